@@ -1,0 +1,91 @@
+/**
+ * Flag parsing for every command, behind one module (node:util parseArgs underneath).
+ * Adds what CONTRACT §2.1 needs on top: `--no-<flag>` for booleans, and usage errors (exit 2).
+ */
+import { parseArgs } from "node:util";
+
+export type FlagDef = { type: "string" | "boolean"; multiple?: boolean; short?: string };
+export type FlagSpec = Record<string, FlagDef>;
+export type FlagValues = Record<string, string | boolean | string[] | undefined>;
+
+export class UsageError extends Error {}
+
+/** Flags every command accepts. */
+export const COMMON_FLAGS: FlagSpec = {
+  help: { type: "boolean", short: "h" },
+  format: { type: "string" },
+  "log-level": { type: "string" },
+  "log-format": { type: "string" },
+};
+
+export function parseFlags(
+  argv: string[],
+  spec: FlagSpec,
+  opts: { positionals?: number } = {},
+): { values: FlagValues; positionals: string[] } {
+  const full: FlagSpec = { ...COMMON_FLAGS, ...spec };
+  const negated = new Map<string, boolean>();
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") {
+      args.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--no-([^=]+)$/.exec(a);
+    if (m && !full["no-" + m[1]] && full[m[1]]?.type === "boolean") {
+      negated.set(m[1], false);
+      continue;
+    }
+    if (m && full[m[1]] && full[m[1]].type === "boolean") negated.delete(m[1]);
+    args.push(a);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: full as Parameters<typeof parseArgs>[0]["options"],
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, ""));
+  }
+  const values = { ...parsed.values } as FlagValues;
+  for (const [k, v] of negated) values[k] = v;
+  const max = opts.positionals ?? 0;
+  if (parsed.positionals.length > max) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[max]}'`);
+  }
+  const fmt = values.format;
+  if (fmt !== undefined && typeof fmt === "string" && !["pretty", "json", "junit"].includes(fmt)) {
+    throw new UsageError(`--format must be pretty or json (got '${fmt}')`);
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+export function str(v: FlagValues, k: string): string | undefined {
+  const x = v[k];
+  return typeof x === "string" ? x : undefined;
+}
+export function list(v: FlagValues, k: string): string[] {
+  const x = v[k];
+  return Array.isArray(x) ? x : typeof x === "string" ? [x] : [];
+}
+export function bool(v: FlagValues, k: string): boolean {
+  return v[k] === true;
+}
+export function int(
+  v: FlagValues,
+  k: string,
+  range?: [number, number],
+): number | undefined {
+  const x = str(v, k);
+  if (x === undefined) return undefined;
+  if (!/^-?\d+$/.test(x)) throw new UsageError(`--${k} must be an integer (got '${x}')`);
+  const n = Number(x);
+  if (range && (n < range[0] || n > range[1])) {
+    throw new UsageError(`--${k} must be between ${range[0]} and ${range[1]} (got ${n})`);
+  }
+  return n;
+}
