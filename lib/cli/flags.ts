@@ -44,7 +44,7 @@ export function parseFlags(
   try {
     parsed = parseArgs({
       args,
-      options: full as Parameters<typeof parseArgs>[0]["options"],
+      options: full as NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>["options"]>,
       allowPositionals: true,
       strict: true,
     });

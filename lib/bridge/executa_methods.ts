@@ -1,0 +1,50 @@
+/** Bridge methods on executas (CONTRACT §4.4.8–§4.4.9) and `runtime.info` (§4.4.10). */
+import { z } from "zod";
+import { invalidParams } from "../core/rpc_error.ts";
+import { validateRegisterParams } from "../executa/spec.ts";
+import type { Runtime } from "../core/runtime.ts";
+import { parseParams } from "./params.ts";
+import { requireSession } from "./session_methods.ts";
+
+const ToolRef = z.object({ tool_id: z.string().min(1) });
+const InvokeParams = z.object({
+  tool_id: z.string().min(1),
+  method: z.string().min(1),
+  args: z.unknown().optional(),
+  timeout_ms: z.unknown().optional(),
+  session_id: z.string().optional(),
+});
+
+type Method = (rt: Runtime, p: Record<string, unknown>, transport: string) => Promise<unknown>;
+
+function requireExecuta(rt: Runtime, tool_id: string) {
+  if (!rt.executas.get(tool_id)) {
+    throw invalidParams({ reason: "unknown_tool", tool_id, registered: rt.executas.list().map((e) => e.tool_id) });
+  }
+}
+
+export const executaMethods: Record<string, Method> = {
+  "executas.register": async (rt, p) => {
+    const specs = await validateRegisterParams(p, rt.cwd);
+    await rt.executas.register(specs);
+    rt.logger.info("executas registered", { tool_ids: specs.map((s) => s.tool_id) });
+    return { registered: specs.map((s) => s.tool_id), warnings: [] };
+  },
+  "executas.list": (rt) => Promise.resolve({ executas: rt.executas.list() }),
+  "executas.restart": async (rt, p) => {
+    const a = parseParams(ToolRef, p);
+    requireExecuta(rt, a.tool_id);
+    await rt.executas.restart(a.tool_id);
+    return { restarted: true };
+  },
+  "executas.invoke": async (rt, p) => {
+    const a = parseParams(InvokeParams, p);
+    requireExecuta(rt, a.tool_id);
+    const session = a.session_id !== undefined ? requireSession(rt, a.session_id) : null;
+    return await rt.executas.invoke(a.tool_id, a.method, a.args ?? {}, {
+      timeoutMs: a.timeout_ms,
+      app: session ? rt.appContext(session) : null,
+    });
+  },
+  "runtime.info": (rt) => Promise.resolve(rt.info()),
+};

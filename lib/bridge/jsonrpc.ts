@@ -1,0 +1,121 @@
+/**
+ * JSON-RPC 2.0 envelope handling shared by every transport (CONTRACT §4.2–§4.3): requests,
+ * notifications, batches (run concurrently, answered in element order), and bridge-level errors.
+ */
+import { RPC, RpcError } from "../core/rpc_error.ts";
+import type { Logger } from "../util/log.ts";
+
+export type MethodCaller = (method: string, params: Record<string, unknown>) => Promise<unknown>;
+type Id = string | number | null;
+
+export interface Response {
+  jsonrpc: "2.0";
+  id: Id;
+  result?: unknown;
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}
+
+export const errorResponse = (id: Id, e: RpcError): Response => ({
+  jsonrpc: "2.0",
+  id,
+  error: e.toJSON(),
+});
+
+const isId = (v: unknown): v is Id =>
+  v === null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
+
+/** One element (request or notification). Returns null when no answer is due. */
+async function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise<Response | null> {
+  if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
+    return errorResponse(null, new RpcError(RPC.INVALID_REQUEST, "invalid_request", {
+      detail: "a JSON-RPC request must be an object",
+    }));
+  }
+  const m = msg as Record<string, unknown>;
+  const hasId = Object.hasOwn(m, "id");
+  const id: Id = hasId && isId(m.id) ? m.id : null;
+  if (m.jsonrpc !== "2.0" || typeof m.method !== "string" || (hasId && !isId(m.id))) {
+    const detail = m.jsonrpc !== "2.0"
+      ? "jsonrpc must be \"2.0\""
+      : typeof m.method !== "string"
+      ? "method must be a string"
+      : "id must be a string, a number or null";
+    return errorResponse(id, new RpcError(RPC.INVALID_REQUEST, "invalid_request", { detail }));
+  }
+  const started = performance.now();
+  let res: Response;
+  try {
+    if (m.params !== undefined && (typeof m.params !== "object" || m.params === null || Array.isArray(m.params))) {
+      throw new RpcError(RPC.INVALID_PARAMS, "invalid_params", {
+        reason: "params_not_object",
+        issues: [{ path: "params", message: "params must be an object (named parameters)" }],
+      });
+    }
+    const result = await call(m.method, (m.params ?? {}) as Record<string, unknown>);
+    res = { jsonrpc: "2.0", id, result };
+  } catch (e) {
+    const err = e instanceof RpcError
+      ? e
+      : new RpcError(RPC.INTERNAL_ERROR, "internal_error", { detail: String((e as Error)?.message ?? e) });
+    if (!(e instanceof RpcError)) log.error("bridge method crashed", { method: m.method, error: (e as Error)?.stack ?? String(e) });
+    else log.warn("bridge error", { method: m.method, code: err.code, message: err.message });
+    res = errorResponse(id, err);
+  }
+  if (log.enabled("debug")) {
+    log.debug("request", {
+      method: m.method,
+      id,
+      ms: Math.round((performance.now() - started) * 1000) / 1000,
+      outcome: res.error ? `error ${res.error.code}` : "ok",
+    });
+  }
+  return hasId ? res : null;
+}
+
+/** A parsed envelope (object or batch) → the response value, or null when nothing is sent. */
+export async function handleEnvelope(
+  call: MethodCaller,
+  msg: unknown,
+  log: Logger,
+): Promise<Response | Response[] | null> {
+  if (Array.isArray(msg)) {
+    if (msg.length === 0) {
+      return errorResponse(null, new RpcError(RPC.INVALID_REQUEST, "invalid_request", {
+        detail: "empty batch",
+      }));
+    }
+    const all = await Promise.all(msg.map((m) => handleOne(call, m, log)));
+    const out = all.filter((r): r is Response => r !== null);
+    return out.length ? out : null;
+  }
+  return await handleOne(call, msg, log);
+}
+
+/** Raw text of one frame → response text (compact, one line) or null. */
+export async function handleText(
+  call: MethodCaller,
+  text: string,
+  log: Logger,
+): Promise<string | null> {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch (e) {
+    log.warn("parse error", { detail: (e as Error).message });
+    return JSON.stringify(errorResponse(null, new RpcError(RPC.PARSE_ERROR, "parse_error", {
+      detail: (e as Error).message,
+    })));
+  }
+  const res = await handleEnvelope(call, msg, log);
+  return res === null ? null : JSON.stringify(res);
+}
+
+export const frameTooLarge = (frame_bytes: number, max_frame_bytes: number): Response =>
+  errorResponse(
+    null,
+    new RpcError(RPC.INVALID_REQUEST, "frame_too_large", {
+      code: "frame_too_large",
+      frame_bytes,
+      max_frame_bytes,
+    }),
+  );

@@ -1,0 +1,156 @@
+/** Bridge methods on sessions (CONTRACT §4.4.1–§4.4.7), each with its zod schema. */
+import { z } from "zod";
+import { invalidParams, RPC, RpcError, unknownSession } from "../core/rpc_error.ts";
+import { fail } from "../core/outcome.ts";
+import { UnknownViewError } from "../manifest/mod.ts";
+import { WindowLimitError, isOpen, type Session } from "../session/session.ts";
+import { MAX_SESSIONS } from "../session/manager.ts";
+import { byteSize } from "../util/json.ts";
+import type { Runtime } from "../core/runtime.ts";
+import { parseParams } from "./params.ts";
+import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
+
+const obj = z.record(z.string(), z.unknown());
+
+export const CreateParams = z.object({
+  app_slug: z.string().min(1).optional(),
+  manifest: obj.optional(),
+  manifest_dict: obj.optional(),
+  app_dir: z.string().min(1).optional(),
+  register_executas: z.boolean().optional(),
+  user_id: z.number().int().min(0).optional(),
+  view: z.string().min(1).optional(),
+  entry_payload: obj.optional(),
+  seed_storage: obj.optional(),
+  conversation_session_uuid: z.string().min(1).optional(),
+});
+export type CreateParams = z.infer<typeof CreateParams>;
+
+const SessionRef = z.object({ session_id: z.string() });
+const CallParams = z.object({
+  session_id: z.string(),
+  ns: z.string().min(1).max(64),
+  method: z.string().min(1).max(128),
+  args: z.unknown().optional(),
+  params: z.unknown().optional(),
+  window_uuid: z.string().optional(),
+});
+const AppCallParams = z.object({
+  token: z.unknown(),
+  ns: z.string().min(1).max(64),
+  method: z.string().min(1).max(128),
+  args: z.unknown().optional(),
+  params: z.unknown().optional(),
+});
+const DrainParams = z.object({
+  session_id: z.string(),
+  limit: z.number().int().min(1).max(10000).optional(),
+});
+const RefreshParams = z.object({ session_id: z.string(), window_uuid: z.string().optional() });
+const OpenViewParams = z.object({
+  session_id: z.string(),
+  view: z.string().min(1).optional(),
+  payload: obj.optional(),
+});
+const SetStateParams = z.object({ session_id: z.string(), runtime_state: obj });
+
+export function requireSession(rt: Runtime, id: string): Session {
+  const s = rt.sessions.get(id);
+  if (!s) throw unknownSession(id);
+  return s;
+}
+
+function windowOf(s: Session, wid: string | undefined) {
+  const id = wid ?? s.primary_window_uuid;
+  const w = s.windows.get(id);
+  if (!w || !isOpen(w)) {
+    throw invalidParams({ reason: "unknown_window", window_uuid: id });
+  }
+  return w;
+}
+
+export function sessionSummary(s: Session) {
+  return {
+    session_id: s.id,
+    app_slug: s.app_slug,
+    user_id: s.user_id,
+    primary_window_uuid: s.primary_window_uuid,
+    open_windows: s.openWindowCount(),
+    created_at: s.created_at,
+    last_activity_at: s.last_activity_at,
+  };
+}
+
+type Method = (rt: Runtime, p: Record<string, unknown>, transport: string) => Promise<unknown>;
+
+export const sessionMethods: Record<string, Method> = {
+  "session.create": async (rt, p) => {
+    const a = parseParams(CreateParams, p);
+    if (rt.sessions.size >= MAX_SESSIONS) {
+      throw new RpcError(RPC.SESSION_LIMIT, "session_limit", { max: MAX_SESSIONS });
+    }
+    return await rt.createSession(a);
+  },
+  "session.call": async (rt, p, transport) => {
+    const a = parseParams(CallParams, p);
+    const s = requireSession(rt, a.session_id);
+    const args = Object.hasOwn(p, "args") ? a.args : a.params;
+    return await rt.dispatcher.call(s, a.window_uuid ?? s.primary_window_uuid, a.ns, a.method, args, transport);
+  },
+  "app.call": async (rt, p, transport) => {
+    const a = parseParams(AppCallParams, p);
+    const v = await rt.verifyAppToken(a.token);
+    if (!v.ok) return fail("invalid_token", v.message, { reason: v.reason });
+    const args = Object.hasOwn(p, "args") ? a.args : a.params;
+    return await rt.dispatcher.call(v.session, v.window.window_uuid, a.ns, a.method, args, transport === "ws" || transport === "http" ? "app" : transport);
+  },
+  "session.drain_events": (rt, p) => {
+    const a = parseParams(DrainParams, p);
+    return Promise.resolve(requireSession(rt, a.session_id).events.drain(a.limit ?? 10000));
+  },
+  "session.close": (rt, p) => {
+    const a = parseParams(SessionRef, p);
+    requireSession(rt, a.session_id);
+    rt.closeSession(a.session_id);
+    return Promise.resolve({ closed: true });
+  },
+  "session.refresh_token": async (rt, p) => {
+    const a = parseParams(RefreshParams, p);
+    const s = requireSession(rt, a.session_id);
+    const w = windowOf(s, a.window_uuid);
+    const t = await rt.refreshWindowToken(s, w);
+    return { token: t.token, expires_at: t.expires_at, window_uuid: w.window_uuid };
+  },
+  "session.list": (rt) => Promise.resolve({ sessions: rt.sessions.list().map(sessionSummary) }),
+  "session.get": (rt, p) => {
+    const a = parseParams(SessionRef, p);
+    return Promise.resolve(rt.describeSession(requireSession(rt, a.session_id)));
+  },
+  "session.open_view": async (rt, p) => {
+    const a = parseParams(OpenViewParams, p);
+    const s = requireSession(rt, a.session_id);
+    try {
+      const viewName = a.view ?? rt.defaultViewName(s);
+      const { window, created } = s.openView(viewName, a.payload, "host", null);
+      if (created) rt.windowCreated(s, window);
+      const t = await rt.mintWindowToken(s, window);
+      return { window_uuid: window.window_uuid, created, token: t.token, expires_at: t.expires_at };
+    } catch (e) {
+      if (e instanceof UnknownViewError) {
+        throw invalidParams({ reason: "unknown_view", view: e.view, available: e.available });
+      }
+      if (e instanceof WindowLimitError) throw invalidParams({ reason: "window_limit", max: 32 });
+      throw e;
+    }
+  },
+  "session.set_runtime_state": (rt, p) => {
+    const a = parseParams(SetStateParams, p);
+    const s = requireSession(rt, a.session_id);
+    const size = byteSize(a.runtime_state);
+    if (size > MAX_STATE_BYTES) {
+      throw invalidParams({ reason: "state_too_large", size, max: MAX_STATE_BYTES });
+    }
+    s.setRuntimeState(a.runtime_state, size, null, null);
+    return Promise.resolve({ ok: true, size });
+  },
+};

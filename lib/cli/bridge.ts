@@ -1,0 +1,55 @@
+/** `bridge` (CONTRACT §2.4): the core served as JSON-RPC over stdin/stdout. */
+import { parseFlags } from "./flags.ts";
+import { ConfigError, LLM_FLAGS, loadKey, makeLlm, makeLogger, TOKEN_FLAGS, tokenTtl } from "./common.ts";
+import { EXIT, writeStderr } from "./output.ts";
+import { Runtime } from "../core/runtime.ts";
+import { ExecutaPool } from "../executa/mod.ts";
+import { LineWriter, serveLines } from "../bridge/stdio.ts";
+import { VERSION } from "../version.ts";
+
+export const help = `Usage: anna-app-runtime bridge [flags]
+
+Serves the bridge protocol (JSON-RPC 2.0, one envelope per line) on stdin/stdout.
+stdout carries protocol only; logs go to stderr. EOF on stdin shuts down gracefully.
+
+Flags:
+  --llm mock|off|openai    LLM provider mode (default mock); --no-llm = --llm off
+  --mock-llm FILE          mock table (JSONL), repeatable
+  --llm-base-url URL, --llm-model NAME, --llm-embed-model NAME, --llm-timeout-ms N
+  --key-file PATH          dev key file (default ~/.anna-app/dev.key)
+  --token-ttl SECONDS      dev token lifetime, 5..86400 (default 30)
+  --log-level LEVEL        error|warn|info|debug (default warn)
+  --log-format pretty|json`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, { ...LLM_FLAGS, ...TOKEN_FLAGS });
+  const logger = makeLogger(values, { level: "warn", format: "pretty" });
+  let rt: Runtime;
+  try {
+    const ttl = tokenTtl(values);
+    const key = await loadKey(values, logger);
+    const llm = await makeLlm(values, logger);
+    const executas = new ExecutaPool({ logger: logger.child("executa"), llm, version: VERSION });
+    rt = new Runtime({ mode: "bridge", key, tokenTtl: ttl, llm, executas, logger: logger.child("bridge") });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      writeStderr(`error: ${e.message}`);
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  const writer = new LineWriter(Deno.stdout.writable.getWriter());
+  let stopping = false;
+  const stop = () => {
+    if (stopping) Deno.exit(EXIT.INTERRUPTED);
+    stopping = true;
+    rt.shutdown().finally(() => Deno.exit(EXIT.OK));
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  try {
+    Deno.addSignalListener("SIGTERM", stop);
+  } catch { /* not on Windows */ }
+  await serveLines(Deno.stdin.readable, writer, (t) => rt.handleText(t, "stdio"), logger);
+  await rt.shutdown();
+  return EXIT.OK;
+}

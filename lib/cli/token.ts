@@ -1,0 +1,126 @@
+/** `token mint|verify` (CONTRACT §2.11): mint or check dev tokens with the local dev key. */
+import { type FlagSpec, int, parseFlags, str, UsageError } from "./flags.ts";
+import { makeLogger, TOKEN_FLAGS } from "./common.ts";
+import { EXIT, printFatal, writeStderr, writeStdout } from "./output.ts";
+import { newUuid, UUID_RE } from "../util/ids.ts";
+import {
+  defaultKeyPath,
+  type DevKey,
+  KeyFileError,
+  loadOrCreateKey,
+  mintToken,
+  TOKEN_TTL_DEFAULT,
+  TOKEN_TTL_MAX,
+  TOKEN_TTL_MIN,
+  verifyToken,
+} from "../token/mod.ts";
+
+export const help = `Usage:
+  anna-app-runtime token mint [--wid UUID] [--uid N] [--app SLUG] [--view NAME] [--scopes a,b] [--ttl S]
+  anna-app-runtime token verify TOKEN [--wid UUID]
+
+Mints or verifies a dev token (HMAC-SHA256, "dev1." format) with the local dev key.
+
+mint defaults: random wid, uid 1, app "dev", view "main", no scopes, ttl from --token-ttl.
+verify checks format, signature, expiry and (with --wid) the window; exit 0 valid, 1 invalid.
+
+Flags:
+  --key-file PATH      dev key file (default: $ANNA_APP_DEV_KEY_FILE or ~/.anna-app/dev.key;
+                       created with mode 0600 when missing)
+  --token-ttl SECONDS  default token lifetime, ${TOKEN_TTL_MIN}..${TOKEN_TTL_MAX} (default ${TOKEN_TTL_DEFAULT})
+  --ttl SECONDS        lifetime of this token (mint; overrides --token-ttl)
+  --format pretty|json output format (default pretty)
+  --log-level L        error|warn|info|debug
+  -h, --help           this help`;
+
+const FLAGS = {
+  ...TOKEN_FLAGS,
+  wid: { type: "string" },
+  uid: { type: "string" },
+  app: { type: "string" },
+  view: { type: "string" },
+  scopes: { type: "string" },
+  ttl: { type: "string" },
+} as const satisfies FlagSpec;
+const MINT_ONLY = ["uid", "app", "view", "scopes", "ttl"];
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, FLAGS, { positionals: 2 });
+  const sub = positionals[0];
+  if (sub !== "mint" && sub !== "verify") {
+    throw new UsageError(
+      sub ? `unknown token subcommand '${sub}'` : "missing subcommand: mint or verify",
+    );
+  }
+  const format = str(values, "format") === "json" ? "json" : "pretty";
+  if (
+    format !== "json" && str(values, "format") !== undefined && str(values, "format") !== "pretty"
+  ) {
+    throw new UsageError(`--format must be pretty or json (got '${str(values, "format")}')`);
+  }
+  const ttlRange: [number, number] = [TOKEN_TTL_MIN, TOKEN_TTL_MAX];
+  const defaultTtl = int(values, "token-ttl", ttlRange) ?? TOKEN_TTL_DEFAULT;
+  const wid = str(values, "wid");
+  if (wid !== undefined && !UUID_RE.test(wid.toLowerCase())) {
+    throw new UsageError(`--wid must be a UUID (got '${wid}')`);
+  }
+  if (sub === "mint" && positionals.length > 1) {
+    throw new UsageError(`unexpected argument '${positionals[1]}'`);
+  }
+  if (sub === "verify") {
+    const extra = MINT_ONLY.find((k) => values[k] !== undefined);
+    if (extra) throw new UsageError(`--${extra} is only accepted by 'token mint'`);
+    if (positionals[1] === undefined) throw new UsageError("missing TOKEN argument");
+  }
+
+  const logger = makeLogger(values, { level: "info" }).child("token");
+  let key: DevKey;
+  try {
+    key = await loadOrCreateKey(str(values, "key-file") ?? defaultKeyPath(), logger);
+  } catch (e) {
+    if (e instanceof KeyFileError) {
+      printFatal(format, "bad_key_file", e.message, { path: e.path });
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+
+  if (sub === "mint") {
+    const uid = int(values, "uid", [0, Number.MAX_SAFE_INTEGER]) ?? 1;
+    const app = str(values, "app") ?? "dev";
+    const view = str(values, "view") ?? "main";
+    if (!app) throw new UsageError("--app must not be empty");
+    if (!view) throw new UsageError("--view must not be empty");
+    const scopes = (str(values, "scopes") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    const ttl = int(values, "ttl", ttlRange) ?? defaultTtl;
+    const minted = await mintToken(key, {
+      wid: wid?.toLowerCase() ?? newUuid(),
+      uid,
+      app,
+      view,
+      scopes,
+      ttl,
+    });
+    writeStdout(format === "json" ? JSON.stringify(minted) : minted.token);
+    return EXIT.OK;
+  }
+
+  const now = Date.now();
+  const res = await verifyToken(key, positionals[1], { now, expectedWid: wid?.toLowerCase() });
+  if (format === "json") {
+    const out: Record<string, unknown> = { valid: res.ok };
+    if (res.claims) out.claims = res.claims;
+    if (!res.ok) out.reason = res.reason;
+    writeStdout(JSON.stringify(out));
+    return res.ok ? EXIT.OK : EXIT.FAILED;
+  }
+  if (!res.ok) {
+    writeStderr(`invalid (${res.reason}): ${res.message}`);
+    return EXIT.FAILED;
+  }
+  const left = Math.ceil((res.claims.exp * 1000 - now) / 1000);
+  // inside the 5 s leeway a token is still accepted after its exp
+  const when = left >= 0 ? `expires in ${left}s` : `expired ${-left}s ago, within leeway`;
+  writeStdout(`valid (wid ${res.claims.wid}, ${when})`);
+  return EXIT.OK;
+}

@@ -1,0 +1,167 @@
+/** `validate [APP_DIR|MANIFEST.json]` (CONTRACT §2.8): manifest checks, executas, bundle entry. */
+import { basename, dirname, join, resolve } from "node:path";
+import { discoverExecutas } from "../executa/discovery.ts";
+import { parseExecutaFlag } from "../executa/spec.ts";
+import type { ExecutaSpec } from "../executa/types.ts";
+import { resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
+import { analyzeManifest, appSlugFor, entryFile, loadManifest } from "../manifest/mod.ts";
+import { strictScan } from "../manifest/strict.ts";
+import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
+import { bool, list, parseFlags, str, UsageError } from "./flags.ts";
+import { EXIT, printFatal, writeStdout } from "./output.ts";
+
+export const help = `Usage: anna-app-runtime validate [APP_DIR|MANIFEST.json] [flags]
+
+Checks a manifest (default: ./manifest.json). For an app directory it also discovers executas and
+checks that the bundle entry exists.
+
+Flags:
+  --strict             also scan bundle sources for ungranted host-API calls; warnings fail
+  --executa SPEC       use this executa instead of discovery (repeatable)
+                       SPEC: dir=executas/x[,tool_id=ID][,type=python|node|go|binary][,handle=H]
+                             [,command=["argv",...]]
+  --no-executas        skip executa discovery
+  --format pretty|json output format (default pretty)
+
+Exit codes: 0 valid, 1 errors (or warnings with --strict), 2 path not found or bad flags.`;
+
+const FLAGS = {
+  strict: { type: "boolean" as const },
+  executa: { type: "string" as const, multiple: true },
+  executas: { type: "boolean" as const },
+};
+
+async function statOrNull(p: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(p);
+  } catch {
+    return null;
+  }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  return (await statOrNull(p))?.isFile ?? false;
+}
+
+/** `entry_not_found` for the bundle entry and every distinct view entry (§2.8). */
+async function entryChecks(appDir: string, m: EffectiveManifest): Promise<Diagnostic[]> {
+  const bundleDir = join(appDir, "bundle");
+  const out: Diagnostic[] = [];
+  const checked = new Set<string>();
+  const check = async (entry: string, path: string) => {
+    const file = entryFile(entry);
+    if (checked.has(file)) return;
+    checked.add(file);
+    if (await isFile(join(bundleDir, file))) return;
+    out.push({
+      severity: "warning",
+      code: "entry_not_found",
+      path,
+      message: `bundle entry ${join("bundle", file)} does not exist (yet)`,
+      hint: "build the bundle, or fix the entry path (relative to the bundle directory)",
+    });
+  };
+  await check(m.ui.bundle.entry, "ui.bundle.entry");
+  for (const [i, v] of m.ui.views.entries()) await check(v.entry, `ui.views[${i}].entry`);
+  return out;
+}
+
+function prettyLine(d: Diagnostic): string {
+  const hint = d.hint ? ` (hint: ${d.hint})` : "";
+  return `${d.severity.padEnd(7)}  ${d.path || "-"}  ${d.code}  ${d.message}${hint}`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, FLAGS, { positionals: 1 });
+  const format = str(values, "format");
+  const strict = bool(values, "strict");
+  const flagSpecs = list(values, "executa");
+  const noExecutas = values.executas === false;
+  if (noExecutas && flagSpecs.length > 0) {
+    throw new UsageError("use either --executa or --no-executas, not both");
+  }
+  const target = resolve(positionals[0] ?? ".");
+  const st = await statOrNull(target);
+  if (!st) {
+    printFatal(format, "path_not_found", `${target} does not exist`, { path: target });
+    return EXIT.USAGE;
+  }
+  // A directory is the app; a file named manifest.json sits in its app directory. Any other
+  // file is checked alone (no discovery, no bundle checks).
+  const manifestPath = st.isDirectory ? join(target, "manifest.json") : target;
+  const appDir = st.isDirectory
+    ? target
+    : basename(target) === "manifest.json"
+    ? dirname(target)
+    : null;
+
+  const loaded = await loadManifest(manifestPath);
+  const diagnostics: Diagnostic[] = [];
+  let manifest = loaded.manifest;
+  let specs: ExecutaSpec[] = [];
+  if (loaded.raw !== null || manifest) {
+    if (flagSpecs.length > 0) {
+      const base = appDir ?? dirname(manifestPath);
+      for (const s of flagSpecs) specs.push(await parseExecutaFlag(s, base));
+    } else if (appDir && !noExecutas) {
+      const found = await discoverExecutas(appDir);
+      specs = found.specs;
+      for (const w of found.warnings) {
+        diagnostics.push({ severity: "warning", code: "executa_discovery", path: "", message: w });
+      }
+    }
+  }
+  const entries: ToolEntry[] = specs.map((s) => ({
+    tool_id: s.tool_id,
+    handle: s.handle,
+    project_dir: s.project_dir,
+  }));
+  if (loaded.raw !== null && entries.length > 0) {
+    // re-analyse so bundled: refs resolve against the executas found
+    const r = analyzeManifest(loaded.raw, { resolve: (x) => resolveToolRef(x, entries) });
+    manifest = r.manifest;
+    diagnostics.unshift(...r.diagnostics);
+  } else diagnostics.unshift(...loaded.diagnostics);
+  if (manifest && appDir) {
+    diagnostics.push(...await entryChecks(appDir, manifest));
+    if (strict) diagnostics.push(...await strictScan(join(appDir, "bundle"), manifest, entries));
+  }
+
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+  const valid = errors === 0 && (!strict || warnings === 0);
+  const { slug } = await appSlugFor({ appDir: appDir ?? undefined, manifestPath });
+  if (format === "json") {
+    writeStdout(JSON.stringify({
+      valid,
+      errors,
+      warnings,
+      manifest_path: loaded.path,
+      app_slug: slug,
+      views: manifest ? manifest.ui.views.map((v) => v.name) : [],
+      executas: specs.map((s) => ({
+        tool_id: s.tool_id,
+        handle: s.handle,
+        type: s.type,
+        project_dir: s.project_dir,
+        command: s.command,
+      })),
+      diagnostics: diagnostics.map((d) => {
+        const o: Diagnostic = { severity: d.severity, code: d.code, path: d.path, message: d.message };
+        if (d.hint !== undefined) o.hint = d.hint;
+        return o;
+      }),
+    }));
+  } else {
+    const lines = diagnostics.map(prettyLine);
+    const views = manifest ? manifest.ui.views.length : 0;
+    const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+    lines.push(
+      `${valid ? "valid" : "invalid"}: ${loaded.path} — ${plural(errors, "error")}, ` +
+        `${plural(warnings, "warning")}${strict ? " (strict)" : ""}; app '${slug}', ` +
+        `${plural(views, "view")}, ${plural(specs.length, "executa")}`,
+    );
+    writeStdout(lines.join("\n"));
+  }
+  return valid ? EXIT.OK : EXIT.FAILED;
+}

@@ -1,0 +1,374 @@
+/**
+ * The core runtime: sessions, dispatcher, executas, LLM provider, dev tokens and the log bus behind
+ * one API. Every transport (stdio `bridge`, `/rpc`, `/ws`, `/api/*`, `smoke`, tests) drives this
+ * same object through `call`/`handleText`; nothing here knows about a transport.
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { RPC, RpcError, invalidParams } from "./rpc_error.ts";
+import { LogBus } from "./log_bus.ts";
+import { AppRegistry } from "./apps.ts";
+import type { Transport } from "./transport.ts";
+import { Dispatcher, IMPLEMENTED, STUB_NAMESPACES } from "../dispatcher/mod.ts";
+import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
+import { grantedToolIds, toolEntries } from "../dispatcher/tools.ts";
+import { SessionManager } from "../session/manager.ts";
+import { isOpen, Session, type WindowState } from "../session/session.ts";
+import { aclAllows, scopesFor } from "../manifest/acl.ts";
+import {
+  analyzeManifest,
+  appSlugFor,
+  loadManifest,
+  normalizeSlug,
+  selectView,
+  UnknownViewError,
+} from "../manifest/mod.ts";
+import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
+import { mintToken, verifyToken, type DevKey } from "../token/mod.ts";
+import { mocksFromManifest } from "../llm/mod.ts";
+import type { LlmProvider } from "../llm/types.ts";
+import type { AppContext, ExecutaHost, ExecutaSpec } from "../executa/types.ts";
+import { discoverExecutas } from "../executa/discovery.ts";
+import { handleEnvelope, handleText, type Response } from "../bridge/jsonrpc.ts";
+import { type CreateParams, sessionMethods } from "../bridge/session_methods.ts";
+import { executaMethods } from "../bridge/executa_methods.ts";
+import { newSessionId, newUuid } from "../util/ids.ts";
+import { byteSize, deepEqual } from "../util/json.ts";
+import type { Logger } from "../util/log.ts";
+import { DISPATCHER_VERSION, RUNTIME_COMPAT, SDK_VERSION, VERSION } from "../version.ts";
+
+export type { Transport } from "./transport.ts";
+export type RuntimeMode = "bridge" | "dev" | "serve" | "smoke";
+
+export interface RuntimeOptions {
+  mode: RuntimeMode;
+  key: DevKey;
+  tokenTtl: number;
+  llm: LlmProvider;
+  executas: ExecutaHost;
+  logger: Logger;
+  cwd?: string;
+  /** dev/serve: refresh every open window's token every floor(ttl·2/3) s (§8.4). */
+  autoRefresh?: boolean;
+  /** A shared log bus (the executa pool may push to it too); disabled in `bridge`. */
+  log?: LogBus;
+}
+
+type MethodFn = (rt: Runtime, p: Record<string, unknown>, transport: string) => Promise<unknown>;
+const METHODS: Record<string, MethodFn> = { ...sessionMethods, ...executaMethods };
+export const BRIDGE_METHODS = Object.keys(METHODS);
+
+export type TokenCheck =
+  | { ok: true; session: Session; window: WindowState }
+  | { ok: false; reason: string; message: string };
+
+export class Runtime {
+  readonly mode: RuntimeMode;
+  readonly sessions = new SessionManager();
+  readonly dispatcher: Dispatcher;
+  readonly log: LogBus;
+  readonly apps = new AppRegistry();
+  readonly executas: ExecutaHost;
+  readonly llm: LlmProvider;
+  readonly logger: Logger;
+  readonly cwd: string;
+  readonly key: DevKey;
+  readonly tokenTtl: number;
+  private readonly autoRefresh: boolean;
+  private readonly timers = new Map<string, ReturnType<typeof setInterval>>();
+
+  constructor(opts: RuntimeOptions) {
+    this.mode = opts.mode;
+    this.key = opts.key;
+    this.tokenTtl = opts.tokenTtl;
+    this.llm = opts.llm;
+    this.executas = opts.executas;
+    this.logger = opts.logger;
+    this.cwd = opts.cwd ?? Deno.cwd();
+    this.autoRefresh = opts.autoRefresh ?? false;
+    this.log = opts.log ?? new LogBus(opts.mode !== "bridge");
+    this.dispatcher = new Dispatcher({
+      llm: this.llm,
+      executas: this.executas,
+      logger: this.logger.child("dispatcher"),
+      mintWindowToken: (s, w) => this.mintWindowToken(s, w),
+      windowCreated: (s, w) => this.windowCreated(s, w),
+      appContext: (s) => this.appContext(s),
+    });
+    if (this.log.enabled) {
+      this.dispatcher.observers.push((rec, transport) => this.log.push({ type: "rpc", transport, ...rec }));
+    }
+  }
+
+  // ---- transport entry points -------------------------------------------------------------
+
+  /** One bridge method call; throws RpcError for bridge-level failures (§4.3). */
+  call(method: string, params: Record<string, unknown>, transport: Transport): Promise<unknown> {
+    const fn = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+    if (!fn) return Promise.reject(new RpcError(RPC.METHOD_NOT_FOUND, "method_not_found", { method }));
+    return fn(this, params, transport);
+  }
+
+  /** One raw frame (object or batch) → response text, or null when only notifications. */
+  handleText(text: string, transport: Transport): Promise<string | null> {
+    return handleText((m, p) => this.call(m, p, transport), text, this.logger);
+  }
+
+  handleEnvelope(msg: unknown, transport: Transport): Promise<Response | Response[] | null> {
+    return handleEnvelope((m, p) => this.call(m, p, transport), msg, this.logger);
+  }
+
+  // ---- sessions ----------------------------------------------------------------------------
+
+  async createSession(a: CreateParams) {
+    const rawManifest = a.manifest ?? a.manifest_dict;
+    if ((rawManifest === undefined) === (a.app_dir === undefined)) {
+      throw invalidParams({
+        reason: "manifest_or_app_dir",
+        issues: [{ path: "manifest", message: "give exactly one of 'manifest' (or 'manifest_dict') and 'app_dir'" }],
+      });
+    }
+    let manifest: EffectiveManifest | null;
+    let diagnostics: Diagnostic[];
+    let slug: string;
+    let appDir: string | null = null;
+    if (a.app_dir !== undefined) {
+      appDir = isAbsolute(a.app_dir) ? a.app_dir : resolve(this.cwd, a.app_dir);
+      const st = await Deno.stat(appDir).catch(() => null);
+      if (!st?.isDirectory) {
+        throw invalidParams({
+          reason: "app_dir_not_found",
+          issues: [{ path: "app_dir", message: `'${appDir}' is not a directory` }],
+        });
+      }
+      const r = await loadManifest(join(appDir, "manifest.json"));
+      ({ manifest, diagnostics } = r);
+      const s = await appSlugFor({ explicit: a.app_slug, appDir });
+      slug = s.slug;
+      for (const w of s.warnings) this.logger.warn(w);
+    } else {
+      if (a.app_slug === undefined) {
+        throw invalidParams({
+          issues: [{ path: "app_slug", message: "required when 'manifest' is given (or pass 'app_dir')" }],
+        });
+      }
+      ({ manifest, diagnostics } = analyzeManifest(rawManifest));
+      slug = normalizeSlug(a.app_slug);
+      if (slug !== a.app_slug) this.logger.warn(`app slug '${a.app_slug}' normalised to '${slug}'`);
+    }
+    if (!manifest) throw invalidParams({ reason: "manifest_invalid", diagnostics });
+    const warnings = diagnostics.filter((d) => d.severity === "warning");
+    for (const w of warnings) this.logger.info("manifest warning", { code: w.code, path: w.path, message: w.message });
+
+    const seed = a.seed_storage ?? manifest.dev.seed_storage ?? {};
+    const seedBytes = byteSize(seed);
+    if (seedBytes > MAX_STATE_BYTES) {
+      throw invalidParams({ reason: "state_too_large", size: seedBytes, max: MAX_STATE_BYTES });
+    }
+    let viewName: string;
+    try {
+      viewName = selectView(manifest, a.view).name;
+    } catch (e) {
+      if (e instanceof UnknownViewError) {
+        throw invalidParams({ reason: "unknown_view", view: e.view, available: e.available });
+      }
+      throw e;
+    }
+    if (appDir !== null && a.register_executas !== false) await this.registerAppExecutas(appDir, slug);
+    if (appDir !== null) {
+      const replaced = this.apps.set({ slug, appDir, bundleDir: join(appDir, "bundle"), manifest, diagnostics });
+      if (replaced) this.logger.warn(`app slug '${slug}' now serves ${appDir} (was ${replaced.appDir})`);
+    }
+    const s = new Session({
+      id: newSessionId(),
+      app_slug: slug,
+      user_id: a.user_id ?? manifest.dev.user_id ?? 1,
+      conversation_session_uuid: a.conversation_session_uuid ?? newUuid(),
+      manifest,
+      diagnostics,
+      app_dir: appDir,
+      runtime_state: seed,
+      runtime_state_bytes: seedBytes,
+      mocks: mocksFromManifest(manifest.dev.mocks),
+    });
+    const w = s.createWindow(viewName, a.entry_payload ?? {});
+    this.sessions.add(s);
+    this.windowCreated(s, w);
+    const t = await this.mintWindowToken(s, w);
+    if (this.log.enabled) {
+      s.events.subscribe((event) => this.log.push({ type: "event", session_id: s.id, event }));
+      this.log.push({ type: "session", session_id: s.id, action: "created" });
+    }
+    return {
+      session_id: s.id,
+      window_uuid: w.window_uuid,
+      token: t.token,
+      expires_at: t.expires_at,
+      view: w.view,
+      view_meta: w.view_meta,
+      app_slug: slug,
+      user_id: s.user_id,
+      warnings,
+    };
+  }
+
+
+  /** Discovered executas of an app; an identical existing registration is kept warm. */
+  async registerAppExecutas(appDir: string, slug: string) {
+    const { specs, warnings } = await discoverExecutas(appDir);
+    for (const w of warnings) this.logger.warn(w);
+    const fresh: ExecutaSpec[] = [];
+    for (const spec of specs) {
+      const withApp = { ...spec, app_slug: slug };
+      const cur = this.executas.get(spec.tool_id);
+      if (!cur || !deepEqual(cur.spec, withApp)) fresh.push(withApp);
+    }
+    if (fresh.length) await this.executas.register(fresh);
+  }
+
+  closeSession(id: string) {
+    const s = this.sessions.get(id);
+    if (!s) return;
+    for (const wid of s.windows.keys()) this.stopTimer(wid);
+    this.sessions.close(id);
+    if (this.log.enabled) this.log.push({ type: "session", session_id: id, action: "closed" });
+  }
+
+  defaultViewName(s: Session): string {
+    return selectView(s.manifest).name;
+  }
+
+  // ---- windows and tokens ------------------------------------------------------------------
+
+  windowCreated(s: Session, w: WindowState) {
+    this.sessions.indexWindow(s, w);
+    if (!this.autoRefresh) return;
+    const every = Math.floor((this.tokenTtl * 2) / 3) * 1000;
+    const id = setInterval(() => {
+      if (s.closed || !isOpen(w)) return this.stopTimer(w.window_uuid);
+      this.refreshWindowToken(s, w).catch((e) => this.logger.warn("token refresh failed", { error: String(e) }));
+    }, every);
+    this.timers.set(w.window_uuid, id);
+  }
+
+  private stopTimer(wid: string) {
+    const id = this.timers.get(wid);
+    if (id !== undefined) clearInterval(id);
+    this.timers.delete(wid);
+  }
+
+  async mintWindowToken(s: Session, w: WindowState) {
+    const t = await mintToken(this.key, {
+      wid: w.window_uuid,
+      uid: s.user_id,
+      app: s.app_slug,
+      view: w.view,
+      scopes: scopesFor(s.manifest),
+      ttl: this.tokenTtl,
+    });
+    w.token_expires_at = t.expires_at;
+    return t;
+  }
+
+  /** New token + `auth.refresh` event for that window (§4.4.6, §8.4). */
+  async refreshWindowToken(s: Session, w: WindowState) {
+    const t = await this.mintWindowToken(s, w);
+    s.emit("auth.refresh", w.window_uuid, null, { token: t.token, expires_at: t.expires_at });
+    return t;
+  }
+
+  /** §8.3 including the session-level reasons. */
+  async verifyAppToken(token: unknown, expectedWid?: string): Promise<TokenCheck> {
+    const r = await verifyToken(this.key, token, { expectedWid });
+    if (!r.ok) return r;
+    const { wid, app } = r.claims;
+    const f = this.sessions.findWindow(wid);
+    if (!f) return { ok: false, reason: "unknown_window", message: `no open session holds window ${wid}` };
+    if (!isOpen(f.window)) {
+      return { ok: false, reason: "window_closed", message: `window ${wid} is ${f.window.status}` };
+    }
+    if (f.session.app_slug !== app) {
+      return {
+        ok: false,
+        reason: "wrong_app",
+        message: `token is for app '${app}' but window ${wid} belongs to '${f.session.app_slug}'`,
+      };
+    }
+    return { ok: true, session: f.session, window: f.window };
+  }
+
+  appContext(s: Session): AppContext {
+    return {
+      session_id: s.id,
+      app_slug: s.app_slug,
+      user_id: s.user_id,
+      allows: (ns, method) => aclAllows(s.manifest, ns, method, toolEntries({ session: s, services: this.dispatcher.services })),
+      mocks: s.mocks,
+    };
+  }
+
+  describeSession(s: Session) {
+    const ctx = { session: s, services: this.dispatcher.services };
+    return {
+      session_id: s.id,
+      app_slug: s.app_slug,
+      app_id: s.app_id,
+      version_id: s.version_id,
+      user_id: s.user_id,
+      conversation_session_uuid: s.conversation_session_uuid,
+      created_at: s.created_at,
+      last_activity_at: s.last_activity_at,
+      primary_window_uuid: s.primary_window_uuid,
+      windows: [...s.windows.values()].map((w) => ({
+        window_uuid: w.window_uuid,
+        view: w.view,
+        status: w.status,
+        title: w.title,
+        geometry: w.geometry,
+        entry_payload: w.entry_payload,
+        z_index: w.z_index,
+        hello_count: w.hello_count,
+        last_seen_at: w.last_seen_at,
+        token_expires_at: w.token_expires_at,
+      })),
+      runtime_state: s.runtime_state,
+      runtime_state_bytes: s.runtime_state_bytes,
+      chat: { messages: s.chat.messages, artifacts: s.chat.artifacts },
+      events: { last_seq: s.events.lastSeq, retained: s.events.retained, drain_cursor: s.events.drainCursor },
+      diagnostics: s.diagnostics,
+      host_api: s.manifest.ui.host_api,
+      scopes: scopesFor(s.manifest),
+      granted_tools: grantedToolIds(ctx),
+    };
+  }
+
+  info() {
+    return {
+      name: "anna-app-runtime",
+      version: VERSION,
+      dispatcher_version: DISPATCHER_VERSION,
+      runtime_compat: RUNTIME_COMPAT,
+      sdk_version: SDK_VERSION,
+      mode: this.mode,
+      llm_mode: this.llm.mode,
+      token_ttl_s: this.tokenTtl,
+      capabilities: {
+        bridge_methods: BRIDGE_METHODS,
+        namespaces: IMPLEMENTED,
+        stub_namespaces: STUB_NAMESPACES,
+      },
+      limits: {
+        max_frame_bytes: 16_777_216,
+        max_result_bytes: 4_194_304,
+        max_runtime_state_bytes: MAX_STATE_BYTES,
+        event_queue_capacity: 10_000,
+      },
+    };
+  }
+
+  /** Closes sessions, stops timers and all executas (§9.10). */
+  async shutdown() {
+    for (const id of [...this.timers.keys()]) this.stopTimer(id);
+    this.sessions.closeAll();
+    await this.executas.shutdown();
+  }
+}

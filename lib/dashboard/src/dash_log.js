@@ -1,0 +1,233 @@
+/**
+ * Dashboard panels fed by streams (CONTRACT §13): the RPC log (from /api/log/stream, §11.11) with
+ * filters, clear and export as recorded-session JSONL (§14.3/§14.7), the event list (session SSE)
+ * and the chat (session.get + chat events).
+ */
+(function (win) {
+  "use strict";
+  const dash = win.__annaDash;
+  if (!dash) return;
+  const { $, h, host, json, fmtTime, shortId } = dash;
+  const MAX_ROWS = 2000;
+  const MAX_EVENTS = 500;
+
+  // ---- RPC log ---------------------------------------------------------------------------------
+  const rpc = { clearedSeq: 0, namespaces: new Set() };
+  const belongs = (e) => e.session_id === host.sessionId();
+
+  function outcomeText(e) {
+    return e.outcome === "ok" ? "ok" : `${e.outcome}${e.error_code ? ` · ${e.error_code}` : ""}`;
+  }
+  function matchesFilter(row) {
+    const ns = $("rpc-filter-ns").value;
+    const outcome = $("rpc-filter-outcome").value;
+    return (!ns || row.dataset.ns === ns) && (!outcome || row.dataset.outcome === outcome);
+  }
+  function windowLabel(wid) {
+    const info = dash.info;
+    if (info && wid === info.primary_window_uuid) return "primary";
+    return wid ? wid.slice(0, 8) : "—";
+  }
+  function rpcRow(e) {
+    const details = h(
+      "details",
+      {},
+      h("summary", { text: `${e.ns}.${e.method}` }),
+      h("div", { class: "muted", text: `transport ${e.transport || "?"} · seq ${e.seq}` }),
+      h("pre", { testid: "rpc-args", text: `args ${json(e.args)}` }),
+      e.outcome === "ok"
+        ? h("pre", { testid: "rpc-result", text: `result ${json(e.result)}` })
+        : h("pre", { testid: "rpc-error", text: `error ${json(e.error ?? { code: e.error_code })}` }),
+    );
+    const row = h(
+      "tr",
+      { testid: "rpc-row", data: { outcome: e.outcome, ns: e.ns, method: e.method, seq: e.seq } },
+      h("td", { class: "nowrap", text: fmtTime(e.ts) }),
+      h("td", { class: "nowrap", title: e.window_uuid || "", text: windowLabel(e.window_uuid) }),
+      h("td", {}, details),
+      h("td", { class: `outcome ${e.outcome}`, testid: "rpc-outcome", text: outcomeText(e) }),
+      h("td", { class: "num", text: e.ms != null ? String(e.ms) : "" }),
+    );
+    row.hidden = !matchesFilter(row);
+    return row;
+  }
+  function addNamespace(ns) {
+    if (!ns || rpc.namespaces.has(ns)) return;
+    rpc.namespaces.add(ns);
+    const select = $("rpc-filter-ns");
+    const names = [...rpc.namespaces].sort();
+    const before = names.indexOf(ns) + 1; // +1: the "all" option comes first
+    select.insertBefore(h("option", { value: ns, text: ns }), select.options[before] || null);
+  }
+  function addRpc(e) {
+    if (e.seq <= rpc.clearedSeq) return;
+    addNamespace(e.ns);
+    const body = $("rpc-log");
+    body.prepend(rpcRow(e)); // newest first
+    while (body.rows.length > MAX_ROWS) body.deleteRow(body.rows.length - 1);
+  }
+  function applyFilters() {
+    for (const row of $("rpc-log").rows) row.hidden = !matchesFilter(row);
+  }
+
+  /** The retained log of this session as recorded-session JSONL (§14.3, as `dev --record`). */
+  function exportJsonl() {
+    const info = dash.info;
+    if (!info) throw new Error("no session selected");
+    const start = info.created_at || 0;
+    const primary = info.primary_window_uuid;
+    const pw = (info.windows || []).find((w) => w.window_uuid === primary);
+    const t = (ts) => Math.max(0, (ts || start) - start);
+    const lines = [{
+      t: 0,
+      kind: "meta",
+      harness_version: host.config.version || undefined,
+      session_id: info.session_id,
+      window_uuid: primary,
+      app_slug: info.app_slug,
+      view: pw ? pw.view : undefined,
+    }];
+    let id = 0;
+    const entries = host.logEntries().filter((e) => e.session_id === info.session_id);
+    for (const e of entries.sort((a, b) => a.seq - b.seq)) {
+      if (e.type === "rpc") {
+        id++;
+        const req = { t: t(e.ts), kind: "req", id, ns: e.ns, method: e.method, args: e.args ?? {} };
+        if (e.window_uuid && e.window_uuid !== primary) req.window_uuid = e.window_uuid;
+        lines.push(req);
+        lines.push(
+          e.outcome === "ok"
+            ? { t: t(e.ts), kind: "res", id, ok: true, result: e.result }
+            : {
+              t: t(e.ts),
+              kind: "res",
+              id,
+              ok: false,
+              error: e.error ?? { code: e.error_code || "internal_error", message: e.error_code || "" },
+            },
+        );
+      } else if (e.type === "event" && e.event) {
+        const ev = e.event;
+        lines.push(
+          ev.kind === "auth.refresh"
+            ? { t: t(e.ts), kind: "auth.refresh", token: (ev.payload || {}).token }
+            : { t: t(e.ts), kind: "event", event: ev.kind, payload: ev.payload },
+        );
+      }
+    }
+    return lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
+  }
+  function download() {
+    const text = exportJsonl();
+    const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
+    const a = h("a", { href: url, download: `session-${shortId(host.sessionId())}.jsonl` });
+    win.document.body.append(a);
+    a.click();
+    a.remove();
+    win.setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+  dash.exportJsonl = exportJsonl;
+
+  function rebuildRpc() {
+    $("rpc-log").replaceChildren();
+    for (const e of host.logEntries()) if (e.type === "rpc" && belongs(e)) addRpc(e);
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+  function addEvent(env) {
+    const box = $("events");
+    const row = h(
+      "div",
+      { class: "event", testid: "event-row", data: { kind: env.kind, seq: env.seq } },
+      h(
+        "details",
+        {},
+        h(
+          "summary",
+          {},
+          h("span", { class: "num", text: `#${env.seq}` }),
+          h("b", { text: ` ${env.kind} ` }),
+          h("span", { class: "muted", text: windowLabel(env.window_uuid) }),
+          env.by_client_id === null ? h("span", { class: "badge", text: "host" }) : null,
+        ),
+        h("pre", { text: json(env.payload) }),
+      ),
+    );
+    box.prepend(row);
+    while (box.children.length > MAX_EVENTS) box.lastElementChild.remove();
+  }
+
+  // ---- chat ------------------------------------------------------------------------------------
+  const chatSeen = new Set();
+  function contentText(c) {
+    if (typeof c === "string") return c;
+    if (c && typeof c === "object" && typeof c.text === "string") return c.text;
+    if (Array.isArray(c)) return c.map(contentText).join("\n");
+    return json(c);
+  }
+  function addMessage(m) {
+    if (m.message_id && chatSeen.has(m.message_id)) return;
+    if (m.message_id) chatSeen.add(m.message_id);
+    $("chat").append(h(
+      "div",
+      { class: `chat-msg ${m.role || ""}`, testid: "chat-message", data: { role: m.role || "" } },
+      h("span", { class: "role", text: m.role || "?" }),
+      h("span", { class: "text", text: contentText(m.content) }),
+    ));
+  }
+  function addArtifact(a) {
+    if (a.artifact_id && chatSeen.has(a.artifact_id)) return;
+    if (a.artifact_id) chatSeen.add(a.artifact_id);
+    $("chat").append(h(
+      "div",
+      { class: "chat-artifact", testid: "chat-artifact", data: { kind: a.kind || "" } },
+      h("details", {}, h("summary", { text: `artifact ${a.kind || ""}: ${a.summary || ""}` }), h("pre", {
+        text: json(a.payload ?? a.data ?? a.payload_ref ?? null),
+      })),
+    ));
+  }
+  function renderChat(info) {
+    chatSeen.clear();
+    $("chat").replaceChildren();
+    const chat = info.chat || {};
+    const items = [
+      ...(chat.messages || []).map((m) => ({ at: m.created_at || 0, add: () => addMessage(m) })),
+      ...(chat.artifacts || []).map((a) => ({ at: a.created_at || 0, add: () => addArtifact(a) })),
+    ];
+    for (const item of items.sort((a, b) => a.at - b.at)) item.add();
+  }
+
+  let lastSessionId = null;
+  dash.register({
+    init() {
+      $("rpc-filter-ns").addEventListener("change", applyFilters);
+      $("rpc-filter-outcome").addEventListener("change", applyFilters);
+      $("rpc-clear").addEventListener("click", () => {
+        rpc.clearedSeq = host.logEntries().reduce((m, e) => Math.max(m, e.seq || 0), 0);
+        $("rpc-log").replaceChildren();
+      });
+      $("export-jsonl").addEventListener("click", dash.act(download));
+    },
+    reset() {
+      $("events").replaceChildren();
+      $("chat").replaceChildren();
+      chatSeen.clear();
+    },
+    session(info) {
+      renderChat(info);
+      if (info.session_id !== lastSessionId) {
+        lastSessionId = info.session_id;
+        rebuildRpc(); // entries that arrived before the session was known
+      }
+    },
+    log({ entry }) {
+      if (entry.type === "rpc" && belongs(entry)) addRpc(entry);
+    },
+    event(env) {
+      addEvent(env);
+      const p = env.payload || {};
+      if (env.kind === "chat_message_from_app") addMessage(p);
+      if (env.kind === "artifact_appended") addArtifact(p);
+    },
+  });
+})(globalThis);

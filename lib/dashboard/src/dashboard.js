@@ -1,0 +1,254 @@
+/**
+ * Dashboard shell (CONTRACT §13): header, session picker, windows, and the shared helpers the
+ * panel scripts (dash_log.js, dash_state.js) use through `window.__annaDash`. The host duties
+ * (iframes, relaying, events, live reload) belong to host.js (`window.__annaHost`).
+ * Loaded with `defer` before the panel scripts; boots on DOMContentLoaded.
+ */
+(function (win) {
+  "use strict";
+  const doc = win.document;
+  const host = win.__annaHost;
+  const MAX_STATE_BYTES = 262144;
+
+  // ---- helpers shared with the panels ----------------------------------------------------------
+  const $ = (testid, root) => (root || doc).querySelector(`[data-testid="${testid}"]`);
+  /** Creates an element: h("td", {testid, class, text, title, on: {click}, data: {k: v}}, ...kids) */
+  function h(tag, attrs, ...kids) {
+    const el = doc.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v == null || v === false) continue;
+      if (k === "text") el.textContent = String(v);
+      else if (k === "class") el.className = v;
+      else if (k === "testid") el.setAttribute("data-testid", v);
+      else if (k === "on") for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
+      else if (k === "data") for (const [dk, dv] of Object.entries(v)) el.dataset[dk] = String(dv);
+      else el.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const kid of kids.flat()) {
+      if (kid != null && kid !== false) el.append(kid instanceof win.Node ? kid : String(kid));
+    }
+    return el;
+  }
+  const pad = (n, w) => String(n).padStart(w || 2, "0");
+  function fmtTime(ms) {
+    const d = new Date(ms);
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  }
+  const json = (v) => JSON.stringify(v, null, 2) ?? "undefined";
+  const bytes = (v) => new TextEncoder().encode(JSON.stringify(v)).length;
+  const shortId = (id) => (typeof id === "string" ? id.replace(/^ses_/, "").slice(0, 8) : "—");
+  /** Parses a JSON text field, naming the field in the error. Empty → fallback. */
+  function parseJson(text, field, fallback) {
+    if (!String(text).trim()) return fallback;
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${field} is not valid JSON (${e.message})`);
+    }
+  }
+  let errorTimer = null;
+  function showError(e) {
+    const box = $("dash-error");
+    box.textContent = e && e.message ? e.message : String(e);
+    box.hidden = false;
+    win.clearTimeout(errorTimer);
+    errorTimer = win.setTimeout(() => (box.hidden = true), 8000);
+  }
+  /** Runs an async UI action, reporting failures in the error box. */
+  function act(fn) {
+    return (ev) => {
+      if (ev && ev.preventDefault) ev.preventDefault();
+      Promise.resolve().then(fn).catch(showError);
+    };
+  }
+
+  const panels = [];
+  const dash = {
+    host,
+    $,
+    h,
+    fmtTime,
+    json,
+    bytes,
+    shortId,
+    parseJson,
+    showError,
+    act,
+    MAX_STATE_BYTES,
+    info: null, // last session.get result
+    runtimeInfo: null,
+    register: (panel) => panels.push(panel),
+  };
+  win.__annaDash = dash;
+  function each(hook, arg) {
+    for (const p of panels) {
+      if (typeof p[hook] !== "function") continue;
+      try {
+        p[hook](arg);
+      } catch (e) {
+        console.error(`[dashboard] panel ${hook} failed`, e);
+      }
+    }
+  }
+
+  // ---- header and sessions ---------------------------------------------------------------------
+  let sessions = [];
+  async function refreshSessions(pick) {
+    const res = await host.rpc("session.list", {});
+    sessions = res.sessions || [];
+    const picker = $("session-picker");
+    picker.replaceChildren(
+      ...sessions.map((s) =>
+        h("option", {
+          value: s.session_id,
+          text: `${s.app_slug} · ${shortId(s.session_id)} · ${s.open_windows} window(s)`,
+        })
+      ),
+    );
+    if (!sessions.length) picker.append(h("option", { value: "", text: "no sessions" }));
+    const cur = host.sessionId();
+    const wanted = new URLSearchParams(win.location.hash.slice(1)).get("session");
+    const known = (id) => id && sessions.some((s) => s.session_id === id);
+    const target = known(cur) ? cur : known(wanted) ? wanted : sessions[0] && sessions[0].session_id;
+    picker.value = target || "";
+    if (pick !== false && target && target !== cur) await selectSession(target);
+    if (!target && cur) host.detach();
+  }
+  async function selectSession(id) {
+    each("reset");
+    dash.info = null;
+    win.history.replaceState(null, "", `#session=${encodeURIComponent(id)}`);
+    await host.attach(id);
+  }
+  function onSession(info) {
+    dash.info = info;
+    $("header-slug").textContent = info.app_slug || "—";
+    const views = new Set((info.views || []).map((v) => v.name));
+    for (const w of info.windows || []) views.add(w.view);
+    const list = doc.getElementById("view-names");
+    if (list) list.replaceChildren(...[...views].map((v) => h("option", { value: v })));
+    each("session", info);
+  }
+  function wireHeader() {
+    $("session-picker").addEventListener("change", act(() => selectSession($("session-picker").value)));
+    $("close-session").addEventListener("click", act(async () => {
+      const id = host.sessionId();
+      if (!id) return;
+      await host.rpc("session.close", { session_id: id });
+      host.detach();
+      await refreshSessions();
+    }));
+    const form = $("new-session-form");
+    $("new-session").addEventListener("click", () => {
+      const info = dash.info || {};
+      form.elements.app_dir.value = info.app_dir || "";
+      form.elements.app_slug.value = info.app_slug || "";
+      form.hidden = !form.hidden;
+    });
+    $("new-session-cancel").addEventListener("click", () => (form.hidden = true));
+    form.addEventListener("submit", act(async () => {
+      const f = form.elements;
+      const params = { entry_payload: parseJson(f.entry_payload.value, "entry payload", {}) };
+      if (f.app_dir.value.trim()) params.app_dir = f.app_dir.value.trim();
+      if (f.app_slug.value.trim()) params.app_slug = f.app_slug.value.trim();
+      if (f.view.value.trim()) params.view = f.view.value.trim();
+      if (f.user_id.value !== "") params.user_id = Number(f.user_id.value);
+      const res = await host.rpc("session.create", params);
+      form.hidden = true;
+      await refreshSessions(false);
+      $("session-picker").value = res.session_id;
+      await selectSession(res.session_id);
+    }));
+    const live = $("live-reload");
+    live.checked = host.liveReload();
+    live.addEventListener("change", () => host.setLiveReload(live.checked));
+    host.on("live_reload", ({ entry, at }) => {
+      const what = entry.type === "manifest" ? "manifest" : `${(entry.paths || []).length} file(s)`;
+      $("live-reload-state").textContent = `reloaded ${fmtTime(at)} (${what})`;
+    });
+    host.on("connection", ({ state }) => {
+      const el = $("ws-state");
+      el.dataset.state = state;
+      el.textContent = state === "open" ? "connected" : state;
+    });
+  }
+
+  // ---- windows ---------------------------------------------------------------------------------
+  function renderTabs(list) {
+    const tabs = $("window-tabs");
+    tabs.replaceChildren(
+      ...list.map((w) =>
+        h(
+          "button",
+          {
+            type: "button",
+            testid: "window-tab",
+            class: `tab${w.active ? " active" : ""}`,
+            data: { wid: w.wid, status: w.status },
+            title: `${w.view} · ${w.wid}`,
+            on: { click: () => host.setActive(w.wid) },
+          },
+          w.title || w.view,
+          w.primary ? h("span", { class: "muted", text: " ★" }) : null,
+          w.status !== "active" ? h("span", { class: "badge", text: w.status }) : null,
+        )
+      ),
+    );
+    $("no-windows").hidden = list.length > 0;
+    updateExpiry();
+  }
+  function updateExpiry() {
+    const w = host.windows().find((x) => x.active);
+    const el = $("token-expiry");
+    if (!w || !w.tokenExpiresAt) return void (el.textContent = "");
+    const left = Math.round((w.tokenExpiresAt - Date.now()) / 1000);
+    el.textContent = left > 0 ? `token expires in ${left}s` : "token expired";
+    el.dataset.expired = String(left <= 0);
+  }
+  function wireWindows() {
+    $("reload-window").addEventListener("click", act(() => host.reload(host.activeWindow())));
+    $("close-window").addEventListener("click", act(() => {
+      const wid = host.activeWindow();
+      if (wid) return host.closeWindow(wid);
+    }));
+    const form = $("open-view-form");
+    form.addEventListener("submit", act(async () => {
+      const payload = parseJson(form.elements.payload.value, "payload", {});
+      if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+        throw new Error("payload must be a JSON object");
+      }
+      await host.openView(form.elements.view.value.trim(), payload);
+    }));
+    host.on("windows", renderTabs);
+    win.setInterval(updateExpiry, 1000);
+  }
+
+  // ---- boot ------------------------------------------------------------------------------------
+  async function boot() {
+    if (!host) return showError(new Error("host.js did not load"));
+    each("init");
+    wireHeader();
+    wireWindows();
+    host.on("session", onSession);
+    host.on("event", (env) => each("event", env));
+    host.on("log", (item) => {
+      each("log", item);
+      if (!item.history && item.entry.type === "session") refreshSessions().catch(showError);
+    });
+    host.on("error", (e) => showError(e));
+    host.on("session_closed", () => refreshSessions().catch(showError));
+    host.startLogStream();
+    try {
+      const info = await host.rpc("runtime.info", {});
+      dash.runtimeInfo = info;
+      $("runtime-mode").textContent = info.mode || "—";
+      $("llm-mode").textContent = info.llm_mode || "—";
+      if (info.version) $("header-version").textContent = info.version;
+    } catch (e) {
+      showError(e);
+    }
+    await refreshSessions().catch(showError);
+  }
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})(globalThis);

@@ -1,0 +1,109 @@
+/** `chat.*` (CONTRACT §5.7): an in-memory chat log per session. */
+import { z } from "zod";
+import { DispatchError } from "../core/outcome.ts";
+import { newArtifactId, newMessageId } from "../util/ids.ts";
+import { byteSize, isPlainObject } from "../util/json.ts";
+import type { NamespaceHandlers } from "./context.ts";
+import { parseArgs } from "./validate.ts";
+
+const MAX_ITEM_BYTES = 262_144;
+
+const WriteArgs = z.object({
+  role: z.enum(["user", "assistant", "system"]),
+  content: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+    .optional(),
+  text: z.string().optional(),
+});
+const HistoryArgs = z.object({
+  limit: z.number().int().min(1).max(200).optional(),
+  before: z.string().optional(),
+});
+
+function checkSize(v: unknown, what: string) {
+  const size = byteSize(v);
+  if (size > MAX_ITEM_BYTES) {
+    throw new DispatchError("invalid_arg", `${what} is ${size} bytes (max ${MAX_ITEM_BYTES})`, {
+      size,
+      max: MAX_ITEM_BYTES,
+    });
+  }
+}
+
+export const chatHandlers: NamespaceHandlers = {
+  write_message(ctx, args) {
+    const a = parseArgs(WriteArgs, args);
+    const content = a.content ?? a.text;
+    if (content === undefined) {
+      throw new DispatchError("invalid_arg", "invalid argument 'content': content is required", {
+        issues: [{ path: "content", message: "required (string, object or array; or use text)" }],
+      });
+    }
+    checkSize(content, "content");
+    const message_id = newMessageId();
+    const wid = ctx.window.window_uuid;
+    ctx.session.chat.addMessage({
+      message_id,
+      role: a.role,
+      content,
+      created_at: Date.now(),
+      window_uuid: wid,
+    });
+    ctx.session.emit("chat_message_from_app", wid, wid, { message_id, role: a.role, content });
+    return { ok: true, message_id };
+  },
+  append_artifact(ctx, args) {
+    if (!isPlainObject(args)) parseArgs(z.object({}), args); // raises the standard invalid_arg
+    const a = args as Record<string, unknown>;
+    const body = isPlainObject(a.artifact) ? a.artifact : a;
+    checkSize(body, "artifact");
+    const kindRaw = body.kind ?? body.type ?? "app_event";
+    const kind = typeof kindRaw === "string" ? kindRaw : JSON.stringify(kindRaw);
+    const summary = body.summary ?? body.title ?? null;
+    const payload = body.payload ?? body.data ?? null;
+    const payload_ref = body.payload_ref ?? null;
+    const artifact_id = newArtifactId();
+    const wid = ctx.window.window_uuid;
+    ctx.session.chat.addArtifact({
+      artifact_id,
+      kind,
+      summary,
+      payload,
+      payload_ref,
+      body,
+      created_at: Date.now(),
+      window_uuid: wid,
+    });
+    ctx.session.emit("artifact_appended", wid, wid, {
+      artifact_id,
+      kind,
+      summary,
+      payload,
+      payload_ref,
+    });
+    return { ok: true, artifact_id };
+  },
+  read_history(ctx, args) {
+    const a = parseArgs(HistoryArgs, args);
+    const limit = a.limit ?? 50;
+    const msgs = ctx.session.chat.messages;
+    let end = msgs.length;
+    if (a.before !== undefined) {
+      end = msgs.findIndex((m) => m.message_id === a.before);
+      if (end < 0) {
+        throw new DispatchError("invalid_arg", `unknown message_id '${a.before}' in 'before'`, {
+          before: a.before,
+        });
+      }
+    }
+    const start = Math.max(0, end - limit);
+    return {
+      messages: msgs.slice(start, end).map((m) => ({
+        message_id: m.message_id,
+        role: m.role,
+        content: m.content,
+        created_at: m.created_at,
+      })),
+      has_more: start > 0,
+    };
+  },
+};

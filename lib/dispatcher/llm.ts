@@ -1,0 +1,43 @@
+/** `llm.complete` / `llm.embed` (CONTRACT §5.8) through the provider layer (§10). */
+import { DispatchError } from "../core/outcome.ts";
+import { parseCompleteArgs, parseEmbedArgs } from "../llm/mod.ts";
+import type { LlmResult } from "../llm/types.ts";
+import { isPlainObject } from "../util/json.ts";
+import type { CallContext, NamespaceHandlers } from "./context.ts";
+import { parseArgs } from "./validate.ts";
+import { z } from "zod";
+
+type Parsed = { ok: true; value: Record<string, unknown> } | {
+  ok: false;
+  issues: { path: string; message: string }[];
+};
+
+function validated(parse: (a: unknown) => Parsed, args: unknown): Record<string, unknown> {
+  if (!isPlainObject(args ?? {})) parseArgs(z.object({}), args); // standard non-object error
+  const r = parse(args ?? {});
+  if (!r.ok) {
+    const first = r.issues[0];
+    throw new DispatchError(
+      "invalid_arg",
+      first ? `invalid argument '${first.path || "args"}': ${first.message}` : "invalid arguments",
+      { issues: r.issues },
+    );
+  }
+  return r.value;
+}
+
+function unwrap(r: LlmResult): unknown {
+  if (r.ok) return r.result;
+  throw new DispatchError(r.error.code, r.error.message, r.error.details);
+}
+
+export const llmHandlers: NamespaceHandlers = {
+  async complete(ctx: CallContext, args: unknown) {
+    const value = validated(parseCompleteArgs as (a: unknown) => Parsed, args);
+    return unwrap(await ctx.services.llm.complete(value, { extraMocks: ctx.session.mocks }));
+  },
+  async embed(ctx: CallContext, args: unknown) {
+    const value = validated(parseEmbedArgs as (a: unknown) => Parsed, args);
+    return unwrap(await ctx.services.llm.embed(value, { extraMocks: ctx.session.mocks }));
+  },
+};

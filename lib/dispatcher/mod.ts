@@ -1,0 +1,195 @@
+/**
+ * The dispatcher: every host-API call from every transport runs this pipeline (CONTRACT §5.1):
+ * window → in-flight cap → ACL → handler (or mocks, or `not_implemented`) → bookkeeping.
+ * It knows nothing about stdio, HTTP or the CLI.
+ */
+import { DispatchError, notImplemented, type Outcome } from "../core/outcome.ts";
+import { aclAllows } from "../manifest/acl.ts";
+import type { Session } from "../session/session.ts";
+import { isOpen } from "../session/session.ts";
+import type { CallContext, DispatchServices, NamespaceHandlers } from "./context.ts";
+import { windowHandlers } from "./window.ts";
+import { storageHandlers } from "./storage.ts";
+import { chatHandlers } from "./chat.ts";
+import { llmHandlers } from "./llm.ts";
+import { invokeTool, toolEntries, toolsHandlers } from "./tools.ts";
+
+export type { CallContext, DispatchServices } from "./context.ts";
+
+export const MAX_INFLIGHT_PER_WINDOW = 64;
+
+const HANDLERS: Record<string, NamespaceHandlers> = {
+  window: windowHandlers,
+  storage: storageHandlers,
+  chat: chatHandlers,
+  llm: llmHandlers,
+  tools: toolsHandlers,
+};
+
+/** Namespaces answered `not_implemented` after the ACL (§5.10). */
+export const STUB_NAMESPACES = [
+  "artifact",
+  "fs",
+  "prefs",
+  "files",
+  "image",
+  "upload",
+  "web",
+  "apps",
+  "agent",
+  "credentials",
+  "mobile",
+  "video",
+  "audio",
+];
+
+/** Implemented methods per namespace (for `runtime.info`). */
+export const IMPLEMENTED: Record<string, string[]> = {
+  window: Object.keys(windowHandlers),
+  storage: Object.keys(storageHandlers),
+  tools: ["list", "invoke"],
+  chat: Object.keys(chatHandlers),
+  llm: Object.keys(llmHandlers),
+};
+
+export interface CallRecord {
+  session_id: string;
+  window_uuid: string;
+  ns: string;
+  method: string;
+  args: unknown;
+  outcome: "ok" | "denied" | "error";
+  error_code?: string;
+  result?: unknown;
+  error?: unknown;
+  ms: number;
+}
+
+export class Dispatcher {
+  /** Observers of every finished call (log bus, record mode). */
+  readonly observers: ((rec: CallRecord, transport: string) => void)[] = [];
+
+  constructor(readonly services: DispatchServices) {}
+
+  /**
+   * Runs one host-API call. Synchronous handlers complete without an extra turn of the event loop,
+   * so the in-flight cap (§5.1 step 2) only counts calls that are really pending.
+   */
+  call(
+    session: Session,
+    window_uuid: string,
+    ns: string,
+    method: string,
+    args: unknown,
+    transport = "internal",
+  ): Promise<Outcome> {
+    const started = performance.now();
+    const w = session.windows.get(window_uuid);
+    if (!w || !isOpen(w)) {
+      const o = new DispatchError(
+        "not_found",
+        w ? `window ${window_uuid} is closed` : `unknown window ${window_uuid}`,
+        { window_uuid },
+      ).toOutcome();
+      return Promise.resolve(this.finish(session, window_uuid, ns, method, args, transport, started, o));
+    }
+    if (w.inflight >= MAX_INFLIGHT_PER_WINDOW) {
+      const o = new DispatchError(
+        "rate_limited",
+        `more than ${MAX_INFLIGHT_PER_WINDOW} unfinished calls on window ${window_uuid}`,
+        { max: MAX_INFLIGHT_PER_WINDOW },
+      ).toOutcome();
+      return Promise.resolve(this.finish(session, window_uuid, ns, method, args, transport, started, o));
+    }
+    w.inflight++;
+    const done = (o: Outcome) => {
+      w.inflight--;
+      w.last_seen_at = Date.now();
+      return this.finish(session, window_uuid, ns, method, args, transport, started, o);
+    };
+    const r = this.run({ session, window: w, ns, method, services: this.services }, args);
+    return r instanceof Promise ? r.then(done) : Promise.resolve(done(r));
+  }
+
+  private finish(
+    session: Session,
+    window_uuid: string,
+    ns: string,
+    method: string,
+    args: unknown,
+    transport: string,
+    started: number,
+    outcome: Outcome,
+  ): Outcome {
+    session.touch();
+    const denied = !outcome.ok && outcome.error.code === "permission_denied";
+    if (denied) this.services.logger.info("call denied", { ns, method, session_id: session.id });
+    if (this.observers.length) {
+      const rec: CallRecord = {
+        session_id: session.id,
+        window_uuid,
+        ns,
+        method,
+        args,
+        outcome: outcome.ok ? "ok" : denied ? "denied" : "error",
+        ms: Math.round((performance.now() - started) * 1000) / 1000,
+      };
+      if (outcome.ok) rec.result = outcome.result;
+      else {
+        rec.error_code = outcome.error.code;
+        rec.error = outcome.error;
+      }
+      for (const o of this.observers) o(rec, transport);
+    }
+    return outcome;
+  }
+
+  /** Steps 3–6 of the pipeline; never throws (sync or async). */
+  private run(ctx: CallContext, args: unknown): Outcome | Promise<Outcome> {
+    const { ns, method, session } = ctx;
+    try {
+      if (ns === "tools" && method === "invoke") {
+        return invokeTool(ctx, args, () => this.mock(ctx, args)).catch((e) => this.failure(ctx, e));
+      }
+      if (ns !== "window" && !(ns === "tools" && method === "list")) {
+        if (!aclAllows(session.manifest, ns, method, ns === "tools" ? toolEntries(ctx) : [])) {
+          return new DispatchError("permission_denied", `manifest does not grant '${ns}.${method}'`, {
+            ns,
+            method,
+          }).toOutcome();
+        }
+      }
+      const handler = Object.hasOwn(HANDLERS, ns) && Object.hasOwn(HANDLERS[ns], method)
+        ? HANDLERS[ns][method]
+        : undefined;
+      if (!handler) return this.mock(ctx, args) ?? notImplemented(ns, method).toOutcome();
+      const result = handler(ctx, args);
+      if (result instanceof Promise) {
+        return result.then((r): Outcome => ({ ok: true, result: r }), (e) => this.failure(ctx, e));
+      }
+      return { ok: true, result };
+    } catch (e) {
+      return this.failure(ctx, e);
+    }
+  }
+
+  private failure(ctx: CallContext, e: unknown): Outcome {
+    if (e instanceof DispatchError) return e.toOutcome();
+    this.services.logger.error("handler crashed", {
+      ns: ctx.ns,
+      method: ctx.method,
+      error: (e as Error)?.stack ?? String(e),
+    });
+    return new DispatchError("internal_error", `internal error in ${ctx.ns}.${ctx.method}`, {
+      detail: String((e as Error)?.message ?? e),
+    }).toOutcome();
+  }
+
+  /** §5.9: mocks answer only what would otherwise be `not_implemented`. */
+  private mock(ctx: CallContext, args: unknown): Outcome | undefined {
+    const entry = this.services.llm.lookupMock(ctx.ns, ctx.method, args, ctx.session.mocks);
+    if (!entry) return undefined;
+    if (entry.error) return { ok: false, error: entry.error };
+    return { ok: true, result: entry.result };
+  }
+}

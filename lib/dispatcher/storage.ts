@@ -1,0 +1,138 @@
+/**
+ * `storage.*` (CONTRACT §5.5): the session's `runtime_state` bucket with the key rules, the
+ * 256 KiB cap measured on the whole object, and `runtime_state_synced` events.
+ */
+import { z } from "zod";
+import { DispatchError } from "../core/outcome.ts";
+import { checkStorageKey } from "../executa/storage_keys.ts";
+import { sha256Hex } from "../util/hash.ts";
+import { byteSize } from "../util/json.ts";
+import type { NamespaceHandlers } from "./context.ts";
+import { parseArgs } from "./validate.ts";
+
+export const MAX_STATE_BYTES = 262_144;
+
+const Common = {
+  scope: z.unknown().optional(),
+  owner: z.unknown().optional(),
+  if_match: z.unknown().optional(),
+  metadata: z.unknown().optional(),
+  tags: z.unknown().optional(),
+  ttl_seconds: z.unknown().optional(),
+};
+const KeyArgs = z.object({ key: z.unknown(), ...Common });
+const SetArgs = z.object({ key: z.unknown(), value: z.unknown(), ...Common });
+const ListArgs = z.object({
+  prefix: z.string().optional(),
+  cursor: z.string().optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+  ...Common,
+});
+
+function checkCommon(a: { scope?: unknown; owner?: unknown }) {
+  if (a.scope !== undefined && a.scope !== null && a.scope !== "app") {
+    throw new DispatchError(
+      "not_implemented",
+      `storage scope '${String(a.scope)}' is not available in this runtime`,
+      { scope: a.scope },
+    );
+  }
+  if (a.owner !== undefined && a.owner !== null) {
+    throw new DispatchError("not_implemented", "storage owner is not available in this runtime", {
+      owner: a.owner,
+    });
+  }
+}
+
+function checkKey(key: unknown): string {
+  const reason = checkStorageKey(key);
+  if (reason) {
+    throw new DispatchError("invalid_path", `invalid storage key: ${reason}`, { reason, key });
+  }
+  return key as string;
+}
+
+export const etagOf = (value: unknown) =>
+  `W/"1-${sha256Hex(JSON.stringify(value) ?? "null").slice(0, 16)}"`;
+
+/** Byte size of one `"key":value` member inside the bucket's JSON. */
+const memberBytes = (key: string, value: unknown) => byteSize(key) + 1 + byteSize(value);
+
+export const storageHandlers: NamespaceHandlers = {
+  get(ctx, args) {
+    const a = parseArgs(KeyArgs, args);
+    checkCommon(a);
+    const key = checkKey(a.key);
+    const st = ctx.session.runtime_state;
+    if (!Object.hasOwn(st, key)) return { value: null, exists: false, etag: null };
+    return { value: st[key], exists: true, etag: etagOf(st[key]) };
+  },
+  set(ctx, args) {
+    const a = parseArgs(SetArgs, args);
+    checkCommon(a);
+    const key = checkKey(a.key);
+    if (!Object.hasOwn(args as object, "value") || a.value === undefined) {
+      throw new DispatchError("invalid_arg", "invalid argument 'value': value is required", {
+        issues: [{ path: "value", message: "required (null is allowed)" }],
+      });
+    }
+    const s = ctx.session;
+    const old = s.runtime_state;
+    const had = Object.hasOwn(old, key);
+    // incremental size: exact because JSON.stringify output is deterministic per member
+    let size = s.runtime_state_bytes + memberBytes(key, a.value);
+    if (had) size -= memberBytes(key, old[key]);
+    else if (Object.keys(old).length > 0) size += 1; // the comma
+    if (size > MAX_STATE_BYTES) {
+      throw new DispatchError(
+        "state_too_large",
+        `storage bucket would be ${size} bytes (max ${MAX_STATE_BYTES})`,
+        { size, max: MAX_STATE_BYTES },
+      );
+    }
+    const next = { ...old };
+    Object.defineProperty(next, key, {
+      value: a.value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    s.setRuntimeState(next, size, ctx.window.window_uuid, ctx.window.window_uuid);
+    return { ok: true };
+  },
+  delete(ctx, args) {
+    const a = parseArgs(KeyArgs, args);
+    checkCommon(a);
+    const key = checkKey(a.key);
+    const s = ctx.session;
+    if (!Object.hasOwn(s.runtime_state, key)) return { ok: true, deleted: false };
+    const next = { ...s.runtime_state };
+    delete next[key];
+    let size = s.runtime_state_bytes - memberBytes(key, s.runtime_state[key]);
+    if (Object.keys(next).length > 0) size -= 1;
+    s.setRuntimeState(next, size, ctx.window.window_uuid, ctx.window.window_uuid);
+    return { ok: true, deleted: true };
+  },
+  list(ctx, args) {
+    const a = parseArgs(ListArgs, args);
+    checkCommon(a);
+    const limit = a.limit ?? 100;
+    const prefix = a.prefix ?? "";
+    const st = ctx.session.runtime_state;
+    const keys = Object.keys(st)
+      .filter((k) => k.startsWith(prefix) && (a.cursor === undefined || k > a.cursor))
+      .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const page = keys.slice(0, limit);
+    return {
+      items: page.map((key) => ({
+        key,
+        etag: etagOf(st[key]),
+        size_bytes: byteSize(st[key]),
+        metadata: null,
+        tags: null,
+        updated_at: null,
+      })),
+      next_cursor: keys.length > limit ? page[page.length - 1] : null,
+    };
+  },
+};

@@ -1,0 +1,210 @@
+/**
+ * The argv and environment an executa is started with (CONTRACT §9.3, §9.4). No shell: `argv[0]`
+ * with a path separator is resolved against `project_dir`, otherwise looked up on PATH.
+ */
+import { basename, delimiter, isAbsolute, join, resolve } from "node:path";
+import { Logger } from "../util/log.ts";
+import { readNodeEntry, readPyprojectScripts } from "./discovery.ts";
+import type { ExecutaSpec } from "./types.ts";
+
+const IS_WINDOWS = Deno.build.os === "windows";
+
+export interface CommandOptions {
+  /** Environment used for PATH and ANNA_APP_PYTHON; default: the runtime's environment. */
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+}
+export type CommandError = { reason: string; message: string };
+export type CommandResult = { argv: string[] } | { error: CommandError };
+
+let defaultLogger: Logger | undefined;
+/** uv lookups per PATH value: in practice PATH is constant, so this is once per process. */
+const uvCache = new Map<string, string | null>();
+let uvWarned = false;
+
+/** Clears the per-process uv lookup and one-time warning (tests only). */
+export function resetCommandStateForTests() {
+  uvCache.clear();
+  uvWarned = false;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    const st = await Deno.stat(path);
+    return st.isFile && (IS_WINDOWS || st.mode === null || (st.mode & 0o111) !== 0);
+  } catch {
+    return false;
+  }
+}
+
+/** Looks a program name up on PATH; returns its absolute path or null. */
+export async function whichOnPath(
+  name: string,
+  env: Record<string, string | undefined>,
+): Promise<string | null> {
+  const path = env.PATH ?? env.Path ?? "";
+  const exts = IS_WINDOWS ? ["", ...(env.PATHEXT ?? ".EXE;.CMD;.BAT;.COM").split(";")] : [""];
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const candidate = resolve(dir, name + ext);
+      if (await isExecutable(candidate)) return candidate;
+    }
+  }
+  return null;
+}
+
+const hasSeparator = (s: string) => s.includes("/") || (IS_WINDOWS && s.includes("\\"));
+
+/** Resolves argv[0] (§9.3 heading rule); a missing program is a spawn failure. */
+async function resolveArgv(
+  argv: string[],
+  dir: string,
+  env: Record<string, string | undefined>,
+): Promise<CommandResult> {
+  const [prog, ...rest] = argv;
+  if (hasSeparator(prog) || isAbsolute(prog)) {
+    const abs = resolve(dir, prog);
+    if (await isExecutable(abs)) return { argv: [abs, ...rest] };
+    return {
+      error: {
+        reason: "spawn_failed",
+        message: `command ${abs} does not exist or is not executable`,
+      },
+    };
+  }
+  const found = await whichOnPath(prog, env);
+  if (found) return { argv: [found, ...rest] };
+  return { error: { reason: "spawn_failed", message: `command '${prog}' was not found on PATH` } };
+}
+
+async function uvOnPath(env: Record<string, string | undefined>): Promise<string | null> {
+  const key = env.PATH ?? env.Path ?? "";
+  if (!uvCache.has(key)) uvCache.set(key, await whichOnPath("uv", env));
+  return uvCache.get(key)!;
+}
+
+const PY_NAME = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$/;
+
+/** The `-c` program: dir and dir/src first on sys.path, import, resolve attr, call, exit with it. */
+export function pythonLauncher(dir: string, module: string, attr: string, argv0: string): string {
+  const lit = (s: string) => JSON.stringify(s); // a JSON string is a valid Python string literal
+  return [
+    "import importlib, os, sys",
+    `d = ${lit(dir)}`,
+    'sys.path[:0] = [d, os.path.join(d, "src")]',
+    `sys.argv[0] = ${lit(argv0)}`,
+    `obj = importlib.import_module(${lit(module)})`,
+    `for part in ${lit(attr)}.split("."):`,
+    "    obj = getattr(obj, part)",
+    "sys.exit(obj())",
+  ].join("\n");
+}
+
+async function pythonFallback(
+  spec: ExecutaSpec,
+  env: Record<string, string | undefined>,
+  logger: Logger,
+): Promise<CommandResult> {
+  const python = env.ANNA_APP_PYTHON || (IS_WINDOWS ? "python" : "python3");
+  if (!uvWarned) {
+    uvWarned = true;
+    logger.warn(
+      `uv not found on PATH; starting python executas with ${python} directly ` +
+        `(dependencies are not installed)`,
+    );
+  }
+  const dir = spec.project_dir;
+  let scripts: [string, string][] = [];
+  try {
+    scripts = (await readPyprojectScripts(dir))?.scripts ?? [];
+  } catch { /* unreadable pyproject: no usable entry */ }
+  const value = (scripts.find(([k]) => k === spec.tool_id) ?? scripts[0])?.[1];
+  const target = value?.replace(/\[[^\]]*\]\s*$/, "").trim(); // drop "[extras]"
+  const noEntry = (why: string): CommandResult => ({
+    error: {
+      reason: "no_python_entry",
+      message: `cannot start python executa ${spec.tool_id} without uv: ${why}`,
+    },
+  });
+  if (!target) return noEntry(`${join(dir, "pyproject.toml")} has no [project.scripts] entry`);
+  let argv: string[];
+  if (target.includes(":")) {
+    const [module, attr] = target.split(":", 2).map((s) => s.trim());
+    if (!PY_NAME.test(module) || !PY_NAME.test(attr)) {
+      return noEntry(`script entry ${JSON.stringify(value)} is not "module:attr"`);
+    }
+    argv = [python, "-c", pythonLauncher(dir, module, attr, spec.tool_id)];
+  } else {
+    if (!PY_NAME.test(target)) return noEntry(`script entry ${JSON.stringify(value)} is invalid`);
+    argv = [python, "-m", target];
+  }
+  return await resolveArgv(argv, dir, env);
+}
+
+async function binaryPath(spec: ExecutaSpec): Promise<string | null> {
+  const dir = spec.project_dir;
+  const names = [spec.tool_id, basename(resolve(dir))];
+  for (const n of names) {
+    for (const ext of IS_WINDOWS ? ["", ".exe"] : [""]) {
+      const p = join(dir, "bin", n + ext);
+      if (await isExecutable(p)) return p;
+    }
+  }
+  return null;
+}
+
+/** The argv to spawn (cwd = project_dir), or why the executa cannot be started. */
+export async function resolveCommand(
+  spec: ExecutaSpec,
+  opts: CommandOptions = {},
+): Promise<CommandResult> {
+  const env = opts.env ?? Deno.env.toObject();
+  const logger = opts.logger ?? (defaultLogger ??= new Logger({}, "executa"));
+  const dir = spec.project_dir;
+  if (spec.command && spec.command.length > 0) return await resolveArgv(spec.command, dir, env);
+  switch (spec.type) {
+    case "python": {
+      const uv = await uvOnPath(env);
+      if (uv) return { argv: [uv, "run", "--project", dir, spec.tool_id] };
+      return await pythonFallback(spec, env, logger);
+    }
+    case "node":
+      return await resolveArgv(["node", await readNodeEntry(dir, spec.tool_id)], dir, env);
+    case "go":
+      return await resolveArgv(["go", "run", "."], dir, env);
+    case "binary": {
+      const p = await binaryPath(spec);
+      if (p) return { argv: [p] };
+      return {
+        error: {
+          reason: "spawn_failed",
+          message: `binary executa ${spec.tool_id}: neither ${join(dir, "bin", spec.tool_id)} ` +
+            `nor ${join(dir, "bin", basename(resolve(dir)))} is an executable file`,
+        },
+      };
+    }
+    default:
+      return {
+        error: {
+          reason: "no_command",
+          message: `executa ${spec.tool_id} has neither a command nor a type`,
+        },
+      };
+  }
+}
+
+/** §9.4: runtime env + spec env + python variables; never the control token. */
+export function childEnv(
+  spec: ExecutaSpec,
+  base: Record<string, string> = Deno.env.toObject(),
+): Record<string, string> {
+  const env: Record<string, string> = { ...base };
+  delete env.ANNA_APP_CONTROL_TOKEN;
+  Object.assign(env, spec.env);
+  if (spec.type === "python") {
+    env.PYTHONUNBUFFERED = "1";
+    env.PYTHONIOENCODING = "utf-8";
+  }
+  return env;
+}

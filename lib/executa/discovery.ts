@@ -1,0 +1,459 @@
+/**
+ * Executa discovery (CONTRACT §9.1–§9.2): candidates under `<app>/executas/`, `app.json`
+ * `bundled_executas` paths, or the app directory itself; first matching rule per directory; handles.
+ * Also the small readers other modules need: `readNodeEntry`, `readPyprojectScripts`.
+ */
+import { basename, join, relative, resolve } from "node:path";
+import { isPlainObject } from "../util/json.ts";
+import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "./types.ts";
+
+const IS_WINDOWS = Deno.build.os === "windows";
+
+/** What a directory says about the executa in it (§9.2 rules 1–6). */
+export interface Derivation {
+  rule: "executa.json" | "pyproject.toml" | "package.json" | "go.mod" | "bin" | null;
+  tool_id: string | null;
+  type: ExecutaType | null;
+  command: string[] | null;
+  /** `executa.json` `slug` (a handle candidate). */
+  slug: string | null;
+  enabled: boolean;
+  skill: boolean;
+  /** Why the directory cannot be used as discovered (skipped with this warning). */
+  warning?: string;
+}
+
+async function readText(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return null;
+  }
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+async function isExecutableFile(path: string): Promise<boolean> {
+  try {
+    const st = await Deno.stat(path);
+    if (!st.isFile) return false;
+    return IS_WINDOWS || st.mode === null || (st.mode & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Splits a command string on whitespace (no shell). */
+export function splitCommand(s: string): string[] {
+  return s.trim().split(/\s+/).filter((x) => x !== "");
+}
+
+/** `command` as argv: a non-empty string[] or a string split on whitespace; else null. */
+export function commandArgv(v: unknown): string[] | null {
+  if (typeof v === "string") {
+    const argv = splitCommand(v);
+    return argv.length ? argv : null;
+  }
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") && v[0] !== "") {
+    return [...v] as string[];
+  }
+  return null;
+}
+
+// ---- a tiny TOML reader: enough for [project] name and [project.scripts] ----
+
+class Toml {
+  i = 0;
+  constructor(readonly s: string) {}
+  fail(msg: string): never {
+    throw new Error(`${msg} at offset ${this.i}`);
+  }
+  ws() {
+    while (this.s[this.i] === " " || this.s[this.i] === "\t") this.i++;
+  }
+  /** Skips whitespace, newlines and comments. */
+  gap() {
+    for (;;) {
+      this.ws();
+      const c = this.s[this.i];
+      if (c === "#") while (this.i < this.s.length && this.s[this.i] !== "\n") this.i++;
+      else if (c === "\n" || c === "\r") this.i++;
+      else return;
+    }
+  }
+  key(): string[] {
+    const parts: string[] = [];
+    for (;;) {
+      this.ws();
+      const c = this.s[this.i];
+      if (c === '"' || c === "'") parts.push(this.str());
+      else {
+        const m = /^[A-Za-z0-9_-]+/.exec(this.s.slice(this.i, this.i + 256));
+        if (!m) this.fail("expected a key");
+        parts.push(m[0]);
+        this.i += m[0].length;
+      }
+      this.ws();
+      if (this.s[this.i] !== ".") return parts;
+      this.i++;
+    }
+  }
+  str(): string {
+    const s = this.s;
+    const q = s[this.i];
+    const triple = s.startsWith(q.repeat(3), this.i);
+    this.i += triple ? 3 : 1;
+    if (triple && s[this.i] === "\n") this.i++;
+    let out = "";
+    while (this.i < s.length) {
+      if (triple ? s.startsWith(q.repeat(3), this.i) : s[this.i] === q) {
+        this.i += triple ? 3 : 1;
+        return out;
+      }
+      const c = s[this.i++];
+      if (c === "\n" && !triple) this.fail("newline in string");
+      if (c === "\\" && q === '"') {
+        const e = s[this.i++];
+        const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", '"': '"', "\\": "\\" };
+        if (e in simple) out += simple[e];
+        else if (e === "u" || e === "U") {
+          const n = e === "u" ? 4 : 8;
+          out += String.fromCodePoint(parseInt(s.slice(this.i, this.i + n), 16));
+          this.i += n;
+        } else if (triple && (e === "\n" || e === " " || e === "\r")) {
+          while (/\s/.test(s[this.i] ?? "")) this.i++;
+        } else out += e;
+      } else out += c;
+    }
+    this.fail("unterminated string");
+  }
+  value(): unknown {
+    this.ws();
+    const c = this.s[this.i];
+    if (c === '"' || c === "'") return this.str();
+    if (c === "[") {
+      this.i++;
+      const arr: unknown[] = [];
+      for (;;) {
+        this.gap();
+        if (this.s[this.i] === "]") break;
+        arr.push(this.value());
+        this.gap();
+        if (this.s[this.i] === ",") this.i++;
+        else if (this.s[this.i] !== "]") this.fail("expected , or ]");
+      }
+      this.i++;
+      return arr;
+    }
+    if (c === "{") {
+      this.i++;
+      const obj: Record<string, unknown> = {};
+      for (;;) {
+        this.ws();
+        if (this.s[this.i] === "}") break;
+        this.keyval(obj);
+        this.ws();
+        if (this.s[this.i] === ",") this.i++;
+        else if (this.s[this.i] !== "}") this.fail("expected , or }");
+      }
+      this.i++;
+      return obj;
+    }
+    const m = /^[^,\]}\n#]+/.exec(this.s.slice(this.i, this.i + 1024));
+    if (!m) this.fail("expected a value");
+    this.i += m[0].length;
+    return m[0].trim();
+  }
+  keyval(table: Record<string, unknown>) {
+    const k = this.key();
+    this.ws();
+    if (this.s[this.i] !== "=") this.fail("expected =");
+    this.i++;
+    const v = this.value();
+    setPath(table, k, v);
+  }
+}
+
+function tableAt(root: Record<string, unknown>, path: string[]): Record<string, unknown> {
+  let t = root;
+  for (const p of path) {
+    if (!isPlainObject(t[p])) t[p] = {};
+    t = t[p] as Record<string, unknown>;
+  }
+  return t;
+}
+
+function setPath(root: Record<string, unknown>, path: string[], v: unknown) {
+  tableAt(root, path.slice(0, -1))[path[path.length - 1]] = v;
+}
+
+/** Parses the subset of TOML found in pyproject files (tables, strings, arrays, inline tables). */
+export function parseToml(text: string): Record<string, unknown> {
+  const p = new Toml(text.replace(/^\uFEFF/, ""));
+  const root: Record<string, unknown> = {};
+  let table = root;
+  for (;;) {
+    p.gap();
+    if (p.i >= text.length) return root;
+    if (p.s[p.i] === "[") {
+      const arrayTable = p.s[p.i + 1] === "[";
+      p.i += arrayTable ? 2 : 1;
+      const k = p.key();
+      if (p.s[p.i] !== "]") p.fail("expected ]");
+      p.i += arrayTable ? 2 : 1;
+      // array-of-tables content is irrelevant here: collect it into a throwaway table
+      table = arrayTable ? {} : tableAt(root, k);
+    } else p.keyval(table);
+    p.ws();
+    if (p.s[p.i] === "#") p.gap();
+    else if (p.i < p.s.length && p.s[p.i] !== "\n" && p.s[p.i] !== "\r") p.fail("expected newline");
+  }
+}
+
+/** `[project] name` and `[project.scripts]` in file order; `null` when there is no pyproject.toml. */
+export async function readPyprojectScripts(
+  dir: string,
+): Promise<{ name: string | null; scripts: [string, string][] } | null> {
+  const text = await readText(join(dir, "pyproject.toml"));
+  if (text === null) return null;
+  const root = parseToml(text);
+  const project = isPlainObject(root.project) ? root.project : {};
+  const scripts = isPlainObject(project.scripts) ? project.scripts : {};
+  return {
+    name: typeof project.name === "string" ? project.name : null,
+    scripts: Object.entries(scripts).filter((e): e is [string, string] =>
+      typeof e[1] === "string"
+    ),
+  };
+}
+
+async function readJson(path: string): Promise<{ value?: unknown; error?: string } | null> {
+  const text = await readText(path);
+  if (text === null) return null;
+  try {
+    return { value: JSON.parse(text.replace(/^\uFEFF/, "")) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+function nodeToolId(pkg: Record<string, unknown>): string | null {
+  const ex = pkg.executa;
+  if (isPlainObject(ex) && typeof ex.tool_id === "string" && ex.tool_id) return ex.tool_id;
+  if (isPlainObject(pkg.bin)) {
+    const first = Object.keys(pkg.bin)[0];
+    if (first) return first;
+  }
+  return typeof pkg.name === "string" && pkg.name ? pkg.name : null;
+}
+
+/** §9.2 rule 3 entry file for a node executa (`index.js` without a usable package.json). */
+export async function readNodeEntry(dir: string, toolId?: string): Promise<string> {
+  const r = await readJson(join(dir, "package.json"));
+  const pkg = r && isPlainObject(r.value) ? r.value : null;
+  if (!pkg) return "index.js";
+  const id = toolId ?? nodeToolId(pkg);
+  const bin = pkg.bin;
+  if (isPlainObject(bin)) {
+    if (id !== null && typeof bin[id] === "string") return bin[id] as string;
+    const first = Object.values(bin).find((v) => typeof v === "string");
+    if (typeof first === "string") return first;
+  } else if (typeof bin === "string" && bin) return bin;
+  if (typeof pkg.main === "string" && pkg.main) return pkg.main;
+  if (typeof pkg.module === "string" && pkg.module) return pkg.module;
+  return "index.js";
+}
+
+const none = (): Derivation => ({
+  rule: null,
+  tool_id: null,
+  type: null,
+  command: null,
+  slug: null,
+  enabled: true,
+  skill: false,
+});
+
+/** Applies the §9.2 rules to one directory. `label` names it in warnings. */
+export async function deriveExecuta(dir: string, label = dir): Promise<Derivation> {
+  const d = none();
+  const ej = await readJson(join(dir, "executa.json"));
+  if (ej) {
+    d.rule = "executa.json";
+    if (ej.error !== undefined || !isPlainObject(ej.value)) {
+      d.warning = `skipping executa ${label}: executa.json is not a JSON object` +
+        (ej.error ? ` (${ej.error})` : "");
+      return d;
+    }
+    const j = ej.value;
+    if (typeof j.tool_id === "string" && j.tool_id) d.tool_id = j.tool_id;
+    if (EXECUTA_TYPES.includes(j.type as ExecutaType)) d.type = j.type as ExecutaType;
+    d.slug = typeof j.slug === "string" && j.slug ? j.slug : null;
+    d.enabled = j.enabled !== false;
+    d.skill = j.executa_type === "skill";
+    const t = j.transport;
+    d.command = j.command !== undefined
+      ? commandArgv(j.command)
+      : isPlainObject(t) && typeof t.command === "string"
+      ? commandArgv([t.command, ...(Array.isArray(t.args) ? t.args.map(String) : [])])
+      : null;
+    if (j.command !== undefined && d.command === null) {
+      d.warning = `skipping executa ${label}: executa.json "command" must be a non-empty ` +
+        `string or list of strings`;
+    } else if (!d.tool_id || !d.type) {
+      const missing = [!d.tool_id && '"tool_id"', !d.type && '"type" (python|node|go|binary)']
+        .filter(Boolean).join(" and ");
+      d.warning = `skipping executa ${label}: executa.json needs ${missing}`;
+    }
+    return d;
+  }
+  let py: Awaited<ReturnType<typeof readPyprojectScripts>> = null;
+  try {
+    py = await readPyprojectScripts(dir);
+  } catch (e) {
+    return {
+      ...d,
+      rule: "pyproject.toml",
+      type: "python",
+      warning: `skipping executa ${label}: pyproject.toml could not be read (${
+        (e as Error).message
+      })`,
+    };
+  }
+  if (py) {
+    d.rule = "pyproject.toml";
+    d.type = "python";
+    d.tool_id = py.scripts[0]?.[0] ?? null;
+    if (!d.tool_id) {
+      d.warning = `skipping executa ${label}: pyproject.toml has no [project.scripts] entry ` +
+        `(its first key is the tool_id)`;
+    }
+    return d;
+  }
+  const pj = await readJson(join(dir, "package.json"));
+  if (pj) {
+    d.rule = "package.json";
+    d.type = "node";
+    if (pj.error !== undefined || !isPlainObject(pj.value)) {
+      d.warning = `skipping executa ${label}: package.json is not a JSON object`;
+      return d;
+    }
+    d.tool_id = nodeToolId(pj.value);
+    if (!d.tool_id) {
+      d.warning = `skipping executa ${label}: package.json has no executa.tool_id, bin or name`;
+    }
+    return d;
+  }
+  if ((await readText(join(dir, "go.mod"))) !== null) {
+    d.rule = "go.mod";
+    d.warning = `go executa ${label} needs executa.json with "type":"go"`;
+    return d;
+  }
+  const name = basename(resolve(dir));
+  const bin = join(dir, "bin", name);
+  if (await isExecutableFile(bin) || (IS_WINDOWS && await isExecutableFile(bin + ".exe"))) {
+    return { ...d, rule: "bin", type: "binary", tool_id: name };
+  }
+  return d;
+}
+
+/** `app.json` `bundled_executas` as [handle, absolute path] pairs in declaration order. */
+export async function bundledHandles(
+  appDir: string,
+  warnings: string[] = [],
+): Promise<[string, string][]> {
+  const r = await readJson(join(appDir, "app.json"));
+  if (!r) return [];
+  if (r.error !== undefined || !isPlainObject(r.value)) {
+    warnings.push(`app.json is not a JSON object; its bundled_executas are ignored`);
+    return [];
+  }
+  const be = r.value.bundled_executas;
+  if (be === undefined) return [];
+  let pairs: [string, unknown][];
+  if (Array.isArray(be)) {
+    warnings.push(`app.json bundled_executas should be an object {handle: {path}}; ` +
+      `using list indexes as handles`);
+    pairs = be.map((v, i) => [String(i), v]);
+  } else if (isPlainObject(be)) pairs = Object.entries(be);
+  else return [];
+  const out: [string, string][] = [];
+  for (const [handle, v] of pairs) {
+    const p = typeof v === "string" ? v : isPlainObject(v) ? v.path : undefined;
+    if (typeof p === "string" && p) out.push([handle, resolve(appDir, p)]);
+    else warnings.push(`app.json bundled_executas.${handle} has no "path"; ignored`);
+  }
+  return out;
+}
+
+function byteCompare(a: string, b: string): number {
+  const x = new TextEncoder().encode(a), y = new TextEncoder().encode(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+/** The §9.2 handle of a directory: app.json key, else executa.json slug, else the directory name. */
+export function handleFor(dir: string, handles: [string, string][], slug: string | null): string {
+  const abs = resolve(dir);
+  return handles.find(([, p]) => p === abs)?.[0] ?? slug ?? basename(abs);
+}
+
+export async function discoverExecutas(
+  appDir: string,
+): Promise<{ specs: ExecutaSpec[]; warnings: string[] }> {
+  const app = resolve(appDir);
+  const warnings: string[] = [];
+  const handles = await bundledHandles(app, warnings);
+  const candidates: string[] = [];
+  try {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(join(app, "executas"))) names.push(e.name);
+    names.sort(byteCompare);
+    for (const n of names) {
+      const p = join(app, "executas", n);
+      if (await isDir(p)) candidates.push(p);
+    }
+  } catch { /* no executas/ directory */ }
+  for (const [handle, p] of handles) {
+    if (candidates.includes(p)) continue;
+    if (await isDir(p)) candidates.push(p);
+    else warnings.push(`app.json bundled_executas.${handle} path ${p} is not a directory`);
+  }
+  const label = (p: string) => relative(app, p).split("\\").join("/") || ".";
+  const specs: ExecutaSpec[] = [];
+  const from = new Map<string, string>();
+  const tryDir = async (dir: string) => {
+    const d = await deriveExecuta(dir, label(dir));
+    if (!d.enabled || d.skill) return; // skipped on purpose (§9.1), not a problem
+    if (d.warning) return void warnings.push(d.warning);
+    if (!d.rule || !d.tool_id) return;
+    const other = from.get(d.tool_id);
+    if (other !== undefined) {
+      warnings.push(
+        `skipping executa ${label(dir)}: tool_id "${d.tool_id}" already provided by ${other}`,
+      );
+      return;
+    }
+    from.set(d.tool_id, label(dir));
+    specs.push({
+      tool_id: d.tool_id,
+      project_dir: dir,
+      command: d.command,
+      type: d.type,
+      env: {},
+      handle: handleFor(dir, handles, d.slug),
+      app_slug: null,
+    });
+  };
+  for (const c of candidates) await tryDir(c);
+  if (specs.length === 0 && (await readText(join(app, "executa.json"))) !== null) {
+    await tryDir(app);
+  }
+  return { specs, warnings };
+}

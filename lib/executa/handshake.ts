@@ -1,0 +1,104 @@
+/** The executa handshake (CONTRACT §9.6): `initialize` (5 s, v1/v2 negotiation), then `describe`. */
+import type { Logger } from "../util/log.ts";
+import { isPlainObject } from "../util/json.ts";
+import type { ExecutaProcess, ExitInfo, Reply } from "./process.ts";
+import { TIMEOUT, withTimeout } from "./async.ts";
+import { DESCRIBE_TIMEOUT_MS, INITIALIZE_TIMEOUT_MS } from "./limits.ts";
+
+export type Protocol = "v1" | "v2";
+
+export function initializeParams(version: string) {
+  return {
+    protocolVersion: "2.0",
+    clientInfo: { name: "anna-app-runtime", version },
+    capabilities: {
+      sampling: { modalities: ["text"], maxTokensPerCall: 8192, maxCallsPerInvoke: 8 },
+      fileTransport: true,
+    },
+    host_capabilities: { "llm.sample": true, "llm.embed": true },
+  };
+}
+
+/** v2 iff a result object without an `error` key whose protocolVersion is absent or "2…". */
+export function initResultIfV2(reply: Reply): Record<string, unknown> | null {
+  if (reply.kind !== "response" || reply.msg.error != null) return null;
+  const r = reply.msg.result;
+  if (!isPlainObject(r) || "error" in r) return null;
+  const pv = r.protocolVersion;
+  if (pv === undefined) return r;
+  return (typeof pv === "string" || typeof pv === "number") && String(pv).startsWith("2")
+    ? r
+    : null;
+}
+
+/** What the executa declares (§9.6): from describe.host_capabilities and the initialize result. */
+export function declaredCapabilities(init: unknown, describe: unknown) {
+  const hc = isPlainObject(describe) && Array.isArray(describe.host_capabilities)
+    ? describe.host_capabilities
+    : [];
+  const maps = isPlainObject(init)
+    ? [init.capabilities, init.client_capabilities].filter(isPlainObject)
+    : [];
+  return {
+    sample: hc.includes("llm.sample") || maps.some((m) => "sampling" in m),
+    embed: hc.includes("llm.embed") || maps.some((m) => "embeddings" in m),
+  };
+}
+
+export type HandshakeResult =
+  | {
+    ok: true;
+    protocol: Protocol;
+    init: Record<string, unknown> | null;
+    describe: Record<string, unknown> | null;
+  }
+  | { ok: false; exit: ExitInfo };
+
+/**
+ * Runs the handshake. `onLateV2` is called when a v2 initialize reply arrives after the 5 s
+ * timeout (the caller upgrades the process).
+ */
+export async function handshake(
+  proc: ExecutaProcess,
+  version: string,
+  log: Logger,
+  onLateV2: (init: Record<string, unknown>) => void,
+): Promise<HandshakeResult> {
+  const init = proc.request("initialize", initializeParams(version));
+  const first = await withTimeout(init.reply, INITIALIZE_TIMEOUT_MS);
+  let protocol: Protocol = "v1";
+  let initResult: Record<string, unknown> | null = null;
+  if (first === TIMEOUT) {
+    log.info("no initialize reply within 5 s; using protocol v1", { pid: proc.pid });
+    init.reply.then((late) => {
+      const r = initResultIfV2(late);
+      if (r) onLateV2(r);
+    });
+  } else if (first.kind === "exit") {
+    return { ok: false, exit: first.exit };
+  } else {
+    if (initResultIfV2(first)) protocol = "v2";
+    else log.debug("initialize answered without v2; using protocol v1", { pid: proc.pid });
+    // capability maps count whatever the negotiated version (§9.6)
+    if (first.kind === "response" && isPlainObject(first.msg.result)) initResult = first.msg.result;
+  }
+
+  const d = proc.request("describe");
+  const dr = await withTimeout(d.reply, DESCRIBE_TIMEOUT_MS);
+  let describe: Record<string, unknown> | null = null;
+  if (dr === TIMEOUT) {
+    proc.abandon(d.id);
+    log.warn("describe did not answer within 60 s; continuing without it", { pid: proc.pid });
+  } else if (dr.kind === "exit") {
+    return { ok: false, exit: dr.exit };
+  } else if (dr.kind === "response" && isPlainObject(dr.msg.result) && dr.msg.error == null) {
+    describe = dr.msg.result;
+  } else {
+    log.warn("describe failed; continuing without it", {
+      pid: proc.pid,
+      error: dr.kind === "response" ? dr.msg.error ?? dr.msg.result : dr.kind,
+    });
+  }
+  if (proc.exitInfo) return { ok: false, exit: proc.exitInfo };
+  return { ok: true, protocol, init: initResult, describe };
+}

@@ -1,0 +1,119 @@
+/** Maps a plugin's `invoke` reply to a dispatcher outcome (CONTRACT §9.7, §5.6 steps 7–10). */
+import { fail, ok, type Outcome } from "../core/outcome.ts";
+import { byteSize, isPlainObject } from "../util/json.ts";
+import type { ExitInfo, Reply } from "./process.ts";
+import {
+  INVOKE_DEFAULT_TIMEOUT_MS,
+  INVOKE_MAX_TIMEOUT_MS,
+  INVOKE_MIN_TIMEOUT_MS,
+  MAX_RESULT_BYTES,
+  STDERR_TAIL_ERROR,
+} from "./limits.ts";
+
+export interface InvokeTimeout {
+  requested: number;
+  effective: number;
+}
+
+/** §5.6 step 7: `requested = timeoutMs ?? 65000`, non-finite → invalid_arg, clamp(round). */
+export function parseTimeout(timeoutMs: unknown): InvokeTimeout | Outcome {
+  const requested = timeoutMs ?? INVOKE_DEFAULT_TIMEOUT_MS;
+  if (typeof requested !== "number" || !Number.isFinite(requested)) {
+    return fail("invalid_arg", "timeoutMs must be a finite number of milliseconds", {
+      issues: [{ path: "timeoutMs", message: "expected a finite number" }],
+    });
+  }
+  const effective = Math.min(
+    INVOKE_MAX_TIMEOUT_MS,
+    Math.max(INVOKE_MIN_TIMEOUT_MS, Math.round(requested)),
+  );
+  return { requested, effective };
+}
+
+export function exitedOutcome(exit: ExitInfo, stderr: string[]): Outcome {
+  return fail("tool_failed", "executa process exited", {
+    exit_code: exit.code,
+    signal: exit.signal,
+    stderr_tail: stderr.slice(-STDERR_TAIL_ERROR),
+  });
+}
+
+/** Faults that are not a plugin reply; `null` for `kind: "response"`. */
+export function faultOutcome(reply: Reply, stderr: () => string[]): Outcome | null {
+  switch (reply.kind) {
+    case "exit":
+      return exitedOutcome(reply.exit, stderr());
+    case "frame_too_large": {
+      const details: Record<string, unknown> = {
+        frame_bytes: reply.frame_bytes,
+        max_frame_bytes: reply.max_frame_bytes,
+      };
+      if (reply.path !== undefined) details.path = reply.path;
+      return fail(
+        "frame_too_large",
+        `executa reply of ${reply.frame_bytes} bytes exceeds the limit of ${reply.max_frame_bytes} bytes`,
+        details,
+      );
+    }
+    case "file_error":
+      return fail("executa_error", `unusable file-transport reply: ${reply.why}`, {
+        reason: "file_transport",
+        path: reply.path,
+      });
+    default:
+      return null;
+  }
+}
+
+/** JSON-RPC error → `tool_failed "[<code>] <message>"` with `{jsonrpc_code, data}`. */
+export function rpcErrorOutcome(error: unknown): Outcome {
+  const e = isPlainObject(error) ? error : {};
+  const code = e.code ?? null;
+  const message = typeof e.message === "string" ? e.message : JSON.stringify(e.message ?? null);
+  return fail("tool_failed", `[${code}] ${message}`, {
+    jsonrpc_code: code,
+    data: e.data ?? null,
+  });
+}
+
+function reportedFailure(error: unknown): Outcome {
+  if (typeof error === "string" && error !== "") return fail("tool_failed", error);
+  return fail("tool_failed", "tool reported failure", { error: error ?? null });
+}
+
+/** The §9.7 table for a JSON-RPC response object. */
+export function mapInvokeResponse(msg: Record<string, unknown>): Outcome {
+  if (msg.error !== undefined && msg.error !== null) {
+    return rpcErrorOutcome(msg.error);
+  }
+  const result = msg.result;
+  if (isPlainObject(result)) {
+    if (result.success === true) return ok(result.data ?? null);
+    if (result.success === false) return reportedFailure(result.error);
+    if (!("success" in result)) {
+      const e = result.error;
+      if ((typeof e === "string" && e !== "") || isPlainObject(e)) return reportedFailure(e);
+    }
+  }
+  return ok(result === undefined ? null : result);
+}
+
+/** §5.6 step 10: the unwrapped result must fit in 4 MiB. */
+export function checkResultSize(outcome: Outcome): Outcome {
+  if (!outcome.ok) return outcome;
+  const size = byteSize(outcome.result);
+  if (size <= MAX_RESULT_BYTES) return outcome;
+  return fail("result_too_large", `tool result of ${size} bytes exceeds ${MAX_RESULT_BYTES} bytes`, {
+    size,
+    max: MAX_RESULT_BYTES,
+    retriable: false,
+  });
+}
+
+export function timeoutOutcome(tool_id: string, method: string, t: InvokeTimeout): Outcome {
+  return fail("tool_timeout", `${tool_id}.${method} did not answer within ${t.effective} ms`, {
+    timeout_ms: t.effective,
+    requested_timeout_ms: t.requested,
+    max_timeout_ms: INVOKE_MAX_TIMEOUT_MS,
+  });
+}

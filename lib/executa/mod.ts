@@ -1,0 +1,422 @@
+/**
+ * The executa pool (CONTRACT §9.5–§9.12): one lazily spawned process per registered tool_id, shared
+ * by all sessions; handshake, `invoke` with the §9.7 reply mapping and §5.6 timeouts, reverse RPC
+ * (§9.8), crash policy with backoff (§9.9) and graceful shutdown (§9.10).
+ *
+ * Files: `process.ts` (one child and its stdio), `handshake.ts`, `mapping.ts` (reply → outcome),
+ * `reverse.ts` + `reverse_storage.ts` (plugin → host calls), `entry.ts` (per-tool bookkeeping).
+ */
+import type { Logger } from "../util/log.ts";
+import type { LlmProvider } from "../llm/types.ts";
+import { fail, ok, type Outcome, type OutcomeError } from "../core/outcome.ts";
+import { newInvokeId } from "../util/ids.ts";
+import type {
+  AppContext,
+  ExecutaEntry,
+  ExecutaHost,
+  ExecutaInfo,
+  ExecutaSpec,
+  ExecutaStatus,
+  InvokeOptions,
+} from "./types.ts";
+import { childEnv, resolveCommand } from "./command.ts";
+import { ExecutaProcess, type InvokeContext } from "./process.ts";
+import { declaredCapabilities, handshake, type Protocol } from "./handshake.ts";
+import {
+  checkResultSize,
+  exitedOutcome,
+  faultOutcome,
+  mapInvokeResponse,
+  parseTimeout,
+  rpcErrorOutcome,
+  timeoutOutcome,
+} from "./mapping.ts";
+import { ReverseRpc } from "./reverse.ts";
+import {
+  type Entry,
+  newEntry,
+  pushStderr,
+  recentCrashes,
+  resolveArgv,
+  type StartResult,
+  toEntry,
+  toInfo,
+} from "./entry.ts";
+import { sleep, TIMEOUT, withTimeout } from "./async.ts";
+import {
+  backoffMs,
+  CRASH_LOOP_COUNT,
+  HEALTH_TIMEOUT_MS,
+  INVOKE_GRACE_MS,
+  STDERR_TAIL_ERROR,
+} from "./limits.ts";
+
+export type ExecutaEvent =
+  | { type: "executa"; tool_id: string; status: ExecutaStatus; pid?: number; message?: string }
+  | { type: "stderr"; tool_id: string; line: string };
+
+export interface ExecutaPoolOptions {
+  logger: Logger;
+  llm: LlmProvider;
+  /** Runtime version sent as `clientInfo.version`. */
+  version: string;
+  onEvent?: (e: ExecutaEvent) => void;
+  /** Added to every child environment (after the spec's env), e.g. the smoke HOME. */
+  extraEnv?: Record<string, string>;
+}
+
+export type HealthReport =
+  | {
+    ok: true;
+    status: "healthy" | "not_implemented" | "unhealthy";
+    result: unknown;
+    error?: unknown;
+  }
+  | { ok: false; error: OutcomeError };
+
+const HEALTHY = ["ok", "ready", "healthy"];
+
+export class ExecutaPool implements ExecutaHost {
+  private readonly entries = new Map<string, Entry>();
+  private readonly log: Logger;
+  private readonly reverse: ReverseRpc;
+  private closed = false;
+
+  constructor(private readonly opts: ExecutaPoolOptions) {
+    this.log = opts.logger.child("executa");
+    this.reverse = new ReverseRpc(opts.llm, this.log);
+  }
+
+  // ---- registry ------------------------------------------------------------------------------
+
+  async register(specs: ExecutaSpec[]): Promise<void> {
+    const stops: Promise<unknown>[] = [];
+    for (const spec of specs) {
+      const fresh = newEntry(spec);
+      const old = this.entries.get(spec.tool_id);
+      if (old) fresh.previousStop = this.retire(old);
+      if (fresh.previousStop) stops.push(fresh.previousStop);
+      this.entries.set(spec.tool_id, fresh); // same key keeps its registration position
+      this.emit(fresh, "registered");
+    }
+    await Promise.all(stops);
+  }
+
+  get(tool_id: string): ExecutaEntry | undefined {
+    const e = this.entries.get(tool_id);
+    return e && toEntry(e);
+  }
+
+  entriesFor(app_slug: string | null): ExecutaEntry[] {
+    return [...this.entries.values()]
+      .filter((e) => e.spec.app_slug === null || e.spec.app_slug === app_slug)
+      .map(toEntry);
+  }
+
+  list(): ExecutaInfo[] {
+    return [...this.entries.values()].map(toInfo);
+  }
+
+  /** Graceful stop, crash history cleared, respawn on next use. Unknown id → RangeError. */
+  async restart(tool_id: string): Promise<void> {
+    const old = this.entries.get(tool_id);
+    if (!old) throw new RangeError(`unknown executa tool_id '${tool_id}'`);
+    const fresh = newEntry(old.spec);
+    Object.assign(fresh, {
+      stderr: old.stderr,
+      spawns: old.spawns,
+      restarts: old.restarts,
+      last_exit: old.last_exit,
+      argv: old.argv,
+      status: old.proc?.alive ? "stopped" : "registered",
+    });
+    fresh.previousStop = this.retire(old);
+    this.entries.set(tool_id, fresh);
+    const exit = await fresh.previousStop;
+    if (exit && !fresh.proc) fresh.last_exit = exit as Entry["last_exit"];
+    this.emit(fresh, fresh.status);
+  }
+
+  /** Stops every process in parallel (§9.10); the pool spawns nothing afterwards. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.entries.values()].map((e) => {
+      e.life.abort();
+      return e.proc?.stop();
+    }));
+  }
+
+  private retire(e: Entry): Promise<unknown> | null {
+    e.retired = true;
+    e.life.abort();
+    return e.proc?.alive ? e.proc.stop() : null;
+  }
+
+  // ---- invoke --------------------------------------------------------------------------------
+
+  /** §5.6 steps 6–10 and §9.7. */
+  invoke(tool_id: string, method: string, args: unknown, opts: InvokeOptions = {}) {
+    return this.runInvoke(tool_id, method, args, opts, false);
+  }
+
+  /** Like `invoke` but answers the plugin's raw `invoke` result (CLI `--raw`). */
+  invokeRaw(tool_id: string, method: string, args: unknown, opts: InvokeOptions = {}) {
+    return this.runInvoke(tool_id, method, args, opts, true);
+  }
+
+  private async runInvoke(
+    tool_id: string,
+    method: string,
+    args: unknown,
+    opts: InvokeOptions,
+    raw: boolean,
+  ): Promise<Outcome> {
+    const entry = this.entries.get(tool_id);
+    if (!entry) {
+      return fail("not_implemented", "tools.invoke is not available in this runtime", { tool_id });
+    }
+    const loop = this.crashLoop(entry);
+    if (loop) return loop;
+    const t = parseTimeout(opts.timeoutMs);
+    if ("ok" in t) return t;
+    const started = await this.start(entry);
+    if (!started.ok) return started.outcome;
+    const proc = started.proc;
+
+    const invoke_id = newInvokeId();
+    const deadline_ms = Date.now() + t.effective;
+    const ctx: InvokeContext = {
+      invoke_id,
+      app: opts.app ?? null,
+      deadline_ms,
+      sampling_calls: 0,
+      sampling_tokens: 0,
+      abort: new AbortController(),
+    };
+    proc.invokes.set(invoke_id, ctx);
+    const req = proc.request("invoke", {
+      tool: method,
+      arguments: args ?? {},
+      invoke_id,
+      context: { invoke_id, deadline_ms, plugin_name: tool_id, credentials: {} },
+    });
+    try {
+      const reply = await withTimeout(req.reply, t.effective + INVOKE_GRACE_MS);
+      if (reply === TIMEOUT) {
+        proc.abandon(req.id);
+        proc.notify("_cancel_invoke", { invoke_id });
+        this.log.warn("invoke timed out; sent _cancel_invoke", { tool_id, method, invoke_id });
+        return timeoutOutcome(tool_id, method, t);
+      }
+      const fault = faultOutcome(reply, () => entry.stderr);
+      if (fault || reply.kind !== "response") return fault!;
+      if (!raw) return checkResultSize(mapInvokeResponse(reply.msg));
+      const e = reply.msg.error;
+      return e !== undefined && e !== null ? rpcErrorOutcome(e) : ok(reply.msg.result ?? null);
+    } finally {
+      proc.invokes.delete(invoke_id);
+      ctx.abort.abort();
+    }
+  }
+
+  // ---- CLI helpers (`executa describe|health|invoke`, §2.9) -----------------------------------
+
+  /** Spawns and handshakes if needed. */
+  async ensureStarted(
+    tool_id: string,
+  ): Promise<
+    | { ok: true; protocol: Protocol; describe: Record<string, unknown> | null }
+    | { ok: false; error: OutcomeError }
+  > {
+    const entry = this.entries.get(tool_id);
+    if (!entry) {
+      return { ok: false, error: { code: "not_found", message: `unknown executa '${tool_id}'` } };
+    }
+    const r = await this.start(entry);
+    if (!r.ok) return { ok: false, error: (r.outcome as { error: OutcomeError }).error };
+    return { ok: true, protocol: entry.protocol ?? "v1", describe: entry.describe };
+  }
+
+  /** Sends `health` (3 s) and classifies the answer as §2.9 does. */
+  async health(tool_id: string): Promise<HealthReport> {
+    const s = await this.ensureStarted(tool_id);
+    if (!s.ok) return s;
+    const entry = this.entries.get(tool_id)!;
+    const proc = entry.proc;
+    if (!proc) return { ok: false, error: { code: "executa_unavailable", message: "not running" } };
+    const req = proc.request("health", {});
+    const r = await withTimeout(req.reply, HEALTH_TIMEOUT_MS);
+    if (r === TIMEOUT) {
+      proc.abandon(req.id);
+      return {
+        ok: true,
+        status: "unhealthy",
+        result: null,
+        error: { code: "timeout", message: "no health reply within 3 s" },
+      };
+    }
+    const fault = faultOutcome(r, () => entry.stderr);
+    if (fault || r.kind !== "response") {
+      return { ok: true, status: "unhealthy", result: null, error: (fault as { error: unknown }).error };
+    }
+    const { result, error } = r.msg as { result?: unknown; error?: { code?: unknown } };
+    if (error !== undefined && error !== null) {
+      return { ok: true, status: error.code === -32601 ? "not_implemented" : "unhealthy", result: null, error };
+    }
+    const res = result as Record<string, unknown> | null;
+    const healthy = typeof res === "object" && res !== null &&
+      (HEALTHY.includes(res.status as string) || res.ok === true);
+    return { ok: true, status: healthy ? "healthy" : "unhealthy", result: result ?? null };
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------
+
+  /** §9.9 "next use": 3 crashes within 30 s → `failed` until register/restart. */
+  private crashLoop(e: Entry): Outcome | null {
+    if (e.status === "crashed" && recentCrashes(e) >= CRASH_LOOP_COUNT) {
+      this.setStatus(e, "failed", `crashed ${CRASH_LOOP_COUNT} times within 30s`);
+    }
+    if (e.status !== "failed") return null;
+    return fail(
+      "executa_unavailable",
+      `executa ${e.spec.tool_id} crashed 3 times within 30s; re-register or restart it`,
+      {
+        reason: "crash_loop",
+        last_exit: e.last_exit ? { ...e.last_exit } : null,
+        stderr_tail: e.stderr.slice(-STDERR_TAIL_ERROR),
+      },
+    );
+  }
+
+  private start(e: Entry): Promise<StartResult> {
+    if (e.proc?.alive && e.status === "ready") return Promise.resolve({ ok: true, proc: e.proc });
+    e.starting ??= this.spawnAndHandshake(e).finally(() => (e.starting = null));
+    return e.starting;
+  }
+
+  private unavailable(e: Entry, reason: string, message: string, extra = {}): StartResult {
+    return {
+      ok: false,
+      outcome: fail("executa_unavailable", message, { reason, tool_id: e.spec.tool_id, ...extra }),
+    };
+  }
+
+  private async spawnAndHandshake(e: Entry): Promise<StartResult> {
+    const id = e.spec.tool_id;
+    const loop = this.crashLoop(e);
+    if (loop) return { ok: false, outcome: loop };
+    if (e.previousStop) await e.previousStop;
+    const k = recentCrashes(e);
+    if (k > 0) {
+      const wait = e.crashes[e.crashes.length - 1] + backoffMs(k) - Date.now();
+      if (wait > 0) this.log.info("waiting before respawn", { tool_id: id, ms: wait, crashes: k });
+      await sleep(wait, e.life.signal);
+    }
+    if (e.retired || this.closed) {
+      return this.unavailable(e, "stopped", `executa ${id} was stopped while starting`);
+    }
+
+    const env = { ...childEnv(e.spec), ...this.opts.extraEnv };
+    const cmd = await resolveCommand(e.spec, { env, logger: this.log });
+    if ("error" in cmd) {
+      this.recordCrash(e, cmd.error.message);
+      const extra = cmd.error.reason === "spawn_failed"
+        ? { command: e.spec.command, error: cmd.error.message }
+        : {};
+      return this.unavailable(e, cmd.error.reason, cmd.error.message, extra);
+    }
+    const argv = resolveArgv(cmd.argv, e.spec.project_dir);
+    e.argv = argv;
+
+    let proc!: ExecutaProcess;
+    try {
+      if (argv.length === 0) throw new Error("empty command");
+      proc = new ExecutaProcess({
+        argv,
+        cwd: e.spec.project_dir,
+        env,
+        logger: this.log.child(`executa:${id}`),
+        hooks: {
+          request: (rid, method, params) => {
+            const caller = { tool_id: id, invokes: proc.invokes, declares: e.declares };
+            this.reverse.handle(caller, method, params).then((p) => proc.respond(rid, p));
+          },
+          notification: (method) => this.log.debug("plugin notification ignored", { tool_id: id, method }),
+          stderr: (line) => this.onStderr(e, line),
+          exit: (info) => this.onExit(e, proc, info),
+        },
+      });
+    } catch (err) {
+      const error = (err as Error).message;
+      this.recordCrash(e, `spawn failed: ${error}`);
+      return this.unavailable(e, "spawn_failed", `executa ${id} could not be spawned: ${error}`, {
+        command: argv,
+        error,
+      });
+    }
+    if (e.spawns++ > 0) e.restarts++;
+    Object.assign(e, { proc, protocol: null, describe: null, init: null });
+    e.declares = { sample: false, embed: false };
+    this.setStatus(e, "starting");
+
+    const hs = await handshake(proc, this.opts.version, this.log, (init) => {
+      if (e.proc !== proc) return;
+      e.protocol = "v2";
+      e.init = init;
+      e.declares = declaredCapabilities(init, e.describe);
+      this.log.info("late initialize reply: upgraded to protocol v2", { tool_id: id });
+    });
+    if (!hs.ok) return { ok: false, outcome: exitedOutcome(hs.exit, e.stderr) };
+    // a late v2 upgrade during describe must not be undone
+    if (e.protocol !== "v2") e.protocol = hs.protocol;
+    e.init = hs.init ?? e.init;
+    e.describe = hs.describe;
+    e.declares = declaredCapabilities(e.init, e.describe);
+    this.setStatus(e, "ready", `protocol ${e.protocol}`);
+    return { ok: true, proc };
+  }
+
+  private recordCrash(e: Entry, message: string) {
+    const at = Date.now();
+    e.crashes.push(at);
+    e.last_exit = { code: null, signal: null, at };
+    this.setStatus(e, "crashed", message);
+  }
+
+  private onExit(e: Entry, proc: ExecutaProcess, info: NonNullable<Entry["last_exit"]>) {
+    if (e.proc === proc) e.proc = null;
+    if (e.retired) return;
+    e.last_exit = info;
+    if (proc.stopRequested) return this.setStatus(e, "stopped");
+    e.crashes.push(info.at);
+    const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
+    this.log.warn("executa exited unexpectedly", { tool_id: e.spec.tool_id, pid: proc.pid, how });
+    this.setStatus(e, "crashed", `exited with ${how}`);
+  }
+
+  private onStderr(e: Entry, line: string) {
+    pushStderr(e, line);
+    e.stderrLog ??= this.opts.logger.child(`executa:${e.spec.tool_id}`);
+    e.stderrLog.info(line);
+    this.opts.onEvent?.({ type: "stderr", tool_id: e.spec.tool_id, line });
+  }
+
+  private setStatus(e: Entry, status: ExecutaStatus, message?: string) {
+    e.status = status;
+    this.emit(e, status, message);
+  }
+
+  private emit(e: Entry, status: ExecutaStatus, message?: string) {
+    const pid = e.proc?.pid;
+    this.log.debug(`status ${status}`, { tool_id: e.spec.tool_id, pid, message });
+    this.opts.onEvent?.({
+      type: "executa",
+      tool_id: e.spec.tool_id,
+      status,
+      ...(pid !== undefined ? { pid } : {}),
+      ...(message !== undefined ? { message } : {}),
+    });
+  }
+}
+
+export type { AppContext, ExecutaSpec, InvokeOptions };

@@ -1,0 +1,295 @@
+/**
+ * One executa child process speaking line-delimited JSON-RPC 2.0 on stdio (CONTRACT §9.5, §9.7,
+ * §9.10–§9.12): integer request ids, serialised stdin writes, replies matched by id, stderr ring
+ * feeding, and the graceful stop sequence. Knows nothing about tools, sessions or crash policy.
+ */
+import type { Logger } from "../util/log.ts";
+import type { AppContext } from "./types.ts";
+import { encodeUtf8, isPlainObject } from "../util/json.ts";
+import { findTopLevelId, LineSplitter } from "./framing.ts";
+import { readFileTransport } from "./file_transport.ts";
+import { TIMEOUT, withTimeout } from "./async.ts";
+import {
+  IGNORED_LINE_LOG_CHARS,
+  MAX_FRAME_BYTES,
+  STDERR_LINE_BYTES,
+  STOP_GRACE_MS,
+} from "./limits.ts";
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  at: number;
+}
+
+/** What a host→plugin request finally got. */
+export type Reply =
+  | { kind: "response"; msg: Record<string, unknown> }
+  | { kind: "exit"; exit: ExitInfo }
+  | { kind: "frame_too_large"; frame_bytes: number; max_frame_bytes: number; path?: string }
+  | { kind: "file_error"; path: string; why: string };
+
+/** An `invoke` in flight on this process; reverse RPC is routed to it (§9.8). */
+export interface InvokeContext {
+  invoke_id: string;
+  app: AppContext | null;
+  deadline_ms: number;
+  sampling_calls: number;
+  sampling_tokens: number;
+  /** Aborted when the invoke settles, so pending reverse work stops. */
+  abort: AbortController;
+}
+
+export interface ProcessHooks {
+  request(id: string | number, method: string, params: unknown): void;
+  notification(method: string, params: unknown): void;
+  stderr(line: string): void;
+  /** Called once on exit, before in-flight requests fail, so state is settled when they resume. */
+  exit(info: ExitInfo, stopRequested: boolean): void;
+}
+
+export interface SpawnOptions {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  logger: Logger;
+  hooks: ProcessHooks;
+}
+
+const decoder = new TextDecoder();
+/** How long to wait for the pipes to drain after the child exited. */
+const DRAIN_MS = 500;
+/** Remembered timed-out ids, so a late reply is recognised (bounded). */
+const MAX_ABANDONED = 4096;
+
+export class ExecutaProcess {
+  readonly pid: number;
+  readonly exited: Promise<ExitInfo>;
+  exitInfo: ExitInfo | null = null;
+  /** Set once the runtime asked it to stop: the exit is then not a crash. */
+  stopRequested = false;
+  readonly invokes = new Map<string, InvokeContext>();
+
+  private readonly child: Deno.ChildProcess;
+  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: Reply) => void>();
+  private readonly abandoned = new Set<number>();
+  private readonly log: Logger;
+  private readonly hooks: ProcessHooks;
+  private stopping: Promise<ExitInfo> | null = null;
+  private readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
+
+  /** Spawns the child; throws when it cannot be started (not found, not executable). */
+  constructor(opts: SpawnOptions) {
+    const [cmd, ...args] = opts.argv;
+    this.log = opts.logger;
+    this.hooks = opts.hooks;
+    this.child = new Deno.Command(cmd, {
+      args,
+      cwd: opts.cwd,
+      env: opts.env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.pid = this.child.pid;
+    this.writer = this.child.stdin.getWriter();
+    const stdout = new LineSplitter(MAX_FRAME_BYTES, {
+      line: (b) => this.onLine(b),
+      oversize: (head, total) => this.onOversize(head, total),
+    });
+    const stderr = new LineSplitter(STDERR_LINE_BYTES, {
+      line: (b) => this.onStderr(b),
+      oversize: (head) => this.onStderr(head),
+    }, STDERR_LINE_BYTES);
+    const drained = Promise.all([
+      this.pump(this.child.stdout, stdout),
+      this.pump(this.child.stderr, stderr),
+    ]);
+    this.exited = this.watchExit(drained);
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === null;
+  }
+
+  /** Sends a request; the promise settles with the reply, the exit, or a frame fault. */
+  request(method: string, params?: unknown): { id: number; reply: Promise<Reply> } {
+    const id = this.nextId++;
+    const reply = new Promise<Reply>((resolve) => {
+      if (this.exitInfo) resolve({ kind: "exit", exit: this.exitInfo });
+      else this.pending.set(id, resolve);
+    });
+    const msg = params === undefined
+      ? { jsonrpc: "2.0", id, method }
+      : { jsonrpc: "2.0", id, method, params };
+    this.write(msg).then((ok) => {
+      if (!ok) this.failWhenExited(id);
+    });
+    return { id, reply };
+  }
+
+  notify(method: string, params: unknown): void {
+    this.write({ jsonrpc: "2.0", method, params });
+  }
+
+  respond(id: string | number, payload: { result: unknown } | { error: unknown }): void {
+    this.write({ jsonrpc: "2.0", id, ...payload });
+  }
+
+  /** Stops waiting for `id` (timeout); a reply arriving later is logged and dropped. */
+  abandon(id: number): void {
+    if (!this.pending.delete(id)) return;
+    if (this.abandoned.size >= MAX_ABANDONED) {
+      this.abandoned.delete(this.abandoned.values().next().value!);
+    }
+    this.abandoned.add(id);
+  }
+
+  /** §9.10: close stdin → 2 s → SIGTERM → 2 s → SIGKILL. Never sends a `shutdown` request. */
+  stop(): Promise<ExitInfo> {
+    if (this.exitInfo) return Promise.resolve(this.exitInfo);
+    this.stopRequested = true;
+    this.stopping ??= (async () => {
+      this.writer.close().catch(() => {});
+      if ((await withTimeout(this.exited, STOP_GRACE_MS)) !== TIMEOUT) return this.exitInfo!;
+      this.kill("SIGTERM");
+      if ((await withTimeout(this.exited, STOP_GRACE_MS)) !== TIMEOUT) return this.exitInfo!;
+      this.kill("SIGKILL");
+      return await this.exited;
+    })();
+    return this.stopping;
+  }
+
+  private kill(signal: Deno.Signal) {
+    try {
+      this.child.kill(signal);
+      this.log.debug(`sent ${signal}`, { pid: this.pid });
+    } catch {
+      // already gone
+    }
+  }
+
+  private write(obj: unknown): Promise<boolean> {
+    const bytes = encodeUtf8(JSON.stringify(obj) + "\n");
+    const p = this.writeChain.then(() => this.writer.write(bytes)).then(
+      () => true,
+      (e) => {
+        if (!this.stopRequested) this.log.debug("stdin write failed", { error: String(e) });
+        return false;
+      },
+    );
+    this.writeChain = p;
+    return p;
+  }
+
+  /** stdin broke: the request fails like an exit once the process is gone (or 2 s passed). */
+  private async failWhenExited(id: number) {
+    const r = await withTimeout(this.exited, STOP_GRACE_MS);
+    const resolve = this.pending.get(id);
+    if (!resolve) return;
+    this.pending.delete(id);
+    resolve({ kind: "exit", exit: r === TIMEOUT ? { code: null, signal: null, at: Date.now() } : r });
+  }
+
+  private async pump(stream: ReadableStream<Uint8Array>, splitter: LineSplitter) {
+    const reader = stream.getReader();
+    this.readers.push(reader);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        splitter.push(value);
+      }
+      splitter.end();
+    } catch (e) {
+      this.log.debug("pipe read ended", { error: String(e) });
+    }
+  }
+
+  private async watchExit(drained: Promise<unknown>): Promise<ExitInfo> {
+    const st = await this.child.status;
+    // replies and stderr written just before exit must be seen before in-flight calls fail;
+    // a grandchild holding the pipes open must not keep us waiting
+    if ((await withTimeout(drained, DRAIN_MS)) === TIMEOUT) {
+      for (const r of this.readers) r.cancel().catch(() => {});
+    }
+    const info: ExitInfo = {
+      code: st.signal ? null : st.code,
+      signal: st.signal ?? null,
+      at: Date.now(),
+    };
+    this.exitInfo = info;
+    this.writer.close().catch(() => {});
+    try {
+      this.hooks.exit(info, this.stopRequested);
+    } catch (e) {
+      this.log.error("exit hook failed", { error: String(e) });
+    }
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const resolve of pending) resolve({ kind: "exit", exit: info });
+    for (const ctx of this.invokes.values()) ctx.abort.abort();
+    return info;
+  }
+
+  private onStderr(bytes: Uint8Array) {
+    this.hooks.stderr(decoder.decode(bytes).replace(/\r$/, ""));
+  }
+
+  private ignored(why: string, text: string) {
+    this.log.debug(`ignored stdout line (${why})`, { line: text.slice(0, IGNORED_LINE_LOG_CHARS) });
+  }
+
+  private onLine(bytes: Uint8Array) {
+    const text = decoder.decode(bytes);
+    if (text.trim() === "") return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return this.ignored("not JSON", text);
+    }
+    if (!isPlainObject(msg)) return this.ignored("not a JSON-RPC message", text);
+    const id = msg.id;
+    const validId = typeof id === "number" || typeof id === "string";
+    if (typeof msg.method === "string") {
+      if (id === undefined || id === null) this.hooks.notification(msg.method, msg.params);
+      else if (validId) this.hooks.request(id, msg.method, msg.params);
+      else this.ignored("invalid request id", text);
+      return;
+    }
+    if (!validId || !("result" in msg || "error" in msg || "__file_transport" in msg)) {
+      return this.ignored("not a JSON-RPC message", text);
+    }
+    this.deliver(id, msg);
+  }
+
+  private deliver(id: number | string, msg: Record<string, unknown>) {
+    const resolve = typeof id === "number" ? this.pending.get(id) : undefined;
+    if (!resolve) {
+      if (typeof id === "number" && this.abandoned.delete(id)) {
+        this.log.info("late reply dropped (the call already timed out)", { id });
+      } else this.log.debug("reply with unknown id ignored", { id });
+      return;
+    }
+    this.pending.delete(id as number);
+    if ("__file_transport" in msg) readFileTransport(msg.__file_transport).then(resolve);
+    else resolve({ kind: "response", msg });
+  }
+
+  private onOversize(head: Uint8Array, total: number) {
+    const id = findTopLevelId(decoder.decode(head));
+    const resolve = typeof id === "number" ? this.pending.get(id) : undefined;
+    this.log.warn("skipped stdout line over the frame limit", {
+      frame_bytes: total,
+      max_frame_bytes: MAX_FRAME_BYTES,
+      id,
+    });
+    if (!resolve) return;
+    this.pending.delete(id as number);
+    resolve({ kind: "frame_too_large", frame_bytes: total, max_frame_bytes: MAX_FRAME_BYTES });
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Storage key rules (CONTRACT §5.5), shared by the dispatcher's `storage.*` (→ `invalid_path`) and
+ * the executa reverse `storage/*` (→ -32027). Lengths count Unicode code points.
+ */
+
+export const MAX_KEY_CHARS = 1024;
+export const MAX_SEGMENT_CHARS = 128;
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const ZERO_WIDTH = /[\u200b-\u200d\ufeff]/;
+const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+const codePoints = (s: string) => {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+};
+
+/** `null` when `key` is valid, else the failure reason (used as `details.reason`). */
+export function checkStorageKey(key: unknown): string | null {
+  if (typeof key !== "string") return "key must be a string";
+  if (key.length === 0) return "key must not be empty";
+  if (codePoints(key) > MAX_KEY_CHARS) return `key is longer than ${MAX_KEY_CHARS} characters`;
+  if (CONTROL.test(key)) return "key contains a control character";
+  if (key.includes("\\")) return "key contains a backslash";
+  if (ZERO_WIDTH.test(key)) return "key contains a zero-width character";
+  if (BIDI.test(key)) return "key contains a bidi control character";
+  for (const seg of key.split("/")) {
+    if (seg.length === 0) return "key has an empty segment (leading, trailing or double '/')";
+    if (seg === "." || seg === "..") return `key has a '${seg}' segment`;
+    if (codePoints(seg) > MAX_SEGMENT_CHARS) {
+      return `key segment is longer than ${MAX_SEGMENT_CHARS} characters`;
+    }
+    if (seg.trim() !== seg) return "key segment has leading or trailing whitespace";
+  }
+  return null;
+}

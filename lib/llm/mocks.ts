@@ -1,0 +1,178 @@
+/** The mock table (CONTRACT §10.2): JSONL loading, `manifest.dev.mocks`, lookup and match rules. */
+import { deepEqual, isPlainObject } from "../util/json.ts";
+import { contentTexts, embedInputs } from "./args.ts";
+import type { MockEntry } from "./types.ts";
+
+/** Bad LLM configuration (flags, env); commands print the message and exit 2. */
+export class LlmConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LlmConfigError";
+  }
+}
+
+/** A mock file that cannot be loaded; `message` is `file:line: …` (line 0 = the whole file). */
+export class MockFileError extends LlmConfigError {
+  constructor(readonly file: string, readonly line: number, problem: string) {
+    super(line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`);
+    this.name = "MockFileError";
+  }
+}
+
+export async function loadMockFile(path: string): Promise<MockEntry[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
+    throw new MockFileError(path, 0, `cannot read mock file (${why})`);
+  }
+  return parseMockText(text, path);
+}
+
+/** Parses JSONL mock text; `file` names the source in errors and `source` fields. */
+export function parseMockText(text: string, file: string): MockEntry[] {
+  const entries: MockEntry[] = [];
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "" || line.startsWith("#") || line.startsWith("//")) continue;
+    const n = i + 1;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      throw new MockFileError(file, n, `invalid JSON (${(e as Error).message})`);
+    }
+    const problem = entryProblem(v);
+    if (problem) throw new MockFileError(file, n, problem);
+    entries.push({ ...(v as MockEntry), source: `${file}:${n}` });
+  }
+  return entries;
+}
+
+function entryProblem(v: unknown): string | undefined {
+  if (!isPlainObject(v)) {
+    return "each line must be a JSON object {ns, method, match?, result|error|events}";
+  }
+  for (const k of ["ns", "method"]) {
+    if (typeof v[k] !== "string" || v[k] === "") return `missing "${k}" (a non-empty string)`;
+  }
+  if (!Object.hasOwn(v, "result") && !Object.hasOwn(v, "error") && !Object.hasOwn(v, "events")) {
+    return 'needs one of "result", "error" or "events"';
+  }
+  if (v.match !== undefined && !isPlainObject(v.match)) return '"match" must be an object';
+  if (Object.hasOwn(v, "error")) {
+    const e = v.error;
+    if (!isPlainObject(e) || typeof e.code !== "string" || typeof e.message !== "string") {
+      return '"error" must be an object {code, message, details?} with string code and message';
+    }
+    if (e.details !== undefined && !isPlainObject(e.details)) {
+      return '"error.details" must be an object';
+    }
+  }
+  if (v.events !== undefined && !Array.isArray(v.events)) return '"events" must be an array';
+  return undefined;
+}
+
+/**
+ * `manifest.dev.mocks`: `{"ns.method": response}` → entries without `match`. A value whose only key
+ * is `result` or `error` is unwrapped; anything else is the result itself.
+ */
+export function mocksFromManifest(devMocks: Record<string, unknown>): MockEntry[] {
+  const out: MockEntry[] = [];
+  if (!isPlainObject(devMocks)) return out;
+  for (const [key, value] of Object.entries(devMocks)) {
+    const dot = key.indexOf(".");
+    if (dot <= 0 || dot === key.length - 1) continue; // not "ns.method": the manifest check reports it
+    const base = {
+      ns: key.slice(0, dot),
+      method: key.slice(dot + 1),
+      source: "manifest.dev.mocks",
+    };
+    const keys = isPlainObject(value) ? Object.keys(value) : [];
+    if (keys.length === 1 && keys[0] === "result") {
+      out.push({ ...base, result: (value as { result: unknown }).result });
+    } else if (keys.length === 1 && keys[0] === "error") {
+      out.push({ ...base, error: normaliseError((value as { error: unknown }).error) });
+    } else {
+      out.push({ ...base, result: value });
+    }
+  }
+  return out;
+}
+
+/** Hand-written manifest errors may be loose; the answer must still be a valid error envelope. */
+export function normaliseError(
+  e: unknown,
+): { code: string; message: string; details?: Record<string, unknown> } {
+  if (!isPlainObject(e)) {
+    return {
+      code: "mock_error",
+      message: typeof e === "string" ? e : JSON.stringify(e) ?? "mock error",
+    };
+  }
+  const out: { code: string; message: string; details?: Record<string, unknown> } = {
+    code: typeof e.code === "string" && e.code ? e.code : "mock_error",
+    message: typeof e.message === "string" ? e.message : String(e.message ?? "mock error"),
+  };
+  if (isPlainObject(e.details)) out.details = e.details;
+  return out;
+}
+
+export type MatchKind = "complete" | "embed" | "other";
+
+/** The text `contentIncludes`/`promptIncludes` search (§10.2). */
+export function matchTextFor(kind: MatchKind, args: unknown): string {
+  if (kind === "other") return JSON.stringify(args) ?? "";
+  if (!isPlainObject(args)) return "";
+  if (kind === "embed") return embedInputs(args).join("\n");
+  const parts: string[] = [];
+  const sys = args.systemPrompt ?? args.system;
+  if (typeof sys === "string") parts.push(sys);
+  if (Array.isArray(args.messages)) {
+    for (const m of args.messages) if (isPlainObject(m)) parts.push(...contentTexts(m.content));
+  }
+  return parts.join("\n");
+}
+
+/** The match kind a lookup key implies. */
+export function kindForKey(key: string): MatchKind {
+  if (key === "llm/complete" || key === "sampling/createMessage") return "complete";
+  if (key === "llm/embed" || key === "embeddings/create") return "embed";
+  return "other";
+}
+
+function matches(entry: MockEntry, args: unknown, matchText: string): boolean {
+  const m = entry.match;
+  if (!m) return true;
+  const a = isPlainObject(args) ? args : {};
+  for (const [k, want] of Object.entries(m)) {
+    if (k === "contentIncludes" || k === "promptIncludes") {
+      if (typeof want !== "string" || !matchText.includes(want)) return false;
+    } else if (k === "modeEquals") {
+      if (!deepEqual(want, a.submode ?? a.mode)) return false;
+    } else if (!deepEqual(want, a[k])) return false;
+  }
+  return true;
+}
+
+/**
+ * First entry answering one of `keys` ("ns/method"), trying the keys in order and the entries in
+ * table order for each key. Entries with neither `result` nor `error` (events only) never answer.
+ */
+export function matchMock(
+  entries: MockEntry[],
+  keys: string[],
+  args: unknown,
+  matchText: string,
+): MockEntry | undefined {
+  for (const key of keys) {
+    for (const e of entries) {
+      if (`${e.ns}/${e.method}` !== key) continue;
+      if (!Object.hasOwn(e, "result") && !Object.hasOwn(e, "error")) continue;
+      if (matches(e, args, matchText)) return e;
+    }
+  }
+  return undefined;
+}

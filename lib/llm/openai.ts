@@ -1,0 +1,231 @@
+/** OpenAI-compatible HTTP client (CONTRACT §10.5): request/response mapping and provider_error. */
+import { isPlainObject } from "../util/json.ts";
+import { contentTexts, embedInputs } from "./args.ts";
+import type { LlmResult } from "./types.ts";
+
+export interface OpenAiConfig {
+  /** without a trailing `/` */
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  embedModel: string;
+  timeoutMs: number;
+}
+
+const ERROR_BODY_BYTES = 2048;
+
+type ProviderReason = "http" | "network" | "timeout" | "bad_response";
+
+function providerError(
+  reason: ProviderReason,
+  message: string,
+  extra: Record<string, unknown> = {},
+): LlmResult {
+  return { ok: false, error: { code: "provider_error", message, details: { reason, ...extra } } };
+}
+
+/** The image URL a block carries (`image_url` string or `{url}`), if any. */
+function imageUrl(b: Record<string, unknown>): string | undefined {
+  const iu = b.image_url;
+  if (typeof iu === "string") return iu;
+  if (isPlainObject(iu) && typeof iu.url === "string") return iu.url;
+  if (typeof b.url === "string") return b.url;
+  return undefined;
+}
+
+/** One contract message → one chat message: plain text, or parts when it carries image URLs. */
+function toChatMessage(m: Record<string, unknown>): Record<string, unknown> {
+  const blocks = Array.isArray(m.content) ? m.content : [m.content];
+  const hasImage = blocks.some((b) => isPlainObject(b) && b.type === "image" && imageUrl(b));
+  if (!hasImage) return { role: m.role, content: contentTexts(m.content).join("\n") };
+  const parts: unknown[] = [];
+  for (const b of blocks) {
+    if (typeof b === "string") parts.push({ type: "text", text: b });
+    else if (isPlainObject(b) && b.type === "text" && typeof b.text === "string") {
+      parts.push({ type: "text", text: b.text });
+    } else if (isPlainObject(b) && b.type === "image") {
+      const url = imageUrl(b);
+      if (url) parts.push({ type: "image_url", image_url: { url } });
+    }
+  }
+  return { role: m.role, content: parts };
+}
+
+export function chatRequestBody(
+  args: Record<string, unknown>,
+  model: string,
+): Record<string, unknown> {
+  const messages: unknown[] = [];
+  if (typeof args.systemPrompt === "string") {
+    messages.push({ role: "system", content: args.systemPrompt });
+  }
+  for (const m of Array.isArray(args.messages) ? args.messages : []) {
+    if (isPlainObject(m)) messages.push(toChatMessage(m));
+  }
+  const body: Record<string, unknown> = { model, messages, max_tokens: args.maxTokens ?? 4096 };
+  if (typeof args.temperature === "number") body.temperature = args.temperature;
+  if (Array.isArray(args.stopSequences)) body.stop = args.stopSequences;
+  return body;
+}
+
+/** First 2 KiB of the body, cut on a UTF-8 character boundary. */
+function headBytes(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= ERROR_BODY_BYTES) return text;
+  let end = ERROR_BODY_BYTES;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
+
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+
+/** POSTs JSON and returns the parsed body or a provider_error. */
+async function post(
+  cfg: OpenAiConfig,
+  path: string,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<{ ok: true; json: unknown } | { ok: false; result: LlmResult }> {
+  const url = `${cfg.baseUrl}${path}`;
+  const timeout = AbortSignal.timeout(cfg.timeoutMs);
+  const sig = signal ? AbortSignal.any([timeout, signal]) : timeout;
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json",
+  };
+  if (cfg.apiKey) headers.authorization = `Bearer ${cfg.apiKey}`;
+  let text: string;
+  let status: number;
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(body),
+      signal: sig,
+    });
+    status = res.status;
+    // the timeout also covers reading the body
+    text = await res.text();
+    if (!res.ok) {
+      return {
+        ok: false,
+        result: providerError("http", `LLM provider answered HTTP ${status} for POST ${url}`, {
+          status,
+          body: headBytes(text),
+        }),
+      };
+    }
+  } catch (e) {
+    if (timeout.aborted) {
+      return {
+        ok: false,
+        result: providerError(
+          "timeout",
+          `LLM provider did not answer within ${cfg.timeoutMs} ms (POST ${url})`,
+        ),
+      };
+    }
+    const why = signal?.aborted ? "request cancelled" : (e as Error)?.message ?? String(e);
+    return {
+      ok: false,
+      result: providerError("network", `cannot reach LLM provider at ${url}: ${why}`),
+    };
+  }
+  try {
+    return { ok: true, json: JSON.parse(text) };
+  } catch {
+    return {
+      ok: false,
+      result: providerError(
+        "bad_response",
+        `LLM provider at ${url} answered HTTP ${status} with a body that is not JSON`,
+        {
+          status,
+          body: headBytes(text),
+        },
+      ),
+    };
+  }
+}
+
+export async function openaiComplete(
+  cfg: OpenAiConfig,
+  args: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<LlmResult> {
+  const started = performance.now();
+  const r = await post(cfg, "/chat/completions", chatRequestBody(args, cfg.model), signal);
+  if (!r.ok) return r.result;
+  const j = r.json;
+  const choice = isPlainObject(j) && Array.isArray(j.choices) ? j.choices[0] : undefined;
+  if (!isPlainObject(choice)) {
+    return providerError("bad_response", "LLM provider response has no choices[0]");
+  }
+  const content = isPlainObject(choice.message) ? choice.message.content : undefined;
+  let text = "";
+  if (typeof content === "string") text = content;
+  else if (Array.isArray(content)) text = contentTexts(content).join("");
+  const u = isPlainObject(j) && isPlainObject(j.usage) ? j.usage : {};
+  return {
+    ok: true,
+    result: {
+      role: "assistant",
+      content: { type: "text", text },
+      model: isPlainObject(j) && typeof j.model === "string" && j.model ? j.model : cfg.model,
+      stopReason: choice.finish_reason === "length" ? "maxTokens" : "endTurn",
+      usage: {
+        inputTokens: num(u.prompt_tokens),
+        outputTokens: num(u.completion_tokens),
+        totalTokens: num(u.total_tokens),
+      },
+      _meta: { provider: "openai", latencyMs: Math.round(performance.now() - started) },
+    },
+  };
+}
+
+export async function openaiEmbed(
+  cfg: OpenAiConfig,
+  args: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<LlmResult> {
+  const started = performance.now();
+  const model = typeof args.model === "string" ? args.model : cfg.embedModel;
+  const r = await post(cfg, "/embeddings", { model, input: embedInputs(args) }, signal);
+  if (!r.ok) return r.result;
+  const j = r.json;
+  if (!isPlainObject(j) || !Array.isArray(j.data)) {
+    return providerError("bad_response", "LLM provider embeddings response has no data array");
+  }
+  const data: { object: string; index: number; embedding: number[] }[] = [];
+  for (let i = 0; i < j.data.length; i++) {
+    const d = j.data[i];
+    const emb = isPlainObject(d) ? d.embedding : undefined;
+    if (!Array.isArray(emb) || !emb.every((x) => typeof x === "number")) {
+      return providerError(
+        "bad_response",
+        `LLM provider embeddings data[${i}] has no numeric embedding`,
+      );
+    }
+    data.push({
+      object: "embedding",
+      index: Number.isInteger(d.index) ? d.index as number : i,
+      embedding: emb,
+    });
+  }
+  data.sort((a, b) => a.index - b.index);
+  const u = isPlainObject(j.usage) ? j.usage : {};
+  return {
+    ok: true,
+    result: {
+      object: "list",
+      model: typeof j.model === "string" && j.model ? j.model : model,
+      data,
+      usage: { prompt_tokens: num(u.prompt_tokens), total_tokens: num(u.total_tokens) },
+      _meta: {
+        provider: "openai",
+        dimensions: data[0]?.embedding.length ?? 0,
+        latencyMs: Math.round(performance.now() - started),
+      },
+    },
+  };
+}

@@ -1,0 +1,406 @@
+/**
+ * `analyzeManifest`: the tolerant manifest check (CONTRACT §3.1–§3.7) producing the effective
+ * manifest (§3.8) and diagnostics. Pure; `bundled:` refs resolve literally unless a resolver is given.
+ */
+import { byteSize, isPlainObject } from "../util/json.ts";
+import { declaredWith } from "./acl.ts";
+import { checkCsp } from "./csp.ts";
+import { at, Diags, nearMatches, show, typeName } from "./diag.ts";
+import { checkHostApi, checkToolRefs } from "./host_api.ts";
+import type { EffectiveManifest, ExecutaRef, ManifestResult } from "./types.ts";
+import { checkBundle, checkViews } from "./ui.ts";
+
+export const PERMISSIONS = [
+  "ui.svg",
+  "fs.read",
+  "fs.write",
+  "tools.invoke",
+  "chat.read",
+  "chat.write_message",
+  "chat.append_artifact",
+  "artifact.create",
+  "artifact.update",
+  "artifact.delete",
+  "llm.complete",
+  "storage.read",
+  "storage.write",
+  "prefs.read",
+];
+export const HOST_CAPABILITIES = [
+  "llm.sample",
+  "llm.complete",
+  "llm.embed",
+  "llm.agent.auto",
+  "llm.agent.fixed",
+  "llm.image",
+  "llm.image.edit",
+  "web.search",
+  "web.fetch",
+  "web.image_search",
+  "web.image_fetch",
+  "host.upload",
+  "aps.kv",
+  "aps.files",
+  "aps.scope.user.read",
+  "aps.scope.user.write",
+  "aps.scope.app.read",
+  "aps.scope.app.write",
+  "aps.scope.tool.read",
+  "aps.scope.tool.write",
+  "aps.scope.admin",
+];
+const TOP_KEYS = [
+  "schema",
+  "required_executas",
+  "optional_executas",
+  "permissions",
+  "host_capabilities",
+  "system_prompt_addendum",
+  "user_message_prefix_template",
+  "tags",
+  "ui",
+  "dev",
+  "storage",
+];
+const UI_KEYS = ["bundle", "views", "host_api", "csp_overrides", "state_merge", "form_factors"];
+const DEV_KEYS = ["fixtures", "mocks", "seed_storage", "user_id"];
+const FORM_FACTORS = ["desktop", "mobile"];
+const SEED_STORAGE_MAX = 262144;
+
+export interface AnalyzeOptions {
+  /** Resolves `bundled:` refs (e.g. against discovered executas); default: literal. */
+  resolve?: (ref: string) => string;
+}
+
+function unknownKeys(obj: Record<string, unknown>, known: string[], base: string, d: Diags) {
+  for (const k of Object.keys(obj)) {
+    if (known.includes(k)) continue;
+    const near = nearMatches(k, known);
+    d.warn(
+      "unknown_key",
+      at(base, k),
+      `${at(base, k)} is not a known ${base ? base + " " : ""}key; it is ignored`,
+      near.length ? `did you mean "${near[0]}"?` : undefined,
+    );
+  }
+}
+
+/** A list of strings from a known vocabulary; unknown or non-string items dropped with `code`. */
+function vocabulary(v: unknown, path: string, known: string[], code: string, d: Diags): string[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) {
+    d.warn(code, path, `${path} must be a list of strings, got ${typeName(v)}; it is ignored`);
+    return [];
+  }
+  const out: string[] = [];
+  v.forEach((x, i) => {
+    if (typeof x === "string" && known.includes(x)) {
+      if (!out.includes(x)) out.push(x);
+      return;
+    }
+    const near = typeof x === "string" ? nearMatches(x, known) : [];
+    d.warn(
+      code,
+      at(path, i),
+      `${path} value ${show(x)} is not recognised; it is ignored`,
+      near.length ? `did you mean "${near[0]}"?` : `known values: ${known.join(", ")}`,
+    );
+  });
+  return out;
+}
+
+function executaRefs(
+  v: unknown,
+  key: string,
+  seen: Map<string, string>,
+  d: Diags,
+): ExecutaRef[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) {
+    d.warn(
+      "executa_ref_invalid",
+      key,
+      `${key} must be a list of {"tool_id": ...} objects, got ${typeName(v)}; it is ignored`,
+    );
+    return [];
+  }
+  const out: ExecutaRef[] = [];
+  v.forEach((item, i) => {
+    const path = at(key, i);
+    let ref: ExecutaRef;
+    if (typeof item === "string" && item.length >= 1 && item.length <= 200) {
+      d.warn(
+        "executa_ref_invalid",
+        path,
+        `${path} is a bare string; accepted as {"tool_id": ${JSON.stringify(item)}}`,
+        `write {"tool_id": ${JSON.stringify(item)}}`,
+      );
+      ref = { tool_id: item };
+    } else if (
+      isPlainObject(item) && typeof item.tool_id === "string" && item.tool_id.length >= 1 &&
+      item.tool_id.length <= 200
+    ) {
+      ref = { tool_id: item.tool_id };
+      if (typeof item.min_version === "string") ref.min_version = item.min_version;
+      if (typeof item.version === "string") ref.version = item.version;
+    } else {
+      d.warn(
+        "executa_ref_invalid",
+        path,
+        `${path} is dropped: it needs a string "tool_id" of 1..200 characters, got ${show(item)}`,
+      );
+      return;
+    }
+    const first = seen.get(ref.tool_id);
+    if (first !== undefined) {
+      d.warn(
+        "executa_ref_duplicate",
+        path,
+        `tool_id ${JSON.stringify(ref.tool_id)} is already declared at ${first}; ` +
+          `the first occurrence wins`,
+      );
+      return;
+    }
+    seen.set(ref.tool_id, path);
+    out.push(ref);
+  });
+  return out;
+}
+
+function topTexts(raw: Record<string, unknown>, d: Diags) {
+  const add = raw.system_prompt_addendum;
+  if (add !== undefined && (typeof add !== "string" || add.length > 4000)) {
+    d.warn(
+      "text_too_long",
+      "system_prompt_addendum",
+      typeof add === "string"
+        ? `system_prompt_addendum has ${add.length} characters (max 4000)`
+        : `system_prompt_addendum must be a string of at most 4000 characters, got ${
+          typeName(add)
+        }`,
+    );
+  }
+  const tpl = raw.user_message_prefix_template;
+  if (tpl === undefined) return;
+  if (typeof tpl === "string" && tpl.length > 500) {
+    d.warn(
+      "text_too_long",
+      "user_message_prefix_template",
+      `user_message_prefix_template has ${tpl.length} characters (max 500)`,
+    );
+  }
+  const count = typeof tpl === "string" ? tpl.split("{user_message}").length - 1 : 0;
+  if (typeof tpl !== "string" || count !== 1) {
+    d.warn(
+      "prefix_template_invalid",
+      "user_message_prefix_template",
+      typeof tpl !== "string"
+        ? `user_message_prefix_template must be a string, got ${typeName(tpl)}`
+        : `user_message_prefix_template must contain {user_message} exactly once (found ${count})`,
+      'e.g. "[context] {user_message}"',
+    );
+  }
+}
+
+function checkDev(raw: unknown, d: Diags): EffectiveManifest["dev"] {
+  const out: EffectiveManifest["dev"] = { fixtures: [], mocks: {}, seed_storage: null, user_id: null };
+  if (raw === undefined) return out;
+  if (!isPlainObject(raw)) {
+    d.warn("field_invalid", "dev", `dev must be an object, got ${typeName(raw)}; it is ignored`);
+    return out;
+  }
+  unknownKeys(raw, DEV_KEYS, "dev", d);
+  const fx = raw.fixtures;
+  if (fx !== undefined) {
+    if (!Array.isArray(fx)) {
+      d.warn(
+        "dev_fixtures_invalid",
+        "dev.fixtures",
+        `dev.fixtures must be a list of glob strings, got ${typeName(fx)}; it is ignored`,
+      );
+    } else {
+      fx.forEach((g, i) => {
+        if (typeof g === "string" && g !== "") out.fixtures.push(g);
+        else {
+          d.warn(
+            "dev_fixtures_invalid",
+            at("dev.fixtures", i),
+            `dev.fixtures entry ${show(g)} is dropped: it must be a non-empty glob string`,
+          );
+        }
+      });
+    }
+  }
+  const mocks = raw.mocks;
+  if (mocks !== undefined) {
+    if (!isPlainObject(mocks)) {
+      d.warn(
+        "dev_mocks_invalid",
+        "dev.mocks",
+        `dev.mocks must be an object {"ns.method": response}, got ${typeName(mocks)}; ignored`,
+      );
+    } else {
+      for (const [k, v] of Object.entries(mocks)) {
+        const dot = k.indexOf(".");
+        if (dot > 0 && dot < k.length - 1) out.mocks[k] = v;
+        else {
+          d.warn(
+            "dev_mocks_invalid",
+            at("dev.mocks", k),
+            `dev.mocks key ${JSON.stringify(k)} is dropped: keys must look like "ns.method"`,
+          );
+        }
+      }
+    }
+  }
+  const seed = raw.seed_storage;
+  if (seed !== undefined) {
+    if (!isPlainObject(seed)) {
+      d.warn(
+        "seed_storage_invalid",
+        "dev.seed_storage",
+        `dev.seed_storage must be an object, got ${typeName(seed)}; it is ignored`,
+      );
+    } else if (byteSize(seed) > SEED_STORAGE_MAX) {
+      d.warn(
+        "seed_storage_invalid",
+        "dev.seed_storage",
+        `dev.seed_storage is ${byteSize(seed)} bytes (max ${SEED_STORAGE_MAX}); it is ignored`,
+      );
+    } else out.seed_storage = seed;
+  }
+  const uid = raw.user_id;
+  if (uid !== undefined) {
+    if (Number.isSafeInteger(uid) && (uid as number) >= 0) out.user_id = uid as number;
+    else {
+      d.warn(
+        "dev_user_id_invalid",
+        "dev.user_id",
+        `dev.user_id must be an integer >= 0, got ${show(uid)}; using 1`,
+      );
+    }
+  }
+  return out;
+}
+
+export function analyzeManifest(raw: unknown, opts: AnalyzeOptions = {}): ManifestResult {
+  const d = new Diags();
+  if (!isPlainObject(raw)) {
+    d.error(
+      "manifest_not_object",
+      "",
+      `the manifest must be a JSON object, got ${typeName(raw)}`,
+      'start from {"schema": 2, "ui": {"views": [{"name": "main"}]}}',
+    );
+    return { manifest: null, diagnostics: d.list };
+  }
+  const resolve = opts.resolve ?? ((x: string) => x);
+  if (raw.schema !== 2) {
+    d.warn(
+      "schema_unsupported",
+      "schema",
+      raw.schema === undefined
+        ? "schema is missing; running with schema-2 semantics"
+        : `schema ${show(raw.schema)} is not supported; running with schema-2 semantics`,
+      'set "schema": 2',
+    );
+  }
+  unknownKeys(raw, TOP_KEYS, "", d);
+  if (raw.storage !== undefined) {
+    d.warn(
+      "unknown_key",
+      "storage",
+      "storage is a schema-3 block and is ignored by this runtime",
+      "remove it, or keep it only for a schema-3 host",
+    );
+  }
+  const seen = new Map<string, string>();
+  const required = executaRefs(raw.required_executas, "required_executas", seen, d);
+  const optional = executaRefs(raw.optional_executas, "optional_executas", seen, d);
+  const permissions = vocabulary(
+    raw.permissions,
+    "permissions",
+    PERMISSIONS,
+    "permission_unknown",
+    d,
+  );
+  const caps = vocabulary(
+    raw.host_capabilities,
+    "host_capabilities",
+    HOST_CAPABILITIES,
+    "host_capability_unknown",
+    d,
+  );
+  topTexts(raw, d);
+  const tags: string[] = [];
+  if (raw.tags !== undefined) {
+    if (Array.isArray(raw.tags) && raw.tags.every((t) => typeof t === "string")) {
+      tags.push(...raw.tags);
+    } else {
+      d.warn("field_invalid", "tags", `tags must be a list of strings; non-strings are ignored`);
+      if (Array.isArray(raw.tags)) tags.push(...raw.tags.filter((t) => typeof t === "string"));
+    }
+  }
+
+  const ui = raw.ui;
+  let effectiveUi: EffectiveManifest["ui"] | null = null;
+  if (!isPlainObject(ui)) {
+    d.error(
+      "ui_missing",
+      "ui",
+      ui === undefined
+        ? "ui is missing; an app needs a ui block with at least one view"
+        : `ui must be an object, got ${typeName(ui)}`,
+      'add "ui": {"bundle": {"entry": "index.html"}, "views": [{"name": "main"}]}',
+    );
+  } else {
+    unknownKeys(ui, UI_KEYS, "ui", d);
+    const bundle = checkBundle(ui.bundle, d);
+    const views = checkViews(ui.views, bundle.entry, d);
+    const hostApi = checkHostApi(ui.host_api, d);
+    const csp = checkCsp(ui.csp_overrides, d);
+    if (ui.state_merge !== undefined && ui.state_merge !== "last_writer_wins") {
+      d.warn(
+        "state_merge_unknown",
+        "ui.state_merge",
+        `ui.state_merge ${show(ui.state_merge)} is not supported; using "last_writer_wins"`,
+      );
+    }
+    const formFactors = vocabulary(
+      ui.form_factors,
+      "ui.form_factors",
+      FORM_FACTORS,
+      "form_factor_unknown",
+      d,
+    );
+    effectiveUi = {
+      bundle,
+      views,
+      host_api: hostApi,
+      csp_overrides: csp,
+      state_merge: "last_writer_wins",
+      form_factors: formFactors,
+    };
+    const declared = declaredWith(
+      { required_executas: required, optional_executas: optional },
+      resolve,
+    );
+    const rawIds = [...required, ...optional].map((r) => r.tool_id);
+    checkToolRefs(hostApi, declared, rawIds, resolve, d);
+  }
+  const dev = checkDev(raw.dev, d);
+  if (d.hasError || effectiveUi === null) return { manifest: null, diagnostics: d.list };
+  return {
+    manifest: {
+      schema: raw.schema,
+      required_executas: required,
+      optional_executas: optional,
+      permissions,
+      host_capabilities: caps,
+      tags,
+      ui: effectiveUi,
+      dev,
+    },
+    diagnostics: d.list,
+  };
+}

@@ -1,0 +1,96 @@
+/** Diagnostic collection and small helpers shared by the manifest checks (CONTRACT §3.7). */
+import type { Diagnostic } from "./types.ts";
+
+export class Diags {
+  readonly list: Diagnostic[] = [];
+  error(code: string, path: string, message: string, hint?: string) {
+    this.push("error", code, path, message, hint);
+  }
+  warn(code: string, path: string, message: string, hint?: string) {
+    this.push("warning", code, path, message, hint);
+  }
+  get hasError(): boolean {
+    return this.list.some((d) => d.severity === "error");
+  }
+  private push(
+    severity: Diagnostic["severity"],
+    code: string,
+    path: string,
+    message: string,
+    hint?: string,
+  ) {
+    const d: Diagnostic = { severity, code, path, message };
+    if (hint !== undefined) d.hint = hint;
+    this.list.push(d);
+  }
+}
+
+/** Appends a key or index to a JSON-path-like location (`ui.views[1].title`, `dev.mocks["a.b"]`). */
+export function at(base: string, key: string | number): string {
+  if (typeof key === "number") return `${base}[${key}]`;
+  if (/^[A-Za-z_$][\w$-]*$/.test(key)) return base ? `${base}.${key}` : key;
+  return `${base}[${JSON.stringify(key)}]`;
+}
+
+/** Short, single-line rendering of a JSON value for messages. */
+export function show(v: unknown): string {
+  if (v === undefined) return "undefined";
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? s.slice(0, 57) + "..." : s;
+}
+
+export function typeName(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  return `a ${typeof v}`;
+}
+
+const SAFE_PATH = /^[A-Za-z0-9_./-]+$/;
+
+/**
+ * The bundle path rule (§3.3): the part before the first `?`/`#` uses only safe characters, is
+ * relative, and has no `..` segment or `//`.
+ */
+export function isSafeEntry(entry: unknown): entry is string {
+  if (typeof entry !== "string") return false;
+  const path = entry.split(/[?#]/, 1)[0];
+  if (!SAFE_PATH.test(path) || path.startsWith("/") || path.includes("//")) return false;
+  return !path.split("/").includes("..");
+}
+
+/** The file part of an entry (query and hash removed). */
+export function entryFile(entry: string): string {
+  return entry.split(/[?#]/, 1)[0];
+}
+
+/** Levenshtein distance, capped: returns `max + 1` as soon as the distance exceeds `max`. */
+export function editDistance(a: string, b: string, max = 2): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(
+        prev[j] + 1,
+        cur[j - 1] + 1,
+        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** The candidates within edit distance 1 of `x` (excluding `x` itself). */
+export function nearMatches(x: string, candidates: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const c of candidates) {
+    if (c !== x && !out.includes(c) && editDistance(x, c, 1) <= 1) out.push(c);
+  }
+  return out;
+}

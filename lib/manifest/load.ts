@@ -1,0 +1,140 @@
+/** Reading `manifest.json` from disk (CONTRACT §3.1, §3.7 file-level errors). */
+import { resolve } from "node:path";
+import { analyzeManifest, type AnalyzeOptions } from "./analyze.ts";
+import type { ManifestResult } from "./types.ts";
+
+export type LoadedManifest = ManifestResult & { path: string; raw: unknown };
+
+/** 1-based line:column of a character offset. */
+export function lineColumn(text: string, pos: number): { line: number; column: number } {
+  let line = 1, start = 0;
+  for (let i = 0; i < pos && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      start = i + 1;
+    }
+  }
+  return { line, column: pos - start + 1 };
+}
+
+/**
+ * Finds where JSON text stops being valid (V8's JSON.parse messages do not always carry a
+ * position). Returns the offset and a short reason, or null when the text is valid.
+ */
+export function jsonErrorAt(text: string): { pos: number; reason: string } | null {
+  let i = 0;
+  const fail = (reason: string): never => {
+    throw { pos: i, reason };
+  };
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const show = () => (i >= text.length ? "end of input" : `'${text[i]}'`);
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      ws();
+      if (text[i] === "}") return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail(`expected a property name in double quotes, found ${show()}`);
+        str();
+        ws();
+        if (text[i] !== ":") fail(`expected ':' after a property name, found ${show()}`);
+        i++;
+        value();
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") return void i++;
+        else fail(`expected ',' or '}' in an object, found ${show()}`);
+      }
+    }
+    if (c === "[") {
+      i++;
+      ws();
+      if (text[i] === "]") return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") return void i++;
+        else fail(`expected ',' or ']' in an array, found ${show()}`);
+      }
+    }
+    if (c === '"') return str();
+    const lit = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(
+      text.slice(i, i + 400),
+    );
+    if (!lit) fail(`unexpected ${show()}`);
+    i += lit![0].length;
+  };
+  const str = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      const code = text.charCodeAt(i);
+      if (code < 0x20) fail("control character in a string (use \\n, \\t, …)");
+      if (text[i] === "\\") {
+        if (!/^(["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i + 1, i + 6))) {
+          fail("invalid escape in a string");
+        }
+      }
+      i += text[i] === "\\" ? 2 : 1;
+    }
+    if (i >= text.length) fail("unterminated string");
+    i++;
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail(`unexpected ${show()} after the JSON value`);
+    return null;
+  } catch (e) {
+    // a RangeError from absurd nesting is not a located syntax error
+    return e instanceof Error ? null : e as { pos: number; reason: string };
+  }
+}
+
+export async function loadManifest(path: string, opts: AnalyzeOptions = {}): Promise<LoadedManifest> {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(abs);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+    return {
+      path: abs,
+      raw: null,
+      manifest: null,
+      diagnostics: [{
+        severity: "error",
+        code: "manifest_unreadable",
+        path: "",
+        message: `cannot read manifest ${abs}: ${why}`,
+        hint: "pass an app directory holding manifest.json, or the manifest file itself",
+      }],
+    };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // tolerate a UTF-8 BOM
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const found = jsonErrorAt(text);
+    const { line, column } = lineColumn(text, found?.pos ?? text.length);
+    const detail = found?.reason ?? (e as Error).message.split("\n")[0];
+    return {
+      path: abs,
+      raw: null,
+      manifest: null,
+      diagnostics: [{
+        severity: "error",
+        code: "manifest_not_json",
+        path: "",
+        message: `${abs}:${line}:${column}: invalid JSON: ${detail}`,
+      }],
+    };
+  }
+  return { ...analyzeManifest(raw, opts), path: abs, raw };
+}

@@ -1,0 +1,47 @@
+/** App slug (CONTRACT §3.11): explicit > `app.json` slug > manifest directory name, normalised. */
+import { basename, dirname, join, resolve } from "node:path";
+import { isPlainObject } from "../util/json.ts";
+
+export function normalizeSlug(s: string): string {
+  let out = s.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-");
+  out = out.replace(/^-+|-+$/g, "").slice(0, 63).replace(/-+$/, "");
+  return out || "app";
+}
+
+async function appJsonSlug(dir: string, warnings: string[]): Promise<string | undefined> {
+  const file = join(dir, "app.json");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch {
+    return undefined; // app.json is optional
+  }
+  try {
+    const j = JSON.parse(text);
+    if (isPlainObject(j) && typeof j.slug === "string" && j.slug.trim() !== "") return j.slug;
+  } catch (e) {
+    warnings.push(`${file} is not valid JSON (${(e as Error).message}); its slug is ignored`);
+  }
+  return undefined;
+}
+
+export async function appSlugFor(
+  opts: { explicit?: string; appDir?: string; manifestPath?: string },
+): Promise<{ slug: string; warnings: string[] }> {
+  const warnings: string[] = [];
+  if (opts.explicit !== undefined) {
+    const slug = normalizeSlug(opts.explicit);
+    if (slug !== opts.explicit) {
+      warnings.push(`app slug '${opts.explicit}' was normalised to '${slug}'`);
+    }
+    return { slug, warnings };
+  }
+  const dir = opts.appDir ?? (opts.manifestPath ? dirname(opts.manifestPath) : undefined);
+  if (dir !== undefined) {
+    const fromAppJson = await appJsonSlug(dir, warnings);
+    if (fromAppJson !== undefined) return { slug: normalizeSlug(fromAppJson), warnings };
+  }
+  const manifestDir = opts.manifestPath ? dirname(opts.manifestPath) : dir;
+  const name = manifestDir === undefined ? "" : basename(resolve(manifestDir));
+  return { slug: normalizeSlug(name), warnings };
+}

@@ -1,0 +1,108 @@
+/**
+ * `validate --strict` bundle scan (CONTRACT §3.12): finds host-API call sites in bundle sources and
+ * warns for every (ns, method) pair the ACL would deny.
+ */
+import { join, relative } from "node:path";
+import { aclAllows, grantedTools, type ToolEntry } from "./acl.ts";
+import { HOST_API_NAMESPACES } from "./host_api.ts";
+import type { Diagnostic, EffectiveManifest } from "./types.ts";
+
+const EXTENSIONS = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".html"];
+const MAX_FILE = 5 * 1024 * 1024;
+const NS = HOST_API_NAMESPACES.join("|");
+const DOT_CALL = new RegExp(String.raw`\.(${NS})\.([A-Za-z_$][\w$]*)\s*\(`, "g");
+const CALL_FORM = new RegExp(
+  String.raw`call\(\s*(["'])(${NS})\1\s*,\s*(["'])([A-Za-z_$][\w$.]*)\3`,
+  "g",
+);
+
+interface Site {
+  file: string;
+  line: number;
+}
+
+async function* bundleFiles(dir: string): AsyncGenerator<string> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [];
+    for await (const e of Deno.readDir(dir)) entries.push(e);
+  } catch {
+    return; // a missing bundle is reported elsewhere (entry_not_found)
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) {
+      if (e.name.startsWith(".") || e.name === "node_modules") continue;
+      yield* bundleFiles(p);
+    } else if (e.isFile && EXTENSIONS.some((x) => e.name.endsWith(x))) {
+      yield p;
+    }
+  }
+}
+
+function lineAt(text: string, index: number): number {
+  let n = 1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}
+
+/** Every (ns, method) call site found in the bundle, in file/line order. */
+export async function scanCallSites(bundleDir: string): Promise<Map<string, Site[]>> {
+  const sites = new Map<string, Site[]>();
+  const add = (key: string, site: Site) => {
+    const list = sites.get(key);
+    if (list) list.push(site);
+    else sites.set(key, [site]);
+  };
+  for await (const file of bundleFiles(bundleDir)) {
+    let text: string;
+    try {
+      if ((await Deno.stat(file)).size > MAX_FILE) continue;
+      text = await Deno.readTextFile(file);
+    } catch {
+      continue;
+    }
+    const rel = relative(bundleDir, file).split("\\").join("/");
+    const found: { index: number; key: string }[] = [];
+    for (const m of text.matchAll(DOT_CALL)) found.push({ index: m.index, key: `${m[1]}.${m[2]}` });
+    for (const m of text.matchAll(CALL_FORM)) found.push({ index: m.index, key: `${m[2]}.${m[4]}` });
+    found.sort((a, b) => a.index - b.index);
+    for (const f of found) add(f.key, { file: rel, line: lineAt(text, f.index) });
+  }
+  return sites;
+}
+
+export async function strictScan(
+  bundleDir: string,
+  m: EffectiveManifest,
+  entries: ToolEntry[],
+): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const sites = await scanCallSites(bundleDir);
+  const toolsGranted = grantedTools(m, entries).length > 0;
+  for (const [key, list] of sites) {
+    const dot = key.indexOf(".");
+    const ns = key.slice(0, dot), method = key.slice(dot + 1);
+    // The tool id of a tools.invoke site is not known statically: any granted tool makes it usable.
+    const allowed = ns === "tools" && (method === "invoke" || method === "invokeAsync")
+      ? toolsGranted
+      : aclAllows(m, ns, method, entries);
+    if (allowed) continue;
+    const where = `${list[0].file}:${list[0].line}`;
+    const more = list.length > 1 ? ` (and ${list.length - 1} more call site(s))` : "";
+    const fix = ns === "tools"
+      ? "declare the executa in required_executas/optional_executas and grant it in ui.host_api.tools"
+      : ns === "agent"
+      ? 'set ui.host_api.agent to {"session": {"auto": true}}'
+      : `add "${method}" to ui.host_api.${ns}`;
+    out.push({
+      severity: "warning",
+      code: "strict_ungranted_call",
+      path: ns === "tools" ? "ui.host_api.tools" : `ui.host_api.${ns}`,
+      message: `${where}: the bundle calls ${key} but the manifest does not grant it${more}`,
+      hint: fix,
+    });
+  }
+  return out;
+}

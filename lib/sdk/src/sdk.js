@@ -1,0 +1,386 @@
+/**
+ * Anna App SDK core (CONTRACT §12). Plain modern JavaScript with no imports: lib/sdk/mod.ts wraps this
+ * one function into the ESM and the classic build. The window-like environment is a parameter so
+ * tests can run the real code against a fake parent window.
+ *
+ * env: { parent, location, document, addEventListener, removeEventListener, setTimeout?, … }
+ */
+// deno-lint-ignore no-unused-vars
+function createAnnaSdk(env, version) {
+  "use strict";
+  const CHANNEL = "anna-app/1";
+  const CONNECT_TIMEOUT_MS = 10000;
+  const HEARTBEAT_MS = 10000;
+  const DEFAULT_TIMEOUT_MS = 30000;
+  const LLM_TIMEOUT_MS = 180000;
+  const TOOL_TIMEOUT_MS = 65000;
+  const TOOL_GRACE_MS = 5000;
+  const PROXY_NAMESPACES = [
+    "tools", "chat", "storage", "artifact", "llm", "fs", "prefs", "window", "agent",
+    "image", "upload", "files", "web", "apps", "credentials", "mobile",
+  ];
+  // Keys that must read as undefined so a proxy is never mistaken for a promise or a class.
+  const BLOCKED_KEYS = new Set(["then", "toJSON", "constructor", "prototype"]);
+  const g = globalThis;
+  const timers = {
+    set: (fn, ms) => (env.setTimeout ? env.setTimeout(fn, ms) : g.setTimeout(fn, ms)),
+    clear: (id) => (env.clearTimeout ? env.clearTimeout(id) : g.clearTimeout(id)),
+    every: (fn, ms) => (env.setInterval ? env.setInterval(fn, ms) : g.setInterval(fn, ms)),
+    stop: (id) => (env.clearInterval ? env.clearInterval(id) : g.clearInterval(id)),
+  };
+  const log = env.console || g.console;
+
+  class HostApiError extends Error {
+    constructor(code, message, details) {
+      // Also accepts one `{code, message, details}` object (apps and mocks build errors both ways).
+      if (code && typeof code === "object") {
+        details = code.details;
+        message = code.message;
+        code = code.code;
+      }
+      const c = code == null ? "internal_error" : String(code);
+      const m = message == null ? c : String(message);
+      super(m);
+      this.name = "HostApiError";
+      this.code = c;
+      this.details = details;
+      this.error = { code: c, message: m, details };
+    }
+  }
+  const HostRpcError = HostApiError;
+
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const pagePrefix = Math.random().toString(36).slice(2, 10);
+  let idCounter = 0;
+  const nextId = () => `${pagePrefix}-${(++idCounter).toString(36)}`;
+
+  function originOf(value) {
+    if (typeof value !== "string" || value === "") return undefined;
+    try {
+      const o = new URL(value).origin;
+      return o && o !== "null" ? o : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // wid / t / host from the URL: query first, then hash parameters (`#wid=…` or `#/route?wid=…`).
+  function readLocation() {
+    const out = {};
+    try {
+      const loc = env.location;
+      if (!loc) return out;
+      const query = new URLSearchParams(loc.search || "");
+      let hash = String(loc.hash || "").replace(/^#/, "");
+      if (hash.includes("?")) hash = hash.slice(hash.indexOf("?") + 1);
+      const hashParams = new URLSearchParams(hash);
+      const pick = (k) => query.get(k) || hashParams.get(k) || undefined;
+      out.wid = pick("wid");
+      out.t = pick("t");
+      out.host = originOf(query.get("host") || hashParams.get("host") || "");
+      const ancestors = loc.ancestorOrigins;
+      if (!out.host && ancestors && ancestors.length > 0) out.host = originOf(ancestors[0]);
+      if (!out.host && env.document) out.host = originOf(env.document.referrer);
+    } catch {
+      // an exotic location object must not break the SDK; connect() reports no_host instead
+    }
+    return out;
+  }
+  // Captured at load time too, in case the app's router rewrites the URL before connect().
+  const bootParams = readLocation();
+
+  function clientTimeout(ns, method, args, opts) {
+    if (typeof opts.timeoutMs === "number" && opts.timeoutMs > 0) return opts.timeoutMs;
+    if (ns === "tools" && method === "invoke") {
+      const t = isObject(args) && typeof args.timeoutMs === "number" && args.timeoutMs > 0
+        ? args.timeoutMs
+        : TOOL_TIMEOUT_MS;
+      return t + TOOL_GRACE_MS;
+    }
+    return ns === "llm" ? LLM_TIMEOUT_MS : DEFAULT_TIMEOUT_MS;
+  }
+
+  // §12.9: older apps read `.success/.data/.ok/.result` on tools.invoke results.
+  function addCompat(value) {
+    if (value === null || typeof value !== "object" || !Object.isExtensible(value)) return value;
+    const extras = [["success", true], ["ok", true], ["data", value], ["result", value]];
+    for (const [key, v] of extras) {
+      if (Object.prototype.hasOwnProperty.call(value, key)) continue;
+      Object.defineProperty(value, key, {
+        value: v,
+        enumerable: false,
+        writable: false,
+        configurable: true,
+      });
+    }
+    return value;
+  }
+
+  let connectPromise = null;
+
+  function connect(opts) {
+    if (!connectPromise) {
+      connectPromise = openConnection(isObject(opts) ? opts : {});
+      connectPromise.catch(() => {}); // the caller's promise still rejects; no unhandled noise here
+    }
+    return connectPromise;
+  }
+
+  function openConnection(opts) {
+    const now = readLocation();
+    const wid = opts.windowUuid || now.wid || bootParams.wid;
+    let token = opts.token || now.t || bootParams.t;
+    const host = originOf(opts.hostOrigin) || now.host || bootParams.host;
+    const parent = env.parent;
+    if (!wid || !token || !host || !parent || parent === env) {
+      return Promise.reject(
+        new HostApiError("no_host", "not running inside an Anna host (missing wid/t)"),
+      );
+    }
+
+    const pending = new Map();
+    const listeners = new Map();
+    let closed = false;
+    let readyTimer = null;
+    let heartbeatTimer = null;
+
+    function send(ns, method, args, opts, timeoutCode) {
+      return new Promise((resolve, reject) => {
+        if (closed) {
+          reject(new HostApiError("disconnected", "the runtime was disconnected"));
+          return;
+        }
+        const signal = opts.signal;
+        if (signal && signal.aborted) {
+          reject(new HostApiError("aborted", `RPC ${ns}.${method} was aborted`));
+          return;
+        }
+        const id = nextId();
+        const ms = clientTimeout(ns, method, args, opts);
+        const onAbort = () => {
+          cleanup();
+          reject(new HostApiError("aborted", `RPC ${ns}.${method} was aborted`));
+        };
+        const timer = timers.set(() => {
+          cleanup();
+          const code = timeoutCode || "client_timeout";
+          reject(new HostApiError(code, `RPC ${ns}.${method} timed out after ${ms}ms`));
+        }, ms);
+        const cleanup = () => {
+          pending.delete(id);
+          timers.clear(timer);
+          if (signal) signal.removeEventListener("abort", onAbort);
+        };
+        pending.set(id, { ns, method, resolve, reject, cleanup });
+        if (signal) signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          const msg = { channel: CHANNEL, kind: "req", id, wid, t: token, ns, method, args };
+          parent.postMessage(msg, host);
+        } catch (e) {
+          cleanup();
+          const why = e && e.message ? e.message : String(e);
+          reject(new HostApiError("invalid_arg", `RPC ${ns}.${method}: args cannot be sent (${why})`));
+        }
+      });
+    }
+
+    function call(ns, method, args, opts) {
+      if (typeof ns !== "string" || typeof method !== "string" || !ns || !method) {
+        return Promise.reject(new HostApiError("invalid_arg", "call(ns, method, args?, opts?)"));
+      }
+      if (args === undefined) args = {};
+      const o = isObject(opts) ? opts : {};
+      if (ns === "tools" && method === "invoke" && isObject(args)) {
+        if (args.timeoutMs == null && typeof o.timeoutMs === "number") {
+          args = { ...args, timeoutMs: o.timeoutMs };
+        }
+      }
+      return send(ns, method, args, o);
+    }
+
+    function onMessage(ev) {
+      if (!ev || ev.source !== parent || ev.origin !== host) return;
+      const m = ev.data;
+      if (!isObject(m) || m.channel !== CHANNEL) return;
+      if (m.kind === "res") settle(m);
+      else if (m.kind === "event") dispatch(m);
+    }
+
+    function settle(m) {
+      const entry = pending.get(m.id);
+      if (!entry) return;
+      entry.cleanup();
+      if (m.ok === true) {
+        const tool = entry.ns === "tools" && entry.method === "invoke";
+        entry.resolve(tool ? addCompat(m.result) : m.result);
+      } else {
+        const e = isObject(m.error) ? m.error : { code: "internal_error", message: "bad response" };
+        entry.reject(new HostApiError(e.code || "internal_error", e.message, e.details));
+      }
+    }
+
+    function emit(name, args) {
+      const set = listeners.get(name);
+      if (!set) return;
+      for (const handler of [...set]) {
+        try {
+          handler(...args);
+        } catch (e) {
+          log.error(`[anna-app-runtime] '${name}' handler threw:`, e);
+        }
+      }
+    }
+
+    function dispatch(m) {
+      const kind = typeof m.event === "string" ? m.event : "";
+      if (!kind) return;
+      const payload = m.payload;
+      const target = m.window_uuid != null ? m.window_uuid : (m.envelope || {}).window_uuid;
+      const envelope = isObject(m.envelope) ? m.envelope : {
+        type: "data_model/AnnaAppEvent",
+        kind,
+        window_uuid: target != null ? target : wid,
+        seq: m.seq,
+        payload,
+      };
+      const mine = target == null || target === wid;
+      const p = isObject(payload) ? payload : {};
+      let synthetic = null;
+      // State first, so handlers (and anything they call) see the new values.
+      if (kind === "auth.refresh" && mine && typeof p.token === "string") token = p.token;
+      if (kind === "runtime_state_synced" && isObject(p.runtime_state)) {
+        runtime.runtimeState = p.runtime_state;
+      }
+      if (kind === "geometry_changed" && mine && isObject(p.geometry)) runtime.geometry = p.geometry;
+      if (kind === "open_view" && mine && (p.window_uuid == null || p.window_uuid === wid)) {
+        runtime.entryPayload = isObject(p.entry_payload) ? p.entry_payload : {};
+        synthetic = ["entry_payload", runtime.entryPayload];
+      }
+      if (kind === "close_view" && mine && (p.window_uuid == null || p.window_uuid === wid)) {
+        synthetic = ["close", payload];
+      }
+      emit(kind, [payload, envelope]);
+      if (synthetic) emit(synthetic[0], [synthetic[1], envelope]);
+      emit("*", [kind, payload, envelope]);
+    }
+
+    function on(name, handler) {
+      if (typeof name !== "string" || typeof handler !== "function") {
+        throw new TypeError("on(name: string, handler: function)");
+      }
+      if (!listeners.has(name)) listeners.set(name, new Set());
+      listeners.get(name).add(handler);
+      return () => off(name, handler);
+    }
+
+    function off(name, handler) {
+      const set = listeners.get(name);
+      if (set) set.delete(handler);
+    }
+
+    function shutdown() {
+      closed = true;
+      if (readyTimer !== null) timers.clear(readyTimer);
+      if (heartbeatTimer !== null) timers.stop(heartbeatTimer);
+      readyTimer = heartbeatTimer = null;
+      for (const entry of [...pending.values()]) {
+        entry.cleanup();
+        entry.reject(new HostApiError("disconnected", "the runtime was disconnected"));
+      }
+      listeners.clear();
+      env.removeEventListener("message", onMessage);
+    }
+
+    function disconnect() {
+      if (closed) return;
+      shutdown();
+      if (connectPromise === promise) connectPromise = null; // a later connect() starts afresh
+    }
+
+    function nsProxy(ns, path) {
+      const label = path ? `${ns}.${path}` : ns;
+      return new Proxy(() => {}, {
+        get(_target, prop) {
+          if (typeof prop === "symbol" || BLOCKED_KEYS.has(prop)) return undefined;
+          if (prop === "toString") return () => `[AnnaAppRuntime ${label}]`;
+          return nsProxy(ns, path ? `${path}.${prop}` : prop);
+        },
+        apply(_target, _this, argList) {
+          if (!path) {
+            const hint = `call a method, e.g. runtime.${ns}.get({...})`;
+            return Promise.reject(new HostApiError("invalid_arg", `runtime.${ns} is a namespace; ${hint}`));
+          }
+          return call(ns, path, argList[0], argList[1]);
+        },
+      });
+    }
+
+    const runtime = {
+      windowUuid: wid,
+      appId: null,
+      appSlug: null,
+      versionId: null,
+      userId: null,
+      view: null,
+      viewMeta: null,
+      capabilities: null,
+      entryPayload: {},
+      runtimeState: {},
+      geometry: null,
+      isResume: false,
+      call,
+      on,
+      off,
+      disconnect,
+    };
+    for (const ns of PROXY_NAMESPACES) {
+      Object.defineProperty(runtime, ns, { value: nsProxy(ns, ""), enumerable: false });
+    }
+
+    env.addEventListener("message", onMessage);
+    const helloArgs = { client_info: { sdk: "anna-app-runtime", version } };
+    const timeoutMs = typeof opts.timeoutMs === "number" && opts.timeoutMs > 0
+      ? opts.timeoutMs
+      : CONNECT_TIMEOUT_MS;
+    const promise = send("window", "hello", helloArgs, { timeoutMs }, "connect_timeout").then(
+      (hello) => {
+        const h = isObject(hello) ? hello : {};
+        const has = (k) => h[k] !== undefined;
+        if (typeof h.window_uuid === "string") runtime.windowUuid = h.window_uuid;
+        if (has("app_id")) runtime.appId = h.app_id;
+        if (has("app_slug")) runtime.appSlug = h.app_slug;
+        if (has("version_id")) runtime.versionId = h.version_id;
+        if (has("user_id")) runtime.userId = h.user_id;
+        if (has("view")) runtime.view = h.view;
+        if (has("view_meta")) runtime.viewMeta = h.view_meta;
+        if (has("capabilities")) runtime.capabilities = h.capabilities;
+        if (isObject(h.entry_payload)) runtime.entryPayload = h.entry_payload;
+        if (isObject(h.runtime_state)) runtime.runtimeState = h.runtime_state;
+        if (has("geometry")) runtime.geometry = h.geometry;
+        runtime.isResume = h.is_resume === true;
+        readyTimer = timers.set(() => {
+          readyTimer = null;
+          if (closed) return;
+          send("window", "ready", {}, {}).catch(() => {});
+          heartbeatTimer = timers.every(() => {
+            send("window", "heartbeat", {}, {}).catch((e) => {
+              log.warn("[anna-app-runtime] heartbeat failed:", e && e.message ? e.message : e);
+            });
+          }, HEARTBEAT_MS);
+        }, 0);
+        return runtime;
+      },
+      (err) => {
+        shutdown(); // the failed promise stays cached: repeated connect() calls return it (§12.2)
+        throw err;
+      },
+    );
+    return promise;
+  }
+
+  const AnnaAppRuntime = { version, connect, HostApiError, HostRpcError };
+  const sdk = { AnnaAppRuntime, HostApiError, HostRpcError, connect };
+  // Lets a second build loaded into the same page reuse this instance (one connection per page).
+  Object.defineProperty(AnnaAppRuntime, "__annaSdk", { value: sdk, enumerable: false });
+  return sdk;
+}

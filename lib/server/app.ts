@@ -1,0 +1,150 @@
+/**
+ * The two Hono apps (CONTRACT §11.3 main origin, §11.4 app origin). Both run the request guard
+ * first; bundles are never served on the main origin and control routes never on the app origin.
+ */
+import { type Context, Hono } from "hono";
+import { bundleCsp, CSP_REPORT_MAX_BYTES, dashboardCsp, reportSlug } from "./csp.ts";
+import { errorBody, requestGuard } from "./guard.ts";
+import { originForms } from "./hosts.ts";
+import type { ServerContext } from "./context.ts";
+import { handleApiCall, handleRpc } from "./rpc.ts";
+import { logStream, sessionEvents } from "./sse.ts";
+import { wsHandler } from "./ws.ts";
+import { rawAfterSegments, rawPathOf, safeSegments, serveBundleFile } from "./static.ts";
+import { SIDECAR_NAME, sidecarResponse, toolIdMap } from "./sidecar.ts";
+import { decodeUtf8, readLimited } from "./body.ts";
+import { sdkResponse } from "../sdk/mod.ts";
+import { isOpen } from "../session/session.ts";
+
+const notFound = (c: Context) => errorBody(c, 404, "not_found");
+
+function pageHeaders(c: Context, ctx: ServerContext): Record<string, string> {
+  return {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": dashboardCsp(originForms(ctx.config, "app"), c.req.header("host") ?? ""),
+  };
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+
+function healthz(c: Context, ctx: ServerContext) {
+  return c.json({ ok: true, version: ctx.version }, 200, { "Cache-Control": "no-store" });
+}
+
+export function createMainApp(ctx: ServerContext): Hono {
+  const app = new Hono();
+  app.use("*", requestGuard({ role: "main", config: ctx.config }));
+  const token = () => ctx.config.controlToken;
+
+  app.get("/", (c) =>
+    c.body(
+      ctx.pages.dashboard({ controlToken: token(), appPort: ctx.config.appPort, version: ctx.version }),
+      200,
+      pageHeaders(c, ctx),
+    ));
+  app.get("/_dash/:name{.+}", (c) => {
+    const a = ctx.pages.asset(c.req.param("name"));
+    if (!a) return notFound(c);
+    return c.body(a.body, 200, {
+      "Content-Type": a.contentType,
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    });
+  });
+  app.get("/dev/:wid", (c) => {
+    const wid = c.req.param("wid");
+    const found = ctx.runtime.sessions.findWindow(wid);
+    if (!found || found.session.closed || !isOpen(found.window)) {
+      const h = pageHeaders(c, ctx);
+      const body = `<!doctype html><meta charset="utf-8"><title>Window not found</title>` +
+        `<h1>Window not found</h1><p>No open window <code>${escapeHtml(wid)}</code>. ` +
+        `Open the <a href="/">dashboard</a>.</p>`;
+      return c.body(body, 404, h);
+    }
+    const html = ctx.pages.devPage({
+      controlToken: token(),
+      appPort: ctx.config.appPort,
+      sessionId: found.session.id,
+      windowUuid: wid,
+      version: ctx.version,
+    });
+    return c.body(html, 200, pageHeaders(c, ctx));
+  });
+  app.get("/healthz", (c) => healthz(c, ctx));
+  app.post("/rpc", (c) => handleRpc(c, ctx));
+  app.get("/ws", wsHandler(ctx));
+  app.get("/sessions/:id/events", (c) => sessionEvents(c, ctx));
+  app.post("/api/session/create", (c) => handleApiCall(c, ctx, "session.create"));
+  app.post("/api/session/call", (c) => handleApiCall(c, ctx, "session.call"));
+  app.get("/api/log", (c) => c.json({ entries: ctx.runtime.log.entries() }, 200, { "Cache-Control": "no-store" }));
+  app.get("/api/log/stream", (c) => logStream(c, ctx));
+  app.get("/api/csp-reports", (c) => c.json({ reports: ctx.cspReports.list() }, 200, { "Cache-Control": "no-store" }));
+  app.notFound(notFound);
+  app.onError((e, c) => {
+    ctx.logger.error("request failed", { path: c.req.path, error: (e as Error)?.stack ?? String(e) });
+    return errorBody(c, 500, "internal_error", "the request failed; see the runtime log");
+  });
+  return app;
+}
+
+export function createAppOriginApp(ctx: ServerContext): Hono {
+  const app = new Hono();
+  app.use("*", requestGuard({ role: "app", config: ctx.config }));
+
+  app.get("/healthz", (c) => healthz(c, ctx));
+  app.get("/anna-apps/:slug/dev", (c) => {
+    const url = c.req.url;
+    const q = url.indexOf("?");
+    const path = rawPathOf(url);
+    return c.body(null, 301, { Location: path + "/" + (q >= 0 ? url.slice(q) : ""), "Cache-Control": "no-store" });
+  });
+  app.all("/anna-apps/:slug/dev/*", async (c) => {
+    const entry = ctx.runtime.apps.get(c.req.param("slug"));
+    if (!entry) return notFound(c);
+    const rel = rawAfterSegments(rawPathOf(c.req.url), 3) ?? "";
+    const segs = safeSegments(rel);
+    if (segs && segs[segs.length - 1] === SIDECAR_NAME) {
+      if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+        return c.body("method not allowed", 405, { Allow: "GET, HEAD", "Cache-Control": "no-store" });
+      }
+      const map = toolIdMap(entry.manifest, ctx.runtime.executas.entriesFor(entry.slug));
+      return sidecarResponse(map, c.req.method);
+    }
+    // recomputed per request so a reloaded manifest takes effect at once (§11.8)
+    const csp = bundleCsp(entry.manifest, originForms(ctx.config, "main"));
+    return await serveBundleFile(entry.bundleDir, rel, c.req.method, { "Content-Security-Policy": csp });
+  });
+  app.get("/static/anna-apps/_sdk/:ver/:file", (c) => {
+    const r = sdkResponse(c.req.path, c.req.header("sec-fetch-mode") ?? null);
+    if (!r) return notFound(c);
+    return c.body(r.body, 200, {
+      ...r.headers,
+      "Content-Type": r.contentType,
+      "X-Content-Type-Options": "nosniff",
+    });
+  });
+  app.post("/_anna/csp-report", async (c) => {
+    const body = await readLimited(c.req.raw, CSP_REPORT_MAX_BYTES);
+    if (!body.ok) return errorBody(c, 413, "too_large", `CSP report body over ${CSP_REPORT_MAX_BYTES} bytes`);
+    const text = decodeUtf8(body.bytes);
+    let report: unknown;
+    try {
+      report = text === null ? undefined : JSON.parse(text);
+    } catch { /* handled below */ }
+    if (report === undefined) return errorBody(c, 400, "invalid_report", "the CSP report must be JSON");
+    const slug = reportSlug(report, c.req.header("referer")) ?? "unknown";
+    ctx.cspReports.add(slug, report);
+    ctx.runtime.log.push({ type: "csp", slug, report });
+    return c.body(null, 204, { "Cache-Control": "no-store" });
+  });
+  app.notFound(notFound);
+  app.onError((e, c) => {
+    ctx.logger.error("request failed", { path: c.req.path, error: (e as Error)?.stack ?? String(e) });
+    return errorBody(c, 500, "internal_error", "the request failed; see the runtime log");
+  });
+  return app;
+}

@@ -1,0 +1,53 @@
+/**
+ * Reading request bodies with a byte limit. An oversized body is counted to its end without being
+ * buffered (like the stdio bridge skips an oversized line), so the error can name its size.
+ */
+
+export type BodyResult =
+  | { ok: true; bytes: Uint8Array }
+  | { ok: false; tooLarge: true; bytes: number };
+
+export async function readLimited(req: Request, max: number): Promise<BodyResult> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > max) {
+    await req.body?.cancel().catch(() => {});
+    return { ok: false, tooLarge: true, bytes: declared };
+  }
+  if (!req.body) return { ok: true, bytes: new Uint8Array(0) };
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let over = false;
+  const reader = req.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > max) {
+        over = true;
+        chunks.length = 0; // stop buffering, keep counting
+      } else chunks.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (over) return { ok: false, tooLarge: true, bytes: total };
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return { ok: true, bytes: out };
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Strict UTF-8 decode; null on invalid input. */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return null;
+  }
+}

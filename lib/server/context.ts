@@ -1,0 +1,39 @@
+/** What the two Hono apps share: the core runtime, listener config, page renderers, stores. */
+import type { Runtime } from "../core/runtime.ts";
+import type { Logger } from "../util/log.ts";
+import type { CspReportStore } from "./csp.ts";
+import type { ServerConfig } from "./hosts.ts";
+
+export const MAX_BODY_BYTES = 16_777_216;
+export const SSE_RETRY_MS = 2000;
+export const SSE_KEEPALIVE_MS = 15_000;
+
+/** Renderers for the embedded dashboard (lib/dashboard), injected so the server is testable alone. */
+export interface Pages {
+  dashboard(o: { controlToken: string | null; appPort: number; version: string }): string;
+  devPage(o: {
+    controlToken: string | null;
+    appPort: number;
+    sessionId: string;
+    windowUuid: string;
+    version: string;
+  }): string;
+  asset(name: string): { body: string; contentType: string } | null;
+}
+
+/** The part of the core the server drives (lib/core/runtime.ts `Runtime` satisfies it). */
+export type ServerRuntime = Pick<Runtime, "sessions" | "log" | "apps" | "executas" | "handleText" | "call">;
+
+export interface ServerContext {
+  runtime: ServerRuntime;
+  config: ServerConfig;
+  version: string;
+  pages: Pages;
+  cspReports: CspReportStore;
+  logger: Logger;
+  /** Overridable in tests; defaults are the contract's limits. */
+  maxBodyBytes?: number;
+  keepAliveMs?: number;
+  /** Closers of open streams and sockets, run at shutdown so the listeners can drain. */
+  closers: Set<() => void>;
+}

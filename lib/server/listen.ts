@@ -1,0 +1,84 @@
+/**
+ * Binding the two listeners (CONTRACT §11.1): loopback only unless `--allow-remote`, `localhost`
+ * means 127.0.0.1, a busy *default* port falls back to port 0 with a warning, a busy *explicit*
+ * port is a runtime fault (exit 3).
+ */
+import type { Logger } from "../util/log.ts";
+
+export const DEFAULT_PORT = 5180;
+
+/** A configuration (exit 2) or runtime (exit 3) failure while binding. */
+export class ListenError extends Error {
+  constructor(readonly exitCode: 2 | 3, message: string) {
+    super(message);
+  }
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1"]);
+
+/** Normalises `--host` and enforces the remote-bind rules; returns the address to bind. */
+export function resolveBindHost(host: string, allowRemote: boolean, noControlToken: boolean): string {
+  let h = host.trim().toLowerCase();
+  if (h === "localhost") h = "127.0.0.1";
+  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
+  if (allowRemote && noControlToken) {
+    throw new ListenError(2, "--allow-remote cannot be combined with --no-control-token");
+  }
+  if (!LOOPBACK.has(h) && !allowRemote) {
+    throw new ListenError(2, `refusing to bind ${host} without --allow-remote`);
+  }
+  if (h === "") throw new ListenError(2, "--host must not be empty");
+  return h;
+}
+
+export type Handler = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response>;
+
+export interface BindOptions {
+  hostname: string;
+  port: number;
+  /** true when the port came from a default (then a busy port falls back to 0). */
+  fromDefault: boolean;
+  handler: Handler;
+  logger: Logger;
+  /** Flag named in the exit-3 hint, `--port` or `--app-port`. */
+  flag?: string;
+}
+
+export interface Bound {
+  server: Deno.HttpServer<Deno.NetAddr>;
+  port: number;
+  /** Set when a busy default port was replaced: the requested port. */
+  busyPort?: number;
+}
+
+function serve(hostname: string, port: number, handler: Handler): Deno.HttpServer<Deno.NetAddr> {
+  // onListen given so Deno prints nothing: stdout carries only the startup output (§2.13)
+  return Deno.serve({ hostname, port, onListen() {} }, handler);
+}
+
+export function bindListener(opts: BindOptions): Bound {
+  try {
+    const server = serve(opts.hostname, opts.port, opts.handler);
+    return { server, port: server.addr.port };
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AddrInUse)) {
+      throw new ListenError(3, `cannot bind ${opts.hostname}:${opts.port}: ${(e as Error).message}`);
+    }
+    if (!opts.fromDefault || opts.port === 0) {
+      throw new ListenError(3, `port ${opts.port} is in use (try ${opts.flag ?? "--port"} 0)`);
+    }
+  }
+  const server = serve(opts.hostname, 0, opts.handler);
+  const port = server.addr.port;
+  opts.logger.warn(`port ${opts.port} busy, using ${port}`);
+  return { server, port, busyPort: opts.port };
+}
+
+/** Addresses of local interfaces (for the `--allow-remote` Host check); empty when not permitted. */
+export function localAddresses(): string[] {
+  try {
+    return Deno.networkInterfaces().map((i) => i.address);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * `POST /rpc` (CONTRACT §11.3) and the `/api/session/*` routes: thin HTTP edges over the same core
+ * calls as stdio. Bridge-level errors on `/api` map to HTTP statuses; `/rpc` answers JSON-RPC as is.
+ */
+import type { Context } from "hono";
+import { RPC, RpcError } from "../core/rpc_error.ts";
+import { errorResponse, frameTooLarge } from "../bridge/jsonrpc.ts";
+import { isPlainObject } from "../util/json.ts";
+import { decodeUtf8, readLimited } from "./body.ts";
+import { MAX_BODY_BYTES, type ServerContext } from "./context.ts";
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+function jsonText(c: Context, status: 200 | 400 | 404 | 413 | 500 | 503, text: string) {
+  return c.body(text, status, { "Content-Type": JSON_TYPE, "Cache-Control": "no-store" });
+}
+
+/** `POST /rpc`: one envelope or batch → 200 with the response text, 204 when only notifications. */
+export async function handleRpc(c: Context, ctx: ServerContext) {
+  const max = ctx.maxBodyBytes ?? MAX_BODY_BYTES;
+  const body = await readLimited(c.req.raw, max);
+  if (!body.ok) {
+    ctx.logger.warn("frame too large", { frame_bytes: body.bytes, max_frame_bytes: max });
+    return jsonText(c, 413, JSON.stringify(frameTooLarge(body.bytes, max)));
+  }
+  const text = decodeUtf8(body.bytes);
+  if (text === null) {
+    const err = new RpcError(RPC.PARSE_ERROR, "parse_error", { detail: "invalid UTF-8 in request body" });
+    return jsonText(c, 200, JSON.stringify(errorResponse(null, err)));
+  }
+  const out = await ctx.runtime.handleText(text, "http");
+  if (out === null) return c.body(null, 204, { "Cache-Control": "no-store" });
+  return jsonText(c, 200, out);
+}
+
+const STATUS_OF: Record<number, 400 | 404 | 500 | 503> = {
+  [RPC.PARSE_ERROR]: 400,
+  [RPC.INVALID_REQUEST]: 400,
+  [RPC.INVALID_PARAMS]: 400,
+  [RPC.METHOD_NOT_FOUND]: 404,
+  [RPC.UNKNOWN_SESSION]: 404,
+  [RPC.SESSION_LIMIT]: 503,
+  [RPC.INTERNAL_ERROR]: 500,
+};
+
+/** A readable sentence for an RpcError's data (reason, first issue, or the code name). */
+function describe(e: RpcError): string {
+  const d = e.data ?? {};
+  const issues = Array.isArray(d.issues) ? d.issues as { path?: string; message?: string }[] : [];
+  if (issues.length && issues[0]?.message) {
+    return issues[0].path ? `${issues[0].path}: ${issues[0].message}` : String(issues[0].message);
+  }
+  if (typeof d.reason === "string") return `${e.message}: ${d.reason}`;
+  if (e.code === RPC.UNKNOWN_SESSION) return `unknown session ${String(d.session_id)}`;
+  if (e.code === RPC.SESSION_LIMIT) return `too many open sessions (max ${String(d.max)})`;
+  if (typeof d.detail === "string") return d.detail;
+  return e.message;
+}
+
+function apiError(c: Context, e: RpcError) {
+  const status = STATUS_OF[e.code] ?? 500;
+  const error = { code: e.message, message: describe(e), details: e.data ?? {} };
+  return jsonText(c, status, JSON.stringify({ error }));
+}
+
+/** Reads a JSON object body for `/api/*`; returns the object or an error Response. */
+async function jsonBody(c: Context, ctx: ServerContext): Promise<Record<string, unknown> | Response> {
+  const max = ctx.maxBodyBytes ?? MAX_BODY_BYTES;
+  const body = await readLimited(c.req.raw, max);
+  if (!body.ok) {
+    return jsonText(c, 413, JSON.stringify({ error: { code: "frame_too_large", message: `request body is ${body.bytes} bytes (max ${max})`, details: { frame_bytes: body.bytes, max_frame_bytes: max } } }));
+  }
+  const text = decodeUtf8(body.bytes);
+  let v: unknown;
+  try {
+    v = text === null ? undefined : JSON.parse(text.trim() === "" ? "{}" : text);
+  } catch (e) {
+    return apiError(c, new RpcError(RPC.PARSE_ERROR, "parse_error", { detail: (e as Error).message }));
+  }
+  if (text === null) return apiError(c, new RpcError(RPC.PARSE_ERROR, "parse_error", { detail: "invalid UTF-8" }));
+  if (!isPlainObject(v)) {
+    return apiError(
+      c,
+      new RpcError(RPC.INVALID_PARAMS, "invalid_params", {
+        issues: [{ path: "", message: "the request body must be a JSON object" }],
+      }),
+    );
+  }
+  return v;
+}
+
+/** `POST /api/session/create` and `/api/session/call`: one bridge method, errors as HTTP statuses. */
+export async function handleApiCall(c: Context, ctx: ServerContext, method: "session.create" | "session.call") {
+  const params = await jsonBody(c, ctx);
+  if (params instanceof Response) return params;
+  try {
+    const result = await ctx.runtime.call(method, params, "api");
+    return jsonText(c, 200, JSON.stringify(result));
+  } catch (e) {
+    if (e instanceof RpcError) return apiError(c, e);
+    ctx.logger.error("api call crashed", { method, error: (e as Error)?.stack ?? String(e) });
+    return apiError(c, new RpcError(RPC.INTERNAL_ERROR, "internal_error", { detail: String((e as Error)?.message ?? e) }));
+  }
+}

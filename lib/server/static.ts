@@ -1,0 +1,160 @@
+/**
+ * Static bundle serving (CONTRACT §11.7). The request path is percent-decoded exactly once, checked
+ * segment by segment, and the real path must stay inside the root's real path, so neither encoded
+ * dot-segments nor symlinks can reach a file outside the bundle.
+ */
+import { extname, join, sep as SEPARATOR } from "node:path";
+
+const TYPES: Record<string, string> = {
+  html: "text/html",
+  htm: "text/html",
+  js: "text/javascript",
+  mjs: "text/javascript",
+  cjs: "text/javascript",
+  css: "text/css",
+  json: "application/json",
+  map: "application/json",
+  svg: "image/svg+xml",
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  avif: "image/avif",
+  ico: "image/x-icon",
+  woff: "font/woff",
+  woff2: "font/woff2",
+  ttf: "font/ttf",
+  otf: "font/otf",
+  wasm: "application/wasm",
+  txt: "text/plain",
+  md: "text/plain",
+  mp3: "audio/mpeg",
+  wav: "audio/wav",
+  mp4: "video/mp4",
+  webm: "video/webm",
+};
+
+/** Content type for a file name; text types carry `; charset=utf-8`. */
+export function contentTypeFor(name: string): string {
+  const t = TYPES[extname(name).slice(1).toLowerCase()] ?? "application/octet-stream";
+  return t.startsWith("text/") || t === "application/json" ? `${t}; charset=utf-8` : t;
+}
+
+/**
+ * Decodes and checks the raw (still percent-encoded) path below the bundle prefix. Returns the
+ * relative segments (the last one `index.html` for a directory path), or null → 404.
+ */
+export function safeSegments(rawRel: string): string[] | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rawRel);
+  } catch {
+    return null;
+  }
+  if (decoded.includes("\0") || decoded.includes("\\")) return null;
+  const parts = decoded.split("/");
+  const last = parts.length - 1;
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const seg = parts[i];
+    if (seg === "") {
+      if (i === last) break; // empty path or trailing slash → index.html below
+      return null; // `a//b`
+    }
+    if (seg.startsWith(".")) return null; // `.`, `..` and dot-files
+    out.push(seg);
+  }
+  if (parts[last] === "") out.push("index.html");
+  return out;
+}
+
+/** Resolves segments under root to a regular file inside root's real path, or null. */
+export async function resolveFile(root: string, segments: string[]): Promise<string | null> {
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = await Deno.realPath(root);
+    real = await Deno.realPath(join(realRoot, ...segments));
+  } catch {
+    return null;
+  }
+  const prefix = realRoot.endsWith(SEPARATOR) ? realRoot : realRoot + SEPARATOR;
+  if (!real.startsWith(prefix)) return null;
+  try {
+    const st = await Deno.stat(real);
+    return st.isFile ? real : null;
+  } catch {
+    return null;
+  }
+}
+
+const BASE_HEADERS = { "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" };
+
+function plain(status: number, text: string, extra: Record<string, string> = {}): Response {
+  return new Response(text, {
+    status,
+    headers: { ...BASE_HEADERS, "Content-Type": "text/plain; charset=utf-8", ...extra },
+  });
+}
+
+/**
+ * Serves one bundle file. `rawRel` is the undecoded path after `/anna-apps/:slug/dev/`;
+ * `headers` (e.g. the CSP) are added to every response, errors included.
+ */
+export async function serveBundleFile(
+  root: string,
+  rawRel: string,
+  method: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  if (method !== "GET" && method !== "HEAD") {
+    return plain(405, "method not allowed", { ...headers, Allow: "GET, HEAD" });
+  }
+  const segments = safeSegments(rawRel);
+  const file = segments ? await resolveFile(root, segments) : null;
+  if (file === null) return plain(404, "not found", headers);
+  let f: Deno.FsFile;
+  try {
+    f = await Deno.open(file, { read: true });
+  } catch {
+    return plain(404, "not found", headers);
+  }
+  const size = (await f.stat()).size;
+  const h = {
+    ...BASE_HEADERS,
+    ...headers,
+    "Content-Type": contentTypeFor(file),
+    "Content-Length": String(size),
+  };
+  if (method === "HEAD") {
+    f.close();
+    return new Response(null, { status: 200, headers: h });
+  }
+  return new Response(f.readable, { status: 200, headers: h });
+}
+
+/** The raw (undecoded) path of a request URL string, without query or fragment. Never throws. */
+export function rawPathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf(":") + 3);
+  if (start < 0) return "/";
+  let end = url.length;
+  for (let i = start; i < url.length; i++) {
+    const ch = url.charCodeAt(i);
+    if (ch === 63 || ch === 35) {
+      end = i;
+      break;
+    }
+  }
+  return url.slice(start, end);
+}
+
+/** Raw remainder after the first `n` path segments (`/a/b/c/rest` with n=3 → `rest`), or null. */
+export function rawAfterSegments(rawPath: string, n: number): string | null {
+  let idx = 0;
+  for (let i = 0; i < n; i++) {
+    idx = rawPath.indexOf("/", idx + 1);
+    if (idx < 0) return null;
+  }
+  return rawPath.slice(idx + 1);
+}

@@ -1,0 +1,101 @@
+/**
+ * Live reload (CONTRACT §11.10): the bundle directory (recursively), `manifest.json` and `app.json`
+ * are watched with a 150 ms debounce. The manifest's directory is watched rather than the file,
+ * because editors often save by renaming a new file over the old one.
+ */
+import { basename, dirname, resolve } from "node:path";
+import type { Logger } from "../util/log.ts";
+
+export const RELOAD_DEBOUNCE_MS = 150;
+
+export interface WatchOptions {
+  bundleDir: string;
+  manifestPath: string;
+  appJsonPath: string;
+  logger: Logger;
+  debounceMs?: number;
+  /** Changed bundle paths (absolute), after the debounce. */
+  onBundle(paths: string[]): void;
+  /** manifest.json or app.json changed. */
+  onManifest(paths: string[]): void | Promise<void>;
+}
+
+export interface Watcher {
+  close(): void;
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(p)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+export async function watchApp(opts: WatchOptions): Promise<Watcher> {
+  const debounce = opts.debounceMs ?? RELOAD_DEBOUNCE_MS;
+  const bundleDir = resolve(opts.bundleDir);
+  const metaFiles = new Set([resolve(opts.manifestPath), resolve(opts.appJsonPath)]);
+  const watchers: Deno.FsWatcher[] = [];
+  const bundlePaths = new Set<string>();
+  const metaPaths = new Set<string>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+
+  const flush = async () => {
+    timer = undefined;
+    const meta = [...metaPaths];
+    const bundle = [...bundlePaths];
+    metaPaths.clear();
+    bundlePaths.clear();
+    try {
+      if (meta.length) await opts.onManifest(meta);
+      if (bundle.length) opts.onBundle(bundle.sort());
+    } catch (e) {
+      opts.logger.error("live reload handler failed", { error: String(e) });
+    }
+  };
+  const note = (path: string) => {
+    const p = resolve(path);
+    if (metaFiles.has(p)) metaPaths.add(p);
+    else if (p === bundleDir || p.startsWith(bundleDir + "/") || p.startsWith(bundleDir + "\\")) {
+      if (!basename(p).startsWith(".")) bundlePaths.add(p); // editor swap files are noise
+    } else return;
+    clearTimeout(timer);
+    timer = setTimeout(flush, debounce);
+  };
+  const pump = async (w: Deno.FsWatcher) => {
+    try {
+      for await (const ev of w) {
+        if (closed) break;
+        if (ev.kind === "access") continue;
+        for (const p of ev.paths) note(p);
+      }
+    } catch (e) {
+      if (!closed) opts.logger.warn("file watcher stopped", { error: String(e) });
+    }
+  };
+
+  if (await isDir(bundleDir)) {
+    const w = Deno.watchFs(bundleDir, { recursive: true });
+    watchers.push(w);
+    pump(w);
+  } else opts.logger.warn(`bundle directory ${bundleDir} does not exist; not watching it`);
+  for (const dir of new Set([...metaFiles].map((f) => dirname(f)))) {
+    if (!(await isDir(dir))) continue;
+    const w = Deno.watchFs(dir, { recursive: false });
+    watchers.push(w);
+    pump(w);
+  }
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      for (const w of watchers) {
+        try {
+          w.close();
+        } catch { /* already closed */ }
+      }
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * `GET /ws` (CONTRACT §11.6): each text frame is one JSON-RPC envelope or batch handled exactly
+ * like a stdio line; responses go out as they finish (out of order). Binary frame → close 1003;
+ * an oversized frame gets the `frame_too_large` error and the socket stays open. The server sends
+ * no unsolicited frames, and closing the socket does not cancel running calls.
+ */
+import type { Context } from "hono";
+import { upgradeWebSocket } from "hono/deno";
+import type { WSContext } from "hono/ws";
+import { frameTooLarge } from "../bridge/jsonrpc.ts";
+import { utf8Length } from "../util/json.ts";
+import { MAX_BODY_BYTES, type ServerContext } from "./context.ts";
+
+export function wsHandler(ctx: ServerContext) {
+  const max = ctx.maxBodyBytes ?? MAX_BODY_BYTES;
+  return upgradeWebSocket((_c: Context) => {
+    let closer: (() => void) | null = null;
+    const sendIfOpen = (ws: WSContext, text: string) => {
+      if (ws.readyState === 1) {
+        try {
+          ws.send(text);
+        } catch { /* socket went away between the check and the send */ }
+      }
+    };
+    return {
+      onOpen(_evt, ws) {
+        closer = () => {
+          try {
+            ws.close(1001, "server shutting down");
+          } catch { /* already closed */ }
+        };
+        ctx.closers.add(closer);
+      },
+      onMessage(evt, ws) {
+        const data = evt.data;
+        if (typeof data !== "string") {
+          ws.close(1003, "binary frames are not supported");
+          return;
+        }
+        const bytes = utf8Length(data);
+        if (bytes > max) {
+          ctx.logger.warn("frame too large", { frame_bytes: bytes, max_frame_bytes: max });
+          sendIfOpen(ws, JSON.stringify(frameTooLarge(bytes, max)));
+          return;
+        }
+        ctx.runtime.handleText(data, "ws").then(
+          (out) => {
+            if (out !== null) sendIfOpen(ws, out);
+          },
+          (e) => ctx.logger.error("ws frame handler crashed", { error: String(e) }),
+        );
+      },
+      onClose() {
+        if (closer) ctx.closers.delete(closer);
+      },
+    };
+  });
+}

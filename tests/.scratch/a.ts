@@ -1,0 +1,13 @@
+import { makeRuntime, manifest, openSession } from "../helpers/runtime.ts";
+await using t = await makeRuntime();
+const s = await openSession(t, manifest({ storage: ["get","set"], tools:["x"] }));
+console.log(JSON.stringify(s.created));
+console.log(JSON.stringify(await s.call("window","hello",{})));
+console.log(JSON.stringify(await s.call("storage","get","k")));
+console.log(JSON.stringify(await s.call("storage","set",{key:"a/b/"})));
+console.log(JSON.stringify(await s.call("storage","set",{key:"a"})));
+console.log(JSON.stringify(await s.call("chat","append_artifact")));
+console.log(JSON.stringify(await s.call("tools","invokeAsync",{tool_id:"x"})));
+console.log(JSON.stringify(await s.call("llm","complete",{messages:[]})));
+console.log(JSON.stringify(await t.call("runtime.info")));
+console.log(JSON.stringify(await t.call("session.get",{session_id:s.session_id})));

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { EventQueue } from "../lib/session/events.ts";
+
+const base = {
+  type: "data_model/AnnaAppEvent" as const,
+  app_id: "a",
+  version_id: "dev",
+  conversation_session_uuid: "c",
+};
+
+Deno.test("seq starts at 1 and increases by one; envelope has every field of §7.1", () => {
+  const q = new EventQueue(base);
+  const a = q.push("title_changed", "w1", "w1", { title: "x" });
+  const b = q.push("title_changed", "w1", null, { title: "y" });
+  assert.equal(a.seq, 1);
+  assert.equal(b.seq, 2);
+  assert.deepEqual(Object.keys(a).sort(), [
+    "app_id",
+    "by_client_id",
+    "conversation_session_uuid",
+    "kind",
+    "payload",
+    "seq",
+    "ts",
+    "type",
+    "version_id",
+    "window_uuid",
+  ]);
+  assert.equal(typeof a.ts, "number");
+});
+
+Deno.test("drain returns events after the cursor once, oldest first, and honours limit", () => {
+  const q = new EventQueue(base);
+  for (let i = 0; i < 5; i++) q.push("k", null, null, { i });
+  const first = q.drain(3);
+  assert.deepEqual(first.events.map((e) => e.seq), [1, 2, 3]);
+  assert.equal(first.more, true);
+  assert.equal(first.dropped, 0);
+  const second = q.drain();
+  assert.deepEqual(second.events.map((e) => e.seq), [4, 5]);
+  assert.equal(second.more, false);
+  assert.deepEqual(q.drain().events, []);
+});
+
+Deno.test("the ring evicts the oldest past its capacity and drain reports a synthetic events_dropped", () => {
+  const q = new EventQueue(base, 4);
+  for (let i = 0; i < 10; i++) q.push("k", null, null, { i });
+  assert.equal(q.retained, 4);
+  const r = q.drain();
+  assert.equal(r.dropped, 6);
+  assert.equal(r.events[0].kind, "events_dropped");
+  assert.deepEqual(r.events[0].payload, { count: 6, first_seq: 1, last_seq: 6 });
+  assert.equal(r.events[0].seq, 6);
+  assert.deepEqual(r.events.slice(1).map((e) => e.seq), [7, 8, 9, 10]);
+  // synthetic events are not stored
+  assert.equal(q.retained, 4);
+  assert.equal(q.drain().events.length, 0);
+});
+
+Deno.test("byte limit evicts the oldest events too", () => {
+  const q = new EventQueue(base, 1000, 10_000);
+  for (let i = 0; i < 20; i++) q.push("k", null, null, { blob: "x".repeat(1000) });
+  assert.ok(q.retained < 20 && q.retained >= 5, `retained ${q.retained}`);
+  const r = q.drain();
+  assert.equal(r.events[0].kind, "events_dropped");
+  assert.equal(r.dropped, 20 - q.retained);
+});
+
+Deno.test("independent readers (SSE) do not move the drain cursor; resume after N works", () => {
+  const q = new EventQueue(base, 3);
+  for (let i = 0; i < 3; i++) q.push("k", null, null, { i });
+  const sse = q.read(1);
+  assert.deepEqual(sse.events.map((e) => e.seq), [2, 3]);
+  assert.equal(q.drainCursor, 0);
+  q.push("k", null, null, {});
+  q.push("k", null, null, {});
+  // ring holds 3..5; resuming after 1 means seq 2 was evicted → synthetic first
+  const resumed = q.read(1);
+  assert.equal(resumed.events[0].kind, "events_dropped");
+  assert.deepEqual(resumed.events[0].payload, { count: 1, first_seq: 2, last_seq: 2 });
+  assert.deepEqual(resumed.events.slice(1).map((e) => e.seq), [3, 4, 5]);
+});
+
+Deno.test("subscribers see live events and a throwing subscriber does not break the queue", () => {
+  const q = new EventQueue(base);
+  const seen: number[] = [];
+  q.subscribe(() => {
+    throw new Error("boom");
+  });
+  const off = q.subscribe((e) => seen.push(e.seq));
+  q.push("k", null, null, {});
+  off();
+  q.push("k", null, null, {});
+  assert.deepEqual(seen, [1]);
+  assert.equal(q.lastSeq, 2);
+});
+
+Deno.test("drain stops at the byte cap with more=true", () => {
+  const q = new EventQueue(base, 100, 64 * 1024 * 1024);
+  for (let i = 0; i < 10; i++) q.push("k", null, null, { blob: "x".repeat(2000) });
+  const r = q.read(0, Infinity, 5000);
+  assert.ok(r.events.length >= 1 && r.events.length < 10);
+  assert.equal(r.more, true);
+});

@@ -1,0 +1,123 @@
+/** An in-process core for tests: the same Runtime the transports drive, with a temp key and mock LLM. */
+import { join } from "node:path";
+import { Runtime, type RuntimeMode } from "../../lib/core/runtime.ts";
+import { loadOrCreateKey } from "../../lib/token/mod.ts";
+import { createProvider } from "../../lib/llm/mod.ts";
+import type { LlmMode, LlmProvider, MockEntry } from "../../lib/llm/types.ts";
+import { ExecutaPool } from "../../lib/executa/mod.ts";
+import { silentLogger } from "../../lib/util/log.ts";
+import { RpcError } from "../../lib/core/rpc_error.ts";
+
+export interface TestRuntime extends AsyncDisposable {
+  rt: Runtime;
+  dir: string;
+  /** A bridge method through the same path as every transport; throws RpcError. */
+  call(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Like call, but returns the RpcError instead of throwing. */
+  callError(method: string, params?: Record<string, unknown>): Promise<RpcError>;
+}
+
+export async function makeRuntime(opts: {
+  mode?: RuntimeMode;
+  llm?: LlmMode;
+  mocks?: MockEntry[];
+  tokenTtl?: number;
+  cwd?: string;
+  /** Wraps the provider built from `llm`/`mocks` (e.g. to block calls in a test). */
+  wrapLlm?: (inner: LlmProvider) => LlmProvider;
+} = {}): Promise<TestRuntime> {
+  const dir = await Deno.makeTempDir({ prefix: "anna-rt-" });
+  const logger = silentLogger();
+  const key = await loadOrCreateKey(join(dir, "dev.key"), logger);
+  const base = createProvider({ mode: opts.llm ?? "mock", mocks: opts.mocks ?? [], logger });
+  const llm = opts.wrapLlm ? opts.wrapLlm(base) : base;
+  const executas = new ExecutaPool({ logger, llm, version: "test" });
+  const rt = new Runtime({
+    mode: opts.mode ?? "bridge",
+    key,
+    tokenTtl: opts.tokenTtl ?? 30,
+    llm,
+    executas,
+    logger,
+    cwd: opts.cwd,
+  });
+  return {
+    rt,
+    dir,
+    async call(method, params = {}) {
+      return await rt.call(method, params, "internal") as Record<string, unknown>;
+    },
+    async callError(method, params = {}) {
+      try {
+        await rt.call(method, params, "internal");
+      } catch (e) {
+        if (e instanceof RpcError) return e;
+        throw e;
+      }
+      throw new Error(`${method} unexpectedly succeeded`);
+    },
+    async [Symbol.asyncDispose]() {
+      await rt.shutdown();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** A schema-2 manifest with one view and the given grants. */
+export function manifest(hostApi: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  return {
+    schema: 2,
+    ui: {
+      bundle: { entry: "index.html" },
+      views: [{ name: "main", title: "Main" }],
+      host_api: hostApi,
+    },
+    ...extra,
+  };
+}
+
+export interface TestEvent {
+  type: string;
+  kind: string;
+  window_uuid: string | null;
+  app_id: string;
+  version_id: string;
+  conversation_session_uuid: string;
+  by_client_id: string | null;
+  ts: number;
+  seq: number;
+  // deno-lint-ignore no-explicit-any
+  payload: Record<string, any>;
+}
+
+/** Creates a session and returns a helper that runs `session.call` and returns the outcome. */
+export async function openSession(
+  t: TestRuntime,
+  m: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
+  const created = await t.call("session.create", { app_slug: "test-app", manifest: m, ...extra });
+  const session_id = created.session_id as string;
+  return {
+    created,
+    session_id,
+    window_uuid: created.window_uuid as string,
+    // deno-lint-ignore no-explicit-any
+    async call(ns: string, method: string, args?: unknown, window_uuid?: string): Promise<any> {
+      return await t.call("session.call", { session_id, ns, method, args, window_uuid });
+    },
+    async drain(limit?: number) {
+      const params: Record<string, unknown> = { session_id };
+      if (limit !== undefined) params.limit = limit;
+      return (await t.call("session.drain_events", params)) as {
+        events: TestEvent[];
+        dropped: number;
+        more: boolean;
+      };
+    },
+    /** Drains and returns only the events (all of them, oldest first). */
+    async events(): Promise<TestEvent[]> {
+      return (await t.call("session.drain_events", { session_id })).events as TestEvent[];
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/** CSP strings (CONTRACT §11.8, §11.3) and the CSP report store; control token (§11.2, §2.2). */
+import assert from "node:assert/strict";
+import { bundleCsp, CspReportStore, dashboardCsp, reportSlug } from "../lib/server/csp.ts";
+import { ControlTokenError, resolveControlToken } from "../lib/server/control_token.ts";
+import { fakeManifest } from "./server_util.ts";
+
+const M = ["http://127.0.0.1:5180", "http://localhost:5180", "http://[::1]:5180"];
+
+Deno.test("csp: the exact directive string with no overrides", () => {
+  assert.equal(
+    bundleCsp(fakeManifest(), M),
+    "default-src 'none'; base-uri 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+      "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; connect-src 'self'; " +
+      "worker-src 'self' blob:; frame-ancestors http://127.0.0.1:5180 http://localhost:5180 " +
+      "http://[::1]:5180; form-action 'self'; report-uri /_anna/csp-report",
+  );
+});
+
+Deno.test("csp: overrides, external origins, de-duplication and frame-src", () => {
+  const m = fakeManifest();
+  m.ui.bundle.external_origins = ["https://api.example.com"];
+  m.ui.csp_overrides = {
+    "script-src": ["'self'", "'wasm-unsafe-eval'", "'sha256-abc='"],
+    "img-src": ["https://img.example.com", "data:"],
+    "connect-src": ["wss://rt.example.com", "https://api.example.com"],
+    "frame-src": ["https://embed.example.com"],
+    "font-src": ["https://fonts.example.com"],
+    "media-src": ["https://media.example.com"],
+    "style-src": ["'sha256-def='"],
+  };
+  const csp = bundleCsp(m, [...M, "http://dev.test:5180"]);
+  assert.equal(
+    csp,
+    "default-src 'none'; base-uri 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-abc='; " +
+      "style-src 'self' 'unsafe-inline' 'sha256-def='; " +
+      "img-src 'self' data: blob: https://api.example.com https://img.example.com; " +
+      "font-src 'self' data: https://fonts.example.com; media-src 'self' blob: https://media.example.com; " +
+      "connect-src 'self' https://api.example.com wss://rt.example.com; worker-src 'self' blob:; " +
+      "frame-src https://embed.example.com; frame-ancestors http://127.0.0.1:5180 " +
+      "http://localhost:5180 http://[::1]:5180 http://dev.test:5180; form-action 'self'; " +
+      "report-uri /_anna/csp-report",
+  );
+  assert.ok(!csp.includes("\n"));
+});
+
+Deno.test("csp: the dashboard policy", () => {
+  assert.equal(
+    dashboardCsp(["http://127.0.0.1:5181", "http://localhost:5181"], "127.0.0.1:5180"),
+    "default-src 'self'; frame-src http://127.0.0.1:5181 http://localhost:5181; " +
+      "connect-src 'self' ws://127.0.0.1:5180; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+  );
+});
+
+Deno.test("csp reports: slug from the document URL, newest 200 per app", () => {
+  const classic = { "csp-report": { "document-uri": "http://127.0.0.1:5181/anna-apps/notes/dev/index.html" } };
+  assert.equal(reportSlug(classic, undefined), "notes");
+  const api = [{ type: "csp-violation", body: { documentURL: "http://localhost:5181/anna-apps/todo/dev/?wid=1" } }];
+  assert.equal(reportSlug(api, undefined), "todo");
+  assert.equal(reportSlug({}, "http://127.0.0.1:5181/anna-apps/ref/dev/x.html"), "ref");
+  assert.equal(reportSlug("garbage", undefined), null);
+
+  const store = new CspReportStore();
+  for (let i = 0; i < 205; i++) store.add("a", { i });
+  store.add("b", { i: "b" });
+  const all = store.list();
+  assert.equal(all.length, 201);
+  assert.deepEqual(all[0].report, { i: 5 });
+  assert.deepEqual(all[all.length - 1], { slug: "b", at: all[all.length - 1].at, report: { i: "b" } });
+});
+
+Deno.test("control token: random base64url per run, env override, --no-control-token", () => {
+  const a = resolveControlToken(undefined, false)!;
+  const b = resolveControlToken(undefined, false)!;
+  assert.match(a, /^[A-Za-z0-9_-]{43}$/);
+  assert.notEqual(a, b);
+  const fixed = "f".repeat(32);
+  assert.equal(resolveControlToken(fixed, false), fixed);
+  assert.throws(() => resolveControlToken("short", false), ControlTokenError);
+  assert.equal(resolveControlToken("short", true), null);
+});
