@@ -1,6 +1,16 @@
 /** Small shared fixtures for the server tests (not a test file itself). */
+import { join } from "node:path";
 import type { ExecutaEntry } from "../lib/executa/types.ts";
 import type { EffectiveManifest } from "../lib/manifest/types.ts";
+import type { Pages, ServerContext, ServerRuntime } from "../lib/server/context.ts";
+import { CspReportStore } from "../lib/server/csp.ts";
+import type { ServerConfig } from "../lib/server/hosts.ts";
+import { silentLogger } from "../lib/util/log.ts";
+
+export const TOKEN = "ctl_" + "k".repeat(40);
+export const MAIN = { host: "127.0.0.1:5180" };
+export const APPH = { host: "127.0.0.1:5181" };
+export const AUTH = { ...MAIN, "x-anna-control-token": TOKEN };
 
 export function fakeManifest(): EffectiveManifest {
   return {
@@ -42,4 +52,77 @@ export function fakeEntry(tool_id: string, handle: string, project_dir = `/apps/
     status: "registered",
     describe: null,
   };
+}
+
+/** Pages that echo their inputs, so tests can see what the server passed. */
+export const fakePages: Pages = {
+  dashboard: (o) => `<meta name="anna-control-token" content="${o.controlToken}">dash ${o.appPort}`,
+  devPage: (o) => `dev ${o.sessionId} ${o.windowUuid} ${o.controlToken}`,
+  asset: (name) => (name === "host.js" ? { body: "// host", contentType: "text/javascript; charset=utf-8" } : null),
+};
+
+export function serverConfig(over: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    bindHost: "127.0.0.1",
+    mainPort: 5180,
+    appPort: 5181,
+    allowedHosts: [],
+    allowRemote: false,
+    localAddresses: [],
+    controlToken: TOKEN,
+    ...over,
+  };
+}
+
+export function serverContext(runtime: ServerRuntime, over: Partial<ServerContext> = {}): ServerContext {
+  return {
+    runtime,
+    config: serverConfig(),
+    version: "9.9.9",
+    pages: fakePages,
+    cspReports: new CspReportStore(),
+    logger: silentLogger(),
+    closers: new Set(),
+    ...over,
+  };
+}
+
+/** A minimal app directory: manifest.json and bundle/{index.html,app.js}. */
+export async function writeApp(dir: string, manifest: Record<string, unknown>) {
+  await Deno.mkdir(join(dir, "bundle"), { recursive: true });
+  await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify(manifest));
+  await Deno.writeTextFile(join(dir, "bundle", "index.html"), "<!doctype html><h1>app</h1>");
+  await Deno.writeTextFile(join(dir, "bundle", "app.js"), "console.log('app')");
+}
+
+/** Reads an SSE body until `done(text)` says enough, then cancels the stream. */
+export async function readSse(body: ReadableStream<Uint8Array>, done: (text: string) => boolean): Promise<string> {
+  const reader = body.getReader();
+  const dec = new TextDecoder();
+  let text = "";
+  try {
+    while (!done(text)) {
+      const { value, done: end } = await reader.read();
+      if (end) break;
+      text += dec.decode(value, { stream: true });
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return text;
+}
+
+/** `id`/`event`/`data` blocks of an SSE text (comments and retry lines skipped). */
+export function sseEvents(text: string): { id?: string; event?: string; data?: unknown }[] {
+  const out: { id?: string; event?: string; data?: unknown }[] = [];
+  for (const block of text.split("\n\n")) {
+    const ev: { id?: string; event?: string; data?: unknown } = {};
+    for (const line of block.split("\n")) {
+      if (line.startsWith("id: ")) ev.id = line.slice(4);
+      else if (line.startsWith("event: ")) ev.event = line.slice(7);
+      else if (line.startsWith("data: ")) ev.data = JSON.parse(line.slice(6));
+    }
+    if (ev.event) out.push(ev);
+  }
+  return out;
 }

@@ -42,7 +42,8 @@ async function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise
       : "id must be a string, a number or null";
     return errorResponse(id, new RpcError(RPC.INVALID_REQUEST, "invalid_request", { detail }));
   }
-  const started = performance.now();
+  const debug = log.enabled("debug");
+  const started = debug ? performance.now() : 0;
   let res: Response;
   try {
     if (m.params !== undefined && (typeof m.params !== "object" || m.params === null || Array.isArray(m.params))) {
@@ -61,7 +62,7 @@ async function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise
     else log.warn("bridge error", { method: m.method, code: err.code, message: err.message });
     res = errorResponse(id, err);
   }
-  if (log.enabled("debug")) {
+  if (debug) {
     log.debug("request", {
       method: m.method,
       id,

@@ -50,6 +50,8 @@ export class LineWriter {
 
 /**
  * Serves frames from `input` until EOF, then waits for in-flight requests and flushes output.
+ * Fast path: every complete line of a chunk is decoded with one TextDecoder call; the byte-exact
+ * splitter (which skips oversized lines without buffering them) handles everything else.
  */
 export async function serveLines(
   input: ReadableStream<Uint8Array>,
@@ -59,8 +61,22 @@ export async function serveLines(
   maxFrame = MAX_FRAME_BYTES,
 ): Promise<void> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  const inflight = new Set<Promise<void>>();
-  const dispatch = (bytes: Uint8Array) => {
+  let inflight = 0;
+  let drained: (() => void) | null = null;
+  const onText = (raw: string) => {
+    const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")) return;
+    inflight++;
+    handle(text).then(
+      (res) => {
+        if (res !== null) writer.send(res);
+      },
+      (e) => log.error("frame handler crashed", { error: String(e) }),
+    ).finally(() => {
+      if (--inflight === 0 && drained) drained();
+    });
+  };
+  const onBytes = (bytes: Uint8Array) => {
     let text: string;
     try {
       text = decoder.decode(bytes);
@@ -71,34 +87,74 @@ export async function serveLines(
       }))));
       return;
     }
-    if (text.endsWith("\r")) text = text.slice(0, -1);
-    if (text.trim() === "") return;
-    const p = handle(text).then(
-      (res) => {
-        if (res !== null) writer.send(res);
-      },
-      (e) => log.error("frame handler crashed", { error: String(e) }),
-    ).finally(() => inflight.delete(p));
-    inflight.add(p);
+    onText(text);
   };
   const splitter = new LineSplitter(maxFrame, {
-    line: dispatch,
+    line: onBytes,
     oversize: (_head, total) => {
       log.warn("frame too large", { frame_bytes: total, max_frame_bytes: maxFrame });
       writer.send(JSON.stringify(frameTooLarge(total, maxFrame)));
     },
   });
+  let splitterBusy = false; // the splitter holds a partial line: feed it until that line ends
   const reader = input.getReader();
   try {
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
-      if (value) splitter.push(value);
+      if (!value || value.length === 0) continue;
+      if (splitterBusy) {
+        const nl = value.indexOf(10);
+        if (nl < 0) {
+          splitter.push(value);
+          continue;
+        }
+        splitter.push(value.subarray(0, nl + 1));
+        splitterBusy = false;
+        fastChunk(value.subarray(nl + 1));
+        continue;
+      }
+      fastChunk(value);
     }
   } catch (e) {
     log.warn("stdin read failed", { error: String(e) });
   }
   splitter.end();
-  while (inflight.size) await Promise.all([...inflight]);
+  if (inflight > 0) await new Promise<void>((r) => (drained = r));
   await writer.flush();
+
+  function fastChunk(chunk: Uint8Array) {
+    const last = chunk.lastIndexOf(10);
+    if (last < 0 || last >= maxFrame) {
+      // no complete line, or one that may be oversized: let the splitter count bytes
+      splitter.push(chunk);
+      splitterBusy = chunk.length > 0 && chunk[chunk.length - 1] !== 10;
+      return;
+    }
+    const block = chunk.subarray(0, last);
+    let text: string | null = null;
+    try {
+      text = decoder.decode(block);
+    } catch {
+      text = null; // a bad line inside: isolate it line by line
+    }
+    if (text === null) splitter.push(chunk.subarray(0, last + 1));
+    else {
+      let from = 0;
+      while (true) {
+        const nl = text.indexOf("\n", from);
+        if (nl < 0) {
+          onText(text.slice(from));
+          break;
+        }
+        onText(text.slice(from, nl));
+        from = nl + 1;
+      }
+    }
+    const rest = chunk.subarray(last + 1);
+    if (rest.length) {
+      splitter.push(rest);
+      splitterBusy = true;
+    }
+  }
 }

@@ -147,7 +147,12 @@ export async function run(argv: string[]): Promise<number> {
         command: s.command,
       })),
       diagnostics: diagnostics.map((d) => {
-        const o: Diagnostic = { severity: d.severity, code: d.code, path: d.path, message: d.message };
+        const o: Diagnostic = {
+          severity: d.severity,
+          code: d.code,
+          path: d.path,
+          message: d.message,
+        };
         if (d.hint !== undefined) o.hint = d.hint;
         return o;
       }),

@@ -40,7 +40,9 @@ function fill(template: string, values: Record<string, string>): string {
 
 function template(name: string): string {
   const t = DASH_FILES[name];
-  if (t === undefined) throw new Error(`dashboard template ${name} missing; run scripts/gen_assets.ts`);
+  if (t === undefined) {
+    throw new Error(`dashboard template ${name} missing; run scripts/gen_assets.ts`);
+  }
   return t;
 }
 

@@ -316,6 +316,7 @@ export class ExecutaPool implements ExecutaHost {
       return this.unavailable(e, "stopped", `executa ${id} was stopped while starting`);
     }
 
+    this.setStatus(e, "starting");
     const env = { ...childEnv(e.spec), ...this.opts.extraEnv };
     const cmd = await resolveCommand(e.spec, { env, logger: this.log });
     if ("error" in cmd) {
@@ -357,7 +358,7 @@ export class ExecutaPool implements ExecutaHost {
     if (e.spawns++ > 0) e.restarts++;
     Object.assign(e, { proc, protocol: null, describe: null, init: null });
     e.declares = { sample: false, embed: false };
-    this.setStatus(e, "starting");
+    this.emit(e, "starting", `spawned ${argv[0]}`);
 
     const hs = await handshake(proc, this.opts.version, this.log, (init) => {
       if (e.proc !== proc) return;

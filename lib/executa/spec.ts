@@ -7,7 +7,13 @@ import { resolve } from "node:path";
 import { UsageError } from "../cli/flags.ts";
 import { invalidParams } from "../core/rpc_error.ts";
 import { isPlainObject } from "../util/json.ts";
-import { bundledHandles, commandArgv, deriveExecuta, handleFor, splitCommand } from "./discovery.ts";
+import {
+  bundledHandles,
+  commandArgv,
+  deriveExecuta,
+  handleFor,
+  splitCommand,
+} from "./discovery.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "./types.ts";
 
 async function isDir(path: string): Promise<boolean> {

@@ -2,10 +2,11 @@
  * `analyzeManifest`: the tolerant manifest check (CONTRACT §3.1–§3.7) producing the effective
  * manifest (§3.8) and diagnostics. Pure; `bundled:` refs resolve literally unless a resolver is given.
  */
-import { byteSize, isPlainObject } from "../util/json.ts";
+import { isPlainObject } from "../util/json.ts";
 import { declaredWith } from "./acl.ts";
 import { checkCsp } from "./csp.ts";
-import { at, Diags, nearMatches, show, typeName } from "./diag.ts";
+import { checkDev } from "./dev.ts";
+import { at, Diags, nearMatches, show, typeName, unknownKeys } from "./diag.ts";
 import { checkHostApi, checkToolRefs } from "./host_api.ts";
 import type { EffectiveManifest, ExecutaRef, ManifestResult } from "./types.ts";
 import { checkBundle, checkViews } from "./ui.ts";
@@ -63,26 +64,11 @@ const TOP_KEYS = [
   "storage",
 ];
 const UI_KEYS = ["bundle", "views", "host_api", "csp_overrides", "state_merge", "form_factors"];
-const DEV_KEYS = ["fixtures", "mocks", "seed_storage", "user_id"];
 const FORM_FACTORS = ["desktop", "mobile"];
-const SEED_STORAGE_MAX = 262144;
 
 export interface AnalyzeOptions {
   /** Resolves `bundled:` refs (e.g. against discovered executas); default: literal. */
   resolve?: (ref: string) => string;
-}
-
-function unknownKeys(obj: Record<string, unknown>, known: string[], base: string, d: Diags) {
-  for (const k of Object.keys(obj)) {
-    if (known.includes(k)) continue;
-    const near = nearMatches(k, known);
-    d.warn(
-      "unknown_key",
-      at(base, k),
-      `${at(base, k)} is not a known ${base ? base + " " : ""}key; it is ignored`,
-      near.length ? `did you mean "${near[0]}"?` : undefined,
-    );
-  }
 }
 
 /** A list of strings from a known vocabulary; unknown or non-string items dropped with `code`. */
@@ -200,87 +186,6 @@ function topTexts(raw: Record<string, unknown>, d: Diags) {
       'e.g. "[context] {user_message}"',
     );
   }
-}
-
-function checkDev(raw: unknown, d: Diags): EffectiveManifest["dev"] {
-  const out: EffectiveManifest["dev"] = { fixtures: [], mocks: {}, seed_storage: null, user_id: null };
-  if (raw === undefined) return out;
-  if (!isPlainObject(raw)) {
-    d.warn("field_invalid", "dev", `dev must be an object, got ${typeName(raw)}; it is ignored`);
-    return out;
-  }
-  unknownKeys(raw, DEV_KEYS, "dev", d);
-  const fx = raw.fixtures;
-  if (fx !== undefined) {
-    if (!Array.isArray(fx)) {
-      d.warn(
-        "dev_fixtures_invalid",
-        "dev.fixtures",
-        `dev.fixtures must be a list of glob strings, got ${typeName(fx)}; it is ignored`,
-      );
-    } else {
-      fx.forEach((g, i) => {
-        if (typeof g === "string" && g !== "") out.fixtures.push(g);
-        else {
-          d.warn(
-            "dev_fixtures_invalid",
-            at("dev.fixtures", i),
-            `dev.fixtures entry ${show(g)} is dropped: it must be a non-empty glob string`,
-          );
-        }
-      });
-    }
-  }
-  const mocks = raw.mocks;
-  if (mocks !== undefined) {
-    if (!isPlainObject(mocks)) {
-      d.warn(
-        "dev_mocks_invalid",
-        "dev.mocks",
-        `dev.mocks must be an object {"ns.method": response}, got ${typeName(mocks)}; ignored`,
-      );
-    } else {
-      for (const [k, v] of Object.entries(mocks)) {
-        const dot = k.indexOf(".");
-        if (dot > 0 && dot < k.length - 1) out.mocks[k] = v;
-        else {
-          d.warn(
-            "dev_mocks_invalid",
-            at("dev.mocks", k),
-            `dev.mocks key ${JSON.stringify(k)} is dropped: keys must look like "ns.method"`,
-          );
-        }
-      }
-    }
-  }
-  const seed = raw.seed_storage;
-  if (seed !== undefined) {
-    if (!isPlainObject(seed)) {
-      d.warn(
-        "seed_storage_invalid",
-        "dev.seed_storage",
-        `dev.seed_storage must be an object, got ${typeName(seed)}; it is ignored`,
-      );
-    } else if (byteSize(seed) > SEED_STORAGE_MAX) {
-      d.warn(
-        "seed_storage_invalid",
-        "dev.seed_storage",
-        `dev.seed_storage is ${byteSize(seed)} bytes (max ${SEED_STORAGE_MAX}); it is ignored`,
-      );
-    } else out.seed_storage = seed;
-  }
-  const uid = raw.user_id;
-  if (uid !== undefined) {
-    if (Number.isSafeInteger(uid) && (uid as number) >= 0) out.user_id = uid as number;
-    else {
-      d.warn(
-        "dev_user_id_invalid",
-        "dev.user_id",
-        `dev.user_id must be an integer >= 0, got ${show(uid)}; using 1`,
-      );
-    }
-  }
-  return out;
 }
 
 export function analyzeManifest(raw: unknown, opts: AnalyzeOptions = {}): ManifestResult {

@@ -94,3 +94,17 @@ export function nearMatches(x: string, candidates: Iterable<string>): string[] {
   }
   return out;
 }
+
+/** Warns `unknown_key` for keys outside `known`, with a "did you mean" hint. */
+export function unknownKeys(obj: Record<string, unknown>, known: string[], base: string, d: Diags) {
+  for (const k of Object.keys(obj)) {
+    if (known.includes(k)) continue;
+    const near = nearMatches(k, known);
+    d.warn(
+      "unknown_key",
+      at(base, k),
+      `${at(base, k)} is not a known ${base ? base + " " : ""}key; it is ignored`,
+      near.length ? `did you mean "${near[0]}"?` : undefined,
+    );
+  }
+}

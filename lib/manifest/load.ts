@@ -96,7 +96,10 @@ export function jsonErrorAt(text: string): { pos: number; reason: string } | nul
   }
 }
 
-export async function loadManifest(path: string, opts: AnalyzeOptions = {}): Promise<LoadedManifest> {
+export async function loadManifest(
+  path: string,
+  opts: AnalyzeOptions = {},
+): Promise<LoadedManifest> {
   const abs = resolve(path);
   let text: string;
   try {

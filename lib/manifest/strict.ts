@@ -66,7 +66,9 @@ export async function scanCallSites(bundleDir: string): Promise<Map<string, Site
     const rel = relative(bundleDir, file).split("\\").join("/");
     const found: { index: number; key: string }[] = [];
     for (const m of text.matchAll(DOT_CALL)) found.push({ index: m.index, key: `${m[1]}.${m[2]}` });
-    for (const m of text.matchAll(CALL_FORM)) found.push({ index: m.index, key: `${m[2]}.${m[4]}` });
+    for (const m of text.matchAll(CALL_FORM)) {
+      found.push({ index: m.index, key: `${m[2]}.${m[4]}` });
+    }
     found.sort((a, b) => a.index - b.index);
     for (const f of found) add(f.key, { file: rel, line: lineAt(text, f.index) });
   }

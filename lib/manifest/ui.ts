@@ -153,7 +153,9 @@ function checkView(
       at(path, "title"),
       t === undefined
         ? `${path}.title is missing; using the view name ${JSON.stringify(name)}`
-        : `${path}.title must be a string of 1..120 characters, got ${show(t)}; using the view name`,
+        : `${path}.title must be a string of 1..120 characters, got ${
+          show(t)
+        }; using the view name`,
     );
   }
   let entry = bundleEntry;
@@ -200,7 +202,9 @@ export function checkViews(raw: unknown, bundleEntry: string, d: Diags): Effecti
       "ui.views",
       raw === undefined
         ? "ui.views is missing; the app has no view to open"
-        : `ui.views must be a non-empty list of views, got ${Array.isArray(raw) ? "[]" : show(raw)}`,
+        : `ui.views must be a non-empty list of views, got ${
+          Array.isArray(raw) ? "[]" : show(raw)
+        }`,
       'add "views": [{"name": "main", "title": "My App", "default": true}]',
     );
     return [];

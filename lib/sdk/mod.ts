@@ -33,7 +33,9 @@ export function sdkEsm(): string {
 const __annaSdk = (() => {
   const env = ${ENV_EXPR};
   const prev = env.AnnaAppRuntime;
-  return prev && prev.__annaSdk ? prev.__annaSdk : createAnnaSdk(env, ${JSON.stringify(SDK_VERSION)});
+  return prev && prev.__annaSdk ? prev.__annaSdk : createAnnaSdk(env, ${
+    JSON.stringify(SDK_VERSION)
+  });
 })();
 if (globalThis.AnnaAppRuntime === undefined) globalThis.AnnaAppRuntime = __annaSdk.AnnaAppRuntime;
 export const AnnaAppRuntime = __annaSdk.AnnaAppRuntime;
@@ -52,7 +54,9 @@ export function sdkClassic(): string {
 ${SDK_CORE}
 var env = ${ENV_EXPR};
 var prev = env.AnnaAppRuntime;
-var sdk = prev && prev.__annaSdk ? prev.__annaSdk : createAnnaSdk(env, ${JSON.stringify(SDK_VERSION)});
+var sdk = prev && prev.__annaSdk ? prev.__annaSdk : createAnnaSdk(env, ${
+    JSON.stringify(SDK_VERSION)
+  });
 env.AnnaAppRuntime = sdk.AnnaAppRuntime;
 if (globalThis.AnnaAppRuntime === undefined) globalThis.AnnaAppRuntime = sdk.AnnaAppRuntime;
 })();

@@ -45,8 +45,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The origin to print for a bound address; a wildcard bind is reached through loopback. */
 export function originOf(bindHost: string, port: number): string {
-  return `http://${hostLiteral(bindHost)}:${port}`;
+  const host = bindHost === "0.0.0.0" ? "127.0.0.1" : bindHost === "::" ? "::1" : bindHost;
+  return `http://${hostLiteral(host)}:${port}`;
 }
 
 export function startServer(opts: StartOptions): RunningServer {

@@ -12,7 +12,6 @@ import { utf8Length } from "../util/json.ts";
 import { MAX_BODY_BYTES, type ServerContext } from "./context.ts";
 
 export function wsHandler(ctx: ServerContext) {
-  const max = ctx.maxBodyBytes ?? MAX_BODY_BYTES;
   return upgradeWebSocket((_c: Context) => {
     let closer: (() => void) | null = null;
     const sendIfOpen = (ws: WSContext, text: string) => {
@@ -37,6 +36,7 @@ export function wsHandler(ctx: ServerContext) {
           ws.close(1003, "binary frames are not supported");
           return;
         }
+        const max = ctx.maxBodyBytes ?? MAX_BODY_BYTES;
         const bytes = utf8Length(data);
         if (bytes > max) {
           ctx.logger.warn("frame too large", { frame_bytes: bytes, max_frame_bytes: max });

@@ -7,6 +7,13 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 export const MAIN_TS = fromFileUrl(new URL("../../main.ts", import.meta.url));
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
 
+/** Children get a temp HOME; keep them on the parent's Deno cache so nothing is downloaded again. */
+export function denoDirEnv(): Record<string, string> {
+  const dir = Deno.env.get("DENO_DIR") ??
+    (Deno.env.get("HOME") ? `${Deno.env.get("HOME")}/.cache/deno` : undefined);
+  return dir ? { DENO_DIR: dir } : {};
+}
+
 export interface BridgeOptions {
   args?: string[];
   env?: Record<string, string>;
@@ -31,7 +38,7 @@ export class BridgeProcess implements AsyncDisposable {
     this.child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN_TS, "bridge", ...(opts.args ?? [])],
       cwd: opts.cwd ?? REPO_ROOT,
-      env: { HOME: this.home, NO_COLOR: "1", ...(opts.env ?? {}) },
+      env: { HOME: this.home, NO_COLOR: "1", ...denoDirEnv(), ...(opts.env ?? {}) },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

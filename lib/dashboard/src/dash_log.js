@@ -37,7 +37,10 @@
       h("pre", { testid: "rpc-args", text: `args ${json(e.args)}` }),
       e.outcome === "ok"
         ? h("pre", { testid: "rpc-result", text: `result ${json(e.result)}` })
-        : h("pre", { testid: "rpc-error", text: `error ${json(e.error ?? { code: e.error_code })}` }),
+        : h("pre", {
+          testid: "rpc-error",
+          text: `error ${json(e.error ?? { code: e.error_code })}`,
+        }),
     );
     const row = h(
       "tr",
@@ -96,15 +99,14 @@
         if (e.window_uuid && e.window_uuid !== primary) req.window_uuid = e.window_uuid;
         lines.push(req);
         lines.push(
-          e.outcome === "ok"
-            ? { t: t(e.ts), kind: "res", id, ok: true, result: e.result }
-            : {
-              t: t(e.ts),
-              kind: "res",
-              id,
-              ok: false,
-              error: e.error ?? { code: e.error_code || "internal_error", message: e.error_code || "" },
-            },
+          e.outcome === "ok" ? { t: t(e.ts), kind: "res", id, ok: true, result: e.result } : {
+            t: t(e.ts),
+            kind: "res",
+            id,
+            ok: false,
+            error: e.error ??
+              { code: e.error_code || "internal_error", message: e.error_code || "" },
+          },
         );
       } else if (e.type === "event" && e.event) {
         const ev = e.event;
@@ -181,9 +183,14 @@
     $("chat").append(h(
       "div",
       { class: "chat-artifact", testid: "chat-artifact", data: { kind: a.kind || "" } },
-      h("details", {}, h("summary", { text: `artifact ${a.kind || ""}: ${a.summary || ""}` }), h("pre", {
-        text: json(a.payload ?? a.data ?? a.payload_ref ?? null),
-      })),
+      h(
+        "details",
+        {},
+        h("summary", { text: `artifact ${a.kind || ""}: ${a.summary || ""}` }),
+        h("pre", {
+          text: json(a.payload ?? a.data ?? a.payload_ref ?? null),
+        }),
+      ),
     ));
   }
   function renderChat(info) {

@@ -20,9 +20,11 @@
       if (k === "text") el.textContent = String(v);
       else if (k === "class") el.className = v;
       else if (k === "testid") el.setAttribute("data-testid", v);
-      else if (k === "on") for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
-      else if (k === "data") for (const [dk, dv] of Object.entries(v)) el.dataset[dk] = String(dv);
-      else el.setAttribute(k, v === true ? "" : String(v));
+      else if (k === "on") {
+        for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
+      } else if (k === "data") {
+        for (const [dk, dv] of Object.entries(v)) el.dataset[dk] = String(dv);
+      } else el.setAttribute(k, v === true ? "" : String(v));
     }
     for (const kid of kids.flat()) {
       if (kid != null && kid !== false) el.append(kid instanceof win.Node ? kid : String(kid));
@@ -32,7 +34,9 @@
   const pad = (n, w) => String(n).padStart(w || 2, "0");
   function fmtTime(ms) {
     const d = new Date(ms);
-    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${
+      pad(d.getMilliseconds(), 3)
+    }`;
   }
   const json = (v) => JSON.stringify(v, null, 2) ?? "undefined";
   const bytes = (v) => new TextEncoder().encode(JSON.stringify(v)).length;
@@ -109,7 +113,11 @@
     const cur = host.sessionId();
     const wanted = new URLSearchParams(win.location.hash.slice(1)).get("session");
     const known = (id) => id && sessions.some((s) => s.session_id === id);
-    const target = known(cur) ? cur : known(wanted) ? wanted : sessions[0] && sessions[0].session_id;
+    const target = known(cur)
+      ? cur
+      : known(wanted)
+      ? wanted
+      : sessions[0] && sessions[0].session_id;
     picker.value = target || "";
     if (pick !== false && target && target !== cur) await selectSession(target);
     if (!target && cur) host.detach();
@@ -130,14 +138,20 @@
     each("session", info);
   }
   function wireHeader() {
-    $("session-picker").addEventListener("change", act(() => selectSession($("session-picker").value)));
-    $("close-session").addEventListener("click", act(async () => {
-      const id = host.sessionId();
-      if (!id) return;
-      await host.rpc("session.close", { session_id: id });
-      host.detach();
-      await refreshSessions();
-    }));
+    $("session-picker").addEventListener(
+      "change",
+      act(() => selectSession($("session-picker").value)),
+    );
+    $("close-session").addEventListener(
+      "click",
+      act(async () => {
+        const id = host.sessionId();
+        if (!id) return;
+        await host.rpc("session.close", { session_id: id });
+        host.detach();
+        await refreshSessions();
+      }),
+    );
     const form = $("new-session-form");
     $("new-session").addEventListener("click", () => {
       const info = dash.info || {};
@@ -146,19 +160,22 @@
       form.hidden = !form.hidden;
     });
     $("new-session-cancel").addEventListener("click", () => (form.hidden = true));
-    form.addEventListener("submit", act(async () => {
-      const f = form.elements;
-      const params = { entry_payload: parseJson(f.entry_payload.value, "entry payload", {}) };
-      if (f.app_dir.value.trim()) params.app_dir = f.app_dir.value.trim();
-      if (f.app_slug.value.trim()) params.app_slug = f.app_slug.value.trim();
-      if (f.view.value.trim()) params.view = f.view.value.trim();
-      if (f.user_id.value !== "") params.user_id = Number(f.user_id.value);
-      const res = await host.rpc("session.create", params);
-      form.hidden = true;
-      await refreshSessions(false);
-      $("session-picker").value = res.session_id;
-      await selectSession(res.session_id);
-    }));
+    form.addEventListener(
+      "submit",
+      act(async () => {
+        const f = form.elements;
+        const params = { entry_payload: parseJson(f.entry_payload.value, "entry payload", {}) };
+        if (f.app_dir.value.trim()) params.app_dir = f.app_dir.value.trim();
+        if (f.app_slug.value.trim()) params.app_slug = f.app_slug.value.trim();
+        if (f.view.value.trim()) params.view = f.view.value.trim();
+        if (f.user_id.value !== "") params.user_id = Number(f.user_id.value);
+        const res = await host.rpc("session.create", params);
+        form.hidden = true;
+        await refreshSessions(false);
+        $("session-picker").value = res.session_id;
+        await selectSession(res.session_id);
+      }),
+    );
     const live = $("live-reload");
     live.checked = host.liveReload();
     live.addEventListener("change", () => host.setLiveReload(live.checked));
@@ -207,18 +224,24 @@
   }
   function wireWindows() {
     $("reload-window").addEventListener("click", act(() => host.reload(host.activeWindow())));
-    $("close-window").addEventListener("click", act(() => {
-      const wid = host.activeWindow();
-      if (wid) return host.closeWindow(wid);
-    }));
+    $("close-window").addEventListener(
+      "click",
+      act(() => {
+        const wid = host.activeWindow();
+        if (wid) return host.closeWindow(wid);
+      }),
+    );
     const form = $("open-view-form");
-    form.addEventListener("submit", act(async () => {
-      const payload = parseJson(form.elements.payload.value, "payload", {});
-      if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
-        throw new Error("payload must be a JSON object");
-      }
-      await host.openView(form.elements.view.value.trim(), payload);
-    }));
+    form.addEventListener(
+      "submit",
+      act(async () => {
+        const payload = parseJson(form.elements.payload.value, "payload", {});
+        if (payload === null || typeof payload !== "object" || Array.isArray(payload)) {
+          throw new Error("payload must be a JSON object");
+        }
+        await host.openView(form.elements.view.value.trim(), payload);
+      }),
+    );
     host.on("windows", renderTabs);
     win.setInterval(updateExpiry, 1000);
   }

@@ -1,163 +1,19 @@
 /**
- * Host page script (CONTRACT §12.8), shared by the dashboard `/` and the single-window page
- * `/dev/:wid`. It embeds app iframes on the app origin, relays their postMessage requests to the
- * runtime as `app.call` over one `/ws` connection, forwards session events from SSE (§7.3) and
- * reloads iframes on live-reload log entries. API for the dashboard: `window.__annaHost`.
- * No imports, no build step; must run under the dashboard CSP (§11.3).
+ * Host page duties (CONTRACT §12.8), shared by the dashboard `/` and the single-window page
+ * `/dev/:wid`: embeds app iframes on the app origin, relays their postMessage requests (§12.7) to
+ * the runtime as `app.call`, forwards session events from SSE (§7.3) and reloads iframes on
+ * live-reload entries. Needs host_link.js first. API for the dashboard: `window.__annaHost`.
+ * No imports, no build step; runs under the dashboard CSP (§11.3).
  */
 (function (win) {
   "use strict";
   const doc = win.document;
+  const link = win.__annaLink;
+  const { config, on, emit, report, rpc, withCt } = link;
   const CHANNEL = "anna-app/1";
   const SANDBOX =
     "allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads";
-  const LOG_KEEP = 2000;
   const CLOSE_GRACE_MS = 200; // lets the app's `close` handler run before its iframe goes away
-
-  function meta(name) {
-    const el = doc && doc.querySelector ? doc.querySelector(`meta[name="${name}"]`) : null;
-    const v = el ? el.getAttribute("content") : null;
-    return v ? v : null;
-  }
-  const loc = win.location;
-  const appPort = Number(meta("anna-app-port")) || Number(loc.port) + 1;
-  const config = {
-    controlToken: meta("anna-control-token"),
-    appPort,
-    sessionId: meta("anna-session-id"),
-    windowUuid: meta("anna-window-uuid"),
-    version: meta("anna-version"),
-    mainOrigin: loc.origin,
-    // Same hostname as the host page, other port: a different origin for the app (§11.1).
-    appOrigin: `${loc.protocol}//${loc.hostname}:${appPort}`,
-  };
-  const ct = config.controlToken;
-
-  // ---- tiny event emitter -------------------------------------------------------------------
-  const handlers = new Map();
-  function on(name, fn) {
-    if (!handlers.has(name)) handlers.set(name, new Set());
-    handlers.get(name).add(fn);
-    return () => handlers.get(name).delete(fn);
-  }
-  function emit(name, data) {
-    for (const fn of [...(handlers.get(name) || [])]) {
-      try {
-        fn(data);
-      } catch (e) {
-        console.error(`[anna-host] '${name}' listener failed`, e);
-      }
-    }
-  }
-  function report(message, err) {
-    const text = err && err.message ? `${message}: ${err.message}` : message;
-    console.warn(`[anna-host] ${text}`);
-    emit("error", { message: text, error: err });
-  }
-
-  // ---- WebSocket JSON-RPC bridge (§11.6), reconnecting with backoff ---------------------------
-  function hostError(code, message, extra) {
-    const e = new Error(message);
-    e.code = code;
-    return Object.assign(e, extra || {});
-  }
-  const bridge = {
-    ws: null,
-    state: "idle",
-    everOpen: false,
-    nextId: 1,
-    backoff: 250,
-    pending: new Map(),
-    queue: [],
-  };
-  function wsUrl() {
-    const proto = loc.protocol === "https:" ? "wss:" : "ws:";
-    return `${proto}//${loc.host}/ws${ct ? `?ct=${encodeURIComponent(ct)}` : ""}`;
-  }
-  function setState(state) {
-    bridge.state = state;
-    emit("connection", { state });
-  }
-  function openSocket() {
-    if (bridge.ws) return;
-    setState("connecting");
-    let sock;
-    try {
-      sock = new win.WebSocket(wsUrl());
-    } catch (e) {
-      report("cannot open /ws", e);
-      return onSocketClosed();
-    }
-    bridge.ws = sock;
-    sock.onopen = () => {
-      bridge.everOpen = true;
-      bridge.backoff = 250;
-      setState("open");
-      for (const frame of bridge.queue.splice(0)) sock.send(frame);
-    };
-    sock.onmessage = (ev) => onFrame(ev.data);
-    sock.onclose = () => {
-      if (bridge.ws === sock) onSocketClosed();
-    };
-  }
-  function onSocketClosed() {
-    bridge.ws = null;
-    bridge.queue.length = 0;
-    for (const p of bridge.pending.values()) {
-      p.reject(hostError("host_unavailable", "connection to the runtime was lost"));
-    }
-    bridge.pending.clear();
-    setState("down");
-    const delay = bridge.backoff;
-    bridge.backoff = Math.min(bridge.backoff * 2, 5000);
-    win.setTimeout(openSocket, delay);
-  }
-  function onFrame(text) {
-    let msg;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      return;
-    }
-    for (const res of Array.isArray(msg) ? msg : [msg]) {
-      const p = res && bridge.pending.get(res.id);
-      if (!p) continue;
-      bridge.pending.delete(res.id);
-      if (res.error) {
-        const d = res.error.data || {};
-        const detail = d.reason ? ` (${d.reason})` : d.issues
-          ? `: ${d.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
-          : "";
-        p.reject(hostError(res.error.message, `${res.error.message}${detail}`, {
-          rpcCode: res.error.code,
-          data: d,
-        }));
-      } else p.resolve(res.result);
-    }
-  }
-  /** One bridge call; rejects with `code:"host_unavailable"` while the socket is down. */
-  function rpc(method, params) {
-    if (!bridge.ws && bridge.state === "idle") openSocket();
-    return new Promise((resolve, reject) => {
-      const id = bridge.nextId++;
-      const frame = JSON.stringify({ jsonrpc: "2.0", id, method, params: params || {} });
-      if (bridge.state === "open") bridge.ws.send(frame);
-      else if (!bridge.everOpen && bridge.state === "connecting") bridge.queue.push(frame);
-      else return reject(hostError("host_unavailable", "the runtime is not reachable"));
-      bridge.pending.set(id, { resolve, reject });
-    });
-  }
-  async function fetchJson(path) {
-    const res = await win.fetch(path, { headers: ct ? { "X-Anna-Control-Token": ct } : {} });
-    if (!res.ok) throw hostError("http_" + res.status, `${path}: HTTP ${res.status}`);
-    return res.json();
-  }
-  function withCt(path, params) {
-    const q = new URLSearchParams(params || {});
-    if (ct) q.set("ct", ct);
-    const s = q.toString();
-    return s ? `${path}?${s}` : path;
-  }
 
   // ---- iframes ---------------------------------------------------------------------------------
   /** The iframe URL of §12.8: entry path, then wid/t/host, then the entry's own query and hash. */
@@ -180,9 +36,11 @@
 
   let current = null; // the attached session: {sessionId, info, windows, lastSeq, es, …}
 
-  function entryOf(s, rec) {
-    const vm = rec.viewMeta || s.views[rec.view];
-    return (vm && vm.entry) || "index.html";
+  /** The window's iframe URL; the session's view table wins, as a manifest reload may change it. */
+  function frameSrc(s, rec) {
+    const vm = s.views[rec.view] || rec.viewMeta;
+    const entry = (vm && vm.entry) || "index.html";
+    return frameUrl({ slug: s.info.app_slug, entry, wid: rec.wid, token: rec.token });
   }
   function learnViews(s, info) {
     for (const vm of info.views || []) if (vm && vm.name) s.views[vm.name] = vm;
@@ -201,7 +59,7 @@
     f.setAttribute("data-wid", rec.wid);
     f.title = rec.title || rec.view || "app";
     applyGeometry(f, rec.geometry);
-    f.src = frameUrl({ slug: s.info.app_slug, entry: entryOf(s, rec), wid: rec.wid, token: rec.token });
+    f.src = frameSrc(s, rec);
     s.container.appendChild(f);
     return f;
   }
@@ -237,7 +95,7 @@
     emitWindows();
   }
 
-  function addWindow(s, w, token) {
+  function addWindow(s, w) {
     const wid = w.window_uuid;
     if (s.windows.has(wid)) return s.windows.get(wid).ready;
     const rec = {
@@ -254,7 +112,7 @@
     };
     s.windows.set(wid, rec);
     rec.ready = (async () => {
-      const tok = token || await rpc("session.refresh_token", {
+      const tok = await rpc("session.refresh_token", {
         session_id: s.sessionId,
         window_uuid: wid,
       });
@@ -314,24 +172,36 @@
   }
   async function handleRequest(s, rec, m) {
     const reply = (out) => {
-      const res = out && out.ok === true
-        ? { ok: true, result: out.result }
-        : { ok: false, error: (out && out.error) || { code: "internal_error", message: "no answer" } };
+      const res = out && out.ok === true ? { ok: true, result: out.result } : {
+        ok: false,
+        error: (out && out.error) || { code: "internal_error", message: "no answer" },
+      };
       post(rec, { channel: CHANNEL, kind: "res", id: m.id, ...res });
     };
     if (m.wid !== rec.wid) {
       const message = "request wid does not match this window";
-      return reply({ ok: false, error: { code: "invalid_token", message, details: { reason: "wrong_window" } } });
+      return reply({
+        ok: false,
+        error: { code: "invalid_token", message, details: { reason: "wrong_window" } },
+      });
     }
     let out = await appCall(m.t, m);
     const err = out && out.ok === false ? out.error || {} : null;
     if (err && err.code === "invalid_token" && (err.details || {}).reason === "expired") {
       try {
-        const tok = await rpc("session.refresh_token", { session_id: s.sessionId, window_uuid: rec.wid });
+        const tok = await rpc("session.refresh_token", {
+          session_id: s.sessionId,
+          window_uuid: rec.wid,
+        });
         rec.token = tok.token;
         rec.expiresAt = tok.expires_at;
         const payload = { token: tok.token, expires_at: tok.expires_at };
-        forward(rec, { kind: "auth.refresh", window_uuid: rec.wid, payload, type: "data_model/AnnaAppEvent" });
+        forward(rec, {
+          kind: "auth.refresh",
+          window_uuid: rec.wid,
+          payload,
+          type: "data_model/AnnaAppEvent",
+        });
         out = await appCall(tok.token, m);
       } catch (e) {
         report("token refresh failed", e); // answer with the original invalid_token outcome
@@ -345,7 +215,9 @@
     if (!s || !m || typeof m !== "object" || m.channel !== CHANNEL || m.kind !== "req") return;
     if (ev.origin !== config.appOrigin) return;
     for (const rec of s.windows.values()) {
-      if (rec.iframe && rec.iframe.contentWindow === ev.source) return void handleRequest(s, rec, m);
+      if (rec.iframe && rec.iframe.contentWindow === ev.source) {
+        return void handleRequest(s, rec, m);
+      }
     }
   });
 
@@ -366,7 +238,6 @@
     });
     es.addEventListener("session_closed", () => {
       es.close();
-      s.closed = true;
       if (current === s) emit("session_closed", { session_id: s.sessionId });
     });
   }
@@ -465,11 +336,10 @@
       lastSeq: 0,
       es: null,
       active: null,
-      closed: false,
       container: o.container || doc.querySelector("[data-anna-frames]") || doc.body,
     };
     current = s;
-    startLogStream();
+    link.startLogStream();
     const info = await rpc("session.get", { session_id: sessionId });
     if (current !== s) return info;
     s.info = info;
@@ -504,11 +374,14 @@
     if (!s) return;
     const recs = wid ? [s.windows.get(wid)].filter(Boolean) : [...s.windows.values()];
     await Promise.all(recs.map(async (rec) => {
-      const tok = await rpc("session.refresh_token", { session_id: s.sessionId, window_uuid: rec.wid });
+      const tok = await rpc("session.refresh_token", {
+        session_id: s.sessionId,
+        window_uuid: rec.wid,
+      });
       if (current !== s || !rec.iframe) return;
       rec.token = tok.token;
       rec.expiresAt = tok.expires_at;
-      rec.iframe.src = frameUrl({ slug: s.info.app_slug, entry: entryOf(s, rec), wid: rec.wid, token: tok.token });
+      rec.iframe.src = frameSrc(s, rec);
       emit("reloaded", { wid: rec.wid });
     }));
     emitWindows();
@@ -532,57 +405,21 @@
     return rpc("session.open_view", params); // the iframe appears with the open_view event
   }
 
-  // ---- log stream and live reload (§11.10, §11.11) ---------------------------------------------
-  const logs = { started: false, entries: [], lastSeq: 0, since: Date.now(), live: true, timer: null };
-  function hasErrors(diags) {
-    return Array.isArray(diags) && diags.some((d) => d && d.severity === "error");
-  }
-  function pushLog(entry, history) {
-    if (!entry || typeof entry !== "object") return;
-    if (typeof entry.seq === "number") {
-      if (entry.seq <= logs.lastSeq) return;
-      logs.lastSeq = entry.seq;
-    }
-    logs.entries.push(entry);
-    if (logs.entries.length > LOG_KEEP) logs.entries.splice(0, logs.entries.length - LOG_KEEP);
-    // A stream that replays old entries must not trigger reloads for them.
-    const old = history || (typeof entry.ts === "number" && entry.ts < logs.since - 2000);
-    emit("log", { entry, history: old });
-    const wantsReload = entry.type === "reload" ||
-      (entry.type === "manifest" && !hasErrors(entry.diagnostics));
-    if (!old && wantsReload && logs.live) {
-      win.clearTimeout(logs.timer);
-      logs.timer = win.setTimeout(() => {
-        emit("live_reload", { entry, at: Date.now() });
-        reload().catch((e) => report("live reload failed", e));
-      }, 50);
-    }
-  }
-  async function startLogStream() {
-    if (logs.started) return;
-    logs.started = true;
-    try {
-      const r = await fetchJson("/api/log");
-      for (const e of r.entries || []) pushLog(e, true);
-    } catch (e) {
-      report("cannot load /api/log", e);
-    }
-    const es = new win.EventSource(withCt("/api/log/stream"));
-    es.addEventListener("log", (ev) => {
-      try {
-        pushLog(JSON.parse(ev.data), false);
-      } catch {
-        // a malformed entry is skipped, the stream goes on
-      }
-    });
-  }
+  // Live reload: re-read the session first (a manifest change may move view entries).
+  on("live_reload", () => {
+    refreshSession().catch(() => null).then(() => reload())
+      .catch((e) => report("live reload failed", e));
+  });
+  // Reload button hook: any element with `data-anna-reload` ("" = the active window, or a wid).
+  doc.addEventListener("click", (ev) => {
+    const el = ev.target && ev.target.closest ? ev.target.closest("[data-anna-reload]") : null;
+    if (!el || !current) return;
+    const wid = el.getAttribute("data-anna-reload") || current.active;
+    reload(wid || undefined).catch((e) => report("reload failed", e));
+  });
 
   win.__annaHost = {
-    config,
-    rpc,
-    fetchJson,
-    withCt,
-    on,
+    ...link,
     attach,
     detach,
     refreshSession,
@@ -595,37 +432,5 @@
     closeWindow,
     openView,
     frameUrl,
-    logEntries: () => logs.entries.slice(),
-    startLogStream,
-    connectionState: () => bridge.state,
-    liveReload: () => logs.live,
-    setLiveReload: (on) => void (logs.live = !!on),
   };
-
-  // `/dev/:wid`: attach to the page's session and window at once; retry when the socket returns.
-  if (config.sessionId) {
-    let attachState = "no"; // no | trying | yes
-    const tryAttach = () => {
-      attachState = "trying";
-      attach(config.sessionId, { only: config.windowUuid }).then(
-        () => void (attachState = "yes"),
-        (e) => {
-          attachState = "no";
-          report("cannot attach the session", e);
-        },
-      );
-    };
-    on("connection", ({ state }) => {
-      if (state === "open" && attachState === "no") tryAttach();
-    });
-    on("windows", (list) => {
-      const active = list.find((w) => w.active);
-      if (active && active.title) doc.title = active.title;
-    });
-    on("session_closed", () => {
-      const el = doc.querySelector("[data-anna-status]");
-      if (el) el.textContent = "session closed";
-    });
-    tryAttach();
-  }
 })(globalThis);

@@ -16,8 +16,22 @@ function createAnnaSdk(env, version) {
   const TOOL_TIMEOUT_MS = 65000;
   const TOOL_GRACE_MS = 5000;
   const PROXY_NAMESPACES = [
-    "tools", "chat", "storage", "artifact", "llm", "fs", "prefs", "window", "agent",
-    "image", "upload", "files", "web", "apps", "credentials", "mobile",
+    "tools",
+    "chat",
+    "storage",
+    "artifact",
+    "llm",
+    "fs",
+    "prefs",
+    "window",
+    "agent",
+    "image",
+    "upload",
+    "files",
+    "web",
+    "apps",
+    "credentials",
+    "mobile",
   ];
   // Keys that must read as undefined so a proxy is never mistaken for a promise or a class.
   const BLOCKED_KEYS = new Set(["then", "toJSON", "constructor", "prototype"]);
@@ -179,7 +193,9 @@ function createAnnaSdk(env, version) {
         } catch (e) {
           cleanup();
           const why = e && e.message ? e.message : String(e);
-          reject(new HostApiError("invalid_arg", `RPC ${ns}.${method}: args cannot be sent (${why})`));
+          reject(
+            new HostApiError("invalid_arg", `RPC ${ns}.${method}: args cannot be sent (${why})`),
+          );
         }
       });
     }
@@ -251,7 +267,9 @@ function createAnnaSdk(env, version) {
       if (kind === "runtime_state_synced" && isObject(p.runtime_state)) {
         runtime.runtimeState = p.runtime_state;
       }
-      if (kind === "geometry_changed" && mine && isObject(p.geometry)) runtime.geometry = p.geometry;
+      if (kind === "geometry_changed" && mine && isObject(p.geometry)) {
+        runtime.geometry = p.geometry;
+      }
       if (kind === "open_view" && mine && (p.window_uuid == null || p.window_uuid === wid)) {
         runtime.entryPayload = isObject(p.entry_payload) ? p.entry_payload : {};
         synthetic = ["entry_payload", runtime.entryPayload];
@@ -308,7 +326,9 @@ function createAnnaSdk(env, version) {
         apply(_target, _this, argList) {
           if (!path) {
             const hint = `call a method, e.g. runtime.${ns}.get({...})`;
-            return Promise.reject(new HostApiError("invalid_arg", `runtime.${ns} is a namespace; ${hint}`));
+            return Promise.reject(
+              new HostApiError("invalid_arg", `runtime.${ns} is a namespace; ${hint}`),
+            );
           }
           return call(ns, path, argList[0], argList[1]);
         },

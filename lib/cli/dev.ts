@@ -1,0 +1,226 @@
+/**
+ * `dev [APP_DIR]` (CONTRACT §2.5): load + validate the manifest → key → mock files → executas →
+ * bind both origins → the dev session → startup output → live reload (§11.10).
+ */
+import { join, resolve } from "node:path";
+import { bool, int, list, parseFlags, str, UsageError } from "./flags.ts";
+import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, SERVER_FLAGS, TOKEN_FLAGS } from "./common.ts";
+import { EXIT, printFatal } from "./output.ts";
+import { COMMON_RUNTIME_HELP, SERVER_HELP } from "./serve.ts";
+import { RpcError } from "../core/rpc_error.ts";
+import type { Runtime } from "../core/runtime.ts";
+import { appSlugFor, loadManifest } from "../manifest/mod.ts";
+import { parseExecutaFlag } from "../executa/spec.ts";
+import { type RunningServer, startServer } from "../server/mod.ts";
+import { dashboardPages } from "../server/pages.ts";
+import { buildRuntime, printStartup, reportFatal, serverSettings, untilSignal } from "../server/launch.ts";
+import {
+  type DevApp,
+  parseEntryPayload,
+  parseSeedStorage,
+  printDiagnostics,
+  reloadManifest,
+} from "../server/dev_app.ts";
+import { watchApp, type Watcher } from "../server/watch.ts";
+import { VERSION } from "../version.ts";
+
+export const help = `Usage: anna-app-runtime dev [APP_DIR] [flags]
+
+Serves one app (default APP_DIR: .) with the dashboard, a dev session and live reload.
+Prints the dashboard URL, the window URL and the control token at startup.
+
+App flags:
+  --manifest FILE          manifest (default APP_DIR/manifest.json)
+  --bundle DIR             bundle directory (default APP_DIR/bundle)
+  --slug SLUG              app slug (default app.json slug, else the directory name)
+  --view NAME              view of the dev session's window (default: the manifest's default view)
+  --user-id N              user id (default dev.user_id, else 1)
+  --entry-payload JSON     the window's entry payload (default {})
+  --seed-storage FILE|JSON initial storage (default dev.seed_storage, else {})
+  --no-watch               no live reload
+  --record FILE            record the dev session (§14.7)
+Executa flags:
+  --executa SPEC           register this executa (repeatable; replaces auto-discovery)
+  --no-executas            register none
+${SERVER_HELP}
+${COMMON_RUNTIME_HELP}`;
+
+const DEV_FLAGS = {
+  manifest: { type: "string" },
+  bundle: { type: "string" },
+  slug: { type: "string" },
+  view: { type: "string" },
+  "user-id": { type: "string" },
+  "entry-payload": { type: "string" },
+  "seed-storage": { type: "string" },
+  watch: { type: "boolean" },
+  record: { type: "string" },
+} as const;
+
+/** A createSession failure → the reason in words (exit 2). */
+function sessionFailure(e: RpcError): string {
+  const d = e.data ?? {};
+  if (d.reason === "unknown_view") {
+    return `unknown view '${String(d.view)}' (available: ${(d.available as string[] ?? []).join(", ")})`;
+  }
+  if (d.reason === "state_too_large") return `--seed-storage is too large (${String(d.size)} bytes, max ${String(d.max)})`;
+  return `cannot create the dev session: ${e.message} ${JSON.stringify(d)}`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    ...SERVER_FLAGS,
+    ...TOKEN_FLAGS,
+    ...LLM_FLAGS,
+    ...EXECUTA_FLAGS,
+    ...DEV_FLAGS,
+  }, { positionals: 1 });
+  const format = str(values, "format");
+  if (format === "junit") throw new UsageError("--format must be pretty or json (got 'junit')");
+  const logger = makeLogger(values, { level: "info" });
+  const appDir = resolve(positionals[0] ?? ".");
+  const manifestPath = resolve(str(values, "manifest") ?? join(appDir, "manifest.json"));
+  const bundleDir = resolve(str(values, "bundle") ?? join(appDir, "bundle"));
+  const userId = int(values, "user-id", [0, Number.MAX_SAFE_INTEGER]);
+  const entryPayload = parseEntryPayload(str(values, "entry-payload"));
+  const seed = await parseSeedStorage(str(values, "seed-storage"));
+  if (bool(values, "no-executas") && list(values, "executa").length) {
+    throw new UsageError("--executa and --no-executas cannot be combined");
+  }
+
+  let settings;
+  try {
+    settings = serverSettings(values, Deno.env.get("ANNA_APP_CONTROL_TOKEN"));
+  } catch (e) {
+    return reportFatal(format, e);
+  }
+
+  // 1. manifest: errors stop here; warnings are logged by session.create below
+  const loaded = await loadManifest(manifestPath);
+  if (!loaded.manifest) {
+    const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+    if (format === "json") {
+      printFatal(format, "manifest_invalid", `manifest ${manifestPath} has ${errors.length} error(s)`, {
+        diagnostics: loaded.diagnostics,
+      });
+    } else {
+      printDiagnostics(loaded.diagnostics);
+      printFatal(format, "manifest_invalid", `manifest ${manifestPath} has ${errors.length} error(s)`);
+    }
+    return EXIT.USAGE;
+  }
+  const slugInfo = await appSlugFor({ explicit: str(values, "slug"), appDir });
+  for (const w of slugInfo.warnings) logger.warn(w);
+  const slug = slugInfo.slug;
+
+  // 2–4. key, mock files, executas
+  let rt: Runtime | undefined;
+  let server: RunningServer | undefined;
+  try {
+    rt = await buildRuntime(values, "dev", logger, VERSION);
+    if (!bool(values, "no-executas")) {
+      const flags = list(values, "executa");
+      if (flags.length) {
+        const specs = [];
+        for (const f of flags) specs.push({ ...(await parseExecutaFlag(f, appDir)), app_slug: slug });
+        await rt.executas.register(specs);
+      } else {
+        await rt.registerAppExecutas(appDir, slug);
+      }
+    }
+    // 5. bind both origins
+    server = startServer({
+      runtime: rt,
+      logger: logger.child("server"),
+      version: VERSION,
+      pages: dashboardPages,
+      ...settings,
+    });
+  } catch (e) {
+    await rt?.shutdown();
+    if (e instanceof UsageError) throw e;
+    return reportFatal(format, e);
+  }
+
+  // 6. the dev session; its app is what the app origin serves under this slug
+  let created;
+  try {
+    created = await rt.createSession({
+      manifest: loaded.raw as Record<string, unknown>,
+      app_slug: slug,
+      view: str(values, "view"),
+      user_id: userId,
+      entry_payload: entryPayload,
+      seed_storage: seed,
+    });
+  } catch (e) {
+    await rt.shutdown();
+    await server.close();
+    if (e instanceof RpcError) {
+      printFatal(format, "config", sessionFailure(e));
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  const session = rt.sessions.get(created.session_id)!;
+  rt.apps.set({ slug, appDir, bundleDir, manifest: session.manifest, diagnostics: session.diagnostics });
+  const devApp: DevApp = { slug, appDir, bundleDir, manifestPath, sessionId: created.session_id };
+
+  const record = str(values, "record");
+  if (record !== undefined) {
+    // TODO(record, §14.7): the recorder hooks in here — truncate `record`, write the meta line
+    // {t:0, kind:"meta", …} for `created`, then follow rt.log ("rpc" entries of this session) and
+    // session.events (auth.refresh as token-push lines, other events as event lines), flushing
+    // each line as it happens, and close the file in the shutdown below.
+    logger.warn("--record is not implemented yet; nothing will be recorded", { file: record });
+  }
+
+  // 7. startup output
+  printStartup(format, {
+    mode: "dev",
+    version: VERSION,
+    mainOrigin: server.mainOrigin,
+    appOrigin: server.appOrigin,
+    controlToken: server.config.controlToken,
+    app: {
+      slug,
+      view: created.view,
+      user_id: created.user_id,
+      session_id: created.session_id,
+      window_uuid: created.window_uuid,
+    },
+    executas: rt.executas.entriesFor(slug).map((e) => ({ tool_id: e.spec.tool_id, type: e.spec.type })),
+    warnings: [
+      ...server.warnings,
+      ...slugInfo.warnings,
+      ...created.warnings.map((d) => `${d.code} ${d.path}: ${d.message}`),
+    ],
+  });
+
+  // 8. live reload
+  let watcher: Watcher | undefined;
+  const runtime = rt;
+  if (values.watch !== false) {
+    const log = logger.child("reload");
+    watcher = await watchApp({
+      bundleDir,
+      manifestPath,
+      appJsonPath: join(appDir, "app.json"),
+      logger: log,
+      onBundle: (paths) => {
+        log.info("bundle changed", { files: paths.length });
+        runtime.log.push({ type: "reload", paths });
+      },
+      onManifest: async () => {
+        await reloadManifest(runtime, devApp, log);
+      },
+    });
+  }
+
+  const srv = server;
+  return await untilSignal(async () => {
+    watcher?.close();
+    await runtime.shutdown();
+    await srv.close();
+  });
+}

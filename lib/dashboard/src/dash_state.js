@@ -1,0 +1,323 @@
+/**
+ * Dashboard panels over session and runtime state (CONTRACT §13): storage (runtime_state, edited
+ * with session.set_runtime_state), executas (executas.list / restart / invoke, live stderr) and
+ * the manifest view (diagnostics, host_api, scopes, tool ids, sidecar map, CSP reports).
+ */
+(function (win) {
+  "use strict";
+  const dash = win.__annaDash;
+  if (!dash) return;
+  const { $, h, host, json, bytes, act, parseJson } = dash;
+  const STDERR_KEEP = 50;
+
+  // ---- storage ---------------------------------------------------------------------------------
+  let state = {};
+  function renderStorage() {
+    const size = bytes(state);
+    const pct = Math.round((size / dash.MAX_STATE_BYTES) * 1000) / 10;
+    const sizeEl = $("storage-size");
+    sizeEl.textContent = `${size} B / ${dash.MAX_STATE_BYTES} B (${pct}%)`;
+    sizeEl.dataset.bytes = String(size);
+    sizeEl.classList.toggle("warn", pct >= 80);
+    $("storage-json").textContent = json(state);
+    const editor = $("storage-editor");
+    if (win.document.activeElement !== editor) editor.value = json(state);
+    $("storage-keys").replaceChildren(
+      ...Object.keys(state).sort().map((key) =>
+        h(
+          "tr",
+          { testid: "storage-key-row", data: { key } },
+          h("td", { class: "key", text: key }),
+          h("td", {}, h("code", { text: preview(state[key]) })),
+          h(
+            "td",
+            { class: "nowrap" },
+            h("button", {
+              type: "button",
+              class: "small",
+              testid: "storage-edit",
+              text: "Edit",
+              on: { click: () => editKey(key) },
+            }),
+            h("button", {
+              type: "button",
+              class: "small danger",
+              testid: "storage-delete",
+              text: "Delete",
+              on: { click: act(() => deleteKey(key)) },
+            }),
+          ),
+        )
+      ),
+    );
+  }
+  function preview(v) {
+    const s = JSON.stringify(v);
+    return s.length > 120 ? `${s.slice(0, 117)}…` : s;
+  }
+  function editKey(key) {
+    const form = $("storage-add-form");
+    form.elements.key.value = key;
+    form.elements.value.value = JSON.stringify(state[key], null, 2);
+    form.elements.value.focus();
+  }
+  async function save(next) {
+    const sid = host.sessionId();
+    if (!sid) throw new Error("no session selected");
+    await host.rpc("session.set_runtime_state", { session_id: sid, runtime_state: next });
+    state = next; // the runtime_state_synced event confirms it shortly
+    renderStorage();
+  }
+  function deleteKey(key) {
+    const next = { ...state };
+    delete next[key];
+    return save(next);
+  }
+
+  // ---- executas --------------------------------------------------------------------------------
+  let executas = [];
+  const stderr = new Map(); // tool_id → lines
+  let refreshTimer = null;
+  async function refreshExecutas() {
+    const res = await host.rpc("executas.list", {});
+    executas = res.executas || [];
+    for (const x of executas) stderr.set(x.tool_id, (x.stderr_tail || []).slice(-STDERR_KEEP));
+    renderExecutas();
+    renderSidecar();
+  }
+  function scheduleExecutas() {
+    win.clearTimeout(refreshTimer);
+    refreshTimer = win.setTimeout(() => refreshExecutas().catch(dash.showError), 300);
+  }
+  function toolNames(x) {
+    const tools = x.describe && Array.isArray(x.describe.tools) ? x.describe.tools : [];
+    return tools.map((t) => (t && (t.name || t.tool_name)) || "?");
+  }
+  function renderExecutas() {
+    const box = $("executas");
+    if (!executas.length) {
+      box.replaceChildren(h("div", { class: "muted", text: "No executas registered." }));
+    } else box.replaceChildren(...executas.map(executaCard));
+    const select = $("invoke-tool");
+    const keep = select.value;
+    select.replaceChildren(
+      ...executas.map((x) => h("option", { value: x.tool_id, text: x.tool_id })),
+    );
+    if (keep) select.value = keep;
+  }
+  function executaCard(x) {
+    const exit = x.last_exit
+      ? `exit ${x.last_exit.code ?? "-"}${x.last_exit.signal ? ` (${x.last_exit.signal})` : ""}`
+      : "";
+    return h(
+      "div",
+      { class: "executa", testid: "executa-row", data: { toolId: x.tool_id, status: x.status } },
+      h(
+        "div",
+        { class: "row" },
+        h("b", { text: x.tool_id }),
+        x.handle ? h("span", { class: "muted", text: `handle ${x.handle}` }) : null,
+        h("span", { class: `badge status-${x.status}`, testid: "executa-status", text: x.status }),
+        h("span", { class: "spacer" }),
+        h("button", {
+          type: "button",
+          class: "small",
+          testid: "executa-restart",
+          text: "Restart",
+          on: {
+            click: act(async () => {
+              await host.rpc("executas.restart", { tool_id: x.tool_id });
+              await refreshExecutas();
+            }),
+          },
+        }),
+      ),
+      h("div", {
+        class: "muted",
+        text: [
+          `pid ${x.pid ?? "—"}`,
+          `protocol ${x.protocol ?? "—"}`,
+          `restarts ${x.restarts ?? 0}`,
+          `in flight ${x.in_flight ?? 0}`,
+          exit,
+          x.type || "",
+        ].filter(Boolean).join(" · "),
+      }),
+      h(
+        "div",
+        { class: "chips", testid: "executa-tools" },
+        toolNames(x).map((n) => h("span", { class: "chip", text: n })),
+      ),
+      h(
+        "details",
+        {},
+        h("summary", { text: "stderr" }),
+        h("pre", {
+          class: "stderr",
+          testid: "executa-stderr",
+          data: { toolId: x.tool_id },
+          text: (stderr.get(x.tool_id) || []).join("\n"),
+        }),
+      ),
+    );
+  }
+  function addStderr(toolId, line) {
+    const lines = stderr.get(toolId) || [];
+    lines.push(line);
+    if (lines.length > STDERR_KEEP) lines.splice(0, lines.length - STDERR_KEEP);
+    stderr.set(toolId, lines);
+    for (const pre of $("executas").querySelectorAll('[data-testid="executa-stderr"]')) {
+      if (pre.dataset.toolId === toolId) pre.textContent = lines.join("\n");
+    }
+  }
+
+  // ---- manifest --------------------------------------------------------------------------------
+  let diagnostics = [];
+  let liveDiagnostics = null; // from the newest `manifest` log entry: wins over session.get's
+  function renderDiagnostics() {
+    const list = $("manifest-diagnostics");
+    if (!diagnostics.length) {
+      return void list.replaceChildren(h("li", { class: "muted", text: "No diagnostics." }));
+    }
+    list.replaceChildren(...diagnostics.map((d) =>
+      h(
+        "li",
+        {
+          class: `diag ${d.severity}`,
+          testid: "diagnostic",
+          data: { severity: d.severity, code: d.code },
+        },
+        h("b", { text: `${d.severity} ${d.code}` }),
+        d.path ? h("code", { text: ` ${d.path}` }) : null,
+        h("span", { text: ` — ${d.message}` }),
+        d.hint ? h("div", { class: "muted", text: `hint: ${d.hint}` }) : null,
+      )
+    ));
+  }
+  function chips(testid, items) {
+    $(testid).replaceChildren(
+      ...(items || []).map((s) => h("span", { class: "chip", text: String(s) })),
+    );
+  }
+  function renderManifest(info) {
+    diagnostics = liveDiagnostics || (Array.isArray(info.diagnostics) ? info.diagnostics : []);
+    renderDiagnostics();
+    $("manifest-host-api").textContent = json(info.host_api ?? {});
+    chips("manifest-scopes", info.scopes);
+    chips("manifest-tools", info.granted_tools);
+  }
+  function renderSidecar() {
+    // What /anna-apps/<slug>/dev/anna-tool-ids.js maps: handle → tool id of registered executas.
+    const map = {};
+    for (const x of executas) if (x.handle) map[x.handle] = x.tool_id;
+    const sorted = Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
+    $("manifest-sidecar").textContent = `window.__ANNA_TOOL_IDS__ = ${
+      JSON.stringify(sorted, null, 2)
+    };`;
+  }
+  async function refreshCsp() {
+    const slug = dash.info && dash.info.app_slug;
+    const res = await host.fetchJson("/api/csp-reports");
+    const reports = (res.reports || []).filter((r) => !slug || r.slug === slug);
+    const list = $("csp-reports");
+    if (!reports.length) {
+      return void list.replaceChildren(h("li", { class: "muted", text: "No CSP violations." }));
+    }
+    list.replaceChildren(
+      ...reports.slice(-50).reverse().map((r) => {
+        const body = (r.report && (r.report["csp-report"] || r.report.body || r.report)) || {};
+        const what = `${body["violated-directive"] || body.effectiveDirective || "?"} blocked ${
+          body["blocked-uri"] || body.blockedURL || "?"
+        }`;
+        return h(
+          "li",
+          { testid: "csp-report" },
+          h("span", { class: "muted", text: `${dash.fmtTime(r.at)} ` }),
+          what,
+        );
+      }),
+    );
+  }
+
+  dash.register({
+    init() {
+      const form = $("storage-add-form");
+      form.addEventListener(
+        "submit",
+        act(() => {
+          const key = form.elements.key.value;
+          if (!key) throw new Error("storage key is required");
+          const value = parseJson(form.elements.value.value, "value", undefined);
+          if (value === undefined) throw new Error('value is required (JSON, e.g. "text" or 1)');
+          return save({ ...state, [key]: value }).then(() => {
+            form.elements.key.value = "";
+            form.elements.value.value = "";
+          });
+        }),
+      );
+      $("storage-save").addEventListener(
+        "click",
+        act(() => {
+          const next = parseJson($("storage-editor").value, "runtime_state", {});
+          if (next === null || typeof next !== "object" || Array.isArray(next)) {
+            throw new Error("runtime_state must be a JSON object");
+          }
+          return save(next);
+        }),
+      );
+      $("executas-refresh").addEventListener("click", act(refreshExecutas));
+      $("executa-invoke-form").addEventListener(
+        "submit",
+        act(async () => {
+          const f = $("executa-invoke-form").elements;
+          if (!f.tool_id.value) throw new Error("no executa selected");
+          if (!f.method.value.trim()) throw new Error("method is required");
+          const params = {
+            tool_id: f.tool_id.value,
+            method: f.method.value.trim(),
+            args: parseJson(f.args.value, "args", {}),
+          };
+          if (host.sessionId()) params.session_id = host.sessionId();
+          const out = $("invoke-result");
+          out.hidden = false;
+          out.textContent = "…";
+          const res = await host.rpc("executas.invoke", params);
+          out.dataset.ok = String(!!(res && res.ok));
+          out.textContent = json(res);
+        }),
+      );
+      refreshExecutas().catch(dash.showError);
+    },
+    reset() {
+      liveDiagnostics = null;
+      state = {};
+      renderStorage();
+    },
+    session(info) {
+      state = info.runtime_state && typeof info.runtime_state === "object"
+        ? info.runtime_state
+        : {};
+      renderStorage();
+      renderManifest(info);
+      refreshCsp().catch(dash.showError);
+    },
+    event(env) {
+      if (env.kind === "runtime_state_synced" && env.payload && env.payload.runtime_state) {
+        state = env.payload.runtime_state;
+        renderStorage();
+      }
+    },
+    log({ entry, history }) {
+      if (entry.type === "stderr") addStderr(entry.tool_id, entry.line);
+      if (history) return;
+      if (entry.type === "executa") scheduleExecutas();
+      if (entry.type === "csp") refreshCsp().catch(dash.showError);
+      if (entry.type === "manifest") {
+        liveDiagnostics = Array.isArray(entry.diagnostics) ? entry.diagnostics : [];
+        diagnostics = liveDiagnostics;
+        renderDiagnostics();
+        host.refreshSession().catch(dash.showError); // host_api and scopes may have changed
+      }
+    },
+  });
+})(globalThis);

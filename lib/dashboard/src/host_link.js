@@ -1,0 +1,225 @@
+/**
+ * Host page transport (CONTRACT §11.3–§11.6, §11.11), loaded before host.js on `/` and
+ * `/dev/:wid`: page settings from the meta tags (§11.2), one reconnecting `/ws` JSON-RPC
+ * connection, `/api/*` fetches with the control token, and the log stream that drives live
+ * reload (§11.10). Exposes `window.__annaLink`; host.js builds `window.__annaHost` on top.
+ */
+(function (win) {
+  "use strict";
+  const doc = win.document;
+  const LOG_KEEP = 2000;
+
+  function meta(name) {
+    const el = doc && doc.querySelector ? doc.querySelector(`meta[name="${name}"]`) : null;
+    const v = el ? el.getAttribute("content") : null;
+    return v ? v : null;
+  }
+  const loc = win.location;
+  const appPort = Number(meta("anna-app-port")) || Number(loc.port) + 1;
+  const config = {
+    controlToken: meta("anna-control-token"),
+    appPort,
+    sessionId: meta("anna-session-id"),
+    windowUuid: meta("anna-window-uuid"),
+    version: meta("anna-version"),
+    mainOrigin: loc.origin,
+    // Same hostname as the host page, other port: a different origin for the app (§11.1).
+    appOrigin: `${loc.protocol}//${loc.hostname}:${appPort}`,
+  };
+  const ct = config.controlToken;
+
+  // ---- tiny event emitter -------------------------------------------------------------------
+  const handlers = new Map();
+  function on(name, fn) {
+    if (!handlers.has(name)) handlers.set(name, new Set());
+    handlers.get(name).add(fn);
+    return () => handlers.get(name).delete(fn);
+  }
+  function emit(name, data) {
+    for (const fn of [...(handlers.get(name) || [])]) {
+      try {
+        fn(data);
+      } catch (e) {
+        console.error(`[anna-host] '${name}' listener failed`, e);
+      }
+    }
+  }
+  function report(message, err) {
+    const text = err && err.message ? `${message}: ${err.message}` : message;
+    console.warn(`[anna-host] ${text}`);
+    emit("error", { message: text, error: err });
+  }
+
+  // ---- WebSocket JSON-RPC bridge (§11.6), reconnecting with backoff ---------------------------
+  function hostError(code, message, extra) {
+    const e = new Error(message);
+    e.code = code;
+    return Object.assign(e, extra || {});
+  }
+  const bridge = {
+    ws: null,
+    state: "idle",
+    everOpen: false,
+    nextId: 1,
+    backoff: 250,
+    pending: new Map(),
+    queue: [],
+  };
+  function wsUrl() {
+    const proto = loc.protocol === "https:" ? "wss:" : "ws:";
+    return `${proto}//${loc.host}/ws${ct ? `?ct=${encodeURIComponent(ct)}` : ""}`;
+  }
+  function setState(state) {
+    bridge.state = state;
+    emit("connection", { state });
+  }
+  function openSocket() {
+    if (bridge.ws) return;
+    setState("connecting");
+    let sock;
+    try {
+      sock = new win.WebSocket(wsUrl());
+    } catch (e) {
+      report("cannot open /ws", e);
+      return onSocketClosed();
+    }
+    bridge.ws = sock;
+    sock.onopen = () => {
+      bridge.everOpen = true;
+      bridge.backoff = 250;
+      setState("open");
+      for (const frame of bridge.queue.splice(0)) sock.send(frame);
+    };
+    sock.onmessage = (ev) => onFrame(ev.data);
+    sock.onclose = () => {
+      if (bridge.ws === sock) onSocketClosed();
+    };
+  }
+  function onSocketClosed() {
+    bridge.ws = null;
+    bridge.queue.length = 0;
+    for (const p of bridge.pending.values()) {
+      p.reject(hostError("host_unavailable", "connection to the runtime was lost"));
+    }
+    bridge.pending.clear();
+    setState("down");
+    const delay = bridge.backoff;
+    bridge.backoff = Math.min(bridge.backoff * 2, 5000);
+    win.setTimeout(openSocket, delay);
+  }
+  function onFrame(text) {
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return;
+    }
+    for (const res of Array.isArray(msg) ? msg : [msg]) {
+      const p = res && bridge.pending.get(res.id);
+      if (!p) continue;
+      bridge.pending.delete(res.id);
+      if (res.error) {
+        const d = res.error.data || {};
+        const detail = d.reason
+          ? ` (${d.reason})`
+          : d.issues
+          ? `: ${d.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
+          : "";
+        p.reject(hostError(res.error.message, `${res.error.message}${detail}`, {
+          rpcCode: res.error.code,
+          data: d,
+        }));
+      } else p.resolve(res.result);
+    }
+  }
+  /** One bridge call; rejects with `code:"host_unavailable"` while the socket is down. */
+  function rpc(method, params) {
+    if (!bridge.ws && bridge.state === "idle") openSocket();
+    return new Promise((resolve, reject) => {
+      const id = bridge.nextId++;
+      const frame = JSON.stringify({ jsonrpc: "2.0", id, method, params: params || {} });
+      if (bridge.state === "open") bridge.ws.send(frame);
+      else if (!bridge.everOpen && bridge.state === "connecting") bridge.queue.push(frame);
+      else return reject(hostError("host_unavailable", "the runtime is not reachable"));
+      bridge.pending.set(id, { resolve, reject });
+    });
+  }
+  async function fetchJson(path) {
+    const res = await win.fetch(path, { headers: ct ? { "X-Anna-Control-Token": ct } : {} });
+    if (!res.ok) throw hostError("http_" + res.status, `${path}: HTTP ${res.status}`);
+    return res.json();
+  }
+  function withCt(path, params) {
+    const q = new URLSearchParams(params || {});
+    if (ct) q.set("ct", ct);
+    const s = q.toString();
+    return s ? `${path}?${s}` : path;
+  }
+
+  // ---- log stream and live reload (§11.10, §11.11) ---------------------------------------------
+  const logs = {
+    started: false,
+    entries: [],
+    lastSeq: 0,
+    since: Date.now(),
+    live: true,
+    timer: null,
+  };
+  function hasErrors(diags) {
+    return Array.isArray(diags) && diags.some((d) => d && d.severity === "error");
+  }
+  function pushLog(entry, history) {
+    if (!entry || typeof entry !== "object") return;
+    if (typeof entry.seq === "number") {
+      if (entry.seq <= logs.lastSeq) return;
+      logs.lastSeq = entry.seq;
+    }
+    logs.entries.push(entry);
+    if (logs.entries.length > LOG_KEEP) logs.entries.splice(0, logs.entries.length - LOG_KEEP);
+    // A stream that replays old entries must not trigger reloads for them.
+    const old = history || (typeof entry.ts === "number" && entry.ts < logs.since - 2000);
+    emit("log", { entry, history: old });
+    const wantsReload = entry.type === "reload" ||
+      (entry.type === "manifest" && !hasErrors(entry.diagnostics));
+    if (!old && wantsReload && logs.live) {
+      win.clearTimeout(logs.timer);
+      logs.timer = win.setTimeout(() => {
+        emit("live_reload", { entry, at: Date.now() }); // host.js reloads the iframes
+      }, 50);
+    }
+  }
+  async function startLogStream() {
+    if (logs.started) return;
+    logs.started = true;
+    try {
+      const r = await fetchJson("/api/log");
+      for (const e of r.entries || []) pushLog(e, true);
+    } catch (e) {
+      report("cannot load /api/log", e);
+    }
+    const es = new win.EventSource(withCt("/api/log/stream"));
+    es.addEventListener("log", (ev) => {
+      try {
+        pushLog(JSON.parse(ev.data), false);
+      } catch {
+        // a malformed entry is skipped, the stream goes on
+      }
+    });
+  }
+
+  win.__annaLink = {
+    config,
+    on,
+    emit,
+    report,
+    rpc,
+    fetchJson,
+    withCt,
+    startLogStream,
+    logEntries: () => logs.entries.slice(),
+    connectionState: () => bridge.state,
+    isOpen: () => bridge.state === "open",
+    liveReload: () => logs.live,
+    setLiveReload: (on) => void (logs.live = !!on),
+  };
+})(globalThis);

@@ -1,0 +1,93 @@
+/**
+ * The `dev` app around the server (CONTRACT §2.5, §11.10): reading `--seed-storage` /
+ * `--entry-payload`, printing manifest diagnostics, and applying a changed manifest to the dev
+ * session (valid → replaced; invalid → logged, the previous one stays).
+ */
+import { UsageError } from "../cli/flags.ts";
+import { writeStderr } from "../cli/output.ts";
+import { loadManifest } from "../manifest/mod.ts";
+import type { Diagnostic } from "../manifest/types.ts";
+import type { Runtime } from "../core/runtime.ts";
+import { mocksFromManifest } from "../llm/mod.ts";
+import { isPlainObject } from "../util/json.ts";
+import type { Logger } from "../util/log.ts";
+
+/** `--entry-payload JSON`: a JSON object. */
+export function parseEntryPayload(v: string | undefined): Record<string, unknown> | undefined {
+  if (v === undefined) return undefined;
+  let x: unknown;
+  try {
+    x = JSON.parse(v);
+  } catch (e) {
+    throw new UsageError(`--entry-payload is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isPlainObject(x)) throw new UsageError("--entry-payload must be a JSON object");
+  return x;
+}
+
+/** `--seed-storage FILE|JSON`: inline JSON when it starts with `{`, else a file holding it. */
+export async function parseSeedStorage(v: string | undefined): Promise<Record<string, unknown> | undefined> {
+  if (v === undefined) return undefined;
+  let text = v;
+  const inline = v.trimStart().startsWith("{");
+  if (!inline) {
+    try {
+      text = await Deno.readTextFile(v);
+    } catch (e) {
+      throw new UsageError(`--seed-storage: cannot read ${v}: ${(e as Error).message}`);
+    }
+  }
+  let x: unknown;
+  try {
+    x = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--seed-storage${inline ? "" : ` ${v}`} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!isPlainObject(x)) throw new UsageError("--seed-storage must hold a JSON object");
+  return x;
+}
+
+/** One line per diagnostic, `severity  path  code  message` (the `validate` layout). */
+export function printDiagnostics(diags: Diagnostic[]) {
+  for (const d of diags) {
+    const hint = d.hint ? ` (${d.hint})` : "";
+    writeStderr(`${d.severity.padEnd(8)} ${(d.path || "<root>").padEnd(24)} ${d.code.padEnd(22)} ${d.message}${hint}`);
+  }
+}
+
+export interface DevApp {
+  slug: string;
+  appDir: string;
+  bundleDir: string;
+  manifestPath: string;
+  sessionId: string;
+}
+
+/** Re-reads the manifest after a change and applies it (§11.10); always leaves a log entry. */
+export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): Promise<boolean> {
+  const r = await loadManifest(app.manifestPath);
+  if (!r.manifest) {
+    const errors = r.diagnostics.filter((d) => d.severity === "error");
+    logger.warn("manifest is invalid; keeping the previous one", {
+      errors: errors.map((d) => `${d.code}: ${d.message}`),
+    });
+    rt.log.push({ type: "manifest", diagnostics: r.diagnostics });
+    return false;
+  }
+  const s = rt.sessions.get(app.sessionId);
+  if (s) {
+    s.setManifest(r.manifest, r.diagnostics);
+    s.mocks = mocksFromManifest(r.manifest.dev.mocks); // manifest.dev.mocks reload too
+  }
+  rt.apps.set({
+    slug: app.slug,
+    appDir: app.appDir,
+    bundleDir: app.bundleDir,
+    manifest: r.manifest,
+    diagnostics: r.diagnostics,
+  });
+  logger.info("manifest reloaded", { warnings: r.diagnostics.length });
+  // a manifest entry without errors makes host pages reload their iframes
+  rt.log.push({ type: "manifest", diagnostics: r.diagnostics });
+  return true;
+}

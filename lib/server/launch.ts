@@ -1,0 +1,144 @@
+/**
+ * What `dev` and `serve` share around the server: the server flag group (CONTRACT §2.3), the
+ * startup output (§2.13), fatal-error reporting and graceful SIGINT/SIGTERM handling (§2.1).
+ */
+import { bool, type FlagValues, int, list, str, UsageError } from "../cli/flags.ts";
+import { EXIT, printFatal, writeStdout } from "../cli/output.ts";
+import { ConfigError, loadKey, makeLlm, tokenTtl } from "../cli/common.ts";
+import { LogBus } from "../core/log_bus.ts";
+import { Runtime } from "../core/runtime.ts";
+import { ExecutaPool } from "../executa/mod.ts";
+import type { Logger } from "../util/log.ts";
+import { ControlTokenError, resolveControlToken } from "./control_token.ts";
+import { ListenError, resolveBindHost } from "./listen.ts";
+
+export interface ServerSettings {
+  bindHost: string;
+  port?: number;
+  appPort?: number;
+  allowRemote: boolean;
+  allowedHosts: string[];
+  controlToken: string | null;
+}
+
+/** Validates the server flag group; throws ListenError / ControlTokenError (exit 2). */
+export function serverSettings(v: FlagValues, env: string | undefined): ServerSettings {
+  const allowRemote = bool(v, "allow-remote");
+  const noToken = bool(v, "no-control-token");
+  const bindHost = resolveBindHost(str(v, "host") ?? "127.0.0.1", allowRemote, noToken);
+  const allowedHosts = list(v, "allowed-host");
+  for (const h of allowedHosts) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/.test(h)) {
+      throw new UsageError(`--allowed-host '${h}' must be HOST or HOST:PORT`);
+    }
+  }
+  return {
+    bindHost,
+    port: int(v, "port", [0, 65535]),
+    appPort: int(v, "app-port", [0, 65535]),
+    allowRemote,
+    allowedHosts,
+    controlToken: resolveControlToken(env, noToken),
+  };
+}
+
+/** Known configuration/runtime failures → message on stderr and the exit code; else rethrow. */
+export function reportFatal(format: string | undefined, e: unknown): number {
+  if (e instanceof ListenError) {
+    printFatal(format, e.exitCode === 3 ? "port_in_use" : "config", e.message);
+    return e.exitCode;
+  }
+  if (e instanceof ControlTokenError || e instanceof ConfigError) {
+    printFatal(format, "config", e.message);
+    return EXIT.USAGE;
+  }
+  throw e;
+}
+
+export interface StartupInfo {
+  mode: "dev" | "serve";
+  version: string;
+  mainOrigin: string;
+  appOrigin: string;
+  controlToken: string | null;
+  app?: { slug: string; view: string; user_id: number; session_id: string; window_uuid: string };
+  executas: { tool_id: string; type: string | null }[];
+  warnings: string[];
+}
+
+/** The startup output on stdout: aligned pretty lines, or one JSON line `{"event":"listening",…}`. */
+export function printStartup(format: string | undefined, s: StartupInfo) {
+  const dashboard = `${s.mainOrigin}/`;
+  const windowUrl = s.app ? `${s.mainOrigin}/dev/${s.app.window_uuid}` : undefined;
+  if (format === "json") {
+    const line: Record<string, unknown> = {
+      event: "listening",
+      mode: s.mode,
+      version: s.version,
+      main_origin: s.mainOrigin,
+      app_origin: s.appOrigin,
+      dashboard_url: dashboard,
+      control_token: s.controlToken,
+    };
+    if (s.app) {
+      line.session_id = s.app.session_id;
+      line.window_uuid = s.app.window_uuid;
+      line.window_url = windowUrl;
+    }
+    line.executas = s.executas.map((e) => e.tool_id);
+    line.warnings = s.warnings;
+    writeStdout(JSON.stringify(line));
+    return;
+  }
+  const rows: [string, string][] = [
+    ["app", s.app ? `${s.app.slug} (view ${s.app.view}, user ${s.app.user_id})` : "none (create sessions over /rpc, /ws or /api/session/create)"],
+    ["dashboard", dashboard],
+  ];
+  if (windowUrl) rows.push(["window", windowUrl]);
+  rows.push(
+    ["app origin", s.appOrigin],
+    ["control", s.controlToken ?? "disabled (--no-control-token)"],
+    ["executas", s.executas.length ? s.executas.map((e) => `${e.tool_id} (${e.type ?? "command"})`).join(", ") : "none"],
+  );
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  writeStdout(
+    [`anna-app-runtime ${s.version} — ${s.mode}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`)].join("\n"),
+  );
+}
+
+/**
+ * Resolves with the exit code once SIGINT/SIGTERM arrive and `stop()` finished; a second SIGINT
+ * during shutdown exits at once with 130.
+ */
+export function untilSignal(stop: () => Promise<void>): Promise<number> {
+  return new Promise((resolveExit) => {
+    let stopping = false;
+    const onSignal = (sig: Deno.Signal) => () => {
+      if (stopping) {
+        if (sig === "SIGINT") Deno.exit(EXIT.INTERRUPTED);
+        return;
+      }
+      stopping = true;
+      stop().catch(() => {}).finally(() => resolveExit(EXIT.OK));
+    };
+    Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
+    try {
+      Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
+    } catch { /* SIGTERM is not available on Windows */ }
+  });
+}
+
+/** The core for a server mode: key, LLM provider, executa pool feeding the shared log bus. */
+export async function buildRuntime(v: FlagValues, mode: "dev" | "serve", logger: Logger, version: string) {
+  const ttl = tokenTtl(v);
+  const key = await loadKey(v, logger);
+  const llm = await makeLlm(v, logger);
+  const log = new LogBus(true);
+  const executas = new ExecutaPool({
+    logger: logger.child("executa"),
+    llm,
+    version,
+    onEvent: (e) => log.push(e),
+  });
+  return new Runtime({ mode, key, tokenTtl: ttl, llm, executas, logger: logger.child(mode), autoRefresh: true, log });
+}

@@ -1,0 +1,207 @@
+/**
+ * Bridge benchmark (not a test): pipelined `session.call` storage.set/get throughput and single-call
+ * latency through the real bridge and, in the same run, through a bare Deno NDJSON echo loop over
+ * the same kind of pipes; cold start (spawn → first `session.create` reply); RSS with 1 000 open
+ * sessions. Writes a JSON report (default .artifacts/bench_bridge.json).
+ *
+ *   deno run -A scripts/bench_bridge.ts [--entry main.ts|dist/anna-app-runtime.js] [--out FILE]
+ *        [--calls N] [--latency-calls N] [--cold-runs N]
+ */
+import { parseArgs } from "node:util";
+import { dirname, fromFileUrl, join } from "./bench/paths.ts";
+
+const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    entry: { type: "string", default: "main.ts" },
+    out: { type: "string", default: join(ROOT, ".artifacts/bench_bridge.json") },
+    calls: { type: "string", default: "20000" },
+    "latency-calls": { type: "string", default: "2000" },
+    "cold-runs": { type: "string", default: "7" },
+  },
+});
+const CALLS = Number(values.calls);
+const LAT_CALLS = Number(values["latency-calls"]);
+const COLD_RUNS = Number(values["cold-runs"]);
+const ENTRY = join(ROOT, values.entry!);
+
+const MANIFEST = {
+  schema: 2,
+  ui: { views: [{ name: "main" }], host_api: { storage: ["get", "set"] } },
+};
+
+class Peer {
+  child: Deno.ChildProcess;
+  private w: WritableStreamDefaultWriter<Uint8Array>;
+  private pending = new Map<number, (v: Record<string, unknown>) => void>();
+  private enc = new TextEncoder();
+  private firstLine: Promise<void>;
+  private firstLineResolve!: () => void;
+  constructor(args: string[], home: string) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: ROOT,
+      // a temp HOME for the dev key; the parent's Deno cache so nothing is fetched again
+      env: { HOME: home, DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno` },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    this.w = this.child.stdin.getWriter();
+    this.firstLine = new Promise((r) => (this.firstLineResolve = r));
+    this.read();
+  }
+  private async read() {
+    const dec = new TextDecoder();
+    let buf = "";
+    for await (const c of this.child.stdout) {
+      buf += dec.decode(c, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const m = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        this.firstLineResolve();
+        this.pending.get(m.id)?.(m);
+        this.pending.delete(m.id);
+      }
+    }
+  }
+  send(lines: string[]) {
+    return this.w.write(this.enc.encode(lines.join("\n") + "\n"));
+  }
+  request(id: number, method: string, params: unknown): Promise<Record<string, unknown>> {
+    const p = new Promise<Record<string, unknown>>((r) => this.pending.set(id, r));
+    this.send([JSON.stringify({ jsonrpc: "2.0", id, method, params })]);
+    return p;
+  }
+  waitAll(ids: number[]) {
+    return Promise.all(ids.map((id) => new Promise((r) => this.pending.set(id, r))));
+  }
+  get first() {
+    return this.firstLine;
+  }
+  async close() {
+    await this.w.close().catch(() => {});
+    await this.child.status;
+  }
+}
+
+function pct(xs: number[], p: number) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** Pipelined throughput: sends `n` requests in chunks of 64 outstanding, returns calls/s. */
+async function throughput(peer: Peer, makeParams: (i: number) => [string, unknown], n: number, idBase: number) {
+  const window = 64;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += window) {
+    const ids: number[] = [];
+    const lines: string[] = [];
+    for (let j = i; j < Math.min(n, i + window); j++) {
+      const [method, params] = makeParams(j);
+      ids.push(idBase + j);
+      lines.push(JSON.stringify({ jsonrpc: "2.0", id: idBase + j, method, params }));
+    }
+    const done = peer.waitAll(ids);
+    await peer.send(lines);
+    await done;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function latency(peer: Peer, makeParams: (i: number) => [string, unknown], n: number, idBase: number) {
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const [method, params] = makeParams(i);
+    const t0 = performance.now();
+    await peer.request(idBase + i, method, params);
+    xs.push(performance.now() - t0);
+  }
+  return { p50_ms: pct(xs, 50), p99_ms: pct(xs, 99), mean_ms: xs.reduce((a, b) => a + b, 0) / xs.length };
+}
+
+function rssMb(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const home = Deno.makeTempDirSync({ prefix: "anna-bench-" });
+const report: Record<string, unknown> = {
+  benchmark: "bridge",
+  entry: values.entry,
+  deno: Deno.version.deno,
+  calls: CALLS,
+  latency_calls: LAT_CALLS,
+  started_at: new Date().toISOString(),
+};
+
+// --- bridge ---
+const bridge = new Peer(["run", "-A", ENTRY, "bridge"], home);
+const created = await bridge.request(0, "session.create", { app_slug: "bench", manifest: MANIFEST });
+const sid = (created.result as { session_id: string }).session_id;
+const storageCall = (i: number): [string, unknown] => [
+  "session.call",
+  i % 2 === 0
+    ? { session_id: sid, ns: "storage", method: "set", args: { key: `k${i % 100}`, value: { n: i, text: "hello world" } } }
+    : { session_id: sid, ns: "storage", method: "get", args: { key: `k${(i - 1) % 100}` } },
+];
+await throughput(bridge, storageCall, 2000, 1_000_000); // warm-up
+const bridgeTput = await throughput(bridge, storageCall, CALLS, 2_000_000);
+const bridgeLat = await latency(bridge, storageCall, LAT_CALLS, 3_000_000);
+
+// RSS with 1 000 open sessions
+const rssBefore = rssMb(bridge.child.pid);
+for (let i = 0; i < 1000; i += 50) {
+  const ids = Array.from({ length: 50 }, (_, j) => 4_000_000 + i + j);
+  const done = bridge.waitAll(ids);
+  await bridge.send(ids.map((id) => JSON.stringify({ jsonrpc: "2.0", id, method: "session.create", params: { app_slug: "bench", manifest: MANIFEST } })));
+  await done;
+}
+const rss1000 = rssMb(bridge.child.pid);
+await bridge.close();
+
+// --- bare echo loop over the same pipes ---
+const echo = new Peer(["run", "-A", join(ROOT, "scripts/bench/echo_loop.ts")], home);
+await echo.request(0, "warm", {});
+await throughput(echo, storageCall, 2000, 1_000_000);
+const echoTput = await throughput(echo, storageCall, CALLS, 2_000_000);
+const echoLat = await latency(echo, storageCall, LAT_CALLS, 3_000_000);
+await echo.close();
+
+// --- cold start: spawn → first session.create reply ---
+const colds: number[] = [];
+for (let i = 0; i < COLD_RUNS; i++) {
+  const t0 = performance.now();
+  const p = new Peer(["run", "-A", ENTRY, "bridge"], home);
+  await p.request(1, "session.create", { app_slug: "cold", manifest: MANIFEST });
+  colds.push(performance.now() - t0);
+  await p.close();
+}
+const echoColds: number[] = [];
+for (let i = 0; i < COLD_RUNS; i++) {
+  const t0 = performance.now();
+  const p = new Peer(["run", "-A", join(ROOT, "scripts/bench/echo_loop.ts")], home);
+  await p.request(1, "x", {});
+  echoColds.push(performance.now() - t0);
+  await p.close();
+}
+
+Object.assign(report, {
+  throughput_calls_per_s: { bridge: Math.round(bridgeTput), echo_baseline: Math.round(echoTput), ratio: +(bridgeTput / echoTput).toFixed(3) },
+  latency_ms: { bridge: bridgeLat, echo_baseline: echoLat },
+  cold_start_ms: { bridge_median: pct(colds, 50), bridge_runs: colds.map((x) => +x.toFixed(1)), echo_baseline_median: pct(echoColds, 50) },
+  rss_mb: { one_session: +rssBefore.toFixed(1), sessions_1001: +rss1000.toFixed(1) },
+  targets: {
+    throughput_ratio_ge_0_8: bridgeTput / echoTput >= 0.8,
+    p99_lt_1ms: bridgeLat.p99_ms < 1,
+    cold_start_lt_100ms: pct(colds, 50) < 100,
+    rss_1000_sessions_lt_100mb: rss1000 < 100,
+  },
+});
+await Deno.mkdir(dirname(values.out!), { recursive: true });
+await Deno.writeTextFile(values.out!, JSON.stringify(report, null, 2) + "\n");
+console.log(JSON.stringify(report, null, 2));
+await Deno.remove(home, { recursive: true }).catch(() => {});

@@ -1,0 +1,68 @@
+/** `validate --strict` bundle scan (CONTRACT §3.12) against the ACL (§5.2). */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { analyzeManifest } from "../lib/manifest/mod.ts";
+import { scanCallSites, strictScan } from "../lib/manifest/strict.ts";
+import type { EffectiveManifest } from "../lib/manifest/types.ts";
+
+const FIXTURE = new URL("./fixtures/apps/strict-app/", import.meta.url).pathname;
+
+function manifestWith(hostApi: unknown, extra: Record<string, unknown> = {}): EffectiveManifest {
+  const r = analyzeManifest({
+    schema: 2,
+    ...extra,
+    ui: { views: [{ name: "main", title: "M" }], bundle: {}, host_api: hostApi },
+  });
+  assert.ok(r.manifest);
+  return r.manifest;
+}
+
+Deno.test("scanCallSites: .ns.method( and call(\"ns\", 'method') forms, skipping node_modules and hidden dirs", async () => {
+  const sites = await scanCallSites(join(FIXTURE, "bundle"));
+  assert.deepEqual([...sites.keys()], ["storage.get", "window.set_title", "storage.set", "llm.complete"]);
+  assert.deepEqual(sites.get("storage.set"), [
+    { file: "js/app.js", line: 5 },
+    { file: "js/app.js", line: 7 },
+  ]);
+  assert.deepEqual(sites.get("llm.complete"), [{ file: "js/app.js", line: 6 }]);
+  assert.equal(sites.has("fs.read"), false, "node_modules skipped");
+  assert.equal(sites.has("fs.write"), false, "hidden directory skipped");
+});
+
+Deno.test("strictScan: one strict_ungranted_call per denied pair naming file:line", async () => {
+  const diags = await strictScan(join(FIXTURE, "bundle"), manifestWith({ storage: ["get"] }), []);
+  assert.deepEqual(diags.map((d) => [d.code, d.severity, d.path]), [
+    ["strict_ungranted_call", "warning", "ui.host_api.storage"],
+    ["strict_ungranted_call", "warning", "ui.host_api.llm"],
+  ]);
+  assert.match(diags[0].message, /^js\/app\.js:5: .*storage\.set.*1 more/);
+  assert.match(diags[1].message, /^js\/app\.js:6: .*llm\.complete/);
+  assert.equal(diags[0].hint, 'add "set" to ui.host_api.storage');
+  const all = await strictScan(
+    join(FIXTURE, "bundle"),
+    manifestWith({ storage: ["*"], llm: ["complete"] }),
+    [],
+  );
+  assert.deepEqual(all, []);
+});
+
+Deno.test("strictScan: tools.invoke sites need some granted tool; agent needs a session grant", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      join(dir, "main.ts"),
+      "rt.tools.invoke({tool_id: 'x'});\nrt.tools.list();\nrt.agent.startSession();\n",
+    );
+    const none = await strictScan(dir, manifestWith({}), []);
+    assert.deepEqual(none.map((d) => d.path), ["ui.host_api.tools", "ui.host_api.agent"]);
+    const granted = await strictScan(
+      dir,
+      manifestWith({ agent: { session: { auto: true } } }, { required_executas: [{ tool_id: "x" }] }),
+      [],
+    );
+    assert.deepEqual(granted, []);
+    assert.deepEqual(await strictScan(join(dir, "missing"), manifestWith({}), []), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

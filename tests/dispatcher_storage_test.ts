@@ -1,0 +1,400 @@
+/** `storage.*` through the core (CONTRACT §5.5, §7.2 `runtime_state_synced`, §15 limits). */
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { makeRuntime, manifest, openSession, type TestRuntime } from "./helpers/runtime.ts";
+
+const ALL = { storage: ["get", "set", "delete", "list"] };
+const MAX = 262_144;
+const utf8 = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
+const etag = (v: unknown) =>
+  `W/"1-${createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 16)}"`;
+
+async function bucket(t: TestRuntime, session_id: string) {
+  const g = await t.call("session.get", { session_id });
+  return { state: g.runtime_state as Record<string, unknown>, bytes: g.runtime_state_bytes as number };
+}
+
+// deno-lint-ignore no-explicit-any
+type Call = (ns: string, method: string, args?: unknown) => Promise<any>;
+
+async function expectInvalidPath(call: Call, key: unknown, reason: RegExp) {
+  for (const [method, extra] of [["get", {}], ["set", { value: 1 }], ["delete", {}]] as const) {
+    const r = await call("storage", method, { key, ...extra });
+    assert.equal(r.ok, false, `${method} ${JSON.stringify(key)}`);
+    assert.equal(r.error.code, "invalid_path", `${method} ${JSON.stringify(key)}`);
+    assert.equal(typeof r.error.details.reason, "string");
+    assert.match(r.error.details.reason, reason, JSON.stringify(key));
+  }
+}
+
+Deno.test("storage key rules: every forbidden class → invalid_path with details.reason", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL));
+  const chars: [string, RegExp][] = [
+    ["\u0000", /control/],
+    ["\u0009", /control/],
+    ["\u001f", /control/],
+    ["\u007f", /control/],
+    ["\u0085", /control/],
+    ["\u009f", /control/],
+    ["\\", /backslash/],
+    ["\u200b", /zero-width/],
+    ["\u200c", /zero-width/],
+    ["\u200d", /zero-width/],
+    ["\ufeff", /zero-width/],
+    ["\u200e", /bidi/],
+    ["\u200f", /bidi/],
+    ["\u202a", /bidi/],
+    ["\u202c", /bidi/],
+    ["\u202e", /bidi/],
+    ["\u2066", /bidi/],
+    ["\u2069", /bidi/],
+  ];
+  for (const [c, reason] of chars) await expectInvalidPath(s.call, `a${c}b`, reason);
+  const segments: [unknown, RegExp][] = [
+    ["", /empty/],
+    ["/a", /empty segment/],
+    ["a/", /empty segment/],
+    ["a//b", /empty segment/],
+    ["/", /empty segment/],
+    [".", /'\.' segment/],
+    ["a/./b", /'\.' segment/],
+    ["..", /'\.\.' segment/],
+    ["a/..", /'\.\.' segment/],
+    [" a", /whitespace/],
+    ["a ", /whitespace/],
+    ["a/ b/c", /whitespace/],
+    ["a/b\u00a0", /whitespace/],
+    [5, /string/],
+    [null, /string/],
+    [["a"], /string/],
+  ];
+  for (const [k, reason] of segments) await expectInvalidPath(s.call, k, reason);
+  assert.deepEqual((await bucket(t, s.session_id)).state, {}, "nothing was stored");
+  assert.deepEqual(await s.events(), []);
+});
+
+Deno.test("storage key rules: allowed neighbours of forbidden characters, case-sensitive keys", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL));
+  const ok = ["a.b", "...", ".a", "a b", "é/ü", "x\u00a0y", "a\u2010b", "a\u202fb", "a\u2065b"];
+  for (const key of ok) {
+    assert.deepEqual(await s.call("storage", "set", { key, value: key }), {
+      ok: true,
+      result: { ok: true },
+    }, JSON.stringify(key));
+  }
+  await s.call("storage", "set", { key: "Key", value: 1 });
+  await s.call("storage", "set", { key: "key", value: 2 });
+  assert.equal((await s.call("storage", "get", { key: "Key" })).result.value, 1);
+  assert.equal((await s.call("storage", "get", { key: "key" })).result.value, 2);
+  assert.equal((await s.call("storage", "get", { key: "KEY" })).result.exists, false);
+});
+
+Deno.test("storage key lengths: key 1..1024 and segment 1..128 characters (code points)", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL));
+  const seg = (n: number, c = "x") => c.repeat(n);
+  // 7 × 128 + 121 + 7 separators = 1024
+  const key1024 = [...Array(7).fill(seg(128)), seg(121)].join("/");
+  assert.equal(key1024.length, 1024);
+  assert.equal((await s.call("storage", "set", { key: key1024, value: 1 })).ok, true);
+  await expectInvalidPath(s.call, key1024 + "x", /longer than 1024/);
+  assert.equal((await s.call("storage", "set", { key: seg(128), value: 1 })).ok, true);
+  await expectInvalidPath(s.call, seg(129), /segment is longer than 128/);
+  await expectInvalidPath(s.call, `a/${seg(129)}/b`, /segment is longer than 128/);
+  // astral characters count once each
+  assert.equal((await s.call("storage", "set", { key: seg(128, "😀"), value: 1 })).ok, true);
+  await expectInvalidPath(s.call, seg(129, "😀"), /segment is longer than 128/);
+  const astral1024 = [...Array(7).fill(seg(127, "😀")), seg(128, "😀")].join("/");
+  assert.equal([...astral1024].length, 1024);
+  assert.equal((await s.call("storage", "set", { key: astral1024, value: 1 })).ok, true);
+  await expectInvalidPath(s.call, astral1024 + "😀", /longer than 1024/);
+  assert.equal((await s.call("storage", "get", { key: "x" })).result.exists, false);
+});
+
+Deno.test("storage scope/owner: 'app' or absent accepted, others not_implemented; extras ignored", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL));
+  const extras = { if_match: "W/\"x\"", metadata: { a: 1 }, tags: ["t"], ttl_seconds: 5 };
+  assert.equal((await s.call("storage", "set", { key: "k", value: 1, scope: "app", ...extras })).ok, true);
+  assert.equal((await s.call("storage", "get", { key: "k", scope: "app", owner: null })).result.value, 1);
+  for (const method of ["get", "set", "delete", "list"]) {
+    for (const scope of ["user", "tool", ""]) {
+      assert.deepEqual(await s.call("storage", method, { key: "k", value: 2, scope }), {
+        ok: false,
+        error: {
+          code: "not_implemented",
+          message: `storage scope '${scope}' is not available in this runtime`,
+          details: { scope },
+        },
+      });
+    }
+    const r = await s.call("storage", method, { key: "k", value: 2, owner: "u1" });
+    assert.equal(r.error.code, "not_implemented", method);
+    assert.equal(r.error.message, "storage owner is not available in this runtime");
+  }
+  assert.equal((await s.call("storage", "get", { key: "k" })).result.value, 1, "unchanged");
+});
+
+Deno.test("storage.get: hit and miss shapes, etag W/\"1-<16 hex of sha256(JSON)>\"", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL), { seed_storage: { seeded: { deep: [1, "é"] } } });
+  assert.deepEqual(await s.call("storage", "get", { key: "nope" }), {
+    ok: true,
+    result: { value: null, exists: false, etag: null },
+  });
+  assert.deepEqual(await s.call("storage", "get", { key: "seeded" }), {
+    ok: true,
+    result: { value: { deep: [1, "é"] }, exists: true, etag: etag({ deep: [1, "é"] }) },
+  });
+  for (const value of ["v", 0, false, [], { "😀": "\n" }, null]) {
+    await s.call("storage", "set", { key: "k", value });
+    const r = await s.call("storage", "get", { key: "k" });
+    assert.deepEqual(r.result, { value, exists: true, etag: etag(value) });
+    assert.match(r.result.etag, /^W\/"1-[0-9a-f]{16}"$/);
+  }
+});
+
+Deno.test("storage.set: null allowed, missing value → invalid_arg with no change and no event", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL));
+  await s.call("storage", "set", { key: "k", value: "v" });
+  await s.drain();
+  const missing = await s.call("storage", "set", { key: "k" });
+  assert.equal(missing.error.code, "invalid_arg");
+  assert.equal(missing.error.details.issues[0].path, "value");
+  assert.equal((await s.call("storage", "get", { key: "k" })).result.value, "v");
+  assert.deepEqual(await s.events(), []);
+  assert.equal((await s.call("storage", "set", { value: 1 })).error.code, "invalid_arg");
+  assert.deepEqual(await s.call("storage", "set", { key: "k", value: null }), {
+    ok: true,
+    result: { ok: true },
+  });
+  assert.deepEqual((await s.call("storage", "get", { key: "k" })).result, {
+    value: null,
+    exists: true,
+    etag: etag(null),
+  });
+});
+
+Deno.test("storage cap: exactly 262144 bytes fits; 262145 → state_too_large {size,max}, nothing changes", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL), { seed_storage: { "é": [1, 2] } });
+  const base = utf8({ "é": [1, 2] });
+  // adding "k":"<pad>" costs 1 (comma) + 3 ("k") + 1 (:) + pad + 2 (quotes)
+  const fits = MAX - base - 7;
+  assert.deepEqual(await s.call("storage", "set", { key: "k", value: "x".repeat(fits) }), {
+    ok: true,
+    result: { ok: true },
+  });
+  let b = await bucket(t, s.session_id);
+  assert.equal(utf8(b.state), MAX);
+  assert.equal(b.bytes, MAX);
+  await s.drain();
+  const over = await s.call("storage", "set", { key: "k", value: "x".repeat(fits + 1) });
+  assert.deepEqual(over, {
+    ok: false,
+    error: {
+      code: "state_too_large",
+      message: over.error.message,
+      details: { size: MAX + 1, max: MAX },
+    },
+  });
+  const extra = await s.call("storage", "set", { key: "z", value: 0 });
+  assert.equal(extra.error.code, "state_too_large");
+  assert.equal(extra.error.details.size, MAX + 6);
+  // multi-byte characters count as UTF-8 bytes
+  const multi = await s.call("storage", "set", { key: "k", value: "x".repeat(fits - 1) + "é" });
+  assert.equal(multi.error.details.size, MAX + 1);
+  b = await bucket(t, s.session_id);
+  assert.equal(b.bytes, MAX);
+  assert.equal((b.state.k as string).length, fits);
+  assert.equal(Object.keys(b.state).length, 2);
+  assert.deepEqual(await s.events(), [], "refused writes emit nothing");
+  // shrinking is always fine and frees room
+  assert.equal((await s.call("storage", "delete", { key: "k" })).ok, true);
+  assert.equal((await bucket(t, s.session_id)).bytes, base);
+});
+
+/** Deterministic PRNG (mulberry32) so a failure is reproducible. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("storage size bookkeeping equals the bucket's byte size after many mixed set/delete", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL), { seed_storage: { seed: "ä", "10": 1 } });
+  const rand = rng(20260124);
+  const keys = [
+    "a", "b/c", "é", "日本/語", "😀", "q\"uote", "__proto__", "constructor", "toString",
+    "hasOwnProperty", "1", "10", "02", "x y", "ß/ẞ", "seed",
+  ];
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const values: (() => unknown)[] = [
+    () => null,
+    () => rand() < 0.5,
+    () => Math.floor(rand() * 1e6) / 7,
+    () => "é😀\n\t\u0001\"\\".repeat(Math.floor(rand() * 5)),
+    () => "\ud800 lone surrogate",
+    () => ({ nested: [pick(keys), { "ключ": rand() }], "": [] }),
+    () => [1, "two", null, { three: 3 }],
+    () => "x".repeat(Math.floor(rand() * 2000)),
+  ];
+  const model = new Map<string, unknown>([["seed", "ä"], ["10", 1]]);
+  for (let i = 0; i < 400; i++) {
+    const key = pick(keys);
+    if (rand() < 0.35) {
+      const r = await s.call("storage", "delete", { key });
+      assert.deepEqual(r.result, { ok: true, deleted: model.has(key) }, `op ${i}`);
+      model.delete(key);
+    } else {
+      const value = pick(values)();
+      assert.equal((await s.call("storage", "set", { key, value })).ok, true, `op ${i}`);
+      model.set(key, value);
+    }
+    const b = await bucket(t, s.session_id);
+    assert.equal(b.bytes, utf8(b.state), `bookkeeping after op ${i} (${key})`);
+    assert.deepEqual(new Set(Object.keys(b.state)), new Set(model.keys()), `keys after op ${i}`);
+  }
+  for (const [key, value] of model) {
+    const r = await s.call("storage", "get", { key });
+    assert.deepEqual(r.result.value, JSON.parse(JSON.stringify(value)), key);
+  }
+  assert.equal(Object.getPrototypeOf((await bucket(t, s.session_id)).state), Object.prototype);
+});
+
+Deno.test("storage.delete: existing → deleted:true + event; missing → deleted:false, no event", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL), { seed_storage: { a: 1, b: 2 } });
+  assert.deepEqual(await s.call("storage", "delete", { key: "a" }), {
+    ok: true,
+    result: { ok: true, deleted: true },
+  });
+  const evs = await s.events();
+  assert.equal(evs.length, 1);
+  assert.equal(evs[0].kind, "runtime_state_synced");
+  assert.deepEqual(evs[0].payload, { runtime_state: { b: 2 } });
+  assert.equal(evs[0].by_client_id, s.window_uuid);
+  assert.deepEqual(await s.call("storage", "delete", { key: "a" }), {
+    ok: true,
+    result: { ok: true, deleted: false },
+  });
+  assert.deepEqual(await s.events(), []);
+  await s.call("storage", "delete", { key: "b" });
+  const [last] = await s.events();
+  assert.deepEqual(last.payload, { runtime_state: {} });
+  assert.equal((await bucket(t, s.session_id)).bytes, 2);
+});
+
+Deno.test("storage.list: prefix, JS string order, cursor strictly after, limit and next_cursor", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL));
+  const keys = ["b", "a/b", "a-b", "a", "B", "é", "😀", "\uff01", "a/c", "ab", "10", "9"];
+  for (const [i, key] of keys.entries()) await s.call("storage", "set", { key, value: { i } });
+  const sorted = [...keys].sort();
+  const all = await s.call("storage", "list", {});
+  assert.deepEqual(all.result.items.map((x: { key: string }) => x.key), sorted);
+  assert.equal(all.result.next_cursor, null);
+  assert.deepEqual(all.result.items[0], {
+    key: sorted[0],
+    etag: etag({ i: keys.indexOf(sorted[0]) }),
+    size_bytes: utf8({ i: keys.indexOf(sorted[0]) }),
+    metadata: null,
+    tags: null,
+    updated_at: null,
+  });
+  const pre = await s.call("storage", "list", { prefix: "a/" });
+  assert.deepEqual(pre.result.items.map((x: { key: string }) => x.key), ["a/b", "a/c"]);
+  // paging with limit 5 visits every key once, in order
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const args: Record<string, unknown> = { limit: 5 };
+    if (cursor !== undefined) args.cursor = cursor;
+    const r = (await s.call("storage", "list", args)).result;
+    seen.push(...r.items.map((x: { key: string }) => x.key));
+    if (r.next_cursor === null) break;
+    assert.equal(r.next_cursor, r.items.at(-1).key);
+    cursor = r.next_cursor;
+  }
+  assert.deepEqual(seen, sorted);
+  // exactly `limit` remaining → no next_cursor
+  const tail = await s.call("storage", "list", { cursor: sorted.at(-3), limit: 2 });
+  assert.deepEqual(tail.result.items.map((x: { key: string }) => x.key), sorted.slice(-2));
+  assert.equal(tail.result.next_cursor, null);
+  // a cursor that is not a stored key works lexically; prefix and cursor combine
+  const after = await s.call("storage", "list", { cursor: "a.", prefix: "a" });
+  assert.deepEqual(after.result.items.map((x: { key: string }) => x.key), ["a/b", "a/c", "ab"]);
+  assert.deepEqual((await s.call("storage", "list", { prefix: "zz" })).result, {
+    items: [],
+    next_cursor: null,
+  });
+});
+
+Deno.test("storage.list: limit 1..1000 (default 100), outside → invalid_arg", async () => {
+  await using t = await makeRuntime();
+  const seed: Record<string, number> = {};
+  for (let i = 0; i < 1001; i++) seed[`k${String(i).padStart(4, "0")}`] = i;
+  const s = await openSession(t, manifest(ALL), { seed_storage: seed });
+  const def = (await s.call("storage", "list")).result;
+  assert.equal(def.items.length, 100);
+  assert.equal(def.next_cursor, "k0099");
+  const max = (await s.call("storage", "list", { limit: 1000 })).result;
+  assert.equal(max.items.length, 1000);
+  assert.equal(max.next_cursor, "k0999");
+  assert.equal((await s.call("storage", "list", { limit: 1 })).result.items.length, 1);
+  for (const limit of [0, 1001, -1, 1.5, "5", null]) {
+    const r = await s.call("storage", "list", { limit });
+    assert.equal(r.error?.code, "invalid_arg", JSON.stringify(limit));
+    assert.equal(r.error.details.issues[0].path, "limit");
+  }
+  for (const bad of [{ prefix: 1 }, { cursor: ["a"] }]) {
+    assert.equal((await s.call("storage", "list", bad)).error.code, "invalid_arg");
+  }
+});
+
+Deno.test("runtime_state_synced carries the full bucket; storage is shared by all windows", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL), { seed_storage: { seed: true } });
+  const other = (await s.call("window", "open_view", { view: "main" })).result.window_uuid;
+  await s.drain();
+  await s.call("storage", "set", { key: "a", value: 1 });
+  await s.call("storage", "set", { key: "b", value: [2] }, other);
+  await s.call("storage", "set", { key: "a", value: 3 });
+  const evs = await s.events();
+  assert.deepEqual(evs.map((e) => [e.kind, e.payload.runtime_state, e.by_client_id, e.window_uuid]), [
+    ["runtime_state_synced", { seed: true, a: 1 }, s.window_uuid, s.window_uuid],
+    ["runtime_state_synced", { seed: true, a: 1, b: [2] }, other, other],
+    ["runtime_state_synced", { seed: true, a: 3, b: [2] }, s.window_uuid, s.window_uuid],
+  ]);
+  assert.deepEqual((await s.call("storage", "get", { key: "b" }, other)).result.value, [2]);
+  assert.deepEqual((await s.call("window", "hello", {}, other)).result.runtime_state, {
+    seed: true,
+    a: 3,
+    b: [2],
+  });
+});
+
+Deno.test("storage: sessions have separate buckets; ACL per method", async () => {
+  await using t = await makeRuntime();
+  const a = await openSession(t, manifest(ALL));
+  const b = await openSession(t, manifest({ storage: ["get"] }));
+  await a.call("storage", "set", { key: "k", value: "a" });
+  assert.equal((await b.call("storage", "get", { key: "k" })).result.exists, false);
+  for (const method of ["set", "delete", "list"]) {
+    assert.deepEqual(await b.call("storage", method, { key: "k", value: 1 }), {
+      ok: false,
+      error: {
+        code: "permission_denied",
+        message: `manifest does not grant 'storage.${method}'`,
+        details: { ns: "storage", method },
+      },
+    });
+  }
+});

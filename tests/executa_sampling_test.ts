@@ -1,0 +1,174 @@
+// Reverse RPC (CONTRACT §9.8): invoke-context routing, sampling/embeddings authorisation, limits
+// and error codes, -32601 for unavailable methods.
+import assert from "node:assert/strict";
+import { appContext, fakeLlm, makePool, nodeSpec } from "./fixtures/executas/harness.ts";
+import type { AppContext } from "../lib/executa/types.ts";
+import type { ExecutaPool } from "../lib/executa/mod.ts";
+
+type Resp = { result?: any; error?: { code: number; message: string; data?: any } };
+const msg = (text: string) => ({ role: "user", content: { type: "text", text } });
+
+/** Runs the fixture's `call` tool and answers the reverse responses it got. */
+async function calls(
+  pool: ExecutaPool,
+  tool: string,
+  args: Record<string, unknown>,
+  app: AppContext | null = null,
+  timeoutMs?: number,
+): Promise<Resp[]> {
+  const r = await pool.invoke(tool, "call", args, { app, timeoutMs });
+  assert.equal(r.ok, true, JSON.stringify(r));
+  return (r as { result: { responses: Resp[] } }).result.responses;
+}
+const one = async (...a: Parameters<typeof calls>) => (await calls(...a))[0];
+
+Deno.test("sampling: authorisation, limits and provider errors", async (t) => {
+  const { pool, llm } = makePool();
+  await pool.register([nodeSpec("s-plain"), nodeSpec("s-declared", ["--declare=llm.sample,llm.embed"])]);
+  const sample = (extra: Record<string, unknown> = {}) => ({
+    method: "sampling/createMessage",
+    params: { messages: [msg("hello")], maxTokens: 10, ...extra },
+  });
+  try {
+    await t.step("no app context → allowed; lookup keys and result shape", async () => {
+      const r = await one(pool, "s-plain", sample({ system: "be brief" }));
+      assert.equal(r.result.content.text, "echo:hello");
+      const call = llm.calls.at(-1)!;
+      assert.deepEqual(call.opts?.lookupKeys, ["sampling/createMessage", "llm/complete"]);
+      assert.equal(call.args.systemPrompt, "be brief");
+      assert.equal(call.args.maxTokens, 10);
+    });
+
+    await t.step("app without llm.complete and no declaration → -32001", async () => {
+      const r = await one(pool, "s-plain", sample(), appContext());
+      assert.deepEqual(r.error, {
+        code: -32001,
+        message:
+          "sampling not granted: executa does not declare llm.sample and the app does not grant llm.complete",
+      });
+    });
+
+    await t.step("app granting llm.complete, or a declaring executa → allowed; app mocks passed", async () => {
+      const mocks = [{ ns: "sampling", method: "createMessage", result: {} }];
+      const granted = await one(pool, "s-plain", sample(), appContext({ grants: ["llm.complete"], mocks }));
+      assert.equal(granted.result.model, "fake-model");
+      assert.equal(llm.calls.at(-1)!.opts?.extraMocks, mocks);
+      const declared = await one(pool, "s-declared", sample(), appContext());
+      assert.equal(declared.result.content.text, "echo:hello");
+    });
+
+    await t.step("invalid messages → -32004; maxTokens > 8192 → -32007", async () => {
+      const codes = (await calls(pool, "s-plain", {
+        calls: [
+          { method: "sampling/createMessage", params: { messages: [] } },
+          { method: "sampling/createMessage", params: { messages: Array(65).fill(msg("x")) } },
+          { method: "sampling/createMessage", params: { messages: [{ role: "bot", content: "x" }] } },
+          { method: "sampling/createMessage", params: { messages: [msg("x")], maxTokens: 8193 } },
+          { method: "sampling/createMessage", params: { messages: [msg("x")], maxTokens: 8192 } },
+        ],
+      })).map((r) => r.error?.code ?? "ok");
+      assert.deepEqual(codes, [-32004, -32004, -32004, -32007, "ok"]);
+    });
+
+    await t.step("more than 8 calls per invoke → -32006", async () => {
+      const codes = (await calls(pool, "s-plain", { ...sample(), times: 9 })).map((r) => r.error?.code ?? "ok");
+      assert.deepEqual(codes, [...Array(8).fill("ok"), -32006]);
+    });
+
+    await t.step("more than 32 000 requested tokens per invoke → -32007 (absent maxTokens = 4096)", async () => {
+      const big = await calls(pool, "s-plain", { ...sample({ maxTokens: 8000 }), times: 5 });
+      assert.deepEqual(big.map((r) => r.error?.code ?? "ok"), ["ok", "ok", "ok", "ok", -32007]);
+      const dflt = await calls(pool, "s-plain", {
+        method: "sampling/createMessage",
+        params: { messages: [msg("x")] },
+        times: 8,
+      });
+      assert.deepEqual(dflt.map((r) => r.error?.code ?? "ok"), [...Array(7).fill("ok"), -32007]);
+    });
+  } finally {
+    await pool.shutdown();
+  }
+});
+
+Deno.test("sampling/embeddings with the LLM off, failing or slower than the deadline", async () => {
+  const off = makePool(fakeLlm({ mode: "off" }));
+  const broken = makePool(fakeLlm({ fail: { code: "provider_error", message: "upstream 500" } }));
+  const slow = makePool(fakeLlm({ delayMs: 5000 }));
+  for (const p of [off, broken, slow]) await p.pool.register([nodeSpec("llm")]);
+  const both = {
+    calls: [
+      { method: "sampling/createMessage", params: { messages: [msg("x")] } },
+      { method: "embeddings/create", params: { input: "x" } },
+    ],
+  };
+  try {
+    const [o, b, s] = await Promise.all([
+      calls(off.pool, "llm", both),
+      calls(broken.pool, "llm", both),
+      calls(slow.pool, "llm", { ...both, calls: both.calls.slice(0, 1) }, null, 1000),
+    ]);
+    const noLlm = { code: -32603, message: "harness started with --no-llm" };
+    assert.deepEqual(o.map((r) => r.error), [noLlm, noLlm]);
+    assert.deepEqual(b.map((r) => [r.error?.code, r.error?.message]), [
+      [-32003, "upstream 500"],
+      [-32603, "upstream 500"],
+    ]);
+    assert.equal(s[0].error?.code, -32005);
+  } finally {
+    await Promise.all([off, broken, slow].map((p) => p.pool.shutdown()));
+  }
+});
+
+Deno.test("embeddings: authorisation and validation", async () => {
+  const { pool, llm } = makePool();
+  await pool.register([nodeSpec("e-plain"), nodeSpec("e-declared", ["--declare=llm.embed"])]);
+  const embed = { method: "embeddings/create", params: { input: ["a", "b"], model: "m" } };
+  try {
+    assert.equal((await one(pool, "e-plain", embed)).result.object, "list");
+    assert.deepEqual(llm.calls.at(-1)!.opts?.lookupKeys, ["embeddings/create", "llm/embed"]);
+    assert.deepEqual(llm.calls.at(-1)!.args, { input: ["a", "b"], model: "m" });
+    const denied = await one(pool, "e-plain", embed, appContext({ grants: ["llm.complete"] }));
+    assert.equal(denied.error?.code, -32501);
+    assert.equal((await one(pool, "e-plain", embed, appContext({ grants: ["llm.embed"] }))).result.object, "list");
+    assert.equal((await one(pool, "e-declared", embed, appContext())).result.object, "list");
+    const bad = await calls(pool, "e-plain", {
+      calls: [
+        { method: "embeddings/create", params: { input: [] } },
+        { method: "embeddings/create", params: { input: Array(257).fill("x") } },
+        { method: "embeddings/create", params: { input: 5 } },
+      ],
+    });
+    assert.deepEqual(bad.map((r) => r.error?.code), [-32602, -32602, -32602]);
+  } finally {
+    await pool.shutdown();
+  }
+});
+
+Deno.test("invoke-context routing and unavailable methods", async () => {
+  const { pool } = makePool();
+  await pool.register([nodeSpec("route")]);
+  const s = { method: "sampling/createMessage", params: { messages: [msg("r")] } };
+  try {
+    for (const ctx of ["context", "invoke_id", "metadata", "none"]) {
+      const r = await one(pool, "route", { ...s, ctx });
+      assert.equal(r.result?.content.text, "echo:r", ctx);
+    }
+    const unknown = await one(pool, "route", { ...s, ctx: "bogus" });
+    assert.equal(unknown.error?.code, -32602);
+    assert.equal(unknown.error?.message, "UNKNOWN_INVOKE_CONTEXT");
+    // two invokes in flight and no id → MISSING_INVOKE_CONTEXT for both
+    const both = await Promise.all([1, 2].map(() => one(pool, "route", { ...s, ctx: "none", delay_ms: 200 })));
+    for (const r of both) {
+      assert.equal(r.error?.code, -32602);
+      assert.equal(r.error?.message, "MISSING_INVOKE_CONTEXT");
+    }
+    for (const m of ["files/upload_begin", "agent/session.create", "host/uploadFile", "storage/purge"]) {
+      assert.deepEqual((await one(pool, "route", { method: m, params: {} })).error, {
+        code: -32601,
+        message: `method not available in this runtime: ${m}`,
+      });
+    }
+  } finally {
+    await pool.shutdown();
+  }
+});

@@ -1,0 +1,128 @@
+/** The §3.7 errors (the app cannot run) and file loading (CONTRACT §3.1, §3.7). */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { analyzeManifest, loadManifest } from "../lib/manifest/mod.ts";
+import type { ManifestResult } from "../lib/manifest/types.ts";
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+const minimal = (): Json => ({ schema: 2, ui: { bundle: {}, views: [{ name: "main", title: "M" }] } });
+const errors = (r: ManifestResult) =>
+  r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code}@${d.path}`);
+
+Deno.test("a minimal manifest has no diagnostics and an effective manifest", () => {
+  const r = analyzeManifest(minimal());
+  assert.deepEqual(r.diagnostics, []);
+  assert.ok(r.manifest);
+});
+
+Deno.test("manifest_not_object for arrays, null, strings, numbers", () => {
+  for (const raw of [[], null, "x", 3, true]) {
+    const r = analyzeManifest(raw);
+    assert.equal(r.manifest, null);
+    assert.deepEqual(errors(r), ["manifest_not_object@"]);
+  }
+});
+
+Deno.test("ui_missing when ui is absent or not an object", () => {
+  for (const ui of [undefined, [], "ui", null]) {
+    const m = minimal();
+    if (ui === undefined) delete m.ui;
+    else m.ui = ui;
+    const r = analyzeManifest(m);
+    assert.equal(r.manifest, null);
+    assert.deepEqual(errors(r), ["ui_missing@ui"]);
+  }
+});
+
+Deno.test("views_missing: absent, not an array, empty, or no usable view", () => {
+  for (const views of [undefined, {}, [], [{}, { name: "" }, "main", { name: 3 }]]) {
+    const m = minimal();
+    if (views === undefined) delete m.ui.views;
+    else m.ui.views = views;
+    const r = analyzeManifest(m);
+    assert.equal(r.manifest, null, JSON.stringify(views));
+    assert.deepEqual(errors(r), ["views_missing@ui.views"]);
+  }
+  // unusable items are skipped with a warning; one usable view is enough
+  const m = minimal();
+  m.ui.views = [{ title: "no name" }, { name: "ok", title: "OK" }];
+  const r = analyzeManifest(m);
+  assert.ok(r.manifest);
+  assert.deepEqual(r.manifest.ui.views.map((v) => v.name), ["ok"]);
+  assert.deepEqual(r.diagnostics.map((d) => `${d.code}@${d.path}`), ["view_invalid@ui.views[0]"]);
+});
+
+Deno.test("entry_unsafe: the bundle path rule", () => {
+  const bad = ["/index.html", "../index.html", "a/../b.html", "a//b.html", "a b.html", "", 5, "x\\y"];
+  for (const entry of bad) {
+    const m = minimal();
+    m.ui.bundle.entry = entry;
+    const r = analyzeManifest(m);
+    assert.equal(r.manifest, null, String(entry));
+    assert.deepEqual(errors(r), ["entry_unsafe@ui.bundle.entry"]);
+    assert.ok(r.diagnostics[0].hint);
+  }
+  const good = ["index.html", "app/index.html", "index.html?x=1#/a/../b", "v1.2/main-page_x.html"];
+  for (const entry of good) {
+    const m = minimal();
+    m.ui.bundle.entry = entry;
+    const r = analyzeManifest(m);
+    assert.deepEqual(r.diagnostics, [], entry);
+    assert.equal(r.manifest?.ui.bundle.entry, entry);
+  }
+});
+
+Deno.test("errors do not stop the remaining checks (warnings still reported)", () => {
+  const m = minimal();
+  m.schema = 3;
+  m.ui.bundle.entry = "/abs.html";
+  const r = analyzeManifest(m);
+  assert.equal(r.manifest, null);
+  const codes = r.diagnostics.map((d) => d.code);
+  assert.ok(codes.includes("schema_unsupported") && codes.includes("entry_unsafe"));
+});
+
+Deno.test("loadManifest: manifest_unreadable, manifest_not_json with line:column, not object", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const missing = await loadManifest(join(dir, "nope.json"));
+    assert.deepEqual(missing.diagnostics.map((d) => d.code), ["manifest_unreadable"]);
+    assert.equal(missing.manifest, null);
+    assert.equal(missing.raw, null);
+    assert.equal(missing.path, join(dir, "nope.json"));
+
+    const asDir = await loadManifest(dir);
+    assert.deepEqual(asDir.diagnostics.map((d) => d.code), ["manifest_unreadable"]);
+
+    const bad = join(dir, "bad.json");
+    await Deno.writeTextFile(bad, '{\n  "schema": 2,\n  "ui": { "views": [ }\n}\n');
+    const r = await loadManifest(bad);
+    assert.deepEqual(r.diagnostics.map((d) => d.code), ["manifest_not_json"]);
+    assert.match(r.diagnostics[0].message, /:3:22: /);
+    assert.equal(r.diagnostics[0].severity, "error");
+
+    const trailing = join(dir, "trailing.json");
+    await Deno.writeTextFile(trailing, '{"schema": 2,\n "ui": {},}');
+    const t = await loadManifest(trailing);
+    assert.match(t.diagnostics[0].message, /:2:11: /);
+
+    const truncated = join(dir, "truncated.json");
+    await Deno.writeTextFile(truncated, '{"schema": 2,\n"ui": {');
+    assert.match((await loadManifest(truncated)).diagnostics[0].message, /:2:8: .*end of input/);
+
+    const arr = join(dir, "arr.json");
+    await Deno.writeTextFile(arr, "[1, 2]");
+    const a = await loadManifest(arr);
+    assert.deepEqual(a.diagnostics.map((d) => d.code), ["manifest_not_object"]);
+    assert.deepEqual(a.raw, [1, 2]);
+
+    const bom = join(dir, "bom.json");
+    await Deno.writeTextFile(bom, "\uFEFF" + JSON.stringify(minimal()));
+    const b = await loadManifest(bom);
+    assert.deepEqual(b.diagnostics, []);
+    assert.ok(b.manifest);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,127 @@
+/** App-origin routes (CONTRACT §11.4): bundles with CSP, sidecar, SDK, CSP reports, redirects. */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
+import { makeRuntime, manifest } from "./helpers/runtime.ts";
+import { APPH, AUTH, serverContext, writeApp } from "./server_util.ts";
+
+async function setup() {
+  const t = await makeRuntime({ mode: "serve" });
+  const appDir = join(t.dir, "notes-app");
+  await writeApp(appDir, manifest({ storage: ["get"] }, {
+    required_executas: [{ tool_id: "bundled:ghost" }],
+  }));
+  await Deno.writeTextFile(join(appDir, "bundle", "anna-tool-ids.js"), "window.__ANNA_TOOL_IDS__ = {stale:1};");
+  const s = await t.call("session.create", { app_dir: appDir, register_executas: false });
+  const ctx = serverContext(t.rt);
+  return { t, ctx, app: createAppOriginApp(ctx), slug: s.app_slug as string };
+}
+
+Deno.test("app origin: bundle files carry the manifest CSP; unknown slug 404; redirect", async () => {
+  const { t, app, slug } = await setup();
+  await using _t = t;
+  assert.equal(slug, "notes-app");
+  const idx = await app.request(`/anna-apps/${slug}/dev/`, { headers: APPH });
+  assert.equal(idx.status, 200);
+  assert.equal(await idx.text(), "<!doctype html><h1>app</h1>");
+  const csp = idx.headers.get("content-security-policy")!;
+  assert.ok(csp.startsWith("default-src 'none'; base-uri 'self'; script-src 'self';"), csp);
+  assert.ok(csp.includes("frame-ancestors http://127.0.0.1:5180 http://localhost:5180 http://[::1]:5180;"));
+  assert.ok(csp.endsWith("report-uri /_anna/csp-report"));
+  assert.equal(idx.headers.get("x-content-type-options"), "nosniff");
+
+  const redirect = await app.request(`/anna-apps/${slug}/dev?wid=1&t=2`, { headers: APPH });
+  assert.equal(redirect.status, 301);
+  assert.equal(redirect.headers.get("location"), `/anna-apps/${slug}/dev/?wid=1&t=2`);
+
+  const unknown = await app.request(`/anna-apps/other/dev/index.html`, { headers: APPH });
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+  const post = await app.request(`/anna-apps/${slug}/dev/app.js`, { method: "POST", headers: APPH });
+  assert.equal(post.status, 405);
+  await post.body?.cancel();
+  // control routes never exist on the app origin
+  for (const p of ["/rpc", "/api/log", "/", "/dev/x"]) {
+    const r = await app.request(p, { headers: APPH });
+    assert.equal(r.status, 404, p);
+    await r.body?.cancel();
+  }
+  assert.deepEqual(await (await app.request("/healthz", { headers: APPH })).json(), { ok: true, version: "9.9.9" });
+});
+
+Deno.test("app origin: the sidecar is generated and overrides a committed file", async () => {
+  const { t, app, slug } = await setup();
+  await using _t = t;
+  await t.rt.executas.register([{
+    tool_id: "tool-ghost-1",
+    project_dir: t.dir,
+    command: ["true"],
+    type: "binary",
+    env: {},
+    handle: "ghost",
+    app_slug: slug,
+  }]);
+  const r = await app.request(`/anna-apps/${slug}/dev/anna-tool-ids.js`, { headers: APPH });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get("content-type"), "text/javascript; charset=utf-8");
+  assert.equal(r.headers.get("cache-control"), "no-store");
+  assert.equal(await r.text(), 'window.__ANNA_TOOL_IDS__ = {"ghost":"tool-ghost-1"};\n');
+  // any directory: the last segment decides
+  const nested = await app.request(`/anna-apps/${slug}/dev/js/anna-tool-ids.js`, { headers: APPH });
+  assert.equal(nested.status, 200);
+  await nested.body?.cancel();
+});
+
+Deno.test("app origin: SDK paths pick the build by Sec-Fetch-Mode", async () => {
+  const { t, app } = await setup();
+  await using _t = t;
+  const classic = await app.request("/static/anna-apps/_sdk/latest/index.js", {
+    headers: { ...APPH, "sec-fetch-mode": "no-cors" },
+  });
+  assert.equal(classic.status, 200);
+  assert.equal(classic.headers.get("vary"), "Sec-Fetch-Mode");
+  assert.equal(classic.headers.get("cache-control"), "no-store");
+  const classicText = await classic.text();
+  const esm = await app.request("/static/anna-apps/_sdk/0.2.0a6/index.js", { headers: { ...APPH, "sec-fetch-mode": "cors" } });
+  const esmText = await esm.text();
+  assert.notEqual(classicText, esmText);
+  assert.match(esmText, /export default/);
+  const mjs = await app.request("/static/anna-apps/_sdk/1.2.3/index.mjs", { headers: APPH });
+  assert.equal(await mjs.text(), esmText);
+  const global = await app.request("/static/anna-apps/_sdk/latest/global.js", { headers: APPH });
+  assert.equal(await global.text(), classicText);
+  const bad = await app.request("/static/anna-apps/_sdk/not-a-version/index.js", { headers: APPH });
+  assert.equal(bad.status, 404);
+  await bad.body?.cancel();
+});
+
+Deno.test("app origin: CSP reports are stored (≤ 64 KiB) and listed on the main origin", async () => {
+  const { t, ctx, app, slug } = await setup();
+  await using _t = t;
+  const report = {
+    "csp-report": {
+      "document-uri": `http://127.0.0.1:5181/anna-apps/${slug}/dev/index.html`,
+      "violated-directive": "img-src",
+    },
+  };
+  const r = await app.request("/_anna/csp-report", {
+    method: "POST",
+    headers: { ...APPH, origin: "null", "content-type": "application/csp-report" },
+    body: JSON.stringify(report),
+  });
+  assert.equal(r.status, 204);
+  const big = await app.request("/_anna/csp-report", {
+    method: "POST",
+    headers: APPH,
+    body: JSON.stringify({ pad: "x".repeat(70 * 1024) }),
+  });
+  assert.equal(big.status, 413);
+  await big.body?.cancel();
+
+  const main = createMainApp(ctx);
+  const list = await (await main.request("/api/csp-reports", { headers: AUTH })).json();
+  assert.equal(list.reports.length, 1);
+  assert.equal(list.reports[0].slug, slug);
+  assert.deepEqual(list.reports[0].report, report);
+  assert.ok(t.rt.log.entries().some((e) => e.type === "csp" && e.slug === slug));
+});
