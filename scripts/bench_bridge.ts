@@ -43,7 +43,10 @@ class Peer {
       args,
       cwd: ROOT,
       // a temp HOME for the dev key; the parent's Deno cache so nothing is fetched again
-      env: { HOME: home, DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno` },
+      env: {
+        HOME: home,
+        DENO_DIR: Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`,
+      },
       stdin: "piped",
       stdout: "piped",
       stderr: "null",
@@ -93,7 +96,12 @@ function pct(xs: number[], p: number) {
 }
 
 /** Pipelined throughput: sends `n` requests in chunks of 64 outstanding, returns calls/s. */
-async function throughput(peer: Peer, makeParams: (i: number) => [string, unknown], n: number, idBase: number) {
+async function throughput(
+  peer: Peer,
+  makeParams: (i: number) => [string, unknown],
+  n: number,
+  idBase: number,
+) {
   const window = 64;
   const t0 = performance.now();
   for (let i = 0; i < n; i += window) {
@@ -111,7 +119,12 @@ async function throughput(peer: Peer, makeParams: (i: number) => [string, unknow
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function latency(peer: Peer, makeParams: (i: number) => [string, unknown], n: number, idBase: number) {
+async function latency(
+  peer: Peer,
+  makeParams: (i: number) => [string, unknown],
+  n: number,
+  idBase: number,
+) {
   const xs: number[] = [];
   for (let i = 0; i < n; i++) {
     const [method, params] = makeParams(i);
@@ -119,7 +132,11 @@ async function latency(peer: Peer, makeParams: (i: number) => [string, unknown],
     await peer.request(idBase + i, method, params);
     xs.push(performance.now() - t0);
   }
-  return { p50_ms: pct(xs, 50), p99_ms: pct(xs, 99), mean_ms: xs.reduce((a, b) => a + b, 0) / xs.length };
+  return {
+    p50_ms: pct(xs, 50),
+    p99_ms: pct(xs, 99),
+    mean_ms: xs.reduce((a, b) => a + b, 0) / xs.length,
+  };
 }
 
 function rssMb(pid: number): number {
@@ -140,12 +157,20 @@ const report: Record<string, unknown> = {
 
 // --- bridge ---
 const bridge = new Peer(["run", "-A", ENTRY, "bridge"], home);
-const created = await bridge.request(0, "session.create", { app_slug: "bench", manifest: MANIFEST });
+const created = await bridge.request(0, "session.create", {
+  app_slug: "bench",
+  manifest: MANIFEST,
+});
 const sid = (created.result as { session_id: string }).session_id;
 const storageCall = (i: number): [string, unknown] => [
   "session.call",
   i % 2 === 0
-    ? { session_id: sid, ns: "storage", method: "set", args: { key: `k${i % 100}`, value: { n: i, text: "hello world" } } }
+    ? {
+      session_id: sid,
+      ns: "storage",
+      method: "set",
+      args: { key: `k${i % 100}`, value: { n: i, text: "hello world" } },
+    }
     : { session_id: sid, ns: "storage", method: "get", args: { key: `k${(i - 1) % 100}` } },
 ];
 await throughput(bridge, storageCall, 2000, 1_000_000); // warm-up
@@ -157,7 +182,16 @@ const rssBefore = rssMb(bridge.child.pid);
 for (let i = 0; i < 1000; i += 50) {
   const ids = Array.from({ length: 50 }, (_, j) => 4_000_000 + i + j);
   const done = bridge.waitAll(ids);
-  await bridge.send(ids.map((id) => JSON.stringify({ jsonrpc: "2.0", id, method: "session.create", params: { app_slug: "bench", manifest: MANIFEST } })));
+  await bridge.send(
+    ids.map((id) =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        method: "session.create",
+        params: { app_slug: "bench", manifest: MANIFEST },
+      })
+    ),
+  );
   await done;
 }
 const rss1000 = rssMb(bridge.child.pid);
@@ -190,9 +224,17 @@ for (let i = 0; i < COLD_RUNS; i++) {
 }
 
 Object.assign(report, {
-  throughput_calls_per_s: { bridge: Math.round(bridgeTput), echo_baseline: Math.round(echoTput), ratio: +(bridgeTput / echoTput).toFixed(3) },
+  throughput_calls_per_s: {
+    bridge: Math.round(bridgeTput),
+    echo_baseline: Math.round(echoTput),
+    ratio: +(bridgeTput / echoTput).toFixed(3),
+  },
   latency_ms: { bridge: bridgeLat, echo_baseline: echoLat },
-  cold_start_ms: { bridge_median: pct(colds, 50), bridge_runs: colds.map((x) => +x.toFixed(1)), echo_baseline_median: pct(echoColds, 50) },
+  cold_start_ms: {
+    bridge_median: pct(colds, 50),
+    bridge_runs: colds.map((x) => +x.toFixed(1)),
+    echo_baseline_median: pct(echoColds, 50),
+  },
   rss_mb: { one_session: +rssBefore.toFixed(1), sessions_1001: +rss1000.toFixed(1) },
   targets: {
     throughput_ratio_ge_0_8: bridgeTput / echoTput >= 0.8,

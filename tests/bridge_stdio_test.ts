@@ -93,7 +93,11 @@ Deno.test("bridge: notifications are never answered, even on error; batches answ
   assert.ok(Array.isArray(res));
   assert.deepEqual(res.map((r: { id: string }) => r.id), ["b1", "b2", "b3"]);
   assert.equal(res[0].result.name, "anna-app-runtime");
-  assert.deepEqual(res[1].error, { code: -32601, message: "method_not_found", data: { method: "nope" } });
+  assert.deepEqual(res[1].error, {
+    code: -32601,
+    message: "method_not_found",
+    data: { method: "nope" },
+  });
   assert.deepEqual(res[2].result, { sessions: [] });
   // a batch of only notifications sends nothing; the next answer is the next request's
   await b.writeRaw(JSON.stringify([{ jsonrpc: "2.0", method: "runtime.info" }]) + "\n");
@@ -118,8 +122,16 @@ Deno.test("bridge: empty batch, invalid requests, params array, unknown session"
   assert.equal(JSON.parse(await line).error.code, -32600);
   const arr = await b.request("runtime.info", [1, 2]);
   assert.equal((arr.error as { code: number }).code, -32602);
-  const unknown = await b.request("session.call", { session_id: "ses_nope", ns: "window", method: "ready" });
-  assert.deepEqual(unknown.error, { code: -32001, message: "unknown_session", data: { session_id: "ses_nope" } });
+  const unknown = await b.request("session.call", {
+    session_id: "ses_nope",
+    ns: "window",
+    method: "ready",
+  });
+  assert.deepEqual(unknown.error, {
+    code: -32001,
+    message: "unknown_session",
+    data: { session_id: "ses_nope" },
+  });
   const bad = await b.request("session.call", { session_id: 3, ns: "", method: "x" });
   const err = bad.error as { code: number; data: { issues: { path: string }[] } };
   assert.equal(err.code, -32602);

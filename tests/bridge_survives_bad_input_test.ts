@@ -16,7 +16,11 @@ function rng(seed: number) {
 function badLines(count: number): (string | Uint8Array)[] {
   const r = rng(42);
   const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
-  const junk = () => Array.from({ length: 1 + Math.floor(r() * 40) }, () => String.fromCharCode(33 + Math.floor(r() * 90))).join("");
+  const junk = () =>
+    Array.from(
+      { length: 1 + Math.floor(r() * 40) },
+      () => String.fromCharCode(33 + Math.floor(r() * 90)),
+    ).join("");
   const gens: (() => string | Uint8Array)[] = [
     () => "{" + junk(), // invalid JSON
     () => junk(),
@@ -26,19 +30,71 @@ function badLines(count: number): (string | Uint8Array)[] {
     () => JSON.stringify({ jsonrpc: pick(["1.0", 2, null]), id: 1, method: "runtime.info" }),
     () => JSON.stringify({ jsonrpc: "2.0", id: pick([{}, [1], true]), method: "runtime.info" }),
     () => JSON.stringify({ jsonrpc: "2.0", id: 7, method: pick([1, null, {}, []]) }),
-    () => JSON.stringify({ jsonrpc: "2.0", id: 8, method: "runtime.info", params: pick([[1], "x", 5, null]) }),
+    () =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 8,
+        method: "runtime.info",
+        params: pick([[1], "x", 5, null]),
+      }),
     () => JSON.stringify({ jsonrpc: "2.0", id: 9, method: "no." + junk() }),
-    () => JSON.stringify({ jsonrpc: "2.0", id: 10, method: "session.call", params: { session_id: "ses_" + junk(), ns: "storage", method: "get", args: {} } }),
-    () => JSON.stringify({ jsonrpc: "2.0", id: 11, method: "session.call", params: { session_id: pick([1, null, {}]), ns: pick(["", 5, "x".repeat(70)]), method: pick(["", null]) } }),
-    () => JSON.stringify({ jsonrpc: "2.0", id: 12, method: "session.create", params: { app_slug: pick([1, "", null]), manifest: pick(["x", [], 5]) } }),
-    () => JSON.stringify({ jsonrpc: "2.0", id: 13, method: "session.create", params: { app_slug: "x", manifest: { ui: pick([1, null, {}, { views: [] }]) } } }),
-    () => JSON.stringify({ jsonrpc: "2.0", id: 14, method: "app.call", params: { token: pick([junk(), 5, null, "dev1.a.b"]), ns: "storage", method: "get" } }),
-    () => JSON.stringify({ jsonrpc: "2.0", id: 15, method: "executas.register", params: { tool_id: pick(["", 1, "x"]), project_dir: "/nonexistent/" + junk() } }),
+    () =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 10,
+        method: "session.call",
+        params: { session_id: "ses_" + junk(), ns: "storage", method: "get", args: {} },
+      }),
+    () =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 11,
+        method: "session.call",
+        params: {
+          session_id: pick([1, null, {}]),
+          ns: pick(["", 5, "x".repeat(70)]),
+          method: pick(["", null]),
+        },
+      }),
+    () =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 12,
+        method: "session.create",
+        params: { app_slug: pick([1, "", null]), manifest: pick(["x", [], 5]) },
+      }),
+    () =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 13,
+        method: "session.create",
+        params: { app_slug: "x", manifest: { ui: pick([1, null, {}, { views: [] }]) } },
+      }),
+    () =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 14,
+        method: "app.call",
+        params: { token: pick([junk(), 5, null, "dev1.a.b"]), ns: "storage", method: "get" },
+      }),
+    () =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 15,
+        method: "executas.register",
+        params: { tool_id: pick(["", 1, "x"]), project_dir: "/nonexistent/" + junk() },
+      }),
     () => "[]",
     () => JSON.stringify([1, 2, { jsonrpc: "2.0" }]),
     () => "[".repeat(100_000) + "]".repeat(100_000), // deep nesting
     () => '{"a":'.repeat(20_000) + "1" + "}".repeat(20_000),
-    () => JSON.stringify({ jsonrpc: "2.0", id: 16, method: "session.drain_events", params: { session_id: junk(), limit: pick([0, -1, 1e9, "x"]) } }),
+    () =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 16,
+        method: "session.drain_events",
+        params: { session_id: junk(), limit: pick([0, -1, 1e9, "x"]) },
+      }),
   ];
   return Array.from({ length: count }, () => pick(gens)());
 }
@@ -71,11 +127,21 @@ Deno.test("bridge survives 1 000+ bad lines, a 17 MiB line and a 1 MiB valid lin
   for (let i = 0; i < 17; i++) await b.writeRaw(piece);
   await b.writeRaw("\n");
   // a valid 1 MiB line
-  await b.writeRaw(JSON.stringify({ jsonrpc: "2.0", id: "big", method: "session.list", params: { pad: "p".repeat(1 << 20) } }) + "\n");
+  await b.writeRaw(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: "big",
+      method: "session.list",
+      params: { pad: "p".repeat(1 << 20) },
+    }) + "\n",
+  );
 
   const created = await b.call("session.create", {
     app_slug: "after",
-    manifest: { schema: 2, ui: { views: [{ name: "main" }], host_api: { storage: ["get", "set"] } } },
+    manifest: {
+      schema: 2,
+      ui: { views: [{ name: "main" }], host_api: { storage: ["get", "set"] } },
+    },
   });
   const set = await b.call("session.call", {
     session_id: created.session_id,

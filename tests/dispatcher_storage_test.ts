@@ -163,10 +163,16 @@ Deno.test("storage.set: null allowed, missing value → invalid_arg with no chan
   await s.drain();
   const missing = await s.call("storage", "set", { key: "k" });
   assert.equal(missing.error.code, "invalid_arg");
+  assert.equal(missing.error.message, "invalid argument 'value': value is required");
   assert.equal(missing.error.details.issues[0].path, "value");
   assert.equal((await s.call("storage", "get", { key: "k" })).result.value, "v");
   assert.deepEqual(await s.events(), []);
-  assert.equal((await s.call("storage", "set", { value: 1 })).error.code, "invalid_arg");
+  for (const method of ["get", "set", "delete"]) {
+    const noKey = await s.call("storage", method, { value: 1 });
+    assert.equal(noKey.error.code, "invalid_arg", method);
+    assert.equal(noKey.error.details.issues[0].path, "key");
+    assert.match(noKey.error.message, /key is required/);
+  }
   assert.deepEqual(await s.call("storage", "set", { key: "k", value: null }), {
     ok: true,
     result: { ok: true },

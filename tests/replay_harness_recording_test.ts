@@ -25,7 +25,11 @@ function sessions(text: string) {
   let cur: Line[] = [];
   const flush = () => {
     const res = new Map(cur.filter((l) => l.kind === "res").map((l) => [l.id, l]));
-    out.push(cur.filter((l) => l.kind === "req").map((req) => ({ req, res: res.get(req.id)! })).filter((p) => p.res));
+    out.push(
+      cur.filter((l) => l.kind === "req").map((req) => ({ req, res: res.get(req.id)! })).filter((
+        p,
+      ) => p.res),
+    );
   };
   for (const raw of text.split("\n")) {
     if (!raw.trim()) continue;
@@ -41,7 +45,9 @@ function sessions(text: string) {
 
 Deno.test("harness recording: storage and window calls replay green through the bridge", async () => {
   const text = await Deno.readTextFile(new URL("harness-session-no-llm.jsonl", CORPUS));
-  const manifest = JSON.parse(await Deno.readTextFile(new URL("harness-session-no-llm.manifest.json", CORPUS)));
+  const manifest = JSON.parse(
+    await Deno.readTextFile(new URL("harness-session-no-llm.manifest.json", CORPUS)),
+  );
   const segs = sessions(text);
   assert.ok(segs.length >= 2, "the recording holds several sessions");
   await using b = new BridgeProcess();
@@ -75,15 +81,25 @@ Deno.test("harness recording: storage and window calls replay green through the 
 // order, which we follow, so the set is compared here and the order is pinned in the unit tests.
 Deno.test("harness recording: the recorded window.hello capabilities.scopes match ours", async () => {
   const text = await Deno.readTextFile(new URL("harness-session-no-llm.jsonl", CORPUS));
-  const manifest = JSON.parse(await Deno.readTextFile(new URL("harness-session-no-llm.manifest.json", CORPUS)));
+  const manifest = JSON.parse(
+    await Deno.readTextFile(new URL("harness-session-no-llm.manifest.json", CORPUS)),
+  );
   const hello = text.split("\n").filter(Boolean).map((l) => JSON.parse(l))
     .find((l) => l.kind === "res" && l.result?.capabilities);
   assert.ok(hello, "recording contains a hello result");
   await using b = new BridgeProcess();
   const s = await b.call("session.create", { app_slug: "mini-notes", manifest });
-  const out = await b.call("session.call", { session_id: s.session_id, ns: "window", method: "hello", args: {} });
-  const ours = (out.result as { capabilities: { scopes: string[] }; view_meta: unknown });
-  assert.deepEqual([...ours.capabilities.scopes].sort(), [...hello.result.capabilities.scopes].sort());
+  const out = await b.call("session.call", {
+    session_id: s.session_id,
+    ns: "window",
+    method: "hello",
+    args: {},
+  });
+  const ours = out.result as { capabilities: { scopes: string[] }; view_meta: unknown };
+  assert.deepEqual(
+    [...ours.capabilities.scopes].sort(),
+    [...hello.result.capabilities.scopes].sort(),
+  );
   assert.equal(ours.capabilities.scopes.at(-1), "window.*");
   assert.deepEqual(compareSubset(hello.result.view_meta, ours.view_meta), []);
 });

@@ -19,7 +19,11 @@ type Method = (rt: Runtime, p: Record<string, unknown>, transport: string) => Pr
 
 function requireExecuta(rt: Runtime, tool_id: string) {
   if (!rt.executas.get(tool_id)) {
-    throw invalidParams({ reason: "unknown_tool", tool_id, registered: rt.executas.list().map((e) => e.tool_id) });
+    throw invalidParams({
+      reason: "unknown_tool",
+      tool_id,
+      registered: rt.executas.list().map((e) => e.tool_id),
+    });
   }
 }
 

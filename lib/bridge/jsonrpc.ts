@@ -27,16 +27,19 @@ const isId = (v: unknown): v is Id =>
 /** One element (request or notification). Returns null when no answer is due. */
 async function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise<Response | null> {
   if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
-    return errorResponse(null, new RpcError(RPC.INVALID_REQUEST, "invalid_request", {
-      detail: "a JSON-RPC request must be an object",
-    }));
+    return errorResponse(
+      null,
+      new RpcError(RPC.INVALID_REQUEST, "invalid_request", {
+        detail: "a JSON-RPC request must be an object",
+      }),
+    );
   }
   const m = msg as Record<string, unknown>;
   const hasId = Object.hasOwn(m, "id");
   const id: Id = hasId && isId(m.id) ? m.id : null;
   if (m.jsonrpc !== "2.0" || typeof m.method !== "string" || (hasId && !isId(m.id))) {
     const detail = m.jsonrpc !== "2.0"
-      ? "jsonrpc must be \"2.0\""
+      ? 'jsonrpc must be "2.0"'
       : typeof m.method !== "string"
       ? "method must be a string"
       : "id must be a string, a number or null";
@@ -46,7 +49,10 @@ async function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise
   const started = debug ? performance.now() : 0;
   let res: Response;
   try {
-    if (m.params !== undefined && (typeof m.params !== "object" || m.params === null || Array.isArray(m.params))) {
+    if (
+      m.params !== undefined &&
+      (typeof m.params !== "object" || m.params === null || Array.isArray(m.params))
+    ) {
       throw new RpcError(RPC.INVALID_PARAMS, "invalid_params", {
         reason: "params_not_object",
         issues: [{ path: "params", message: "params must be an object (named parameters)" }],
@@ -55,11 +61,15 @@ async function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise
     const result = await call(m.method, (m.params ?? {}) as Record<string, unknown>);
     res = { jsonrpc: "2.0", id, result };
   } catch (e) {
-    const err = e instanceof RpcError
-      ? e
-      : new RpcError(RPC.INTERNAL_ERROR, "internal_error", { detail: String((e as Error)?.message ?? e) });
-    if (!(e instanceof RpcError)) log.error("bridge method crashed", { method: m.method, error: (e as Error)?.stack ?? String(e) });
-    else log.warn("bridge error", { method: m.method, code: err.code, message: err.message });
+    const err = e instanceof RpcError ? e : new RpcError(RPC.INTERNAL_ERROR, "internal_error", {
+      detail: String((e as Error)?.message ?? e),
+    });
+    if (!(e instanceof RpcError)) {
+      log.error("bridge method crashed", {
+        method: m.method,
+        error: (e as Error)?.stack ?? String(e),
+      });
+    } else log.warn("bridge error", { method: m.method, code: err.code, message: err.message });
     res = errorResponse(id, err);
   }
   if (debug) {
@@ -81,9 +91,12 @@ export async function handleEnvelope(
 ): Promise<Response | Response[] | null> {
   if (Array.isArray(msg)) {
     if (msg.length === 0) {
-      return errorResponse(null, new RpcError(RPC.INVALID_REQUEST, "invalid_request", {
-        detail: "empty batch",
-      }));
+      return errorResponse(
+        null,
+        new RpcError(RPC.INVALID_REQUEST, "invalid_request", {
+          detail: "empty batch",
+        }),
+      );
     }
     const all = await Promise.all(msg.map((m) => handleOne(call, m, log)));
     const out = all.filter((r): r is Response => r !== null);
@@ -103,9 +116,12 @@ export async function handleText(
     msg = JSON.parse(text);
   } catch (e) {
     log.warn("parse error", { detail: (e as Error).message });
-    return JSON.stringify(errorResponse(null, new RpcError(RPC.PARSE_ERROR, "parse_error", {
-      detail: (e as Error).message,
-    })));
+    return JSON.stringify(errorResponse(
+      null,
+      new RpcError(RPC.PARSE_ERROR, "parse_error", {
+        detail: (e as Error).message,
+      }),
+    ));
   }
   const res = await handleEnvelope(call, msg, log);
   return res === null ? null : JSON.stringify(res);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { invalidParams, RPC, RpcError, unknownSession } from "../core/rpc_error.ts";
 import { fail } from "../core/outcome.ts";
 import { UnknownViewError } from "../manifest/mod.ts";
-import { WindowLimitError, isOpen, type Session } from "../session/session.ts";
+import { isOpen, type Session, WindowLimitError } from "../session/session.ts";
 import { MAX_SESSIONS } from "../session/manager.ts";
 import { byteSize } from "../util/json.ts";
 import type { Runtime } from "../core/runtime.ts";
@@ -95,14 +95,28 @@ export const sessionMethods: Record<string, Method> = {
     const a = parseParams(CallParams, p);
     const s = requireSession(rt, a.session_id);
     const args = Object.hasOwn(p, "args") ? a.args : a.params;
-    return await rt.dispatcher.call(s, a.window_uuid ?? s.primary_window_uuid, a.ns, a.method, args, transport);
+    return await rt.dispatcher.call(
+      s,
+      a.window_uuid ?? s.primary_window_uuid,
+      a.ns,
+      a.method,
+      args,
+      transport,
+    );
   },
   "app.call": async (rt, p, transport) => {
     const a = parseParams(AppCallParams, p);
     const v = await rt.verifyAppToken(a.token);
     if (!v.ok) return fail("invalid_token", v.message, { reason: v.reason });
     const args = Object.hasOwn(p, "args") ? a.args : a.params;
-    return await rt.dispatcher.call(v.session, v.window.window_uuid, a.ns, a.method, args, transport === "ws" || transport === "http" ? "app" : transport);
+    return await rt.dispatcher.call(
+      v.session,
+      v.window.window_uuid,
+      a.ns,
+      a.method,
+      args,
+      transport === "ws" || transport === "http" ? "app" : transport,
+    );
   },
   "session.drain_events": (rt, p) => {
     const a = parseParams(DrainParams, p);

@@ -21,7 +21,11 @@ export class LineWriter {
   private enc = new TextEncoder();
   private broken = false;
 
-  constructor(private readonly out: WritableStreamDefaultWriter<Uint8Array> | { write(b: Uint8Array): Promise<unknown> }) {}
+  constructor(
+    private readonly out: WritableStreamDefaultWriter<Uint8Array> | {
+      write(b: Uint8Array): Promise<unknown>;
+    },
+  ) {}
 
   send(line: string) {
     if (this.broken) return;
@@ -82,9 +86,12 @@ export async function serveLines(
       text = decoder.decode(bytes);
     } catch {
       log.warn("parse error: invalid UTF-8");
-      writer.send(JSON.stringify(errorResponse(null, new RpcError(RPC.PARSE_ERROR, "parse_error", {
-        detail: "invalid UTF-8 in input line",
-      }))));
+      writer.send(JSON.stringify(errorResponse(
+        null,
+        new RpcError(RPC.PARSE_ERROR, "parse_error", {
+          detail: "invalid UTF-8 in input line",
+        }),
+      )));
       return;
     }
     onText(text);

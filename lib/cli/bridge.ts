@@ -1,6 +1,14 @@
 /** `bridge` (CONTRACT §2.4): the core served as JSON-RPC over stdin/stdout. */
 import { parseFlags } from "./flags.ts";
-import { ConfigError, LLM_FLAGS, loadKey, makeLlm, makeLogger, TOKEN_FLAGS, tokenTtl } from "./common.ts";
+import {
+  ConfigError,
+  LLM_FLAGS,
+  loadKey,
+  makeLlm,
+  makeLogger,
+  TOKEN_FLAGS,
+  tokenTtl,
+} from "./common.ts";
 import { EXIT, writeStderr } from "./output.ts";
 import { Runtime } from "../core/runtime.ts";
 import { ExecutaPool } from "../executa/mod.ts";
@@ -30,7 +38,14 @@ export async function run(argv: string[]): Promise<number> {
     const key = await loadKey(values, logger);
     const llm = await makeLlm(values, logger);
     const executas = new ExecutaPool({ logger: logger.child("executa"), llm, version: VERSION });
-    rt = new Runtime({ mode: "bridge", key, tokenTtl: ttl, llm, executas, logger: logger.child("bridge") });
+    rt = new Runtime({
+      mode: "bridge",
+      key,
+      tokenTtl: ttl,
+      llm,
+      executas,
+      logger: logger.child("bridge"),
+    });
   } catch (e) {
     if (e instanceof ConfigError) {
       writeStderr(`error: ${e.message}`);

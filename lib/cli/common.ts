@@ -3,7 +3,7 @@
  * flag groups of CONTRACT §2.3, logger, dev key, LLM provider and executa pool construction.
  */
 import { bool, type FlagSpec, type FlagValues, int, list, str, UsageError } from "./flags.ts";
-import { Logger, type LogFormat, type LogLevel, parseLogLevel } from "../util/log.ts";
+import { type LogFormat, Logger, type LogLevel, parseLogLevel } from "../util/log.ts";
 import { defaultKeyPath, type DevKey, KeyFileError, loadOrCreateKey } from "../token/mod.ts";
 import { createProvider, LlmConfigError, resolveLlmConfig } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
@@ -37,17 +37,22 @@ export const SERVER_FLAGS: FlagSpec = {
 /** A configuration problem the command reports with exit 2 (§2.1). */
 export class ConfigError extends Error {}
 
-export function makeLogger(v: FlagValues, defaults: { level: LogLevel; format?: LogFormat }): Logger {
+export function makeLogger(
+  v: FlagValues,
+  defaults: { level: LogLevel; format?: LogFormat },
+): Logger {
   const lvFlag = str(v, "log-level");
   if (lvFlag !== undefined && !parseLogLevel(lvFlag)) {
     throw new UsageError(`--log-level must be one of error, warn, info, debug (got '${lvFlag}')`);
   }
-  const level = parseLogLevel(lvFlag) ?? parseLogLevel(Deno.env.get("ANNA_APP_LOG_LEVEL")) ?? defaults.level;
+  const level = parseLogLevel(lvFlag) ?? parseLogLevel(Deno.env.get("ANNA_APP_LOG_LEVEL")) ??
+    defaults.level;
   const lf = str(v, "log-format");
   if (lf !== undefined && lf !== "pretty" && lf !== "json") {
     throw new UsageError(`--log-format must be pretty or json (got '${lf}')`);
   }
-  const format = (lf ?? defaults.format ?? (str(v, "format") === "json" ? "json" : "pretty")) as LogFormat;
+  const format =
+    (lf ?? defaults.format ?? (str(v, "format") === "json" ? "json" : "pretty")) as LogFormat;
   let color = false;
   try {
     color = Deno.stderr.isTerminal() && !Deno.env.get("NO_COLOR");

@@ -14,7 +14,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   bridge: { summary: "stdio JSON-RPC bridge", load: () => import("./bridge.ts") },
   dev: { summary: "dev server with dashboard for one app", load: () => import("./dev.ts") },
   serve: { summary: "dev server with no app loaded", load: () => import("./serve.ts") },
-  smoke: { summary: "CI runner: validate, executas, fixtures, browser", load: () => import("./smoke.ts") },
+  smoke: {
+    summary: "CI runner: validate, executas, fixtures, browser",
+    load: () => import("./smoke.ts"),
+  },
   validate: { summary: "check a manifest", load: () => import("./validate.ts") },
   executa: { summary: "describe|health|invoke one executa", load: () => import("./executa.ts") },
   token: { summary: "mint|verify dev tokens", load: () => import("./token.ts") },

@@ -55,8 +55,12 @@ export const fail = (
 ): Outcome => new DispatchError(code, message, details).toOutcome();
 
 export function notImplemented(ns: string, method: string): DispatchError {
-  return new DispatchError("not_implemented", `${ns}.${method} is not implemented in this runtime`, {
-    ns,
-    method,
-  });
+  return new DispatchError(
+    "not_implemented",
+    `${ns}.${method} is not implemented in this runtime`,
+    {
+      ns,
+      method,
+    },
+  );
 }

@@ -4,7 +4,7 @@
  * same object through `call`/`handleText`; nothing here knows about a transport.
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { RPC, RpcError, invalidParams } from "./rpc_error.ts";
+import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus } from "./log_bus.ts";
 import { AppRegistry } from "./apps.ts";
 import type { Transport } from "./transport.ts";
@@ -23,7 +23,7 @@ import {
   UnknownViewError,
 } from "../manifest/mod.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
-import { mintToken, verifyToken, type DevKey } from "../token/mod.ts";
+import { type DevKey, mintToken, verifyToken } from "../token/mod.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
 import type { AppContext, ExecutaHost, ExecutaSpec } from "../executa/types.ts";
@@ -95,7 +95,9 @@ export class Runtime {
       appContext: (s) => this.appContext(s),
     });
     if (this.log.enabled) {
-      this.dispatcher.observers.push((rec, transport) => this.log.push({ type: "rpc", transport, ...rec }));
+      this.dispatcher.observers.push((rec, transport) =>
+        this.log.push({ type: "rpc", transport, ...rec })
+      );
     }
   }
 
@@ -104,7 +106,9 @@ export class Runtime {
   /** One bridge method call; throws RpcError for bridge-level failures (§4.3). */
   call(method: string, params: Record<string, unknown>, transport: Transport): Promise<unknown> {
     const fn = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
-    if (!fn) return Promise.reject(new RpcError(RPC.METHOD_NOT_FOUND, "method_not_found", { method }));
+    if (!fn) {
+      return Promise.reject(new RpcError(RPC.METHOD_NOT_FOUND, "method_not_found", { method }));
+    }
     return fn(this, params, transport);
   }
 
@@ -124,7 +128,10 @@ export class Runtime {
     if ((rawManifest === undefined) === (a.app_dir === undefined)) {
       throw invalidParams({
         reason: "manifest_or_app_dir",
-        issues: [{ path: "manifest", message: "give exactly one of 'manifest' (or 'manifest_dict') and 'app_dir'" }],
+        issues: [{
+          path: "manifest",
+          message: "give exactly one of 'manifest' (or 'manifest_dict') and 'app_dir'",
+        }],
       });
     }
     let manifest: EffectiveManifest | null;
@@ -148,7 +155,10 @@ export class Runtime {
     } else {
       if (a.app_slug === undefined) {
         throw invalidParams({
-          issues: [{ path: "app_slug", message: "required when 'manifest' is given (or pass 'app_dir')" }],
+          issues: [{
+            path: "app_slug",
+            message: "required when 'manifest' is given (or pass 'app_dir')",
+          }],
         });
       }
       ({ manifest, diagnostics } = analyzeManifest(rawManifest));
@@ -157,7 +167,9 @@ export class Runtime {
     }
     if (!manifest) throw invalidParams({ reason: "manifest_invalid", diagnostics });
     const warnings = diagnostics.filter((d) => d.severity === "warning");
-    for (const w of warnings) this.logger.info("manifest warning", { code: w.code, path: w.path, message: w.message });
+    for (const w of warnings) {
+      this.logger.info("manifest warning", { code: w.code, path: w.path, message: w.message });
+    }
 
     const seed = a.seed_storage ?? manifest.dev.seed_storage ?? {};
     const seedBytes = byteSize(seed);
@@ -173,10 +185,20 @@ export class Runtime {
       }
       throw e;
     }
-    if (appDir !== null && a.register_executas !== false) await this.registerAppExecutas(appDir, slug);
+    if (appDir !== null && a.register_executas !== false) {
+      await this.registerAppExecutas(appDir, slug);
+    }
     if (appDir !== null) {
-      const replaced = this.apps.set({ slug, appDir, bundleDir: join(appDir, "bundle"), manifest, diagnostics });
-      if (replaced) this.logger.warn(`app slug '${slug}' now serves ${appDir} (was ${replaced.appDir})`);
+      const replaced = this.apps.set({
+        slug,
+        appDir,
+        bundleDir: join(appDir, "bundle"),
+        manifest,
+        diagnostics,
+      });
+      if (replaced) {
+        this.logger.warn(`app slug '${slug}' now serves ${appDir} (was ${replaced.appDir})`);
+      }
     }
     const s = new Session({
       id: newSessionId(),
@@ -211,7 +233,6 @@ export class Runtime {
     };
   }
 
-
   /** Discovered executas of an app; an identical existing registration is kept warm. */
   async registerAppExecutas(appDir: string, slug: string) {
     const { specs, warnings } = await discoverExecutas(appDir);
@@ -245,7 +266,9 @@ export class Runtime {
     const every = Math.floor((this.tokenTtl * 2) / 3) * 1000;
     const id = setInterval(() => {
       if (s.closed || !isOpen(w)) return this.stopTimer(w.window_uuid);
-      this.refreshWindowToken(s, w).catch((e) => this.logger.warn("token refresh failed", { error: String(e) }));
+      this.refreshWindowToken(s, w).catch((e) =>
+        this.logger.warn("token refresh failed", { error: String(e) })
+      );
     }, every);
     this.timers.set(w.window_uuid, id);
   }
@@ -282,7 +305,13 @@ export class Runtime {
     if (!r.ok) return r;
     const { wid, app } = r.claims;
     const f = this.sessions.findWindow(wid);
-    if (!f) return { ok: false, reason: "unknown_window", message: `no open session holds window ${wid}` };
+    if (!f) {
+      return {
+        ok: false,
+        reason: "unknown_window",
+        message: `no open session holds window ${wid}`,
+      };
+    }
     if (!isOpen(f.window)) {
       return { ok: false, reason: "window_closed", message: `window ${wid} is ${f.window.status}` };
     }
@@ -301,7 +330,13 @@ export class Runtime {
       session_id: s.id,
       app_slug: s.app_slug,
       user_id: s.user_id,
-      allows: (ns, method) => aclAllows(s.manifest, ns, method, toolEntries({ session: s, services: this.dispatcher.services })),
+      allows: (ns, method) =>
+        aclAllows(
+          s.manifest,
+          ns,
+          method,
+          toolEntries({ session: s, services: this.dispatcher.services }),
+        ),
       mocks: s.mocks,
     };
   }
@@ -333,7 +368,11 @@ export class Runtime {
       runtime_state: s.runtime_state,
       runtime_state_bytes: s.runtime_state_bytes,
       chat: { messages: s.chat.messages, artifacts: s.chat.artifacts },
-      events: { last_seq: s.events.lastSeq, retained: s.events.retained, drain_cursor: s.events.drainCursor },
+      events: {
+        last_seq: s.events.lastSeq,
+        retained: s.events.retained,
+        drain_cursor: s.events.drainCursor,
+      },
       diagnostics: s.diagnostics,
       host_api: s.manifest.ui.host_api,
       scopes: scopesFor(s.manifest),

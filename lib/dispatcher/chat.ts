@@ -52,8 +52,8 @@ export const chatHandlers: NamespaceHandlers = {
     return { ok: true, message_id };
   },
   append_artifact(ctx, args) {
-    if (!isPlainObject(args)) parseArgs(z.object({}), args); // raises the standard invalid_arg
-    const a = args as Record<string, unknown>;
+    // absent args count as {} (§5.1); a non-object raises the standard invalid_arg
+    const a = parseArgs(z.object({}).loose(), args) as Record<string, unknown>;
     const body = isPlainObject(a.artifact) ? a.artifact : a;
     checkSize(body, "artifact");
     const kindRaw = body.kind ?? body.type ?? "app_event";

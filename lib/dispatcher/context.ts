@@ -9,7 +9,10 @@ export interface DispatchServices {
   executas: ExecutaHost;
   logger: Logger;
   /** Mints a token for a window (and records its expiry); used by `open_view`. */
-  mintWindowToken(session: Session, window: WindowState): Promise<{ token: string; expires_at: number }>;
+  mintWindowToken(
+    session: Session,
+    window: WindowState,
+  ): Promise<{ token: string; expires_at: number }>;
   /** Indexes a newly created window (token verification looks windows up by uuid). */
   windowCreated(session: Session, window: WindowState): void;
   appContext(session: Session): AppContext;

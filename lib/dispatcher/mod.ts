@@ -91,7 +91,9 @@ export class Dispatcher {
         w ? `window ${window_uuid} is closed` : `unknown window ${window_uuid}`,
         { window_uuid },
       ).toOutcome();
-      return Promise.resolve(this.finish(session, window_uuid, ns, method, args, transport, started, o));
+      return Promise.resolve(
+        this.finish(session, window_uuid, ns, method, args, transport, started, o),
+      );
     }
     if (w.inflight >= MAX_INFLIGHT_PER_WINDOW) {
       const o = new DispatchError(
@@ -99,7 +101,9 @@ export class Dispatcher {
         `more than ${MAX_INFLIGHT_PER_WINDOW} unfinished calls on window ${window_uuid}`,
         { max: MAX_INFLIGHT_PER_WINDOW },
       ).toOutcome();
-      return Promise.resolve(this.finish(session, window_uuid, ns, method, args, transport, started, o));
+      return Promise.resolve(
+        this.finish(session, window_uuid, ns, method, args, transport, started, o),
+      );
     }
     w.inflight++;
     const done = (o: Outcome) => {
@@ -153,10 +157,14 @@ export class Dispatcher {
       }
       if (ns !== "window" && !(ns === "tools" && method === "list")) {
         if (!aclAllows(session.manifest, ns, method, ns === "tools" ? toolEntries(ctx) : [])) {
-          return new DispatchError("permission_denied", `manifest does not grant '${ns}.${method}'`, {
-            ns,
-            method,
-          }).toOutcome();
+          return new DispatchError(
+            "permission_denied",
+            `manifest does not grant '${ns}.${method}'`,
+            {
+              ns,
+              method,
+            },
+          ).toOutcome();
         }
       }
       const handler = Object.hasOwn(HANDLERS, ns) && Object.hasOwn(HANDLERS[ns], method)

@@ -20,8 +20,14 @@ const Common = {
   tags: z.unknown().optional(),
   ttl_seconds: z.unknown().optional(),
 };
-const KeyArgs = z.object({ key: z.unknown(), ...Common });
-const SetArgs = z.object({ key: z.unknown(), value: z.unknown(), ...Common });
+// `key` is checked by the key rules (→ invalid_path); only its absence is an invalid_arg here.
+const Key = z.unknown().refine(
+  (v) => v !== undefined,
+  'key is required (a string, e.g. "notes/today")',
+);
+const KeyArgs = z.object({ key: Key, ...Common });
+// `value` is optional in the schema so the handler can answer its own clear message (null is allowed)
+const SetArgs = z.object({ key: Key, value: z.unknown().optional(), ...Common });
 const ListArgs = z.object({
   prefix: z.string().optional(),
   cursor: z.string().optional(),
@@ -73,7 +79,7 @@ export const storageHandlers: NamespaceHandlers = {
     const key = checkKey(a.key);
     if (!Object.hasOwn(args as object, "value") || a.value === undefined) {
       throw new DispatchError("invalid_arg", "invalid argument 'value': value is required", {
-        issues: [{ path: "value", message: "required (null is allowed)" }],
+        issues: [{ path: "value", message: "value is required (any JSON value; null is allowed)" }],
       });
     }
     const s = ctx.session;

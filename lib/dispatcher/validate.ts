@@ -24,7 +24,7 @@ export function parseArgs<S extends z.ZodType>(schema: S, args: unknown): z.infe
   const a = args === undefined ? {} : args;
   if (!isPlainObject(a)) {
     throw new DispatchError("invalid_arg", "args must be an object", {
-      hint: "call host methods with a named-argument object, e.g. storage.get({key: \"k\"})",
+      hint: 'call host methods with a named-argument object, e.g. storage.get({key: "k"})',
     });
   }
   const r = schema.safeParse(a);

@@ -44,7 +44,10 @@ export class EventQueue {
   private listeners = new Set<(e: EventEnvelope) => void>();
 
   constructor(
-    private readonly base: Omit<EventEnvelope, "kind" | "window_uuid" | "by_client_id" | "ts" | "seq" | "payload">,
+    private readonly base: Omit<
+      EventEnvelope,
+      "kind" | "window_uuid" | "by_client_id" | "ts" | "seq" | "payload"
+    >,
     private readonly capacity = EVENT_CAPACITY,
     private readonly maxBytes = EVENT_MAX_BYTES,
   ) {}
@@ -91,8 +94,12 @@ export class EventQueue {
     const cap = this.capacity;
     if (this.count === this.slots.length && this.slots.length < cap) {
       // grow lazily so 1 000 idle sessions stay small; re-linearise the ring
-      const next: (Slot | undefined)[] = new Array(Math.min(cap, Math.max(16, this.slots.length * 2)));
-      for (let i = 0; i < this.count; i++) next[i] = this.slots[(this.head + i) % this.slots.length];
+      const next: (Slot | undefined)[] = new Array(
+        Math.min(cap, Math.max(16, this.slots.length * 2)),
+      );
+      for (let i = 0; i < this.count; i++) {
+        next[i] = this.slots[(this.head + i) % this.slots.length];
+      }
       this.slots = next;
       this.head = 0;
     }

@@ -215,7 +215,12 @@ export class Session {
   }
 
   /** Replaces the storage bucket (bytes measured by the caller) and emits `runtime_state_synced`. */
-  setRuntimeState(state: Record<string, unknown>, bytes: number, by: string | null, wid: string | null) {
+  setRuntimeState(
+    state: Record<string, unknown>,
+    bytes: number,
+    by: string | null,
+    wid: string | null,
+  ) {
     this.runtime_state = state;
     this.runtime_state_bytes = bytes;
     this.emit("runtime_state_synced", wid, by, { runtime_state: state }, bytes);

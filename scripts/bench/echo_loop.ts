@@ -15,7 +15,13 @@ for await (const chunk of Deno.stdin.readable) {
     buf = buf.slice(nl + 1);
     if (!line) continue;
     const msg = JSON.parse(line);
-    replies.push(JSON.stringify({ jsonrpc: "2.0", id: msg.id, result: { ok: true, result: msg.params ?? null } }));
+    replies.push(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: msg.id,
+        result: { ok: true, result: msg.params ?? null },
+      }),
+    );
   }
   if (replies.length) await out.write(enc.encode(replies.join("\n") + "\n"));
 }

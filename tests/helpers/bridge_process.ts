@@ -66,7 +66,9 @@ export class BridgeProcess implements AsyncDisposable {
 
   private async readStderr() {
     const dec = new TextDecoder();
-    for await (const chunk of this.child.stderr) this.stderrText += dec.decode(chunk, { stream: true });
+    for await (const chunk of this.child.stderr) {
+      this.stderrText += dec.decode(chunk, { stream: true });
+    }
   }
 
   private onLine(line: string) {
@@ -103,7 +105,11 @@ export class BridgeProcess implements AsyncDisposable {
   }
 
   /** Sends a request and returns the whole response envelope. */
-  async request(method: string, params?: unknown, id?: string | number): Promise<Record<string, unknown>> {
+  async request(
+    method: string,
+    params?: unknown,
+    id?: string | number,
+  ): Promise<Record<string, unknown>> {
     const rid = id ?? this.nextId++;
     const p = this.waitFor(rid);
     await this.writeRaw(JSON.stringify({ jsonrpc: "2.0", id: rid, method, params }) + "\n");

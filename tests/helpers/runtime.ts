@@ -64,7 +64,10 @@ export async function makeRuntime(opts: {
 }
 
 /** A schema-2 manifest with one view and the given grants. */
-export function manifest(hostApi: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+export function manifest(
+  hostApi: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) {
   return {
     schema: 2,
     ui: {

@@ -1,0 +1,189 @@
+/** `executa describe|health|invoke DIR` (CONTRACT §2.9): one executa, spawned, used, shut down. */
+import { basename, resolve } from "node:path";
+import { bool, int, parseFlags, str, UsageError } from "./flags.ts";
+import { ConfigError, LLM_FLAGS, makeLlm, makeLogger } from "./common.ts";
+import { EXIT, printFatal, writeStdout } from "./output.ts";
+import { ExecutaPool } from "../executa/mod.ts";
+import { commandArgv, deriveExecuta, splitCommand } from "../executa/discovery.ts";
+import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/types.ts";
+import type { OutcomeError } from "../core/outcome.ts";
+import { VERSION } from "../version.ts";
+
+export const help = `Usage: anna-app-runtime executa describe|health|invoke DIR [flags]
+
+Spawns the executa in DIR (derived as in discovery: executa.json, pyproject.toml, package.json,
+bin/<dir>), handshakes, runs one action and shuts it down.
+
+  describe DIR                 print name, version, protocol and tools
+  health DIR                   send health: healthy | not_implemented | unhealthy
+  invoke DIR TOOL              invoke TOOL like tools.invoke (no ACL)
+      --args JSON|@FILE        arguments object (default {})
+      --timeout-ms N           invoke timeout (clamped to 1000..90000, default 65000)
+      --raw                    print the plugin's raw invoke result
+
+Flags: --tool-id ID, --type python|node|go|binary, --command "ARGV" (or a JSON array),
+       LLM flags (--llm, --no-llm, --mock-llm FILE, ...), --format pretty|json, --log-level L.
+Exit: 0 ok, 1 the check or call failed, 2 usage, 3 the executa could not start or died.`;
+
+const FLAGS = {
+  ...LLM_FLAGS,
+  "tool-id": { type: "string" as const },
+  type: { type: "string" as const },
+  command: { type: "string" as const },
+  args: { type: "string" as const },
+  "timeout-ms": { type: "string" as const },
+  raw: { type: "boolean" as const },
+};
+
+/** Errors that mean the process could not be started or died: exit 3. */
+const isSpawnFault = (e: OutcomeError) =>
+  e.code === "executa_unavailable" ||
+  (e.code === "tool_failed" && e.message === "executa process exited");
+
+async function specFor(dir: string, v: Record<string, unknown>): Promise<ExecutaSpec> {
+  const st = await Deno.stat(dir).catch(() => null);
+  if (!st?.isDirectory) throw new UsageError(`${dir} is not a directory`);
+  const d = await deriveExecuta(dir);
+  const type = (v.type as string | undefined) ?? d.type;
+  if (type !== null && !EXECUTA_TYPES.includes(type as ExecutaType)) {
+    throw new UsageError(`--type must be one of ${EXECUTA_TYPES.join("|")} (got '${type}')`);
+  }
+  const cmdFlag = v.command as string | undefined;
+  let command = d.command;
+  if (cmdFlag !== undefined) {
+    command = cmdFlag.trim().startsWith("[")
+      ? commandArgv((() => {
+        try {
+          return JSON.parse(cmdFlag);
+        } catch {
+          throw new UsageError("--command is not a valid JSON array");
+        }
+      })())
+      : splitCommand(cmdFlag);
+    if (!command) throw new UsageError("--command must name a program");
+  }
+  const tool_id = (v["tool-id"] as string | undefined) ?? d.tool_id;
+  if (!tool_id) {
+    throw new UsageError(
+      `cannot derive a tool_id from ${dir}${d.warning ? ` (${d.warning})` : ""}; pass --tool-id`,
+    );
+  }
+  if (!type && !command) {
+    throw new UsageError(`cannot derive how to start ${dir}; pass --type or --command`);
+  }
+  return {
+    tool_id,
+    project_dir: dir,
+    command,
+    type: type as ExecutaType | null,
+    env: {},
+    handle: d.slug ?? basename(dir),
+    app_slug: null,
+  };
+}
+
+async function readArgs(v: string | undefined): Promise<unknown> {
+  if (v === undefined) return {};
+  let text = v;
+  if (v.startsWith("@")) {
+    try {
+      text = await Deno.readTextFile(v.slice(1));
+    } catch (e) {
+      throw new UsageError(`--args ${v}: cannot read file (${(e as Error).message})`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--args is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, FLAGS, { positionals: 3 });
+  const [action, dirArg, tool] = positionals;
+  if (!["describe", "health", "invoke"].includes(action ?? "")) {
+    throw new UsageError("expected 'describe', 'health' or 'invoke'");
+  }
+  if (!dirArg) throw new UsageError(`missing DIR for 'executa ${action}'`);
+  if (action === "invoke" && !tool) throw new UsageError("missing TOOL for 'executa invoke'");
+  if (action !== "invoke" && tool) throw new UsageError(`unexpected argument '${tool}'`);
+  const format = str(values, "format") ?? "pretty";
+  const json = format === "json";
+  const logger = makeLogger(values, { level: "warn" });
+  const spec = await specFor(resolve(dirArg), values);
+  const args = action === "invoke" ? await readArgs(str(values, "args")) : undefined;
+  const timeoutMs = int(values, "timeout-ms");
+  let llm;
+  try {
+    llm = await makeLlm(values, logger);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      printFatal(format, "config", e.message);
+      return EXIT.USAGE;
+    }
+    throw e;
+  }
+  const pool = new ExecutaPool({ logger, llm, version: VERSION });
+  try {
+    await pool.register([spec]);
+    const started = await pool.ensureStarted(spec.tool_id);
+    if (!started.ok) {
+      printFatal(format, started.error.code, started.error.message, started.error.details);
+      return EXIT.FAULT;
+    }
+    if (action === "describe") return describe(spec.tool_id, started, json);
+    if (action === "health") {
+      const h = await pool.health(spec.tool_id);
+      if (!h.ok) {
+        printFatal(format, h.error.code, h.error.message, h.error.details);
+        return isSpawnFault(h.error) ? EXIT.FAULT : EXIT.FAILED;
+      }
+      if (json) {
+        writeStdout(JSON.stringify({ tool_id: spec.tool_id, status: h.status, result: h.result }));
+      } else {writeStdout(
+          `${spec.tool_id}: ${h.status}${
+            h.result !== null && h.result !== undefined ? ` ${JSON.stringify(h.result)}` : ""
+          }`,
+        );}
+      return h.status === "unhealthy" ? EXIT.FAILED : EXIT.OK;
+    }
+    const raw = bool(values, "raw");
+    const opts = { timeoutMs, app: null };
+    const out = raw
+      ? await pool.invokeRaw(spec.tool_id, tool!, args, opts)
+      : await pool.invoke(spec.tool_id, tool!, args, opts);
+    if (json) writeStdout(JSON.stringify(out));
+    else if (out.ok) writeStdout(JSON.stringify(out.result, null, 2));
+    else {printFatal(
+        format,
+        out.error.code,
+        `${out.error.code}: ${out.error.message}`,
+        out.error.details,
+      );}
+    if (out.ok) return EXIT.OK;
+    return isSpawnFault(out.error) ? EXIT.FAULT : EXIT.FAILED;
+  } finally {
+    await pool.shutdown();
+  }
+}
+
+function describe(
+  tool_id: string,
+  s: { protocol: string; describe: Record<string, unknown> | null },
+  json: boolean,
+): number {
+  if (json) writeStdout(JSON.stringify({ tool_id, protocol: s.protocol, describe: s.describe }));
+  else if (s.describe) {
+    const d = s.describe;
+    const tools = Array.isArray(d.tools) ? d.tools as Record<string, unknown>[] : [];
+    writeStdout([
+      `name      ${d.name ?? tool_id}`,
+      `version   ${d.version ?? "-"}`,
+      `protocol  ${s.protocol}`,
+      `tools     ${tools.length ? "" : "(none)"}`,
+      ...tools.map((t) => `  ${t?.name}${t?.description ? `  — ${t.description}` : ""}`),
+    ].join("\n"));
+  } else writeStdout(`${tool_id}: describe returned no object (protocol ${s.protocol})`);
+  return s.describe ? EXIT.OK : EXIT.FAILED;
+}

@@ -1,0 +1,263 @@
+/**
+ * Fixture files (CONTRACT §14.2–§14.4): classification by the first non-blank, non-comment line,
+ * and parsing of the recorded-session format, the docs format and mock-table fixtures into replay
+ * steps. Any problem is a `FixtureError` naming `file:line` (smoke exits 2).
+ */
+import { relative } from "node:path";
+import { MockFileError, parseMockText } from "../llm/mod.ts";
+import type { MockEntry } from "../llm/types.ts";
+import { isPlainObject } from "../util/json.ts";
+
+export type FixtureFormat = "recorded" | "docs" | "mocks";
+
+/** What a replayed request must answer (§14.5 response check). */
+export type Expectation =
+  /** `ok:true`; `result` (when `hasResult`) must be ⊆ the actual result. */
+  | { ok: true; hasResult: boolean; result?: unknown }
+  /** `ok:false`; `code` must match when given. */
+  | { ok: false; code: string | null }
+  /** Docs line with neither `result` nor `error`: only "not `internal_error`". */
+  | { ok: null }
+  /** A recorded request without a response line: replayed, not checked beyond `internal_error`. */
+  | { ok: "missing" };
+
+export interface MetaStep {
+  type: "meta";
+  line: number;
+  session_id?: string;
+  window_uuid?: string;
+  view?: string;
+}
+export interface RequestStep {
+  type: "req";
+  line: number;
+  id?: string | number;
+  ns: string;
+  method: string;
+  args: unknown;
+  window_uuid?: string;
+  expect: Expectation;
+}
+export interface EventStep {
+  type: "event";
+  line: number;
+  name: string;
+  payload: unknown;
+}
+export type Step = MetaStep | RequestStep | EventStep;
+
+export interface FixtureFile {
+  /** absolute path */
+  path: string;
+  /** path as shown in reports (relative to the app directory when inside it) */
+  name: string;
+  format: FixtureFormat;
+  steps: Step[];
+  /** mock-table fixtures only */
+  mocks: MockEntry[];
+  warnings: string[];
+}
+
+export class FixtureError extends Error {
+  constructor(readonly file: string, readonly line: number, problem: string) {
+    super(line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`);
+    this.name = "FixtureError";
+  }
+}
+
+interface RawLine {
+  n: number;
+  v: Record<string, unknown>;
+}
+
+function contentLines(text: string, file: string): RawLine[] {
+  const out: RawLine[] = [];
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "" || line.startsWith("#") || line.startsWith("//")) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      throw new FixtureError(file, i + 1, `invalid JSON (${(e as Error).message})`);
+    }
+    if (!isPlainObject(v)) throw new FixtureError(file, i + 1, "each line must be a JSON object");
+    out.push({ n: i + 1, v });
+  }
+  return out;
+}
+
+/** §14.2 classification of the first content line; null for anything else. */
+export function classify(first: Record<string, unknown>): FixtureFormat | null {
+  if (Object.hasOwn(first, "kind")) return "recorded";
+  if (Object.hasOwn(first, "dir")) return "docs";
+  if (Object.hasOwn(first, "ns") && Object.hasOwn(first, "method") && !Object.hasOwn(first, "t")) {
+    return "mocks";
+  }
+  return null;
+}
+
+const nonEmpty = (v: unknown): v is string => typeof v === "string" && v !== "";
+
+function need(file: string, l: RawLine, k: string, what: string): string {
+  const v = l.v[k];
+  if (!nonEmpty(v)) throw new FixtureError(file, l.n, `${what} needs "${k}" (a non-empty string)`);
+  return v;
+}
+
+function errorCode(e: unknown): string | null {
+  if (nonEmpty(e)) return e;
+  if (isPlainObject(e) && nonEmpty(e.code)) return e.code;
+  return null;
+}
+
+function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step[] {
+  const steps: Step[] = [];
+  let pending = new Map<string, RequestStep>(); // id → latest unanswered request of this segment
+  const key = (id: unknown) => `${typeof id}:${String(id)}`;
+  for (const l of lines) {
+    const kind = l.v.kind;
+    if (!nonEmpty(kind)) {
+      throw new FixtureError(file, l.n, 'recorded-session lines need "kind" (meta, req, res, auth.refresh, event)');
+    }
+    switch (kind) {
+      case "meta": {
+        pending = new Map();
+        const m: MetaStep = { type: "meta", line: l.n };
+        if (nonEmpty(l.v.session_id)) m.session_id = l.v.session_id;
+        if (nonEmpty(l.v.window_uuid)) m.window_uuid = l.v.window_uuid;
+        if (nonEmpty(l.v.view)) m.view = l.v.view;
+        steps.push(m);
+        break;
+      }
+      case "req": {
+        const id = l.v.id;
+        if (typeof id !== "string" && typeof id !== "number") {
+          throw new FixtureError(file, l.n, 'a "req" line needs "id" (a number or string)');
+        }
+        const r: RequestStep = {
+          type: "req",
+          line: l.n,
+          id,
+          ns: need(file, l, "ns", 'a "req" line'),
+          method: need(file, l, "method", 'a "req" line'),
+          args: Object.hasOwn(l.v, "args") ? l.v.args : {},
+          expect: { ok: "missing" },
+        };
+        if (nonEmpty(l.v.window_uuid)) r.window_uuid = l.v.window_uuid;
+        pending.set(key(id), r);
+        steps.push(r);
+        break;
+      }
+      case "res": {
+        const r = pending.get(key(l.v.id));
+        if (!r) {
+          warnings.push(`${file}:${l.n}: response id ${JSON.stringify(l.v.id)} has no request; ignored`);
+          break;
+        }
+        pending.delete(key(l.v.id));
+        if (typeof l.v.ok !== "boolean") {
+          throw new FixtureError(file, l.n, 'a "res" line needs "ok" (true or false)');
+        }
+        r.expect = l.v.ok
+          ? { ok: true, hasResult: Object.hasOwn(l.v, "result"), result: l.v.result }
+          : { ok: false, code: errorCode(l.v.error) };
+        break;
+      }
+      case "auth.refresh":
+        break; // token pushes are ignored by replay (§14.3)
+      case "event":
+        steps.push({
+          type: "event",
+          line: l.n,
+          name: need(file, l, "event", 'an "event" line'),
+          payload: l.v.payload ?? {},
+        });
+        break;
+      default:
+        warnings.push(`${file}:${l.n}: unknown kind ${JSON.stringify(kind)}; ignored`);
+    }
+  }
+  return steps;
+}
+
+function parseDocs(file: string, lines: RawLine[]): Step[] {
+  const steps: Step[] = [];
+  for (const l of lines) {
+    const dir = l.v.dir;
+    if (dir === "out") {
+      let expect: Expectation = { ok: null };
+      if (Object.hasOwn(l.v, "error") && l.v.error !== null && l.v.error !== undefined) {
+        expect = { ok: false, code: errorCode(l.v.error) };
+      } else if (Object.hasOwn(l.v, "result")) {
+        expect = { ok: true, hasResult: true, result: l.v.result };
+      }
+      steps.push({
+        type: "req",
+        line: l.n,
+        ns: need(file, l, "ns", 'a "dir":"out" line'),
+        method: need(file, l, "method", 'a "dir":"out" line'),
+        args: Object.hasOwn(l.v, "args") ? l.v.args : {},
+        expect,
+      });
+    } else if (dir === "in") {
+      steps.push({
+        type: "event",
+        line: l.n,
+        name: need(file, l, "name", 'a "dir":"in" line'),
+        payload: l.v.payload ?? {},
+      });
+    } else {
+      throw new FixtureError(file, l.n, 'docs-format lines need "dir" ("out" or "in")');
+    }
+  }
+  return steps;
+}
+
+/** Display name: relative to `appDir` when inside it, else the absolute path. */
+export function fixtureName(path: string, appDir: string): string {
+  const rel = relative(appDir, path).replaceAll("\\", "/");
+  return rel.startsWith("..") || rel === "" ? path : rel;
+}
+
+/** Reads, classifies and parses one fixture file. */
+export async function loadFixture(path: string, appDir: string): Promise<FixtureFile> {
+  const name = fixtureName(path, appDir);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new FixtureError(name, 0, `cannot read fixture file (${(e as Error).message})`);
+  }
+  return parseFixtureText(text, path, name);
+}
+
+export function parseFixtureText(text: string, path: string, name = path): FixtureFile {
+  const lines = contentLines(text, name);
+  const warnings: string[] = [];
+  const base = { path, name, steps: [] as Step[], mocks: [] as MockEntry[], warnings };
+  if (lines.length === 0) {
+    warnings.push(`${name}: no fixture lines; nothing to replay`);
+    return { ...base, format: "recorded" };
+  }
+  const format = classify(lines[0].v);
+  if (!format) {
+    throw new FixtureError(
+      name,
+      lines[0].n,
+      'cannot tell the fixture format: the first line needs "kind" (recorded session), "dir" ' +
+        '(docs format) or "ns"+"method" without "t" (mock table)',
+    );
+  }
+  if (format === "mocks") {
+    try {
+      return { ...base, format, mocks: parseMockText(text, name) };
+    } catch (e) {
+      if (e instanceof MockFileError) throw new FixtureError(e.file, e.line, e.message.replace(/^.*?:\d+: /, ""));
+      throw e;
+    }
+  }
+  const steps = format === "recorded" ? parseRecorded(name, lines, warnings) : parseDocs(name, lines);
+  return { ...base, format, steps };
+}

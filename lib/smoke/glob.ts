@@ -1,0 +1,100 @@
+/**
+ * Fixture globs (CONTRACT §14.2): `*` (any characters but `/`), `**` (any number of path segments),
+ * `?` (one character but `/`). Patterns are relative to a base directory (absolute patterns are
+ * allowed); results are absolute paths of regular files, de-duplicated and sorted by path.
+ */
+import { isAbsolute, join, resolve } from "node:path";
+
+const hasMagic = (s: string) => /[*?]/.test(s);
+
+/** Regex for one path segment pattern. */
+function segmentRegex(seg: string): RegExp {
+  let re = "";
+  for (const ch of seg) {
+    if (ch === "*") re += "[^/]*";
+    else if (ch === "?") re += "[^/]";
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(p)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(p)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+async function listDir(dir: string): Promise<Deno.DirEntry[]> {
+  const out: Deno.DirEntry[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) out.push(e);
+  } catch { /* unreadable or gone */ }
+  return out;
+}
+
+/** Walks `segs` from `dir`, collecting matching files into `out`. */
+async function walk(dir: string, segs: string[], out: Set<string>, seen: Set<string>) {
+  const key = `${dir}\0${segs.join("/")}`;
+  if (seen.has(key)) return;
+  seen.add(key);
+  if (segs.length === 0) {
+    if (await isFile(dir)) out.add(dir);
+    return;
+  }
+  const [head, ...rest] = segs;
+  if (head === "**") {
+    await walk(dir, rest, out, seen); // zero segments
+    for (const e of await listDir(dir)) {
+      if (e.isDirectory) await walk(join(dir, e.name), segs, out, seen);
+    }
+    return;
+  }
+  if (!hasMagic(head)) {
+    await walk(join(dir, head), rest, out, seen);
+    return;
+  }
+  const re = segmentRegex(head);
+  for (const e of await listDir(dir)) {
+    if (!re.test(e.name)) continue;
+    const p = join(dir, e.name);
+    if (rest.length === 0 ? e.isFile || (e.isSymlink && await isFile(p)) : await isDir(p)) {
+      await walk(p, rest, out, seen);
+    }
+  }
+}
+
+/** Expands `patterns` against `base`; sorted absolute file paths. */
+export async function expandGlobs(patterns: string[], base: string): Promise<string[]> {
+  const out = new Set<string>();
+  for (const raw of patterns) {
+    const pattern = raw.replaceAll("\\", "/");
+    const abs = isAbsolute(raw) ? resolve(raw) : resolve(base, raw);
+    if (!hasMagic(pattern)) {
+      if (await isFile(abs)) out.add(abs);
+      continue;
+    }
+    // split into the static root and the pattern segments
+    const full = (isAbsolute(raw) ? pattern : `${resolve(base).replaceAll("\\", "/")}/${pattern}`)
+      .split("/");
+    const first = full.findIndex(hasMagic);
+    const root = full.slice(0, first).join("/") || "/";
+    const segs = full.slice(first).filter((s) => s !== "" && s !== ".");
+    await walk(resolve(root), segs, out, new Set());
+  }
+  return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** True when a pattern has no wildcard (a literal path). */
+export function isLiteralPattern(p: string): boolean {
+  return !hasMagic(p);
+}

@@ -1,0 +1,212 @@
+/** Default commands (CONTRACT §9.3), the uv-missing python fallback, and the child env (§9.4). */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  childEnv,
+  type CommandResult,
+  resetCommandStateForTests,
+  resolveCommand,
+  whichOnPath,
+} from "../lib/executa/command.ts";
+import type { ExecutaSpec } from "../lib/executa/types.ts";
+import { Logger } from "../lib/util/log.ts";
+
+const APPS = new URL("./fixtures/apps/", import.meta.url).pathname;
+const PY = join(APPS, "py-app", "executas");
+const DISC = join(APPS, "disc-app", "executas");
+const IS_WINDOWS = Deno.build.os === "windows";
+
+const spec = (over: Partial<ExecutaSpec>): ExecutaSpec => ({
+  tool_id: "t",
+  project_dir: "/",
+  command: null,
+  type: null,
+  env: {},
+  handle: "t",
+  app_slug: null,
+  ...over,
+});
+function argvOf(r: CommandResult): string[] {
+  assert.ok("argv" in r, JSON.stringify(r));
+  return r.argv;
+}
+function errorOf(r: CommandResult): { reason: string; message: string } {
+  assert.ok("error" in r, JSON.stringify(r));
+  return r.error;
+}
+function capture(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: new Logger({ level: "debug", format: "json", sink: (l) => lines.push(l) }), lines };
+}
+
+/** A PATH directory holding the given programs (executable shell stubs or symlinks). */
+async function pathDir(programs: Record<string, string>): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  for (const [name, target] of Object.entries(programs)) {
+    const p = join(dir, name);
+    if (target.startsWith("/")) await Deno.symlink(target, p);
+    else {
+      await Deno.writeTextFile(p, target);
+      await Deno.chmod(p, 0o755);
+    }
+  }
+  return dir;
+}
+
+const realPython = await (async () => {
+  const found = await whichOnPath("python3", Deno.env.toObject());
+  if (!found) return null;
+  const out = await new Deno.Command(found, { args: ["-c", "import sys; print(sys.executable)"] })
+    .output();
+  return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+})();
+
+Deno.test({
+  name: "python without uv: -c launcher calls [project.scripts][tool_id] (src layout) and exits with its value",
+  ignore: IS_WINDOWS || realPython === null,
+  async fn() {
+    resetCommandStateForTests();
+    const bin = await pathDir({ python3: realPython! });
+    try {
+      const { logger, lines } = capture();
+      const s = spec({ tool_id: "hello-py", type: "python", project_dir: join(PY, "hello-py") });
+      const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
+      assert.deepEqual(argv.slice(0, 2), [join(bin, "python3"), "-c"]);
+      assert.match(argv[2], /import_module\("hello_pkg\.cli"\)/);
+      assert.equal(lines.length, 1);
+      assert.equal(
+        JSON.parse(lines[0]).msg,
+        "uv not found on PATH; starting python executas with python3 directly (dependencies are not installed)",
+      );
+      const out = await new Deno.Command(argv[0], {
+        args: argv.slice(1),
+        cwd: s.project_dir,
+        env: { ...childEnv(s), PYTHONDONTWRITEBYTECODE: "1" }, // keep fixtures clean
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout);
+      assert.equal(out.code, 3, new TextDecoder().decode(out.stderr));
+      assert.match(stdout, /^hello from hello_pkg\.cli:entry\.main argv0=hello-py$/m);
+      assert.match(stdout, /^unbuffered=1$/m);
+      // one warning per process
+      await resolveCommand(s, { env: { PATH: bin }, logger });
+      assert.equal(lines.length, 1);
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "python without uv: a script value without ':' runs as -m; ANNA_APP_PYTHON is used",
+  ignore: IS_WINDOWS || realPython === null,
+  async fn() {
+    resetCommandStateForTests();
+    const bin = await pathDir({ python3: realPython! });
+    try {
+      const { logger } = capture();
+      const s = spec({ tool_id: "mod-py", type: "python", project_dir: join(PY, "mod-py") });
+      const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
+      assert.deepEqual(argv, [join(bin, "python3"), "-m", "mod_pkg.run"]);
+      const out = await new Deno.Command(argv[0], {
+        args: argv.slice(1),
+        cwd: s.project_dir,
+        env: { PYTHONDONTWRITEBYTECODE: "1" },
+      }).output();
+      assert.equal(new TextDecoder().decode(out.stdout).trim(), "ran mod_pkg.run as __main__");
+      const custom = argvOf(
+        await resolveCommand(s, { env: { PATH: "/nonexistent", ANNA_APP_PYTHON: realPython! }, logger }),
+      );
+      assert.equal(custom[0], realPython);
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
+Deno.test("python without uv: no usable entry → no_python_entry", async () => {
+  resetCommandStateForTests();
+  const { logger } = capture();
+  for (const dir of [join(PY, "noentry-py"), join(DISC, "a-json")]) {
+    const e = errorOf(
+      await resolveCommand(spec({ type: "python", project_dir: dir }), { env: { PATH: "" }, logger }),
+    );
+    assert.equal(e.reason, "no_python_entry");
+    assert.match(e.message, /\[project\.scripts\]/);
+  }
+});
+
+Deno.test({
+  name: "python with uv on PATH: uv run --project <dir> <tool_id>; PATH checked once",
+  ignore: IS_WINDOWS,
+  async fn() {
+    resetCommandStateForTests();
+    const bin = await pathDir({ uv: "#!/bin/sh\nexit 0\n" });
+    try {
+      const s = spec({ tool_id: "hello-py", type: "python", project_dir: join(PY, "hello-py") });
+      const want = [join(bin, "uv"), "run", "--project", s.project_dir, "hello-py"];
+      assert.deepEqual(argvOf(await resolveCommand(s, { env: { PATH: bin } })), want);
+      await Deno.remove(join(bin, "uv"));
+      assert.deepEqual(argvOf(await resolveCommand(s, { env: { PATH: bin } })), want, "cached");
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "node, go, binary defaults and explicit commands resolve argv[0]",
+  ignore: IS_WINDOWS,
+  async fn() {
+    const bin = await pathDir({ node: "#!/bin/sh\n", go: "#!/bin/sh\n", tool: "#!/bin/sh\n" });
+    const app = await Deno.makeTempDir();
+    try {
+      const env = { PATH: bin };
+      const node = spec({ tool_id: "tool-c", type: "node", project_dir: join(DISC, "c-node-obj") });
+      assert.deepEqual(argvOf(await resolveCommand(node, { env })), [join(bin, "node"), "./bin/c.js"]);
+      const bare = spec({ type: "node", project_dir: app });
+      assert.deepEqual(argvOf(await resolveCommand(bare, { env })), [join(bin, "node"), "index.js"]);
+      const go = spec({ type: "go", project_dir: app });
+      assert.deepEqual(argvOf(await resolveCommand(go, { env })), [join(bin, "go"), "run", "."]);
+      assert.equal(errorOf(await resolveCommand(go, { env: { PATH: app } })).reason, "spawn_failed");
+
+      const dirName = app.split("/").pop()!;
+      await Deno.mkdir(join(app, "bin"));
+      const binary = spec({ tool_id: "my-tool", type: "binary", project_dir: app });
+      assert.equal(errorOf(await resolveCommand(binary, { env })).reason, "spawn_failed");
+      await Deno.writeTextFile(join(app, "bin", dirName), "#!/bin/sh\n", { mode: 0o755 });
+      assert.deepEqual(argvOf(await resolveCommand(binary, { env })), [join(app, "bin", dirName)]);
+      await Deno.writeTextFile(join(app, "bin", "my-tool"), "#!/bin/sh\n", { mode: 0o755 });
+      assert.deepEqual(argvOf(await resolveCommand(binary, { env })), [join(app, "bin", "my-tool")]);
+
+      // explicit command: a path separator resolves against project_dir, else PATH
+      const rel = spec({ project_dir: app, command: ["bin/my-tool", "--x"] });
+      assert.deepEqual(argvOf(await resolveCommand(rel, { env })), [join(app, "bin", "my-tool"), "--x"]);
+      const onPath = spec({ project_dir: app, command: ["tool", "a b"], type: "python" });
+      assert.deepEqual(argvOf(await resolveCommand(onPath, { env })), [join(bin, "tool"), "a b"]);
+      const missing = spec({ project_dir: app, command: ["./nope"] });
+      assert.equal(errorOf(await resolveCommand(missing, { env })).reason, "spawn_failed");
+      assert.equal(errorOf(await resolveCommand(spec({ project_dir: app }), { env })).reason, "no_command");
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+      await Deno.remove(app, { recursive: true });
+    }
+  },
+});
+
+Deno.test("childEnv: runtime env + spec env + python variables, never the control token", () => {
+  const base = { PATH: "/bin", KEEP: "1", ANNA_APP_CONTROL_TOKEN: "secret", PYTHONUNBUFFERED: "0" };
+  const py = childEnv(spec({ type: "python", env: { KEEP: "2", EXTRA: "x" } }), base);
+  assert.deepEqual(py, {
+    PATH: "/bin",
+    KEEP: "2",
+    EXTRA: "x",
+    PYTHONUNBUFFERED: "1",
+    PYTHONIOENCODING: "utf-8",
+  });
+  const node = childEnv(spec({ type: "node" }), base);
+  assert.deepEqual(node, { PATH: "/bin", KEEP: "1", PYTHONUNBUFFERED: "0" });
+  assert.ok(!("ANNA_APP_CONTROL_TOKEN" in childEnv(spec({}))));
+});

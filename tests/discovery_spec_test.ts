@@ -1,0 +1,136 @@
+/** `--executa` specs (CONTRACT §2.10) and `executas.register` params (§4.4.8). */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { UsageError } from "../lib/cli/flags.ts";
+import { RpcError } from "../lib/core/rpc_error.ts";
+import { parseExecutaFlag, validateRegisterParams } from "../lib/executa/spec.ts";
+
+const DISC = new URL("./fixtures/apps/disc-app/", import.meta.url).pathname.replace(/\/$/, "");
+const ex = (n: string) => join(DISC, "executas", n);
+
+Deno.test("--executa: dir alone derives tool_id, type, command and handle", async () => {
+  assert.deepEqual(await parseExecutaFlag("dir=executas/b-py", DISC), {
+    tool_id: "tool-b",
+    project_dir: ex("b-py"),
+    command: null,
+    type: "python",
+    env: {},
+    handle: "bee",
+    app_slug: null,
+  });
+  const n = await parseExecutaFlag("dir=executas/n-transport", DISC);
+  assert.deepEqual([n.tool_id, n.type, n.command], ["tool-n", "node", ["node", "srv.js", "--stdio"]]);
+  // enabled:false is ignored for an explicit --executa
+  const j = await parseExecutaFlag("dir=executas/j-disabled", DISC);
+  assert.deepEqual([j.tool_id, j.type, j.handle], ["tool-j", "node", "j-disabled"]);
+});
+
+Deno.test("--executa: explicit keys win; command as JSON array (with commas) or split on spaces", async () => {
+  const a = await parseExecutaFlag(
+    'dir=executas/a-json,tool_id=my-tool,handle=h,type=binary,command=["python3","x.py","a,b"]',
+    DISC,
+  );
+  assert.deepEqual(
+    [a.tool_id, a.handle, a.type, a.command],
+    ["my-tool", "h", "binary", ["python3", "x.py", "a,b"]],
+  );
+  const b = await parseExecutaFlag("dir=executas/g-go,tool_id=g,type=go,command=go run ./cmd", DISC);
+  assert.deepEqual([b.tool_id, b.type, b.command], ["g", "go", ["go", "run", "./cmd"]]);
+  // a different type than the directory describes drops the directory's command
+  const c = await parseExecutaFlag("dir=executas/n-transport,type=binary", DISC);
+  assert.deepEqual([c.type, c.command], ["binary", null]);
+  const abs = await parseExecutaFlag(`dir=${ex("c-node-obj")}`, "/nonexistent-base");
+  assert.equal(abs.tool_id, "tool-c");
+});
+
+Deno.test("--executa: usage errors name the problem", async () => {
+  const cases: [string, RegExp][] = [
+    ["tool_id=x", /'dir' is required/],
+    ["dir=executas/nope", /is not a directory/],
+    ["dir=executas/a-json,type=rust", /type must be one of python\|node\|go\|binary/],
+    ["dir=executas/a-json,colour=red", /unknown key 'colour'/],
+    ["dir=executas/a-json,dir=x", /given twice/],
+    ["dir=executas/a-json,tool_id=", /empty value/],
+    ["dir=executas/a-json,command=[\"x\",", /not a valid JSON array/],
+    ["dir=executas/a-json,command=[1]", /non-empty array of strings/],
+    ["dir=executas/m-skillmd", /cannot derive a tool_id/],
+    ["dir=executas/m-skillmd,tool_id=s", /cannot derive how to start/],
+    ["justtext", /expected key=value/],
+  ];
+  for (const [spec, re] of cases) {
+    await assert.rejects(parseExecutaFlag(spec, DISC), (e: unknown) => {
+      assert.ok(e instanceof UsageError, spec);
+      assert.match(e.message, re, spec);
+      return true;
+    });
+  }
+});
+
+async function rpcError(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof RpcError);
+    assert.equal(e.code, -32602);
+    assert.equal(e.message, "invalid_params");
+    return e;
+  }
+  assert.fail("expected an RpcError");
+}
+
+Deno.test("executas.register: one spec or a list; relative dirs, string commands, env, app_slug", async () => {
+  const one = await validateRegisterParams(
+    { tool_id: "t1", project_dir: "executas/a-json", command: " python3  -u run.py ", env: { A: "1" } },
+    DISC,
+  );
+  assert.deepEqual(one, [{
+    tool_id: "t1",
+    project_dir: ex("a-json"),
+    command: ["python3", "-u", "run.py"],
+    type: null,
+    env: { A: "1" },
+    handle: "alpha",
+    app_slug: null,
+  }]);
+  const list = await validateRegisterParams({
+    executas: [
+      { tool_id: "t2", project_dir: ex("b-py") },
+      { tool_id: "t3", project_dir: ex("c-node-obj"), type: "binary", handle: "hh", app_slug: "notes" },
+    ],
+    extra: "ignored",
+  }, "/");
+  assert.deepEqual(list.map((s) => [s.tool_id, s.type, s.command, s.handle, s.app_slug]), [
+    ["t2", "python", null, "b-py", null], // type derived from pyproject.toml
+    ["t3", "binary", null, "hh", "notes"],
+  ]);
+  assert.deepEqual(await validateRegisterParams({ executas: [] }, DISC), []);
+  const derivedCmd = await validateRegisterParams({ tool_id: "x", project_dir: ex("n-transport") }, "/");
+  assert.deepEqual(derivedCmd[0].command, ["node", "srv.js", "--stdio"]);
+});
+
+Deno.test("executas.register: zod issues with paths", async () => {
+  const e = await rpcError(validateRegisterParams({
+    executas: [{ tool_id: "", project_dir: 3, type: "rust", env: { A: 1 } }],
+  }, DISC));
+  const issues = e.data?.issues as { path: string; message: string }[];
+  assert.deepEqual(issues.map((i) => i.path).sort(), [
+    "executas[0].env.A",
+    "executas[0].project_dir",
+    "executas[0].tool_id",
+    "executas[0].type",
+  ]);
+  const single = await rpcError(validateRegisterParams({ project_dir: "." }, DISC));
+  assert.deepEqual((single.data?.issues as { path: string }[]).map((i) => i.path), ["tool_id"]);
+  const empty = await rpcError(validateRegisterParams({ tool_id: "x", project_dir: ".", command: [] }, DISC));
+  assert.deepEqual((empty.data?.issues as { path: string }[]).map((i) => i.path), ["command"]);
+  await rpcError(validateRegisterParams("nope", DISC));
+});
+
+Deno.test("executas.register: missing project_dir and no derivable command have reasons", async () => {
+  const missing = await rpcError(validateRegisterParams({ tool_id: "x", project_dir: "nope" }, DISC));
+  assert.equal(missing.data?.reason, "project_dir_not_found");
+  assert.equal(missing.data?.project_dir, join(DISC, "nope"));
+  const noCmd = await rpcError(validateRegisterParams({ tool_id: "x", project_dir: ex("m-skillmd") }, DISC));
+  assert.equal(noCmd.data?.reason, "no_command");
+  assert.match((noCmd.data?.issues as { message: string }[])[0].message, /pass "type"/);
+});

@@ -1,0 +1,101 @@
+/** `executa describe|health|invoke DIR` through the real main.ts (CONTRACT §2.9). */
+import assert from "node:assert/strict";
+import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
+
+const FIXTURES = `${REPO_ROOT}tests/fixtures/executas`;
+
+async function cli(args: string[]) {
+  const home = await Deno.makeTempDir();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN_TS, "executa", ...args],
+    env: { HOME: home, NO_COLOR: "1", ...denoDirEnv() },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  await Deno.remove(home, { recursive: true });
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const PLUGIN = ["--tool-id", "tool-fixture", "--command", "node plugin.mjs"];
+
+Deno.test("executa describe prints the describe result (json and pretty)", async () => {
+  const j = await cli(["describe", FIXTURES, ...PLUGIN, "--format", "json"]);
+  assert.equal(j.code, 0, j.stderr);
+  const doc = JSON.parse(j.stdout);
+  assert.equal(doc.tool_id, "tool-fixture");
+  assert.equal(doc.protocol, "v2");
+  assert.ok(Array.isArray(doc.describe.tools));
+  const p = await cli(["describe", FIXTURES, ...PLUGIN]);
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stdout, /protocol\s+v2/);
+  assert.match(p.stdout, /echo/);
+});
+
+Deno.test("executa health classifies the answer", async () => {
+  const r = await cli(["health", FIXTURES, ...PLUGIN, "--format", "json"]);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.tool_id, "tool-fixture");
+  assert.ok(["healthy", "not_implemented"].includes(doc.status), r.stdout);
+  assert.equal(r.code, 0);
+});
+
+Deno.test("executa invoke prints the unwrapped result; --raw the plugin's own; errors exit 1", async () => {
+  const ok = await cli([
+    "invoke",
+    FIXTURES,
+    "echo",
+    ...PLUGIN,
+    "--args",
+    '{"x":1}',
+    "--format",
+    "json",
+  ]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const outcome = JSON.parse(ok.stdout);
+  assert.equal(outcome.ok, true);
+  assert.deepEqual(outcome.result.args, { x: 1 });
+  const raw = await cli([
+    "invoke",
+    FIXTURES,
+    "echo",
+    ...PLUGIN,
+    "--args",
+    '{"x":2}',
+    "--raw",
+    "--format",
+    "json",
+  ]);
+  const rawOutcome = JSON.parse(raw.stdout);
+  assert.equal(rawOutcome.result.success, true);
+  assert.deepEqual(rawOutcome.result.data.args, { x: 2 });
+  const bad = await cli(["invoke", FIXTURES, "rpc_error", ...PLUGIN, "--format", "json"]);
+  assert.equal(bad.code, 1);
+  assert.equal(JSON.parse(bad.stdout).error.code, "tool_failed");
+});
+
+Deno.test("executa: a process that cannot start exits 3; a bad DIR or action exits 2", async () => {
+  const dead = await cli([
+    "describe",
+    FIXTURES,
+    "--tool-id",
+    "dead",
+    "--command",
+    "node plugin.mjs --exit-at-start=4",
+  ]);
+  assert.equal(dead.code, 3, dead.stderr);
+  const missing = await cli([
+    "describe",
+    FIXTURES,
+    "--tool-id",
+    "x",
+    "--command",
+    "definitely-not-a-program-xyz",
+  ]);
+  assert.equal(missing.code, 3);
+  assert.match(missing.stderr, /spawn|not found|No such/i);
+  const nodir = await cli(["describe", "/nonexistent/dir"]);
+  assert.equal(nodir.code, 2);
+  const noaction = await cli(["frobnicate", FIXTURES]);
+  assert.equal(noaction.code, 2);
+});

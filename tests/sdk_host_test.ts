@@ -1,0 +1,227 @@
+/**
+ * Host page duties (CONTRACT §12.8, §7.3) of host_link.js + host.js, run in a fake page
+ * (lib/dashboard/testing.ts): iframe URLs and attributes, request relaying as app.call, wrong
+ * window, expired-token retry, event forwarding, open/close of windows, reload and live reload.
+ */
+import assert from "node:assert/strict";
+import { type Any, APP, fakeHostPage, MAIN, until } from "../lib/dashboard/testing.ts";
+
+const SID = `ses_${"a".repeat(32)}`;
+const W1 = "11111111-1111-4111-8111-111111111111";
+const W2 = "22222222-2222-4222-8222-222222222222";
+const W0 = "00000000-0000-4000-8000-000000000000";
+const CHANNEL = "anna-app/1";
+
+function runtime(appCall?: (p: Any) => Any) {
+  let n = 0;
+  return (method: string, params: Any): Any => {
+    switch (method) {
+      case "session.get":
+        return {
+          session_id: SID,
+          app_slug: "notes-demo",
+          primary_window_uuid: W1,
+          created_at: 1000,
+          events: { last_seq: 7 },
+          views: [{ name: "detail", title: "Detail", entry: "detail.html" }],
+          windows: [
+            {
+              window_uuid: W1,
+              view: "main",
+              status: "active",
+              title: "Notes",
+              geometry: { x: 0, y: 0, w: 480, h: 640 },
+              view_meta: { name: "main", title: "Notes", entry: "index.html?mode=dev#/home" },
+            },
+            { window_uuid: W0, view: "main", status: "closed", title: "Old" },
+          ],
+        };
+      case "session.refresh_token":
+        return { token: `tok${++n}`, expires_at: 5000 + n, window_uuid: params.window_uuid };
+      case "app.call":
+        return appCall ? appCall(params) : { ok: true, result: { echo: params } };
+      default:
+        return { ok: true };
+    }
+  };
+}
+
+async function attached(appCall?: (p: Any) => Any, logEntries?: Any[]) {
+  const page = fakeHostPage({ bridge: runtime(appCall), logEntries });
+  await page.host.attach(SID);
+  await until(() => page.frames.length === 1 && page.frames[0].src !== "");
+  return page;
+}
+
+const req = (wid: string, t: string, extra: Any = {}) => ({
+  channel: CHANNEL,
+  kind: "req",
+  id: "r1",
+  wid,
+  t,
+  ns: "storage",
+  method: "get",
+  args: { key: "k" },
+  ...extra,
+});
+
+Deno.test("frameUrl: entry path, wid/t/host, then the entry's own query and hash", () => {
+  const { host } = fakeHostPage({ bridge: runtime() });
+  const base = { slug: "notes-demo", wid: W1, token: "a.b" };
+  const q = `?wid=${W1}&t=a.b&host=${encodeURIComponent(MAIN)}`;
+  const cases: Array<[string, string]> = [
+    ["index.html", `${APP}/anna-apps/notes-demo/dev/index.html${q}`],
+    ["index.html?mode=x&y=1", `${APP}/anna-apps/notes-demo/dev/index.html${q}&mode=x&y=1`],
+    ["index.html#/a?b=1", `${APP}/anna-apps/notes-demo/dev/index.html${q}#/a?b=1`],
+    ["views/d.html?v=2#top", `${APP}/anna-apps/notes-demo/dev/views/d.html${q}&v=2#top`],
+  ];
+  for (const [entry, want] of cases) assert.equal(host.frameUrl({ ...base, entry }), want);
+  assert.equal(host.config.appOrigin, APP);
+  assert.equal(host.config.controlToken, "CT");
+});
+
+Deno.test("attach: one iframe per open window with the contract's URL and attributes", async () => {
+  const page = await attached();
+  const f = page.frames[0];
+  assert.equal(
+    f.src,
+    `${APP}/anna-apps/notes-demo/dev/index.html?wid=${W1}&t=tok1&host=${
+      encodeURIComponent(MAIN)
+    }&mode=dev#/home`,
+  );
+  assert.equal(f.getAttribute("sandbox"), "allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads");
+  assert.equal(f.getAttribute("allow"), "clipboard-write");
+  assert.equal(f.getAttribute("data-testid"), "app-frame");
+  assert.equal(f.getAttribute("data-wid"), W1);
+  assert.equal(f.getAttribute("data-active"), "");
+  assert.deepEqual(f.style, { width: "480px", height: "640px" });
+  assert.deepEqual(page.called("session.refresh_token").map((c) => c.params), [
+    { session_id: SID, window_uuid: W1 },
+  ]);
+  assert.equal(page.sockets.length, 1, "one /ws connection per page");
+  assert.equal(page.sockets[0].url, "ws://127.0.0.1:5180/ws?ct=CT");
+  assert.equal(page.sessionEvents().url, `/sessions/${SID}/events?after=7&ct=CT`);
+  assert.equal(page.logStream()?.url, "/api/log/stream?ct=CT");
+  const [w] = page.host.windows();
+  assert.deepEqual([w.wid, w.title, w.active, w.primary, w.tokenExpiresAt], [W1, "Notes", true, true, 5001]);
+});
+
+Deno.test("requests are relayed as app.call and answered to the same iframe", async () => {
+  const page = await attached();
+  const f = page.frames[0];
+  page.fromFrame(f, req(W1, "tokX"));
+  await until(() => f.sent("res").length === 1);
+  assert.deepEqual(page.called("app.call")[0].params, {
+    token: "tokX",
+    ns: "storage",
+    method: "get",
+    args: { key: "k" },
+  });
+  const res = f.posts.find((p) => p.msg.kind === "res")!;
+  assert.equal(res.origin, APP);
+  assert.deepEqual(res.msg, {
+    channel: CHANNEL,
+    kind: "res",
+    id: "r1",
+    ok: true,
+    result: { echo: { token: "tokX", ns: "storage", method: "get", args: { key: "k" } } },
+  });
+});
+
+Deno.test("wrong wid → invalid_token/wrong_window; foreign origins and sources are ignored", async () => {
+  const page = await attached();
+  const f = page.frames[0];
+  page.fromFrame(f, req(W2, "tokX", { id: "bad" }));
+  page.fromFrame(f, req(W1, "tokX", { id: "o" }), "http://evil.example");
+  page.fromFrame(null, req(W1, "tokX", { id: "s" }));
+  page.fromFrame(f, { ...req(W1, "tokX", { id: "c" }), channel: "other" });
+  await until(() => f.sent("res").length === 1);
+  assert.deepEqual(f.sent("res")[0], {
+    channel: CHANNEL,
+    kind: "res",
+    id: "bad",
+    ok: false,
+    error: {
+      code: "invalid_token",
+      message: "request wid does not match this window",
+      details: { reason: "wrong_window" },
+    },
+  });
+  assert.equal(page.called("app.call").length, 0);
+});
+
+Deno.test("an expired token is refreshed, pushed to the iframe, and the call retried once", async () => {
+  const page = await attached((p) =>
+    p.token === "old"
+      ? { ok: false, error: { code: "invalid_token", message: "expired", details: { reason: "expired" } } }
+      : { ok: true, result: { token: p.token } }
+  );
+  const f = page.frames[0];
+  page.fromFrame(f, req(W1, "old"));
+  await until(() => f.sent("res").length === 1);
+  assert.deepEqual(page.called("app.call").map((c) => c.params.token), ["old", "tok2"]);
+  const refresh = f.sent("event").find((m) => m.event === "auth.refresh");
+  assert.deepEqual(refresh.payload, { token: "tok2", expires_at: 5002 });
+  assert.equal(refresh.window_uuid, W1);
+  assert.deepEqual(f.sent("res")[0].result, { token: "tok2" });
+});
+
+Deno.test("while the socket is down requests are answered host_unavailable", async () => {
+  const page = await attached();
+  const f = page.frames[0];
+  page.sockets[0].drop();
+  page.fromFrame(f, req(W1, "tokX"));
+  await until(() => f.sent("res").length === 1);
+  assert.equal(f.sent("res")[0].error.code, "host_unavailable");
+  await until(() => page.sockets.length === 2); // reconnects
+});
+
+Deno.test("events: forwarded per window, state to all, open_view creates and close_view removes", async () => {
+  const page = await attached();
+  const sse = page.sessionEvents();
+  const env = (seq: number, kind: string, wid: string, payload: Any) => ({
+    type: "data_model/AnnaAppEvent",
+    kind,
+    window_uuid: wid,
+    seq,
+    payload,
+    by_client_id: null,
+  });
+  sse.push("data_model.AnnaAppEvent", env(8, "open_view", W2, { window_uuid: W2, view: "detail", entry_payload: {} }));
+  await until(() => page.frames.length === 2 && page.frames[1].src !== "");
+  const [f1, f2] = page.frames;
+  assert.match(f2.src, new RegExp(`^${APP}/anna-apps/notes-demo/dev/detail\\.html\\?wid=${W2}&t=tok2&`));
+  assert.equal(page.host.activeWindow(), W2);
+  sse.push("data_model.AnnaAppEvent", env(9, "title_changed", W1, { title: "Notes (2)" }));
+  sse.push("data_model.AnnaAppEvent", env(9, "title_changed", W1, { title: "replayed" })); // old seq
+  sse.push("data_model.AnnaAppEvent", env(10, "runtime_state_synced", W1, { runtime_state: { a: 1 } }));
+  assert.deepEqual(f1.sent("event").map((m) => m.event), ["title_changed", "runtime_state_synced"]);
+  assert.deepEqual(f2.sent("event").map((m) => m.event), ["runtime_state_synced"]);
+  const fwd = f1.sent("event")[0];
+  assert.deepEqual(
+    [fwd.channel, fwd.payload, fwd.seq, fwd.window_uuid, fwd.envelope.kind],
+    [CHANNEL, { title: "Notes (2)" }, 9, W1, "title_changed"],
+  );
+  assert.equal(page.host.windows().find((w: Any) => w.wid === W1).title, "Notes (2)");
+  sse.push("data_model.AnnaAppEvent", env(11, "close_view", W2, { window_uuid: W2, reason: "app" }));
+  assert.equal(f2.sent("event").at(-1).event, "close_view", "forwarded before removal");
+  await until(() => f2.removed);
+  assert.deepEqual(page.host.windows().map((w: Any) => w.wid), [W1]);
+  assert.equal(page.host.activeWindow(), W1);
+});
+
+Deno.test("reload gets a fresh token and sets the same URL again; live reload follows the log", async () => {
+  const page = await attached(undefined, [{ seq: 3, ts: 1, type: "reload", paths: ["old.js"] }]);
+  const f = page.frames[0];
+  await page.host.reload(W1);
+  assert.match(f.src, new RegExp(`\\?wid=${W1}&t=tok2&`));
+  await until(() => page.logStream() !== undefined);
+  const stream = page.logStream()!;
+  assert.equal(page.called("session.refresh_token").length, 2, "history entries do not reload");
+  stream.push("log", { seq: 3, ts: Date.now(), type: "reload", paths: ["dup.js"] }); // already seen
+  stream.push("log", { seq: 4, ts: Date.now(), type: "manifest", diagnostics: [{ severity: "error" }] });
+  stream.push("log", { seq: 5, ts: Date.now(), type: "reload", paths: ["app.js"] });
+  await until(() => /t=tok3&/.test(f.src));
+  assert.equal(page.called("session.refresh_token").length, 3);
+  assert.deepEqual(page.host.logEntries().map((e: Any) => e.seq), [3, 4, 5]);
+});

@@ -1,0 +1,199 @@
+/**
+ * `dev` and `serve` as real processes (CONTRACT §2.5, §2.6, §2.13, §11.1, §11.10): the json
+ * startup line, configuration exits, and live reload through `/api/log`.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
+import { manifest } from "./helpers/runtime.ts";
+import { writeApp } from "./server_util.ts";
+
+interface Proc {
+  child: Deno.ChildProcess;
+  firstLine: Promise<string>;
+  stderr: () => string;
+  status: Promise<Deno.CommandStatus>;
+}
+
+function spawn(args: string[], env: Record<string, string> = {}): Proc {
+  const home = Deno.makeTempDirSync({ prefix: "anna-srv-home-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN_TS, ...args],
+    cwd: REPO_ROOT,
+    env: { HOME: home, NO_COLOR: "1", ANNA_APP_DEV_KEY_FILE: join(home, "dev.key"), ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let err = "";
+  (async () => {
+    const dec = new TextDecoder();
+    for await (const c of child.stderr) err += dec.decode(c, { stream: true });
+  })();
+  const firstLine = (async () => {
+    const dec = new TextDecoder();
+    let out = "";
+    for await (const c of child.stdout) {
+      out += dec.decode(c, { stream: true });
+      if (out.includes("\n")) break;
+    }
+    return out.split("\n")[0];
+  })();
+  const status = child.status.then(async (s) => {
+    await Deno.remove(home, { recursive: true }).catch(() => {});
+    return s;
+  });
+  return { child, firstLine, stderr: () => err, status };
+}
+
+async function tempApp(m: Record<string, unknown> = manifest({ storage: ["get", "set"] })) {
+  const dir = await Deno.makeTempDir({ prefix: "anna-devapp-" });
+  await writeApp(join(dir, "my-app"), m);
+  return join(dir, "my-app");
+}
+
+/** Polls /api/log until an entry matches (file events arrive asynchronously). */
+async function waitForLog(origin: string, token: string, pred: (e: Record<string, unknown>) => boolean) {
+  for (let i = 0; i < 200; i++) {
+    const r = await fetch(`${origin}/api/log`, { headers: { "x-anna-control-token": token } });
+    const entries = (await r.json()).entries as Record<string, unknown>[];
+    const hit = entries.find(pred);
+    if (hit) return hit;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error("log entry never appeared");
+}
+
+Deno.test("cli: dev prints one json listening line, serves the app, live-reloads, stops on SIGINT", async () => {
+  const appDir = await tempApp();
+  const p = spawn(["dev", appDir, "--port", "0", "--app-port", "0", "--format", "json", "--log-level", "warn"]);
+  try {
+    const line = JSON.parse(await p.firstLine);
+    assert.equal(line.event, "listening");
+    assert.equal(line.mode, "dev");
+    assert.match(line.main_origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(line.app_origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(line.dashboard_url, line.main_origin + "/");
+    assert.match(line.control_token, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(line.session_id, /^ses_[0-9a-f]{32}$/);
+    assert.equal(line.window_url, `${line.main_origin}/dev/${line.window_uuid}`);
+    assert.deepEqual(line.executas, []);
+    assert.ok(Array.isArray(line.warnings));
+
+    const page = await fetch(line.window_url);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.ok(html.includes(line.control_token), "the host page carries the control token");
+    const bundle = await fetch(`${line.app_origin}/anna-apps/my-app/dev/app.js`);
+    assert.equal(bundle.status, 200);
+    assert.ok(bundle.headers.get("content-security-policy")?.includes(`frame-ancestors ${line.main_origin}`));
+    await bundle.body?.cancel();
+    const noToken = await fetch(`${line.main_origin}/api/log`);
+    assert.equal(noToken.status, 401);
+    await noToken.body?.cancel();
+
+    // bundle change → {type:"reload", paths}
+    await Deno.writeTextFile(join(appDir, "bundle", "app.js"), "console.log('v2')");
+    const reload = await waitForLog(line.main_origin, line.control_token, (e) => e.type === "reload");
+    assert.ok((reload.paths as string[]).some((x) => x.endsWith("app.js")));
+
+    // invalid manifest → {type:"manifest", diagnostics} with errors, the old one stays
+    await Deno.writeTextFile(join(appDir, "manifest.json"), "{ not json");
+    const bad = await waitForLog(line.main_origin, line.control_token, (e) => e.type === "manifest");
+    assert.ok((bad.diagnostics as { severity: string }[]).some((d) => d.severity === "error"));
+    const still = await fetch(`${line.app_origin}/anna-apps/my-app/dev/`);
+    assert.equal(still.status, 200);
+    await still.body?.cancel();
+
+    // valid manifest with a new grant → the dev session's ACL changes
+    await Deno.writeTextFile(join(appDir, "manifest.json"), JSON.stringify(manifest({ storage: ["get", "set"], chat: ["write_message"] })));
+    await waitForLog(line.main_origin, line.control_token, (e) =>
+      e.type === "manifest" && !(e.diagnostics as { severity: string }[]).some((d) => d.severity === "error"));
+    const call = await fetch(`${line.main_origin}/api/session/call`, {
+      method: "POST",
+      headers: { "x-anna-control-token": line.control_token },
+      body: JSON.stringify({ session_id: line.session_id, ns: "chat", method: "write_message", args: { content: "hi" } }),
+    });
+    const outcome = await call.json();
+    assert.notEqual(outcome.error?.code, "permission_denied");
+  } finally {
+    p.child.kill("SIGINT");
+  }
+  const st = await p.status;
+  assert.equal(st.code, 0, p.stderr());
+  await Deno.remove(join(appDir, ".."), { recursive: true });
+});
+
+Deno.test("cli: serve prints pretty startup lines and serves app_dir sessions", async () => {
+  const appDir = await tempApp();
+  const p = spawn(["serve", "--port", "0", "--app-port", "0"], { ANNA_APP_CONTROL_TOKEN: "c".repeat(40) });
+  try {
+    const title = await p.firstLine;
+    assert.match(title, /^anna-app-runtime \S+ — serve$/);
+    const origin = await waitForOrigin(p);
+    const created = await fetch(`${origin}/api/session/create`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${"c".repeat(40)}` },
+      body: JSON.stringify({ app_dir: appDir }),
+    });
+    assert.equal(created.status, 200);
+    assert.equal((await created.json()).app_slug, "my-app");
+  } finally {
+    p.child.kill("SIGTERM");
+  }
+  assert.equal((await p.status).code, 0);
+  await Deno.remove(join(appDir, ".."), { recursive: true });
+});
+
+/** The dashboard line of the pretty output, read from a fresh /healthz probe of the log. */
+async function waitForOrigin(p: Proc): Promise<string> {
+  // the pretty block is written at once; the first line was consumed, the rest is buffered
+  const rest = p.child.stdout;
+  void rest;
+  const m = /dashboard\s+(http:\/\/[^\s/]+)\//.exec(await remainingStdout(p));
+  assert.ok(m, "dashboard line present");
+  return m[1];
+}
+
+const leftovers = new WeakMap<Proc, string>();
+async function remainingStdout(p: Proc): Promise<string> {
+  const cached = leftovers.get(p);
+  if (cached) return cached;
+  // firstLine's reader stopped after the first chunk, which holds the whole block
+  const text = await p.firstLine.then(() => fullFirstChunk.get(p) ?? "");
+  leftovers.set(p, text);
+  return text;
+}
+const fullFirstChunk = new WeakMap<Proc, string>();
+
+Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", async () => {
+  const appDir = await tempApp();
+  const cases: [string[], Record<string, string>, number, RegExp][] = [
+    [["dev", appDir, "--host", "0.0.0.0"], {}, 2, /refusing to bind 0\.0\.0\.0 without --allow-remote/],
+    [["dev", appDir, "--host", "0.0.0.0", "--allow-remote", "--no-control-token"], {}, 2, /--no-control-token/],
+    [["serve", "--port", "0"], { ANNA_APP_CONTROL_TOKEN: "short" }, 2, /at least 32 characters/],
+    [["dev", join(appDir, "missing")], {}, 2, /manifest_unreadable/],
+    [["dev", appDir, "--port", "0", "--view", "nope"], {}, 2, /unknown view 'nope' \(available: main\)/],
+    [["dev", appDir, "--format", "junit"], {}, 2, /--format/],
+  ];
+  for (const [args, env, code, re] of cases) {
+    const p = spawn(args, env);
+    const st = await p.status;
+    await p.firstLine;
+    assert.equal(st.code, code, `${args.join(" ")}: ${p.stderr()}`);
+    assert.match(p.stderr(), re);
+  }
+  const blocker = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("x"));
+  try {
+    const busy = blocker.addr.port;
+    const p = spawn(["dev", appDir, "--port", String(busy), "--format", "json"]);
+    const st = await p.status;
+    await p.firstLine;
+    assert.equal(st.code, 3, p.stderr());
+    const err = JSON.parse(p.stderr().trim().split("\n").pop()!);
+    assert.equal(err.error.message, `port ${busy} is in use (try --port 0)`);
+  } finally {
+    await blocker.shutdown();
+  }
+  await Deno.remove(join(appDir, ".."), { recursive: true });
+});

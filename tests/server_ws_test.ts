@@ -1,0 +1,125 @@
+/** `/ws` over a real socket (CONTRACT §11.6) and the two listeners of `startServer` (§11.1). */
+import assert from "node:assert/strict";
+import { startServer } from "../lib/server/mod.ts";
+import { silentLogger } from "../lib/util/log.ts";
+import { makeRuntime, manifest } from "./helpers/runtime.ts";
+import { fakePages, TOKEN } from "./server_util.ts";
+
+async function running() {
+  const t = await makeRuntime({ mode: "serve" });
+  const server = startServer({
+    runtime: t.rt,
+    logger: silentLogger(),
+    version: "9.9.9",
+    pages: fakePages,
+    bindHost: "127.0.0.1",
+    port: 0,
+    appPort: 0,
+    allowRemote: false,
+    allowedHosts: [],
+    controlToken: TOKEN,
+  });
+  return {
+    t,
+    server,
+    async [Symbol.asyncDispose]() {
+      await t.rt.shutdown();
+      await server.close();
+      await t[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Opens a socket and collects text frames; `next()` awaits the next one. */
+async function connect(url: string) {
+  const ws = new WebSocket(url);
+  const frames: string[] = [];
+  const waiters: ((s: string) => void)[] = [];
+  ws.onmessage = (e) => {
+    const w = waiters.shift();
+    if (w) w(String(e.data));
+    else frames.push(String(e.data));
+  };
+  const closed = new Promise<CloseEvent>((r) => (ws.onclose = r));
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve();
+    ws.onerror = () => reject(new Error("websocket failed to open"));
+  });
+  return {
+    ws,
+    closed,
+    next: () => frames.length ? Promise.resolve(frames.shift()!) : new Promise<string>((r) => waiters.push(r)),
+  };
+}
+
+/** Status of `GET /healthz` sent with a chosen Host header (fetch would override it). */
+async function rawStatus(port: number, host: string): Promise<number> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+  let text = "";
+  const buf = new Uint8Array(4096);
+  for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) text += new TextDecoder().decode(buf.subarray(0, n));
+  conn.close();
+  return Number(text.split(" ")[1]);
+}
+
+const req = (id: number, method: string, params: unknown = {}) => JSON.stringify({ jsonrpc: "2.0", id, method, params });
+
+Deno.test("ws: requests, batches, notifications, oversized and binary frames", async () => {
+  await using r = await running();
+  const { server, t } = r;
+  assert.notEqual(server.config.mainPort, server.config.appPort);
+  const url = `ws://127.0.0.1:${server.config.mainPort}/ws?ct=${TOKEN}`;
+  const c = await connect(url);
+
+  c.ws.send(req(1, "runtime.info"));
+  const info = JSON.parse(await c.next());
+  assert.equal(info.id, 1);
+  assert.equal(info.result.mode, "serve");
+
+  // a notification gets no reply: the next frame answers the request after it
+  c.ws.send(JSON.stringify({ jsonrpc: "2.0", method: "runtime.info" }));
+  c.ws.send(`[${req(2, "session.list")},${req(3, "nope.method")}]`);
+  const batch = JSON.parse(await c.next());
+  assert.deepEqual(batch.map((x: { id: number }) => x.id), [2, 3]);
+  assert.equal(batch[1].error.code, -32601);
+
+  // session.create over ws, then app.call with the dev token (the browser path)
+  c.ws.send(req(4, "session.create", { app_slug: "notes", manifest: manifest({ storage: ["get", "set"] }) }));
+  const created = JSON.parse(await c.next()).result;
+  c.ws.send(req(5, "app.call", { token: created.token, ns: "storage", method: "set", args: { key: "a", value: 1 } }));
+  assert.equal(JSON.parse(await c.next()).result.ok, true);
+  assert.ok(t.rt.log.entries().some((e) => e.type === "rpc" && e.transport === "app"));
+
+  // an oversized frame is answered and the socket stays open
+  server.ctx.maxBodyBytes = 512;
+  c.ws.send(req(6, "runtime.info", { pad: "y".repeat(600) }));
+  const big = JSON.parse(await c.next());
+  assert.equal(big.id, null);
+  assert.equal(big.error.message, "frame_too_large");
+  assert.equal(big.error.data.max_frame_bytes, 512);
+  c.ws.send(req(7, "session.list"));
+  assert.equal(JSON.parse(await c.next()).id, 7);
+
+  // a binary frame closes the socket with 1003
+  c.ws.send(new Uint8Array([1, 2, 3]));
+  const closed = await c.closed;
+  assert.equal(closed.code, 1003);
+});
+
+Deno.test("ws: the upgrade without the control token is refused; healthz on both listeners", async () => {
+  await using r = await running();
+  const { server } = r;
+  await assert.rejects(connect(`ws://127.0.0.1:${server.config.mainPort}/ws`));
+  await assert.rejects(connect(`ws://127.0.0.1:${server.config.mainPort}/ws?ct=wrong`));
+  // ws is a main-origin route only
+  await assert.rejects(connect(`ws://127.0.0.1:${server.config.appPort}/ws?ct=${TOKEN}`));
+  for (const origin of [server.mainOrigin, server.appOrigin]) {
+    const h = await fetch(`${origin}/healthz`);
+    assert.deepEqual(await h.json(), { ok: true, version: "9.9.9" });
+  }
+  // a localhost Host is accepted on the real listener too, a foreign one is not
+  assert.equal(await rawStatus(server.config.mainPort, "evil.test"), 403);
+  assert.equal(await rawStatus(server.config.mainPort, `localhost:${server.config.mainPort}`), 200);
+  assert.equal(await rawStatus(server.config.appPort, `[::1]:${server.config.appPort}`), 200);
+});
