@@ -1,6 +1,7 @@
 /** `chat.*` through the core (CONTRACT §5.7, §7.2). */
 import assert from "node:assert/strict";
 import { makeRuntime, manifest, openSession, type TestRuntime } from "./helpers/runtime.ts";
+import { CHAT_MAX_ITEMS, ChatStore } from "../lib/session/chat_store.ts";
 
 const ALL = { chat: ["write_message", "append_artifact", "read_history"] };
 const MAX = 262_144;
@@ -233,4 +234,44 @@ Deno.test("chat: each method needs its own grant", async () => {
     });
   }
   assert.deepEqual((await chatOf(t, s.session_id)).messages, []);
+});
+
+Deno.test("chat store: at most 10 000 messages + artifacts, the oldest evicted even within one millisecond", () => {
+  const store = new ChatStore();
+  const at = 1_700_000_000_000;
+  store.addArtifact({
+    artifact_id: "art_first",
+    kind: "k",
+    summary: null,
+    payload: null,
+    payload_ref: null,
+    body: {},
+    created_at: at,
+    window_uuid: null,
+  });
+  for (let i = 0; i < CHAT_MAX_ITEMS; i++) {
+    store.addMessage({ message_id: `m${i}`, role: "user", content: i, created_at: at, window_uuid: null });
+  }
+  assert.equal(store.artifacts.length, 0, "the artifact was the oldest item");
+  assert.equal(store.messages.length, CHAT_MAX_ITEMS);
+  store.addMessage({ message_id: "last", role: "user", content: 0, created_at: at, window_uuid: null });
+  assert.equal(store.messages[0].message_id, "m1");
+  assert.equal(store.messages.at(-1)!.message_id, "last");
+});
+
+Deno.test("chat: the 10 001st item evicts the oldest message from read_history", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL));
+  const first = await s.call("chat", "write_message", { role: "user", content: "first" });
+  const second = await s.call("chat", "write_message", { role: "user", content: "second" });
+  for (let i = 2; i < CHAT_MAX_ITEMS; i++) await s.call("chat", "append_artifact", { payload: i });
+  await s.call("chat", "write_message", { role: "user", content: "newest" });
+  const c = await chatOf(t, s.session_id);
+  assert.equal(c.messages.length + c.artifacts.length, CHAT_MAX_ITEMS);
+  const h = (await s.call("chat", "read_history", { limit: 200 })).result;
+  assert.deepEqual(h.messages.map((m: { content: string }) => m.content), ["second", "newest"]);
+  const gone = await s.call("chat", "read_history", { before: first.result.message_id });
+  assert.equal(gone.error.code, "invalid_arg");
+  const before = await s.call("chat", "read_history", { before: second.result.message_id });
+  assert.deepEqual(before.result, { messages: [], has_more: false });
 });

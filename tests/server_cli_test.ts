@@ -10,7 +10,8 @@ import { writeApp } from "./server_util.ts";
 
 interface Proc {
   child: Deno.ChildProcess;
-  firstLine: Promise<string>;
+  /** Resolves with stdout once `pred` holds for it (or with what there is at EOF). */
+  stdoutWhen: (pred: (out: string) => boolean) => Promise<string>;
   stderr: () => string;
   status: Promise<Deno.CommandStatus>;
 }
@@ -26,24 +27,33 @@ function spawn(args: string[], env: Record<string, string> = {}): Proc {
     stderr: "piped",
   }).spawn();
   let err = "";
-  (async () => {
+  let out = "";
+  let ended = false;
+  const watchers: (() => void)[] = [];
+  const poke = () => watchers.splice(0).forEach((w) => w());
+  const readErr = (async () => {
     const dec = new TextDecoder();
     for await (const c of child.stderr) err += dec.decode(c, { stream: true });
   })();
-  const firstLine = (async () => {
+  (async () => {
     const dec = new TextDecoder();
-    let out = "";
     for await (const c of child.stdout) {
       out += dec.decode(c, { stream: true });
-      if (out.includes("\n")) break;
+      poke();
     }
-    return out.split("\n")[0];
+    ended = true;
+    poke();
   })();
+  const stdoutWhen = async (pred: (o: string) => boolean) => {
+    while (!pred(out) && !ended) await new Promise<void>((r) => watchers.push(r));
+    return out;
+  };
   const status = child.status.then(async (s) => {
+    await readErr;
     await Deno.remove(home, { recursive: true }).catch(() => {});
     return s;
   });
-  return { child, firstLine, stderr: () => err, status };
+  return { child, stdoutWhen, stderr: () => err, status };
 }
 
 async function tempApp(m: Record<string, unknown> = manifest({ storage: ["get", "set"] })) {
@@ -68,7 +78,7 @@ Deno.test("cli: dev prints one json listening line, serves the app, live-reloads
   const appDir = await tempApp();
   const p = spawn(["dev", appDir, "--port", "0", "--app-port", "0", "--format", "json", "--log-level", "warn"]);
   try {
-    const line = JSON.parse(await p.firstLine);
+    const line = JSON.parse((await p.stdoutWhen((o) => o.includes("\n"))).split("\n")[0]);
     assert.equal(line.event, "listening");
     assert.equal(line.mode, "dev");
     assert.match(line.main_origin, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -128,9 +138,21 @@ Deno.test("cli: serve prints pretty startup lines and serves app_dir sessions", 
   const appDir = await tempApp();
   const p = spawn(["serve", "--port", "0", "--app-port", "0"], { ANNA_APP_CONTROL_TOKEN: "c".repeat(40) });
   try {
-    const title = await p.firstLine;
-    assert.match(title, /^anna-app-runtime \S+ — serve$/);
-    const origin = await waitForOrigin(p);
+    const out = await p.stdoutWhen((o) => /executas .*\n/.test(o));
+    const lines = out.trimEnd().split("\n");
+    assert.match(lines[0], /^anna-app-runtime \S+ — serve$/);
+    assert.deepEqual(lines.slice(1).map((l) => l.trim().split(/\s{2,}/)[0]), [
+      "app",
+      "dashboard",
+      "app origin",
+      "control",
+      "executas",
+    ]);
+    // the values start in one column
+    const col = lines[1].indexOf(lines[1].trim().split(/\s{2,}/)[1]);
+    assert.ok(lines.slice(1).every((l) => l.length > col && l[col - 1] === " " && l[col] !== " "));
+    assert.match(out, new RegExp(`control\\s+${"c".repeat(40)}`));
+    const origin = /dashboard\s+(http:\/\/[^\s/]+)\//.exec(out)![1];
     const created = await fetch(`${origin}/api/session/create`, {
       method: "POST",
       headers: { authorization: `Bearer ${"c".repeat(40)}` },
@@ -145,27 +167,6 @@ Deno.test("cli: serve prints pretty startup lines and serves app_dir sessions", 
   await Deno.remove(join(appDir, ".."), { recursive: true });
 });
 
-/** The dashboard line of the pretty output, read from a fresh /healthz probe of the log. */
-async function waitForOrigin(p: Proc): Promise<string> {
-  // the pretty block is written at once; the first line was consumed, the rest is buffered
-  const rest = p.child.stdout;
-  void rest;
-  const m = /dashboard\s+(http:\/\/[^\s/]+)\//.exec(await remainingStdout(p));
-  assert.ok(m, "dashboard line present");
-  return m[1];
-}
-
-const leftovers = new WeakMap<Proc, string>();
-async function remainingStdout(p: Proc): Promise<string> {
-  const cached = leftovers.get(p);
-  if (cached) return cached;
-  // firstLine's reader stopped after the first chunk, which holds the whole block
-  const text = await p.firstLine.then(() => fullFirstChunk.get(p) ?? "");
-  leftovers.set(p, text);
-  return text;
-}
-const fullFirstChunk = new WeakMap<Proc, string>();
-
 Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", async () => {
   const appDir = await tempApp();
   const cases: [string[], Record<string, string>, number, RegExp][] = [
@@ -179,7 +180,6 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
   for (const [args, env, code, re] of cases) {
     const p = spawn(args, env);
     const st = await p.status;
-    await p.firstLine;
     assert.equal(st.code, code, `${args.join(" ")}: ${p.stderr()}`);
     assert.match(p.stderr(), re);
   }
@@ -188,7 +188,7 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
     const busy = blocker.addr.port;
     const p = spawn(["dev", appDir, "--port", String(busy), "--format", "json"]);
     const st = await p.status;
-    await p.firstLine;
+    assert.equal(await p.stdoutWhen(() => true), "", "nothing on stdout");
     assert.equal(st.code, 3, p.stderr());
     const err = JSON.parse(p.stderr().trim().split("\n").pop()!);
     assert.equal(err.error.message, `port ${busy} is in use (try --port 0)`);

@@ -23,22 +23,33 @@ export interface ChatArtifact {
 export class ChatStore {
   messages: ChatMessage[] = [];
   artifacts: ChatArtifact[] = [];
+  /** Insertion order of each item, parallel to the arrays: timestamps tie within a millisecond. */
+  private messageOrder: number[] = [];
+  private artifactOrder: number[] = [];
+  private counter = 0;
 
   addMessage(m: ChatMessage) {
     this.messages.push(m);
+    this.messageOrder.push(++this.counter);
     this.evict();
   }
   addArtifact(a: ChatArtifact) {
     this.artifacts.push(a);
+    this.artifactOrder.push(++this.counter);
     this.evict();
   }
 
-  /** Evicts the oldest item (message or artifact) while over the cap. */
+  /** Evicts the oldest item (message or artifact, by insertion order) while over the cap. */
   private evict() {
     while (this.messages.length + this.artifacts.length > CHAT_MAX_ITEMS) {
-      const m = this.messages[0], a = this.artifacts[0];
-      if (m && (!a || m.created_at <= a.created_at)) this.messages.shift();
-      else this.artifacts.shift();
+      const m = this.messageOrder[0], a = this.artifactOrder[0];
+      if (m !== undefined && (a === undefined || m < a)) {
+        this.messages.shift();
+        this.messageOrder.shift();
+      } else {
+        this.artifacts.shift();
+        this.artifactOrder.shift();
+      }
     }
   }
 }

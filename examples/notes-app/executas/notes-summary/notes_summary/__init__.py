@@ -1,0 +1,1 @@
+"""Notes Summary executa (stdlib only)."""

@@ -1,0 +1,58 @@
+/**
+ * The response check of replay (CONTRACT §14.5): `ok` must match; errors by `error.code`; results
+ * expected ⊆ actual (not for `window.hello`); `tools.invoke` envelopes compared by `data`, and an
+ * expected `{success:false}` requires `ok:false` with `tool_failed`. Paths in diffs start at the
+ * response (`ok`, `error.code`, `result.…`).
+ */
+import { compareSubset, type Diff } from "./compare.ts";
+import type { Expectation } from "./fixtures.ts";
+import { isPlainObject } from "../util/json.ts";
+
+export interface ActualOutcome {
+  ok: boolean;
+  result?: unknown;
+  error?: { code?: unknown; message?: unknown; details?: unknown };
+}
+
+export interface CheckOptions {
+  ignore?: ReadonlySet<string>;
+  /** value carry-over: an expected volatile string and what came back at that path */
+  onVolatile?: (expected: string, actual: unknown, path: string) => void;
+}
+
+const codeOf = (o: ActualOutcome) => (isPlainObject(o.error) ? o.error.code : undefined);
+
+/** Diffs between an expectation and an actual dispatcher outcome; `[]` = pass. */
+export function checkResponse(
+  ns: string,
+  method: string,
+  expect: Expectation,
+  actual: ActualOutcome,
+  opts: CheckOptions = {},
+): Diff[] {
+  const code = codeOf(actual);
+  if (expect.ok === null || expect.ok === "missing") {
+    return code === "internal_error"
+      ? [{ path: "error.code", expected: "not internal_error", actual: code }]
+      : [];
+  }
+  let exp: Expectation = expect;
+  let expectedResult = expect.ok ? expect.result : undefined;
+  if (ns === "tools" && method === "invoke" && expect.ok && expect.hasResult && isPlainObject(expect.result)) {
+    const env = expect.result;
+    if (env.success === true) expectedResult = Object.hasOwn(env, "data") ? env.data : null;
+    else if (env.success === false) exp = { ok: false, code: "tool_failed" };
+  }
+  if (exp.ok !== actual.ok) {
+    const diffs: Diff[] = [{ path: "ok", expected: exp.ok, actual: actual.ok }];
+    if (!actual.ok) diffs.push({ path: "error.code", expected: undefined, actual: code });
+    return diffs;
+  }
+  if (exp.ok === false) {
+    return exp.code !== null && code !== exp.code
+      ? [{ path: "error.code", expected: exp.code, actual: code }]
+      : [];
+  }
+  if (!exp.hasResult || (ns === "window" && method === "hello")) return [];
+  return compareSubset(expectedResult, actual.result, opts, "result");
+}
