@@ -117,7 +117,10 @@ Deno.test("aclAllows: window always, tools rules, list namespaces, '*', case-sen
 });
 
 Deno.test("aclAllows: top-level permissions and host_capabilities are never consulted", () => {
-  const man = m({ permissions: ["storage.read", "llm.complete"], host_capabilities: ["llm.sample"] }, {});
+  const man = m({
+    permissions: ["storage.read", "llm.complete"],
+    host_capabilities: ["llm.sample"],
+  }, {});
   assert.equal(aclAllows(man, "storage", "get", []), false);
   assert.equal(aclAllows(man, "llm", "complete", []), false);
 });
@@ -134,7 +137,11 @@ Deno.test("aclAllows: agent.* needs session.auto or session.fixed truthy", () =>
     [["session"], false],
   ];
   for (const [agent, allowed] of cases) {
-    assert.equal(aclAllows(m({}, { agent }), "agent", "session.create", []), allowed, JSON.stringify(agent));
+    assert.equal(
+      aclAllows(m({}, { agent }), "agent", "session.create", []),
+      allowed,
+      JSON.stringify(agent),
+    );
   }
 });
 

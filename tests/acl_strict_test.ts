@@ -19,7 +19,12 @@ function manifestWith(hostApi: unknown, extra: Record<string, unknown> = {}): Ef
 
 Deno.test("scanCallSites: .ns.method( and call(\"ns\", 'method') forms, skipping node_modules and hidden dirs", async () => {
   const sites = await scanCallSites(join(FIXTURE, "bundle"));
-  assert.deepEqual([...sites.keys()], ["storage.get", "window.set_title", "storage.set", "llm.complete"]);
+  assert.deepEqual([...sites.keys()], [
+    "storage.get",
+    "window.set_title",
+    "storage.set",
+    "llm.complete",
+  ]);
   assert.deepEqual(sites.get("storage.set"), [
     { file: "js/app.js", line: 5 },
     { file: "js/app.js", line: 7 },
@@ -57,7 +62,9 @@ Deno.test("strictScan: tools.invoke sites need some granted tool; agent needs a 
     assert.deepEqual(none.map((d) => d.path), ["ui.host_api.tools", "ui.host_api.agent"]);
     const granted = await strictScan(
       dir,
-      manifestWith({ agent: { session: { auto: true } } }, { required_executas: [{ tool_id: "x" }] }),
+      manifestWith({ agent: { session: { auto: true } } }, {
+        required_executas: [{ tool_id: "x" }],
+      }),
       [],
     );
     assert.deepEqual(granted, []);

@@ -36,7 +36,10 @@ function errorOf(r: CommandResult): { reason: string; message: string } {
 }
 function capture(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  return { logger: new Logger({ level: "debug", format: "json", sink: (l) => lines.push(l) }), lines };
+  return {
+    logger: new Logger({ level: "debug", format: "json", sink: (l) => lines.push(l) }),
+    lines,
+  };
 }
 
 /** A PATH directory holding the given programs (executable shell stubs or symlinks). */
@@ -62,7 +65,8 @@ const realPython = await (async () => {
 })();
 
 Deno.test({
-  name: "python without uv: -c launcher calls [project.scripts][tool_id] (src layout) and exits with its value",
+  name:
+    "python without uv: -c launcher calls [project.scripts][tool_id] (src layout) and exits with its value",
   ignore: IS_WINDOWS || realPython === null,
   async fn() {
     resetCommandStateForTests();
@@ -117,7 +121,10 @@ Deno.test({
       }).output();
       assert.equal(new TextDecoder().decode(out.stdout).trim(), "ran mod_pkg.run as __main__");
       const custom = argvOf(
-        await resolveCommand(s, { env: { PATH: "/nonexistent", ANNA_APP_PYTHON: realPython! }, logger }),
+        await resolveCommand(s, {
+          env: { PATH: "/nonexistent", ANNA_APP_PYTHON: realPython! },
+          logger,
+        }),
       );
       assert.equal(custom[0], realPython);
     } finally {
@@ -131,7 +138,10 @@ Deno.test("python without uv: no usable entry → no_python_entry", async () => 
   const { logger } = capture();
   for (const dir of [join(PY, "noentry-py"), join(DISC, "a-json")]) {
     const e = errorOf(
-      await resolveCommand(spec({ type: "python", project_dir: dir }), { env: { PATH: "" }, logger }),
+      await resolveCommand(spec({ type: "python", project_dir: dir }), {
+        env: { PATH: "" },
+        logger,
+      }),
     );
     assert.equal(e.reason, "no_python_entry");
     assert.match(e.message, /\[project\.scripts\]/);
@@ -165,12 +175,21 @@ Deno.test({
     try {
       const env = { PATH: bin };
       const node = spec({ tool_id: "tool-c", type: "node", project_dir: join(DISC, "c-node-obj") });
-      assert.deepEqual(argvOf(await resolveCommand(node, { env })), [join(bin, "node"), "./bin/c.js"]);
+      assert.deepEqual(argvOf(await resolveCommand(node, { env })), [
+        join(bin, "node"),
+        "./bin/c.js",
+      ]);
       const bare = spec({ type: "node", project_dir: app });
-      assert.deepEqual(argvOf(await resolveCommand(bare, { env })), [join(bin, "node"), "index.js"]);
+      assert.deepEqual(argvOf(await resolveCommand(bare, { env })), [
+        join(bin, "node"),
+        "index.js",
+      ]);
       const go = spec({ type: "go", project_dir: app });
       assert.deepEqual(argvOf(await resolveCommand(go, { env })), [join(bin, "go"), "run", "."]);
-      assert.equal(errorOf(await resolveCommand(go, { env: { PATH: app } })).reason, "spawn_failed");
+      assert.equal(
+        errorOf(await resolveCommand(go, { env: { PATH: app } })).reason,
+        "spawn_failed",
+      );
 
       const dirName = app.split("/").pop()!;
       await Deno.mkdir(join(app, "bin"));
@@ -179,16 +198,24 @@ Deno.test({
       await Deno.writeTextFile(join(app, "bin", dirName), "#!/bin/sh\n", { mode: 0o755 });
       assert.deepEqual(argvOf(await resolveCommand(binary, { env })), [join(app, "bin", dirName)]);
       await Deno.writeTextFile(join(app, "bin", "my-tool"), "#!/bin/sh\n", { mode: 0o755 });
-      assert.deepEqual(argvOf(await resolveCommand(binary, { env })), [join(app, "bin", "my-tool")]);
+      assert.deepEqual(argvOf(await resolveCommand(binary, { env })), [
+        join(app, "bin", "my-tool"),
+      ]);
 
       // explicit command: a path separator resolves against project_dir, else PATH
       const rel = spec({ project_dir: app, command: ["bin/my-tool", "--x"] });
-      assert.deepEqual(argvOf(await resolveCommand(rel, { env })), [join(app, "bin", "my-tool"), "--x"]);
+      assert.deepEqual(argvOf(await resolveCommand(rel, { env })), [
+        join(app, "bin", "my-tool"),
+        "--x",
+      ]);
       const onPath = spec({ project_dir: app, command: ["tool", "a b"], type: "python" });
       assert.deepEqual(argvOf(await resolveCommand(onPath, { env })), [join(bin, "tool"), "a b"]);
       const missing = spec({ project_dir: app, command: ["./nope"] });
       assert.equal(errorOf(await resolveCommand(missing, { env })).reason, "spawn_failed");
-      assert.equal(errorOf(await resolveCommand(spec({ project_dir: app }), { env })).reason, "no_command");
+      assert.equal(
+        errorOf(await resolveCommand(spec({ project_dir: app }), { env })).reason,
+        "no_command",
+      );
     } finally {
       await Deno.remove(bin, { recursive: true });
       await Deno.remove(app, { recursive: true });

@@ -1,11 +1,7 @@
 /** Executa discovery (CONTRACT §9.1–§9.2) and the pyproject/package.json readers. */
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
-import {
-  discoverExecutas,
-  readNodeEntry,
-  readPyprojectScripts,
-} from "../lib/executa/discovery.ts";
+import { discoverExecutas, readNodeEntry, readPyprojectScripts } from "../lib/executa/discovery.ts";
 import { parseToml } from "../lib/executa/toml.ts";
 
 const APPS = new URL("./fixtures/apps/", import.meta.url).pathname;
@@ -57,7 +53,11 @@ Deno.test("discovery: executable bin/<dirname> is a binary executa; non-executab
     await write(join(app, "executas", "runner", "bin", "runner"), "#!/bin/sh\n", 0o755);
     await write(join(app, "executas", "plain", "bin", "plain"), "not executable", 0o644);
     const { specs, warnings } = await discoverExecutas(app);
-    assert.deepEqual(specs.map((s) => [s.tool_id, s.type, s.handle]), [["runner", "binary", "runner"]]);
+    assert.deepEqual(specs.map((s) => [s.tool_id, s.type, s.handle]), [[
+      "runner",
+      "binary",
+      "runner",
+    ]]);
     assert.deepEqual(warnings, []);
   });
 });
@@ -68,7 +68,11 @@ Deno.test("discovery: the app directory itself when no candidate yields an execu
     await write(join(app, "executa.json"), '{"tool_id": "solo", "type": "node"}');
     await write(join(app, "executas", "skill", "SKILL.md"), "# skill");
     const r = await discoverExecutas(app);
-    assert.deepEqual(r.specs.map((s) => [s.tool_id, s.handle, s.project_dir]), [["solo", "solo-app", app]]);
+    assert.deepEqual(r.specs.map((s) => [s.tool_id, s.handle, s.project_dir]), [[
+      "solo",
+      "solo-app",
+      app,
+    ]]);
     // with a real candidate, the root executa.json is not used
     await write(join(app, "executas", "one", "executa.json"), '{"tool_id": "one", "type": "go"}');
     const r2 = await discoverExecutas(app);
@@ -78,8 +82,14 @@ Deno.test("discovery: the app directory itself when no candidate yields an execu
 
 Deno.test("discovery: enabled:false and executa_type skill are skipped silently", async () => {
   await withTemp(async (app) => {
-    await write(join(app, "executas", "a", "executa.json"), '{"tool_id":"a","type":"node","enabled":false}');
-    await write(join(app, "executas", "b", "executa.json"), '{"tool_id":"b","executa_type":"skill"}');
+    await write(
+      join(app, "executas", "a", "executa.json"),
+      '{"tool_id":"a","type":"node","enabled":false}',
+    );
+    await write(
+      join(app, "executas", "b", "executa.json"),
+      '{"tool_id":"b","executa_type":"skill"}',
+    );
     await write(join(app, "executas", "c", "executa.json"), '{"tool_id":"c","type":"python"}');
     const r = await discoverExecutas(app);
     assert.deepEqual(r.specs.map((s) => s.tool_id), ["c"]);
@@ -147,7 +157,7 @@ Deno.test("parseToml: dotted keys, inline tables, literal strings, arrays of tab
     "[project]",
     'name = "p\\u00e9"',
     'scripts = { a = "m:f", "b c" = \'n:g\' }',
-    "authors = [ { name = \"x\" }, ]",
+    'authors = [ { name = "x" }, ]',
     "[[tool.entries]]",
     'name = "ignored"',
     "[tool.other]",

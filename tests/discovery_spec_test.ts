@@ -19,7 +19,11 @@ Deno.test("--executa: dir alone derives tool_id, type, command and handle", asyn
     app_slug: null,
   });
   const n = await parseExecutaFlag("dir=executas/n-transport", DISC);
-  assert.deepEqual([n.tool_id, n.type, n.command], ["tool-n", "node", ["node", "srv.js", "--stdio"]]);
+  assert.deepEqual([n.tool_id, n.type, n.command], ["tool-n", "node", [
+    "node",
+    "srv.js",
+    "--stdio",
+  ]]);
   // enabled:false is ignored for an explicit --executa
   const j = await parseExecutaFlag("dir=executas/j-disabled", DISC);
   assert.deepEqual([j.tool_id, j.type, j.handle], ["tool-j", "node", "j-disabled"]);
@@ -34,7 +38,10 @@ Deno.test("--executa: explicit keys win; command as JSON array (with commas) or 
     [a.tool_id, a.handle, a.type, a.command],
     ["my-tool", "h", "binary", ["python3", "x.py", "a,b"]],
   );
-  const b = await parseExecutaFlag("dir=executas/g-go,tool_id=g,type=go,command=go run ./cmd", DISC);
+  const b = await parseExecutaFlag(
+    "dir=executas/g-go,tool_id=g,type=go,command=go run ./cmd",
+    DISC,
+  );
   assert.deepEqual([b.tool_id, b.type, b.command], ["g", "go", ["go", "run", "./cmd"]]);
   // a different type than the directory describes drops the directory's command
   const c = await parseExecutaFlag("dir=executas/n-transport,type=binary", DISC);
@@ -51,7 +58,7 @@ Deno.test("--executa: usage errors name the problem", async () => {
     ["dir=executas/a-json,colour=red", /unknown key 'colour'/],
     ["dir=executas/a-json,dir=x", /given twice/],
     ["dir=executas/a-json,tool_id=", /empty value/],
-    ["dir=executas/a-json,command=[\"x\",", /not a valid JSON array/],
+    ['dir=executas/a-json,command=["x",', /not a valid JSON array/],
     ["dir=executas/a-json,command=[1]", /non-empty array of strings/],
     ["dir=executas/m-skillmd", /cannot derive a tool_id/],
     ["dir=executas/m-skillmd,tool_id=s", /cannot derive how to start/],
@@ -80,7 +87,12 @@ async function rpcError(p: Promise<unknown>): Promise<RpcError> {
 
 Deno.test("executas.register: one spec or a list; relative dirs, string commands, env, app_slug", async () => {
   const one = await validateRegisterParams(
-    { tool_id: "t1", project_dir: "executas/a-json", command: " python3  -u run.py ", env: { A: "1" } },
+    {
+      tool_id: "t1",
+      project_dir: "executas/a-json",
+      command: " python3  -u run.py ",
+      env: { A: "1" },
+    },
     DISC,
   );
   assert.deepEqual(one, [{
@@ -95,7 +107,13 @@ Deno.test("executas.register: one spec or a list; relative dirs, string commands
   const list = await validateRegisterParams({
     executas: [
       { tool_id: "t2", project_dir: ex("b-py") },
-      { tool_id: "t3", project_dir: ex("c-node-obj"), type: "binary", handle: "hh", app_slug: "notes" },
+      {
+        tool_id: "t3",
+        project_dir: ex("c-node-obj"),
+        type: "binary",
+        handle: "hh",
+        app_slug: "notes",
+      },
     ],
     extra: "ignored",
   }, "/");
@@ -104,7 +122,10 @@ Deno.test("executas.register: one spec or a list; relative dirs, string commands
     ["t3", "binary", null, "hh", "notes"],
   ]);
   assert.deepEqual(await validateRegisterParams({ executas: [] }, DISC), []);
-  const derivedCmd = await validateRegisterParams({ tool_id: "x", project_dir: ex("n-transport") }, "/");
+  const derivedCmd = await validateRegisterParams(
+    { tool_id: "x", project_dir: ex("n-transport") },
+    "/",
+  );
   assert.deepEqual(derivedCmd[0].command, ["node", "srv.js", "--stdio"]);
 });
 
@@ -121,16 +142,22 @@ Deno.test("executas.register: zod issues with paths", async () => {
   ]);
   const single = await rpcError(validateRegisterParams({ project_dir: "." }, DISC));
   assert.deepEqual((single.data?.issues as { path: string }[]).map((i) => i.path), ["tool_id"]);
-  const empty = await rpcError(validateRegisterParams({ tool_id: "x", project_dir: ".", command: [] }, DISC));
+  const empty = await rpcError(
+    validateRegisterParams({ tool_id: "x", project_dir: ".", command: [] }, DISC),
+  );
   assert.deepEqual((empty.data?.issues as { path: string }[]).map((i) => i.path), ["command"]);
   await rpcError(validateRegisterParams("nope", DISC));
 });
 
 Deno.test("executas.register: missing project_dir and no derivable command have reasons", async () => {
-  const missing = await rpcError(validateRegisterParams({ tool_id: "x", project_dir: "nope" }, DISC));
+  const missing = await rpcError(
+    validateRegisterParams({ tool_id: "x", project_dir: "nope" }, DISC),
+  );
   assert.equal(missing.data?.reason, "project_dir_not_found");
   assert.equal(missing.data?.project_dir, join(DISC, "nope"));
-  const noCmd = await rpcError(validateRegisterParams({ tool_id: "x", project_dir: ex("m-skillmd") }, DISC));
+  const noCmd = await rpcError(
+    validateRegisterParams({ tool_id: "x", project_dir: ex("m-skillmd") }, DISC),
+  );
   assert.equal(noCmd.data?.reason, "no_command");
   assert.match((noCmd.data?.issues as { message: string }[])[0].message, /pass "type"/);
 });

@@ -1,5 +1,6 @@
 // Fault suite (CONTRACT §9.7, §9.9, §9.11, §9.12): each purpose-built executa yields exactly the
 // contract's outcome, and a normal invoke works afterwards.
+// deno-lint-ignore-file no-explicit-any -- assertions walk plugin JSON
 import assert from "node:assert/strict";
 import { tmpdir } from "node:os";
 import { makePool, nodeSpec, waitFor } from "./fixtures/executas/harness.ts";
@@ -23,7 +24,9 @@ Deno.test("process faults: crash mid-invoke, signal, exit at start, spawn failur
     await t.step("crash mid-invoke → tool_failed with exit code and stderr tail", async () => {
       const first = await pool.invoke("crasher", "echo", {}, {});
       assert.equal(first.ok, true);
-      const e = errOf(await pool.invoke("crasher", "crash", { code: 3, stderr: ["oops 1", "oops 2"] }, {}));
+      const e = errOf(
+        await pool.invoke("crasher", "crash", { code: 3, stderr: ["oops 1", "oops 2"] }, {}),
+      );
       assert.deepEqual(e, {
         code: "tool_failed",
         message: "executa process exited",
@@ -50,19 +53,26 @@ Deno.test("process faults: crash mid-invoke, signal, exit at start, spawn failur
       assert.deepEqual(e, {
         code: "tool_failed",
         message: "executa process exited",
-        details: { exit_code: 4, signal: null, stderr_tail: ["fatal: cannot start (exit-at-start)"] },
+        details: {
+          exit_code: 4,
+          signal: null,
+          stderr_tail: ["fatal: cannot start (exit-at-start)"],
+        },
       });
       assert.equal(pool.get("dead-at-start")?.status, "crashed");
     });
 
-    await t.step("spawn failure → executa_unavailable spawn_failed, counted as a crash", async () => {
-      const e = errOf(await pool.invoke("missing", "echo", {}, {}));
-      assert.equal(e.code, "executa_unavailable");
-      assert.equal(e.details.reason, "spawn_failed");
-      assert.deepEqual(e.details.command, ["./does-not-exist"]);
-      assert.equal(typeof e.details.error, "string");
-      assert.equal(pool.get("missing")?.status, "crashed");
-    });
+    await t.step(
+      "spawn failure → executa_unavailable spawn_failed, counted as a crash",
+      async () => {
+        const e = errOf(await pool.invoke("missing", "echo", {}, {}));
+        assert.equal(e.code, "executa_unavailable");
+        assert.equal(e.details.reason, "spawn_failed");
+        assert.deepEqual(e.details.command, ["./does-not-exist"]);
+        assert.equal(typeof e.details.error, "string");
+        assert.equal(pool.get("missing")?.status, "crashed");
+      },
+    );
   } finally {
     await pool.shutdown();
   }
@@ -77,15 +87,18 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
   try {
     const pid = pool.list()[0].pid ?? (await inv("pid"), pool.list()[0].pid);
 
-    await t.step("a 20 MiB reply line → frame_too_large for its id; process keeps working", async () => {
-      const bytes = 20 * 1024 * 1024;
-      const e = errOf(await inv("huge", { bytes }));
-      assert.equal(e.code, "frame_too_large");
-      assert.equal(e.details.max_frame_bytes, 16 * 1024 * 1024);
-      assert.ok(e.details.frame_bytes > bytes);
-      assert.deepEqual(await inv("echo", { after: "huge" }).then((r) => r.ok), true);
-      assert.equal(pool.list()[0].pid, pid);
-    });
+    await t.step(
+      "a 20 MiB reply line → frame_too_large for its id; process keeps working",
+      async () => {
+        const bytes = 20 * 1024 * 1024;
+        const e = errOf(await inv("huge", { bytes }));
+        assert.equal(e.code, "frame_too_large");
+        assert.equal(e.details.max_frame_bytes, 16 * 1024 * 1024);
+        assert.ok(e.details.frame_bytes > bytes);
+        assert.deepEqual(await inv("echo", { after: "huge" }).then((r) => r.ok), true);
+        assert.equal(pool.list()[0].pid, pid);
+      },
+    );
 
     await t.step("file transport in the temp dir: used as the reply, then deleted", async () => {
       assert.deepEqual(await inv("file", { where: "tmp", dir, data: { big: true } }), {
@@ -98,19 +111,28 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
     await t.step("file transport outside the temp dir: used, not deleted", async () => {
       const before = new Set([...Deno.readDirSync(pool.list()[0].project_dir)].map((e) => e.name));
       assert.deepEqual(await inv("file", { where: "here" }), { ok: true, result: "from file" });
-      const left = [...Deno.readDirSync(pool.list()[0].project_dir)].filter((e) => !before.has(e.name));
+      const left = [...Deno.readDirSync(pool.list()[0].project_dir)].filter((e) =>
+        !before.has(e.name)
+      );
       assert.equal(left.length, 1);
       Deno.removeSync(`${pool.list()[0].project_dir}/${left[0].name}`);
     });
 
-    await t.step("unusable file-transport replies → executa_error reason file_transport", async () => {
-      for (const a of [{ path: "relative" }, { path: "dir" }, { path: "missing" }, { content: "invalid" }]) {
-        const e = errOf(await inv("file", { where: "tmp", dir, ...a }));
-        assert.equal(e.code, "executa_error", JSON.stringify(a));
-        assert.equal(e.details.reason, "file_transport");
-        assert.equal(typeof e.details.path, "string");
-      }
-    });
+    await t.step(
+      "unusable file-transport replies → executa_error reason file_transport",
+      async () => {
+        for (
+          const a of [{ path: "relative" }, { path: "dir" }, { path: "missing" }, {
+            content: "invalid",
+          }]
+        ) {
+          const e = errOf(await inv("file", { where: "tmp", dir, ...a }));
+          assert.equal(e.code, "executa_error", JSON.stringify(a));
+          assert.equal(e.details.reason, "file_transport");
+          assert.equal(typeof e.details.path, "string");
+        }
+      },
+    );
 
     await t.step("file-transport file over 64 MiB → frame_too_large", async () => {
       const e = errOf(await inv("file", { where: "tmp", dir, content: "huge" }));
@@ -122,20 +144,27 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
       assert.ok(files().includes(e.details.path.split("/").at(-1)));
     });
 
-    await t.step("stderr flood: 200-line ring, 50 in list, lines cut at 8 KiB, logged", async () => {
-      const r = await inv("flood", { lines: 1000, long_bytes: 20000 });
-      assert.deepEqual(r, { ok: true, result: { written: 1000 } });
-      await waitFor(() => pool.list()[0].stderr_tail.at(-1) === "flood done", 3000, "stderr drained");
-      const tail = pool.list()[0].stderr_tail;
-      assert.equal(tail.length, 50);
-      assert.equal(tail.at(-2), "L".repeat(8192));
-      assert.equal(tail[0], "flood line 952");
-      const stderrEvents = events.filter((e) => e.type === "stderr");
-      assert.ok(stderrEvents.length >= 1002);
-      const logged = logs.filter((l) => l.component === "executa:frames" && l.level === "info");
-      assert.ok(logged.some((l) => l.msg === "flood line 999"));
-      assert.equal((await inv("echo")).ok, true);
-    });
+    await t.step(
+      "stderr flood: 200-line ring, 50 in list, lines cut at 8 KiB, logged",
+      async () => {
+        const r = await inv("flood", { lines: 1000, long_bytes: 20000 });
+        assert.deepEqual(r, { ok: true, result: { written: 1000 } });
+        await waitFor(
+          () => pool.list()[0].stderr_tail.at(-1) === "flood done",
+          3000,
+          "stderr drained",
+        );
+        const tail = pool.list()[0].stderr_tail;
+        assert.equal(tail.length, 50);
+        assert.equal(tail.at(-2), "L".repeat(8192));
+        assert.equal(tail[0], "flood line 952");
+        const stderrEvents = events.filter((e) => e.type === "stderr");
+        assert.ok(stderrEvents.length >= 1002);
+        const logged = logs.filter((l) => l.component === "executa:frames" && l.level === "info");
+        assert.ok(logged.some((l) => l.msg === "flood line 999"));
+        assert.equal((await inv("echo")).ok, true);
+      },
+    );
   } finally {
     await pool.shutdown();
     await Deno.remove(dir, { recursive: true });

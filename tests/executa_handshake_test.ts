@@ -35,7 +35,10 @@ Deno.test("initialize params, v2 reply and cached describe", async () => {
 
 Deno.test("initialize -32601 (python) and a non-v2 result → v1, still usable", async () => {
   const { pool } = makePool();
-  await pool.register([pySpec("hs-nf", "method_not_found"), nodeSpec("hs-v1r", ["--init=v1result"])]);
+  await pool.register([
+    pySpec("hs-nf", "method_not_found"),
+    nodeSpec("hs-v1r", ["--init=v1result"]),
+  ]);
   try {
     const [a, b] = await Promise.all([
       pool.invoke("hs-nf", "echo", { x: 1 }, {}),
@@ -96,8 +99,11 @@ Deno.test("declared capabilities come from describe or the initialize capability
     sample: false,
     embed: true,
   });
-  assert.deepEqual(declaredCapabilities({ capabilities: {} }, { host_capabilities: "llm.sample" }), {
-    sample: false,
-    embed: false,
-  });
+  assert.deepEqual(
+    declaredCapabilities({ capabilities: {} }, { host_capabilities: "llm.sample" }),
+    {
+      sample: false,
+      embed: false,
+    },
+  );
 });

@@ -3,8 +3,9 @@
 import assert from "node:assert/strict";
 import { makePool, nodeSpec, pidAlive } from "./fixtures/executas/harness.ts";
 
-const pidsOf = (events: { type: string; pid?: number }[]) =>
-  [...new Set(events.filter((e) => e.type === "executa" && e.pid).map((e) => e.pid!))];
+const pidsOf = (
+  events: { type: string; pid?: number }[],
+) => [...new Set(events.filter((e) => e.type === "executa" && e.pid).map((e) => e.pid!))];
 
 Deno.test("crash loop: backoff, failed after 3 crashes in 30 s, restart clears it", async () => {
   const { pool, events, logs } = makePool();
@@ -33,7 +34,11 @@ Deno.test("crash loop: backoff, failed after 3 crashes in 30 s, restart clears i
         details: {
           reason: "crash_loop",
           last_exit: row.last_exit,
-          stderr_tail: ["fatal: crash file present", "fatal: crash file present", "fatal: crash file present"],
+          stderr_tail: [
+            "fatal: crash file present",
+            "fatal: crash file present",
+            "fatal: crash file present",
+          ],
         },
       },
     });
@@ -90,7 +95,11 @@ Deno.test("register replaces a running executa gracefully; restart respawns on n
 
 Deno.test("shutdown stops every process in parallel; stubborn ones get SIGTERM then SIGKILL", async () => {
   const { pool } = makePool();
-  await pool.register([nodeSpec("polite"), nodeSpec("stubborn", ["--ignore-term"]), nodeSpec("idle")]);
+  await pool.register([
+    nodeSpec("polite"),
+    nodeSpec("stubborn", ["--ignore-term"]),
+    nodeSpec("idle"),
+  ]);
   const results = await Promise.all([
     pool.invoke("polite", "pid", {}, {}),
     pool.invoke("stubborn", "pid", {}, {}),
@@ -102,7 +111,9 @@ Deno.test("shutdown stops every process in parallel; stubborn ones get SIGTERM t
   const took = Date.now() - t0;
   assert.ok(took >= 4000, `stdin close + 2 s + SIGTERM + 2 s before SIGKILL (${took} ms)`);
   assert.ok(pids.every((pid) => !pidAlive(pid)));
-  const status = Object.fromEntries(pool.list().map((r) => [r.tool_id, [r.status, r.last_exit?.signal ?? null]]));
+  const status = Object.fromEntries(
+    pool.list().map((r) => [r.tool_id, [r.status, r.last_exit?.signal ?? null]]),
+  );
   assert.deepEqual(status, {
     polite: ["stopped", null],
     stubborn: ["stopped", "SIGKILL"],

@@ -1,5 +1,6 @@
 // The §9.7 reply mapping, the invoke request shape, timeout validation/clamping (§5.6 step 7),
 // result_too_large, and ignored stdout lines (§9.11) — all on one warm executa.
+// deno-lint-ignore-file no-explicit-any -- assertions walk plugin JSON
 import assert from "node:assert/strict";
 import { makePool, nodeSpec } from "./fixtures/executas/harness.ts";
 
@@ -20,8 +21,15 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
       assert.equal(res.context.plugin_name, "tool-replies");
       assert.deepEqual(res.context.credentials, {});
       // default timeout 65 000 ms
-      assert.ok(res.context.deadline_ms >= before + 65000 && res.context.deadline_ms <= Date.now() + 65000);
-      assert.deepEqual(Object.keys(res.context).sort(), ["credentials", "deadline_ms", "invoke_id", "plugin_name"]);
+      assert.ok(
+        res.context.deadline_ms >= before + 65000 && res.context.deadline_ms <= Date.now() + 65000,
+      );
+      assert.deepEqual(Object.keys(res.context).sort(), [
+        "credentials",
+        "deadline_ms",
+        "invoke_id",
+        "plugin_name",
+      ]);
     });
 
     await t.step("timeoutMs is clamped to 1000..90000 after rounding", async () => {
@@ -29,7 +37,10 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
         const before = Date.now();
         const r = await inv("echo", {}, requested) as { result: Record<string, any> };
         const d = r.result.context.deadline_ms;
-        assert.ok(d >= before + effective && d <= Date.now() + effective, `${requested} → ${effective}`);
+        assert.ok(
+          d >= before + effective && d <= Date.now() + effective,
+          `${requested} → ${effective}`,
+        );
       }
     });
 
@@ -51,11 +62,19 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
         }],
         [{ success: false, error: { code: "E1" } }, {
           ok: false,
-          error: { code: "tool_failed", message: "tool reported failure", details: { error: { code: "E1" } } },
+          error: {
+            code: "tool_failed",
+            message: "tool reported failure",
+            details: { error: { code: "E1" } },
+          },
         }],
         [{ success: false }, {
           ok: false,
-          error: { code: "tool_failed", message: "tool reported failure", details: { error: null } },
+          error: {
+            code: "tool_failed",
+            message: "tool reported failure",
+            details: { error: null },
+          },
         }],
         [{ error: "Unknown method" }, {
           ok: false,
@@ -63,7 +82,11 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
         }],
         [{ error: { why: 1 } }, {
           ok: false,
-          error: { code: "tool_failed", message: "tool reported failure", details: { error: { why: 1 } } },
+          error: {
+            code: "tool_failed",
+            message: "tool reported failure",
+            details: { error: { why: 1 } },
+          },
         }],
         [{ error: "" }, { ok: true, result: { error: "" } }],
         [{ value: 5 }, { ok: true, result: { value: 5 } }],
@@ -76,7 +99,7 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
       }
     });
 
-    await t.step("JSON-RPC error → tool_failed \"[<code>] <message>\"", async () => {
+    await t.step('JSON-RPC error → tool_failed "[<code>] <message>"', async () => {
       assert.deepEqual(
         await inv("rpc_error", { code: -32603, message: "harness started with --no-llm" }),
         {
@@ -99,7 +122,9 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
     });
 
     await t.step("invokeRaw answers the plugin's raw result", async () => {
-      const raw = await pool.invokeRaw("tool-replies", "reply", { result: { success: true, data: 7 } });
+      const raw = await pool.invokeRaw("tool-replies", "reply", {
+        result: { success: true, data: 7 },
+      });
       assert.deepEqual(raw, { ok: true, result: { success: true, data: 7 } });
     });
 
@@ -118,24 +143,40 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
       assert.equal(fits.ok, true);
     });
 
-    await t.step("non-JSON and non-RPC lines, unknown ids and notifications are ignored", async () => {
-      assert.deepEqual(await inv("noise"), { ok: true, result: "after noise" });
-      assert.deepEqual(await inv("unknown_id"), { ok: true, result: "real" });
-      assert.deepEqual(await inv("notify"), { ok: true, result: "notified" });
-      const debug = logs.filter((l) => l.level === "debug").map((l) => `${l.msg} ${l.line ?? l.id ?? l.method}`);
-      assert.ok(debug.includes("ignored stdout line (not JSON) this is not json"));
-      assert.ok(debug.includes('ignored stdout line (not a JSON-RPC message) {"hello":"world"}'));
-      assert.ok(debug.includes("ignored stdout line (not a JSON-RPC message) [1,2,3]"));
-      assert.ok(debug.includes("ignored stdout line (not a JSON-RPC message) 42"));
-      assert.ok(debug.includes("reply with unknown id ignored 987654"));
-      assert.ok(debug.includes("plugin notification ignored progress"));
-    });
+    await t.step(
+      "non-JSON and non-RPC lines, unknown ids and notifications are ignored",
+      async () => {
+        assert.deepEqual(await inv("noise"), { ok: true, result: "after noise" });
+        assert.deepEqual(await inv("unknown_id"), { ok: true, result: "real" });
+        assert.deepEqual(await inv("notify"), { ok: true, result: "notified" });
+        const debug = logs.filter((l) => l.level === "debug").map((l) =>
+          `${l.msg} ${l.line ?? l.id ?? l.method}`
+        );
+        assert.ok(debug.includes("ignored stdout line (not JSON) this is not json"));
+        assert.ok(debug.includes('ignored stdout line (not a JSON-RPC message) {"hello":"world"}'));
+        assert.ok(debug.includes("ignored stdout line (not a JSON-RPC message) [1,2,3]"));
+        assert.ok(debug.includes("ignored stdout line (not a JSON-RPC message) 42"));
+        assert.ok(debug.includes("reply with unknown id ignored 987654"));
+        assert.ok(debug.includes("plugin notification ignored progress"));
+      },
+    );
 
     await t.step("list row (§4.4.9) and registry views", () => {
       const [row] = pool.list();
       assert.deepEqual(Object.keys(row).sort(), [
-        "command", "describe", "handle", "in_flight", "last_exit", "pid", "project_dir", "protocol",
-        "restarts", "status", "stderr_tail", "tool_id", "type",
+        "command",
+        "describe",
+        "handle",
+        "in_flight",
+        "last_exit",
+        "pid",
+        "project_dir",
+        "protocol",
+        "restarts",
+        "status",
+        "stderr_tail",
+        "tool_id",
+        "type",
       ]);
       assert.equal(row.status, "ready");
       assert.equal(row.protocol, "v2");

@@ -1,5 +1,6 @@
 // Reverse RPC (CONTRACT §9.8): invoke-context routing, sampling/embeddings authorisation, limits
 // and error codes, -32601 for unavailable methods.
+// deno-lint-ignore-file no-explicit-any -- assertions walk plugin JSON
 import assert from "node:assert/strict";
 import { appContext, fakeLlm, makePool, nodeSpec } from "./fixtures/executas/harness.ts";
 import type { AppContext } from "../lib/executa/types.ts";
@@ -24,7 +25,10 @@ const one = async (...a: Parameters<typeof calls>) => (await calls(...a))[0];
 
 Deno.test("sampling: authorisation, limits and provider errors", async (t) => {
   const { pool, llm } = makePool();
-  await pool.register([nodeSpec("s-plain"), nodeSpec("s-declared", ["--declare=llm.sample,llm.embed"])]);
+  await pool.register([
+    nodeSpec("s-plain"),
+    nodeSpec("s-declared", ["--declare=llm.sample,llm.embed"]),
+  ]);
   const sample = (extra: Record<string, unknown> = {}) => ({
     method: "sampling/createMessage",
     params: { messages: [msg("hello")], maxTokens: 10, ...extra },
@@ -48,21 +52,32 @@ Deno.test("sampling: authorisation, limits and provider errors", async (t) => {
       });
     });
 
-    await t.step("app granting llm.complete, or a declaring executa → allowed; app mocks passed", async () => {
-      const mocks = [{ ns: "sampling", method: "createMessage", result: {} }];
-      const granted = await one(pool, "s-plain", sample(), appContext({ grants: ["llm.complete"], mocks }));
-      assert.equal(granted.result.model, "fake-model");
-      assert.equal(llm.calls.at(-1)!.opts?.extraMocks, mocks);
-      const declared = await one(pool, "s-declared", sample(), appContext());
-      assert.equal(declared.result.content.text, "echo:hello");
-    });
+    await t.step(
+      "app granting llm.complete, or a declaring executa → allowed; app mocks passed",
+      async () => {
+        const mocks = [{ ns: "sampling", method: "createMessage", result: {} }];
+        const granted = await one(
+          pool,
+          "s-plain",
+          sample(),
+          appContext({ grants: ["llm.complete"], mocks }),
+        );
+        assert.equal(granted.result.model, "fake-model");
+        assert.equal(llm.calls.at(-1)!.opts?.extraMocks, mocks);
+        const declared = await one(pool, "s-declared", sample(), appContext());
+        assert.equal(declared.result.content.text, "echo:hello");
+      },
+    );
 
     await t.step("invalid messages → -32004; maxTokens > 8192 → -32007", async () => {
       const codes = (await calls(pool, "s-plain", {
         calls: [
           { method: "sampling/createMessage", params: { messages: [] } },
           { method: "sampling/createMessage", params: { messages: Array(65).fill(msg("x")) } },
-          { method: "sampling/createMessage", params: { messages: [{ role: "bot", content: "x" }] } },
+          {
+            method: "sampling/createMessage",
+            params: { messages: [{ role: "bot", content: "x" }] },
+          },
           { method: "sampling/createMessage", params: { messages: [msg("x")], maxTokens: 8193 } },
           { method: "sampling/createMessage", params: { messages: [msg("x")], maxTokens: 8192 } },
         ],
@@ -71,20 +86,25 @@ Deno.test("sampling: authorisation, limits and provider errors", async (t) => {
     });
 
     await t.step("more than 8 calls per invoke → -32006", async () => {
-      const codes = (await calls(pool, "s-plain", { ...sample(), times: 9 })).map((r) => r.error?.code ?? "ok");
+      const codes = (await calls(pool, "s-plain", { ...sample(), times: 9 })).map((r) =>
+        r.error?.code ?? "ok"
+      );
       assert.deepEqual(codes, [...Array(8).fill("ok"), -32006]);
     });
 
-    await t.step("more than 32 000 requested tokens per invoke → -32007 (absent maxTokens = 4096)", async () => {
-      const big = await calls(pool, "s-plain", { ...sample({ maxTokens: 8000 }), times: 5 });
-      assert.deepEqual(big.map((r) => r.error?.code ?? "ok"), ["ok", "ok", "ok", "ok", -32007]);
-      const dflt = await calls(pool, "s-plain", {
-        method: "sampling/createMessage",
-        params: { messages: [msg("x")] },
-        times: 8,
-      });
-      assert.deepEqual(dflt.map((r) => r.error?.code ?? "ok"), [...Array(7).fill("ok"), -32007]);
-    });
+    await t.step(
+      "more than 32 000 requested tokens per invoke → -32007 (absent maxTokens = 4096)",
+      async () => {
+        const big = await calls(pool, "s-plain", { ...sample({ maxTokens: 8000 }), times: 5 });
+        assert.deepEqual(big.map((r) => r.error?.code ?? "ok"), ["ok", "ok", "ok", "ok", -32007]);
+        const dflt = await calls(pool, "s-plain", {
+          method: "sampling/createMessage",
+          params: { messages: [msg("x")] },
+          times: 8,
+        });
+        assert.deepEqual(dflt.map((r) => r.error?.code ?? "ok"), [...Array(7).fill("ok"), -32007]);
+      },
+    );
   } finally {
     await pool.shutdown();
   }
@@ -129,7 +149,10 @@ Deno.test("embeddings: authorisation and validation", async () => {
     assert.deepEqual(llm.calls.at(-1)!.args, { input: ["a", "b"], model: "m" });
     const denied = await one(pool, "e-plain", embed, appContext({ grants: ["llm.complete"] }));
     assert.equal(denied.error?.code, -32501);
-    assert.equal((await one(pool, "e-plain", embed, appContext({ grants: ["llm.embed"] }))).result.object, "list");
+    assert.equal(
+      (await one(pool, "e-plain", embed, appContext({ grants: ["llm.embed"] }))).result.object,
+      "list",
+    );
     assert.equal((await one(pool, "e-declared", embed, appContext())).result.object, "list");
     const bad = await calls(pool, "e-plain", {
       calls: [
@@ -157,12 +180,16 @@ Deno.test("invoke-context routing and unavailable methods", async () => {
     assert.equal(unknown.error?.code, -32602);
     assert.equal(unknown.error?.message, "UNKNOWN_INVOKE_CONTEXT");
     // two invokes in flight and no id → MISSING_INVOKE_CONTEXT for both
-    const both = await Promise.all([1, 2].map(() => one(pool, "route", { ...s, ctx: "none", delay_ms: 200 })));
+    const both = await Promise.all(
+      [1, 2].map(() => one(pool, "route", { ...s, ctx: "none", delay_ms: 200 })),
+    );
     for (const r of both) {
       assert.equal(r.error?.code, -32602);
       assert.equal(r.error?.message, "MISSING_INVOKE_CONTEXT");
     }
-    for (const m of ["files/upload_begin", "agent/session.create", "host/uploadFile", "storage/purge"]) {
+    for (
+      const m of ["files/upload_begin", "agent/session.create", "host/uploadFile", "storage/purge"]
+    ) {
       assert.deepEqual((await one(pool, "route", { method: m, params: {} })).error, {
         code: -32601,
         message: `method not available in this runtime: ${m}`,

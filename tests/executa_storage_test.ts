@@ -1,4 +1,5 @@
 // Reverse storage/* (CONTRACT §9.8) and the shared key rules (§5.5).
+// deno-lint-ignore-file no-explicit-any -- assertions walk plugin JSON
 import assert from "node:assert/strict";
 import { appContext, makePool, nodeSpec } from "./fixtures/executas/harness.ts";
 import { checkStorageKey } from "../lib/executa/storage_keys.ts";
@@ -14,7 +15,10 @@ async function run(pool: ExecutaPool, tool: string, list: Call[], app: AppContex
   assert.equal(r.ok, true, JSON.stringify(r));
   return (r as { result: { responses: Resp[] } }).result.responses;
 }
-const op = (m: string, params: Record<string, unknown>): Call => ({ method: `storage/${m}`, params });
+const op = (m: string, params: Record<string, unknown>): Call => ({
+  method: `storage/${m}`,
+  params,
+});
 const etag = (gen: number, v: unknown) => `W/"${gen}-${sha256Hex(JSON.stringify(v)).slice(0, 16)}"`;
 
 Deno.test("reverse storage: get/set/delete/list semantics and error codes", async () => {
@@ -22,18 +26,22 @@ Deno.test("reverse storage: get/set/delete/list semantics and error codes", asyn
   await pool.register([nodeSpec("st")]);
   try {
     const value = { todo: ["a", "b"], n: 1 };
-    const [miss, set1, get1, set2, badMatch, okMatch, delMiss, delBad, del, after] = await run(pool, "st", [
-      op("get", { key: "k/1" }),
-      op("set", { key: "k/1", value }),
-      op("get", { key: "k/1" }),
-      op("set", { key: "k/1", value: null }),
-      op("set", { key: "k/1", value: 1, if_match: etag(1, value) }),
-      op("set", { key: "k/1", value: 2, if_match: etag(2, null) }),
-      op("delete", { key: "nope" }),
-      op("delete", { key: "k/1", if_match: "W/\"9-x\"" }),
-      op("delete", { key: "k/1" }),
-      op("get", { key: "k/1" }),
-    ]);
+    const [miss, set1, get1, set2, badMatch, okMatch, delMiss, delBad, del, after] = await run(
+      pool,
+      "st",
+      [
+        op("get", { key: "k/1" }),
+        op("set", { key: "k/1", value }),
+        op("get", { key: "k/1" }),
+        op("set", { key: "k/1", value: null }),
+        op("set", { key: "k/1", value: 1, if_match: etag(1, value) }),
+        op("set", { key: "k/1", value: 2, if_match: etag(2, null) }),
+        op("delete", { key: "nope" }),
+        op("delete", { key: "k/1", if_match: 'W/"9-x"' }),
+        op("delete", { key: "k/1" }),
+        op("get", { key: "k/1" }),
+      ],
+    );
     assert.deepEqual(miss.result, { value: null, exists: false, etag: null });
     const size = JSON.stringify(value).length;
     assert.deepEqual(set1.result, { etag: etag(1, value), generation: 1, size_bytes: size });
@@ -57,7 +65,14 @@ Deno.test("reverse storage: get/set/delete/list semantics and error codes", asyn
       op("list", { limit: 1001 }),
     ]);
     assert.deepEqual(errs.map((r) => r.error?.code ?? "ok"), [
-      -32025, "ok", -32027, -32027, -32028, -32028, -32028, -32028,
+      -32025,
+      "ok",
+      -32027,
+      -32027,
+      -32028,
+      -32028,
+      -32028,
+      -32028,
     ]);
     assert.equal(errs[2].error?.data.reason, checkStorageKey("a//b"));
   } finally {
@@ -121,8 +136,26 @@ Deno.test("checkStorageKey follows the §5.5 key rules", () => {
     assert.equal(checkStorageKey(ok), null, ok);
   }
   const bad = [
-    5, "", longest + "x", "/a", "a/", "a//b", "./a", "a/..", " a", "a /b", "y".repeat(129),
-    "a\u0000b", "a\u007fb", "a\u0085b", "a\\b", "a\u200bb", "a\ufeffb", "a\u200eb", "a\u202eb", "a\u2066b",
+    5,
+    "",
+    longest + "x",
+    "/a",
+    "a/",
+    "a//b",
+    "./a",
+    "a/..",
+    " a",
+    "a /b",
+    "y".repeat(129),
+    "a\u0000b",
+    "a\u007fb",
+    "a\u0085b",
+    "a\\b",
+    "a\u200bb",
+    "a\ufeffb",
+    "a\u200eb",
+    "a\u202eb",
+    "a\u2066b",
   ];
   for (const key of bad) assert.equal(typeof checkStorageKey(key), "string", JSON.stringify(key));
 });

@@ -28,9 +28,14 @@ Deno.test("hung invokes time out with _cancel_invoke; late replies are dropped",
       requested_timeout_ms: 999.6,
       max_timeout_ms: 90000,
     });
-    await waitFor(() => logs.some((l) => l.msg?.toString().startsWith("late reply dropped")), 2000, "late reply");
+    await waitFor(
+      () => logs.some((l) => l.msg?.toString().startsWith("late reply dropped")),
+      2000,
+      "late reply",
+    );
     const seen = await pool.invoke("hang", "cancels", {}, {});
-    const { cancelled, hung } = (seen as { result: { cancelled: string[]; hung: string[] } }).result;
+    const { cancelled, hung } =
+      (seen as { result: { cancelled: string[]; hung: string[] } }).result;
     assert.equal(hung.length, 2);
     assert.deepEqual([...cancelled].sort(), [...hung].sort());
     assert.equal(pool.list()[0].in_flight, 0);

@@ -6,7 +6,10 @@ import type { ManifestResult } from "../lib/manifest/types.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-const minimal = (): Json => ({ schema: 2, ui: { bundle: {}, views: [{ name: "main", title: "M" }] } });
+const minimal = (): Json => ({
+  schema: 2,
+  ui: { bundle: {}, views: [{ name: "main", title: "M" }] },
+});
 const errors = (r: ManifestResult) =>
   r.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code}@${d.path}`);
 
@@ -54,7 +57,16 @@ Deno.test("views_missing: absent, not an array, empty, or no usable view", () =>
 });
 
 Deno.test("entry_unsafe: the bundle path rule", () => {
-  const bad = ["/index.html", "../index.html", "a/../b.html", "a//b.html", "a b.html", "", 5, "x\\y"];
+  const bad = [
+    "/index.html",
+    "../index.html",
+    "a/../b.html",
+    "a//b.html",
+    "a b.html",
+    "",
+    5,
+    "x\\y",
+  ];
   for (const entry of bad) {
     const m = minimal();
     m.ui.bundle.entry = entry;

@@ -1,11 +1,14 @@
 /** Tolerance rules of CONTRACT §3.2–§3.6: each emits a §3.7 warning and applies its fallback. */
 import assert from "node:assert/strict";
 import { analyzeManifest } from "../lib/manifest/mod.ts";
-import type { Diagnostic, EffectiveManifest, ManifestResult } from "../lib/manifest/types.ts";
+import type { EffectiveManifest, ManifestResult } from "../lib/manifest/types.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
-const minimal = (): Json => ({ schema: 2, ui: { bundle: {}, views: [{ name: "main", title: "M" }] } });
+const minimal = (): Json => ({
+  schema: 2,
+  ui: { bundle: {}, views: [{ name: "main", title: "M" }] },
+});
 const where = (r: ManifestResult) => r.diagnostics.map((d) => `${d.code}@${d.path}`);
 function run(edit: (m: Json) => void): { r: ManifestResult; m: EffectiveManifest } {
   const raw = minimal();
@@ -15,11 +18,6 @@ function run(edit: (m: Json) => void): { r: ManifestResult; m: EffectiveManifest
   assert.ok(r.diagnostics.every((d) => d.severity === "warning"));
   return { r, m: r.manifest };
 }
-const find = (r: ManifestResult, code: string): Diagnostic => {
-  const d = r.diagnostics.find((x) => x.code === code);
-  assert.ok(d, `expected ${code} in ${JSON.stringify(where(r))}`);
-  return d;
-};
 
 Deno.test("schema_unsupported for 1, 3, missing and non-numbers", () => {
   for (const schema of [1, 3, undefined, "2"]) {
@@ -98,12 +96,23 @@ Deno.test("permissions and host_capabilities are checked for display and never e
 Deno.test("bundle: missing, format, external origins; effective defaults", () => {
   const { r, m } = run((x) => delete x.ui.bundle);
   assert.deepEqual(where(r), ["bundle_missing@ui.bundle"]);
-  assert.deepEqual(m.ui.bundle, { format: "static-spa", entry: "index.html", external_origins: [] });
+  assert.deepEqual(m.ui.bundle, {
+    format: "static-spa",
+    entry: "index.html",
+    external_origins: [],
+  });
   const f = run((x) => {
     x.ui.bundle = {
       format: "webpack",
       entry: "app.html",
-      external_origins: ["https://api.x.com", "http://api.y.com", "https://*.z.com", 7],
+      external_origins: [
+        "https://api.x.com",
+        "http://api.y.com",
+        "https://*.z.com",
+        7,
+        "https://a.com; script-src 'unsafe-eval'",
+        "https://",
+      ],
     };
   });
   assert.deepEqual(where(f.r), [
@@ -111,6 +120,8 @@ Deno.test("bundle: missing, format, external origins; effective defaults", () =>
     "external_origin_invalid@ui.bundle.external_origins[1]",
     "external_origin_invalid@ui.bundle.external_origins[2]",
     "external_origin_invalid@ui.bundle.external_origins[3]",
+    "external_origin_invalid@ui.bundle.external_origins[4]",
+    "external_origin_invalid@ui.bundle.external_origins[5]",
   ]);
   assert.deepEqual(f.m.ui.bundle, {
     format: "static-spa",
@@ -321,7 +332,10 @@ Deno.test("state_merge and form_factors", () => {
     x.ui.state_merge = "crdt";
     x.ui.form_factors = ["desktop", "watch", "mobile"];
   });
-  assert.deepEqual(where(r), ["state_merge_unknown@ui.state_merge", "form_factor_unknown@ui.form_factors[1]"]);
+  assert.deepEqual(where(r), [
+    "state_merge_unknown@ui.state_merge",
+    "form_factor_unknown@ui.form_factors[1]",
+  ]);
   assert.equal(m.ui.state_merge, "last_writer_wins");
   assert.deepEqual(m.ui.form_factors, ["desktop", "mobile"]);
 });
@@ -343,7 +357,12 @@ Deno.test("dev block: fixtures, mocks, seed_storage, user_id", () => {
     user_id: 0,
   });
   const bad = run((x) => {
-    x.dev = { fixtures: ["a", 3], mocks: { nodot: 1, "tools.invoke": 2 }, seed_storage: [], user_id: -1 };
+    x.dev = {
+      fixtures: ["a", 3],
+      mocks: { nodot: 1, "tools.invoke": 2 },
+      seed_storage: [],
+      user_id: -1,
+    };
   });
   assert.deepEqual(where(bad.r), [
     "dev_fixtures_invalid@dev.fixtures[1]",
@@ -358,7 +377,10 @@ Deno.test("dev block: fixtures, mocks, seed_storage, user_id", () => {
     user_id: null,
   });
   const huge = run((x) => (x.dev = { seed_storage: { k: "x".repeat(262144) }, user_id: 1.5 }));
-  assert.deepEqual(where(huge.r), ["seed_storage_invalid@dev.seed_storage", "dev_user_id_invalid@dev.user_id"]);
+  assert.deepEqual(where(huge.r), [
+    "seed_storage_invalid@dev.seed_storage",
+    "dev_user_id_invalid@dev.user_id",
+  ]);
   const notObj = run((x) => (x.dev = "dev"));
   assert.deepEqual(where(notObj.r), ["field_invalid@dev"]);
 });

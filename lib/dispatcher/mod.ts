@@ -152,7 +152,7 @@ export class Dispatcher {
   private run(ctx: CallContext, args: unknown): Outcome | Promise<Outcome> {
     const { ns, method, session } = ctx;
     try {
-      if (ns === "tools" && method === "invoke") {
+      if (ns === "tools" && (method === "invoke" || method === "invokeAsync")) {
         return invokeTool(ctx, args, () => this.mock(ctx, args)).catch((e) => this.failure(ctx, e));
       }
       if (ns !== "window" && !(ns === "tools" && method === "list")) {

@@ -1,6 +1,6 @@
 /** `tools.list` / `tools.invoke` (CONTRACT §5.6) with `bundled:` resolution (§5.3). */
 import { z } from "zod";
-import { DispatchError, type Outcome } from "../core/outcome.ts";
+import { DispatchError, notImplemented, type Outcome } from "../core/outcome.ts";
 import { aclAllows, grantedTools, resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
 import type { CallContext, NamespaceHandlers } from "./context.ts";
 import { parseArgs } from "./validate.ts";
@@ -77,22 +77,29 @@ export const toolsHandlers: NamespaceHandlers = {
 };
 
 /**
- * `tools.invoke` runs outside the generic handler table because its ACL check needs the
- * resolved tool_id (§5.1 step 3 note); the pipeline calls this directly.
+ * `tools.invoke` (and the stage-2 `tools.invokeAsync` stub) run outside the generic handler table
+ * because their ACL check needs the resolved tool_id (§5.1 step 3 note); the pipeline calls this
+ * directly. Until stage 2 ships, `invokeAsync` answers mocks or `not_implemented` after the ACL.
  */
 export async function invokeTool(
   ctx: CallContext,
   args: unknown,
   lookupMock: () => Outcome | undefined,
 ): Promise<Outcome> {
+  const method = ctx.method === "invokeAsync" ? "invokeAsync" : "invoke";
   const p = prepareInvoke(ctx, args);
   const m = ctx.session.manifest;
-  if (!aclAllows(m, "tools", "invoke", p.entries, p.tool_id)) {
+  if (!aclAllows(m, "tools", method, p.entries, p.tool_id)) {
     throw new DispatchError(
       "permission_denied",
-      `manifest does not grant 'tools.invoke' for tool_id '${p.tool_id}'`,
-      { ns: "tools", method: "invoke", tool_id: p.tool_id },
+      `manifest does not grant 'tools.${method}' for tool_id '${p.tool_id}'`,
+      { ns: "tools", method, tool_id: p.tool_id },
     );
+  }
+  if (method === "invokeAsync") {
+    const mock = lookupMock();
+    if (mock) return mock;
+    throw notImplemented("tools", "invokeAsync");
   }
   if (!ctx.services.executas.get(p.tool_id)) {
     const mock = lookupMock();

@@ -1,10 +1,9 @@
 /** Per-tool_id bookkeeping of the pool: spec, state, crash history, stderr ring (CONTRACT §9.5–§9.11). */
-import { isAbsolute, join } from "node:path";
 import type { ExecutaEntry, ExecutaInfo, ExecutaSpec, ExecutaStatus } from "./types.ts";
 import type { ExecutaProcess, ExitInfo } from "./process.ts";
 import type { Protocol } from "./handshake.ts";
-import { CRASH_WINDOW_MS, STDERR_RING, STDERR_TAIL_LIST } from "./limits.ts";
-import type { Outcome } from "../core/outcome.ts";
+import { CRASH_WINDOW_MS, STDERR_RING, STDERR_TAIL_ERROR, STDERR_TAIL_LIST } from "./limits.ts";
+import { fail, type Outcome } from "../core/outcome.ts";
 import type { Logger } from "../util/log.ts";
 
 export type StartResult = { ok: true; proc: ExecutaProcess } | { ok: false; outcome: Outcome };
@@ -17,6 +16,7 @@ export interface Entry {
   argv: string[] | null;
   protocol: Protocol | null;
   describe: Record<string, unknown> | null;
+  describe_error: unknown;
   init: Record<string, unknown> | null;
   declares: { sample: boolean; embed: boolean };
   spawns: number;
@@ -42,6 +42,7 @@ export function newEntry(spec: ExecutaSpec): Entry {
     argv: null,
     protocol: null,
     describe: null,
+    describe_error: null,
     init: null,
     declares: { sample: false, embed: false },
     spawns: 0,
@@ -90,9 +91,15 @@ export function toInfo(e: Entry): ExecutaInfo {
   };
 }
 
-/** `argv[0]` with a path separator is resolved against `project_dir` (§9.3). */
-export function resolveArgv(argv: string[], projectDir: string): string[] {
-  const [a0, ...rest] = argv;
-  if (a0 !== undefined && /[\\/]/.test(a0) && !isAbsolute(a0)) return [join(projectDir, a0), ...rest];
-  return argv;
+/** §9.9: the answer of every use of a `failed` executa. */
+export function crashLoopOutcome(e: Entry): Outcome {
+  return fail(
+    "executa_unavailable",
+    `executa ${e.spec.tool_id} crashed 3 times within 30s; re-register or restart it`,
+    {
+      reason: "crash_loop",
+      last_exit: e.last_exit ? { ...e.last_exit } : null,
+      stderr_tail: e.stderr.slice(-STDERR_TAIL_ERROR),
+    },
+  );
 }

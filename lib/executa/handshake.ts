@@ -51,6 +51,8 @@ export type HandshakeResult =
     protocol: Protocol;
     init: Record<string, unknown> | null;
     describe: Record<string, unknown> | null;
+    /** Why describe is null: the JSON-RPC error, a non-object result, or a timeout. */
+    describe_error: { code: number | string; message: string; data?: unknown } | null;
   }
   | { ok: false; exit: ExitInfo };
 
@@ -86,19 +88,27 @@ export async function handshake(
   const d = proc.request("describe");
   const dr = await withTimeout(d.reply, DESCRIBE_TIMEOUT_MS);
   let describe: Record<string, unknown> | null = null;
+  let describe_error: Extract<HandshakeResult, { ok: true }>["describe_error"] = null;
   if (dr === TIMEOUT) {
     proc.abandon(d.id);
-    log.warn("describe did not answer within 60 s; continuing without it", { pid: proc.pid });
+    describe_error = { code: "timeout", message: "describe did not answer within 60 s" };
   } else if (dr.kind === "exit") {
     return { ok: false, exit: dr.exit };
   } else if (dr.kind === "response" && isPlainObject(dr.msg.result) && dr.msg.error == null) {
     describe = dr.msg.result;
+  } else if (dr.kind === "response" && isPlainObject(dr.msg.error)) {
+    const e = dr.msg.error;
+    describe_error = {
+      code: typeof e.code === "number" ? e.code : String(e.code),
+      message: String(e.message ?? "describe failed"),
+      ...(e.data !== undefined ? { data: e.data } : {}),
+    };
   } else {
-    log.warn("describe failed; continuing without it", {
-      pid: proc.pid,
-      error: dr.kind === "response" ? dr.msg.error ?? dr.msg.result : dr.kind,
-    });
+    describe_error = { code: "bad_result", message: "describe did not answer an object" };
+  }
+  if (describe_error) {
+    log.warn("describe failed; continuing without it", { pid: proc.pid, error: describe_error });
   }
   if (proc.exitInfo) return { ok: false, exit: proc.exitInfo };
-  return { ok: true, protocol, init: initResult, describe };
+  return { ok: true, protocol, init: initResult, describe, describe_error };
 }

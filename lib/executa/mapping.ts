@@ -103,11 +103,15 @@ export function checkResultSize(outcome: Outcome): Outcome {
   if (!outcome.ok) return outcome;
   const size = byteSize(outcome.result);
   if (size <= MAX_RESULT_BYTES) return outcome;
-  return fail("result_too_large", `tool result of ${size} bytes exceeds ${MAX_RESULT_BYTES} bytes`, {
-    size,
-    max: MAX_RESULT_BYTES,
-    retriable: false,
-  });
+  return fail(
+    "result_too_large",
+    `tool result of ${size} bytes exceeds ${MAX_RESULT_BYTES} bytes`,
+    {
+      size,
+      max: MAX_RESULT_BYTES,
+      retriable: false,
+    },
+  );
 }
 
 export function timeoutOutcome(tool_id: string, method: string, t: InvokeTimeout): Outcome {

@@ -33,23 +33,18 @@ import {
 } from "./mapping.ts";
 import { ReverseRpc } from "./reverse.ts";
 import {
+  crashLoopOutcome,
   type Entry,
   newEntry,
   pushStderr,
   recentCrashes,
-  resolveArgv,
   type StartResult,
   toEntry,
   toInfo,
 } from "./entry.ts";
 import { sleep, TIMEOUT, withTimeout } from "./async.ts";
-import {
-  backoffMs,
-  CRASH_LOOP_COUNT,
-  HEALTH_TIMEOUT_MS,
-  INVOKE_GRACE_MS,
-  STDERR_TAIL_ERROR,
-} from "./limits.ts";
+import { type HealthReport, healthReport } from "./health.ts";
+import { backoffMs, CRASH_LOOP_COUNT, HEALTH_TIMEOUT_MS, INVOKE_GRACE_MS } from "./limits.ts";
 
 export type ExecutaEvent =
   | { type: "executa"; tool_id: string; status: ExecutaStatus; pid?: number; message?: string }
@@ -64,17 +59,6 @@ export interface ExecutaPoolOptions {
   /** Added to every child environment (after the spec's env), e.g. the smoke HOME. */
   extraEnv?: Record<string, string>;
 }
-
-export type HealthReport =
-  | {
-    ok: true;
-    status: "healthy" | "not_implemented" | "unhealthy";
-    result: unknown;
-    error?: unknown;
-  }
-  | { ok: false; error: OutcomeError };
-
-const HEALTHY = ["ok", "ready", "healthy"];
 
 export class ExecutaPool implements ExecutaHost {
   private readonly entries = new Map<string, Entry>();
@@ -225,7 +209,13 @@ export class ExecutaPool implements ExecutaHost {
   async ensureStarted(
     tool_id: string,
   ): Promise<
-    | { ok: true; protocol: Protocol; describe: Record<string, unknown> | null }
+    | {
+      ok: true;
+      protocol: Protocol;
+      describe: Record<string, unknown> | null;
+      /** Set when describe answered an error, a non-object, or timed out (describe is null). */
+      describe_error: unknown;
+    }
     | { ok: false; error: OutcomeError }
   > {
     const entry = this.entries.get(tool_id);
@@ -234,7 +224,12 @@ export class ExecutaPool implements ExecutaHost {
     }
     const r = await this.start(entry);
     if (!r.ok) return { ok: false, error: (r.outcome as { error: OutcomeError }).error };
-    return { ok: true, protocol: entry.protocol ?? "v1", describe: entry.describe };
+    return {
+      ok: true,
+      protocol: entry.protocol ?? "v1",
+      describe: entry.describe,
+      describe_error: entry.describe_error,
+    };
   }
 
   /** Sends `health` (3 s) and classifies the answer as §2.9 does. */
@@ -243,30 +238,14 @@ export class ExecutaPool implements ExecutaHost {
     if (!s.ok) return s;
     const entry = this.entries.get(tool_id)!;
     const proc = entry.proc;
-    if (!proc) return { ok: false, error: { code: "executa_unavailable", message: "not running" } };
+    if (!proc) {
+      const exit = entry.last_exit ?? { code: null, signal: null, at: Date.now() };
+      return healthReport({ kind: "exit", exit }, entry.stderr);
+    }
     const req = proc.request("health", {});
     const r = await withTimeout(req.reply, HEALTH_TIMEOUT_MS);
-    if (r === TIMEOUT) {
-      proc.abandon(req.id);
-      return {
-        ok: true,
-        status: "unhealthy",
-        result: null,
-        error: { code: "timeout", message: "no health reply within 3 s" },
-      };
-    }
-    const fault = faultOutcome(r, () => entry.stderr);
-    if (fault || r.kind !== "response") {
-      return { ok: true, status: "unhealthy", result: null, error: (fault as { error: unknown }).error };
-    }
-    const { result, error } = r.msg as { result?: unknown; error?: { code?: unknown } };
-    if (error !== undefined && error !== null) {
-      return { ok: true, status: error.code === -32601 ? "not_implemented" : "unhealthy", result: null, error };
-    }
-    const res = result as Record<string, unknown> | null;
-    const healthy = typeof res === "object" && res !== null &&
-      (HEALTHY.includes(res.status as string) || res.ok === true);
-    return { ok: true, status: healthy ? "healthy" : "unhealthy", result: result ?? null };
+    if (r === TIMEOUT) proc.abandon(req.id);
+    return healthReport(r, entry.stderr);
   }
 
   // ---- lifecycle -----------------------------------------------------------------------------
@@ -276,16 +255,7 @@ export class ExecutaPool implements ExecutaHost {
     if (e.status === "crashed" && recentCrashes(e) >= CRASH_LOOP_COUNT) {
       this.setStatus(e, "failed", `crashed ${CRASH_LOOP_COUNT} times within 30s`);
     }
-    if (e.status !== "failed") return null;
-    return fail(
-      "executa_unavailable",
-      `executa ${e.spec.tool_id} crashed 3 times within 30s; re-register or restart it`,
-      {
-        reason: "crash_loop",
-        last_exit: e.last_exit ? { ...e.last_exit } : null,
-        stderr_tail: e.stderr.slice(-STDERR_TAIL_ERROR),
-      },
-    );
+    return e.status === "failed" ? crashLoopOutcome(e) : null;
   }
 
   private start(e: Entry): Promise<StartResult> {
@@ -294,10 +264,10 @@ export class ExecutaPool implements ExecutaHost {
     return e.starting;
   }
 
-  private unavailable(e: Entry, reason: string, message: string, extra = {}): StartResult {
+  private unavailable(reason: string, message: string, extra = {}): StartResult {
     return {
       ok: false,
-      outcome: fail("executa_unavailable", message, { reason, tool_id: e.spec.tool_id, ...extra }),
+      outcome: fail("executa_unavailable", message, { reason, ...extra }),
     };
   }
 
@@ -313,7 +283,7 @@ export class ExecutaPool implements ExecutaHost {
       await sleep(wait, e.life.signal);
     }
     if (e.retired || this.closed) {
-      return this.unavailable(e, "stopped", `executa ${id} was stopped while starting`);
+      return this.unavailable("stopped", `executa ${id} was stopped while starting`);
     }
 
     this.setStatus(e, "starting");
@@ -324,9 +294,12 @@ export class ExecutaPool implements ExecutaHost {
       const extra = cmd.error.reason === "spawn_failed"
         ? { command: e.spec.command, error: cmd.error.message }
         : {};
-      return this.unavailable(e, cmd.error.reason, cmd.error.message, extra);
+      return this.unavailable(cmd.error.reason, cmd.error.message, extra);
     }
-    const argv = resolveArgv(cmd.argv, e.spec.project_dir);
+    if (e.retired || this.closed) {
+      return this.unavailable("stopped", `executa ${id} was stopped while starting`);
+    }
+    const argv = cmd.argv;
     e.argv = argv;
 
     let proc!: ExecutaProcess;
@@ -342,7 +315,8 @@ export class ExecutaPool implements ExecutaHost {
             const caller = { tool_id: id, invokes: proc.invokes, declares: e.declares };
             this.reverse.handle(caller, method, params).then((p) => proc.respond(rid, p));
           },
-          notification: (method) => this.log.debug("plugin notification ignored", { tool_id: id, method }),
+          notification: (method) =>
+            this.log.debug("plugin notification ignored", { tool_id: id, method }),
           stderr: (line) => this.onStderr(e, line),
           exit: (info) => this.onExit(e, proc, info),
         },
@@ -350,13 +324,13 @@ export class ExecutaPool implements ExecutaHost {
     } catch (err) {
       const error = (err as Error).message;
       this.recordCrash(e, `spawn failed: ${error}`);
-      return this.unavailable(e, "spawn_failed", `executa ${id} could not be spawned: ${error}`, {
+      return this.unavailable("spawn_failed", `executa ${id} could not be spawned: ${error}`, {
         command: argv,
         error,
       });
     }
     if (e.spawns++ > 0) e.restarts++;
-    Object.assign(e, { proc, protocol: null, describe: null, init: null });
+    Object.assign(e, { proc, protocol: null, describe: null, describe_error: null, init: null });
     e.declares = { sample: false, embed: false };
     this.emit(e, "starting", `spawned ${argv[0]}`);
 
@@ -372,6 +346,7 @@ export class ExecutaPool implements ExecutaHost {
     if (e.protocol !== "v2") e.protocol = hs.protocol;
     e.init = hs.init ?? e.init;
     e.describe = hs.describe;
+    e.describe_error = hs.describe_error;
     e.declares = declaredCapabilities(e.init, e.describe);
     this.setStatus(e, "ready", `protocol ${e.protocol}`);
     return { ok: true, proc };
@@ -388,11 +363,11 @@ export class ExecutaPool implements ExecutaHost {
     if (e.proc === proc) e.proc = null;
     if (e.retired) return;
     e.last_exit = info;
-    if (proc.stopRequested) return this.setStatus(e, "stopped");
+    if (proc.stopRequested) return this.setStatus(e, "stopped", undefined, proc.pid);
     e.crashes.push(info.at);
     const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
     this.log.warn("executa exited unexpectedly", { tool_id: e.spec.tool_id, pid: proc.pid, how });
-    this.setStatus(e, "crashed", `exited with ${how}`);
+    this.setStatus(e, "crashed", `exited with ${how}`, proc.pid);
   }
 
   private onStderr(e: Entry, line: string) {
@@ -402,13 +377,13 @@ export class ExecutaPool implements ExecutaHost {
     this.opts.onEvent?.({ type: "stderr", tool_id: e.spec.tool_id, line });
   }
 
-  private setStatus(e: Entry, status: ExecutaStatus, message?: string) {
+  private setStatus(e: Entry, status: ExecutaStatus, message?: string, pid?: number) {
     e.status = status;
-    this.emit(e, status, message);
+    this.emit(e, status, message, pid);
   }
 
-  private emit(e: Entry, status: ExecutaStatus, message?: string) {
-    const pid = e.proc?.pid;
+  private emit(e: Entry, status: ExecutaStatus, message?: string, exitedPid?: number) {
+    const pid = exitedPid ?? e.proc?.pid;
     this.log.debug(`status ${status}`, { tool_id: e.spec.tool_id, pid, message });
     this.opts.onEvent?.({
       type: "executa",
@@ -420,4 +395,4 @@ export class ExecutaPool implements ExecutaHost {
   }
 }
 
-export type { AppContext, ExecutaSpec, InvokeOptions };
+export type { AppContext, ExecutaSpec, HealthReport, InvokeOptions };

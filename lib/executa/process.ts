@@ -51,6 +51,7 @@ export interface ProcessHooks {
 export interface SpawnOptions {
   argv: string[];
   cwd: string;
+  /** The complete environment of the child. */
   env: Record<string, string>;
   logger: Logger;
   hooks: ProcessHooks;
@@ -89,7 +90,9 @@ export class ExecutaProcess {
     this.child = new Deno.Command(cmd, {
       args,
       cwd: opts.cwd,
+      // `env` is the complete child environment (§9.4), so nothing the runtime removed leaks back
       env: opts.env,
+      clearEnv: true,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -191,7 +194,10 @@ export class ExecutaProcess {
     const resolve = this.pending.get(id);
     if (!resolve) return;
     this.pending.delete(id);
-    resolve({ kind: "exit", exit: r === TIMEOUT ? { code: null, signal: null, at: Date.now() } : r });
+    resolve({
+      kind: "exit",
+      exit: r === TIMEOUT ? { code: null, signal: null, at: Date.now() } : r,
+    });
   }
 
   private async pump(stream: ReadableStream<Uint8Array>, splitter: LineSplitter) {

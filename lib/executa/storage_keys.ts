@@ -6,6 +6,7 @@
 export const MAX_KEY_CHARS = 1024;
 export const MAX_SEGMENT_CHARS = 128;
 
+// deno-lint-ignore no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const ZERO_WIDTH = /[\u200b-\u200d\ufeff]/;
 const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;

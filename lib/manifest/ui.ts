@@ -50,14 +50,17 @@ export function checkBundle(raw: unknown, d: Diags): EffectiveManifest["ui"]["bu
       );
     } else {
       eo.forEach((o, i) => {
-        if (typeof o === "string" && o.startsWith("https://") && !o.includes("*")) {
+        // beyond the contract's https:// and no-* rule, CSP separators are refused (header injection)
+        if (typeof o === "string" && /^https:\/\/[^\s;,'"*]+$/.test(o)) {
           if (!out.external_origins.includes(o)) out.external_origins.push(o);
           return;
         }
         d.warn(
           "external_origin_invalid",
           at("ui.bundle.external_origins", i),
-          `external origin ${show(o)} is dropped: it must start with https:// and contain no *`,
+          `external origin ${
+            show(o)
+          } is dropped: it must be https://host[:port] with no *, spaces or ;`,
         );
       });
     }

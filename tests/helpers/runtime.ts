@@ -5,6 +5,7 @@ import { loadOrCreateKey } from "../../lib/token/mod.ts";
 import { createProvider } from "../../lib/llm/mod.ts";
 import type { LlmMode, LlmProvider, MockEntry } from "../../lib/llm/types.ts";
 import { ExecutaPool } from "../../lib/executa/mod.ts";
+import type { ExecutaHost } from "../../lib/executa/types.ts";
 import { silentLogger } from "../../lib/util/log.ts";
 import { RpcError } from "../../lib/core/rpc_error.ts";
 
@@ -25,13 +26,15 @@ export async function makeRuntime(opts: {
   cwd?: string;
   /** Wraps the provider built from `llm`/`mocks` (e.g. to block calls in a test). */
   wrapLlm?: (inner: LlmProvider) => LlmProvider;
+  /** Replaces the real executa pool (e.g. an in-process fake that records invokes). */
+  executas?: ExecutaHost;
 } = {}): Promise<TestRuntime> {
   const dir = await Deno.makeTempDir({ prefix: "anna-rt-" });
   const logger = silentLogger();
   const key = await loadOrCreateKey(join(dir, "dev.key"), logger);
   const base = createProvider({ mode: opts.llm ?? "mock", mocks: opts.mocks ?? [], logger });
   const llm = opts.wrapLlm ? opts.wrapLlm(base) : base;
-  const executas = new ExecutaPool({ logger, llm, version: "test" });
+  const executas = opts.executas ?? new ExecutaPool({ logger, llm, version: "test" });
   const rt = new Runtime({
     mode: opts.mode ?? "bridge",
     key,

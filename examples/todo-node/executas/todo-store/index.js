@@ -23,7 +23,12 @@ let nextId = 1;
 const waiting = new Map();
 function host(method, params, invokeId) {
   const id = `todo-${nextId++}`;
-  send({ jsonrpc: "2.0", id, method, params: { ...params, scope: "app", context: { invoke_id: invokeId } } });
+  send({
+    jsonrpc: "2.0",
+    id,
+    method,
+    params: { ...params, scope: "app", context: { invoke_id: invokeId } },
+  });
   return new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
 }
 
@@ -34,11 +39,15 @@ async function load(invokeId) {
 
 /** Read-modify-write with if_match, retried when another call changed the list meanwhile. */
 async function update(invokeId, change) {
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0;; attempt++) {
     const { todos, etag } = await load(invokeId);
     const out = change(todos);
     try {
-      await host("storage/set", { key: KEY, value: todos, ...(etag ? { if_match: etag } : {}) }, invokeId);
+      await host(
+        "storage/set",
+        { key: KEY, value: todos, ...(etag ? { if_match: etag } : {}) },
+        invokeId,
+      );
       return out;
     } catch (e) {
       if (e.code !== -32023 || attempt >= 3) throw e; // -32023: etag changed
@@ -85,7 +94,11 @@ async function handle({ id, method, params = {} }) {
   try {
     let result;
     if (method === "initialize") {
-      result = { protocolVersion: "2.0", serverInfo: { name: "todo-store", version: VERSION }, capabilities: {} };
+      result = {
+        protocolVersion: "2.0",
+        serverInfo: { name: "todo-store", version: VERSION },
+        capabilities: {},
+      };
     } else if (method === "describe") result = DESCRIBE;
     else if (method === "health") result = { status: "ok", version: VERSION };
     else if (method === "invoke") {

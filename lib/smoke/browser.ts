@@ -1,0 +1,154 @@
+/**
+ * Browser boot check (CONTRACT §14.6): the HTTP server on port 0 for both origins, a session for
+ * the default view (or `--view`), headless Chromium with a fresh profile opening `/dev/<wid>`.
+ * Pass iff within 20 s the server sees `window.hello` and `window.ready` for that window through
+ * `app.call`, and no uncaught exception or unhandled rejection happens in any frame until 1 s after
+ * `ready`. Console errors, CSP reports and failed requests (bundle 404s) are warnings only.
+ */
+import type { CallRecord } from "../dispatcher/mod.ts";
+import { startServer } from "../server/mod.ts";
+import { resolveControlToken } from "../server/control_token.ts";
+import { dashboardPages } from "../server/pages.ts";
+import { VERSION } from "../version.ts";
+import { closeSession, openSession, type SmokeContext } from "./context.ts";
+import type { BrowserResult, StepResult } from "./report.ts";
+import { since } from "./report.ts";
+
+export const BOOT_TIMEOUT_MS = 20_000;
+export const SETTLE_MS = 1_000;
+
+/** Flags for a quiet, self-contained headless Chromium. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function checkBrowser(
+  ctx: SmokeContext,
+  chromium: string,
+  view?: string,
+): Promise<{ step: StepResult; browser: BrowserResult }> {
+  const t0 = performance.now();
+  const browser: BrowserResult = {
+    status: "pass",
+    console_errors: [],
+    csp_violations: [],
+    failed_requests: [],
+  };
+  const step: StepResult = { suite: "browser", name: "browser", status: "pass", duration_ms: 0 };
+  const done = (status: BrowserResult["status"], message?: string) => {
+    browser.status = step.status = status;
+    if (message) browser.message = step.message = message;
+    step.duration_ms = since(t0);
+    step.details = {
+      console_errors: browser.console_errors.length,
+      csp_violations: browser.csp_violations.length,
+      failed_requests: browser.failed_requests.length,
+    };
+    return { step, browser };
+  };
+
+  const log = ctx.rt.logger.child("browser");
+  let server: ReturnType<typeof startServer>;
+  try {
+    server = startServer({
+      runtime: ctx.rt,
+      logger: log.child("server"),
+      version: VERSION,
+      pages: dashboardPages,
+      bindHost: "127.0.0.1",
+      port: 0,
+      appPort: 0,
+      allowRemote: false,
+      allowedHosts: [],
+      controlToken: resolveControlToken(undefined, false),
+    });
+  } catch (e) {
+    return done("error", `cannot start the HTTP server: ${(e as Error).message}`);
+  }
+
+  let sessionId: string | null = null;
+  let hello = false;
+  let readyAt: number | null = null;
+  const pageErrors: string[] = [];
+  let wid = "";
+  let wake: () => void = () => {};
+  const observer = (rec: CallRecord, transport: string) => {
+    if (rec.window_uuid !== wid || rec.ns !== "window" || transport !== "app") return;
+    if (rec.method === "hello") hello = true;
+    if (rec.method === "ready" && readyAt === null) readyAt = performance.now();
+    wake();
+  };
+  // deno-lint-ignore no-explicit-any
+  let pw: any = null;
+  try {
+    const s = await openSession(ctx, view);
+    sessionId = s.session_id;
+    wid = s.window_uuid;
+    ctx.rt.dispatcher.observers.push(observer);
+    const { chromium: launcher } = await import("playwright-core");
+    try {
+      pw = await launcher.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS });
+    } catch (e) {
+      return done("error", `cannot launch Chromium (${chromium}): ${(e as Error).message.split("\n")[0]}`);
+    }
+    const context = await pw.newContext();
+    const page = await context.newPage();
+    page.on("pageerror", (e: Error) => {
+      pageErrors.push(`${e.name}: ${e.message}`);
+      wake();
+    });
+    page.on("console", (m: { type(): string; text(): string }) => {
+      if (m.type() === "error") browser.console_errors.push(m.text());
+    });
+    page.on("response", (r: { status(): number; url(): string }) => {
+      if (r.status() >= 400) browser.failed_requests.push(`${r.status()} ${r.url()}`);
+    });
+    page.on("requestfailed", (r: { url(): string; failure(): { errorText: string } | null }) => {
+      browser.failed_requests.push(`${r.failure()?.errorText ?? "failed"} ${r.url()}`);
+    });
+    const url = `${server.mainOrigin}/dev/${wid}`;
+    const started = performance.now();
+    await page.goto(url, { waitUntil: "commit", timeout: BOOT_TIMEOUT_MS }).catch((e: Error) => {
+      pageErrors.push(`navigation failed: ${e.message.split("\n")[0]}`);
+    });
+    // wait for hello + ready (or an error, or the deadline)
+    while (!(hello && readyAt !== null) && pageErrors.length === 0) {
+      const left = BOOT_TIMEOUT_MS - (performance.now() - started);
+      if (left <= 0) break;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((r) => {
+        wake = r;
+        timer = setTimeout(r, Math.min(left, 250));
+      });
+      clearTimeout(timer);
+    }
+    if (readyAt !== null && pageErrors.length === 0) {
+      const settle = readyAt + SETTLE_MS - performance.now();
+      if (settle > 0) await sleep(settle);
+    }
+    browser.csp_violations = server.ctx.cspReports.list().filter((r) => r.slug === ctx.slug).map((r) => r.report);
+    if (pageErrors.length) {
+      return done("fail", `uncaught error in the page: ${pageErrors.join("; ")}`);
+    }
+    if (!hello || readyAt === null) {
+      const missing = [!hello && "window.hello", readyAt === null && "window.ready"].filter(Boolean);
+      return done("fail", `no ${missing.join(" and ")} from ${url} within ${BOOT_TIMEOUT_MS / 1000} s`);
+    }
+    return done("pass");
+  } catch (e) {
+    return done("error", `browser check failed: ${(e as Error)?.message ?? e}`);
+  } finally {
+    const i = ctx.rt.dispatcher.observers.indexOf(observer);
+    if (i >= 0) ctx.rt.dispatcher.observers.splice(i, 1);
+    await pw?.close().catch(() => {});
+    if (sessionId) await closeSession(ctx, sessionId);
+    await server.close();
+  }
+}

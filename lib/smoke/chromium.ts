@@ -1,0 +1,45 @@
+/**
+ * Finding Chromium for `smoke --browser` (CONTRACT §14.6): `--chromium`, then `ANNA_APP_CHROMIUM`,
+ * then PATH (`chromium`, `chromium-browser`, `google-chrome`, `google-chrome-stable`). Nothing is
+ * ever downloaded; none found → a configuration error (exit 2).
+ */
+import { resolve } from "node:path";
+import { whichOnPath } from "../executa/command.ts";
+
+export const CHROMIUM_NAMES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+
+export class ChromiumNotFound extends Error {}
+
+async function isExecutableFile(p: string): Promise<boolean> {
+  try {
+    const st = await Deno.stat(p);
+    return st.isFile && (Deno.build.os === "windows" || st.mode === null || (st.mode & 0o111) !== 0);
+  } catch {
+    return false;
+  }
+}
+
+/** The executable to launch; throws ChromiumNotFound with a message saying what was tried. */
+export async function findChromium(
+  flag: string | undefined,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): Promise<string> {
+  const explicit = flag ?? (env.ANNA_APP_CHROMIUM || undefined);
+  if (explicit !== undefined) {
+    const source = flag !== undefined ? "--chromium" : "ANNA_APP_CHROMIUM";
+    const looksLikePath = explicit.includes("/") || explicit.includes("\\");
+    const found = looksLikePath
+      ? ((await isExecutableFile(resolve(explicit))) ? resolve(explicit) : null)
+      : await whichOnPath(explicit, env);
+    if (found) return found;
+    throw new ChromiumNotFound(`${source} '${explicit}' is not an executable file`);
+  }
+  for (const name of CHROMIUM_NAMES) {
+    const found = await whichOnPath(name, env);
+    if (found) return found;
+  }
+  throw new ChromiumNotFound(
+    `no Chromium found for --browser: pass --chromium PATH or set ANNA_APP_CHROMIUM, or put one of ` +
+      `${CHROMIUM_NAMES.join(", ")} on PATH (smoke never downloads a browser)`,
+  );
+}

@@ -1,0 +1,209 @@
+/**
+ * Replay of one fixture file (CONTRACT §14.5): requests in file order, one at a time, with
+ * `session.call` on the fixture's session (a new session per meta line; a meta line naming a
+ * session already seen in the file continues it). Tool ids are aliased, volatile values carried
+ * over, responses checked, and expected events matched (with `--check-events`) against the events
+ * emitted from the start of the preceding request to the end of the next one.
+ */
+import { compareSubset, type Diff } from "./compare.ts";
+import { checkResponse } from "./check.ts";
+import { CarryOver } from "./alias.ts";
+import type { EventStep, FixtureFile, RequestStep, Step } from "./fixtures.ts";
+import { callWithTimeout, closeSession, openSession, type OpenedSession, type SmokeContext } from "./context.ts";
+import { type CaseResult, type FixtureResult, since, worst } from "./report.ts";
+import type { EventEnvelope } from "../session/events.ts";
+import { RpcError } from "../core/rpc_error.ts";
+
+interface Segment {
+  session: OpenedSession;
+  events: EventEnvelope[];
+  unsubscribe: () => void;
+  /** [events.length at start, at end] of each replayed request */
+  spans: [number, number][];
+  /** expected events waiting for the next request: case, step, index of the preceding request */
+  pending: { c: CaseResult; step: EventStep; prev: number }[];
+  /** events already matched by an expected event */
+  used: Set<number>;
+}
+
+function newCase(index: number, line: number, ns: string, method: string): CaseResult {
+  return { index, line, ns, method, status: "pass", duration_ms: 0 };
+}
+
+function failCase(c: CaseResult, message: string, diff?: Diff[], expected?: unknown, actual?: unknown) {
+  c.status = "fail";
+  c.message = message;
+  if (diff) c.diff = diff;
+  if (expected !== undefined) c.expected = expected;
+  if (actual !== undefined) c.actual = actual;
+}
+
+function expectedOf(step: RequestStep): unknown {
+  const e = step.expect;
+  if (e.ok === true) return e.hasResult ? { ok: true, result: e.result } : { ok: true };
+  if (e.ok === false) return { ok: false, error: { code: e.code } };
+  return e.ok === null ? { ok: "any but internal_error" } : { ok: "not recorded" };
+}
+
+export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promise<FixtureResult> {
+  const result: FixtureResult = { file: file.name, format: file.format, status: "pass", cases: [] };
+  const carry = new CarryOver();
+  const segments = new Map<string, Segment>(); // recorded session id (or a synthetic key) → segment
+  let seg: Segment | null = null;
+  let index = 0;
+  const opts = { ignore: ctx.ignore, onVolatile: (e: string, a: unknown) => carry.set(e, a) };
+
+  const start = async (view: string | undefined, line: number): Promise<Segment | null> => {
+    const t0 = performance.now();
+    try {
+      const session = await openSession(ctx, view);
+      const s = ctx.rt.sessions.get(session.session_id)!;
+      const events: EventEnvelope[] = [];
+      const unsubscribe = s.events.subscribe((e) => events.push(e));
+      return { session, events, unsubscribe, spans: [], pending: [], used: new Set() };
+    } catch (e) {
+      const c = newCase(++index, line, "session", "create");
+      c.duration_ms = since(t0);
+      const why = e instanceof RpcError ? `${e.message} ${JSON.stringify(e.data ?? {})}` : String(e);
+      failCase(c, `cannot create the fixture's session${view ? ` (view '${view}')` : ""}: ${why}`);
+      result.cases.push(c);
+      return null;
+    }
+  };
+
+  const settleEvents = (s: Segment, upTo: number) => {
+    for (const p of s.pending) {
+      const from = p.prev >= 0 ? s.spans[p.prev][0] : 0;
+      matchEvent(ctx, s, p, from, upTo, opts);
+    }
+    s.pending = [];
+  };
+
+  const finishSegment = (s: Segment) => settleEvents(s, s.events.length);
+
+  for (const step of file.steps as Step[]) {
+    if (step.type === "meta") {
+      const known = step.session_id !== undefined ? segments.get(step.session_id) : undefined;
+      if (known) {
+        seg = known;
+        continue;
+      }
+      if (seg) finishSegment(seg);
+      seg = await start(step.view, step.line);
+      if (!seg) break;
+      segments.set(step.session_id ?? `#${step.line}`, seg);
+      if (step.session_id) carry.set(step.session_id, seg.session.session_id);
+      if (step.window_uuid) carry.set(step.window_uuid, seg.session.window_uuid);
+      continue;
+    }
+    if (!seg) {
+      seg = await start(undefined, step.line);
+      if (!seg) break;
+      segments.set(`#${step.line}`, seg);
+    }
+    if (step.type === "event") {
+      const c = newCase(++index, step.line, "event", step.name);
+      result.cases.push(c);
+      if (!ctx.checkEvents) {
+        c.status = "skip";
+        c.message = "events are checked with --check-events";
+      } else seg.pending.push({ c, step, prev: seg.spans.length - 1 });
+      continue;
+    }
+    const c = newCase(++index, step.line, step.ns, step.method);
+    result.cases.push(c);
+    await replayRequest(ctx, seg, step, c, carry, opts);
+    if (seg.pending.length) settleEvents(seg, seg.events.length);
+  }
+  for (const s of new Set(segments.values())) {
+    finishSegment(s);
+    s.unsubscribe();
+    await closeSession(ctx, s.session.session_id);
+  }
+  if (file.steps.length === 0) result.message = "no fixture lines";
+  result.status = worst(result.cases.map((c) => c.status));
+  if (result.cases.length > 0 && result.cases.every((c) => c.status === "skip")) result.status = "skip";
+  return result;
+}
+
+async function replayRequest(
+  ctx: SmokeContext,
+  seg: Segment,
+  step: RequestStep,
+  c: CaseResult,
+  carry: CarryOver,
+  opts: { ignore: ReadonlySet<string>; onVolatile: (e: string, a: unknown) => void },
+) {
+  const args = ctx.aliaser.rewriteArgs(carry.apply(step.args));
+  const params: { session_id: string; ns: string; method: string; args: unknown; window_uuid?: string } = {
+    session_id: seg.session.session_id,
+    ns: step.ns,
+    method: step.method,
+    args,
+  };
+  if (step.window_uuid !== undefined) params.window_uuid = carry.value(step.window_uuid);
+  const t0 = performance.now();
+  const spanStart = seg.events.length;
+  const r = await callWithTimeout(ctx, params);
+  c.duration_ms = since(t0);
+  seg.spans.push([spanStart, seg.events.length]);
+  switch (r.kind) {
+    case "timeout":
+      c.status = "error";
+      c.message = `no answer within ${r.ms} ms (--call-timeout-ms)`;
+      return;
+    case "crash":
+      c.status = "error";
+      c.message = `the runtime failed on this call: ${r.message}`;
+      return;
+    case "rpc_error":
+      failCase(c, `session.call was rejected: ${r.error.message}`, undefined, expectedOf(step), { rpc_error: r.error });
+      return;
+  }
+  const actual = r.outcome;
+  if (step.ns === "window" && step.method === "hello" && step.expect.ok === true && step.expect.hasResult) {
+    compareSubset(step.expect.result, actual.result, opts); // only for value carry-over
+  }
+  const diff = checkResponse(step.ns, step.method, step.expect, actual, opts);
+  if (step.expect.ok === "missing" && diff.length === 0) {
+    c.status = "skip";
+    c.message = "no recorded response; replayed only";
+    return;
+  }
+  if (diff.length) {
+    failCase(c, diff.map((d) => d.path).join(", ") + " differ", diff, expectedOf(step), actual);
+  }
+}
+
+function matchEvent(
+  ctx: SmokeContext,
+  seg: Segment,
+  p: { c: CaseResult; step: EventStep },
+  from: number,
+  to: number,
+  opts: { ignore: ReadonlySet<string>; onVolatile: (e: string, a: unknown) => void },
+) {
+  const used = seg.used;
+  let closest: { diff: Diff[]; actual: unknown } | null = null;
+  for (let i = from; i < to; i++) {
+    const e = seg.events[i];
+    if (used.has(i) || e.kind !== p.step.name) continue;
+    const diff = compareSubset(p.step.payload, e.payload, { ignore: ctx.ignore }, "payload");
+    if (diff.length === 0) {
+      compareSubset(p.step.payload, e.payload, opts); // carry-over
+      used.add(i);
+      return;
+    }
+    closest ??= { diff, actual: e.payload };
+  }
+  const seen = seg.events.slice(from, to).map((e) => e.kind);
+  if (closest) {
+    failCase(p.c, `no matching '${p.step.name}' event`, closest.diff, p.step.payload, closest.actual);
+  } else {
+    failCase(
+      p.c,
+      `no '${p.step.name}' event was emitted around this point (saw: ${seen.join(", ") || "none"})`,
+      [{ path: "kind", expected: p.step.name, actual: seen }],
+    );
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The smoke report model (CONTRACT §14.8) and the exit-code rule (§14.9). Writers live in
+ * `report_pretty.ts`, `report_json.ts` and `report_junit.ts`.
+ */
+import type { Diff } from "./compare.ts";
+import type { FixtureFormat } from "./fixtures.ts";
+
+export type Status = "pass" | "fail" | "skip" | "error";
+
+/** One step or check (validate, one executa check, one view, the browser, …). */
+export interface StepResult {
+  /** junit suite: `validate`, `executas`, `views`, `fixtures`, `browser` */
+  suite: string;
+  name: string;
+  status: Status;
+  duration_ms: number;
+  message?: string;
+  details?: unknown;
+}
+
+export interface CaseResult {
+  index: number;
+  line: number;
+  ns: string;
+  method: string;
+  status: Status;
+  duration_ms: number;
+  message?: string;
+  diff?: Diff[];
+  expected?: unknown;
+  actual?: unknown;
+}
+
+export interface FixtureResult {
+  file: string;
+  format: FixtureFormat;
+  status: Status;
+  message?: string;
+  cases: CaseResult[];
+}
+
+export interface ExecutaResult {
+  tool_id: string;
+  protocol: "v1" | "v2" | null;
+  status: Status;
+  tools: string[];
+}
+
+export interface BrowserResult {
+  status: Status;
+  message?: string;
+  console_errors: string[];
+  csp_violations: unknown[];
+  failed_requests: string[];
+}
+
+export interface SmokeReport {
+  tool: "anna-app-runtime";
+  version: string;
+  app: { slug: string | null; dir: string };
+  started_at: string;
+  duration_ms: number;
+  result: "pass" | "fail" | "error";
+  exit_code: number;
+  steps: StepResult[];
+  fixtures: FixtureResult[];
+  executas: ExecutaResult[];
+  browser?: BrowserResult;
+  warnings: string[];
+}
+
+/** Worst status of a list: error > fail > pass > skip (empty → pass). */
+export function worst(statuses: Status[]): Status {
+  if (statuses.includes("error")) return "error";
+  if (statuses.includes("fail")) return "fail";
+  if (statuses.length === 0 || statuses.includes("pass")) return "pass";
+  return "skip";
+}
+
+/** §14.9: 2 when stopped before running, else 3 on any runtime fault, else 1 on any failure. */
+export function exitCodeFor(r: Pick<SmokeReport, "steps" | "fixtures">, stoppedEarly: boolean): number {
+  if (stoppedEarly) return 2;
+  const all: Status[] = [
+    ...r.steps.map((s) => s.status),
+    ...r.fixtures.flatMap((f) => [f.status, ...f.cases.map((c) => c.status)]),
+  ];
+  if (all.includes("error")) return 3;
+  if (all.includes("fail")) return 1;
+  return 0;
+}
+
+export function resultFor(code: number): SmokeReport["result"] {
+  return code === 0 ? "pass" : code === 1 ? "fail" : "error";
+}
+
+/** Milliseconds since `t0` (performance.now), rounded to 0.1 ms. */
+export const since = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;

@@ -1,0 +1,114 @@
+/**
+ * The junit smoke report (CONTRACT §14.8): `<testsuites name="anna-app-runtime smoke">` with the
+ * suites `validate`, `executas`, `views`, `fixture:<path>`, `browser`; one `<testcase>` per check;
+ * assertion failures as `<failure message>` with the diff, runtime faults as `<error>`, skips as
+ * `<skipped/>`.
+ */
+import type { SmokeReport, Status } from "./report.ts";
+import { caseTitle, diffLines } from "./report_pretty.ts";
+
+/** XML text/attribute escaping; characters XML 1.0 cannot carry are dropped. */
+export function xmlEscape(s: string): string {
+  return s
+    // deno-lint-ignore no-control-regex
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, "")
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
+}
+
+interface Case {
+  name: string;
+  status: Status;
+  ms: number;
+  message?: string;
+  body?: string;
+}
+
+const secs = (ms: number) => (ms / 1000).toFixed(3);
+
+function caseXml(suite: string, c: Case): string {
+  const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(suite)}" time="${secs(c.ms)}"`;
+  const msg = xmlEscape(c.message ?? c.status);
+  const body = xmlEscape(c.body ?? c.message ?? "");
+  switch (c.status) {
+    case "pass":
+      return `${open}/>`;
+    case "skip":
+      return `${open}>\n      <skipped message="${msg}"/>\n    </testcase>`;
+    case "fail":
+      return `${open}>\n      <failure message="${msg}" type="assertion">${body}</failure>\n    </testcase>`;
+    case "error":
+      return `${open}>\n      <error message="${msg}" type="runtime_fault">${body}</error>\n    </testcase>`;
+  }
+}
+
+export function junitReport(r: SmokeReport): string {
+  const suites = new Map<string, Case[]>();
+  const add = (suite: string, c: Case) => {
+    if (!suites.has(suite)) suites.set(suite, []);
+    suites.get(suite)!.push(c);
+  };
+  const fixturesAt = r.steps.findIndex((s) => s.suite === "fixtures" || s.suite === "browser");
+  const ordered = [
+    ...r.steps.slice(0, fixturesAt < 0 ? r.steps.length : fixturesAt),
+    null,
+    ...(fixturesAt < 0 ? [] : r.steps.slice(fixturesAt)),
+  ];
+  for (const s of ordered) {
+    if (s === null) {
+      for (const f of r.fixtures) {
+        const suite = `fixture:${f.file}`;
+        if (f.cases.length === 0) add(suite, { name: f.file, status: f.status, ms: 0, message: f.message });
+        for (const c of f.cases) {
+          const lines = c.diff ? diffLines(c.diff) : [];
+          add(suite, {
+            name: caseTitle(c),
+            status: c.status,
+            ms: c.duration_ms,
+            message: c.message,
+            body: [c.message ?? "", ...lines].filter(Boolean).join("\n"),
+          });
+        }
+      }
+      continue;
+    }
+    const details = s.details !== undefined && s.status !== "pass" ? `\n${JSON.stringify(s.details, null, 2)}` : "";
+    add(s.suite, {
+      name: s.name,
+      status: s.status,
+      ms: s.duration_ms,
+      message: s.message,
+      body: (s.message ?? "") + details,
+    });
+  }
+  let tests = 0, failures = 0, errors = 0, skipped = 0;
+  const parts: string[] = [];
+  for (const [name, cases] of suites) {
+    const f = cases.filter((c) => c.status === "fail").length;
+    const e = cases.filter((c) => c.status === "error").length;
+    const s = cases.filter((c) => c.status === "skip").length;
+    const t = cases.reduce((a, c) => a + c.ms, 0);
+    tests += cases.length;
+    failures += f;
+    errors += e;
+    skipped += s;
+    const out = name === "validate" && r.warnings.length
+      ? `\n    <system-out>${xmlEscape(r.warnings.map((w) => `warning: ${w}`).join("\n"))}</system-out>`
+      : "";
+    parts.push(
+      `  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${f}" errors="${e}" ` +
+        `skipped="${s}" time="${secs(t)}">\n${cases.map((c) => caseXml(name, c)).join("\n")}${out}\n  </testsuite>`,
+    );
+  }
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="anna-app-runtime smoke" tests="${tests}" failures="${failures}" errors="${errors}" ` +
+    `skipped="${skipped}" time="${secs(r.duration_ms)}">`,
+    ...parts,
+    `</testsuites>`,
+  ].join("\n");
+}

@@ -1,0 +1,63 @@
+/** The pretty smoke report (CONTRACT §14.8): `STATUS  name  (ms)` lines, indented diffs, summary. */
+import type { Diff } from "./compare.ts";
+import type { CaseResult, SmokeReport, Status, StepResult } from "./report.ts";
+
+const LABEL: Record<Status, string> = { pass: "PASS ", fail: "FAIL ", skip: "SKIP ", error: "ERROR" };
+
+export function stepTitle(s: StepResult): string {
+  return s.suite === s.name ? s.name : `${s.suite}: ${s.name}`;
+}
+
+export function caseTitle(c: CaseResult): string {
+  return `#${c.index} ${c.ns}.${c.method} (line ${c.line})`;
+}
+
+const show = (v: unknown) => {
+  if (v === undefined) return "(missing)";
+  const s = JSON.stringify(v);
+  return s.length > 200 ? s.slice(0, 197) + "…" : s;
+};
+
+export function diffLines(diff: Diff[]): string[] {
+  return diff.map((d) => `${d.path}: expected ${show(d.expected)}, got ${show(d.actual)}`);
+}
+
+const ms = (n: number) => `(${Math.round(n)} ms)`;
+
+export function prettyReport(r: SmokeReport): string {
+  const out: string[] = [];
+  const line = (indent: string, status: Status, name: string, t: number, message?: string) => {
+    out.push(`${indent}${LABEL[status]}  ${name}  ${ms(t)}`);
+    if (message && status !== "pass") out.push(`${indent}       ${message.split("\n").join(`\n${indent}       `)}`);
+  };
+  const fixturesAt = r.steps.findIndex((s) => s.suite === "fixtures" || s.suite === "browser");
+  const before = fixturesAt < 0 ? r.steps : r.steps.slice(0, fixturesAt);
+  const after = fixturesAt < 0 ? [] : r.steps.slice(fixturesAt);
+  for (const s of before) line("", s.status, stepTitle(s), s.duration_ms, s.message);
+  for (const f of r.fixtures) {
+    const t = f.cases.reduce((a, c) => a + c.duration_ms, 0);
+    line("", f.status, `fixture ${f.file} [${f.format}]`, t, f.message);
+    for (const c of f.cases) {
+      line("  ", c.status, caseTitle(c), c.duration_ms, c.status === "pass" ? undefined : c.message);
+      if (c.diff) for (const d of diffLines(c.diff)) out.push(`         ${d}`);
+    }
+  }
+  for (const s of after) line("", s.status, stepTitle(s), s.duration_ms, s.message);
+  if (r.browser) {
+    for (const e of r.browser.console_errors) out.push(`  warning: console error: ${e}`);
+    for (const e of r.browser.failed_requests) out.push(`  warning: failed request: ${e}`);
+    for (const e of r.browser.csp_violations) out.push(`  warning: CSP violation: ${show(e)}`);
+  }
+  for (const w of r.warnings) out.push(`warning: ${w}`);
+
+  const counts: Record<Status, number> = { pass: 0, fail: 0, skip: 0, error: 0 };
+  for (const s of r.steps) counts[s.status]++;
+  for (const f of r.fixtures) for (const c of f.cases) counts[c.status]++;
+  const total = counts.pass + counts.fail + counts.skip + counts.error;
+  out.push(
+    `smoke ${r.result.toUpperCase()}: ${r.app.slug ?? r.app.dir} — ${total} checks: ${counts.pass} passed, ` +
+      `${counts.fail} failed, ${counts.error} errors, ${counts.skip} skipped, ${r.warnings.length} warnings ` +
+      `in ${Math.round(r.duration_ms)} ms (exit ${r.exit_code})`,
+  );
+  return out.join("\n");
+}

@@ -1,0 +1,66 @@
+/**
+ * Shutdown leaves no executa behind (CONTRACT §9.10): after EOF on the bridge's stdin, after
+ * SIGTERM, and for a plugin that ignores stdin close and SIGTERM (SIGKILL path).
+ */
+import assert from "node:assert/strict";
+import { BridgeProcess, REPO_ROOT } from "./helpers/bridge_process.ts";
+
+const FIXTURES = `${REPO_ROOT}tests/fixtures/executas`;
+
+function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startWithPlugin(b: BridgeProcess, extra: string[] = []) {
+  const reg = await b.call("executas.register", {
+    tool_id: "tool-plugin",
+    project_dir: FIXTURES,
+    command: ["node", "plugin.mjs", ...extra],
+  });
+  assert.deepEqual(reg.registered, ["tool-plugin"]);
+  const out = await b.call("executas.invoke", { tool_id: "tool-plugin", method: "pid" }) as {
+    ok: boolean;
+    result: { pid: number };
+  };
+  assert.equal(out.ok, true, JSON.stringify(out));
+  const pid = out.result.pid;
+  assert.ok(alive(pid));
+  const list = await b.call("executas.list", {});
+  assert.equal((list.executas as { pid: number }[])[0].pid, pid);
+  return pid;
+}
+
+Deno.test("EOF: the bridge stops its executas and exits 0", async () => {
+  const b = new BridgeProcess();
+  const pid = await startWithPlugin(b);
+  await b.closeStdin();
+  assert.equal((await b.exited).code, 0);
+  await b[Symbol.asyncDispose]();
+  assert.equal(alive(pid), false, `executa ${pid} survived`);
+});
+
+Deno.test("SIGTERM: graceful shutdown, exit 0, no child left", async () => {
+  const b = new BridgeProcess();
+  const pid = await startWithPlugin(b);
+  b.child.kill("SIGTERM");
+  assert.equal((await b.exited).code, 0);
+  await b[Symbol.asyncDispose]();
+  assert.equal(alive(pid), false, `executa ${pid} survived`);
+});
+
+Deno.test("a plugin ignoring stdin close and SIGTERM is killed (SIGKILL after 2 s + 2 s)", async () => {
+  const b = new BridgeProcess();
+  const pid = await startWithPlugin(b, ["--ignore-term"]);
+  const t0 = performance.now();
+  await b.closeStdin();
+  assert.equal((await b.exited).code, 0);
+  const took = performance.now() - t0;
+  await b[Symbol.asyncDispose]();
+  assert.equal(alive(pid), false, `executa ${pid} survived`);
+  assert.ok(took >= 3500, `shutdown took only ${took} ms: the 2 s + 2 s grace was skipped`);
+});
