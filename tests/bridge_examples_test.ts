@@ -23,7 +23,9 @@ Deno.test("notes-app: python executa summarises through reverse sampling (mock e
   const s = await b.call("session.create", { app_dir: `${REPO_ROOT}examples/notes-app` });
   assert.equal(s.app_slug, "notes-app");
   const list = await b.call("executas.list", {});
-  const ex = (list.executas as Record<string, unknown>[]).find((e) => e.tool_id === "tool-notes-summary");
+  const ex = (list.executas as Record<string, unknown>[]).find((e) =>
+    e.tool_id === "tool-notes-summary"
+  );
   assert.ok(ex, JSON.stringify(list));
   assert.equal(ex.status, "registered");
   assert.equal(ex.handle, "notes-summary");
@@ -34,7 +36,13 @@ Deno.test("notes-app: python executa summarises through reverse sampling (mock e
     args: {
       tool_id: "bundled:notes-summary",
       method: "summarize_notes",
-      args: { notes: [{ id: "n1", order: 1, content: "buy milk" }, { id: "n2", order: 2, content: "call Bob" }] },
+      args: {
+        notes: [{ id: "n1", order: 1, content: "buy milk" }, {
+          id: "n2",
+          order: 2,
+          content: "call Bob",
+        }],
+      },
     },
   }) as { ok: boolean; result: { summary: string; model: string } };
   assert.equal(out.ok, true, JSON.stringify(out));
@@ -43,7 +51,9 @@ Deno.test("notes-app: python executa summarises through reverse sampling (mock e
   assert.ok(out.result.summary.endsWith("…"), out.result.summary);
   assert.equal(out.result.model, "mock-echo");
   const after = await b.call("executas.list", {});
-  const ready = (after.executas as Record<string, unknown>[]).find((e) => e.tool_id === "tool-notes-summary")!;
+  const ready = (after.executas as Record<string, unknown>[]).find((e) =>
+    e.tool_id === "tool-notes-summary"
+  )!;
   assert.equal(ready.status, "ready");
   assert.equal(ready.protocol, "v2");
   assert.match(b.stderrText, /uv not found on PATH/);
@@ -56,7 +66,11 @@ Deno.test("notes-app: --no-llm turns the sampling failure into the vendor's tool
     session_id: s.session_id,
     ns: "tools",
     method: "invoke",
-    args: { tool_id: "bundled:notes-summary", method: "summarize_notes", args: { notes: [{ id: "a", order: 1, content: "x" }] } },
+    args: {
+      tool_id: "bundled:notes-summary",
+      method: "summarize_notes",
+      args: { notes: [{ id: "a", order: 1, content: "x" }] },
+    },
   }) as { ok: boolean; error: { code: string; message: string } };
   assert.equal(out.ok, false);
   assert.equal(out.error.code, "tool_failed");
@@ -78,7 +92,10 @@ Deno.test("todo-node: node executa keeps todos in reverse storage shared by sess
   await invoke(s1.session_id, "add", { text: "bread" });
   const s2 = await b.call("session.create", { app_dir: `${REPO_ROOT}examples/todo-node` });
   const listed = await invoke(s2.session_id, "list");
-  assert.deepEqual((listed.result.todos as { text: string }[]).map((t) => t.text), ["milk", "bread"]);
+  assert.deepEqual((listed.result.todos as { text: string }[]).map((t) => t.text), [
+    "milk",
+    "bread",
+  ]);
   const bad = await invoke(s2.session_id, "add", { text: "" });
   assert.equal(bad.ok, false);
   assert.equal((bad.error as { code: string }).code, "tool_failed");
@@ -86,7 +103,9 @@ Deno.test("todo-node: node executa keeps todos in reverse storage shared by sess
   assert.equal(cleared.result.cleared, 2);
   // registering the same app again kept the warm process (one spawn)
   const list = await b.call("executas.list", {});
-  const ex = (list.executas as Record<string, unknown>[]).find((e) => e.tool_id === "tool-todo-store")!;
+  const ex = (list.executas as Record<string, unknown>[]).find((e) =>
+    e.tool_id === "tool-todo-store"
+  )!;
   assert.equal(ex.restarts, 0);
   assert.equal(ex.status, "ready");
 });

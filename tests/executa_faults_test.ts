@@ -100,6 +100,15 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
       },
     );
 
+    await t.step(
+      "a 15 MiB line is still a frame (no smaller ceiling): result_too_large",
+      async () => {
+        const e = errOf(await inv("huge", { bytes: 15 * 1024 * 1024 }));
+        assert.equal(e.code, "result_too_large");
+        assert.equal(e.details.size, 15 * 1024 * 1024 + 2);
+      },
+    );
+
     await t.step("file transport in the temp dir: used as the reply, then deleted", async () => {
       assert.deepEqual(await inv("file", { where: "tmp", dir, data: { big: true } }), {
         ok: true,

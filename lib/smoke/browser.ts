@@ -32,7 +32,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function checkBrowser(
   ctx: SmokeContext,
   chromium: string,
-  view?: string,
 ): Promise<{ step: StepResult; browser: BrowserResult }> {
   const t0 = performance.now();
   const browser: BrowserResult = {
@@ -88,7 +87,7 @@ export async function checkBrowser(
   // deno-lint-ignore no-explicit-any
   let pw: any = null;
   try {
-    const s = await openSession(ctx, view);
+    const s = await openSession(ctx);
     sessionId = s.session_id;
     wid = s.window_uuid;
     ctx.rt.dispatcher.observers.push(observer);

@@ -19,6 +19,8 @@ export interface SmokeContext {
   callTimeoutMs: number;
   aliaser: ToolAliaser;
   warnings: string[];
+  /** `--view`: the view of sessions that do not name one */
+  view?: string;
 }
 
 export interface OpenedSession {
@@ -34,7 +36,8 @@ export async function openSession(ctx: SmokeContext, view?: string): Promise<Ope
     app_slug: ctx.slug,
     register_executas: false,
   };
-  if (view !== undefined) params.view = view;
+  const v = view ?? ctx.view;
+  if (v !== undefined) params.view = v;
   const r = await ctx.rt.call("session.create", params, "smoke") as Record<string, unknown>;
   return {
     session_id: r.session_id as string,

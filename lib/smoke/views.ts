@@ -37,8 +37,8 @@ async function checkView(ctx: SmokeContext, view: string): Promise<StepResult> {
   return step;
 }
 
-export async function checkViews(ctx: SmokeContext, only?: string): Promise<StepResult[]> {
-  const names = only !== undefined ? [only] : ctx.manifest.ui.views.map((v) => v.name);
+export async function checkViews(ctx: SmokeContext): Promise<StepResult[]> {
+  const names = ctx.view !== undefined ? [ctx.view] : ctx.manifest.ui.views.map((v) => v.name);
   const out: StepResult[] = [];
   for (const v of names) out.push(await checkView(ctx, v));
   return out;

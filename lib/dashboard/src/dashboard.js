@@ -272,6 +272,8 @@
     }
     await refreshSessions().catch(showError);
   }
-  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", boot);
-  else boot();
+  // Deferred scripts run while readyState is "interactive"; DOMContentLoaded fires after the last
+  // of them, so every panel script has registered by then.
+  if (doc.readyState === "complete") boot();
+  else doc.addEventListener("DOMContentLoaded", boot);
 })(globalThis);

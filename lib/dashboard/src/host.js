@@ -109,6 +109,7 @@
       expiresAt: w.token_expires_at || null,
       token: null,
       iframe: null,
+      live: false,
     };
     s.windows.set(wid, rec);
     rec.ready = (async () => {
@@ -149,6 +150,7 @@
     }
   }
   function forward(rec, env) {
+    if (!rec.live) return; // no SDK listening yet: hello will carry the current state anyway
     post(rec, {
       channel: CHANNEL,
       kind: "event",
@@ -216,6 +218,7 @@
     if (ev.origin !== config.appOrigin) return;
     for (const rec of s.windows.values()) {
       if (rec.iframe && rec.iframe.contentWindow === ev.source) {
+        rec.live = true; // the app's SDK is up: events may be forwarded from now on
         return void handleRequest(s, rec, m);
       }
     }
@@ -381,6 +384,7 @@
       if (current !== s || !rec.iframe) return;
       rec.token = tok.token;
       rec.expiresAt = tok.expires_at;
+      rec.live = false;
       rec.iframe.src = frameSrc(s, rec);
       emit("reloaded", { wid: rec.wid });
     }));

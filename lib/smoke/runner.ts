@@ -1,0 +1,295 @@
+/**
+ * `smoke [APP_DIR]` end to end (CONTRACT §14.1): validate → key, mock and fixture files, executa
+ * discovery/registration → executa checks → views → fixtures → browser → stop everything → report.
+ * Everything that can stop smoke before it runs (manifest errors, bad fixture/mock/key files, no
+ * Chromium) is checked before any process is started, and ends with exit 2.
+ */
+import { join } from "node:path";
+import { Runtime } from "../core/runtime.ts";
+import { ExecutaPool } from "../executa/mod.ts";
+import { discoverExecutas } from "../executa/discovery.ts";
+import { parseExecutaFlag } from "../executa/spec.ts";
+import type { ExecutaSpec } from "../executa/types.ts";
+import { createProvider, LlmConfigError, type LlmFlags, resolveLlmConfig } from "../llm/mod.ts";
+import type { MockEntry } from "../llm/types.ts";
+import { declaredTools, resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
+import { analyzeManifest, appSlugFor, entryFile, loadManifest } from "../manifest/mod.ts";
+import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
+import { defaultKeyPath, KeyFileError, loadOrCreateKey } from "../token/mod.ts";
+import type { Logger } from "../util/log.ts";
+import { VERSION } from "../version.ts";
+import { manifestHandles, ToolAliaser } from "./alias.ts";
+import { ChromiumNotFound, findChromium } from "./chromium.ts";
+import type { SmokeContext } from "./context.ts";
+import { checkExecutas } from "./executas.ts";
+import { FixtureError, type FixtureFile, loadFixture } from "./fixtures.ts";
+import { expandGlobs } from "./glob.ts";
+import { makeSmokeHome, type SmokeHome } from "./home.ts";
+import { replayFixture } from "./replay.ts";
+import { exitCodeFor, resultFor, since, type SmokeReport, type StepResult } from "./report.ts";
+import { checkViews } from "./views.ts";
+import { checkBrowser } from "./browser.ts";
+
+export interface SmokeOptions {
+  /** absolute app directory */
+  appDir: string;
+  /** `--fixtures` globs (relative to the working directory); undefined = `dev.fixtures` */
+  fixtures?: string[];
+  noFixtures: boolean;
+  view?: string;
+  browser: boolean;
+  chromium?: string;
+  toolAliases: Map<string, string>;
+  ignoreKeys: string[];
+  checkEvents: boolean;
+  keepHome: boolean;
+  callTimeoutMs: number;
+  /** `--executa` specs; undefined = discovery */
+  executaSpecs?: string[];
+  noExecutas: boolean;
+  llm: LlmFlags;
+  keyFile?: string;
+  tokenTtl: number;
+  logger: Logger;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+}
+
+/** Why smoke stopped before running (exit 2), for the fatal line on stderr. */
+export interface Fatal {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface SmokeOutcome {
+  report: SmokeReport;
+  fatal?: Fatal;
+}
+
+const diagLine = (d: Diagnostic) => `${d.code} ${d.path || "-"}: ${d.message}`;
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(p)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
+  const t0 = performance.now();
+  const env = o.env ?? Deno.env.toObject();
+  const report: SmokeReport = {
+    tool: "anna-app-runtime",
+    version: VERSION,
+    app: { slug: null, dir: o.appDir },
+    started_at: new Date().toISOString(),
+    duration_ms: 0,
+    result: "pass",
+    exit_code: 0,
+    steps: [],
+    fixtures: [],
+    executas: [],
+    warnings: [],
+  };
+  const finish = (fatal?: Fatal): SmokeOutcome => {
+    report.exit_code = exitCodeFor(report, fatal !== undefined);
+    report.result = resultFor(report.exit_code);
+    report.duration_ms = since(t0);
+    return fatal ? { report, fatal } : { report };
+  };
+  const stop = (code: string, message: string, details?: Record<string, unknown>, step?: StepResult) => {
+    if (step) report.steps.push(step);
+    return finish({ code, message, details });
+  };
+
+  // 1. validate (§3.7, plus discovery warnings and the bundle entry, as `validate` does)
+  let tv = performance.now();
+  const manifestPath = join(o.appDir, "manifest.json");
+  const loaded = await loadManifest(manifestPath);
+  const { slug, warnings: slugWarnings } = await appSlugFor({ appDir: o.appDir });
+  report.app.slug = slug;
+  report.warnings.push(...slugWarnings);
+  let specs: ExecutaSpec[] = [];
+  const diagnostics: Diagnostic[] = [];
+  if (o.executaSpecs?.length) {
+    for (const s of o.executaSpecs) specs.push(await parseExecutaFlag(s, o.appDir));
+  } else if (!o.noExecutas) {
+    const found = await discoverExecutas(o.appDir);
+    specs = found.specs;
+    for (const w of found.warnings) {
+      diagnostics.push({ severity: "warning", code: "executa_discovery", path: "", message: w });
+    }
+  }
+  specs = specs.map((s) => ({ ...s, app_slug: slug }));
+  const entries: ToolEntry[] = specs.map((s) => ({ tool_id: s.tool_id, handle: s.handle, project_dir: s.project_dir }));
+  let manifest: EffectiveManifest | null = loaded.manifest;
+  if (loaded.raw !== null && entries.length > 0) {
+    const r = analyzeManifest(loaded.raw, { resolve: (x) => resolveToolRef(x, entries) });
+    manifest = r.manifest;
+    diagnostics.unshift(...r.diagnostics);
+  } else diagnostics.unshift(...loaded.diagnostics);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (manifest && !(await isFile(join(o.appDir, "bundle", entryFile(manifest.ui.bundle.entry))))) {
+    diagnostics.push({
+      severity: "warning",
+      code: "entry_not_found",
+      path: "ui.bundle.entry",
+      message: `bundle entry bundle/${entryFile(manifest.ui.bundle.entry)} does not exist (yet)`,
+    });
+  }
+  report.warnings.push(...diagnostics.filter((d) => d.severity === "warning").map(diagLine));
+  const validate: StepResult = { suite: "validate", name: "validate", status: "pass", duration_ms: since(tv) };
+  if (!manifest || errors.length) {
+    validate.status = "fail";
+    validate.message = errors.length
+      ? errors.map(diagLine).join("\n")
+      : `cannot load ${manifestPath}`;
+    validate.details = { diagnostics };
+    return stop(
+      "manifest_invalid",
+      `manifest ${manifestPath} has ${errors.length || 1} error(s):\n  ${validate.message.split("\n").join("\n  ")}`,
+      { diagnostics },
+      validate,
+    );
+  }
+  validate.details = { views: manifest.ui.views.map((v) => v.name), executas: specs.map((s) => s.tool_id) };
+  report.steps.push(validate);
+  if (o.view !== undefined && !manifest.ui.views.some((v) => v.name === o.view)) {
+    return stop("unknown_view", `--view '${o.view}' is not a view of this app (available: ${manifest.ui.views.map((v) => v.name).join(", ")})`);
+  }
+
+  // 2. Chromium, fixture files, key, LLM and mock files — all before anything runs
+  let chromium: string | undefined;
+  if (o.browser) {
+    try {
+      chromium = await findChromium(o.chromium, env);
+    } catch (e) {
+      if (e instanceof ChromiumNotFound) return stop("no_chromium", e.message);
+      throw e;
+    }
+  }
+  const files: FixtureFile[] = [];
+  const fixtureMocks: MockEntry[] = [];
+  let fixturesNote: string | null = null;
+  if (o.noFixtures) fixturesNote = "--no-fixtures";
+  else {
+    const patterns = o.fixtures ?? manifest.dev.fixtures;
+    const base = o.fixtures ? (o.cwd ?? Deno.cwd()) : o.appDir;
+    const paths = await expandGlobs(patterns, base);
+    if (paths.length === 0) {
+      fixturesNote = patterns.length ? `no files match ${patterns.join(", ")}` : "no fixture files (dev.fixtures is empty)";
+    }
+    try {
+      for (const p of paths) {
+        const f = await loadFixture(p, o.appDir);
+        report.warnings.push(...f.warnings);
+        if (f.format === "mocks") fixtureMocks.push(...f.mocks);
+        else files.push(f);
+      }
+    } catch (e) {
+      if (e instanceof FixtureError) return stop("fixture_invalid", e.message, { file: e.file, line: e.line });
+      throw e;
+    }
+    if (paths.length > 0 && files.length === 0) fixturesNote = "only mock-table fixtures; nothing to replay";
+  }
+  let key;
+  try {
+    key = await loadOrCreateKey(o.keyFile ?? defaultKeyPath(), o.logger.child("token"));
+  } catch (e) {
+    if (e instanceof KeyFileError) return stop("config", e.message);
+    throw e;
+  }
+  let llm;
+  try {
+    const cfg = await resolveLlmConfig(o.llm, env);
+    llm = createProvider({ ...cfg, mocks: [...cfg.mocks, ...fixtureMocks], logger: o.logger.child("llm") });
+  } catch (e) {
+    if (e instanceof LlmConfigError) return stop("config", e.message);
+    throw e;
+  }
+
+  // 3. the core, exactly as the other transports build it
+  let home: SmokeHome | null = null;
+  if (!o.keepHome) home = await makeSmokeHome(env);
+  const pool = new ExecutaPool({
+    logger: o.logger.child("executa"),
+    llm,
+    version: VERSION,
+    extraEnv: home?.env,
+  });
+  const rt = new Runtime({
+    mode: "smoke",
+    key,
+    tokenTtl: o.tokenTtl,
+    llm,
+    executas: pool,
+    logger: o.logger.child("smoke"),
+    cwd: o.cwd,
+  });
+  try {
+    if (specs.length) await pool.register(specs);
+    const declared = new Set(declaredTools(manifest, entries).map((d) => d.tool_id));
+    const ctx: SmokeContext = {
+      rt,
+      appDir: o.appDir,
+      slug,
+      manifest,
+      ignore: new Set(o.ignoreKeys),
+      checkEvents: o.checkEvents,
+      callTimeoutMs: o.callTimeoutMs,
+      warnings: report.warnings,
+      view: o.view,
+      aliaser: new ToolAliaser({
+        aliases: o.toolAliases,
+        handles: manifestHandles(manifest),
+        known: (id) => declared.has(id) || pool.get(id) !== undefined,
+        entries: () => entries,
+      }),
+    };
+
+    // 4. executa checks
+    tv = performance.now();
+    const ex = await checkExecutas(pool, specs.map((s) => s.tool_id), report.warnings);
+    report.steps.push(...ex.steps);
+    report.executas = ex.executas;
+
+    // 5. views
+    report.steps.push(...await checkViews(ctx));
+
+    // 6. fixtures
+    if (fixturesNote !== null) {
+      report.steps.push({
+        suite: "fixtures",
+        name: "fixtures",
+        status: o.noFixtures ? "skip" : "pass",
+        duration_ms: 0,
+        message: fixturesNote,
+      });
+    }
+    for (const f of files) report.fixtures.push(await replayFixture(ctx, f));
+
+    // 7. browser
+    if (chromium) {
+      const b = await checkBrowser(ctx, chromium);
+      report.steps.push(b.step);
+      report.browser = b.browser;
+      for (const c of b.browser.console_errors) report.warnings.push(`browser console error: ${c}`);
+      for (const c of b.browser.failed_requests) report.warnings.push(`browser request failed: ${c}`);
+      for (const c of b.browser.csp_violations) report.warnings.push(`browser CSP violation: ${JSON.stringify(c)}`);
+    }
+  } catch (e) {
+    report.steps.push({
+      suite: "smoke",
+      name: "smoke",
+      status: "error",
+      duration_ms: since(tv),
+      message: `unexpected crash: ${(e as Error)?.stack ?? e}`,
+    });
+  } finally {
+    await rt.shutdown();
+    await home?.remove();
+  }
+  return finish();
+}
