@@ -78,7 +78,12 @@ Deno.test("classic build: plain script setting window.AnnaAppRuntime", async () 
     const win: Any = {};
     new Function("window", src)(win);
     const rt = win.AnnaAppRuntime;
-    assert.deepEqual(Object.keys(rt).sort(), ["HostApiError", "HostRpcError", "connect", "version"]);
+    assert.deepEqual(Object.keys(rt).sort(), [
+      "HostApiError",
+      "HostRpcError",
+      "connect",
+      "version",
+    ]);
     assert.equal(rt.version, SDK_VERSION);
     const err = await rt.connect().catch((e: Any) => e);
     assert.equal(err.code, "no_host"); // no parent window
@@ -122,12 +127,27 @@ Deno.test("sdkResponse: index.js is classic only for Sec-Fetch-Mode no-cors", ()
     assert.equal(res.contentType, "text/javascript; charset=utf-8");
     assert.equal(res.headers["Cache-Control"], "no-store");
   }
-  assert.equal(sdkResponse("/static/anna-apps/_sdk/latest/index.js", null)?.headers.Vary, "Sec-Fetch-Mode");
-  assert.equal(sdkResponse("/static/anna-apps/_sdk/latest/index.mjs", null)?.headers.Vary, undefined);
+  assert.equal(
+    sdkResponse("/static/anna-apps/_sdk/latest/index.js", null)?.headers.Vary,
+    "Sec-Fetch-Mode",
+  );
+  assert.equal(
+    sdkResponse("/static/anna-apps/_sdk/latest/index.mjs", null)?.headers.Vary,
+    undefined,
+  );
 });
 
 Deno.test("sdkResponse: version aliases", () => {
-  const ok = ["latest", "0.1.0", "0.5.0", "1.2.3", "0.2.0a6", "1.0.0-rc.1", "1.0.0+build.5", "10.20.30"];
+  const ok = [
+    "latest",
+    "0.1.0",
+    "0.5.0",
+    "1.2.3",
+    "0.2.0a6",
+    "1.0.0-rc.1",
+    "1.0.0+build.5",
+    "10.20.30",
+  ];
   for (const ver of ok) {
     assert.ok(sdkResponse(`/static/anna-apps/_sdk/${ver}/index.js`, null), ver);
   }

@@ -87,7 +87,9 @@ Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
 
 Deno.test("dashboard markup carries the data-testid hooks of the browser tests", () => {
   const html = dashboardHtml({ controlToken: "t", appPort: 5181, version: "0.1.0" });
-  const js = ["dashboard.js", "dash_log.js", "dash_state.js", "host.js"].map((n) => dashAsset(n)!.body).join("\n");
+  const js = ["dashboard.js", "dash_log.js", "dash_state.js", "host.js"].map((n) =>
+    dashAsset(n)!.body
+  ).join("\n");
   const ids = [
     "header-slug",
     "header-version",
@@ -128,7 +130,17 @@ Deno.test("dashboard markup carries the data-testid hooks of the browser tests",
   ];
   for (const id of ids) assert.match(html, new RegExp(`data-testid="${id}"`), id);
   // Rows and items are created by the scripts.
-  for (const id of ["window-tab", "rpc-row", "event-row", "chat-message", "storage-key-row", "executa-row", "app-frame"]) {
+  for (
+    const id of [
+      "window-tab",
+      "rpc-row",
+      "event-row",
+      "chat-message",
+      "storage-key-row",
+      "executa-row",
+      "app-frame",
+    ]
+  ) {
     assert.ok(js.includes(`"${id}"`), id);
   }
 });

@@ -11,7 +11,10 @@ Deno.test("state is updated before handlers run", async () => {
   const f = fakeFrame();
   const rt = await f.sdk.connect();
   const seen: Any[] = [];
-  rt.on("runtime_state_synced", (p: Any, env: Any) => seen.push(["state", rt.runtimeState, p, env.kind]));
+  rt.on(
+    "runtime_state_synced",
+    (p: Any, env: Any) => seen.push(["state", rt.runtimeState, p, env.kind]),
+  );
   rt.on("geometry_changed", () => seen.push(["geometry", rt.geometry]));
   f.event("runtime_state_synced", { runtime_state: { a: 1 } }, WID, {
     envelope: { kind: "runtime_state_synced", window_uuid: WID, seq: 1 },
@@ -69,7 +72,12 @@ Deno.test("'*' sees every event; throwing handlers are caught; off and unsubscri
   rt.off("title_changed", h);
   f.event("title_changed", { title: "C" });
   assert.deepEqual(calls, ["h"]);
-  assert.deepEqual(all.map((a) => a[0]), ["title_changed", "some_future_kind", "title_changed", "title_changed"]);
+  assert.deepEqual(all.map((a) => a[0]), [
+    "title_changed",
+    "some_future_kind",
+    "title_changed",
+    "title_changed",
+  ]);
   assert.deepEqual(all[0], ["title_changed", { title: "A" }, WID]);
   assert.throws(() => rt.on("x", "not a function"), TypeError);
   rt.disconnect();
@@ -110,7 +118,9 @@ Deno.test("only messages from the parent on the host origin with the channel are
   f.deliver(null);
   const events: string[] = [];
   rt.on("*", (k: string) => events.push(k));
-  f.deliver({ channel: "anna-app/1", kind: "event", event: "x", payload: {} }, { origin: "http://evil" });
+  f.deliver({ channel: "anna-app/1", kind: "event", event: "x", payload: {} }, {
+    origin: "http://evil",
+  });
   f.deliver({ ...res, result: "real" }, { origin: HOST });
   assert.equal(await p, "real");
   assert.deepEqual(events, []);

@@ -89,7 +89,10 @@ Deno.test("attach: one iframe per open window with the contract's URL and attrib
       encodeURIComponent(MAIN)
     }&mode=dev#/home`,
   );
-  assert.equal(f.getAttribute("sandbox"), "allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads");
+  assert.equal(
+    f.getAttribute("sandbox"),
+    "allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads",
+  );
   assert.equal(f.getAttribute("allow"), "clipboard-write");
   assert.equal(f.getAttribute("data-testid"), "app-frame");
   assert.equal(f.getAttribute("data-wid"), W1);
@@ -103,7 +106,13 @@ Deno.test("attach: one iframe per open window with the contract's URL and attrib
   assert.equal(page.sessionEvents().url, `/sessions/${SID}/events?after=7&ct=CT`);
   assert.equal(page.logStream()?.url, "/api/log/stream?ct=CT");
   const [w] = page.host.windows();
-  assert.deepEqual([w.wid, w.title, w.active, w.primary, w.tokenExpiresAt], [W1, "Notes", true, true, 5001]);
+  assert.deepEqual([w.wid, w.title, w.active, w.primary, w.tokenExpiresAt], [
+    W1,
+    "Notes",
+    true,
+    true,
+    5001,
+  ]);
 });
 
 Deno.test("requests are relayed as app.call and answered to the same iframe", async () => {
@@ -153,13 +162,23 @@ Deno.test("wrong wid → invalid_token/wrong_window; foreign origins and sources
 Deno.test("an expired token is refreshed, pushed to the iframe, and the call retried once", async () => {
   const page = await attached((p) =>
     p.token === "old"
-      ? { ok: false, error: { code: "invalid_token", message: "expired", details: { reason: "expired" } } }
+      ? {
+        ok: false,
+        error: { code: "invalid_token", message: "expired", details: { reason: "expired" } },
+      }
       : { ok: true, result: { token: p.token } }
   );
   const f = page.frames[0];
   page.fromFrame(f, req(W1, "old"));
-  await until(() => f.sent("res").length === 1);
-  assert.deepEqual(page.called("app.call").map((c) => c.params.token), ["old", "tok2"]);
+  page.fromFrame(f, req(W1, "old", { id: "r2" }));
+  await until(() => f.sent("res").length === 2);
+  assert.deepEqual(page.called("app.call").map((c) => c.params.token), [
+    "old",
+    "old",
+    "tok2",
+    "tok2",
+  ]);
+  assert.equal(page.called("session.refresh_token").length, 2, "attach + one shared refresh");
   const refresh = f.sent("event").find((m) => m.event === "auth.refresh");
   assert.deepEqual(refresh.payload, { token: "tok2", expires_at: 5002 });
   assert.equal(refresh.window_uuid, W1);
@@ -187,23 +206,40 @@ Deno.test("events: forwarded per window, state to all, open_view creates and clo
     payload,
     by_client_id: null,
   });
-  sse.push("data_model.AnnaAppEvent", env(8, "open_view", W2, { window_uuid: W2, view: "detail", entry_payload: {} }));
+  sse.push(
+    "data_model.AnnaAppEvent",
+    env(8, "open_view", W2, { window_uuid: W2, view: "detail", entry_payload: {} }),
+  );
   await until(() => page.frames.length === 2 && page.frames[1].src !== "");
   const [f1, f2] = page.frames;
-  assert.match(f2.src, new RegExp(`^${APP}/anna-apps/notes-demo/dev/detail\\.html\\?wid=${W2}&t=tok2&`));
+  assert.match(
+    f2.src,
+    new RegExp(`^${APP}/anna-apps/notes-demo/dev/detail\\.html\\?wid=${W2}&t=tok2&`),
+  );
   assert.equal(page.host.activeWindow(), W2);
-  sse.push("data_model.AnnaAppEvent", env(9, "title_changed", W1, { title: "Notes (2)" }));
-  sse.push("data_model.AnnaAppEvent", env(9, "title_changed", W1, { title: "replayed" })); // old seq
-  sse.push("data_model.AnnaAppEvent", env(10, "runtime_state_synced", W1, { runtime_state: { a: 1 } }));
+  sse.push("data_model.AnnaAppEvent", env(9, "title_changed", W1, { title: "early" }));
+  assert.equal(f1.posts.length, 0, "nothing is posted before the app's SDK has spoken");
+  page.fromFrame(f1, req(W1, "tok1", { id: "h1", ns: "window", method: "hello" }));
+  page.fromFrame(f2, req(W2, "tok2", { id: "h2", ns: "window", method: "hello" }));
+  await until(() => f1.sent("res").length === 1 && f2.sent("res").length === 1);
+  sse.push("data_model.AnnaAppEvent", env(10, "title_changed", W1, { title: "Notes (2)" }));
+  sse.push("data_model.AnnaAppEvent", env(10, "title_changed", W1, { title: "replayed" })); // old seq
+  sse.push(
+    "data_model.AnnaAppEvent",
+    env(11, "runtime_state_synced", W1, { runtime_state: { a: 1 } }),
+  );
   assert.deepEqual(f1.sent("event").map((m) => m.event), ["title_changed", "runtime_state_synced"]);
   assert.deepEqual(f2.sent("event").map((m) => m.event), ["runtime_state_synced"]);
   const fwd = f1.sent("event")[0];
   assert.deepEqual(
     [fwd.channel, fwd.payload, fwd.seq, fwd.window_uuid, fwd.envelope.kind],
-    [CHANNEL, { title: "Notes (2)" }, 9, W1, "title_changed"],
+    [CHANNEL, { title: "Notes (2)" }, 10, W1, "title_changed"],
   );
   assert.equal(page.host.windows().find((w: Any) => w.wid === W1).title, "Notes (2)");
-  sse.push("data_model.AnnaAppEvent", env(11, "close_view", W2, { window_uuid: W2, reason: "app" }));
+  sse.push(
+    "data_model.AnnaAppEvent",
+    env(12, "close_view", W2, { window_uuid: W2, reason: "app" }),
+  );
   assert.equal(f2.sent("event").at(-1).event, "close_view", "forwarded before removal");
   await until(() => f2.removed);
   assert.deepEqual(page.host.windows().map((w: Any) => w.wid), [W1]);
@@ -219,7 +255,12 @@ Deno.test("reload gets a fresh token and sets the same URL again; live reload fo
   const stream = page.logStream()!;
   assert.equal(page.called("session.refresh_token").length, 2, "history entries do not reload");
   stream.push("log", { seq: 3, ts: Date.now(), type: "reload", paths: ["dup.js"] }); // already seen
-  stream.push("log", { seq: 4, ts: Date.now(), type: "manifest", diagnostics: [{ severity: "error" }] });
+  stream.push("log", {
+    seq: 4,
+    ts: Date.now(),
+    type: "manifest",
+    diagnostics: [{ severity: "error" }],
+  });
   stream.push("log", { seq: 5, ts: Date.now(), type: "reload", paths: ["app.js"] });
   await until(() => /t=tok3&/.test(f.src));
   assert.equal(page.called("session.refresh_token").length, 3);

@@ -42,7 +42,9 @@ Deno.test("connect: hello, runtime fields, ready in the next macrotask, heartbea
     { channel: hello.channel, kind: hello.kind, wid: hello.wid, t: hello.t },
     { channel: "anna-app/1", kind: "req", wid: WID, t: "tok1" },
   );
-  assert.deepEqual(hello.args, { client_info: { sdk: "anna-app-runtime", version: f.sdk.version } });
+  assert.deepEqual(hello.args, {
+    client_info: { sdk: "anna-app-runtime", version: f.sdk.version },
+  });
   assert.equal(typeof hello.id, "string");
   assert.equal(f.posts[0].origin, HOST, "targetOrigin is the host origin");
   assert.equal(f.requests("window.ready").length, 0, "ready waits for the next macrotask");
@@ -65,7 +67,11 @@ Deno.test("connect: hello, runtime fields, ready in the next macrotask, heartbea
 
 Deno.test("connect: wid/t from the hash, host from ancestorOrigins or referrer, opts win", async () => {
   const cases: Array<[FakeOptions, Any, { wid: string; t: string; origin: string }]> = [
-    [{ search: "", hash: `#wid=${WID}&t=h1`, ancestorOrigins: [HOST] }, {}, { wid: WID, t: "h1", origin: HOST }],
+    [{ search: "", hash: `#wid=${WID}&t=h1`, ancestorOrigins: [HOST] }, {}, {
+      wid: WID,
+      t: "h1",
+      origin: HOST,
+    }],
     [{ search: "", hash: `#/route?wid=${WID}&t=h2`, referrer: `${HOST}/dev/x` }, {}, {
       wid: WID,
       t: "h2",
@@ -96,12 +102,19 @@ Deno.test("connect: connect_timeout, and an error outcome rejects with it", asyn
   assert.equal(silent.listeners.size, 0, "the message listener is removed after a failed connect");
 
   const denied = fakeFrame({
-    answer: () => ({ ok: false, error: { code: "invalid_token", message: "expired", details: { reason: "expired" } } }),
+    answer: () => ({
+      ok: false,
+      error: { code: "invalid_token", message: "expired", details: { reason: "expired" } },
+    }),
   });
   const e2 = await denied.sdk.connect().catch((e: Any) => e);
   assert.equal(e2.code, "invalid_token");
   assert.deepEqual(e2.details, { reason: "expired" });
-  assert.deepEqual(e2.error, { code: "invalid_token", message: "expired", details: { reason: "expired" } });
+  assert.deepEqual(e2.error, {
+    code: "invalid_token",
+    message: "expired",
+    details: { reason: "expired" },
+  });
 });
 
 Deno.test("call and namespace proxies: nested paths, bare results, never thenable", async () => {
@@ -121,7 +134,9 @@ Deno.test("call and namespace proxies: nested paths, bare results, never thenabl
   assert.equal((await rt.agent["session.create"]({})).echo, "agent.session.create");
   assert.equal((await rt.call("custom", "thing.do")).echo, "custom.thing.do");
   assert.deepEqual((await rt.call("custom", "x")).args, {}, "args default to {}");
-  for (const ns of ["tools", "chat", "storage", "artifact", "llm", "fs", "prefs", "window", "agent"]) {
+  for (
+    const ns of ["tools", "chat", "storage", "artifact", "llm", "fs", "prefs", "window", "agent"]
+  ) {
     assert.equal(typeof rt[ns], "function", ns);
   }
   for (const key of ["then", "toJSON", "constructor", "prototype"]) {
@@ -207,8 +222,13 @@ Deno.test("client timeouts: defaults per method, opts.timeoutMs, copy into tools
   }
   const copied = f.requests("tools.invoke").at(-1);
   assert.equal(copied.args.timeoutMs, 2500, "opts.timeoutMs is copied into args.timeoutMs");
-  const kept = rt.tools.invoke({ tool_id: "t", method: "m", timeoutMs: 9 }, { timeoutMs: 4000 }).catch(() => {});
-  assert.equal(f.requests("tools.invoke").at(-1).args.timeoutMs, 9, "an explicit args.timeoutMs stays");
+  const kept = rt.tools.invoke({ tool_id: "t", method: "m", timeoutMs: 9 }, { timeoutMs: 4000 })
+    .catch(() => {});
+  assert.equal(
+    f.requests("tools.invoke").at(-1).args.timeoutMs,
+    9,
+    "an explicit args.timeoutMs stays",
+  );
   const err = await rt.storage.get({ key: "a" }, { timeoutMs: 15 }).catch((e: Any) => e);
   assert.equal(err.code, "client_timeout");
   assert.equal(err.message, "RPC storage.get timed out after 15ms");
@@ -225,7 +245,9 @@ Deno.test("AbortSignal rejects with aborted", async () => {
   const err = await p;
   assert.equal(err.code, "aborted");
   const before = f.posts.length;
-  const pre = await rt.storage.get({ key: "a" }, { signal: AbortSignal.abort() }).catch((e: Any) => e);
+  const pre = await rt.storage.get({ key: "a" }, { signal: AbortSignal.abort() }).catch((e: Any) =>
+    e
+  );
   assert.equal(pre.code, "aborted");
   assert.equal(f.posts.length, before, "an already aborted call is not sent");
   rt.disconnect();
@@ -236,7 +258,10 @@ Deno.test("error outcomes reject with HostApiError carrying code, message, detai
     answer: (req) => {
       if (req.method === "hello") return { ok: true, result: HELLO };
       if (req.ns === "window") return { ok: true, result: { ok: true } };
-      return { ok: false, error: { code: "permission_denied", message: "no", details: { ns: "fs" } } };
+      return {
+        ok: false,
+        error: { code: "permission_denied", message: "no", details: { ns: "fs" } },
+      };
     },
   });
   const rt = await f.sdk.connect();

@@ -106,7 +106,7 @@ export async function handleEnvelope(
 }
 
 /** Raw text of one frame → response text (compact, one line) or null. */
-export async function handleText(
+export function handleText(
   call: MethodCaller,
   text: string,
   log: Logger,
@@ -116,15 +116,16 @@ export async function handleText(
     msg = JSON.parse(text);
   } catch (e) {
     log.warn("parse error", { detail: (e as Error).message });
-    return JSON.stringify(errorResponse(
-      null,
-      new RpcError(RPC.PARSE_ERROR, "parse_error", {
-        detail: (e as Error).message,
-      }),
-    ));
+    return Promise.resolve(
+      JSON.stringify(errorResponse(
+        null,
+        new RpcError(RPC.PARSE_ERROR, "parse_error", {
+          detail: (e as Error).message,
+        }),
+      )),
+    );
   }
-  const res = await handleEnvelope(call, msg, log);
-  return res === null ? null : JSON.stringify(res);
+  return handleEnvelope(call, msg, log).then((res) => (res === null ? null : JSON.stringify(res)));
 }
 
 export const frameTooLarge = (frame_bytes: number, max_frame_bytes: number): Response =>

@@ -54,6 +54,15 @@ const OpenViewParams = z.object({
 });
 const SetStateParams = z.object({ session_id: z.string(), runtime_state: obj });
 
+/** A validated object param exactly as sent (own keys such as "__proto__" kept). */
+function asSent(
+  p: Record<string, unknown>,
+  key: string,
+  parsed: Record<string, unknown> | undefined,
+): Record<string, unknown> | undefined {
+  return parsed === undefined ? undefined : { ...(p[key] as Record<string, unknown>) };
+}
+
 export function requireSession(rt: Runtime, id: string): Session {
   const s = rt.sessions.get(id);
   if (!s) throw unknownSession(id);
@@ -89,7 +98,12 @@ export const sessionMethods: Record<string, Method> = {
     if (rt.sessions.size >= MAX_SESSIONS) {
       throw new RpcError(RPC.SESSION_LIMIT, "session_limit", { max: MAX_SESSIONS });
     }
-    return await rt.createSession(a);
+    // storage and payload objects as sent: zod's record parse drops an own "__proto__" key
+    return await rt.createSession({
+      ...a,
+      seed_storage: asSent(p, "seed_storage", a.seed_storage),
+      entry_payload: asSent(p, "entry_payload", a.entry_payload),
+    });
   },
   "session.call": async (rt, p, transport) => {
     const a = parseParams(CallParams, p);
@@ -160,11 +174,12 @@ export const sessionMethods: Record<string, Method> = {
   "session.set_runtime_state": (rt, p) => {
     const a = parseParams(SetStateParams, p);
     const s = requireSession(rt, a.session_id);
-    const size = byteSize(a.runtime_state);
+    const state = asSent(p, "runtime_state", a.runtime_state)!;
+    const size = byteSize(state);
     if (size > MAX_STATE_BYTES) {
       throw invalidParams({ reason: "state_too_large", size, max: MAX_STATE_BYTES });
     }
-    s.setRuntimeState(a.runtime_state, size, null, null);
+    s.setRuntimeState(state, size, null, null);
     return Promise.resolve({ ok: true, size });
   },
 };

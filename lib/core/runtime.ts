@@ -11,7 +11,7 @@ import type { Transport } from "./transport.ts";
 import { Dispatcher, IMPLEMENTED, STUB_NAMESPACES } from "../dispatcher/mod.ts";
 import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
 import { grantedToolIds, toolEntries } from "../dispatcher/tools.ts";
-import { SessionManager } from "../session/manager.ts";
+import { MAX_SESSIONS, SessionManager } from "../session/manager.ts";
 import { isOpen, Session, type WindowState } from "../session/session.ts";
 import { aclAllows, scopesFor } from "../manifest/acl.ts";
 import {
@@ -213,6 +213,11 @@ export class Runtime {
       mocks: mocksFromManifest(manifest.dev.mocks),
     });
     const w = s.createWindow(viewName, a.entry_payload ?? {});
+    // re-checked here, synchronously with `add`: concurrent creates (app_dir reads, executa
+    // registration) may have filled the registry since the bridge method's early check
+    if (this.sessions.isFull()) {
+      throw new RpcError(RPC.SESSION_LIMIT, "session_limit", { max: MAX_SESSIONS });
+    }
     this.sessions.add(s);
     this.windowCreated(s, w);
     const t = await this.mintWindowToken(s, w);
@@ -353,6 +358,7 @@ export class Runtime {
       created_at: s.created_at,
       last_activity_at: s.last_activity_at,
       primary_window_uuid: s.primary_window_uuid,
+      app_dir: s.app_dir,
       windows: [...s.windows.values()].map((w) => ({
         window_uuid: w.window_uuid,
         view: w.view,
@@ -364,6 +370,8 @@ export class Runtime {
         hello_count: w.hello_count,
         last_seen_at: w.last_seen_at,
         token_expires_at: w.token_expires_at,
+        // beyond §4.4.7: host pages need each view's entry to build the iframe URL
+        view_meta: w.view_meta,
       })),
       runtime_state: s.runtime_state,
       runtime_state_bytes: s.runtime_state_bytes,

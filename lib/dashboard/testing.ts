@@ -25,7 +25,8 @@ class FakeIframe {
   removed = false;
   posts: Array<{ msg: Any; origin: string }> = [];
   contentWindow = {
-    postMessage: (msg: Any, origin: string) => this.posts.push({ msg: structuredClone(msg), origin }),
+    postMessage: (msg: Any, origin: string) =>
+      this.posts.push({ msg: structuredClone(msg), origin }),
   };
   setAttribute(k: string, v: string) {
     this.attrs.set(k, v);
@@ -111,7 +112,10 @@ export function fakeHostPage(opts: FakeHostOptions) {
       eventSources.push(this);
     }
   }
-  const container = { children: [] as FakeIframe[], appendChild: (f: FakeIframe) => container.children.push(f) };
+  const container = {
+    children: [] as FakeIframe[],
+    appendChild: (f: FakeIframe) => container.children.push(f),
+  };
   const doc = {
     readyState: "complete",
     body: container,
@@ -132,7 +136,13 @@ export function fakeHostPage(opts: FakeHostOptions) {
   };
   const win: Any = {
     document: doc,
-    location: { origin: MAIN, protocol: "http:", hostname: "127.0.0.1", host: "127.0.0.1:5180", port: "5180" },
+    location: {
+      origin: MAIN,
+      protocol: "http:",
+      hostname: "127.0.0.1",
+      host: "127.0.0.1:5180",
+      port: "5180",
+    },
     WebSocket: FakeWebSocket,
     EventSource: TrackedEventSource,
     fetch: (path: string) =>
@@ -157,7 +167,18 @@ export function fakeHostPage(opts: FakeHostOptions) {
   const sessionEvents = () => eventSources.find((e) => e.url.startsWith("/sessions/"))!;
   const logStream = () => eventSources.find((e) => e.url.startsWith("/api/log/stream"));
   const called = (method: string) => calls.filter((c) => c.method === method);
-  return { win, host, frames, calls, called, sockets, eventSources, sessionEvents, logStream, fromFrame };
+  return {
+    win,
+    host,
+    frames,
+    calls,
+    called,
+    sockets,
+    eventSources,
+    sessionEvents,
+    logStream,
+    fromFrame,
+  };
 }
 
 /** Lets queued timers and messages run. */

@@ -95,7 +95,19 @@ export function fakeFrame(opts: FakeOptions = {}) {
       window_uuid: windowUuid,
       ...extra,
     });
-  return { win, sdk, parent, posts, delays, intervals, errors, listeners, deliver, requests, event };
+  return {
+    win,
+    sdk,
+    parent,
+    posts,
+    delays,
+    intervals,
+    errors,
+    listeners,
+    deliver,
+    requests,
+    event,
+  };
 }
 
 /** Lets queued timers and messages run. */

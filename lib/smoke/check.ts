@@ -44,9 +44,7 @@ export function checkResponse(
     else if (env.success === false) exp = { ok: false, code: "tool_failed" };
   }
   if (exp.ok !== actual.ok) {
-    const diffs: Diff[] = [{ path: "ok", expected: exp.ok, actual: actual.ok }];
-    if (!actual.ok) diffs.push({ path: "error.code", expected: undefined, actual: code });
-    return diffs;
+    return [{ path: "ok", expected: exp.ok, actual: actual.ok }];
   }
   if (exp.ok === false) {
     return exp.code !== null && code !== exp.code

@@ -171,7 +171,11 @@ async function replayRequest(
     return;
   }
   if (diff.length) {
-    failCase(c, diff.map((d) => d.path).join(", ") + " differ", diff, expectedOf(step), actual);
+    let message = diff.map((d) => d.path).join(", ") + " differ";
+    if (!actual.ok && diff.some((d) => d.path === "ok")) {
+      message += ` (got ${String(actual.error?.code)}: ${String(actual.error?.message)})`;
+    }
+    failCase(c, message, diff, expectedOf(step), actual);
   }
 }
 

@@ -28,7 +28,7 @@ export function prettyReport(r: SmokeReport): string {
   const out: string[] = [];
   const line = (indent: string, status: Status, name: string, t: number, message?: string) => {
     out.push(`${indent}${LABEL[status]}  ${name}  ${ms(t)}`);
-    if (message && status !== "pass") out.push(`${indent}       ${message.split("\n").join(`\n${indent}       `)}`);
+    if (message) out.push(`${indent}       ${message.split("\n").join(`\n${indent}       `)}`);
   };
   const fixturesAt = r.steps.findIndex((s) => s.suite === "fixtures" || s.suite === "browser");
   const before = fixturesAt < 0 ? r.steps : r.steps.slice(0, fixturesAt);

@@ -254,6 +254,10 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     const ex = await checkExecutas(pool, specs.map((s) => s.tool_id), report.warnings);
     report.steps.push(...ex.steps);
     report.executas = ex.executas;
+    if (specs.length === 0) {
+      const note = o.noExecutas ? "--no-executas" : "no executas found";
+      report.steps.push({ suite: "executas", name: "executas", status: "pass", duration_ms: 0, message: note });
+    }
 
     // 5. views
     report.steps.push(...await checkViews(ctx));

@@ -110,6 +110,7 @@
       token: null,
       iframe: null,
       live: false,
+      refreshing: null,
     };
     s.windows.set(wid, rec);
     rec.ready = (async () => {
@@ -172,6 +173,28 @@
       return { ok: false, error: { code, message: e.message, details: e.data } };
     }
   }
+  /** One refresh per window at a time, however many calls hit the expired token together. */
+  function refreshExpired(s, rec) {
+    rec.refreshing ??= rpc("session.refresh_token", {
+      session_id: s.sessionId,
+      window_uuid: rec.wid,
+    })
+      .then((tok) => {
+        rec.token = tok.token;
+        rec.expiresAt = tok.expires_at;
+        const payload = { token: tok.token, expires_at: tok.expires_at };
+        const env = {
+          type: "data_model/AnnaAppEvent",
+          kind: "auth.refresh",
+          window_uuid: rec.wid,
+          payload,
+        };
+        forward(rec, env); // the SDK swaps its token before the retry is answered
+        return tok;
+      })
+      .finally(() => (rec.refreshing = null));
+    return rec.refreshing;
+  }
   async function handleRequest(s, rec, m) {
     const reply = (out) => {
       const res = out && out.ok === true ? { ok: true, result: out.result } : {
@@ -191,19 +214,7 @@
     const err = out && out.ok === false ? out.error || {} : null;
     if (err && err.code === "invalid_token" && (err.details || {}).reason === "expired") {
       try {
-        const tok = await rpc("session.refresh_token", {
-          session_id: s.sessionId,
-          window_uuid: rec.wid,
-        });
-        rec.token = tok.token;
-        rec.expiresAt = tok.expires_at;
-        const payload = { token: tok.token, expires_at: tok.expires_at };
-        forward(rec, {
-          kind: "auth.refresh",
-          window_uuid: rec.wid,
-          payload,
-          type: "data_model/AnnaAppEvent",
-        });
+        const tok = await refreshExpired(s, rec);
         out = await appCall(tok.token, m);
       } catch (e) {
         report("token refresh failed", e); // answer with the original invalid_token outcome

@@ -1,0 +1,151 @@
+/** `smoke [APP_DIR]` (CONTRACT §2.7, §14): the CI runner. The work is in lib/smoke/runner.ts. */
+import { resolve } from "node:path";
+import { bool, int, list, parseFlags, str, UsageError } from "./flags.ts";
+import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, TOKEN_FLAGS, tokenTtl } from "./common.ts";
+import { EXIT, printFatal } from "./output.ts";
+import { parseAliases } from "../smoke/alias.ts";
+import { runSmoke } from "../smoke/runner.ts";
+import { jsonReport } from "../smoke/report_json.ts";
+import { junitReport } from "../smoke/report_junit.ts";
+import { prettyReport } from "../smoke/report_pretty.ts";
+
+export const help = `Usage: anna-app-runtime smoke [APP_DIR] [flags]
+
+CI runner for one app (default APP_DIR: .): validates the manifest, starts and checks every
+executa, opens every view (session.create, window.hello, window.ready), replays the fixture files
+and, with --browser, boots the app in headless Chromium. Prints a report.
+
+Fixtures and replay:
+  --fixtures GLOB          fixture files (repeatable; relative to the working directory;
+                           replaces dev.fixtures, which is relative to the manifest directory)
+  --no-fixtures            replay nothing
+  --view NAME              check only this view (also the view of fixtures that name none)
+  --tool-alias FROM=TO     map a recorded tool_id to a registered one (repeatable)
+  --ignore-key KEY         also ignore KEY when comparing results (repeatable)
+  --check-events           check expected events (skipped otherwise)
+  --call-timeout-ms N      outer limit per replayed call (default 120000)
+Browser:
+  --browser                boot check in headless Chromium (never downloaded)
+  --chromium PATH          Chromium executable (default: ANNA_APP_CHROMIUM, then chromium,
+                           chromium-browser, google-chrome, google-chrome-stable on PATH)
+Executas:
+  --executa SPEC           use this executa instead of discovery (repeatable)
+                           SPEC: dir=executas/x[,tool_id=ID][,type=python|node|go|binary]
+                                 [,handle=H][,command=["argv",...]]
+  --no-executas            register none
+  --keep-home              keep the real HOME for executas (default: a fresh temporary HOME)
+LLM and tokens:
+  --llm mock|off|openai    LLM provider mode (default mock); --no-llm = --llm off
+  --mock-llm FILE          mock table (JSONL), repeatable
+  --llm-base-url URL, --llm-model NAME, --llm-embed-model NAME, --llm-timeout-ms N
+  --key-file PATH          dev key file (default ~/.anna-app/dev.key)
+  --token-ttl SECONDS      dev token lifetime, 5..86400 (default 30)
+Output:
+  --format pretty|json|junit  report format (default pretty)
+  --out FILE               write the report to FILE instead of stdout
+  --log-level LEVEL        error|warn|info|debug (default warn); logs go to stderr
+  --log-format pretty|json
+
+Exit codes: 0 all checks passed; 1 a check failed; 2 usage, manifest, fixture, mock or key file
+error, or no Chromium for --browser; 3 runtime fault (an executa failed to start or died, a call
+timed out, a crash).`;
+
+const SMOKE_FLAGS = {
+  fixtures: { type: "string", multiple: true },
+  "no-fixtures": { type: "boolean" },
+  view: { type: "string" },
+  browser: { type: "boolean" },
+  chromium: { type: "string" },
+  out: { type: "string" },
+  "tool-alias": { type: "string", multiple: true },
+  "ignore-key": { type: "string", multiple: true },
+  "check-events": { type: "boolean" },
+  "keep-home": { type: "boolean" },
+  "call-timeout-ms": { type: "string" },
+} as const;
+
+/** Writes all of `text` (large reports may need several writes on a pipe). */
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
+  const bytes = new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n");
+  let off = 0;
+  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    ...EXECUTA_FLAGS,
+    ...LLM_FLAGS,
+    ...TOKEN_FLAGS,
+    ...SMOKE_FLAGS,
+  }, { positionals: 1 });
+  const format = str(values, "format") ?? "pretty";
+  const logger = makeLogger(values, { level: "warn" });
+  const executaSpecs = list(values, "executa");
+  if (bool(values, "no-executas") && executaSpecs.length) {
+    throw new UsageError("--executa and --no-executas cannot be combined");
+  }
+  const fixtures = list(values, "fixtures");
+  if (bool(values, "no-fixtures") && fixtures.length) {
+    throw new UsageError("--fixtures and --no-fixtures cannot be combined");
+  }
+  const aliases = parseAliases(list(values, "tool-alias"));
+  if (typeof aliases === "string") throw new UsageError(aliases);
+  for (const k of list(values, "ignore-key")) {
+    if (k === "") throw new UsageError("--ignore-key needs a key name");
+  }
+  const ttl = tokenTtl(values);
+  const callTimeoutMs = int(values, "call-timeout-ms", [1, 86_400_000]) ?? 120_000;
+  const appDir = resolve(positionals[0] ?? ".");
+  const out = str(values, "out");
+  const fatalFormat = format === "json" ? "json" : undefined;
+
+  const st = await Deno.stat(appDir).catch(() => null);
+  if (!st?.isDirectory) {
+    printFatal(fatalFormat, "app_dir_not_found", `${appDir} is not a directory`, { path: appDir });
+    return EXIT.USAGE;
+  }
+
+  const { report, fatal } = await runSmoke({
+    appDir,
+    fixtures: fixtures.length ? fixtures : undefined,
+    noFixtures: bool(values, "no-fixtures"),
+    view: str(values, "view"),
+    browser: bool(values, "browser"),
+    chromium: str(values, "chromium"),
+    toolAliases: aliases,
+    ignoreKeys: list(values, "ignore-key"),
+    checkEvents: bool(values, "check-events"),
+    keepHome: bool(values, "keep-home"),
+    callTimeoutMs,
+    executaSpecs: executaSpecs.length ? executaSpecs : undefined,
+    noExecutas: bool(values, "no-executas"),
+    llm: {
+      llm: str(values, "llm"),
+      noLlm: bool(values, "no-llm"),
+      mockLlm: list(values, "mock-llm"),
+      baseUrl: str(values, "llm-base-url"),
+      model: str(values, "llm-model"),
+      embedModel: str(values, "llm-embed-model"),
+      timeoutMs: int(values, "llm-timeout-ms", [1, 86_400_000]),
+    },
+    keyFile: str(values, "key-file"),
+    tokenTtl: ttl,
+    logger,
+  });
+  if (fatal) printFatal(fatalFormat, fatal.code, fatal.message, fatal.details);
+
+  const text = format === "json"
+    ? jsonReport(report)
+    : format === "junit"
+    ? junitReport(report)
+    : prettyReport(report);
+  if (out !== undefined) {
+    try {
+      await Deno.writeTextFile(out, text.endsWith("\n") ? text : text + "\n");
+    } catch (e) {
+      printFatal(fatalFormat, "config", `cannot write --out ${out}: ${(e as Error).message}`);
+      return EXIT.USAGE;
+    }
+  } else writeAll(Deno.stdout, text);
+  return report.exit_code;
+}

@@ -1,0 +1,162 @@
+/**
+ * Record mode (CONTRACT §14.7, `dev --record FILE`): the recorded-session format (§14.3) for one
+ * session, written line by line as things happen (each line is one synchronous write, so nothing
+ * sits in a buffer of ours when the process dies).
+ *
+ * - a meta line `{t:0, kind:"meta", harness_version, session_id, window_uuid, app_slug, view}`;
+ * - every host-API call of the session, from any transport (the dispatcher's observers), as a
+ *   `req`/`res` pair with sequential numeric ids; `req` carries `window_uuid` for non-primary windows;
+ * - `auth.refresh` events as token-push lines, other events as `event` lines. An event caused by a
+ *   call still in flight is written right after that call's `res`, so replay sees it after its request.
+ *
+ * `startRecording(runtime, session, path)` is what `dev` calls; `stop()` detaches and closes.
+ */
+import type { Runtime } from "../core/runtime.ts";
+import type { CallRecord } from "../dispatcher/mod.ts";
+import type { EventEnvelope } from "../session/events.ts";
+import type { Session } from "../session/session.ts";
+import { VERSION } from "../version.ts";
+
+export type RecordedLine = Record<string, unknown> & { t: number; kind: string };
+
+/** Turns calls and events of one session into recorded-session lines (no I/O). */
+export class RecordingEncoder {
+  private nextId = 0;
+  private lastT = 0;
+  private readonly t0 = performance.now();
+
+  constructor(private readonly session: Session) {}
+
+  private t(at = performance.now()): number {
+    this.lastT = Math.max(this.lastT, Math.max(0, Math.round(at - this.t0)));
+    return this.lastT;
+  }
+
+  meta(): RecordedLine {
+    const s = this.session;
+    const primary = s.windows.get(s.primary_window_uuid);
+    return {
+      t: 0,
+      kind: "meta",
+      harness_version: VERSION,
+      session_id: s.id,
+      window_uuid: s.primary_window_uuid,
+      app_slug: s.app_slug,
+      view: primary?.view ?? null,
+    };
+  }
+
+  call(rec: CallRecord): RecordedLine[] {
+    const now = performance.now();
+    const id = ++this.nextId;
+    const req: RecordedLine = {
+      t: this.t(now - rec.ms),
+      kind: "req",
+      id,
+      ns: rec.ns,
+      method: rec.method,
+      args: rec.args === undefined ? {} : rec.args,
+    };
+    if (rec.window_uuid !== this.session.primary_window_uuid) req.window_uuid = rec.window_uuid;
+    const res: RecordedLine = rec.outcome === "ok"
+      ? { t: this.t(now), kind: "res", id, ok: true, result: rec.result ?? null }
+      : { t: this.t(now), kind: "res", id, ok: false, error: rec.error };
+    return [req, res];
+  }
+
+  event(e: EventEnvelope): RecordedLine {
+    if (e.kind === "auth.refresh") return { t: this.t(), kind: "auth.refresh", token: e.payload.token };
+    return { t: this.t(), kind: "event", event: e.kind, payload: e.payload };
+  }
+}
+
+export class Recorder {
+  private readonly enc = new TextEncoder();
+  private readonly encoder: RecordingEncoder;
+  private readonly held: EventEnvelope[] = [];
+  private readonly unsubscribe: () => void;
+  private readonly observer: (rec: CallRecord) => void;
+  private stopped = false;
+  private failed = false;
+
+  private constructor(
+    private readonly runtime: Runtime,
+    private readonly session: Session,
+    private readonly file: Deno.FsFile,
+    readonly path: string,
+  ) {
+    this.encoder = new RecordingEncoder(session);
+    this.write([this.encoder.meta()]);
+    this.observer = (rec) => {
+      if (rec.session_id !== this.session.id) return;
+      this.write(this.encoder.call(rec));
+      this.release();
+    };
+    runtime.dispatcher.observers.push(this.observer);
+    this.unsubscribe = session.events.subscribe((e) => {
+      if (this.inFlight(e.by_client_id) || this.held.length) this.held.push(e);
+      else this.write([this.encoder.event(e)]);
+    });
+  }
+
+  /** Truncates `path` and starts recording `session` (an object or its id). */
+  static start(runtime: Runtime, session: Session | string, path: string): Recorder {
+    const s = typeof session === "string" ? runtime.sessions.get(session) : session;
+    if (!s) throw new Error(`cannot record: no session ${String(session)}`);
+    const file = Deno.openSync(path, { write: true, create: true, truncate: true });
+    return new Recorder(runtime, s, file, path);
+  }
+
+  /** True while the window that caused an event still has a call in flight. */
+  private inFlight(wid: string | null): boolean {
+    if (wid === null) return false;
+    const w = this.session.windows.get(wid);
+    return (w?.inflight ?? 0) > 0;
+  }
+
+  /** Writes held events, oldest first, up to the first whose call is still running. */
+  private release(force = false) {
+    while (this.held.length && (force || !this.inFlight(this.held[0].by_client_id))) {
+      this.write([this.encoder.event(this.held.shift()!)]);
+    }
+  }
+
+  private write(lines: Record<string, unknown>[]) {
+    if (this.stopped || this.failed) return;
+    const bytes = this.enc.encode(lines.map((l) => JSON.stringify(l) + "\n").join(""));
+    try {
+      let off = 0;
+      while (off < bytes.length) off += this.file.writeSync(bytes.subarray(off));
+    } catch (e) {
+      this.failed = true;
+      this.runtime.logger.warn("recording stopped: cannot write", { file: this.path, error: String(e) });
+    }
+  }
+
+  /** Detaches from the runtime, writes what is held and closes the file (idempotent). */
+  stop(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const i = this.runtime.dispatcher.observers.indexOf(this.observer);
+    if (i >= 0) this.runtime.dispatcher.observers.splice(i, 1);
+    this.unsubscribe();
+    this.release(true);
+    this.stopped = true;
+    try {
+      this.file.close();
+    } catch { /* already closed */ }
+    return Promise.resolve();
+  }
+}
+
+/** What `dev --record FILE` calls (§14.7). */
+export function startRecording(
+  runtime: Runtime,
+  session: Session | string,
+  path: string,
+): Promise<{ stop(): Promise<void> }> {
+  try {
+    return Promise.resolve(Recorder.start(runtime, session, path));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

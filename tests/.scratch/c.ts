@@ -1,0 +1,11 @@
+import { makeRuntime, manifest } from "../helpers/runtime.ts";
+import { join } from "node:path";
+await using t = await makeRuntime();
+const dir = join(t.dir, "app");
+await Deno.mkdir(dir);
+await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify(manifest()));
+for (let i = 0; i < 1020; i++) await t.call("session.create", { app_slug: "a", manifest: manifest() });
+const rs = await Promise.allSettled(Array.from({ length: 10 }, () => t.call("session.create", { app_dir: dir, register_executas: false })));
+console.log(rs.filter((r) => r.status === "fulfilled").length, t.rt.sessions.size);
+const st = await t.call("session.set_runtime_state", { session_id: t.rt.sessions.list()[0].id, runtime_state: JSON.parse('{"__proto__": 1, "a": 2}') });
+console.log(st, t.rt.sessions.list()[0].runtime_state);
