@@ -4,12 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeRuntime, manifest, openSession } from "./helpers/runtime.ts";
+import { type Loose, makeRuntime, manifest, openSession } from "./helpers/runtime.ts";
 import { b64urlDecode, b64urlEncode, loadOrCreateKey, mintToken } from "../lib/token/mod.ts";
 import { silentLogger } from "../lib/util/log.ts";
 
-// deno-lint-ignore no-explicit-any
-type Outcome = any;
+type Outcome = Loose;
 
 function expectInvalid(r: Outcome, reason: string) {
   assert.equal(r.ok, false, JSON.stringify(r));
@@ -24,10 +23,20 @@ Deno.test("app.call: a good token selects the session and window; args alias par
   await using t = await makeRuntime();
   const a = await openSession(t, manifest({ storage: ["get", "set"] }));
   const b = await openSession(t, manifest({ storage: ["get", "set"] }));
-  const hello = await t.call("app.call", { token: a.created.token, ns: "window", method: "hello", args: {} });
+  const hello = await t.call("app.call", {
+    token: a.created.token,
+    ns: "window",
+    method: "hello",
+    args: {},
+  });
   assert.equal(hello.ok, true);
   assert.equal((hello.result as Record<string, unknown>).window_uuid, a.window_uuid);
-  await t.call("app.call", { token: a.created.token, ns: "storage", method: "set", params: { key: "k", value: "A" } });
+  await t.call("app.call", {
+    token: a.created.token,
+    ns: "storage",
+    method: "set",
+    params: { key: "k", value: "A" },
+  });
   await t.call("app.call", {
     token: b.created.token,
     ns: "storage",
@@ -49,7 +58,12 @@ Deno.test("app.call: a token for a second window targets that window", async () 
   await using t = await makeRuntime();
   const s = await openSession(t, manifest());
   const o = await t.call("session.open_view", { session_id: s.session_id, view: "main" });
-  const r = await t.call("app.call", { token: o.token, ns: "window", method: "set_title", args: { title: "two" } });
+  const r = await t.call("app.call", {
+    token: o.token,
+    ns: "window",
+    method: "set_title",
+    args: { title: "two" },
+  });
   assert.equal(r.ok, true);
   const [ev] = (await s.events()).filter((e) => e.kind === "title_changed");
   assert.equal(ev.window_uuid, o.window_uuid);
@@ -88,14 +102,24 @@ Deno.test("app.call: tampered claims → bad_signature; other version → unsupp
   const [v, c, sig] = (s.created.token as string).split(".");
   const claims = JSON.parse(new TextDecoder().decode(b64urlDecode(c)!));
   const forged = b64urlEncode(JSON.stringify({ ...claims, uid: 999 }));
-  expectInvalid(await t.call("app.call", { token: `${v}.${forged}.${sig}`, ns: "window", method: "hello" }), "bad_signature");
+  expectInvalid(
+    await t.call("app.call", { token: `${v}.${forged}.${sig}`, ns: "window", method: "hello" }),
+    "bad_signature",
+  );
   const flipped = b64urlDecode(sig)!;
   flipped[0] ^= 1;
   expectInvalid(
-    await t.call("app.call", { token: `${v}.${c}.${b64urlEncode(flipped)}`, ns: "window", method: "hello" }),
+    await t.call("app.call", {
+      token: `${v}.${c}.${b64urlEncode(flipped)}`,
+      ns: "window",
+      method: "hello",
+    }),
     "bad_signature",
   );
-  expectInvalid(await t.call("app.call", { token: `dev2.${c}.${sig}`, ns: "window", method: "hello" }), "unsupported_version");
+  expectInvalid(
+    await t.call("app.call", { token: `dev2.${c}.${sig}`, ns: "window", method: "hello" }),
+    "unsupported_version",
+  );
 });
 
 Deno.test("app.call: a closed session's tokens → unknown_window; window.close → window_closed", async () => {
@@ -103,12 +127,26 @@ Deno.test("app.call: a closed session's tokens → unknown_window; window.close 
   const a = await openSession(t, manifest());
   const b = await openSession(t, manifest());
   await t.call("session.close", { session_id: a.session_id });
-  expectInvalid(await t.call("app.call", { token: a.created.token, ns: "window", method: "hello" }), "unknown_window");
+  expectInvalid(
+    await t.call("app.call", { token: a.created.token, ns: "window", method: "hello" }),
+    "unknown_window",
+  );
   const other = await t.call("session.open_view", { session_id: b.session_id, view: "main" });
   await b.call("window", "close");
-  expectInvalid(await t.call("app.call", { token: b.created.token, ns: "window", method: "hello" }), "window_closed");
-  await b.call("window", "report_error", { message: "x", fatal: true }, other.window_uuid as string);
-  expectInvalid(await t.call("app.call", { token: other.token, ns: "window", method: "hello" }), "window_closed");
+  expectInvalid(
+    await t.call("app.call", { token: b.created.token, ns: "window", method: "hello" }),
+    "window_closed",
+  );
+  await b.call(
+    "window",
+    "report_error",
+    { message: "x", fatal: true },
+    other.window_uuid as string,
+  );
+  expectInvalid(
+    await t.call("app.call", { token: other.token, ns: "window", method: "hello" }),
+    "window_closed",
+  );
 });
 
 Deno.test("app.call: token minted for another app slug → wrong_app", async () => {
@@ -122,23 +160,45 @@ Deno.test("app.call: token minted for another app slug → wrong_app", async () 
     scopes: ["window.*"],
     ttl: 30,
   });
-  expectInvalid(await t.call("app.call", { token: m.token, ns: "window", method: "hello" }), "wrong_app");
+  expectInvalid(
+    await t.call("app.call", { token: m.token, ns: "window", method: "hello" }),
+    "wrong_app",
+  );
 });
 
 Deno.test("app.call: expired, not-yet-valid and foreign-key tokens", async () => {
   await using t = await makeRuntime();
   const s = await openSession(t, manifest());
-  const base = { wid: s.window_uuid, uid: 1, app: "test-app", view: "main", scopes: ["window.*"], ttl: 30 };
+  const base = {
+    wid: s.window_uuid,
+    uid: 1,
+    app: "test-app",
+    view: "main",
+    scopes: ["window.*"],
+    ttl: 30,
+  };
   const expired = await mintToken(t.rt.key, { ...base, now: Date.now() - 3_600_000 });
-  expectInvalid(await t.call("app.call", { token: expired.token, ns: "window", method: "hello" }), "expired");
+  expectInvalid(
+    await t.call("app.call", { token: expired.token, ns: "window", method: "hello" }),
+    "expired",
+  );
   const future = await mintToken(t.rt.key, { ...base, now: Date.now() + 3_600_000 });
-  expectInvalid(await t.call("app.call", { token: future.token, ns: "window", method: "hello" }), "not_yet_valid");
+  expectInvalid(
+    await t.call("app.call", { token: future.token, ns: "window", method: "hello" }),
+    "not_yet_valid",
+  );
   // within the 5 s leeway: still valid
   const recent = await mintToken(t.rt.key, { ...base, ttl: 5, now: Date.now() - 6_000 });
-  assert.equal((await t.call("app.call", { token: recent.token, ns: "window", method: "hello" })).ok, true);
+  assert.equal(
+    (await t.call("app.call", { token: recent.token, ns: "window", method: "hello" })).ok,
+    true,
+  );
   const otherKey = await loadOrCreateKey(join(t.dir, "other.key"), silentLogger());
   const foreign = await mintToken(otherKey, base);
-  expectInvalid(await t.call("app.call", { token: foreign.token, ns: "window", method: "hello" }), "unknown_key");
+  expectInvalid(
+    await t.call("app.call", { token: foreign.token, ns: "window", method: "hello" }),
+    "unknown_key",
+  );
 });
 
 Deno.test("app.call: bad params are bridge errors (-32602), not outcomes", async () => {

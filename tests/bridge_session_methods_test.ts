@@ -1,7 +1,13 @@
 /** Bridge session methods through the core (CONTRACT §4.3, §4.4.1, §4.4.4–§4.4.7, §4.4.10, §6). */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeRuntime, manifest, openSession, type TestRuntime } from "./helpers/runtime.ts";
+import {
+  type Loose,
+  makeRuntime,
+  manifest,
+  openSession,
+  type TestRuntime,
+} from "./helpers/runtime.ts";
 import { b64urlDecode } from "../lib/token/mod.ts";
 import { UUID_RE } from "../lib/util/ids.ts";
 
@@ -25,8 +31,13 @@ const VIEW_META_DEFAULTS = {
 
 async function writeApp(dir: string, m: unknown, appJson?: unknown) {
   await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(join(dir, "manifest.json"), typeof m === "string" ? m : JSON.stringify(m));
-  if (appJson !== undefined) await Deno.writeTextFile(join(dir, "app.json"), JSON.stringify(appJson));
+  await Deno.writeTextFile(
+    join(dir, "manifest.json"),
+    typeof m === "string" ? m : JSON.stringify(m),
+  );
+  if (appJson !== undefined) {
+    await Deno.writeTextFile(join(dir, "app.json"), JSON.stringify(appJson));
+  }
 }
 
 async function rpcError(t: TestRuntime, method: string, params: Record<string, unknown>) {
@@ -37,7 +48,10 @@ async function rpcError(t: TestRuntime, method: string, params: Record<string, u
 Deno.test("session.create: result is exactly §4.4.1 with view_meta defaults; no event", async () => {
   await using t = await makeRuntime({ tokenTtl: 45 });
   const before = Math.floor(Date.now() / 1000);
-  const r = await t.call("session.create", { app_slug: "notes-demo", manifest: manifest({ storage: ["get"] }) });
+  const r = await t.call("session.create", {
+    app_slug: "notes-demo",
+    manifest: manifest({ storage: ["get"] }),
+  });
   assert.deepEqual(Object.keys(r).sort(), [
     "app_slug",
     "expires_at",
@@ -52,13 +66,24 @@ Deno.test("session.create: result is exactly §4.4.1 with view_meta defaults; no
   assert.match(r.session_id as string, /^ses_[0-9a-f]{32}$/);
   assert.match(r.window_uuid as string, UUID_RE);
   assert.equal(r.view, "main");
-  assert.deepEqual(r.view_meta, { name: "main", title: "Main", entry: "index.html", ...VIEW_META_DEFAULTS });
+  assert.deepEqual(r.view_meta, {
+    name: "main",
+    title: "Main",
+    entry: "index.html",
+    ...VIEW_META_DEFAULTS,
+  });
   assert.equal(r.app_slug, "notes-demo");
   assert.equal(r.user_id, 1);
   assert.deepEqual(r.warnings, []);
   const c = claimsOf(r.token);
   assert.deepEqual(Object.keys(c), ["wid", "uid", "app", "view", "scopes", "iat", "exp", "kid"]);
-  assert.deepEqual([c.wid, c.uid, c.app, c.view, c.scopes], [r.window_uuid, 1, "notes-demo", "main", ["storage.get", "window.*"]]);
+  assert.deepEqual([c.wid, c.uid, c.app, c.view, c.scopes], [
+    r.window_uuid,
+    1,
+    "notes-demo",
+    "main",
+    ["storage.get", "window.*"],
+  ]);
   assert.ok(c.iat >= before && c.exp === c.iat + 45);
   assert.equal(r.expires_at, c.exp * 1000);
   const drained = await t.call("session.drain_events", { session_id: r.session_id });
@@ -98,8 +123,7 @@ Deno.test("session.create: every param — slug, manifest_dict alias, user_id, v
   const g = await t.call("session.get", { session_id: r.session_id });
   assert.deepEqual(g.runtime_state, { seeded: 1 });
   assert.match(g.conversation_session_uuid as string, UUID_RE);
-  // deno-lint-ignore no-explicit-any
-  const w = (g.windows as any[])[0];
+  const w = (g.windows as Loose[])[0];
   assert.deepEqual(w.entry_payload, {});
   assert.deepEqual(w.geometry, { x: 0, y: 0, w: 200, h: 300 });
   assert.equal(w.z_index, 1);
@@ -119,8 +143,7 @@ Deno.test("session.create: every param — slug, manifest_dict alias, user_id, v
   const g2 = await t.call("session.get", { session_id: explicit.session_id });
   assert.deepEqual(g2.runtime_state, { mine: true });
   assert.equal(g2.conversation_session_uuid, "conv-1");
-  // deno-lint-ignore no-explicit-any
-  assert.deepEqual((g2.windows as any[])[0].entry_payload, { doc: 1 });
+  assert.deepEqual((g2.windows as Loose[])[0].entry_payload, { doc: 1 });
   const plain = await t.call("session.create", { app_slug: "p", manifest: manifest() });
   assert.equal(plain.user_id, 1);
   const pg = await t.call("session.get", { session_id: plain.session_id });
@@ -135,11 +158,13 @@ Deno.test("session.create: exactly one of manifest/app_dir; app_slug required wi
   await using t = await makeRuntime();
   const dir = join(t.dir, "app1");
   await writeApp(dir, manifest());
-  for (const params of [{ app_slug: "x" }, { app_slug: "x", manifest: manifest(), app_dir: dir }, {
-    app_slug: "x",
-    manifest_dict: manifest(),
-    app_dir: dir,
-  }]) {
+  for (
+    const params of [{ app_slug: "x" }, { app_slug: "x", manifest: manifest(), app_dir: dir }, {
+      app_slug: "x",
+      manifest_dict: manifest(),
+      app_dir: dir,
+    }]
+  ) {
     const e = await rpcError(t, "session.create", params);
     assert.equal(e.code, -32602);
     assert.equal(e.message, "invalid_params");
@@ -147,8 +172,7 @@ Deno.test("session.create: exactly one of manifest/app_dir; app_slug required wi
   }
   const noSlug = await rpcError(t, "session.create", { manifest: manifest() });
   assert.equal(noSlug.code, -32602);
-  // deno-lint-ignore no-explicit-any
-  assert.equal((noSlug.data.issues as any[])[0].path, "app_slug");
+  assert.equal((noSlug.data.issues as Loose[])[0].path, "app_slug");
 });
 
 Deno.test("session.create with app_dir: relative to cwd, slug from app.json / dir name / explicit", async () => {
@@ -172,8 +196,10 @@ Deno.test("session.create with app_dir: relative to cwd, slug from app.json / di
     for (const [d, code] of [["empty", "manifest_unreadable"], ["badjson", "manifest_not_json"]]) {
       const e = await rpcError(t, "session.create", { app_dir: d });
       assert.equal(e.data.reason, "manifest_invalid");
-      // deno-lint-ignore no-explicit-any
-      assert.ok((e.data.diagnostics as any[]).some((x) => x.code === code && x.severity === "error"), d);
+      assert.ok(
+        (e.data.diagnostics as Loose[]).some((x) => x.code === code && x.severity === "error"),
+        d,
+      );
     }
   } finally {
     await Deno.remove(cwd, { recursive: true });
@@ -184,15 +210,29 @@ Deno.test("session.create: seed_storage over 256 KiB → -32602 state_too_large;
   await using t = await makeRuntime();
   const seed = (n: number) => ({ k: "x".repeat(n - 8) }); // {"k":"…"} = 8 + pad bytes
   assert.equal(utf8(seed(MAX)), MAX);
-  const okr = await t.call("session.create", { app_slug: "a", manifest: manifest(), seed_storage: seed(MAX) });
-  assert.equal((await t.call("session.get", { session_id: okr.session_id })).runtime_state_bytes, MAX);
-  const e = await rpcError(t, "session.create", { app_slug: "a", manifest: manifest(), seed_storage: seed(MAX + 1) });
-  assert.deepEqual(e, { code: -32602, message: "invalid_params", data: { reason: "state_too_large", size: MAX + 1, max: MAX } });
+  const okr = await t.call("session.create", {
+    app_slug: "a",
+    manifest: manifest(),
+    seed_storage: seed(MAX),
+  });
+  assert.equal(
+    (await t.call("session.get", { session_id: okr.session_id })).runtime_state_bytes,
+    MAX,
+  );
+  const e = await rpcError(t, "session.create", {
+    app_slug: "a",
+    manifest: manifest(),
+    seed_storage: seed(MAX + 1),
+  });
+  assert.deepEqual(e, {
+    code: -32602,
+    message: "invalid_params",
+    data: { reason: "state_too_large", size: MAX + 1, max: MAX },
+  });
   // an oversized manifest.dev.seed_storage is a warning and ignored
   const m = manifest({}, { dev: { seed_storage: seed(MAX + 1) } });
   const w = await t.call("session.create", { app_slug: "a", manifest: m });
-  // deno-lint-ignore no-explicit-any
-  assert.ok((w.warnings as any[]).some((d) => d.code === "seed_storage_invalid"));
+  assert.ok((w.warnings as Loose[]).some((d) => d.code === "seed_storage_invalid"));
   assert.deepEqual((await t.call("session.get", { session_id: w.session_id })).runtime_state, {});
   assert.equal(t.rt.sessions.size, 2, "the refused create left nothing behind");
 });
@@ -210,23 +250,25 @@ Deno.test("session.create: manifest errors → -32602 manifest_invalid with diag
     const e = await rpcError(t, "session.create", { app_slug: "a", manifest: m });
     assert.equal(e.code, -32602);
     assert.equal(e.data.reason, "manifest_invalid");
-    // deno-lint-ignore no-explicit-any
-    const diags = e.data.diagnostics as any[];
-    assert.ok(diags.some((d) => d.code === code && d.severity === "error"), `${code}: ${JSON.stringify(diags)}`);
+    const diags = e.data.diagnostics as Loose[];
+    assert.ok(
+      diags.some((d) => d.code === code && d.severity === "error"),
+      `${code}: ${JSON.stringify(diags)}`,
+    );
     for (const d of diags) assert.ok(typeof d.path === "string" && typeof d.message === "string");
   }
   for (const bad of [[1], "manifest", 5]) {
     const e = await rpcError(t, "session.create", { app_slug: "a", manifest: bad });
     assert.equal(e.code, -32602);
-    // deno-lint-ignore no-explicit-any
-    assert.equal((e.data.issues as any[])[0].path, "manifest");
+    assert.equal((e.data.issues as Loose[])[0].path, "manifest");
   }
-  const warned = await t.call("session.create", { app_slug: "a", manifest: { ...manifest(), surprise: 1, schema: 3 } });
-  // deno-lint-ignore no-explicit-any
-  const codes = (warned.warnings as any[]).map((w) => w.code).sort();
+  const warned = await t.call("session.create", {
+    app_slug: "a",
+    manifest: { ...manifest(), surprise: 1, schema: 3 },
+  });
+  const codes = (warned.warnings as Loose[]).map((w) => w.code).sort();
   assert.deepEqual(codes, ["schema_unsupported", "unknown_key"]);
-  // deno-lint-ignore no-explicit-any
-  assert.ok((warned.warnings as any[]).every((w) => w.severity === "warning"));
+  assert.ok((warned.warnings as Loose[]).every((w) => w.severity === "warning"));
   assert.equal(t.rt.sessions.size, 1);
 });
 
@@ -250,21 +292,37 @@ Deno.test("session.create/-call/-drain: wrong param types → -32602 with issues
     ["session.create", { app_slug: "a", manifest: manifest(), user_id: 1.5 }, "user_id"],
     ["session.create", { app_slug: "a", manifest: manifest(), user_id: "1" }, "user_id"],
     ["session.create", { app_slug: 5, manifest: manifest() }, "app_slug"],
-    ["session.create", { app_slug: "a", manifest: manifest(), entry_payload: [1] }, "entry_payload"],
+    [
+      "session.create",
+      { app_slug: "a", manifest: manifest(), entry_payload: [1] },
+      "entry_payload",
+    ],
     ["session.create", { app_slug: "a", manifest: manifest(), seed_storage: "x" }, "seed_storage"],
     ["session.create", { app_slug: "a", manifest: manifest(), view: 3 }, "view"],
-    ["session.create", { app_slug: "a", manifest: manifest(), register_executas: "no" }, "register_executas"],
+    [
+      "session.create",
+      { app_slug: "a", manifest: manifest(), register_executas: "no" },
+      "register_executas",
+    ],
     ["session.call", { ns: "window", method: "hello" }, "session_id"],
     ["session.call", { session_id: s.session_id, ns: 5, method: "hello" }, "ns"],
     ["session.call", { session_id: s.session_id, ns: "x".repeat(65), method: "hello" }, "ns"],
     ["session.call", { session_id: s.session_id, ns: "window", method: "m".repeat(129) }, "method"],
     ["session.call", { session_id: s.session_id, ns: "window", method: "" }, "method"],
-    ["session.call", { session_id: s.session_id, ns: "window", method: "hello", window_uuid: 1 }, "window_uuid"],
+    [
+      "session.call",
+      { session_id: s.session_id, ns: "window", method: "hello", window_uuid: 1 },
+      "window_uuid",
+    ],
     ["session.drain_events", { session_id: s.session_id, limit: "x" }, "limit"],
     ["session.drain_events", { session_id: s.session_id, limit: 0 }, "limit"],
     ["session.drain_events", { session_id: s.session_id, limit: 10001 }, "limit"],
     ["session.get", { session_id: 5 }, "session_id"],
-    ["session.set_runtime_state", { session_id: s.session_id, runtime_state: [1] }, "runtime_state"],
+    [
+      "session.set_runtime_state",
+      { session_id: s.session_id, runtime_state: [1] },
+      "runtime_state",
+    ],
     ["session.open_view", { session_id: s.session_id, payload: "x" }, "payload"],
     ["session.refresh_token", { session_id: s.session_id, window_uuid: 7 }, "window_uuid"],
   ];
@@ -272,13 +330,15 @@ Deno.test("session.create/-call/-drain: wrong param types → -32602 with issues
     const e = await rpcError(t, method, params);
     assert.equal(e.code, -32602, `${method} ${path}`);
     assert.equal(e.message, "invalid_params");
-    // deno-lint-ignore no-explicit-any
-    const issues = e.data.issues as any[];
+    const issues = e.data.issues as Loose[];
     assert.ok(issues.length > 0 && issues.every((i) => typeof i.message === "string"));
     assert.equal(issues[0].path, path, `${method}: ${JSON.stringify(issues)}`);
   }
   // limits accepted at their bounds; ns/method at max length reach the dispatcher
-  assert.equal((await t.call("session.drain_events", { session_id: s.session_id, limit: 10000 })).more, false);
+  assert.equal(
+    (await t.call("session.drain_events", { session_id: s.session_id, limit: 10000 })).more,
+    false,
+  );
   const long = await s.call("x".repeat(64), "m".repeat(128));
   assert.equal(long.error.code, "permission_denied");
 });
@@ -293,8 +353,88 @@ Deno.test("bridge: unknown method → -32601 with data.method; unknown session �
     });
   }
   const id = "ses_" + "0".repeat(32);
-  for (const method of ["session.call", "session.get", "session.drain_events", "session.close", "session.refresh_token", "session.open_view", "session.set_runtime_state"]) {
-    const e = await rpcError(t, method, { session_id: id, ns: "window", method: "hello", runtime_state: {} });
-    assert.deepEqual(e, { code: -32001, message: "unknown_session", data: { session_id: id } }, method);
+  for (
+    const method of [
+      "session.call",
+      "session.get",
+      "session.drain_events",
+      "session.close",
+      "session.refresh_token",
+      "session.open_view",
+      "session.set_runtime_state",
+    ]
+  ) {
+    const e = await rpcError(t, method, {
+      session_id: id,
+      ns: "window",
+      method: "hello",
+      runtime_state: {},
+    });
+    assert.deepEqual(
+      e,
+      { code: -32001, message: "unknown_session", data: { session_id: id } },
+      method,
+    );
   }
+});
+
+Deno.test("session.drain_events: a response stays under 8 MiB (more:true); the ring keeps ≤ 64 MiB", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest());
+  const state = { k: "x".repeat(250 * 1024) };
+  for (let i = 0; i < 40; i++) {
+    await t.call("session.set_runtime_state", { session_id: s.session_id, runtime_state: state });
+  }
+  const first = await s.drain();
+  assert.equal(first.more, true);
+  assert.ok(utf8(first.events) <= 8 * 1024 * 1024, `${utf8(first.events)} bytes`);
+  assert.ok(first.events.length >= 30);
+  const rest = await s.drain();
+  assert.equal(rest.more, false);
+  assert.equal(first.events.length + rest.events.length, 40);
+  assert.deepEqual(
+    [...first.events, ...rest.events].map((e) => e.seq),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
+  // 300 × 250 KiB ≈ 73 MiB: the oldest are evicted and reported once
+  for (let i = 0; i < 300; i++) {
+    await t.call("session.set_runtime_state", { session_id: s.session_id, runtime_state: state });
+  }
+  const g = await t.call("session.get", { session_id: s.session_id });
+  const retained = (g.events as Loose).retained as number;
+  assert.ok(retained < 300 && retained * 250 * 1024 <= 64 * 1024 * 1024, `${retained} retained`);
+  const d = await s.drain();
+  assert.equal(d.events[0].kind, "events_dropped");
+  assert.deepEqual(d.events[0].payload, {
+    count: 300 - retained,
+    first_seq: 41,
+    last_seq: 40 + 300 - retained,
+  });
+  assert.equal(d.dropped, 300 - retained);
+});
+
+Deno.test("session.call: args alias params (args wins), default window is the primary", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest({ storage: ["get", "set"] }));
+  const base = { session_id: s.session_id, ns: "storage" };
+  await t.call("session.call", { ...base, method: "set", params: { key: "a", value: 1 } });
+  await t.call("session.call", {
+    ...base,
+    method: "set",
+    args: { key: "b", value: 2 },
+    params: { key: "c", value: 3 },
+  });
+  const get = async (key: string) =>
+    ((await t.call("session.call", { ...base, method: "get", args: { key } })) as Loose).result
+      .exists;
+  assert.deepEqual([await get("a"), await get("b"), await get("c")], [true, true, false]);
+  const evs = await s.events();
+  assert.ok(evs.every((e) => e.by_client_id === s.window_uuid));
+  await s.call("window", "close");
+  const r = await t.call("session.call", {
+    session_id: s.session_id,
+    ns: "window",
+    method: "hello",
+  });
+  assert.equal((r.error as Record<string, unknown>).code, "not_found");
 });

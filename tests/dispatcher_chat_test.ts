@@ -1,6 +1,12 @@
 /** `chat.*` through the core (CONTRACT §5.7, §7.2). */
 import assert from "node:assert/strict";
-import { makeRuntime, manifest, openSession, type TestRuntime } from "./helpers/runtime.ts";
+import {
+  type Loose,
+  makeRuntime,
+  manifest,
+  openSession,
+  type TestRuntime,
+} from "./helpers/runtime.ts";
 import { CHAT_MAX_ITEMS, ChatStore } from "../lib/session/chat_store.ts";
 
 const ALL = { chat: ["write_message", "append_artifact", "read_history"] };
@@ -9,8 +15,10 @@ const MSG_ID = /^msg_[0-9a-f]{32}$/;
 const ART_ID = /^art_[0-9a-f]{32}$/;
 
 async function chatOf(t: TestRuntime, session_id: string) {
-  // deno-lint-ignore no-explicit-any
-  return (await t.call("session.get", { session_id })).chat as { messages: any[]; artifacts: any[] };
+  return (await t.call("session.get", { session_id })).chat as {
+    messages: Loose[];
+    artifacts: Loose[];
+  };
 }
 
 Deno.test("chat.write_message: every role, id format, chat_message_from_app event", async () => {
@@ -28,7 +36,9 @@ Deno.test("chat.write_message: every role, id format, chat_message_from_app even
     assert.equal(ev.window_uuid, s.window_uuid);
     assert.equal(ev.by_client_id, s.window_uuid);
   }
-  for (const args of [{ role: "tool", content: "x" }, { content: "x" }, { role: "USER", content: "x" }]) {
+  for (
+    const args of [{ role: "tool", content: "x" }, { content: "x" }, { role: "USER", content: "x" }]
+  ) {
     const r = await s.call("chat", "write_message", args);
     assert.equal(r.error.code, "invalid_arg", JSON.stringify(args));
     assert.equal(r.error.details.issues[0].path, "role");
@@ -70,13 +80,19 @@ Deno.test("chat.write_message: content of 262144 bytes fits, 262145 → invalid_
   await using t = await makeRuntime();
   const s = await openSession(t, manifest(ALL));
   // a string's size is its JSON text: 2 quote bytes + content
-  const fits = await s.call("chat", "write_message", { role: "user", content: "x".repeat(MAX - 2) });
+  const fits = await s.call("chat", "write_message", {
+    role: "user",
+    content: "x".repeat(MAX - 2),
+  });
   assert.equal(fits.ok, true);
   await s.drain();
   const big = await s.call("chat", "write_message", { role: "user", content: "x".repeat(MAX - 1) });
   assert.equal(big.error.code, "invalid_arg");
   assert.deepEqual(big.error.details, { size: MAX + 1, max: MAX });
-  const bigText = await s.call("chat", "write_message", { role: "user", text: "é".repeat(MAX / 2) });
+  const bigText = await s.call("chat", "write_message", {
+    role: "user",
+    text: "é".repeat(MAX / 2),
+  });
   assert.equal(bigText.error.code, "invalid_arg");
   const bigArr = await s.call("chat", "write_message", {
     role: "user",
@@ -128,7 +144,11 @@ Deno.test("chat.append_artifact: normalisation of kind/summary/payload/payload_r
     assert.match(r.result.artifact_id, ART_ID);
     const [ev] = await s.events();
     assert.equal(ev.kind, "artifact_appended");
-    assert.deepEqual(ev.payload, { artifact_id: r.result.artifact_id, ...want }, JSON.stringify(args));
+    assert.deepEqual(
+      ev.payload,
+      { artifact_id: r.result.artifact_id, ...want },
+      JSON.stringify(args),
+    );
     assert.equal(ev.by_client_id, s.window_uuid);
   }
   // the full body is stored too
@@ -159,7 +179,10 @@ Deno.test("chat.append_artifact: absent args default to {}, non-object args and 
     assert.equal(r.error.message, "args must be an object");
   }
   // {"payload":"<pad>"} = 14 + pad bytes
-  assert.equal((await s.call("chat", "append_artifact", { payload: "x".repeat(MAX - 14) })).ok, true);
+  assert.equal(
+    (await s.call("chat", "append_artifact", { payload: "x".repeat(MAX - 14) })).ok,
+    true,
+  );
   const big = await s.call("chat", "append_artifact", { payload: "x".repeat(MAX - 13) });
   assert.equal(big.error.code, "invalid_arg");
   assert.deepEqual(big.error.details, { size: MAX + 1, max: MAX });
@@ -182,7 +205,12 @@ Deno.test("chat.read_history: oldest first, limit most recent, before cursor, ha
   const all = (await s.call("chat", "read_history")).result;
   assert.equal(all.has_more, false);
   assert.deepEqual(all.messages.map((m: { message_id: string }) => m.message_id), ids);
-  assert.deepEqual(Object.keys(all.messages[0]).sort(), ["content", "created_at", "message_id", "role"]);
+  assert.deepEqual(Object.keys(all.messages[0]).sort(), [
+    "content",
+    "created_at",
+    "message_id",
+    "role",
+  ]);
   assert.equal(all.messages[1].role, "assistant");
   assert.equal(all.messages[1].content, "m1");
   assert.equal(typeof all.messages[0].created_at, "number");
@@ -210,13 +238,18 @@ Deno.test("chat.read_history: default limit 50; histories are per session", asyn
   await using t = await makeRuntime();
   const s = await openSession(t, manifest(ALL));
   const other = await openSession(t, manifest(ALL));
-  for (let i = 0; i < 55; i++) await s.call("chat", "write_message", { role: "user", text: `${i}` });
+  for (let i = 0; i < 55; i++) {
+    await s.call("chat", "write_message", { role: "user", text: `${i}` });
+  }
   const r = (await s.call("chat", "read_history", {})).result;
   assert.equal(r.messages.length, 50);
   assert.equal(r.messages[0].content, "5");
   assert.equal(r.messages[49].content, "54");
   assert.equal(r.has_more, true);
-  assert.deepEqual((await other.call("chat", "read_history")).result, { messages: [], has_more: false });
+  assert.deepEqual((await other.call("chat", "read_history")).result, {
+    messages: [],
+    has_more: false,
+  });
 });
 
 Deno.test("chat: each method needs its own grant", async () => {
@@ -250,11 +283,23 @@ Deno.test("chat store: at most 10 000 messages + artifacts, the oldest evicted e
     window_uuid: null,
   });
   for (let i = 0; i < CHAT_MAX_ITEMS; i++) {
-    store.addMessage({ message_id: `m${i}`, role: "user", content: i, created_at: at, window_uuid: null });
+    store.addMessage({
+      message_id: `m${i}`,
+      role: "user",
+      content: i,
+      created_at: at,
+      window_uuid: null,
+    });
   }
   assert.equal(store.artifacts.length, 0, "the artifact was the oldest item");
   assert.equal(store.messages.length, CHAT_MAX_ITEMS);
-  store.addMessage({ message_id: "last", role: "user", content: 0, created_at: at, window_uuid: null });
+  store.addMessage({
+    message_id: "last",
+    role: "user",
+    content: 0,
+    created_at: at,
+    window_uuid: null,
+  });
   assert.equal(store.messages[0].message_id, "m1");
   assert.equal(store.messages.at(-1)!.message_id, "last");
 });

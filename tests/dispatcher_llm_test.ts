@@ -66,7 +66,13 @@ Deno.test("llm.complete (mock mode): echo result shape and text", async () => {
   });
   assert.equal(blocks.result.content.text, "[mock] block");
   const img = await s.call("llm", "complete", {
-    messages: [user([{ type: "text", text: "look" }, { type: "image", data: "AAAA", mimeType: "image/png" }])],
+    messages: [
+      user([{ type: "text", text: "look" }, {
+        type: "image",
+        data: "AAAA",
+        mimeType: "image/png",
+      }]),
+    ],
   });
   assert.equal(img.result.content.text, "[mock] look");
 });
@@ -85,7 +91,12 @@ Deno.test("llm.complete: maxTokens default 4096, clamped to 32768, alias max_tok
   await using t = await makeRuntime({ wrapLlm: spy });
   const s = await openSession(t, manifest(LLM));
   const msgs = [user("x")];
-  for (const args of [{}, { maxTokens: 40000 }, { max_tokens: 100 }, { maxTokens: 32768 }, { maxTokens: 7, max_tokens: 9 }]) {
+  for (
+    const args of [{}, { maxTokens: 40000 }, { max_tokens: 100 }, { maxTokens: 32768 }, {
+      maxTokens: 7,
+      max_tokens: 9,
+    }]
+  ) {
     const r = await s.call("llm", "complete", { messages: msgs, ...args });
     assert.equal(r.ok, true, JSON.stringify(args));
   }
@@ -118,11 +129,19 @@ Deno.test("llm.complete: validation → invalid_arg with details.issues naming t
     assert.equal(r.ok, false, JSON.stringify(args));
     assert.equal(r.error.code, "invalid_arg");
     assert.ok(Array.isArray(r.error.details.issues) && r.error.details.issues.length > 0);
-    assert.ok(r.error.details.issues[0].path.startsWith(field), `${JSON.stringify(args)}: ${r.error.details.issues[0].path}`);
+    assert.ok(
+      r.error.details.issues[0].path.startsWith(field),
+      `${JSON.stringify(args)}: ${r.error.details.issues[0].path}`,
+    );
     assert.match(r.error.message, new RegExp(field));
   }
   assert.equal((await s.call("llm", "complete", { messages: Array(64).fill(user("x")) })).ok, true);
-  const extra = { modelPreferences: { hints: [] }, metadata: { a: 1 }, includeContext: "none", temperature: 0 };
+  const extra = {
+    modelPreferences: { hints: [] },
+    metadata: { a: 1 },
+    includeContext: "none",
+    temperature: 0,
+  };
   assert.equal((await s.call("llm", "complete", { messages: msgs, ...extra })).ok, true);
   for (const args of ["hi", [user("x")], 1]) {
     const r = await s.call("llm", "complete", args);
@@ -149,7 +168,9 @@ Deno.test("llm.embed (mock mode): 64-dim deterministic vectors, shape, model, us
   assert.equal(data[0].index, 0);
   const want = vector("abcde");
   assert.equal(data[0].embedding.length, 64);
-  data[0].embedding.forEach((x: number, i: number) => assert.ok(Math.abs(x - want[i]) < 1e-12, `dim ${i}`));
+  data[0].embedding.forEach((x: number, i: number) =>
+    assert.ok(Math.abs(x - want[i]) < 1e-12, `dim ${i}`)
+  );
   const norm = Math.hypot(...data[0].embedding);
   assert.ok(Math.abs(norm - 1) < 1e-9);
 
@@ -164,12 +185,25 @@ Deno.test("llm.embed (mock mode): 64-dim deterministic vectors, shape, model, us
 Deno.test("llm.embed: validation → invalid_arg", async () => {
   await using t = await makeRuntime();
   const s = await openSession(t, manifest(LLM));
-  for (const args of [{}, { input: [] }, { input: Array(257).fill("x") }, { input: [1] }, { input: 5 }, { input: "x", model: 1 }, { input: "x".repeat(1024 * 1024 + 1) }]) {
+  for (
+    const args of [
+      {},
+      { input: [] },
+      { input: Array(257).fill("x") },
+      { input: [1] },
+      { input: 5 },
+      { input: "x", model: 1 },
+      { input: "x".repeat(1024 * 1024 + 1) },
+    ]
+  ) {
     const r = await s.call("llm", "embed", args);
     assert.equal(r.error?.code, "invalid_arg", JSON.stringify(args).slice(0, 80));
     assert.ok(r.error.details.issues.length > 0);
   }
-  assert.equal((await s.call("llm", "embed", { input: Array(256).fill("x") })).result.data.length, 256);
+  assert.equal(
+    (await s.call("llm", "embed", { input: Array(256).fill("x") })).result.data.length,
+    256,
+  );
   assert.equal((await s.call("llm", "embed", "text")).error.message, "args must be an object");
 });
 
@@ -185,8 +219,14 @@ Deno.test("llm off mode: llm_disabled with the exact message, even with dev mock
   };
   assert.deepEqual(await s.call("llm", "complete", { messages: [user("x")] }), disabled);
   assert.deepEqual(await s.call("llm", "embed", { input: "x" }), disabled);
+  // decided right after the ACL, before argument validation
+  assert.deepEqual(await s.call("llm", "complete", {}), disabled);
+  assert.deepEqual(await s.call("llm", "embed", "positional"), disabled);
   const denied = await openSession(t, manifest({}));
-  assert.equal((await denied.call("llm", "complete", { messages: [user("x")] })).error.code, "permission_denied");
+  assert.equal(
+    (await denied.call("llm", "complete", { messages: [user("x")] })).error.code,
+    "permission_denied",
+  );
   assert.equal((await t.call("runtime.info")).llm_mode, "off");
 });
 
@@ -199,26 +239,50 @@ Deno.test("llm: manifest.dev.mocks answer complete/embed (result, error and bare
     usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
   };
   await using t = await makeRuntime();
-  const a = await openSession(t, manifest(LLM, { dev: { mocks: { "llm.complete": { result: canned } } } }));
+  const a = await openSession(
+    t,
+    manifest(LLM, { dev: { mocks: { "llm.complete": { result: canned } } } }),
+  );
   assert.deepEqual(await a.call("llm", "complete", { messages: [user("weather?")] }), {
     ok: true,
     result: canned,
   });
-  const b = await openSession(t, manifest(LLM, {
-    dev: { mocks: { "llm.complete": { error: { code: "provider_error", message: "down", details: { reason: "http" } } } } },
-  }));
+  const b = await openSession(
+    t,
+    manifest(LLM, {
+      dev: {
+        mocks: {
+          "llm.complete": {
+            error: { code: "provider_error", message: "down", details: { reason: "http" } },
+          },
+        },
+      },
+    }),
+  );
   assert.deepEqual(await b.call("llm", "complete", { messages: [user("x")] }), {
     ok: false,
     error: { code: "provider_error", message: "down", details: { reason: "http" } },
   });
-  const c = await openSession(t, manifest(LLM, { dev: { mocks: { "llm.embed": { vectors: [] }, "llm.complete": "bare" } } }));
-  assert.deepEqual(await c.call("llm", "embed", { input: "x" }), { ok: true, result: { vectors: [] } });
-  assert.deepEqual(await c.call("llm", "complete", { messages: [user("x")] }), { ok: true, result: "bare" });
+  const c = await openSession(
+    t,
+    manifest(LLM, { dev: { mocks: { "llm.embed": { vectors: [] }, "llm.complete": "bare" } } }),
+  );
+  assert.deepEqual(await c.call("llm", "embed", { input: "x" }), {
+    ok: true,
+    result: { vectors: [] },
+  });
+  assert.deepEqual(await c.call("llm", "complete", { messages: [user("x")] }), {
+    ok: true,
+    result: "bare",
+  });
   // validation still runs before the mock table
   assert.equal((await c.call("llm", "complete", {})).error.code, "invalid_arg");
   // another session's mocks do not leak
   const d = await openSession(t, manifest(LLM));
-  assert.equal((await d.call("llm", "complete", { messages: [user("x")] })).result.model, "mock-echo");
+  assert.equal(
+    (await d.call("llm", "complete", { messages: [user("x")] })).result.model,
+    "mock-echo",
+  );
 });
 
 Deno.test("llm: the runtime mock table matches first (contentIncludes), then dev mocks, then echo", async () => {
@@ -230,13 +294,28 @@ Deno.test("llm: the runtime mock table matches first (contentIncludes), then dev
       result: { text: "table" },
     }],
   });
-  const s = await openSession(t, manifest(LLM, { dev: { mocks: { "llm.complete": { text: "dev" } } } }));
+  const s = await openSession(
+    t,
+    manifest(LLM, { dev: { mocks: { "llm.complete": { text: "dev" } } } }),
+  );
   const plain = await openSession(t, manifest(LLM));
-  assert.deepEqual((await s.call("llm", "complete", { messages: [user("the weather")] })).result, { text: "table" });
-  assert.deepEqual((await s.call("llm", "complete", { messages: [user("other")] })).result, { text: "dev" });
-  assert.deepEqual((await s.call("llm", "complete", { system: "weather", messages: [user("x")] })).result, {
+  assert.deepEqual((await s.call("llm", "complete", { messages: [user("the weather")] })).result, {
     text: "table",
   });
-  assert.equal((await plain.call("llm", "complete", { messages: [user("other")] })).result.model, "mock-echo");
-  assert.deepEqual((await plain.call("llm", "complete", { messages: [user("weather")] })).result, { text: "table" });
+  assert.deepEqual((await s.call("llm", "complete", { messages: [user("other")] })).result, {
+    text: "dev",
+  });
+  assert.deepEqual(
+    (await s.call("llm", "complete", { system: "weather", messages: [user("x")] })).result,
+    {
+      text: "table",
+    },
+  );
+  assert.equal(
+    (await plain.call("llm", "complete", { messages: [user("other")] })).result.model,
+    "mock-echo",
+  );
+  assert.deepEqual((await plain.call("llm", "complete", { messages: [user("weather")] })).result, {
+    text: "table",
+  });
 });

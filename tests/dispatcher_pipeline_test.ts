@@ -78,7 +78,11 @@ Deno.test("pipeline step 1: closed, crashed and unknown windows → not_found be
   for (const wid of [s.window_uuid, w2]) {
     assert.deepEqual(await s.call("fs", "read", {}, wid), {
       ok: false,
-      error: { code: "not_found", message: `window ${wid} is closed`, details: { window_uuid: wid } },
+      error: {
+        code: "not_found",
+        message: `window ${wid} is closed`,
+        details: { window_uuid: wid },
+      },
     });
   }
   const other = await openSession(t, manifest());
@@ -117,17 +121,23 @@ Deno.test("pipeline step 2: the 65th unfinished call on a window → rate_limite
 
 Deno.test("ACL: exact method, '*', case-sensitivity, absent/empty/non-array/legacy grants", async () => {
   await using t = await makeRuntime();
-  const s = await openSession(t, manifest({
-    storage: ["get"],
-    fs: ["*"],
-    web: [],
-    prefs: "get",
-    image: { generate: true },
-    chat: ["read", "write"],
-    custom: ["do"],
-  }));
+  const s = await openSession(
+    t,
+    manifest({
+      storage: ["get"],
+      fs: ["*"],
+      web: [],
+      prefs: "get",
+      image: { generate: true },
+      chat: ["read", "write"],
+      custom: ["do"],
+    }),
+  );
   assert.equal((await s.call("storage", "get", { key: "k" })).ok, true);
-  assert.deepEqual(await s.call("storage", "set", { key: "k", value: 1 }), denied("storage", "set"));
+  assert.deepEqual(
+    await s.call("storage", "set", { key: "k", value: 1 }),
+    denied("storage", "set"),
+  );
   assert.deepEqual(await s.call("storage", "Get", { key: "k" }), denied("storage", "Get"));
   assert.deepEqual(await s.call("fs", "read"), notImpl("fs", "read"));
   assert.deepEqual(await s.call("fs", "anything"), notImpl("fs", "anything"));
@@ -156,10 +166,13 @@ Deno.test("ACL: window.* always granted, whatever host_api.window says", async (
 
 Deno.test("ACL: top-level permissions and host_capabilities are never consulted", async () => {
   await using t = await makeRuntime();
-  const s = await openSession(t, manifest({}, {
-    permissions: ["storage.read", "storage.write", "llm.complete", "chat.write_message"],
-    host_capabilities: ["llm.complete", "aps.kv"],
-  }));
+  const s = await openSession(
+    t,
+    manifest({}, {
+      permissions: ["storage.read", "storage.write", "llm.complete", "chat.write_message"],
+      host_capabilities: ["llm.complete", "aps.kv"],
+    }),
+  );
   assert.deepEqual(await s.call("storage", "get", { key: "k" }), denied("storage", "get"));
   assert.deepEqual(await s.call("llm", "complete", msg), denied("llm", "complete"));
   assert.deepEqual(
@@ -199,7 +212,11 @@ Deno.test("stubs: every stub namespace answers not_implemented after the ACL, ex
   const bare = await openSession(t, manifest({}));
   for (const ns of STUB_NS) {
     for (const method of ["read", "generate", "list"]) {
-      assert.deepEqual(await s.call(ns, method, { any: 1 }), notImpl(ns, method), `${ns}.${method}`);
+      assert.deepEqual(
+        await s.call(ns, method, { any: 1 }),
+        notImpl(ns, method),
+        `${ns}.${method}`,
+      );
       assert.deepEqual(await bare.call(ns, method, { any: 1 }), denied(ns, method));
     }
   }
@@ -207,12 +224,15 @@ Deno.test("stubs: every stub namespace answers not_implemented after the ACL, ex
 
 Deno.test("stubs: llm.stream, unlisted methods of implemented namespaces, unknown namespaces", async () => {
   await using t = await makeRuntime();
-  const s = await openSession(t, manifest({
-    llm: ["*"],
-    storage: ["*"],
-    chat: ["*"],
-    mystery: ["poke"],
-  }));
+  const s = await openSession(
+    t,
+    manifest({
+      llm: ["*"],
+      storage: ["*"],
+      chat: ["*"],
+      mystery: ["poke"],
+    }),
+  );
   assert.deepEqual(await s.call("llm", "stream", msg), notImpl("llm", "stream"));
   assert.deepEqual(await s.call("llm", "image", {}), notImpl("llm", "image"));
   assert.deepEqual(await s.call("storage", "clear"), notImpl("storage", "clear"));
@@ -225,7 +245,12 @@ Deno.test("stubs: llm.stream, unlisted methods of implemented namespaces, unknow
 
 Deno.test("mocks (§5.9): answer only what would be not_implemented, after the ACL; result and error forms", async () => {
   await using t = await makeRuntime({
-    mocks: [{ ns: "web", method: "fetch", match: { url: "https://a.example" }, result: { body: "A" } }],
+    mocks: [{
+      ns: "web",
+      method: "fetch",
+      match: { url: "https://a.example" },
+      result: { body: "A" },
+    }],
   });
   const mocks = {
     "fs.read": { result: { text: "hi" } },
@@ -236,8 +261,18 @@ Deno.test("mocks (§5.9): answer only what would be not_implemented, after the A
     "custom.x": 5,
     "llm.stream": { result: "streamed" },
   };
-  const grants = { fs: ["read"], web: ["*"], storage: ["get"], custom: ["x"], tools: ["t1"], llm: ["stream"] };
-  const m = manifest(grants, { dev: { mocks }, required_executas: [{ tool_id: "t1" }, { tool_id: "t2" }] });
+  const grants = {
+    fs: ["read"],
+    web: ["*"],
+    storage: ["get"],
+    custom: ["x"],
+    tools: ["t1"],
+    llm: ["stream"],
+  };
+  const m = manifest(grants, {
+    dev: { mocks },
+    required_executas: [{ tool_id: "t1" }, { tool_id: "t2" }],
+  });
   const s = await openSession(t, m);
   assert.deepEqual(await s.call("fs", "read", { path: "a" }), { ok: true, result: { text: "hi" } });
   assert.deepEqual(await s.call("web", "search", { q: "x" }), {
@@ -255,19 +290,35 @@ Deno.test("mocks (§5.9): answer only what would be not_implemented, after the A
     ok: true,
     result: { mocked: true },
   });
-  assert.equal((await s.call("tools", "invoke", { tool_id: "t2", method: "m" })).error.code, "permission_denied");
+  assert.equal(
+    (await s.call("tools", "invoke", { tool_id: "t2", method: "m" })).error.code,
+    "permission_denied",
+  );
   assert.deepEqual(await s.call("fs", "write"), denied("fs", "write"), "ACL before mocks");
-  assert.deepEqual(await s.call("web", "fetch", { url: "https://a.example" }), { ok: true, result: { body: "A" } });
-  assert.deepEqual(await s.call("web", "fetch", { url: "https://b.example" }), notImpl("web", "fetch"));
+  assert.deepEqual(await s.call("web", "fetch", { url: "https://a.example" }), {
+    ok: true,
+    result: { body: "A" },
+  });
+  assert.deepEqual(
+    await s.call("web", "fetch", { url: "https://b.example" }),
+    notImpl("web", "fetch"),
+  );
   const other = await openSession(t, manifest(grants));
-  assert.deepEqual(await other.call("fs", "read"), notImpl("fs", "read"), "dev mocks are per session");
+  assert.deepEqual(
+    await other.call("fs", "read"),
+    notImpl("fs", "read"),
+    "dev mocks are per session",
+  );
 });
 
 Deno.test("args: a non-object where an object is required → invalid_arg 'args must be an object'", async () => {
   await using t = await makeRuntime();
-  const s = await openSession(t, manifest({ storage: ["*"], chat: ["*"], llm: ["*"] }, {
-    required_executas: [{ tool_id: "t" }],
-  }));
+  const s = await openSession(
+    t,
+    manifest({ storage: ["*"], chat: ["*"], llm: ["*"] }, {
+      required_executas: [{ tool_id: "t" }],
+    }),
+  );
   const calls: [string, string, unknown][] = [
     ["storage", "get", "key"],
     ["storage", "set", ["k", 1]],
@@ -313,9 +364,50 @@ Deno.test("internal_error: an unexpected fault becomes an outcome and the runtim
     },
   });
   assert.equal((await s.call("llm", "complete", msg)).ok, true);
-  const results = await Promise.all(Array.from({ length: 70 }, () => s.call("llm", "complete", { ...msg, explode: true })));
-  assert.ok(results.every((x) => x.error?.code === "internal_error" || x.error?.code === "rate_limited"));
-  assert.equal((await s.call("window", "heartbeat")).ok, true, "the in-flight counter was released");
+  const results = await Promise.all(
+    Array.from({ length: 70 }, () => s.call("llm", "complete", { ...msg, explode: true })),
+  );
+  assert.ok(
+    results.every((x) => x.error?.code === "internal_error" || x.error?.code === "rate_limited"),
+  );
+  assert.equal(
+    (await s.call("window", "heartbeat")).ok,
+    true,
+    "the in-flight counter was released",
+  );
+});
+
+Deno.test("internal_error: a synchronous handler fault (in-process circular value) is an outcome too", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest({ storage: ["set", "get"], chat: ["write_message"] }));
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+  for (
+    const [ns, method, args] of [
+      ["storage", "set", { key: "k", value: circular }],
+      ["chat", "write_message", { role: "user", content: circular }],
+    ] as const
+  ) {
+    const r = await t.rt.dispatcher.call(
+      t.rt.sessions.get(s.session_id)!,
+      s.window_uuid,
+      ns,
+      method,
+      args,
+    );
+    assert.equal(r.ok, false);
+    if (!r.ok) {
+      assert.equal(r.error.code, "internal_error", `${ns}.${method}`);
+      assert.equal(r.error.message, `internal error in ${ns}.${method}`);
+    }
+  }
+  assert.equal(
+    (await s.call("storage", "get", { key: "k" })).result.exists,
+    false,
+    "no partial write",
+  );
+  assert.deepEqual(await s.events(), []);
+  for (let i = 0; i < 70; i++) assert.equal((await s.call("window", "heartbeat")).ok, true);
 });
 
 Deno.test("bookkeeping: one record per call with outcome ok/denied/error, last_activity_at moves", async () => {
@@ -323,7 +415,8 @@ Deno.test("bookkeeping: one record per call with outcome ok/denied/error, last_a
   const recs: CallRecord[] = [];
   t.rt.dispatcher.observers.push((rec) => recs.push(rec));
   const s = await openSession(t, manifest({ storage: ["get"] }));
-  const created = (await t.call("session.get", { session_id: s.session_id })).last_activity_at as number;
+  const created = (await t.call("session.get", { session_id: s.session_id }))
+    .last_activity_at as number;
   await s.call("storage", "get", { key: "k" });
   await s.call("storage", "set", { key: "k", value: 1 });
   await s.call("storage", "get", { key: "/bad" });
@@ -336,7 +429,8 @@ Deno.test("bookkeeping: one record per call with outcome ok/denied/error, last_a
   assert.equal(recs[0].session_id, s.session_id);
   assert.equal(recs[0].window_uuid, s.window_uuid);
   assert.ok(recs.every((r) => typeof r.ms === "number" && r.ms >= 0));
-  const after = (await t.call("session.get", { session_id: s.session_id })).last_activity_at as number;
+  const after = (await t.call("session.get", { session_id: s.session_id }))
+    .last_activity_at as number;
   assert.ok(after >= created);
 });
 
@@ -357,10 +451,16 @@ Deno.test("session.close: in-flight calls complete normally; events after close 
   session.emit("title_changed", s.window_uuid, s.window_uuid, { title: "late" });
   session.setRuntimeState({ late: true }, 13, null, null);
   assert.equal(session.events.lastSeq, seq, "nothing was queued after close");
-  const direct = await t.rt.dispatcher.call(session, s.window_uuid, "storage", "set", { key: "a", value: 1 });
+  const direct = await t.rt.dispatcher.call(session, s.window_uuid, "storage", "set", {
+    key: "a",
+    value: 1,
+  });
   assert.equal(direct.ok, false);
   assert.equal(session.events.lastSeq, seq);
-  assert.equal((await t.callError("session.drain_events", { session_id: s.session_id })).code, -32001);
+  assert.equal(
+    (await t.callError("session.drain_events", { session_id: s.session_id })).code,
+    -32001,
+  );
 });
 
 Deno.test("by_client_id: the caller's window for app-caused events, null for host-caused ones", async () => {

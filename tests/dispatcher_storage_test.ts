@@ -1,7 +1,13 @@
 /** `storage.*` through the core (CONTRACT §5.5, §7.2 `runtime_state_synced`, §15 limits). */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { makeRuntime, manifest, openSession, type TestRuntime } from "./helpers/runtime.ts";
+import {
+  type Loose,
+  makeRuntime,
+  manifest,
+  openSession,
+  type TestRuntime,
+} from "./helpers/runtime.ts";
 
 const ALL = { storage: ["get", "set", "delete", "list"] };
 const MAX = 262_144;
@@ -11,11 +17,13 @@ const etag = (v: unknown) =>
 
 async function bucket(t: TestRuntime, session_id: string) {
   const g = await t.call("session.get", { session_id });
-  return { state: g.runtime_state as Record<string, unknown>, bytes: g.runtime_state_bytes as number };
+  return {
+    state: g.runtime_state as Record<string, unknown>,
+    bytes: g.runtime_state_bytes as number,
+  };
 }
 
-// deno-lint-ignore no-explicit-any
-type Call = (ns: string, method: string, args?: unknown) => Promise<any>;
+type Call = (ns: string, method: string, args?: unknown) => Promise<Loose>;
 
 async function expectInvalidPath(call: Call, key: unknown, reason: RegExp) {
   for (const [method, extra] of [["get", {}], ["set", { value: 1 }], ["delete", {}]] as const) {
@@ -116,9 +124,15 @@ Deno.test("storage key lengths: key 1..1024 and segment 1..128 characters (code 
 Deno.test("storage scope/owner: 'app' or absent accepted, others not_implemented; extras ignored", async () => {
   await using t = await makeRuntime();
   const s = await openSession(t, manifest(ALL));
-  const extras = { if_match: "W/\"x\"", metadata: { a: 1 }, tags: ["t"], ttl_seconds: 5 };
-  assert.equal((await s.call("storage", "set", { key: "k", value: 1, scope: "app", ...extras })).ok, true);
-  assert.equal((await s.call("storage", "get", { key: "k", scope: "app", owner: null })).result.value, 1);
+  const extras = { if_match: 'W/"x"', metadata: { a: 1 }, tags: ["t"], ttl_seconds: 5 };
+  assert.equal(
+    (await s.call("storage", "set", { key: "k", value: 1, scope: "app", ...extras })).ok,
+    true,
+  );
+  assert.equal(
+    (await s.call("storage", "get", { key: "k", scope: "app", owner: null })).result.value,
+    1,
+  );
   for (const method of ["get", "set", "delete", "list"]) {
     for (const scope of ["user", "tool", ""]) {
       assert.deepEqual(await s.call("storage", method, { key: "k", value: 2, scope }), {
@@ -137,7 +151,7 @@ Deno.test("storage scope/owner: 'app' or absent accepted, others not_implemented
   assert.equal((await s.call("storage", "get", { key: "k" })).result.value, 1, "unchanged");
 });
 
-Deno.test("storage.get: hit and miss shapes, etag W/\"1-<16 hex of sha256(JSON)>\"", async () => {
+Deno.test('storage.get: hit and miss shapes, etag W/"1-<16 hex of sha256(JSON)>"', async () => {
   await using t = await makeRuntime();
   const s = await openSession(t, manifest(ALL), { seed_storage: { seeded: { deep: [1, "é"] } } });
   assert.deepEqual(await s.call("storage", "get", { key: "nope" }), {
@@ -238,15 +252,29 @@ Deno.test("storage size bookkeeping equals the bucket's byte size after many mix
   const s = await openSession(t, manifest(ALL), { seed_storage: { seed: "ä", "10": 1 } });
   const rand = rng(20260124);
   const keys = [
-    "a", "b/c", "é", "日本/語", "😀", "q\"uote", "__proto__", "constructor", "toString",
-    "hasOwnProperty", "1", "10", "02", "x y", "ß/ẞ", "seed",
+    "a",
+    "b/c",
+    "é",
+    "日本/語",
+    "😀",
+    'q"uote',
+    "__proto__",
+    "constructor",
+    "toString",
+    "hasOwnProperty",
+    "1",
+    "10",
+    "02",
+    "x y",
+    "ß/ẞ",
+    "seed",
   ];
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const values: (() => unknown)[] = [
     () => null,
     () => rand() < 0.5,
     () => Math.floor(rand() * 1e6) / 7,
-    () => "é😀\n\t\u0001\"\\".repeat(Math.floor(rand() * 5)),
+    () => 'é😀\n\t\u0001"\\'.repeat(Math.floor(rand() * 5)),
     () => "\ud800 lone surrogate",
     () => ({ nested: [pick(keys), { "ключ": rand() }], "": [] }),
     () => [1, "two", null, { three: 3 }],
@@ -374,11 +402,14 @@ Deno.test("runtime_state_synced carries the full bucket; storage is shared by al
   await s.call("storage", "set", { key: "b", value: [2] }, other);
   await s.call("storage", "set", { key: "a", value: 3 });
   const evs = await s.events();
-  assert.deepEqual(evs.map((e) => [e.kind, e.payload.runtime_state, e.by_client_id, e.window_uuid]), [
-    ["runtime_state_synced", { seed: true, a: 1 }, s.window_uuid, s.window_uuid],
-    ["runtime_state_synced", { seed: true, a: 1, b: [2] }, other, other],
-    ["runtime_state_synced", { seed: true, a: 3, b: [2] }, s.window_uuid, s.window_uuid],
-  ]);
+  assert.deepEqual(
+    evs.map((e) => [e.kind, e.payload.runtime_state, e.by_client_id, e.window_uuid]),
+    [
+      ["runtime_state_synced", { seed: true, a: 1 }, s.window_uuid, s.window_uuid],
+      ["runtime_state_synced", { seed: true, a: 1, b: [2] }, other, other],
+      ["runtime_state_synced", { seed: true, a: 3, b: [2] }, s.window_uuid, s.window_uuid],
+    ],
+  );
   assert.deepEqual((await s.call("storage", "get", { key: "b" }, other)).result.value, [2]);
   assert.deepEqual((await s.call("window", "hello", {}, other)).result.runtime_state, {
     seed: true,

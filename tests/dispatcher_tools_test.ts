@@ -36,7 +36,15 @@ class FakeExecutas implements ExecutaHost {
   entries: ExecutaEntry[] = [];
   invokes: { tool_id: string; method: string; args: unknown; opts: InvokeOptions }[] = [];
   add(tool_id: string, handle: string, project_dir: string, app_slug: string | null = null) {
-    const spec: ExecutaSpec = { tool_id, project_dir, command: ["true"], type: null, env: {}, handle, app_slug };
+    const spec: ExecutaSpec = {
+      tool_id,
+      project_dir,
+      command: ["true"],
+      type: null,
+      env: {},
+      handle,
+      app_slug,
+    };
     this.entries.push({ spec, status: "registered", describe: null });
   }
   register(): Promise<void> {
@@ -68,7 +76,9 @@ Deno.test("ACL: tools.list always allowed; other tools.* need a non-empty grante
   const none = await openSession(t, manifest({ tools: [] }));
   assert.deepEqual(await none.call("tools", "list"), { ok: true, result: { tools: [] } });
   assert.deepEqual(await none.call("tools", "getJob", { jobId: "x" }), denied("tools", "getJob"));
-  const m = manifest({ tools: ["t1"] }, { required_executas: [{ tool_id: "t1" }, { tool_id: "t2" }] });
+  const m = manifest({ tools: ["t1"] }, {
+    required_executas: [{ tool_id: "t1" }, { tool_id: "t2" }],
+  });
   const some = await openSession(t, m);
   assert.deepEqual(await some.call("tools", "list"), {
     ok: true,
@@ -90,10 +100,18 @@ Deno.test("ACL: tools.list always allowed; other tools.* need a non-empty grante
 
 Deno.test("tools.invokeAsync (stage 2 not shipped): per-tool ACL after validation, then not_implemented", async () => {
   await using t = await makeRuntime();
-  const m = manifest({ tools: ["t1"] }, { required_executas: [{ tool_id: "t1" }, { tool_id: "t2" }] });
+  const m = manifest({ tools: ["t1"] }, {
+    required_executas: [{ tool_id: "t1" }, { tool_id: "t2" }],
+  });
   const s = await openSession(t, m);
-  assert.deepEqual(await s.call("tools", "invokeAsync", { tool_id: "t1", method: "run" }), notImpl("tools", "invokeAsync"));
-  assert.deepEqual(await s.call("tools", "invokeAsync", { tool_id: "t1__run" }), notImpl("tools", "invokeAsync"));
+  assert.deepEqual(
+    await s.call("tools", "invokeAsync", { tool_id: "t1", method: "run" }),
+    notImpl("tools", "invokeAsync"),
+  );
+  assert.deepEqual(
+    await s.call("tools", "invokeAsync", { tool_id: "t1__run" }),
+    notImpl("tools", "invokeAsync"),
+  );
   assert.deepEqual(await s.call("tools", "invokeAsync", { tool_id: "t2", method: "run" }), {
     ok: false,
     error: {
@@ -103,7 +121,10 @@ Deno.test("tools.invokeAsync (stage 2 not shipped): per-tool ACL after validatio
     },
   });
   assert.equal((await s.call("tools", "invokeAsync", {})).error.code, "invalid_arg");
-  assert.equal((await s.call("tools", "invokeAsync", "t1")).error.message, "args must be an object");
+  assert.equal(
+    (await s.call("tools", "invokeAsync", "t1")).error.message,
+    "args must be an object",
+  );
 });
 
 Deno.test("tools.invoke without a registered executa → not_implemented {tool_id}; undeclared → denied", async () => {
@@ -120,7 +141,10 @@ Deno.test("tools.invoke without a registered executa → not_implemented {tool_i
       details: { tool_id },
     },
   });
-  assert.deepEqual(await s.call("tools", "invoke", { tool_id: "notes", method: "search" }), noExec("notes"));
+  assert.deepEqual(
+    await s.call("tools", "invoke", { tool_id: "notes", method: "search" }),
+    noExec("notes"),
+  );
   assert.deepEqual(await s.call("tools", "invoke", { tool_id: "notes__search" }), noExec("notes"));
   assert.deepEqual(await s.call("tools", "invoke", { tool_id: "notes", method: "" }), {
     ok: false,
@@ -131,7 +155,10 @@ Deno.test("tools.invoke without a registered executa → not_implemented {tool_i
     },
   });
   assert.deepEqual(await s.call("tools", "invoke", { tool_id: "a__b__run" }), noExec("a__b"));
-  assert.deepEqual(await s.call("tools", "invoke", { tool_id: "pkg.tool.run" }), noExec("pkg.tool"));
+  assert.deepEqual(
+    await s.call("tools", "invoke", { tool_id: "pkg.tool.run" }),
+    noExec("pkg.tool"),
+  );
   assert.deepEqual(await s.call("tools", "invoke", { tool_id: "notes.x__y" }), {
     ok: false,
     error: {
@@ -140,36 +167,58 @@ Deno.test("tools.invoke without a registered executa → not_implemented {tool_i
       details: { ns: "tools", method: "invoke", tool_id: "notes.x" },
     },
   });
-  for (const args of [{}, { tool_id: "" }, { tool_id: 5 }, { tool_id: "x".repeat(201), method: "m" }, {
-    tool_id: "notes",
-    method: "m",
-    args: [1],
-  }, { tool_id: "notes", method: "m", arguments: "x" }]) {
-    assert.equal((await s.call("tools", "invoke", args)).error.code, "invalid_arg", JSON.stringify(args).slice(0, 60));
+  for (
+    const args of [{}, { tool_id: "" }, { tool_id: 5 }, { tool_id: "x".repeat(201), method: "m" }, {
+      tool_id: "notes",
+      method: "m",
+      args: [1],
+    }, { tool_id: "notes", method: "m", arguments: "x" }]
+  ) {
+    assert.equal(
+      (await s.call("tools", "invoke", args)).error.code,
+      "invalid_arg",
+      JSON.stringify(args).slice(0, 60),
+    );
   }
   assert.equal((await s.call("tools", "invoke", "notes")).error.message, "args must be an object");
 });
 
 Deno.test("tools: bundled:<handle> stays literal when no executa is registered, resolves once one is", async () => {
   await using t = await makeRuntime();
-  const m = manifest({ tools: ["bundled:calc"] }, { required_executas: [{ tool_id: "bundled:calc" }] });
+  const m = manifest({ tools: ["bundled:calc"] }, {
+    required_executas: [{ tool_id: "bundled:calc" }],
+  });
   const s = await openSession(t, m);
-  assert.deepEqual((await s.call("tools", "list")).result.tools.map((x: { tool_id: string }) => x.tool_id), [
-    "bundled:calc",
-  ]);
+  assert.deepEqual(
+    (await s.call("tools", "list")).result.tools.map((x: { tool_id: string }) => x.tool_id),
+    [
+      "bundled:calc",
+    ],
+  );
   const r = await s.call("tools", "invoke", { tool_id: "bundled:calc", method: "add" });
   assert.deepEqual(r.error, {
     code: "not_implemented",
     message: "tools.invoke is not available in this runtime",
     details: { tool_id: "bundled:calc" },
   });
-  assert.equal((await s.call("tools", "invoke", { tool_id: "bundled:other", method: "x" })).error.code, "permission_denied");
+  assert.equal(
+    (await s.call("tools", "invoke", { tool_id: "bundled:other", method: "x" })).error.code,
+    "permission_denied",
+  );
   // registering after session.create works: resolution happens at call time (never spawns)
   const dir = `${t.dir}/calc-tool`;
   await Deno.mkdir(dir);
-  await t.call("executas.register", { tool_id: "acme-calc", project_dir: dir, command: ["true"], handle: "calc" });
+  await t.call("executas.register", {
+    tool_id: "acme-calc",
+    project_dir: dir,
+    command: ["true"],
+    handle: "calc",
+  });
   const listed = (await s.call("tools", "list")).result.tools;
-  assert.deepEqual(listed.map((x: { tool_id: string; status: string }) => [x.tool_id, x.status]), [["acme-calc", "available"]]);
+  assert.deepEqual(listed.map((x: { tool_id: string; status: string }) => [x.tool_id, x.status]), [[
+    "acme-calc",
+    "available",
+  ]]);
   assert.deepEqual((await s.call("window", "hello")).result.capabilities.tools, ["acme-calc"]);
   const denial = await s.call("tools", "invoke", { tool_id: "bundled:nope", method: "x" });
   assert.equal(denial.error.details.tool_id, "bundled:nope");
@@ -183,8 +232,12 @@ Deno.test("tools.invoke: method splitting and args/arguments reach the executa; 
   fake.add("calc-v2", "calc2", "/x/executas/calc-v2");
   fake.add("foreign", "foreign", "/x/foreign", "another-app");
   await using t = await makeRuntime({ executas: fake });
-  const m = manifest({ tools: ["bundled:notes", "a__b", "pkg.tool", "bundled:calc", "bundled:foreign"] }, {
-    required_executas: [{ tool_id: "bundled:notes" }, { tool_id: "a__b" }, { tool_id: "bundled:calc" }],
+  const m = manifest({
+    tools: ["bundled:notes", "a__b", "pkg.tool", "bundled:calc", "bundled:foreign"],
+  }, {
+    required_executas: [{ tool_id: "bundled:notes" }, { tool_id: "a__b" }, {
+      tool_id: "bundled:calc",
+    }],
     optional_executas: [{ tool_id: "pkg.tool" }, { tool_id: "bundled:foreign" }],
   });
   const s = await openSession(t, m);
@@ -197,10 +250,14 @@ Deno.test("tools.invoke: method splitting and args/arguments reach the executa; 
     "bundled:foreign",
   ]);
   const calls: [Record<string, unknown>, string, string, unknown][] = [
-    [{ tool_id: "bundled:notes", method: "search", args: { q: 1 } }, "acme-notes", "search", { q: 1 }],
+    [{ tool_id: "bundled:notes", method: "search", args: { q: 1 } }, "acme-notes", "search", {
+      q: 1,
+    }],
     [{ tool_id: "bundled:notes__search" }, "acme-notes", "search", {}],
     [{ tool_id: "a__b__run", arguments: { x: 2 } }, "a__b", "run", { x: 2 }],
-    [{ tool_id: "a__b", method: "go", args: { a: 1 }, arguments: { b: 2 } }, "a__b", "go", { a: 1 }],
+    [{ tool_id: "a__b", method: "go", args: { a: 1 }, arguments: { b: 2 } }, "a__b", "go", {
+      a: 1,
+    }],
     [{ tool_id: "pkg.tool.run" }, "pkg.tool", "run", {}],
     [{ tool_id: "bundled:calc", method: "add" }, "calc-v2", "add", {}],
   ];

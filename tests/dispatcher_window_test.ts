@@ -1,6 +1,6 @@
 /** `window.*` through the core (CONTRACT §5.4, §6.2–§6.4, §7.2). */
 import assert from "node:assert/strict";
-import { makeRuntime, manifest, openSession } from "./helpers/runtime.ts";
+import { type Loose, makeRuntime, manifest, openSession } from "./helpers/runtime.ts";
 import { b64urlDecode } from "../lib/token/mod.ts";
 import { UUID_RE } from "../lib/util/ids.ts";
 
@@ -82,8 +82,7 @@ Deno.test("window.hello: exact result shape, is_resume false then true, hello_co
   const third = await s.call("window", "hello", {});
   assert.equal(third.result.is_resume, true);
   const got = await t.call("session.get", { session_id: s.session_id });
-  // deno-lint-ignore no-explicit-any
-  assert.equal((got.windows as any[])[0].hello_count, 3);
+  assert.equal((got.windows as Loose[])[0].hello_count, 3);
   // client_info must be an object when given
   const bad = await s.call("window", "hello", { client_info: "x" });
   assert.equal(bad.error.code, "invalid_arg");
@@ -142,8 +141,7 @@ Deno.test("window.ready and window.heartbeat answer {ok:true} and update last_se
   await using t = await makeRuntime();
   const s = await openSession(t, manifest());
   const get = async () =>
-    // deno-lint-ignore no-explicit-any
-    ((await t.call("session.get", { session_id: s.session_id })).windows as any[])[0];
+    ((await t.call("session.get", { session_id: s.session_id })).windows as Loose[])[0];
   assert.equal((await get()).last_seen_at, null);
   assert.deepEqual(await s.call("window", "ready"), { ok: true, result: { ok: true } });
   const seen = (await get()).last_seen_at;
@@ -177,8 +175,7 @@ Deno.test("window.set_title: trimmed, 1..120 chars, title_changed event; failure
   }
   assert.equal((await s.call("window", "set_title", {})).error.code, "invalid_arg");
   const got = await t.call("session.get", { session_id: s.session_id });
-  // deno-lint-ignore no-explicit-any
-  assert.equal((got.windows as any[])[0].title, max);
+  assert.equal((got.windows as Loose[])[0].title, max);
   const later = await s.events();
   assert.deepEqual(later.map((e) => e.payload.title), [max]);
 });
@@ -206,8 +203,7 @@ Deno.test("window.resize: rounded, clamped to view min/max, geometry_changed wit
     assert.equal(r.error.code, "invalid_arg", JSON.stringify(args));
   }
   const got = await t.call("session.get", { session_id: s.session_id });
-  // deno-lint-ignore no-explicit-any
-  assert.deepEqual((got.windows as any[])[0].geometry, { x: 0, y: 0, w: 200, h: 150 });
+  assert.deepEqual((got.windows as Loose[])[0].geometry, { x: 0, y: 0, w: 200, h: 150 });
   assert.deepEqual(await s.events(), []);
 });
 
@@ -227,8 +223,7 @@ Deno.test("window.focus: z_index = next counter value, window_focus_changed", as
   assert.equal(ev2.window_uuid, o.window_uuid);
   assert.equal(ev2.by_client_id, o.window_uuid);
   const got = await t.call("session.get", { session_id: s.session_id });
-  // deno-lint-ignore no-explicit-any
-  assert.deepEqual((got.windows as any[]).map((w) => w.z_index), [3, 4]);
+  assert.deepEqual((got.windows as Loose[]).map((w) => w.z_index), [3, 4]);
 });
 
 Deno.test("window.close: close_view then status_changed, later calls not_found, session stays open", async () => {
@@ -252,12 +247,10 @@ Deno.test("window.close: close_view then status_changed, later calls not_found, 
     });
   }
   const list = await t.call("session.list");
-  // deno-lint-ignore no-explicit-any
-  const row = (list.sessions as any[]).find((x) => x.session_id === s.session_id);
+  const row = (list.sessions as Loose[]).find((x) => x.session_id === s.session_id);
   assert.equal(row.open_windows, 0);
   const got = await t.call("session.get", { session_id: s.session_id });
-  // deno-lint-ignore no-explicit-any
-  assert.equal((got.windows as any[])[0].status, "closed");
+  assert.equal((got.windows as Loose[])[0].status, "closed");
 });
 
 Deno.test("window.close: custom reason; non-string reason is invalid_arg", async () => {
@@ -296,8 +289,7 @@ Deno.test("window.open_view: creates a window with a token, open_view event with
     reopened: false,
   });
   const got = await t.call("session.get", { session_id: s.session_id });
-  // deno-lint-ignore no-explicit-any
-  const w = (got.windows as any[]).find((x) => x.window_uuid === wid);
+  const w = (got.windows as Loose[]).find((x) => x.window_uuid === wid);
   assert.equal(w.status, "active");
   assert.equal(w.z_index, 2);
   assert.equal(w.title, "Other");
@@ -324,7 +316,9 @@ Deno.test("window.open_view: unknown or missing view → invalid_arg; bad payloa
       details: { view: "nope", available: ["main", "sized", "editor", "other"] },
     },
   });
-  for (const args of [{}, { view: 3 }, { view: "main", payload: [1] }, { view: "main", payload: "x" }]) {
+  for (
+    const args of [{}, { view: 3 }, { view: "main", payload: [1] }, { view: "main", payload: "x" }]
+  ) {
     assert.equal((await s.call("window", "open_view", args)).error.code, "invalid_arg");
   }
   assert.deepEqual(await s.events(), []);
@@ -346,7 +340,10 @@ Deno.test("window.open_view: 32 open windows max → quota_exceeded; a closed wi
   assert.deepEqual(await s.events(), [], "no event for a refused open");
   await s.call("window", "close", {}, opened[5]);
   assert.equal((await s.call("window", "open_view", { view: "main" })).ok, true);
-  assert.equal((await s.call("window", "open_view", { view: "main" })).error.code, "quota_exceeded");
+  assert.equal(
+    (await s.call("window", "open_view", { view: "main" })).error.code,
+    "quota_exceeded",
+  );
 });
 
 Deno.test("window.open_view: single_instance reuse merges payload, bumps z_index, emits open_view + focus", async () => {
@@ -366,8 +363,7 @@ Deno.test("window.open_view: single_instance reuse merges payload, bumps z_index
   assert.deepEqual(evs[1].payload, { window_uuid: wid, z_index: 3 });
   for (const e of evs) assert.equal(e.by_client_id, s.window_uuid);
   const got = await t.call("session.get", { session_id: s.session_id });
-  // deno-lint-ignore no-explicit-any
-  const ws = got.windows as any[];
+  const ws = got.windows as Loose[];
   assert.equal(ws.length, 2, "no second editor window");
   assert.deepEqual(ws[1].entry_payload, { a: 1, b: 2, c: 3 });
   assert.equal(ws[1].z_index, 3);
@@ -394,10 +390,13 @@ Deno.test("window.report_error: non-fatal logs only; fatal → crashed + status_
     ok: true,
     result: { ok: true },
   });
-  assert.deepEqual(await s.call("window", "report_error", { message: { nested: 1 }, context: [1] }), {
-    ok: true,
-    result: { ok: true },
-  });
+  assert.deepEqual(
+    await s.call("window", "report_error", { message: { nested: 1 }, context: [1] }),
+    {
+      ok: true,
+      result: { ok: true },
+    },
+  );
   assert.equal((await s.call("window", "report_error", { message: 12 })).ok, true);
   assert.deepEqual(await s.events(), []);
   assert.equal((await s.call("window", "report_error", {})).error.code, "invalid_arg");
@@ -414,8 +413,7 @@ Deno.test("window.report_error: non-fatal logs only; fatal → crashed + status_
     ["status_changed", { status: "crashed" }, s.window_uuid, s.window_uuid],
   ]);
   const got = await t.call("session.get", { session_id: s.session_id });
-  // deno-lint-ignore no-explicit-any
-  assert.equal((got.windows as any[])[0].status, "crashed");
+  assert.equal((got.windows as Loose[])[0].status, "crashed");
   const after = await s.call("window", "heartbeat");
   assert.equal(after.error.code, "not_found");
   assert.equal(after.error.message, `window ${s.window_uuid} is closed`);

@@ -36,7 +36,10 @@ const CallParams = z.object({
   window_uuid: z.string().optional(),
 });
 const AppCallParams = z.object({
-  token: z.unknown().refine((v) => v !== undefined, "token is required: the window's dev token (dev1.…)"),
+  token: z.unknown().refine(
+    (v) => v !== undefined,
+    "token is required: the window's dev token (dev1.…)",
+  ),
   ns: z.string().min(1).max(64),
   method: z.string().min(1).max(128),
   args: z.unknown().optional(),

@@ -32,7 +32,8 @@ function escapeAttr(value: string): string {
 }
 
 function fill(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{([A-Z_]+)\}\}/g, (whole, key: string) => {
+  // `deno fmt` writes placeholders in HTML text as `{{ NAME }}`, in attributes as `{{NAME}}`
+  return template.replace(/\{\{\s*([A-Z_]+)\s*\}\}/g, (whole, key: string) => {
     const v = values[key];
     return v === undefined ? whole : escapeAttr(v);
   });

@@ -31,13 +31,20 @@ function unwrap(r: LlmResult): unknown {
   throw new DispatchError(r.error.code, r.error.message, r.error.details);
 }
 
+/**
+ * In `off` mode the provider answers `llm_disabled` right after the ACL (§10.1), whatever the
+ * args: a `--no-llm` run gives one predictable answer for every llm call.
+ */
+const argsFor = (ctx: CallContext, parse: (a: unknown) => Parsed, args: unknown) =>
+  ctx.services.llm.mode === "off" ? {} : validated(parse, args);
+
 export const llmHandlers: NamespaceHandlers = {
   async complete(ctx: CallContext, args: unknown) {
-    const value = validated(parseCompleteArgs as (a: unknown) => Parsed, args);
+    const value = argsFor(ctx, parseCompleteArgs as (a: unknown) => Parsed, args);
     return unwrap(await ctx.services.llm.complete(value, { extraMocks: ctx.session.mocks }));
   },
   async embed(ctx: CallContext, args: unknown) {
-    const value = validated(parseEmbedArgs as (a: unknown) => Parsed, args);
+    const value = argsFor(ctx, parseEmbedArgs as (a: unknown) => Parsed, args);
     return unwrap(await ctx.services.llm.embed(value, { extraMocks: ctx.session.mocks }));
   },
 };

@@ -1,5 +1,5 @@
 /** The session registry (CONTRACT §6): sessions in a Map, at most 1024 open, window → session index. */
-import { type Session, type WindowState } from "./session.ts";
+import type { Session, WindowState } from "./session.ts";
 
 export const MAX_SESSIONS = 1024;
 

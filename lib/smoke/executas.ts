@@ -20,6 +20,14 @@ function toolNames(describe: Record<string, unknown> | null): string[] {
   return tools.map((t) => (isPlainObject(t) && typeof t.name === "string" ? t.name : JSON.stringify(t)));
 }
 
+/** `message (code N); stderr: …` from an executa_unavailable / exit outcome error. */
+function describeFault(e: { message: string; details?: Record<string, unknown> }): string {
+  const d = e.details ?? {};
+  const how = d.signal ? `signal ${d.signal}` : d.exit_code !== undefined && d.exit_code !== null ? `code ${d.exit_code}` : null;
+  const tail = Array.isArray(d.stderr_tail) ? d.stderr_tail.slice(-5).join("\n") : "";
+  return `${e.message}${how ? ` (${how})` : ""}${tail ? `; stderr:\n${tail}` : ""}`;
+}
+
 function exited(pool: ExecutaPool, tool_id: string): string | null {
   const info = pool.list().find((e) => e.tool_id === tool_id);
   if (!info || (info.status !== "crashed" && info.status !== "failed")) return null;
@@ -45,7 +53,7 @@ async function checkOne(
       name: `${tool_id} start+describe`,
       status: "error",
       duration_ms: since(t0),
-      message: `could not start: ${started.error.message}`,
+      message: `could not start: ${describeFault(started.error)}`,
       details: started.error,
     });
     executa.status = "error";
@@ -82,7 +90,7 @@ async function checkOne(
   const healthStep: StepResult = { suite, name: `${tool_id} health`, status: "pass", duration_ms: 0 };
   if (!h.ok) {
     healthStep.status = "error";
-    healthStep.message = `could not start: ${h.error.message}`;
+    healthStep.message = `could not start: ${describeFault(h.error)}`;
     healthStep.details = h.error;
   } else if (h.status === "not_implemented") {
     healthStep.status = "skip";

@@ -90,12 +90,15 @@ export class Recorder {
     this.observer = (rec) => {
       if (rec.session_id !== this.session.id) return;
       this.write(this.encoder.call(rec));
-      this.release();
+      this.release(rec.window_uuid);
     };
     runtime.dispatcher.observers.push(this.observer);
     this.unsubscribe = session.events.subscribe((e) => {
-      if (this.inFlight(e.by_client_id) || this.held.length) this.held.push(e);
-      else this.write([this.encoder.event(e)]);
+      if (this.inFlight(e.by_client_id)) this.held.push(e);
+      else {
+        this.release(null);
+        this.write([this.encoder.event(e)]);
+      }
     });
   }
 
@@ -114,11 +117,18 @@ export class Recorder {
     return (w?.inflight ?? 0) > 0;
   }
 
-  /** Writes held events, oldest first, up to the first whose call is still running. */
-  private release(force = false) {
-    while (this.held.length && (force || !this.inFlight(this.held[0].by_client_id))) {
-      this.write([this.encoder.event(this.held.shift()!)]);
+  /**
+   * Writes held events in order: those caused by `finished` (the window whose call just ended),
+   * those whose window has nothing in flight any more, or all of them when `finished` is true.
+   */
+  private release(finished: string | null | true) {
+    const keep: EventEnvelope[] = [];
+    for (const e of this.held.splice(0)) {
+      if (finished === true || e.by_client_id === finished || !this.inFlight(e.by_client_id)) {
+        this.write([this.encoder.event(e)]);
+      } else keep.push(e);
     }
+    this.held.push(...keep);
   }
 
   private write(lines: Record<string, unknown>[]) {

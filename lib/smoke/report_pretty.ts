@@ -43,11 +43,6 @@ export function prettyReport(r: SmokeReport): string {
     }
   }
   for (const s of after) line("", s.status, stepTitle(s), s.duration_ms, s.message);
-  if (r.browser) {
-    for (const e of r.browser.console_errors) out.push(`  warning: console error: ${e}`);
-    for (const e of r.browser.failed_requests) out.push(`  warning: failed request: ${e}`);
-    for (const e of r.browser.csp_violations) out.push(`  warning: CSP violation: ${show(e)}`);
-  }
   for (const w of r.warnings) out.push(`warning: ${w}`);
 
   const counts: Record<Status, number> = { pass: 0, fail: 0, skip: 0, error: 0 };

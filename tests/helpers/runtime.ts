@@ -127,3 +127,7 @@ export async function openSession(
     },
   };
 }
+
+/** JSON of unknown shape read back in assertions (outcomes, session.get rows). */
+// deno-lint-ignore no-explicit-any
+export type Loose = any;

@@ -1,0 +1,158 @@
+/**
+ * `smoke` end to end through the real main.ts (CONTRACT §14): a green run with recorded, docs and
+ * mock-table fixtures, a changed expectation (exit 1 with a diff naming the path), a broken
+ * manifest and a bad fixture file (exit 2), an executa that dies at start (exit 3), no Chromium
+ * (exit 2), and the executas' temporary HOME (§9.4).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { explain, runCli, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+import { tmpDir } from "./helpers/tmp.ts";
+
+const BASIC = join(SMOKE_FIXTURES, "basic-app");
+
+Deno.test("smoke: basic app passes with recorded, docs and mock-table fixtures (exit 0)", async () => {
+  const r = await smokeJson([BASIC, "--check-events"]);
+  assert.equal(r.code, 0, explain(r));
+  const rep = r.report!;
+  assert.equal(rep.result, "pass");
+  assert.equal(rep.exit_code, 0);
+  assert.equal(rep.app.slug, "basic-app");
+  assert.deepEqual(rep.steps.map((s) => s.name), [
+    "validate",
+    "executas: tool-smoke-echo start+describe",
+    "executas: tool-smoke-echo health",
+    "views: main",
+    "views: side",
+  ]);
+  assert.deepEqual(rep.executas, [{
+    tool_id: "tool-smoke-echo",
+    protocol: "v2",
+    status: "pass",
+    tools: ["echo", "summarize", "env", "fail"],
+  }]);
+  // mocks.jsonl is a mock table: loaded, not replayed
+  assert.deepEqual(rep.fixtures.map((f) => [f.file, f.format, f.status]), [
+    ["fixtures/docs.jsonl", "docs", "pass"],
+    ["fixtures/session.jsonl", "recorded", "pass"],
+  ]);
+  const session = rep.fixtures[1].cases;
+  assert.equal(session.length, 13);
+  assert.ok(session.every((c) => c.status === "pass"), JSON.stringify(session));
+  // the events were really checked, and the aliased tool calls really ran
+  assert.deepEqual(session.filter((c) => c.ns === "event").map((c) => c.method), ["runtime_state_synced", "title_changed"]);
+  assert.equal(session.filter((c) => c.ns === "tools").length, 3);
+});
+
+Deno.test("smoke: without --check-events expected events are skipped, and pretty output lists every case", async () => {
+  const r = await runCli(["smoke", BASIC]);
+  assert.equal(r.code, 0, explain(r));
+  assert.match(r.stdout, /^PASS\s+validate\s+\(\d+ ms\)$/m);
+  assert.match(r.stdout, /^\s+SKIP\s+#3 event\.runtime_state_synced \(line 6\)/m);
+  assert.match(r.stdout, /^\s+PASS\s+#5 tools\.invoke \(line 9\)/m);
+  assert.match(r.stdout, /smoke PASS: basic-app .* \(exit 0\)$/m);
+});
+
+Deno.test("smoke: a changed expected value fails with exit 1 and a diff naming the path", async () => {
+  await using dir = await tmpDir();
+  const text = await Deno.readTextFile(join(BASIC, "fixtures/session.jsonl"));
+  const changed = text.replace(
+    '"result":{"value":{"text":"hello","n":1}}',
+    '"result":{"value":{"text":"hello","n":2}}',
+  );
+  assert.notEqual(changed, text);
+  const file = join(dir.path, "changed.jsonl");
+  await Deno.writeTextFile(file, changed);
+  const mocks = join(BASIC, "fixtures/mocks.jsonl");
+
+  const r = await smokeJson([BASIC, "--fixtures", file, "--fixtures", mocks]);
+  assert.equal(r.code, 1, explain(r));
+  const rep = r.report!;
+  assert.equal(rep.result, "fail");
+  const failed = rep.fixtures[0].cases.filter((c) => c.status === "fail");
+  assert.equal(failed.length, 1, JSON.stringify(rep.fixtures[0].cases));
+  assert.equal(failed[0].ns + "." + failed[0].method, "storage.get");
+  assert.equal(failed[0].line, 7);
+  assert.deepEqual(failed[0].diff, [{ path: "result.value.n", expected: 2, actual: 1 }]);
+
+  const pretty = await runCli(["smoke", BASIC, "--fixtures", file, "--fixtures", mocks]);
+  assert.equal(pretty.code, 1, explain(pretty));
+  assert.match(pretty.stdout, /FAIL\s+#4 storage\.get \(line 7\)/);
+  assert.match(pretty.stdout, /result\.value\.n: expected 2, got 1/);
+});
+
+Deno.test("smoke: a broken manifest exits 2 before anything runs", async () => {
+  const r = await runCli(["smoke", join(SMOKE_FIXTURES, "broken-app"), "--format", "json"]);
+  assert.equal(r.code, 2, explain(r));
+  const fatal = JSON.parse(r.stderr.trim().split("\n").at(-1)!);
+  assert.equal(fatal.error.code, "manifest_invalid");
+  assert.ok(fatal.error.details.diagnostics.some((d: { code: string }) => d.code === "manifest_not_json"));
+  const rep = JSON.parse(r.stdout);
+  assert.equal(rep.exit_code, 2);
+  assert.deepEqual(rep.steps.map((s: { name: string; status: string }) => [s.name, s.status]), [["validate", "fail"]]);
+  assert.deepEqual(rep.executas, []);
+});
+
+Deno.test("smoke: an executa that dies at start is a runtime fault (exit 3)", async () => {
+  const r = await smokeJson([join(SMOKE_FIXTURES, "dies-app")]);
+  assert.equal(r.code, 3, explain(r));
+  const step = r.report!.steps.find((s) => s.name.includes("tool-smoke-dies"))!;
+  assert.equal(step.status, "error");
+  assert.match(step.message!, /exited \(code 1\)/);
+  assert.match(step.message!, /always dies at start/);
+  assert.equal(r.report!.result, "error");
+});
+
+Deno.test("smoke: a fixture line that is not JSON exits 2 naming file:line", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "bad.jsonl");
+  await Deno.writeTextFile(file, '{"t":0,"kind":"meta"}\n\n{"t":1,"kind":"req",\n');
+  const r = await runCli(["smoke", BASIC, "--fixtures", file]);
+  assert.equal(r.code, 2, explain(r));
+  assert.match(r.stderr, new RegExp(`${file.replaceAll("/", "\\/")}:3: invalid JSON`));
+
+  const unknown = join(dir.path, "unknown.jsonl");
+  await Deno.writeTextFile(unknown, '# comment\n{"t":0,"hello":1}\n');
+  const u = await runCli(["smoke", BASIC, "--fixtures", unknown]);
+  assert.equal(u.code, 2, explain(u));
+  assert.match(u.stderr, /unknown\.jsonl:2: cannot tell the fixture format/);
+});
+
+Deno.test("smoke: --browser with no Chromium exits 2 and never downloads one", async () => {
+  const r = await runCli(["smoke", BASIC, "--browser", "--no-fixtures"], { env: { PATH: "/nonexistent" } });
+  assert.equal(r.code, 2, explain(r));
+  assert.match(r.stderr, /no Chromium found/);
+  const bad = await runCli(["smoke", BASIC, "--browser", "--chromium", "/nonexistent/chromium"]);
+  assert.equal(bad.code, 2, explain(bad));
+  assert.match(bad.stderr, /--chromium '\/nonexistent\/chromium' is not an executable file/);
+});
+
+Deno.test("smoke: executas get a temporary HOME unless --keep-home (§9.4)", async () => {
+  await using dir = await tmpDir();
+  const realHome = Deno.env.get("HOME")!;
+  const file = join(dir.path, "home.jsonl");
+  const line = {
+    t: 0,
+    dir: "out",
+    ns: "tools",
+    method: "invoke",
+    args: { tool_id: "tool-smoke-echo", method: "env", args: {} },
+    result: { home: realHome },
+  };
+  await Deno.writeTextFile(file, JSON.stringify(line) + "\n");
+
+  const temp = await smokeJson([BASIC, "--fixtures", file, "--executa", "dir=executas/echo"]);
+  assert.equal(temp.code, 1, explain(temp));
+  const c = temp.report!.fixtures[0].cases[0];
+  const seen = (c.actual?.result as { home: string; gopath: string });
+  assert.notEqual(seen.home, realHome);
+  assert.match(seen.home, /anna-smoke-home-/);
+  // toolchain caches keep pointing under the real home
+  if (!Deno.env.get("GOPATH")) assert.equal(seen.gopath, join(realHome, "go"));
+  // and the temporary home is gone afterwards
+  assert.equal(await Deno.stat(seen.home).then(() => true, () => false), false);
+
+  const kept = await smokeJson([BASIC, "--fixtures", file, "--keep-home"]);
+  assert.equal(kept.code, 0, explain(kept));
+  assert.equal(kept.report!.fixtures[0].status, "pass");
+});
