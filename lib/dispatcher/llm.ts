@@ -16,11 +16,13 @@ function validated(parse: (a: unknown) => Parsed, args: unknown): Record<string,
   if (!isPlainObject(args ?? {})) parseArgs(z.object({}), args); // standard non-object error
   const r = parse(args ?? {});
   if (!r.ok) {
-    const first = r.issues[0];
+    // same path style as every other invalid_arg: messages[0].role
+    const issues = r.issues.map((i) => ({ ...i, path: i.path.replace(/\.(\d+)(?=\.|$)/g, "[$1]") }));
+    const first = issues[0];
     throw new DispatchError(
       "invalid_arg",
       first ? `invalid argument '${first.path || "args"}': ${first.message}` : "invalid arguments",
-      { issues: r.issues },
+      { issues },
     );
   }
   return r.value;

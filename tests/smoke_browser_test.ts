@@ -1,0 +1,29 @@
+/**
+ * `smoke --browser` (CONTRACT §14.6) with the system Chromium: an app that connects through the
+ * SDK passes; an app whose script throws at load fails with exit 1 (console errors stay warnings).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { explain, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+
+const CHROMIUM = Deno.env.get("ANNA_APP_CHROMIUM") ?? "/usr/bin/chromium";
+
+Deno.test("smoke --browser: an app that connects through the SDK passes", async () => {
+  const r = await smokeJson([join(SMOKE_FIXTURES, "basic-app"), "--browser", "--chromium", CHROMIUM, "--no-fixtures"]);
+  assert.equal(r.code, 0, explain(r));
+  const step = r.report!.steps.find((s) => s.name === "browser")!;
+  assert.equal(step.status, "pass", JSON.stringify(step));
+  assert.equal(r.report!.browser?.status, "pass");
+  assert.ok(Array.isArray(r.report!.browser?.console_errors));
+});
+
+Deno.test("smoke --browser: an app whose script throws at load fails with exit 1", async () => {
+  const r = await smokeJson([join(SMOKE_FIXTURES, "throws-app"), "--browser", "--chromium", CHROMIUM]);
+  assert.equal(r.code, 1, explain(r));
+  const step = r.report!.steps.find((s) => s.name === "browser")!;
+  assert.equal(step.status, "fail");
+  assert.match(step.message!, /uncaught error in the page: Error: boom at load/);
+  assert.equal(r.report!.browser?.status, "fail");
+  // every other step still passed: only the browser check failed
+  assert.ok(r.report!.steps.filter((s) => s.name !== "browser").every((s) => s.status === "pass"));
+});
