@@ -1,15 +1,21 @@
 /**
- * `smoke --browser` (CONTRACT §14.6) with the system Chromium: an app that connects through the
- * SDK passes; an app whose script throws at load fails with exit 1 (console errors stay warnings).
+ * `smoke --browser` (CONTRACT §14.6) with the system Chromium: the notes example (ESM SDK import)
+ * passes; an app whose script throws at load fails with exit 1 (console errors stay warnings).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { explain, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+import { explain, REPO_ROOT, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
 
 const CHROMIUM = Deno.env.get("ANNA_APP_CHROMIUM") ?? "/usr/bin/chromium";
 
-Deno.test("smoke --browser: an app that connects through the SDK passes", async () => {
-  const r = await smokeJson([join(SMOKE_FIXTURES, "basic-app"), "--browser", "--chromium", CHROMIUM, "--no-fixtures"]);
+Deno.test("smoke --browser: the notes example app boots in Chromium and passes", async () => {
+  const r = await smokeJson([
+    join(REPO_ROOT, "examples/notes-app"),
+    "--browser",
+    "--chromium",
+    CHROMIUM,
+    "--no-fixtures",
+  ]);
   assert.equal(r.code, 0, explain(r));
   const step = r.report!.steps.find((s) => s.name === "browser")!;
   assert.equal(step.status, "pass", JSON.stringify(step));
@@ -18,7 +24,12 @@ Deno.test("smoke --browser: an app that connects through the SDK passes", async 
 });
 
 Deno.test("smoke --browser: an app whose script throws at load fails with exit 1", async () => {
-  const r = await smokeJson([join(SMOKE_FIXTURES, "throws-app"), "--browser", "--chromium", CHROMIUM]);
+  const r = await smokeJson([
+    join(SMOKE_FIXTURES, "throws-app"),
+    "--browser",
+    "--chromium",
+    CHROMIUM,
+  ]);
   assert.equal(r.code, 1, explain(r));
   const step = r.report!.steps.find((s) => s.name === "browser")!;
   assert.equal(step.status, "fail");

@@ -29,7 +29,7 @@ Deno.test("smoke: basic app passes with recorded, docs and mock-table fixtures (
     tool_id: "tool-smoke-echo",
     protocol: "v2",
     status: "pass",
-    tools: ["echo", "summarize", "env", "fail"],
+    tools: ["echo", "summarize", "env", "fail", "hang"],
   }]);
   // mocks.jsonl is a mock table: loaded, not replayed
   assert.deepEqual(rep.fixtures.map((f) => [f.file, f.format, f.status]), [
@@ -40,7 +40,10 @@ Deno.test("smoke: basic app passes with recorded, docs and mock-table fixtures (
   assert.equal(session.length, 13);
   assert.ok(session.every((c) => c.status === "pass"), JSON.stringify(session));
   // the events were really checked, and the aliased tool calls really ran
-  assert.deepEqual(session.filter((c) => c.ns === "event").map((c) => c.method), ["runtime_state_synced", "title_changed"]);
+  assert.deepEqual(session.filter((c) => c.ns === "event").map((c) => c.method), [
+    "runtime_state_synced",
+    "title_changed",
+  ]);
   assert.equal(session.filter((c) => c.ns === "tools").length, 3);
 });
 
@@ -86,10 +89,15 @@ Deno.test("smoke: a broken manifest exits 2 before anything runs", async () => {
   assert.equal(r.code, 2, explain(r));
   const fatal = JSON.parse(r.stderr.trim().split("\n").at(-1)!);
   assert.equal(fatal.error.code, "manifest_invalid");
-  assert.ok(fatal.error.details.diagnostics.some((d: { code: string }) => d.code === "manifest_not_json"));
+  assert.ok(
+    fatal.error.details.diagnostics.some((d: { code: string }) => d.code === "views_missing"),
+  );
   const rep = JSON.parse(r.stdout);
   assert.equal(rep.exit_code, 2);
-  assert.deepEqual(rep.steps.map((s: { name: string; status: string }) => [s.name, s.status]), [["validate", "fail"]]);
+  assert.deepEqual(rep.steps.map((s: { name: string; status: string }) => [s.name, s.status]), [[
+    "validate",
+    "fail",
+  ]]);
   assert.deepEqual(rep.executas, []);
 });
 
@@ -103,7 +111,7 @@ Deno.test("smoke: an executa that dies at start is a runtime fault (exit 3)", as
   assert.equal(r.report!.result, "error");
 });
 
-Deno.test("smoke: a fixture line that is not JSON exits 2 naming file:line", async () => {
+Deno.test("smoke: bad fixture and mock files exit 2 naming file:line", async () => {
   await using dir = await tmpDir();
   const file = join(dir.path, "bad.jsonl");
   await Deno.writeTextFile(file, '{"t":0,"kind":"meta"}\n\n{"t":1,"kind":"req",\n');
@@ -116,10 +124,25 @@ Deno.test("smoke: a fixture line that is not JSON exits 2 naming file:line", asy
   const u = await runCli(["smoke", BASIC, "--fixtures", unknown]);
   assert.equal(u.code, 2, explain(u));
   assert.match(u.stderr, /unknown\.jsonl:2: cannot tell the fixture format/);
+
+  // a mock-table fixture and a --mock-llm file are checked the same way (§10.2)
+  const mocks = join(dir.path, "mocks.jsonl");
+  await Deno.writeTextFile(
+    mocks,
+    '{"ns":"image","method":"generate","result":{}}\n{"ns":"image"}\n',
+  );
+  const m = await runCli(["smoke", BASIC, "--fixtures", mocks]);
+  assert.equal(m.code, 2, explain(m));
+  assert.match(m.stderr, /mocks\.jsonl:2: missing "method"/);
+  const flag = await runCli(["smoke", BASIC, "--no-fixtures", "--mock-llm", mocks]);
+  assert.equal(flag.code, 2, explain(flag));
+  assert.match(flag.stderr, /mocks\.jsonl:2: missing "method"/);
 });
 
 Deno.test("smoke: --browser with no Chromium exits 2 and never downloads one", async () => {
-  const r = await runCli(["smoke", BASIC, "--browser", "--no-fixtures"], { env: { PATH: "/nonexistent" } });
+  const r = await runCli(["smoke", BASIC, "--browser", "--no-fixtures"], {
+    env: { PATH: "/nonexistent" },
+  });
   assert.equal(r.code, 2, explain(r));
   assert.match(r.stderr, /no Chromium found/);
   const bad = await runCli(["smoke", BASIC, "--browser", "--chromium", "/nonexistent/chromium"]);
@@ -144,7 +167,7 @@ Deno.test("smoke: executas get a temporary HOME unless --keep-home (§9.4)", asy
   const temp = await smokeJson([BASIC, "--fixtures", file, "--executa", "dir=executas/echo"]);
   assert.equal(temp.code, 1, explain(temp));
   const c = temp.report!.fixtures[0].cases[0];
-  const seen = (c.actual?.result as { home: string; gopath: string });
+  const seen = c.actual?.result as { home: string; gopath: string };
   assert.notEqual(seen.home, realHome);
   assert.match(seen.home, /anna-smoke-home-/);
   // toolchain caches keep pointing under the real home
@@ -155,4 +178,31 @@ Deno.test("smoke: executas get a temporary HOME unless --keep-home (§9.4)", asy
   const kept = await smokeJson([BASIC, "--fixtures", file, "--keep-home"]);
   assert.equal(kept.code, 0, explain(kept));
   assert.equal(kept.report!.fixtures[0].status, "pass");
+});
+
+Deno.test("smoke: a replayed call that outlives --call-timeout-ms is a runtime fault (exit 3)", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "hang.jsonl");
+  const hang = {
+    t: 0,
+    dir: "out",
+    ns: "tools",
+    method: "invoke",
+    args: { tool_id: "tool-smoke-echo", method: "hang" },
+  };
+  const after = {
+    t: 1,
+    dir: "out",
+    ns: "storage",
+    method: "get",
+    args: { key: "k" },
+    result: { value: null },
+  };
+  await Deno.writeTextFile(file, [hang, after].map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file, "--call-timeout-ms", "300"]);
+  assert.equal(r.code, 3, explain(r));
+  const [c1, c2] = r.report!.fixtures[0].cases;
+  assert.equal(c1.status, "error");
+  assert.match(c1.message!, /no answer within 300 ms \(--call-timeout-ms\)/);
+  assert.equal(c2.status, "pass", "replay goes on after a timeout");
 });

@@ -19,7 +19,9 @@ interface XmlNode {
 function parseXml(src: string): XmlNode {
   let i = 0;
   const fail = (why: string): never => {
-    throw new Error(`XML not well-formed at ${i}: ${why} near ${JSON.stringify(src.slice(i, i + 40))}`);
+    throw new Error(
+      `XML not well-formed at ${i}: ${why} near ${JSON.stringify(src.slice(i, i + 40))}`,
+    );
   };
   const entity = (s: string) =>
     s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-z]+);|&/g, (m, e: string | undefined) => {
@@ -109,7 +111,10 @@ Deno.test("junit: smoke report parses as XML with the right suites and counts", 
   const basic = join(SMOKE_FIXTURES, "basic-app");
   const text = await Deno.readTextFile(join(basic, "fixtures/session.jsonl"));
   const changed = join(dir.path, "changed <&> session.jsonl");
-  await Deno.writeTextFile(changed, text.replace('"code":"permission_denied"', '"code":"not_found"'));
+  await Deno.writeTextFile(
+    changed,
+    text.replace('"code":"permission_denied"', '"code":"not_found"'),
+  );
   const out = join(dir.path, "report.xml");
   const r = await runCli([
     "smoke",
@@ -135,7 +140,8 @@ Deno.test("junit: smoke report parses as XML with the right suites and counts", 
     "views",
     `fixture:${changed}`,
   ]);
-  const count = (s: XmlNode, child: string) => kids(s, "testcase").filter((c) => kids(c, child).length).length;
+  const count = (s: XmlNode, child: string) =>
+    kids(s, "testcase").filter((c) => kids(c, child).length).length;
   let tests = 0, failures = 0, errors = 0;
   for (const s of suites) {
     assert.equal(Number(s.attrs.tests), kids(s, "testcase").length, s.attrs.name);
@@ -146,7 +152,11 @@ Deno.test("junit: smoke report parses as XML with the right suites and counts", 
     failures += Number(s.attrs.failures);
     errors += Number(s.attrs.errors);
   }
-  assert.deepEqual([Number(root.attrs.tests), Number(root.attrs.failures), Number(root.attrs.errors)], [tests, failures, errors]);
+  assert.deepEqual([
+    Number(root.attrs.tests),
+    Number(root.attrs.failures),
+    Number(root.attrs.errors),
+  ], [tests, failures, errors]);
   // 1 validate + 2 executa checks + 2 views + 13 cases; one failure; two skipped events
   assert.equal(tests, 18);
   assert.equal(failures, 1);
@@ -155,7 +165,10 @@ Deno.test("junit: smoke report parses as XML with the right suites and counts", 
   assert.equal(Number(fixture.attrs.skipped), 2);
   const failed = kids(fixture, "testcase").find((c) => kids(c, "failure").length)!;
   assert.equal(failed.attrs.name, "#8 fs.read (line 15)");
-  assert.match(kids(failed, "failure")[0].text, /error\.code: expected "not_found", got "permission_denied"/);
+  assert.match(
+    kids(failed, "failure")[0].text,
+    /error\.code: expected "not_found", got "permission_denied"/,
+  );
 });
 
 Deno.test("junit: runtime faults are <error> elements", async () => {

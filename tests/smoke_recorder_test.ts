@@ -31,10 +31,21 @@ Deno.test("recorder: a session driven through the core and HTTP is recorded and 
   const call = (ns: string, method: string, args: unknown, window_uuid?: string) =>
     t.call("session.call", { session_id, ns, method, args, window_uuid });
   assert.equal((await call("window", "hello", {})).ok, true);
-  assert.equal((await call("storage", "set", { key: "draft", value: { text: "hi", n: 1 } })).ok, true);
-  const echo = await call("tools", "invoke", { tool_id: "bundled:echo", method: "echo", args: { x: [1, 2] } });
+  assert.equal(
+    (await call("storage", "set", { key: "draft", value: { text: "hi", n: 1 } })).ok,
+    true,
+  );
+  const echo = await call("tools", "invoke", {
+    tool_id: "bundled:echo",
+    method: "echo",
+    args: { x: [1, 2] },
+  });
   assert.deepEqual(echo, { ok: true, result: { echo: { x: [1, 2] } } });
-  const sum = await call("tools", "invoke", { tool_id: "tool-smoke-echo", method: "summarize", args: { text: "a b c" } });
+  const sum = await call("tools", "invoke", {
+    tool_id: "tool-smoke-echo",
+    method: "summarize",
+    args: { text: "a b c" },
+  });
   assert.deepEqual(sum, { ok: true, result: { summary: "abc in short" } });
   const opened = await call("window", "open_view", { view: "side", payload: { from: "test" } });
   const side = (opened.result as { window_uuid: string }).window_uuid;
@@ -76,11 +87,14 @@ Deno.test("recorder: a session driven through the core and HTTP is recorded and 
   await rec.stop();
   await call("storage", "set", { key: "after", value: 1 }); // not recorded after stop
 
-  const lines: Line[] = (await Deno.readTextFile(file)).trim().split("\n").map((l) => JSON.parse(l));
+  const lines: Line[] = (await Deno.readTextFile(file)).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
   assert.deepEqual(lines[0], {
     t: 0,
     kind: "meta",
-    harness_version: JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).version,
+    harness_version:
+      JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).version,
     session_id,
     window_uuid: created.window_uuid,
     app_slug: "basic-app",
@@ -109,13 +123,18 @@ Deno.test("recorder: a session driven through the core and HTTP is recorded and 
   const setRes = lines.findIndex((l) => l.kind === "res" && l.id === 2);
   assert.equal(lines[setRes + 1].kind, "event");
   assert.equal(lines[setRes + 1].event, "runtime_state_synced");
-  assert.deepEqual(lines.find((l) => l.kind === "res" && l.id === 7)?.error?.code, "permission_denied");
+  assert.deepEqual(
+    lines.find((l) => l.kind === "res" && l.id === 7)?.error?.code,
+    "permission_denied",
+  );
   const push = lines.filter((l) => l.kind === "auth.refresh");
   assert.equal(push.length, 1);
   assert.match(push[0].token, /^dev1\./);
   assert.ok(lines.some((l) => l.kind === "event" && l.event === "open_view"));
   assert.ok(!lines.some((l) => l.kind === "req" && l.args?.key === "after"));
-  for (let i = 1; i < lines.length; i++) assert.ok(lines[i].t >= lines[i - 1].t, "t never decreases");
+  for (let i = 1; i < lines.length; i++) {
+    assert.ok(lines[i].t >= lines[i - 1].t, "t never decreases");
+  }
 
   const r = await smokeJson([BASIC, "--fixtures", file, "--fixtures", MOCKS, "--check-events"]);
   assert.equal(r.code, 0, explain(r));

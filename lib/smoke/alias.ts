@@ -19,7 +19,7 @@ export function manifestHandles(m: EffectiveManifest): string[] {
     ...m.optional_executas.map((r) => r.tool_id),
   ];
   const tools = m.ui.host_api.tools;
-  if (Array.isArray(tools)) for (const t of tools) if (typeof t === "string") refs.push(t);
+  if (Array.isArray(tools)) { for (const t of tools) if (typeof t === "string") refs.push(t); }
   const out = new Set<string>();
   for (const r of refs) {
     const x = r.trim().replace(/^(required|optional):/, "");
@@ -63,12 +63,13 @@ export class ToolAliaser {
     if (!isPlainObject(args) || typeof args.tool_id !== "string") return args;
     const id = args.tool_id;
     let mapped = this.map(id);
-    if (mapped === id && !args.method) {
+    if (!args.method && !this.opts.known(id) && !this.opts.aliases.has(id)) {
       const sep = id.includes("__") ? "__" : id.includes(".") ? "." : null;
       if (sep) {
         const i = id.lastIndexOf(sep);
-        const tool = this.map(id.slice(0, i));
-        if (tool !== id.slice(0, i)) mapped = tool + sep + id.slice(i + sep.length);
+        const tool = id.slice(0, i);
+        const to = this.map(tool);
+        mapped = to === tool ? id : to + sep + id.slice(i + sep.length);
       }
     }
     return mapped === id ? args : { ...args, tool_id: mapped };

@@ -95,7 +95,10 @@ export async function checkBrowser(
     try {
       pw = await launcher.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS });
     } catch (e) {
-      return done("error", `cannot launch Chromium (${chromium}): ${(e as Error).message.split("\n")[0]}`);
+      return done(
+        "error",
+        `cannot launch Chromium (${chromium}): ${(e as Error).message.split("\n")[0]}`,
+      );
     }
     const context = await pw.newContext();
     const page = await context.newPage();
@@ -132,13 +135,20 @@ export async function checkBrowser(
       const settle = readyAt + SETTLE_MS - performance.now();
       if (settle > 0) await sleep(settle);
     }
-    browser.csp_violations = server.ctx.cspReports.list().filter((r) => r.slug === ctx.slug).map((r) => r.report);
+    browser.csp_violations = server.ctx.cspReports.list().filter((r) => r.slug === ctx.slug).map((
+      r,
+    ) => r.report);
     if (pageErrors.length) {
       return done("fail", `uncaught error in the page: ${pageErrors.join("; ")}`);
     }
     if (!hello || readyAt === null) {
-      const missing = [!hello && "window.hello", readyAt === null && "window.ready"].filter(Boolean);
-      return done("fail", `no ${missing.join(" and ")} from ${url} within ${BOOT_TIMEOUT_MS / 1000} s`);
+      const missing = [!hello && "window.hello", readyAt === null && "window.ready"].filter(
+        Boolean,
+      );
+      return done(
+        "fail",
+        `no ${missing.join(" and ")} from ${url} within ${BOOT_TIMEOUT_MS / 1000} s`,
+      );
     }
     return done("pass");
   } catch (e) {

@@ -38,7 +38,10 @@ export function checkResponse(
   }
   let exp: Expectation = expect;
   let expectedResult = expect.ok ? expect.result : undefined;
-  if (ns === "tools" && method === "invoke" && expect.ok && expect.hasResult && isPlainObject(expect.result)) {
+  if (
+    ns === "tools" && method === "invoke" && expect.ok && expect.hasResult &&
+    isPlainObject(expect.result)
+  ) {
     const env = expect.result;
     if (env.success === true) expectedResult = Object.hasOwn(env, "data") ? env.data : null;
     else if (env.success === false) exp = { ok: false, code: "tool_failed" };

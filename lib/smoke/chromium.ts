@@ -6,14 +6,20 @@
 import { resolve } from "node:path";
 import { whichOnPath } from "../executa/command.ts";
 
-export const CHROMIUM_NAMES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+export const CHROMIUM_NAMES = [
+  "chromium",
+  "chromium-browser",
+  "google-chrome",
+  "google-chrome-stable",
+];
 
 export class ChromiumNotFound extends Error {}
 
 async function isExecutableFile(p: string): Promise<boolean> {
   try {
     const st = await Deno.stat(p);
-    return st.isFile && (Deno.build.os === "windows" || st.mode === null || (st.mode & 0o111) !== 0);
+    return st.isFile &&
+      (Deno.build.os === "windows" || st.mode === null || (st.mode & 0o111) !== 0);
   } catch {
     return false;
   }

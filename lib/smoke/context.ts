@@ -63,7 +63,10 @@ export async function callWithTimeout(
 ): Promise<CallResult> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<CallResult>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "timeout", ms: ctx.callTimeoutMs }), ctx.callTimeoutMs);
+    timer = setTimeout(
+      () => resolve({ kind: "timeout", ms: ctx.callTimeoutMs }),
+      ctx.callTimeoutMs,
+    );
   });
   const call = ctx.rt.call("session.call", { ...params }, "smoke").then(
     (v): CallResult => ({ kind: "outcome", outcome: v as ActualOutcome }),

@@ -17,13 +17,19 @@ export interface ExecutaChecks {
 function toolNames(describe: Record<string, unknown> | null): string[] {
   const tools = describe?.tools;
   if (!Array.isArray(tools)) return [];
-  return tools.map((t) => (isPlainObject(t) && typeof t.name === "string" ? t.name : JSON.stringify(t)));
+  return tools.map((
+    t,
+  ) => (isPlainObject(t) && typeof t.name === "string" ? t.name : JSON.stringify(t)));
 }
 
 /** `message (code N); stderr: …` from an executa_unavailable / exit outcome error. */
 function describeFault(e: { message: string; details?: Record<string, unknown> }): string {
   const d = e.details ?? {};
-  const how = d.signal ? `signal ${d.signal}` : d.exit_code !== undefined && d.exit_code !== null ? `code ${d.exit_code}` : null;
+  const how = d.signal
+    ? `signal ${d.signal}`
+    : d.exit_code !== undefined && d.exit_code !== null
+    ? `code ${d.exit_code}`
+    : null;
   const tail = Array.isArray(d.stderr_tail) ? d.stderr_tail.slice(-5).join("\n") : "";
   return `${e.message}${how ? ` (${how})` : ""}${tail ? `; stderr:\n${tail}` : ""}`;
 }
@@ -87,7 +93,12 @@ async function checkOne(
 
   t0 = performance.now();
   const h = await pool.health(tool_id);
-  const healthStep: StepResult = { suite, name: `${tool_id} health`, status: "pass", duration_ms: 0 };
+  const healthStep: StepResult = {
+    suite,
+    name: `${tool_id} health`,
+    status: "pass",
+    duration_ms: 0,
+  };
   if (!h.ok) {
     healthStep.status = "error";
     healthStep.message = `could not start: ${describeFault(h.error)}`;
@@ -116,7 +127,9 @@ async function checkOne(
   } else healthStep.details = { result: h.result };
   healthStep.duration_ms = since(t0);
   // an executa that died right after answering is a fault too
-  const gone = healthStep.status === "pass" || healthStep.status === "skip" ? exited(pool, tool_id) : null;
+  const gone = healthStep.status === "pass" || healthStep.status === "skip"
+    ? exited(pool, tool_id)
+    : null;
   if (gone) {
     healthStep.status = "error";
     healthStep.message = gone;

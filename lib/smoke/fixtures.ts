@@ -119,7 +119,11 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
   for (const l of lines) {
     const kind = l.v.kind;
     if (!nonEmpty(kind)) {
-      throw new FixtureError(file, l.n, 'recorded-session lines need "kind" (meta, req, res, auth.refresh, event)');
+      throw new FixtureError(
+        file,
+        l.n,
+        'recorded-session lines need "kind" (meta, req, res, auth.refresh, event)',
+      );
     }
     switch (kind) {
       case "meta": {
@@ -153,7 +157,9 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
       case "res": {
         const r = pending.get(key(l.v.id));
         if (!r) {
-          warnings.push(`${file}:${l.n}: response id ${JSON.stringify(l.v.id)} has no request; ignored`);
+          warnings.push(
+            `${file}:${l.n}: response id ${JSON.stringify(l.v.id)} has no request; ignored`,
+          );
           break;
         }
         pending.delete(key(l.v.id));
@@ -254,10 +260,14 @@ export function parseFixtureText(text: string, path: string, name = path): Fixtu
     try {
       return { ...base, format, mocks: parseMockText(text, name) };
     } catch (e) {
-      if (e instanceof MockFileError) throw new FixtureError(e.file, e.line, e.message.replace(/^.*?:\d+: /, ""));
+      if (e instanceof MockFileError) {
+        throw new FixtureError(e.file, e.line, e.message.replace(/^.*?:\d+: /, ""));
+      }
       throw e;
     }
   }
-  const steps = format === "recorded" ? parseRecorded(name, lines, warnings) : parseDocs(name, lines);
+  const steps = format === "recorded"
+    ? parseRecorded(name, lines, warnings)
+    : parseDocs(name, lines);
   return { ...base, format, steps };
 }

@@ -65,7 +65,9 @@ export class RecordingEncoder {
   }
 
   event(e: EventEnvelope): RecordedLine {
-    if (e.kind === "auth.refresh") return { t: this.t(), kind: "auth.refresh", token: e.payload.token };
+    if (e.kind === "auth.refresh") {
+      return { t: this.t(), kind: "auth.refresh", token: e.payload.token };
+    }
     return { t: this.t(), kind: "event", event: e.kind, payload: e.payload };
   }
 }
@@ -139,7 +141,10 @@ export class Recorder {
       while (off < bytes.length) off += this.file.writeSync(bytes.subarray(off));
     } catch (e) {
       this.failed = true;
-      this.runtime.logger.warn("recording stopped: cannot write", { file: this.path, error: String(e) });
+      this.runtime.logger.warn("recording stopped: cannot write", {
+        file: this.path,
+        error: String(e),
+      });
     }
   }
 

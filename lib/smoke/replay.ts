@@ -9,7 +9,13 @@ import { compareSubset, type Diff } from "./compare.ts";
 import { checkResponse } from "./check.ts";
 import { CarryOver } from "./alias.ts";
 import type { EventStep, FixtureFile, RequestStep, Step } from "./fixtures.ts";
-import { callWithTimeout, closeSession, openSession, type OpenedSession, type SmokeContext } from "./context.ts";
+import {
+  callWithTimeout,
+  closeSession,
+  type OpenedSession,
+  openSession,
+  type SmokeContext,
+} from "./context.ts";
 import { type CaseResult, type FixtureResult, since, worst } from "./report.ts";
 import type { EventEnvelope } from "../session/events.ts";
 import { RpcError } from "../core/rpc_error.ts";
@@ -30,7 +36,13 @@ function newCase(index: number, line: number, ns: string, method: string): CaseR
   return { index, line, ns, method, status: "pass", duration_ms: 0 };
 }
 
-function failCase(c: CaseResult, message: string, diff?: Diff[], expected?: unknown, actual?: unknown) {
+function failCase(
+  c: CaseResult,
+  message: string,
+  diff?: Diff[],
+  expected?: unknown,
+  actual?: unknown,
+) {
   c.status = "fail";
   c.message = message;
   if (diff) c.diff = diff;
@@ -64,7 +76,9 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
     } catch (e) {
       const c = newCase(++index, line, "session", "create");
       c.duration_ms = since(t0);
-      const why = e instanceof RpcError ? `${e.message} ${JSON.stringify(e.data ?? {})}` : String(e);
+      const why = e instanceof RpcError
+        ? `${e.message} ${JSON.stringify(e.data ?? {})}`
+        : String(e);
       failCase(c, `cannot create the fixture's session${view ? ` (view '${view}')` : ""}: ${why}`);
       result.cases.push(c);
       return null;
@@ -122,7 +136,9 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
   }
   if (file.steps.length === 0) result.message = "no fixture lines";
   result.status = worst(result.cases.map((c) => c.status));
-  if (result.cases.length > 0 && result.cases.every((c) => c.status === "skip")) result.status = "skip";
+  if (result.cases.length > 0 && result.cases.every((c) => c.status === "skip")) {
+    result.status = "skip";
+  }
   return result;
 }
 
@@ -135,7 +151,13 @@ async function replayRequest(
   opts: { ignore: ReadonlySet<string>; onVolatile: (e: string, a: unknown) => void },
 ) {
   const args = ctx.aliaser.rewriteArgs(carry.apply(step.args));
-  const params: { session_id: string; ns: string; method: string; args: unknown; window_uuid?: string } = {
+  const params: {
+    session_id: string;
+    ns: string;
+    method: string;
+    args: unknown;
+    window_uuid?: string;
+  } = {
     session_id: seg.session.session_id,
     ns: step.ns,
     method: step.method,
@@ -157,11 +179,16 @@ async function replayRequest(
       c.message = `the runtime failed on this call: ${r.message}`;
       return;
     case "rpc_error":
-      failCase(c, `session.call was rejected: ${r.error.message}`, undefined, expectedOf(step), { rpc_error: r.error });
+      failCase(c, `session.call was rejected: ${r.error.message}`, undefined, expectedOf(step), {
+        rpc_error: r.error,
+      });
       return;
   }
   const actual = r.outcome;
-  if (step.ns === "window" && step.method === "hello" && step.expect.ok === true && step.expect.hasResult) {
+  if (
+    step.ns === "window" && step.method === "hello" && step.expect.ok === true &&
+    step.expect.hasResult
+  ) {
     compareSubset(step.expect.result, actual.result, opts); // only for value carry-over
   }
   const diff = checkResponse(step.ns, step.method, step.expect, actual, opts);
@@ -202,7 +229,13 @@ function matchEvent(
   }
   const seen = seg.events.slice(from, to).map((e) => e.kind);
   if (closest) {
-    failCase(p.c, `no matching '${p.step.name}' event`, closest.diff, p.step.payload, closest.actual);
+    failCase(
+      p.c,
+      `no matching '${p.step.name}' event`,
+      closest.diff,
+      p.step.payload,
+      closest.actual,
+    );
   } else {
     failCase(
       p.c,

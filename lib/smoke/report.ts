@@ -78,7 +78,10 @@ export function worst(statuses: Status[]): Status {
 }
 
 /** §14.9: 2 when stopped before running, else 3 on any runtime fault, else 1 on any failure. */
-export function exitCodeFor(r: Pick<SmokeReport, "steps" | "fixtures">, stoppedEarly: boolean): number {
+export function exitCodeFor(
+  r: Pick<SmokeReport, "steps" | "fixtures">,
+  stoppedEarly: boolean,
+): number {
   if (stoppedEarly) return 2;
   const all: Status[] = [
     ...r.steps.map((s) => s.status),

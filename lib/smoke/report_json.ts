@@ -12,7 +12,11 @@ export function jsonReport(r: SmokeReport): string {
     result: r.result,
     exit_code: r.exit_code,
     steps: r.steps.map((s) => {
-      const o: Record<string, unknown> = { name: stepTitle(s), status: s.status, duration_ms: s.duration_ms };
+      const o: Record<string, unknown> = {
+        name: stepTitle(s),
+        status: s.status,
+        duration_ms: s.duration_ms,
+      };
       if (s.message !== undefined) o.message = s.message;
       if (s.details !== undefined) o.details = s.details;
       return o;

@@ -31,7 +31,9 @@ interface Case {
 const secs = (ms: number) => (ms / 1000).toFixed(3);
 
 function caseXml(suite: string, c: Case): string {
-  const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(suite)}" time="${secs(c.ms)}"`;
+  const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(suite)}" time="${
+    secs(c.ms)
+  }"`;
   const msg = xmlEscape(c.message ?? c.status);
   const body = xmlEscape(c.body ?? c.message ?? "");
   switch (c.status) {
@@ -62,7 +64,9 @@ export function junitReport(r: SmokeReport): string {
     if (s === null) {
       for (const f of r.fixtures) {
         const suite = `fixture:${f.file}`;
-        if (f.cases.length === 0) add(suite, { name: f.file, status: f.status, ms: 0, message: f.message });
+        if (f.cases.length === 0) {
+          add(suite, { name: f.file, status: f.status, ms: 0, message: f.message });
+        }
         for (const c of f.cases) {
           const lines = c.diff ? diffLines(c.diff) : [];
           add(suite, {
@@ -76,7 +80,9 @@ export function junitReport(r: SmokeReport): string {
       }
       continue;
     }
-    const details = s.details !== undefined && s.status !== "pass" ? `\n${JSON.stringify(s.details, null, 2)}` : "";
+    const details = s.details !== undefined && s.status !== "pass"
+      ? `\n${JSON.stringify(s.details, null, 2)}`
+      : "";
     add(s.suite, {
       name: s.name,
       status: s.status,
@@ -97,11 +103,17 @@ export function junitReport(r: SmokeReport): string {
     errors += e;
     skipped += s;
     const out = name === "validate" && r.warnings.length
-      ? `\n    <system-out>${xmlEscape(r.warnings.map((w) => `warning: ${w}`).join("\n"))}</system-out>`
+      ? `\n    <system-out>${
+        xmlEscape(r.warnings.map((w) => `warning: ${w}`).join("\n"))
+      }</system-out>`
       : "";
     parts.push(
-      `  <testsuite name="${xmlEscape(name)}" tests="${cases.length}" failures="${f}" errors="${e}" ` +
-        `skipped="${s}" time="${secs(t)}">\n${cases.map((c) => caseXml(name, c)).join("\n")}${out}\n  </testsuite>`,
+      `  <testsuite name="${
+        xmlEscape(name)
+      }" tests="${cases.length}" failures="${f}" errors="${e}" ` +
+        `skipped="${s}" time="${secs(t)}">\n${
+          cases.map((c) => caseXml(name, c)).join("\n")
+        }${out}\n  </testsuite>`,
     );
   }
   return [

@@ -2,7 +2,12 @@
 import type { Diff } from "./compare.ts";
 import type { CaseResult, SmokeReport, Status, StepResult } from "./report.ts";
 
-const LABEL: Record<Status, string> = { pass: "PASS ", fail: "FAIL ", skip: "SKIP ", error: "ERROR" };
+const LABEL: Record<Status, string> = {
+  pass: "PASS ",
+  fail: "FAIL ",
+  skip: "SKIP ",
+  error: "ERROR",
+};
 
 export function stepTitle(s: StepResult): string {
   return s.suite === s.name ? s.name : `${s.suite}: ${s.name}`;
@@ -38,8 +43,14 @@ export function prettyReport(r: SmokeReport): string {
     const t = f.cases.reduce((a, c) => a + c.duration_ms, 0);
     line("", f.status, `fixture ${f.file} [${f.format}]`, t, f.message);
     for (const c of f.cases) {
-      line("  ", c.status, caseTitle(c), c.duration_ms, c.status === "pass" ? undefined : c.message);
-      if (c.diff) for (const d of diffLines(c.diff)) out.push(`         ${d}`);
+      line(
+        "  ",
+        c.status,
+        caseTitle(c),
+        c.duration_ms,
+        c.status === "pass" ? undefined : c.message,
+      );
+      if (c.diff) { for (const d of diffLines(c.diff)) out.push(`         ${d}`); }
     }
   }
   for (const s of after) line("", s.status, stepTitle(s), s.duration_ms, s.message);
@@ -50,7 +61,9 @@ export function prettyReport(r: SmokeReport): string {
   for (const f of r.fixtures) for (const c of f.cases) counts[c.status]++;
   const total = counts.pass + counts.fail + counts.skip + counts.error;
   out.push(
-    `smoke ${r.result.toUpperCase()}: ${r.app.slug ?? r.app.dir} — ${total} checks: ${counts.pass} passed, ` +
+    `smoke ${r.result.toUpperCase()}: ${
+      r.app.slug ?? r.app.dir
+    } — ${total} checks: ${counts.pass} passed, ` +
       `${counts.fail} failed, ${counts.error} errors, ${counts.skip} skipped, ${r.warnings.length} warnings ` +
       `in ${Math.round(r.duration_ms)} ms (exit ${r.exit_code})`,
   );

@@ -99,7 +99,12 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     report.duration_ms = since(t0);
     return fatal ? { report, fatal } : { report };
   };
-  const stop = (code: string, message: string, details?: Record<string, unknown>, step?: StepResult) => {
+  const stop = (
+    code: string,
+    message: string,
+    details?: Record<string, unknown>,
+    step?: StepResult,
+  ) => {
     if (step) report.steps.push(step);
     return finish({ code, message, details });
   };
@@ -123,7 +128,11 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     }
   }
   specs = specs.map((s) => ({ ...s, app_slug: slug }));
-  const entries: ToolEntry[] = specs.map((s) => ({ tool_id: s.tool_id, handle: s.handle, project_dir: s.project_dir }));
+  const entries: ToolEntry[] = specs.map((s) => ({
+    tool_id: s.tool_id,
+    handle: s.handle,
+    project_dir: s.project_dir,
+  }));
   let manifest: EffectiveManifest | null = loaded.manifest;
   if (loaded.raw !== null && entries.length > 0) {
     const r = analyzeManifest(loaded.raw, { resolve: (x) => resolveToolRef(x, entries) });
@@ -140,7 +149,12 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     });
   }
   report.warnings.push(...diagnostics.filter((d) => d.severity === "warning").map(diagLine));
-  const validate: StepResult = { suite: "validate", name: "validate", status: "pass", duration_ms: since(tv) };
+  const validate: StepResult = {
+    suite: "validate",
+    name: "validate",
+    status: "pass",
+    duration_ms: since(tv),
+  };
   if (!manifest || errors.length) {
     validate.status = "fail";
     validate.message = errors.length
@@ -149,15 +163,25 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     validate.details = { diagnostics };
     return stop(
       "manifest_invalid",
-      `manifest ${manifestPath} has ${errors.length || 1} error(s):\n  ${validate.message.split("\n").join("\n  ")}`,
+      `manifest ${manifestPath} has ${errors.length || 1} error(s):\n  ${
+        validate.message.split("\n").join("\n  ")
+      }`,
       { diagnostics },
       validate,
     );
   }
-  validate.details = { views: manifest.ui.views.map((v) => v.name), executas: specs.map((s) => s.tool_id) };
+  validate.details = {
+    views: manifest.ui.views.map((v) => v.name),
+    executas: specs.map((s) => s.tool_id),
+  };
   report.steps.push(validate);
   if (o.view !== undefined && !manifest.ui.views.some((v) => v.name === o.view)) {
-    return stop("unknown_view", `--view '${o.view}' is not a view of this app (available: ${manifest.ui.views.map((v) => v.name).join(", ")})`);
+    return stop(
+      "unknown_view",
+      `--view '${o.view}' is not a view of this app (available: ${
+        manifest.ui.views.map((v) => v.name).join(", ")
+      })`,
+    );
   }
 
   // 2. Chromium, fixture files, key, LLM and mock files — all before anything runs
@@ -179,7 +203,9 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     const base = o.fixtures ? (o.cwd ?? Deno.cwd()) : o.appDir;
     const paths = await expandGlobs(patterns, base);
     if (paths.length === 0) {
-      fixturesNote = patterns.length ? `no files match ${patterns.join(", ")}` : "no fixture files (dev.fixtures is empty)";
+      fixturesNote = patterns.length
+        ? `no files match ${patterns.join(", ")}`
+        : "no fixture files (dev.fixtures is empty)";
     }
     try {
       for (const p of paths) {
@@ -189,10 +215,14 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
         else files.push(f);
       }
     } catch (e) {
-      if (e instanceof FixtureError) return stop("fixture_invalid", e.message, { file: e.file, line: e.line });
+      if (e instanceof FixtureError) {
+        return stop("fixture_invalid", e.message, { file: e.file, line: e.line });
+      }
       throw e;
     }
-    if (paths.length > 0 && files.length === 0) fixturesNote = "only mock-table fixtures; nothing to replay";
+    if (paths.length > 0 && files.length === 0) {
+      fixturesNote = "only mock-table fixtures; nothing to replay";
+    }
   }
   let key;
   try {
@@ -204,7 +234,11 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   let llm;
   try {
     const cfg = await resolveLlmConfig(o.llm, env);
-    llm = createProvider({ ...cfg, mocks: [...cfg.mocks, ...fixtureMocks], logger: o.logger.child("llm") });
+    llm = createProvider({
+      ...cfg,
+      mocks: [...cfg.mocks, ...fixtureMocks],
+      logger: o.logger.child("llm"),
+    });
   } catch (e) {
     if (e instanceof LlmConfigError) return stop("config", e.message);
     throw e;
@@ -256,7 +290,13 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     report.executas = ex.executas;
     if (specs.length === 0) {
       const note = o.noExecutas ? "--no-executas" : "no executas found";
-      report.steps.push({ suite: "executas", name: "executas", status: "pass", duration_ms: 0, message: note });
+      report.steps.push({
+        suite: "executas",
+        name: "executas",
+        status: "pass",
+        duration_ms: 0,
+        message: note,
+      });
     }
 
     // 5. views
@@ -280,8 +320,12 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
       report.steps.push(b.step);
       report.browser = b.browser;
       for (const c of b.browser.console_errors) report.warnings.push(`browser console error: ${c}`);
-      for (const c of b.browser.failed_requests) report.warnings.push(`browser request failed: ${c}`);
-      for (const c of b.browser.csp_violations) report.warnings.push(`browser CSP violation: ${JSON.stringify(c)}`);
+      for (const c of b.browser.failed_requests) {
+        report.warnings.push(`browser request failed: ${c}`);
+      }
+      for (const c of b.browser.csp_violations) {
+        report.warnings.push(`browser CSP violation: ${JSON.stringify(c)}`);
+      }
     }
   } catch (e) {
     report.steps.push({

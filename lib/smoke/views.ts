@@ -18,7 +18,9 @@ async function checkView(ctx: SmokeContext, view: string): Promise<StepResult> {
       if (r.kind === "outcome" && r.outcome.ok) continue;
       if (r.kind === "timeout" || r.kind === "crash") {
         step.status = "error";
-        step.message = r.kind === "timeout" ? `window.${method}: no answer within ${r.ms} ms` : r.message;
+        step.message = r.kind === "timeout"
+          ? `window.${method}: no answer within ${r.ms} ms`
+          : r.message;
       } else {
         step.status = "fail";
         const detail = r.kind === "outcome" ? r.outcome.error : r.error;
@@ -29,7 +31,9 @@ async function checkView(ctx: SmokeContext, view: string): Promise<StepResult> {
     }
   } catch (e) {
     step.status = "fail";
-    step.message = `session.create failed: ${e instanceof RpcError ? `${e.message} ${JSON.stringify(e.data ?? {})}` : String(e)}`;
+    step.message = `session.create failed: ${
+      e instanceof RpcError ? `${e.message} ${JSON.stringify(e.data ?? {})}` : String(e)
+    }`;
   } finally {
     if (session_id) await closeSession(ctx, session_id);
   }

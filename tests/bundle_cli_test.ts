@@ -1,0 +1,108 @@
+/**
+ * `deno task bundle` produces one JavaScript file that runs every command with
+ * `deno run -A <file> …`, from any directory (no deno.json needed): `version`, `bridge` (a session
+ * on an example app with its executa) and `smoke` on an example app with its recorded fixture.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { explain, REPO_ROOT, runCli } from "./fixtures/smoke/harness.ts";
+import { tmpDir } from "./helpers/tmp.ts";
+
+Deno.test("bundle: deno task bundle output runs version, bridge and smoke on an example app", async () => {
+  await using dir = await tmpDir("anna-bundle-");
+  const out = join(dir.path, "anna-app-runtime.js");
+  const built = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "bundle", "--out", out],
+    cwd: REPO_ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  assert.equal(built.code, 0, dec.decode(built.stderr));
+  const text = await Deno.readTextFile(out);
+  assert.ok(text.startsWith("#!/usr/bin/env -S deno run -A\n"));
+  assert.doesNotMatch(text, /import\(\s*["']\.\.?\//, "every command module is inlined");
+
+  // run from outside the repository: nothing but the file itself
+  const opts = { entry: out, cwd: dir.path };
+  const version = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json"))).version;
+  const v = await runCli(["version"], opts);
+  assert.equal(v.code, 0, explain(v));
+  assert.match(v.stdout, new RegExp(`^anna-app-runtime ${version.replaceAll(".", "\\.")} `));
+
+  const app = join(REPO_ROOT, "examples", "todo-node");
+  const lines = [
+    { jsonrpc: "2.0", id: 1, method: "runtime.info" },
+    { jsonrpc: "2.0", id: 2, method: "session.create", params: { app_dir: app } },
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", out, "bridge", "--key-file", join(dir.path, "dev.key")],
+    cwd: dir.path,
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join("\n") + "\n"));
+  // wait for the session, then call the executa in it
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  const got: Record<string, unknown>[] = [];
+  const next = async () => {
+    while (!buf.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`bridge closed stdout; got ${JSON.stringify(got)}`);
+      buf += value;
+    }
+    const i = buf.indexOf("\n");
+    const line = JSON.parse(buf.slice(0, i));
+    buf = buf.slice(i + 1);
+    got.push(line);
+    return line;
+  };
+  const byId = new Map<number, Record<string, unknown>>();
+  while (byId.size < 2) {
+    const m = await next();
+    byId.set(m.id as number, m);
+  }
+  const info = byId.get(1)!.result as { name: string; version: string; mode: string };
+  assert.deepEqual([info.name, info.version, info.mode], ["anna-app-runtime", version, "bridge"]);
+  const session_id = (byId.get(2)!.result as { session_id: string }).session_id;
+  await w.write(new TextEncoder().encode(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: 3,
+      method: "session.call",
+      params: {
+        session_id,
+        ns: "tools",
+        method: "invoke",
+        args: { tool_id: "bundled:todo-store", method: "list" },
+      },
+    }) + "\n",
+  ));
+  const listed = await next();
+  assert.deepEqual(listed, { jsonrpc: "2.0", id: 3, result: { ok: true, result: { todos: [] } } });
+  await w.close();
+  reader.releaseLock();
+  await child.stdout.cancel().catch(() => {});
+  const status = await child.status;
+  await child.stderr.cancel().catch(() => {});
+  assert.equal(status.code, 0);
+
+  const s = await runCli([
+    "smoke",
+    app,
+    "--fixtures",
+    join(app, "fixtures/*.jsonl"),
+    "--check-events",
+    "--format",
+    "json",
+  ], opts);
+  assert.equal(s.code, 0, explain(s));
+  const report = JSON.parse(s.stdout);
+  assert.equal(report.result, "pass");
+  assert.equal(report.version, version);
+  assert.ok(report.fixtures[0].cases.length >= 10);
+});

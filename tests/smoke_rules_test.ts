@@ -1,0 +1,254 @@
+/**
+ * The rules behind replay (CONTRACT §14.2–§14.5, §9.4, §14.6): fixture classification and parsing,
+ * globs, tool-id aliasing, value carry-over, the response check, the smoke HOME caches, Chromium lookup.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { FixtureError, parseFixtureText } from "../lib/smoke/fixtures.ts";
+import { expandGlobs } from "../lib/smoke/glob.ts";
+import { CarryOver, handleInToolId, parseAliases, ToolAliaser } from "../lib/smoke/alias.ts";
+import { checkResponse } from "../lib/smoke/check.ts";
+import { cacheDefaults } from "../lib/smoke/home.ts";
+import { ChromiumNotFound, findChromium } from "../lib/smoke/chromium.ts";
+import { exitCodeFor } from "../lib/smoke/report.ts";
+import { tmpDir } from "./helpers/tmp.ts";
+
+Deno.test("fixtures: classified by the first non-blank, non-comment line", () => {
+  const rec = parseFixtureText(
+    '\n# c\n// c\n{"t":0,"kind":"meta","view":"side"}\n{"t":1,"kind":"req","id":"a","ns":"storage","method":"get","args":{"key":"k"}}\n{"t":2,"kind":"auth.refresh","token":"x"}\n{"t":3,"kind":"res","id":"a","ok":false,"error":{"code":"not_found"}}\n',
+    "r.jsonl",
+  );
+  assert.equal(rec.format, "recorded");
+  assert.deepEqual(rec.steps.map((s) => s.type), ["meta", "req"]);
+  assert.deepEqual(rec.steps[1], {
+    type: "req",
+    line: 5,
+    id: "a",
+    ns: "storage",
+    method: "get",
+    args: { key: "k" },
+    expect: { ok: false, code: "not_found" },
+  });
+  const docs = parseFixtureText(
+    '{"t":1,"dir":"out","ns":"llm","method":"complete","args":{}}\n{"t":2,"dir":"in","name":"x","payload":{"a":1}}',
+    "d.jsonl",
+  );
+  assert.equal(docs.format, "docs");
+  assert.deepEqual(docs.steps.map((s) => s.type === "req" ? s.expect : s.type), [
+    { ok: null },
+    "event",
+  ]);
+  const mocks = parseFixtureText('{"ns":"image","method":"generate","result":{"ok":1}}', "m.jsonl");
+  assert.equal(mocks.format, "mocks");
+  assert.equal(mocks.mocks[0].source, "m.jsonl:1");
+});
+
+Deno.test("fixtures: problems name file:line", () => {
+  const bad = (text: string, re: RegExp) =>
+    assert.throws(
+      () => parseFixtureText(text, "/x/f.jsonl", "f.jsonl"),
+      (e) => e instanceof FixtureError && re.test(e.message),
+    );
+  bad('{"t":0,"kind":"meta"}\nnot json', /^f\.jsonl:2: invalid JSON/);
+  bad('{"t":0}', /^f\.jsonl:1: cannot tell the fixture format/);
+  bad('{"ns":"a","method":"b","t":1}', /^f\.jsonl:1: cannot tell/);
+  bad('{"ns":"a","method":"b"}', /^f\.jsonl:1: needs one of "result"/);
+  bad('{"dir":"out","ns":"a"}', /^f\.jsonl:1: a "dir":"out" line needs "method"/);
+  bad('{"kind":"req","ns":"a","method":"b"}', /^f\.jsonl:1: a "req" line needs "id"/);
+  bad('{"kind":"meta"}\n[1]', /^f\.jsonl:2: each line must be a JSON object/);
+});
+
+Deno.test("glob: *, ** and ? relative to a base, sorted, files only", async () => {
+  await using d = await tmpDir();
+  for (
+    const f of [
+      "fixtures/b.jsonl",
+      "fixtures/a.jsonl",
+      "fixtures/x.txt",
+      "fixtures/deep/c.jsonl",
+      "fixtures/deep/er/d1.jsonl",
+    ]
+  ) {
+    await Deno.mkdir(join(d.path, f, ".."), { recursive: true });
+    await Deno.writeTextFile(join(d.path, f), "");
+  }
+  const rel = async (p: string[]) =>
+    (await expandGlobs(p, d.path)).map((x) => x.slice(d.path.length + 1));
+  assert.deepEqual(await rel(["fixtures/*.jsonl"]), ["fixtures/a.jsonl", "fixtures/b.jsonl"]);
+  assert.deepEqual(await rel(["fixtures/**/*.jsonl"]), [
+    "fixtures/a.jsonl",
+    "fixtures/b.jsonl",
+    "fixtures/deep/c.jsonl",
+    "fixtures/deep/er/d1.jsonl",
+  ]);
+  assert.deepEqual(await rel(["**/d?.jsonl", "fixtures/x.txt", "missing/*.jsonl"]), [
+    "fixtures/deep/er/d1.jsonl",
+    "fixtures/x.txt",
+  ]);
+  assert.deepEqual(await rel([join(d.path, "fixtures/*.txt")]), ["fixtures/x.txt"]);
+});
+
+Deno.test("aliasing: --tool-alias first, else the single manifest handle inside the id", () => {
+  assert.equal(
+    handleInToolId("tool-acme-notes-summarizer-k3j9x2pq", ["notes-summarizer", "todo"]),
+    "notes-summarizer",
+  );
+  assert.equal(
+    handleInToolId("tool-acme-notes-summarizer-k3j9x2pq", ["notes-summarizer", "notes"]),
+    null,
+    "not single",
+  );
+  assert.equal(
+    handleInToolId("tool-acme-notes-summarizer-k3j9x2pq", ["summarizer", "notes"]),
+    null,
+    "two handles fit",
+  );
+  assert.equal(
+    handleInToolId("tool-acme-notesx-k3j9x2pq", ["notes"]),
+    null,
+    "parts are -delimited",
+  );
+  const entries = [{ tool_id: "tool-local-sum", handle: "notes-summarizer", project_dir: "/a/x" }];
+  const a = new ToolAliaser({
+    aliases: parseAliases(["tool-old=tool-new"]) as Map<string, string>,
+    handles: ["notes-summarizer"],
+    known: (id) => id === "tool-local-sum" || id === "tool-new",
+    entries: () => entries,
+  });
+  assert.equal(a.map("tool-old"), "tool-new");
+  assert.equal(a.map("tool-acme-notes-summarizer-k3j9x2pq"), "tool-local-sum");
+  assert.equal(a.map("tool-local-sum"), "tool-local-sum");
+  assert.equal(a.map("tool-unrelated"), "tool-unrelated");
+  assert.deepEqual(a.rewriteArgs({ tool_id: "tool-acme-notes-summarizer-k3j9x2pq__go" }), {
+    tool_id: "tool-local-sum__go",
+  });
+  assert.equal(typeof parseAliases(["nope"]), "string");
+});
+
+Deno.test("carry-over: whole strings only, at any depth", () => {
+  const c = new CarryOver();
+  c.set("w-old", "w-new");
+  c.set("same", "same");
+  c.set("x", 5);
+  assert.deepEqual(c.apply({ a: "w-old", b: ["w-old", "w-old2"], c: { d: "same" } }), {
+    a: "w-new",
+    b: ["w-new", "w-old2"],
+    c: { d: "same" },
+  });
+  assert.equal(c.size, 1);
+});
+
+Deno.test("response check: ok, error codes, subsets, hello, tools.invoke envelopes, volatile keys", () => {
+  const ok = (result: unknown) => ({ ok: true as const, hasResult: true, result });
+  assert.deepEqual(
+    checkResponse("storage", "get", ok({ value: 1 }), {
+      ok: true,
+      result: { value: 1, etag: "e", extra: 2 },
+    }),
+    [],
+  );
+  assert.deepEqual(
+    checkResponse("storage", "get", ok({ value: [1, 2] }), { ok: true, result: { value: [1] } }),
+    [
+      { path: "result.value", expected: [1, 2], actual: [1] },
+    ],
+  );
+  assert.deepEqual(
+    checkResponse("window", "hello", ok({ view: "other" }), { ok: true, result: { view: "main" } }),
+    [],
+  );
+  assert.deepEqual(
+    checkResponse("fs", "read", { ok: false, code: "permission_denied" }, { ok: true, result: {} }),
+    [
+      { path: "ok", expected: false, actual: true },
+    ],
+  );
+  assert.deepEqual(
+    checkResponse("fs", "read", { ok: false, code: "permission_denied" }, {
+      ok: false,
+      error: { code: "not_implemented" },
+    }),
+    [
+      { path: "error.code", expected: "permission_denied", actual: "not_implemented" },
+    ],
+  );
+  const env = ok({ success: true, data: { s: "x" }, tool: "t" });
+  assert.deepEqual(checkResponse("tools", "invoke", env, { ok: true, result: { s: "x" } }), []);
+  const failed = ok({ success: false, error: "no" });
+  assert.deepEqual(
+    checkResponse("tools", "invoke", failed, { ok: false, error: { code: "tool_failed" } }),
+    [],
+  );
+  assert.equal(
+    checkResponse("tools", "invoke", failed, { ok: false, error: { code: "tool_timeout" } }).length,
+    1,
+  );
+  assert.deepEqual(
+    checkResponse("x", "y", { ok: null }, { ok: false, error: { code: "not_found" } }),
+    [],
+  );
+  assert.equal(
+    checkResponse("x", "y", { ok: null }, { ok: false, error: { code: "internal_error" } }).length,
+    1,
+  );
+  const vol: string[] = [];
+  const d = checkResponse("s", "m", ok({ session_id: "a", when_at: 1, my: "k" }), {
+    ok: true,
+    result: { session_id: "b", when_at: 2, my: "z" },
+  }, {
+    ignore: new Set(["my"]),
+    onVolatile: (e, a) => vol.push(`${e}->${a}`),
+  });
+  assert.deepEqual(d, []);
+  assert.deepEqual(vol, ["a->b", "k->z"]);
+});
+
+Deno.test("exit codes: 2 stopped early, else 3 for faults, else 1 for failures", () => {
+  const step = (status: "pass" | "fail" | "skip" | "error") => ({
+    suite: "s",
+    name: "n",
+    status,
+    duration_ms: 0,
+  });
+  assert.equal(exitCodeFor({ steps: [step("pass")], fixtures: [] }, true), 2);
+  assert.equal(exitCodeFor({ steps: [step("fail"), step("error")], fixtures: [] }, false), 3);
+  assert.equal(
+    exitCodeFor({
+      steps: [step("skip")],
+      fixtures: [{ file: "f", format: "docs", status: "fail", cases: [] }],
+    }, false),
+    1,
+  );
+  assert.equal(exitCodeFor({ steps: [step("pass"), step("skip")], fixtures: [] }, false), 0);
+});
+
+Deno.test("smoke HOME: toolchain caches stay under the real home when unset", () => {
+  assert.deepEqual(cacheDefaults({}, "/home/u", "linux"), {
+    GOPATH: "/home/u/go",
+    GOCACHE: "/home/u/.cache/go-build",
+    UV_CACHE_DIR: "/home/u/.cache/uv",
+    XDG_CACHE_HOME: "/home/u/.cache",
+  });
+  assert.deepEqual(cacheDefaults({ GOPATH: "/g", XDG_CACHE_HOME: "/c" }, "/home/u", "linux"), {
+    GOCACHE: "/c/go-build",
+    UV_CACHE_DIR: "/c/uv",
+  });
+  assert.equal(cacheDefaults({}, "/Users/u", "darwin").GOCACHE, "/Users/u/Library/Caches/go-build");
+});
+
+Deno.test("chromium lookup: --chromium, then ANNA_APP_CHROMIUM, then PATH names", async () => {
+  await using d = await tmpDir();
+  const exe = join(d.path, "google-chrome");
+  await Deno.writeTextFile(exe, "#!/bin/sh\n");
+  await Deno.chmod(exe, 0o755);
+  assert.equal(await findChromium(undefined, { PATH: d.path }), exe);
+  assert.equal(
+    await findChromium(undefined, { PATH: "/nonexistent", ANNA_APP_CHROMIUM: exe }),
+    exe,
+  );
+  await assert.rejects(
+    findChromium(join(d.path, "nope"), { ANNA_APP_CHROMIUM: exe }),
+    ChromiumNotFound,
+  );
+  await assert.rejects(findChromium(undefined, { PATH: "/nonexistent" }), /no Chromium found/);
+});
