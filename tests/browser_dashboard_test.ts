@@ -56,11 +56,18 @@ Deno.test("browser: notes app in the dashboard — connect, storage, denied, too
   await atLeast(rpcRows(page, { ns: "window", method: "set_title", outcome: "ok" }));
 
   // reload the iframe (fresh document, fresh token): storage.get brings the note back
-  await frame.evaluate(() => ((globalThis as unknown as { __beforeReload: boolean }).__beforeReload = true));
+  await frame.evaluate(
+    () => ((globalThis as unknown as { __beforeReload: boolean }).__beforeReload = true),
+  );
   await byTestId(page, "reload-window").click();
   frame = await appFrame(page, wid);
-  await waitUntil("a new document in the iframe", () =>
-    frame.evaluate(() => (globalThis as unknown as { __beforeReload?: boolean }).__beforeReload === undefined));
+  await waitUntil(
+    "a new document in the iframe",
+    () =>
+      frame.evaluate(() =>
+        (globalThis as unknown as { __beforeReload?: boolean }).__beforeReload === undefined
+      ),
+  );
   await textMatching(byTestId(frame, "status"), /^connected/);
   await textMatching(byTestId(frame, "notes"), (t) => t.includes("first note"));
   await atLeast(rpcRows(page, { ns: "storage", method: "get", outcome: "ok" }), 2);
@@ -72,15 +79,24 @@ Deno.test("browser: notes app in the dashboard — connect, storage, denied, too
   await textMatching(byTestId(frame, "output"), /^denied: permission_denied$/);
   const denied = rpcRows(page, { ns: "fs", method: "read", outcome: "denied" });
   await atLeast(denied);
-  assert.match((await denied.first().locator('[data-testid="rpc-outcome"]').textContent())!, /permission_denied/);
+  assert.match(
+    (await denied.first().locator('[data-testid="rpc-outcome"]').textContent())!,
+    /permission_denied/,
+  );
 
   // tools.invoke through the Python executa, which samples the (mock) LLM in reverse
   await byTestId(frame, "summarize").click();
-  const summary = await textMatching(byTestId(frame, "output"), (t) => t.startsWith("summary:"), 60_000);
+  const summary = await textMatching(
+    byTestId(frame, "output"),
+    (t) => t.startsWith("summary:"),
+    60_000,
+  );
   assert.ok(summary.startsWith("summary: [mock]"), summary);
   await atLeast(rpcRows(page, { ns: "tools", method: "invoke", outcome: "ok" }));
   await textMatching(
-    page.locator('[data-testid="executa-row"][data-tool-id="tool-notes-summary"] [data-testid="executa-status"]'),
+    page.locator(
+      '[data-testid="executa-row"][data-tool-id="tool-notes-summary"] [data-testid="executa-status"]',
+    ),
     /^ready$/,
   );
 
@@ -92,8 +108,12 @@ Deno.test("browser: notes app in the dashboard — connect, storage, denied, too
   await atLeast(rpcRows(page, { ns: "chat", method: "write_message", outcome: "ok" }));
 
   // the same calls in the server's log: nothing failed except the denied one
-  const rpc = (await dev.log()).filter((e) => e.type === "rpc" && e.session_id === dev.info.session_id);
-  const failed = rpc.filter((e) => e.outcome !== "ok").map((e) => `${e.ns}.${e.method} ${e.error_code}`);
+  const rpc = (await dev.log()).filter((e) =>
+    e.type === "rpc" && e.session_id === dev.info.session_id
+  );
+  const failed = rpc.filter((e) => e.outcome !== "ok").map((e) =>
+    `${e.ns}.${e.method} ${e.error_code}`
+  );
   assert.deepEqual(failed, ["fs.read permission_denied"]);
   assert.ok(rpc.every((e) => e.transport === "app"), "every call came from the iframe as app.call");
   tp.assertNoErrors();
@@ -132,22 +152,30 @@ Deno.test("browser: screenshots of the dashboard and the window page with the no
   );
 
   await page.screenshot({ path: join(SCREENSHOT_DIR, "dashboard-notes-app.png") });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, "dashboard-notes-app-full.png"), fullPage: true });
+  await page.screenshot({
+    path: join(SCREENSHOT_DIR, "dashboard-notes-app-full.png"),
+    fullPage: true,
+  });
 
   // the single-window host page of the same window
   await using tp2 = await newPage(browser, { width: 900, height: 700 });
   await tp2.page.goto(dev.info.window_url);
   const f2 = await appFrame(tp2.page, dev.info.window_uuid);
   await textMatching(byTestId(f2, "notes"), (t) => t.includes("Buy oat milk"));
-  await waitUntil("the window title as page title", async () => (await tp2.page.title()) === "Notes (2)");
+  await waitUntil(
+    "the window title as page title",
+    async () => (await tp2.page.title()) === "Notes (2)",
+  );
   await tp2.page.screenshot({ path: join(SCREENSHOT_DIR, "dev-window-notes-app.png") });
 
   // a blank page compresses to about 1 KiB at these sizes; rendered text makes tens of KiB
-  for (const [name, min] of [
-    ["dashboard-notes-app.png", { w: 1400, h: 1000, bytes: 40_000 }],
-    ["dashboard-notes-app-full.png", { w: 1400, h: 1000, bytes: 40_000 }],
-    ["dev-window-notes-app.png", { w: 900, h: 700, bytes: 10_000 }],
-  ] as const) {
+  for (
+    const [name, min] of [
+      ["dashboard-notes-app.png", { w: 1400, h: 1000, bytes: 40_000 }],
+      ["dashboard-notes-app-full.png", { w: 1400, h: 1000, bytes: 40_000 }],
+      ["dev-window-notes-app.png", { w: 900, h: 700, bytes: 10_000 }],
+    ] as const
+  ) {
     const info = await pngInfo(join(SCREENSHOT_DIR, name));
     assert.ok(info.width >= min.w && info.height >= min.h, `${name}: ${info.width}×${info.height}`);
     assert.ok(info.size > min.bytes, `${name} is ${info.size} bytes`);

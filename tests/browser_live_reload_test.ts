@@ -25,7 +25,8 @@ const NOTES_APP = fileURLToPath(new URL("../examples/notes-app", import.meta.url
 
 type Marked = { __mark?: string };
 /** Tags the iframe's current document, to tell later whether it was replaced. */
-const mark = (f: Frame, m: string) => f.evaluate((v) => void ((globalThis as Marked).__mark = v), m);
+const mark = (f: Frame, m: string) =>
+  f.evaluate((v) => void ((globalThis as Marked).__mark = v), m);
 const markOf = (f: Frame) => f.evaluate(() => (globalThis as Marked).__mark ?? null);
 
 Deno.test("browser: live reload — bundle edits reload the iframe, a broken manifest keeps the old one", async () => {
@@ -49,7 +50,10 @@ Deno.test("browser: live reload — bundle edits reload the iframe, a broken man
   await mark(frame, "before-bundle-edit");
   const html = await Deno.readTextFile(indexHtml);
   assert.ok(html.includes("<h1>Notes</h1>"));
-  await Deno.writeTextFile(indexHtml, html.replace("<h1>Notes</h1>", "<h1>Notes, edited live</h1>"));
+  await Deno.writeTextFile(
+    indexHtml,
+    html.replace("<h1>Notes</h1>", "<h1>Notes, edited live</h1>"),
+  );
   await textMatching(frame.locator("h1"), /^Notes, edited live$/);
   assert.equal(await markOf(frame), null, "a new document");
   await textMatching(byTestId(frame, "status"), /^connected/);
@@ -60,10 +64,16 @@ Deno.test("browser: live reload — bundle edits reload the iframe, a broken man
   // 2. a manifest that is not JSON: diagnostics shown, previous manifest kept, no reload
   await mark(frame, "before-broken-manifest");
   await Deno.writeTextFile(manifestPath, goodManifest.replace(/\}\s*$/, "")); // lose the last brace
-  const diag = page.locator('[data-testid="manifest-diagnostics"] [data-testid="diagnostic"][data-severity="error"]');
+  const diag = page.locator(
+    '[data-testid="manifest-diagnostics"] [data-testid="diagnostic"][data-severity="error"]',
+  );
   await atLeast(diag);
-  const entry = await dev.waitForLog("a manifest entry with errors", (e) =>
-    e.type === "manifest" && (e.diagnostics as { severity: string }[]).some((d) => d.severity === "error"));
+  const entry = await dev.waitForLog(
+    "a manifest entry with errors",
+    (e) =>
+      e.type === "manifest" &&
+      (e.diagnostics as { severity: string }[]).some((d) => d.severity === "error"),
+  );
   const codes = (entry.diagnostics as { code: string }[]).map((d) => d.code);
   assert.ok(codes.length > 0);
   assert.equal(await diag.first().getAttribute("data-code"), codes[0]);
@@ -74,12 +84,17 @@ Deno.test("browser: live reload — bundle edits reload the iframe, a broken man
   await atLeast(rpcRows(page, { ns: "storage", method: "set", outcome: "ok" }));
   assert.equal(await markOf(frame), "before-broken-manifest", "the iframe was not reloaded");
   const stored = await dev.call("storage", "get", { key: "notes:v1" });
-  assert.deepEqual((stored.result!.value as { content: string }[]).map((n) => n.content), ["still works"]);
+  assert.deepEqual((stored.result!.value as { content: string }[]).map((n) => n.content), [
+    "still works",
+  ]);
 
   // 3. a valid manifest again: diagnostics cleared, iframe reloaded, the note is still there
   await Deno.writeTextFile(manifestPath, goodManifest);
   await textMatching(byTestId(page, "manifest-diagnostics"), /^No diagnostics\.$/);
-  await waitUntil("the iframe reload after the manifest fix", async () => (await markOf(frame)) === null);
+  await waitUntil(
+    "the iframe reload after the manifest fix",
+    async () => (await markOf(frame)) === null,
+  );
   await textMatching(byTestId(frame, "notes"), (t) => t.includes("still works"));
   await textMatching(byTestId(page, "live-reload-state"), /\(manifest\)$/);
   tp.assertNoErrors();

@@ -36,15 +36,22 @@ interface Visit {
  * Opens the app in a fresh context through `via`, runs `use` against its frame, and returns the
  * SDK builds served to the page (by banner) so the caller can check classic vs ESM.
  */
-async function visit(browser: Browser, dev: DevProcess, via: Visit["via"], use: (f: Frame, page: Page) => Promise<void>) {
+async function visit(
+  browser: Browser,
+  dev: DevProcess,
+  via: Visit["via"],
+  use: (f: Frame, page: Page) => Promise<void>,
+) {
   await using tp = await newPage(browser);
   const builds: string[] = [];
   const bodies: Promise<void>[] = [];
   tp.page.on("response", (r) => {
     if (!r.url().includes("/static/anna-apps/_sdk/")) return;
-    bodies.push(r.text().then((t) => {
-      builds.push(/\((classic|ESM) build\)/.exec(t)?.[1] ?? `unknown ${r.status()}`);
-    }, () => {}));
+    bodies.push(
+      r.text().then((t) => {
+        builds.push(/\((classic|ESM) build\)/.exec(t)?.[1] ?? `unknown ${r.status()}`);
+      }, () => {}),
+    );
   });
   await tp.page.goto(via === "window" ? dev.info.window_url : dev.info.dashboard_url);
   const frame = await appFrame(tp.page, dev.info.window_uuid);
@@ -64,13 +71,20 @@ Deno.test("browser: classic build — todo-node via window.AnnaAppRuntime and it
       await textMatching(byTestId(f, "status"), /^connected \(todo-node\)$/);
       // the list (tools.invoke list → executa → reverse storage.get) survives across visits
       await textMatching(byTestId(f, "output"), (t) => t === `${i} todo(s)`);
-      assert.equal(await f.evaluate(() => typeof (globalThis as { AnnaAppRuntime?: { connect?: unknown } }).AnnaAppRuntime?.connect), "function");
+      assert.equal(
+        await f.evaluate(() =>
+          typeof (globalThis as { AnnaAppRuntime?: { connect?: unknown } }).AnnaAppRuntime?.connect
+        ),
+        "function",
+      );
       await byTestId(f, "todo-input").fill(texts[i]);
       await byTestId(f, "add-todo").click();
       await textMatching(byTestId(f, "output"), (t) => t === `${i + 1} todo(s)`);
       const items = await byTestId(f, "todos").locator("li").allTextContents();
       assert.deepEqual(items, texts.slice(0, i + 1));
-      if (via === "dashboard") await atLeast(rpcRows(page, { ns: "tools", method: "invoke", outcome: "ok" }), 2);
+      if (via === "dashboard") {
+        await atLeast(rpcRows(page, { ns: "tools", method: "invoke", outcome: "ok" }), 2);
+      }
     });
     assert.deepEqual(builds, ["classic"], `${via}: a <script src> gets the classic build`);
   }
@@ -86,7 +100,9 @@ Deno.test("browser: static ESM import — notes-app", async () => {
       await byTestId(f, "note-input").fill(`note from ${via}`);
       await byTestId(f, "add-note").click();
       await textMatching(byTestId(f, "output"), (t) => t === `saved ${i + 1} note(s)`);
-      if (via === "dashboard") await atLeast(rpcRows(page, { ns: "storage", method: "set", outcome: "ok" }), 2);
+      if (via === "dashboard") {
+        await atLeast(rpcRows(page, { ns: "storage", method: "set", outcome: "ok" }), 2);
+      }
     });
     assert.deepEqual(builds, ["ESM"], `${via}: a static import gets the ESM build`);
   }
@@ -105,7 +121,12 @@ Deno.test("browser: dynamic import() of a versioned SDK path — fixture app", a
     const builds = await visit(browser, dev, via, async (f, page) => {
       await textMatching(byTestId(f, "status"), /^connected$/);
       const hello = JSON.parse(await textMatching(byTestId(f, "hello"), (t) => t.startsWith("{")));
-      assert.deepEqual(hello, { windowUuid: dev.info.window_uuid, appSlug: "dynamic-import", view: "main", userId: 1 });
+      assert.deepEqual(hello, {
+        windowUuid: dev.info.window_uuid,
+        appSlug: "dynamic-import",
+        view: "main",
+        userId: 1,
+      });
       const out = await textMatching(byTestId(f, "output"), /^storage /);
       assert.match(out, /^storage ok dyn-\d+$/);
       stamps.push(out.slice("storage ok ".length));

@@ -21,10 +21,18 @@ interface RawResponse {
  * Sends one raw HTTP/1.1 GET and reads the status line and headers; for non-2xx/101 answers the
  * body too (the server closes those). Streams (SSE, WebSocket) are cut after the head.
  */
-async function rawGet(port: number, path: string, headers: Record<string, string>): Promise<RawResponse> {
+async function rawGet(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<RawResponse> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    const lines = [`GET ${path} HTTP/1.1`, `Host: 127.0.0.1:${port}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    const lines = [
+      `GET ${path} HTTP/1.1`,
+      `Host: 127.0.0.1:${port}`,
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ];
     await conn.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
     const dec = new TextDecoder();
     const buf = new Uint8Array(16384);
@@ -100,7 +108,10 @@ Deno.test("security: a foreign Origin on the /ws upgrade and on SSE is refused o
     }
   }
   // cross-site fetch metadata alone is enough to refuse
-  const xs = await rawGet(mainPort, `/ws?ct=${ct}`, { ...wsHeaders(), "Sec-Fetch-Site": "cross-site" });
+  const xs = await rawGet(mainPort, `/ws?ct=${ct}`, {
+    ...wsHeaders(),
+    "Sec-Fetch-Site": "cross-site",
+  });
   assert.equal(xs.status, 403);
 });
 
@@ -110,7 +121,10 @@ Deno.test("security: a page on a foreign origin holding the control token cannot
   // the attacker's page: another loopback port, i.e. another origin (but the same site)
   await using evil = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
-    () => new Response("<!doctype html><title>evil</title>", { headers: { "content-type": "text/html" } }),
+    () =>
+      new Response("<!doctype html><title>evil</title>", {
+        headers: { "content-type": "text/html" },
+      }),
   );
   const evilOrigin = `http://127.0.0.1:${evil.addr.port}`;
   await using browser = await launchBrowser();
@@ -137,7 +151,11 @@ Deno.test("security: a page on a foreign origin holding the control token cannot
       // a "simple" request needs no preflight, so the browser sends it: only the guard stops it
       let post = "";
       try {
-        const r = await fetch(`${main}/rpc?ct=${ct}`, { method: "POST", mode: "no-cors", body: postBody });
+        const r = await fetch(`${main}/rpc?ct=${ct}`, {
+          method: "POST",
+          mode: "no-cors",
+          body: postBody,
+        });
         post = `sent (${r.type})`;
       } catch (e) {
         post = `failed ${(e as Error).message}`;
@@ -154,7 +172,12 @@ Deno.test("security: a page on a foreign origin holding the control token cannot
   assert.equal(list.result!.value ?? null, null);
   const post = await dev.call("storage", "get", { key: "via-post" });
   assert.equal(post.result!.value ?? null, null);
-  const rpc = (await dev.log()).filter((e) => e.type === "rpc" && e.ns === "storage" && e.method === "set");
+  const rpc = (await dev.log()).filter((e) =>
+    e.type === "rpc" && e.ns === "storage" && e.method === "set"
+  );
   assert.deepEqual(rpc, []);
-  tp.assertNoErrors([/WebSocket connection to .* failed/, /Failed to load resource: the server responded with a status of 403/]);
+  tp.assertNoErrors([
+    /WebSocket connection to .* failed/,
+    /Failed to load resource: the server responded with a status of 403/,
+  ]);
 });

@@ -7,7 +7,15 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { DevProcess } from "./helpers/dev_process.ts";
-import { appFrame, atLeast, byTestId, launchBrowser, newPage, rpcRows, textMatching } from "./helpers/browser.ts";
+import {
+  appFrame,
+  atLeast,
+  byTestId,
+  launchBrowser,
+  newPage,
+  rpcRows,
+  textMatching,
+} from "./helpers/browser.ts";
 
 const NOTES_APP = fileURLToPath(new URL("../examples/notes-app", import.meta.url));
 const TTL_S = 5;
@@ -33,7 +41,14 @@ Deno.test("browser: with --token-ttl 5 the app keeps working for 20 s of calls",
   page.on("websocket", (ws) => {
     ws.on("framesent", ({ payload }) => {
       for (const m of [JSON.parse(String(payload))].flat()) {
-        if (m.method === "app.call") appCalls.push({ at: Date.now(), token: m.params.token, ns: m.params.ns, method: m.params.method });
+        if (m.method === "app.call") {
+          appCalls.push({
+            at: Date.now(),
+            token: m.params.token,
+            ns: m.params.ns,
+            method: m.params.method,
+          });
+        }
       }
     });
     ws.on("framereceived", ({ payload }) => {
@@ -70,7 +85,10 @@ Deno.test("browser: with --token-ttl 5 the app keeps working for 20 s of calls",
     const cl = claims(c.token);
     assert.equal(cl.wid, dev.info.window_uuid);
     assert.equal(cl.exp - cl.iat, TTL_S);
-    assert.ok(c.at <= (cl.exp + 5) * 1000, `${c.ns}.${c.method} sent with a token expired ${c.at - cl.exp * 1000} ms before`);
+    assert.ok(
+      c.at <= (cl.exp + 5) * 1000,
+      `${c.ns}.${c.method} sent with a token expired ${c.at - cl.exp * 1000} ms before`,
+    );
   }
 
   // the dashboard: every row ok, auth.refresh events listed, the countdown within the TTL
@@ -87,7 +105,9 @@ Deno.test("browser: with --token-ttl 5 the app keeps working for 20 s of calls",
   const rpc = log.filter((e) => e.type === "rpc");
   assert.ok(rpc.length >= 2 * n);
   assert.deepEqual(rpc.filter((e) => e.outcome !== "ok"), []);
-  const refreshes = log.filter((e) => e.type === "event" && (e.event as { kind: string }).kind === "auth.refresh");
+  const refreshes = log.filter((e) =>
+    e.type === "event" && (e.event as { kind: string }).kind === "auth.refresh"
+  );
   assert.ok(refreshes.length >= 2, `${refreshes.length} auth.refresh events`);
   tp.assertNoErrors();
 });

@@ -3,15 +3,21 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
 import { makeRuntime, manifest } from "./helpers/runtime.ts";
-import { APPH, AUTH, serverContext, writeApp } from "./server_util.ts";
+import { APPH, AUTH, serverContext, writeApp } from "./helpers/server.ts";
 
 async function setup() {
   const t = await makeRuntime({ mode: "serve" });
   const appDir = join(t.dir, "notes-app");
-  await writeApp(appDir, manifest({ storage: ["get"] }, {
-    required_executas: [{ tool_id: "bundled:ghost" }],
-  }));
-  await Deno.writeTextFile(join(appDir, "bundle", "anna-tool-ids.js"), "window.__ANNA_TOOL_IDS__ = {stale:1};");
+  await writeApp(
+    appDir,
+    manifest({ storage: ["get"] }, {
+      required_executas: [{ tool_id: "bundled:ghost" }],
+    }),
+  );
+  await Deno.writeTextFile(
+    join(appDir, "bundle", "anna-tool-ids.js"),
+    "window.__ANNA_TOOL_IDS__ = {stale:1};",
+  );
   const s = await t.call("session.create", { app_dir: appDir, register_executas: false });
   const ctx = serverContext(t.rt);
   return { t, ctx, app: createAppOriginApp(ctx), slug: s.app_slug as string };
@@ -26,7 +32,9 @@ Deno.test("app origin: bundle files carry the manifest CSP; unknown slug 404; re
   assert.equal(await idx.text(), "<!doctype html><h1>app</h1>");
   const csp = idx.headers.get("content-security-policy")!;
   assert.ok(csp.startsWith("default-src 'none'; base-uri 'self'; script-src 'self';"), csp);
-  assert.ok(csp.includes("frame-ancestors http://127.0.0.1:5180 http://localhost:5180 http://[::1]:5180;"));
+  assert.ok(
+    csp.includes("frame-ancestors http://127.0.0.1:5180 http://localhost:5180 http://[::1]:5180;"),
+  );
   assert.ok(csp.endsWith("report-uri /_anna/csp-report"));
   assert.equal(idx.headers.get("x-content-type-options"), "nosniff");
 
@@ -37,7 +45,10 @@ Deno.test("app origin: bundle files carry the manifest CSP; unknown slug 404; re
   const unknown = await app.request(`/anna-apps/other/dev/index.html`, { headers: APPH });
   assert.equal(unknown.status, 404);
   await unknown.body?.cancel();
-  const post = await app.request(`/anna-apps/${slug}/dev/app.js`, { method: "POST", headers: APPH });
+  const post = await app.request(`/anna-apps/${slug}/dev/app.js`, {
+    method: "POST",
+    headers: APPH,
+  });
   assert.equal(post.status, 405);
   await post.body?.cancel();
   // control routes never exist on the app origin
@@ -46,7 +57,10 @@ Deno.test("app origin: bundle files carry the manifest CSP; unknown slug 404; re
     assert.equal(r.status, 404, p);
     await r.body?.cancel();
   }
-  assert.deepEqual(await (await app.request("/healthz", { headers: APPH })).json(), { ok: true, version: "9.9.9" });
+  assert.deepEqual(await (await app.request("/healthz", { headers: APPH })).json(), {
+    ok: true,
+    version: "9.9.9",
+  });
 });
 
 Deno.test("app origin: the sidecar is generated and overrides a committed file", async () => {
@@ -82,7 +96,9 @@ Deno.test("app origin: SDK paths pick the build by Sec-Fetch-Mode", async () => 
   assert.equal(classic.headers.get("vary"), "Sec-Fetch-Mode");
   assert.equal(classic.headers.get("cache-control"), "no-store");
   const classicText = await classic.text();
-  const esm = await app.request("/static/anna-apps/_sdk/0.2.0a6/index.js", { headers: { ...APPH, "sec-fetch-mode": "cors" } });
+  const esm = await app.request("/static/anna-apps/_sdk/0.2.0a6/index.js", {
+    headers: { ...APPH, "sec-fetch-mode": "cors" },
+  });
   const esmText = await esm.text();
   assert.notEqual(classicText, esmText);
   assert.match(esmText, /export default/);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
 import { manifest } from "./helpers/runtime.ts";
-import { writeApp } from "./server_util.ts";
+import { writeApp } from "./helpers/server.ts";
 
 interface Proc {
   child: Deno.ChildProcess;
@@ -17,11 +17,11 @@ interface Proc {
 }
 
 function spawn(args: string[], env: Record<string, string> = {}): Proc {
-  const home = Deno.makeTempDirSync({ prefix: "anna-srv-home-" });
+  const keyDir = Deno.makeTempDirSync({ prefix: "anna-srv-key-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN_TS, ...args],
     cwd: REPO_ROOT,
-    env: { HOME: home, NO_COLOR: "1", ANNA_APP_DEV_KEY_FILE: join(home, "dev.key"), ...env },
+    env: { NO_COLOR: "1", ANNA_APP_DEV_KEY_FILE: join(keyDir, "dev.key"), ...env },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -50,7 +50,7 @@ function spawn(args: string[], env: Record<string, string> = {}): Proc {
   };
   const status = child.status.then(async (s) => {
     await readErr;
-    await Deno.remove(home, { recursive: true }).catch(() => {});
+    await Deno.remove(keyDir, { recursive: true }).catch(() => {});
     return s;
   });
   return { child, stdoutWhen, stderr: () => err, status };
@@ -63,7 +63,11 @@ async function tempApp(m: Record<string, unknown> = manifest({ storage: ["get", 
 }
 
 /** Polls /api/log until an entry matches (file events arrive asynchronously). */
-async function waitForLog(origin: string, token: string, pred: (e: Record<string, unknown>) => boolean) {
+async function waitForLog(
+  origin: string,
+  token: string,
+  pred: (e: Record<string, unknown>) => boolean,
+) {
   for (let i = 0; i < 200; i++) {
     const r = await fetch(`${origin}/api/log`, { headers: { "x-anna-control-token": token } });
     const entries = (await r.json()).entries as Record<string, unknown>[];
@@ -76,7 +80,18 @@ async function waitForLog(origin: string, token: string, pred: (e: Record<string
 
 Deno.test("cli: dev prints one json listening line, serves the app, live-reloads, stops on SIGINT", async () => {
   const appDir = await tempApp();
-  const p = spawn(["dev", appDir, "--port", "0", "--app-port", "0", "--format", "json", "--log-level", "warn"]);
+  const p = spawn([
+    "dev",
+    appDir,
+    "--port",
+    "0",
+    "--app-port",
+    "0",
+    "--format",
+    "json",
+    "--log-level",
+    "warn",
+  ]);
   try {
     const line = JSON.parse((await p.stdoutWhen((o) => o.includes("\n"))).split("\n")[0]);
     assert.equal(line.event, "listening");
@@ -96,7 +111,11 @@ Deno.test("cli: dev prints one json listening line, serves the app, live-reloads
     assert.ok(html.includes(line.control_token), "the host page carries the control token");
     const bundle = await fetch(`${line.app_origin}/anna-apps/my-app/dev/app.js`);
     assert.equal(bundle.status, 200);
-    assert.ok(bundle.headers.get("content-security-policy")?.includes(`frame-ancestors ${line.main_origin}`));
+    assert.ok(
+      bundle.headers.get("content-security-policy")?.includes(
+        `frame-ancestors ${line.main_origin}`,
+      ),
+    );
     await bundle.body?.cancel();
     const noToken = await fetch(`${line.main_origin}/api/log`);
     assert.equal(noToken.status, 401);
@@ -104,25 +123,46 @@ Deno.test("cli: dev prints one json listening line, serves the app, live-reloads
 
     // bundle change → {type:"reload", paths}
     await Deno.writeTextFile(join(appDir, "bundle", "app.js"), "console.log('v2')");
-    const reload = await waitForLog(line.main_origin, line.control_token, (e) => e.type === "reload");
+    const reload = await waitForLog(
+      line.main_origin,
+      line.control_token,
+      (e) => e.type === "reload",
+    );
     assert.ok((reload.paths as string[]).some((x) => x.endsWith("app.js")));
 
     // invalid manifest → {type:"manifest", diagnostics} with errors, the old one stays
     await Deno.writeTextFile(join(appDir, "manifest.json"), "{ not json");
-    const bad = await waitForLog(line.main_origin, line.control_token, (e) => e.type === "manifest");
+    const bad = await waitForLog(
+      line.main_origin,
+      line.control_token,
+      (e) => e.type === "manifest",
+    );
     assert.ok((bad.diagnostics as { severity: string }[]).some((d) => d.severity === "error"));
     const still = await fetch(`${line.app_origin}/anna-apps/my-app/dev/`);
     assert.equal(still.status, 200);
     await still.body?.cancel();
 
     // valid manifest with a new grant → the dev session's ACL changes
-    await Deno.writeTextFile(join(appDir, "manifest.json"), JSON.stringify(manifest({ storage: ["get", "set"], chat: ["write_message"] })));
-    await waitForLog(line.main_origin, line.control_token, (e) =>
-      e.type === "manifest" && !(e.diagnostics as { severity: string }[]).some((d) => d.severity === "error"));
+    await Deno.writeTextFile(
+      join(appDir, "manifest.json"),
+      JSON.stringify(manifest({ storage: ["get", "set"], chat: ["write_message"] })),
+    );
+    await waitForLog(
+      line.main_origin,
+      line.control_token,
+      (e) =>
+        e.type === "manifest" &&
+        !(e.diagnostics as { severity: string }[]).some((d) => d.severity === "error"),
+    );
     const call = await fetch(`${line.main_origin}/api/session/call`, {
       method: "POST",
       headers: { "x-anna-control-token": line.control_token },
-      body: JSON.stringify({ session_id: line.session_id, ns: "chat", method: "write_message", args: { content: "hi" } }),
+      body: JSON.stringify({
+        session_id: line.session_id,
+        ns: "chat",
+        method: "write_message",
+        args: { content: "hi" },
+      }),
     });
     const outcome = await call.json();
     assert.notEqual(outcome.error?.code, "permission_denied");
@@ -136,7 +176,9 @@ Deno.test("cli: dev prints one json listening line, serves the app, live-reloads
 
 Deno.test("cli: serve prints pretty startup lines and serves app_dir sessions", async () => {
   const appDir = await tempApp();
-  const p = spawn(["serve", "--port", "0", "--app-port", "0"], { ANNA_APP_CONTROL_TOKEN: "c".repeat(40) });
+  const p = spawn(["serve", "--port", "0", "--app-port", "0"], {
+    ANNA_APP_CONTROL_TOKEN: "c".repeat(40),
+  });
   try {
     const out = await p.stdoutWhen((o) => /executas .*\n/.test(o));
     const lines = out.trimEnd().split("\n");
@@ -170,11 +212,26 @@ Deno.test("cli: serve prints pretty startup lines and serves app_dir sessions", 
 Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", async () => {
   const appDir = await tempApp();
   const cases: [string[], Record<string, string>, number, RegExp][] = [
-    [["dev", appDir, "--host", "0.0.0.0"], {}, 2, /refusing to bind 0\.0\.0\.0 without --allow-remote/],
-    [["dev", appDir, "--host", "0.0.0.0", "--allow-remote", "--no-control-token"], {}, 2, /--no-control-token/],
+    [
+      ["dev", appDir, "--host", "0.0.0.0"],
+      {},
+      2,
+      /refusing to bind 0\.0\.0\.0 without --allow-remote/,
+    ],
+    [
+      ["dev", appDir, "--host", "0.0.0.0", "--allow-remote", "--no-control-token"],
+      {},
+      2,
+      /--no-control-token/,
+    ],
     [["serve", "--port", "0"], { ANNA_APP_CONTROL_TOKEN: "short" }, 2, /at least 32 characters/],
     [["dev", join(appDir, "missing")], {}, 2, /manifest_unreadable/],
-    [["dev", appDir, "--port", "0", "--view", "nope"], {}, 2, /unknown view 'nope' \(available: main\)/],
+    [
+      ["dev", appDir, "--port", "0", "--view", "nope"],
+      {},
+      2,
+      /unknown view 'nope' \(available: main\)/,
+    ],
     [["dev", appDir, "--format", "junit"], {}, 2, /--format/],
   ];
   for (const [args, env, code, re] of cases) {
@@ -183,7 +240,10 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
     assert.equal(st.code, code, `${args.join(" ")}: ${p.stderr()}`);
     assert.match(p.stderr(), re);
   }
-  const blocker = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("x"));
+  const blocker = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("x"),
+  );
   try {
     const busy = blocker.addr.port;
     const p = spawn(["dev", appDir, "--port", String(busy), "--format", "json"]);
@@ -195,5 +255,49 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
   } finally {
     await blocker.shutdown();
   }
+  await Deno.remove(join(appDir, ".."), { recursive: true });
+});
+
+Deno.test("cli: dev --record FILE writes the meta line and every call of the dev session", async () => {
+  const appDir = await tempApp();
+  const file = join(appDir, "..", "session.jsonl");
+  await Deno.writeTextFile(file, "stale content\n");
+  const p = spawn([
+    "dev",
+    appDir,
+    "--port",
+    "0",
+    "--app-port",
+    "0",
+    "--format",
+    "json",
+    "--no-watch",
+    "--record",
+    file,
+  ]);
+  let line;
+  try {
+    line = JSON.parse((await p.stdoutWhen((o) => o.includes("\n"))).split("\n")[0]);
+    const r = await fetch(`${line.main_origin}/api/session/call`, {
+      method: "POST",
+      headers: { "x-anna-control-token": line.control_token },
+      body: JSON.stringify({
+        session_id: line.session_id,
+        ns: "storage",
+        method: "set",
+        args: { key: "k", value: 1 },
+      }),
+    });
+    assert.equal((await r.json()).ok, true);
+  } finally {
+    p.child.kill("SIGTERM");
+  }
+  assert.equal((await p.status).code, 0, p.stderr());
+  const lines = (await Deno.readTextFile(file)).trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(lines[0].kind, "meta");
+  assert.equal(lines[0].session_id, line.session_id);
+  assert.equal(lines[0].window_uuid, line.window_uuid);
+  const kinds = lines.slice(1).map((l) => l.kind);
+  assert.ok(kinds.includes("req") && kinds.includes("res"), kinds.join(","));
   await Deno.remove(join(appDir, ".."), { recursive: true });
 });

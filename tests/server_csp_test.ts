@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { bundleCsp, CspReportStore, dashboardCsp, reportSlug } from "../lib/server/csp.ts";
 import { ControlTokenError, resolveControlToken } from "../lib/server/control_token.ts";
-import { fakeManifest } from "./server_util.ts";
+import { fakeManifest } from "./helpers/server.ts";
 
 const M = ["http://127.0.0.1:5180", "http://localhost:5180", "http://[::1]:5180"];
 
@@ -52,9 +52,14 @@ Deno.test("csp: the dashboard policy", () => {
 });
 
 Deno.test("csp reports: slug from the document URL, newest 200 per app", () => {
-  const classic = { "csp-report": { "document-uri": "http://127.0.0.1:5181/anna-apps/notes/dev/index.html" } };
+  const classic = {
+    "csp-report": { "document-uri": "http://127.0.0.1:5181/anna-apps/notes/dev/index.html" },
+  };
   assert.equal(reportSlug(classic, undefined), "notes");
-  const api = [{ type: "csp-violation", body: { documentURL: "http://localhost:5181/anna-apps/todo/dev/?wid=1" } }];
+  const api = [{
+    type: "csp-violation",
+    body: { documentURL: "http://localhost:5181/anna-apps/todo/dev/?wid=1" },
+  }];
   assert.equal(reportSlug(api, undefined), "todo");
   assert.equal(reportSlug({}, "http://127.0.0.1:5181/anna-apps/ref/dev/x.html"), "ref");
   assert.equal(reportSlug("garbage", undefined), null);
@@ -65,7 +70,11 @@ Deno.test("csp reports: slug from the document URL, newest 200 per app", () => {
   const all = store.list();
   assert.equal(all.length, 201);
   assert.deepEqual(all[0].report, { i: 5 });
-  assert.deepEqual(all[all.length - 1], { slug: "b", at: all[all.length - 1].at, report: { i: "b" } });
+  assert.deepEqual(all[all.length - 1], {
+    slug: "b",
+    at: all[all.length - 1].at,
+    report: { i: "b" },
+  });
 });
 
 Deno.test("control token: random base64url per run, env override, --no-control-token", () => {

@@ -23,7 +23,9 @@ function config(over: Partial<ServerConfig> = {}): ServerConfig {
 function mainApp(cfg = config()) {
   const app = new Hono();
   app.use("*", requestGuard({ role: "main", config: cfg }));
-  for (const p of ["/", "/healthz", "/rpc", "/ws", "/sessions/:id/events", "/api/log", "/dev/:wid"]) {
+  for (
+    const p of ["/", "/healthz", "/rpc", "/ws", "/sessions/:id/events", "/api/log", "/dev/:wid"]
+  ) {
     app.all(p, (c) => c.text("ok"));
   }
   return app;
@@ -62,11 +64,15 @@ Deno.test("guard: foreign Host (DNS rebinding form) → 403 forbidden_host with 
   assert.deepEqual(JSON.parse(r.body), {
     error: {
       code: "forbidden_host",
-      message: "Host 'attacker.example:5180' is not allowed; add --allowed-host attacker.example:5180",
+      message:
+        "Host 'attacker.example:5180' is not allowed; add --allowed-host attacker.example:5180",
     },
   });
   // the other listener's port and a port-less Host are foreign too
-  assert.equal((await status(app, "/healthz", { headers: { host: "127.0.0.1:5181" } })).status, 403);
+  assert.equal(
+    (await status(app, "/healthz", { headers: { host: "127.0.0.1:5181" } })).status,
+    403,
+  );
   assert.equal((await status(app, "/healthz", { headers: { host: "127.0.0.1" } })).status, 403);
   // host check comes before the token: a rebinding page never learns whether a token is right
   const t = await status(app, "/rpc", { method: "POST", headers: { host: "evil.test:5180" } });
@@ -117,10 +123,22 @@ Deno.test("guard: malformed Host values are refused and never throw", async () =
 
 Deno.test("guard: --allowed-host with and without a port", async () => {
   const app = mainApp(config({ allowedHosts: ["Dev.Example.test", "proxy.test:8080"] }));
-  assert.equal((await status(app, "/healthz", { headers: { host: "dev.example.test:5180" } })).status, 200);
-  assert.equal((await status(app, "/healthz", { headers: { host: "dev.example.test" } })).status, 200);
-  assert.equal((await status(app, "/healthz", { headers: { host: "proxy.test:8080" } })).status, 200);
-  assert.equal((await status(app, "/healthz", { headers: { host: "proxy.test:5180" } })).status, 403);
+  assert.equal(
+    (await status(app, "/healthz", { headers: { host: "dev.example.test:5180" } })).status,
+    200,
+  );
+  assert.equal(
+    (await status(app, "/healthz", { headers: { host: "dev.example.test" } })).status,
+    200,
+  );
+  assert.equal(
+    (await status(app, "/healthz", { headers: { host: "proxy.test:8080" } })).status,
+    200,
+  );
+  assert.equal(
+    (await status(app, "/healthz", { headers: { host: "proxy.test:5180" } })).status,
+    403,
+  );
   // the allowed host is also an accepted Origin form
   const o = await status(app, "/healthz", {
     headers: { host: "dev.example.test:5180", origin: "http://dev.example.test:5180" },
@@ -130,7 +148,9 @@ Deno.test("guard: --allowed-host with and without a port", async () => {
 
 Deno.test("guard: Sec-Fetch-Site cross-site → 403 forbidden_origin; same-site passes", async () => {
   const app = mainApp();
-  const r = await status(app, "/healthz", { headers: { ...MAIN_HOST, "sec-fetch-site": "cross-site" } });
+  const r = await status(app, "/healthz", {
+    headers: { ...MAIN_HOST, "sec-fetch-site": "cross-site" },
+  });
   assert.equal(r.status, 403);
   assert.equal(JSON.parse(r.body).error.code, "forbidden_origin");
   for (const site of ["same-origin", "same-site", "none"]) {
@@ -141,7 +161,13 @@ Deno.test("guard: Sec-Fetch-Site cross-site → 403 forbidden_origin; same-site 
 
 Deno.test("guard: foreign Origin on HTTP, on the WebSocket upgrade and on the SSE path → 403", async () => {
   const app = mainApp();
-  const bad = ["https://evil.example", "null", "http://127.0.0.1:5181", "http://127.0.0.1:5180.evil", "\u0000"];
+  const bad = [
+    "https://evil.example",
+    "null",
+    "http://127.0.0.1:5181",
+    "http://127.0.0.1:5180.evil",
+    "\u0000",
+  ];
   const routes: [string, Init][] = [
     ["/rpc", { method: "POST" }],
     ["/ws?ct=" + TOKEN, { headers: { upgrade: "websocket", connection: "Upgrade" } }],
@@ -166,7 +192,10 @@ Deno.test("guard: foreign Origin on HTTP, on the WebSocket upgrade and on the SS
   }
   // the main-origin forms pass
   for (const origin of ["http://127.0.0.1:5180", "http://localhost:5180", "http://[::1]:5180"]) {
-    const r = await status(app, "/rpc", { method: "POST", headers: { ...MAIN_HOST, ...AUTH, origin } });
+    const r = await status(app, "/rpc", {
+      method: "POST",
+      headers: { ...MAIN_HOST, ...AUTH, origin },
+    });
     assert.equal(r.status, 200, origin);
   }
 });
@@ -174,10 +203,14 @@ Deno.test("guard: foreign Origin on HTTP, on the WebSocket upgrade and on the SS
 Deno.test("guard: app origin accepts app and main forms; csp-report skips the Origin step", async () => {
   const app = appOrigin();
   for (const origin of ["http://127.0.0.1:5181", "http://localhost:5180"]) {
-    const r = await status(app, "/anna-apps/x/dev/index.html", { headers: { ...APP_HOST, origin } });
+    const r = await status(app, "/anna-apps/x/dev/index.html", {
+      headers: { ...APP_HOST, origin },
+    });
     assert.equal(r.status, 200, origin);
   }
-  const foreign = await status(app, "/anna-apps/x/dev/", { headers: { ...APP_HOST, origin: "null" } });
+  const foreign = await status(app, "/anna-apps/x/dev/", {
+    headers: { ...APP_HOST, origin: "null" },
+  });
   assert.equal(foreign.status, 403);
   const report = await status(app, "/_anna/csp-report", {
     method: "POST",
@@ -196,7 +229,9 @@ Deno.test("guard: app origin accepts app and main forms; csp-report skips the Or
 
 Deno.test("guard: control token missing or wrong in each of the three places → 401", async () => {
   const app = mainApp();
-  const unauthorized = { error: { code: "unauthorized", message: "missing or invalid control token" } };
+  const unauthorized = {
+    error: { code: "unauthorized", message: "missing or invalid control token" },
+  };
   const wrong = "w".repeat(43);
   const cases: [string, Record<string, string>][] = [
     ["/rpc", {}],
@@ -233,7 +268,10 @@ Deno.test("guard: control token missing or wrong in each of the three places →
 Deno.test("guard: --no-control-token disables step 4 only", async () => {
   const app = mainApp(config({ controlToken: null }));
   assert.equal((await status(app, "/rpc", { method: "POST", headers: MAIN_HOST })).status, 200);
-  assert.equal((await status(app, "/rpc", { method: "POST", headers: { host: "evil:5180" } })).status, 403);
+  assert.equal(
+    (await status(app, "/rpc", { method: "POST", headers: { host: "evil:5180" } })).status,
+    403,
+  );
 });
 
 Deno.test("guard: non-loopback peers get 403 unless --allow-remote", async () => {
@@ -251,11 +289,19 @@ Deno.test("guard: non-loopback peers get 403 unless --allow-remote", async () =>
     const x = await status(app, "/healthz", { headers: MAIN_HOST }, env);
     assert.ok(x.status === 200 || x.status === 403);
   }
-  const open = mainApp(config({ allowRemote: true, bindHost: "0.0.0.0", localAddresses: ["192.168.1.5", "fe80::1"] }));
+  const open = mainApp(
+    config({ allowRemote: true, bindHost: "0.0.0.0", localAddresses: ["192.168.1.5", "fe80::1"] }),
+  );
   const lan = await status(open, "/healthz", { headers: { host: "192.168.1.5:5180" } }, remote);
   assert.equal(lan.status, 200);
-  assert.equal((await status(open, "/healthz", { headers: { host: "[fe80::1]:5180" } }, remote)).status, 200);
-  assert.equal((await status(open, "/healthz", { headers: { host: "10.1.1.1:5180" } }, remote)).status, 403);
+  assert.equal(
+    (await status(open, "/healthz", { headers: { host: "[fe80::1]:5180" } }, remote)).status,
+    200,
+  );
+  assert.equal(
+    (await status(open, "/healthz", { headers: { host: "10.1.1.1:5180" } }, remote)).status,
+    403,
+  );
 });
 
 Deno.test("hosts helpers: parse, loopback peers, origin forms", () => {

@@ -13,13 +13,16 @@ Deno.test("listen: loopback hosts, localhost = 127.0.0.1, remote needs --allow-r
   for (const h of ["0.0.0.0", "192.168.1.4", "::", "example.com", "127.0.0.2"]) {
     assert.throws(
       () => resolveBindHost(h, false, false),
-      (e: unknown) => e instanceof ListenError && e.exitCode === 2 && e.message === `refusing to bind ${h} without --allow-remote`,
+      (e: unknown) =>
+        e instanceof ListenError && e.exitCode === 2 &&
+        e.message === `refusing to bind ${h} without --allow-remote`,
     );
   }
   assert.equal(resolveBindHost("0.0.0.0", true, false), "0.0.0.0");
   assert.throws(
     () => resolveBindHost("0.0.0.0", true, true),
-    (e: unknown) => e instanceof ListenError && e.exitCode === 2 && /--no-control-token/.test(e.message),
+    (e: unknown) =>
+      e instanceof ListenError && e.exitCode === 2 && /--no-control-token/.test(e.message),
   );
 });
 
@@ -29,7 +32,13 @@ Deno.test("listen: a busy default port falls back to a free one with a warning",
   const blocker = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
   const busy = blocker.addr.port;
   try {
-    const b = bindListener({ hostname: "127.0.0.1", port: busy, fromDefault: true, handler, logger });
+    const b = bindListener({
+      hostname: "127.0.0.1",
+      port: busy,
+      fromDefault: true,
+      handler,
+      logger,
+    });
     try {
       assert.notEqual(b.port, busy);
       assert.equal(b.busyPort, busy);
@@ -41,8 +50,11 @@ Deno.test("listen: a busy default port falls back to a free one with a warning",
       await b.server.shutdown();
     }
     assert.throws(
-      () => bindListener({ hostname: "127.0.0.1", port: busy, fromDefault: false, handler, logger }),
-      (e: unknown) => e instanceof ListenError && e.exitCode === 3 && e.message === `port ${busy} is in use (try --port 0)`,
+      () =>
+        bindListener({ hostname: "127.0.0.1", port: busy, fromDefault: false, handler, logger }),
+      (e: unknown) =>
+        e instanceof ListenError && e.exitCode === 3 &&
+        e.message === `port ${busy} is in use (try --port 0)`,
     );
   } finally {
     await blocker.shutdown();

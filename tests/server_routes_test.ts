@@ -4,7 +4,7 @@ import { createMainApp } from "../lib/server/app.ts";
 import { RPC, RpcError } from "../lib/core/rpc_error.ts";
 import type { ServerRuntime } from "../lib/server/context.ts";
 import { makeRuntime, manifest } from "./helpers/runtime.ts";
-import { AUTH, MAIN, serverContext, TOKEN } from "./server_util.ts";
+import { AUTH, MAIN, serverContext, TOKEN } from "./helpers/server.ts";
 
 const rpcBody = (method: string, params: unknown = {}, id: unknown = 1) =>
   JSON.stringify({ jsonrpc: "2.0", id, method, params });
@@ -29,7 +29,9 @@ Deno.test("routes: /healthz, pages, dashboard assets and 404 JSON", async () => 
   assert.equal(await asset.text(), "// host");
   assert.equal((await app.request("/_dash/nope.js", { headers: MAIN })).status, 404);
 
-  for (const p of ["/nope", "/anna-apps/x/dev/index.html", "/static/anna-apps/_sdk/latest/index.js"]) {
+  for (
+    const p of ["/nope", "/anna-apps/x/dev/index.html", "/static/anna-apps/_sdk/latest/index.js"]
+  ) {
     const r = await app.request(p, { headers: AUTH });
     assert.equal(r.status, 404, p);
     assert.deepEqual(await r.json(), { error: { code: "not_found" } });
@@ -66,7 +68,9 @@ Deno.test("routes: POST /rpc answers 200, 204 for notifications, 413 over the li
   assert.equal(j.id, "a");
   assert.equal(j.result.mode, "serve");
 
-  const batch = await post(`[${rpcBody("runtime.info", {}, 1)},{"jsonrpc":"2.0","method":"runtime.info"}]`);
+  const batch = await post(
+    `[${rpcBody("runtime.info", {}, 1)},{"jsonrpc":"2.0","method":"runtime.info"}]`,
+  );
   const arr = await batch.json();
   assert.equal(arr.length, 1);
   assert.equal(arr[0].id, 1);
@@ -90,7 +94,11 @@ Deno.test("routes: POST /rpc answers 200, 204 for notifications, 413 over the li
     error: {
       code: -32600,
       message: "frame_too_large",
-      data: { code: "frame_too_large", frame_bytes: tooLarge.error.data.frame_bytes, max_frame_bytes: 2048 },
+      data: {
+        code: "frame_too_large",
+        frame_bytes: tooLarge.error.data.frame_bytes,
+        max_frame_bytes: 2048,
+      },
     },
   });
   assert.ok(tooLarge.error.data.frame_bytes > 3000);
@@ -108,23 +116,46 @@ Deno.test("routes: /api/session/create and /api/session/call", async () => {
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
 
-  const created = await api("/api/session/create", { app_slug: "notes", manifest: manifest({ storage: ["get", "set"] }) });
+  const created = await api("/api/session/create", {
+    app_slug: "notes",
+    manifest: manifest({ storage: ["get", "set"] }),
+  });
   assert.equal(created.status, 200);
   const s = await created.json();
   assert.match(s.session_id, /^ses_[0-9a-f]{32}$/);
 
-  const set = await api("/api/session/call", { session_id: s.session_id, ns: "storage", method: "set", args: { key: "k", value: 7 } });
+  const set = await api("/api/session/call", {
+    session_id: s.session_id,
+    ns: "storage",
+    method: "set",
+    args: { key: "k", value: 7 },
+  });
   assert.equal(set.status, 200);
   assert.equal((await set.json()).ok, true);
-  const get = await api("/api/session/call", { session_id: s.session_id, ns: "storage", method: "get", params: { key: "k" } });
+  const get = await api("/api/session/call", {
+    session_id: s.session_id,
+    ns: "storage",
+    method: "get",
+    params: { key: "k" },
+  });
   const outcome = await get.json();
   assert.equal(outcome.ok, true);
   // a dispatcher denial is still a 200 with the outcome
-  const denied = await api("/api/session/call", { session_id: s.session_id, ns: "chat", method: "write_message", args: {} });
+  const denied = await api("/api/session/call", {
+    session_id: s.session_id,
+    ns: "chat",
+    method: "write_message",
+    args: {},
+  });
   assert.equal(denied.status, 200);
   assert.equal((await denied.json()).ok, false);
 
-  const unknown = await api("/api/session/call", { session_id: "ses_nope", ns: "storage", method: "get", args: {} });
+  const unknown = await api("/api/session/call", {
+    session_id: "ses_nope",
+    ns: "storage",
+    method: "get",
+    args: {},
+  });
   assert.equal(unknown.status, 404);
   const ue = await unknown.json();
   assert.equal(ue.error.code, "unknown_session");
@@ -146,13 +177,19 @@ Deno.test("routes: /api/session/create and /api/session/call", async () => {
   const rpc = log.entries.filter((e: { type: string }) => e.type === "rpc");
   assert.ok(rpc.length >= 3);
   assert.ok(rpc.every((e: { transport: string }) => e.transport === "api"));
-  assert.ok(log.entries.some((e: { type: string; action?: string }) => e.type === "session" && e.action === "created"));
+  assert.ok(
+    log.entries.some((e: { type: string; action?: string }) =>
+      e.type === "session" && e.action === "created"
+    ),
+  );
 });
 
 Deno.test("routes: session_limit maps to 503, internal faults to 500", async () => {
   const fake = {
     call(method: string) {
-      if (method === "session.create") return Promise.reject(new RpcError(RPC.SESSION_LIMIT, "session_limit", { max: 1024 }));
+      if (method === "session.create") {
+        return Promise.reject(new RpcError(RPC.SESSION_LIMIT, "session_limit", { max: 1024 }));
+      }
       return Promise.reject(new Error("boom"));
     },
   } as unknown as ServerRuntime;
@@ -160,7 +197,11 @@ Deno.test("routes: session_limit maps to 503, internal faults to 500", async () 
   const r = await app.request("/api/session/create", { method: "POST", headers: AUTH, body: "{}" });
   assert.equal(r.status, 503);
   assert.deepEqual(await r.json(), {
-    error: { code: "session_limit", message: "too many open sessions (max 1024)", details: { max: 1024 } },
+    error: {
+      code: "session_limit",
+      message: "too many open sessions (max 1024)",
+      details: { max: 1024 },
+    },
   });
   const c = await app.request("/api/session/call", { method: "POST", headers: AUTH, body: "{}" });
   assert.equal(c.status, 500);

@@ -1,7 +1,7 @@
 /** The generated `anna-tool-ids.js` sidecar (CONTRACT §11.9). */
 import assert from "node:assert/strict";
 import { sidecarResponse, sidecarScript, toolIdMap } from "../lib/server/sidecar.ts";
-import { fakeEntry, fakeManifest } from "./server_util.ts";
+import { fakeEntry, fakeManifest } from "./helpers/server.ts";
 
 Deno.test("sidecar: registered executas plus resolvable bundled refs, keys sorted", () => {
   const m = fakeManifest();

@@ -2,12 +2,17 @@
 import assert from "node:assert/strict";
 import { createMainApp } from "../lib/server/app.ts";
 import { makeRuntime, manifest, type TestRuntime } from "./helpers/runtime.ts";
-import { AUTH, MAIN, readSse, serverContext, sseEvents, TOKEN } from "./server_util.ts";
+import { AUTH, MAIN, readSse, serverContext, sseEvents, TOKEN } from "./helpers/server.ts";
 
 async function sessionWithTitles(t: TestRuntime, n: number) {
   const s = await t.call("session.create", { app_slug: "notes", manifest: manifest() });
   const setTitle = (title: string) =>
-    t.call("session.call", { session_id: s.session_id, ns: "window", method: "set_title", args: { title } });
+    t.call("session.call", {
+      session_id: s.session_id,
+      ns: "window",
+      method: "set_title",
+      args: { title },
+    });
   for (let i = 1; i <= n; i++) await setTitle(`T${i}`);
   return { id: s.session_id as string, setTitle };
 }
@@ -57,8 +62,13 @@ Deno.test("sse: `after` query, no position replays everything, drain cursor unto
   const app = createMainApp(serverContext(t.rt));
   const { id } = await sessionWithTitles(t, 3);
   const ids = async (query: string, headers: Record<string, string> = {}) => {
-    const res = await app.request(`/sessions/${id}/events?ct=${TOKEN}${query}`, { headers: { ...MAIN, ...headers } });
-    const text = await readSse(res.body!, (x) => (x.match(/\nid: |^id: /g) ?? []).length >= 1 && x.includes("seq\":3"));
+    const res = await app.request(`/sessions/${id}/events?ct=${TOKEN}${query}`, {
+      headers: { ...MAIN, ...headers },
+    });
+    const text = await readSse(
+      res.body!,
+      (x) => (x.match(/\nid: |^id: /g) ?? []).length >= 1 && x.includes('seq":3'),
+    );
     return sseEvents(text).map((e) => e.id);
   };
   assert.deepEqual(await ids(""), ["1", "2", "3"]);
@@ -103,5 +113,7 @@ Deno.test("sse: /api/log/stream sends `event: log` with the log seq as id", asyn
   const reading = readSse(live.body!, (x) => x.includes("event: log"));
   t.rt.log.push({ type: "reload", paths: ["/x/index.html"] });
   const liveEvents = sseEvents(await reading);
-  assert.deepEqual((liveEvents[0].data as { type: string; paths: string[] }).paths, ["/x/index.html"]);
+  assert.deepEqual((liveEvents[0].data as { type: string; paths: string[] }).paths, [
+    "/x/index.html",
+  ]);
 });

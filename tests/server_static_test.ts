@@ -31,7 +31,9 @@ function bundleApp(root: string) {
   const app = new Hono();
   app.all("/anna-apps/:slug/dev/*", (c) => {
     const rel = rawAfterSegments(rawPathOf(c.req.url), 3) ?? "";
-    return serveBundleFile(root, rel, c.req.method, { "Content-Security-Policy": "default-src 'none'" });
+    return serveBundleFile(root, rel, c.req.method, {
+      "Content-Security-Policy": "default-src 'none'",
+    });
   });
   return app;
 }
@@ -40,7 +42,9 @@ function bundleApp(root: string) {
 async function rawGet(port: number, path: string): Promise<number> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   await conn.write(
-    new TextEncoder().encode(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`),
+    new TextEncoder().encode(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+    ),
   );
   let text = "";
   const buf = new Uint8Array(8192);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { startServer } from "../lib/server/mod.ts";
 import { silentLogger } from "../lib/util/log.ts";
 import { makeRuntime, manifest } from "./helpers/runtime.ts";
-import { fakePages, TOKEN } from "./server_util.ts";
+import { fakePages, TOKEN } from "./helpers/server.ts";
 
 async function running() {
   const t = await makeRuntime({ mode: "serve" });
@@ -48,22 +48,30 @@ async function connect(url: string) {
   return {
     ws,
     closed,
-    next: () => frames.length ? Promise.resolve(frames.shift()!) : new Promise<string>((r) => waiters.push(r)),
+    next: () =>
+      frames.length
+        ? Promise.resolve(frames.shift()!)
+        : new Promise<string>((r) => waiters.push(r)),
   };
 }
 
 /** Status of `GET /healthz` sent with a chosen Host header (fetch would override it). */
 async function rawStatus(port: number, host: string): Promise<number> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(new TextEncoder().encode(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+  await conn.write(
+    new TextEncoder().encode(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+  );
   let text = "";
   const buf = new Uint8Array(4096);
-  for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) text += new TextDecoder().decode(buf.subarray(0, n));
+  for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
   conn.close();
   return Number(text.split(" ")[1]);
 }
 
-const req = (id: number, method: string, params: unknown = {}) => JSON.stringify({ jsonrpc: "2.0", id, method, params });
+const req = (id: number, method: string, params: unknown = {}) =>
+  JSON.stringify({ jsonrpc: "2.0", id, method, params });
 
 Deno.test("ws: requests, batches, notifications, oversized and binary frames", async () => {
   await using r = await running();
@@ -85,9 +93,21 @@ Deno.test("ws: requests, batches, notifications, oversized and binary frames", a
   assert.equal(batch[1].error.code, -32601);
 
   // session.create over ws, then app.call with the dev token (the browser path)
-  c.ws.send(req(4, "session.create", { app_slug: "notes", manifest: manifest({ storage: ["get", "set"] }) }));
+  c.ws.send(
+    req(4, "session.create", {
+      app_slug: "notes",
+      manifest: manifest({ storage: ["get", "set"] }),
+    }),
+  );
   const created = JSON.parse(await c.next()).result;
-  c.ws.send(req(5, "app.call", { token: created.token, ns: "storage", method: "set", args: { key: "a", value: 1 } }));
+  c.ws.send(
+    req(5, "app.call", {
+      token: created.token,
+      ns: "storage",
+      method: "set",
+      args: { key: "a", value: 1 },
+    }),
+  );
   assert.equal(JSON.parse(await c.next()).result.ok, true);
   assert.ok(t.rt.log.entries().some((e) => e.type === "rpc" && e.transport === "app"));
 

@@ -13,7 +13,13 @@ import { appSlugFor, loadManifest } from "../manifest/mod.ts";
 import { parseExecutaFlag } from "../executa/spec.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
-import { buildRuntime, printStartup, reportFatal, serverSettings, untilSignal } from "../server/launch.ts";
+import {
+  buildRuntime,
+  printStartup,
+  reportFatal,
+  serverSettings,
+  untilSignal,
+} from "../server/launch.ts";
 import {
   type DevApp,
   parseEntryPayload,
@@ -22,6 +28,7 @@ import {
   reloadManifest,
 } from "../server/dev_app.ts";
 import { watchApp, type Watcher } from "../server/watch.ts";
+import { startRecording } from "../smoke/recorder.ts";
 import { VERSION } from "../version.ts";
 
 export const help = `Usage: anna-app-runtime dev [APP_DIR] [flags]
@@ -61,9 +68,13 @@ const DEV_FLAGS = {
 function sessionFailure(e: RpcError): string {
   const d = e.data ?? {};
   if (d.reason === "unknown_view") {
-    return `unknown view '${String(d.view)}' (available: ${(d.available as string[] ?? []).join(", ")})`;
+    return `unknown view '${String(d.view)}' (available: ${
+      (d.available as string[] ?? []).join(", ")
+    })`;
   }
-  if (d.reason === "state_too_large") return `--seed-storage is too large (${String(d.size)} bytes, max ${String(d.max)})`;
+  if (d.reason === "state_too_large") {
+    return `--seed-storage is too large (${String(d.size)} bytes, max ${String(d.max)})`;
+  }
   return `cannot create the dev session: ${e.message} ${JSON.stringify(d)}`;
 }
 
@@ -100,16 +111,25 @@ export async function run(argv: string[]): Promise<number> {
   if (!loaded.manifest) {
     const errors = loaded.diagnostics.filter((d) => d.severity === "error");
     if (format === "json") {
-      printFatal(format, "manifest_invalid", `manifest ${manifestPath} has ${errors.length} error(s)`, {
-        diagnostics: loaded.diagnostics,
-      });
+      printFatal(
+        format,
+        "manifest_invalid",
+        `manifest ${manifestPath} has ${errors.length} error(s)`,
+        {
+          diagnostics: loaded.diagnostics,
+        },
+      );
     } else {
       printDiagnostics(loaded.diagnostics);
-      printFatal(format, "manifest_invalid", `manifest ${manifestPath} has ${errors.length} error(s)`);
+      printFatal(
+        format,
+        "manifest_invalid",
+        `manifest ${manifestPath} has ${errors.length} error(s)`,
+      );
     }
     return EXIT.USAGE;
   }
-  const slugInfo = await appSlugFor({ explicit: str(values, "slug"), appDir });
+  const slugInfo = await appSlugFor({ explicit: str(values, "slug"), appDir, manifestPath });
   for (const w of slugInfo.warnings) logger.warn(w);
   const slug = slugInfo.slug;
 
@@ -122,7 +142,9 @@ export async function run(argv: string[]): Promise<number> {
       const flags = list(values, "executa");
       if (flags.length) {
         const specs = [];
-        for (const f of flags) specs.push({ ...(await parseExecutaFlag(f, appDir)), app_slug: slug });
+        for (const f of flags) {
+          specs.push({ ...(await parseExecutaFlag(f, appDir)), app_slug: slug });
+        }
         await rt.executas.register(specs);
       } else {
         await rt.registerAppExecutas(appDir, slug);
@@ -163,16 +185,27 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   const session = rt.sessions.get(created.session_id)!;
-  rt.apps.set({ slug, appDir, bundleDir, manifest: session.manifest, diagnostics: session.diagnostics });
+  rt.apps.set({
+    slug,
+    appDir,
+    bundleDir,
+    manifest: session.manifest,
+    diagnostics: session.diagnostics,
+  });
   const devApp: DevApp = { slug, appDir, bundleDir, manifestPath, sessionId: created.session_id };
 
+  // §14.7: record the dev session from its first call on
   const record = str(values, "record");
+  let recorder: { stop(): Promise<void> } | undefined;
   if (record !== undefined) {
-    // TODO(record, §14.7): the recorder hooks in here — truncate `record`, write the meta line
-    // {t:0, kind:"meta", …} for `created`, then follow rt.log ("rpc" entries of this session) and
-    // session.events (auth.refresh as token-push lines, other events as event lines), flushing
-    // each line as it happens, and close the file in the shutdown below.
-    logger.warn("--record is not implemented yet; nothing will be recorded", { file: record });
+    try {
+      recorder = await startRecording(rt, session, resolve(record));
+    } catch (e) {
+      await rt.shutdown();
+      await server.close();
+      printFatal(format, "config", `--record ${record}: ${(e as Error).message}`);
+      return EXIT.USAGE;
+    }
   }
 
   // 7. startup output
@@ -189,7 +222,10 @@ export async function run(argv: string[]): Promise<number> {
       session_id: created.session_id,
       window_uuid: created.window_uuid,
     },
-    executas: rt.executas.entriesFor(slug).map((e) => ({ tool_id: e.spec.tool_id, type: e.spec.type })),
+    executas: rt.executas.entriesFor(slug).map((e) => ({
+      tool_id: e.spec.tool_id,
+      type: e.spec.type,
+    })),
     warnings: [
       ...server.warnings,
       ...slugInfo.warnings,
@@ -220,6 +256,7 @@ export async function run(argv: string[]): Promise<number> {
   const srv = server;
   return await untilSignal(async () => {
     watcher?.close();
+    await recorder?.stop();
     await runtime.shutdown();
     await srv.close();
   });

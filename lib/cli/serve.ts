@@ -4,7 +4,13 @@ import { LLM_FLAGS, makeLogger, SERVER_FLAGS, TOKEN_FLAGS } from "./common.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
-import { buildRuntime, printStartup, reportFatal, serverSettings, untilSignal } from "../server/launch.ts";
+import {
+  buildRuntime,
+  printStartup,
+  reportFatal,
+  serverSettings,
+  untilSignal,
+} from "../server/launch.ts";
 import { VERSION } from "../version.ts";
 
 export const SERVER_HELP = `Server flags:

@@ -24,12 +24,18 @@ function pageHeaders(c: Context, ctx: ServerContext): Record<string, string> {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": dashboardCsp(originForms(ctx.config, "app"), c.req.header("host") ?? ""),
+    "Content-Security-Policy": dashboardCsp(
+      originForms(ctx.config, "app"),
+      c.req.header("host") ?? "",
+    ),
   };
 }
 
 const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+  s.replace(
+    /[&<>"']/g,
+    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!,
+  );
 
 function healthz(c: Context, ctx: ServerContext) {
   return c.json({ ok: true, version: ctx.version }, 200, { "Cache-Control": "no-store" });
@@ -42,7 +48,11 @@ export function createMainApp(ctx: ServerContext): Hono {
 
   app.get("/", (c) =>
     c.body(
-      ctx.pages.dashboard({ controlToken: token(), appPort: ctx.config.appPort, version: ctx.version }),
+      ctx.pages.dashboard({
+        controlToken: token(),
+        appPort: ctx.config.appPort,
+        version: ctx.version,
+      }),
       200,
       pageHeaders(c, ctx),
     ));
@@ -80,12 +90,21 @@ export function createMainApp(ctx: ServerContext): Hono {
   app.get("/sessions/:id/events", (c) => sessionEvents(c, ctx));
   app.post("/api/session/create", (c) => handleApiCall(c, ctx, "session.create"));
   app.post("/api/session/call", (c) => handleApiCall(c, ctx, "session.call"));
-  app.get("/api/log", (c) => c.json({ entries: ctx.runtime.log.entries() }, 200, { "Cache-Control": "no-store" }));
+  app.get(
+    "/api/log",
+    (c) => c.json({ entries: ctx.runtime.log.entries() }, 200, { "Cache-Control": "no-store" }),
+  );
   app.get("/api/log/stream", (c) => logStream(c, ctx));
-  app.get("/api/csp-reports", (c) => c.json({ reports: ctx.cspReports.list() }, 200, { "Cache-Control": "no-store" }));
+  app.get(
+    "/api/csp-reports",
+    (c) => c.json({ reports: ctx.cspReports.list() }, 200, { "Cache-Control": "no-store" }),
+  );
   app.notFound(notFound);
   app.onError((e, c) => {
-    ctx.logger.error("request failed", { path: c.req.path, error: (e as Error)?.stack ?? String(e) });
+    ctx.logger.error("request failed", {
+      path: c.req.path,
+      error: (e as Error)?.stack ?? String(e),
+    });
     return errorBody(c, 500, "internal_error", "the request failed; see the runtime log");
   });
   return app;
@@ -100,7 +119,10 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     const url = c.req.url;
     const q = url.indexOf("?");
     const path = rawPathOf(url);
-    return c.body(null, 301, { Location: path + "/" + (q >= 0 ? url.slice(q) : ""), "Cache-Control": "no-store" });
+    return c.body(null, 301, {
+      Location: path + "/" + (q >= 0 ? url.slice(q) : ""),
+      "Cache-Control": "no-store",
+    });
   });
   app.all("/anna-apps/:slug/dev/*", async (c) => {
     const entry = ctx.runtime.apps.get(c.req.param("slug"));
@@ -109,14 +131,19 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     const segs = safeSegments(rel);
     if (segs && segs[segs.length - 1] === SIDECAR_NAME) {
       if (c.req.method !== "GET" && c.req.method !== "HEAD") {
-        return c.body("method not allowed", 405, { Allow: "GET, HEAD", "Cache-Control": "no-store" });
+        return c.body("method not allowed", 405, {
+          Allow: "GET, HEAD",
+          "Cache-Control": "no-store",
+        });
       }
       const map = toolIdMap(entry.manifest, ctx.runtime.executas.entriesFor(entry.slug));
       return sidecarResponse(map, c.req.method);
     }
     // recomputed per request so a reloaded manifest takes effect at once (§11.8)
     const csp = bundleCsp(entry.manifest, originForms(ctx.config, "main"));
-    return await serveBundleFile(entry.bundleDir, rel, c.req.method, { "Content-Security-Policy": csp });
+    return await serveBundleFile(entry.bundleDir, rel, c.req.method, {
+      "Content-Security-Policy": csp,
+    });
   });
   app.get("/static/anna-apps/_sdk/:ver/:file", (c) => {
     const r = sdkResponse(c.req.path, c.req.header("sec-fetch-mode") ?? null);
@@ -129,13 +156,17 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
   });
   app.post("/_anna/csp-report", async (c) => {
     const body = await readLimited(c.req.raw, CSP_REPORT_MAX_BYTES);
-    if (!body.ok) return errorBody(c, 413, "too_large", `CSP report body over ${CSP_REPORT_MAX_BYTES} bytes`);
+    if (!body.ok) {
+      return errorBody(c, 413, "too_large", `CSP report body over ${CSP_REPORT_MAX_BYTES} bytes`);
+    }
     const text = decodeUtf8(body.bytes);
     let report: unknown;
     try {
       report = text === null ? undefined : JSON.parse(text);
     } catch { /* handled below */ }
-    if (report === undefined) return errorBody(c, 400, "invalid_report", "the CSP report must be JSON");
+    if (report === undefined) {
+      return errorBody(c, 400, "invalid_report", "the CSP report must be JSON");
+    }
     const slug = reportSlug(report, c.req.header("referer")) ?? "unknown";
     ctx.cspReports.add(slug, report);
     ctx.runtime.log.push({ type: "csp", slug, report });
@@ -143,7 +174,10 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
   });
   app.notFound(notFound);
   app.onError((e, c) => {
-    ctx.logger.error("request failed", { path: c.req.path, error: (e as Error)?.stack ?? String(e) });
+    ctx.logger.error("request failed", {
+      path: c.req.path,
+      error: (e as Error)?.stack ?? String(e),
+    });
     return errorBody(c, 500, "internal_error", "the request failed; see the runtime log");
   });
   return app;

@@ -22,7 +22,10 @@ export interface Pages {
 }
 
 /** The part of the core the server drives (lib/core/runtime.ts `Runtime` satisfies it). */
-export type ServerRuntime = Pick<Runtime, "sessions" | "log" | "apps" | "executas" | "handleText" | "call">;
+export type ServerRuntime = Pick<
+  Runtime,
+  "sessions" | "log" | "apps" | "executas" | "handleText" | "call"
+>;
 
 export interface ServerContext {
   runtime: ServerRuntime;

@@ -26,7 +26,9 @@ export function parseEntryPayload(v: string | undefined): Record<string, unknown
 }
 
 /** `--seed-storage FILE|JSON`: inline JSON when it starts with `{`, else a file holding it. */
-export async function parseSeedStorage(v: string | undefined): Promise<Record<string, unknown> | undefined> {
+export async function parseSeedStorage(
+  v: string | undefined,
+): Promise<Record<string, unknown> | undefined> {
   if (v === undefined) return undefined;
   let text = v;
   const inline = v.trimStart().startsWith("{");
@@ -41,7 +43,9 @@ export async function parseSeedStorage(v: string | undefined): Promise<Record<st
   try {
     x = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`--seed-storage${inline ? "" : ` ${v}`} is not valid JSON: ${(e as Error).message}`);
+    throw new UsageError(
+      `--seed-storage${inline ? "" : ` ${v}`} is not valid JSON: ${(e as Error).message}`,
+    );
   }
   if (!isPlainObject(x)) throw new UsageError("--seed-storage must hold a JSON object");
   return x;
@@ -51,7 +55,11 @@ export async function parseSeedStorage(v: string | undefined): Promise<Record<st
 export function printDiagnostics(diags: Diagnostic[]) {
   for (const d of diags) {
     const hint = d.hint ? ` (${d.hint})` : "";
-    writeStderr(`${d.severity.padEnd(8)} ${(d.path || "<root>").padEnd(24)} ${d.code.padEnd(22)} ${d.message}${hint}`);
+    writeStderr(
+      `${d.severity.padEnd(8)} ${(d.path || "<root>").padEnd(24)} ${
+        d.code.padEnd(22)
+      } ${d.message}${hint}`,
+    );
   }
 }
 

@@ -21,7 +21,12 @@ export interface GuardOptions {
 }
 
 /** `{error:{code, message}}` with a status; the one shape every guard refusal uses. */
-export function errorBody(c: Context, status: 400 | 401 | 403 | 404 | 405 | 413 | 500 | 503, code: string, message?: string) {
+export function errorBody(
+  c: Context,
+  status: 400 | 401 | 403 | 404 | 405 | 413 | 500 | 503,
+  code: string,
+  message?: string,
+) {
   const error: Record<string, unknown> = { code };
   if (message !== undefined) error.message = message;
   c.header("Cache-Control", "no-store");
@@ -36,7 +41,8 @@ function shown(v: string): string {
 /** Main-origin paths that need the control token (§11.2 step 4). */
 export function needsControlToken(path: string): boolean {
   return path === "/rpc" || path.startsWith("/rpc/") || path === "/ws" || path.startsWith("/ws/") ||
-    path === "/sessions" || path.startsWith("/sessions/") || path === "/api" || path.startsWith("/api/");
+    path === "/sessions" || path.startsWith("/sessions/") || path === "/api" ||
+    path.startsWith("/api/");
 }
 
 /** Constant-time comparison of two strings: both are hashed first so lengths do not leak. */
@@ -100,7 +106,10 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler {
     const port = role === "main" ? config.mainPort : config.appPort;
     if (!hostAllowed(config, host, port)) {
       const h = shown(host);
-      return errorBody(c, 403, "forbidden_host", `Host '${h}' is not allowed; add --allowed-host ${h}`);
+      const message = h === ""
+        ? "a Host header is required"
+        : `Host '${h}' is not allowed; add --allowed-host ${h}`;
+      return errorBody(c, 403, "forbidden_host", message);
     }
 
     // 2. Sec-Fetch-Site

@@ -90,7 +90,11 @@ function extraHosts(cfg: ServerConfig): { hostname: string; port: number | null 
 }
 
 /** Host check (§11.2 step 1) for a listener on `port`. */
-export function hostAllowed(cfg: ServerConfig, hostHeader: string | null | undefined, port: number): boolean {
+export function hostAllowed(
+  cfg: ServerConfig,
+  hostHeader: string | null | undefined,
+  port: number,
+): boolean {
   const hp = parseHostPort(hostHeader);
   if (!hp) return false;
   const effectivePort = hp.port ?? 80;

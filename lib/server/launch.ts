@@ -91,18 +91,31 @@ export function printStartup(format: string | undefined, s: StartupInfo) {
     return;
   }
   const rows: [string, string][] = [
-    ["app", s.app ? `${s.app.slug} (view ${s.app.view}, user ${s.app.user_id})` : "none (create sessions over /rpc, /ws or /api/session/create)"],
+    [
+      "app",
+      s.app
+        ? `${s.app.slug} (view ${s.app.view}, user ${s.app.user_id})`
+        : "none (create sessions over /rpc, /ws or /api/session/create)",
+    ],
     ["dashboard", dashboard],
   ];
   if (windowUrl) rows.push(["window", windowUrl]);
   rows.push(
     ["app origin", s.appOrigin],
     ["control", s.controlToken ?? "disabled (--no-control-token)"],
-    ["executas", s.executas.length ? s.executas.map((e) => `${e.tool_id} (${e.type ?? "command"})`).join(", ") : "none"],
+    [
+      "executas",
+      s.executas.length
+        ? s.executas.map((e) => `${e.tool_id} (${e.type ?? "command"})`).join(", ")
+        : "none",
+    ],
   );
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   writeStdout(
-    [`anna-app-runtime ${s.version} — ${s.mode}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`)].join("\n"),
+    [
+      `anna-app-runtime ${s.version} — ${s.mode}`,
+      ...rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`),
+    ].join("\n"),
   );
 }
 
@@ -129,7 +142,12 @@ export function untilSignal(stop: () => Promise<void>): Promise<number> {
 }
 
 /** The core for a server mode: key, LLM provider, executa pool feeding the shared log bus. */
-export async function buildRuntime(v: FlagValues, mode: "dev" | "serve", logger: Logger, version: string) {
+export async function buildRuntime(
+  v: FlagValues,
+  mode: "dev" | "serve",
+  logger: Logger,
+  version: string,
+) {
   const ttl = tokenTtl(v);
   const key = await loadKey(v, logger);
   const llm = await makeLlm(v, logger);
@@ -140,5 +158,14 @@ export async function buildRuntime(v: FlagValues, mode: "dev" | "serve", logger:
     version,
     onEvent: (e) => log.push(e),
   });
-  return new Runtime({ mode, key, tokenTtl: ttl, llm, executas, logger: logger.child(mode), autoRefresh: true, log });
+  return new Runtime({
+    mode,
+    key,
+    tokenTtl: ttl,
+    llm,
+    executas,
+    logger: logger.child(mode),
+    autoRefresh: true,
+    log,
+  });
 }

@@ -17,7 +17,11 @@ export class ListenError extends Error {
 const LOOPBACK = new Set(["127.0.0.1", "::1"]);
 
 /** Normalises `--host` and enforces the remote-bind rules; returns the address to bind. */
-export function resolveBindHost(host: string, allowRemote: boolean, noControlToken: boolean): string {
+export function resolveBindHost(
+  host: string,
+  allowRemote: boolean,
+  noControlToken: boolean,
+): string {
   let h = host.trim().toLowerCase();
   if (h === "localhost") h = "127.0.0.1";
   if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
@@ -31,7 +35,10 @@ export function resolveBindHost(host: string, allowRemote: boolean, noControlTok
   return h;
 }
 
-export type Handler = (req: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => Response | Promise<Response>;
+export type Handler = (
+  req: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+) => Response | Promise<Response>;
 
 export interface BindOptions {
   hostname: string;
@@ -62,7 +69,10 @@ export function bindListener(opts: BindOptions): Bound {
     return { server, port: server.addr.port };
   } catch (e) {
     if (!(e instanceof Deno.errors.AddrInUse)) {
-      throw new ListenError(3, `cannot bind ${opts.hostname}:${opts.port}: ${(e as Error).message}`);
+      throw new ListenError(
+        3,
+        `cannot bind ${opts.hostname}:${opts.port}: ${(e as Error).message}`,
+      );
     }
     if (!opts.fromDefault || opts.port === 0) {
       throw new ListenError(3, `port ${opts.port} is in use (try ${opts.flag ?? "--port"} 0)`);

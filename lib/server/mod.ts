@@ -104,7 +104,10 @@ export function startServer(opts: StartOptions): RunningServer {
   config.appPort = app.port;
   if (app.busyPort !== undefined) warnings.push(`port ${app.busyPort} busy, using ${app.port}`);
   if (opts.allowRemote) {
-    log.warn(`--allow-remote: listening on ${opts.bindHost}; anyone who can reach it and has the control token controls this runtime`);
+    const w =
+      `--allow-remote: listening on ${opts.bindHost}; anyone who can reach it and has the control token controls this runtime`;
+    log.warn(w);
+    warnings.push(w);
   }
 
   let closing: Promise<void> | null = null;

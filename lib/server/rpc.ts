@@ -25,7 +25,9 @@ export async function handleRpc(c: Context, ctx: ServerContext) {
   }
   const text = decodeUtf8(body.bytes);
   if (text === null) {
-    const err = new RpcError(RPC.PARSE_ERROR, "parse_error", { detail: "invalid UTF-8 in request body" });
+    const err = new RpcError(RPC.PARSE_ERROR, "parse_error", {
+      detail: "invalid UTF-8 in request body",
+    });
     return jsonText(c, 200, JSON.stringify(errorResponse(null, err)));
   }
   const out = await ctx.runtime.handleText(text, "http");
@@ -64,20 +66,38 @@ function apiError(c: Context, e: RpcError) {
 }
 
 /** Reads a JSON object body for `/api/*`; returns the object or an error Response. */
-async function jsonBody(c: Context, ctx: ServerContext): Promise<Record<string, unknown> | Response> {
+async function jsonBody(
+  c: Context,
+  ctx: ServerContext,
+): Promise<Record<string, unknown> | Response> {
   const max = ctx.maxBodyBytes ?? MAX_BODY_BYTES;
   const body = await readLimited(c.req.raw, max);
   if (!body.ok) {
-    return jsonText(c, 413, JSON.stringify({ error: { code: "frame_too_large", message: `request body is ${body.bytes} bytes (max ${max})`, details: { frame_bytes: body.bytes, max_frame_bytes: max } } }));
+    return jsonText(
+      c,
+      413,
+      JSON.stringify({
+        error: {
+          code: "frame_too_large",
+          message: `request body is ${body.bytes} bytes (max ${max})`,
+          details: { frame_bytes: body.bytes, max_frame_bytes: max },
+        },
+      }),
+    );
   }
   const text = decodeUtf8(body.bytes);
   let v: unknown;
   try {
     v = text === null ? undefined : JSON.parse(text.trim() === "" ? "{}" : text);
   } catch (e) {
-    return apiError(c, new RpcError(RPC.PARSE_ERROR, "parse_error", { detail: (e as Error).message }));
+    return apiError(
+      c,
+      new RpcError(RPC.PARSE_ERROR, "parse_error", { detail: (e as Error).message }),
+    );
   }
-  if (text === null) return apiError(c, new RpcError(RPC.PARSE_ERROR, "parse_error", { detail: "invalid UTF-8" }));
+  if (text === null) {
+    return apiError(c, new RpcError(RPC.PARSE_ERROR, "parse_error", { detail: "invalid UTF-8" }));
+  }
   if (!isPlainObject(v)) {
     return apiError(
       c,
@@ -90,7 +110,11 @@ async function jsonBody(c: Context, ctx: ServerContext): Promise<Record<string, 
 }
 
 /** `POST /api/session/create` and `/api/session/call`: one bridge method, errors as HTTP statuses. */
-export async function handleApiCall(c: Context, ctx: ServerContext, method: "session.create" | "session.call") {
+export async function handleApiCall(
+  c: Context,
+  ctx: ServerContext,
+  method: "session.create" | "session.call",
+) {
   const params = await jsonBody(c, ctx);
   if (params instanceof Response) return params;
   try {
@@ -99,6 +123,11 @@ export async function handleApiCall(c: Context, ctx: ServerContext, method: "ses
   } catch (e) {
     if (e instanceof RpcError) return apiError(c, e);
     ctx.logger.error("api call crashed", { method, error: (e as Error)?.stack ?? String(e) });
-    return apiError(c, new RpcError(RPC.INTERNAL_ERROR, "internal_error", { detail: String((e as Error)?.message ?? e) }));
+    return apiError(
+      c,
+      new RpcError(RPC.INTERNAL_ERROR, "internal_error", {
+        detail: String((e as Error)?.message ?? e),
+      }),
+    );
   }
 }

@@ -13,13 +13,24 @@ export const SIDECAR_NAME = "anna-tool-ids.js";
 export type ResolveRef = (ref: string, entries: ExecutaEntry[]) => string;
 
 const resolveShared: ResolveRef = (ref, entries) =>
-  resolveToolRef(ref, entries.map((e) => ({ tool_id: e.spec.tool_id, handle: e.spec.handle, project_dir: e.spec.project_dir })));
+  resolveToolRef(
+    ref,
+    entries.map((e) => ({
+      tool_id: e.spec.tool_id,
+      handle: e.spec.handle,
+      project_dir: e.spec.project_dir,
+    })),
+  );
 
 /** Every `bundled:<h>` ref in the manifest (declared executas and `host_api.tools`). */
-export function bundledRefs(manifest: Pick<EffectiveManifest, "required_executas" | "optional_executas" | "ui"> | null): string[] {
+export function bundledRefs(
+  manifest: Pick<EffectiveManifest, "required_executas" | "optional_executas" | "ui"> | null,
+): string[] {
   if (!manifest) return [];
   const refs: string[] = [];
-  for (const r of [...manifest.required_executas, ...manifest.optional_executas]) refs.push(r.tool_id);
+  for (const r of [...manifest.required_executas, ...manifest.optional_executas]) {
+    refs.push(r.tool_id);
+  }
   const tools = manifest.ui.host_api?.tools;
   if (Array.isArray(tools)) {
     for (const t of tools) {

@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { EventEnvelope } from "../session/events.ts";
 import type { LogEntry } from "../core/log_bus.ts";
-import { SSE_KEEPALIVE_MS, SSE_RETRY_MS, type ServerContext } from "./context.ts";
+import { type ServerContext, SSE_KEEPALIVE_MS, SSE_RETRY_MS } from "./context.ts";
 
 /** One SSE message in the contract's field order (`id`, `event`, `data`). */
 export function sseMessage(event: string, data: unknown, id?: number): string {
@@ -21,7 +21,9 @@ export function sseMessage(event: string, data: unknown, id?: number): string {
 
 /** Start position: `Last-Event-ID`, else query `after`, else 0; garbage counts as absent. */
 export function startPosition(c: Context): number {
-  const parse = (v: string | undefined) => (v !== undefined && /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : null);
+  const parse = (
+    v: string | undefined,
+  ) => (v !== undefined && /^\d{1,15}$/.test(v.trim()) ? Number(v.trim()) : null);
   const h = parse(c.req.header("last-event-id"));
   if (h !== null) return h;
   return parse(safeQuery(c, "after")) ?? 0;
@@ -42,7 +44,9 @@ function sseResponse(c: Context, body: (s: SSEStreamingApi) => Promise<void>): R
   res.headers.set("Content-Type", "text/event-stream");
   res.headers.set("Cache-Control", "no-store");
   res.headers.set("X-Accel-Buffering", "no");
-  for (const h of [...res.headers.keys()]) if (h.startsWith("access-control-")) res.headers.delete(h);
+  for (const h of [...res.headers.keys()]) {
+    if (h.startsWith("access-control-")) res.headers.delete(h);
+  }
   return res;
 }
 
@@ -120,12 +124,13 @@ export function sessionEvents(c: Context, ctx: ServerContext): Response {
 
 /** `GET /api/log/stream`: live log entries; replays retained ones after `Last-Event-ID` / `after`. */
 export function logStream(c: Context, ctx: ServerContext): Response {
-  const hasStart = c.req.header("last-event-id") !== undefined || safeQuery(c, "after") !== undefined;
+  const hasStart = c.req.header("last-event-id") !== undefined ||
+    safeQuery(c, "after") !== undefined;
   const start = startPosition(c);
   return sseResponse(c, (stream) =>
     runStream(stream, ctx, (write) => {
       const send = (e: LogEntry) => write(sseMessage("log", e, e.seq));
-      if (hasStart) for (const e of ctx.runtime.log.entries()) if (e.seq > start) send(e);
+      if (hasStart) { for (const e of ctx.runtime.log.entries()) if (e.seq > start) send(e); }
       return ctx.runtime.log.subscribe(send);
     }));
 }

@@ -22,10 +22,16 @@ export const CHROMIUM_ARGS = [
 ];
 /** Generous: two shared cores, Python and Node executas starting next to Chromium. */
 export const WAIT_MS = 30_000;
-export const SCREENSHOT_DIR = fileURLToPath(new URL("../../.artifacts/screenshots/", import.meta.url));
+export const SCREENSHOT_DIR = fileURLToPath(
+  new URL("../../.artifacts/screenshots/", import.meta.url),
+);
 
 export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
   return Object.assign(browser, {
     async [Symbol.asyncDispose]() {
       await browser.close().catch(() => {});
@@ -43,7 +49,10 @@ export interface TestPage extends AsyncDisposable {
 }
 
 /** A new context (no shared storage or cache) and page; disposing closes the context. */
-export async function newPage(browser: Browser, viewport = { width: 1400, height: 1000 }): Promise<TestPage> {
+export async function newPage(
+  browser: Browser,
+  viewport = { width: 1400, height: 1000 },
+): Promise<TestPage> {
   const context = await browser.newContext({ viewport });
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
@@ -66,7 +75,8 @@ export async function newPage(browser: Browser, viewport = { width: 1400, height
   };
 }
 
-export const byTestId = (root: Page | Frame | Locator, id: string) => root.locator(`[data-testid="${id}"]`);
+export const byTestId = (root: Page | Frame | Locator, id: string) =>
+  root.locator(`[data-testid="${id}"]`);
 
 /** The app iframe of window `wid` in a host page (dashboard or `/dev/:wid`), once its SDK loaded. */
 export async function appFrame(page: Page, wid: string): Promise<Frame> {
@@ -79,14 +89,24 @@ export async function appFrame(page: Page, wid: string): Promise<Frame> {
 }
 
 /** Waits until `locator`'s text satisfies `pred`; returns the text. */
-export async function textMatching(locator: Locator, pred: RegExp | ((t: string) => boolean), timeoutMs = WAIT_MS) {
+export async function textMatching(
+  locator: Locator,
+  pred: RegExp | ((t: string) => boolean),
+  timeoutMs = WAIT_MS,
+) {
   const test = typeof pred === "function" ? pred : (t: string) => pred.test(t);
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
-    last = (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() => null)) ?? "";
-    if (test(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
+    last = (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() =>
+      null
+    )) ?? "";
+    if (test(last)) {
+      return last;
+    }
+    await new Promise((r) =>
+      setTimeout(r, 100)
+    );
   }
   throw new Error(`timed out waiting for text matching ${pred} (last: ${JSON.stringify(last)})`);
 }

@@ -52,7 +52,9 @@ export async function waitUntil<T>(
       last = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ""}`,
+      );
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
@@ -108,11 +110,16 @@ export class DevProcess implements AsyncDisposable {
     let exited = false;
     child.status.then(() => (exited = true));
     try {
-      const line = await waitUntil("the json startup line", () => {
-        if (exited) throw new Error(`dev exited before listening:\n${dev.stderrText}`);
-        const nl = dev.stdoutText.indexOf("\n");
-        return nl >= 0 ? dev.stdoutText.slice(0, nl) : undefined;
-      }, opts.startTimeoutMs ?? 60_000, 50);
+      const line = await waitUntil(
+        "the json startup line",
+        () => {
+          if (exited) throw new Error(`dev exited before listening:\n${dev.stderrText}`);
+          const nl = dev.stdoutText.indexOf("\n");
+          return nl >= 0 ? dev.stdoutText.slice(0, nl) : undefined;
+        },
+        opts.startTimeoutMs ?? 60_000,
+        50,
+      );
       dev.info = JSON.parse(line) as Listening;
       assert.equal(dev.info.event, "listening", line);
       assert.ok(dev.info.control_token, "the control token stays on");
@@ -160,7 +167,11 @@ export class DevProcess implements AsyncDisposable {
       body: JSON.stringify({ session_id: this.info.session_id, ns, method, args }),
     });
     assert.equal(r.status, 200);
-    return await r.json() as { ok: boolean; result?: Record<string, unknown>; error?: { code: string } };
+    return await r.json() as {
+      ok: boolean;
+      result?: Record<string, unknown>;
+      error?: { code: string };
+    };
   }
 
   private killGroup(signal: Deno.Signal) {
@@ -185,7 +196,9 @@ export class DevProcess implements AsyncDisposable {
       this.child.kill("SIGTERM");
     } catch { /* already gone */ }
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), 15_000)));
+    const timedOut = new Promise<"timeout">((
+      r,
+    ) => (timer = setTimeout(() => r("timeout"), 15_000)));
     const st = await Promise.race([this.child.status, timedOut]);
     clearTimeout(timer);
     this.killGroup("SIGKILL"); // executas or anything else left behind
@@ -193,7 +206,11 @@ export class DevProcess implements AsyncDisposable {
     await Promise.allSettled(this.readers);
     await Deno.remove(this.home, { recursive: true }).catch(() => {});
     assert.notEqual(st, "timeout", `dev did not stop within 15 s of SIGTERM\n${this.stderrText}`);
-    assert.equal((st as Deno.CommandStatus).code, 0, `dev exit status after SIGTERM\n${this.stderrText}`);
+    assert.equal(
+      (st as Deno.CommandStatus).code,
+      0,
+      `dev exit status after SIGTERM\n${this.stderrText}`,
+    );
   }
 }
 

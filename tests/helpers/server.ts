@@ -1,11 +1,11 @@
 /** Small shared fixtures for the server tests (not a test file itself). */
 import { join } from "node:path";
-import type { ExecutaEntry } from "../lib/executa/types.ts";
-import type { EffectiveManifest } from "../lib/manifest/types.ts";
-import type { Pages, ServerContext, ServerRuntime } from "../lib/server/context.ts";
-import { CspReportStore } from "../lib/server/csp.ts";
-import type { ServerConfig } from "../lib/server/hosts.ts";
-import { silentLogger } from "../lib/util/log.ts";
+import type { ExecutaEntry } from "../../lib/executa/types.ts";
+import type { EffectiveManifest } from "../../lib/manifest/types.ts";
+import type { Pages, ServerContext, ServerRuntime } from "../../lib/server/context.ts";
+import { CspReportStore } from "../../lib/server/csp.ts";
+import type { ServerConfig } from "../../lib/server/hosts.ts";
+import { silentLogger } from "../../lib/util/log.ts";
 
 export const TOKEN = "ctl_" + "k".repeat(40);
 export const MAIN = { host: "127.0.0.1:5180" };
@@ -46,7 +46,11 @@ export function fakeManifest(): EffectiveManifest {
   };
 }
 
-export function fakeEntry(tool_id: string, handle: string, project_dir = `/apps/x/executas/${handle}`): ExecutaEntry {
+export function fakeEntry(
+  tool_id: string,
+  handle: string,
+  project_dir = `/apps/x/executas/${handle}`,
+): ExecutaEntry {
   return {
     spec: { tool_id, project_dir, command: null, type: "python", env: {}, handle, app_slug: null },
     status: "registered",
@@ -58,7 +62,11 @@ export function fakeEntry(tool_id: string, handle: string, project_dir = `/apps/
 export const fakePages: Pages = {
   dashboard: (o) => `<meta name="anna-control-token" content="${o.controlToken}">dash ${o.appPort}`,
   devPage: (o) => `dev ${o.sessionId} ${o.windowUuid} ${o.controlToken}`,
-  asset: (name) => (name === "host.js" ? { body: "// host", contentType: "text/javascript; charset=utf-8" } : null),
+  asset: (
+    name,
+  ) => (name === "host.js"
+    ? { body: "// host", contentType: "text/javascript; charset=utf-8" }
+    : null),
 };
 
 export function serverConfig(over: Partial<ServerConfig> = {}): ServerConfig {
@@ -74,7 +82,10 @@ export function serverConfig(over: Partial<ServerConfig> = {}): ServerConfig {
   };
 }
 
-export function serverContext(runtime: ServerRuntime, over: Partial<ServerContext> = {}): ServerContext {
+export function serverContext(
+  runtime: ServerRuntime,
+  over: Partial<ServerContext> = {},
+): ServerContext {
   return {
     runtime,
     config: serverConfig(),
@@ -96,7 +107,10 @@ export async function writeApp(dir: string, manifest: Record<string, unknown>) {
 }
 
 /** Reads an SSE body until `done(text)` says enough, then cancels the stream. */
-export async function readSse(body: ReadableStream<Uint8Array>, done: (text: string) => boolean): Promise<string> {
+export async function readSse(
+  body: ReadableStream<Uint8Array>,
+  done: (text: string) => boolean,
+): Promise<string> {
   const reader = body.getReader();
   const dec = new TextDecoder();
   let text = "";
