@@ -8,9 +8,9 @@ import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus } from "./log_bus.ts";
 import { AppRegistry } from "./apps.ts";
 import type { Transport } from "./transport.ts";
-import { Dispatcher, IMPLEMENTED, STUB_NAMESPACES } from "../dispatcher/mod.ts";
+import { Dispatcher } from "../dispatcher/mod.ts";
 import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
-import { grantedToolIds, toolEntries } from "../dispatcher/tools.ts";
+import { toolEntries } from "../dispatcher/tools.ts";
 import { MAX_SESSIONS, SessionManager } from "../session/manager.ts";
 import { isOpen, Session, type WindowState } from "../session/session.ts";
 import { aclAllows, scopesFor } from "../manifest/acl.ts";
@@ -29,12 +29,12 @@ import type { LlmProvider } from "../llm/types.ts";
 import type { AppContext, ExecutaHost, ExecutaSpec } from "../executa/types.ts";
 import { discoverExecutas } from "../executa/discovery.ts";
 import { handleEnvelope, handleText, type Response } from "../bridge/jsonrpc.ts";
-import { type CreateParams, sessionMethods } from "../bridge/session_methods.ts";
-import { executaMethods } from "../bridge/executa_methods.ts";
+import type { CreateParams } from "../bridge/session_methods.ts";
+import { METHODS } from "../bridge/methods.ts";
+import { describeSession, runtimeInfo } from "./describe.ts";
 import { newSessionId, newUuid } from "../util/ids.ts";
 import { byteSize, deepEqual } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
-import { DISPATCHER_VERSION, RUNTIME_COMPAT, SDK_VERSION, VERSION } from "../version.ts";
 
 export type { Transport } from "./transport.ts";
 export type RuntimeMode = "bridge" | "dev" | "serve" | "smoke";
@@ -53,9 +53,7 @@ export interface RuntimeOptions {
   log?: LogBus;
 }
 
-type MethodFn = (rt: Runtime, p: Record<string, unknown>, transport: string) => Promise<unknown>;
-const METHODS: Record<string, MethodFn> = { ...sessionMethods, ...executaMethods };
-export const BRIDGE_METHODS = Object.keys(METHODS);
+export { BRIDGE_METHODS } from "../bridge/methods.ts";
 
 export type TokenCheck =
   | { ok: true; session: Session; window: WindowState }
@@ -346,70 +344,14 @@ export class Runtime {
     };
   }
 
+  /** `session.get` (§4.4.7). */
   describeSession(s: Session) {
-    const ctx = { session: s, services: this.dispatcher.services };
-    return {
-      session_id: s.id,
-      app_slug: s.app_slug,
-      app_id: s.app_id,
-      version_id: s.version_id,
-      user_id: s.user_id,
-      conversation_session_uuid: s.conversation_session_uuid,
-      created_at: s.created_at,
-      last_activity_at: s.last_activity_at,
-      primary_window_uuid: s.primary_window_uuid,
-      app_dir: s.app_dir,
-      windows: [...s.windows.values()].map((w) => ({
-        window_uuid: w.window_uuid,
-        view: w.view,
-        status: w.status,
-        title: w.title,
-        geometry: w.geometry,
-        entry_payload: w.entry_payload,
-        z_index: w.z_index,
-        hello_count: w.hello_count,
-        last_seen_at: w.last_seen_at,
-        token_expires_at: w.token_expires_at,
-        // beyond §4.4.7: host pages need each view's entry to build the iframe URL
-        view_meta: w.view_meta,
-      })),
-      runtime_state: s.runtime_state,
-      runtime_state_bytes: s.runtime_state_bytes,
-      chat: { messages: s.chat.messages, artifacts: s.chat.artifacts },
-      events: {
-        last_seq: s.events.lastSeq,
-        retained: s.events.retained,
-        drain_cursor: s.events.drainCursor,
-      },
-      diagnostics: s.diagnostics,
-      host_api: s.manifest.ui.host_api,
-      scopes: scopesFor(s.manifest),
-      granted_tools: grantedToolIds(ctx),
-    };
+    return describeSession(s, { session: s, services: this.dispatcher.services });
   }
 
+  /** `runtime.info` (§4.4.10). */
   info() {
-    return {
-      name: "anna-app-runtime",
-      version: VERSION,
-      dispatcher_version: DISPATCHER_VERSION,
-      runtime_compat: RUNTIME_COMPAT,
-      sdk_version: SDK_VERSION,
-      mode: this.mode,
-      llm_mode: this.llm.mode,
-      token_ttl_s: this.tokenTtl,
-      capabilities: {
-        bridge_methods: BRIDGE_METHODS,
-        namespaces: IMPLEMENTED,
-        stub_namespaces: STUB_NAMESPACES,
-      },
-      limits: {
-        max_frame_bytes: 16_777_216,
-        max_result_bytes: 4_194_304,
-        max_runtime_state_bytes: MAX_STATE_BYTES,
-        event_queue_capacity: 10_000,
-      },
-    };
+    return runtimeInfo(this.mode, this.llm.mode, this.tokenTtl);
   }
 
   /** Closes sessions, stops timers and all executas (§9.10). */

@@ -4,7 +4,7 @@ import { parseCompleteArgs, parseEmbedArgs } from "../llm/mod.ts";
 import type { LlmResult } from "../llm/types.ts";
 import { isPlainObject } from "../util/json.ts";
 import type { CallContext, NamespaceHandlers } from "./context.ts";
-import { parseArgs } from "./validate.ts";
+import { invalidArg, parseArgs } from "./validate.ts";
 import { z } from "zod";
 
 type Parsed = { ok: true; value: Record<string, unknown> } | {
@@ -17,12 +17,8 @@ function validated(parse: (a: unknown) => Parsed, args: unknown): Record<string,
   const r = parse(args ?? {});
   if (!r.ok) {
     // same path style as every other invalid_arg: messages[0].role
-    const issues = r.issues.map((i) => ({ ...i, path: i.path.replace(/\.(\d+)(?=\.|$)/g, "[$1]") }));
-    const first = issues[0];
-    throw new DispatchError(
-      "invalid_arg",
-      first ? `invalid argument '${first.path || "args"}': ${first.message}` : "invalid arguments",
-      { issues },
+    throw invalidArg(
+      r.issues.map((i) => ({ ...i, path: i.path.replace(/\.(\d+)(?=\.|$)/g, "[$1]") })),
     );
   }
   return r.value;

@@ -19,6 +19,16 @@ export function zodIssues(err: z.ZodError): Issue[] {
   }));
 }
 
+/** `invalid_arg` naming the first failing field, with every issue in `details.issues`. */
+export function invalidArg(issues: Issue[]): DispatchError {
+  const first = issues[0];
+  return new DispatchError(
+    "invalid_arg",
+    first ? `invalid argument '${first.path || "args"}': ${first.message}` : "invalid arguments",
+    { issues },
+  );
+}
+
 /** Validates call args against a method's schema; `undefined` args count as `{}`. */
 export function parseArgs<S extends z.ZodType>(schema: S, args: unknown): z.infer<S> {
   const a = args === undefined ? {} : args;
@@ -28,14 +38,6 @@ export function parseArgs<S extends z.ZodType>(schema: S, args: unknown): z.infe
     });
   }
   const r = schema.safeParse(a);
-  if (!r.success) {
-    const issues = zodIssues(r.error);
-    const first = issues[0];
-    throw new DispatchError(
-      "invalid_arg",
-      first ? `invalid argument '${first.path || "args"}': ${first.message}` : "invalid arguments",
-      { issues },
-    );
-  }
+  if (!r.success) throw invalidArg(zodIssues(r.error));
   return r.data;
 }

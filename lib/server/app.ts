@@ -99,6 +99,11 @@ export function createMainApp(ctx: ServerContext): Hono {
     "/api/csp-reports",
     (c) => c.json({ reports: ctx.cspReports.list() }, 200, { "Cache-Control": "no-store" }),
   );
+  return withFallbacks(app, ctx);
+}
+
+/** 404 JSON for unknown routes; a handler fault is logged and answered 500, never rethrown. */
+function withFallbacks(app: Hono, ctx: ServerContext): Hono {
   app.notFound(notFound);
   app.onError((e, c) => {
     ctx.logger.error("request failed", {
@@ -172,13 +177,5 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     ctx.runtime.log.push({ type: "csp", slug, report });
     return c.body(null, 204, { "Cache-Control": "no-store" });
   });
-  app.notFound(notFound);
-  app.onError((e, c) => {
-    ctx.logger.error("request failed", {
-      path: c.req.path,
-      error: (e as Error)?.stack ?? String(e),
-    });
-    return errorBody(c, 500, "internal_error", "the request failed; see the runtime log");
-  });
-  return app;
+  return withFallbacks(app, ctx);
 }
