@@ -6,7 +6,8 @@
  * bus on, as in `dev`), served by one Deno.serve; the load comes from a Worker thread
  * (scripts/bench/server_load.ts). Both paths pass the request guard (CONTRACT §11.2), as every
  * route of the main origin does; the difference is JSON-RPC + dispatcher + storage + logging.
- * Rounds alternate between the paths; medians are reported. Writes .artifacts/bench_server.json.
+ * Rounds alternate the order of the paths; throughputs are medians over rounds, ratios the median
+ * of per-round ratios (each pair ran back to back). Writes .artifacts/bench_server.json.
  *
  *   deno run -A scripts/bench_server.ts [--http-calls N] [--ws-calls N] [--concurrency N]
  *        [--window N] [--rounds N] [--out FILE] [--no-log-bus]
@@ -34,7 +35,7 @@ const { values } = parseArgs({
     "ws-calls": { type: "string", default: "20000" },
     concurrency: { type: "string", default: "16" },
     window: { type: "string", default: "64" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "5" },
     // diagnostic: the dashboard log bus off (never the case in `dev`/`serve`), to see its share
     "no-log-bus": { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, ".artifacts/bench_server.json") },
@@ -213,8 +214,10 @@ const med = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, median(
   PathName,
   number
 >;
-const httpRatio = med.http_rpc / med.http_echo;
-const wsRatio = med.ws_session_call / med.ws_echo;
+// ratios per round (the two paths ran back to back under the same machine load), then the median
+const ratioOf = (a: PathName, b: PathName) => median(rates[a].map((x, i) => x / rates[b][i]));
+const httpRatio = ratioOf("http_rpc", "http_echo");
+const wsRatio = ratioOf("ws_session_call", "ws_echo");
 const report = {
   benchmark: "server",
   deno: Deno.version.deno,

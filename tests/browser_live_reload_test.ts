@@ -18,6 +18,7 @@ import {
   launchBrowser,
   newPage,
   rpcRows,
+  SCREENSHOT_DIR,
   textMatching,
 } from "./helpers/browser.ts";
 
@@ -77,6 +78,10 @@ Deno.test("browser: live reload — bundle edits reload the iframe, a broken man
   const codes = (entry.diagnostics as { code: string }[]).map((d) => d.code);
   assert.ok(codes.length > 0);
   assert.equal(await diag.first().getAttribute("data-code"), codes[0]);
+  await Deno.mkdir(SCREENSHOT_DIR, { recursive: true });
+  await byTestId(page, "manifest-panel").screenshot({
+    path: join(SCREENSHOT_DIR, "dashboard-manifest-diagnostics.png"),
+  });
   // the app still works with the grants of the previous manifest
   await byTestId(frame, "note-input").fill("still works");
   await byTestId(frame, "add-note").click();

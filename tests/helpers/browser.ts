@@ -75,10 +75,12 @@ export async function newPage(
   };
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export const byTestId = (root: Page | Frame | Locator, id: string) =>
   root.locator(`[data-testid="${id}"]`);
 
-/** The app iframe of window `wid` in a host page (dashboard or `/dev/:wid`), once its SDK loaded. */
+/** The frame of window `wid`'s iframe in a host page (dashboard or `/dev/:wid`), once attached. */
 export async function appFrame(page: Page, wid: string): Promise<Frame> {
   const el = page.locator(`iframe[data-testid="app-frame"][data-wid="${wid}"]`);
   await el.waitFor({ state: "attached" });
@@ -98,15 +100,10 @@ export async function textMatching(
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
-    last = (await locator.textContent({ timeout: Math.max(1, deadline - Date.now()) }).catch(() =>
-      null
-    )) ?? "";
-    if (test(last)) {
-      return last;
-    }
-    await new Promise((r) =>
-      setTimeout(r, 100)
-    );
+    const left = Math.max(1, deadline - Date.now());
+    last = (await locator.textContent({ timeout: left }).catch(() => null)) ?? "";
+    if (test(last)) return last;
+    await sleep(100);
   }
   throw new Error(`timed out waiting for text matching ${pred} (last: ${JSON.stringify(last)})`);
 }
@@ -127,7 +124,7 @@ export async function atLeast(locator: Locator, n = 1, timeoutMs = WAIT_MS): Pro
   while (Date.now() < deadline) {
     count = await locator.count();
     if (count >= n) return count;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`timed out waiting for ${n} match(es) of ${locator} (have ${count})`);
 }
