@@ -45,5 +45,6 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ao = a as Record<string, unknown>, bo = b as Record<string, unknown>;
   const ak = Object.keys(ao), bk = Object.keys(bo);
-  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && deepEqual(ao[k], bo[k]));
+  return ak.length === bk.length &&
+    ak.every((k) => Object.hasOwn(bo, k) && deepEqual(ao[k], bo[k]));
 }

@@ -37,7 +37,9 @@ async function main() {
   try {
     rt = await connect();
   } catch (e) {
-    $("status").textContent = e.code === "no_host" ? "standalone preview (no host)" : `error: ${e.message}`;
+    $("status").textContent = e.code === "no_host"
+      ? "standalone preview (no host)"
+      : `error: ${e.message}`;
     return;
   }
   $("status").textContent = `connected as user ${rt.userId} (${rt.appSlug})`;

@@ -45,6 +45,8 @@
     });
     await refresh();
   }).catch((e) => {
-    $("status").textContent = e.code === "no_host" ? "standalone preview (no host)" : `error: ${e.message}`;
+    $("status").textContent = e.code === "no_host"
+      ? "standalone preview (no host)"
+      : `error: ${e.message}`;
   });
 })();
