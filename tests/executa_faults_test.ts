@@ -118,13 +118,15 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
     });
 
     await t.step("file transport outside the temp dir: used, not deleted", async () => {
-      const before = new Set([...Deno.readDirSync(pool.list()[0].project_dir)].map((e) => e.name));
-      assert.deepEqual(await inv("file", { where: "here" }), { ok: true, result: "from file" });
-      const left = [...Deno.readDirSync(pool.list()[0].project_dir)].filter((e) =>
-        !before.has(e.name)
-      );
-      assert.equal(left.length, 1);
-      Deno.removeSync(`${pool.list()[0].project_dir}/${left[0].name}`);
+      // a directory under HOME, so the check holds even when the checkout lives in /tmp
+      const dir = `${Deno.env.get("HOME")}/.cache/anna-ft-${crypto.randomUUID()}`;
+      Deno.mkdirSync(dir, { recursive: true });
+      try {
+        assert.deepEqual(await inv("file", { dir }), { ok: true, result: "from file" });
+        assert.equal([...Deno.readDirSync(dir)].length, 1);
+      } finally {
+        Deno.removeSync(dir, { recursive: true });
+      }
     });
 
     await t.step(

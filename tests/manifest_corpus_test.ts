@@ -5,11 +5,10 @@
 import assert from "node:assert/strict";
 import { loadManifest, selectView, viewMeta } from "../lib/manifest/mod.ts";
 import { aclAllows, scopesFor } from "../lib/manifest/acl.ts";
+import { MANIFESTS_DIR, RECORDINGS_DIR } from "./helpers/corpus.ts";
 
-const DIR = new URL("../../shared/corpus/manifests/", import.meta.url).pathname;
-const HARNESS =
-  new URL("../../shared/corpus/recordings/harness-session-no-llm.manifest.json", import.meta.url)
-    .pathname;
+const DIR = `${MANIFESTS_DIR}/`;
+const HARNESS = `${RECORDINGS_DIR}/harness-session-no-llm.manifest.json`;
 
 /** Expected `code@path` warnings per file, read off the corpus by hand; absent = no diagnostics. */
 const EXPECTED: Record<string, string[]> = {

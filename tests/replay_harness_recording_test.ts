@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { BridgeProcess } from "./helpers/bridge_process.ts";
 import { compareSubset } from "../lib/smoke/compare.ts";
+import { RECORDINGS_DIR } from "./helpers/corpus.ts";
 
-const CORPUS = new URL("../../shared/corpus/recordings/", import.meta.url);
+const CORPUS = new URL(`file://${RECORDINGS_DIR}/`);
 
 interface Line {
   kind: string;

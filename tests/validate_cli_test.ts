@@ -1,5 +1,6 @@
 /** `anna-app-runtime validate` end to end (CONTRACT §2.8): formats, exit codes, --strict, executas. */
 import assert from "node:assert/strict";
+import { MANIFESTS_DIR } from "./helpers/corpus.ts";
 import { join } from "node:path";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -179,7 +180,7 @@ Deno.test("discovery warnings are executa_discovery diagnostics; --executa repla
 });
 
 Deno.test("a lone manifest file: no discovery, no bundle check, slug from its directory", async () => {
-  const file = join(ROOT, "..", "shared", "corpus", "manifests", "parth-bansal081__Mirror-AI.json");
+  const file = join(MANIFESTS_DIR, "parth-bansal081__Mirror-AI.json");
   const { code, doc } = await validateJson(file);
   assert.equal(code, 0);
   assert.equal(doc.app_slug, "manifests");
