@@ -108,11 +108,12 @@ export const sessionMethods: Record<string, Method> = {
       entry_payload: asSent(p, "entry_payload", a.entry_payload),
     });
   },
-  "session.call": async (rt, p, transport) => {
+  // not async: the hot path; a thrown RpcError is caught by the JSON-RPC layer all the same
+  "session.call": (rt, p, transport) => {
     const a = parseParams(CallParams, p);
     const s = requireSession(rt, a.session_id);
     const args = Object.hasOwn(p, "args") ? a.args : a.params;
-    return await rt.dispatcher.call(
+    return rt.dispatcher.call(
       s,
       a.window_uuid ?? s.primary_window_uuid,
       a.ns,

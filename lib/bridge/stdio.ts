@@ -71,14 +71,18 @@ export async function serveLines(
     const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")) return;
     inflight++;
-    handle(text).then(
-      (res) => {
-        if (res !== null) writer.send(res);
-      },
-      (e) => log.error("frame handler crashed", { error: String(e) }),
-    ).finally(() => {
-      if (--inflight === 0 && drained) drained();
-    });
+    handle(text).then(answered, crashed);
+  };
+  const settle = () => {
+    if (--inflight === 0 && drained) drained();
+  };
+  const answered = (res: string | null) => {
+    if (res !== null) writer.send(res);
+    settle();
+  };
+  const crashed = (e: unknown) => {
+    log.error("frame handler crashed", { error: String(e) });
+    settle();
   };
   const onBytes = (bytes: Uint8Array) => {
     let text: string;

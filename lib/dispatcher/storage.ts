@@ -97,12 +97,15 @@ export const storageHandlers: NamespaceHandlers = {
       );
     }
     const next = { ...old };
-    Object.defineProperty(next, key, {
-      value: a.value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    // plain assignment keeps the object in fast mode; only "__proto__" needs a defined property
+    if (key === "__proto__") {
+      Object.defineProperty(next, key, {
+        value: a.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else next[key] = a.value;
     s.setRuntimeState(next, size, ctx.window.window_uuid, ctx.window.window_uuid);
     return { ok: true };
   },
