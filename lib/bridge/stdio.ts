@@ -30,7 +30,10 @@ export class LineWriter {
   send(line: string) {
     if (this.broken) return;
     this.queue.push(line);
-    if (!this.writing) this.writing = this.pump();
+    if (!this.writing) {
+      // start after the answers already queued as microtasks, so a pipelined chunk leaves whole
+      this.writing = new Promise<void>((r) => queueMicrotask(r)).then(() => this.pump());
+    }
   }
 
   private async pump() {
