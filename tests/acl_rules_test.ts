@@ -62,6 +62,29 @@ Deno.test("grantedTools: absent, empty or non-array host_api.tools grants every 
   }
 });
 
+Deno.test("a non-array host_api.tools warns that it is ignored, and every declared id stays granted", () => {
+  const raw = {
+    schema: 2,
+    required_executas: [{ tool_id: "a" }],
+    optional_executas: [{ tool_id: "b" }],
+    ui: { bundle: {}, views: [{ name: "main", title: "M" }], host_api: { tools: "a" } },
+  };
+  const r = analyzeManifest(raw);
+  assert.ok(r.manifest);
+  const w = r.diagnostics.filter((d) => d.code === "host_api_not_list");
+  assert.equal(w.length, 1);
+  assert.equal(w[0].path, "ui.host_api.tools");
+  // the warning must describe what the ACL does (§5.3), not claim that nothing is granted
+  assert.doesNotMatch(w[0].message, /grants nothing/);
+  assert.match(w[0].message, /every declared executa is granted/);
+  assert.deepEqual(grantedTools(r.manifest, []), ["a", "b"]);
+  // any other namespace: a non-list grants nothing, and says so
+  const chat = analyzeManifest({ ...raw, ui: { ...raw.ui, host_api: { chat: "read_history" } } });
+  const cw = chat.diagnostics.find((d) => d.code === "host_api_not_list")!;
+  assert.match(cw.message, /grants nothing/);
+  assert.equal(aclAllows(chat.manifest!, "chat", "read_history", []), false);
+});
+
 Deno.test("grantedTools: every ref form of the §5.3 table", () => {
   const decl = {
     required_executas: [{ tool_id: "r1" }, { tool_id: "bundled:notes" }],

@@ -73,3 +73,38 @@ Deno.test("strictScan: tools.invoke sites need some granted tool; agent needs a 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scanCallSites: only .js .mjs .cjs .jsx .ts .tsx .html files of at most 5 MiB", async () => {
+  const dir = await Deno.makeTempDir();
+  const write = (name: string, text: string) => Deno.writeTextFile(join(dir, name), text);
+  const MiB5 = 5 * 1024 * 1024;
+  try {
+    await write("a.jsx", "rt.chat.write_message({})");
+    await write("b.tsx", `call('storage', "get")`);
+    await write("c.cjs", `call("llm",'embed')`);
+    await write("d.mjs", "rt.web.search({})");
+    await write("e.html", "<script>rt.prefs.get()</script>");
+    await write("f.ts", "rt.apps.list()");
+    await write("g.js", "rt.mobile.share()");
+    await write("h.json", "rt.fs.read()");
+    await write("i.css", "rt.fs.write()");
+    await write("j.txt", "rt.image.edit()");
+    const exact = "rt.image.generate()";
+    await write("k.js", exact + " ".repeat(MiB5 - exact.length)); // exactly 5 MiB: scanned
+    const over = "rt.upload.inline()";
+    await write("l.js", over + " ".repeat(MiB5 - over.length + 1)); // one byte over: skipped
+    const sites = await scanCallSites(dir);
+    assert.deepEqual([...sites.keys()].sort(), [
+      "apps.list",
+      "chat.write_message",
+      "image.generate",
+      "llm.embed",
+      "mobile.share",
+      "prefs.get",
+      "storage.get",
+      "web.search",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -476,7 +476,7 @@ Deno.test("runtime.info: shape and values", async () => {
       "report_error",
     ],
     storage: ["get", "set", "delete", "list"],
-    tools: ["list", "invoke"],
+    tools: ["list", "invoke", "invokeAsync", "getJob", "cancelJob", "listJobs"],
     chat: ["write_message", "append_artifact", "read_history"],
     llm: ["complete", "embed"],
   });

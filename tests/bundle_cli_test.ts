@@ -1,14 +1,16 @@
 /**
  * `deno task bundle` produces one JavaScript file that runs every command with
  * `deno run -A <file> …`, from any directory (no deno.json needed): `version`, `bridge` (a session
- * on an example app with its executa) and `smoke` on an example app with its recorded fixture.
+ * on an example app with its executa), `smoke` on an example app with its recorded fixture, the
+ * help of every command, `validate`, `token mint|verify`, `executa health`, and `serve` / `dev` up to
+ * their startup line and a graceful SIGTERM.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, REPO_ROOT, runCli } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
-Deno.test("bundle: deno task bundle output runs version, bridge and smoke on an example app", async () => {
+Deno.test("bundle: deno task bundle output runs every command", async () => {
   await using dir = await tmpDir("anna-bundle-");
   const out = join(dir.path, "anna-app-runtime.js");
   const built = await new Deno.Command(Deno.execPath(), {
@@ -105,4 +107,65 @@ Deno.test("bundle: deno task bundle output runs version, bridge and smoke on an 
   assert.equal(report.result, "pass");
   assert.equal(report.version, version);
   assert.ok(report.fixtures[0].cases.length >= 10);
+
+  // every command of the table is inside and runs
+  for (
+    const cmd of ["bridge", "dev", "serve", "smoke", "validate", "executa", "token", "version"]
+  ) {
+    const h = await runCli([cmd, "--help"], opts);
+    assert.equal(h.code, 0, explain(h));
+    assert.match(h.stdout, new RegExp(`anna-app-runtime ${cmd}\\b`));
+  }
+  const val = await runCli(["validate", app, "--format", "json"], opts);
+  assert.equal(val.code, 0, explain(val));
+  assert.equal(JSON.parse(val.stdout).executas[0].tool_id, "tool-todo-store");
+  const key = ["--key-file", join(dir.path, "dev.key")];
+  const minted = await runCli(["token", "mint", ...key], opts);
+  assert.equal(minted.code, 0, explain(minted));
+  const verified = await runCli(["token", "verify", minted.stdout.trim(), ...key], opts);
+  assert.equal(verified.code, 0, explain(verified));
+  assert.match(verified.stdout, /^valid \(wid /);
+  const health = await runCli(
+    ["executa", "health", join(app, "executas/todo-store"), "--format", "json"],
+    opts,
+  );
+  assert.equal(health.code, 0, explain(health));
+  assert.equal(JSON.parse(health.stdout).status, "healthy");
+  for (const args of [["serve"], ["dev", app, "--no-watch"]]) {
+    const server = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        out,
+        ...args,
+        ...key,
+        "--port",
+        "0",
+        "--app-port",
+        "0",
+        "--format",
+        "json",
+      ],
+      cwd: dir.path,
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let first = "";
+    while (!first.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      first += value;
+    }
+    const started = JSON.parse(first.split("\n")[0]);
+    assert.equal(started.event, "listening");
+    assert.equal(started.mode, args[0]);
+    server.kill("SIGTERM");
+    lines.releaseLock();
+    await server.stdout.cancel().catch(() => {});
+    await server.stderr.cancel().catch(() => {});
+    assert.equal((await server.status).code, 0, `${args[0]} shuts down gracefully on SIGTERM`);
+  }
 });

@@ -1,5 +1,5 @@
 /**
- * `tools.*` through the core (CONTRACT §5.2–§5.3, §5.6 steps 1–5, §5.10 `tools.invokeAsync`):
+ * `tools.*` through the core (CONTRACT §5.2–§5.3, §5.6 steps 1–5, §5.11 `tools.invokeAsync`):
  * per-tool ACL, `a__b` / `a.b` splitting, `bundled:` resolution at call time, no-executa answers.
  * An in-process fake executa host records what reaches the pool; nothing is spawned.
  */
@@ -93,25 +93,39 @@ Deno.test("ACL: tools.list always allowed; other tools.* need a non-empty grante
       }],
     },
   });
-  for (const method of ["getJob", "cancelJob", "listJobs", "describe"]) {
-    assert.deepEqual(await some.call("tools", method, {}), notImpl("tools", method));
+  // stage-2 job methods pass the ACL with a non-empty granted set and reach their handlers
+  assert.deepEqual(await some.call("tools", "listJobs", {}), {
+    ok: true,
+    result: { jobs: [], truncated: false },
+  });
+  for (const method of ["getJob", "cancelJob"]) {
+    const r = await some.call("tools", method, {});
+    assert.equal(r.error.code, "invalid_arg", method);
+    assert.equal(r.error.details.issues[0].path, "jobId", method);
+    assert.equal((await some.call("tools", method, { jobId: "x" })).error.code, "job_not_found");
   }
+  assert.deepEqual(await some.call("tools", "describe", {}), notImpl("tools", "describe"));
 });
 
-Deno.test("tools.invokeAsync (stage 2 not shipped): per-tool ACL after validation, then not_implemented", async () => {
+Deno.test("tools.invokeAsync: per-tool ACL after validation; no executa and no mock → not_implemented", async () => {
   await using t = await makeRuntime();
   const m = manifest({ tools: ["t1"] }, {
     required_executas: [{ tool_id: "t1" }, { tool_id: "t2" }],
   });
   const s = await openSession(t, m);
+  const noExecuta = {
+    ok: false,
+    error: {
+      code: "not_implemented",
+      message: "tools.invokeAsync is not available in this runtime",
+      details: { tool_id: "t1" },
+    },
+  };
   assert.deepEqual(
     await s.call("tools", "invokeAsync", { tool_id: "t1", method: "run" }),
-    notImpl("tools", "invokeAsync"),
+    noExecuta,
   );
-  assert.deepEqual(
-    await s.call("tools", "invokeAsync", { tool_id: "t1__run" }),
-    notImpl("tools", "invokeAsync"),
-  );
+  assert.deepEqual(await s.call("tools", "invokeAsync", { tool_id: "t1__run" }), noExecuta);
   assert.deepEqual(await s.call("tools", "invokeAsync", { tool_id: "t2", method: "run" }), {
     ok: false,
     error: {

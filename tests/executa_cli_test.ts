@@ -99,3 +99,65 @@ Deno.test("executa: a process that cannot start exits 3; a bad DIR or action exi
   const noaction = await cli(["frobnicate", FIXTURES]);
   assert.equal(noaction.code, 2);
 });
+
+const MINI_DIR = `${REPO_ROOT}tests/fixtures/smoke`;
+const mini = (
+  mode: string,
+) => ["--tool-id", "tool-mini", "--command", `node mini_plugin.mjs ${mode}`];
+
+Deno.test("executa describe: exit 1 when describe answered an error or no object (§2.9)", async () => {
+  const ok = await cli(["describe", MINI_DIR, ...mini("fine")]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /^name {6}mini\nversion {3}1\.2\.3\nprotocol {2}v2\ntools /);
+  assert.match(ok.stdout, /^ {2}ping {2}— pong$/m);
+
+  const err = await cli(["describe", MINI_DIR, ...mini("describe-error"), "--format", "json"]);
+  assert.equal(err.code, 1, err.stderr);
+  assert.deepEqual(JSON.parse(err.stdout), {
+    tool_id: "tool-mini",
+    protocol: "v2",
+    describe: null,
+  });
+  const fatal = JSON.parse(err.stderr.trim().split("\n").at(-1)!);
+  assert.equal(fatal.error.code, "describe_failed");
+  assert.match(fatal.error.message, /describe exploded/);
+
+  const notObject = await cli(["describe", MINI_DIR, ...mini("describe-string")]);
+  assert.equal(notObject.code, 1, notObject.stderr);
+  assert.equal(notObject.stdout, "");
+  assert.match(notObject.stderr, /^error: describe of tool-mini failed/m);
+});
+
+Deno.test("executa health: unhealthy exits 1, not_implemented 0, an executa dying on health 3", async () => {
+  const cases: [string, string, number][] = [
+    ["fine", "healthy", 0],
+    ["health-noimpl", "not_implemented", 0],
+    ["health-unhealthy", "unhealthy", 1],
+    ["health-error", "unhealthy", 1],
+  ];
+  for (const [mode, status, code] of cases) {
+    const r = await cli(["health", MINI_DIR, ...mini(mode), "--format", "json"]);
+    assert.equal(r.code, code, `${mode}: ${r.stderr}`);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(doc), ["tool_id", "status", "result"]);
+    assert.equal(doc.status, status, mode);
+  }
+  const died = await cli(["health", MINI_DIR, ...mini("health-die")]);
+  assert.equal(
+    died.code,
+    3,
+    `an executa that died during the check is a runtime fault: ${died.stderr}`,
+  );
+});
+
+Deno.test("executa: the log level defaults to info (§2.1), and logs follow --format", async () => {
+  const pretty = await cli(["describe", MINI_DIR, ...mini("fine")]);
+  assert.equal(pretty.code, 0, pretty.stderr);
+  // the executa's stderr is logged at info (§9.11): visible by default
+  assert.match(pretty.stderr, /^\d\d:\d\d:\d\d\.\d{3} INFO executa:tool-mini: mini started/m);
+  const json = await cli(["describe", MINI_DIR, ...mini("fine"), "--format", "json"]);
+  const logs = json.stderr.trim().split("\n").map((l) => JSON.parse(l));
+  assert.ok(logs.some((l) => l.level === "info" && l.component === "executa:tool-mini"));
+  const quiet = await cli(["describe", MINI_DIR, ...mini("fine"), "--log-level", "warn"]);
+  assert.equal(quiet.stderr, "");
+});

@@ -253,6 +253,10 @@ Deno.test("reload gets a fresh token and sets the same URL again; live reload fo
   assert.match(f.src, new RegExp(`\\?wid=${W1}&t=tok2&`));
   await until(() => page.logStream() !== undefined);
   const stream = page.logStream()!;
+  // the stream resumes after the newest entry /api/log returned, so nothing logged in between
+  // the two requests is lost (§11.11)
+  assert.equal(new URL(stream.url, MAIN).searchParams.get("after"), "3");
+  assert.equal(new URL(stream.url, MAIN).searchParams.get("ct"), "CT");
   assert.equal(page.called("session.refresh_token").length, 2, "history entries do not reload");
   stream.push("log", { seq: 3, ts: Date.now(), type: "reload", paths: ["dup.js"] }); // already seen
   stream.push("log", {

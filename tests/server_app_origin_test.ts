@@ -45,6 +45,11 @@ Deno.test("app origin: bundle files carry the manifest CSP; unknown slug 404; re
   const unknown = await app.request(`/anna-apps/other/dev/index.html`, { headers: APPH });
   assert.equal(unknown.status, 404);
   await unknown.body?.cancel();
+  // the bare `/dev` form of an unknown slug is a 404 too, not a redirect to one
+  const unknownBare = await app.request(`/anna-apps/other/dev?wid=1`, { headers: APPH });
+  assert.equal(unknownBare.status, 404);
+  assert.equal(unknownBare.headers.get("location"), null);
+  assert.deepEqual(await unknownBare.json(), { error: { code: "not_found" } });
   const post = await app.request(`/anna-apps/${slug}/dev/app.js`, {
     method: "POST",
     headers: APPH,

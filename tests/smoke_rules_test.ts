@@ -8,6 +8,7 @@ import { FixtureError, parseFixtureText } from "../lib/smoke/fixtures.ts";
 import { expandGlobs } from "../lib/smoke/glob.ts";
 import { CarryOver, handleInToolId, parseAliases, ToolAliaser } from "../lib/smoke/alias.ts";
 import { checkResponse } from "../lib/smoke/check.ts";
+import { compareSubset, isVolatileKey } from "../lib/smoke/compare.ts";
 import { cacheDefaults } from "../lib/smoke/home.ts";
 import { ChromiumNotFound, findChromium } from "../lib/smoke/chromium.ts";
 import { exitCodeFor } from "../lib/smoke/report.ts";
@@ -251,4 +252,36 @@ Deno.test("chromium lookup: --chromium, then ANNA_APP_CHROMIUM, then PATH names"
     ChromiumNotFound,
   );
   await assert.rejects(findChromium(undefined, { PATH: "/nonexistent" }), /no Chromium found/);
+});
+
+Deno.test("volatile keys: exactly the §14.5 list, *_id except tool_id, *_uuid, *_at, --ignore-key", () => {
+  const listed = ["id", "t", "ts", "seq", "token", "etag", "jobId", "latencyMs", "_meta"];
+  for (const k of [...listed, "timestamp", "duration_ms"]) assert.ok(isVolatileKey(k), k);
+  for (const k of ["session_id", "invoke_id", "x_id", "window_uuid", "created_at", "expires_at"]) {
+    assert.ok(isVolatileKey(k), k);
+  }
+  for (
+    const k of ["tool_id", "ID", "jobid", "uuid", "at", "idx", "tokens", "status", "value", "meta"]
+  ) {
+    assert.ok(!isVolatileKey(k), k);
+  }
+  assert.ok(isVolatileKey("value", new Set(["value"])), "--ignore-key adds keys");
+  // at any depth, also inside arrays; tool_id is compared
+  const expected = { a: [{ id: 1, tool_id: "x", n: 1 }], b: { c: { created_at: 5, seq: 2 } } };
+  const actual = { a: [{ id: 9, tool_id: "y", n: 1 }], b: { c: { created_at: 6, seq: 3 } } };
+  assert.deepEqual(compareSubset(expected, actual), [
+    { path: "a[0].tool_id", expected: "x", actual: "y" },
+  ]);
+});
+
+Deno.test("aliasing: a leading `tool-` and a trailing -<exactly 8 alphanumerics> are removed first", () => {
+  // without removing the `tool-` prefix both handles would fit
+  assert.equal(handleInToolId("tool-notes-k3j9x2pq", ["tool", "notes"]), "notes");
+  // the 8-character suffix is not a part of the id
+  assert.equal(handleInToolId("tool-acme-notes-abcd1234", ["notes", "abcd1234"]), "notes");
+  // 7 or 9 characters are not the publish suffix: that part stays and may match a handle
+  assert.equal(handleInToolId("tool-acme-notes-abcd12345", ["notes", "abcd12345"]), null);
+  assert.equal(handleInToolId("tool-acme-abc1234", ["abc1234"]), "abc1234");
+  // the id without prefix or suffix still works
+  assert.equal(handleInToolId("acme-notes", ["notes"]), "notes");
 });

@@ -1,6 +1,9 @@
 /** `token mint|verify` through the real entrypoint (CONTRACT §2.11, §8.1, §2.1 exit codes). */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { run as runToken } from "../lib/cli/token.ts";
+import { loadOrCreateKey, mintToken } from "../lib/token/mod.ts";
+import { silentLogger } from "../lib/util/log.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const WID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -178,4 +181,34 @@ Deno.test("a malformed key file exits 2", () =>
     const r = await cli(home, ["verify", "x", "--key-file", keyPath]);
     assert.equal(r.code, 2);
     assert.ok(r.stderr.includes(`dev key file ${keyPath} is malformed`), r.stderr);
+  }));
+
+Deno.test("verify pretty keeps the §2.11 form inside the 5 s leeway: `valid (wid …, expires in -Ns)`", () =>
+  withHome(async (home) => {
+    const keyPath = join(home, "dev.key");
+    const key = await loadOrCreateKey(keyPath, silentLogger());
+    // exp one second ago: still valid within the leeway (in process, so the margin is 4 s)
+    const { token } = await mintToken(key, {
+      wid: WID,
+      uid: 1,
+      app: "dev",
+      view: "main",
+      scopes: [],
+      ttl: 30,
+      now: Date.now() - 31_000,
+    });
+    const chunks: string[] = [];
+    const write = Deno.stdout.writeSync;
+    Deno.stdout.writeSync = (p: Uint8Array) => {
+      chunks.push(new TextDecoder().decode(p));
+      return p.length;
+    };
+    let code: number;
+    try {
+      code = await runToken(["verify", token, "--key-file", keyPath]);
+    } finally {
+      Deno.stdout.writeSync = write;
+    }
+    assert.equal(code, 0);
+    assert.match(chunks.join(""), new RegExp(`^valid \\(wid ${WID}, expires in -\\d+s\\)\\n$`));
   }));

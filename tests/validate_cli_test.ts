@@ -112,7 +112,8 @@ Deno.test("errors exit 1: views_missing, manifest_not_json with line:column, mis
   assert.equal(err.path, "ui.views");
   assert.ok(err.hint);
   const pretty = await validate(join(APPS, "broken-app"));
-  assert.match(pretty.stdout, /^error {4}ui\.views {2}views_missing {2}/m);
+  // §2.8 `severity  path  code  message`: two spaces between fields, no column padding
+  assert.match(pretty.stdout, /^error {2}ui\.views {2}views_missing {2}/m);
 
   const dir = await Deno.makeTempDir();
   try {

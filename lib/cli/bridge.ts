@@ -27,10 +27,13 @@ Flags:
   --key-file PATH          dev key file (default ~/.anna-app/dev.key)
   --token-ttl SECONDS      dev token lifetime, 5..86400 (default 30)
   --log-level LEVEL        error|warn|info|debug (default warn)
-  --log-format pretty|json`;
+  --log-format pretty|json (default pretty)`;
+
+/** bridge prints no results, only the protocol: it has no `--format` (§2.1, §2.4). */
+export const formats = null;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { ...LLM_FLAGS, ...TOKEN_FLAGS });
+  const { values } = parseFlags(argv, { ...LLM_FLAGS, ...TOKEN_FLAGS }, { formats: null });
   const logger = makeLogger(values, { level: "warn", format: "pretty" });
   let rt: Runtime;
   try {

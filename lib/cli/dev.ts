@@ -15,6 +15,7 @@ import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
 import {
   buildRuntime,
+  killExecutas,
   printStartup,
   reportFatal,
   serverSettings,
@@ -134,6 +135,7 @@ export async function run(argv: string[]): Promise<number> {
   const slug = slugInfo.slug;
 
   // 2–4. key, mock files, executas
+  const watching = values.watch !== false;
   let rt: Runtime | undefined;
   let server: RunningServer | undefined;
   try {
@@ -156,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
       logger: logger.child("server"),
       version: VERSION,
       pages: dashboardPages,
+      liveReload: watching,
       ...settings,
     });
   } catch (e) {
@@ -236,7 +239,7 @@ export async function run(argv: string[]): Promise<number> {
   // 8. live reload
   let watcher: Watcher | undefined;
   const runtime = rt;
-  if (values.watch !== false) {
+  if (watching) {
     const log = logger.child("reload");
     watcher = await watchApp({
       bundleDir,
@@ -259,5 +262,5 @@ export async function run(argv: string[]): Promise<number> {
     await recorder?.stop();
     await runtime.shutdown();
     await srv.close();
-  });
+  }, () => killExecutas(runtime));
 }

@@ -110,7 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   if (action !== "invoke" && tool) throw new UsageError(`unexpected argument '${tool}'`);
   const format = str(values, "format") ?? "pretty";
   const json = format === "json";
-  const logger = makeLogger(values, { level: "warn" });
+  const logger = makeLogger(values, { level: "info" });
   const spec = await specFor(resolve(dirArg), values);
   const args = action === "invoke" ? await readArgs(str(values, "args")) : undefined;
   const timeoutMs = int(values, "timeout-ms");
@@ -132,7 +132,7 @@ export async function run(argv: string[]): Promise<number> {
       printFatal(format, started.error.code, started.error.message, started.error.details);
       return EXIT.FAULT;
     }
-    if (action === "describe") return describe(spec.tool_id, started, json);
+    if (action === "describe") return describe(spec.tool_id, started, format);
     if (action === "health") {
       const h = await pool.health(spec.tool_id);
       if (!h.ok) {
@@ -146,7 +146,10 @@ export async function run(argv: string[]): Promise<number> {
             h.result !== null && h.result !== undefined ? ` ${JSON.stringify(h.result)}` : ""
           }`,
         );}
-      return h.status === "unhealthy" ? EXIT.FAILED : EXIT.OK;
+      if (h.status !== "unhealthy") return EXIT.OK;
+      // an executa that died while answering is a runtime fault (§2.1), not an unhealthy answer
+      const err = h.error as OutcomeError | undefined;
+      return err && typeof err === "object" && isSpawnFault(err) ? EXIT.FAULT : EXIT.FAILED;
     }
     const raw = bool(values, "raw");
     const opts = { timeoutMs, app: null };
@@ -168,11 +171,16 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * §2.9 describe: the result (exit 0); exit 1 when describe answered an error or no object, 3 when
+ * it timed out (a timeout is a runtime fault like a spawn failure).
+ */
 function describe(
   tool_id: string,
-  s: { protocol: string; describe: Record<string, unknown> | null },
-  json: boolean,
+  s: { protocol: string; describe: Record<string, unknown> | null; describe_error: unknown },
+  format: string,
 ): number {
+  const json = format === "json";
   if (json) writeStdout(JSON.stringify({ tool_id, protocol: s.protocol, describe: s.describe }));
   else if (s.describe) {
     const d = s.describe;
@@ -184,6 +192,16 @@ function describe(
       `tools     ${tools.length ? "" : "(none)"}`,
       ...tools.map((t) => `  ${t?.name}${t?.description ? `  — ${t.description}` : ""}`),
     ].join("\n"));
-  } else writeStdout(`${tool_id}: describe returned no object (protocol ${s.protocol})`);
-  return s.describe ? EXIT.OK : EXIT.FAILED;
+  }
+  if (s.describe && s.describe_error == null) return EXIT.OK;
+  const e = (s.describe_error ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
+  const timedOut = e.code === "timeout";
+  const message = `describe of ${tool_id} ${timedOut ? "timed out" : "failed"}: ${
+    String(e.message ?? "describe did not return an object")
+  }`;
+  const details: Record<string, unknown> = { tool_id, protocol: s.protocol };
+  if (e.code !== undefined) details.describe_code = e.code;
+  if (e.data !== undefined) details.data = e.data;
+  printFatal(format, timedOut ? "timeout" : "describe_failed", message, details);
+  return timedOut ? EXIT.FAULT : EXIT.FAILED;
 }

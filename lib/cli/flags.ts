@@ -18,12 +18,27 @@ export const COMMON_FLAGS: FlagSpec = {
   "log-format": { type: "string" },
 };
 
+export const LOG_LEVEL_VALUES = ["error", "warn", "info", "debug"];
+export const LOG_FORMAT_VALUES = ["pretty", "json"];
+/** `--format` values of a command that prints results (§2.1); `smoke` adds `junit`. */
+export const RESULT_FORMATS = ["pretty", "json"];
+
+export interface ParseOptions {
+  /** how many positional arguments the command takes (default 0) */
+  positionals?: number;
+  /** accepted `--format` values (default pretty|json); `null` = the command has no `--format` */
+  formats?: string[] | null;
+}
+
 export function parseFlags(
   argv: string[],
   spec: FlagSpec,
-  opts: { positionals?: number } = {},
+  opts: ParseOptions = {},
 ): { values: FlagValues; positionals: string[] } {
-  const full: FlagSpec = { ...COMMON_FLAGS, ...spec };
+  const formats = opts.formats === undefined ? RESULT_FORMATS : opts.formats;
+  const common: FlagSpec = { ...COMMON_FLAGS };
+  if (formats === null) delete common.format;
+  const full: FlagSpec = { ...common, ...spec };
   const negated = new Map<string, boolean>();
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -57,11 +72,18 @@ export function parseFlags(
   if (parsed.positionals.length > max) {
     throw new UsageError(`unexpected argument '${parsed.positionals[max]}'`);
   }
-  const fmt = values.format;
-  if (fmt !== undefined && typeof fmt === "string" && !["pretty", "json", "junit"].includes(fmt)) {
-    throw new UsageError(`--format must be pretty or json (got '${fmt}')`);
-  }
+  oneOf(values, "format", formats ?? []);
+  oneOf(values, "log-level", LOG_LEVEL_VALUES);
+  oneOf(values, "log-format", LOG_FORMAT_VALUES);
   return { values, positionals: parsed.positionals };
+}
+
+/** A string flag restricted to `allowed` values: anything else is a usage error (exit 2). */
+function oneOf(values: FlagValues, k: string, allowed: string[]) {
+  const v = values[k];
+  if (typeof v !== "string" || allowed.includes(v)) return;
+  const opts = allowed.length === 2 ? allowed.join(" or ") : `one of ${allowed.join(", ")}`;
+  throw new UsageError(`--${k} must be ${opts} (got '${v}')`);
 }
 
 export function str(v: FlagValues, k: string): string | undefined {

@@ -3,11 +3,13 @@
  * Each command module exports `run(argv): Promise<number>` (the exit code) and `help`.
  */
 import { EXIT, printFatal, writeStderr, writeStdout } from "./output.ts";
-import { UsageError } from "./flags.ts";
+import { parseFlags, UsageError } from "./flags.ts";
 
 export interface CommandModule {
   run(argv: string[]): Promise<number>;
   help: string;
+  /** `null` when the command has no `--format` (it prints no results: `bridge`) */
+  formats?: string[] | null;
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
@@ -38,9 +40,12 @@ export function usage(): string {
 }
 
 const helpCommand: CommandModule = {
-  help: "Usage: anna-app-runtime help [COMMAND]",
+  help:
+    "Usage: anna-app-runtime help [COMMAND]\n\nPrints the usage text of a command (always pretty).",
   async run(argv) {
-    const name = argv.find((a) => !a.startsWith("-"));
+    // `--format` is accepted and ignored: help is always pretty (§2.12)
+    const { positionals } = parseFlags(argv, {}, { positionals: 1 });
+    const name = positionals[0];
     if (!name) {
       writeStdout(usage());
       return EXIT.OK;
@@ -57,9 +62,15 @@ const helpCommand: CommandModule = {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "-h" || name === "--help") {
+  if (!name) {
+    // no command is a usage error: the usage goes to stderr, stdout stays empty (§2.1)
+    writeStderr(`error: missing command\n\n${usage()}`);
+    return EXIT.USAGE;
+  }
+  if (name === "-h" || name === "--help") {
+    if (rest.length) return await helpCommand.run(rest).catch((e) => usageFailure(e, helpCommand));
     writeStdout(usage());
-    return name ? EXIT.OK : EXIT.USAGE;
+    return EXIT.OK;
   }
   const cmdName = name === "-V" || name === "--version" ? "version" : name;
   const entry = COMMANDS[cmdName];
@@ -77,24 +88,38 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  if (rest.includes("-h") || rest.includes("--help")) {
+  const end = rest.indexOf("--");
+  const flags = end < 0 ? rest : rest.slice(0, end);
+  if (flags.includes("-h") || flags.includes("--help")) {
     writeStdout(mod.help);
     return EXIT.OK;
   }
-  const fmtIdx = rest.findIndex((a) => a === "--format" || a.startsWith("--format="));
-  const format = fmtIdx < 0
-    ? undefined
-    : rest[fmtIdx].includes("=")
-    ? rest[fmtIdx].split("=")[1]
-    : rest[fmtIdx + 1];
   try {
     return await mod.run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      printFatal(format, "usage", `${e.message}\n\n${mod.help}`);
-      return EXIT.USAGE;
-    }
-    printFatal(format, "internal_error", `unexpected crash: ${(e as Error)?.stack ?? e}`);
-    return EXIT.FAULT;
+    return usageFailure(e, mod, rest);
   }
+}
+
+/** The `--format` of a command line, as far as it can be told without the command's parser. */
+function formatOf(mod: CommandModule, argv: string[]): string | undefined {
+  if (mod.formats === null) return undefined;
+  const i = argv.findIndex((a) => a === "--format" || a.startsWith("--format="));
+  if (i < 0) return undefined;
+  return argv[i].includes("=") ? argv[i].slice(argv[i].indexOf("=") + 1) : argv[i + 1];
+}
+
+/**
+ * A usage error (exit 2) or an unexpected crash (exit 3) on stderr: pretty = the message and the
+ * command's help; json = one line `{"error":{code,message,details}}` (§2.1).
+ */
+function usageFailure(e: unknown, mod: CommandModule, argv: string[] = []): number {
+  const format = formatOf(mod, argv);
+  if (e instanceof UsageError) {
+    if (format === "json") printFatal(format, "usage", e.message);
+    else printFatal(format, "usage", `${e.message}\n\n${mod.help}`);
+    return EXIT.USAGE;
+  }
+  printFatal(format, "internal_error", `unexpected crash: ${(e as Error)?.stack ?? e}`);
+  return EXIT.FAULT;
 }

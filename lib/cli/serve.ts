@@ -6,6 +6,7 @@ import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
 import {
   buildRuntime,
+  killExecutas,
   printStartup,
   reportFatal,
   serverSettings,
@@ -77,5 +78,5 @@ export async function run(argv: string[]): Promise<number> {
   return await untilSignal(async () => {
     await runtime.shutdown();
     await server.close();
-  });
+  }, () => killExecutas(runtime));
 }

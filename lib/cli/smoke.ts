@@ -64,6 +64,10 @@ const SMOKE_FLAGS = {
   "call-timeout-ms": { type: "string" },
 } as const;
 
+/** `smoke` also writes junit (§2.1, §14.8). */
+const SMOKE_FORMATS = ["pretty", "json", "junit"];
+export const formats = SMOKE_FORMATS;
+
 /** Writes all of `text` (large reports may need several writes on a pipe). */
 function writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
   const bytes = new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n");
@@ -77,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     ...LLM_FLAGS,
     ...TOKEN_FLAGS,
     ...SMOKE_FLAGS,
-  }, { positionals: 1 });
+  }, { positionals: 1, formats: SMOKE_FORMATS });
   const format = str(values, "format") ?? "pretty";
   const logger = makeLogger(values, { level: "warn" });
   const executaSpecs = list(values, "executa");

@@ -28,7 +28,7 @@ Exit codes: 0 valid, 1 errors (or warnings with --strict), 2 path not found or b
 const FLAGS = {
   strict: { type: "boolean" as const },
   executa: { type: "string" as const, multiple: true },
-  executas: { type: "boolean" as const },
+  "no-executas": { type: "boolean" as const },
 };
 
 async function statOrNull(p: string): Promise<Deno.FileInfo | null> {
@@ -66,9 +66,10 @@ async function entryChecks(appDir: string, m: EffectiveManifest): Promise<Diagno
   return out;
 }
 
-function prettyLine(d: Diagnostic): string {
+/** §2.8: `severity  path  code  message` (two spaces between the fields; `-` for no path). */
+export function prettyLine(d: Diagnostic): string {
   const hint = d.hint ? ` (hint: ${d.hint})` : "";
-  return `${d.severity.padEnd(7)}  ${d.path || "-"}  ${d.code}  ${d.message}${hint}`;
+  return `${d.severity}  ${d.path || "-"}  ${d.code}  ${d.message}${hint}`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -76,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const format = str(values, "format");
   const strict = bool(values, "strict");
   const flagSpecs = list(values, "executa");
-  const noExecutas = values.executas === false;
+  const noExecutas = bool(values, "no-executas");
   if (noExecutas && flagSpecs.length > 0) {
     throw new UsageError("use either --executa or --no-executas, not both");
   }

@@ -6,13 +6,18 @@
  */
 import { DASH_FILES } from "./assets.gen.ts";
 
-export interface DashboardOptions {
+interface PageOptions {
   controlToken: string | null;
   appPort: number;
   version: string;
 }
 
-export interface DevPageOptions extends DashboardOptions {
+export interface DashboardOptions extends PageOptions {
+  /** The server watches the app's files (§11.10); absent = not watching. */
+  liveReload?: boolean;
+}
+
+export interface DevPageOptions extends PageOptions {
   sessionId: string;
   windowUuid: string;
 }
@@ -53,6 +58,7 @@ export function dashboardHtml(opts: DashboardOptions): string {
     CONTROL_TOKEN: opts.controlToken ?? "",
     APP_PORT: String(opts.appPort),
     VERSION: opts.version,
+    LIVE_RELOAD: opts.liveReload ? "on" : "off",
   });
 }
 

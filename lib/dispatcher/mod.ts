@@ -13,6 +13,7 @@ import { storageHandlers } from "./storage.ts";
 import { chatHandlers } from "./chat.ts";
 import { llmHandlers } from "./llm.ts";
 import { invokeTool, toolEntries, toolsHandlers } from "./tools.ts";
+import { invokeAsync, jobsHandlers } from "./jobs.ts";
 
 export type { CallContext, DispatchServices } from "./context.ts";
 
@@ -23,7 +24,7 @@ const HANDLERS: Record<string, NamespaceHandlers> = {
   storage: storageHandlers,
   chat: chatHandlers,
   llm: llmHandlers,
-  tools: toolsHandlers,
+  tools: { ...toolsHandlers, ...jobsHandlers },
 };
 
 /** Namespaces answered `not_implemented` after the ACL (§5.10). */
@@ -47,7 +48,7 @@ export const STUB_NAMESPACES = [
 export const IMPLEMENTED: Record<string, string[]> = {
   window: Object.keys(windowHandlers),
   storage: Object.keys(storageHandlers),
-  tools: ["list", "invoke"],
+  tools: ["list", "invoke", "invokeAsync", ...Object.keys(jobsHandlers)],
   chat: Object.keys(chatHandlers),
   llm: Object.keys(llmHandlers),
 };
@@ -152,8 +153,11 @@ export class Dispatcher {
   private run(ctx: CallContext, args: unknown): Outcome | Promise<Outcome> {
     const { ns, method, session } = ctx;
     try {
-      if (ns === "tools" && (method === "invoke" || method === "invokeAsync")) {
+      if (ns === "tools" && method === "invoke") {
         return invokeTool(ctx, args, () => this.mock(ctx, args)).catch((e) => this.failure(ctx, e));
+      }
+      if (ns === "tools" && method === "invokeAsync") {
+        return { ok: true, result: invokeAsync(ctx, args, (m) => this.mock(ctx, args, m)) };
       }
       if (ns !== "window" && !(ns === "tools" && method === "list")) {
         if (!aclAllows(session.manifest, ns, method, ns === "tools" ? toolEntries(ctx) : [])) {
@@ -194,8 +198,8 @@ export class Dispatcher {
   }
 
   /** §5.9: mocks answer only what would otherwise be `not_implemented`. */
-  private mock(ctx: CallContext, args: unknown): Outcome | undefined {
-    const entry = this.services.llm.lookupMock(ctx.ns, ctx.method, args, ctx.session.mocks);
+  private mock(ctx: CallContext, args: unknown, method = ctx.method): Outcome | undefined {
+    const entry = this.services.llm.lookupMock(ctx.ns, method, args, ctx.session.mocks);
     if (!entry) return undefined;
     if (entry.error) return { ok: false, error: entry.error };
     return { ok: true, result: entry.result };

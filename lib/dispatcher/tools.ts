@@ -1,6 +1,9 @@
-/** `tools.list` / `tools.invoke` (CONTRACT §5.6) with `bundled:` resolution (§5.3). */
+/**
+ * `tools.list` / `tools.invoke` (CONTRACT §5.6) with `bundled:` resolution (§5.3); the stage-2 job
+ * methods (§5.11) are in `jobs.ts` and reuse the validation, resolution and per-tool ACL here.
+ */
 import { z } from "zod";
-import { DispatchError, notImplemented, type Outcome } from "../core/outcome.ts";
+import { DispatchError, type Outcome } from "../core/outcome.ts";
 import { aclAllows, grantedTools, resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
 import type { CallContext, NamespaceHandlers } from "./context.ts";
 import { parseArgs } from "./validate.ts";
@@ -18,17 +21,22 @@ export function grantedToolIds(ctx: Pick<CallContext, "session" | "services">): 
   return grantedTools(ctx.session.manifest, toolEntries(ctx));
 }
 
-const InvokeArgs = z.object({
+export const InvokeArgs = z.object({
   tool_id: z.string().min(1).max(200),
   method: z.string().optional(),
   args: z.record(z.string(), z.unknown()).optional(),
   arguments: z.record(z.string(), z.unknown()).optional(),
   timeoutMs: z.unknown().optional(),
 });
+type InvokeArgsT = z.infer<typeof InvokeArgs>;
 
 /** Steps 1–3 of §5.6: validation, `tool__method` / `tool.method` splitting, resolution. */
 export function prepareInvoke(ctx: CallContext, args: unknown) {
-  const a = parseArgs(InvokeArgs, args);
+  return splitInvoke(ctx, parseArgs(InvokeArgs, args));
+}
+
+/** Steps 2–3 of §5.6 on validated args (shared with `tools.invokeAsync`). */
+export function splitInvoke(ctx: CallContext, a: InvokeArgsT) {
   let toolId = a.tool_id;
   let method = a.method ?? "";
   if (!method) {
@@ -51,6 +59,21 @@ export function prepareInvoke(ctx: CallContext, args: unknown) {
     timeoutMs: a.timeoutMs,
     entries,
   };
+}
+
+/** Step 4 of §5.6: the per-tool ACL of `tools.invoke` / `tools.invokeAsync` (§5.2). */
+export function requireToolGrant(
+  ctx: CallContext,
+  p: { tool_id: string; entries: ToolEntry[] },
+  method: "invoke" | "invokeAsync",
+) {
+  if (!aclAllows(ctx.session.manifest, "tools", method, p.entries, p.tool_id)) {
+    throw new DispatchError(
+      "permission_denied",
+      `manifest does not grant 'tools.${method}' for tool_id '${p.tool_id}'`,
+      { ns: "tools", method, tool_id: p.tool_id },
+    );
+  }
 }
 
 export const toolsHandlers: NamespaceHandlers = {
@@ -77,30 +100,16 @@ export const toolsHandlers: NamespaceHandlers = {
 };
 
 /**
- * `tools.invoke` (and the stage-2 `tools.invokeAsync` stub) run outside the generic handler table
- * because their ACL check needs the resolved tool_id (§5.1 step 3 note); the pipeline calls this
- * directly. Until stage 2 ships, `invokeAsync` answers mocks or `not_implemented` after the ACL.
+ * `tools.invoke` runs outside the generic handler table because its ACL check needs the resolved
+ * tool_id (§5.1 step 3 note); the pipeline calls this directly (`tools.invokeAsync`: `jobs.ts`).
  */
 export async function invokeTool(
   ctx: CallContext,
   args: unknown,
   lookupMock: () => Outcome | undefined,
 ): Promise<Outcome> {
-  const method = ctx.method === "invokeAsync" ? "invokeAsync" : "invoke";
   const p = prepareInvoke(ctx, args);
-  const m = ctx.session.manifest;
-  if (!aclAllows(m, "tools", method, p.entries, p.tool_id)) {
-    throw new DispatchError(
-      "permission_denied",
-      `manifest does not grant 'tools.${method}' for tool_id '${p.tool_id}'`,
-      { ns: "tools", method, tool_id: p.tool_id },
-    );
-  }
-  if (method === "invokeAsync") {
-    const mock = lookupMock();
-    if (mock) return mock;
-    throw notImplemented("tools", "invokeAsync");
-  }
+  requireToolGrant(ctx, p, "invoke");
   if (!ctx.services.executas.get(p.tool_id)) {
     const mock = lookupMock();
     if (mock) return mock;

@@ -14,7 +14,8 @@ export interface CommandOptions {
   env?: Record<string, string | undefined>;
   logger?: Logger;
 }
-export type CommandError = { reason: string; message: string };
+/** Why an executa cannot be started; `command` = the argv that could not be spawned (§9.9). */
+export type CommandError = { reason: string; message: string; command?: string[] };
 export type CommandResult = { argv: string[] } | { error: CommandError };
 
 let defaultLogger: Logger | undefined;
@@ -70,12 +71,19 @@ async function resolveArgv(
       error: {
         reason: "spawn_failed",
         message: `command ${abs} does not exist or is not executable`,
+        command: argv,
       },
     };
   }
   const found = await whichOnPath(prog, env);
   if (found) return { argv: [found, ...rest] };
-  return { error: { reason: "spawn_failed", message: `command '${prog}' was not found on PATH` } };
+  return {
+    error: {
+      reason: "spawn_failed",
+      message: `command '${prog}' was not found on PATH`,
+      command: argv,
+    },
+  };
 }
 
 async function uvOnPath(env: Record<string, string | undefined>): Promise<string | null> {
@@ -181,6 +189,7 @@ export async function resolveCommand(
           reason: "spawn_failed",
           message: `binary executa ${spec.tool_id}: neither ${join(dir, "bin", spec.tool_id)} ` +
             `nor ${join(dir, "bin", basename(resolve(dir)))} is an executable file`,
+          command: [join(dir, "bin", spec.tool_id)],
         },
       };
     }

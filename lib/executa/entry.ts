@@ -3,10 +3,21 @@ import type { ExecutaEntry, ExecutaInfo, ExecutaSpec, ExecutaStatus } from "./ty
 import type { ExecutaProcess, ExitInfo } from "./process.ts";
 import type { Protocol } from "./handshake.ts";
 import { CRASH_WINDOW_MS, STDERR_RING, STDERR_TAIL_ERROR, STDERR_TAIL_LIST } from "./limits.ts";
-import { fail, type Outcome } from "../core/outcome.ts";
+import { fail, type Outcome, type OutcomeError } from "../core/outcome.ts";
 import type { Logger } from "../util/log.ts";
 
 export type StartResult = { ok: true; proc: ExecutaProcess } | { ok: false; outcome: Outcome };
+
+/** What `ExecutaPool.ensureStarted` answers (CLI `executa describe|health|invoke`). */
+export type EnsureStarted =
+  | {
+    ok: true;
+    protocol: Protocol;
+    describe: Record<string, unknown> | null;
+    /** Set when describe answered an error, a non-object, or timed out (describe is null). */
+    describe_error: unknown;
+  }
+  | { ok: false; error: OutcomeError };
 
 export interface Entry {
   spec: ExecutaSpec;

@@ -30,6 +30,17 @@ export function parseTimeout(timeoutMs: unknown): InvokeTimeout | Outcome {
   return { requested, effective };
 }
 
+/** A stage-2 job deadline (`InvokeOptions.deadlineAt`): no clamp, what is left of it. */
+export function deadlineTimeout(deadlineAt: number, now = Date.now()): InvokeTimeout {
+  const left = Math.max(0, Math.round(deadlineAt - now));
+  return { requested: left, effective: left };
+}
+
+/** The invoke was cancelled through `InvokeOptions.signal` (internal: jobs settle on their own). */
+export function cancelledOutcome(invoke_id: string, sent: boolean): Outcome {
+  return fail("cancelled", `invoke ${invoke_id} was cancelled`, { invoke_id, sent });
+}
+
 export function exitedOutcome(exit: ExitInfo, stderr: string[]): Outcome {
   return fail("tool_failed", "executa process exited", {
     exit_code: exit.code,
@@ -76,8 +87,9 @@ export function rpcErrorOutcome(error: unknown): Outcome {
   });
 }
 
+/** §9.7: message = `error` when it is a string (even empty), else a generic one with details. */
 function reportedFailure(error: unknown): Outcome {
-  if (typeof error === "string" && error !== "") return fail("tool_failed", error);
+  if (typeof error === "string") return fail("tool_failed", error);
   return fail("tool_failed", "tool reported failure", { error: error ?? null });
 }
 

@@ -21,9 +21,11 @@ import type {
 } from "./types.ts";
 import { childEnv, resolveCommand } from "./command.ts";
 import { ExecutaProcess, type InvokeContext } from "./process.ts";
-import { declaredCapabilities, handshake, type Protocol } from "./handshake.ts";
+import { declaredCapabilities, handshake } from "./handshake.ts";
 import {
+  cancelledOutcome,
   checkResultSize,
+  deadlineTimeout,
   exitedOutcome,
   faultOutcome,
   mapInvokeResponse,
@@ -34,6 +36,7 @@ import {
 import { ReverseRpc } from "./reverse.ts";
 import {
   crashLoopOutcome,
+  type EnsureStarted,
   type Entry,
   newEntry,
   pushStderr,
@@ -42,7 +45,7 @@ import {
   toEntry,
   toInfo,
 } from "./entry.ts";
-import { sleep, TIMEOUT, withTimeout } from "./async.ts";
+import { ABORTED, sleep, TIMEOUT, withTimeout } from "./async.ts";
 import { type HealthReport, healthReport } from "./health.ts";
 import { backoffMs, CRASH_LOOP_COUNT, HEALTH_TIMEOUT_MS, INVOKE_GRACE_MS } from "./limits.ts";
 
@@ -161,14 +164,17 @@ export class ExecutaPool implements ExecutaHost {
     }
     const loop = this.crashLoop(entry);
     if (loop) return loop;
-    const t = parseTimeout(opts.timeoutMs);
+    const t = opts.deadlineAt === undefined
+      ? parseTimeout(opts.timeoutMs)
+      : deadlineTimeout(opts.deadlineAt);
     if ("ok" in t) return t;
     const started = await this.start(entry);
     if (!started.ok) return started.outcome;
     const proc = started.proc;
 
-    const invoke_id = newInvokeId();
-    const deadline_ms = Date.now() + t.effective;
+    const invoke_id = opts.invokeId ?? newInvokeId();
+    if (opts.signal?.aborted) return cancelledOutcome(invoke_id, false);
+    const deadline_ms = opts.deadlineAt ?? Date.now() + t.effective;
     const ctx: InvokeContext = {
       invoke_id,
       app: opts.app ?? null,
@@ -184,13 +190,20 @@ export class ExecutaPool implements ExecutaHost {
       invoke_id,
       context: { invoke_id, deadline_ms, plugin_name: tool_id, credentials: {} },
     });
+    opts.onSent?.(invoke_id);
     try {
-      const reply = await withTimeout(req.reply, t.effective + INVOKE_GRACE_MS);
-      if (reply === TIMEOUT) {
+      const wait = deadline_ms - Date.now() + INVOKE_GRACE_MS;
+      const reply = await withTimeout(req.reply, wait, opts.signal);
+      if (reply === TIMEOUT || reply === ABORTED) {
         proc.abandon(req.id);
         proc.notify("_cancel_invoke", { invoke_id });
-        this.log.warn("invoke timed out; sent _cancel_invoke", { tool_id, method, invoke_id });
-        return timeoutOutcome(tool_id, method, t);
+        const late = reply === TIMEOUT;
+        this.log.warn(`invoke ${late ? "timed out" : "was cancelled"}; sent _cancel_invoke`, {
+          tool_id,
+          method,
+          invoke_id,
+        });
+        return late ? timeoutOutcome(tool_id, method, t) : cancelledOutcome(invoke_id, true);
       }
       const fault = faultOutcome(reply, () => entry.stderr);
       if (fault || reply.kind !== "response") return fault!;
@@ -206,18 +219,7 @@ export class ExecutaPool implements ExecutaHost {
   // ---- CLI helpers (`executa describe|health|invoke`, §2.9) -----------------------------------
 
   /** Spawns and handshakes if needed. */
-  async ensureStarted(
-    tool_id: string,
-  ): Promise<
-    | {
-      ok: true;
-      protocol: Protocol;
-      describe: Record<string, unknown> | null;
-      /** Set when describe answered an error, a non-object, or timed out (describe is null). */
-      describe_error: unknown;
-    }
-    | { ok: false; error: OutcomeError }
-  > {
+  async ensureStarted(tool_id: string): Promise<EnsureStarted> {
     const entry = this.entries.get(tool_id);
     if (!entry) {
       return { ok: false, error: { code: "not_found", message: `unknown executa '${tool_id}'` } };
@@ -265,10 +267,7 @@ export class ExecutaPool implements ExecutaHost {
   }
 
   private unavailable(reason: string, message: string, extra = {}): StartResult {
-    return {
-      ok: false,
-      outcome: fail("executa_unavailable", message, { reason, ...extra }),
-    };
+    return { ok: false, outcome: fail("executa_unavailable", message, { reason, ...extra }) };
   }
 
   private async spawnAndHandshake(e: Entry): Promise<StartResult> {
@@ -292,7 +291,7 @@ export class ExecutaPool implements ExecutaHost {
     if ("error" in cmd) {
       this.recordCrash(e, cmd.error.message);
       const extra = cmd.error.reason === "spawn_failed"
-        ? { command: e.spec.command, error: cmd.error.message }
+        ? { command: cmd.error.command ?? e.spec.command, error: cmd.error.message }
         : {};
       return this.unavailable(cmd.error.reason, cmd.error.message, extra);
     }

@@ -126,15 +126,18 @@ export class ReverseRpc {
     }
     ctx.sampling_calls++;
     ctx.sampling_tokens += tokens;
+    let mocked = false;
     const r = await this.withDeadline(ctx, (signal) =>
       this.llm.complete(args, {
         lookupKeys: ["sampling/createMessage", "llm/complete"],
         extraMocks: app?.mocks,
         signal,
+        onMockHit: () => (mocked = true),
       }));
     if (r.ok) return r.result;
-    if (r.error.code === "llm_disabled") throw new ReverseError(-32603, NO_LLM);
-    if (r.error.code === "invalid_arg") {
+    // a matching mock `error` entry answers -32003 with its message, whatever its code (§10.2)
+    if (!mocked && r.error.code === "llm_disabled") throw new ReverseError(-32603, NO_LLM);
+    if (!mocked && r.error.code === "invalid_arg") {
       throw new ReverseError(SAMPLING_ERR.INVALID, r.error.message, r.error.details);
     }
     throw new ReverseError(SAMPLING_ERR.PROVIDER, r.error.message, {

@@ -51,6 +51,20 @@ export interface InvokeOptions {
   /** `timeoutMs` as requested by the caller (§5.6 step 7); validated/clamped by the pool. */
   timeoutMs?: unknown;
   app?: AppContext | null;
+  /** Stage-2 jobs (§5.11): the `invoke_id` to send (default: a fresh `inv_…`). */
+  invokeId?: string;
+  /**
+   * Stage-2 jobs: the absolute `context.deadline_ms` (epoch ms) the plugin gets, bypassing the
+   * 1–90 s clamp and `timeoutMs`; the pool waits until then + the 2 s grace.
+   */
+  deadlineAt?: number;
+  /**
+   * Stage-2 jobs: aborting settles the invoke at once with `{code:"cancelled"}`. Already sent →
+   * `_cancel_invoke` is sent and a late reply dropped; not sent yet → the plugin never sees it.
+   */
+  signal?: AbortSignal;
+  /** Called once, right after the `invoke` request was written to the plugin. */
+  onSent?: (invoke_id: string) => void;
 }
 
 /** Lightweight view used for `bundled:` resolution, `tools.list` and the sidecar. */

@@ -85,7 +85,10 @@ export function createProvider(opts: ProviderOptions): LlmProvider {
       const parsed = parseCompleteArgs(args);
       if (!parsed.ok) return invalidArg(parsed.issues);
       const hit = lookup(o.lookupKeys ?? ["llm/complete"], parsed.value, o.extraMocks);
-      if (hit) return answer(hit);
+      if (hit) {
+        o.onMockHit?.(hit);
+        return answer(hit);
+      }
       if (mode === "mock") return { ok: true, result: echoComplete(parsed.value) };
       return await openaiComplete(opts.openai!, parsed.value, o.signal);
     },
@@ -94,7 +97,10 @@ export function createProvider(opts: ProviderOptions): LlmProvider {
       const parsed = parseEmbedArgs(args);
       if (!parsed.ok) return invalidArg(parsed.issues);
       const hit = lookup(o.lookupKeys ?? ["llm/embed"], parsed.value, o.extraMocks);
-      if (hit) return answer(hit);
+      if (hit) {
+        o.onMockHit?.(hit);
+        return answer(hit);
+      }
       if (mode === "mock") return { ok: true, result: mockEmbed(parsed.value) };
       return await openaiEmbed(opts.openai!, parsed.value, o.signal);
     },

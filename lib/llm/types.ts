@@ -25,6 +25,8 @@ export interface LlmCallOptions {
   /** Lookup keys in order, e.g. ["sampling/createMessage", "llm/complete"]; default from the call kind. */
   lookupKeys?: string[];
   signal?: AbortSignal;
+  /** Called when a mock-table entry answers the call (sampling maps mock errors to -32003, §10.2). */
+  onMockHit?: (entry: MockEntry) => void;
 }
 
 export interface LlmProvider {

@@ -99,11 +99,17 @@ export function checkHostApi(raw: unknown, d: Diags): Record<string, unknown> {
       );
     }
     if (!Array.isArray(v)) {
+      // §5.3: a non-array `tools` is ignored and every declared executa stays granted
       d.warn(
         "host_api_not_list",
         path,
-        `${path} must be a list of method names, got ${typeName(v)}; it grants nothing`,
-        `write e.g. "${ns}": ["*"] or list the methods`,
+        ns === "tools"
+          ? `${path} must be a list of tool references, got ${typeName(v)}; it is ignored, so ` +
+            `every declared executa is granted`
+          : `${path} must be a list of method names, got ${typeName(v)}; it grants nothing`,
+        ns === "tools"
+          ? 'write e.g. "tools": ["required:*"] or list the tool ids'
+          : `write e.g. "${ns}": ["*"] or list the methods`,
       );
       continue;
     }

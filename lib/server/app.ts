@@ -52,6 +52,7 @@ export function createMainApp(ctx: ServerContext): Hono {
         controlToken: token(),
         appPort: ctx.config.appPort,
         version: ctx.version,
+        liveReload: ctx.liveReload === true,
       }),
       200,
       pageHeaders(c, ctx),
@@ -121,6 +122,8 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
 
   app.get("/healthz", (c) => healthz(c, ctx));
   app.get("/anna-apps/:slug/dev", (c) => {
+    // an unknown slug is a 404 here too, not a redirect to one (§11.4)
+    if (!ctx.runtime.apps.get(c.req.param("slug"))) return notFound(c);
     const url = c.req.url;
     const q = url.indexOf("?");
     const path = rawPathOf(url);

@@ -10,7 +10,13 @@ export const SSE_KEEPALIVE_MS = 15_000;
 
 /** Renderers for the embedded dashboard (lib/dashboard), injected so the server is testable alone. */
 export interface Pages {
-  dashboard(o: { controlToken: string | null; appPort: number; version: string }): string;
+  dashboard(o: {
+    controlToken: string | null;
+    appPort: number;
+    version: string;
+    /** Whether the server watches the app's files (§11.10): `dev` without `--no-watch`. */
+    liveReload: boolean;
+  }): string;
   devPage(o: {
     controlToken: string | null;
     appPort: number;
@@ -37,6 +43,8 @@ export interface ServerContext {
   /** Overridable in tests; defaults are the contract's limits. */
   maxBodyBytes?: number;
   keepAliveMs?: number;
+  /** `dev` without `--no-watch` (§11.10); shown in the dashboard header (§13). Default false. */
+  liveReload?: boolean;
   /** Closers of open streams and sockets, run at shutdown so the listeners can drain. */
   closers: Set<() => void>;
 }

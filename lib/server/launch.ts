@@ -121,14 +121,19 @@ export function printStartup(format: string | undefined, s: StartupInfo) {
 
 /**
  * Resolves with the exit code once SIGINT/SIGTERM arrive and `stop()` finished; a second SIGINT
- * during shutdown exits at once with 130.
+ * during shutdown runs `force` (synchronous, best effort) and exits at once with 130.
  */
-export function untilSignal(stop: () => Promise<void>): Promise<number> {
+export function untilSignal(stop: () => Promise<void>, force?: () => void): Promise<number> {
   return new Promise((resolveExit) => {
     let stopping = false;
     const onSignal = (sig: Deno.Signal) => () => {
       if (stopping) {
-        if (sig === "SIGINT") Deno.exit(EXIT.INTERRUPTED);
+        if (sig === "SIGINT") {
+          try {
+            force?.();
+          } catch { /* exiting anyway */ }
+          Deno.exit(EXIT.INTERRUPTED);
+        }
         return;
       }
       stopping = true;
@@ -139,6 +144,19 @@ export function untilSignal(stop: () => Promise<void>): Promise<number> {
       Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
     } catch { /* SIGTERM is not available on Windows */ }
   });
+}
+
+/**
+ * SIGKILLs every executa process still alive: the immediate exit of a second SIGINT must not
+ * leave behind a plugin that is still in its graceful stop (or ignores SIGTERM, §9.10).
+ */
+export function killExecutas(rt: Pick<Runtime, "executas">) {
+  for (const x of rt.executas.list()) {
+    if (typeof x.pid !== "number") continue;
+    try {
+      Deno.kill(x.pid, "SIGKILL");
+    } catch { /* already gone */ }
+  }
 }
 
 /** The core for a server mode: key, LLM provider, executa pool feeding the shared log bus. */

@@ -33,6 +33,8 @@ export interface StartOptions {
   allowRemote: boolean;
   allowedHosts: string[];
   controlToken: string | null;
+  /** `dev` watching files for live reload (§11.10); default false (`serve`, `--no-watch`). */
+  liveReload?: boolean;
 }
 
 export interface RunningServer {
@@ -68,6 +70,7 @@ export function startServer(opts: StartOptions): RunningServer {
     pages: opts.pages,
     cspReports: new CspReportStore(),
     logger: opts.logger,
+    liveReload: opts.liveReload ?? false,
     closers: new Set(),
   };
   const mainApp = createMainApp(ctx);

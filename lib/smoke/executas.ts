@@ -77,11 +77,16 @@ async function checkOne(
     details: { protocol: started.protocol, tools: executa.tools },
   };
   if (d === null) {
-    const timedOut = describeMs >= DESCRIBE_TIMEOUT_MS;
+    // describe that timed out is a runtime fault; an error or a non-object answer a failure
+    const e = (started.describe_error ?? {}) as { code?: unknown; message?: unknown };
+    const timedOut = e.code === "timeout";
     describeStep.status = timedOut ? "error" : "fail";
     describeStep.message = timedOut
       ? `describe did not answer within ${DESCRIBE_TIMEOUT_MS / 1000} s`
-      : "describe did not return an object (see the log for its error)";
+      : `describe did not return an object: ${
+        e.message !== undefined ? `[${String(e.code)}] ${String(e.message)}` : "no answer"
+      }`;
+    if (started.describe_error != null) describeStep.details = { error: started.describe_error };
   } else if (!Array.isArray(d.tools)) {
     describeStep.status = "fail";
     describeStep.message = "describe result has no 'tools' array";

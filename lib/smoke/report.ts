@@ -9,7 +9,10 @@ export type Status = "pass" | "fail" | "skip" | "error";
 
 /** One step or check (validate, one executa check, one view, the browser, …). */
 export interface StepResult {
-  /** junit suite: `validate`, `executas`, `views`, `fixtures`, `browser` */
+  /**
+   * junit suite (§14.8): `validate`, `executas`, `views`, `fixture:<path>`, `browser`; also
+   * `fixtures` for the note of a run with no fixture file to replay (not a junit suite).
+   */
   suite: string;
   name: string;
   status: Status;
@@ -58,7 +61,8 @@ export interface SmokeReport {
   tool: "anna-app-runtime";
   version: string;
   app: { slug: string | null; dir: string };
-  started_at: string;
+  /** epoch milliseconds, like every `*_at` field (§1.3) */
+  started_at: number;
   duration_ms: number;
   result: "pass" | "fail" | "error";
   exit_code: number;
@@ -98,3 +102,9 @@ export function resultFor(code: number): SmokeReport["result"] {
 
 /** Milliseconds since `t0` (performance.now), rounded to 0.1 ms. */
 export const since = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;
+
+/** Steps of §14.1 steps 1–4 (printed before the fixtures), then the rest (fixtures note, browser). */
+export function splitSteps(steps: StepResult[]): [StepResult[], StepResult[]] {
+  const early = new Set(["validate", "executas", "views"]);
+  return [steps.filter((s) => early.has(s.suite)), steps.filter((s) => !early.has(s.suite))];
+}

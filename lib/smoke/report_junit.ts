@@ -4,7 +4,7 @@
  * assertion failures as `<failure message>` with the diff, runtime faults as `<error>`, skips as
  * `<skipped/>`.
  */
-import type { SmokeReport, Status } from "./report.ts";
+import { type SmokeReport, splitSteps, type Status } from "./report.ts";
 import { caseTitle, diffLines } from "./report_pretty.ts";
 
 /** XML text/attribute escaping; characters XML 1.0 cannot carry are dropped. */
@@ -54,12 +54,9 @@ export function junitReport(r: SmokeReport): string {
     if (!suites.has(suite)) suites.set(suite, []);
     suites.get(suite)!.push(c);
   };
-  const fixturesAt = r.steps.findIndex((s) => s.suite === "fixtures" || s.suite === "browser");
-  const ordered = [
-    ...r.steps.slice(0, fixturesAt < 0 ? r.steps.length : fixturesAt),
-    null,
-    ...(fixturesAt < 0 ? [] : r.steps.slice(fixturesAt)),
-  ];
+  const [before, after] = splitSteps(r.steps);
+  // the "no fixture files" note is not a check: no suite of its own (§14.8 names the suites)
+  const ordered = [...before, null, ...after.filter((s) => s.suite !== "fixtures")];
   for (const s of ordered) {
     if (s === null) {
       for (const f of r.fixtures) {

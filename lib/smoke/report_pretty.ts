@@ -1,11 +1,18 @@
 /** The pretty smoke report (CONTRACT §14.8): `STATUS  name  (ms)` lines, indented diffs, summary. */
 import type { Diff } from "./compare.ts";
-import type { CaseResult, SmokeReport, Status, StepResult } from "./report.ts";
+import {
+  type CaseResult,
+  type SmokeReport,
+  splitSteps,
+  type Status,
+  type StepResult,
+} from "./report.ts";
 
+/** §14.8: `PASS|FAIL|SKIP|ERROR  <name>  (<ms> ms)`, exactly two spaces after the status. */
 const LABEL: Record<Status, string> = {
-  pass: "PASS ",
-  fail: "FAIL ",
-  skip: "SKIP ",
+  pass: "PASS",
+  fail: "FAIL",
+  skip: "SKIP",
   error: "ERROR",
 };
 
@@ -35,9 +42,7 @@ export function prettyReport(r: SmokeReport): string {
     out.push(`${indent}${LABEL[status]}  ${name}  ${ms(t)}`);
     if (message) out.push(`${indent}       ${message.split("\n").join(`\n${indent}       `)}`);
   };
-  const fixturesAt = r.steps.findIndex((s) => s.suite === "fixtures" || s.suite === "browser");
-  const before = fixturesAt < 0 ? r.steps : r.steps.slice(0, fixturesAt);
-  const after = fixturesAt < 0 ? [] : r.steps.slice(fixturesAt);
+  const [before, after] = splitSteps(r.steps);
   for (const s of before) line("", s.status, stepTitle(s), s.duration_ms, s.message);
   for (const f of r.fixtures) {
     const t = f.cases.reduce((a, c) => a + c.duration_ms, 0);

@@ -84,7 +84,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     tool: "anna-app-runtime",
     version: VERSION,
     app: { slug: null, dir: o.appDir },
-    started_at: new Date().toISOString(),
+    started_at: Date.now(),
     duration_ms: 0,
     result: "pass",
     exit_code: 0,
@@ -262,6 +262,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     logger: o.logger.child("smoke"),
     cwd: o.cwd,
   });
+  let phase = "executas";
   try {
     if (specs.length) await pool.register(specs);
     const declared = new Set(declaredTools(manifest, entries).map((d) => d.tool_id));
@@ -285,6 +286,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
 
     // 4. executa checks
     tv = performance.now();
+    phase = "executas";
     const ex = await checkExecutas(pool, specs.map((s) => s.tool_id), report.warnings);
     report.steps.push(...ex.steps);
     report.executas = ex.executas;
@@ -300,6 +302,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     }
 
     // 5. views
+    phase = "views";
     report.steps.push(...await checkViews(ctx));
 
     // 6. fixtures
@@ -312,10 +315,14 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
         message: fixturesNote,
       });
     }
-    for (const f of files) report.fixtures.push(await replayFixture(ctx, f));
+    for (const f of files) {
+      phase = `fixture:${f.name}`;
+      report.fixtures.push(await replayFixture(ctx, f));
+    }
 
     // 7. browser
     if (chromium) {
+      phase = "browser";
       const b = await checkBrowser(ctx, chromium);
       report.steps.push(b.step);
       report.browser = b.browser;
@@ -328,9 +335,10 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
       }
     }
   } catch (e) {
+    // a crash is a runtime fault of the step that was running (its junit suite, §14.8)
     report.steps.push({
-      suite: "smoke",
-      name: "smoke",
+      suite: phase,
+      name: "unexpected crash",
       status: "error",
       duration_ms: since(tv),
       message: `unexpected crash: ${(e as Error)?.stack ?? e}`,

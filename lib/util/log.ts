@@ -78,7 +78,8 @@ export class Logger {
       return;
     }
     const t = now.toTimeString().slice(0, 8) + "." + String(now.getMilliseconds()).padStart(3, "0");
-    let lv = level.toUpperCase().padEnd(5);
+    // exactly `HH:MM:SS.mmm LEVEL component: message key=value…` (§2.1): one space, no padding
+    let lv = level.toUpperCase();
     if (this.color) {
       const c = { error: 31, warn: 33, info: 36, debug: 90 }[level];
       lv = `\x1b[${c}m${lv}\x1b[0m`;

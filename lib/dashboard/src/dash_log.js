@@ -73,14 +73,21 @@
     for (const row of $("rpc-log").rows) row.hidden = !matchesFilter(row);
   }
 
-  /** The retained log of this session as recorded-session JSONL (§14.3, as `dev --record`). */
+  /**
+   * The retained log of this session as recorded-session JSONL (§14.3), the format and order of
+   * `dev --record` (§14.7): a call's `req`/`res` pair, then the events that call caused. The log
+   * holds an event before the `rpc` entry of the call that emitted it (a call is logged when it
+   * finishes), so an event is moved after the next call from its `by_client_id` window that was
+   * already running when the event happened.
+   */
   function exportJsonl() {
     const info = dash.info;
     if (!info) throw new Error("no session selected");
     const start = info.created_at || 0;
     const primary = info.primary_window_uuid;
     const pw = (info.windows || []).find((w) => w.window_uuid === primary);
-    const t = (ts) => Math.max(0, (ts || start) - start);
+    let lastT = 0;
+    const t = (ts) => (lastT = Math.max(lastT, Math.round((ts || start) - start)));
     const lines = [{
       t: 0,
       kind: "meta",
@@ -88,35 +95,55 @@
       session_id: info.session_id,
       window_uuid: primary,
       app_slug: info.app_slug,
-      view: pw ? pw.view : undefined,
+      view: pw ? pw.view : null,
     }];
+    const entries = host.logEntries()
+      .filter((e) => e.session_id === info.session_id && (e.type === "rpc" || e.type === "event"))
+      .sort((a, b) => a.seq - b.seq);
+    const eventLine = (e) => {
+      const ev = e.event;
+      return ev.kind === "auth.refresh"
+        ? { t: t(ev.ts || e.ts), kind: "auth.refresh", token: (ev.payload || {}).token }
+        : { t: t(ev.ts || e.ts), kind: "event", event: ev.kind, payload: ev.payload };
+    };
+    const held = new Map(); // rpc entry → the events it caused
     let id = 0;
-    const entries = host.logEntries().filter((e) => e.session_id === info.session_id);
-    for (const e of entries.sort((a, b) => a.seq - b.seq)) {
-      if (e.type === "rpc") {
-        id++;
-        const req = { t: t(e.ts), kind: "req", id, ns: e.ns, method: e.method, args: e.args ?? {} };
-        if (e.window_uuid && e.window_uuid !== primary) req.window_uuid = e.window_uuid;
-        lines.push(req);
-        lines.push(
-          e.outcome === "ok" ? { t: t(e.ts), kind: "res", id, ok: true, result: e.result } : {
-            t: t(e.ts),
-            kind: "res",
-            id,
-            ok: false,
-            error: e.error ??
-              { code: e.error_code || "internal_error", message: e.error_code || "" },
-          },
-        );
-      } else if (e.type === "event" && e.event) {
-        const ev = e.event;
-        lines.push(
-          ev.kind === "auth.refresh"
-            ? { t: t(e.ts), kind: "auth.refresh", token: (ev.payload || {}).token }
-            : { t: t(e.ts), kind: "event", event: ev.kind, payload: ev.payload },
-        );
+    entries.forEach((e, i) => {
+      if (e.type === "event") {
+        if (!e.event) return;
+        const by = e.event.by_client_id;
+        const at = e.event.ts || e.ts;
+        const cause = by
+          ? entries.slice(i + 1).find((x) =>
+            x.type === "rpc" && x.window_uuid === by && x.ts - (x.ms || 0) <= at + 1
+          )
+          : null;
+        if (cause) held.set(cause, [...(held.get(cause) || []), e]);
+        else lines.push(eventLine(e));
+        return;
       }
-    }
+      id++;
+      const req = {
+        t: t(e.ts - (e.ms || 0)),
+        kind: "req",
+        id,
+        ns: e.ns,
+        method: e.method,
+        args: e.args ?? {},
+      };
+      if (e.window_uuid && e.window_uuid !== primary) req.window_uuid = e.window_uuid;
+      lines.push(req);
+      lines.push(
+        e.outcome === "ok" ? { t: t(e.ts), kind: "res", id, ok: true, result: e.result ?? null } : {
+          t: t(e.ts),
+          kind: "res",
+          id,
+          ok: false,
+          error: e.error ?? { code: e.error_code || "internal_error", message: e.error_code || "" },
+        },
+      );
+      for (const ev of held.get(e) || []) lines.push(eventLine(ev));
+    });
     return lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
   }
   function download() {
@@ -134,9 +161,20 @@
     $("rpc-log").replaceChildren();
     for (const e of host.logEntries()) if (e.type === "rpc" && belongs(e)) addRpc(e);
   }
+  /** The session's events from before it was attached (the SSE only sends newer ones). */
+  function rebuildEvents() {
+    $("events").replaceChildren();
+    eventsSeen.clear();
+    const past = host.logEntries().filter((e) => e.type === "event" && e.event && belongs(e));
+    for (const e of past.sort((a, b) => a.event.seq - b.event.seq)) addEvent(e.event);
+  }
 
   // ---- events ----------------------------------------------------------------------------------
+  const eventsSeen = new Set(); // `kind:seq` of the rows shown for the current session
   function addEvent(env) {
+    const key = `${env.kind}:${env.seq}`;
+    if (eventsSeen.has(key)) return;
+    eventsSeen.add(key);
     const box = $("events");
     const row = h(
       "div",
@@ -217,14 +255,17 @@
     },
     reset() {
       $("events").replaceChildren();
+      eventsSeen.clear();
       $("chat").replaceChildren();
       chatSeen.clear();
+      lastSessionId = null;
     },
     session(info) {
       renderChat(info);
       if (info.session_id !== lastSessionId) {
         lastSessionId = info.session_id;
         rebuildRpc(); // entries that arrived before the session was known
+        rebuildEvents();
       }
     },
     log({ entry }) {

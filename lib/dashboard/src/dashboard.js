@@ -177,8 +177,21 @@
       }),
     );
     const live = $("live-reload");
-    live.checked = host.liveReload();
-    live.addEventListener("change", () => host.setLiveReload(live.checked));
+    const liveState = $("live-reload-state");
+    if (host.config.liveReload === "off") {
+      // serve, or dev --no-watch: nothing is watched, so nothing would ever reload
+      live.checked = false;
+      live.disabled = true;
+      liveState.dataset.state = "off";
+      liveState.textContent = "off (files not watched)";
+    } else {
+      live.checked = host.liveReload();
+      liveState.dataset.state = live.checked ? "on" : "paused";
+    }
+    live.addEventListener("change", () => {
+      host.setLiveReload(live.checked);
+      liveState.dataset.state = live.checked ? "on" : "paused";
+    });
     host.on("live_reload", ({ entry, at }) => {
       const what = entry.type === "manifest" ? "manifest" : `${(entry.paths || []).length} file(s)`;
       $("live-reload-state").textContent = `reloaded ${fmtTime(at)} (${what})`;

@@ -22,6 +22,8 @@
     sessionId: meta("anna-session-id"),
     windowUuid: meta("anna-window-uuid"),
     version: meta("anna-version"),
+    // "on" when the server watches the app's files (dev without --no-watch), else "off" (§11.10)
+    liveReload: meta("anna-live-reload"),
     mainOrigin: loc.origin,
     // Same hostname as the host page, other port: a different origin for the app (§11.1).
     appOrigin: `${loc.protocol}//${loc.hostname}:${appPort}`,
@@ -197,7 +199,9 @@
     } catch (e) {
       report("cannot load /api/log", e);
     }
-    const es = new win.EventSource(withCt("/api/log/stream"));
+    // `after`: entries logged between the /api/log read and this subscription are replayed
+    // (the stream alone only sends live entries); pushLog drops any seen twice
+    const es = new win.EventSource(withCt("/api/log/stream", { after: String(logs.lastSeq) }));
     es.addEventListener("log", (ev) => {
       try {
         pushLog(JSON.parse(ev.data), false);

@@ -1,0 +1,17 @@
+import { startServer } from "/work/main/lib/server/mod.ts";
+import { silentLogger } from "/work/main/lib/util/log.ts";
+import { makeRuntime } from "/work/main/tests/helpers/runtime.ts";
+import { fakePages, TOKEN } from "/work/main/tests/helpers/server.ts";
+const t = await makeRuntime({ mode: "serve" });
+const server = startServer({ runtime: t.rt, logger: silentLogger(), version: "9", pages: fakePages, bindHost: "127.0.0.1", port: 0, appPort: 0, allowRemote: false, allowedHosts: [], controlToken: TOKEN });
+const ws = new WebSocket(`ws://127.0.0.1:${server.config.mainPort}/ws?ct=${TOKEN}`);
+await new Promise((r) => ws.onopen = r);
+const msgs: string[] = [];
+ws.onmessage = (e) => { msgs.push(String(e.data).slice(0, 200)); console.log("msg", String(e.data).slice(0, 200)); };
+ws.onclose = (e) => console.log("closed", e.code, e.reason);
+const pad = "y".repeat(16 * 1024 * 1024);
+ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "runtime.info", params: { pad } }));
+ws.send(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "session.list" }));
+await new Promise((r) => setTimeout(r, 3000));
+ws.close();
+await server.close(); await t[Symbol.asyncDispose]();

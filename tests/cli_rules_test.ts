@@ -1,0 +1,187 @@
+/**
+ * The general command-line rules of CONTRACT §2.1 and §2.12, through the real main.ts: help on
+ * every command (`-h`, `--help`, `help CMD`), `-V`/`--version`, unknown commands and flags exit 2,
+ * `--flag value` / `--flag=value` / `--no-flag`, `--format` only where results are printed (junit
+ * only for smoke, none for bridge), checked `--log-level`/`--log-format` values, json usage errors
+ * as one `{"error":…}` line on stderr, and the exact `version` outputs.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { explain, REPO_ROOT, runCli } from "./fixtures/smoke/harness.ts";
+import { tmpDir } from "./helpers/tmp.ts";
+
+const COMMANDS = ["bridge", "dev", "serve", "smoke", "validate", "executa", "token", "version"];
+const VALID_APP = join(REPO_ROOT, "tests/fixtures/apps/valid-app");
+const VERSION = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json"))).version;
+
+Deno.test("cli: -h, --help and help CMD print the same help of every command on stdout (exit 0)", async () => {
+  for (const cmd of [...COMMANDS, "help"]) {
+    const viaHelp = await runCli(["help", cmd]);
+    assert.equal(viaHelp.code, 0, explain(viaHelp));
+    assert.match(viaHelp.stdout, new RegExp(`^Usage:[\\s\\S]*anna-app-runtime ${cmd}\\b`), cmd);
+    for (const flag of ["-h", "--help"]) {
+      const r = await runCli([cmd, flag]);
+      assert.equal(r.code, 0, explain(r));
+      assert.equal(r.stdout, viaHelp.stdout, `${cmd} ${flag}`);
+      assert.equal(r.stderr, "");
+    }
+  }
+  // help is always pretty; its own flags are checked
+  const json = await runCli(["help", "--format", "json", "smoke"]);
+  assert.equal(json.code, 0, explain(json));
+  assert.match(json.stdout, /^Usage: anna-app-runtime smoke/);
+  assert.equal((await runCli(["help", "--bogus"])).code, 2);
+  assert.equal((await runCli(["help", "smoke", "extra"])).code, 2);
+  const top = await runCli(["--help"]);
+  assert.equal(top.code, 0);
+  for (const cmd of COMMANDS) assert.match(top.stdout, new RegExp(`^  ${cmd} `, "m"));
+});
+
+Deno.test("cli: no command, unknown commands and unknown flags are usage errors (exit 2, stdout empty)", async () => {
+  for (
+    const args of [
+      [],
+      ["nope"],
+      ["help", "nope"],
+      ["version", "--bogus"],
+      ["version", "extra"],
+      ["validate", VALID_APP, "--executas"], // only --no-executas exists
+      ["token", "mint", "--bogus"],
+      ["executa", "describe", VALID_APP, "--bogus"],
+      ["smoke", VALID_APP, "--bogus"],
+      ["bridge", "--bogus"],
+      ["version", "--strict=yes"],
+    ]
+  ) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${explain(r)}`);
+    assert.equal(r.stdout, "", `${args.join(" ")}: stdout carries only results`);
+    assert.match(r.stderr, /^error: /, args.join(" "));
+  }
+});
+
+Deno.test("cli: --format is pretty|json where results are printed, junit only for smoke, absent for bridge", async () => {
+  for (
+    const args of [
+      ["version", "--format", "junit"],
+      ["validate", VALID_APP, "--format", "junit"],
+      ["token", "mint", "--format=junit"],
+      ["executa", "health", VALID_APP, "--format", "junit"],
+      ["smoke", VALID_APP, "--format", "xml"],
+      ["bridge", "--format", "json"],
+      ["bridge", "--format=pretty"],
+    ]
+  ) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${explain(r)}`);
+    assert.equal(r.stdout, "");
+  }
+  const junit = await runCli([
+    "smoke",
+    VALID_APP,
+    "--no-fixtures",
+    "--no-executas",
+    "--format",
+    "junit",
+  ]);
+  assert.equal(junit.code, 0, explain(junit));
+  assert.match(junit.stdout, /^<\?xml /);
+});
+
+Deno.test("cli: --log-level and --log-format values are checked on every command (exit 2)", async () => {
+  for (
+    const args of [
+      ["version", "--log-level", "loud"],
+      ["version", "--log-format=xml"],
+      ["validate", VALID_APP, "--log-level", "trace"],
+      ["token", "mint", "--log-format", "text"],
+      ["bridge", "--log-level", "verbose"],
+    ]
+  ) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${explain(r)}`);
+    assert.match(r.stderr, /--log-(level|format) must be/);
+  }
+  for (const level of ["error", "warn", "info", "debug"]) {
+    assert.equal((await runCli(["version", "--log-level", level])).code, 0, level);
+  }
+});
+
+Deno.test('cli: usage errors in json format are one {"error":{code,message,details}} line on stderr', async () => {
+  for (
+    const args of [
+      ["version", "--format", "json", "--bogus"],
+      ["smoke", VALID_APP, "--format=json", "--tool-alias", "nope"],
+      ["validate", VALID_APP, "--format", "json", "--no-executas", "--executa", "dir=x"],
+    ]
+  ) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, explain(r));
+    assert.equal(r.stdout, "");
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `one line: ${r.stderr}`);
+    const doc = JSON.parse(lines[0]);
+    assert.deepEqual(Object.keys(doc), ["error"]);
+    assert.deepEqual(Object.keys(doc.error), ["code", "message", "details"]);
+    assert.equal(doc.error.code, "usage");
+    assert.doesNotMatch(doc.error.message, /Usage:/, "no help text inside the json error");
+  }
+});
+
+Deno.test("cli: --flag value, --flag=value and --no-flag forms are equivalent", async () => {
+  await using dir = await tmpDir();
+  const key = join(dir.path, "dev.key");
+  const a = await runCli(["token", "mint", "--key-file", key, "--uid", "5", "--format", "json"]);
+  const b = await runCli(["token", "mint", `--key-file=${key}`, "--uid=5", "--format=json"]);
+  assert.equal(a.code, 0, explain(a));
+  assert.equal(b.code, 0, explain(b));
+  assert.equal(JSON.parse(a.stdout).claims.uid, 5);
+  assert.equal(JSON.parse(b.stdout).claims.uid, 5);
+  // a boolean and its --no- form: the last one wins
+  const strict = await runCli([
+    "validate",
+    VALID_APP,
+    "--strict",
+    "--no-strict",
+    "--format",
+    "json",
+  ]);
+  assert.equal(strict.code, 0, explain(strict));
+  // repeated list flags all count
+  const both = await runCli([
+    "validate",
+    join(REPO_ROOT, "tests/fixtures/apps/disc-app"),
+    "--executa",
+    "dir=executas/a-json",
+    "--executa=dir=executas/c-node-obj",
+    "--format",
+    "json",
+  ]);
+  assert.equal(both.code, 0, explain(both));
+  assert.equal(JSON.parse(both.stdout).executas.length, 2);
+});
+
+Deno.test("cli: version, -V and --version print the §2.12 text; json has exactly the §2.12 fields", async () => {
+  const expected =
+    `anna-app-runtime ${VERSION} (dispatcher 0.6.0-compatible, deno ${Deno.version.deno})\n`;
+  for (const args of [["version"], ["-V"], ["--version"]]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.stdout, expected);
+    assert.equal(r.stderr, "");
+  }
+  for (const args of [["version", "--format", "json"], ["-V", "--format=json"]]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, explain(r));
+    assert.equal(r.stdout.trim().split("\n").length, 1, "one JSON document");
+    assert.deepEqual(JSON.parse(r.stdout), {
+      name: "anna-app-runtime",
+      version: VERSION,
+      dispatcher_version: "0.6.0",
+      runtime_compat: "0.2.0a6",
+      deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      typescript: Deno.version.typescript,
+    });
+  }
+});

@@ -1,0 +1,88 @@
+// Reverse sampling/embeddings against the real mock provider (CONTRACT §9.8, §10.2): a matching
+// mock `error` entry answers sampling with -32003 and its message, whatever the entry's code.
+// deno-lint-ignore-file no-explicit-any -- assertions walk JSON-RPC error objects
+import assert from "node:assert/strict";
+import { createProvider, type MockEntry } from "../lib/llm/mod.ts";
+import { ReverseRpc } from "../lib/executa/reverse.ts";
+import type { InvokeContext } from "../lib/executa/process.ts";
+import { Logger } from "../lib/util/log.ts";
+
+function rpcWith(mocks: MockEntry[], mode: "mock" | "off" = "mock") {
+  const logger = new Logger({ level: "error", format: "json", sink: () => {} });
+  const rpc = new ReverseRpc(createProvider({ mode, mocks }), logger);
+  const ctx: InvokeContext = {
+    invoke_id: "inv_1",
+    app: null,
+    deadline_ms: Date.now() + 60_000,
+    sampling_calls: 0,
+    sampling_tokens: 0,
+    abort: new AbortController(),
+  };
+  const caller = {
+    tool_id: "t",
+    invokes: new Map([[ctx.invoke_id, ctx]]),
+    declares: { sample: false, embed: false },
+  };
+  return (method: string, params: unknown) => rpc.handle(caller, method, params) as Promise<any>;
+}
+
+const sample = (text: string) => ({
+  messages: [{ role: "user", content: { type: "text", text } }],
+  maxTokens: 10,
+});
+
+Deno.test("sampling: a matching mock error entry → -32003 with its message, whatever its code", async () => {
+  const call = rpcWith([
+    {
+      ns: "sampling",
+      method: "createMessage",
+      match: { contentIncludes: "bad-args" },
+      error: { code: "invalid_arg", message: "mocked invalid" },
+    },
+    {
+      ns: "llm",
+      method: "complete",
+      match: { contentIncludes: "disabled" },
+      error: { code: "llm_disabled", message: "mocked disabled" },
+    },
+    {
+      ns: "sampling",
+      method: "createMessage",
+      match: { contentIncludes: "quota" },
+      error: { code: "quota_exceeded", message: "mocked quota" },
+    },
+  ]);
+  for (
+    const [text, message] of [
+      ["bad-args", "mocked invalid"],
+      ["disabled", "mocked disabled"],
+      ["quota", "mocked quota"],
+    ]
+  ) {
+    const r = await call("sampling/createMessage", sample(text));
+    assert.equal(r.error?.code, -32003, JSON.stringify(r));
+    assert.equal(r.error?.message, message);
+  }
+  // unmatched: the echo answers; invalid args from the provider are still -32004
+  const echo = await call("sampling/createMessage", sample("hello"));
+  assert.equal(echo.result?.content.text, "[mock] hello");
+  const invalid = await call("sampling/createMessage", {
+    messages: [{ role: "user", content: { type: "video" } }],
+  });
+  assert.equal(invalid.error?.code, -32004);
+});
+
+Deno.test("sampling with the LLM off: -32603 and the mock table is not consulted", async () => {
+  const call = rpcWith([{ ns: "sampling", method: "createMessage", result: "never" }], "off");
+  const r = await call("sampling/createMessage", sample("x"));
+  assert.deepEqual(r.error, { code: -32603, message: "harness started with --no-llm" });
+});
+
+Deno.test("embeddings: a matching mock error entry is a failure → -32603 with its message", async () => {
+  const call = rpcWith([
+    { ns: "embeddings", method: "create", error: { code: "invalid_arg", message: "mocked" } },
+  ]);
+  const r = await call("embeddings/create", { input: "x" });
+  assert.equal(r.error?.code, -32603);
+  assert.equal(r.error?.message, "mocked");
+});

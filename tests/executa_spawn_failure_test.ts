@@ -1,0 +1,67 @@
+// Spawn failures of default commands (CONTRACT §9.3, §9.9): `executa_unavailable`
+// `details:{reason:"spawn_failed", command, error}` names the argv that could not be started, also
+// when the spec has no explicit command.
+// deno-lint-ignore-file no-explicit-any -- assertions walk outcome details
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makePool } from "./fixtures/executas/harness.ts";
+import { resolveCommand } from "../lib/executa/command.ts";
+import type { ExecutaSpec } from "../lib/executa/types.ts";
+
+const spec = (over: Partial<ExecutaSpec>): ExecutaSpec => ({
+  tool_id: "t",
+  project_dir: "/",
+  command: null,
+  type: null,
+  env: {},
+  handle: "t",
+  app_slug: null,
+  ...over,
+});
+
+Deno.test("resolveCommand: a spawn_failed error carries the argv it could not start", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const node = await resolveCommand(spec({ type: "node", project_dir: dir }), {
+      env: { PATH: "" },
+    });
+    assert.ok("error" in node);
+    assert.equal(node.error.reason, "spawn_failed");
+    assert.deepEqual(node.error.command, ["node", "index.js"]);
+    const go = await resolveCommand(spec({ type: "go", project_dir: dir }), { env: { PATH: "" } });
+    assert.ok("error" in go);
+    assert.deepEqual(go.error.command, ["go", "run", "."]);
+    const bin = await resolveCommand(spec({ tool_id: "tool", type: "binary", project_dir: dir }));
+    assert.ok("error" in bin);
+    assert.deepEqual(bin.error.command, [join(dir, "bin", "tool")]);
+    const explicit = await resolveCommand(spec({ project_dir: dir, command: ["./nope", "-x"] }));
+    assert.ok("error" in explicit);
+    assert.deepEqual(explicit.error.command, ["./nope", "-x"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pool: a default command that cannot start → executa_unavailable naming that command", async () => {
+  const dir = await Deno.makeTempDir();
+  const { pool } = makePool();
+  try {
+    await pool.register([
+      spec({ tool_id: "no-binary", type: "binary", project_dir: dir }),
+      spec({ tool_id: "no-node", type: "node", project_dir: dir, env: { PATH: "" } }),
+    ]);
+    const bin = await pool.invoke("no-binary", "x", {}, {}) as any;
+    assert.equal(bin.ok, false);
+    assert.equal(bin.error.code, "executa_unavailable");
+    assert.equal(bin.error.details.reason, "spawn_failed");
+    assert.deepEqual(bin.error.details.command, [join(dir, "bin", "no-binary")]);
+    assert.equal(typeof bin.error.details.error, "string");
+    const node = await pool.invoke("no-node", "x", {}, {}) as any;
+    assert.equal(node.error.details.reason, "spawn_failed");
+    assert.deepEqual(node.error.details.command, ["node", "index.js"]);
+    assert.equal(pool.get("no-node")?.status, "crashed", "a spawn failure counts as a crash");
+  } finally {
+    await pool.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
