@@ -263,6 +263,15 @@ Deno.test("browser: every dashboard panel of §13 works against the real dev ser
   await byTestId(page, "close-session").click();
   await waitUntil("one session", async () => (await picker.locator("option").count()) === 1);
   assert.equal(await picker.inputValue(), dev.info.session_id);
+  // back on the dev session, the events panel shows the events it had before (from the log)
+  for (const kind of ["title_changed", "runtime_state_synced", "open_view", "close_view"]) {
+    await atLeast(page.locator(`[data-testid="event-row"][data-kind="${kind}"]`));
+  }
+  const seqs = await page.locator('[data-testid="event-row"]').evaluateAll((els) =>
+    els.map((e) => Number((e as Any).dataset.seq))
+  );
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), "newest first, each once");
+  assert.equal(new Set(seqs).size, seqs.length);
 
   tp.assertNoErrors([/blocked\.example/, /Content Security Policy/]);
 });

@@ -162,6 +162,8 @@ Deno.test("bundle: deno task bundle output runs every command", async () => {
     const started = JSON.parse(first.split("\n")[0]);
     assert.equal(started.event, "listening");
     assert.equal(started.mode, args[0]);
+    // one HTTP round trip: the startup code after the line (signal listeners) has run by then
+    await (await fetch(started.dashboard_url)).body?.cancel();
     server.kill("SIGTERM");
     lines.releaseLock();
     await server.stdout.cancel().catch(() => {});

@@ -20,9 +20,12 @@ interface Proc {
   status: Promise<Deno.CommandStatus>;
 }
 
-function spawnDev(home: string, args: string[]): Proc {
+const spawnDev = (home: string, args: string[]) => spawnCmd(home, ["dev", ...args]);
+const spawnServe = (home: string, args: string[]) => spawnCmd(home, ["serve", ...args]);
+
+function spawnCmd(home: string, args: string[]): Proc {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN_TS, "dev", ...args],
+    args: ["run", "-A", MAIN_TS, ...args],
     cwd: REPO_ROOT,
     env: {
       HOME: home,
@@ -57,7 +60,7 @@ function spawnDev(home: string, args: string[]): Proc {
     status,
     lines: (n) =>
       waitUntil(`${n} stdout line(s)`, () => {
-        if (ended && out.split("\n").length <= n) throw new Error(`dev exited:\n${err}`);
+        if (ended && out.split("\n").length <= n) throw new Error(`exited early:\n${err}`);
         const l = out.split("\n");
         return l.length > n ? l.slice(0, n) : undefined;
       }, 60_000, 50),
@@ -197,6 +200,20 @@ Deno.test("dev flags: app flags, pretty startup, --allowed-host, --no-watch; def
   const q = spawnDev(dir.path, [app, "--port", "0", "--format", "json", "--no-control-token"]);
   try {
     const line = JSON.parse((await q.lines(1))[0]);
+    assert.deepEqual(Object.keys(line), [
+      "event",
+      "mode",
+      "version",
+      "main_origin",
+      "app_origin",
+      "dashboard_url",
+      "control_token",
+      "session_id",
+      "window_uuid",
+      "window_url",
+      "executas",
+      "warnings",
+    ]);
     assert.equal(line.control_token, null);
     const [s] = (await rpc(line.main_origin, null, "session.list")).sessions;
     const got = await rpc(line.main_origin, null, "session.get", { session_id: s.session_id });
@@ -230,6 +247,32 @@ Deno.test("dev flags: app flags, pretty startup, --allowed-host, --no-watch; def
     r.child.kill("SIGTERM");
   }
   assert.equal((await r.status).code, 0, r.stderr());
+});
+
+Deno.test("serve: the json startup line has exactly the serve fields; nothing is watched", async () => {
+  await using dir = await tmpDir();
+  const p = spawnServe(dir.path, ["--port", "0", "--format", "json"]);
+  try {
+    const line = JSON.parse((await p.lines(1))[0]);
+    assert.deepEqual(Object.keys(line), [
+      "event",
+      "mode",
+      "version",
+      "main_origin",
+      "app_origin",
+      "dashboard_url",
+      "control_token",
+      "executas",
+      "warnings",
+    ]);
+    assert.equal(line.mode, "serve");
+    assert.deepEqual(line.executas, []);
+    assert.equal(line.dashboard_url, `${line.main_origin}/`);
+    assert.equal(await liveReloadMeta(line.main_origin), "off");
+  } finally {
+    p.child.kill("SIGINT");
+  }
+  assert.equal((await p.status).code, 0, p.stderr());
 });
 
 function alive(pid: number): boolean {

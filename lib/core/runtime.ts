@@ -304,7 +304,8 @@ export class Runtime {
 
   /** §8.3 including the session-level reasons. */
   async verifyAppToken(token: unknown, expectedWid?: string): Promise<TokenCheck> {
-    const r = await verifyToken(this.key, token, { expectedWid });
+    // §8.3 order: signature/expiry, then the window checks, then wrong_window, then wrong_app
+    const r = await verifyToken(this.key, token);
     if (!r.ok) return r;
     const { wid, app } = r.claims;
     const f = this.sessions.findWindow(wid);
@@ -317,6 +318,13 @@ export class Runtime {
     }
     if (!isOpen(f.window)) {
       return { ok: false, reason: "window_closed", message: `window ${wid} is ${f.window.status}` };
+    }
+    if (expectedWid !== undefined && expectedWid !== wid) {
+      return {
+        ok: false,
+        reason: "wrong_window",
+        message: `token is for window ${wid}, not ${expectedWid}`,
+      };
     }
     if (f.session.app_slug !== app) {
       return {

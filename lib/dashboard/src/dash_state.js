@@ -207,9 +207,14 @@
     chips("manifest-tools", info.granted_tools);
   }
   function renderSidecar() {
-    // What /anna-apps/<slug>/dev/anna-tool-ids.js maps: handle → tool id of registered executas.
+    // What /anna-apps/<slug>/dev/anna-tool-ids.js serves (§11.9). The page cannot read the app
+    // origin, so it uses the map session.get reports (`tool_ids`) when the core provides it, else
+    // handle → tool id of the registered executas (which ignores their app_slug and resolves
+    // `bundled:` refs by handle only).
+    const given = dash.info && dash.info.tool_ids;
     const map = {};
-    for (const x of executas) if (x.handle) map[x.handle] = x.tool_id;
+    if (given && typeof given === "object") Object.assign(map, given);
+    else for (const x of executas) if (x.handle) map[x.handle] = x.tool_id;
     const sorted = Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
     $("manifest-sidecar").textContent = `window.__ANNA_TOOL_IDS__ = ${
       JSON.stringify(sorted, null, 2)
@@ -299,6 +304,7 @@
         : {};
       renderStorage();
       renderManifest(info);
+      renderSidecar();
       refreshCsp().catch(dash.showError);
     },
     event(env) {
