@@ -185,9 +185,10 @@ Deno.test("browser: every dashboard panel of §13 works against the real dev ser
   const src = new URL(frame2.url());
   assert.equal(src.origin, dev.info.app_origin);
   assert.equal(src.pathname, "/anna-apps/panels-app/dev/detail.html");
-  assert.equal(src.search.replace(/t=[^&]+/, "t=T"), `?wid=${wid2}&t=T&host=${
-    encodeURIComponent(dev.info.main_origin)
-  }&mode=x`);
+  assert.equal(
+    src.search.replace(/t=[^&]+/, "t=T"),
+    `?wid=${wid2}&t=T&host=${encodeURIComponent(dev.info.main_origin)}&mode=x`,
+  );
   assert.equal(src.hash, "#frag");
   await page.locator(`[data-testid="window-tab"][data-wid="${wid2}"]`).click();
   await byTestId(page, "close-window").click();
@@ -228,7 +229,10 @@ Deno.test("browser: every dashboard panel of §13 works against the real dev ser
     `${dev.info.app_origin}/anna-apps/panels-app/dev/anna-tool-ids.js`,
   )).text();
   assert.equal(sidecar, 'window.__ANNA_TOOL_IDS__ = {"plugin":"tool-plugin"};\n');
-  await textMatching(byTestId(page, "manifest-sidecar"), (t) => t.includes('"plugin": "tool-plugin"'));
+  await textMatching(
+    byTestId(page, "manifest-sidecar"),
+    (t) => t.includes('"plugin": "tool-plugin"'),
+  );
   await textMatching(
     page.locator('[data-testid="csp-report"]').first(),
     (t) => t.includes("img-src") && t.includes("blocked.example"),

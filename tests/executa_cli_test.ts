@@ -1,6 +1,7 @@
 /** `executa describe|health|invoke DIR` through the real main.ts (CONTRACT §2.9). */
 import assert from "node:assert/strict";
 import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
+import { describeExitCode } from "../lib/cli/executa.ts";
 
 const FIXTURES = `${REPO_ROOT}tests/fixtures/executas`;
 
@@ -160,4 +161,12 @@ Deno.test("executa: the log level defaults to info (§2.1), and logs follow --fo
   assert.ok(logs.some((l) => l.level === "info" && l.component === "executa:tool-mini"));
   const quiet = await cli(["describe", MINI_DIR, ...mini("fine"), "--log-level", "warn"]);
   assert.equal(quiet.stderr, "");
+});
+
+Deno.test("executa describe exit codes: 0 object, 1 error or no object, 3 timed out (§2.9)", () => {
+  // the pool reports a describe timeout as describe_error {code:"timeout"} after 60 s (§15)
+  assert.equal(describeExitCode({ tools: [] }, null), 0);
+  assert.equal(describeExitCode(null, { code: -32000, message: "boom" }), 1);
+  assert.equal(describeExitCode(null, { code: "bad_result", message: "not an object" }), 1);
+  assert.equal(describeExitCode(null, { code: "timeout", message: "no answer in 60 s" }), 3);
 });

@@ -59,11 +59,16 @@ function spawnCmd(home: string, args: string[]): Proc {
     stderr: () => err,
     status,
     lines: (n) =>
-      waitUntil(`${n} stdout line(s)`, () => {
-        if (ended && out.split("\n").length <= n) throw new Error(`exited early:\n${err}`);
-        const l = out.split("\n");
-        return l.length > n ? l.slice(0, n) : undefined;
-      }, 60_000, 50),
+      waitUntil(
+        `${n} stdout line(s)`,
+        () => {
+          if (ended && out.split("\n").length <= n) throw new Error(`exited early:\n${err}`);
+          const l = out.split("\n");
+          return l.length > n ? l.slice(0, n) : undefined;
+        },
+        60_000,
+        50,
+      ),
   };
 }
 
@@ -308,8 +313,11 @@ Deno.test("dev: a second SIGINT during shutdown exits 130 at once and leaves no 
     assert.ok(alive(pid));
     p.child.kill("SIGINT");
     // shutdown has begun once the sessions are closed; the stubborn plugin holds it up for ~4 s
-    await waitUntil("the sessions to close", async () =>
-      (await rpc(line.main_origin, line.control_token, "session.list")).sessions.length === 0);
+    await waitUntil(
+      "the sessions to close",
+      async () =>
+        (await rpc(line.main_origin, line.control_token, "session.list")).sessions.length === 0,
+    );
     p.child.kill("SIGINT");
     assert.equal((await p.status).code, 130, p.stderr());
     await waitUntil("the executa to be gone", () => !alive(pid), 5000, 20);

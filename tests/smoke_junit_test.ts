@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, runCli, SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
-import { xmlEscape } from "../lib/smoke/report_junit.ts";
+import { junitReport, xmlEscape } from "../lib/smoke/report_junit.ts";
+import type { SmokeReport, Status, StepResult } from "../lib/smoke/report.ts";
 
 interface XmlNode {
   name: string;
@@ -180,4 +181,38 @@ Deno.test("junit: runtime faults are <error> elements", async () => {
   const err = kids(kids(ex, "testcase")[0], "error")[0];
   assert.equal(err.attrs.type, "runtime_fault");
   assert.match(err.attrs.message, /exited \(code 1\)/);
+});
+
+Deno.test("junit: only §14.8 suites — the no-fixtures note is no suite, a crash sits in its step's suite", () => {
+  const step = (suite: string, name: string, status: Status, message?: string): StepResult => ({
+    suite,
+    name,
+    status,
+    duration_ms: 1,
+    ...(message ? { message } : {}),
+  });
+  const report: SmokeReport = {
+    tool: "anna-app-runtime",
+    version: "0.0.0",
+    app: { slug: "x", dir: "/x" },
+    started_at: 0,
+    duration_ms: 5,
+    result: "error",
+    exit_code: 3,
+    steps: [
+      step("validate", "validate", "pass"),
+      step("views", "main", "pass"),
+      step("views", "unexpected crash", "error", "boom"),
+      step("fixtures", "fixtures", "pass", "no fixture files (dev.fixtures is empty)"),
+    ],
+    fixtures: [],
+    executas: [],
+    warnings: [],
+  };
+  const root = parseXml(junitReport(report));
+  assert.deepEqual(kids(root, "testsuite").map((s) => s.attrs.name), ["validate", "views"]);
+  const views = kids(root, "testsuite")[1];
+  assert.equal(views.attrs.errors, "1");
+  assert.deepEqual([root.attrs.tests, root.attrs.failures, root.attrs.errors], ["3", "0", "1"]);
+  assert.match(root.attrs.time, /^\d+\.\d{3}$/);
 });

@@ -193,9 +193,10 @@ function describe(
       ...tools.map((t) => `  ${t?.name}${t?.description ? `  — ${t.description}` : ""}`),
     ].join("\n"));
   }
-  if (s.describe && s.describe_error == null) return EXIT.OK;
+  const code = describeExitCode(s.describe, s.describe_error);
+  if (code === EXIT.OK) return code;
   const e = (s.describe_error ?? {}) as { code?: unknown; message?: unknown; data?: unknown };
-  const timedOut = e.code === "timeout";
+  const timedOut = code === EXIT.FAULT;
   const message = `describe of ${tool_id} ${timedOut ? "timed out" : "failed"}: ${
     String(e.message ?? "describe did not return an object")
   }`;
@@ -203,5 +204,12 @@ function describe(
   if (e.code !== undefined) details.describe_code = e.code;
   if (e.data !== undefined) details.data = e.data;
   printFatal(format, timedOut ? "timeout" : "describe_failed", message, details);
-  return timedOut ? EXIT.FAULT : EXIT.FAILED;
+  return code;
+}
+
+/** §2.9 describe exit code: 0 an object, 3 a timeout (runtime fault), 1 an error or no object. */
+export function describeExitCode(describe: unknown, describe_error: unknown): number {
+  if (describe && describe_error == null) return EXIT.OK;
+  const e = describe_error as { code?: unknown } | null;
+  return e?.code === "timeout" ? EXIT.FAULT : EXIT.FAILED;
 }

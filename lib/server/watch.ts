@@ -37,10 +37,32 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const bundleDir = resolve(opts.bundleDir);
   const metaFiles = new Set([resolve(opts.manifestPath), resolve(opts.appJsonPath)]);
   const watchers: Deno.FsWatcher[] = [];
+  let bundleWatcher: Deno.FsWatcher | null = null;
   const bundlePaths = new Set<string>();
   const metaPaths = new Set<string>();
+  let bundleRootChanged = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+
+  const stop = (w: Deno.FsWatcher | null) => {
+    try {
+      w?.close();
+    } catch { /* already closed */ }
+  };
+  /**
+   * (Re)starts the recursive watch of the bundle directory. Build tools often delete and recreate
+   * their output directory, which ends a watch on it for good, and the directory may not exist yet
+   * when `dev` starts; its parent is watched too, so either case brings us back here.
+   */
+  const watchBundle = async () => {
+    stop(bundleWatcher);
+    bundleWatcher = null;
+    if (!(await isDir(bundleDir)) || closed) return false;
+    const w = Deno.watchFs(bundleDir, { recursive: true });
+    bundleWatcher = w;
+    pump(w);
+    return true;
+  };
 
   const flush = async () => {
     timer = undefined;
@@ -49,6 +71,10 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     metaPaths.clear();
     bundlePaths.clear();
     try {
+      if (bundleRootChanged) {
+        bundleRootChanged = false;
+        await watchBundle();
+      }
       if (meta.length) await opts.onManifest(meta);
       if (bundle.length) opts.onBundle(bundle.sort());
     } catch (e) {
@@ -59,6 +85,7 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     const p = resolve(path);
     if (metaFiles.has(p)) metaPaths.add(p);
     else if (p === bundleDir || p.startsWith(bundleDir + "/") || p.startsWith(bundleDir + "\\")) {
+      if (p === bundleDir) bundleRootChanged = true; // created, removed or renamed
       if (!basename(p).startsWith(".")) bundlePaths.add(p); // editor swap files are noise
     } else return;
     clearTimeout(timer);
@@ -76,12 +103,12 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     }
   };
 
-  if (await isDir(bundleDir)) {
-    const w = Deno.watchFs(bundleDir, { recursive: true });
-    watchers.push(w);
-    pump(w);
-  } else opts.logger.warn(`bundle directory ${bundleDir} does not exist; not watching it`);
-  for (const dir of new Set([...metaFiles].map((f) => dirname(f)))) {
+  if (!(await watchBundle())) {
+    opts.logger.warn(`bundle directory ${bundleDir} does not exist yet; watching for it`);
+  }
+  const dirs = new Set([...metaFiles].map((f) => dirname(f)));
+  if (dirname(bundleDir) !== bundleDir) dirs.add(dirname(bundleDir));
+  for (const dir of dirs) {
     if (!(await isDir(dir))) continue;
     const w = Deno.watchFs(dir, { recursive: false });
     watchers.push(w);
@@ -91,11 +118,8 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     close() {
       closed = true;
       clearTimeout(timer);
-      for (const w of watchers) {
-        try {
-          w.close();
-        } catch { /* already closed */ }
-      }
+      for (const w of watchers) stop(w);
+      stop(bundleWatcher);
     },
   };
 }

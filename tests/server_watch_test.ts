@@ -1,0 +1,110 @@
+/**
+ * Live-reload watching (CONTRACT §11.10): bundle files (recursively), `manifest.json` and
+ * `app.json`, debounced into one report; a bundle directory that a build tool deletes and
+ * recreates, or that does not exist yet when `dev` starts, is still watched.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { watchApp } from "../lib/server/watch.ts";
+import { silentLogger } from "../lib/util/log.ts";
+import { waitUntil } from "./helpers/dev_process.ts";
+import { tmpDir } from "./helpers/tmp.ts";
+
+async function watching(dir: string, opts: { makeBundle?: boolean } = {}) {
+  const bundle = join(dir, "bundle");
+  if (opts.makeBundle !== false) await Deno.mkdir(join(bundle, "sub"), { recursive: true });
+  await Deno.writeTextFile(join(dir, "manifest.json"), "{}");
+  const bundleReports: string[][] = [];
+  const manifestReports: string[][] = [];
+  const w = await watchApp({
+    bundleDir: bundle,
+    manifestPath: join(dir, "manifest.json"),
+    appJsonPath: join(dir, "app.json"),
+    logger: silentLogger(),
+    onBundle: (p) => void bundleReports.push(p),
+    onManifest: (p) => void manifestReports.push(p),
+  });
+  /** Waits for a bundle report naming `file`. */
+  const bundleSaw = (file: string) =>
+    waitUntil(`a reload naming ${file}`, () => bundleReports.some((r) => r.includes(file)));
+  /**
+   * Writes `file` until a report names it: the directory is re-watched only after the debounce
+   * that reported its creation, and writes before that are covered by that same reload.
+   */
+  const writeUntilSeen = (file: string) =>
+    waitUntil(
+      `a watched write of ${file}`,
+      async () => {
+        await Deno.writeTextFile(file, String(Math.random()));
+        await waitUntil(file, () => bundleReports.some((r) => r.includes(file)), 1000, 20);
+        return true;
+      },
+      10_000,
+      0,
+    );
+  return { w, bundle, bundleReports, manifestReports, bundleSaw, writeUntilSeen };
+}
+
+Deno.test("watch: bundle files in subdirectories, debounced; manifest.json and app.json", async () => {
+  await using dir = await tmpDir();
+  const { w, bundle, bundleReports, manifestReports, bundleSaw } = await watching(dir.path);
+  try {
+    // written together: one report with all of them
+    const files = [join(bundle, "a.js"), join(bundle, "sub", "b.css"), join(bundle, "c.html")];
+    for (const f of files) Deno.writeTextFileSync(f, "x");
+    await bundleSaw(files[2]);
+    const report = bundleReports.find((r) => r.includes(files[2]))!;
+    for (const f of files) assert.ok(report.includes(f), `${f} in ${report}`);
+    assert.deepEqual(report, [...report].sort());
+    assert.equal(manifestReports.length, 0, "bundle changes are not manifest changes");
+
+    await Deno.writeTextFile(join(dir.path, "manifest.json"), '{"schema":2}');
+    await waitUntil(
+      "manifest.json",
+      () => manifestReports.some((r) => r.includes(join(dir.path, "manifest.json"))),
+    );
+    await Deno.writeTextFile(join(dir.path, "app.json"), '{"slug":"x"}');
+    await waitUntil(
+      "app.json",
+      () => manifestReports.some((r) => r.includes(join(dir.path, "app.json"))),
+    );
+    // other files beside the manifest are not watched
+    await Deno.writeTextFile(join(dir.path, "notes.txt"), "x");
+    await Deno.writeTextFile(join(bundle, "after.js"), "x");
+    await bundleSaw(join(bundle, "after.js"));
+    assert.ok(!bundleReports.flat().some((p) => p.endsWith("notes.txt")));
+    assert.ok(!manifestReports.flat().some((p) => p.endsWith("notes.txt")));
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("watch: a bundle directory deleted and recreated (a clean build) is watched again", async () => {
+  await using dir = await tmpDir();
+  const { w, bundle, bundleSaw, writeUntilSeen } = await watching(dir.path);
+  try {
+    await Deno.writeTextFile(join(bundle, "one.js"), "1");
+    await bundleSaw(join(bundle, "one.js"));
+    await Deno.remove(bundle, { recursive: true });
+    await bundleSaw(bundle);
+    await Deno.mkdir(bundle);
+    // the new directory is picked up once it exists; from then on its files are seen
+    await writeUntilSeen(join(bundle, "two.js"));
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("watch: a bundle directory that does not exist yet is watched once it appears", async () => {
+  await using dir = await tmpDir();
+  const { w, bundle, bundleSaw, writeUntilSeen } = await watching(dir.path, {
+    makeBundle: false,
+  });
+  try {
+    await Deno.mkdir(bundle);
+    await bundleSaw(bundle);
+    await writeUntilSeen(join(bundle, "late.js"));
+  } finally {
+    w.close();
+  }
+});
