@@ -35,6 +35,7 @@ Deno.test("dashboardHtml: meta tags, escaped values, scripts from /_dash/", () =
     "anna-control-token": ESCAPED,
     "anna-app-port": "5181",
     "anna-version": "0.1.0",
+    "anna-live-reload": "off",
   });
   checkCspFriendly(html);
   for (const css of html.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)) {
@@ -42,6 +43,14 @@ Deno.test("dashboardHtml: meta tags, escaped values, scripts from /_dash/", () =
   }
   const none = dashboardHtml({ controlToken: null, appPort: 1, version: "x" });
   assert.equal(metas(none)["anna-control-token"], "");
+  // the header's live-reload state (§13) follows whether the server watches files (§11.10)
+  const watching = dashboardHtml({
+    controlToken: null,
+    appPort: 1,
+    version: "x",
+    liveReload: true,
+  });
+  assert.equal(metas(watching)["anna-live-reload"], "on");
 });
 
 Deno.test("devPageHtml: session and window metas, host scripts only", () => {
