@@ -211,6 +211,17 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  // signal handlers go in before the startup line: a supervisor may signal as soon as it reads it
+  let watcher: Watcher | undefined;
+  const runtime = rt;
+  const srv = server;
+  const stopped = untilSignal(async () => {
+    watcher?.close();
+    await recorder?.stop();
+    await runtime.shutdown();
+    await srv.close();
+  }, () => killExecutas(runtime));
+
   // 7. startup output
   printStartup(format, {
     mode: "dev",
@@ -237,8 +248,6 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   // 8. live reload
-  let watcher: Watcher | undefined;
-  const runtime = rt;
   if (watching) {
     const log = logger.child("reload");
     watcher = await watchApp({
@@ -256,11 +265,5 @@ export async function run(argv: string[]): Promise<number> {
     });
   }
 
-  const srv = server;
-  return await untilSignal(async () => {
-    watcher?.close();
-    await recorder?.stop();
-    await runtime.shutdown();
-    await srv.close();
-  }, () => killExecutas(runtime));
+  return await stopped;
 }

@@ -65,6 +65,12 @@ export async function run(argv: string[]): Promise<number> {
     await rt?.shutdown();
     return reportFatal(format, e);
   }
+  // signal handlers go in before the startup line: a supervisor may signal as soon as it reads it
+  const runtime = rt;
+  const stopped = untilSignal(async () => {
+    await runtime.shutdown();
+    await server.close();
+  }, () => killExecutas(runtime));
   printStartup(format, {
     mode: "serve",
     version: VERSION,
@@ -74,9 +80,5 @@ export async function run(argv: string[]): Promise<number> {
     executas: [],
     warnings: server.warnings,
   });
-  const runtime = rt;
-  return await untilSignal(async () => {
-    await runtime.shutdown();
-    await server.close();
-  }, () => killExecutas(runtime));
+  return await stopped;
 }

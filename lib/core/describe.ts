@@ -4,6 +4,7 @@ import { IMPLEMENTED, STUB_NAMESPACES } from "../dispatcher/mod.ts";
 import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
 import { grantedToolIds } from "../dispatcher/tools.ts";
 import { scopesFor } from "../manifest/acl.ts";
+import { toolIdMap } from "../manifest/tool_ids.ts";
 import type { Session } from "../session/session.ts";
 import { DISPATCHER_VERSION, RUNTIME_COMPAT, SDK_VERSION, VERSION } from "../version.ts";
 import { BRIDGE_METHODS } from "../bridge/methods.ts";
@@ -46,6 +47,8 @@ export function describeSession(s: Session, ctx: Pick<CallContext, "session" | "
     host_api: s.manifest.ui.host_api,
     scopes: scopesFor(s.manifest),
     granted_tools: grantedToolIds(ctx),
+    // beyond §4.4.7: the sidecar's handle → tool_id map, for the dashboard's manifest panel
+    tool_ids: toolIdMap(s.manifest, ctx.services.executas.entriesFor(s.app_slug)),
   };
 }
 

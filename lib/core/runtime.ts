@@ -94,7 +94,13 @@ export class Runtime {
     });
     if (this.log.enabled) {
       this.dispatcher.observers.push((rec, transport) =>
-        this.log.push({ type: "rpc", transport, ...rec })
+        // a call sent without args still logs `args: {}` (§11.11 lists the field on every rpc entry)
+        this.log.push({
+          type: "rpc",
+          transport,
+          ...rec,
+          args: rec.args === undefined ? {} : rec.args,
+        })
       );
     }
   }

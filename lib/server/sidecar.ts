@@ -3,61 +3,9 @@
  * executa applicable to the app and every resolvable `bundled:<handle>` reference in its manifest.
  * Built per request, never written to disk.
  */
-import type { ExecutaEntry } from "../executa/types.ts";
-import type { EffectiveManifest } from "../manifest/types.ts";
-import { resolveToolRef } from "../manifest/acl.ts";
+export { bundledRefs, type ResolveRef, toolIdMap } from "../manifest/tool_ids.ts";
 
 export const SIDECAR_NAME = "anna-tool-ids.js";
-
-/** Resolves a tool ref against the app's executas (§5.3); returns the ref unchanged when unresolved. */
-export type ResolveRef = (ref: string, entries: ExecutaEntry[]) => string;
-
-const resolveShared: ResolveRef = (ref, entries) =>
-  resolveToolRef(
-    ref,
-    entries.map((e) => ({
-      tool_id: e.spec.tool_id,
-      handle: e.spec.handle,
-      project_dir: e.spec.project_dir,
-    })),
-  );
-
-/** Every `bundled:<h>` ref in the manifest (declared executas and `host_api.tools`). */
-export function bundledRefs(
-  manifest: Pick<EffectiveManifest, "required_executas" | "optional_executas" | "ui"> | null,
-): string[] {
-  if (!manifest) return [];
-  const refs: string[] = [];
-  for (const r of [...manifest.required_executas, ...manifest.optional_executas]) {
-    refs.push(r.tool_id);
-  }
-  const tools = manifest.ui.host_api?.tools;
-  if (Array.isArray(tools)) {
-    for (const t of tools) {
-      if (typeof t !== "string") continue;
-      refs.push(t.trim().replace(/^(required|optional):/, ""));
-    }
-  }
-  return refs.filter((r) => r.startsWith("bundled:") && r.length > "bundled:".length);
-}
-
-/** handle → tool_id, registered executas first, then resolvable manifest refs. */
-export function toolIdMap(
-  manifest: Pick<EffectiveManifest, "required_executas" | "optional_executas" | "ui"> | null,
-  entries: ExecutaEntry[],
-  resolve: ResolveRef = resolveShared,
-): Record<string, string> {
-  const map = new Map<string, string>();
-  for (const e of entries) if (e.spec.handle) map.set(e.spec.handle, e.spec.tool_id);
-  for (const ref of bundledRefs(manifest)) {
-    const handle = ref.slice("bundled:".length);
-    const id = resolve(ref, entries);
-    if (id !== ref && !map.has(handle)) map.set(handle, id);
-  }
-  const out: Record<string, string> = {};
-  for (const k of [...map.keys()].sort()) out[k] = map.get(k)!;
-  return out;
-}
 
 /** The script text: `window.__ANNA_TOOL_IDS__ = {...};` with sorted keys. */
 export function sidecarScript(map: Record<string, string>): string {
