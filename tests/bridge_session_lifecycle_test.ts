@@ -42,7 +42,7 @@ Deno.test("session.get: exact shape and values", async () => {
   await s.call("chat", "write_message", { role: "user", content: "hi" });
   const g = await t.call("session.get", { session_id: s.session_id });
   // every §4.4.7 field; the only extras are the documented host-page additions
-  assert.deepEqual(Object.keys(g).filter((k) => k !== "app_dir").sort(), [
+  assert.deepEqual(Object.keys(g).filter((k) => k !== "app_dir" && k !== "tool_ids").sort(), [
     "app_id",
     "app_slug",
     "chat",
