@@ -69,9 +69,10 @@ export const storageHandlers: NamespaceHandlers = {
     const a = parseArgs(KeyArgs, args);
     checkCommon(a);
     const key = checkKey(a.key);
-    const st = ctx.session.runtime_state;
-    if (!Object.hasOwn(st, key)) return { value: null, exists: false, etag: null };
-    return { value: st[key], exists: true, etag: etagOf(st[key]) };
+    const st = ctx.session.state;
+    if (!st.has(key)) return { value: null, exists: false, etag: null };
+    const value = st.get(key);
+    return { value, exists: true, etag: etagOf(value) };
   },
   set(ctx, args) {
     const a = parseArgs(SetArgs, args);
@@ -83,12 +84,11 @@ export const storageHandlers: NamespaceHandlers = {
       });
     }
     const s = ctx.session;
-    const old = s.runtime_state;
-    const had = Object.hasOwn(old, key);
+    const st = s.state;
     // incremental size: exact because JSON.stringify output is deterministic per member
-    let size = s.runtime_state_bytes + memberBytes(key, a.value);
-    if (had) size -= memberBytes(key, old[key]);
-    else if (Object.keys(old).length > 0) size += 1; // the comma
+    let size = st.bytes + memberBytes(key, a.value);
+    if (st.has(key)) size -= memberBytes(key, st.get(key));
+    else if (st.size > 0) size += 1; // the comma
     if (size > MAX_STATE_BYTES) {
       throw new DispatchError(
         "state_too_large",
@@ -96,17 +96,8 @@ export const storageHandlers: NamespaceHandlers = {
         { size, max: MAX_STATE_BYTES },
       );
     }
-    const next = { ...old };
-    // plain assignment keeps the object in fast mode; only "__proto__" needs a defined property
-    if (key === "__proto__") {
-      Object.defineProperty(next, key, {
-        value: a.value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else next[key] = a.value;
-    s.setRuntimeState(next, size, ctx.window.window_uuid, ctx.window.window_uuid);
+    st.set(key, a.value, size);
+    s.stateChanged(ctx.window.window_uuid, ctx.window.window_uuid);
     return { ok: true };
   },
   delete(ctx, args) {
@@ -114,12 +105,12 @@ export const storageHandlers: NamespaceHandlers = {
     checkCommon(a);
     const key = checkKey(a.key);
     const s = ctx.session;
-    if (!Object.hasOwn(s.runtime_state, key)) return { ok: true, deleted: false };
-    const next = { ...s.runtime_state };
-    delete next[key];
-    let size = s.runtime_state_bytes - memberBytes(key, s.runtime_state[key]);
-    if (Object.keys(next).length > 0) size -= 1;
-    s.setRuntimeState(next, size, ctx.window.window_uuid, ctx.window.window_uuid);
+    const st = s.state;
+    if (!st.has(key)) return { ok: true, deleted: false };
+    let size = st.bytes - memberBytes(key, st.get(key));
+    if (st.size > 1) size -= 1; // the comma
+    st.delete(key, size);
+    s.stateChanged(ctx.window.window_uuid, ctx.window.window_uuid);
     return { ok: true, deleted: true };
   },
   list(ctx, args) {
@@ -127,16 +118,16 @@ export const storageHandlers: NamespaceHandlers = {
     checkCommon(a);
     const limit = a.limit ?? 100;
     const prefix = a.prefix ?? "";
-    const st = ctx.session.runtime_state;
-    const keys = Object.keys(st)
+    const st = ctx.session.state;
+    const keys = [...st.keys()]
       .filter((k) => k.startsWith(prefix) && (a.cursor === undefined || k > a.cursor))
       .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     const page = keys.slice(0, limit);
     return {
       items: page.map((key) => ({
         key,
-        etag: etagOf(st[key]),
-        size_bytes: byteSize(st[key]),
+        etag: etagOf(st.get(key)),
+        size_bytes: byteSize(st.get(key)),
         metadata: null,
         tags: null,
         updated_at: null,

@@ -9,6 +9,7 @@ import type { MockEntry } from "../llm/types.ts";
 import { newUuid } from "../util/ids.ts";
 import { EventQueue } from "./events.ts";
 import { ChatStore } from "./chat_store.ts";
+import { StateStore } from "./state_store.ts";
 
 export const MAX_OPEN_WINDOWS = 32;
 export type WindowStatus = "active" | "minimized" | "closed" | "crashed";
@@ -74,9 +75,8 @@ export class Session {
   last_activity_at = this.created_at;
   readonly windows = new Map<string, WindowState>();
   primary_window_uuid = "";
-  /** The storage bucket; replaced (never mutated in place) so event payloads are cheap snapshots. */
-  runtime_state: Record<string, unknown>;
-  runtime_state_bytes: number;
+  /** The storage bucket (§5.5); event payloads read it through lazy snapshots. */
+  readonly state: StateStore;
   readonly chat = new ChatStore();
   readonly events: EventQueue;
   mocks: MockEntry[];
@@ -93,8 +93,7 @@ export class Session {
     this.manifest = init.manifest;
     this.diagnostics = init.diagnostics;
     this.app_dir = init.app_dir;
-    this.runtime_state = init.runtime_state;
-    this.runtime_state_bytes = init.runtime_state_bytes;
+    this.state = new StateStore(init.runtime_state, init.runtime_state_bytes);
     this.mocks = init.mocks;
     this.events = new EventQueue({
       type: "data_model/AnnaAppEvent",
@@ -187,17 +186,15 @@ export class Session {
     reopened: boolean,
     by: string | null,
   ) {
-    this.emit("open_view", w.window_uuid, by, {
+    const payload = this.state.lazyPayload({
       window_uuid: w.window_uuid,
       app_id: this.app_id,
       version_id: this.version_id,
       view: w.view,
       entry_payload: w.entry_payload,
       geometry: w.geometry,
-      runtime_state: this.runtime_state,
-      source,
-      reopened,
-    }, this.runtime_state_bytes);
+    }, { source, reopened });
+    this.emit("open_view", w.window_uuid, by, payload, this.state.bytes);
   }
 
   focus(w: WindowState, by: string | null) {
@@ -214,16 +211,29 @@ export class Session {
     this.emit("status_changed", w.window_uuid, by, { status });
   }
 
-  /** Replaces the storage bucket (bytes measured by the caller) and emits `runtime_state_synced`. */
+  /** The storage bucket as a plain object (a snapshot of now). */
+  get runtime_state(): Record<string, unknown> {
+    return this.state.snapshot();
+  }
+  get runtime_state_bytes(): number {
+    return this.state.bytes;
+  }
+
+  /** Emits `runtime_state_synced` with the bucket as it is now (§7.2). */
+  stateChanged(by: string | null, wid: string | null) {
+    if (this.closed) return;
+    this.events.push("runtime_state_synced", wid, by, this.state.lazyPayload(), this.state.bytes);
+  }
+
+  /** Replaces the whole bucket (`session.set_runtime_state`). */
   setRuntimeState(
     state: Record<string, unknown>,
     bytes: number,
     by: string | null,
     wid: string | null,
   ) {
-    this.runtime_state = state;
-    this.runtime_state_bytes = bytes;
-    this.emit("runtime_state_synced", wid, by, { runtime_state: state }, bytes);
+    this.state.replaceAll(state, bytes);
+    this.stateChanged(by, wid);
   }
 
   touch() {

@@ -1,0 +1,190 @@
+/**
+ * A session's storage bucket (`runtime_state`, CONTRACT §5.5) with cheap point-in-time snapshots.
+ *
+ * Every mutation emits `runtime_state_synced` carrying the *whole* bucket as it was then (§7.2).
+ * Copying the bucket on every `storage.set` made each write O(keys) and filled the event ring with
+ * copies nobody may ever read. Instead the current state lives in a Map, each mutation pushes an
+ * undo record, and an event payload holds a lazy snapshot that is rebuilt from the journal only
+ * when someone reads it. Undo records are dropped once no unread snapshot can need them (the
+ * payload objects are tracked with a FinalizationRegistry, so a snapshot that is still referenced
+ * anywhere — the event ring, the log bus, a caller — can always be rebuilt).
+ */
+
+type Undo =
+  | { kind: "key"; key: string; had: boolean; old: unknown }
+  | { kind: "deleted"; key: string; old: unknown; pos: number }
+  | { kind: "all"; old: Map<string, unknown> };
+
+interface Pending {
+  v: number;
+  value: Record<string, unknown> | null;
+  dead: boolean;
+}
+
+/** A plain object with the bucket's own keys (including a literal "__proto__"). */
+function toObject(m: Map<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(m);
+}
+
+export class StateStore {
+  private map: Map<string, unknown>;
+  /** Byte size of `JSON.stringify` of the bucket, kept by the callers' incremental arithmetic. */
+  bytes: number;
+  private version = 0;
+  /** undo[i] turns version (base + i + 1) back into version (base + i). */
+  private undo: Undo[] = [];
+  private base = 0;
+  private cached: { v: number; obj: Record<string, unknown> } | null = null;
+  /** Unread lazy snapshots in creation (= version) order. */
+  private pending: Pending[] = [];
+  private readonly registry = new FinalizationRegistry<Pending>((p) => {
+    p.dead = true;
+  });
+
+  constructor(initial: Record<string, unknown>, bytes: number) {
+    this.map = new Map(Object.entries(initial));
+    this.bytes = bytes;
+  }
+
+  /** Undo records kept (for tests and diagnostics). */
+  get journalLength(): number {
+    return this.undo.length;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+  get(key: string): unknown {
+    return this.map.get(key);
+  }
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+
+  set(key: string, value: unknown, bytes: number) {
+    this.record({ kind: "key", key, had: this.map.has(key), old: this.map.get(key) });
+    this.map.set(key, value);
+    this.bytes = bytes;
+  }
+
+  delete(key: string, bytes: number) {
+    // remember the position so a rebuilt snapshot keeps the key order it had
+    let pos = 0;
+    for (const k of this.map.keys()) {
+      if (k === key) break;
+      pos++;
+    }
+    this.record({ kind: "deleted", key, old: this.map.get(key), pos });
+    this.map.delete(key);
+    this.bytes = bytes;
+  }
+
+  replaceAll(state: Record<string, unknown>, bytes: number) {
+    this.record({ kind: "all", old: this.map });
+    this.map = new Map(Object.entries(state));
+    this.bytes = bytes;
+  }
+
+  /** The current bucket as a plain object (shared until the next mutation). */
+  snapshot(): Record<string, unknown> {
+    if (this.cached?.v !== this.version) {
+      this.cached = { v: this.version, obj: toObject(this.map) };
+    }
+    return this.cached.obj;
+  }
+
+  /**
+   * A payload `{...before, runtime_state, ...after}` whose `runtime_state` is the bucket as it is
+   * now, built on first read. JSON.stringify, reads and spreads see a plain enumerable property.
+   */
+  lazyPayload(
+    before?: Record<string, unknown>,
+    after?: Record<string, unknown>,
+  ): Record<string, unknown> {
+    const p: Pending = { v: this.version, value: null, dead: false };
+    // a literal accessor keeps the object's shape fast; the first read makes it a data property
+    const resolve = () => this.resolve(p);
+    const lazy = {
+      get runtime_state(): Record<string, unknown> {
+        const value = resolve();
+        Object.defineProperty(this, "runtime_state", {
+          value,
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
+        return value;
+      },
+    };
+    const payload: Record<string, unknown> = before || after
+      ? Object.defineProperties(
+        { ...before },
+        {
+          runtime_state: Object.getOwnPropertyDescriptor(lazy, "runtime_state")!,
+        },
+      )
+      : lazy;
+    if (after) Object.assign(payload, after);
+    this.pending.push(p);
+    this.registry.register(payload, p);
+    return payload;
+  }
+
+  private record(u: Undo) {
+    this.undo.push(u);
+    this.version++;
+    if (this.undo.length >= 4096 && (this.undo.length & 1023) === 0) this.trim();
+  }
+
+  /** Rebuilds the bucket at `p.v`, filling every unread snapshot met on the way back. */
+  private resolve(p: Pending): Record<string, unknown> {
+    if (p.value) return p.value;
+    if (p.v === this.version) {
+      p.value = this.snapshot();
+      return p.value;
+    }
+    // walk back from the newest state; the pending list is in version order
+    const m = new Map(this.map);
+    let v = this.version;
+    for (let i = this.pending.length - 1; i >= 0 && !p.value; i--) {
+      const q = this.pending[i];
+      if (q.v > v || q.value || q.dead) continue;
+      while (v > q.v) this.applyUndo(m, this.undo[--v - this.base]);
+      q.value = toObject(m);
+    }
+    return p.value!;
+  }
+
+  private applyUndo(m: Map<string, unknown>, u: Undo) {
+    if (u.kind === "all") {
+      m.clear();
+      for (const [k, val] of u.old) m.set(k, val);
+    } else if (u.kind === "deleted") {
+      const entries = [...m];
+      entries.splice(u.pos, 0, [u.key, u.old]);
+      m.clear();
+      for (const [k, val] of entries) m.set(k, val);
+    } else if (u.had) m.set(u.key, u.old);
+    else m.delete(u.key);
+  }
+
+  /** Drops undo records older than the oldest snapshot that may still be read. */
+  private trim() {
+    let drop = 0;
+    while (drop < this.pending.length) {
+      const q = this.pending[drop];
+      if (!q.value && !q.dead) break;
+      drop++;
+    }
+    if (drop) this.pending.splice(0, drop);
+    const oldest = this.pending.length ? this.pending[0].v : this.version;
+    const n = oldest - this.base;
+    if (n > 0) {
+      this.undo.splice(0, n);
+      this.base = oldest;
+    }
+  }
+}
