@@ -16,14 +16,16 @@ const { values } = parseArgs({
   options: {
     entry: { type: "string", default: "main.ts" },
     out: { type: "string", default: join(ROOT, ".artifacts/bench_bridge.json") },
-    calls: { type: "string", default: "20000" },
-    "latency-calls": { type: "string", default: "2000" },
+    calls: { type: "string", default: "50000" },
+    "latency-calls": { type: "string", default: "5000" },
     "cold-runs": { type: "string", default: "7" },
+    rounds: { type: "string", default: "5" },
   },
 });
 const CALLS = Number(values.calls);
 const LAT_CALLS = Number(values["latency-calls"]);
 const COLD_RUNS = Number(values["cold-runs"]);
+const ROUNDS = Number(values.rounds);
 const ENTRY = join(ROOT, values.entry!);
 
 const MANIFEST = {
@@ -119,6 +121,8 @@ async function throughput(
   return n / ((performance.now() - t0) / 1000);
 }
 
+type Lat = { p50_ms: number; p99_ms: number; mean_ms: number };
+
 async function latency(
   peer: Peer,
   makeParams: (i: number) => [string, unknown],
@@ -173,10 +177,31 @@ const storageCall = (i: number): [string, unknown] => [
     }
     : { session_id: sid, ns: "storage", method: "get", args: { key: `k${(i - 1) % 100}` } },
 ];
+// both peers stay up; rounds alternate between them so machine noise hits both alike
+const echo = new Peer(["run", "-A", join(ROOT, "scripts/bench/echo_loop.ts")], home);
+await echo.request(0, "warm", {});
 await throughput(bridge, storageCall, 2000, 1_000_000); // warm-up
-const bridgeTput = await throughput(bridge, storageCall, CALLS, 2_000_000);
-const bridgeLat = await latency(bridge, storageCall, LAT_CALLS, 3_000_000);
-
+await throughput(echo, storageCall, 2000, 1_000_000);
+const tputRounds: { bridge: number[]; echo: number[] } = { bridge: [], echo: [] };
+const latRounds: { bridge: Lat[]; echo: Lat[] } = { bridge: [], echo: [] };
+for (let r = 0; r < ROUNDS; r++) {
+  const base = 10_000_000 * (r + 2);
+  tputRounds.bridge.push(await throughput(bridge, storageCall, CALLS / ROUNDS, base));
+  tputRounds.echo.push(await throughput(echo, storageCall, CALLS / ROUNDS, base));
+  latRounds.bridge.push(await latency(bridge, storageCall, LAT_CALLS / ROUNDS, base + 5_000_000));
+  latRounds.echo.push(await latency(echo, storageCall, LAT_CALLS / ROUNDS, base + 5_000_000));
+}
+await echo.close();
+const median = (xs: number[]) => pct(xs, 50);
+const bridgeTput = median(tputRounds.bridge);
+const echoTput = median(tputRounds.echo);
+const mergeLat = (ls: Lat[]) => ({
+  p50_ms: median(ls.map((l) => l.p50_ms)),
+  p99_ms: median(ls.map((l) => l.p99_ms)),
+  mean_ms: median(ls.map((l) => l.mean_ms)),
+});
+const bridgeLat = mergeLat(latRounds.bridge);
+const echoLat = mergeLat(latRounds.echo);
 await bridge.close();
 
 // RSS with 1 000 open sessions, in a fresh bridge (the throughput run above fills event rings)
@@ -199,14 +224,6 @@ for (let i = 0; i < 1000; i += 50) {
 const rss1000 = rssMb(fresh.child.pid);
 await fresh.close();
 
-// --- bare echo loop over the same pipes ---
-const echo = new Peer(["run", "-A", join(ROOT, "scripts/bench/echo_loop.ts")], home);
-await echo.request(0, "warm", {});
-await throughput(echo, storageCall, 2000, 1_000_000);
-const echoTput = await throughput(echo, storageCall, CALLS, 2_000_000);
-const echoLat = await latency(echo, storageCall, LAT_CALLS, 3_000_000);
-await echo.close();
-
 // --- cold start: spawn → first session.create reply ---
 const colds: number[] = [];
 for (let i = 0; i < COLD_RUNS; i++) {
@@ -226,6 +243,11 @@ for (let i = 0; i < COLD_RUNS; i++) {
 }
 
 Object.assign(report, {
+  rounds: ROUNDS,
+  rounds_calls_per_s: {
+    bridge: tputRounds.bridge.map(Math.round),
+    echo_baseline: tputRounds.echo.map(Math.round),
+  },
   throughput_calls_per_s: {
     bridge: Math.round(bridgeTput),
     echo_baseline: Math.round(echoTput),

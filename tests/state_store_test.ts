@@ -60,20 +60,46 @@ Deno.test("snapshots taken along a random history read back exactly, in any orde
   assert.equal(JSON.stringify(st.snapshot()), JSON.stringify(model));
 });
 
-Deno.test("the journal is trimmed once every snapshot that could need it has been read", () => {
-  const st = new StateStore({}, 2);
-  const kept: Record<string, unknown>[] = [];
-  for (let i = 0; i < 6000; i++) {
+Deno.test("the journal keeps what an unread snapshot in reach needs, and no more", () => {
+  const keep = 3000; // the event ring's reach, in mutations
+  const st = new StateStore({}, 2, keep);
+  let held: Record<string, unknown> | null = null;
+  for (let i = 0; i < 2500; i++) {
     st.set(`k${i % 50}`, i, 0);
     const p = st.lazyPayload();
-    if (i === 10) kept.push(p); // an old snapshot still held: its history must survive trimming
+    if (i === 10) held = p; // unread, still within reach of the ring
     else void p.runtime_state; // read at once, like a transport that serialises it
   }
-  assert.ok(st.journalLength >= 5980, "history kept while an old snapshot is unread");
-  assert.equal((kept[0].runtime_state as Record<string, number>).k10, 10);
-  assert.equal((kept[0].runtime_state as Record<string, number>).k11, undefined);
-  for (let i = 0; i < 1024; i++) st.set("x", i, 0);
-  assert.ok(st.journalLength < 2048, `journal ${st.journalLength} after every snapshot was read`);
+  assert.ok(st.journalLength >= 2480, `history kept for the unread snapshot (${st.journalLength})`);
+  const old = held!.runtime_state as Record<string, number>;
+  assert.equal(old.k10, 10);
+  assert.equal(old.k11, undefined);
+  for (let i = 0; i < 5000; i++) st.set("x", i, 0);
+  assert.ok(
+    st.journalLength <= keep + 1024,
+    `journal ${st.journalLength} bounded by the ring's reach`,
+  );
+});
+
+Deno.test("a drained or subscribed event carries its snapshot already built", async () => {
+  const { EventQueue } = await import("../lib/session/events.ts");
+  const st = new StateStore({ a: 1 }, 7);
+  const q = new EventQueue({
+    type: "data_model/AnnaAppEvent",
+    app_id: "a",
+    version_id: "dev",
+    conversation_session_uuid: "c",
+  });
+  const live: unknown[] = [];
+  q.subscribe((e) => live.push(Object.getOwnPropertyDescriptor(e.payload, "runtime_state")?.value));
+  q.push("runtime_state_synced", null, null, st.lazyPayload(), 7);
+  st.set("a", 2, 7);
+  q.push("runtime_state_synced", null, null, st.lazyPayload(), 7);
+  assert.deepEqual(live, [{ a: 1 }, { a: 2 }]);
+  const drained = q.drain().events.map((e) =>
+    Object.getOwnPropertyDescriptor(e.payload, "runtime_state")?.value
+  );
+  assert.deepEqual(drained, [{ a: 1 }, { a: 2 }]);
 });
 
 Deno.test("a literal __proto__ key is an own property of snapshots", () => {

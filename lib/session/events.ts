@@ -3,6 +3,7 @@
  * 64 MiB), one drain cursor, independent live subscribers (SSE) and the synthetic `events_dropped`.
  */
 import { byteSize } from "../util/json.ts";
+import { materializePayload } from "./state_store.ts";
 
 export const EVENT_CAPACITY = 10_000;
 export const EVENT_MAX_BYTES = 64 * 1024 * 1024;
@@ -82,6 +83,7 @@ export class EventQueue {
     };
     const bytes = payloadBytes !== undefined ? payloadBytes + 300 : byteSize(env);
     this.append({ env, bytes });
+    if (this.listeners.size) materializePayload(payload); // handed out now: fix its snapshot
     for (const l of this.listeners) {
       try {
         l(env);
@@ -156,6 +158,7 @@ export class EventQueue {
         more = true;
         break;
       }
+      materializePayload(s.env.payload);
       events.push(s.env);
       used += s.bytes;
       position = s.env.seq;

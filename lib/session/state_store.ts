@@ -5,10 +5,19 @@
  * Copying the bucket on every `storage.set` made each write O(keys) and filled the event ring with
  * copies nobody may ever read. Instead the current state lives in a Map, each mutation pushes an
  * undo record, and an event payload holds a lazy snapshot that is rebuilt from the journal only
- * when someone reads it. Undo records are dropped once no unread snapshot can need them (the
- * payload objects are tracked with a FinalizationRegistry, so a snapshot that is still referenced
- * anywhere — the event ring, the log bus, a caller — can always be rebuilt).
+ * when someone reads it. Whoever receives an event (a drain, an SSE reader, a live subscriber) gets
+ * its snapshot built at hand-out (`materializePayload`), so an unread snapshot can only be reached
+ * through the event ring; once more than `keep` mutations (one event each) have happened since, its
+ * event has left the ring and the undo records it needed are dropped.
  */
+
+const MATERIALIZE = Symbol("materialize");
+
+/** Builds a lazy payload's snapshot now, if it has one (a no-op for ordinary payloads). */
+export function materializePayload(payload: Record<string, unknown>) {
+  const m = (payload as { [MATERIALIZE]?: () => void })[MATERIALIZE];
+  if (m) m();
+}
 
 type Undo =
   | { kind: "key"; key: string; had: boolean; old: unknown }
@@ -18,7 +27,6 @@ type Undo =
 interface Pending {
   v: number;
   value: Record<string, unknown> | null;
-  dead: boolean;
 }
 
 /** A plain object with the bucket's own keys (including a literal "__proto__"). */
@@ -37,11 +45,11 @@ export class StateStore {
   private cached: { v: number; obj: Record<string, unknown> } | null = null;
   /** Unread lazy snapshots in creation (= version) order. */
   private pending: Pending[] = [];
-  private readonly registry = new FinalizationRegistry<Pending>((p) => {
-    p.dead = true;
-  });
-
-  constructor(initial: Record<string, unknown>, bytes: number) {
+  /**
+   * @param keep how many mutations back an unread snapshot can still be reached: the event ring's
+   *   capacity, since every mutation emits one event.
+   */
+  constructor(initial: Record<string, unknown>, bytes: number, private readonly keep = 10_000) {
     this.map = new Map(Object.entries(initial));
     this.bytes = bytes;
   }
@@ -104,7 +112,7 @@ export class StateStore {
     before?: Record<string, unknown>,
     after?: Record<string, unknown>,
   ): Record<string, unknown> {
-    const p: Pending = { v: this.version, value: null, dead: false };
+    const p: Pending = { v: this.version, value: null };
     // a literal accessor keeps the object's shape fast; the first read makes it a data property
     const resolve = () => this.resolve(p);
     const lazy = {
@@ -128,8 +136,12 @@ export class StateStore {
       )
       : lazy;
     if (after) Object.assign(payload, after);
+    // reading the property runs the getter, which turns it into a data property
+    Object.defineProperty(payload, MATERIALIZE, {
+      value: () => void payload.runtime_state,
+      enumerable: false,
+    });
     this.pending.push(p);
-    this.registry.register(payload, p);
     return payload;
   }
 
@@ -151,7 +163,7 @@ export class StateStore {
     let v = this.version;
     for (let i = this.pending.length - 1; i >= 0 && !p.value; i--) {
       const q = this.pending[i];
-      if (q.v > v || q.value || q.dead) continue;
+      if (q.v > v || q.value) continue;
       while (v > q.v) this.applyUndo(m, this.undo[--v - this.base]);
       q.value = toObject(m);
     }
@@ -176,7 +188,7 @@ export class StateStore {
     let drop = 0;
     while (drop < this.pending.length) {
       const q = this.pending[drop];
-      if (!q.value && !q.dead) break;
+      if (!q.value && this.version - q.v <= this.keep) break;
       drop++;
     }
     if (drop) this.pending.splice(0, drop);
