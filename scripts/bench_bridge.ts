@@ -20,12 +20,14 @@ const { values } = parseArgs({
     "latency-calls": { type: "string", default: "5000" },
     "cold-runs": { type: "string", default: "7" },
     rounds: { type: "string", default: "5" },
+    warmup: { type: "string", default: "30000" },
   },
 });
 const CALLS = Number(values.calls);
 const LAT_CALLS = Number(values["latency-calls"]);
 const COLD_RUNS = Number(values["cold-runs"]);
 const ROUNDS = Number(values.rounds);
+const WARMUP = Number(values.warmup);
 const ENTRY = join(ROOT, values.entry!);
 
 const MANIFEST = {
@@ -180,8 +182,8 @@ const storageCall = (i: number): [string, unknown] => [
 // both peers stay up; rounds alternate between them so machine noise hits both alike
 const echo = new Peer(["run", "-A", join(ROOT, "scripts/bench/echo_loop.ts")], home);
 await echo.request(0, "warm", {});
-await throughput(bridge, storageCall, 2000, 1_000_000); // warm-up
-await throughput(echo, storageCall, 2000, 1_000_000);
+await throughput(bridge, storageCall, WARMUP, 1_000_000); // warm-up: JIT and full event ring
+await throughput(echo, storageCall, WARMUP, 1_000_000);
 const tputRounds: { bridge: number[]; echo: number[] } = { bridge: [], echo: [] };
 const latRounds: { bridge: Lat[]; echo: Lat[] } = { bridge: [], echo: [] };
 for (let r = 0; r < ROUNDS; r++) {
