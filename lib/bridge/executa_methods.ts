@@ -10,7 +10,8 @@ const ToolRef = z.object({ tool_id: z.string().min(1) });
 const InvokeParams = z.object({
   tool_id: z.string().min(1),
   method: z.string().min(1),
-  args: z.unknown().optional(),
+  // the plugin's `arguments` are an object, as for tools.invoke (§5.6 step 1)
+  args: z.record(z.string(), z.unknown()).optional(),
   timeout_ms: z.unknown().optional(),
   session_id: z.string().optional(),
 });
@@ -45,7 +46,9 @@ export const executaMethods: Record<string, Method> = {
     const a = parseParams(InvokeParams, p);
     requireExecuta(rt, a.tool_id);
     const session = a.session_id !== undefined ? requireSession(rt, a.session_id) : null;
-    return await rt.executas.invoke(a.tool_id, a.method, a.args ?? {}, {
+    // the args as sent: zod's record parse drops an own "__proto__" key
+    const args = a.args === undefined ? {} : { ...(p.args as Record<string, unknown>) };
+    return await rt.executas.invoke(a.tool_id, a.method, args, {
       timeoutMs: a.timeout_ms,
       app: session ? rt.appContext(session) : null,
     });

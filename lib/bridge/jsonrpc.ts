@@ -24,15 +24,16 @@ export const errorResponse = (id: Id, e: RpcError): Response => ({
 const isId = (v: unknown): v is Id =>
   v === null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
 
+/** An `invalid_request` answer, logged at warn like every bridge-level error (§4.5). */
+function invalidRequest(id: Id, detail: string, log: Logger): Response {
+  log.warn("bridge error", { code: RPC.INVALID_REQUEST, message: "invalid_request", detail });
+  return errorResponse(id, new RpcError(RPC.INVALID_REQUEST, "invalid_request", { detail }));
+}
+
 /** One element (request or notification). Returns null when no answer is due. */
 function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise<Response | null> {
   if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
-    return Promise.resolve(errorResponse(
-      null,
-      new RpcError(RPC.INVALID_REQUEST, "invalid_request", {
-        detail: "a JSON-RPC request must be an object",
-      }),
-    ));
+    return Promise.resolve(invalidRequest(null, "a JSON-RPC request must be an object", log));
   }
   const m = msg as Record<string, unknown>;
   const hasId = Object.hasOwn(m, "id");
@@ -43,9 +44,7 @@ function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise<Respo
       : typeof m.method !== "string"
       ? "method must be a string"
       : "id must be a string, a number or null";
-    return Promise.resolve(
-      errorResponse(id, new RpcError(RPC.INVALID_REQUEST, "invalid_request", { detail })),
-    );
+    return Promise.resolve(invalidRequest(id, detail, log));
   }
   const debug = log.enabled("debug");
   const started = debug ? performance.now() : 0;
@@ -98,12 +97,7 @@ export function handleEnvelope(
   log: Logger,
 ): Promise<Response | Response[] | null> {
   if (!Array.isArray(msg)) return handleOne(call, msg, log);
-  if (msg.length === 0) {
-    return Promise.resolve(errorResponse(
-      null,
-      new RpcError(RPC.INVALID_REQUEST, "invalid_request", { detail: "empty batch" }),
-    ));
-  }
+  if (msg.length === 0) return Promise.resolve(invalidRequest(null, "empty batch", log));
   return Promise.all(msg.map((m) => handleOne(call, m, log))).then((all) => {
     const out = all.filter((r): r is Response => r !== null);
     return out.length ? out : null;

@@ -163,7 +163,8 @@ export const sessionMethods: Record<string, Method> = {
     const s = requireSession(rt, a.session_id);
     try {
       const viewName = a.view ?? rt.defaultViewName(s);
-      const { window, created } = s.openView(viewName, a.payload, "host", null);
+      const payload = asSent(p, "payload", a.payload);
+      const { window, created } = s.openView(viewName, payload, "host", null);
       if (created) rt.windowCreated(s, window);
       const t = await rt.mintWindowToken(s, window);
       return { window_uuid: window.window_uuid, created, token: t.token, expires_at: t.expires_at };

@@ -1,7 +1,8 @@
 /**
  * stdio framing for `bridge` (CONTRACT §4.1): one envelope per LF-terminated line, CR stripped,
- * blank lines ignored, invalid UTF-8 → parse error, lines over 16 MiB skipped and answered with
- * `frame_too_large`. Requests run concurrently; output lines are written whole and in one stream.
+ * a leading BOM ignored, blank lines ignored, invalid UTF-8 → parse error, lines over 16 MiB
+ * skipped and answered with `frame_too_large`. Requests run concurrently; output lines are written
+ * whole and in one stream.
  */
 import { LineSplitter } from "../executa/framing.ts";
 import { errorResponse, frameTooLarge } from "./jsonrpc.ts";
@@ -67,14 +68,25 @@ export async function serveLines(
   log: Logger,
   maxFrame = MAX_FRAME_BYTES,
 ): Promise<void> {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
+  // ignoreBOM: a decode call would otherwise drop a BOM only when it starts the decoded block, so
+  // the same line would parse or not depending on where a read chunk began; onText strips it
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let inflight = 0;
   let drained: (() => void) | null = null;
   const onText = (raw: string) => {
-    const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    let text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    // a leading byte order mark is ignored on every line (RFC 8259 §8.1 allows it)
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")) return;
     inflight++;
-    handle(text).then(answered, crashed);
+    let pending: Promise<string | null>;
+    try {
+      pending = handle(text);
+    } catch (e) {
+      // the handler is not supposed to throw; if it does, this line is lost but serving goes on
+      return crashed(e);
+    }
+    pending.then(answered, crashed);
   };
   const settle = () => {
     if (--inflight === 0 && drained) drained();

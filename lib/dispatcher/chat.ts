@@ -19,7 +19,8 @@ const HistoryArgs = z.object({
   before: z.string().optional(),
 });
 
-function checkSize(v: unknown, what: string) {
+/** The item's byte size, or `invalid_arg` when it is over 256 KiB. */
+function checkSize(v: unknown, what: string): number {
   const size = byteSize(v);
   if (size > MAX_ITEM_BYTES) {
     throw new DispatchError("invalid_arg", `${what} is ${size} bytes (max ${MAX_ITEM_BYTES})`, {
@@ -27,18 +28,22 @@ function checkSize(v: unknown, what: string) {
       max: MAX_ITEM_BYTES,
     });
   }
+  return size;
 }
+
+/** A validated object-valued arg exactly as sent: zod's parse drops an own "__proto__" key. */
+const asSent = (args: unknown, key: string) => (args as Record<string, unknown>)[key];
 
 export const chatHandlers: NamespaceHandlers = {
   write_message(ctx, args) {
     const a = parseArgs(WriteArgs, args);
-    const content = a.content ?? a.text;
+    const content = a.content !== undefined ? asSent(args, "content") : a.text;
     if (content === undefined) {
       throw new DispatchError("invalid_arg", "invalid argument 'content': content is required", {
         issues: [{ path: "content", message: "required (string, object or array; or use text)" }],
       });
     }
-    checkSize(content, "content");
+    const size = checkSize(content, "content");
     const message_id = newMessageId();
     const wid = ctx.window.window_uuid;
     ctx.session.chat.addMessage({
@@ -48,12 +53,21 @@ export const chatHandlers: NamespaceHandlers = {
       created_at: Date.now(),
       window_uuid: wid,
     });
-    ctx.session.emit("chat_message_from_app", wid, wid, { message_id, role: a.role, content });
+    // sized from the content's measured size: `{"message_id":"msg_…","role":"…","content":` + `}`
+    const bytes = byteSize({ message_id, role: a.role, content: 0 }) - 1 + size;
+    ctx.session.emit(
+      "chat_message_from_app",
+      wid,
+      wid,
+      { message_id, role: a.role, content },
+      bytes,
+    );
     return { ok: true, message_id };
   },
   append_artifact(ctx, args) {
     // absent args count as {} (§5.1); a non-object raises the standard invalid_arg
-    const a = parseArgs(z.object({}).loose(), args) as Record<string, unknown>;
+    parseArgs(z.object({}).loose(), args);
+    const a = (args ?? {}) as Record<string, unknown>; // as sent (own "__proto__" kept)
     const body = isPlainObject(a.artifact) ? a.artifact : a;
     checkSize(body, "artifact");
     const kindRaw = body.kind ?? body.type ?? "app_event";

@@ -66,7 +66,7 @@ export type MockLookup = (method: string) => Outcome | undefined;
 /** `tools.invokeAsync` → `{jobId, state:"queued", deadlineMs}`; the work continues in background. */
 export function invokeAsync(ctx: CallContext, args: unknown, lookupMock: MockLookup) {
   const a = parseArgs(InvokeAsyncArgs, args);
-  const p = splitInvoke(ctx, a);
+  const p = splitInvoke(ctx, a, args);
   const size = byteSize(p.args);
   if (size > JOB_LIMITS.maxArgsBytes) {
     const message = `args of ${size} bytes exceed ${JOB_LIMITS.maxArgsBytes} bytes`;

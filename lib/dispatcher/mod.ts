@@ -109,8 +109,9 @@ export class Dispatcher {
     w.inflight++;
     const done = (o: Outcome) => {
       w.inflight--;
-      w.last_seen_at = Date.now();
-      return this.finish(session, window_uuid, ns, method, args, transport, started, o);
+      const now = Date.now();
+      w.last_seen_at = now;
+      return this.finish(session, window_uuid, ns, method, args, transport, started, o, now);
     };
     const r = this.run({ session, window: w, ns, method, services: this.services }, args);
     return r instanceof Promise ? r.then(done) : Promise.resolve(done(r));
@@ -125,8 +126,9 @@ export class Dispatcher {
     transport: string,
     started: number,
     outcome: Outcome,
+    now = Date.now(),
   ): Outcome {
-    session.touch();
+    session.touch(now);
     const denied = !outcome.ok && outcome.error.code === "permission_denied";
     if (denied) this.services.logger.info("call denied", { ns, method, session_id: session.id });
     if (this.observers.length) {
@@ -144,7 +146,14 @@ export class Dispatcher {
         rec.error_code = outcome.error.code;
         rec.error = outcome.error;
       }
-      for (const o of this.observers) o(rec, transport);
+      for (const o of this.observers) {
+        try {
+          o(rec, transport);
+        } catch (e) {
+          // a broken observer (log bus, recorder) never changes or loses the call's answer
+          this.services.logger.error("call observer failed", { error: String(e) });
+        }
+      }
     }
     return outcome;
   }

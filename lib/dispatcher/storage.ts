@@ -35,11 +35,14 @@ const ListArgs = z.object({
   ...Common,
 });
 
+/** A caller's value in a message: strings as they are, anything else as JSON (never throws). */
+const shown = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+
 function checkCommon(a: { scope?: unknown; owner?: unknown }) {
   if (a.scope !== undefined && a.scope !== null && a.scope !== "app") {
     throw new DispatchError(
       "not_implemented",
-      `storage scope '${String(a.scope)}' is not available in this runtime`,
+      `storage scope '${shown(a.scope)}' is not available in this runtime`,
       { scope: a.scope },
     );
   }
@@ -61,9 +64,6 @@ function checkKey(key: unknown): string {
 export const etagOf = (value: unknown) =>
   `W/"1-${sha256Hex(JSON.stringify(value) ?? "null").slice(0, 16)}"`;
 
-/** Byte size of one `"key":value` member inside the bucket's JSON. */
-const memberBytes = (key: string, value: unknown) => byteSize(key) + 1 + byteSize(value);
-
 export const storageHandlers: NamespaceHandlers = {
   get(ctx, args) {
     const a = parseArgs(KeyArgs, args);
@@ -71,8 +71,7 @@ export const storageHandlers: NamespaceHandlers = {
     const key = checkKey(a.key);
     const st = ctx.session.state;
     if (!st.has(key)) return { value: null, exists: false, etag: null };
-    const value = st.get(key);
-    return { value, exists: true, etag: etagOf(value) };
+    return { value: st.get(key), exists: true, etag: st.etag(key, etagOf) };
   },
   set(ctx, args) {
     const a = parseArgs(SetArgs, args);
@@ -85,10 +84,12 @@ export const storageHandlers: NamespaceHandlers = {
     }
     const s = ctx.session;
     const st = s.state;
-    // incremental size: exact because JSON.stringify output is deterministic per member
-    let size = st.bytes + memberBytes(key, a.value);
-    if (st.has(key)) size -= memberBytes(key, st.get(key));
-    else if (st.size > 0) size += 1; // the comma
+    // incremental size of the bucket's JSON, exact because JSON.stringify output is deterministic
+    // per member: `"key":value`, plus a comma for a new key in a non-empty bucket
+    const valueBytes = byteSize(a.value);
+    let size = st.bytes + valueBytes;
+    if (st.has(key)) size -= st.valueBytes(key);
+    else size += byteSize(key) + 1 + (st.size > 0 ? 1 : 0);
     if (size > MAX_STATE_BYTES) {
       throw new DispatchError(
         "state_too_large",
@@ -96,7 +97,7 @@ export const storageHandlers: NamespaceHandlers = {
         { size, max: MAX_STATE_BYTES },
       );
     }
-    st.set(key, a.value, size);
+    st.set(key, a.value, size, valueBytes);
     s.stateChanged(ctx.window.window_uuid, ctx.window.window_uuid);
     return { ok: true };
   },
@@ -107,7 +108,7 @@ export const storageHandlers: NamespaceHandlers = {
     const s = ctx.session;
     const st = s.state;
     if (!st.has(key)) return { ok: true, deleted: false };
-    let size = st.bytes - memberBytes(key, st.get(key));
+    let size = st.bytes - (byteSize(key) + 1 + st.valueBytes(key));
     if (st.size > 1) size -= 1; // the comma
     st.delete(key, size);
     s.stateChanged(ctx.window.window_uuid, ctx.window.window_uuid);
@@ -126,8 +127,8 @@ export const storageHandlers: NamespaceHandlers = {
     return {
       items: page.map((key) => ({
         key,
-        etag: etagOf(st.get(key)),
-        size_bytes: byteSize(st.get(key)),
+        etag: st.etag(key, etagOf),
+        size_bytes: st.valueBytes(key),
         metadata: null,
         tags: null,
         updated_at: null,

@@ -26,17 +26,21 @@ export const InvokeArgs = z.object({
   method: z.string().optional(),
   args: z.record(z.string(), z.unknown()).optional(),
   arguments: z.record(z.string(), z.unknown()).optional(),
-  timeoutMs: z.unknown().optional(),
+  // a number (or null = the default); a non-finite one cannot pass either (§5.6 step 7)
+  timeoutMs: z.number().nullable().optional(),
 });
 type InvokeArgsT = z.infer<typeof InvokeArgs>;
 
 /** Steps 1–3 of §5.6: validation, `tool__method` / `tool.method` splitting, resolution. */
 export function prepareInvoke(ctx: CallContext, args: unknown) {
-  return splitInvoke(ctx, parseArgs(InvokeArgs, args));
+  return splitInvoke(ctx, parseArgs(InvokeArgs, args), args);
 }
 
-/** Steps 2–3 of §5.6 on validated args (shared with `tools.invokeAsync`). */
-export function splitInvoke(ctx: CallContext, a: InvokeArgsT) {
+/**
+ * Steps 2–3 of §5.6 on validated args `a` (shared with `tools.invokeAsync`); `raw` = the args as
+ * sent, whose plugin arguments are passed on unchanged (zod's record parse drops own "__proto__").
+ */
+export function splitInvoke(ctx: CallContext, a: InvokeArgsT, raw: unknown) {
   let toolId = a.tool_id;
   let method = a.method ?? "";
   if (!method) {
@@ -55,7 +59,11 @@ export function splitInvoke(ctx: CallContext, a: InvokeArgsT) {
   return {
     tool_id: resolved,
     method,
-    args: a.args ?? a.arguments ?? {},
+    args: a.args !== undefined
+      ? { ...(raw as Record<string, unknown>).args as Record<string, unknown> }
+      : a.arguments !== undefined
+      ? { ...(raw as Record<string, unknown>).arguments as Record<string, unknown> }
+      : {},
     timeoutMs: a.timeoutMs,
     entries,
   };

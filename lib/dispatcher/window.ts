@@ -99,9 +99,13 @@ export const windowHandlers: NamespaceHandlers = {
   async open_view(ctx, args) {
     const a = parseArgs(OpenViewArgs, args);
     try {
+      // the payload as sent: zod's record parse drops an own "__proto__" key
+      const payload = a.payload === undefined
+        ? undefined
+        : { ...((args as Record<string, unknown>).payload as Record<string, unknown>) };
       const { window, created } = ctx.session.openView(
         a.view,
-        a.payload,
+        payload,
         "app",
         ctx.window.window_uuid,
       );

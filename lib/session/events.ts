@@ -8,6 +8,8 @@ import { materializePayload } from "./state_store.ts";
 export const EVENT_CAPACITY = 10_000;
 export const EVENT_MAX_BYTES = 64 * 1024 * 1024;
 export const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+/** `{"events":[` … `],"dropped":N,"more":false}` around the drained events, rounded up. */
+const DRAIN_WRAPPER_BYTES = 64;
 
 export interface EventEnvelope {
   type: "data_model/AnnaAppEvent";
@@ -44,6 +46,13 @@ export class EventQueue {
   drainCursor = 0;
   private listeners = new Set<(e: EventEnvelope) => void>();
 
+  /**
+   * Bytes of an envelope without its kind and payload: exact for this session's fixed fields, an
+   * upper bound for the rest (window ids are UUIDs or null, `ts` 13 digits, `seq` a safe integer).
+   * Measured once, so sizing an event costs no stringify of the envelope.
+   */
+  private readonly envelopeBytes: number;
+
   constructor(
     private readonly base: Omit<
       EventEnvelope,
@@ -51,17 +60,39 @@ export class EventQueue {
     >,
     private readonly capacity = EVENT_CAPACITY,
     private readonly maxBytes = EVENT_MAX_BYTES,
-  ) {}
+  ) {
+    const uuid = "00000000-0000-4000-8000-000000000000";
+    this.envelopeBytes = byteSize({
+      type: base.type,
+      kind: "",
+      window_uuid: uuid,
+      app_id: base.app_id,
+      version_id: base.version_id,
+      conversation_session_uuid: base.conversation_session_uuid,
+      by_client_id: uuid,
+      ts: 9_999_999_999_999,
+      seq: Number.MAX_SAFE_INTEGER,
+      payload: 0,
+    }) - 1;
+  }
 
   get retained(): number {
     return this.count;
+  }
+  /** The size the ring accounts for its events (≥ their JSON size; the 64 MiB cap applies to it). */
+  get retainedBytes(): number {
+    return this.bytes;
   }
   /** seq of the oldest retained event (lastSeq + 1 when empty). */
   get firstRetainedSeq(): number {
     return this.count === 0 ? this.lastSeq + 1 : this.slots[this.head]!.env.seq;
   }
 
-  /** Appends an event; `payloadBytes` lets callers that already measured the payload skip a stringify. */
+  /**
+   * Appends an event. `payloadBytes` (the size of `payload`) lets callers that already know it skip
+   * a stringify; it must not be smaller than the real size, or the 64 MiB ring and the 8 MiB drain
+   * caps are undercounted.
+   */
   push(
     kind: string,
     window_uuid: string | null,
@@ -81,7 +112,7 @@ export class EventQueue {
       seq: ++this.lastSeq,
       payload,
     };
-    const bytes = payloadBytes !== undefined ? payloadBytes + 300 : byteSize(env);
+    const bytes = this.envelopeBytes + kind.length + (payloadBytes ?? byteSize(payload));
     this.append({ env, bytes });
     if (this.listeners.size) materializePayload(payload); // handed out now: fix its snapshot
     for (const l of this.listeners) {
@@ -129,11 +160,14 @@ export class EventQueue {
     const events: EventEnvelope[] = [];
     let dropped = 0;
     let position = after;
-    let used = 0;
+    // the response around the events (`{"events":[`, `],"dropped":N,"more":false}`), then each
+    // event plus its comma
+    let used = DRAIN_WRAPPER_BYTES;
     const first = this.firstRetainedSeq;
     if (after + 1 < first && after < this.lastSeq) {
       const last_seq = first - 1;
       dropped = last_seq - after;
+      const payload = { count: dropped, first_seq: after + 1, last_seq };
       events.push({
         type: this.base.type,
         kind: "events_dropped",
@@ -144,23 +178,23 @@ export class EventQueue {
         by_client_id: null,
         ts: Date.now(),
         seq: last_seq,
-        payload: { count: dropped, first_seq: after + 1, last_seq },
+        payload,
       });
       position = last_seq;
-      used = 200;
+      used += this.envelopeBytes + "events_dropped".length + byteSize(payload) + 1;
     }
     const start = Math.max(0, position + 1 - first);
     let more = false;
     const len = this.slots.length;
     for (let i = start; i < this.count; i++) {
       const s = this.slots[(this.head + i) % len]!;
-      if (events.length >= limit || (events.length > 0 && used + s.bytes > maxBytes)) {
+      if (events.length >= limit || (events.length > 0 && used + s.bytes + 1 > maxBytes)) {
         more = true;
         break;
       }
       materializePayload(s.env.payload);
       events.push(s.env);
-      used += s.bytes;
+      used += s.bytes + 1;
       position = s.env.seq;
     }
     return { events, dropped, more, position };

@@ -10,8 +10,11 @@ import { newUuid } from "../util/ids.ts";
 import { EventQueue } from "./events.ts";
 import { ChatStore } from "./chat_store.ts";
 import { StateStore } from "./state_store.ts";
+import { byteSize } from "../util/json.ts";
 
 export const MAX_OPEN_WINDOWS = 32;
+/** Bytes of `,"runtime_state":` (or `{"runtime_state":`) around the bucket in an event payload. */
+const RUNTIME_STATE_MEMBER_BYTES = 17;
 export type WindowStatus = "active" | "minimized" | "closed" | "crashed";
 
 export interface Geometry {
@@ -186,15 +189,18 @@ export class Session {
     reopened: boolean,
     by: string | null,
   ) {
-    const payload = this.state.lazyPayload({
+    const before = {
       window_uuid: w.window_uuid,
       app_id: this.app_id,
       version_id: this.version_id,
       view: w.view,
       entry_payload: w.entry_payload,
       geometry: w.geometry,
-    }, { source, reopened });
-    this.emit("open_view", w.window_uuid, by, payload, this.state.bytes);
+    };
+    const after = { source, reopened };
+    // sized without building the snapshot: the other members, then `,"runtime_state":<bucket>`
+    const bytes = byteSize({ ...before, ...after }) + RUNTIME_STATE_MEMBER_BYTES + this.state.bytes;
+    this.emit("open_view", w.window_uuid, by, this.state.lazyPayload(before, after), bytes);
   }
 
   focus(w: WindowState, by: string | null) {
@@ -222,7 +228,9 @@ export class Session {
   /** Emits `runtime_state_synced` with the bucket as it is now (§7.2). */
   stateChanged(by: string | null, wid: string | null) {
     if (this.closed) return;
-    this.events.push("runtime_state_synced", wid, by, this.state.lazyPayload(), this.state.bytes);
+    // `{"runtime_state":<bucket>}`
+    const bytes = RUNTIME_STATE_MEMBER_BYTES + 1 + this.state.bytes;
+    this.events.push("runtime_state_synced", wid, by, this.state.lazyPayload(), bytes);
   }
 
   /** Replaces the whole bucket (`session.set_runtime_state`). */
@@ -236,8 +244,8 @@ export class Session {
     this.stateChanged(by, wid);
   }
 
-  touch() {
-    this.last_activity_at = Date.now();
+  touch(now = Date.now()) {
+    this.last_activity_at = now;
   }
 
   onClose(fn: () => void): () => void {

@@ -11,6 +11,8 @@
  * event has left the ring and the undo records it needed are dropped.
  */
 
+import { byteSize } from "../util/json.ts";
+
 const MATERIALIZE = Symbol("materialize");
 
 /** Builds a lazy payload's snapshot now, if it has one (a no-op for ordinary payloads). */
@@ -43,6 +45,13 @@ export class StateStore {
   private undo: Undo[] = [];
   private base = 0;
   private cached: { v: number; obj: Record<string, unknown> } | null = null;
+  /**
+   * Derived from current values on first need and dropped when the key changes (a stored value is
+   * never mutated in place): etags, and byte sizes (so resizing the bucket on `set`/`delete` never
+   * re-serialises the value being replaced).
+   */
+  private etags = new Map<string, string>();
+  private sizes = new Map<string, number>();
   /** Unread lazy snapshots in creation (= version) order. */
   private pending: Pending[] = [];
   /**
@@ -72,9 +81,33 @@ export class StateStore {
     return this.map.keys();
   }
 
-  set(key: string, value: unknown, bytes: number) {
+  /** Byte size of the value under `key` (which must exist), computed once per stored value. */
+  valueBytes(key: string): number {
+    let n = this.sizes.get(key);
+    if (n === undefined) {
+      n = byteSize(this.map.get(key));
+      this.sizes.set(key, n);
+    }
+    return n;
+  }
+
+  /** The etag of the value under `key` (which must exist), computed once per stored value. */
+  etag(key: string, compute: (value: unknown) => string): string {
+    let e = this.etags.get(key);
+    if (e === undefined) {
+      e = compute(this.map.get(key));
+      this.etags.set(key, e);
+    }
+    return e;
+  }
+
+  /** `bytes` = the bucket's new size; `valueBytes` = the value's size when the caller has it. */
+  set(key: string, value: unknown, bytes: number, valueBytes?: number) {
     this.record({ kind: "key", key, had: this.map.has(key), old: this.map.get(key) });
     this.map.set(key, value);
+    this.etags.delete(key);
+    if (valueBytes === undefined) this.sizes.delete(key);
+    else this.sizes.set(key, valueBytes);
     this.bytes = bytes;
   }
 
@@ -87,12 +120,16 @@ export class StateStore {
     }
     this.record({ kind: "deleted", key, old: this.map.get(key), pos });
     this.map.delete(key);
+    this.etags.delete(key);
+    this.sizes.delete(key);
     this.bytes = bytes;
   }
 
   replaceAll(state: Record<string, unknown>, bytes: number) {
     this.record({ kind: "all", old: this.map });
     this.map = new Map(Object.entries(state));
+    this.etags = new Map();
+    this.sizes = new Map();
     this.bytes = bytes;
   }
 
