@@ -1,4 +1,5 @@
 /** Bridge methods on executas (CONTRACT §4.4.8–§4.4.9) and `runtime.info` (§4.4.10). */
+import type { MethodFn } from "./methods.ts";
 import { z } from "zod";
 import { invalidParams } from "../core/rpc_error.ts";
 import { validateRegisterParams } from "../executa/spec.ts";
@@ -16,7 +17,7 @@ const InvokeParams = z.object({
   session_id: z.string().optional(),
 });
 
-type Method = (rt: Runtime, p: Record<string, unknown>, transport: string) => Promise<unknown>;
+type Method = MethodFn;
 
 function requireExecuta(rt: Runtime, tool_id: string) {
   if (!rt.executas.get(tool_id)) {

@@ -5,8 +5,13 @@
 import { RPC, RpcError } from "../core/rpc_error.ts";
 import type { Logger } from "../util/log.ts";
 
-export type MethodCaller = (method: string, params: Record<string, unknown>) => Promise<unknown>;
+/** A bridge method: answers synchronously when it can (no promise hop on the hot path). */
+export type MethodCaller = (
+  method: string,
+  params: Record<string, unknown>,
+) => unknown | Promise<unknown>;
 type Id = string | number | null;
+export type MaybePromise<T> = T | Promise<T>;
 
 export interface Response {
   jsonrpc: "2.0";
@@ -31,9 +36,9 @@ function invalidRequest(id: Id, detail: string, log: Logger): Response {
 }
 
 /** One element (request or notification). Returns null when no answer is due. */
-function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise<Response | null> {
+function handleOne(call: MethodCaller, msg: unknown, log: Logger): MaybePromise<Response | null> {
   if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
-    return Promise.resolve(invalidRequest(null, "a JSON-RPC request must be an object", log));
+    return invalidRequest(null, "a JSON-RPC request must be an object", log);
   }
   const m = msg as Record<string, unknown>;
   const hasId = Object.hasOwn(m, "id");
@@ -44,7 +49,7 @@ function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise<Respo
       : typeof m.method !== "string"
       ? "method must be a string"
       : "id must be a string, a number or null";
-    return Promise.resolve(invalidRequest(id, detail, log));
+    return invalidRequest(id, detail, log);
   }
   const debug = log.enabled("debug");
   const started = debug ? performance.now() : 0;
@@ -73,21 +78,24 @@ function handleOne(call: MethodCaller, msg: unknown, log: Logger): Promise<Respo
     m.params !== undefined &&
     (typeof m.params !== "object" || m.params === null || Array.isArray(m.params))
   ) {
-    return Promise.resolve(failed(
+    return failed(
       new RpcError(RPC.INVALID_PARAMS, "invalid_params", {
         reason: "params_not_object",
         issues: [{ path: "params", message: "params must be an object (named parameters)" }],
       }),
-    ));
+    );
   }
-  // no async/await here: this runs for every call, and each extra promise hop shows in throughput
-  let pending: Promise<unknown>;
+  // no async/await here: this runs for every call; a synchronous answer takes no promise hop
+  let out: unknown;
   try {
-    pending = call(method, (m.params ?? {}) as Record<string, unknown>);
+    out = call(method, (m.params ?? {}) as Record<string, unknown>);
   } catch (e) {
-    return Promise.resolve(failed(e));
+    return failed(e);
   }
-  return pending.then((result) => finish({ jsonrpc: "2.0", id, result }), failed);
+  if (out instanceof Promise) {
+    return out.then((result) => finish({ jsonrpc: "2.0", id, result }), failed);
+  }
+  return finish({ jsonrpc: "2.0", id, result: out });
 }
 
 /** A parsed envelope (object or batch) → the response value, or null when nothing is sent. */
@@ -95,13 +103,17 @@ export function handleEnvelope(
   call: MethodCaller,
   msg: unknown,
   log: Logger,
-): Promise<Response | Response[] | null> {
+): MaybePromise<Response | Response[] | null> {
   if (!Array.isArray(msg)) return handleOne(call, msg, log);
-  if (msg.length === 0) return Promise.resolve(invalidRequest(null, "empty batch", log));
-  return Promise.all(msg.map((m) => handleOne(call, m, log))).then((all) => {
+  if (msg.length === 0) return invalidRequest(null, "empty batch", log);
+  const collect = (all: (Response | null)[]) => {
     const out = all.filter((r): r is Response => r !== null);
     return out.length ? out : null;
-  });
+  };
+  const parts = msg.map((m) => handleOne(call, m, log));
+  return parts.some((p) => p instanceof Promise)
+    ? Promise.all(parts).then(collect)
+    : collect(parts as (Response | null)[]);
 }
 
 /** Raw text of one frame → response text (compact, one line) or null. */
@@ -109,22 +121,22 @@ export function handleText(
   call: MethodCaller,
   text: string,
   log: Logger,
-): Promise<string | null> {
+): MaybePromise<string | null> {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
   } catch (e) {
     log.warn("parse error", { detail: (e as Error).message });
-    return Promise.resolve(
-      JSON.stringify(errorResponse(
-        null,
-        new RpcError(RPC.PARSE_ERROR, "parse_error", {
-          detail: (e as Error).message,
-        }),
-      )),
-    );
+    return JSON.stringify(errorResponse(
+      null,
+      new RpcError(RPC.PARSE_ERROR, "parse_error", {
+        detail: (e as Error).message,
+      }),
+    ));
   }
-  return handleEnvelope(call, msg, log).then((res) => (res === null ? null : JSON.stringify(res)));
+  const res = handleEnvelope(call, msg, log);
+  const serialise = (r: Response | Response[] | null) => (r === null ? null : JSON.stringify(r));
+  return res instanceof Promise ? res.then(serialise) : serialise(res);
 }
 
 export const frameTooLarge = (frame_bytes: number, max_frame_bytes: number): Response =>

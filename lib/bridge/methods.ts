@@ -7,7 +7,7 @@ export type MethodFn = (
   rt: Runtime,
   p: Record<string, unknown>,
   transport: string,
-) => Promise<unknown>;
+) => unknown | Promise<unknown>;
 
 export const METHODS: Record<string, MethodFn> = { ...sessionMethods, ...executaMethods };
 export const BRIDGE_METHODS = Object.keys(METHODS);

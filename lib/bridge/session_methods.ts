@@ -1,4 +1,5 @@
 /** Bridge methods on sessions (CONTRACT §4.4.1–§4.4.7), each with its zod schema. */
+import type { MethodFn } from "./methods.ts";
 import { z } from "zod";
 import { invalidParams, RPC, RpcError, unknownSession } from "../core/rpc_error.ts";
 import { fail } from "../core/outcome.ts";
@@ -93,7 +94,7 @@ export function sessionSummary(s: Session) {
   };
 }
 
-type Method = (rt: Runtime, p: Record<string, unknown>, transport: string) => Promise<unknown>;
+type Method = MethodFn;
 
 export const sessionMethods: Record<string, Method> = {
   "session.create": async (rt, p) => {
@@ -113,7 +114,7 @@ export const sessionMethods: Record<string, Method> = {
     const a = parseParams(CallParams, p);
     const s = requireSession(rt, a.session_id);
     const args = Object.hasOwn(p, "args") ? a.args : a.params;
-    return rt.dispatcher.call(
+    return rt.dispatcher.callNow(
       s,
       a.window_uuid ?? s.primary_window_uuid,
       a.ns,

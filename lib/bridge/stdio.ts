@@ -11,8 +11,9 @@ import type { Logger } from "../util/log.ts";
 
 export const MAX_FRAME_BYTES = 16_777_216;
 
+/** Answers one frame: synchronously when it can, else with a promise. */
 export interface FrameHandler {
-  (text: string): Promise<string | null>;
+  (text: string): string | null | Promise<string | null>;
 }
 
 /** Serialises output lines; batches whatever queued up while the previous write was in flight. */
@@ -79,14 +80,15 @@ export async function serveLines(
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")) return;
     inflight++;
-    let pending: Promise<string | null>;
+    let out: string | null | Promise<string | null>;
     try {
-      pending = handle(text);
+      out = handle(text);
     } catch (e) {
       // the handler is not supposed to throw; if it does, this line is lost but serving goes on
       return crashed(e);
     }
-    pending.then(answered, crashed);
+    if (out instanceof Promise) out.then(answered, crashed);
+    else answered(out);
   };
   const settle = () => {
     if (--inflight === 0 && drained) drained();

@@ -67,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     Deno.addSignalListener("SIGTERM", stop);
   } catch { /* not on Windows */ }
-  await serveLines(Deno.stdin.readable, writer, (t) => rt.handleText(t, "stdio"), logger);
+  await serveLines(Deno.stdin.readable, writer, (t) => rt.handleTextNow(t, "stdio"), logger);
   await rt.shutdown();
   return EXIT.OK;
 }

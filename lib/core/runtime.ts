@@ -28,7 +28,7 @@ import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
 import type { AppContext, ExecutaHost, ExecutaSpec } from "../executa/types.ts";
 import { discoverExecutas } from "../executa/discovery.ts";
-import { handleEnvelope, handleText, type Response } from "../bridge/jsonrpc.ts";
+import { handleEnvelope, handleText, type MaybePromise, type Response } from "../bridge/jsonrpc.ts";
 import type { CreateParams } from "../bridge/session_methods.ts";
 import { METHODS } from "../bridge/methods.ts";
 import { describeSession, runtimeInfo } from "./describe.ts";
@@ -107,22 +107,39 @@ export class Runtime {
 
   // ---- transport entry points -------------------------------------------------------------
 
-  /** One bridge method call; throws RpcError for bridge-level failures (§4.3). */
+  /** One bridge method call; rejects with RpcError for bridge-level failures (§4.3). */
   call(method: string, params: Record<string, unknown>, transport: Transport): Promise<unknown> {
-    const fn = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
-    if (!fn) {
-      return Promise.reject(new RpcError(RPC.METHOD_NOT_FOUND, "method_not_found", { method }));
+    try {
+      return Promise.resolve(this.callNow(method, params, transport));
+    } catch (e) {
+      return Promise.reject(e);
     }
+  }
+
+  /**
+   * Like `call`, but answers synchronously when the method can, and throws instead of rejecting.
+   * The stdio and WebSocket hot path uses it so a synchronous call takes no promise hop.
+   */
+  callNow(method: string, params: Record<string, unknown>, transport: Transport): unknown {
+    const fn = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+    if (!fn) throw new RpcError(RPC.METHOD_NOT_FOUND, "method_not_found", { method });
     return fn(this, params, transport);
   }
 
   /** One raw frame (object or batch) → response text, or null when only notifications. */
   handleText(text: string, transport: Transport): Promise<string | null> {
-    return handleText((m, p) => this.call(m, p, transport), text, this.logger);
+    return Promise.resolve(this.handleTextNow(text, transport));
+  }
+
+  /** `handleText` answering synchronously when every call in the frame did (never throws). */
+  handleTextNow(text: string, transport: Transport): MaybePromise<string | null> {
+    return handleText((m, p) => this.callNow(m, p, transport), text, this.logger);
   }
 
   handleEnvelope(msg: unknown, transport: Transport): Promise<Response | Response[] | null> {
-    return handleEnvelope((m, p) => this.call(m, p, transport), msg, this.logger);
+    return Promise.resolve(
+      handleEnvelope((m, p) => this.callNow(m, p, transport), msg, this.logger),
+    );
   }
 
   // ---- sessions ----------------------------------------------------------------------------

@@ -72,10 +72,7 @@ export class Dispatcher {
 
   constructor(readonly services: DispatchServices) {}
 
-  /**
-   * Runs one host-API call. Synchronous handlers complete without an extra turn of the event loop,
-   * so the in-flight cap (§5.1 step 2) only counts calls that are really pending.
-   */
+  /** Runs one host-API call (§5.1). */
   call(
     session: Session,
     window_uuid: string,
@@ -84,6 +81,21 @@ export class Dispatcher {
     args: unknown,
     transport = "internal",
   ): Promise<Outcome> {
+    return Promise.resolve(this.callNow(session, window_uuid, ns, method, args, transport));
+  }
+
+  /**
+   * `call` answering synchronously when the handler is synchronous: no extra turn of the event
+   * loop on the hot path, and the in-flight cap (§5.1 step 2) only counts calls really pending.
+   */
+  callNow(
+    session: Session,
+    window_uuid: string,
+    ns: string,
+    method: string,
+    args: unknown,
+    transport = "internal",
+  ): Outcome | Promise<Outcome> {
     const started = this.observers.length ? performance.now() : 0;
     const w = session.windows.get(window_uuid);
     if (!w || !isOpen(w)) {
@@ -92,9 +104,7 @@ export class Dispatcher {
         w ? `window ${window_uuid} is closed` : `unknown window ${window_uuid}`,
         { window_uuid },
       ).toOutcome();
-      return Promise.resolve(
-        this.finish(session, window_uuid, ns, method, args, transport, started, o),
-      );
+      return this.finish(session, window_uuid, ns, method, args, transport, started, o);
     }
     if (w.inflight >= MAX_INFLIGHT_PER_WINDOW) {
       const o = new DispatchError(
@@ -102,9 +112,7 @@ export class Dispatcher {
         `more than ${MAX_INFLIGHT_PER_WINDOW} unfinished calls on window ${window_uuid}`,
         { max: MAX_INFLIGHT_PER_WINDOW },
       ).toOutcome();
-      return Promise.resolve(
-        this.finish(session, window_uuid, ns, method, args, transport, started, o),
-      );
+      return this.finish(session, window_uuid, ns, method, args, transport, started, o);
     }
     w.inflight++;
     const done = (o: Outcome) => {
@@ -114,7 +122,7 @@ export class Dispatcher {
       return this.finish(session, window_uuid, ns, method, args, transport, started, o, now);
     };
     const r = this.run({ session, window: w, ns, method, services: this.services }, args);
-    return r instanceof Promise ? r.then(done) : Promise.resolve(done(r));
+    return r instanceof Promise ? r.then(done) : done(r);
   }
 
   private finish(

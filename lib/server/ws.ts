@@ -43,12 +43,15 @@ export function wsHandler(ctx: ServerContext) {
           sendIfOpen(ws, JSON.stringify(frameTooLarge(bytes, max)));
           return;
         }
-        ctx.runtime.handleText(data, "ws").then(
-          (out) => {
-            if (out !== null) sendIfOpen(ws, out);
-          },
-          (e) => ctx.logger.error("ws frame handler crashed", { error: String(e) }),
-        );
+        const out = ctx.runtime.handleTextNow(data, "ws");
+        if (out instanceof Promise) {
+          out.then(
+            (text) => {
+              if (text !== null) sendIfOpen(ws, text);
+            },
+            (e) => ctx.logger.error("ws frame handler crashed", { error: String(e) }),
+          );
+        } else if (out !== null) sendIfOpen(ws, out);
       },
       onClose() {
         if (closer) ctx.closers.delete(closer);
