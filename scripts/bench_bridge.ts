@@ -16,11 +16,11 @@ const { values } = parseArgs({
   options: {
     entry: { type: "string", default: "main.ts" },
     out: { type: "string", default: join(ROOT, ".artifacts/bench_bridge.json") },
-    calls: { type: "string", default: "50000" },
+    calls: { type: "string", default: "70000" },
     "latency-calls": { type: "string", default: "5000" },
     "cold-runs": { type: "string", default: "7" },
-    rounds: { type: "string", default: "5" },
-    warmup: { type: "string", default: "30000" },
+    rounds: { type: "string", default: "7" },
+    warmup: { type: "string", default: "100000" },
   },
 });
 const CALLS = Number(values.calls);
