@@ -194,9 +194,12 @@ let bad = 0;
 let nextId = 1;
 
 // warm-up (JIT, connection pool, log bus at capacity), then alternating measured rounds
-for (const p of Object.keys(paths) as PathName[]) {
-  await paths[p](frames(Math.min(2000, callsOf(p)), nextId));
-  nextId += 2000;
+for (let w = 0; w < 3; w++) {
+  for (const p of Object.keys(paths) as PathName[]) {
+    const f = frames(callsOf(p), nextId);
+    nextId += f.length;
+    await paths[p](f);
+  }
 }
 for (let r = 0; r < ROUNDS; r++) {
   const order = Object.keys(paths) as PathName[];

@@ -81,7 +81,7 @@ Deno.test("the journal keeps what an unread snapshot in reach needs, and no more
   );
 });
 
-Deno.test("a drained or subscribed event carries its snapshot already built", async () => {
+Deno.test("a drained event carries its snapshot built; a subscriber reading later sees its time", async () => {
   const { EventQueue } = await import("../lib/session/events.ts");
   const st = new StateStore({ a: 1 }, 7);
   const q = new EventQueue({
@@ -90,16 +90,28 @@ Deno.test("a drained or subscribed event carries its snapshot already built", as
     version_id: "dev",
     conversation_session_uuid: "c",
   });
-  const live: unknown[] = [];
-  q.subscribe((e) => live.push(Object.getOwnPropertyDescriptor(e.payload, "runtime_state")?.value));
+  const live: Record<string, unknown>[] = [];
+  q.subscribe((e) => live.push(e.payload)); // keeps envelopes, like the dashboard log
   q.push("runtime_state_synced", null, null, st.lazyPayload(), 7);
   st.set("a", 2, 7);
   q.push("runtime_state_synced", null, null, st.lazyPayload(), 7);
-  assert.deepEqual(live, [{ a: 1 }, { a: 2 }]);
   const drained = q.drain().events.map((e) =>
     Object.getOwnPropertyDescriptor(e.payload, "runtime_state")?.value
   );
   assert.deepEqual(drained, [{ a: 1 }, { a: 2 }]);
+  st.set("a", 3, 7);
+  assert.deepEqual(live.map((p) => p.runtime_state), [{ a: 1 }, { a: 2 }]);
+});
+
+Deno.test("a snapshot read after its history left the journal says so instead of lying", () => {
+  const st = new StateStore({}, 2, 100);
+  st.set("a", 0, 0);
+  const old = st.lazyPayload();
+  for (let i = 1; i < 6000; i++) st.set("a", i, 0);
+  assert.deepEqual(old.runtime_state, {
+    _truncated: true,
+    reason: "this snapshot's history is no longer kept",
+  });
 });
 
 Deno.test("a literal __proto__ key is an own property of snapshots", () => {

@@ -114,7 +114,6 @@ export class EventQueue {
     };
     const bytes = this.envelopeBytes + kind.length + (payloadBytes ?? byteSize(payload));
     this.append({ env, bytes });
-    if (this.listeners.size) materializePayload(payload); // handed out now: fix its snapshot
     for (const l of this.listeners) {
       try {
         l(env);

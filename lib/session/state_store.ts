@@ -5,10 +5,12 @@
  * Copying the bucket on every `storage.set` made each write O(keys) and filled the event ring with
  * copies nobody may ever read. Instead the current state lives in a Map, each mutation pushes an
  * undo record, and an event payload holds a lazy snapshot that is rebuilt from the journal only
- * when someone reads it. Whoever receives an event (a drain, an SSE reader, a live subscriber) gets
- * its snapshot built at hand-out (`materializePayload`), so an unread snapshot can only be reached
- * through the event ring; once more than `keep` mutations (one event each) have happened since, its
- * event has left the ring and the undo records it needed are dropped.
+ * when someone reads it. A drained event gets its snapshot built at hand-out
+ * (`materializePayload`); live subscribers serialise at once (SSE, the recorder) or keep only recent
+ * events (the dashboard log keeps 2000 entries, far fewer than `keep` mutations). So an unread
+ * snapshot is reachable only through the event ring, and once more than `keep` mutations (one
+ * event each) have happened since, its event has left the ring and its undo records are dropped.
+ * A snapshot somehow read after that answers a marker object instead of a wrong bucket.
  */
 
 import { byteSize } from "../util/json.ts";
@@ -193,6 +195,10 @@ export class StateStore {
     if (p.value) return p.value;
     if (p.v === this.version) {
       p.value = this.snapshot();
+      return p.value;
+    }
+    if (p.v < this.base) {
+      p.value = { _truncated: true, reason: "this snapshot's history is no longer kept" };
       return p.value;
     }
     // walk back from the newest state; the pending list is in version order
