@@ -29,3 +29,31 @@ Deno.test("log bus: disabled → nothing kept, null returned", () => {
   assert.equal(bus.push({ type: "reload", paths: [] }), null);
   assert.deepEqual(bus.entries(), []);
 });
+
+Deno.test("truncateField: exact at the 64 KiB boundary, and the cheap bound never hides a large value", async () => {
+  const { truncateField } = await import("../lib/core/log_bus.ts");
+  const { byteSize } = await import("../lib/util/json.ts");
+  const exact = "x".repeat(65_536 - 2); // JSON adds the two quotes
+  assert.equal(truncateField(exact), exact);
+  assert.deepEqual(truncateField(exact + "y"), { _truncated: true, bytes: 65_537 });
+  const escaped = "\u0001".repeat(11_000); // 6 bytes each once escaped
+  assert.deepEqual(truncateField(escaped), { _truncated: true, bytes: byteSize(escaped) });
+  // many small values: whatever the bound decides, a kept value is never over the limit
+  let seed = 3;
+  const r = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const gen = (depth: number): unknown => {
+    const x = r();
+    if (depth > 3 || x < 0.3) return "é".repeat(Math.floor(r() * 4000));
+    if (x < 0.5) return Math.floor(r() * 1e9);
+    if (x < 0.75) return Array.from({ length: Math.floor(r() * 6) }, () => gen(depth + 1));
+    return Object.fromEntries(
+      Array.from({ length: Math.floor(r() * 6) }, (_, i) => [`k${i}`, gen(depth + 1)]),
+    );
+  };
+  for (let i = 0; i < 300; i++) {
+    const v = gen(0);
+    const out = truncateField(v);
+    if (out === v) assert.ok(byteSize(v) <= 65_536, `kept a ${byteSize(v)}-byte value`);
+    else assert.deepEqual(out, { _truncated: true, bytes: byteSize(v) });
+  }
+});

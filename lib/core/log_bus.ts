@@ -14,8 +14,36 @@ export interface LogEntry {
   [k: string]: unknown;
 }
 
+/**
+ * An upper bound of `byteSize(v)` that stops as soon as it passes `limit`: most args and results
+ * are small, and proving that is cheaper than serialising them on every call.
+ */
+function sizeBoundExceeds(v: unknown, limit: number): boolean {
+  let budget = limit;
+  const stack: unknown[] = [v];
+  while (stack.length) {
+    const x = stack.pop();
+    if (typeof x === "string") budget -= x.length * 6 + 2; // worst case: every unit \u-escaped
+    else if (x === null || typeof x !== "object") budget -= 24;
+    else if (typeof (x as { toJSON?: unknown }).toJSON === "function") return true; // measure it
+    else if (Array.isArray(x)) {
+      budget -= 2 + x.length;
+      for (const item of x) stack.push(item);
+    } else {
+      budget -= 2;
+      for (const k in x) {
+        if (!Object.hasOwn(x, k)) continue;
+        budget -= k.length * 6 + 4;
+        stack.push((x as Record<string, unknown>)[k]);
+      }
+    }
+    if (budget < 0) return true;
+  }
+  return false;
+}
+
 export function truncateField(v: unknown): unknown {
-  if (v === undefined) return v;
+  if (v === undefined || !sizeBoundExceeds(v, MAX_FIELD_BYTES)) return v;
   const n = byteSize(v);
   return n > MAX_FIELD_BYTES ? { _truncated: true, bytes: n } : v;
 }

@@ -45,10 +45,16 @@ export function needsControlToken(path: string): boolean {
     path.startsWith("/api/");
 }
 
+// the expected token is the same for the whole run: hash it once, not on every request
+let expectedMemo: { token: string; hash: Uint8Array } | null = null;
+
 /** Constant-time comparison of two strings: both are hashed first so lengths do not leak. */
 export function tokenEquals(given: string, expected: string): boolean {
+  if (expectedMemo?.token !== expected) {
+    expectedMemo = { token: expected, hash: sha256Bytes(expected) };
+  }
   const a = sha256Bytes(given);
-  const b = sha256Bytes(expected);
+  const b = expectedMemo.hash;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
   return diff === 0;

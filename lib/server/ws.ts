@@ -37,7 +37,8 @@ export function wsHandler(ctx: ServerContext) {
           return;
         }
         const max = ctx.maxBodyBytes ?? MAX_BODY_BYTES;
-        const bytes = utf8Length(data);
+        // UTF-8 needs at most 3 bytes per UTF-16 unit: only long frames need counting
+        const bytes = data.length * 3 <= max ? 0 : utf8Length(data);
         if (bytes > max) {
           ctx.logger.warn("frame too large", { frame_bytes: bytes, max_frame_bytes: max });
           sendIfOpen(ws, JSON.stringify(frameTooLarge(bytes, max)));
