@@ -38,3 +38,16 @@ Deno.test("smoke --browser: an app whose script throws at load fails with exit 1
   // every other step still passed: only the browser check failed
   assert.ok(r.report!.steps.filter((s) => s.name !== "browser").every((s) => s.status === "pass"));
 });
+
+Deno.test("smoke --browser: an app's console errors are warnings; the runtime's own CSP notices are not listed", async () => {
+  const r = await smokeJson([
+    join(SMOKE_FIXTURES, "console-app"),
+    "--browser",
+    "--chromium",
+    CHROMIUM,
+  ]);
+  assert.equal(r.code, 0, explain(r));
+  const errors = r.report!.browser?.console_errors as string[];
+  assert.ok(errors.some((e) => e.includes("app-side console error")), JSON.stringify(errors));
+  assert.ok(!errors.some((e) => e.includes("[::1]")), JSON.stringify(errors));
+});

@@ -14,6 +14,9 @@ import { closeSession, openSession, type SmokeContext } from "./context.ts";
 import type { BrowserResult, StepResult } from "./report.ts";
 import { since } from "./report.ts";
 
+/** Chromium's notice about the IPv6 loopback sources in the CSP the runtime itself sends. */
+const OWN_IPV6_CSP_NOTICE = /Content.Security.Policy.*'http:\/\/\[::1\]:\d+'/;
+
 export const BOOT_TIMEOUT_MS = 20_000;
 export const SETTLE_MS = 1_000;
 
@@ -107,7 +110,11 @@ export async function checkBrowser(
       wake();
     });
     page.on("console", (m: { type(): string; text(): string }) => {
-      if (m.type() === "error") browser.console_errors.push(m.text());
+      // our own CSP lists the contract's http://[::1]:<port> forms, which Chromium reports as
+      // invalid sources on every page; that is the runtime's noise, not the app's
+      if (m.type() === "error" && !OWN_IPV6_CSP_NOTICE.test(m.text())) {
+        browser.console_errors.push(m.text());
+      }
     });
     page.on("response", (r: { status(): number; url(): string }) => {
       if (r.status() >= 400) browser.failed_requests.push(`${r.status()} ${r.url()}`);
