@@ -152,9 +152,12 @@ export class StateStore {
     after?: Record<string, unknown>,
   ): Record<string, unknown> {
     const p: Pending = { v: this.version, value: null };
-    // a literal accessor keeps the object's shape fast; the first read makes it a data property
+    this.pending.push(p);
     const resolve = () => this.resolve(p);
-    const lazy = {
+    // A literal with the accessor and the materialize hook keeps the object's shape fast (this
+    // runs on every storage.set); the first read turns the accessor into a plain data property
+    // and drops the hook, so a read payload looks like any other object.
+    const lazy: Record<string | symbol, unknown> = {
       get runtime_state(): Record<string, unknown> {
         const value = resolve();
         Object.defineProperty(this, "runtime_state", {
@@ -163,25 +166,24 @@ export class StateStore {
           configurable: true,
           writable: true,
         });
+        delete (this as Record<symbol, unknown>)[MATERIALIZE];
         return value;
       },
+      [MATERIALIZE]: () => void lazy.runtime_state,
     };
-    const payload: Record<string, unknown> = before || after
-      ? Object.defineProperties(
-        { ...before },
-        {
-          runtime_state: Object.getOwnPropertyDescriptor(lazy, "runtime_state")!,
-        },
-      )
-      : lazy;
-    if (after) Object.assign(payload, after);
-    // reading the property runs the getter, which turns it into a data property
+    if (!before && !after) return lazy as Record<string, unknown>;
+    // open_view: the documented field order around runtime_state (rare, so no fast path needed)
+    const payload: Record<string | symbol, unknown> = { ...before };
+    Object.defineProperty(payload, "runtime_state", {
+      ...Object.getOwnPropertyDescriptor(lazy, "runtime_state")!,
+    });
+    Object.assign(payload, after);
     Object.defineProperty(payload, MATERIALIZE, {
       value: () => void payload.runtime_state,
       enumerable: false,
+      configurable: true,
     });
-    this.pending.push(p);
-    return payload;
+    return payload as Record<string, unknown>;
   }
 
   private record(u: Undo) {
