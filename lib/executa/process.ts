@@ -16,6 +16,8 @@ import {
   STOP_GRACE_MS,
 } from "./limits.ts";
 
+const IS_WINDOWS = Deno.build.os === "windows";
+
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
@@ -96,6 +98,8 @@ export class ExecutaProcess {
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
+      // its own process group (POSIX), so stopping it also reaches what it started (uv → python)
+      detached: !IS_WINDOWS,
     }).spawn();
     this.pid = this.child.pid;
     this.writer = this.child.stdin.getWriter();
@@ -162,17 +166,29 @@ export class ExecutaProcess {
       if ((await withTimeout(this.exited, STOP_GRACE_MS)) !== TIMEOUT) return this.exitInfo!;
       this.kill("SIGKILL");
       return await this.exited;
-    })();
+    })().finally(() => this.reapGroup());
     return this.stopping;
   }
 
+  /** Signals the executa's whole process group (POSIX), else the process itself. */
   private kill(signal: Deno.Signal) {
     try {
-      this.child.kill(signal);
+      if (IS_WINDOWS) this.child.kill(signal);
+      else Deno.kill(-this.pid, signal);
       this.log.debug(`sent ${signal}`, { pid: this.pid });
     } catch {
-      // already gone
+      try {
+        this.child.kill(signal);
+      } catch { /* already gone */ }
     }
+  }
+
+  /** After a requested stop, nothing the executa started may outlive it (§9.10: no child left). */
+  private reapGroup() {
+    if (IS_WINDOWS) return;
+    try {
+      Deno.kill(-this.pid, "SIGKILL");
+    } catch { /* the group is already empty */ }
   }
 
   private write(obj: unknown): Promise<boolean> {

@@ -154,7 +154,9 @@ export function killExecutas(rt: Pick<Runtime, "executas">) {
   for (const x of rt.executas.list()) {
     if (typeof x.pid !== "number") continue;
     try {
-      Deno.kill(x.pid, "SIGKILL");
+      // the executa's process group first (POSIX), so its own children go too
+      if (Deno.build.os === "windows") Deno.kill(x.pid, "SIGKILL");
+      else Deno.kill(-x.pid, "SIGKILL");
     } catch { /* already gone */ }
   }
 }
