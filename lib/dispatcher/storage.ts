@@ -61,8 +61,7 @@ function checkKey(key: unknown): string {
   return key as string;
 }
 
-export const etagOf = (value: unknown) =>
-  `W/"1-${sha256Hex(JSON.stringify(value) ?? "null").slice(0, 16)}"`;
+export const etagOf = (value: unknown) => `W/"1-${sha256Hex(JSON.stringify(value) ?? "null", 16)}"`;
 
 export const storageHandlers: NamespaceHandlers = {
   get(ctx, args) {

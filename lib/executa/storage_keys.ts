@@ -17,8 +17,35 @@ const codePoints = (s: string) => {
   return n;
 };
 
+/**
+ * True for the common key made only of printable ASCII other than space and `\`, with segments of
+ * 1..128 characters that are not `.` or `..`: valid by every rule, found in one pass.
+ */
+export function plainValidKey(key: string): boolean {
+  if (key.length > MAX_KEY_CHARS) return false;
+  let seg = 0; // length of the current segment
+  let dots = 0; // how many of its characters are '.'
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c === 0x2f) {
+      if (seg === 0 || (seg === dots && seg <= 2)) return false;
+      seg = dots = 0;
+    } else if (c > 0x20 && c < 0x7f && c !== 0x5c) {
+      if (++seg > MAX_SEGMENT_CHARS) return false;
+      if (c === 0x2e) dots++;
+    } else return false;
+  }
+  return seg > 0 && !(seg === dots && seg <= 2);
+}
+
 /** `null` when `key` is valid, else the failure reason (used as `details.reason`). */
 export function checkStorageKey(key: unknown): string | null {
+  if (typeof key === "string" && plainValidKey(key)) return null;
+  return keyRuleViolation(key);
+}
+
+/** Every rule, one by one (the reason names the first rule broken). */
+export function keyRuleViolation(key: unknown): string | null {
   if (typeof key !== "string") return "key must be a string";
   if (key.length === 0) return "key must not be empty";
   if (codePoints(key) > MAX_KEY_CHARS) return `key is longer than ${MAX_KEY_CHARS} characters`;

@@ -24,9 +24,19 @@ export interface EventEnvelope {
   payload: Record<string, unknown>;
 }
 
+/**
+ * A payload member built only when someone reads the event (the storage snapshot, §7.2): `fill`
+ * completes the payload in place; `live` wraps it for subscribers, who may read it much later.
+ */
+export interface DeferredPayload {
+  fill(payload: Record<string, unknown>): void;
+  live(payload: Record<string, unknown>): Record<string, unknown>;
+}
+
 interface Slot {
   env: EventEnvelope;
   bytes: number;
+  deferred: DeferredPayload | null;
 }
 
 export interface ReadResult {
@@ -91,7 +101,7 @@ export class EventQueue {
   /**
    * Appends an event. `payloadBytes` (the size of `payload`) lets callers that already know it skip
    * a stringify; it must not be smaller than the real size, or the 64 MiB ring and the 8 MiB drain
-   * caps are undercounted.
+   * caps are undercounted. With `deferred`, the payload is completed when the event is read.
    */
   push(
     kind: string,
@@ -99,7 +109,14 @@ export class EventQueue {
     by_client_id: string | null,
     payload: Record<string, unknown>,
     payloadBytes?: number,
+    deferred?: DeferredPayload,
   ): EventEnvelope {
+    let pending = deferred ?? null;
+    if (pending && this.listeners.size) {
+      // subscribers keep envelopes and read them whenever they like
+      payload = pending.live(payload);
+      pending = null;
+    }
     const env: EventEnvelope = {
       type: this.base.type,
       kind,
@@ -113,11 +130,13 @@ export class EventQueue {
       payload,
     };
     const bytes = this.envelopeBytes + kind.length + (payloadBytes ?? byteSize(payload));
-    this.append({ env, bytes });
-    for (const l of this.listeners) {
-      try {
-        l(env);
-      } catch { /* a broken subscriber never affects the queue */ }
+    this.append({ env, bytes, deferred: pending });
+    if (this.listeners.size) {
+      for (const l of this.listeners) {
+        try {
+          l(env);
+        } catch { /* a broken subscriber never affects the queue */ }
+      }
     }
     return env;
   }
@@ -191,7 +210,10 @@ export class EventQueue {
         more = true;
         break;
       }
-      materializePayload(s.env.payload);
+      if (s.deferred) {
+        s.deferred.fill(s.env.payload);
+        s.deferred = null;
+      } else materializePayload(s.env.payload);
       events.push(s.env);
       used += s.bytes + 1;
       position = s.env.seq;

@@ -7,7 +7,7 @@ import type { Diagnostic, EffectiveManifest, ViewMeta } from "../manifest/types.
 import { initialGeometry, selectView, viewMeta } from "../manifest/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
 import { newUuid } from "../util/ids.ts";
-import { EventQueue } from "./events.ts";
+import { type DeferredPayload, EventQueue } from "./events.ts";
 import { ChatStore } from "./chat_store.ts";
 import { StateStore } from "./state_store.ts";
 import { byteSize } from "../util/json.ts";
@@ -113,9 +113,10 @@ export class Session {
     by_client_id: string | null,
     payload: Record<string, unknown>,
     payloadBytes?: number,
+    deferred?: DeferredPayload,
   ) {
     if (this.closed) return;
-    this.events.push(kind, window_uuid, by_client_id, payload, payloadBytes);
+    this.events.push(kind, window_uuid, by_client_id, payload, payloadBytes, deferred);
   }
 
   openWindowCount(): number {
@@ -200,7 +201,8 @@ export class Session {
     const after = { source, reopened };
     // sized without building the snapshot: the other members, then `,"runtime_state":<bucket>`
     const bytes = byteSize({ ...before, ...after }) + RUNTIME_STATE_MEMBER_BYTES + this.state.bytes;
-    this.emit("open_view", w.window_uuid, by, this.state.lazyPayload(before, after), bytes);
+    const payload = { ...before, runtime_state: null, ...after };
+    this.emit("open_view", w.window_uuid, by, payload, bytes, this.state.later());
   }
 
   focus(w: WindowState, by: string | null) {
@@ -230,7 +232,8 @@ export class Session {
     if (this.closed) return;
     // `{"runtime_state":<bucket>}`
     const bytes = RUNTIME_STATE_MEMBER_BYTES + 1 + this.state.bytes;
-    this.events.push("runtime_state_synced", wid, by, this.state.lazyPayload(), bytes);
+    const later = this.state.later();
+    this.events.push("runtime_state_synced", wid, by, { runtime_state: null }, bytes, later);
   }
 
   /** Replaces the whole bucket (`session.set_runtime_state`). */

@@ -14,6 +14,7 @@
  */
 
 import { byteSize } from "../util/json.ts";
+import type { DeferredPayload } from "./events.ts";
 
 const MATERIALIZE = Symbol("materialize");
 
@@ -28,9 +29,58 @@ type Undo =
   | { kind: "deleted"; key: string; old: unknown; pos: number }
   | { kind: "all"; old: Map<string, unknown> };
 
-interface Pending {
-  v: number;
-  value: Record<string, unknown> | null;
+/**
+ * The bucket as it was at one version, built on first need. It fills an event payload's
+ * `runtime_state` (`fill`), or wraps a payload so that reading the member builds it (`live`).
+ */
+export class Snapshot implements DeferredPayload {
+  value: Record<string, unknown> | null = null;
+  constructor(private readonly store: StateStore, readonly v: number) {}
+
+  /** Sets `payload.runtime_state` to this snapshot (in place, keeping the member's position). */
+  fill(payload: Record<string, unknown>) {
+    payload.runtime_state = this.store.resolve(this);
+  }
+
+  /**
+   * A copy of `payload` whose `runtime_state` is an accessor that builds the snapshot on first
+   * read. JSON.stringify, reads and spreads see a plain enumerable property.
+   */
+  live(payload: Record<string, unknown>): Record<string, unknown> {
+    const resolve = () => this.store.resolve(this);
+    // A literal with the accessor and the materialize hook keeps the object's shape fast; the
+    // first read turns the accessor into a plain data property and drops the hook, so a read
+    // payload looks like any other object.
+    const lazy: Record<string | symbol, unknown> = {
+      get runtime_state(): Record<string, unknown> {
+        const value = resolve();
+        Object.defineProperty(this, "runtime_state", {
+          value,
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
+        delete (this as Record<symbol, unknown>)[MATERIALIZE];
+        return value;
+      },
+      [MATERIALIZE]: () => void lazy.runtime_state,
+    };
+    const keys = Object.keys(payload);
+    if (keys.length === 1) return lazy as Record<string, unknown>;
+    // open_view: the other members keep their order around runtime_state (rare, no fast path)
+    const out: Record<string | symbol, unknown> = {};
+    for (const k of keys) {
+      if (k === "runtime_state") {
+        Object.defineProperty(out, k, { ...Object.getOwnPropertyDescriptor(lazy, k)! });
+      } else out[k] = payload[k];
+    }
+    Object.defineProperty(out, MATERIALIZE, {
+      value: () => void out.runtime_state,
+      enumerable: false,
+      configurable: true,
+    });
+    return out as Record<string, unknown>;
+  }
 }
 
 /** A plain object with the bucket's own keys (including a literal "__proto__"). */
@@ -46,6 +96,7 @@ export class StateStore {
   /** undo[i] turns version (base + i + 1) back into version (base + i). */
   private undo: Undo[] = [];
   private base = 0;
+  private nextTrim = 4096;
   private cached: { v: number; obj: Record<string, unknown> } | null = null;
   /**
    * Derived from current values on first need and dropped when the key changes (a stored value is
@@ -55,7 +106,7 @@ export class StateStore {
   private etags = new Map<string, string>();
   private sizes = new Map<string, number>();
   /** Unread lazy snapshots in creation (= version) order. */
-  private pending: Pending[] = [];
+  private pending: Snapshot[] = [];
   /**
    * @param keep how many mutations back an unread snapshot can still be reached: the event ring's
    *   capacity, since every mutation emits one event.
@@ -143,57 +194,32 @@ export class StateStore {
     return this.cached.obj;
   }
 
+  /** The bucket as it is now, to be built when (and if) someone reads it. */
+  later(): Snapshot {
+    const p = new Snapshot(this, this.version);
+    this.pending.push(p);
+    return p;
+  }
+
   /**
    * A payload `{...before, runtime_state, ...after}` whose `runtime_state` is the bucket as it is
-   * now, built on first read. JSON.stringify, reads and spreads see a plain enumerable property.
+   * now, built on first read.
    */
   lazyPayload(
     before?: Record<string, unknown>,
     after?: Record<string, unknown>,
   ): Record<string, unknown> {
-    const p: Pending = { v: this.version, value: null };
-    this.pending.push(p);
-    const resolve = () => this.resolve(p);
-    // A literal with the accessor and the materialize hook keeps the object's shape fast (this
-    // runs on every storage.set); the first read turns the accessor into a plain data property
-    // and drops the hook, so a read payload looks like any other object.
-    const lazy: Record<string | symbol, unknown> = {
-      get runtime_state(): Record<string, unknown> {
-        const value = resolve();
-        Object.defineProperty(this, "runtime_state", {
-          value,
-          enumerable: true,
-          configurable: true,
-          writable: true,
-        });
-        delete (this as Record<symbol, unknown>)[MATERIALIZE];
-        return value;
-      },
-      [MATERIALIZE]: () => void lazy.runtime_state,
-    };
-    if (!before && !after) return lazy as Record<string, unknown>;
-    // open_view: the documented field order around runtime_state (rare, so no fast path needed)
-    const payload: Record<string | symbol, unknown> = { ...before };
-    Object.defineProperty(payload, "runtime_state", {
-      ...Object.getOwnPropertyDescriptor(lazy, "runtime_state")!,
-    });
-    Object.assign(payload, after);
-    Object.defineProperty(payload, MATERIALIZE, {
-      value: () => void payload.runtime_state,
-      enumerable: false,
-      configurable: true,
-    });
-    return payload as Record<string, unknown>;
+    return this.later().live({ ...before, runtime_state: null, ...after });
   }
 
   private record(u: Undo) {
     this.undo.push(u);
     this.version++;
-    if (this.undo.length >= 4096 && (this.undo.length & 1023) === 0) this.trim();
+    if (this.undo.length >= this.nextTrim) this.trim();
   }
 
   /** Rebuilds the bucket at `p.v`, filling every unread snapshot met on the way back. */
-  private resolve(p: Pending): Record<string, unknown> {
+  resolve(p: Snapshot): Record<string, unknown> {
     if (p.value) return p.value;
     if (p.v === this.version) {
       p.value = this.snapshot();
@@ -243,5 +269,8 @@ export class StateStore {
       this.undo.splice(0, n);
       this.base = oldest;
     }
+    // splicing moves what stays: look again only after the journal has grown by a quarter, so
+    // that work stays O(1) per mutation; the journal keeps at most about 1.25 × keep records
+    this.nextTrim = this.undo.length + Math.max(1024, this.undo.length >> 2);
   }
 }

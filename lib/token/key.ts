@@ -40,7 +40,7 @@ export function defaultKeyPath(): string {
 }
 
 export function kidOf(bytes: Uint8Array): string {
-  return sha256Hex(bytes).slice(0, 16);
+  return sha256Hex(bytes, 16);
 }
 
 /** Loads the key at `path`, creating it (and its directory) when missing. */

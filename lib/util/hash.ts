@@ -1,9 +1,15 @@
 /** Hashing behind one module so the implementation can be swapped in one place. */
 import { createHash } from "node:crypto";
+import { sha256HexJs } from "./sha256.ts";
 
-/** Synchronous SHA-256 hex digest of a string (UTF-8) or bytes. */
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+/** One 64-byte block (55 message bytes): there the plain-JS digest beats the native call overhead. */
+const JS_HASH_MAX = 55;
+
+/** Synchronous SHA-256 hex digest of a string (UTF-8) or bytes; `chars` keeps a prefix. */
+export function sha256Hex(data: string | Uint8Array, chars = 64): string {
+  if (data.length <= JS_HASH_MAX) return sha256HexJs(data, chars);
+  const hex = createHash("sha256").update(data).digest("hex");
+  return chars === 64 ? hex : hex.slice(0, chars);
 }
 
 /** Synchronous SHA-256 raw digest. */

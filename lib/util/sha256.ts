@@ -1,0 +1,188 @@
+/**
+ * SHA-256 (FIPS 180-4) in plain JavaScript, for short inputs on hot paths.
+ *
+ * Why: a storage etag hashes the stored value's JSON on every read after a write. The native
+ * `node:crypto` hash costs three op calls and an object per digest (about 0.6 µs), several times
+ * the arithmetic for a one-block message. `lib/util/hash.ts` picks this for short inputs.
+ */
+
+// first 32 bits of the fractional parts of the cube roots of the first 64 primes
+const ROUND = new Int32Array([
+  0x428a2f98,
+  0x71374491,
+  0xb5c0fbcf,
+  0xe9b5dba5,
+  0x3956c25b,
+  0x59f111f1,
+  0x923f82a4,
+  0xab1c5ed5,
+  0xd807aa98,
+  0x12835b01,
+  0x243185be,
+  0x550c7dc3,
+  0x72be5d74,
+  0x80deb1fe,
+  0x9bdc06a7,
+  0xc19bf174,
+  0xe49b69c1,
+  0xefbe4786,
+  0x0fc19dc6,
+  0x240ca1cc,
+  0x2de92c6f,
+  0x4a7484aa,
+  0x5cb0a9dc,
+  0x76f988da,
+  0x983e5152,
+  0xa831c66d,
+  0xb00327c8,
+  0xbf597fc7,
+  0xc6e00bf3,
+  0xd5a79147,
+  0x06ca6351,
+  0x14292967,
+  0x27b70a85,
+  0x2e1b2138,
+  0x4d2c6dfc,
+  0x53380d13,
+  0x650a7354,
+  0x766a0abb,
+  0x81c2c92e,
+  0x92722c85,
+  0xa2bfe8a1,
+  0xa81a664b,
+  0xc24b8b70,
+  0xc76c51a3,
+  0xd192e819,
+  0xd6990624,
+  0xf40e3585,
+  0x106aa070,
+  0x19a4c116,
+  0x1e376c08,
+  0x2748774c,
+  0x34b0bcb5,
+  0x391c0cb3,
+  0x4ed8aa4a,
+  0x5b9cca4f,
+  0x682e6ff3,
+  0x748f82ee,
+  0x78a5636f,
+  0x84c87814,
+  0x8cc70208,
+  0x90befffa,
+  0xa4506ceb,
+  0xbef9a3f7,
+  0xc67178f2,
+]);
+// first 32 bits of the fractional parts of the square roots of the first 8 primes
+const H0 = [
+  0x6a09e667,
+  0xbb67ae85,
+  0x3c6ef372,
+  0xa54ff53a,
+  0x510e527f,
+  0x9b05688c,
+  0x1f83d9ab,
+  0x5be0cd19,
+];
+
+const SCHEDULE = new Int32Array(64);
+const STATE = new Int32Array(8);
+const CODES64: number[] = new Array(64).fill(0);
+const DIGITS = new TextEncoder().encode("0123456789abcdef");
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(256);
+
+/** Runs the compression function over every 64-byte block of `m` (already padded). */
+function blocks(m: Uint8Array, len: number) {
+  const W = SCHEDULE, K = ROUND, H = STATE;
+  for (let i = 0; i < 8; i++) H[i] = H0[i];
+  for (let off = 0; off < len; off += 64) {
+    for (let t = 0; t < 16; t++) {
+      const j = off + t * 4;
+      W[t] = (m[j] << 24) | (m[j + 1] << 16) | (m[j + 2] << 8) | m[j + 3];
+    }
+    for (let t = 16; t < 64; t++) {
+      const x = W[t - 15], y = W[t - 2];
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      W[t] = (W[t - 16] + s0 + W[t - 7] + s1) | 0;
+    }
+    let a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
+    for (let t = 0; t < 64; t++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const ch = (e & f) ^ (~e & g);
+      const t1 = (h + S1 + ch + K[t] + W[t]) | 0;
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const maj = (a & b) ^ (a & c) ^ (b & c);
+      const t2 = (S0 + maj) | 0;
+      h = g;
+      g = f;
+      f = e;
+      e = (d + t1) | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
+    }
+    H[0] = (H[0] + a) | 0;
+    H[1] = (H[1] + b) | 0;
+    H[2] = (H[2] + c) | 0;
+    H[3] = (H[3] + d) | 0;
+    H[4] = (H[4] + e) | 0;
+    H[5] = (H[5] + f) | 0;
+    H[6] = (H[6] + g) | 0;
+    H[7] = (H[7] + h) | 0;
+  }
+}
+
+/** Copies the UTF-8 of `s` into the scratch buffer with room for padding; returns its length. */
+function load(s: string): number {
+  // UTF-8 is at most 3 bytes per UTF-16 unit; 72 more bytes cover the padding
+  const need = s.length * 3 + 72;
+  if (scratch.length < need) scratch = new Uint8Array(Math.max(need, scratch.length * 2));
+  let n = 0;
+  for (; n < s.length; n++) {
+    const c = s.charCodeAt(n);
+    if (c >= 0x80) break;
+    scratch[n] = c;
+  }
+  if (n < s.length) n += encoder.encodeInto(s.slice(n), scratch.subarray(n)).written;
+  return n;
+}
+
+/** Pads `n` message bytes in the scratch buffer (0x80, zeros, 64-bit bit length); returns the total. */
+function pad(n: number): number {
+  const total = (((n + 8) >> 6) + 1) << 6;
+  scratch[n] = 0x80;
+  scratch.fill(0, n + 1, total);
+  const bits = n * 8;
+  const hi = Math.floor(bits / 0x100000000);
+  scratch[total - 8] = hi >>> 24;
+  scratch[total - 7] = hi >>> 16;
+  scratch[total - 6] = hi >>> 8;
+  scratch[total - 5] = hi;
+  scratch[total - 4] = bits >>> 24;
+  scratch[total - 3] = bits >>> 16;
+  scratch[total - 2] = bits >>> 8;
+  scratch[total - 1] = bits;
+  return total;
+}
+
+function digestScratch(n: number) {
+  blocks(scratch, pad(n));
+}
+
+/** SHA-256 of `s` (a string as UTF-8) as lowercase hex, the first `chars` digits (1..64). */
+export function sha256HexJs(s: string | Uint8Array, chars = 64): string {
+  let n: number;
+  if (typeof s === "string") n = load(s);
+  else {
+    if (scratch.length < s.length + 72) scratch = new Uint8Array(s.length + 72);
+    scratch.set(s);
+    n = s.length;
+  }
+  digestScratch(n);
+  const c = chars === 64 ? CODES64 : new Array<number>(chars);
+  for (let i = 0; i < chars; i++) c[i] = DIGITS[(STATE[i >> 3] >>> (28 - 4 * (i & 7))) & 15];
+  return String.fromCharCode.apply(null, c);
+}
