@@ -33,12 +33,6 @@ export interface DeferredPayload {
   live(payload: Record<string, unknown>): Record<string, unknown>;
 }
 
-interface Slot {
-  env: EventEnvelope;
-  bytes: number;
-  deferred: DeferredPayload | null;
-}
-
 export interface ReadResult {
   events: EventEnvelope[];
   dropped: number;
@@ -48,7 +42,11 @@ export interface ReadResult {
 }
 
 export class EventQueue {
-  private slots: (Slot | undefined)[] = [];
+  // the ring as parallel arrays (envelope, accounted size, deferred payload part): evicting reads
+  // only a number, and an event costs no extra slot object
+  private envs: (EventEnvelope | undefined)[] = [];
+  private sizes: number[] = [];
+  private deferreds: (DeferredPayload | null)[] = [];
   private head = 0; // index of the oldest retained slot
   private count = 0;
   private bytes = 0;
@@ -95,7 +93,8 @@ export class EventQueue {
   }
   /** seq of the oldest retained event (lastSeq + 1 when empty). */
   get firstRetainedSeq(): number {
-    return this.count === 0 ? this.lastSeq + 1 : this.slots[this.head]!.env.seq;
+    // seqs are consecutive and the ring holds the newest `count` of them
+    return this.lastSeq - this.count + 1;
   }
 
   /**
@@ -130,7 +129,7 @@ export class EventQueue {
       payload,
     };
     const bytes = this.envelopeBytes + kind.length + (payloadBytes ?? byteSize(payload));
-    this.append({ env, bytes, deferred: pending });
+    this.append(env, bytes, pending);
     if (this.listeners.size) {
       for (const l of this.listeners) {
         try {
@@ -141,33 +140,46 @@ export class EventQueue {
     return env;
   }
 
-  private append(slot: Slot) {
+  private append(env: EventEnvelope, bytes: number, deferred: DeferredPayload | null) {
     const cap = this.capacity;
-    if (this.count === this.slots.length && this.slots.length < cap) {
+    let len = this.envs.length;
+    if (this.count === len && len < cap) {
       // grow lazily so 1 000 idle sessions stay small; re-linearise the ring
-      const next: (Slot | undefined)[] = new Array(
-        Math.min(cap, Math.max(16, this.slots.length * 2)),
-      );
+      const n = Math.min(cap, Math.max(16, len * 2));
+      const envs: (EventEnvelope | undefined)[] = new Array(n).fill(undefined);
+      const sizes: number[] = new Array(n).fill(0);
+      const deferreds: (DeferredPayload | null)[] = new Array(n).fill(null);
       for (let i = 0; i < this.count; i++) {
-        next[i] = this.slots[(this.head + i) % this.slots.length];
+        const j = (this.head + i) % len;
+        envs[i] = this.envs[j];
+        sizes[i] = this.sizes[j];
+        deferreds[i] = this.deferreds[j];
       }
-      this.slots = next;
+      this.envs = envs;
+      this.sizes = sizes;
+      this.deferreds = deferreds;
       this.head = 0;
+      len = n;
     }
-    while (this.count > 0 && (this.count >= cap || this.bytes + slot.bytes > this.maxBytes)) {
+    while (this.count > 0 && (this.count >= cap || this.bytes + bytes > this.maxBytes)) {
       this.evictOldest();
     }
-    this.slots[(this.head + this.count) % this.slots.length] = slot;
+    let at = this.head + this.count;
+    if (at >= len) at -= len;
+    this.envs[at] = env;
+    this.sizes[at] = bytes;
+    this.deferreds[at] = deferred;
     this.count++;
-    this.bytes += slot.bytes;
+    this.bytes += bytes;
   }
 
   private evictOldest() {
-    const s = this.slots[this.head]!;
-    this.slots[this.head] = undefined;
-    this.head = (this.head + 1) % this.slots.length;
+    const h = this.head;
+    this.envs[h] = undefined;
+    this.deferreds[h] = null;
+    this.bytes -= this.sizes[h];
+    this.head = h + 1 === this.envs.length ? 0 : h + 1;
     this.count--;
-    this.bytes -= s.bytes;
   }
 
   /**
@@ -203,20 +215,23 @@ export class EventQueue {
     }
     const start = Math.max(0, position + 1 - first);
     let more = false;
-    const len = this.slots.length;
+    const len = this.envs.length;
     for (let i = start; i < this.count; i++) {
-      const s = this.slots[(this.head + i) % len]!;
-      if (events.length >= limit || (events.length > 0 && used + s.bytes + 1 > maxBytes)) {
+      const at = (this.head + i) % len;
+      const env = this.envs[at]!;
+      const bytes = this.sizes[at];
+      if (events.length >= limit || (events.length > 0 && used + bytes + 1 > maxBytes)) {
         more = true;
         break;
       }
-      if (s.deferred) {
-        s.deferred.fill(s.env.payload);
-        s.deferred = null;
-      } else materializePayload(s.env.payload);
-      events.push(s.env);
-      used += s.bytes + 1;
-      position = s.env.seq;
+      const d = this.deferreds[at];
+      if (d) {
+        d.fill(env.payload);
+        this.deferreds[at] = null;
+      } else materializePayload(env.payload);
+      events.push(env);
+      used += bytes + 1;
+      position = env.seq;
     }
     return { events, dropped, more, position };
   }
