@@ -51,51 +51,67 @@ function handleOne(call: MethodCaller, msg: unknown, log: Logger): MaybePromise<
       : "id must be a string, a number or null";
     return invalidRequest(id, detail, log);
   }
-  const debug = log.enabled("debug");
-  const started = debug ? performance.now() : 0;
   const method = m.method;
-  const finish = (res: Response): Response | null => {
-    if (debug) {
-      log.debug("request", {
-        method,
-        id,
-        ms: Math.round((performance.now() - started) * 1000) / 1000,
-        outcome: res.error ? `error ${res.error.code}` : "ok",
-      });
-    }
-    return hasId ? res : null;
-  };
-  const failed = (e: unknown): Response | null => {
-    const err = e instanceof RpcError ? e : new RpcError(RPC.INTERNAL_ERROR, "internal_error", {
-      detail: String((e as Error)?.message ?? e),
-    });
-    if (!(e instanceof RpcError)) {
-      log.error("bridge method crashed", { method, error: (e as Error)?.stack ?? String(e) });
-    } else log.warn("bridge error", { method, code: err.code, message: err.message });
-    return finish(errorResponse(id, err));
-  };
+  const started = log.enabled("debug") ? performance.now() : -1;
   if (
     m.params !== undefined &&
     (typeof m.params !== "object" || m.params === null || Array.isArray(m.params))
   ) {
     return failed(
+      { method, id, hasId, started, log },
       new RpcError(RPC.INVALID_PARAMS, "invalid_params", {
         reason: "params_not_object",
         issues: [{ path: "params", message: "params must be an object (named parameters)" }],
       }),
     );
   }
-  // no async/await here: this runs for every call; a synchronous answer takes no promise hop
+  // no async/await and no closures on the synchronous path: this runs for every call
   let out: unknown;
   try {
     out = call(method, (m.params ?? {}) as Record<string, unknown>);
   } catch (e) {
-    return failed(e);
+    return failed({ method, id, hasId, started, log }, e);
   }
   if (out instanceof Promise) {
-    return out.then((result) => finish({ jsonrpc: "2.0", id, result }), failed);
+    const t: Tracked = { method, id, hasId, started, log };
+    return out.then((result) => finish(t, { jsonrpc: "2.0", id, result }), (e) => failed(t, e));
   }
-  return finish({ jsonrpc: "2.0", id, result: out });
+  if (started < 0) return hasId ? { jsonrpc: "2.0", id, result: out } : null;
+  return finish({ method, id, hasId, started, log }, { jsonrpc: "2.0", id, result: out });
+}
+
+/** What answering one request needs to know about it. `started` < 0: no debug timing. */
+interface Tracked {
+  method: string;
+  id: Id;
+  hasId: boolean;
+  started: number;
+  log: Logger;
+}
+
+function finish(t: Tracked, res: Response): Response | null {
+  if (t.started >= 0) {
+    t.log.debug("request", {
+      method: t.method,
+      id: t.id,
+      ms: Math.round((performance.now() - t.started) * 1000) / 1000,
+      outcome: res.error ? `error ${res.error.code}` : "ok",
+    });
+  }
+  return t.hasId ? res : null;
+}
+
+function failed(t: Tracked, e: unknown): Response | null {
+  const err = e instanceof RpcError ? e : new RpcError(RPC.INTERNAL_ERROR, "internal_error", {
+    detail: String((e as Error)?.message ?? e),
+  });
+  if (!(e instanceof RpcError)) {
+    t.log.error("bridge method crashed", {
+      method: t.method,
+      error: (e as Error)?.stack ?? String(e),
+    });
+  } else t.log.warn("bridge error", { method: t.method, code: err.code, message: err.message });
+  return finish(t, errorResponse(t.id, err));
 }
 
 /** A parsed envelope (object or batch) → the response value, or null when nothing is sent. */

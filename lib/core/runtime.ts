@@ -73,6 +73,11 @@ export class Runtime {
   readonly tokenTtl: number;
   private readonly autoRefresh: boolean;
   private readonly timers = new Map<string, ReturnType<typeof setInterval>>();
+  /** One method caller per transport, made once (the per-frame path allocates none). */
+  private readonly callers = new Map<
+    Transport,
+    (m: string, p: Record<string, unknown>) => unknown
+  >();
 
   constructor(opts: RuntimeOptions) {
     this.mode = opts.mode;
@@ -133,12 +138,21 @@ export class Runtime {
 
   /** `handleText` answering synchronously when every call in the frame did (never throws). */
   handleTextNow(text: string, transport: Transport): MaybePromise<string | null> {
-    return handleText((m, p) => this.callNow(m, p, transport), text, this.logger);
+    return handleText(this.callerFor(transport), text, this.logger);
+  }
+
+  private callerFor(transport: Transport) {
+    let c = this.callers.get(transport);
+    if (!c) {
+      c = (m: string, p: Record<string, unknown>) => this.callNow(m, p, transport);
+      this.callers.set(transport, c);
+    }
+    return c;
   }
 
   handleEnvelope(msg: unknown, transport: Transport): Promise<Response | Response[] | null> {
     return Promise.resolve(
-      handleEnvelope((m, p) => this.callNow(m, p, transport), msg, this.logger),
+      handleEnvelope(this.callerFor(transport), msg, this.logger),
     );
   }
 

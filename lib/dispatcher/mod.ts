@@ -6,7 +6,7 @@
 import { DispatchError, notImplemented, type Outcome } from "../core/outcome.ts";
 import { aclAllows } from "../manifest/acl.ts";
 import type { Session } from "../session/session.ts";
-import { isOpen } from "../session/session.ts";
+import { isOpen, type WindowState } from "../session/session.ts";
 import type { CallContext, DispatchServices, NamespaceHandlers } from "./context.ts";
 import { windowHandlers } from "./window.ts";
 import { storageHandlers } from "./storage.ts";
@@ -115,14 +115,31 @@ export class Dispatcher {
       return this.finish(session, window_uuid, ns, method, args, transport, started, o);
     }
     w.inflight++;
-    const done = (o: Outcome) => {
-      w.inflight--;
-      const now = Date.now();
-      w.last_seen_at = now;
-      return this.finish(session, window_uuid, ns, method, args, transport, started, o, now);
-    };
     const r = this.run({ session, window: w, ns, method, services: this.services }, args);
-    return r instanceof Promise ? r.then(done) : done(r);
+    if (r instanceof Promise) {
+      return r.then((o) =>
+        this.settle(w, session, window_uuid, ns, method, args, transport, started, o)
+      );
+    }
+    return this.settle(w, session, window_uuid, ns, method, args, transport, started, r);
+  }
+
+  /** Bookkeeping after the handler (§5.1 step 6), for a call that passed the in-flight cap. */
+  private settle(
+    w: WindowState,
+    session: Session,
+    window_uuid: string,
+    ns: string,
+    method: string,
+    args: unknown,
+    transport: string,
+    started: number,
+    o: Outcome,
+  ): Outcome {
+    w.inflight--;
+    const now = Date.now();
+    w.last_seen_at = now;
+    return this.finish(session, window_uuid, ns, method, args, transport, started, o, now);
   }
 
   private finish(
