@@ -3,7 +3,7 @@
  * one API. Every transport (stdio `bridge`, `/rpc`, `/ws`, `/api/*`, `smoke`, tests) drives this
  * same object through `call`/`handleText`; nothing here knows about a transport.
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { join } from "node:path";
 import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus } from "./log_bus.ts";
 import { AppRegistry } from "./apps.ts";
@@ -14,15 +14,7 @@ import { toolEntries } from "../dispatcher/tools.ts";
 import { MAX_SESSIONS, SessionManager } from "../session/manager.ts";
 import { isOpen, Session, type WindowState } from "../session/session.ts";
 import { aclAllows, scopesFor } from "../manifest/acl.ts";
-import {
-  analyzeManifest,
-  appSlugFor,
-  loadManifest,
-  normalizeSlug,
-  selectView,
-  UnknownViewError,
-} from "../manifest/mod.ts";
-import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
+import { selectView, UnknownViewError } from "../manifest/mod.ts";
 import { type DevKey, mintToken, verifyToken } from "../token/mod.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
@@ -32,6 +24,7 @@ import { handleEnvelope, handleText, type MaybePromise, type Response } from "..
 import type { CreateParams } from "../bridge/session_methods.ts";
 import { METHODS } from "../bridge/methods.ts";
 import { describeSession, runtimeInfo } from "./describe.ts";
+import { resolveSessionApp } from "./session_app.ts";
 import { newSessionId, newUuid } from "../util/ids.ts";
 import { byteSize, deepEqual } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
@@ -159,48 +152,11 @@ export class Runtime {
   // ---- sessions ----------------------------------------------------------------------------
 
   async createSession(a: CreateParams) {
-    const rawManifest = a.manifest ?? a.manifest_dict;
-    if ((rawManifest === undefined) === (a.app_dir === undefined)) {
-      throw invalidParams({
-        reason: "manifest_or_app_dir",
-        issues: [{
-          path: "manifest",
-          message: "give exactly one of 'manifest' (or 'manifest_dict') and 'app_dir'",
-        }],
-      });
-    }
-    let manifest: EffectiveManifest | null;
-    let diagnostics: Diagnostic[];
-    let slug: string;
-    let appDir: string | null = null;
-    if (a.app_dir !== undefined) {
-      appDir = isAbsolute(a.app_dir) ? a.app_dir : resolve(this.cwd, a.app_dir);
-      const st = await Deno.stat(appDir).catch(() => null);
-      if (!st?.isDirectory) {
-        throw invalidParams({
-          reason: "app_dir_not_found",
-          issues: [{ path: "app_dir", message: `'${appDir}' is not a directory` }],
-        });
-      }
-      const r = await loadManifest(join(appDir, "manifest.json"));
-      ({ manifest, diagnostics } = r);
-      const s = await appSlugFor({ explicit: a.app_slug, appDir });
-      slug = s.slug;
-      for (const w of s.warnings) this.logger.warn(w);
-    } else {
-      if (a.app_slug === undefined) {
-        throw invalidParams({
-          issues: [{
-            path: "app_slug",
-            message: "required when 'manifest' is given (or pass 'app_dir')",
-          }],
-        });
-      }
-      ({ manifest, diagnostics } = analyzeManifest(rawManifest));
-      slug = normalizeSlug(a.app_slug);
-      if (slug !== a.app_slug) this.logger.warn(`app slug '${a.app_slug}' normalised to '${slug}'`);
-    }
-    if (!manifest) throw invalidParams({ reason: "manifest_invalid", diagnostics });
+    const { manifest, diagnostics, slug, appDir } = await resolveSessionApp(
+      a,
+      this.cwd,
+      this.logger,
+    );
     const warnings = diagnostics.filter((d) => d.severity === "warning");
     for (const w of warnings) {
       this.logger.info("manifest warning", { code: w.code, path: w.path, message: w.message });

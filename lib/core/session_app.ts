@@ -1,0 +1,68 @@
+/**
+ * The app behind a `session.create` (CONTRACT §4.4.1): either an inline manifest with an explicit
+ * slug, or an app directory whose manifest.json and slug are read from disk.
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { invalidParams } from "./rpc_error.ts";
+import { analyzeManifest, appSlugFor, loadManifest, normalizeSlug } from "../manifest/mod.ts";
+import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
+import type { CreateParams } from "../bridge/session_methods.ts";
+import type { Logger } from "../util/log.ts";
+
+export interface SessionApp {
+  manifest: EffectiveManifest;
+  diagnostics: Diagnostic[];
+  slug: string;
+  /** Absolute, or null for an inline manifest. */
+  appDir: string | null;
+}
+
+/** Loads and checks the app; throws invalid_params naming the field at fault. */
+export async function resolveSessionApp(
+  a: CreateParams,
+  cwd: string,
+  logger: Logger,
+): Promise<SessionApp> {
+  const rawManifest = a.manifest ?? a.manifest_dict;
+  if ((rawManifest === undefined) === (a.app_dir === undefined)) {
+    throw invalidParams({
+      reason: "manifest_or_app_dir",
+      issues: [{
+        path: "manifest",
+        message: "give exactly one of 'manifest' (or 'manifest_dict') and 'app_dir'",
+      }],
+    });
+  }
+  let manifest: EffectiveManifest | null;
+  let diagnostics: Diagnostic[];
+  let slug: string;
+  let appDir: string | null = null;
+  if (a.app_dir !== undefined) {
+    appDir = isAbsolute(a.app_dir) ? a.app_dir : resolve(cwd, a.app_dir);
+    const st = await Deno.stat(appDir).catch(() => null);
+    if (!st?.isDirectory) {
+      throw invalidParams({
+        reason: "app_dir_not_found",
+        issues: [{ path: "app_dir", message: `'${appDir}' is not a directory` }],
+      });
+    }
+    ({ manifest, diagnostics } = await loadManifest(join(appDir, "manifest.json")));
+    const s = await appSlugFor({ explicit: a.app_slug, appDir });
+    slug = s.slug;
+    for (const w of s.warnings) logger.warn(w);
+  } else {
+    if (a.app_slug === undefined) {
+      throw invalidParams({
+        issues: [{
+          path: "app_slug",
+          message: "required when 'manifest' is given (or pass 'app_dir')",
+        }],
+      });
+    }
+    ({ manifest, diagnostics } = analyzeManifest(rawManifest));
+    slug = normalizeSlug(a.app_slug);
+    if (slug !== a.app_slug) logger.warn(`app slug '${a.app_slug}' normalised to '${slug}'`);
+  }
+  if (!manifest) throw invalidParams({ reason: "manifest_invalid", diagnostics });
+  return { manifest, diagnostics, slug, appDir };
+}
