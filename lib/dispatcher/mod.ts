@@ -66,6 +66,18 @@ export interface CallRecord {
   ms: number;
 }
 
+/** One call as it entered the pipeline (for the bookkeeping at its end). */
+interface CallHead {
+  session: Session;
+  window_uuid: string;
+  ns: string;
+  method: string;
+  args: unknown;
+  transport: string;
+  /** performance.now() at entry when observers need the duration, else 0. */
+  started: number;
+}
+
 export class Dispatcher {
   /** Observers of every finished call (log bus, record mode). */
   readonly observers: ((rec: CallRecord, transport: string) => void)[] = [];
@@ -98,73 +110,61 @@ export class Dispatcher {
   ): Outcome | Promise<Outcome> {
     const started = this.observers.length ? performance.now() : 0;
     const w = session.windows.get(window_uuid);
-    if (!w || !isOpen(w)) {
-      const o = new DispatchError(
-        "not_found",
-        w ? `window ${window_uuid} is closed` : `unknown window ${window_uuid}`,
-        { window_uuid },
-      ).toOutcome();
-      return this.finish(session, window_uuid, ns, method, args, transport, started, o);
-    }
-    if (w.inflight >= MAX_INFLIGHT_PER_WINDOW) {
-      const o = new DispatchError(
-        "rate_limited",
-        `more than ${MAX_INFLIGHT_PER_WINDOW} unfinished calls on window ${window_uuid}`,
-        { max: MAX_INFLIGHT_PER_WINDOW },
-      ).toOutcome();
-      return this.finish(session, window_uuid, ns, method, args, transport, started, o);
+    if (!w || !isOpen(w) || w.inflight >= MAX_INFLIGHT_PER_WINDOW) {
+      const head: CallHead = { session, window_uuid, ns, method, args, transport, started };
+      const e = !w || !isOpen(w)
+        ? new DispatchError(
+          "not_found",
+          w ? `window ${window_uuid} is closed` : `unknown window ${window_uuid}`,
+          { window_uuid },
+        )
+        : new DispatchError(
+          "rate_limited",
+          `more than ${MAX_INFLIGHT_PER_WINDOW} unfinished calls on window ${window_uuid}`,
+          { max: MAX_INFLIGHT_PER_WINDOW },
+        );
+      return this.finish(head, e.toOutcome(), Date.now());
     }
     w.inflight++;
-    const r = this.run({ session, window: w, ns, method, services: this.services }, args);
-    if (r instanceof Promise) {
-      return r.then((o) =>
-        this.settle(w, session, window_uuid, ns, method, args, transport, started, o)
-      );
-    }
-    return this.settle(w, session, window_uuid, ns, method, args, transport, started, r);
+    // one object is both the handler's context and the call's record for the bookkeeping
+    const call: CallContext & CallHead = {
+      session,
+      window: w,
+      ns,
+      method,
+      services: this.services,
+      window_uuid,
+      args,
+      transport,
+      started,
+    };
+    const r = this.run(call, args);
+    if (r instanceof Promise) return r.then((o) => this.settle(call, w, o));
+    return this.settle(call, w, r);
   }
 
   /** Bookkeeping after the handler (§5.1 step 6), for a call that passed the in-flight cap. */
-  private settle(
-    w: WindowState,
-    session: Session,
-    window_uuid: string,
-    ns: string,
-    method: string,
-    args: unknown,
-    transport: string,
-    started: number,
-    o: Outcome,
-  ): Outcome {
+  private settle(head: CallHead, w: WindowState, o: Outcome): Outcome {
     w.inflight--;
     const now = Date.now();
     w.last_seen_at = now;
-    return this.finish(session, window_uuid, ns, method, args, transport, started, o, now);
+    return this.finish(head, o, now);
   }
 
-  private finish(
-    session: Session,
-    window_uuid: string,
-    ns: string,
-    method: string,
-    args: unknown,
-    transport: string,
-    started: number,
-    outcome: Outcome,
-    now = Date.now(),
-  ): Outcome {
+  private finish(head: CallHead, outcome: Outcome, now: number): Outcome {
+    const { session, ns, method } = head;
     session.touch(now);
     const denied = !outcome.ok && outcome.error.code === "permission_denied";
     if (denied) this.services.logger.info("call denied", { ns, method, session_id: session.id });
     if (this.observers.length) {
       const rec: CallRecord = {
         session_id: session.id,
-        window_uuid,
+        window_uuid: head.window_uuid,
         ns,
         method,
-        args,
+        args: head.args,
         outcome: outcome.ok ? "ok" : denied ? "denied" : "error",
-        ms: Math.round((performance.now() - started) * 1000) / 1000,
+        ms: Math.round((performance.now() - head.started) * 1000) / 1000,
       };
       if (outcome.ok) rec.result = outcome.result;
       else {
@@ -173,7 +173,7 @@ export class Dispatcher {
       }
       for (const o of this.observers) {
         try {
-          o(rec, transport);
+          o(rec, head.transport);
         } catch (e) {
           // a broken observer (log bus, recorder) never changes or loses the call's answer
           this.services.logger.error("call observer failed", { error: String(e) });
