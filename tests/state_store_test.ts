@@ -123,3 +123,38 @@ Deno.test("a literal __proto__ key is an own property of snapshots", () => {
   assert.equal(JSON.stringify(st.snapshot()), '{"__proto__":{"x":1},"a":2}');
   assert.equal(Object.getPrototypeOf(st.snapshot()), Object.prototype);
 });
+
+Deno.test("events pushed with nobody listening are filled on read; later ones go out live", async () => {
+  const { EventQueue } = await import("../lib/session/events.ts");
+  const st = new StateStore({ a: 1 }, 7);
+  const q = new EventQueue({
+    type: "data_model/AnnaAppEvent",
+    app_id: "a",
+    version_id: "dev",
+    conversation_session_uuid: "c",
+  });
+  // open_view's shape: members around runtime_state keep their order when filled in place
+  q.push(
+    "open_view",
+    "w",
+    null,
+    { view: "main", runtime_state: null, reopened: false },
+    50,
+    st.later(),
+  );
+  st.set("a", 2, 7);
+  q.push("runtime_state_synced", "w", "w", { runtime_state: null }, 20, st.later());
+  const live: Record<string, unknown>[] = [];
+  q.subscribe((e) => live.push(e.payload));
+  st.set("a", 3, 7);
+  q.push("runtime_state_synced", "w", "w", { runtime_state: null }, 20, st.later());
+  st.set("a", 4, 7);
+  const drained = q.drain().events.map((e) => e.payload);
+  assert.deepEqual(drained, [
+    { view: "main", runtime_state: { a: 1 }, reopened: false },
+    { runtime_state: { a: 2 } },
+    { runtime_state: { a: 3 } },
+  ]);
+  assert.deepEqual(Object.keys(drained[0]), ["view", "runtime_state", "reopened"]);
+  assert.equal(JSON.stringify(live), '[{"runtime_state":{"a":3}}]');
+});
