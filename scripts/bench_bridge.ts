@@ -210,6 +210,8 @@ const echoTput = median(tputRounds.echo);
 // the judged ratio: the median of the rounds' own ratios (each pair ran back to back)
 const roundRatios = tputRounds.bridge.map((b, i) => b / tputRounds.echo[i]);
 const ratio = median(roundRatios);
+// the same comparison as time: what a call costs beyond the echo, in µs (less machine-dependent)
+const addedUs = median(tputRounds.bridge.map((b, i) => 1e6 / b - 1e6 / tputRounds.echo[i]));
 const mergeLat = (ls: Lat[]) => ({
   p50_ms: median(ls.map((l) => l.p50_ms)),
   p99_ms: median(ls.map((l) => l.p99_ms)),
@@ -269,6 +271,7 @@ Object.assign(report, {
     echo_baseline: Math.round(echoTput),
     ratio: +ratio.toFixed(3),
     ratio_of_medians: +(bridgeTput / echoTput).toFixed(3),
+    added_us_per_call: +addedUs.toFixed(2),
   },
   latency_ms: { bridge: bridgeLat, echo_baseline: echoLat },
   cold_start_ms: {

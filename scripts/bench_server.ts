@@ -221,6 +221,9 @@ const med = Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, median(
 const ratioOf = (a: PathName, b: PathName) => median(rates[a].map((x, i) => x / rates[b][i]));
 const httpRatio = ratioOf("http_rpc", "http_echo");
 const wsRatio = ratioOf("ws_session_call", "ws_echo");
+// the same comparison as time: what a call costs beyond the echo, in µs (less machine-dependent)
+const addedUs = (a: PathName, b: PathName) =>
+  +median(rates[a].map((x, i) => 1e6 / x - 1e6 / rates[b][i])).toFixed(2);
 const report = {
   benchmark: "server",
   deno: Deno.version.deno,
@@ -236,11 +239,13 @@ const report = {
       rpc_session_call: Math.round(med.http_rpc),
       echo_baseline: Math.round(med.http_echo),
       ratio: +httpRatio.toFixed(3),
+      added_us_per_call: addedUs("http_rpc", "http_echo"),
     },
     ws: {
       session_call: Math.round(med.ws_session_call),
       echo_baseline: Math.round(med.ws_echo),
       ratio: +wsRatio.toFixed(3),
+      added_us_per_call: addedUs("ws_session_call", "ws_echo"),
     },
   },
   rounds_calls_per_s: Object.fromEntries(
