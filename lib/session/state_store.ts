@@ -4,10 +4,11 @@
  * Every mutation emits `runtime_state_synced` carrying the *whole* bucket as it was then (§7.2).
  * Copying the bucket on every `storage.set` made each write O(keys) and filled the event ring with
  * copies nobody may ever read. Instead the current state lives in a Map, each mutation pushes an
- * undo record, and an event payload holds a lazy snapshot that is rebuilt from the journal only
- * when someone reads it. A drained event gets its snapshot built at hand-out
- * (`materializePayload`); live subscribers serialise at once (SSE, the recorder) or keep only recent
- * events (the dashboard log keeps 2000 entries, far fewer than `keep` mutations). So an unread
+ * undo record, and an event carries a `Snapshot` that is rebuilt from the journal only when
+ * someone reads it. A drained event gets it filled in at hand-out (`Snapshot.fill`, or
+ * `materializePayload` for a live payload); live subscribers get a payload that builds it on first
+ * read, and they serialise at once (SSE, the recorder) or keep only recent events (the dashboard
+ * log keeps 2000 entries, far fewer than `keep` mutations). So an unread
  * snapshot is reachable only through the event ring, and once more than `keep` mutations (one
  * event each) have happened since, its event has left the ring and its undo records are dropped.
  * A snapshot somehow read after that answers a marker object instead of a wrong bucket.
