@@ -5,6 +5,15 @@
 import assert from "node:assert/strict";
 import { StateStore } from "../lib/session/state_store.ts";
 import { byteSize } from "../lib/util/json.ts";
+import { EventQueue } from "../lib/session/events.ts";
+
+const newQueue = () =>
+  new EventQueue({
+    type: "data_model/AnnaAppEvent",
+    app_id: "a",
+    version_id: "dev",
+    conversation_session_uuid: "c",
+  });
 
 function rng(seed: number) {
   return () => {
@@ -82,14 +91,8 @@ Deno.test("the journal keeps what an unread snapshot in reach needs, and no more
 });
 
 Deno.test("a drained event carries its snapshot built; a subscriber reading later sees its time", async () => {
-  const { EventQueue } = await import("../lib/session/events.ts");
   const st = new StateStore({ a: 1 }, 7);
-  const q = new EventQueue({
-    type: "data_model/AnnaAppEvent",
-    app_id: "a",
-    version_id: "dev",
-    conversation_session_uuid: "c",
-  });
+  const q = newQueue();
   const live: Record<string, unknown>[] = [];
   q.subscribe((e) => live.push(e.payload)); // keeps envelopes, like the dashboard log
   q.push("runtime_state_synced", null, null, st.lazyPayload(), 7);
@@ -124,15 +127,9 @@ Deno.test("a literal __proto__ key is an own property of snapshots", () => {
   assert.equal(Object.getPrototypeOf(st.snapshot()), Object.prototype);
 });
 
-Deno.test("events pushed with nobody listening are filled on read; later ones go out live", async () => {
-  const { EventQueue } = await import("../lib/session/events.ts");
+Deno.test("events pushed with nobody listening are filled on read; later ones go out live", () => {
   const st = new StateStore({ a: 1 }, 7);
-  const q = new EventQueue({
-    type: "data_model/AnnaAppEvent",
-    app_id: "a",
-    version_id: "dev",
-    conversation_session_uuid: "c",
-  });
+  const q = newQueue();
   // open_view's shape: members around runtime_state keep their order when filled in place
   q.push(
     "open_view",
