@@ -87,53 +87,86 @@ const H0 = [
 
 const SCHEDULE = new Int32Array(64);
 const STATE = new Int32Array(8);
-const CODES64: number[] = new Array(64).fill(0);
 const DIGITS = new TextEncoder().encode("0123456789abcdef");
+// one reusable char-code array per digest length asked for (etags ask for 16, the rest for 64)
+const CODES: number[][] = [];
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(256);
 
+/** The compression function over the 16 message words in `SCHEDULE[0..15]`, into `STATE`. */
+function compress() {
+  const W = SCHEDULE, K = ROUND, H = STATE;
+  for (let t = 16; t < 64; t++) {
+    const x = W[t - 15], y = W[t - 2];
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    // pairwise `| 0` keeps every sum in int32 arithmetic (a wider sum falls back to doubles)
+    W[t] = (((W[t - 16] + s0) | 0) + ((W[t - 7] + s1) | 0)) | 0;
+  }
+  let a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
+  for (let t = 0; t < 64; t++) {
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const ch = (e & f) ^ (~e & g);
+    const t1 = (((((h + S1) | 0) + ch) | 0) + ((K[t] + W[t]) | 0)) | 0;
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const maj = (a & b) ^ (a & c) ^ (b & c);
+    const t2 = (S0 + maj) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  H[0] = (H[0] + a) | 0;
+  H[1] = (H[1] + b) | 0;
+  H[2] = (H[2] + c) | 0;
+  H[3] = (H[3] + d) | 0;
+  H[4] = (H[4] + e) | 0;
+  H[5] = (H[5] + f) | 0;
+  H[6] = (H[6] + g) | 0;
+  H[7] = (H[7] + h) | 0;
+}
+
+function reset() {
+  for (let i = 0; i < 8; i++) STATE[i] = H0[i];
+}
+
 /** Runs the compression function over every 64-byte block of `m` (already padded). */
 function blocks(m: Uint8Array, len: number) {
-  const W = SCHEDULE, K = ROUND, H = STATE;
-  for (let i = 0; i < 8; i++) H[i] = H0[i];
+  const W = SCHEDULE;
+  reset();
   for (let off = 0; off < len; off += 64) {
     for (let t = 0; t < 16; t++) {
       const j = off + t * 4;
       W[t] = (m[j] << 24) | (m[j + 1] << 16) | (m[j + 2] << 8) | m[j + 3];
     }
-    for (let t = 16; t < 64; t++) {
-      const x = W[t - 15], y = W[t - 2];
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-      // pairwise `| 0` keeps every sum in int32 arithmetic (a wider sum falls back to doubles)
-      W[t] = (((W[t - 16] + s0) | 0) + ((W[t - 7] + s1) | 0)) | 0;
-    }
-    let a = H[0], b = H[1], c = H[2], d = H[3], e = H[4], f = H[5], g = H[6], h = H[7];
-    for (let t = 0; t < 64; t++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const ch = (e & f) ^ (~e & g);
-      const t1 = (((((h + S1) | 0) + ch) | 0) + ((K[t] + W[t]) | 0)) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const maj = (a & b) ^ (a & c) ^ (b & c);
-      const t2 = (S0 + maj) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    H[0] = (H[0] + a) | 0;
-    H[1] = (H[1] + b) | 0;
-    H[2] = (H[2] + c) | 0;
-    H[3] = (H[3] + d) | 0;
-    H[4] = (H[4] + e) | 0;
-    H[5] = (H[5] + f) | 0;
-    H[6] = (H[6] + g) | 0;
-    H[7] = (H[7] + h) | 0;
+    compress();
   }
+}
+
+/**
+ * The common etag case: an ASCII string that fits one block (≤ 55 chars) goes straight from its
+ * char codes into the message words, padding included, with no byte buffer. Returns false (having
+ * changed nothing that matters) when the string is longer or not ASCII.
+ */
+function oneAsciiBlock(s: string): boolean {
+  const n = s.length;
+  if (n > 55) return false;
+  const W = SCHEDULE;
+  for (let t = 0; t < 16; t++) W[t] = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return false;
+    W[i >> 2] |= c << (24 - ((i & 3) << 3));
+  }
+  W[n >> 2] |= 0x80 << (24 - ((n & 3) << 3));
+  W[15] = n << 3;
+  reset();
+  compress();
+  return true;
 }
 
 /** Copies the UTF-8 of `s` into the scratch buffer with room for padding; returns its length. */
@@ -169,21 +202,20 @@ function pad(n: number): number {
   return total;
 }
 
-function digestScratch(n: number) {
-  blocks(scratch, pad(n));
-}
-
 /** SHA-256 of `s` (a string as UTF-8) as lowercase hex, the first `chars` digits (1..64). */
 export function sha256HexJs(s: string | Uint8Array, chars = 64): string {
-  let n: number;
-  if (typeof s === "string") n = load(s);
-  else {
+  if (typeof s === "string") {
+    if (!oneAsciiBlock(s)) {
+      const total = pad(load(s)); // first: loading may replace the scratch buffer
+      blocks(scratch, total);
+    }
+  } else {
     if (scratch.length < s.length + 72) scratch = new Uint8Array(s.length + 72);
     scratch.set(s);
-    n = s.length;
+    const total = pad(s.length);
+    blocks(scratch, total);
   }
-  digestScratch(n);
-  const c = chars === 64 ? CODES64 : new Array<number>(chars);
+  const c = CODES[chars] ??= new Array<number>(chars).fill(0);
   for (let i = 0; i < chars; i++) c[i] = DIGITS[(STATE[i >> 3] >>> (28 - 4 * (i & 7))) & 15];
   return String.fromCharCode.apply(null, c);
 }
