@@ -90,7 +90,7 @@ Deno.test("the journal keeps what an unread snapshot in reach needs, and no more
   );
 });
 
-Deno.test("a drained event carries its snapshot built; a subscriber reading later sees its time", async () => {
+Deno.test("a drained event carries its snapshot built; a subscriber reading later sees its time", () => {
   const st = new StateStore({ a: 1 }, 7);
   const q = newQueue();
   const live: Record<string, unknown>[] = [];

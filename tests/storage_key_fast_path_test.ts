@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { checkStorageKey, keyRuleViolation, plainValidKey } from "../lib/executa/storage_keys.ts";
+import { seededInt } from "./helpers/rng.ts";
 
 const PLAIN = "ab./-_~:Z09";
 const ODD = [
@@ -20,12 +21,8 @@ const ODD = [
   "😀",
 ];
 
-function rng(seed: number) {
-  return (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
-}
-
 Deno.test("random keys: the shortcut agrees with the full rules", () => {
-  const r = rng(11);
+  const r = seededInt(11);
   let accepted = 0;
   for (let i = 0; i < 20_000; i++) {
     const len = r(12);

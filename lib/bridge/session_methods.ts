@@ -9,6 +9,7 @@ import { MAX_SESSIONS } from "../session/manager.ts";
 import { byteSize } from "../util/json.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { parseParams } from "./params.ts";
+import { withFastGuard } from "../dispatcher/validate.ts";
 import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
 
 const obj = z.record(z.string(), z.unknown());
@@ -28,14 +29,23 @@ export const CreateParams = z.object({
 export type CreateParams = z.infer<typeof CreateParams>;
 
 const SessionRef = z.object({ session_id: z.string() });
-const CallParams = z.object({
-  session_id: z.string(),
-  ns: z.string().min(1).max(64),
-  method: z.string().min(1).max(128),
-  args: z.unknown().optional(),
-  params: z.unknown().optional(),
-  window_uuid: z.string().optional(),
-});
+const CallParams = withFastGuard(
+  z.object({
+    session_id: z.string(),
+    ns: z.string().min(1).max(64),
+    method: z.string().min(1).max(128),
+    args: z.unknown().optional(),
+    params: z.unknown().optional(),
+    window_uuid: z.string().optional(),
+  }),
+  (p) => {
+    const { ns, method, window_uuid } = p;
+    return typeof p.session_id === "string" &&
+      typeof ns === "string" && ns.length >= 1 && ns.length <= 64 &&
+      typeof method === "string" && method.length >= 1 && method.length <= 128 &&
+      (window_uuid === undefined || typeof window_uuid === "string");
+  },
+);
 const AppCallParams = z.object({
   token: z.unknown().refine(
     (v) => v !== undefined,

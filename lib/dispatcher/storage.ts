@@ -8,7 +8,7 @@ import { checkStorageKey } from "../executa/storage_keys.ts";
 import { sha256Hex } from "../util/hash.ts";
 import { byteSize } from "../util/json.ts";
 import type { NamespaceHandlers } from "./context.ts";
-import { parseArgs } from "./validate.ts";
+import { type FastGuard, parseArgs, withFastGuard } from "./validate.ts";
 
 export const MAX_STATE_BYTES = 262_144;
 
@@ -25,9 +25,14 @@ const Key = z.unknown().refine(
   (v) => v !== undefined,
   'key is required (a string, e.g. "notes/today")',
 );
-const KeyArgs = z.object({ key: Key, ...Common });
+// every member but `key` accepts anything, so an object with a defined key passes as it is
+const keyDefined: FastGuard = (a) => a.key !== undefined;
+const KeyArgs = withFastGuard(z.object({ key: Key, ...Common }), keyDefined);
 // `value` is optional in the schema so the handler can answer its own clear message (null is allowed)
-const SetArgs = z.object({ key: Key, value: z.unknown().optional(), ...Common });
+const SetArgs = withFastGuard(
+  z.object({ key: Key, value: z.unknown().optional(), ...Common }),
+  keyDefined,
+);
 const ListArgs = z.object({
   prefix: z.string().optional(),
   cursor: z.string().optional(),

@@ -29,6 +29,33 @@ export function invalidArg(issues: Issue[]): DispatchError {
   );
 }
 
+/** A cheap check on an object that, when it holds, proves what the schema would (see below). */
+export type FastGuard = (v: Record<string, unknown>) => boolean;
+const fastGuards = new Map<z.ZodType, FastGuard>();
+
+/**
+ * Gives a hot-path schema a hand-written guard. An object the guard accepts is used as it is,
+ * without a zod parse (which costs far more than the guard, mostly in objects made per call).
+ * The zod schema stays the definition: a guard may only accept inputs that the schema accepts,
+ * and whose parsed fields are the input's own values (tests/fast_guards_test.ts fuzzes every
+ * guard against its schema). Everything else, errors included, goes through zod as before.
+ */
+export function withFastGuard<S extends z.ZodType>(schema: S, guard: FastGuard): S {
+  fastGuards.set(schema, guard);
+  return schema;
+}
+
+/** Every registered guard with its schema (for the equivalence tests). */
+export function registeredFastGuards(): ReadonlyMap<z.ZodType, FastGuard> {
+  return fastGuards;
+}
+
+/** The guard's verdict for a plain object `v`: true means `v` may be used as the parsed value. */
+export function passesFastGuard(schema: z.ZodType, v: Record<string, unknown>): boolean {
+  const g = fastGuards.get(schema);
+  return g !== undefined && g(v);
+}
+
 /** Validates call args against a method's schema; `undefined` args count as `{}`. */
 export function parseArgs<S extends z.ZodType>(schema: S, args: unknown): z.infer<S> {
   const a = args === undefined ? {} : args;
@@ -37,6 +64,7 @@ export function parseArgs<S extends z.ZodType>(schema: S, args: unknown): z.infe
       hint: 'call host methods with a named-argument object, e.g. storage.get({key: "k"})',
     });
   }
+  if (passesFastGuard(schema, a)) return a as z.infer<S>;
   const r = schema.safeParse(a);
   if (!r.success) throw invalidArg(zodIssues(r.error));
   return r.data;
