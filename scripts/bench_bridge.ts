@@ -4,7 +4,9 @@
  * the same kind of pipes; cold start (spawn → first `session.create` reply); RSS with 1 000 open
  * sessions. Writes a JSON report (default .artifacts/bench_bridge.json).
  * Throughput runs in rounds; each round times the bridge and the echo back to back (alternating
- * which goes first), and the reported ratio is the median of the rounds' ratios.
+ * which goes first), and the reported ratio is the median of the rounds' ratios. Single rounds
+ * swing widely on our shared 2-core machines (0.4–1.2), so there are many short ones: with 45
+ * rounds the median moved by about ±0.02 between runs, with 15 by about ±0.08.
  *
  *   deno run -A scripts/bench_bridge.ts [--entry main.ts|dist/anna-app-runtime.js] [--out FILE]
  *        [--calls N] [--rounds N] [--latency-calls N] [--cold-runs N] [--warmup N]
@@ -18,10 +20,10 @@ const { values } = parseArgs({
   options: {
     entry: { type: "string", default: "main.ts" },
     out: { type: "string", default: join(ROOT, ".artifacts/bench_bridge.json") },
-    calls: { type: "string", default: "105000" },
-    "latency-calls": { type: "string", default: "5000" },
+    calls: { type: "string", default: "315000" },
+    "latency-calls": { type: "string", default: "9000" },
     "cold-runs": { type: "string", default: "7" },
-    rounds: { type: "string", default: "15" },
+    rounds: { type: "string", default: "45" },
     warmup: { type: "string", default: "100000" },
   },
 });
@@ -200,8 +202,12 @@ for (let r = 0; r < ROUNDS; r++) {
     tputRounds.echo.push(await throughput(echo, storageCall, n, base));
     tputRounds.bridge.push(await throughput(bridge, storageCall, n, base));
   }
-  latRounds.bridge.push(await latency(bridge, storageCall, LAT_CALLS / ROUNDS, base + 5_000_000));
-  latRounds.echo.push(await latency(echo, storageCall, LAT_CALLS / ROUNDS, base + 5_000_000));
+  latRounds.bridge.push(
+    await latency(bridge, storageCall, Math.floor(LAT_CALLS / ROUNDS), base + 5_000_000),
+  );
+  latRounds.echo.push(
+    await latency(echo, storageCall, Math.floor(LAT_CALLS / ROUNDS), base + 5_000_000),
+  );
 }
 await echo.close();
 const median = (xs: number[]) => pct(xs, 50);
