@@ -35,7 +35,7 @@ const { values } = parseArgs({
     "ws-calls": { type: "string", default: "20000" },
     concurrency: { type: "string", default: "16" },
     window: { type: "string", default: "64" },
-    rounds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "15" },
     // diagnostic: the dashboard log bus off (never the case in `dev`/`serve`), to see its share
     "no-log-bus": { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, ".artifacts/bench_server.json") },
