@@ -151,9 +151,10 @@ export function handleText(
     ));
   }
   const res = handleEnvelope(call, msg, log);
-  const serialise = (r: Response | Response[] | null) => (r === null ? null : JSON.stringify(r));
   return res instanceof Promise ? res.then(serialise) : serialise(res);
 }
+
+const serialise = (r: Response | Response[] | null) => (r === null ? null : JSON.stringify(r));
 
 export const frameTooLarge = (frame_bytes: number, max_frame_bytes: number): Response =>
   errorResponse(
