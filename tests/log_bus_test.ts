@@ -57,3 +57,46 @@ Deno.test("truncateField: exact at the 64 KiB boundary, and the cheap bound neve
     else assert.deepEqual(out, { _truncated: true, bytes: byteSize(v) });
   }
 });
+
+Deno.test("log bus: an entry's prepare runs before its first reader, and once", () => {
+  const bus = new LogBus(true);
+  let runs = 0;
+  const entry = { type: "event", detail: "unfilled" as string };
+  bus.push(entry, () => {
+    runs++;
+    entry.detail = "filled";
+  });
+  assert.equal(runs, 0, "nobody has read it yet");
+  assert.equal(bus.entries()[0].detail, "filled");
+  bus.entries();
+  assert.equal(runs, 1);
+  // with a listener, the entry is complete when the listener sees it
+  const seen: string[] = [];
+  bus.subscribe((e) => seen.push(e.detail as string));
+  const second = { type: "event", detail: "unfilled" };
+  bus.push(second, () => (second.detail = "filled"));
+  assert.deepEqual(seen, ["filled"]);
+});
+
+Deno.test("dev runtime: the log's storage events show the bucket as it was, read late", async () => {
+  const { makeRuntime } = await import("./helpers/runtime.ts");
+  await using t = await makeRuntime({ mode: "dev" });
+  const { session_id } = await t.call("session.create", {
+    app_slug: "log",
+    manifest: { schema: 2, ui: { views: [{ name: "main" }], host_api: { storage: ["set"] } } },
+  });
+  for (const v of [1, 2, 3]) {
+    await t.call("session.call", {
+      session_id,
+      ns: "storage",
+      method: "set",
+      args: { key: "n", value: v },
+    });
+  }
+  const states = t.rt.log.entries()
+    .filter((e) => e.type === "event")
+    .map((e) => (e.event as { kind: string; payload: Record<string, unknown> }))
+    .filter((ev) => ev.kind === "runtime_state_synced")
+    .map((ev) => ev.payload.runtime_state);
+  assert.deepEqual(states, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+});

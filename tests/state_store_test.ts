@@ -155,3 +155,27 @@ Deno.test("events pushed with nobody listening are filled on read; later ones go
   assert.deepEqual(Object.keys(drained[0]), ["view", "runtime_state", "reopened"]);
   assert.equal(JSON.stringify(live), '[{"runtime_state":{"a":3}}]');
 });
+
+Deno.test("a deferred subscriber fills the payload itself; with a live subscriber it is complete", () => {
+  const st = new StateStore({ a: 1 }, 7);
+  const q = newQueue();
+  const kept: { payload: Record<string, unknown>; fill: (() => void) | null }[] = [];
+  q.subscribeDeferred((e, pending) =>
+    kept.push({ payload: e.payload, fill: pending && (() => pending.fill(e.payload)) })
+  );
+  q.push("runtime_state_synced", null, null, { runtime_state: null }, 20, st.later());
+  st.set("a", 2, 7);
+  // nothing built yet: the payload still holds its placeholder
+  assert.deepEqual(kept[0].payload, { runtime_state: null });
+  kept[0].fill!();
+  assert.deepEqual(kept[0].payload, { runtime_state: { a: 1 } });
+  // a drain of the same event agrees (one envelope, filled in place once)
+  assert.deepEqual(q.drain().events.map((e) => e.payload), [{ runtime_state: { a: 1 } }]);
+
+  const unsubscribe = q.subscribe(() => {});
+  q.push("runtime_state_synced", null, null, { runtime_state: null }, 20, st.later());
+  st.set("a", 3, 7);
+  assert.equal(kept[1].fill, null, "a live payload needs no filling");
+  assert.deepEqual(kept[1].payload.runtime_state, { a: 2 });
+  unsubscribe();
+});

@@ -7,11 +7,15 @@ import { byteSize } from "../util/json.ts";
 export const LOG_MAX_ENTRIES = 2000;
 const MAX_FIELD_BYTES = 65_536;
 
+const PREPARE = Symbol("prepare");
+
 export interface LogEntry {
   seq: number;
   ts: number;
   type: string;
   [k: string]: unknown;
+  /** Completes the entry before its first reader (an event's deferred payload); then cleared. */
+  [PREPARE]?: (() => void) | undefined;
 }
 
 /**
@@ -55,10 +59,17 @@ export class LogBus {
 
   constructor(public enabled = true) {}
 
-  /** Adds `entry` (taken over, not copied: pass a fresh object) with its seq and ts. */
-  push(entry: { type: string; [k: string]: unknown }): LogEntry | null {
+  /**
+   * Adds `entry` (taken over, not copied: pass a fresh object) with its seq and ts. `prepare`
+   * completes it before anyone reads it: now when there are listeners, else in `entries()`.
+   */
+  push(entry: { type: string; [k: string]: unknown }, prepare?: () => void): LogEntry | null {
     if (!this.enabled) return null;
     const e = entry as LogEntry;
+    if (prepare) {
+      if (this.listeners.size) prepare();
+      else e[PREPARE] = prepare;
+    }
     e.seq = ++this.seq;
     e.ts = Date.now();
     if ("args" in e) e.args = truncateField(e.args);
@@ -76,9 +87,17 @@ export class LogBus {
     return e;
   }
 
-  /** The newest LOG_MAX_ENTRIES entries, oldest first. */
+  /** The newest LOG_MAX_ENTRIES entries, oldest first, each complete. */
   entries(): LogEntry[] {
-    return this.ring.slice(-LOG_MAX_ENTRIES);
+    const out = this.ring.slice(-LOG_MAX_ENTRIES);
+    for (const e of out) {
+      const prepare = e[PREPARE];
+      if (prepare) {
+        e[PREPARE] = undefined;
+        prepare();
+      }
+    }
+    return out;
   }
 
   subscribe(fn: (e: LogEntry) => void): () => void {

@@ -33,6 +33,9 @@ export interface DeferredPayload {
   live(payload: Record<string, unknown>): Record<string, unknown>;
 }
 
+/** A subscriber that completes deferred payloads itself (see `EventQueue.subscribeDeferred`). */
+export type DeferredListener = (e: EventEnvelope, pending: DeferredPayload | null) => void;
+
 export interface ReadResult {
   events: EventEnvelope[];
   dropped: number;
@@ -53,6 +56,7 @@ export class EventQueue {
   lastSeq = 0;
   drainCursor = 0;
   private listeners = new Set<(e: EventEnvelope) => void>();
+  private deferredListeners = new Set<DeferredListener>();
 
   /**
    * Bytes of an envelope without its kind and payload: exact for this session's fixed fields, an
@@ -135,6 +139,13 @@ export class EventQueue {
         try {
           l(env);
         } catch { /* a broken subscriber never affects the queue */ }
+      }
+    }
+    if (this.deferredListeners.size) {
+      for (const l of this.deferredListeners) {
+        try {
+          l(env, pending);
+        } catch { /* as above */ }
       }
     }
     return env;
@@ -248,8 +259,20 @@ export class EventQueue {
     return () => this.listeners.delete(fn);
   }
 
+  /**
+   * Like `subscribe`, for a subscriber that keeps envelopes and reads them only through a place of
+   * its own (the dashboard log): it is handed the payload's unfilled part (null when complete) and
+   * calls `pending.fill(env.payload)` before anything reads the payload. This spares building a
+   * live payload per event while nobody else listens.
+   */
+  subscribeDeferred(fn: DeferredListener): () => void {
+    this.deferredListeners.add(fn);
+    return () => this.deferredListeners.delete(fn);
+  }
+
   /** Drops live subscribers (session closed). */
   clearSubscribers() {
     this.listeners.clear();
+    this.deferredListeners.clear();
   }
 }
