@@ -13,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { dirname, fromFileUrl, join } from "./bench/paths.ts";
+import { BENCH_MANIFEST, storageCallParams } from "./bench/storage_calls.ts";
 
 const ROOT = join(dirname(fromFileUrl(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -34,10 +35,7 @@ const ROUNDS = Number(values.rounds);
 const WARMUP = Number(values.warmup);
 const ENTRY = join(ROOT, values.entry!);
 
-const MANIFEST = {
-  schema: 2,
-  ui: { views: [{ name: "main" }], host_api: { storage: ["get", "set"] } },
-};
+const MANIFEST = BENCH_MANIFEST;
 
 class Peer {
   child: Deno.ChildProcess;
@@ -172,17 +170,7 @@ const created = await bridge.request(0, "session.create", {
   manifest: MANIFEST,
 });
 const sid = (created.result as { session_id: string }).session_id;
-const storageCall = (i: number): [string, unknown] => [
-  "session.call",
-  i % 2 === 0
-    ? {
-      session_id: sid,
-      ns: "storage",
-      method: "set",
-      args: { key: `k${i % 100}`, value: { n: i, text: "hello world" } },
-    }
-    : { session_id: sid, ns: "storage", method: "get", args: { key: `k${(i - 1) % 100}` } },
-];
+const storageCall = (i: number): [string, unknown] => ["session.call", storageCallParams(sid, i)];
 // both peers stay up; rounds alternate between them so machine noise hits both alike
 const echo = new Peer(["run", "-A", join(ROOT, "scripts/bench/echo_loop.ts")], home);
 await echo.request(0, "warm", {});

@@ -12,6 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { dirname, fromFileUrl, join } from "./bench/paths.ts";
+import { BENCH_MANIFEST, storageFrames } from "./bench/storage_calls.ts";
 import { Runtime, type RuntimeMode } from "../lib/core/runtime.ts";
 import { LogBus } from "../lib/core/log_bus.ts";
 import { ExecutaPool } from "../lib/executa/mod.ts";
@@ -50,30 +51,9 @@ async function runtimeFor(mode: RuntimeMode) {
   });
   const created = await rt.call("session.create", {
     app_slug: "bench",
-    manifest: {
-      schema: 2,
-      ui: { views: [{ name: "main" }], host_api: { storage: ["get", "set"] } },
-    },
+    manifest: BENCH_MANIFEST,
   }, "stdio") as { session_id: string };
   return { rt, sid: created.session_id };
-}
-
-/** The frames every storage benchmark sends: set and get of the same key, in turn. */
-function frames(sid: string): string[] {
-  return Array.from({ length: CALLS }, (_, i) =>
-    JSON.stringify({
-      jsonrpc: "2.0",
-      id: i,
-      method: "session.call",
-      params: i % 2 === 0
-        ? {
-          session_id: sid,
-          ns: "storage",
-          method: "set",
-          args: { key: `k${i % 100}`, value: { n: i, text: "hello world" } },
-        }
-        : { session_id: sid, ns: "storage", method: "get", args: { key: `k${(i - 1) % 100}` } },
-    }));
 }
 
 /** µs per frame for `answer` over every frame; checks each answer so nothing is optimised away. */
@@ -107,7 +87,7 @@ const modes = (["bridge", "dev"] as const).filter((m) =>
 if (modes.length === 0) throw new Error(`--mode must be bridge, dev or both (got ${values.mode})`);
 for (const mode of modes) {
   const { rt, sid } = await runtimeFor(mode);
-  const lines = frames(sid);
+  const lines = storageFrames(sid, CALLS);
   const core = (line: string) => rt.handleTextNow(line, "stdio");
   // a sanity check on the answers, then warm-up (JIT, a full event ring)
   const first = JSON.parse(core(lines[0]) as string);

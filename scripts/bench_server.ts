@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import { upgradeWebSocket } from "hono/deno";
 import { dirname, fromFileUrl, join } from "./bench/paths.ts";
+import { BENCH_MANIFEST, storageFrames } from "./bench/storage_calls.ts";
 import { createMainApp, resolveControlToken, type ServerContext } from "../lib/server/mod.ts";
 import { CspReportStore } from "../lib/server/csp.ts";
 import type { ServerConfig } from "../lib/server/hosts.ts";
@@ -106,27 +107,12 @@ const origin = `http://127.0.0.1:${server.addr.port}`;
 
 const created = await rt.call("session.create", {
   app_slug: "bench",
-  manifest: { schema: 2, ui: { views: [{ name: "main" }], host_api: { storage: ["get", "set"] } } },
+  manifest: BENCH_MANIFEST,
 }, "api") as { session_id: string };
 const sid = created.session_id;
 
-/** `n` session.call frames alternating storage.set / storage.get, ids from `base`. */
-function frames(n: number, base: number): string[] {
-  return Array.from({ length: n }, (_, i) =>
-    JSON.stringify({
-      jsonrpc: "2.0",
-      id: base + i,
-      method: "session.call",
-      params: i % 2 === 0
-        ? {
-          session_id: sid,
-          ns: "storage",
-          method: "set",
-          args: { key: `k${i % 100}`, value: { n: i, text: "hello world" } },
-        }
-        : { session_id: sid, ns: "storage", method: "get", args: { key: `k${(i - 1) % 100}` } },
-    }));
-}
+/** `n` session.call frames of the storage workload, ids from `base`. */
+const frames = (n: number, base: number) => storageFrames(sid, n, base);
 
 // ---- the load worker ---------------------------------------------------------------------------
 const worker = new Worker(new URL("./bench/server_load.ts", import.meta.url), { type: "module" });
