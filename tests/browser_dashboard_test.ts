@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DevProcess, waitUntil } from "./helpers/dev_process.ts";
 import {
   appFrame,
@@ -16,12 +15,11 @@ import {
   type Frame,
   launchBrowser,
   newPage,
+  NOTES_APP,
   rpcRows,
   SCREENSHOT_DIR,
   textMatching,
 } from "./helpers/browser.ts";
-
-const NOTES_APP = fileURLToPath(new URL("../examples/notes-app", import.meta.url));
 
 async function addNote(frame: Frame, text: string, count: number) {
   await byTestId(frame, "note-input").fill(text);

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { copyDir, DevProcess, waitUntil } from "./helpers/dev_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 import {
@@ -17,12 +16,11 @@ import {
   type Frame,
   launchBrowser,
   newPage,
+  NOTES_APP,
   rpcRows,
   SCREENSHOT_DIR,
   textMatching,
 } from "./helpers/browser.ts";
-
-const NOTES_APP = fileURLToPath(new URL("../examples/notes-app", import.meta.url));
 
 type Marked = { __mark?: string };
 /** Tags the iframe's current document, to tell later whether it was replaced. */

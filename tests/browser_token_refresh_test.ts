@@ -5,7 +5,6 @@
  * `invalid_token`. Observed on the host page's `/ws` frames, in the dashboard and in `/api/log`.
  */
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { DevProcess } from "./helpers/dev_process.ts";
 import {
   appFrame,
@@ -13,11 +12,11 @@ import {
   byTestId,
   launchBrowser,
   newPage,
+  NOTES_APP,
   rpcRows,
   textMatching,
 } from "./helpers/browser.ts";
 
-const NOTES_APP = fileURLToPath(new URL("../examples/notes-app", import.meta.url));
 const TTL_S = 5;
 const SPAN_MS = 20_000;
 const EVERY_MS = 2_000;

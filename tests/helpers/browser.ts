@@ -10,6 +10,9 @@ import { fileURLToPath } from "node:url";
 
 export type { Browser, BrowserContext, Frame, Locator, Page };
 
+/** The example app the browser tests load (examples/notes-app). */
+export const NOTES_APP = fileURLToPath(new URL("../../examples/notes-app", import.meta.url));
+
 export const CHROMIUM = Deno.env.get("ANNA_APP_CHROMIUM") ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
