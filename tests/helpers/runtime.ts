@@ -131,3 +131,52 @@ export async function openSession(
 /** JSON of unknown shape read back in assertions (outcomes, session.get rows). */
 // deno-lint-ignore no-explicit-any
 export type Loose = any;
+
+/** The JSON-RPC error of a bridge method that must fail, as plain `{code, message, data}`. */
+export async function rpcError(t: TestRuntime, method: string, params: Record<string, unknown>) {
+  const e = await t.callError(method, params);
+  return { code: e.code, message: e.message, data: e.data as Record<string, unknown> };
+}
+
+/** Three views (`panel` is single_instance) with storage get/set and chat.write_message granted. */
+export const THREE_VIEWS = {
+  schema: 2,
+  ui: {
+    views: [{ name: "main", title: "Main" }, { name: "panel", single_instance: true }, {
+      name: "other",
+    }],
+    host_api: { storage: ["get", "set"], chat: ["write_message"] },
+  },
+};
+
+/** The session's storage bucket and its byte size, as `session.get` reports them. */
+export async function bucketOf(t: TestRuntime, session_id: string) {
+  const g = await t.call("session.get", { session_id });
+  return {
+    state: g.runtime_state as Record<string, unknown>,
+    bytes: g.runtime_state_bytes as number,
+  };
+}
+
+/** Four views (sized, single_instance `editor`, `other` with its own entry) and the given grants. */
+export function multiViewManifest(extraHostApi: Record<string, unknown> = {}) {
+  return {
+    schema: 2,
+    ui: {
+      bundle: { entry: "index.html" },
+      views: [
+        { name: "main", title: "Main" },
+        {
+          name: "sized",
+          title: "Sized",
+          min_size: { w: 200, h: 150 },
+          default_size: { w: 300, h: 200 },
+          max_size: { w: 800, h: 600 },
+        },
+        { name: "editor", title: "Editor", single_instance: true },
+        { name: "other", title: "Other", entry: "other.html?x=1#h" },
+      ],
+      host_api: extraHostApi,
+    },
+  };
+}
