@@ -12,6 +12,7 @@ import {
   THREE_VIEWS as views,
 } from "./helpers/runtime.ts";
 import { BRIDGE_METHODS } from "../lib/core/runtime.ts";
+import { STUB_NAMESPACES } from "./helpers/contract_values.ts";
 
 Deno.test("session.close: {closed:true}; later calls -32001; its tokens fail; other sessions unaffected", async () => {
   await using t = await makeRuntime();
@@ -113,21 +114,7 @@ Deno.test("runtime.info: shape and values", async () => {
     chat: ["write_message", "append_artifact", "read_history"],
     llm: ["complete", "embed"],
   });
-  assert.deepEqual(caps.stub_namespaces, [
-    "artifact",
-    "fs",
-    "prefs",
-    "files",
-    "image",
-    "upload",
-    "web",
-    "apps",
-    "agent",
-    "credentials",
-    "mobile",
-    "video",
-    "audio",
-  ]);
+  assert.deepEqual(caps.stub_namespaces, STUB_NAMESPACES);
   assert.deepEqual(info.limits, {
     max_frame_bytes: 16_777_216,
     max_result_bytes: 4_194_304,

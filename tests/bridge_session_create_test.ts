@@ -7,24 +7,12 @@ import { join } from "node:path";
 import { type Loose, makeRuntime, manifest, openSession, rpcError } from "./helpers/runtime.ts";
 import { b64urlDecode } from "../lib/token/mod.ts";
 import { UUID_RE } from "../lib/util/ids.ts";
+import { VIEW_META_DEFAULTS } from "./helpers/contract_values.ts";
 
 const MAX = 262_144;
 const utf8 = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
 const claimsOf = (token: unknown) =>
   JSON.parse(new TextDecoder().decode(b64urlDecode(String(token).split(".")[1])!));
-
-const VIEW_META_DEFAULTS = {
-  min_size: { w: 120, h: 120 },
-  default_size: { w: 480, h: 640 },
-  max_size: { w: 4096, h: 4096 },
-  resizable: true,
-  movable: true,
-  single_instance: false,
-  icon: null,
-  summary_template: null,
-  chrome: "solid",
-  transparent: false,
-};
 
 async function writeApp(dir: string, m: unknown, appJson?: unknown) {
   await Deno.mkdir(dir, { recursive: true });

@@ -10,6 +10,7 @@ import {
   rpcError,
   THREE_VIEWS as views,
 } from "./helpers/runtime.ts";
+import { EVENT_ENVELOPE_KEYS } from "./helpers/contract_values.ts";
 
 const MAX = 262_144;
 const utf8 = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
@@ -110,18 +111,7 @@ Deno.test("session.drain_events: oldest first, limit/more, cursor advances, empt
   assert.deepEqual([b.events.map((e) => e.seq), b.dropped, b.more], [[3, 4, 5], 0, false]);
   assert.deepEqual(await s.drain(), { events: [], dropped: 0, more: false });
   const e = b.events[0];
-  assert.deepEqual(Object.keys(e).sort(), [
-    "app_id",
-    "by_client_id",
-    "conversation_session_uuid",
-    "kind",
-    "payload",
-    "seq",
-    "ts",
-    "type",
-    "version_id",
-    "window_uuid",
-  ]);
+  assert.deepEqual(Object.keys(e).sort(), EVENT_ENVELOPE_KEYS);
   assert.deepEqual([e.type, e.app_id, e.version_id], [
     "data_model/AnnaAppEvent",
     "test-app",

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { BridgeProcess } from "./helpers/bridge_process.ts";
+import { VIEW_META_DEFAULTS } from "./helpers/contract_values.ts";
 
 const MANIFEST = {
   schema: 2,
@@ -23,16 +24,7 @@ Deno.test("bridge: the §4.6 example exchange, byte for byte in shape", async ()
     name: "main",
     title: "Notes",
     entry: "index.html",
-    min_size: { w: 120, h: 120 },
-    default_size: { w: 480, h: 640 },
-    max_size: { w: 4096, h: 4096 },
-    resizable: true,
-    movable: true,
-    single_instance: false,
-    icon: null,
-    summary_template: null,
-    chrome: "solid",
-    transparent: false,
+    ...VIEW_META_DEFAULTS,
   });
   assert.equal(created.view, "main");
   assert.equal(created.user_id, 1);

@@ -3,40 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { makeRuntime, manifest, openSession } from "./helpers/runtime.ts";
-
-const STUB_NS = [
-  "artifact",
-  "fs",
-  "prefs",
-  "files",
-  "image",
-  "upload",
-  "web",
-  "apps",
-  "agent",
-  "credentials",
-  "mobile",
-  "video",
-  "audio",
-];
-const notImpl = (ns: string, method: string) => ({
-  ok: false,
-  error: {
-    code: "not_implemented",
-    message: `${ns}.${method} is not implemented in this runtime`,
-    details: { ns, method },
-  },
-});
-const denied = (ns: string, method: string) => ({
-  ok: false,
-  error: {
-    code: "permission_denied",
-    message: `manifest does not grant '${ns}.${method}'`,
-    details: { ns, method },
-  },
-});
-
-/** A provider whose `complete` waits until released (a mock-free slow call). */
+import { notImplemented, permissionDenied, STUB_NAMESPACES } from "./helpers/contract_values.ts";
 
 const LLM = { llm: ["complete"] };
 const msg = { messages: [{ role: "user", content: "x" }] };
@@ -58,22 +25,28 @@ Deno.test("ACL: exact method, '*', case-sensitivity, absent/empty/non-array/lega
   assert.equal((await s.call("storage", "get", { key: "k" })).ok, true);
   assert.deepEqual(
     await s.call("storage", "set", { key: "k", value: 1 }),
-    denied("storage", "set"),
+    permissionDenied("storage", "set"),
   );
-  assert.deepEqual(await s.call("storage", "Get", { key: "k" }), denied("storage", "Get"));
-  assert.deepEqual(await s.call("fs", "read"), notImpl("fs", "read"));
-  assert.deepEqual(await s.call("fs", "anything"), notImpl("fs", "anything"));
-  assert.deepEqual(await s.call("web", "search"), denied("web", "search"));
-  assert.deepEqual(await s.call("prefs", "get"), denied("prefs", "get"));
-  assert.deepEqual(await s.call("image", "generate"), denied("image", "generate"));
-  assert.deepEqual(await s.call("files", "list"), denied("files", "list"));
-  assert.deepEqual(await s.call("chat", "read_history"), denied("chat", "read_history"));
-  assert.deepEqual(await s.call("llm", "complete", msg), denied("llm", "complete"));
-  assert.deepEqual(await s.call("custom", "do"), notImpl("custom", "do"));
-  assert.deepEqual(await s.call("custom", "undo"), denied("custom", "undo"));
-  assert.deepEqual(await s.call("nothere", "x"), denied("nothere", "x"));
-  assert.deepEqual(await s.call("__proto__", "x"), denied("__proto__", "x"));
-  assert.deepEqual(await s.call("storage", "constructor"), denied("storage", "constructor"));
+  assert.deepEqual(
+    await s.call("storage", "Get", { key: "k" }),
+    permissionDenied("storage", "Get"),
+  );
+  assert.deepEqual(await s.call("fs", "read"), notImplemented("fs", "read"));
+  assert.deepEqual(await s.call("fs", "anything"), notImplemented("fs", "anything"));
+  assert.deepEqual(await s.call("web", "search"), permissionDenied("web", "search"));
+  assert.deepEqual(await s.call("prefs", "get"), permissionDenied("prefs", "get"));
+  assert.deepEqual(await s.call("image", "generate"), permissionDenied("image", "generate"));
+  assert.deepEqual(await s.call("files", "list"), permissionDenied("files", "list"));
+  assert.deepEqual(await s.call("chat", "read_history"), permissionDenied("chat", "read_history"));
+  assert.deepEqual(await s.call("llm", "complete", msg), permissionDenied("llm", "complete"));
+  assert.deepEqual(await s.call("custom", "do"), notImplemented("custom", "do"));
+  assert.deepEqual(await s.call("custom", "undo"), permissionDenied("custom", "undo"));
+  assert.deepEqual(await s.call("nothere", "x"), permissionDenied("nothere", "x"));
+  assert.deepEqual(await s.call("__proto__", "x"), permissionDenied("__proto__", "x"));
+  assert.deepEqual(
+    await s.call("storage", "constructor"),
+    permissionDenied("storage", "constructor"),
+  );
 });
 
 Deno.test("ACL: window.* always granted, whatever host_api.window says", async () => {
@@ -82,7 +55,7 @@ Deno.test("ACL: window.* always granted, whatever host_api.window says", async (
     const s = await openSession(t, manifest({ window: win }));
     assert.equal((await s.call("window", "hello")).ok, true, JSON.stringify(win));
     assert.equal((await s.call("window", "set_title", { title: "x" })).ok, true);
-    assert.deepEqual(await s.call("window", "minimize"), notImpl("window", "minimize"));
+    assert.deepEqual(await s.call("window", "minimize"), notImplemented("window", "minimize"));
   }
 });
 
@@ -95,11 +68,14 @@ Deno.test("ACL: top-level permissions and host_capabilities are never consulted"
       host_capabilities: ["llm.complete", "aps.kv"],
     }),
   );
-  assert.deepEqual(await s.call("storage", "get", { key: "k" }), denied("storage", "get"));
-  assert.deepEqual(await s.call("llm", "complete", msg), denied("llm", "complete"));
+  assert.deepEqual(
+    await s.call("storage", "get", { key: "k" }),
+    permissionDenied("storage", "get"),
+  );
+  assert.deepEqual(await s.call("llm", "complete", msg), permissionDenied("llm", "complete"));
   assert.deepEqual(
     await s.call("chat", "write_message", { role: "user", content: "x" }),
-    denied("chat", "write_message"),
+    permissionDenied("chat", "write_message"),
   );
 });
 
@@ -120,7 +96,9 @@ Deno.test("ACL: agent.* needs host_api.agent.session.auto or .fixed (an object c
     const r = await s.call("agent", "session_start", {});
     assert.deepEqual(
       r,
-      allowed ? notImpl("agent", "session_start") : denied("agent", "session_start"),
+      allowed
+        ? notImplemented("agent", "session_start")
+        : permissionDenied("agent", "session_start"),
       JSON.stringify(agent),
     );
   }
@@ -129,17 +107,17 @@ Deno.test("ACL: agent.* needs host_api.agent.session.auto or .fixed (an object c
 Deno.test("stubs: every stub namespace answers not_implemented after the ACL, exact message/details", async () => {
   await using t = await makeRuntime();
   const grants: Record<string, unknown> = { agent: { session: { auto: true } } };
-  for (const ns of STUB_NS) if (ns !== "agent") grants[ns] = ["*"];
+  for (const ns of STUB_NAMESPACES) if (ns !== "agent") grants[ns] = ["*"];
   const s = await openSession(t, manifest(grants));
   const bare = await openSession(t, manifest({}));
-  for (const ns of STUB_NS) {
+  for (const ns of STUB_NAMESPACES) {
     for (const method of ["read", "generate", "list"]) {
       assert.deepEqual(
         await s.call(ns, method, { any: 1 }),
-        notImpl(ns, method),
+        notImplemented(ns, method),
         `${ns}.${method}`,
       );
-      assert.deepEqual(await bare.call(ns, method, { any: 1 }), denied(ns, method));
+      assert.deepEqual(await bare.call(ns, method, { any: 1 }), permissionDenied(ns, method));
     }
   }
 });
@@ -155,14 +133,23 @@ Deno.test("stubs: llm.stream, unlisted methods of implemented namespaces, unknow
       mystery: ["poke"],
     }),
   );
-  assert.deepEqual(await s.call("llm", "stream", msg), notImpl("llm", "stream"));
-  assert.deepEqual(await s.call("llm", "image", {}), notImpl("llm", "image"));
-  assert.deepEqual(await s.call("storage", "clear"), notImpl("storage", "clear"));
-  assert.deepEqual(await s.call("storage", "toString"), notImpl("storage", "toString"));
-  assert.deepEqual(await s.call("chat", "delete_message"), notImpl("chat", "delete_message"));
-  assert.deepEqual(await s.call("mystery", "poke", "positional"), notImpl("mystery", "poke"));
+  assert.deepEqual(await s.call("llm", "stream", msg), notImplemented("llm", "stream"));
+  assert.deepEqual(await s.call("llm", "image", {}), notImplemented("llm", "image"));
+  assert.deepEqual(await s.call("storage", "clear"), notImplemented("storage", "clear"));
+  assert.deepEqual(await s.call("storage", "toString"), notImplemented("storage", "toString"));
+  assert.deepEqual(
+    await s.call("chat", "delete_message"),
+    notImplemented("chat", "delete_message"),
+  );
+  assert.deepEqual(
+    await s.call("mystery", "poke", "positional"),
+    notImplemented("mystery", "poke"),
+  );
   const llmOnlyComplete = await openSession(t, manifest(LLM));
-  assert.deepEqual(await llmOnlyComplete.call("llm", "stream", msg), denied("llm", "stream"));
+  assert.deepEqual(
+    await llmOnlyComplete.call("llm", "stream", msg),
+    permissionDenied("llm", "stream"),
+  );
 });
 
 Deno.test("mocks (§5.9): answer only what would be not_implemented, after the ACL; result and error forms", async () => {
@@ -216,19 +203,23 @@ Deno.test("mocks (§5.9): answer only what would be not_implemented, after the A
     (await s.call("tools", "invoke", { tool_id: "t2", method: "m" })).error.code,
     "permission_denied",
   );
-  assert.deepEqual(await s.call("fs", "write"), denied("fs", "write"), "ACL before mocks");
+  assert.deepEqual(
+    await s.call("fs", "write"),
+    permissionDenied("fs", "write"),
+    "ACL before mocks",
+  );
   assert.deepEqual(await s.call("web", "fetch", { url: "https://a.example" }), {
     ok: true,
     result: { body: "A" },
   });
   assert.deepEqual(
     await s.call("web", "fetch", { url: "https://b.example" }),
-    notImpl("web", "fetch"),
+    notImplemented("web", "fetch"),
   );
   const other = await openSession(t, manifest(grants));
   assert.deepEqual(
     await other.call("fs", "read"),
-    notImpl("fs", "read"),
+    notImplemented("fs", "read"),
     "dev mocks are per session",
   );
 });

@@ -6,29 +6,16 @@
 import assert from "node:assert/strict";
 import { makeRuntime, manifest, openSession } from "./helpers/runtime.ts";
 import { FakeExecutas } from "./helpers/fake_executas.ts";
-
-const notImpl = (ns: string, method: string) => ({
-  ok: false,
-  error: {
-    code: "not_implemented",
-    message: `${ns}.${method} is not implemented in this runtime`,
-    details: { ns, method },
-  },
-});
-const denied = (ns: string, method: string) => ({
-  ok: false,
-  error: {
-    code: "permission_denied",
-    message: `manifest does not grant '${ns}.${method}'`,
-    details: { ns, method },
-  },
-});
+import { notImplemented, permissionDenied } from "./helpers/contract_values.ts";
 
 Deno.test("ACL: tools.list always allowed; other tools.* need a non-empty granted set", async () => {
   await using t = await makeRuntime();
   const none = await openSession(t, manifest({ tools: [] }));
   assert.deepEqual(await none.call("tools", "list"), { ok: true, result: { tools: [] } });
-  assert.deepEqual(await none.call("tools", "getJob", { jobId: "x" }), denied("tools", "getJob"));
+  assert.deepEqual(
+    await none.call("tools", "getJob", { jobId: "x" }),
+    permissionDenied("tools", "getJob"),
+  );
   const m = manifest({ tools: ["t1"] }, {
     required_executas: [{ tool_id: "t1" }, { tool_id: "t2" }],
   });
@@ -57,7 +44,7 @@ Deno.test("ACL: tools.list always allowed; other tools.* need a non-empty grante
     assert.equal(r.error.details.issues[0].path, "jobId", method);
     assert.equal((await some.call("tools", method, { jobId: "x" })).error.code, "job_not_found");
   }
-  assert.deepEqual(await some.call("tools", "describe", {}), notImpl("tools", "describe"));
+  assert.deepEqual(await some.call("tools", "describe", {}), notImplemented("tools", "describe"));
 });
 
 Deno.test("tools.invokeAsync: per-tool ACL after validation; no executa and no mock → not_implemented", async () => {

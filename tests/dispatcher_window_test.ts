@@ -10,24 +10,10 @@ import {
   openSession,
 } from "./helpers/runtime.ts";
 import { b64urlDecode } from "../lib/token/mod.ts";
+import { VIEW_META_DEFAULTS } from "./helpers/contract_values.ts";
 
-const VIEW_META_MAIN = {
-  name: "main",
-  title: "Main",
-  entry: "index.html",
-  min_size: { w: 120, h: 120 },
-  default_size: { w: 480, h: 640 },
-  max_size: { w: 4096, h: 4096 },
-  resizable: true,
-  movable: true,
-  single_instance: false,
-  icon: null,
-  summary_template: null,
-  chrome: "solid",
-  transparent: false,
-};
+const VIEW_META_MAIN = { name: "main", title: "Main", entry: "index.html", ...VIEW_META_DEFAULTS };
 
-/** main, a sized view, a single-instance view and a plain second view. */
 const claimsOf = (token: string) =>
   JSON.parse(new TextDecoder().decode(b64urlDecode(token.split(".")[1])!));
 

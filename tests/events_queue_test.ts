@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { EventQueue } from "../lib/session/events.ts";
+import { EVENT_ENVELOPE_KEYS } from "./helpers/contract_values.ts";
 
 const base = {
   type: "data_model/AnnaAppEvent" as const,
@@ -14,18 +15,7 @@ Deno.test("seq starts at 1 and increases by one; envelope has every field of §7
   const b = q.push("title_changed", "w1", null, { title: "y" });
   assert.equal(a.seq, 1);
   assert.equal(b.seq, 2);
-  assert.deepEqual(Object.keys(a).sort(), [
-    "app_id",
-    "by_client_id",
-    "conversation_session_uuid",
-    "kind",
-    "payload",
-    "seq",
-    "ts",
-    "type",
-    "version_id",
-    "window_uuid",
-  ]);
+  assert.deepEqual(Object.keys(a).sort(), EVENT_ENVELOPE_KEYS);
   assert.equal(typeof a.ts, "number");
 });
 

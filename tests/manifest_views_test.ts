@@ -11,6 +11,7 @@ import {
   viewMeta,
 } from "../lib/manifest/mod.ts";
 import type { EffectiveManifest } from "../lib/manifest/types.ts";
+import { VIEW_META_DEFAULTS } from "./helpers/contract_values.ts";
 
 function manifest(views: unknown[], bundleEntry = "index.html"): EffectiveManifest {
   const r = analyzeManifest({ schema: 2, ui: { bundle: { entry: bundleEntry }, views } });
@@ -47,16 +48,7 @@ Deno.test("viewMeta: defaults for absent sizes, icon and summary_template", () =
     name: "main",
     title: "main",
     entry: "app.html?v=2",
-    min_size: { w: 120, h: 120 },
-    default_size: { w: 480, h: 640 },
-    max_size: { w: 4096, h: 4096 },
-    resizable: true,
-    movable: true,
-    single_instance: false,
-    icon: null,
-    summary_template: null,
-    chrome: "solid",
-    transparent: false,
+    ...VIEW_META_DEFAULTS,
   });
   assert.deepEqual(initialGeometry(meta), { x: 0, y: 0, w: 480, h: 640 });
 });
