@@ -17,14 +17,18 @@ function manifestWith(hostApi: unknown, extra: Record<string, unknown> = {}): Ef
   return r.manifest;
 }
 
-Deno.test("scanCallSites: .ns.method( and call(\"ns\", 'method') forms, skipping node_modules and hidden dirs", async () => {
+Deno.test("scanCallSites: .ns.method( (dotted apps.deck.* too) and call(\"ns\", 'method') forms, skipping node_modules and hidden dirs", async () => {
   const sites = await scanCallSites(join(FIXTURE, "bundle"));
   assert.deepEqual([...sites.keys()], [
     "storage.get",
     "window.set_title",
     "storage.set",
     "llm.complete",
+    "apps.deck.add",
   ]);
+  assert.deepEqual(sites.get("apps.deck.add"), [{ file: "js/app.js", line: 8 }]);
+  assert.equal(sites.has("storage.get.call"), false, "a second segment only after a dotted prefix");
+  assert.deepEqual(sites.get("storage.get"), [{ file: "js/app.js", line: 3 }]);
   assert.deepEqual(sites.get("storage.set"), [
     { file: "js/app.js", line: 5 },
     { file: "js/app.js", line: 7 },
@@ -39,13 +43,15 @@ Deno.test("strictScan: one strict_ungranted_call per denied pair naming file:lin
   assert.deepEqual(diags.map((d) => [d.code, d.severity, d.path]), [
     ["strict_ungranted_call", "warning", "ui.host_api.storage"],
     ["strict_ungranted_call", "warning", "ui.host_api.llm"],
+    ["strict_ungranted_call", "warning", "ui.host_api.apps"],
   ]);
   assert.match(diags[0].message, /^js\/app\.js:5: .*storage\.set.*1 more/);
   assert.match(diags[1].message, /^js\/app\.js:6: .*llm\.complete/);
+  assert.match(diags[2].message, /^js\/app\.js:8: .*apps\.deck\.add/);
   assert.equal(diags[0].hint, 'add "set" to ui.host_api.storage');
   const all = await strictScan(
     join(FIXTURE, "bundle"),
-    manifestWith({ storage: ["*"], llm: ["complete"] }),
+    manifestWith({ storage: ["*"], llm: ["complete"], apps: ["deck.add"] }),
     [],
   );
   assert.deepEqual(all, []);

@@ -113,6 +113,7 @@ Deno.test('cli: usage errors in json format are one {"error":{code,message,detai
       ["version", "--format", "json", "--bogus"],
       ["smoke", VALID_APP, "--format=json", "--tool-alias", "nope"],
       ["validate", VALID_APP, "--format", "json", "--no-executas", "--executa", "dir=x"],
+      ["nope", "--format", "json"],
     ]
   ) {
     const r = await runCli(args);
@@ -125,6 +126,27 @@ Deno.test('cli: usage errors in json format are one {"error":{code,message,detai
     assert.deepEqual(Object.keys(doc.error), ["code", "message", "details"]);
     assert.equal(doc.error.code, "usage");
     assert.doesNotMatch(doc.error.message, /Usage:/, "no help text inside the json error");
+  }
+});
+
+Deno.test("cli: with HOME unset and no --key-file, commands that need the dev key exit 2 with the fix, no stack", async () => {
+  const env = { PATH: Deno.env.get("PATH") ?? "", NO_COLOR: "1" };
+  const deno = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+  for (const args of [["bridge"], ["dev", VALID_APP, "--format", "json", "--port", "0"]]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", join(REPO_ROOT, "main.ts"), ...args],
+      cwd: REPO_ROOT,
+      clearEnv: true,
+      env: { ...env, DENO_DIR: deno },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 2, `${args[0]}: ${stderr}`);
+    assert.equal(out.stdout.length, 0);
+    assert.match(stderr, /HOME is not set; use --key-file or ANNA_APP_DEV_KEY_FILE/);
+    assert.doesNotMatch(stderr, /unexpected crash|\bat \S+ \(/, "no stack trace");
   }
 });
 

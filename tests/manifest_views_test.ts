@@ -81,6 +81,13 @@ Deno.test("viewMeta: default_size falls back to min_size, view fields carried ov
   });
 });
 
+Deno.test("viewMeta: the 480x640 fallback is taken as §3.10 says, even above a smaller max_size", () => {
+  const m = manifest([{ name: "small", max_size: { w: 300, h: 300 } }]);
+  const meta = viewMeta(m.ui.views[0], m);
+  assert.deepEqual(meta.default_size, { w: 480, h: 640 });
+  assert.deepEqual(meta.max_size, { w: 300, h: 300 });
+});
+
 Deno.test("normalizeSlug: lowercase, [a-z0-9-], collapsed dashes, trimmed, 63 chars, empty → app", () => {
   assert.equal(normalizeSlug("My App"), "my-app");
   assert.equal(normalizeSlug("Notes_App!!v2"), "notes-app-v2");

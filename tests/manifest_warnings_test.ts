@@ -146,7 +146,6 @@ Deno.test("views: defaults, name format, duplicates, titles, multiple defaults",
     "view_title@ui.views[0].title",
     "view_title@ui.views[1].title",
     "view_duplicate@ui.views[2].name",
-    "view_title@ui.views[3].title",
     "view_entry_unsafe@ui.views[3].entry",
     "view_default_multiple@ui.views[3].default",
     "view_title@ui.views[4].title",
@@ -170,6 +169,7 @@ Deno.test("views: defaults, name format, duplicates, titles, multiple defaults",
   });
   assert.equal(v1.default, true);
   assert.equal(v3.default, false, "the first default wins");
+  assert.equal(v3.title, "  ", "a blank title of 1..120 characters is valid (§3.3)");
   assert.equal(v3.entry, "app.html", "unsafe view entry falls back to the bundle entry");
   assert.equal(v4.entry, "page.html?x=1#top");
   assert.equal(v4.title, "fourth");

@@ -89,7 +89,7 @@ Deno.test("--strict: ungranted bundle calls become warnings and fail; without it
   const r = await validate(join(APPS, "strict-app"), "--strict");
   assert.equal(r.code, 1);
   const lines = r.stdout.trim().split("\n");
-  assert.equal(lines.length, 3);
+  assert.equal(lines.length, 4);
   assert.match(
     lines[0],
     /^warning {2}ui\.host_api\.storage {2}strict_ungranted_call {2}js\/app\.js:5: /,
@@ -98,7 +98,11 @@ Deno.test("--strict: ungranted bundle calls become warnings and fail; without it
     lines[1],
     /^warning {2}ui\.host_api\.llm {2}strict_ungranted_call {2}js\/app\.js:6: /,
   );
-  assert.match(lines[2], /^invalid: .* 0 errors, 2 warnings \(strict\)/);
+  assert.match(
+    lines[2],
+    /^warning {2}ui\.host_api\.apps {2}strict_ungranted_call {2}js\/app\.js:8: .*apps\.deck\.add/,
+  );
+  assert.match(lines[3], /^invalid: .* 0 errors, 3 warnings \(strict\)/);
 });
 
 Deno.test("errors exit 1: views_missing, manifest_not_json with line:column, missing manifest.json", async () => {

@@ -65,8 +65,9 @@ export function tokenTtl(v: FlagValues): number {
 }
 
 export async function loadKey(v: FlagValues, logger: Logger): Promise<DevKey> {
-  const path = str(v, "key-file") ?? defaultKeyPath();
   try {
+    // inside the try: with HOME unset, locating the default key file is itself a config error
+    const path = str(v, "key-file") ?? defaultKeyPath();
     return await loadOrCreateKey(path, logger.child("token"));
   } catch (e) {
     if (e instanceof KeyFileError) throw new ConfigError(e.message);

@@ -75,7 +75,9 @@ export async function main(argv: string[]): Promise<number> {
   const cmdName = name === "-V" || name === "--version" ? "version" : name;
   const entry = COMMANDS[cmdName];
   if (!entry) {
-    writeStderr(`error: unknown command '${name}'\n\n${usage()}`);
+    const message = `unknown command '${name}'`;
+    if (argFormat(rest) === "json") printFatal("json", "usage", `${message}; run 'help' for the list`);
+    else writeStderr(`error: ${message}\n\n${usage()}`);
     return EXIT.USAGE;
   }
   let mod: CommandModule;
@@ -103,7 +105,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /** The `--format` of a command line, as far as it can be told without the command's parser. */
 function formatOf(mod: CommandModule, argv: string[]): string | undefined {
-  if (mod.formats === null) return undefined;
+  return mod.formats === null ? undefined : argFormat(argv);
+}
+
+function argFormat(argv: string[]): string | undefined {
   const i = argv.findIndex((a) => a === "--format" || a.startsWith("--format="));
   if (i < 0) return undefined;
   return argv[i].includes("=") ? argv[i].slice(argv[i].indexOf("=") + 1) : argv[i + 1];

@@ -4,13 +4,23 @@
  */
 import { join, relative } from "node:path";
 import { aclAllows, grantedTools, type ToolEntry } from "./acl.ts";
-import { HOST_API_NAMESPACES } from "./host_api.ts";
+import { HOST_API_METHODS, HOST_API_NAMESPACES } from "./host_api.ts";
 import type { Diagnostic, EffectiveManifest } from "./types.ts";
 
 const EXTENSIONS = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".html"];
 const MAX_FILE = 5 * 1024 * 1024;
 const NS = HOST_API_NAMESPACES.join("|");
-const DOT_CALL = new RegExp(String.raw`\.(${NS})\.([A-Za-z_$][\w$]*)\s*\(`, "g");
+// `.apps.deck.add(`: a second segment counts only after a known dotted prefix (`deck` of apps), so
+// `.storage.get.call(` is not read as a call of a method "get.call"
+const DOT_CALL = new RegExp(
+  String.raw`\.(${NS})\.([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?\s*\(`,
+  "g",
+);
+const DOTTED_PREFIXES = new Set(
+  Object.entries(HOST_API_METHODS).flatMap(([ns, methods]) =>
+    (methods ?? []).filter((m) => m.includes(".")).map((m) => `${ns}.${m.split(".")[0]}`)
+  ),
+);
 const CALL_FORM = new RegExp(
   String.raw`call\(\s*(["'])(${NS})\1\s*,\s*(["'])([A-Za-z_$][\w$.]*)\3`,
   "g",
@@ -65,7 +75,11 @@ export async function scanCallSites(bundleDir: string): Promise<Map<string, Site
     }
     const rel = relative(bundleDir, file).split("\\").join("/");
     const found: { index: number; key: string }[] = [];
-    for (const m of text.matchAll(DOT_CALL)) found.push({ index: m.index, key: `${m[1]}.${m[2]}` });
+    for (const m of text.matchAll(DOT_CALL)) {
+      const head = `${m[1]}.${m[2]}`;
+      if (m[3] === undefined) found.push({ index: m.index, key: head });
+      else if (DOTTED_PREFIXES.has(head)) found.push({ index: m.index, key: `${head}.${m[3]}` });
+    }
     for (const m of text.matchAll(CALL_FORM)) {
       found.push({ index: m.index, key: `${m[2]}.${m[4]}` });
     }

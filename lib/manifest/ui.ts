@@ -149,7 +149,8 @@ function checkView(
 ): EffectiveView {
   let title = name;
   const t = v.title;
-  if (typeof t === "string" && t.trim().length >= 1 && t.length <= 120) title = t;
+  // §3.3 asks only for 1..120 characters: a blank title is kept as written
+  if (typeof t === "string" && t.length >= 1 && t.length <= 120) title = t;
   else {
     d.warn(
       "view_title",

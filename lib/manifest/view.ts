@@ -19,14 +19,13 @@ export function selectView(m: EffectiveManifest, name?: string): EffectiveView {
   return views.find((x) => x.default) ?? views[0];
 }
 
-const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));
-
 export function viewMeta(view: EffectiveView, m: EffectiveManifest): ViewMeta {
   const min: Size = view.min_size ?? { w: 120, h: 120 };
   const max: Size = view.max_size ?? { w: 4096, h: 4096 };
-  // The 480x640 fallback is kept inside min..max so a small max_size is honoured.
+  // §3.10 exactly: the manifest check already clamped a given default_size into min..max; the
+  // fallbacks are taken as they are, even when a small max_size leaves 480x640 outside it
   const base: Size = view.default_size ?? view.min_size ?? { w: 480, h: 640 };
-  const def = { w: clamp(base.w, min.w, max.w), h: clamp(base.h, min.h, max.h) };
+  const def = { w: base.w, h: base.h };
   return {
     name: view.name,
     title: view.title,
