@@ -263,3 +263,25 @@ Deno.test("session.create: unknown view → -32602 unknown_view with available",
   });
   assert.equal(t.rt.sessions.size, 0);
 });
+
+Deno.test("session.create with app_dir: bundled: refs resolve against the app's executas, so no false tools_ref_unresolved", async () => {
+  await using t = await makeRuntime();
+  const appDir = new URL("./fixtures/apps/valid-app", import.meta.url).pathname;
+  // host_api.tools names "tool-notes-1234", which only `bundled:notes` (the discovered executa) declares
+  const created = await t.call("session.create", { app_dir: appDir });
+  assert.deepEqual(created.warnings, []);
+  const inline = await t.call("session.create", {
+    app_slug: "valid-app",
+    manifest: JSON.parse(await Deno.readTextFile(join(appDir, "manifest.json"))),
+  });
+  assert.deepEqual(inline.warnings, [], "an inline manifest resolves against the registry too");
+  const other = await t.call("session.create", {
+    app_slug: "no-executas",
+    manifest: JSON.parse(await Deno.readTextFile(join(appDir, "manifest.json"))),
+  });
+  assert.deepEqual(
+    (other.warnings as Loose[]).map((w) => w.code),
+    ["tools_ref_unresolved"],
+    "without registered executas the ref really matches nothing",
+  );
+});

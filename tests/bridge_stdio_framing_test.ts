@@ -83,6 +83,26 @@ Deno.test("stdio: a leading BOM is ignored on every line, however the reads spli
   }
 });
 
+Deno.test("stdio: the line limit counts the line without its CR: max bytes + CRLF is served, max + 1 is not", async () => {
+  const max = 16;
+  const over = '{"id":3,"p":"ab"}'; // 17 bytes: one too many
+  const exact = (id: number) => `{"id":${id},"p":"a"}`; // 16 bytes: exactly the limit
+  assert.equal(enc.encode(exact(1)).length, max);
+  const data = join([
+    enc.encode(exact(1) + "\r"), // 17 bytes before the LF, the last one a CR → served
+    enc.encode(exact(2)), // 16 bytes → served
+    enc.encode(over), // 17 bytes, no CR → too large
+    enc.encode(over + "\r"), // 18 bytes → too large
+  ]);
+  for (const sizes of [[data.length], [1], [5], [17, 1]]) {
+    assert.deepEqual(
+      await serve(chunked(data, sizes), max),
+      ["big:17", "big:18", "ok:1", "ok:2"],
+      `chunks of ${sizes}`,
+    );
+  }
+});
+
 Deno.test("stdio: a handler that throws synchronously loses only its line; serving goes on", async () => {
   const data = join(["a", "boom", "b", "c"].map((s) => enc.encode(s)));
   for (const sizes of [[data.length], [1]]) {

@@ -175,6 +175,23 @@ Deno.test("views: defaults, name format, duplicates, titles, multiple defaults",
   assert.equal(v4.title, "fourth");
 });
 
+Deno.test("view title and summary_template lengths count characters (code points), as window.set_title does", () => {
+  const emoji = "\u{1F600}"; // one character, two UTF-16 units
+  const { r, m } = run((x) => {
+    x.ui.views = [
+      { name: "a", title: emoji.repeat(120), summary_template: emoji.repeat(400) },
+      { name: "b", title: emoji.repeat(121), summary_template: emoji.repeat(401) },
+    ];
+  });
+  assert.deepEqual(where(r), [
+    "view_title@ui.views[1].title",
+    "text_too_long@ui.views[1].summary_template",
+  ]);
+  assert.equal(m.ui.views[0].title, emoji.repeat(120));
+  assert.equal(m.ui.views[0].summary_template, emoji.repeat(400));
+  assert.equal(m.ui.views[1].title, "b");
+});
+
 Deno.test("views_too_many: more than 16 views warn and all are kept", () => {
   const { r, m } = run((x) => {
     x.ui.views = Array.from({ length: 17 }, (_, i) => ({ name: `v${i}`, title: `V${i}` }));

@@ -76,8 +76,9 @@ export async function main(argv: string[]): Promise<number> {
   const entry = COMMANDS[cmdName];
   if (!entry) {
     const message = `unknown command '${name}'`;
-    if (argFormat(rest) === "json") printFatal("json", "usage", `${message}; run 'help' for the list`);
-    else writeStderr(`error: ${message}\n\n${usage()}`);
+    if (argFormat(rest) === "json") {
+      printFatal("json", "usage", `${message}; run 'help' for the list`);
+    } else writeStderr(`error: ${message}\n\n${usage()}`);
     return EXIT.USAGE;
   }
   let mod: CommandModule;

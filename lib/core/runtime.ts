@@ -10,11 +10,11 @@ import { AppRegistry } from "./apps.ts";
 import type { Transport } from "./transport.ts";
 import { Dispatcher } from "../dispatcher/mod.ts";
 import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
-import { toolEntries } from "../dispatcher/tools.ts";
+import { toolEntries, toolEntriesOf } from "../dispatcher/tools.ts";
 import { MAX_SESSIONS, SessionManager } from "../session/manager.ts";
 import { isOpen, Session, type WindowState } from "../session/session.ts";
-import { aclAllows, scopesFor } from "../manifest/acl.ts";
-import { selectView, UnknownViewError } from "../manifest/mod.ts";
+import { aclAllows, resolveToolRef, scopesFor } from "../manifest/acl.ts";
+import { analyzeManifest, selectView, UnknownViewError } from "../manifest/mod.ts";
 import { type DevKey, mintToken, verifyToken } from "../token/mod.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
@@ -152,15 +152,9 @@ export class Runtime {
   // ---- sessions ----------------------------------------------------------------------------
 
   async createSession(a: CreateParams) {
-    const { manifest, diagnostics, slug, appDir } = await resolveSessionApp(
-      a,
-      this.cwd,
-      this.logger,
-    );
-    const warnings = diagnostics.filter((d) => d.severity === "warning");
-    for (const w of warnings) {
-      this.logger.info("manifest warning", { code: w.code, path: w.path, message: w.message });
-    }
+    const app = await resolveSessionApp(a, this.cwd, this.logger);
+    const { slug, appDir } = app;
+    let { manifest, diagnostics } = app;
 
     const seed = a.seed_storage ?? manifest.dev.seed_storage ?? {};
     const seedBytes = byteSize(seed);
@@ -178,6 +172,19 @@ export class Runtime {
     }
     if (appDir !== null && a.register_executas !== false) {
       await this.registerAppExecutas(appDir, slug);
+    }
+    // bundled: refs resolve against the registry (§3.8): analysed again now that the app's
+    // executas are known, so the warnings do not report refs the ACL will in fact resolve
+    const entries = toolEntriesOf(this.executas, slug);
+    if (entries.length > 0) {
+      const r = analyzeManifest(app.raw, { resolve: (x) => resolveToolRef(x, entries) });
+      if (r.manifest) {
+        ({ manifest, diagnostics } = { manifest: r.manifest, diagnostics: r.diagnostics });
+      }
+    }
+    const warnings = diagnostics.filter((d) => d.severity === "warning");
+    for (const w of warnings) {
+      this.logger.info("manifest warning", { code: w.code, path: w.path, message: w.message });
     }
     if (appDir !== null) {
       const replaced = this.apps.set({

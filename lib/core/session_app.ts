@@ -15,6 +15,8 @@ export interface SessionApp {
   slug: string;
   /** Absolute, or null for an inline manifest. */
   appDir: string | null;
+  /** The manifest as parsed, for a re-analysis once the app's executas are registered. */
+  raw: unknown;
 }
 
 /** Loads and checks the app; throws invalid_params naming the field at fault. */
@@ -37,6 +39,7 @@ export async function resolveSessionApp(
   let diagnostics: Diagnostic[];
   let slug: string;
   let appDir: string | null = null;
+  let raw: unknown = rawManifest;
   if (a.app_dir !== undefined) {
     appDir = isAbsolute(a.app_dir) ? a.app_dir : resolve(cwd, a.app_dir);
     const st = await Deno.stat(appDir).catch(() => null);
@@ -46,7 +49,7 @@ export async function resolveSessionApp(
         issues: [{ path: "app_dir", message: `'${appDir}' is not a directory` }],
       });
     }
-    ({ manifest, diagnostics } = await loadManifest(join(appDir, "manifest.json")));
+    ({ manifest, diagnostics, raw } = await loadManifest(join(appDir, "manifest.json")));
     const s = await appSlugFor({ explicit: a.app_slug, appDir });
     slug = s.slug;
     for (const w of s.warnings) logger.warn(w);
@@ -64,5 +67,5 @@ export async function resolveSessionApp(
     if (slug !== a.app_slug) logger.warn(`app slug '${a.app_slug}' normalised to '${slug}'`);
   }
   if (!manifest) throw invalidParams({ reason: "manifest_invalid", diagnostics });
-  return { manifest, diagnostics, slug, appDir };
+  return { manifest, diagnostics, slug, appDir, raw };
 }

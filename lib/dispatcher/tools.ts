@@ -5,12 +5,17 @@
 import { z } from "zod";
 import { DispatchError, type Outcome } from "../core/outcome.ts";
 import { aclAllows, grantedTools, resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
-import type { CallContext, NamespaceHandlers } from "./context.ts";
+import type { CallContext, DispatchServices, NamespaceHandlers } from "./context.ts";
 import { parseArgs } from "./validate.ts";
 
 /** The executas visible to this session's app, in the shape the ACL module wants. */
 export function toolEntries(ctx: Pick<CallContext, "session" | "services">): ToolEntry[] {
-  return ctx.services.executas.entriesFor(ctx.session.app_slug).map((e) => ({
+  return toolEntriesOf(ctx.services.executas, ctx.session.app_slug);
+}
+
+/** The registered executas that apply to an app, as the ACL's tool entries (§5.3). */
+export function toolEntriesOf(executas: DispatchServices["executas"], slug: string): ToolEntry[] {
+  return executas.entriesFor(slug).map((e) => ({
     tool_id: e.spec.tool_id,
     handle: e.spec.handle,
     project_dir: e.spec.project_dir,

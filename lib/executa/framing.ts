@@ -21,6 +21,11 @@ function concat(parts: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
+function endsWithCr(parts: Uint8Array[]): boolean {
+  const last = parts[parts.length - 1];
+  return last !== undefined && last[last.length - 1] === 13;
+}
+
 export class LineSplitter {
   private parts: Uint8Array[] = [];
   private size = 0;
@@ -52,7 +57,9 @@ export class LineSplitter {
   private append(seg: Uint8Array) {
     this.size += seg.length;
     if (this.head) return; // already skipping: count bytes only
-    if (this.size <= this.max) {
+    // one byte past the limit is still held: it may be the CR of a CRLF ending, which readers
+    // strip, so it does not count against the line (§4.1)
+    if (this.size <= this.max + 1) {
       this.parts.push(seg);
       return;
     }
@@ -67,7 +74,9 @@ export class LineSplitter {
     this.size = 0;
     this.head = null;
     if (head) this.on.oversize?.(head, size);
-    else if (size > 0) this.on.line(concat(parts, size));
+    else if (size > this.max && !endsWithCr(parts)) {
+      this.on.oversize?.(concat(parts, size).slice(0, this.headBytes), size);
+    } else if (size > 0) this.on.line(concat(parts, size));
   }
 }
 

@@ -2,6 +2,7 @@
  * Storage key rules (CONTRACT §5.5), shared by the dispatcher's `storage.*` (→ `invalid_path`) and
  * the executa reverse `storage/*` (→ -32027). Lengths count Unicode code points.
  */
+import { codePointLength } from "../util/text.ts";
 
 export const MAX_KEY_CHARS = 1024;
 export const MAX_SEGMENT_CHARS = 128;
@@ -11,11 +12,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const ZERO_WIDTH = /[\u200b-\u200d\ufeff]/;
 const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
-const codePoints = (s: string) => {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-};
+const codePoints = codePointLength;
 
 /**
  * True for the common key made only of printable ASCII other than space and `\`, with segments of

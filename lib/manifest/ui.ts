@@ -1,4 +1,5 @@
 /** `ui.bundle` and `ui.views` checks with their defaults and clamping (CONTRACT §3.3). */
+import { codePointLength } from "../util/text.ts";
 import { isPlainObject } from "../util/json.ts";
 import { at, type Diags, isSafeEntry, show, typeName } from "./diag.ts";
 import type { EffectiveManifest, EffectiveView, Size } from "./types.ts";
@@ -150,7 +151,7 @@ function checkView(
   let title = name;
   const t = v.title;
   // §3.3 asks only for 1..120 characters: a blank title is kept as written
-  if (typeof t === "string" && t.length >= 1 && t.length <= 120) title = t;
+  if (typeof t === "string" && t.length >= 1 && codePointLength(t) <= 120) title = t;
   else {
     d.warn(
       "view_title",
@@ -176,11 +177,13 @@ function checkView(
     }
   }
   let summary = readOptString(v.summary_template, at(path, "summary_template"), d);
-  if (summary !== null && summary.length > 400) {
+  if (summary !== null && codePointLength(summary) > 400) {
     d.warn(
       "text_too_long",
       at(path, "summary_template"),
-      `${path}.summary_template has ${summary.length} characters (max 400); it is ignored`,
+      `${path}.summary_template has ${
+        codePointLength(summary)
+      } characters (max 400); it is ignored`,
     );
     summary = null;
   }
