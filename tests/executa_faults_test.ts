@@ -78,6 +78,28 @@ Deno.test("process faults: crash mid-invoke, signal, exit at start, spawn failur
   }
 });
 
+Deno.test("stdin closed while the process runs on: the call fails, the process is ended as crashed, next use respawns", async () => {
+  const { pool } = makePool();
+  await pool.register([nodeSpec("deaf")]);
+  try {
+    const first = await pool.invoke("deaf", "deaf", {}, {});
+    assert.equal(first.ok, true, JSON.stringify(first));
+    const pid = (first as { result: { pid: number } }).result.pid;
+    await new Promise((r) => setTimeout(r, 200)); // let it close its stdin
+    const e = errOf(await pool.invoke("deaf", "echo", {}, {}));
+    assert.equal(e.code, "tool_failed");
+    assert.equal(e.message, "executa process exited");
+    assert.equal(e.details.signal, "SIGTERM", "ended by the runtime after the 2 s grace");
+    const row = pool.list().find((r) => r.tool_id === "deaf")!;
+    assert.equal(row.status, "crashed", "not left 'ready' with a process nobody can reach");
+    const again = await pool.invoke("deaf", "pid", {}, {});
+    assert.equal(again.ok, true, JSON.stringify(again));
+    assert.notEqual((again as { result: { pid: number } }).result.pid, pid, "a fresh process");
+  } finally {
+    await pool.shutdown();
+  }
+});
+
 Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) => {
   const { pool, logs, events } = makePool();
   await pool.register([nodeSpec("frames")]);

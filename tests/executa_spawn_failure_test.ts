@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makePool } from "./fixtures/executas/harness.ts";
-import { resolveCommand } from "../lib/executa/command.ts";
+import { resetCommandStateForTests, resolveCommand } from "../lib/executa/command.ts";
 import type { ExecutaSpec } from "../lib/executa/types.ts";
 
 const spec = (over: Partial<ExecutaSpec>): ExecutaSpec => ({
@@ -60,6 +60,27 @@ Deno.test("pool: a default command that cannot start → executa_unavailable nam
     assert.equal(node.error.details.reason, "spawn_failed");
     assert.deepEqual(node.error.details.command, ["node", "index.js"]);
     assert.equal(pool.get("no-node")?.status, "crashed", "a spawn failure counts as a crash");
+  } finally {
+    await pool.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pool: no usable python entry is not a crash: the same answer every time, never a crash loop", async () => {
+  resetCommandStateForTests();
+  const dir = await Deno.makeTempDir(); // no pyproject.toml
+  const { pool } = makePool();
+  try {
+    await pool.register([
+      spec({ tool_id: "no-entry", type: "python", project_dir: dir, env: { PATH: "" } }),
+    ]);
+    // counted as crashes, the 4th call would answer crash_loop (3 crashes within 30 s)
+    for (let i = 0; i < 4; i++) {
+      const r = await pool.invoke("no-entry", "x", {}, {}) as any;
+      assert.equal(r.error.code, "executa_unavailable");
+      assert.equal(r.error.details.reason, "no_python_entry", `call ${i + 1}`);
+      assert.equal(pool.get("no-entry")?.status, "registered", `call ${i + 1}`);
+    }
   } finally {
     await pool.shutdown();
     await Deno.remove(dir, { recursive: true });

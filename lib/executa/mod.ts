@@ -289,7 +289,10 @@ export class ExecutaPool implements ExecutaHost {
     const env = { ...childEnv(e.spec), ...this.opts.extraEnv };
     const cmd = await resolveCommand(e.spec, { env, logger: this.log });
     if ("error" in cmd) {
-      this.recordCrash(e, cmd.error.message);
+      // only a spawn failure counts as a crash (§9.9); with no usable entry nothing ran, so there
+      // is no backoff to wait for and no crash loop to reach: the same answer until it is fixed
+      if (cmd.error.reason === "spawn_failed") this.recordCrash(e, cmd.error.message);
+      else this.setStatus(e, "registered", cmd.error.message);
       const extra = cmd.error.reason === "spawn_failed"
         ? { command: cmd.error.command ?? e.spec.command, error: cmd.error.message }
         : {};

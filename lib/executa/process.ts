@@ -71,6 +71,8 @@ export class ExecutaProcess {
   exitInfo: ExitInfo | null = null;
   /** Set once the runtime asked it to stop: the exit is then not a crash. */
   stopRequested = false;
+  /** Ending a process whose stdin broke (see failWhenExited), started once. */
+  private endDeaf: Promise<void> | null = null;
   readonly invokes = new Map<string, InvokeContext>();
 
   private readonly child: Deno.ChildProcess;
@@ -204,9 +206,23 @@ export class ExecutaProcess {
     return p;
   }
 
-  /** stdin broke: the request fails like an exit once the process is gone (or 2 s passed). */
+  /**
+   * stdin broke: the request fails like an exit once the process is gone. A process that keeps
+   * running without its stdin can never be asked anything again, so after 2 s it is ended (not as
+   * a requested stop): the pool then sees an unexpected exit, marks it crashed and respawns it on
+   * next use (§9.5, §9.9).
+   */
   private async failWhenExited(id: number) {
-    const r = await withTimeout(this.exited, STOP_GRACE_MS);
+    let r = await withTimeout(this.exited, STOP_GRACE_MS);
+    if (r === TIMEOUT && !this.stopRequested) {
+      this.endDeaf ??= (async () => {
+        this.log.warn("executa stdin is closed but the process runs on; ending it");
+        this.kill("SIGTERM");
+        if ((await withTimeout(this.exited, STOP_GRACE_MS)) === TIMEOUT) this.kill("SIGKILL");
+      })();
+      await this.endDeaf;
+      r = await withTimeout(this.exited, STOP_GRACE_MS);
+    }
     const resolve = this.pending.get(id);
     if (!resolve) return;
     this.pending.delete(id);
