@@ -84,6 +84,29 @@ Deno.test("smoke: a changed expected value fails with exit 1 and a diff naming t
   assert.match(pretty.stdout, /result\.value\.n: expected 2, got 1/);
 });
 
+Deno.test("smoke --check-events: an expected event must come between its request and the next one", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "events.jsonl");
+  const out = (t: number, title: string) =>
+    JSON.stringify({ t, dir: "out", ns: "window", method: "set_title", args: { title } });
+  const expect = (t: number, title: string) =>
+    JSON.stringify({ t, dir: "in", name: "title_changed", payload: { title } });
+  // "B" is expected after the first call, which sets "A"; only the next call emits "B"
+  await Deno.writeTextFile(
+    file,
+    [out(1, "A"), expect(2, "B"), out(3, "B"), expect(4, "B")].join("\n") + "\n",
+  );
+  const r = await smokeJson([BASIC, "--fixtures", file, "--check-events"]);
+  assert.equal(r.code, 1, explain(r));
+  const cases = r.report!.fixtures[0].cases;
+  assert.deepEqual(cases.map((c) => [c.line, c.ns, c.status]), [
+    [1, "window", "pass"],
+    [2, "event", "fail"],
+    [3, "window", "pass"],
+    [4, "event", "pass"],
+  ]);
+});
+
 Deno.test("smoke: a broken manifest exits 2 before anything runs", async () => {
   const r = await runCli(["smoke", join(SMOKE_FIXTURES, "broken-app"), "--format", "json"]);
   assert.equal(r.code, 2, explain(r));

@@ -124,10 +124,12 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
       } else seg.pending.push({ c, step, prev: seg.spans.length - 1 });
       continue;
     }
+    // expected events since the previous request are judged now, before this request can emit
+    // anything: their window ends where the next request starts (§14.5)
+    if (seg.pending.length) settleEvents(seg, seg.events.length);
     const c = newCase(++index, step.line, step.ns, step.method);
     result.cases.push(c);
     await replayRequest(ctx, seg, step, c, carry, opts);
-    if (seg.pending.length) settleEvents(seg, seg.events.length);
   }
   for (const s of new Set(segments.values())) {
     finishSegment(s);
