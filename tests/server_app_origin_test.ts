@@ -85,6 +85,21 @@ Deno.test("app origin: the sidecar is generated and overrides a committed file",
   assert.equal(r.headers.get("content-type"), "text/javascript; charset=utf-8");
   assert.equal(r.headers.get("cache-control"), "no-store");
   assert.equal(await r.text(), 'window.__ANNA_TOOL_IDS__ = {"ghost":"tool-ghost-1"};\n');
+  // a bundle response like any other (§11.8, §11.7): the app's CSP and nosniff, on the 405 too
+  const page = await app.request(`/anna-apps/${slug}/dev/`, { headers: APPH });
+  await page.body?.cancel();
+  const csp = page.headers.get("content-security-policy");
+  assert.ok(csp);
+  assert.equal(r.headers.get("content-security-policy"), csp);
+  assert.equal(r.headers.get("x-content-type-options"), "nosniff");
+  const post = await app.request(`/anna-apps/${slug}/dev/anna-tool-ids.js`, {
+    method: "POST",
+    headers: APPH,
+  });
+  assert.equal(post.status, 405);
+  await post.body?.cancel();
+  assert.equal(post.headers.get("content-security-policy"), csp);
+  assert.equal(post.headers.get("x-content-type-options"), "nosniff");
   // any directory: the last segment decides
   const nested = await app.request(`/anna-apps/${slug}/dev/js/anna-tool-ids.js`, { headers: APPH });
   assert.equal(nested.status, 200);

@@ -136,19 +136,22 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     const entry = ctx.runtime.apps.get(c.req.param("slug"));
     if (!entry) return notFound(c);
     const rel = rawAfterSegments(rawPathOf(c.req.url), 3) ?? "";
+    // recomputed per request so a reloaded manifest takes effect at once (§11.8); the sidecar is
+    // a bundle response too
+    const csp = bundleCsp(entry.manifest, originForms(ctx.config, "main"));
     const segs = safeSegments(rel);
     if (segs && segs[segs.length - 1] === SIDECAR_NAME) {
       if (c.req.method !== "GET" && c.req.method !== "HEAD") {
         return c.body("method not allowed", 405, {
           Allow: "GET, HEAD",
           "Cache-Control": "no-store",
+          "X-Content-Type-Options": "nosniff",
+          "Content-Security-Policy": csp,
         });
       }
       const map = toolIdMap(entry.manifest, ctx.runtime.executas.entriesFor(entry.slug));
-      return sidecarResponse(map, c.req.method);
+      return sidecarResponse(map, c.req.method, { "Content-Security-Policy": csp });
     }
-    // recomputed per request so a reloaded manifest takes effect at once (§11.8)
-    const csp = bundleCsp(entry.manifest, originForms(ctx.config, "main"));
     return await serveBundleFile(entry.bundleDir, rel, c.req.method, {
       "Content-Security-Policy": csp,
     });

@@ -14,13 +14,18 @@ export function sidecarScript(map: Record<string, string>): string {
   return `window.__ANNA_TOOL_IDS__ = ${json};\n`;
 }
 
-export function sidecarResponse(map: Record<string, string>, method: string): Response {
+export function sidecarResponse(
+  map: Record<string, string>,
+  method: string,
+  extraHeaders: Record<string, string> = {},
+): Response {
   return new Response(method === "HEAD" ? null : sidecarScript(map), {
     status: 200,
     headers: {
       "Content-Type": "text/javascript; charset=utf-8",
       "Cache-Control": "no-store",
       "X-Content-Type-Options": "nosniff",
+      ...extraHeaders,
     },
   });
 }

@@ -7,7 +7,6 @@ import { extname, join, sep as SEPARATOR } from "node:path";
 
 const TYPES: Record<string, string> = {
   html: "text/html",
-  htm: "text/html",
   js: "text/javascript",
   mjs: "text/javascript",
   cjs: "text/javascript",
@@ -54,18 +53,14 @@ export function safeSegments(rawRel: string): string[] | null {
   }
   if (decoded.includes("\0") || decoded.includes("\\")) return null;
   const parts = decoded.split("/");
-  const last = parts.length - 1;
   const out: string[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    const seg = parts[i];
-    if (seg === "") {
-      if (i === last) break; // empty path or trailing slash → index.html below
-      return null; // `a//b`
-    }
+  for (const seg of parts) {
+    // `a//b` is `a/b` (§11.7 does not refuse empty segments); a trailing one means index.html
+    if (seg === "") continue;
     if (seg.startsWith(".")) return null; // `.`, `..` and dot-files
     out.push(seg);
   }
-  if (parts[last] === "") out.push("index.html");
+  if (parts[parts.length - 1] === "") out.push("index.html");
   return out;
 }
 
