@@ -11,6 +11,8 @@ const W1 = "11111111-1111-4111-8111-111111111111";
 const W2 = "22222222-2222-4222-8222-222222222222";
 const W0 = "00000000-0000-4000-8000-000000000000";
 const CHANNEL = "anna-app/1";
+/** Token expiry times the fake runtime hands out: realistic epoch ms, well in the future. */
+const LATER = Date.now() + 600_000;
 
 function runtime(appCall?: (p: Any) => Any) {
   let n = 0;
@@ -37,7 +39,7 @@ function runtime(appCall?: (p: Any) => Any) {
           ],
         };
       case "session.refresh_token":
-        return { token: `tok${++n}`, expires_at: 5000 + n, window_uuid: params.window_uuid };
+        return { token: `tok${++n}`, expires_at: LATER + n, window_uuid: params.window_uuid };
       case "app.call":
         return appCall ? appCall(params) : { ok: true, result: { echo: params } };
       default:
@@ -112,7 +114,7 @@ Deno.test("attach: one iframe per open window with the contract's URL and attrib
     "Notes",
     true,
     true,
-    5001,
+    LATER + 1,
   ]);
 });
 
@@ -160,7 +162,7 @@ Deno.test("wrong wid → invalid_token/wrong_window; foreign origins and sources
   assert.equal(page.called("app.call").length, 0);
 });
 
-Deno.test("an expired token is refreshed, pushed to the iframe, and the call retried once", async () => {
+Deno.test("an expired token is refreshed once and the call retried; the app hears of it from the runtime's event", async () => {
   const page = await attached((p) =>
     p.token === "old"
       ? {
@@ -180,10 +182,42 @@ Deno.test("an expired token is refreshed, pushed to the iframe, and the call ret
     "tok2",
   ]);
   assert.equal(page.called("session.refresh_token").length, 2, "attach + one shared refresh");
-  const refresh = f.sent("event").find((m) => m.event === "auth.refresh");
-  assert.deepEqual(refresh.payload, { token: "tok2", expires_at: 5002 });
-  assert.equal(refresh.window_uuid, W1);
   assert.deepEqual(f.sent("res")[0].result, { token: "tok2" });
+  // no home-made auth.refresh: the runtime's own event (§4.4.6) carries the full envelope
+  assert.equal(f.sent("event").length, 0);
+  const env = {
+    type: "data_model/AnnaAppEvent",
+    kind: "auth.refresh",
+    window_uuid: W1,
+    seq: 8,
+    payload: { token: "tok2", expires_at: LATER + 2 },
+    by_client_id: null,
+  };
+  page.sessionEvents().push("data_model.AnnaAppEvent", env);
+  await until(() => f.sent("event").length === 1);
+  assert.deepEqual(f.sent("event")[0].envelope, env);
+  // a call still sent with the old token is retried with the known new one, not a new refresh
+  page.fromFrame(f, req(W1, "old", { id: "r3" }));
+  await until(() => f.sent("res").length === 3);
+  assert.deepEqual(f.sent("res")[2].result, { token: "tok2" });
+  assert.equal(page.called("session.refresh_token").length, 2);
+});
+
+Deno.test("a request the bridge refuses as invalid_params is answered invalid_arg, not internal_error", async () => {
+  const page = await attached(() => {
+    throw {
+      code: -32602,
+      message: "invalid_params",
+      data: { issues: [{ path: "method", message: "Too big" }] },
+    };
+  });
+  const f = page.frames[0];
+  page.fromFrame(f, req(W1, "tokX", { method: "x".repeat(200) }));
+  await until(() => f.sent("res").length === 1);
+  const { error } = f.sent("res")[0];
+  assert.equal(error.code, "invalid_arg");
+  assert.match(error.message, /method: Too big/);
+  assert.deepEqual(error.details, { issues: [{ path: "method", message: "Too big" }] });
 });
 
 Deno.test("while the socket is down requests are answered host_unavailable", async () => {

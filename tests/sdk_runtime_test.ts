@@ -207,6 +207,10 @@ Deno.test("client timeouts: defaults per method, opts.timeoutMs, copy into tools
   const cases: Array<[() => Promise<unknown>, number]> = [
     [() => rt.tools.invoke({ tool_id: "t", method: "m" }), 70000],
     [() => rt.tools.invoke({ tool_id: "t", method: "m", timeoutMs: 1000 }), 6000],
+    // (args.timeoutMs ?? 65000) + 5000: 0 is a number, not absent; below 0 counts as 0
+    [() => rt.tools.invoke({ tool_id: "t", method: "m", timeoutMs: 0 }), 5000],
+    [() => rt.tools.invoke({ tool_id: "t", method: "m", timeoutMs: -50 }), 5000],
+    [() => rt.tools.invoke({ tool_id: "t", method: "m", timeoutMs: "9" }), 70000],
     [() => rt.llm.complete({ messages: [] }), 180000],
     [() => rt.llm.embed({ input: [] }), 180000],
     [() => rt.storage.get({ key: "a" }), 30000],

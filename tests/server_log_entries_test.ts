@@ -242,12 +242,23 @@ Deno.test("log entries: manifest reloads — valid replaces ACL and CSP, invalid
     const second = manifest({ storage: ["get"], chat: ["write_message"] }, {
       ui: {
         bundle: { entry: "index.html", external_origins: ["https://api.example.com"] },
-        views: [{ name: "main", title: "Main" }],
+        views: [{ name: "main", title: "Main", entry: "other.html", min_size: { w: 200, h: 200 } }],
         host_api: { storage: ["get"], chat: ["write_message"] },
       },
     });
     await Deno.writeTextFile(manifestPath, JSON.stringify(second));
     assert.equal(await reloadManifest(rt, app, silentLogger()), true);
+    // the open window follows its view: a reloaded iframe loads the new entry (§11.10, §12.8)
+    const got = await rt.call("session.get", { session_id: created.session_id }, "internal") as {
+      windows: { view_meta: { entry: string; min_size: unknown } }[];
+    };
+    assert.equal(got.windows[0].view_meta.entry, "other.html");
+    assert.deepEqual(got.windows[0].view_meta.min_size, { w: 200, h: 200 });
+    const hello = await call("window", "hello", {}) as {
+      ok: boolean;
+      result?: { view_meta: { entry: string } };
+    };
+    assert.equal(hello.result?.view_meta.entry, "other.html");
     const good = manifestEntries().at(-1)!;
     assert.ok(!(good.diagnostics as { severity: string }[]).some((d) => d.severity === "error"));
     assert.equal(

@@ -274,8 +274,17 @@ export class Session {
     this.closeListeners.clear();
   }
 
+  /**
+   * A reloaded manifest (§11.10) replaces views too: each window whose view still exists takes
+   * that view's new `view_meta` (entry, sizes, flags), so a reloaded iframe loads the new entry.
+   * Title and geometry stay as the window has them; a window whose view is gone keeps its meta.
+   */
   setManifest(m: EffectiveManifest, diagnostics: Diagnostic[]) {
     this.manifest = m;
     this.diagnostics = diagnostics;
+    for (const w of this.windows.values()) {
+      const view = m.ui.views.find((v) => v.name === w.view);
+      if (view) w.view_meta = viewMeta(view, m);
+    }
   }
 }

@@ -169,7 +169,12 @@
       const args = m.args === undefined ? {} : m.args;
       return await rpc("app.call", { token, ns: m.ns, method: m.method, args });
     } catch (e) {
-      const code = e.code === "host_unavailable" ? "host_unavailable" : "internal_error";
+      // a request the bridge refused as malformed is the caller's mistake, not a runtime fault
+      const code = e.code === "host_unavailable"
+        ? "host_unavailable"
+        : e.code === "invalid_params"
+        ? "invalid_arg"
+        : "internal_error";
       return { ok: false, error: { code, message: e.message, details: e.data } };
     }
   }
@@ -180,16 +185,11 @@
       window_uuid: rec.wid,
     })
       .then((tok) => {
+        // the app learns the token from the runtime's own auth.refresh event (§4.4.6), which
+        // arrives through the event stream with its real envelope
         rec.token = tok.token;
         rec.expiresAt = tok.expires_at;
-        const payload = { token: tok.token, expires_at: tok.expires_at };
-        const env = {
-          type: "data_model/AnnaAppEvent",
-          kind: "auth.refresh",
-          window_uuid: rec.wid,
-          payload,
-        };
-        forward(rec, env); // the SDK swaps its token before the retry is answered
+        rec.refreshedAt = Date.now();
         return tok;
       })
       .finally(() => (rec.refreshing = null));
@@ -214,7 +214,11 @@
     const err = out && out.ok === false ? out.error || {} : null;
     if (err && err.code === "invalid_token" && (err.details || {}).reason === "expired") {
       try {
-        const tok = await refreshExpired(s, rec);
+        // refreshing makes the runtime send the app an auth.refresh event (§4.4.6); until it has
+        // arrived, calls still carrying the old token reuse the new one instead of minting more
+        const recent = rec.refreshedAt !== undefined && Date.now() - rec.refreshedAt < 5000 &&
+          rec.token !== m.t;
+        const tok = recent ? { token: rec.token } : await refreshExpired(s, rec);
         out = await appCall(tok.token, m);
       } catch (e) {
         report("token refresh failed", e); // answer with the original invalid_token outcome

@@ -106,8 +106,11 @@ function createAnnaSdk(env, version) {
   function clientTimeout(ns, method, args, opts) {
     if (typeof opts.timeoutMs === "number" && opts.timeoutMs > 0) return opts.timeoutMs;
     if (ns === "tools" && method === "invoke") {
-      const t = isObject(args) && typeof args.timeoutMs === "number" && args.timeoutMs > 0
-        ? args.timeoutMs
+      // §12.4: (args.timeoutMs ?? 65000) + 5000; a negative number counts as 0, since the host
+      // still waits its minimum before answering tool_timeout
+      const t = isObject(args) && typeof args.timeoutMs === "number" &&
+          Number.isFinite(args.timeoutMs)
+        ? Math.max(0, args.timeoutMs)
         : TOOL_TIMEOUT_MS;
       return t + TOOL_GRACE_MS;
     }
