@@ -178,9 +178,7 @@ export class Runtime {
     const entries = toolEntriesOf(this.executas, slug);
     if (entries.length > 0) {
       const r = analyzeManifest(app.raw, { resolve: (x) => resolveToolRef(x, entries) });
-      if (r.manifest) {
-        ({ manifest, diagnostics } = { manifest: r.manifest, diagnostics: r.diagnostics });
-      }
+      if (r.manifest) [manifest, diagnostics] = [r.manifest, r.diagnostics];
     }
     const warnings = diagnostics.filter((d) => d.severity === "warning");
     for (const w of warnings) {

@@ -12,8 +12,6 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const ZERO_WIDTH = /[\u200b-\u200d\ufeff]/;
 const BIDI = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
-const codePoints = codePointLength;
-
 /**
  * True for the common key made only of printable ASCII other than space and `\`, with segments of
  * 1..128 characters that are not `.` or `..`: valid by every rule, found in one pass.
@@ -45,7 +43,7 @@ export function checkStorageKey(key: unknown): string | null {
 export function keyRuleViolation(key: unknown): string | null {
   if (typeof key !== "string") return "key must be a string";
   if (key.length === 0) return "key must not be empty";
-  if (codePoints(key) > MAX_KEY_CHARS) return `key is longer than ${MAX_KEY_CHARS} characters`;
+  if (codePointLength(key) > MAX_KEY_CHARS) return `key is longer than ${MAX_KEY_CHARS} characters`;
   if (CONTROL.test(key)) return "key contains a control character";
   if (key.includes("\\")) return "key contains a backslash";
   if (ZERO_WIDTH.test(key)) return "key contains a zero-width character";
@@ -53,7 +51,7 @@ export function keyRuleViolation(key: unknown): string | null {
   for (const seg of key.split("/")) {
     if (seg.length === 0) return "key has an empty segment (leading, trailing or double '/')";
     if (seg === "." || seg === "..") return `key has a '${seg}' segment`;
-    if (codePoints(seg) > MAX_SEGMENT_CHARS) {
+    if (codePointLength(seg) > MAX_SEGMENT_CHARS) {
       return `key segment is longer than ${MAX_SEGMENT_CHARS} characters`;
     }
     if (seg.trim() !== seg) return "key segment has leading or trailing whitespace";
