@@ -165,25 +165,25 @@ Deno.test("clampDeadline: default 30 min, clamp 60 s..24 h, rounded", () => {
   assert.equal(clampDeadline(86_400_001), 86_400_000);
 });
 
-Deno.test("retention: the earliest-finished jobs beyond 200 are forgotten; list order and filters", () => {
+Deno.test("retention: finished jobs live as long as the session (§5.11); list order and filters", () => {
   const { store, create } = makeStore();
   const early = create({ clientTag: "early" }); // created first, finishes last
   const done: Job[] = [];
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 250; i++) {
     const j = create({ tool_id: i % 2 ? "odd" : "even" });
     store.settle(j, ok(i));
     done.push(j);
   }
-  assert.equal(store.get(done[0].id)?.state, "succeeded");
   store.settle(early, ok("last"));
-  assert.equal(store.get(done[0].id), undefined, "earliest finished evicted");
-  assert.equal(store.get(early.id)?.state, "succeeded", "just finished stays");
+  assert.equal(store.get(done[0].id)?.state, "succeeded", "the first finished job is still known");
+  assert.deepEqual(store.get(done[0].id)?.result, 0);
+  assert.equal(store.get(early.id)?.state, "succeeded");
   const page = store.list({ limit: 3 });
-  assert.deepEqual(page.jobs.map((j) => j.id), [done[199].id, done[198].id, done[197].id]);
+  assert.deepEqual(page.jobs.map((j) => j.id), [done[249].id, done[248].id, done[247].id]);
   assert.equal(page.truncated, true);
-  assert.equal(store.list({ limit: 200, tool_id: "even" }).jobs.length, 99);
+  assert.equal(store.list({ limit: 200, tool_id: "even" }).jobs.length, 125);
   assert.deepEqual(store.list({ limit: 200, clientTag: "early" }).jobs, [early]);
-  assert.equal(store.list({ limit: 200 }).truncated, false);
+  assert.equal(store.list({ limit: 200 }).truncated, true);
 });
 
 Deno.test("close: unfinished jobs are cancelled and aborted, timers cleared, the store forgets all", () => {

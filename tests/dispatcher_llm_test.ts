@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { makeRuntime, manifest, openSession } from "./helpers/runtime.ts";
 import type { LlmProvider } from "../lib/llm/types.ts";
+import { parseCompleteArgs } from "../lib/llm/mod.ts";
 
 const LLM = { llm: ["complete", "embed"] };
 const user = (content: unknown) => ({ role: "user", content });
@@ -77,7 +78,7 @@ Deno.test("llm.complete (mock mode): echo result shape and text", async () => {
   assert.equal(img.result.content.text, "[mock] look");
 });
 
-Deno.test("llm.complete: maxTokens default 4096, clamped to 32768, alias max_tokens", async () => {
+Deno.test("llm.complete: valid args reach the provider as sent (it applies maxTokens default and clamp)", async () => {
   const seen: Record<string, unknown>[] = [];
   const spy = (inner: LlmProvider): LlmProvider => ({
     mode: inner.mode,
@@ -91,16 +92,17 @@ Deno.test("llm.complete: maxTokens default 4096, clamped to 32768, alias max_tok
   await using t = await makeRuntime({ wrapLlm: spy });
   const s = await openSession(t, manifest(LLM));
   const msgs = [user("x")];
-  for (
-    const args of [{}, { maxTokens: 40000 }, { max_tokens: 100 }, { maxTokens: 32768 }, {
-      maxTokens: 7,
-      max_tokens: 9,
-    }]
-  ) {
+  const sent = [{}, { maxTokens: 40000 }, { max_tokens: 100 }, { maxTokens: 7, max_tokens: 9 }];
+  for (const args of sent) {
     const r = await s.call("llm", "complete", { messages: msgs, ...args });
     assert.equal(r.ok, true, JSON.stringify(args));
   }
-  assert.deepEqual(seen.map((a) => a.maxTokens), [4096, 32768, 100, 32768, 7]);
+  assert.deepEqual(seen, sent.map((a) => ({ messages: msgs, ...a })));
+  // what the provider derives from them (§5.8): default 4096, clamp 32768, canonical name wins
+  assert.deepEqual(
+    seen.map((a) => (parseCompleteArgs(a) as { value: { maxTokens: number } }).value.maxTokens),
+    [4096, 32768, 100, 7],
+  );
 });
 
 Deno.test("llm.complete: validation → invalid_arg with details.issues naming the field", async () => {
@@ -318,4 +320,28 @@ Deno.test("llm: the runtime mock table matches first (contentIncludes), then dev
   assert.deepEqual((await plain.call("llm", "complete", { messages: [user("weather")] })).result, {
     text: "table",
   });
+});
+
+Deno.test("llm: mock `match` keys compare with the args as sent, not the defaulted or clamped ones", async () => {
+  await using t = await makeRuntime({
+    mocks: [
+      { ns: "llm", method: "complete", match: { maxTokens: 99_999 }, result: { text: "sent" } },
+      { ns: "llm", method: "complete", match: { maxTokens: 4096 }, result: { text: "default" } },
+      { ns: "llm", method: "embed", match: { model: "m1" }, result: { vectors: "m1" } },
+    ],
+  });
+  const s = await openSession(t, manifest(LLM));
+  const big = await s.call("llm", "complete", { messages: [user("x")], maxTokens: 99_999 });
+  assert.deepEqual(big.result, { text: "sent" }, "a value the schema clamps still matches");
+  const none = await s.call("llm", "complete", { messages: [user("x")] });
+  assert.equal(none.result.model, "mock-echo", "the 4096 default was not sent, so nothing matched");
+  const exact = await s.call("llm", "complete", { messages: [user("x")], maxTokens: 4096 });
+  assert.deepEqual(exact.result, { text: "default" });
+  assert.deepEqual((await s.call("llm", "embed", { input: "a", model: "m1" })).result, {
+    vectors: "m1",
+  });
+  // validation still runs first: a bad call is refused whatever the table holds
+  const bad = await s.call("llm", "complete", { messages: [], maxTokens: 99_999 });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.error.code, "invalid_arg");
 });

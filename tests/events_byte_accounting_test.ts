@@ -1,12 +1,13 @@
 /**
  * The event ring's size accounting (CONTRACT §6.5: 64 MiB ring, drain responses ≤ 8 MiB): every
- * event is counted at no less than its JSON size, whatever makes it large — its payload (an
+ * event is counted at exactly its JSON size, whatever makes it large — its payload (an
  * `open_view` entry_payload, the storage bucket, chat content) or the session's own envelope fields
  * (a long `conversation_session_uuid`).
  */
 import assert from "node:assert/strict";
 import { makeRuntime, openSession, type TestEvent } from "./helpers/runtime.ts";
 import { byteSize } from "../lib/util/json.ts";
+import { EventQueue } from "../lib/session/events.ts";
 
 const MiB = 1024 * 1024;
 
@@ -20,7 +21,7 @@ const MANIFEST = {
   },
 };
 
-Deno.test("every event kind is accounted at no less than its JSON size, and not much more", async () => {
+Deno.test("every event kind is accounted at exactly its JSON size", async () => {
   await using t = await makeRuntime({
     mocks: [{ ns: "tools", method: "invoke", result: { done: true } }],
   });
@@ -80,9 +81,71 @@ Deno.test("every event kind is accounted at no less than its JSON size, and not 
     ]
   ) assert.ok(kinds.has(k), `no ${k} event`);
   const actual = events.reduce((n, e: TestEvent) => n + byteSize(e), 0);
-  assert.ok(accounted >= actual, `accounted ${accounted} < actual ${actual}`);
-  // only the variable envelope fields are rounded up: ids that are null, seq digits
-  assert.ok(accounted - actual <= 100 * events.length, `accounted ${accounted}, actual ${actual}`);
+  // exact: the caps of §6.5 apply to the events' real JSON size (§1.3), not an estimate
+  assert.equal(accounted, actual);
+});
+
+const base = {
+  type: "data_model/AnnaAppEvent" as const,
+  app_id: "app",
+  version_id: "dev",
+  conversation_session_uuid: "c-ü",
+};
+const WID = "0b7c1a52-9f3e-4c47-8d1e-5a2b6c7d8e9f";
+
+/** Events of varied shape: null and non-null ids, an id that needs escaping, non-ASCII payloads. */
+function pushVaried(q: EventQueue, n: number) {
+  for (let i = 0; i < n; i++) {
+    const wid = i % 3 === 0 ? null : i % 3 === 1 ? WID : 'w"\\é';
+    q.push(i % 2 ? "title_changed" : "runtime_state_synced", wid, i % 2 ? wid : null, {
+      title: "ü".repeat(i),
+      n: i * 1000,
+    });
+  }
+}
+
+Deno.test("the ring holds events that total exactly its byte cap; one byte more evicts the oldest", () => {
+  const probe = new EventQueue(base);
+  pushVaried(probe, 40);
+  const total = probe.read(0).events.reduce((n, e) => n + byteSize(e), 0);
+  assert.equal(probe.retainedBytes, total);
+
+  const exact = new EventQueue(base, 10_000, total);
+  pushVaried(exact, 40);
+  assert.equal(exact.retained, 40, "exactly at the cap: nothing evicted");
+  const short = new EventQueue(base, 10_000, total - 1);
+  pushVaried(short, 40);
+  assert.equal(short.retained, 39, "one byte over: the oldest goes");
+  assert.equal(short.read(0).events[0].kind, "events_dropped");
+});
+
+Deno.test("a drain fills the 8 MiB cap exactly: a result of exactly the cap is not cut short", () => {
+  const q = new EventQueue(base);
+  pushVaried(q, 30);
+  const all = q.read(0);
+  const size = byteSize({ events: all.events, dropped: all.dropped, more: all.more });
+  assert.equal(all.more, false);
+
+  const fits = q.read(0, Infinity, size);
+  assert.equal(fits.events.length, 30);
+  assert.equal(fits.more, false);
+
+  const cut = q.read(0, Infinity, size - 1);
+  assert.equal(cut.more, true);
+  assert.equal(cut.events.length, 29);
+  const cutSize = byteSize({ events: cut.events, dropped: cut.dropped, more: cut.more });
+  assert.ok(cutSize <= size - 1, `${cutSize} bytes`);
+
+  // with evicted events first: the synthetic events_dropped counts too
+  const small = new EventQueue(base, 20);
+  pushVaried(small, 30);
+  const d = small.read(0);
+  assert.equal(d.events[0].kind, "events_dropped");
+  const dSize = byteSize({ events: d.events, dropped: d.dropped, more: d.more });
+  assert.equal(small.read(0, Infinity, dSize).events.length, 21);
+  const dCut = small.read(0, Infinity, dSize - 1);
+  assert.equal(dCut.events.length, 20);
+  assert.ok(byteSize({ events: dCut.events, dropped: dCut.dropped, more: dCut.more }) < dSize);
 });
 
 /** A drain response's size as the bridge would send it. */

@@ -151,6 +151,15 @@ Deno.test("complete: text parts joined, defaults when model/usage are missing, n
     assert.equal(seen[0].body.max_tokens, 4096);
     assert.equal("temperature" in seen[0].body, false);
     assert.equal("stop" in seen[0].body, false);
+    // over the clamp, and the alias: the request carries what §5.8 derives from the args
+    const p = openai(base);
+    assert.ok(
+      (await p.complete({ messages: [{ role: "user", content: "x" }], maxTokens: 40000 })).ok,
+    );
+    assert.ok(
+      (await p.complete({ messages: [{ role: "user", content: "x" }], max_tokens: 100 })).ok,
+    );
+    assert.deepEqual(seen.slice(1).map((x) => x.body.max_tokens), [32768, 100]);
   }));
 
 Deno.test("embed maps the request and the response", () =>

@@ -281,6 +281,42 @@ Deno.test("events: forwarded per window, state to all, open_view creates and clo
   assert.equal(page.host.activeWindow(), W1);
 });
 
+Deno.test("state and events_dropped go to open windows only: not crashed, not closing (§7.3)", async () => {
+  const page = await attached();
+  const sse = page.sessionEvents();
+  const W3 = "33333333-3333-4333-8333-333333333333";
+  const env = (seq: number, kind: string, wid: string | null, payload: Any) => ({
+    type: "data_model/AnnaAppEvent",
+    kind,
+    window_uuid: wid,
+    seq,
+    payload,
+    by_client_id: null,
+  });
+  sse.push("data_model.AnnaAppEvent", env(8, "open_view", W2, { window_uuid: W2, view: "main" }));
+  sse.push("data_model.AnnaAppEvent", env(9, "open_view", W3, { window_uuid: W3, view: "main" }));
+  await until(() => page.frames.length === 3 && page.frames.every((f) => f.src !== ""));
+  const [f1, f2, f3] = page.frames;
+  for (const [f, w] of [[f1, W1], [f2, W2], [f3, W3]] as const) {
+    page.fromFrame(f, req(w, "", { id: `h-${w}`, ns: "window", method: "hello" }));
+  }
+  await until(() => [f1, f2, f3].every((f) => f.sent("res").length === 1));
+  sse.push("data_model.AnnaAppEvent", env(10, "status_changed", W2, { status: "crashed" }));
+  sse.push(
+    "data_model.AnnaAppEvent",
+    env(11, "close_view", W3, { window_uuid: W3, reason: "app" }),
+  );
+  sse.push("data_model.AnnaAppEvent", env(12, "runtime_state_synced", W1, { runtime_state: {} }));
+  sse.push(
+    "data_model.AnnaAppEvent",
+    env(13, "events_dropped", null, { count: 1, first_seq: 1, last_seq: 1 }),
+  );
+  const kinds = (f: Any) => f.sent("event").map((m: Any) => m.event);
+  assert.deepEqual(kinds(f1), ["runtime_state_synced", "events_dropped"]);
+  assert.deepEqual(kinds(f2), ["status_changed"], "crashed: no state after its own status");
+  assert.deepEqual(kinds(f3), ["close_view"], "closing: nothing after close_view");
+});
+
 Deno.test("reload gets a fresh token and sets the same URL again; live reload follows the log", async () => {
   const page = await attached(undefined, [{ seq: 3, ts: 1, type: "reload", paths: ["old.js"] }]);
   const f = page.frames[0];

@@ -81,6 +81,35 @@ Deno.test("sse: `after` query, no position replays everything, drain cursor unto
   assert.equal((drained.events as unknown[]).length, 3);
 });
 
+Deno.test("sse: after eviction, a new reader gets what is retained; a resuming one gets events_dropped", async () => {
+  await using t = await makeRuntime({ mode: "serve" });
+  const app = createMainApp(serverContext(t.rt));
+  const { id } = await sessionWithTitles(t, 3);
+  const queue = t.rt.sessions.get(id)!.events;
+  // push the ring past its 10 000 events: the first titles are evicted
+  for (let i = 0; i < 10_000; i++) queue.push("title_changed", null, null, { title: `x${i}` });
+  const first = queue.firstRetainedSeq;
+  assert.ok(first > 3, `first retained seq ${first}`);
+  const head = async (query: string, headers: Record<string, string> = {}) => {
+    const res = await app.request(`/sessions/${id}/events?ct=${TOKEN}${query}`, {
+      headers: { ...MAIN, ...headers },
+    });
+    const text = await readSse(res.body!, (x) => (x.match(/\nid: /g) ?? []).length >= 2);
+    return sseEvents(text).slice(0, 2).map((e) => {
+      const d = e.data as { kind: string; seq: number; payload: Record<string, unknown> };
+      return [e.id, d.kind, d.seq];
+    });
+  };
+  assert.deepEqual(await head(""), [
+    [String(first), "title_changed", first],
+    [String(first + 1), "title_changed", first + 1],
+  ]);
+  assert.deepEqual(await head("", { "last-event-id": "2" }), [
+    [String(first - 1), "events_dropped", first - 1],
+    [String(first), "title_changed", first],
+  ]);
+});
+
 Deno.test("sse: unknown session → 404, keep-alive pings, control token required", async () => {
   await using t = await makeRuntime({ mode: "serve" });
   const app = createMainApp(serverContext(t.rt, { keepAliveMs: 5 }));

@@ -31,7 +31,7 @@ export const JOB_STATES = [
 export type JobState = typeof JOB_STATES[number];
 export type JobEvent = "created" | "started" | "succeeded" | "failed" | "cancelled" | "expired";
 
-/** CONTRACT §15 "stage-2 jobs", plus how many finished jobs a session keeps (not in the contract). */
+/** CONTRACT §15 "stage-2 jobs". Finished jobs are kept while the session lives (§5.11). */
 export const JOB_LIMITS = {
   defaultDeadlineMs: 1_800_000,
   minDeadlineMs: 60_000,
@@ -41,8 +41,6 @@ export const JOB_LIMITS = {
   maxArgsBytes: 65_536,
   listDefault: 50,
   listMax: 200,
-  /** Finished jobs kept per session (oldest finished evicted first) — a memory bound. */
-  retainedFinished: 200,
 } as const;
 
 export const isTerminal = (s: JobState) => s !== "queued" && s !== "running";
@@ -126,8 +124,6 @@ export function clampDeadline(timeoutMs: number | undefined | null): number {
 export class JobStore {
   /** Insertion order = creation order. */
   private readonly jobs = new Map<string, Job>();
-  /** Ids of finished jobs in the order they finished (eviction order). */
-  private readonly finished: string[] = [];
   private closed = false;
 
   constructor(private readonly listener: JobListener, private readonly clock = systemClock) {}
@@ -263,16 +259,7 @@ export class JobStore {
     if (isTerminal(state)) {
       this.clock.clearTimer(job.timer);
       job.timer = null;
-      this.finished.push(job.id);
-      this.evictFinished();
     }
     this.listener(job, p, by);
-  }
-
-  /** Forgets the earliest-finished jobs beyond `retainedFinished`. */
-  private evictFinished() {
-    while (this.finished.length > JOB_LIMITS.retainedFinished) {
-      this.jobs.delete(this.finished.shift()!);
-    }
   }
 }

@@ -33,16 +33,23 @@ function unwrap(r: LlmResult): unknown {
  * In `off` mode the provider answers `llm_disabled` right after the ACL (§10.1), whatever the
  * args: a `--no-llm` run gives one predictable answer for every llm call.
  */
-const argsFor = (ctx: CallContext, parse: (a: unknown) => Parsed, args: unknown) =>
-  ctx.services.llm.mode === "off" ? {} : validated(parse, args);
+/**
+ * The args handed to the provider: as sent (mock `match` keys compare with them, §10.2), once
+ * they validate — the provider derives its own defaulted copy.
+ */
+function argsFor(ctx: CallContext, parse: (a: unknown) => Parsed, args: unknown) {
+  if (ctx.services.llm.mode === "off") return {};
+  validated(parse, args);
+  return (args ?? {}) as Record<string, unknown>;
+}
 
 export const llmHandlers: NamespaceHandlers = {
   async complete(ctx: CallContext, args: unknown) {
-    const value = argsFor(ctx, parseCompleteArgs as (a: unknown) => Parsed, args);
-    return unwrap(await ctx.services.llm.complete(value, { extraMocks: ctx.session.mocks }));
+    const sent = argsFor(ctx, parseCompleteArgs as (a: unknown) => Parsed, args);
+    return unwrap(await ctx.services.llm.complete(sent, { extraMocks: ctx.session.mocks }));
   },
   async embed(ctx: CallContext, args: unknown) {
-    const value = argsFor(ctx, parseEmbedArgs as (a: unknown) => Parsed, args);
-    return unwrap(await ctx.services.llm.embed(value, { extraMocks: ctx.session.mocks }));
+    const sent = argsFor(ctx, parseEmbedArgs as (a: unknown) => Parsed, args);
+    return unwrap(await ctx.services.llm.embed(sent, { extraMocks: ctx.session.mocks }));
   },
 };

@@ -84,7 +84,8 @@ export function createProvider(opts: ProviderOptions): LlmProvider {
       if (mode === "off") return disabled();
       const parsed = parseCompleteArgs(args);
       if (!parsed.ok) return invalidArg(parsed.issues);
-      const hit = lookup(o.lookupKeys ?? ["llm/complete"], parsed.value, o.extraMocks);
+      // `match` keys compare with the args as sent (§10.2), not the defaulted, clamped copy
+      const hit = lookup(o.lookupKeys ?? ["llm/complete"], args, o.extraMocks);
       if (hit) {
         o.onMockHit?.(hit);
         return answer(hit);
@@ -96,7 +97,7 @@ export function createProvider(opts: ProviderOptions): LlmProvider {
       if (mode === "off") return disabled();
       const parsed = parseEmbedArgs(args);
       if (!parsed.ok) return invalidArg(parsed.issues);
-      const hit = lookup(o.lookupKeys ?? ["llm/embed"], parsed.value, o.extraMocks);
+      const hit = lookup(o.lookupKeys ?? ["llm/embed"], args, o.extraMocks);
       if (hit) {
         o.onMockHit?.(hit);
         return answer(hit);

@@ -101,7 +101,9 @@ export function sessionEvents(c: Context, ctx: ServerContext): Response {
       let replaying = true;
       const buffered: EventEnvelope[] = [];
       const unsub = s.events.subscribe((e) => (replaying ? buffered.push(e) : send(e)));
-      let pos = start;
+      // no position (0) = everything retained; only a client resuming after N is told of
+      // events evicted before it could read them (§6.5)
+      let pos = start > 0 ? start : Math.max(0, s.events.firstRetainedSeq - 1);
       for (;;) {
         const r = s.events.read(pos, 1000);
         if (r.events.length === 0) break;

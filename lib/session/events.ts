@@ -2,14 +2,30 @@
  * Per-session event queue (CONTRACT §6.5, §7.1): seq from 1, a bounded ring (10 000 events and
  * 64 MiB), one drain cursor, independent live subscribers (SSE) and the synthetic `events_dropped`.
  */
-import { byteSize } from "../util/json.ts";
+import { byteSize, utf8Length } from "../util/json.ts";
 import { materializePayload } from "./state_store.ts";
 
 export const EVENT_CAPACITY = 10_000;
 export const EVENT_MAX_BYTES = 64 * 1024 * 1024;
 export const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
-/** `{"events":[` … `],"dropped":N,"more":false}` around the drained events, rounded up. */
-const DRAIN_WRAPPER_BYTES = 64;
+/** `{"events":[` + `],"dropped":` + `,"more":` + `}`: a drain result without its variable parts. */
+const DRAIN_WRAPPER_BYTES = 32;
+
+/** Decimal digits of a non-negative integer (its JSON length), without making a string. */
+export function intDigits(n: number): number {
+  let d = 1;
+  for (let p = 10; n >= p; p *= 10) d++;
+  return d;
+}
+
+/** UTF-8 length of `JSON.stringify(s)`; plain printable ASCII is counted without stringifying. */
+export function jsonStringBytes(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return utf8Length(JSON.stringify(s));
+  }
+  return s.length + 2;
+}
 
 export interface EventEnvelope {
   type: "data_model/AnnaAppEvent";
@@ -59,11 +75,14 @@ export class EventQueue {
   private deferredListeners = new Set<DeferredListener>();
 
   /**
-   * Bytes of an envelope without its kind and payload: exact for this session's fixed fields, an
-   * upper bound for the rest (window ids are UUIDs or null, `ts` 13 digits, `seq` a safe integer).
-   * Measured once, so sizing an event costs no stringify of the envelope.
+   * Bytes of an envelope with an empty kind, null ids, one-digit ts and seq and payload: the
+   * session's fixed fields measured once, so sizing an event costs no stringify of the envelope.
+   * Sizes are exact (§1.3 "size of X"), so the 64 MiB and 8 MiB caps apply to the real JSON.
    */
   private readonly envelopeBytes: number;
+  // the last window id sized, and its size: events mostly concern the same window in a row
+  private lastId: string | null = null;
+  private lastIdBytes = 4;
 
   constructor(
     private readonly base: Omit<
@@ -73,19 +92,41 @@ export class EventQueue {
     private readonly capacity = EVENT_CAPACITY,
     private readonly maxBytes = EVENT_MAX_BYTES,
   ) {
-    const uuid = "00000000-0000-4000-8000-000000000000";
     this.envelopeBytes = byteSize({
       type: base.type,
       kind: "",
-      window_uuid: uuid,
+      window_uuid: null,
       app_id: base.app_id,
       version_id: base.version_id,
       conversation_session_uuid: base.conversation_session_uuid,
-      by_client_id: uuid,
-      ts: 9_999_999_999_999,
-      seq: Number.MAX_SAFE_INTEGER,
+      by_client_id: null,
+      ts: 0,
+      seq: 0,
       payload: 0,
-    }) - 1;
+    }) - 3;
+  }
+
+  /** JSON size of a window id member's value (`null` or a quoted string). */
+  private idBytes(id: string | null): number {
+    if (id === null) return 4;
+    if (id !== this.lastId) {
+      this.lastIdBytes = jsonStringBytes(id);
+      this.lastId = id;
+    }
+    return this.lastIdBytes;
+  }
+
+  /** Exact JSON size of an envelope, from its parts (`payloadBytes`: the payload's size). */
+  private sizeOf(
+    kind: string,
+    window_uuid: string | null,
+    by_client_id: string | null,
+    ts: number,
+    seq: number,
+    payloadBytes: number,
+  ): number {
+    return this.envelopeBytes + jsonStringBytes(kind) - 2 + this.idBytes(window_uuid) - 4 +
+      this.idBytes(by_client_id) - 4 + intDigits(ts) + intDigits(seq) + payloadBytes;
   }
 
   get retained(): number {
@@ -103,8 +144,7 @@ export class EventQueue {
 
   /**
    * Appends an event. `payloadBytes` (the size of `payload`) lets callers that already know it skip
-   * a stringify; it must not be smaller than the real size, or the 64 MiB ring and the 8 MiB drain
-   * caps are undercounted. With `deferred`, the payload is completed when the event is read.
+   * a stringify; it must be exact, or the 64 MiB ring and the 8 MiB drain caps are miscounted. With `deferred`, the payload is completed when the event is read.
    */
   push(
     kind: string,
@@ -132,7 +172,14 @@ export class EventQueue {
       seq: ++this.lastSeq,
       payload,
     };
-    const bytes = this.envelopeBytes + kind.length + (payloadBytes ?? byteSize(payload));
+    const bytes = this.sizeOf(
+      kind,
+      window_uuid,
+      by_client_id,
+      env.ts,
+      env.seq,
+      payloadBytes ?? byteSize(payload),
+    );
     this.append(env, bytes, pending);
     if (this.listeners.size) {
       for (const l of this.listeners) {
@@ -201,15 +248,13 @@ export class EventQueue {
     const events: EventEnvelope[] = [];
     let dropped = 0;
     let position = after;
-    // the response around the events (`{"events":[`, `],"dropped":N,"more":false}`), then each
-    // event plus its comma
-    let used = DRAIN_WRAPPER_BYTES;
+    let used = 0; // the events so far with their commas, as JSON
     const first = this.firstRetainedSeq;
     if (after + 1 < first && after < this.lastSeq) {
       const last_seq = first - 1;
       dropped = last_seq - after;
       const payload = { count: dropped, first_seq: after + 1, last_seq };
-      events.push({
+      const env: EventEnvelope = {
         type: this.base.type,
         kind: "events_dropped",
         window_uuid: null,
@@ -220,18 +265,25 @@ export class EventQueue {
         ts: Date.now(),
         seq: last_seq,
         payload,
-      });
+      };
+      events.push(env);
       position = last_seq;
-      used += this.envelopeBytes + "events_dropped".length + byteSize(payload) + 1;
+      used = this.sizeOf(env.kind, null, null, env.ts, last_seq, byteSize(payload));
     }
+    // the drain result around the events: `{"events":[…],"dropped":N,"more":…}`
+    const wrapper = DRAIN_WRAPPER_BYTES + intDigits(dropped);
     const start = Math.max(0, position + 1 - first);
     let more = false;
     const len = this.envs.length;
     for (let i = start; i < this.count; i++) {
       const at = (this.head + i) % len;
       const env = this.envs[at]!;
-      const bytes = this.sizes[at];
-      if (events.length >= limit || (events.length > 0 && used + bytes + 1 > maxBytes)) {
+      // the result's size if it ended with this event: `more` is then true exactly when events
+      // remain after it ("true" is one byte shorter than "false")
+      const next = used + (events.length > 0 ? 1 : 0) + this.sizes[at];
+      const total = wrapper + next + (i + 1 < this.count ? 4 : 5);
+      // a single event larger than the cap still goes out alone, or it could never be read
+      if (events.length >= limit || (events.length > 0 && total > maxBytes)) {
         more = true;
         break;
       }
@@ -241,7 +293,7 @@ export class EventQueue {
         this.deferreds[at] = null;
       } else materializePayload(env.payload);
       events.push(env);
-      used += bytes + 1;
+      used = next;
       position = env.seq;
     }
     return { events, dropped, more, position };

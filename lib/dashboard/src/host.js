@@ -287,7 +287,10 @@
     switch (env.kind) {
       case "runtime_state_synced":
       case "events_dropped":
-        for (const r of s.windows.values()) forward(r, env);
+        // every open window (§7.3): not a crashed one, nor one closing during its grace period
+        for (const r of s.windows.values()) {
+          if (r.status === "active" || r.status === "minimized") forward(r, env);
+        }
         return;
       case "open_view":
         if (!rec) return void openUnknown(s, env).catch((e) => report("open_view failed", e));
