@@ -231,7 +231,7 @@ Deno.test("storage.list: prefix, JS string order, cursor strictly after, limit a
   });
 });
 
-Deno.test("storage.list: limit 1..1000 (default 100), outside → invalid_arg", async () => {
+Deno.test("storage.list: limit 1..1000 (default 100, also for null), outside → invalid_arg", async () => {
   await using t = await makeRuntime();
   const seed: Record<string, number> = {};
   for (let i = 0; i < 1001; i++) seed[`k${String(i).padStart(4, "0")}`] = i;
@@ -243,7 +243,11 @@ Deno.test("storage.list: limit 1..1000 (default 100), outside → invalid_arg", 
   assert.equal(max.items.length, 1000);
   assert.equal(max.next_cursor, "k0999");
   assert.equal((await s.call("storage", "list", { limit: 1 })).result.items.length, 1);
-  for (const limit of [0, 1001, -1, 1.5, "5", null]) {
+  // null is absent (the default applies), like a `next_cursor: null` passed straight back
+  const nulls = (await s.call("storage", "list", { limit: null, cursor: null, prefix: null }))
+    .result;
+  assert.deepEqual([nulls.items.length, nulls.next_cursor], [100, "k0099"]);
+  for (const limit of [0, 1001, -1, 1.5, "5"]) {
     const r = await s.call("storage", "list", { limit });
     assert.equal(r.error?.code, "invalid_arg", JSON.stringify(limit));
     assert.equal(r.error.details.issues[0].path, "limit");

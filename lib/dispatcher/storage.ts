@@ -33,10 +33,11 @@ const SetArgs = withFastGuard(
   z.object({ key: Key, value: z.unknown().optional(), ...Common }),
   keyDefined,
 );
+// null reads as absent: a paging loop passes the previous page's `next_cursor: null` straight back
 const ListArgs = z.object({
-  prefix: z.string().optional(),
-  cursor: z.string().optional(),
-  limit: z.number().int().min(1).max(1000).optional(),
+  prefix: z.string().nullish(),
+  cursor: z.string().nullish(),
+  limit: z.number().int().min(1).max(1000).nullish(),
   ...Common,
 });
 
@@ -125,7 +126,7 @@ export const storageHandlers: NamespaceHandlers = {
     const prefix = a.prefix ?? "";
     const st = ctx.session.state;
     const keys = [...st.keys()]
-      .filter((k) => k.startsWith(prefix) && (a.cursor === undefined || k > a.cursor))
+      .filter((k) => k.startsWith(prefix) && (a.cursor == null || k > a.cursor))
       .sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     const page = keys.slice(0, limit);
     return {
