@@ -301,3 +301,68 @@ Deno.test("cli: dev --record FILE writes the meta line and every call of the dev
   assert.ok(kinds.includes("req") && kinds.includes("res"), kinds.join(","));
   await Deno.remove(join(appDir, ".."), { recursive: true });
 });
+
+Deno.test("cli: dev --record writes a call's req when it starts and the res the shutdown gives it", async () => {
+  const appDir = await tempApp(manifest({ storage: ["get", "set"], tools: ["*"] }, {
+    required_executas: [{ tool_id: "tool-hang" }],
+  }));
+  await Deno.mkdir(join(appDir, "executas/hang"), { recursive: true });
+  await Deno.copyFile(
+    join(REPO_ROOT, "tests/fixtures/executas/plugin.mjs"),
+    join(appDir, "executas/hang/plugin.mjs"),
+  );
+  const file = join(appDir, "..", "session.jsonl");
+  const p = spawn([
+    "dev",
+    appDir,
+    "--port",
+    "0",
+    "--app-port",
+    "0",
+    "--format",
+    "json",
+    "--no-watch",
+    "--executa",
+    'dir=executas/hang,tool_id=tool-hang,type=node,command=["node","plugin.mjs"]',
+    "--record",
+    file,
+  ]);
+  const read = async () =>
+    (await Deno.readTextFile(file)).trim().split("\n").map((l) => JSON.parse(l));
+  let answer: Promise<Record<string, unknown>> | undefined;
+  try {
+    const line = JSON.parse((await p.stdoutWhen((o) => o.includes("\n"))).split("\n")[0]);
+    // a call that never ends by itself: the tool does not answer
+    answer = fetch(`${line.main_origin}/api/session/call`, {
+      method: "POST",
+      headers: { "x-anna-control-token": line.control_token },
+      body: JSON.stringify({
+        session_id: line.session_id,
+        ns: "tools",
+        method: "invoke",
+        args: { tool_id: "tool-hang", method: "hang", args: {} },
+      }),
+    }).then((r) => r.json());
+    let lines = await read();
+    for (let i = 0; i < 200 && lines.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      lines = await read();
+    }
+    assert.deepEqual(
+      lines.slice(1).map((l) => [l.kind, l.id, l.method]),
+      [["req", 1, "invoke"]],
+      "the req is on disk while the call runs",
+    );
+  } finally {
+    p.child.kill("SIGTERM");
+  }
+  assert.equal((await p.status).code, 0, p.stderr());
+  const outcome = await answer!.catch((e) => ({ fetchFailed: String(e) }));
+  const lines = await read();
+  const res = lines.filter((l) => l.kind === "res");
+  assert.equal(res.length, 1, JSON.stringify({ lines, outcome, err: p.stderr() }));
+  assert.equal(res[0].id, 1);
+  assert.equal(res[0].ok, false, "the shutdown ended the call with an error");
+  if ("ok" in outcome) assert.deepEqual(res[0].error, outcome.error, "what the caller got");
+  await Deno.remove(join(appDir, ".."), { recursive: true });
+});

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeRuntime } from "./helpers/runtime.ts";
+import { makeRuntime, manifest } from "./helpers/runtime.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 import { explain, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
 import { startRecording } from "../lib/smoke/recorder.ts";
@@ -142,4 +142,58 @@ Deno.test("recorder: a session driven through the core and HTTP is recorded and 
   assert.equal(cases.filter((c) => c.ns !== "event").length, 8);
   assert.ok(cases.filter((c) => c.ns === "event").length >= 3);
   assert.ok(cases.every((c) => c.status === "pass"), JSON.stringify(cases, null, 1));
+});
+
+Deno.test("recorder: req lines are written as calls start, so concurrent calls interleave; stop waits for them", async () => {
+  await using dir = await tmpDir();
+  const gates: (() => void)[] = [];
+  await using t = await makeRuntime({
+    mode: "dev",
+    wrapLlm: (inner) => ({
+      ...inner,
+      mode: inner.mode,
+      complete: async (args, o) => {
+        await new Promise<void>((r) => gates.push(r));
+        return inner.complete(args, o);
+      },
+      embed: (args, o) => inner.embed(args, o),
+      lookupMock: (...a) => inner.lookupMock(...a),
+    }),
+  });
+  const file = join(dir.path, "rec.jsonl");
+  const created = await t.call("session.create", {
+    app_slug: "rec",
+    manifest: manifest({ llm: ["complete"], storage: ["get", "set"] }),
+  });
+  const session_id = created.session_id as string;
+  const rec = await startRecording(t.rt, session_id, file);
+  const call = (ns: string, method: string, args: unknown) =>
+    t.call("session.call", { session_id, ns, method, args });
+  const read = async (): Promise<Line[]> =>
+    (await Deno.readTextFile(file)).trim().split("\n").map((l) => JSON.parse(l));
+
+  const slow = call("llm", "complete", { messages: [{ role: "user", content: "hi" }] });
+  assert.deepEqual((await read()).slice(1).map((l) => [l.kind, l.id]), [["req", 1]]);
+  assert.equal((await call("storage", "set", { key: "k", value: 1 })).ok, true);
+  while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+  gates.shift()!();
+  assert.equal((await slow).ok, true);
+  const lines = await read();
+  assert.deepEqual(lines.slice(1).map((l) => [l.kind, l.id ?? l.event]), [
+    ["req", 1],
+    ["req", 2],
+    ["res", 2],
+    ["event", "runtime_state_synced"],
+    ["res", 1],
+  ]);
+
+  // stop() gives a running call its grace to finish and records its res
+  const late = call("llm", "complete", { messages: [{ role: "user", content: "late" }] });
+  while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+  const stopping = rec.stop();
+  gates.shift()!();
+  await late;
+  await stopping;
+  const after = (await read()).slice(lines.length).map((l) => [l.kind, l.id]);
+  assert.deepEqual(after, [["req", 3], ["res", 3]]);
 });

@@ -217,8 +217,9 @@ export async function run(argv: string[]): Promise<number> {
   const srv = server;
   const stopped = untilSignal(async () => {
     watcher?.close();
-    await recorder?.stop();
+    // the recorder goes last: calls the shutdown ends (executas stopping) still get their `res`
     await runtime.shutdown();
+    await recorder?.stop();
     await srv.close();
   }, () => killExecutas(runtime));
 

@@ -66,8 +66,21 @@ export interface CallRecord {
   ms: number;
 }
 
+/** A call as it enters the pipeline, for `Dispatcher.starters`; finished-call observers get it back. */
+export interface CallStart {
+  session_id: string;
+  window_uuid: string;
+  ns: string;
+  method: string;
+  args: unknown;
+}
+
+/** Sees a finished call; `start` is the object the starters saw for it (when there were any). */
+export type CallObserver = (rec: CallRecord, transport: string, start?: CallStart) => void;
+
 /** One call as it entered the pipeline (for the bookkeeping at its end). */
 interface CallHead {
+  start?: CallStart;
   session: Session;
   window_uuid: string;
   ns: string;
@@ -80,7 +93,9 @@ interface CallHead {
 
 export class Dispatcher {
   /** Observers of every finished call (log bus, record mode). */
-  readonly observers: ((rec: CallRecord, transport: string) => void)[] = [];
+  readonly observers: CallObserver[] = [];
+  /** Hooks told of every call as it starts, before it can fail (record mode writes its `req`). */
+  readonly starters: ((start: CallStart) => void)[] = [];
 
   constructor(readonly services: DispatchServices) {}
 
@@ -109,9 +124,12 @@ export class Dispatcher {
     transport = "internal",
   ): Outcome | Promise<Outcome> {
     const started = this.observers.length ? performance.now() : 0;
+    const start = this.starters.length
+      ? this.announce({ session_id: session.id, window_uuid, ns, method, args })
+      : undefined;
     const w = session.windows.get(window_uuid);
     if (!w || !isOpen(w) || w.inflight >= MAX_INFLIGHT_PER_WINDOW) {
-      const head: CallHead = { session, window_uuid, ns, method, args, transport, started };
+      const head: CallHead = { session, window_uuid, ns, method, args, transport, started, start };
       const e = !w || !isOpen(w)
         ? new DispatchError(
           "not_found",
@@ -137,10 +155,23 @@ export class Dispatcher {
       args,
       transport,
       started,
+      start,
     };
     const r = this.run(call, args);
     if (r instanceof Promise) return r.then((o) => this.settle(call, w, o));
     return this.settle(call, w, r);
+  }
+
+  private announce(start: CallStart): CallStart {
+    for (const fn of this.starters) {
+      try {
+        fn(start);
+      } catch (e) {
+        // like observers: a broken hook never changes the call
+        this.services.logger.error("call start hook failed", { error: String(e) });
+      }
+    }
+    return start;
   }
 
   /** Bookkeeping after the handler (§5.1 step 6), for a call that passed the in-flight cap. */
@@ -173,7 +204,7 @@ export class Dispatcher {
       }
       for (const o of this.observers) {
         try {
-          o(rec, head.transport);
+          o(rec, head.transport, head.start);
         } catch (e) {
           // a broken observer (log bus, recorder) never changes or loses the call's answer
           this.services.logger.error("call observer failed", { error: String(e) });

@@ -4,18 +4,24 @@
  * sits in a buffer of ours when the process dies).
  *
  * - a meta line `{t:0, kind:"meta", harness_version, session_id, window_uuid, app_slug, view}`;
- * - every host-API call of the session, from any transport (the dispatcher's observers), as a
- *   `req`/`res` pair with sequential numeric ids; `req` carries `window_uuid` for non-primary windows;
+ * - every host-API call of the session, from any transport, as a `req` line when the call starts
+ *   (the dispatcher's start hooks) and a `res` line when it ends (its observers), with sequential
+ *   numeric ids — so concurrent calls interleave as the vendor harness records them, and a call
+ *   cut short by a crash still leaves its `req`; `req` carries `window_uuid` for non-primary windows;
  * - `auth.refresh` events as token-push lines, other events as `event` lines. An event caused by a
  *   call still in flight is written right after that call's `res`, so replay sees it after its request.
  *
- * `startRecording(runtime, session, path)` is what `dev` calls; `stop()` detaches and closes.
+ * `startRecording(runtime, session, path)` is what `dev` calls; `stop()` detaches and closes (`dev`
+ * stops it after the runtime shut down, so calls ended by the shutdown get their `res`).
  */
 import type { Runtime } from "../core/runtime.ts";
-import type { CallRecord } from "../dispatcher/mod.ts";
+import type { CallObserver, CallRecord, CallStart } from "../dispatcher/mod.ts";
 import type { EventEnvelope } from "../session/events.ts";
 import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
+
+/** How long `stop()` waits for calls still running (dev stops it after the runtime shut down). */
+const STOP_GRACE_MS = 2000;
 
 export type RecordedLine = Record<string, unknown> & { t: number; kind: string };
 
@@ -46,22 +52,32 @@ export class RecordingEncoder {
     };
   }
 
-  call(rec: CallRecord): RecordedLine[] {
-    const now = performance.now();
-    const id = ++this.nextId;
+  /** The `req` line of a call that starts now, with its new id. */
+  request(start: CallStart, at = performance.now()): RecordedLine {
     const req: RecordedLine = {
-      t: this.t(now - rec.ms),
+      t: this.t(at),
       kind: "req",
-      id,
-      ns: rec.ns,
-      method: rec.method,
-      args: rec.args === undefined ? {} : rec.args,
+      id: ++this.nextId,
+      ns: start.ns,
+      method: start.method,
+      args: start.args === undefined ? {} : start.args,
     };
-    if (rec.window_uuid !== this.session.primary_window_uuid) req.window_uuid = rec.window_uuid;
-    const res: RecordedLine = rec.outcome === "ok"
-      ? { t: this.t(now), kind: "res", id, ok: true, result: rec.result ?? null }
-      : { t: this.t(now), kind: "res", id, ok: false, error: rec.error };
-    return [req, res];
+    if (start.window_uuid !== this.session.primary_window_uuid) req.window_uuid = start.window_uuid;
+    return req;
+  }
+
+  /** The `res` line for request `id`, from the finished call. */
+  response(id: number, rec: CallRecord): RecordedLine {
+    const t = this.t();
+    return rec.outcome === "ok"
+      ? { t, kind: "res", id, ok: true, result: rec.result ?? null }
+      : { t, kind: "res", id, ok: false, error: rec.error };
+  }
+
+  /** Both lines of a finished call whose start was not seen (it began before recording). */
+  call(rec: CallRecord): RecordedLine[] {
+    const req = this.request(rec, performance.now() - rec.ms);
+    return [req, this.response(req.id as number, rec)];
   }
 
   event(e: EventEnvelope): RecordedLine {
@@ -77,7 +93,11 @@ export class Recorder {
   private readonly encoder: RecordingEncoder;
   private readonly held: EventEnvelope[] = [];
   private readonly unsubscribe: () => void;
-  private readonly observer: (rec: CallRecord) => void;
+  private readonly observer: CallObserver;
+  private readonly starter: (start: CallStart) => void;
+  /** ids of the `req` lines written for calls still running */
+  private readonly open = new Map<CallStart, number>();
+  private settled: (() => void) | null = null;
   private stopped = false;
   private failed = false;
 
@@ -89,11 +109,24 @@ export class Recorder {
   ) {
     this.encoder = new RecordingEncoder(session);
     this.write([this.encoder.meta()]);
-    this.observer = (rec) => {
+    this.starter = (start) => {
+      if (start.session_id !== this.session.id) return;
+      const req = this.encoder.request(start);
+      this.open.set(start, req.id as number);
+      this.write([req]);
+    };
+    this.observer = (rec, _transport, start) => {
       if (rec.session_id !== this.session.id) return;
-      this.write(this.encoder.call(rec));
+      const id = start && this.open.get(start);
+      if (id === undefined) this.write(this.encoder.call(rec));
+      else {
+        this.open.delete(start!);
+        this.write([this.encoder.response(id, rec)]);
+        if (this.open.size === 0) this.settled?.();
+      }
       this.release(rec.window_uuid);
     };
+    runtime.dispatcher.starters.push(this.starter);
     runtime.dispatcher.observers.push(this.observer);
     this.unsubscribe = session.events.subscribe((e) => {
       if (this.inFlight(e.by_client_id)) this.held.push(e);
@@ -148,18 +181,34 @@ export class Recorder {
     }
   }
 
-  /** Detaches from the runtime, writes what is held and closes the file (idempotent). */
-  stop(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    const i = this.runtime.dispatcher.observers.indexOf(this.observer);
-    if (i >= 0) this.runtime.dispatcher.observers.splice(i, 1);
+  /**
+   * Waits up to `graceMs` for calls still running to end (their `res` lines), then detaches from
+   * the runtime, writes what is held and closes the file (idempotent).
+   */
+  async stop(graceMs = STOP_GRACE_MS): Promise<void> {
+    if (this.stopped) return;
+    if (this.open.size > 0 && graceMs > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.settled = resolve;
+        timer = setTimeout(resolve, graceMs);
+      });
+      clearTimeout(timer);
+      this.settled = null;
+    }
+    if (this.stopped) return;
+    const d = this.runtime.dispatcher;
+    const i = d.observers.indexOf(this.observer);
+    if (i >= 0) d.observers.splice(i, 1);
+    const j = d.starters.indexOf(this.starter);
+    if (j >= 0) d.starters.splice(j, 1);
+    // calls still running keep their `req` without a `res`: replay reports them as unanswered
     this.unsubscribe();
     this.release(true);
     this.stopped = true;
     try {
       this.file.close();
     } catch { /* already closed */ }
-    return Promise.resolve();
   }
 }
 
