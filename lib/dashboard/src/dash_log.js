@@ -74,8 +74,10 @@
   }
 
   /**
-   * The retained log of this session as recorded-session JSONL (§14.3), the format and order of
-   * `dev --record` (§14.7): a call's `req`/`res` pair, then the events that call caused. The log
+   * The retained log of this session as recorded-session JSONL (§14.3), the format of
+   * `dev --record` (§14.7). The log only holds finished calls, so each call's `req`/`res` pair
+   * stays together (where `dev --record` interleaves concurrent calls), then the events that call
+   * caused. The log
    * holds an event before the `rpc` entry of the call that emitted it (a call is logged when it
    * finishes), so an event is moved after the next call from its `by_client_id` window that was
    * already running when the event happened.
