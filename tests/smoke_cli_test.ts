@@ -141,6 +141,22 @@ Deno.test("smoke: bad fixture and mock files exit 2 naming file:line", async () 
   const r = await runCli(["smoke", BASIC, "--fixtures", file]);
   assert.equal(r.code, 2, explain(r));
   assert.match(r.stderr, new RegExp(`${file.replaceAll("/", "\\/")}:3: invalid JSON`));
+  // the reports say why the run stopped, not only stderr
+  const j = await smokeJson([BASIC, "--fixtures", file]);
+  assert.equal(j.code, 2, explain(j));
+  const stopStep = j.report!.steps.at(-1)!;
+  assert.deepEqual(
+    [stopStep.name, stopStep.status, (stopStep.details as { code: string; line: number }).line],
+    ["validate: fixture files", "error", 3],
+  );
+  assert.match(stopStep.message ?? "", /:3: invalid JSON/);
+  const x = await runCli(["smoke", BASIC, "--fixtures", file, "--format", "junit"]);
+  assert.equal(x.code, 2, explain(x));
+  assert.match(x.stdout, /errors="1"/);
+  assert.match(
+    x.stdout,
+    /<testcase name="fixture files" classname="validate"[^>]*>\s*<error message="[^"]*:3: invalid JSON/,
+  );
 
   const unknown = join(dir.path, "unknown.jsonl");
   await Deno.writeTextFile(unknown, '# comment\n{"t":0,"hello":1}\n');

@@ -55,6 +55,14 @@ export interface SmokeOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** The step a setup stop is reported as (§14.1 step 2: everything checked before anything runs). */
+const SETUP_STEP: Record<string, string> = {
+  unknown_view: "view",
+  no_chromium: "chromium",
+  fixture_invalid: "fixture files",
+  config: "configuration",
+};
+
 /** Why smoke stopped before running (exit 2), for the fatal line on stderr. */
 export interface Fatal {
   code: string;
@@ -99,13 +107,23 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     report.duration_ms = since(t0);
     return fatal ? { report, fatal } : { report };
   };
+  // a run that stops early says why in the report too (a junit <error>), not only on stderr
   const stop = (
     code: string,
     message: string,
     details?: Record<string, unknown>,
     step?: StepResult,
   ) => {
-    if (step) report.steps.push(step);
+    report.steps.push(
+      step ?? {
+        suite: "validate",
+        name: SETUP_STEP[code] ?? code,
+        status: "error",
+        duration_ms: 0,
+        message,
+        details: { code, ...details },
+      },
+    );
     return finish({ code, message, details });
   };
 
