@@ -87,6 +87,11 @@ Deno.test("glob: *, ** and ? relative to a base, sorted, files only", async () =
     "fixtures/x.txt",
   ]);
   assert.deepEqual(await rel([join(d.path, "fixtures/*.txt")]), ["fixtures/x.txt"]);
+  // a final ** is every file below, at any depth
+  assert.deepEqual(await rel(["fixtures/deep/**"]), [
+    "fixtures/deep/c.jsonl",
+    "fixtures/deep/er/d1.jsonl",
+  ]);
 });
 
 Deno.test("aliasing: --tool-alias first, else the single manifest handle inside the id", () => {

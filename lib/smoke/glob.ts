@@ -55,7 +55,10 @@ async function walk(dir: string, segs: string[], out: Set<string>, seen: Set<str
   if (head === "**") {
     await walk(dir, rest, out, seen); // zero segments
     for (const e of await listDir(dir)) {
-      if (e.isDirectory) await walk(join(dir, e.name), segs, out, seen);
+      const p = join(dir, e.name);
+      if (e.isDirectory) await walk(p, segs, out, seen);
+      // a final `**` also matches the files at every depth (`fixtures/**`)
+      else if (rest.length === 0 && (e.isFile || (e.isSymlink && await isFile(p)))) out.add(p);
     }
     return;
   }
