@@ -245,3 +245,26 @@ Deno.test("smoke: a replayed call that outlives --call-timeout-ms is a runtime f
   assert.match(c1.message!, /no answer within 300 ms \(--call-timeout-ms\)/);
   assert.equal(c2.status, "pass", "replay goes on after a timeout");
 });
+
+Deno.test("smoke: when a fixture's session cannot be created its requests are listed as skipped", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "views.jsonl");
+  const lines = [
+    { t: 0, kind: "meta", session_id: "s1", view: "no-such-view" },
+    { t: 1, kind: "req", id: 1, ns: "storage", method: "set", args: { key: "k", value: 1 } },
+    { t: 2, kind: "res", id: 1, ok: true, result: { ok: true } },
+    { t: 3, kind: "meta", session_id: "s2", view: "main" },
+    { t: 4, kind: "req", id: 2, ns: "window", method: "heartbeat", args: {} },
+    { t: 5, kind: "res", id: 2, ok: true, result: { ok: true } },
+  ];
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file]);
+  assert.equal(r.code, 1, explain(r));
+  const cases = r.report!.fixtures[0].cases;
+  assert.deepEqual(cases.map((c) => [`${c.ns}.${c.method}`, c.line, c.status]), [
+    ["session.create", 1, "fail"],
+    ["storage.set", 2, "skip"],
+    ["window.heartbeat", 5, "pass"],
+  ]);
+  assert.match(cases[1].message ?? "", /session for line 1 could not be created/);
+});

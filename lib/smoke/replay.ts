@@ -95,25 +95,39 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
 
   const finishSegment = (s: Segment) => settleEvents(s, s.events.length);
 
+  // the line of a meta whose session could not be created: its steps are listed as skipped
+  let deadFrom: number | null = null;
   for (const step of file.steps as Step[]) {
     if (step.type === "meta") {
       const known = step.session_id !== undefined ? segments.get(step.session_id) : undefined;
       if (known) {
         seg = known;
+        deadFrom = null;
         continue;
       }
       if (seg) finishSegment(seg);
       seg = await start(step.view, step.line);
-      if (!seg) break;
+      deadFrom = seg ? null : step.line;
+      if (!seg) continue;
       segments.set(step.session_id ?? `#${step.line}`, seg);
       if (step.session_id) carry.set(step.session_id, seg.session.session_id);
       if (step.window_uuid) carry.set(step.window_uuid, seg.session.window_uuid);
       continue;
     }
-    if (!seg) {
+    if (!seg && deadFrom === null) {
       seg = await start(undefined, step.line);
-      if (!seg) break;
-      segments.set(`#${step.line}`, seg);
+      if (seg) segments.set(`#${step.line}`, seg);
+      else deadFrom = step.line;
+    }
+    if (!seg) {
+      // every request stays a case (§14.5), even one that could not run
+      const c = step.type === "event"
+        ? newCase(++index, step.line, "event", step.name)
+        : newCase(++index, step.line, step.ns, step.method);
+      c.status = "skip";
+      c.message = `not replayed: the session for line ${deadFrom} could not be created`;
+      result.cases.push(c);
+      continue;
     }
     if (step.type === "event") {
       const c = newCase(++index, step.line, "event", step.name);
