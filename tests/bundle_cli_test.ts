@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, REPO_ROOT, runCli } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { FREE_PORTS_JSON } from "./helpers/server.ts";
 
 Deno.test("bundle: deno task bundle output runs every command", async () => {
   await using dir = await tmpDir("anna-bundle-");
@@ -139,12 +140,7 @@ Deno.test("bundle: deno task bundle output runs every command", async () => {
         out,
         ...args,
         ...key,
-        "--port",
-        "0",
-        "--app-port",
-        "0",
-        "--format",
-        "json",
+        ...FREE_PORTS_JSON,
       ],
       cwd: dir.path,
       env: { NO_COLOR: "1" },

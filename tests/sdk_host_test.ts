@@ -55,6 +55,16 @@ async function attached(appCall?: (p: Any) => Any, logEntries?: Any[]) {
   return page;
 }
 
+/** A session event envelope as the runtime streams it (§7.1), with the fields host.js reads. */
+const env = (seq: number, kind: string, wid: string | null, payload: Any) => ({
+  type: "data_model/AnnaAppEvent",
+  kind,
+  window_uuid: wid,
+  seq,
+  payload,
+  by_client_id: null,
+});
+
 const req = (wid: string, t: string, extra: Any = {}) => ({
   channel: CHANNEL,
   kind: "req",
@@ -233,14 +243,6 @@ Deno.test("while the socket is down requests are answered host_unavailable", asy
 Deno.test("events: forwarded per window, state to all, open_view creates and close_view removes", async () => {
   const page = await attached();
   const sse = page.sessionEvents();
-  const env = (seq: number, kind: string, wid: string, payload: Any) => ({
-    type: "data_model/AnnaAppEvent",
-    kind,
-    window_uuid: wid,
-    seq,
-    payload,
-    by_client_id: null,
-  });
   sse.push(
     "data_model.AnnaAppEvent",
     env(8, "open_view", W2, { window_uuid: W2, view: "detail", entry_payload: {} }),
@@ -285,14 +287,6 @@ Deno.test("state and events_dropped go to open windows only: not crashed, not cl
   const page = await attached();
   const sse = page.sessionEvents();
   const W3 = "33333333-3333-4333-8333-333333333333";
-  const env = (seq: number, kind: string, wid: string | null, payload: Any) => ({
-    type: "data_model/AnnaAppEvent",
-    kind,
-    window_uuid: wid,
-    seq,
-    payload,
-    by_client_id: null,
-  });
   sse.push("data_model.AnnaAppEvent", env(8, "open_view", W2, { window_uuid: W2, view: "main" }));
   sse.push("data_model.AnnaAppEvent", env(9, "open_view", W3, { window_uuid: W3, view: "main" }));
   await until(() => page.frames.length === 3 && page.frames.every((f) => f.src !== ""));

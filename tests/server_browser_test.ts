@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
 import { manifest } from "./helpers/runtime.ts";
+import { FREE_PORTS_JSON } from "./helpers/server.ts";
 
 const CHROMIUM = Deno.env.get("ANNA_APP_CHROMIUM") ?? "/usr/bin/chromium";
 const haveChromium = (() => {
@@ -54,12 +55,7 @@ Deno.test({
         MAIN_TS,
         "dev",
         appDir,
-        "--port",
-        "0",
-        "--app-port",
-        "0",
-        "--format",
-        "json",
+        ...FREE_PORTS_JSON,
         "--log-level",
         "error",
       ],

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
 import { manifest } from "./helpers/runtime.ts";
-import { writeApp } from "./helpers/server.ts";
+import { FREE_PORTS_JSON, writeApp } from "./helpers/server.ts";
 
 interface Proc {
   child: Deno.ChildProcess;
@@ -56,6 +56,14 @@ function spawn(args: string[], env: Record<string, string> = {}): Proc {
   return { child, stdoutWhen, stderr: () => err, status };
 }
 
+/** `dev APP_DIR` on free ports with the json startup line, then `extra`. */
+const devOnFreePorts = (appDir: string, ...extra: string[]) => [
+  "dev",
+  appDir,
+  ...FREE_PORTS_JSON,
+  ...extra,
+];
+
 async function tempApp(m: Record<string, unknown> = manifest({ storage: ["get", "set"] })) {
   const dir = await Deno.makeTempDir({ prefix: "anna-devapp-" });
   await writeApp(join(dir, "my-app"), m);
@@ -80,18 +88,7 @@ async function waitForLog(
 
 Deno.test("cli: dev prints one json listening line, serves the app, live-reloads, stops on SIGINT", async () => {
   const appDir = await tempApp();
-  const p = spawn([
-    "dev",
-    appDir,
-    "--port",
-    "0",
-    "--app-port",
-    "0",
-    "--format",
-    "json",
-    "--log-level",
-    "warn",
-  ]);
+  const p = spawn(devOnFreePorts(appDir, "--log-level", "warn"));
   try {
     const line = JSON.parse((await p.stdoutWhen((o) => o.includes("\n"))).split("\n")[0]);
     assert.equal(line.event, "listening");
@@ -262,19 +259,7 @@ Deno.test("cli: dev --record FILE writes the meta line and every call of the dev
   const appDir = await tempApp();
   const file = join(appDir, "..", "session.jsonl");
   await Deno.writeTextFile(file, "stale content\n");
-  const p = spawn([
-    "dev",
-    appDir,
-    "--port",
-    "0",
-    "--app-port",
-    "0",
-    "--format",
-    "json",
-    "--no-watch",
-    "--record",
-    file,
-  ]);
+  const p = spawn(devOnFreePorts(appDir, "--no-watch", "--record", file));
   let line;
   try {
     line = JSON.parse((await p.stdoutWhen((o) => o.includes("\n"))).split("\n")[0]);
@@ -312,21 +297,14 @@ Deno.test("cli: dev --record writes a call's req when it starts and the res the 
     join(appDir, "executas/hang/plugin.mjs"),
   );
   const file = join(appDir, "..", "session.jsonl");
-  const p = spawn([
-    "dev",
+  const p = spawn(devOnFreePorts(
     appDir,
-    "--port",
-    "0",
-    "--app-port",
-    "0",
-    "--format",
-    "json",
     "--no-watch",
     "--executa",
     'dir=executas/hang,tool_id=tool-hang,type=node,command=["node","plugin.mjs"]',
     "--record",
     file,
-  ]);
+  ));
   const read = async () =>
     (await Deno.readTextFile(file)).trim().split("\n").map((l) => JSON.parse(l));
   let answer: Promise<Record<string, unknown>> | undefined;

@@ -8,6 +8,8 @@ import type { ServerConfig } from "../../lib/server/hosts.ts";
 import { silentLogger } from "../../lib/util/log.ts";
 
 export const TOKEN = "ctl_" + "k".repeat(40);
+/** `dev`/`serve` flags for a test process: any free ports, the one-line json startup output. */
+export const FREE_PORTS_JSON = ["--port", "0", "--app-port", "0", "--format", "json"];
 export const MAIN = { host: "127.0.0.1:5180" };
 export const APPH = { host: "127.0.0.1:5181" };
 export const AUTH = { ...MAIN, "x-anna-control-token": TOKEN };
