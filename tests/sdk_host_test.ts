@@ -311,6 +311,39 @@ Deno.test("state and events_dropped go to open windows only: not crashed, not cl
   assert.deepEqual(kinds(f3), ["close_view"], "closing: nothing after close_view");
 });
 
+Deno.test("reload to an unchanged URL (same-second token, #fragment entry) replaces the iframe", async () => {
+  const base = runtime();
+  const page = fakeHostPage({
+    bridge: (method, params) =>
+      method === "session.refresh_token"
+        ? { token: "same", expires_at: LATER, window_uuid: params.window_uuid }
+        : base(method, params),
+  });
+  await page.host.attach(SID);
+  await until(() => page.frames.length === 1 && page.frames[0].src !== "");
+  const old = page.frames[0];
+  assert.match(old.src, /#\/home$/, "the entry carries a fragment");
+  page.fromFrame(old, req(W1, "same", { id: "h1", ns: "window", method: "hello" }));
+  await until(() => old.sent("res").length === 1);
+  await page.host.reload(W1);
+  assert.equal(old.removed, true, "setting the same src would only scroll to the fragment");
+  assert.deepEqual(page.shown(), [page.frames[1]]);
+  const fresh = page.frames[1];
+  assert.equal(fresh.src, old.src);
+  assert.equal(fresh.getAttribute("data-wid"), W1);
+  assert.equal(fresh.getAttribute("data-active"), "");
+  // the old document is gone: its messages are ignored; the new one is served once it speaks
+  page.fromFrame(old, req(W1, "same", { id: "stale" }));
+  page.fromFrame(fresh, req(W1, "same", { id: "h2", ns: "window", method: "hello" }));
+  await until(() => fresh.sent("res").length === 1);
+  assert.equal(old.sent("res").length, 1);
+  page.sessionEvents().push(
+    "data_model.AnnaAppEvent",
+    env(8, "runtime_state_synced", W1, { runtime_state: {} }),
+  );
+  assert.deepEqual(fresh.sent("event").map((m) => m.event), ["runtime_state_synced"]);
+});
+
 Deno.test("reload gets a fresh token and sets the same URL again; live reload follows the log", async () => {
   const page = await attached(undefined, [{ seq: 3, ts: 1, type: "reload", paths: ["old.js"] }]);
   const f = page.frames[0];

@@ -38,8 +38,21 @@ class FakeIframe {
     if (on) this.attrs.set(k, "");
     else this.attrs.delete(k);
   }
+  /** The fake container the iframe was appended to. */
+  parent: { children: FakeIframe[] } | null = null;
   remove() {
     this.removed = true;
+  }
+  /** DOM `replaceWith`: `f` takes this iframe's place in its container; this one is removed. */
+  replaceWith(f: FakeIframe) {
+    const kids = this.parent?.children;
+    if (kids) {
+      const from = kids.indexOf(f);
+      if (from >= 0) kids.splice(from, 1);
+      kids.splice(kids.indexOf(this), 1, f);
+      f.parent = this.parent;
+    }
+    this.remove();
   }
   /** Messages of one kind posted to this iframe. */
   sent(kind: "res" | "event") {
@@ -114,7 +127,10 @@ export function fakeHostPage(opts: FakeHostOptions) {
   }
   const container = {
     children: [] as FakeIframe[],
-    appendChild: (f: FakeIframe) => container.children.push(f),
+    appendChild: (f: FakeIframe) => {
+      f.parent = container;
+      container.children.push(f);
+    },
   };
   const doc = {
     readyState: "complete",
@@ -170,7 +186,10 @@ export function fakeHostPage(opts: FakeHostOptions) {
   return {
     win,
     host,
+    /** Every iframe ever created, in creation order (removed ones included). */
     frames,
+    /** The iframes in the page now, in document order. */
+    shown: () => container.children.filter((f) => !f.removed),
     calls,
     called,
     sockets,

@@ -63,6 +63,14 @@
     s.container.appendChild(f);
     return f;
   }
+  /** A fresh iframe for the window, in the old one's place (the old document goes away). */
+  function replaceFrame(s, rec) {
+    const old = rec.iframe;
+    const f = createFrame(s, rec);
+    old.replaceWith(f);
+    rec.iframe = f;
+    f.toggleAttribute("data-active", s.active === rec.wid);
+  }
   function snapshot(s, rec) {
     return {
       wid: rec.wid,
@@ -403,7 +411,11 @@
       rec.token = tok.token;
       rec.expiresAt = tok.expires_at;
       rec.live = false;
-      rec.iframe.src = frameSrc(s, rec);
+      const url = frameSrc(s, rec);
+      // a token minted in the same second gives the same URL; with a #fragment, setting it again
+      // would only scroll, so a new iframe element loads the document afresh
+      if (rec.iframe.src === url && url.includes("#")) replaceFrame(s, rec);
+      else rec.iframe.src = url;
       emit("reloaded", { wid: rec.wid });
     }));
     emitWindows();
