@@ -233,6 +233,16 @@ Deno.test("client timeouts: defaults per method, opts.timeoutMs, copy into tools
     9,
     "an explicit args.timeoutMs stays",
   );
+  // limits past setTimeout's 32-bit range: capped, and no timer at all for Infinity
+  for (const [timeoutMs, want] of [[3e9, 2147483647], [Infinity, undefined]] as const) {
+    const before = f.delays.length;
+    const p = rt.storage.get({ key: "a" }, { timeoutMs });
+    assert.equal(f.delays.length - before, want === undefined ? 0 : 1);
+    if (want !== undefined) assert.equal(f.delays.at(-1), want);
+    const req = f.posts.at(-1)!.msg;
+    f.deliver({ channel: "anna-app/1", kind: "res", id: req.id, ok: true, result: { v: 1 } });
+    assert.deepEqual(await p, { v: 1 });
+  }
   const err = await rt.storage.get({ key: "a" }, { timeoutMs: 15 }).catch((e: Any) => e);
   assert.equal(err.code, "client_timeout");
   assert.equal(err.message, "RPC storage.get timed out after 15ms");

@@ -35,6 +35,7 @@ function createAnnaSdk(env, version) {
   ];
   // Keys that must read as undefined so a proxy is never mistaken for a promise or a class.
   const BLOCKED_KEYS = new Set(["then", "toJSON", "constructor", "prototype"]);
+  const MAX_TIMER_MS = 2147483647;
   const g = globalThis;
   const timers = {
     set: (fn, ms) => (env.setTimeout ? env.setTimeout(fn, ms) : g.setTimeout(fn, ms)),
@@ -178,14 +179,18 @@ function createAnnaSdk(env, version) {
           cleanup();
           reject(new HostApiError("aborted", `RPC ${ns}.${method} was aborted`));
         };
-        const timer = timers.set(() => {
-          cleanup();
-          const code = timeoutCode || "client_timeout";
-          reject(new HostApiError(code, `RPC ${ns}.${method} timed out after ${ms}ms`));
-        }, ms);
+        // setTimeout keeps its delay in 32 bits (a longer one fires at once): cap it, and set
+        // none for an infinite limit
+        const timer = Number.isFinite(ms)
+          ? timers.set(() => {
+            cleanup();
+            const code = timeoutCode || "client_timeout";
+            reject(new HostApiError(code, `RPC ${ns}.${method} timed out after ${ms}ms`));
+          }, Math.min(ms, MAX_TIMER_MS))
+          : null;
         const cleanup = () => {
           pending.delete(id);
-          timers.clear(timer);
+          if (timer !== null) timers.clear(timer);
           if (signal) signal.removeEventListener("abort", onAbort);
         };
         pending.set(id, { ns, method, resolve, reject, cleanup });
