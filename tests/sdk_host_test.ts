@@ -230,6 +230,24 @@ Deno.test("a request the bridge refuses as invalid_params is answered invalid_ar
   assert.deepEqual(error.details, { issues: [{ path: "method", message: "Too big" }] });
 });
 
+Deno.test("a request over the 16 MiB /ws frame limit is answered frame_too_large at once", async () => {
+  let reached = 0;
+  const page = await attached(() => {
+    reached++;
+    return { ok: true, result: {} };
+  });
+  const f = page.frames[0];
+  const big = "x".repeat(16 * 1024 * 1024);
+  page.fromFrame(f, req(W1, "tok1", { method: "set", args: { key: "k", value: big } }));
+  await until(() => f.sent("res").length === 1);
+  const { ok, error } = f.sent("res")[0];
+  assert.equal(ok, false);
+  assert.equal(error.code, "frame_too_large");
+  assert.equal(error.details.max_frame_bytes, 16 * 1024 * 1024);
+  assert.ok(error.details.frame_bytes > 16 * 1024 * 1024);
+  assert.equal(reached, 0, "never sent to the runtime");
+});
+
 Deno.test("while the socket is down requests are answered host_unavailable", async () => {
   const page = await attached();
   const f = page.frames[0];

@@ -178,8 +178,9 @@
       return await rpc("app.call", { token, ns: m.ns, method: m.method, args });
     } catch (e) {
       // a request the bridge refused as malformed is the caller's mistake, not a runtime fault
-      const code = e.code === "host_unavailable"
-        ? "host_unavailable"
+      // (a request over the 16 MiB frame limit keeps its own code, §5.12)
+      const code = e.code === "host_unavailable" || e.code === "frame_too_large"
+        ? e.code
         : e.code === "invalid_params"
         ? "invalid_arg"
         : "internal_error";

@@ -8,6 +8,7 @@
   "use strict";
   const doc = win.document;
   const LOG_KEEP = 2000;
+  const MAX_FRAME_BYTES = 16777216; // §15: one /ws frame
 
   function meta(name) {
     const el = doc && doc.querySelector ? doc.querySelector(`meta[name="${name}"]`) : null;
@@ -140,6 +141,16 @@
     return new Promise((resolve, reject) => {
       const id = bridge.nextId++;
       const frame = JSON.stringify({ jsonrpc: "2.0", id, method, params: params || {} });
+      // the runtime answers an oversized frame without its id (it cannot read one): refuse it
+      // here, or the caller would wait for its timeout
+      const bytes = frame.length * 3 > MAX_FRAME_BYTES ? new TextEncoder().encode(frame).length : 0;
+      if (bytes > MAX_FRAME_BYTES) {
+        return reject(
+          hostError("frame_too_large", `request is ${bytes} bytes (max ${MAX_FRAME_BYTES})`, {
+            data: { frame_bytes: bytes, max_frame_bytes: MAX_FRAME_BYTES },
+          }),
+        );
+      }
       if (bridge.state === "open") bridge.ws.send(frame);
       else if (!bridge.everOpen && bridge.state === "connecting") bridge.queue.push(frame);
       else return reject(hostError("host_unavailable", "the runtime is not reachable"));
