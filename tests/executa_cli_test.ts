@@ -73,6 +73,23 @@ Deno.test("executa invoke prints the unwrapped result; --raw the plugin's own; e
   const bad = await cli(["invoke", FIXTURES, "rpc_error", ...PLUGIN, "--format", "json"]);
   assert.equal(bad.code, 1);
   assert.equal(JSON.parse(bad.stdout).error.code, "tool_failed");
+  // args that are not an object are refused as tools.invoke refuses them (§5.6 step 1)
+  for (const args of ["[1,2]", '"s"', "null"]) {
+    const r = await cli([
+      "invoke",
+      FIXTURES,
+      "echo",
+      ...PLUGIN,
+      "--args",
+      args,
+      "--format",
+      "json",
+    ]);
+    assert.equal(r.code, 1, args);
+    const e = JSON.parse(r.stdout).error;
+    assert.equal(e.code, "invalid_arg", args);
+    assert.deepEqual(e.details.issues.map((i: { path: string }) => i.path), ["args"]);
+  }
 });
 
 Deno.test("executa: a process that cannot start exits 3; a bad DIR or action exits 2", async () => {

@@ -6,7 +6,8 @@ import { EXIT, printFatal, writeStdout } from "./output.ts";
 import { ExecutaPool } from "../executa/mod.ts";
 import { commandArgv, deriveExecuta, splitCommand } from "../executa/discovery.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/types.ts";
-import type { OutcomeError } from "../core/outcome.ts";
+import type { Outcome, OutcomeError } from "../core/outcome.ts";
+import { isPlainObject } from "../util/json.ts";
 import { VERSION } from "../version.ts";
 
 export const help = `Usage: anna-app-runtime executa describe|health|invoke DIR [flags]
@@ -99,6 +100,22 @@ async function readArgs(v: string | undefined): Promise<unknown> {
   }
 }
 
+/** Prints an invoke outcome (json: the outcome; pretty: the result, or the error on stderr). */
+function printInvokeOutcome(format: string, out: Outcome): number {
+  if (format === "json") writeStdout(JSON.stringify(out));
+  else if (out.ok) writeStdout(JSON.stringify(out.result, null, 2));
+  else {
+    printFatal(
+      format,
+      out.error.code,
+      `${out.error.code}: ${out.error.message}`,
+      out.error.details,
+    );
+  }
+  if (out.ok) return EXIT.OK;
+  return isSpawnFault(out.error) ? EXIT.FAULT : EXIT.FAILED;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, FLAGS, { positionals: 3 });
   const [action, dirArg, tool] = positionals;
@@ -114,6 +131,17 @@ export async function run(argv: string[]): Promise<number> {
   const spec = await specFor(resolve(dirArg), values);
   const args = action === "invoke" ? await readArgs(str(values, "args")) : undefined;
   const timeoutMs = int(values, "timeout-ms");
+  if (action === "invoke" && !isPlainObject(args)) {
+    // as tools.invoke answers it (§5.6 step 1), before any process starts
+    return printInvokeOutcome(format, {
+      ok: false,
+      error: {
+        code: "invalid_arg",
+        message: `invalid argument 'args': --args must be a JSON object, e.g. '{"text":"hi"}'`,
+        details: { issues: [{ path: "args", message: "expected an object" }] },
+      },
+    });
+  }
   let llm;
   try {
     llm = await makeLlm(values, logger);
@@ -156,16 +184,7 @@ export async function run(argv: string[]): Promise<number> {
     const out = raw
       ? await pool.invokeRaw(spec.tool_id, tool!, args, opts)
       : await pool.invoke(spec.tool_id, tool!, args, opts);
-    if (json) writeStdout(JSON.stringify(out));
-    else if (out.ok) writeStdout(JSON.stringify(out.result, null, 2));
-    else {printFatal(
-        format,
-        out.error.code,
-        `${out.error.code}: ${out.error.message}`,
-        out.error.details,
-      );}
-    if (out.ok) return EXIT.OK;
-    return isSpawnFault(out.error) ? EXIT.FAULT : EXIT.FAILED;
+    return printInvokeOutcome(format, out);
   } finally {
     await pool.shutdown();
   }
