@@ -155,12 +155,21 @@ export class ReverseRpc {
       );
     }
     const args = embedArgs(params);
-    const r = await this.withDeadline(ctx, (signal) =>
-      this.llm.embed(args, {
-        lookupKeys: ["embeddings/create", "llm/embed"],
-        extraMocks: app?.mocks,
-        signal,
-      }));
+    let r: LlmResult;
+    try {
+      r = await this.withDeadline(ctx, (signal) =>
+        this.llm.embed(args, {
+          lookupKeys: ["embeddings/create", "llm/embed"],
+          extraMocks: app?.mocks,
+          signal,
+        }));
+    } catch (e) {
+      // -32005 is sampling's code; for embeddings every failure is -32603 (§9.8)
+      if (e instanceof ReverseError && e.code === SAMPLING_ERR.TIMEOUT) {
+        throw new ReverseError(-32603, e.message, e.data);
+      }
+      throw e;
+    }
     if (r.ok) return r.result;
     if (r.error.code === "llm_disabled") throw new ReverseError(-32603, NO_LLM);
     throw new ReverseError(-32603, r.error.message, { code: r.error.code });
