@@ -156,6 +156,9 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
         assert.ok(debug.includes('ignored stdout line (not a JSON-RPC message) {"hello":"world"}'));
         assert.ok(debug.includes("ignored stdout line (not a JSON-RPC message) [1,2,3]"));
         assert.ok(debug.includes("ignored stdout line (not a JSON-RPC message) 42"));
+        // the first 1 KiB (§1.3: 1024 bytes); the character cut in two decodes as U+FFFD
+        const long = "x" + "é".repeat(511) + "\ufffd";
+        assert.ok(debug.includes(`ignored stdout line (not JSON) ${long}`), debug.join("\n"));
         assert.ok(debug.includes("reply with unknown id ignored 987654"));
         assert.ok(debug.includes("plugin notification ignored progress"));
       },

@@ -27,7 +27,7 @@ export const STDERR_RING = 200;
 export const STDERR_TAIL_ERROR = 20;
 export const STDERR_TAIL_LIST = 50;
 /** How much of an ignored stdout line is logged (§9.11). */
-export const IGNORED_LINE_LOG_CHARS = 1024;
+export const IGNORED_LINE_LOG_BYTES = 1024;
 
 export const SAMPLING_MAX_CALLS = 8;
 export const SAMPLING_MAX_TOKENS_PER_CALL = 8192;

@@ -10,7 +10,7 @@ import { findTopLevelId, LineSplitter } from "./framing.ts";
 import { readFileTransport } from "./file_transport.ts";
 import { TIMEOUT, withTimeout } from "./async.ts";
 import {
-  IGNORED_LINE_LOG_CHARS,
+  IGNORED_LINE_LOG_BYTES,
   MAX_FRAME_BYTES,
   STDERR_LINE_BYTES,
   STOP_GRACE_MS,
@@ -277,8 +277,10 @@ export class ExecutaProcess {
     this.hooks.stderr(decoder.decode(bytes).replace(/\r$/, ""));
   }
 
-  private ignored(why: string, text: string) {
-    this.log.debug(`ignored stdout line (${why})`, { line: text.slice(0, IGNORED_LINE_LOG_CHARS) });
+  /** Logs an ignored line's first 1 KiB (a character cut in two shows as U+FFFD). */
+  private ignored(why: string, bytes: Uint8Array) {
+    const line = decoder.decode(bytes.subarray(0, IGNORED_LINE_LOG_BYTES));
+    this.log.debug(`ignored stdout line (${why})`, { line });
   }
 
   private onLine(bytes: Uint8Array) {
@@ -288,19 +290,19 @@ export class ExecutaProcess {
     try {
       msg = JSON.parse(text);
     } catch {
-      return this.ignored("not JSON", text);
+      return this.ignored("not JSON", bytes);
     }
-    if (!isPlainObject(msg)) return this.ignored("not a JSON-RPC message", text);
+    if (!isPlainObject(msg)) return this.ignored("not a JSON-RPC message", bytes);
     const id = msg.id;
     const validId = typeof id === "number" || typeof id === "string";
     if (typeof msg.method === "string") {
       if (id === undefined || id === null) this.hooks.notification(msg.method, msg.params);
       else if (validId) this.hooks.request(id, msg.method, msg.params);
-      else this.ignored("invalid request id", text);
+      else this.ignored("invalid request id", bytes);
       return;
     }
     if (!validId || !("result" in msg || "error" in msg || "__file_transport" in msg)) {
-      return this.ignored("not a JSON-RPC message", text);
+      return this.ignored("not a JSON-RPC message", bytes);
     }
     this.deliver(id, msg);
   }
