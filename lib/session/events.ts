@@ -2,7 +2,7 @@
  * Per-session event queue (CONTRACT §6.5, §7.1): seq from 1, a bounded ring (10 000 events and
  * 64 MiB), one drain cursor, independent live subscribers (SSE) and the synthetic `events_dropped`.
  */
-import { byteSize, utf8Length } from "../util/json.ts";
+import { byteSize, intDigits, jsonStringBytes } from "../util/json.ts";
 import { materializePayload } from "./state_store.ts";
 
 export const EVENT_CAPACITY = 10_000;
@@ -10,22 +10,6 @@ export const EVENT_MAX_BYTES = 64 * 1024 * 1024;
 export const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
 /** `{"events":[` + `],"dropped":` + `,"more":` + `}`: a drain result without its variable parts. */
 const DRAIN_WRAPPER_BYTES = 32;
-
-/** Decimal digits of a non-negative integer (its JSON length), without making a string. */
-export function intDigits(n: number): number {
-  let d = 1;
-  for (let p = 10; n >= p; p *= 10) d++;
-  return d;
-}
-
-/** UTF-8 length of `JSON.stringify(s)`; plain printable ASCII is counted without stringifying. */
-export function jsonStringBytes(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return utf8Length(JSON.stringify(s));
-  }
-  return s.length + 2;
-}
 
 export interface EventEnvelope {
   type: "data_model/AnnaAppEvent";
@@ -144,7 +128,8 @@ export class EventQueue {
 
   /**
    * Appends an event. `payloadBytes` (the size of `payload`) lets callers that already know it skip
-   * a stringify; it must be exact, or the 64 MiB ring and the 8 MiB drain caps are miscounted. With `deferred`, the payload is completed when the event is read.
+   * a stringify; it must be exact, or the 64 MiB ring and the 8 MiB drain caps are miscounted.
+   * With `deferred`, the payload is completed when the event is read.
    */
   push(
     kind: string,

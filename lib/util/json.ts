@@ -26,6 +26,22 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/** Decimal digits of a non-negative integer (its JSON length), without making a string. */
+export function intDigits(n: number): number {
+  let d = 1;
+  for (let p = 10; n >= p; p *= 10) d++;
+  return d;
+}
+
+/** UTF-8 length of `JSON.stringify(s)`; plain printable ASCII is counted without stringifying. */
+export function jsonStringBytes(s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7e) return utf8Length(JSON.stringify(s));
+  }
+  return s.length + 2;
+}
+
 export function encodeUtf8(s: string): Uint8Array {
   return encoder.encode(s);
 }
