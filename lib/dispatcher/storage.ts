@@ -6,7 +6,7 @@ import { z } from "zod";
 import { DispatchError } from "../core/outcome.ts";
 import { checkStorageKey } from "../executa/storage_keys.ts";
 import { sha256Hex } from "../util/hash.ts";
-import { byteSize, utf8Length } from "../util/json.ts";
+import { byteSize } from "../util/json.ts";
 import type { NamespaceHandlers } from "./context.ts";
 import { type FastGuard, parseArgs, withFastGuard } from "./validate.ts";
 
@@ -67,8 +67,7 @@ function checkKey(key: unknown): string {
   return key as string;
 }
 
-/** §5.5: `W/"1-<first 16 hex of SHA-256 of JSON.stringify(value)>"`, from that JSON text. */
-export const etagOfJson = (json: string) => `W/"1-${sha256Hex(json, 16)}"`;
+export const etagOf = (value: unknown) => `W/"1-${sha256Hex(JSON.stringify(value) ?? "null", 16)}"`;
 
 export const storageHandlers: NamespaceHandlers = {
   get(ctx, args) {
@@ -77,7 +76,7 @@ export const storageHandlers: NamespaceHandlers = {
     const key = checkKey(a.key);
     const st = ctx.session.state;
     if (!st.has(key)) return { value: null, exists: false, etag: null };
-    return { value: st.get(key), exists: true, etag: st.etag(key, etagOfJson) };
+    return { value: st.get(key), exists: true, etag: st.etag(key, etagOf) };
   },
   set(ctx, args) {
     const a = parseArgs(SetArgs, args);
@@ -92,8 +91,7 @@ export const storageHandlers: NamespaceHandlers = {
     const st = s.state;
     // incremental size of the bucket's JSON, exact because JSON.stringify output is deterministic
     // per member: `"key":value`, plus a comma for a new key in a non-empty bucket
-    const json = JSON.stringify(a.value);
-    const valueBytes = utf8Length(json);
+    const valueBytes = byteSize(a.value);
     let size = st.bytes + valueBytes;
     if (st.has(key)) size -= st.valueBytes(key);
     else size += byteSize(key) + 1 + (st.size > 0 ? 1 : 0);
@@ -104,7 +102,7 @@ export const storageHandlers: NamespaceHandlers = {
         { size, max: MAX_STATE_BYTES },
       );
     }
-    st.set(key, a.value, size, valueBytes, json);
+    st.set(key, a.value, size, valueBytes);
     s.stateChanged(ctx.window.window_uuid, ctx.window.window_uuid);
     return { ok: true };
   },
@@ -134,7 +132,7 @@ export const storageHandlers: NamespaceHandlers = {
     return {
       items: page.map((key) => ({
         key,
-        etag: st.etag(key, etagOfJson),
+        etag: st.etag(key, etagOf),
         size_bytes: st.valueBytes(key),
         metadata: null,
         tags: null,

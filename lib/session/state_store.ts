@@ -106,8 +106,6 @@ export class StateStore {
    */
   private etags = new Map<string, string>();
   private sizes = new Map<string, number>();
-  /** The JSON of a value as `set` measured it, kept until its etag is made from it. */
-  private texts = new Map<string, string>();
   /** Unread lazy snapshots in creation (= version) order. */
   private pending: Snapshot[] = [];
   /**
@@ -147,31 +145,21 @@ export class StateStore {
     return n;
   }
 
-  /**
-   * The etag of the value under `key` (which must exist), computed once per stored value from its
-   * JSON (`compute` gets the text `set` measured, when it still has it).
-   */
-  etag(key: string, compute: (json: string) => string): string {
+  /** The etag of the value under `key` (which must exist), computed once per stored value. */
+  etag(key: string, compute: (value: unknown) => string): string {
     let e = this.etags.get(key);
     if (e === undefined) {
-      const text = this.texts.get(key);
-      if (text !== undefined) this.texts.delete(key);
-      e = compute(text ?? JSON.stringify(this.map.get(key)) ?? "null");
+      e = compute(this.map.get(key));
       this.etags.set(key, e);
     }
     return e;
   }
 
-  /**
-   * `bytes` = the bucket's new size; `valueBytes` = the value's size and `json` its JSON text,
-   * when the caller has them.
-   */
-  set(key: string, value: unknown, bytes: number, valueBytes?: number, json?: string) {
+  /** `bytes` = the bucket's new size; `valueBytes` = the value's size when the caller has it. */
+  set(key: string, value: unknown, bytes: number, valueBytes?: number) {
     this.record({ kind: "key", key, had: this.map.has(key), old: this.map.get(key) });
     this.map.set(key, value);
     this.etags.delete(key);
-    if (json === undefined) this.texts.delete(key);
-    else this.texts.set(key, json);
     if (valueBytes === undefined) this.sizes.delete(key);
     else this.sizes.set(key, valueBytes);
     this.bytes = bytes;
@@ -188,7 +176,6 @@ export class StateStore {
     this.map.delete(key);
     this.etags.delete(key);
     this.sizes.delete(key);
-    this.texts.delete(key);
     this.bytes = bytes;
   }
 
@@ -197,7 +184,6 @@ export class StateStore {
     this.map = new Map(Object.entries(state));
     this.etags = new Map();
     this.sizes = new Map();
-    this.texts = new Map();
     this.bytes = bytes;
   }
 
