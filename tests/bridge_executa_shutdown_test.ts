@@ -64,3 +64,20 @@ Deno.test("a plugin ignoring stdin close and SIGTERM is killed (SIGKILL after 2 
   assert.equal(alive(pid), false, `executa ${pid} survived`);
   assert.ok(took >= 3500, `shutdown took only ${took} ms: the 2 s + 2 s grace was skipped`);
 });
+
+Deno.test("a second SIGINT during shutdown exits 130 at once and kills the executa (§2.1)", async () => {
+  const b = new BridgeProcess({ args: ["--log-level", "debug"] });
+  const pid = await startWithPlugin(b, ["--ignore-term"]);
+  b.child.kill("SIGINT");
+  // the plugin ignores stdin close and SIGTERM: the graceful stop is still waiting on it
+  const t0 = performance.now();
+  while (!b.stderrText.includes("sent SIGTERM")) {
+    assert.ok(performance.now() - t0 < 10_000, `graceful stop never began:\n${b.stderrText}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  b.child.kill("SIGINT");
+  assert.equal((await b.exited).code, 130);
+  await b[Symbol.asyncDispose]();
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(alive(pid), false, `executa ${pid} outlived the bridge`);
+});

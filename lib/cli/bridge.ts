@@ -13,6 +13,7 @@ import { EXIT, writeStderr } from "./output.ts";
 import { Runtime } from "../core/runtime.ts";
 import { ExecutaPool } from "../executa/mod.ts";
 import { LineWriter, serveLines } from "../bridge/stdio.ts";
+import { untilSignal } from "./signals.ts";
 import { VERSION } from "../version.ts";
 
 export const help = `Usage: anna-app-runtime bridge [flags]
@@ -57,16 +58,10 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   const writer = new LineWriter(Deno.stdout.writable.getWriter());
-  let stopping = false;
-  const stop = () => {
-    if (stopping) Deno.exit(EXIT.INTERRUPTED);
-    stopping = true;
-    rt.shutdown().finally(() => Deno.exit(EXIT.OK));
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  try {
-    Deno.addSignalListener("SIGTERM", stop);
-  } catch { /* not on Windows */ }
+  const runtime = rt;
+  untilSignal(() => runtime.shutdown(), () => runtime.executas.killAll()).then((code) =>
+    Deno.exit(code)
+  );
   await serveLines(Deno.stdin.readable, writer, (t) => rt.handleTextNow(t, "stdio"), logger);
   await rt.shutdown();
   return EXIT.OK;

@@ -13,14 +13,8 @@ import { appSlugFor, loadManifest } from "../manifest/mod.ts";
 import { parseExecutaFlag } from "../executa/spec.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
-import {
-  buildRuntime,
-  killExecutas,
-  printStartup,
-  reportFatal,
-  serverSettings,
-  untilSignal,
-} from "../server/launch.ts";
+import { buildRuntime, printStartup, reportFatal, serverSettings } from "../server/launch.ts";
+import { untilSignal } from "./signals.ts";
 import {
   type DevApp,
   parseEntryPayload,
@@ -221,7 +215,7 @@ export async function run(argv: string[]): Promise<number> {
     await runtime.shutdown();
     await recorder?.stop();
     await srv.close();
-  }, () => killExecutas(runtime));
+  }, () => runtime.executas.killAll());
 
   // 7. startup output
   printStartup(format, {

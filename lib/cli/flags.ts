@@ -52,7 +52,9 @@ export function parseFlags(
       negated.set(m[1], false);
       continue;
     }
-    if (m && full[m[1]] && full[m[1]].type === "boolean") negated.delete(m[1]);
+    // last one wins: a later `--flag` undoes an earlier `--no-flag`
+    const pos = /^--([^=]+)$/.exec(a);
+    if (pos && full[pos[1]]?.type === "boolean") negated.delete(pos[1]);
     args.push(a);
   }
   let parsed;

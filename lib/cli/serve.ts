@@ -4,14 +4,8 @@ import { LLM_FLAGS, makeLogger, SERVER_FLAGS, TOKEN_FLAGS } from "./common.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
-import {
-  buildRuntime,
-  killExecutas,
-  printStartup,
-  reportFatal,
-  serverSettings,
-  untilSignal,
-} from "../server/launch.ts";
+import { buildRuntime, printStartup, reportFatal, serverSettings } from "../server/launch.ts";
+import { untilSignal } from "./signals.ts";
 import { VERSION } from "../version.ts";
 
 export const SERVER_HELP = `Server flags:
@@ -70,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   const stopped = untilSignal(async () => {
     await runtime.shutdown();
     await server.close();
-  }, () => killExecutas(runtime));
+  }, () => runtime.executas.killAll());
   printStartup(format, {
     mode: "serve",
     version: VERSION,

@@ -133,6 +133,15 @@ export class ExecutaPool implements ExecutaHost {
     }));
   }
 
+  /**
+   * SIGKILLs every live process at once (synchronous, best effort): the immediate exit of a second
+   * SIGINT must not leave behind a plugin still in its graceful stop or ignoring SIGTERM (§9.10).
+   */
+  killAll(): void {
+    this.closed = true;
+    for (const e of this.entries.values()) e.proc?.killNow();
+  }
+
   private retire(e: Entry): Promise<unknown> | null {
     e.retired = true;
     e.life.abort();

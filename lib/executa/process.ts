@@ -172,6 +172,13 @@ export class ExecutaProcess {
     return this.stopping;
   }
 
+  /** SIGKILL now, for an immediate runtime exit that cannot wait for the graceful stop. */
+  killNow() {
+    if (this.exitInfo) return;
+    this.stopRequested = true;
+    this.kill("SIGKILL");
+  }
+
   /** Signals the executa's whole process group (POSIX), else the process itself. */
   private kill(signal: Deno.Signal) {
     try {

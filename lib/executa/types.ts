@@ -86,4 +86,6 @@ export interface ExecutaHost {
   restart(tool_id: string): Promise<void>;
   /** Stops every process in parallel (§9.10). */
   shutdown(): Promise<void>;
+  /** SIGKILLs every live process at once, for an immediate exit (second SIGINT, §2.1). */
+  killAll(): void;
 }

@@ -1,6 +1,6 @@
 /**
  * What `dev` and `serve` share around the server: the server flag group (CONTRACT §2.3), the
- * startup output (§2.13), fatal-error reporting and graceful SIGINT/SIGTERM handling (§2.1).
+ * startup output (§2.13) and fatal-error reporting.
  */
 import { bool, type FlagValues, int, list, str, UsageError } from "../cli/flags.ts";
 import { EXIT, printFatal, writeStdout } from "../cli/output.ts";
@@ -117,48 +117,6 @@ export function printStartup(format: string | undefined, s: StartupInfo) {
       ...rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`),
     ].join("\n"),
   );
-}
-
-/**
- * Resolves with the exit code once SIGINT/SIGTERM arrive and `stop()` finished; a second SIGINT
- * during shutdown runs `force` (synchronous, best effort) and exits at once with 130.
- */
-export function untilSignal(stop: () => Promise<void>, force?: () => void): Promise<number> {
-  return new Promise((resolveExit) => {
-    let stopping = false;
-    const onSignal = (sig: Deno.Signal) => () => {
-      if (stopping) {
-        if (sig === "SIGINT") {
-          try {
-            force?.();
-          } catch { /* exiting anyway */ }
-          Deno.exit(EXIT.INTERRUPTED);
-        }
-        return;
-      }
-      stopping = true;
-      stop().catch(() => {}).finally(() => resolveExit(EXIT.OK));
-    };
-    Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
-    try {
-      Deno.addSignalListener("SIGTERM", onSignal("SIGTERM"));
-    } catch { /* SIGTERM is not available on Windows */ }
-  });
-}
-
-/**
- * SIGKILLs every executa process still alive: the immediate exit of a second SIGINT must not
- * leave behind a plugin that is still in its graceful stop (or ignores SIGTERM, §9.10).
- */
-export function killExecutas(rt: Pick<Runtime, "executas">) {
-  for (const x of rt.executas.list()) {
-    if (typeof x.pid !== "number") continue;
-    try {
-      // the executa's process group first (POSIX), so its own children go too
-      if (Deno.build.os === "windows") Deno.kill(x.pid, "SIGKILL");
-      else Deno.kill(-x.pid, "SIGKILL");
-    } catch { /* already gone */ }
-  }
 }
 
 /** The core for a server mode: key, LLM provider, executa pool feeding the shared log bus. */

@@ -43,6 +43,7 @@ export class FakeExecutas implements ExecutaHost {
   restart(): Promise<void> {
     return Promise.resolve();
   }
+  killAll(): void {}
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
