@@ -8,6 +8,7 @@ import { type Loose, makeRuntime, manifest, openSession, rpcError } from "./help
 import { b64urlDecode } from "../lib/token/mod.ts";
 import { UUID_RE } from "../lib/util/ids.ts";
 import { VIEW_META_DEFAULTS } from "./helpers/contract_values.ts";
+import { discoverExecutas } from "../lib/executa/discovery.ts";
 
 const MAX = 262_144;
 const utf8 = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
@@ -119,6 +120,13 @@ Deno.test("session.create: every param — slug, manifest_dict alias, user_id, v
     conversation_session_uuid: "conv-1",
   });
   assert.equal(explicit.user_id, 0, "the canonical 'manifest' wins; user_id 0 is kept");
+  // the alias is not even type-checked when the canonical name is there
+  const aliasIgnored = await t.call("session.create", {
+    app_slug: "x",
+    manifest: m,
+    manifest_dict: [1],
+  });
+  assert.equal(aliasIgnored.app_slug, "x");
   assert.equal(explicit.view, "a");
   const g2 = await t.call("session.get", { session_id: explicit.session_id });
   assert.deepEqual(g2.runtime_state, { mine: true });
@@ -283,5 +291,30 @@ Deno.test("session.create with app_dir: bundled: refs resolve against the app's 
     (other.warnings as Loose[]).map((w) => w.code),
     ["tools_ref_unresolved"],
     "without registered executas the ref really matches nothing",
+  );
+});
+
+Deno.test("session.create with app_dir: executa discovery warnings are returned and kept as executa_discovery diagnostics (§9.2)", async () => {
+  await using t = await makeRuntime();
+  const appDir = new URL("./fixtures/apps/disc-app", import.meta.url).pathname;
+  const { warnings: expected } = await discoverExecutas(appDir);
+  assert.ok(expected.length >= 2, "the fixture has folders discovery skips");
+  const created = await t.call("session.create", { app_dir: appDir });
+  const found = (created.warnings as Loose[]).filter((w) => w.code === "executa_discovery");
+  assert.deepEqual(
+    found,
+    expected.map((message) => ({
+      severity: "warning",
+      code: "executa_discovery",
+      path: "",
+      message,
+    })),
+  );
+  const got = await t.call("session.get", { session_id: created.session_id });
+  assert.deepEqual(
+    (got.diagnostics as Loose[]).filter((d) => d.code === "executa_discovery").map((d) =>
+      d.message
+    ),
+    expected,
   );
 });

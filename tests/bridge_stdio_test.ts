@@ -222,3 +222,17 @@ Deno.test("bridge: a malformed key file is refused with exit 2 and a message on 
   assert.equal(b.stdoutLines.length, 0);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("bridge: session.create logs the manifest warnings at the default level (§3.7), on stderr only", async () => {
+  const b = new BridgeProcess();
+  const created = await b.call("session.create", {
+    app_slug: "warned",
+    manifest: { ...MANIFEST, ui: { ...MANIFEST.ui, host_api: { storage: ["read"] } } },
+  }) as { warnings: { code: string }[] };
+  assert.deepEqual(created.warnings.map((w) => w.code), ["host_api_unknown_method"]);
+  await b.closeStdin();
+  assert.equal((await b.exited).code, 0);
+  await b[Symbol.asyncDispose]();
+  assert.match(b.stderrText, /manifest warning.*host_api_unknown_method/);
+  for (const l of b.stdoutLines) assert.equal(JSON.parse(l).jsonrpc, "2.0");
+});

@@ -74,6 +74,14 @@ Deno.test("texts: addendum length, prefix template placeholder and length", () =
   }
   const big = run((m) => (m.user_message_prefix_template = "{user_message}" + "x".repeat(500))).r;
   assert.deepEqual(where(big), ["text_too_long@user_message_prefix_template"]);
+  // characters are code points, as for titles and summary templates: 4000 emoji fit, 4001 do not
+  const emoji = "\u{1F600}";
+  assert.deepEqual(where(run((m) => (m.system_prompt_addendum = emoji.repeat(4000))).r), []);
+  const over = run((m) => (m.system_prompt_addendum = emoji.repeat(4001))).r;
+  assert.deepEqual(where(over), ["text_too_long@system_prompt_addendum"]);
+  assert.match(over.diagnostics[0].message, /has 4001 characters/);
+  const tplEmoji = "{user_message}" + emoji.repeat(486);
+  assert.deepEqual(where(run((m) => (m.user_message_prefix_template = tplEmoji)).r), []);
 });
 
 Deno.test("permissions and host_capabilities are checked for display and never enforced", () => {

@@ -271,3 +271,54 @@ Deno.test("log entries: manifest reloads — valid replaces ACL and CSP, invalid
     await rt.shutdown();
   }
 });
+
+Deno.test("manifest reload: bundled: refs still resolve against the app's executas; discovery warnings stay (§3.8, §9.2)", async () => {
+  await using dir = await tmpDir();
+  const rt = await buildRuntime(
+    { "key-file": join(dir.path, "dev.key") },
+    "dev",
+    silentLogger(),
+    "9.9.9",
+  );
+  try {
+    const appDir = join(dir.path, "app");
+    const manifestPath = join(appDir, "manifest.json");
+    await Deno.mkdir(join(appDir, "executas/foo"), { recursive: true });
+    await Deno.mkdir(join(appDir, "executas/gomod"), { recursive: true });
+    await Deno.writeTextFile(
+      join(appDir, "executas/foo/executa.json"),
+      JSON.stringify({ tool_id: "tool-foo-1", type: "python" }),
+    );
+    await Deno.writeTextFile(join(appDir, "executas/gomod/go.mod"), "module x\n");
+    const m = manifest({ tools: ["bundled:foo"] }, {
+      required_executas: [{ tool_id: "tool-foo-1" }],
+    });
+    await Deno.writeTextFile(manifestPath, JSON.stringify(m));
+    // what `dev` does: discovery first, then the session from the manifest on disk
+    const discovery = await rt.registerAppExecutas(appDir, "app");
+    assert.deepEqual(discovery.map((d) => d.code), ["executa_discovery"]);
+    const created = await rt.createSession({ manifest: m, app_slug: "app" }, discovery);
+    const codes = (ds: { code: string }[]) => ds.map((d) => d.code).sort();
+    assert.deepEqual(codes(created.warnings), ["executa_discovery"]);
+    const app = {
+      slug: "app",
+      appDir,
+      bundleDir: join(appDir, "bundle"),
+      manifestPath,
+      sessionId: created.session_id,
+    };
+    const edited = manifest({ tools: ["bundled:foo"], storage: ["get"] }, {
+      required_executas: [{ tool_id: "tool-foo-1" }],
+    });
+    await Deno.writeTextFile(manifestPath, JSON.stringify(edited));
+    assert.equal(await reloadManifest(rt, app, silentLogger()), true);
+    const session = rt.sessions.get(created.session_id)!;
+    assert.deepEqual(codes(session.diagnostics), ["executa_discovery"]);
+    assert.deepEqual(session.manifest.ui.host_api.storage, ["get"], "the edit applied");
+    assert.deepEqual(codes(rt.apps.get("app")!.diagnostics), ["executa_discovery"]);
+    const entry = rt.log.entries().filter((e) => e.type === "manifest").at(-1)!;
+    assert.deepEqual(codes(entry.diagnostics as { code: string }[]), ["executa_discovery"]);
+  } finally {
+    await rt.shutdown();
+  }
+});

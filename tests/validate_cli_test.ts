@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { MANIFESTS_DIR } from "./helpers/corpus.ts";
 import { join } from "node:path";
+import { tmpDir } from "./helpers/tmp.ts";
+import { denoDirEnv } from "./helpers/bridge_process.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const APPS = join(ROOT, "tests", "fixtures", "apps");
@@ -191,4 +193,41 @@ Deno.test("a lone manifest file: no discovery, no bundle check, slug from its di
   assert.equal(doc.app_slug, "manifests");
   assert.deepEqual(doc.executas, []);
   assert.deepEqual(doc.diagnostics.map((d: { code: string }) => d.code), ["schema_unsupported"]);
+});
+
+Deno.test("entry_not_found: a directory entry means its index.html; the path is the view's index in the manifest", async () => {
+  await using dir = await tmpDir();
+  const app = join(dir.path, "app");
+  await Deno.mkdir(join(app, "bundle/sub"), { recursive: true });
+  await Deno.writeTextFile(join(app, "bundle/index.html"), "<p>main</p>");
+  await Deno.writeTextFile(join(app, "bundle/sub/index.html"), "<p>sub</p>");
+  await Deno.writeTextFile(
+    join(app, "manifest.json"),
+    JSON.stringify({
+      schema: 2,
+      ui: {
+        bundle: { format: "static-spa", entry: "index.html" },
+        views: [
+          { name: "", title: "skipped" },
+          { name: "missing", title: "Missing", entry: "missing.html" },
+          { name: "sub", title: "Sub", entry: "sub/", default: true },
+        ],
+      },
+    }),
+  );
+  const { doc } = await validateJson(app);
+  const entries = doc.diagnostics.filter((d: { code: string }) => d.code === "entry_not_found");
+  assert.deepEqual(entries.map((d: { path: string }) => d.path), ["ui.views[1].entry"]);
+  assert.match(entries[0].message, /bundle\/missing\.html/);
+  // smoke's validate step runs the same check
+  const smoke = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", join(ROOT, "main.ts"), "smoke", app, "--format", "json"],
+    cwd: ROOT,
+    env: { HOME: dir.path, ...denoDirEnv() },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const report = JSON.parse(new TextDecoder().decode(smoke.stdout));
+  const warned = (report.warnings as string[]).filter((w) => w.startsWith("entry_not_found"));
+  assert.deepEqual(warned.map((w) => w.split(":")[0]), ["entry_not_found ui.views[1].entry"]);
 });

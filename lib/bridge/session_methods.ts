@@ -108,7 +108,13 @@ type Method = MethodFn;
 
 export const sessionMethods: Record<string, Method> = {
   "session.create": async (rt, p) => {
-    const a = parseParams(CreateParams, p);
+    // §1.3: with both present the canonical name wins, so the alias is not even checked
+    const a = parseParams(
+      CreateParams,
+      p.manifest !== undefined && p.manifest_dict !== undefined
+        ? { ...p, manifest_dict: undefined }
+        : p,
+    );
     if (rt.sessions.size >= MAX_SESSIONS) {
       throw new RpcError(RPC.SESSION_LIMIT, "session_limit", { max: MAX_SESSIONS });
     }

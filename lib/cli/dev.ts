@@ -10,6 +10,7 @@ import { COMMON_RUNTIME_HELP, SERVER_HELP } from "./serve.ts";
 import { RpcError } from "../core/rpc_error.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { appSlugFor, loadManifest } from "../manifest/mod.ts";
+import type { Diagnostic } from "../manifest/types.ts";
 import { parseExecutaFlag } from "../executa/spec.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
@@ -132,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
   const watching = values.watch !== false;
   let rt: Runtime | undefined;
   let server: RunningServer | undefined;
+  let discovery: Diagnostic[] = [];
   try {
     rt = await buildRuntime(values, "dev", logger, VERSION);
     if (!bool(values, "no-executas")) {
@@ -143,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
         }
         await rt.executas.register(specs);
       } else {
-        await rt.registerAppExecutas(appDir, slug);
+        discovery = await rt.registerAppExecutas(appDir, slug);
       }
     }
     // 5. bind both origins
@@ -171,7 +173,7 @@ export async function run(argv: string[]): Promise<number> {
       user_id: userId,
       entry_payload: entryPayload,
       seed_storage: seed,
-    });
+    }, discovery);
   } catch (e) {
     await rt.shutdown();
     await server.close();

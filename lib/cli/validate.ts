@@ -4,8 +4,9 @@ import { discoverExecutas } from "../executa/discovery.ts";
 import { parseExecutaFlag } from "../executa/spec.ts";
 import type { ExecutaSpec } from "../executa/types.ts";
 import { resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
-import { analyzeManifest, appSlugFor, entryFile, loadManifest } from "../manifest/mod.ts";
+import { analyzeManifest, appSlugFor, loadManifest } from "../manifest/mod.ts";
 import { strictScan } from "../manifest/strict.ts";
+import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
 import { bool, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
@@ -37,33 +38,6 @@ async function statOrNull(p: string): Promise<Deno.FileInfo | null> {
   } catch {
     return null;
   }
-}
-
-async function isFile(p: string): Promise<boolean> {
-  return (await statOrNull(p))?.isFile ?? false;
-}
-
-/** `entry_not_found` for the bundle entry and every distinct view entry (§2.8). */
-async function entryChecks(appDir: string, m: EffectiveManifest): Promise<Diagnostic[]> {
-  const bundleDir = join(appDir, "bundle");
-  const out: Diagnostic[] = [];
-  const checked = new Set<string>();
-  const check = async (entry: string, path: string) => {
-    const file = entryFile(entry);
-    if (checked.has(file)) return;
-    checked.add(file);
-    if (await isFile(join(bundleDir, file))) return;
-    out.push({
-      severity: "warning",
-      code: "entry_not_found",
-      path,
-      message: `bundle entry ${join("bundle", file)} does not exist (yet)`,
-      hint: "build the bundle, or fix the entry path (relative to the bundle directory)",
-    });
-  };
-  await check(m.ui.bundle.entry, "ui.bundle.entry");
-  for (const [i, v] of m.ui.views.entries()) await check(v.entry, `ui.views[${i}].entry`);
-  return out;
 }
 
 /** §2.8: `severity  path  code  message` (two spaces between the fields; `-` for no path). */
@@ -124,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
     diagnostics.unshift(...r.diagnostics);
   } else diagnostics.unshift(...loaded.diagnostics);
   if (manifest && appDir) {
-    diagnostics.push(...await entryChecks(appDir, manifest));
+    diagnostics.push(...await entryDiagnostics(appDir, manifest, loaded.raw));
     if (strict) diagnostics.push(...await strictScan(join(appDir, "bundle"), manifest, entries));
   }
 

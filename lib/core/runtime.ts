@@ -15,6 +15,7 @@ import { MAX_SESSIONS, SessionManager } from "../session/manager.ts";
 import { isOpen, Session, type WindowState } from "../session/session.ts";
 import { aclAllows, resolveToolRef, scopesFor } from "../manifest/acl.ts";
 import { analyzeManifest, selectView, UnknownViewError } from "../manifest/mod.ts";
+import type { Diagnostic } from "../manifest/types.ts";
 import { type DevKey, mintToken, verifyToken } from "../token/mod.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
@@ -151,7 +152,8 @@ export class Runtime {
 
   // ---- sessions ----------------------------------------------------------------------------
 
-  async createSession(a: CreateParams) {
+  /** `discovery`: warnings of an executa discovery the caller already ran for this app (`dev`). */
+  async createSession(a: CreateParams, discovery: Diagnostic[] = []) {
     const app = await resolveSessionApp(a, this.cwd, this.logger);
     const { slug, appDir } = app;
     let { manifest, diagnostics } = app;
@@ -171,18 +173,17 @@ export class Runtime {
       throw e;
     }
     if (appDir !== null && a.register_executas !== false) {
-      await this.registerAppExecutas(appDir, slug);
+      discovery = [...discovery, ...await this.registerAppExecutas(appDir, slug)];
     }
-    // bundled: refs resolve against the registry (§3.8): analysed again now that the app's
-    // executas are known, so the warnings do not report refs the ACL will in fact resolve
-    const entries = toolEntriesOf(this.executas, slug);
-    if (entries.length > 0) {
-      const r = analyzeManifest(app.raw, { resolve: (x) => resolveToolRef(x, entries) });
-      if (r.manifest) [manifest, diagnostics] = [r.manifest, r.diagnostics];
-    }
+    // analysed again now that the app's executas are known, so the warnings do not report refs
+    // the ACL will in fact resolve
+    const r = this.analyzeForApp(app.raw, slug);
+    if (r?.manifest) [manifest, diagnostics] = [r.manifest, r.diagnostics];
+    // §9.2: discovery warnings are diagnostics of the app too
+    if (discovery.length) diagnostics = [...diagnostics, ...discovery];
     const warnings = diagnostics.filter((d) => d.severity === "warning");
     for (const w of warnings) {
-      this.logger.info("manifest warning", { code: w.code, path: w.path, message: w.message });
+      this.logger.warn("manifest warning", { code: w.code, path: w.path, message: w.message });
     }
     if (appDir !== null) {
       const replaced = this.apps.set({
@@ -240,10 +241,22 @@ export class Runtime {
     };
   }
 
-  /** Discovered executas of an app; an identical existing registration is kept warm. */
-  async registerAppExecutas(appDir: string, slug: string) {
+  /**
+   * An app's manifest analysed with `bundled:` refs resolved against the registry (§3.8); null
+   * when no executa applies to the slug (the first analysis already said all there is).
+   */
+  analyzeForApp(raw: unknown, slug: string) {
+    const entries = toolEntriesOf(this.executas, slug);
+    if (entries.length === 0) return null;
+    return analyzeManifest(raw, { resolve: (x) => resolveToolRef(x, entries) });
+  }
+
+  /**
+   * Registers the app's discovered executas (an identical existing registration is kept warm);
+   * returns the discovery warnings as `executa_discovery` diagnostics (§9.2).
+   */
+  async registerAppExecutas(appDir: string, slug: string): Promise<Diagnostic[]> {
     const { specs, warnings } = await discoverExecutas(appDir);
-    for (const w of warnings) this.logger.warn(w);
     const fresh: ExecutaSpec[] = [];
     for (const spec of specs) {
       const withApp = { ...spec, app_slug: slug };
@@ -251,6 +264,12 @@ export class Runtime {
       if (!cur || !deepEqual(cur.spec, withApp)) fresh.push(withApp);
     }
     if (fresh.length) await this.executas.register(fresh);
+    return warnings.map((message) => ({
+      severity: "warning",
+      code: "executa_discovery",
+      path: "",
+      message,
+    }));
   }
 
   closeSession(id: string) {

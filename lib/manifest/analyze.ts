@@ -3,6 +3,7 @@
  * manifest (§3.8) and diagnostics. Pure; `bundled:` refs resolve literally unless a resolver is given.
  */
 import { isPlainObject } from "../util/json.ts";
+import { codePointLength } from "../util/text.ts";
 import { declaredWith } from "./acl.ts";
 import { checkCsp } from "./csp.ts";
 import { checkDev } from "./dev.ts";
@@ -154,13 +155,15 @@ function executaRefs(
 }
 
 function topTexts(raw: Record<string, unknown>, d: Diags) {
+  // "chars" are code points, as for view titles and the summary template
   const add = raw.system_prompt_addendum;
-  if (add !== undefined && (typeof add !== "string" || add.length > 4000)) {
+  const addLen = typeof add === "string" ? codePointLength(add) : 0;
+  if (add !== undefined && (typeof add !== "string" || addLen > 4000)) {
     d.warn(
       "text_too_long",
       "system_prompt_addendum",
       typeof add === "string"
-        ? `system_prompt_addendum has ${add.length} characters (max 4000)`
+        ? `system_prompt_addendum has ${addLen} characters (max 4000)`
         : `system_prompt_addendum must be a string of at most 4000 characters, got ${
           typeName(add)
         }`,
@@ -168,11 +171,12 @@ function topTexts(raw: Record<string, unknown>, d: Diags) {
   }
   const tpl = raw.user_message_prefix_template;
   if (tpl === undefined) return;
-  if (typeof tpl === "string" && tpl.length > 500) {
+  const tplLen = typeof tpl === "string" ? codePointLength(tpl) : 0;
+  if (typeof tpl === "string" && tplLen > 500) {
     d.warn(
       "text_too_long",
       "user_message_prefix_template",
-      `user_message_prefix_template has ${tpl.length} characters (max 500)`,
+      `user_message_prefix_template has ${tplLen} characters (max 500)`,
     );
   }
   const count = typeof tpl === "string" ? tpl.split("{user_message}").length - 1 : 0;

@@ -73,7 +73,10 @@ export interface DevApp {
 
 /** Re-reads the manifest after a change and applies it (§11.10); always leaves a log entry. */
 export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): Promise<boolean> {
-  const r = await loadManifest(app.manifestPath);
+  let r = await loadManifest(app.manifestPath);
+  // as at session start: bundled: refs resolve against the registered executas (§3.8)
+  const resolved = r.manifest ? rt.analyzeForApp(r.raw, app.slug) : null;
+  if (resolved?.manifest) r = { ...r, ...resolved };
   if (!r.manifest) {
     const errors = r.diagnostics.filter((d) => d.severity === "error");
     logger.warn("manifest is invalid; keeping the previous one", {
@@ -83,8 +86,11 @@ export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): 
     return false;
   }
   const s = rt.sessions.get(app.sessionId);
+  // discovery ran once, at startup: its warnings still hold
+  const discovery = (s?.diagnostics ?? []).filter((d) => d.code === "executa_discovery");
+  const diagnostics = [...r.diagnostics, ...discovery];
   if (s) {
-    s.setManifest(r.manifest, r.diagnostics);
+    s.setManifest(r.manifest, diagnostics);
     s.mocks = mocksFromManifest(r.manifest.dev.mocks); // manifest.dev.mocks reload too
   }
   rt.apps.set({
@@ -92,10 +98,10 @@ export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): 
     appDir: app.appDir,
     bundleDir: app.bundleDir,
     manifest: r.manifest,
-    diagnostics: r.diagnostics,
+    diagnostics,
   });
-  logger.info("manifest reloaded", { warnings: r.diagnostics.length });
+  logger.info("manifest reloaded", { warnings: diagnostics.length });
   // a manifest entry without errors makes host pages reload their iframes
-  rt.log.push({ type: "manifest", diagnostics: r.diagnostics });
+  rt.log.push({ type: "manifest", diagnostics });
   return true;
 }

@@ -13,7 +13,8 @@ import type { ExecutaSpec } from "../executa/types.ts";
 import { createProvider, LlmConfigError, type LlmFlags, resolveLlmConfig } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
 import { declaredTools, resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
-import { analyzeManifest, appSlugFor, entryFile, loadManifest } from "../manifest/mod.ts";
+import { analyzeManifest, appSlugFor, loadManifest } from "../manifest/mod.ts";
+import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
 import { defaultKeyPath, KeyFileError, loadOrCreateKey } from "../token/mod.ts";
 import type { Logger } from "../util/log.ts";
@@ -76,14 +77,6 @@ export interface SmokeOutcome {
 }
 
 const diagLine = (d: Diagnostic) => `${d.code} ${d.path || "-"}: ${d.message}`;
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(p)).isFile;
-  } catch {
-    return false;
-  }
-}
 
 export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   const t0 = performance.now();
@@ -158,14 +151,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     diagnostics.unshift(...r.diagnostics);
   } else diagnostics.unshift(...loaded.diagnostics);
   const errors = diagnostics.filter((d) => d.severity === "error");
-  if (manifest && !(await isFile(join(o.appDir, "bundle", entryFile(manifest.ui.bundle.entry))))) {
-    diagnostics.push({
-      severity: "warning",
-      code: "entry_not_found",
-      path: "ui.bundle.entry",
-      message: `bundle entry bundle/${entryFile(manifest.ui.bundle.entry)} does not exist (yet)`,
-    });
-  }
+  if (manifest) diagnostics.push(...await entryDiagnostics(o.appDir, manifest, loaded.raw));
   report.warnings.push(...diagnostics.filter((d) => d.severity === "warning").map(diagLine));
   const validate: StepResult = {
     suite: "validate",

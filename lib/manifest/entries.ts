@@ -1,0 +1,55 @@
+/**
+ * `entry_not_found` (CONTRACT §3.7, §2.8): the bundle entry and every distinct view entry, looked
+ * up on disk the way the app origin serves them (§11.7: an empty path or a trailing `/` means
+ * that directory's `index.html`). Shared by `validate` and the validate step of `smoke`.
+ */
+import { join } from "node:path";
+import { entryFile } from "./diag.ts";
+import type { Diagnostic, EffectiveManifest } from "./types.ts";
+import { isPlainObject } from "../util/json.ts";
+
+/** The bundle-relative file an entry serves. */
+export function servedEntryFile(entry: string): string {
+  const file = entryFile(entry);
+  return file === "" || file.endsWith("/") ? `${file}index.html` : file;
+}
+
+export async function entryDiagnostics(
+  appDir: string,
+  m: EffectiveManifest,
+  raw: unknown,
+): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const checked = new Set<string>();
+  const check = async (entry: string, path: string) => {
+    const file = servedEntryFile(entry);
+    if (checked.has(file)) return;
+    checked.add(file);
+    if (await isFile(join(appDir, "bundle", file))) return;
+    out.push({
+      severity: "warning",
+      code: "entry_not_found",
+      path,
+      message: `bundle entry ${join("bundle", file)} does not exist (yet)`,
+      hint: "build the bundle, or fix the entry path (relative to the bundle directory)",
+    });
+  };
+  await check(m.ui.bundle.entry, "ui.bundle.entry");
+  const rawViews = isPlainObject(raw) && isPlainObject(raw.ui) && Array.isArray(raw.ui.views)
+    ? raw.ui.views
+    : [];
+  for (const v of m.ui.views) {
+    // the path names the view where the manifest has it (skipped views shift the indices)
+    const i = rawViews.findIndex((x) => isPlainObject(x) && x.name === v.name);
+    await check(v.entry, i < 0 ? "ui.views" : `ui.views[${i}].entry`);
+  }
+  return out;
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(p)).isFile;
+  } catch {
+    return false;
+  }
+}
