@@ -374,3 +374,17 @@ Deno.test("ACL: ungranted tool → permission_denied; job methods need a granted
   }
   assert.deepEqual((await s.call("tools", "listJobs")).result.jobs, [], "denied: no job");
 });
+
+Deno.test("no limits beyond §5.11: a long clientTag, a long cancel reason, getJob limit over 200", async () => {
+  await using t = await makeRuntime();
+  const s = await setup(t);
+  const clientTag = "t".repeat(1000);
+  const jobId = await start(s, "hang", {}, { clientTag });
+  assert.equal((await getJob(s, jobId, { limit: 5000 })).clientTag, clientTag);
+  const listed = await s.call("tools", "listJobs", { tool_id: "p".repeat(300) });
+  assert.deepEqual(listed.result.jobs, [], "a long tool_id filter just matches nothing");
+  const reason = "r".repeat(2000);
+  const cancelled = await s.call("tools", "cancelJob", { jobId, reason });
+  assert.equal(cancelled.result.cancelled, true, JSON.stringify(cancelled));
+  assert.equal(strip((await getJob(s, jobId)).progress).at(-1).reason, reason);
+});

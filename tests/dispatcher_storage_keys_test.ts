@@ -21,6 +21,7 @@ async function expectInvalidPath(call: Call, key: unknown, reason: RegExp) {
     assert.equal(r.error.code, "invalid_path", `${method} ${JSON.stringify(key)}`);
     assert.equal(typeof r.error.details.reason, "string");
     assert.match(r.error.details.reason, reason, JSON.stringify(key));
+    assert.deepEqual(Object.keys(r.error.details), ["reason"], "details are {reason} (§5.5)");
   }
 }
 
@@ -123,12 +124,13 @@ Deno.test("storage scope/owner: 'app' or absent accepted, others not_implemented
     1,
   );
   for (const method of ["get", "set", "delete", "list"]) {
-    for (const scope of ["user", "tool", ""]) {
+    // null is "any other value" for scope (only owner treats null as absent)
+    for (const scope of ["user", "tool", "", null]) {
       assert.deepEqual(await s.call("storage", method, { key: "k", value: 2, scope }), {
         ok: false,
         error: {
           code: "not_implemented",
-          message: `storage scope '${scope}' is not available in this runtime`,
+          message: `storage scope '${scope ?? "null"}' is not available in this runtime`,
           details: { scope },
         },
       });

@@ -57,7 +57,7 @@ export function jobsFor(session: Session): JobStore {
 
 const InvokeAsyncArgs = InvokeArgs.extend({
   timeoutMs: z.number().nullable().optional(),
-  clientTag: z.string().max(200).optional(),
+  clientTag: z.string().optional(),
 });
 
 /** Looks the call up in the mock table under `tools.<method>` (§5.9). */
@@ -152,16 +152,16 @@ function summary(job: Job) {
 const GetJobArgs = z.object({
   jobId: z.string().min(1),
   sinceSeq: z.number().int().min(0).optional(),
-  limit: z.number().int().min(1).max(JOB_LIMITS.listMax).optional(),
+  limit: z.number().int().min(1).optional(),
 });
 
 const CancelJobArgs = z.object({
   jobId: z.string().min(1),
-  reason: z.string().max(500).optional(),
+  reason: z.string().optional(),
 });
 
 const ListJobsArgs = z.object({
-  tool_id: z.string().min(1).max(200).optional(),
+  tool_id: z.string().min(1).optional(),
   state: z.enum(JOB_STATES).optional(),
   clientTag: z.string().optional(),
   since: z.number().optional(),

@@ -45,7 +45,8 @@ const ListArgs = z.object({
 const shown = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
 
 function checkCommon(a: { scope?: unknown; owner?: unknown }) {
-  if (a.scope !== undefined && a.scope !== null && a.scope !== "app") {
+  // only an absent scope or "app" passes (§5.5); unlike `owner`, null is not "absent" here
+  if (a.scope !== undefined && a.scope !== "app") {
     throw new DispatchError(
       "not_implemented",
       `storage scope '${shown(a.scope)}' is not available in this runtime`,
@@ -62,7 +63,7 @@ function checkCommon(a: { scope?: unknown; owner?: unknown }) {
 function checkKey(key: unknown): string {
   const reason = checkStorageKey(key);
   if (reason) {
-    throw new DispatchError("invalid_path", `invalid storage key: ${reason}`, { reason, key });
+    throw new DispatchError("invalid_path", `invalid storage key: ${reason}`, { reason });
   }
   return key as string;
 }
