@@ -41,9 +41,13 @@ Deno.test("app origin: bundle files carry the manifest CSP; unknown slug 404; re
   const redirect = await app.request(`/anna-apps/${slug}/dev?wid=1&t=2`, { headers: APPH });
   assert.equal(redirect.status, 301);
   assert.equal(redirect.headers.get("location"), `/anna-apps/${slug}/dev/?wid=1&t=2`);
+  assert.equal(redirect.headers.get("x-content-type-options"), "nosniff");
 
+  // every response, the JSON errors included, is no-store + nosniff (§11.7)
   const unknown = await app.request(`/anna-apps/other/dev/index.html`, { headers: APPH });
   assert.equal(unknown.status, 404);
+  assert.equal(unknown.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(unknown.headers.get("cache-control"), "no-store");
   await unknown.body?.cancel();
   // the bare `/dev` form of an unknown slug is a 404 too, not a redirect to one
   const unknownBare = await app.request(`/anna-apps/other/dev?wid=1`, { headers: APPH });

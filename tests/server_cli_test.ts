@@ -230,6 +230,13 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
       /unknown view 'nope' \(available: main\)/,
     ],
     [["dev", appDir, "--format", "junit"], {}, 2, /--format/],
+    // values the Host check could never match are refused up front, not silently ignored
+    ...[".foo", "bar:99999", "-x", "a:0", "host:1:2"].map((h): [
+      string[],
+      Record<string, string>,
+      number,
+      RegExp,
+    ] => [["serve", "--port", "0", `--allowed-host=${h}`], {}, 2, /--allowed-host .* must be/]),
   ];
   for (const [args, env, code, re] of cases) {
     const p = spawn(args, env);

@@ -130,6 +130,7 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     return c.body(null, 301, {
       Location: path + "/" + (q >= 0 ? url.slice(q) : ""),
       "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
     });
   });
   app.all("/anna-apps/:slug/dev/*", async (c) => {

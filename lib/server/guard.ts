@@ -30,6 +30,7 @@ export function errorBody(
   const error: Record<string, unknown> = { code };
   if (message !== undefined) error.message = message;
   c.header("Cache-Control", "no-store");
+  c.header("X-Content-Type-Options", "nosniff");
   return c.json({ error }, status);
 }
 

@@ -11,6 +11,7 @@ import { ExecutaPool } from "../executa/mod.ts";
 import type { Logger } from "../util/log.ts";
 import { ControlTokenError, resolveControlToken } from "./control_token.ts";
 import { ListenError, resolveBindHost } from "./listen.ts";
+import { parseHostPort } from "./hosts.ts";
 
 export interface ServerSettings {
   bindHost: string;
@@ -28,8 +29,11 @@ export function serverSettings(v: FlagValues, env: string | undefined): ServerSe
   const bindHost = resolveBindHost(str(v, "host") ?? "127.0.0.1", allowRemote, noToken);
   const allowedHosts = list(v, "allowed-host");
   for (const h of allowedHosts) {
-    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/.test(h)) {
-      throw new UsageError(`--allowed-host '${h}' must be HOST or HOST:PORT`);
+    // the same parser the Host check uses, so a value is never accepted here and then ignored
+    if (!parseHostPort(h)) {
+      throw new UsageError(
+        `--allowed-host '${h}' must be HOST or HOST:PORT (a DNS name or IP literal, port 1-65535)`,
+      );
     }
   }
   return {
