@@ -86,3 +86,54 @@ Deno.test("embeddings: a matching mock error entry is a failure → -32603 with 
   assert.equal(r.error?.code, -32603);
   assert.equal(r.error?.message, "mocked");
 });
+
+Deno.test("sampling and embeddings mocks match the params as the plugin sent them (§10.2, §9.8)", async () => {
+  const hit = (ns: string, method: string, match: Record<string, unknown>, result: unknown) => ({
+    ns,
+    method,
+    match,
+    result,
+  });
+  const call = rpcWith([
+    hit("sampling", "createMessage", { max_tokens: 5 }, { content: "alias-hit" }),
+    hit("sampling", "createMessage", { responseFormat: { type: "json" } }, { content: "rf-hit" }),
+    hit("sampling", "createMessage", { custom: 1 }, { content: "custom-hit" }),
+    hit("embeddings", "create", { dimensions: 8 }, { data: "embed-hit" }),
+  ]);
+  const base = sample("x");
+  const { maxTokens: _m, ...noMax } = base;
+  for (
+    const [extra, want] of [
+      [{ ...noMax, max_tokens: 5 }, "alias-hit"],
+      [{ ...base, responseFormat: { type: "json" } }, "rf-hit"],
+      [{ ...base, custom: 1 }, "custom-hit"],
+    ] as const
+  ) {
+    const r = await call("sampling/createMessage", extra);
+    assert.deepEqual(r.result, { content: want }, JSON.stringify(extra));
+  }
+  // the canonical form of the same value is a different key: no match, the echo answers
+  const canonical = await call("sampling/createMessage", { ...noMax, maxTokens: 5 });
+  assert.equal(canonical.result?.content.text, "[mock] x");
+  const embedded = await call("embeddings/create", { input: "a", dimensions: 8 });
+  assert.deepEqual(embedded.result, { data: "embed-hit" });
+});
+
+Deno.test("an app's own call to sampling.createMessage matches on JSON.stringify(args), as any other call (§10.2)", () => {
+  const llm = createProvider({
+    mode: "mock",
+    mocks: [{
+      ns: "sampling",
+      method: "createMessage",
+      match: { contentIncludes: '"messages"' },
+      result: "json-text-hit",
+    }],
+  });
+  const args = { messages: [{ role: "user", content: "x" }] };
+  assert.equal(llm.lookupMock("sampling", "createMessage", args)?.result, "json-text-hit");
+  assert.equal(
+    llm.lookupMock("sampling", "createMessage", { messages: [] })?.result,
+    "json-text-hit",
+  );
+  assert.equal(llm.lookupMock("sampling", "createMessage", { prompt: "x" }), undefined);
+});

@@ -130,6 +130,7 @@ export class ReverseRpc {
     const r = await this.withDeadline(ctx, (signal) =>
       this.llm.complete(args, {
         lookupKeys: ["sampling/createMessage", "llm/complete"],
+        matchArgs: params,
         extraMocks: app?.mocks,
         signal,
         onMockHit: () => (mocked = true),
@@ -160,6 +161,7 @@ export class ReverseRpc {
       r = await this.withDeadline(ctx, (signal) =>
         this.llm.embed(args, {
           lookupKeys: ["embeddings/create", "llm/embed"],
+          matchArgs: params,
           extraMocks: app?.mocks,
           signal,
         }));

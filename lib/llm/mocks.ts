@@ -136,13 +136,6 @@ export function matchTextFor(kind: MatchKind, args: unknown): string {
   return parts.join("\n");
 }
 
-/** The match kind a lookup key implies. */
-export function kindForKey(key: string): MatchKind {
-  if (key === "llm/complete" || key === "sampling/createMessage") return "complete";
-  if (key === "llm/embed" || key === "embeddings/create") return "embed";
-  return "other";
-}
-
 function matches(entry: MockEntry, args: unknown, matchText: string): boolean {
   const m = entry.match;
   if (!m) return true;

@@ -9,14 +9,13 @@
 import type { Logger } from "../util/log.ts";
 import { describeIssues, parseCompleteArgs, parseEmbedArgs } from "./args.ts";
 import { echoComplete, mockEmbed } from "./echo.ts";
-import { kindForKey, matchMock, matchTextFor, normaliseError } from "./mocks.ts";
+import { type MatchKind, matchMock, matchTextFor, normaliseError } from "./mocks.ts";
 import { openaiComplete, type OpenAiConfig, openaiEmbed } from "./openai.ts";
 import type { LlmCallOptions, LlmMode, LlmProvider, LlmResult, MockEntry } from "./types.ts";
 
 export type { LlmCallOptions, LlmMode, LlmProvider, LlmResult, MockEntry } from "./types.ts";
 export * from "./args.ts";
 export {
-  kindForKey,
   LlmConfigError,
   loadMockFile,
   type MatchKind,
@@ -66,14 +65,14 @@ export function createProvider(opts: ProviderOptions): LlmProvider {
 
   /** The table (then the call's extra mocks) for the first of `keys` that matches. */
   function lookup(
+    kind: MatchKind,
     keys: string[],
     args: unknown,
     extra: MockEntry[] | undefined,
   ): MockEntry | undefined {
     const table = extra?.length ? [...mocks, ...extra] : mocks;
     if (table.length === 0) return undefined;
-    // keys of one call share a kind (e.g. sampling/createMessage then llm/complete)
-    const hit = matchMock(table, keys, args, matchTextFor(kindForKey(keys[0] ?? ""), args));
+    const hit = matchMock(table, keys, args, matchTextFor(kind, args));
     if (hit) logger?.debug("mock matched", { keys: keys.join(","), source: hit.source });
     return hit;
   }
@@ -85,7 +84,8 @@ export function createProvider(opts: ProviderOptions): LlmProvider {
       const parsed = parseCompleteArgs(args);
       if (!parsed.ok) return invalidArg(parsed.issues);
       // `match` keys compare with the args as sent (§10.2), not the defaulted, clamped copy
-      const hit = lookup(o.lookupKeys ?? ["llm/complete"], args, o.extraMocks);
+      const keys = o.lookupKeys ?? ["llm/complete"];
+      const hit = lookup("complete", keys, o.matchArgs ?? args, o.extraMocks);
       if (hit) {
         o.onMockHit?.(hit);
         return answer(hit);
@@ -97,7 +97,7 @@ export function createProvider(opts: ProviderOptions): LlmProvider {
       if (mode === "off") return disabled();
       const parsed = parseEmbedArgs(args);
       if (!parsed.ok) return invalidArg(parsed.issues);
-      const hit = lookup(o.lookupKeys ?? ["llm/embed"], args, o.extraMocks);
+      const hit = lookup("embed", o.lookupKeys ?? ["llm/embed"], o.matchArgs ?? args, o.extraMocks);
       if (hit) {
         o.onMockHit?.(hit);
         return answer(hit);
@@ -106,7 +106,8 @@ export function createProvider(opts: ProviderOptions): LlmProvider {
       return await openaiEmbed(opts.openai!, parsed.value, o.signal);
     },
     lookupMock(ns: string, method: string, args: unknown, extra?: MockEntry[]) {
-      return lookup([`${ns}/${method}`], args, extra);
+      // any other call, even one named like an LLM method: JSON.stringify(args) is its text
+      return lookup("other", [`${ns}/${method}`], args, extra);
     },
   };
 }

@@ -27,6 +27,11 @@ export interface LlmCallOptions {
   signal?: AbortSignal;
   /** Called when a mock-table entry answers the call (sampling maps mock errors to -32003, §10.2). */
   onMockHit?: (entry: MockEntry) => void;
+  /**
+   * What mock `match` keys compare with when the call's args were rebuilt from another shape
+   * (sampling/embeddings params, §9.8): the params as the caller sent them. Default: `args`.
+   */
+  matchArgs?: unknown;
 }
 
 export interface LlmProvider {
