@@ -29,7 +29,7 @@ Deno.test("smoke: basic app passes with recorded, docs and mock-table fixtures (
     tool_id: "tool-smoke-echo",
     protocol: "v2",
     status: "pass",
-    tools: ["echo", "summarize", "env", "fail", "hang"],
+    tools: ["echo", "summarize", "env", "fail", "hang", "exit"],
   }]);
   // mocks.jsonl is a mock table: loaded, not replayed
   assert.deepEqual(rep.fixtures.map((f) => [f.file, f.format, f.status]), [
@@ -267,4 +267,35 @@ Deno.test("smoke: when a fixture's session cannot be created its requests are li
     ["window.heartbeat", 5, "pass"],
   ]);
   assert.match(cases[1].message ?? "", /session for line 1 could not be created/);
+  assert.deepEqual(cases[0].diff?.map((d) => [d.path, d.expected]), [["session.create", "ok"]]);
+});
+
+Deno.test("smoke: an executa that dies during a replayed call is a runtime fault (exit 3); a rejected call has a diff", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "dies.jsonl");
+  const line = (t: number, ns: string, method: string, args: unknown, result: unknown) => ({
+    t,
+    dir: "out",
+    ns,
+    method,
+    args,
+    result,
+  });
+  const lines = [
+    line(0, "tools", "invoke", { tool_id: "tool-smoke-echo", method: "exit" }, { ok: true }),
+    line(1, "storage", "get", { key: "k" }, { value: null }),
+    line(2, "x".repeat(65), "m", {}, { ok: true }),
+  ];
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file]);
+  assert.equal(r.code, 3, explain(r));
+  const [died, after, rejected] = r.report!.fixtures[0].cases;
+  assert.equal(died.status, "error");
+  assert.match(died.message!, /the executa failed during this call/);
+  assert.match(died.message!, /tool_failed: executa process exited/);
+  assert.equal(after.status, "pass", "replay goes on after the fault");
+  // §14.5: a failing case lists diffs, a call the bridge refused included
+  assert.equal(rejected.status, "fail");
+  assert.equal(rejected.diff?.[0].path, "ok");
+  assert.equal(rejected.diff?.[0].expected, true);
 });

@@ -50,6 +50,17 @@ function failCase(
   if (actual !== undefined) c.actual = actual;
 }
 
+/**
+ * An executa that died or could not start answered this call: a runtime fault (§2.1 exit 3),
+ * not an app assertion, unless the recording expected exactly that.
+ */
+function executaFault(o: { ok: boolean; error?: { code?: unknown; details?: unknown } }) {
+  if (o.ok || !o.error) return false;
+  const d = (o.error.details ?? {}) as Record<string, unknown>;
+  if (o.error.code === "tool_failed") return Object.hasOwn(d, "exit_code");
+  return o.error.code === "executa_unavailable" && d.reason !== "stopped";
+}
+
 function expectedOf(step: RequestStep): unknown {
   const e = step.expect;
   if (e.ok === true) return e.hasResult ? { ok: true, result: e.result } : { ok: true };
@@ -79,7 +90,11 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
       const why = e instanceof RpcError
         ? `${e.message} ${JSON.stringify(e.data ?? {})}`
         : String(e);
-      failCase(c, `cannot create the fixture's session${view ? ` (view '${view}')` : ""}: ${why}`);
+      failCase(
+        c,
+        `cannot create the fixture's session${view ? ` (view '${view}')` : ""}: ${why}`,
+        [{ path: "session.create", expected: "ok", actual: why }],
+      );
       result.cases.push(c);
       return null;
     }
@@ -194,11 +209,13 @@ async function replayRequest(
       c.status = "error";
       c.message = `the runtime failed on this call: ${r.message}`;
       return;
-    case "rpc_error":
-      failCase(c, `session.call was rejected: ${r.error.message}`, undefined, expectedOf(step), {
-        rpc_error: r.error,
-      });
+    case "rpc_error": {
+      const actual = { rpc_error: r.error };
+      const expected = expectedOf(step);
+      const diff = [{ path: "ok", expected: (expected as { ok: unknown }).ok, actual }];
+      failCase(c, `session.call was rejected: ${r.error.message}`, diff, expected, actual);
       return;
+    }
   }
   const actual = r.outcome;
   if (
@@ -219,6 +236,10 @@ async function replayRequest(
       message += ` (got ${String(actual.error?.code)}: ${String(actual.error?.message)})`;
     }
     failCase(c, message, diff, expectedOf(step), actual);
+    if (executaFault(actual)) {
+      c.status = "error";
+      c.message = `the executa failed during this call: ${message}`;
+    }
   }
 }
 
