@@ -21,16 +21,22 @@ import { tmpDir } from "./helpers/tmp.ts";
 type Entry = Record<string, any>;
 
 const keys = (e: Entry) => Object.keys(e).sort();
+/** The dev app record `reloadManifest` works on: slug "app", the manifest in `appDir`. */
+const devApp = (appDir: string, sessionId: string) => ({
+  slug: "app",
+  appDir,
+  bundleDir: join(appDir, "bundle"),
+  manifestPath: join(appDir, "manifest.json"),
+  sessionId,
+});
+/** A core built the way `dev`/`serve` build it, its key in `dir`. */
+const runtimeIn = (dir: string, mode: "dev" | "serve") =>
+  buildRuntime({ "key-file": join(dir, "dev.key") }, mode, silentLogger(), "9.9.9");
 const sorted = (...k: string[]) => ["seq", "ts", "type", ...k].sort();
 
 Deno.test("log entries: the fields of every type, transports and truncation", async () => {
   await using dir = await tmpDir();
-  const rt = await buildRuntime(
-    { "key-file": join(dir.path, "dev.key") },
-    "serve",
-    silentLogger(),
-    "9.9.9",
-  );
+  const rt = await runtimeIn(dir.path, "serve");
   try {
     const ctx = serverContext(rt);
     const main = createMainApp(ctx);
@@ -190,12 +196,7 @@ Deno.test("log entries: the fields of every type, transports and truncation", as
 
 Deno.test("log entries: manifest reloads — valid replaces ACL and CSP, invalid keeps the old one", async () => {
   await using dir = await tmpDir();
-  const rt = await buildRuntime(
-    { "key-file": join(dir.path, "dev.key") },
-    "dev",
-    silentLogger(),
-    "9.9.9",
-  );
+  const rt = await runtimeIn(dir.path, "dev");
   try {
     const appDir = join(dir.path, "app");
     const manifestPath = join(appDir, "manifest.json");
@@ -211,13 +212,7 @@ Deno.test("log entries: manifest reloads — valid replaces ACL and CSP, invalid
       manifest: session.manifest,
       diagnostics: session.diagnostics,
     });
-    const app = {
-      slug: "app",
-      appDir,
-      bundleDir: join(appDir, "bundle"),
-      manifestPath,
-      sessionId: created.session_id,
-    };
+    const app = devApp(appDir, created.session_id);
     const call = (ns: string, method: string, args: unknown) =>
       rt.call(
         "session.call",
@@ -274,12 +269,7 @@ Deno.test("log entries: manifest reloads — valid replaces ACL and CSP, invalid
 
 Deno.test("manifest reload: bundled: refs still resolve against the app's executas; discovery warnings stay (§3.8, §9.2)", async () => {
   await using dir = await tmpDir();
-  const rt = await buildRuntime(
-    { "key-file": join(dir.path, "dev.key") },
-    "dev",
-    silentLogger(),
-    "9.9.9",
-  );
+  const rt = await runtimeIn(dir.path, "dev");
   try {
     const appDir = join(dir.path, "app");
     const manifestPath = join(appDir, "manifest.json");
@@ -300,13 +290,7 @@ Deno.test("manifest reload: bundled: refs still resolve against the app's execut
     const created = await rt.createSession({ manifest: m, app_slug: "app" }, discovery);
     const codes = (ds: { code: string }[]) => ds.map((d) => d.code).sort();
     assert.deepEqual(codes(created.warnings), ["executa_discovery"]);
-    const app = {
-      slug: "app",
-      appDir,
-      bundleDir: join(appDir, "bundle"),
-      manifestPath,
-      sessionId: created.session_id,
-    };
+    const app = devApp(appDir, created.session_id);
     const edited = manifest({ tools: ["bundled:foo"], storage: ["get"] }, {
       required_executas: [{ tool_id: "tool-foo-1" }],
     });

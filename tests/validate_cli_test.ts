@@ -4,6 +4,7 @@ import { MANIFESTS_DIR } from "./helpers/corpus.ts";
 import { join } from "node:path";
 import { tmpDir } from "./helpers/tmp.ts";
 import { denoDirEnv } from "./helpers/bridge_process.ts";
+import { writeApp } from "./helpers/server.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const APPS = join(ROOT, "tests", "fixtures", "apps");
@@ -198,23 +199,19 @@ Deno.test("a lone manifest file: no discovery, no bundle check, slug from its di
 Deno.test("entry_not_found: a directory entry means its index.html; the path is the view's index in the manifest", async () => {
   await using dir = await tmpDir();
   const app = join(dir.path, "app");
-  await Deno.mkdir(join(app, "bundle/sub"), { recursive: true });
-  await Deno.writeTextFile(join(app, "bundle/index.html"), "<p>main</p>");
+  await writeApp(app, {
+    schema: 2,
+    ui: {
+      bundle: { format: "static-spa", entry: "index.html" },
+      views: [
+        { name: "", title: "skipped" },
+        { name: "missing", title: "Missing", entry: "missing.html" },
+        { name: "sub", title: "Sub", entry: "sub/", default: true },
+      ],
+    },
+  });
+  await Deno.mkdir(join(app, "bundle/sub"));
   await Deno.writeTextFile(join(app, "bundle/sub/index.html"), "<p>sub</p>");
-  await Deno.writeTextFile(
-    join(app, "manifest.json"),
-    JSON.stringify({
-      schema: 2,
-      ui: {
-        bundle: { format: "static-spa", entry: "index.html" },
-        views: [
-          { name: "", title: "skipped" },
-          { name: "missing", title: "Missing", entry: "missing.html" },
-          { name: "sub", title: "Sub", entry: "sub/", default: true },
-        ],
-      },
-    }),
-  );
   const { doc } = await validateJson(app);
   const entries = doc.diagnostics.filter((d: { code: string }) => d.code === "entry_not_found");
   assert.deepEqual(entries.map((d: { path: string }) => d.path), ["ui.views[1].entry"]);

@@ -10,6 +10,7 @@ import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
 import { bool, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
+import { statOrNull } from "../util/fs.ts";
 
 export const help = `Usage: anna-app-runtime validate [APP_DIR|MANIFEST.json] [flags]
 
@@ -31,14 +32,6 @@ const FLAGS = {
   executa: { type: "string" as const, multiple: true },
   "no-executas": { type: "boolean" as const },
 };
-
-async function statOrNull(p: string): Promise<Deno.FileInfo | null> {
-  try {
-    return await Deno.stat(p);
-  } catch {
-    return null;
-  }
-}
 
 /** §2.8: `severity  path  code  message` (two spaces between the fields; `-` for no path). */
 export function prettyLine(d: Diagnostic): string {

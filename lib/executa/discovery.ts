@@ -7,6 +7,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { isPlainObject } from "../util/json.ts";
 import { parseToml } from "./toml.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "./types.ts";
+import { isDir } from "../util/fs.ts";
 
 const IS_WINDOWS = Deno.build.os === "windows";
 
@@ -29,14 +30,6 @@ async function readText(path: string): Promise<string | null> {
     return await Deno.readTextFile(path);
   } catch {
     return null;
-  }
-}
-
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
   }
 }
 

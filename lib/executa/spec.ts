@@ -15,14 +15,7 @@ import {
   splitCommand,
 } from "./discovery.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "./types.ts";
-
-async function isDir(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isDirectory;
-  } catch {
-    return false;
-  }
-}
+import { isDir } from "../util/fs.ts";
 
 const FLAG_KEYS = ["dir", "tool_id", "type", "handle", "command"];
 

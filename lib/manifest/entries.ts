@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { entryFile } from "./diag.ts";
 import type { Diagnostic, EffectiveManifest } from "./types.ts";
 import { isPlainObject } from "../util/json.ts";
+import { isFile } from "../util/fs.ts";
 
 /** The bundle-relative file an entry serves. */
 export function servedEntryFile(entry: string): string {
@@ -44,12 +45,4 @@ export async function entryDiagnostics(
     await check(v.entry, i < 0 ? "ui.views" : `ui.views[${i}].entry`);
   }
   return out;
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(p)).isFile;
-  } catch {
-    return false;
-  }
 }

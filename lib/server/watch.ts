@@ -5,6 +5,7 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import type { Logger } from "../util/log.ts";
+import { isDir } from "../util/fs.ts";
 
 export const RELOAD_DEBOUNCE_MS = 150;
 
@@ -22,14 +23,6 @@ export interface WatchOptions {
 
 export interface Watcher {
   close(): void;
-}
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(p)).isDirectory;
-  } catch {
-    return false;
-  }
 }
 
 export async function watchApp(opts: WatchOptions): Promise<Watcher> {

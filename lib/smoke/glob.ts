@@ -4,6 +4,7 @@
  * allowed); results are absolute paths of regular files, de-duplicated and sorted by path.
  */
 import { isAbsolute, join, resolve } from "node:path";
+import { isDir, isFile } from "../util/fs.ts";
 
 const hasMagic = (s: string) => /[*?]/.test(s);
 
@@ -16,22 +17,6 @@ function segmentRegex(seg: string): RegExp {
     else re += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
   }
   return new RegExp(`^${re}$`);
-}
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(p)).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(p)).isFile;
-  } catch {
-    return false;
-  }
 }
 
 async function listDir(dir: string): Promise<Deno.DirEntry[]> {
