@@ -3,7 +3,7 @@
  * on the real classic build in a fake iframe (lib/sdk/testing.ts).
  */
 import assert from "node:assert/strict";
-import { type Any, fakeFrame, HOST, tick, until, WID } from "../lib/sdk/testing.ts";
+import { type Any, fakeFrame, HELLO, HOST, tick, until, WID } from "../lib/sdk/testing.ts";
 
 const OTHER = "9b2e0c1e-0000-4000-8000-000000000002";
 
@@ -152,5 +152,28 @@ Deno.test("args that cannot be posted reject with invalid_arg", async () => {
   const rt = await f.sdk.connect();
   const err = await rt.storage.set({ key: "a", value: () => 1 }).catch((e: Any) => e);
   assert.equal(err.code, "invalid_arg");
+  rt.disconnect();
+});
+
+Deno.test("events that arrive before the hello reply are newer than its snapshot and stay", async () => {
+  let helloReq: Any = null;
+  const f = fakeFrame({
+    answer: (req: Any) => {
+      if (req.ns === "window" && req.method === "hello") {
+        helloReq = req; // answered by hand below
+        return undefined;
+      }
+      return req.ns === "window" ? { ok: true, result: { ok: true } } : undefined;
+    },
+  });
+  const connecting = f.sdk.connect();
+  await until(() => helloReq !== null);
+  f.event("runtime_state_synced", { runtime_state: { k: "NEW" } });
+  f.event("geometry_changed", { geometry: { x: 1, y: 2, w: 300, h: 200 } });
+  f.deliver({ channel: "anna-app/1", kind: "res", id: helloReq.id, ok: true, result: HELLO });
+  const rt = await connecting;
+  assert.deepEqual(rt.runtimeState, { k: "NEW" });
+  assert.deepEqual(rt.geometry, { x: 1, y: 2, w: 300, h: 200 });
+  assert.deepEqual(rt.entryPayload, HELLO.entry_payload, "no event touched it: the snapshot's");
   rt.disconnect();
 });

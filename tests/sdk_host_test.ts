@@ -386,3 +386,32 @@ Deno.test("reload gets a fresh token and sets the same URL again; live reload fo
   assert.equal(page.called("session.refresh_token").length, 3);
   assert.deepEqual(page.host.logEntries().map((e: Any) => e.seq), [3, 4, 5]);
 });
+
+Deno.test("a window whose first token fetch fails is forgotten, so a later open_view makes it", async () => {
+  let failNext = true;
+  const base = runtime();
+  const page = fakeHostPage({
+    bridge: (method: string, params: Any) => {
+      if (method === "session.refresh_token" && params.window_uuid === W2 && failNext) {
+        failNext = false;
+        throw { code: -32603, message: "internal error", data: { code: "internal_error" } };
+      }
+      return base(method, params);
+    },
+  });
+  await page.host.attach(SID);
+  await until(() => page.frames.length === 1 && page.frames[0].src !== "");
+  const sse = page.sessionEvents();
+  const open = (seq: number, reopened: boolean) =>
+    sse.push(
+      "data_model.AnnaAppEvent",
+      env(seq, "open_view", W2, { window_uuid: W2, view: "detail", entry_payload: {}, reopened }),
+    );
+  open(8, false);
+  await until(() => !failNext && !page.host.windows().some((w: Any) => w.wid === W2));
+  assert.equal(page.frames.length, 1, "no iframe for the window that failed");
+  open(9, true);
+  await until(() => page.frames.length === 2 && page.frames[1].src !== "");
+  assert.match(page.frames[1].src, new RegExp(`wid=${W2}&`));
+  assert.deepEqual(page.host.windows().map((w: Any) => w.wid), [W1, W2]);
+});

@@ -293,3 +293,24 @@ Deno.test("error outcomes reject with HostApiError carrying code, message, detai
   assert.equal(built.message, "y");
   rt.disconnect();
 });
+
+Deno.test("opts.signal that is not an AbortSignal: invalid_arg, nothing posted or left pending", async () => {
+  const f = fakeFrame();
+  const rt = await f.sdk.connect();
+  const before = f.posts.length;
+  // the usual slip: the controller instead of controller.signal
+  const err = await rt.storage.get({ key: "a" }, { signal: new AbortController(), timeoutMs: 20 })
+    .catch((e: Any) => e);
+  assert.equal(err.name, "HostApiError");
+  assert.equal(err.code, "invalid_arg");
+  assert.match(err.message, /opts\.signal must be an AbortSignal \(pass controller\.signal\)/);
+  assert.equal(f.posts.length, before, "not sent");
+  await new Promise((r) => setTimeout(r, 40)); // past the call's timer: nothing fires
+  assert.deepEqual(f.errors, []);
+  // disconnect still completes, and a later connect() starts afresh
+  rt.disconnect();
+  assert.equal(f.listeners.size, 0);
+  const again = await f.sdk.connect();
+  assert.notEqual(again, rt);
+  again.disconnect();
+});

@@ -134,7 +134,14 @@
       else emitWindows();
       return rec;
     })();
-    rec.ready.catch((e) => report(`cannot open window ${wid}`, e));
+    rec.ready.catch((e) => {
+      // forget the half-made window, so the next open_view (or a reload) can make it again
+      if (s.windows.get(wid) === rec) {
+        s.windows.delete(wid);
+        emitWindows();
+      }
+      report(`cannot open window ${wid}`, e);
+    });
     return rec.ready;
   }
   function removeWindow(s, wid) {

@@ -159,6 +159,8 @@ function createAnnaSdk(env, version) {
     const pending = new Map();
     const listeners = new Map();
     let closed = false;
+    /** Runtime fields events have set: the `hello` snapshot must not overwrite them (it is older). */
+    const fresh = new Set();
     let readyTimer = null;
     let heartbeatTimer = null;
 
@@ -169,6 +171,17 @@ function createAnnaSdk(env, version) {
           return;
         }
         const signal = opts.signal;
+        // an AbortController passed in place of its .signal is the usual slip: say so, before
+        // anything is registered or posted
+        if (signal != null && typeof signal.addEventListener !== "function") {
+          reject(
+            new HostApiError(
+              "invalid_arg",
+              `RPC ${ns}.${method}: opts.signal must be an AbortSignal (pass controller.signal)`,
+            ),
+          );
+          return;
+        }
         if (signal && signal.aborted) {
           reject(new HostApiError("aborted", `RPC ${ns}.${method} was aborted`));
           return;
@@ -274,12 +287,15 @@ function createAnnaSdk(env, version) {
       if (kind === "auth.refresh" && mine && typeof p.token === "string") token = p.token;
       if (kind === "runtime_state_synced" && isObject(p.runtime_state)) {
         runtime.runtimeState = p.runtime_state;
+        fresh.add("runtimeState");
       }
       if (kind === "geometry_changed" && mine && isObject(p.geometry)) {
         runtime.geometry = p.geometry;
+        fresh.add("geometry");
       }
       if (kind === "open_view" && mine && (p.window_uuid == null || p.window_uuid === wid)) {
         runtime.entryPayload = isObject(p.entry_payload) ? p.entry_payload : {};
+        fresh.add("entryPayload");
         synthetic = ["entry_payload", runtime.entryPayload];
       }
       if (kind === "close_view" && mine && (p.window_uuid == null || p.window_uuid === wid)) {
@@ -382,9 +398,14 @@ function createAnnaSdk(env, version) {
         if (has("view")) runtime.view = h.view;
         if (has("view_meta")) runtime.viewMeta = h.view_meta;
         if (has("capabilities")) runtime.capabilities = h.capabilities;
-        if (isObject(h.entry_payload)) runtime.entryPayload = h.entry_payload;
-        if (isObject(h.runtime_state)) runtime.runtimeState = h.runtime_state;
-        if (has("geometry")) runtime.geometry = h.geometry;
+        // an event that arrived before this reply is newer than the snapshot: it stays
+        if (isObject(h.entry_payload) && !fresh.has("entryPayload")) {
+          runtime.entryPayload = h.entry_payload;
+        }
+        if (isObject(h.runtime_state) && !fresh.has("runtimeState")) {
+          runtime.runtimeState = h.runtime_state;
+        }
+        if (has("geometry") && !fresh.has("geometry")) runtime.geometry = h.geometry;
         runtime.isResume = h.is_resume === true;
         readyTimer = timers.set(() => {
           readyTimer = null;
