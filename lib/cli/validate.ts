@@ -7,7 +7,7 @@ import { resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
 import { analyzeManifest, appSlugFor, loadManifest } from "../manifest/mod.ts";
 import { strictScan } from "../manifest/strict.ts";
 import { entryDiagnostics } from "../manifest/entries.ts";
-import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
+import type { Diagnostic } from "../manifest/types.ts";
 import { bool, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
 import { statOrNull } from "../util/fs.ts";
