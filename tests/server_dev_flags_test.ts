@@ -220,6 +220,12 @@ Deno.test("dev flags: app flags, pretty startup, --allowed-host, --no-watch; def
       "warnings",
     ]);
     assert.equal(line.control_token, null);
+    // the side view's entry is not in this bundle: printed as a warning, the app still starts
+    assert.deepEqual(
+      (line.warnings as string[]).filter((w) => w.startsWith("entry_not_found")),
+      ["entry_not_found ui.views[1].entry: bundle entry bundle/side.html does not exist (yet)"],
+    );
+    assert.match(q.stderr(), /manifest warning.*entry_not_found/);
     const [s] = (await rpc(line.main_origin, null, "session.list")).sessions;
     const got = await rpc(line.main_origin, null, "session.get", { session_id: s.session_id });
     assert.equal(got.user_id, 7);

@@ -11,6 +11,7 @@ import { RpcError } from "../core/rpc_error.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { appSlugFor, loadManifest } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
+import { entryDiagnostics } from "../manifest/entries.ts";
 import { parseExecutaFlag } from "../executa/spec.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
@@ -184,6 +185,11 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   const session = rt.sessions.get(created.session_id)!;
+  // §3.7: dev prints entry_not_found too (the app still starts; a build may be on its way)
+  const entryWarnings = await entryDiagnostics(bundleDir, session.manifest, loaded.raw);
+  for (const w of entryWarnings) {
+    logger.warn("manifest warning", { code: w.code, path: w.path, message: w.message });
+  }
   rt.apps.set({
     slug,
     appDir,
@@ -240,7 +246,7 @@ export async function run(argv: string[]): Promise<number> {
     warnings: [
       ...server.warnings,
       ...slugInfo.warnings,
-      ...created.warnings.map((d) => `${d.code} ${d.path}: ${d.message}`),
+      ...[...created.warnings, ...entryWarnings].map((d) => `${d.code} ${d.path}: ${d.message}`),
     ],
   });
 

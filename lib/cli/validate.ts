@@ -91,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     diagnostics.unshift(...r.diagnostics);
   } else diagnostics.unshift(...loaded.diagnostics);
   if (manifest && appDir) {
-    diagnostics.push(...await entryDiagnostics(appDir, manifest, loaded.raw));
+    diagnostics.push(...await entryDiagnostics(join(appDir, "bundle"), manifest, loaded.raw));
     if (strict) diagnostics.push(...await strictScan(join(appDir, "bundle"), manifest, entries));
   }
 

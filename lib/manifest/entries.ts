@@ -1,9 +1,9 @@
 /**
  * `entry_not_found` (CONTRACT §3.7, §2.8): the bundle entry and every distinct view entry, looked
  * up on disk the way the app origin serves them (§11.7: an empty path or a trailing `/` means
- * that directory's `index.html`). Shared by `validate` and the validate step of `smoke`.
+ * that directory's `index.html`). Shared by `validate`, the validate step of `smoke`, and `dev`.
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { entryFile } from "./diag.ts";
 import type { Diagnostic, EffectiveManifest } from "./types.ts";
 import { isPlainObject } from "../util/json.ts";
@@ -15,8 +15,9 @@ export function servedEntryFile(entry: string): string {
   return file === "" || file.endsWith("/") ? `${file}index.html` : file;
 }
 
+/** `bundleDir`: the app's `bundle/` (or `dev --bundle`); messages name it by its last segment. */
 export async function entryDiagnostics(
-  appDir: string,
+  bundleDir: string,
   m: EffectiveManifest,
   raw: unknown,
 ): Promise<Diagnostic[]> {
@@ -26,12 +27,12 @@ export async function entryDiagnostics(
     const file = servedEntryFile(entry);
     if (checked.has(file)) return;
     checked.add(file);
-    if (await isFile(join(appDir, "bundle", file))) return;
+    if (await isFile(join(bundleDir, file))) return;
     out.push({
       severity: "warning",
       code: "entry_not_found",
       path,
-      message: `bundle entry ${join("bundle", file)} does not exist (yet)`,
+      message: `bundle entry ${join(basename(bundleDir), file)} does not exist (yet)`,
       hint: "build the bundle, or fix the entry path (relative to the bundle directory)",
     });
   };

@@ -151,7 +151,9 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     diagnostics.unshift(...r.diagnostics);
   } else diagnostics.unshift(...loaded.diagnostics);
   const errors = diagnostics.filter((d) => d.severity === "error");
-  if (manifest) diagnostics.push(...await entryDiagnostics(o.appDir, manifest, loaded.raw));
+  if (manifest) {
+    diagnostics.push(...await entryDiagnostics(join(o.appDir, "bundle"), manifest, loaded.raw));
+  }
   report.warnings.push(...diagnostics.filter((d) => d.severity === "warning").map(diagLine));
   const validate: StepResult = {
     suite: "validate",
