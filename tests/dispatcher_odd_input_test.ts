@@ -4,7 +4,7 @@
  * (§5.1 step 7), and `invalid_request` answers logged at warn like every bridge-level error (§4.5).
  */
 import assert from "node:assert/strict";
-import { makeRuntime, manifest, openSession } from "./helpers/runtime.ts";
+import { makeRuntime, manifest, openSession, rpcError } from "./helpers/runtime.ts";
 import { handleText } from "../lib/bridge/jsonrpc.ts";
 import { Logger } from "../lib/util/log.ts";
 
@@ -88,4 +88,42 @@ Deno.test("invalid requests and empty batches are answered and logged at warn", 
     assert.equal(entry.code, -32600);
     assert.equal(entry.detail, detail);
   }
+});
+
+Deno.test("field errors say what the field needs, in words, on the dispatcher and the bridge", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(
+    t,
+    manifest({ storage: ["*"], chat: ["*"], tools: ["t"] }, {
+      required_executas: [{ tool_id: "t" }],
+    }),
+  );
+  const msg = async (ns: string, method: string, args: unknown) =>
+    (await s.call(ns, method, args)).error?.message;
+  assert.equal(
+    await msg("window", "open_view", {}),
+    "invalid argument 'view': is required (a string)",
+  );
+  assert.equal(
+    await msg("window", "open_view", { view: "main", payload: "x" }),
+    "invalid argument 'payload': must be an object, not a string",
+  );
+  assert.equal(
+    await msg("storage", "list", { limit: 5000 }),
+    "invalid argument 'limit': must be at most 1000",
+  );
+  assert.equal(
+    await msg("chat", "read_history", { limit: 0 }),
+    "invalid argument 'limit': must be at least 1",
+  );
+  assert.equal(
+    await msg("tools", "listJobs", { state: "done" }),
+    `invalid argument 'state': must be one of "queued", "running", "succeeded", "failed", "cancelled", "expired"`,
+  );
+  // the bridge's own params take the same wording
+  const bad = await rpcError(t, "session.create", { app_slug: "x", manifest: "nope" });
+  assert.deepEqual(bad.data.issues, [{
+    path: "manifest",
+    message: "must be an object, not a string",
+  }]);
 });

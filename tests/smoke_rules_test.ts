@@ -12,6 +12,7 @@ import { compareSubset, isVolatileKey } from "../lib/smoke/compare.ts";
 import { cacheDefaults } from "../lib/smoke/home.ts";
 import { ChromiumNotFound, findChromium } from "../lib/smoke/chromium.ts";
 import { exitCodeFor } from "../lib/smoke/report.ts";
+import { stderrExcerpt } from "../lib/smoke/executas.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 Deno.test("fixtures: classified by the first non-blank, non-comment line", () => {
@@ -289,4 +290,28 @@ Deno.test("aliasing: a leading `tool-` and a trailing -<exactly 8 alphanumerics>
   assert.equal(handleInToolId("tool-acme-abc1234", ["abc1234"]), "abc1234");
   // the id without prefix or suffix still works
   assert.equal(handleInToolId("acme-notes", ["notes"]), "notes");
+});
+
+Deno.test("stderr excerpt: the last 5 lines, plus the first error line when they miss it", () => {
+  const node = [
+    "file:///app/index.mjs:3",
+    "function () {",
+    "SyntaxError: Function statements require a function name",
+    "    at compileSourceTextModule (node:internal/modules/esm/utils:338:16)",
+    "    at ModuleLoader.moduleStrategy (node:internal/modules/esm/translators:102:18)",
+    "    at callTranslator (node:internal/modules/esm/loader:285:14)",
+    "    at ModuleLoader.moduleProvider (node:internal/modules/esm/loader:291:30)",
+    "",
+    "Node.js v20.20.2",
+  ];
+  assert.equal(
+    stderrExcerpt(node),
+    ["SyntaxError: Function statements require a function name", "…", ...node.slice(-5)].join(
+      "\n",
+    ),
+  );
+  const python = ["Traceback (most recent call last):", '  File "x.py", line 1', "ValueError: x"];
+  assert.equal(stderrExcerpt(python), python.join("\n"), "short: all of it, nothing added");
+  const quiet = ["a", "b", "c", "d", "e", "f", "g"];
+  assert.equal(stderrExcerpt(quiet), "c\nd\ne\nf\ng", "no error line anywhere: the tail");
 });

@@ -15,8 +15,47 @@ export function zodIssues(err: z.ZodError): Issue[] {
   return err.issues.map((i) => ({
     path: i.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".")
       .replace(/\.\[/g, "["),
-    message: i.message,
+    message: issueMessage(i),
   }));
+}
+
+const KIND: Record<string, string> = {
+  record: "an object",
+  object: "an object",
+  array: "an array",
+  int: "an integer",
+  string: "a string",
+  number: "a number",
+  boolean: "a boolean",
+  null: "null",
+  undefined: "nothing",
+};
+const kindName = (k: string) => KIND[k] ?? k;
+
+/** zod's wording said the way a person fixing their call needs it ("is required (a string)"). */
+function issueMessage(i: z.core.$ZodIssue): string {
+  const r = i as unknown as Record<string, unknown>;
+  if (i.code === "invalid_type") {
+    const got = /received (\w+)/.exec(i.message)?.[1];
+    const want = kindName(String(r.expected));
+    if (got === "undefined") return `is required (${want})`;
+    return got ? `must be ${want}, not ${kindName(got)}` : `must be ${want}`;
+  }
+  if (i.code === "too_big" || i.code === "too_small") {
+    const big = i.code === "too_big";
+    const n = big ? r.maximum : r.minimum;
+    const incl = r.inclusive !== false;
+    const bound = big ? (incl ? "at most" : "less than") : (incl ? "at least" : "more than");
+    const unit = r.origin === "string" ? " characters" : r.origin === "array" ? " items" : "";
+    const what = r.origin === "string" || r.origin === "array" ? "must have" : "must be";
+    return typeof n === "number" || typeof n === "bigint"
+      ? `${what} ${bound} ${n}${unit}`
+      : i.message;
+  }
+  if (i.code === "invalid_value" && Array.isArray(r.values)) {
+    return `must be one of ${r.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  }
+  return i.message;
 }
 
 /** `invalid_arg` naming the first failing field, with every issue in `details.issues`. */

@@ -22,6 +22,21 @@ function toolNames(describe: Record<string, unknown> | null): string[] {
   ) => (isPlainObject(t) && typeof t.name === "string" ? t.name : JSON.stringify(t)));
 }
 
+const ERROR_LINE = /error|exception|traceback|panic/i;
+
+/**
+ * The stderr lines a report shows: the last 5, plus the first line naming an error when those
+ * miss it (Node ends a crash with stack frames and its version, so the cause comes earlier).
+ */
+export function stderrExcerpt(lines: string[]): string {
+  const tail = lines.slice(-5);
+  if (!tail.some((l) => ERROR_LINE.test(l))) {
+    const cause = lines.slice(0, -5).find((l) => ERROR_LINE.test(l));
+    if (cause !== undefined) return [cause, "…", ...tail].join("\n");
+  }
+  return tail.join("\n");
+}
+
 /** `message (code N); stderr: …` from an executa_unavailable / exit outcome error. */
 function describeFault(e: { message: string; details?: Record<string, unknown> }): string {
   const d = e.details ?? {};
@@ -30,7 +45,7 @@ function describeFault(e: { message: string; details?: Record<string, unknown> }
     : d.exit_code !== undefined && d.exit_code !== null
     ? `code ${d.exit_code}`
     : null;
-  const tail = Array.isArray(d.stderr_tail) ? d.stderr_tail.slice(-5).join("\n") : "";
+  const tail = Array.isArray(d.stderr_tail) ? stderrExcerpt(d.stderr_tail.map(String)) : "";
   return `${e.message}${how ? ` (${how})` : ""}${tail ? `; stderr:\n${tail}` : ""}`;
 }
 
@@ -39,7 +54,7 @@ function exited(pool: ExecutaPool, tool_id: string): string | null {
   if (!info || (info.status !== "crashed" && info.status !== "failed")) return null;
   const x = info.last_exit;
   const how = x ? (x.signal ? `signal ${x.signal}` : `code ${x.code}`) : "unknown status";
-  const tail = info.stderr_tail.slice(-5).join("\n");
+  const tail = stderrExcerpt(info.stderr_tail);
   return `executa exited (${how})${tail ? `; stderr:\n${tail}` : ""}`;
 }
 
