@@ -142,6 +142,14 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
     );
 
     await t.step(
+      "an oversized line with a method is the plugin's request, not the reply of that id",
+      async () => {
+        assert.deepEqual(await inv("huge_request"), { ok: true, result: "fine" });
+        assert.equal(pool.list()[0].pid, pid);
+      },
+    );
+
+    await t.step(
       "a 15 MiB line is still a frame (no smaller ceiling): result_too_large",
       async () => {
         const e = errOf(await inv("huge", { bytes: 15 * 1024 * 1024 }));

@@ -81,10 +81,12 @@ export class LineSplitter {
 }
 
 /**
- * Finds the value of the top-level `"id"` member in a (possibly truncated) JSON object text.
- * Only depth-1 keys count, so an `id` nested inside `result` is never mistaken for the reply id.
+ * The reply id of a (possibly truncated) JSON object text: the value of its top-level `"id"`
+ * member. Only depth-1 keys count, so an `id` nested inside `result` is never mistaken for it;
+ * a top-level `"method"` makes the line a request of the plugin's own (§9.8), so no reply id.
  */
 export function findTopLevelId(text: string): number | string | undefined {
+  let id: number | string | undefined;
   let depth = 0;
   let expectKey = false;
   let i = 0;
@@ -97,12 +99,14 @@ export function findTopLevelId(text: string): number | string | undefined {
     if (c === '"') {
       let j = i + 1;
       while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
-      if (j >= text.length) return undefined;
+      if (j >= text.length) return id;
       if (depth === 1 && expectKey) {
         expectKey = false;
         const k = skipWs(j + 1);
-        if (text[k] !== ":") return undefined;
-        if (text.slice(i, j + 1) === '"id"') return readScalar(text, skipWs(k + 1));
+        if (text[k] !== ":") return id;
+        const key = text.slice(i, j + 1);
+        if (key === '"method"') return undefined;
+        if (key === '"id"') id = readScalar(text, skipWs(k + 1));
         i = k + 1;
         continue;
       }
@@ -117,7 +121,7 @@ export function findTopLevelId(text: string): number | string | undefined {
     else if (c === "," && depth === 1) expectKey = true;
     i++;
   }
-  return undefined;
+  return id;
 }
 
 function readScalar(text: string, at: number): number | string | undefined {

@@ -68,6 +68,8 @@ export class ExecutaPool implements ExecutaHost {
   private readonly log: Logger;
   private readonly reverse: ReverseRpc;
   private closed = false;
+  /** Processes of restarted or re-registered executas, still in their graceful stop. */
+  private readonly retiring = new Set<ExecutaProcess>();
 
   constructor(private readonly opts: ExecutaPoolOptions) {
     this.log = opts.logger.child("executa");
@@ -127,10 +129,14 @@ export class ExecutaPool implements ExecutaHost {
   /** Stops every process in parallel (§9.10); the pool spawns nothing afterwards. */
   async shutdown(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.entries.values()].map((e) => {
-      e.life.abort();
-      return e.proc?.stop();
-    }));
+    await Promise.all([
+      ...[...this.entries.values()].map((e) => {
+        e.life.abort();
+        return e.proc?.stop();
+      }),
+      // processes of restarted or re-registered executas still in their graceful stop
+      ...[...this.retiring].map((p) => p.stop()),
+    ]);
   }
 
   /**
@@ -140,12 +146,17 @@ export class ExecutaPool implements ExecutaHost {
   killAll(): void {
     this.closed = true;
     for (const e of this.entries.values()) e.proc?.killNow();
+    for (const p of this.retiring) p.killNow();
   }
 
   private retire(e: Entry): Promise<unknown> | null {
     e.retired = true;
     e.life.abort();
-    return e.proc?.alive ? e.proc.stop() : null;
+    const proc = e.proc;
+    if (!proc?.alive) return null;
+    // out of `entries` now, but shutdown and killAll must still reach it until it is gone
+    this.retiring.add(proc);
+    return proc.stop().finally(() => this.retiring.delete(proc));
   }
 
   // ---- invoke --------------------------------------------------------------------------------

@@ -256,6 +256,8 @@ export class ExecutaProcess {
 
   private async watchExit(drained: Promise<unknown>): Promise<ExitInfo> {
     const st = await this.child.status;
+    // whatever it started goes with it, whether it was stopped or died (§9.10: no child left)
+    this.reapGroup();
     // replies and stderr written just before exit must be seen before in-flight calls fail;
     // a grandchild holding the pipes open must not keep us waiting
     if ((await withTimeout(drained, DRAIN_MS)) === TIMEOUT) {
