@@ -4,17 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { BridgeProcess, REPO_ROOT } from "./helpers/bridge_process.ts";
+import { alive } from "./helpers/processes.ts";
 
 const FIXTURES = `${REPO_ROOT}tests/fixtures/executas`;
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function startWithPlugin(b: BridgeProcess, extra: string[] = []) {
   const reg = await b.call("executas.register", {

@@ -8,21 +8,7 @@ import { ExecutaPool } from "../lib/executa/mod.ts";
 import { createProvider } from "../lib/llm/mod.ts";
 import { silentLogger } from "../lib/util/log.ts";
 import { REPO_ROOT } from "./helpers/bridge_process.ts";
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitGone(pid: number, ms = 3000) {
-  const until = Date.now() + ms;
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  return !alive(pid);
-}
+import { alive, waitGone } from "./helpers/processes.ts";
 
 function pool() {
   const logger = silentLogger();

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
 import { waitUntil } from "./helpers/dev_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { alive } from "./helpers/processes.ts";
 
 const PLUGIN_DIR = join(REPO_ROOT, "tests/fixtures/executas");
 
@@ -285,15 +286,6 @@ Deno.test("serve: the json startup line has exactly the serve fields; nothing is
   }
   assert.equal((await p.status).code, 0, p.stderr());
 });
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("dev: a second SIGINT during shutdown exits 130 at once and leaves no executa", async () => {
   await using dir = await tmpDir();

@@ -3,13 +3,13 @@
  * by all sessions; handshake, `invoke` with the §9.7 reply mapping and §5.6 timeouts, reverse RPC
  * (§9.8), crash policy with backoff (§9.9) and graceful shutdown (§9.10).
  *
- * Files: `process.ts` (one child and its stdio), `handshake.ts`, `mapping.ts` (reply → outcome),
+ * Files: `process.ts` (one child and its stdio), `handshake.ts`, `invoke.ts` (one invoke on a
+ * process), `mapping.ts` (reply → outcome),
  * `reverse.ts` + `reverse_storage.ts` (plugin → host calls), `entry.ts` (per-tool bookkeeping).
  */
 import type { Logger } from "../util/log.ts";
 import type { LlmProvider } from "../llm/types.ts";
-import { fail, ok, type Outcome, type OutcomeError } from "../core/outcome.ts";
-import { newInvokeId } from "../util/ids.ts";
+import { fail, type Outcome, type OutcomeError } from "../core/outcome.ts";
 import type {
   AppContext,
   ExecutaEntry,
@@ -20,20 +20,11 @@ import type {
   InvokeOptions,
 } from "./types.ts";
 import { childEnv, resolveCommand } from "./command.ts";
-import { ExecutaProcess, type InvokeContext } from "./process.ts";
+import { ExecutaProcess } from "./process.ts";
 import { declaredCapabilities, handshake } from "./handshake.ts";
-import {
-  cancelledOutcome,
-  checkResultSize,
-  deadlineTimeout,
-  exitedOutcome,
-  faultOutcome,
-  mapInvokeResponse,
-  parseTimeout,
-  rpcErrorOutcome,
-  timeoutOutcome,
-} from "./mapping.ts";
+import { deadlineTimeout, exitedOutcome, parseTimeout } from "./mapping.ts";
 import { ReverseRpc } from "./reverse.ts";
+import { invokeOn } from "./invoke.ts";
 import {
   crashLoopOutcome,
   type EnsureStarted,
@@ -45,9 +36,9 @@ import {
   toEntry,
   toInfo,
 } from "./entry.ts";
-import { ABORTED, sleep, TIMEOUT, withTimeout } from "./async.ts";
+import { sleep, TIMEOUT, withTimeout } from "./async.ts";
 import { type HealthReport, healthReport } from "./health.ts";
-import { backoffMs, CRASH_LOOP_COUNT, HEALTH_TIMEOUT_MS, INVOKE_GRACE_MS } from "./limits.ts";
+import { backoffMs, CRASH_LOOP_COUNT, HEALTH_TIMEOUT_MS } from "./limits.ts";
 
 export type ExecutaEvent =
   | { type: "executa"; tool_id: string; status: ExecutaStatus; pid?: number; message?: string }
@@ -190,50 +181,17 @@ export class ExecutaPool implements ExecutaHost {
     if ("ok" in t) return t;
     const started = await this.start(entry);
     if (!started.ok) return started.outcome;
-    const proc = started.proc;
 
-    const invoke_id = opts.invokeId ?? newInvokeId();
-    if (opts.signal?.aborted) return cancelledOutcome(invoke_id, false);
-    const deadline_ms = opts.deadlineAt ?? Date.now() + t.effective;
-    const ctx: InvokeContext = {
-      invoke_id,
-      app: opts.app ?? null,
-      deadline_ms,
-      sampling_calls: 0,
-      sampling_tokens: 0,
-      abort: new AbortController(),
-    };
-    proc.invokes.set(invoke_id, ctx);
-    const req = proc.request("invoke", {
-      tool: method,
-      arguments: args ?? {},
-      invoke_id,
-      context: { invoke_id, deadline_ms, plugin_name: tool_id, credentials: {} },
+    return await invokeOn(started.proc, {
+      tool_id,
+      method,
+      args,
+      opts,
+      raw,
+      timeout: t,
+      stderr: () => entry.stderr,
+      log: this.log,
     });
-    opts.onSent?.(invoke_id);
-    try {
-      const wait = deadline_ms - Date.now() + INVOKE_GRACE_MS;
-      const reply = await withTimeout(req.reply, wait, opts.signal);
-      if (reply === TIMEOUT || reply === ABORTED) {
-        proc.abandon(req.id);
-        proc.notify("_cancel_invoke", { invoke_id });
-        const late = reply === TIMEOUT;
-        this.log.warn(`invoke ${late ? "timed out" : "was cancelled"}; sent _cancel_invoke`, {
-          tool_id,
-          method,
-          invoke_id,
-        });
-        return late ? timeoutOutcome(tool_id, method, t) : cancelledOutcome(invoke_id, true);
-      }
-      const fault = faultOutcome(reply, () => entry.stderr);
-      if (fault || reply.kind !== "response") return fault!;
-      if (!raw) return checkResultSize(mapInvokeResponse(reply.msg));
-      const e = reply.msg.error;
-      return e !== undefined && e !== null ? rpcErrorOutcome(e) : ok(reply.msg.result ?? null);
-    } finally {
-      proc.invokes.delete(invoke_id);
-      ctx.abort.abort();
-    }
   }
 
   // ---- CLI helpers (`executa describe|health|invoke`, §2.9) -----------------------------------
