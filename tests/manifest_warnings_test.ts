@@ -44,6 +44,15 @@ Deno.test("unknown_key at top level, in ui and in dev, with a did-you-mean hint"
   assert.match(r.diagnostics[1].message, /schema-3/);
 });
 
+Deno.test("unknown_key hints also catch two swapped letters (shcema, veiws)", () => {
+  const { r } = run((m) => {
+    m.shcema = 2;
+    m.ui.veiws = [];
+  });
+  const hints = r.diagnostics.filter((d) => d.code === "unknown_key").map((d) => d.hint);
+  assert.deepEqual(hints, ['did you mean "schema"?', 'did you mean "views"?']);
+});
+
 Deno.test("executa refs: bare strings, invalid items, duplicates across lists", () => {
   const { r, m } = run((x) => {
     x.required_executas = ["tool-a", { tool_id: "tool-b", min_version: "1.0.0" }, { id: "x" }];

@@ -9,6 +9,7 @@ import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/ty
 import type { Outcome, OutcomeError } from "../core/outcome.ts";
 import { isPlainObject } from "../util/json.ts";
 import { VERSION } from "../version.ts";
+import { didYouMean } from "../util/text.ts";
 
 export const help = `Usage: anna-app-runtime executa describe|health|invoke DIR [flags]
 
@@ -120,7 +121,10 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, FLAGS, { positionals: 3 });
   const [action, dirArg, tool] = positionals;
   if (!["describe", "health", "invoke"].includes(action ?? "")) {
-    throw new UsageError("expected 'describe', 'health' or 'invoke'");
+    const got = action
+      ? `, not '${action}'` + didYouMean(action, ["describe", "health", "invoke"])
+      : "";
+    throw new UsageError(`expected 'describe', 'health' or 'invoke'${got}`);
   }
   if (!dirArg) throw new UsageError(`missing DIR for 'executa ${action}'`);
   if (action === "invoke" && !tool) throw new UsageError("missing TOOL for 'executa invoke'");

@@ -3,6 +3,7 @@
  * Adds what CONTRACT §2.1 needs on top: `--no-<flag>` for booleans, and usage errors (exit 2).
  */
 import { parseArgs } from "node:util";
+import { closest } from "../util/text.ts";
 
 export type FlagDef = { type: "string" | "boolean"; multiple?: boolean; short?: string };
 export type FlagSpec = Record<string, FlagDef>;
@@ -66,7 +67,7 @@ export function parseFlags(
       strict: true,
     });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, ""));
+    throw new UsageError(parseErrorText(e as Error & { code?: string }, full));
   }
   const values = { ...parsed.values } as FlagValues;
   for (const [k, v] of negated) values[k] = v;
@@ -78,6 +79,24 @@ export function parseFlags(
   oneOf(values, "log-level", LOG_LEVEL_VALUES);
   oneOf(values, "log-format", LOG_FORMAT_VALUES);
   return { values, positionals: parsed.positionals };
+}
+
+/** node:util's parse errors in our words, with a "did you mean" for a mistyped flag. */
+function parseErrorText(e: Error & { code?: string }, spec: FlagSpec): string {
+  const named = /'(-[^' ]+)/.exec(e.message)?.[1];
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && named) {
+    const near = named.startsWith("--") ? closest(named.slice(2), Object.keys(spec)) : undefined;
+    return `unknown flag '${named}'` + (near ? ` (did you mean --${near}?)` : "");
+  }
+  if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && named) {
+    if (/argument missing/.test(e.message)) return `${named} needs a value (${named} VALUE)`;
+    if (/does not take an argument/.test(e.message)) {
+      return `${named} is a switch and takes no value (use ${named} or --no-${
+        named.replace(/^--/, "")
+      })`;
+    }
+  }
+  return e.message.replace(/\. To specify.*$/s, "");
 }
 
 /** A string flag restricted to `allowed` values: anything else is a usage error (exit 2). */

@@ -4,6 +4,7 @@
  */
 import { EXIT, printFatal, writeStderr, writeStdout } from "./output.ts";
 import { parseFlags, UsageError } from "./flags.ts";
+import { didYouMean } from "../util/text.ts";
 
 export interface CommandModule {
   run(argv: string[]): Promise<number>;
@@ -52,7 +53,8 @@ const helpCommand: CommandModule = {
     }
     const c = COMMANDS[name];
     if (!c) {
-      writeStderr(`error: unknown command '${name}'\n\n${usage()}`);
+      const hint = didYouMean(name, Object.keys(COMMANDS));
+      writeStderr(`error: unknown command '${name}'${hint}\n\n${usage()}`);
       return EXIT.USAGE;
     }
     writeStdout((await c.load()).help);
@@ -75,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
   const cmdName = name === "-V" || name === "--version" ? "version" : name;
   const entry = COMMANDS[cmdName];
   if (!entry) {
-    const message = `unknown command '${name}'`;
+    const message = `unknown command '${name}'` + didYouMean(name, Object.keys(COMMANDS));
     if (argFormat(rest) === "json") {
       printFatal("json", "usage", `${message}; run 'help' for the list`);
     } else writeStderr(`error: ${message}\n\n${usage()}`);
@@ -100,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await mod.run(rest);
   } catch (e) {
-    return usageFailure(e, mod, rest);
+    return usageFailure(e, mod, rest, cmdName);
   }
 }
 
@@ -116,14 +118,22 @@ function argFormat(argv: string[]): string | undefined {
 }
 
 /**
- * A usage error (exit 2) or an unexpected crash (exit 3) on stderr: pretty = the message and the
- * command's help; json = one line `{"error":{code,message,details}}` (§2.1).
+ * A usage error (exit 2) or an unexpected crash (exit 3) on stderr: pretty = the message, the
+ * command's usage line and where its full help is (the whole help would push the error off
+ * screen); json = one line `{"error":{code,message,details}}` (§2.1).
  */
-function usageFailure(e: unknown, mod: CommandModule, argv: string[] = []): number {
+function usageFailure(e: unknown, mod: CommandModule, argv: string[] = [], name = "help"): number {
   const format = formatOf(mod, argv);
   if (e instanceof UsageError) {
     if (format === "json") printFatal(format, "usage", e.message);
-    else printFatal(format, "usage", `${e.message}\n\n${mod.help}`);
+    else {
+      const synopsis = mod.help.split("\n\n", 1)[0];
+      printFatal(
+        format,
+        "usage",
+        `${e.message}\n\n${synopsis}\nRun 'anna-app-runtime help ${name}' for every flag.`,
+      );
+    }
     return EXIT.USAGE;
   }
   printFatal(format, "internal_error", `unexpected crash: ${(e as Error)?.stack ?? e}`);

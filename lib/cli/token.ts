@@ -3,6 +3,7 @@ import { type FlagSpec, int, parseFlags, str, UsageError } from "./flags.ts";
 import { makeLogger, TOKEN_FLAGS } from "./common.ts";
 import { EXIT, printFatal, writeStderr, writeStdout } from "./output.ts";
 import { newUuid, UUID_RE } from "../util/ids.ts";
+import { didYouMean } from "../util/text.ts";
 import {
   defaultKeyPath,
   type DevKey,
@@ -49,7 +50,9 @@ export async function run(argv: string[]): Promise<number> {
   const sub = positionals[0];
   if (sub !== "mint" && sub !== "verify") {
     throw new UsageError(
-      sub ? `unknown token subcommand '${sub}'` : "missing subcommand: mint or verify",
+      sub
+        ? `unknown token subcommand '${sub}'` + didYouMean(sub, ["mint", "verify"])
+        : "missing subcommand: mint or verify",
     );
   }
   const format = str(values, "format") === "json" ? "json" : "pretty";

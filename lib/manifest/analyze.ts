@@ -85,7 +85,7 @@ function vocabulary(v: unknown, path: string, known: string[], code: string, d: 
       if (!out.includes(x)) out.push(x);
       return;
     }
-    const near = typeof x === "string" ? nearMatches(x, known) : [];
+    const near = typeof x === "string" ? nearMatches(x, known, true) : [];
     d.warn(
       code,
       at(path, i),

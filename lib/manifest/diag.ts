@@ -1,5 +1,6 @@
 /** Diagnostic collection and small helpers shared by the manifest checks (CONTRACT §3.7). */
 import type { Diagnostic } from "./types.ts";
+import { editDistance } from "../util/text.ts";
 
 export class Diags {
   readonly list: Diagnostic[] = [];
@@ -64,33 +65,18 @@ export function entryFile(entry: string): string {
   return entry.split(/[?#]/, 1)[0];
 }
 
-/** Levenshtein distance, capped: returns `max + 1` as soon as the distance exceeds `max`. */
-export function editDistance(a: string, b: string, max = 2): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(
-        prev[j] + 1,
-        cur[j - 1] + 1,
-        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      cur.push(v);
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > max) return max + 1;
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/** The candidates within edit distance 1 of `x` (excluding `x` itself). */
-export function nearMatches(x: string, candidates: Iterable<string>): string[] {
+/**
+ * The candidates within edit distance 1 of `x` (excluding `x` itself). With `transpositions`, two
+ * swapped neighbours (`shcema`) count as one edit; tool refs keep the plain distance §3.7 names.
+ */
+export function nearMatches(
+  x: string,
+  candidates: Iterable<string>,
+  transpositions = false,
+): string[] {
   const out: string[] = [];
   for (const c of candidates) {
-    if (c !== x && !out.includes(c) && editDistance(x, c, 1) <= 1) out.push(c);
+    if (c !== x && !out.includes(c) && editDistance(x, c, 1, transpositions) <= 1) out.push(c);
   }
   return out;
 }
@@ -99,7 +85,7 @@ export function nearMatches(x: string, candidates: Iterable<string>): string[] {
 export function unknownKeys(obj: Record<string, unknown>, known: string[], base: string, d: Diags) {
   for (const k of Object.keys(obj)) {
     if (known.includes(k)) continue;
-    const near = nearMatches(k, known);
+    const near = nearMatches(k, known, true);
     d.warn(
       "unknown_key",
       at(base, k),

@@ -62,7 +62,7 @@ function methodHint(ns: string, method: string, known: readonly string[]): strin
     return `"${method}" is a legacy name and is not translated; probably meant ${quote(legacy)} ` +
       `(${all})`;
   }
-  const near = known.includes(stripped) ? [stripped] : nearMatches(stripped, known);
+  const near = known.includes(stripped) ? [stripped] : nearMatches(stripped, known, true);
   if (near.length > 0) return `did you mean ${quote(near)}? (${all})`;
   return all;
 }
@@ -89,7 +89,7 @@ export function checkHostApi(raw: unknown, d: Diags): Record<string, unknown> {
     }
     const known = Object.hasOwn(HOST_API_METHODS, ns) ? HOST_API_METHODS[ns] : undefined;
     if (known === undefined) {
-      const near = nearMatches(ns, HOST_API_NAMESPACES);
+      const near = nearMatches(ns, HOST_API_NAMESPACES, true);
       d.warn(
         "host_api_unknown_namespace",
         path,

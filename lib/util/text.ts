@@ -6,3 +6,61 @@ export function codePointLength(s: string): number {
   for (const _ of s) n++;
   return n;
 }
+
+/**
+ * Levenshtein distance, capped: returns `max + 1` as soon as the distance exceeds `max`. With
+ * `transpositions`, swapping two neighbours costs one edit (optimal string alignment).
+ */
+export function editDistance(a: string, b: string, max = 2, transpositions = false): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before: number[] = []; // the row two above, for transpositions
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      let v = Math.min(
+        prev[j] + 1,
+        cur[j - 1] + 1,
+        prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      if (
+        transpositions && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]
+      ) v = Math.min(v, before[j - 2] + 1);
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    before = prev;
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * The one candidate a mistyped word most likely meant, for "did you mean" hints: the closest within
+ * 1 edit (2 for words of 5+ characters, a swap of neighbours counting as one), else the only
+ * candidate the word starts. Undefined when nothing is close or the choice is ambiguous.
+ */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const max = word.length >= 5 ? 2 : 1;
+  let best: string | undefined;
+  let bestD = max + 1;
+  let tie = false;
+  const prefixed: string[] = [];
+  for (const c of candidates) {
+    if (c === word) continue;
+    const d = editDistance(word, c, max, true);
+    if (d < bestD) [best, bestD, tie] = [c, d, false];
+    else if (d === bestD && d <= max) tie = true;
+    if (word.length >= 3 && c.startsWith(word)) prefixed.push(c);
+  }
+  if (best !== undefined && !tie) return best;
+  return best === undefined && prefixed.length === 1 ? prefixed[0] : undefined;
+}
+
+/** ` (did you mean 'x'?)` when `word` is close to one of `candidates`, else "". */
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const near = closest(word, candidates);
+  return near === undefined ? "" : ` (did you mean '${near}'?)`;
+}

@@ -1,0 +1,71 @@
+/**
+ * Usage errors a person can act on at a glance: a mistyped flag, command or subcommand names what
+ * was probably meant, a flag missing its value or given one it cannot take says so, and a pretty
+ * usage error shows the command's usage line and where the full help is — not the whole help,
+ * which would push the error itself off the screen.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { explain, REPO_ROOT, runCli } from "./fixtures/smoke/harness.ts";
+import { closest, editDistance } from "../lib/util/text.ts";
+
+const VALID_APP = join(REPO_ROOT, "tests/fixtures/apps/valid-app");
+
+Deno.test("typo hints: edit distance counts a swap of neighbours as one edit only when asked", () => {
+  assert.equal(editDistance("shcema", "schema", 2), 2);
+  assert.equal(editDistance("shcema", "schema", 2, true), 1);
+  assert.equal(editDistance("port", "port", 2, true), 0);
+  assert.equal(editDistance("abcdef", "uvwxyz", 2, true), 3, "capped at max + 1");
+});
+
+Deno.test("typo hints: closest picks one near candidate, a unique prefix, or nothing", () => {
+  const flags = ["port", "app-port", "host", "executa", "no-executas", "log-level"];
+  assert.equal(closest("prot", flags), "port");
+  assert.equal(closest("log-levle", flags), "log-level");
+  assert.equal(closest("exec", flags), "executa", "a unique prefix");
+  assert.equal(closest("zzz", flags), undefined);
+  assert.equal(closest("hos", ["host", "hose"]), undefined, "a tie suggests nothing");
+});
+
+Deno.test("typo hints: mistyped flags, commands and subcommands name the likely one (exit 2)", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["validate", VALID_APP, "--stirct"],
+      /^error: unknown flag '--stirct' \(did you mean --strict\?\)/,
+    ],
+    [
+      ["bridge", "--log-levle", "debug"],
+      /unknown flag '--log-levle' \(did you mean --log-level\?\)/,
+    ],
+    [["valdate", VALID_APP], /^error: unknown command 'valdate' \(did you mean 'validate'\?\)/],
+    [["help", "smok"], /unknown command 'smok' \(did you mean 'smoke'\?\)/],
+    [["token", "mnt"], /unknown token subcommand 'mnt' \(did you mean 'mint'\?\)/],
+    [["executa", "descrbe", VALID_APP], /not 'descrbe' \(did you mean 'describe'\?\)/],
+    [["validate", VALID_APP, "--zzzz"], /^error: unknown flag '--zzzz'\n/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${explain(r)}`);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, re, args.join(" "));
+  }
+});
+
+Deno.test("typo hints: a flag without its value, or a switch given one, says which and how", async () => {
+  const missing = await runCli(["token", "mint", "--ttl"]);
+  assert.equal(missing.code, 2, explain(missing));
+  assert.match(missing.stderr, /^error: --ttl needs a value \(--ttl VALUE\)/);
+  const valued = await runCli(["validate", VALID_APP, "--strict=yes"]);
+  assert.equal(valued.code, 2, explain(valued));
+  assert.match(valued.stderr, /^error: --strict is a switch and takes no value/);
+});
+
+Deno.test("typo hints: a pretty usage error ends with the usage line and where the full help is", async () => {
+  const r = await runCli(["smoke", VALID_APP, "--format", "xml"]);
+  assert.equal(r.code, 2, explain(r));
+  const lines = r.stderr.trim().split("\n");
+  assert.match(lines[0], /^error: --format must be one of pretty, json, junit \(got 'xml'\)$/);
+  assert.match(r.stderr, /\nUsage: anna-app-runtime smoke \[APP_DIR\] \[flags\]\n/);
+  assert.equal(lines.at(-1), "Run 'anna-app-runtime help smoke' for every flag.");
+  assert.ok(lines.length <= 5, `short, so the error stays on screen:\n${r.stderr}`);
+});
