@@ -51,3 +51,19 @@ Deno.test("smoke --browser: an app's console errors are warnings; the runtime's 
   assert.ok(errors.some((e) => e.includes("app-side console error")), JSON.stringify(errors));
   assert.ok(!errors.some((e) => e.includes("[::1]")), JSON.stringify(errors));
 });
+
+Deno.test("smoke --browser: an app that never connects because the CSP blocked its inline script says so", async () => {
+  const r = await smokeJson([
+    join(SMOKE_FIXTURES, "inline-app"),
+    "--browser",
+    "--chromium",
+    CHROMIUM,
+  ]);
+  assert.equal(r.code, 1, explain(r));
+  const step = r.report!.steps.find((s) => s.name === "browser")!;
+  assert.equal(step.status, "fail");
+  assert.match(
+    step.message!,
+    /no window\.hello and window\.ready .* within 20 s; the CSP blocked an inline script or handler \(move it to a \.js file\) \(script-src/,
+  );
+});

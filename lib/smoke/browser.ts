@@ -30,6 +30,31 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
+/**
+ * What the page reported that most likely kept the SDK from connecting, for the timeout message:
+ * a CSP block (an inline `<script>` or a foreign script origin), else a failed request, else a
+ * console error. Empty when the page reported nothing.
+ */
+export function likelyCause(b: BrowserResult): string {
+  if (b.csp_violations.length) return `; the CSP blocked ${cspSummary(b.csp_violations[0])}`;
+  if (b.failed_requests.length) return `; a request failed: ${b.failed_requests[0]}`;
+  if (b.console_errors.length) return `; the console said: ${b.console_errors[0]}`;
+  return "";
+}
+
+/** A CSP report (legacy `csp-report` or Reporting API) as "inline (script-src-elem)". */
+export function cspSummary(report: unknown): string {
+  const first = Array.isArray(report) ? report[0] : report;
+  const o = (typeof first === "object" && first !== null ? first : {}) as Record<string, unknown>;
+  const r = (o["csp-report"] ?? o.body ?? {}) as Record<string, unknown>;
+  const blocked = r["blocked-uri"] ?? r.blockedURL ?? "something";
+  const directive = r["effective-directive"] ?? r.effectiveDirective ?? r["violated-directive"];
+  const what = blocked === "inline"
+    ? "an inline script or handler (move it to a .js file)"
+    : blocked;
+  return typeof directive === "string" ? `${what} (${directive})` : String(what);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function checkBrowser(
@@ -154,7 +179,8 @@ export async function checkBrowser(
       );
       return done(
         "fail",
-        `no ${missing.join(" and ")} from ${url} within ${BOOT_TIMEOUT_MS / 1000} s`,
+        `no ${missing.join(" and ")} from ${url} within ${BOOT_TIMEOUT_MS / 1000} s` +
+          likelyCause(browser),
       );
     }
     return done("pass");

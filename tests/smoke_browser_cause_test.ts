@@ -1,0 +1,53 @@
+/**
+ * The likely cause a failed `smoke --browser` boot names (§14.6 lists CSP reports, failed requests
+ * and console errors as warnings; the timeout message points at the first of them).
+ */
+import assert from "node:assert/strict";
+import { cspSummary, likelyCause } from "../lib/smoke/browser.ts";
+import type { BrowserResult } from "../lib/smoke/report.ts";
+
+const result = (over: Partial<BrowserResult>): BrowserResult => ({
+  status: "fail",
+  console_errors: [],
+  csp_violations: [],
+  failed_requests: [],
+  ...over,
+});
+
+Deno.test("browser cause: legacy csp-report and Reporting API reports both name what was blocked", () => {
+  assert.equal(
+    cspSummary({
+      "csp-report": { "blocked-uri": "inline", "effective-directive": "script-src-elem" },
+    }),
+    "an inline script or handler (move it to a .js file) (script-src-elem)",
+  );
+  assert.equal(
+    cspSummary([{
+      type: "csp-violation",
+      body: { blockedURL: "https://cdn.example/x.js", effectiveDirective: "script-src-elem" },
+    }]),
+    "https://cdn.example/x.js (script-src-elem)",
+  );
+  assert.equal(cspSummary("garbage"), "something");
+});
+
+Deno.test("browser cause: CSP first, then a failed request, then a console error, else nothing", () => {
+  const csp = { "csp-report": { "blocked-uri": "inline", "violated-directive": "script-src" } };
+  const all = result({
+    csp_violations: [csp],
+    failed_requests: ["404 http://127.0.0.1/app.js"],
+    console_errors: ["boom"],
+  });
+  assert.match(likelyCause(all), /^; the CSP blocked an inline script/);
+  assert.equal(
+    likelyCause(
+      result({ failed_requests: ["404 http://127.0.0.1/app.js"], console_errors: ["x"] }),
+    ),
+    "; a request failed: 404 http://127.0.0.1/app.js",
+  );
+  assert.equal(
+    likelyCause(result({ console_errors: ["x is not defined"] })),
+    "; the console said: x is not defined",
+  );
+  assert.equal(likelyCause(result({})), "");
+});
