@@ -84,6 +84,57 @@ Deno.test("smoke: a changed expected value fails with exit 1 and a diff naming t
   assert.match(pretty.stdout, /result\.value\.n: expected 2, got 1/);
 });
 
+Deno.test("smoke --format json: a key missing from the actual result keeps actual (null) and says missing", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "missing.jsonl");
+  const lines = [
+    { t: 1, dir: "out", ns: "storage", method: "set", args: { key: "k", value: { a: 1 } } },
+    {
+      t: 2,
+      dir: "out",
+      ns: "storage",
+      method: "get",
+      args: { key: "k" },
+      result: { value: { b: null } },
+    },
+  ];
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file]);
+  assert.equal(r.code, 1, explain(r));
+  assert.deepEqual(r.report!.fixtures[0].cases[1].diff, [
+    { path: "result.value.b", expected: null, actual: null, missing: true },
+  ]);
+  const pretty = await runCli(["smoke", BASIC, "--fixtures", file]);
+  assert.match(pretty.stdout, /result\.value\.b: expected null, got \(missing\)/);
+});
+
+Deno.test("smoke: a tools.list recorded before the executa started says why its describe fields differ", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "early-list.jsonl");
+  const tool = {
+    tool_id: "tool-smoke-echo",
+    status: "available",
+    plugin_name: null,
+    display_name: null,
+    description: null,
+    methods: null,
+  };
+  const lines = [
+    { t: 0, kind: "meta", view: "main" },
+    { t: 1, kind: "req", id: 1, ns: "tools", method: "list", args: {} },
+    { t: 2, kind: "res", id: 1, ok: true, result: { tools: [tool] } },
+  ];
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file]);
+  assert.equal(r.code, 1, explain(r));
+  const c = r.report!.fixtures[0].cases[0];
+  assert.equal(c.status, "fail");
+  assert.match(
+    c.message!,
+    /recorded before the executa had started .* re-record after a tools\.invoke/,
+  );
+});
+
 Deno.test("smoke --check-events: an expected event must come between its request and the next one", async () => {
   await using dir = await tmpDir();
   const file = join(dir.path, "events.jsonl");
@@ -104,6 +155,29 @@ Deno.test("smoke --check-events: an expected event must come between its request
     [2, "event", "fail"],
     [3, "window", "pass"],
     [4, "event", "pass"],
+  ]);
+});
+
+Deno.test("smoke --check-events: an event recorded after a later request still matches the open call that emitted it", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "concurrent.jsonl");
+  // two calls ran at once: set_title's req, then storage.get's req and res, then the title event
+  // (recorded once set_title answered), then set_title's res
+  const lines = [
+    { t: 0, kind: "meta", view: "main" },
+    { t: 1, kind: "req", id: 1, ns: "window", method: "set_title", args: { title: "T" } },
+    { t: 2, kind: "req", id: 2, ns: "storage", method: "get", args: { key: "none" } },
+    { t: 3, kind: "res", id: 2, ok: true, result: { exists: false } },
+    { t: 4, kind: "event", event: "title_changed", payload: { title: "T" } },
+    { t: 5, kind: "res", id: 1, ok: true, result: { ok: true } },
+  ];
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file, "--check-events"]);
+  assert.equal(r.code, 0, explain(r));
+  assert.deepEqual(r.report!.fixtures[0].cases.map((c) => [c.line, c.ns, c.status]), [
+    [2, "window", "pass"],
+    [3, "storage", "pass"],
+    [5, "event", "pass"],
   ]);
 });
 

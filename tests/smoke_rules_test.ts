@@ -30,6 +30,7 @@ Deno.test("fixtures: classified by the first non-blank, non-comment line", () =>
     method: "get",
     args: { key: "k" },
     expect: { ok: false, code: "not_found" },
+    resLine: 7,
   });
   const docs = parseFixtureText(
     '{"t":1,"dir":"out","ns":"llm","method":"complete","args":{}}\n{"t":2,"dir":"in","name":"x","payload":{"a":1}}',
@@ -130,6 +131,15 @@ Deno.test("aliasing: --tool-alias first, else the single manifest handle inside 
     tool_id: "tool-local-sum__go",
   });
   assert.equal(typeof parseAliases(["nope"]), "string");
+  // no executa registered for the handle: the id becomes `bundled:<h>`, which the manifest
+  // declares, so the call passes the ACL and mocks can answer it (§14.5, §5.3)
+  const none = new ToolAliaser({
+    aliases: new Map(),
+    handles: ["notes-summarizer"],
+    known: () => false,
+    entries: () => [],
+  });
+  assert.equal(none.map("tool-acme-notes-summarizer-k3j9x2pq"), "bundled:notes-summarizer");
 });
 
 Deno.test("carry-over: whole strings only, at any depth", () => {
@@ -181,6 +191,17 @@ Deno.test("response check: ok, error codes, subsets, hello, tools.invoke envelop
   );
   const env = ok({ success: true, data: { s: "x" }, tool: "t" });
   assert.deepEqual(checkResponse("tools", "invoke", env, { ok: true, result: { s: "x" } }), []);
+  // no `data`: a null result, or a tool's own data recorded unwrapped by `dev --record`
+  const bare = ok({ success: true, count: 3 });
+  assert.deepEqual(checkResponse("tools", "invoke", bare, { ok: true, result: null }), []);
+  assert.deepEqual(
+    checkResponse("tools", "invoke", bare, { ok: true, result: { success: true, count: 3 } }),
+    [],
+  );
+  assert.deepEqual(
+    checkResponse("tools", "invoke", bare, { ok: true, result: { success: true, count: 4 } }),
+    [{ path: "result", expected: null, actual: { success: true, count: 4 } }],
+  );
   const failed = ok({ success: false, error: "no" });
   assert.deepEqual(
     checkResponse("tools", "invoke", failed, { ok: false, error: { code: "tool_failed" } }),

@@ -54,8 +54,9 @@ export class ToolAliaser {
     if (alias !== undefined) return alias;
     const h = handleInToolId(toolId, this.opts.handles);
     if (h === null) return toolId;
-    const resolved = resolveToolRef(BUNDLED + h, this.opts.entries());
-    return resolved.startsWith(BUNDLED) ? toolId : resolved;
+    // unresolved, `bundled:<h>` stays as it is (§5.3): the id the manifest declares, so the call
+    // passes the ACL and can reach the mocks (§5.9) when no executa is registered
+    return resolveToolRef(BUNDLED + h, this.opts.entries());
   }
 
   /** Rewrites a top-level `args.tool_id` (also its `tool__method` / `tool.method` form). */

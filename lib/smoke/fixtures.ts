@@ -37,6 +37,8 @@ export interface RequestStep {
   args: unknown;
   window_uuid?: string;
   expect: Expectation;
+  /** line of the recorded response (an event recorded before it may come from this request) */
+  resLine?: number;
 }
 export interface EventStep {
   type: "event";
@@ -163,6 +165,7 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
           break;
         }
         pending.delete(key(l.v.id));
+        r.resLine = l.n;
         if (typeof l.v.ok !== "boolean") {
           throw new FixtureError(file, l.n, 'a "res" line needs "ok" (true or false)');
         }

@@ -26,6 +26,8 @@ interface Segment {
   unsubscribe: () => void;
   /** [events.length at start, at end] of each replayed request */
   spans: [number, number][];
+  /** the replayed request steps, parallel to `spans` */
+  reqs: RequestStep[];
   /** expected events waiting for the next request: case, step, index of the preceding request */
   pending: { c: CaseResult; step: EventStep; prev: number }[];
   /** events already matched by an expected event */
@@ -83,7 +85,7 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
       const s = ctx.rt.sessions.get(session.session_id)!;
       const events: EventEnvelope[] = [];
       const unsubscribe = s.events.subscribe((e) => events.push(e));
-      return { session, events, unsubscribe, spans: [], pending: [], used: new Set() };
+      return { session, events, unsubscribe, spans: [], reqs: [], pending: [], used: new Set() };
     } catch (e) {
       const c = newCase(++index, line, "session", "create");
       c.duration_ms = since(t0);
@@ -150,7 +152,7 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
       if (!ctx.checkEvents) {
         c.status = "skip";
         c.message = "events are checked with --check-events";
-      } else seg.pending.push({ c, step, prev: seg.spans.length - 1 });
+      } else seg.pending.push({ c, step, prev: firstOpenRequest(seg, step.line) });
       continue;
     }
     // expected events since the previous request are judged now, before this request can emit
@@ -200,6 +202,7 @@ async function replayRequest(
   const r = await callWithTimeout(ctx, params);
   c.duration_ms = since(t0);
   seg.spans.push([spanStart, seg.events.length]);
+  seg.reqs.push(step);
   switch (r.kind) {
     case "timeout":
       c.status = "error";
@@ -235,12 +238,36 @@ async function replayRequest(
     if (!actual.ok && diff.some((d) => d.path === "ok")) {
       message += ` (got ${String(actual.error?.code)}: ${String(actual.error?.message)})`;
     }
+    if (step.ns === "tools" && step.method === "list" && diff.every(describedLater)) {
+      message += "; recorded before the executa had started (dev starts one on first use, so " +
+        "tools.list had no describe yet; smoke starts every executa first): re-record after a " +
+        "tools.invoke, or --ignore-key plugin_name --ignore-key display_name …";
+    }
     failCase(c, message, diff, expectedOf(step), actual);
     if (executaFault(actual)) {
       c.status = "error";
       c.message = `the executa failed during this call: ${message}`;
     }
   }
+}
+
+/** A `tools.list` diff that only says the recording had no describe for a tool yet. */
+const describedLater = (d: { path: string; expected: unknown }) =>
+  d.expected === null &&
+  /^result\.tools\[\d+\]\.(plugin_name|display_name|description|methods)$/.test(d.path);
+
+/**
+ * Where an expected event's window starts: at the earliest request whose recorded response comes
+ * after the event's line (calls run concurrently, so the event may come from any call still open
+ * when it was recorded), else at the preceding request.
+ */
+function firstOpenRequest(seg: Segment, eventLine: number): number {
+  const last = seg.spans.length - 1;
+  for (let k = 0; k < last; k++) {
+    const res = seg.reqs[k].resLine;
+    if (res !== undefined && res > eventLine) return k;
+  }
+  return last;
 }
 
 function matchEvent(

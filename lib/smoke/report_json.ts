@@ -1,5 +1,6 @@
 /** The json smoke report (CONTRACT §14.8): one document. */
 import type { SmokeReport } from "./report.ts";
+import type { Diff } from "./compare.ts";
 import { stepTitle } from "./report_pretty.ts";
 
 export function jsonReport(r: SmokeReport): string {
@@ -26,11 +27,17 @@ export function jsonReport(r: SmokeReport): string {
       format: f.format,
       status: f.status,
       ...(f.message !== undefined ? { message: f.message } : {}),
-      cases: f.cases,
+      cases: f.cases.map((c) => c.diff ? { ...c, diff: c.diff.map(jsonDiff) } : c),
     })),
     executas: r.executas,
   };
   if (r.browser) doc.browser = r.browser;
   doc.warnings = r.warnings;
   return JSON.stringify(doc, null, 2);
+}
+
+/** A diff with every key present: a key missing from the actual result is `actual: null` plus
+ * `missing: true` (JSON has no undefined, and dropping `actual` would hide what was compared). */
+function jsonDiff(d: Diff): Diff | (Diff & { missing: true }) {
+  return d.actual === undefined ? { ...d, actual: null, missing: true } : d;
 }
