@@ -91,14 +91,16 @@ Deno.test("tools.invoke and executas.invoke pass the plugin arguments as sent", 
   assert.deepEqual(fake.invokes.at(-1)!.args, {});
 });
 
-Deno.test("executas.invoke: args must be an object → -32602 naming args; nothing is invoked", async () => {
+Deno.test("executas.invoke: non-object args are tools.invoke's invalid_arg outcome naming args (§4.4.9); nothing is invoked", async () => {
   const fake = new FakeExecutas();
   fake.add("plug", "plug", "/x/plug");
   await using t = await makeRuntime({ executas: fake });
   for (const args of ["text", 5, [1, 2], null, true]) {
-    const e = await t.callError("executas.invoke", { tool_id: "plug", method: "m", args });
-    assert.equal(e.code, -32602, JSON.stringify(args));
-    assert.deepEqual((e.data!.issues as Loose[]).map((i) => i.path), ["args"]);
+    const out = await t.call("executas.invoke", { tool_id: "plug", method: "m", args }) as Loose;
+    assert.equal(out.ok, false, JSON.stringify(args));
+    assert.equal(out.error.code, "invalid_arg", JSON.stringify(args));
+    assert.match(out.error.message, /invalid argument 'args'/);
+    assert.deepEqual((out.error.details.issues as Loose[]).map((i) => i.path), ["args"]);
   }
   assert.equal(fake.invokes.length, 0);
 });

@@ -90,6 +90,36 @@ Deno.test("invalid requests and empty batches are answered and logged at warn", 
   }
 });
 
+Deno.test("a result JSON cannot hold still gets an answer: internal_error for that id, the rest of a batch intact", async () => {
+  const lines: string[] = [];
+  const log = new Logger({ level: "warn", format: "json", sink: (l) => lines.push(l) });
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  // a synchronous and an asynchronous method, as the bridge has both
+  const call = (method: string) =>
+    method === "bad" ? cyclic : method === "bad_async" ? Promise.resolve(cyclic) : { fine: true };
+  for (const method of ["bad", "bad_async"]) {
+    const one = JSON.parse(
+      (await handleText(call, `{"jsonrpc":"2.0","id":7,"method":"${method}"}`, log))!,
+    );
+    assert.equal(one.id, 7);
+    assert.equal(one.error.code, -32603);
+    assert.equal(one.error.message, "internal_error");
+    assert.match(one.error.data.detail, /could not be serialised/);
+  }
+  const batch = JSON.parse(
+    (await handleText(
+      call,
+      '[{"jsonrpc":"2.0","id":1,"method":"ok"},{"jsonrpc":"2.0","id":2,"method":"bad"}]',
+      log,
+    ))!,
+  );
+  assert.deepEqual(batch[0], { jsonrpc: "2.0", id: 1, result: { fine: true } });
+  assert.equal(batch[1].id, 2);
+  assert.equal(batch[1].error.code, -32603);
+  assert.ok(lines.some((l) => JSON.parse(l).level === "error"), lines.join("\n"));
+});
+
 Deno.test("field errors say what the field needs, in words, on the dispatcher and the bridge", async () => {
   await using t = await makeRuntime();
   const s = await openSession(

@@ -5,14 +5,19 @@ import { invalidParams } from "../core/rpc_error.ts";
 import { validateRegisterParams } from "../executa/spec.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { parseParams } from "./params.ts";
+import { parseArgs } from "../dispatcher/validate.ts";
+import { DispatchError } from "../core/outcome.ts";
 import { requireSession } from "./session_methods.ts";
+
+/** The plugin's `arguments`: an object, as tools.invoke's step 1 checks them (§5.6). */
+const PluginArgs = z.object({ args: z.record(z.string(), z.unknown()).optional() });
 
 const ToolRef = z.object({ tool_id: z.string().min(1) });
 const InvokeParams = z.object({
   tool_id: z.string().min(1),
   method: z.string().min(1),
-  // the plugin's `arguments` are an object, as for tools.invoke (§5.6 step 1)
-  args: z.record(z.string(), z.unknown()).optional(),
+  // checked below: a non-object is an `invalid_arg` outcome, as for tools.invoke (§4.4.9, §5.6)
+  args: z.unknown().optional(),
   timeout_ms: z.unknown().optional(),
   session_id: z.string().optional(),
 });
@@ -47,6 +52,12 @@ export const executaMethods: Record<string, Method> = {
     const a = parseParams(InvokeParams, p);
     requireExecuta(rt, a.tool_id);
     const session = a.session_id !== undefined ? requireSession(rt, a.session_id) : null;
+    try {
+      parseArgs(PluginArgs, { args: a.args });
+    } catch (e) {
+      if (e instanceof DispatchError) return e.toOutcome();
+      throw e;
+    }
     // the args as sent: zod's record parse drops an own "__proto__" key
     const args = a.args === undefined ? {} : { ...(p.args as Record<string, unknown>) };
     return await rt.executas.invoke(a.tool_id, a.method, args, {

@@ -151,10 +151,33 @@ export function handleText(
     ));
   }
   const res = handleEnvelope(call, msg, log);
-  return res instanceof Promise ? res.then(serialise) : serialise(res);
+  return res instanceof Promise ? res.then((r) => serialise(r, log)) : serialise(res, log);
 }
 
-const serialise = (r: Response | Response[] | null) => (r === null ? null : JSON.stringify(r));
+function serialise(r: Response | Response[] | null, log: Logger): string | null {
+  if (r === null) return null;
+  try {
+    return JSON.stringify(r);
+  } catch {
+    // a result JSON cannot hold (over V8's string limit, a cycle): each request still gets an
+    // answer, `internal_error` for the ones that cannot be sent (§4.3)
+    return Array.isArray(r)
+      ? `[${r.map((x) => serialiseOne(x, log)).join(",")}]`
+      : serialiseOne(r, log);
+  }
+}
+
+function serialiseOne(r: Response, log: Logger): string {
+  try {
+    return JSON.stringify(r);
+  } catch (e) {
+    const detail = `the response could not be serialised: ${(e as Error)?.message ?? e}`;
+    log.error("bridge response too large or not JSON", { id: r.id, detail });
+    return JSON.stringify(
+      errorResponse(r.id, new RpcError(RPC.INTERNAL_ERROR, "internal_error", { detail })),
+    );
+  }
+}
 
 export const frameTooLarge = (frame_bytes: number, max_frame_bytes: number): Response =>
   errorResponse(

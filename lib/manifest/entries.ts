@@ -40,10 +40,14 @@ export async function entryDiagnostics(
   const rawViews = isPlainObject(raw) && isPlainObject(raw.ui) && Array.isArray(raw.ui.views)
     ? raw.ui.views
     : [];
+  // the path names the view where the manifest has it (skipped views shift the indices)
+  const indexOf = new Map<unknown, number>();
+  rawViews.forEach((x, i) => {
+    if (isPlainObject(x) && !indexOf.has(x.name)) indexOf.set(x.name, i);
+  });
   for (const v of m.ui.views) {
-    // the path names the view where the manifest has it (skipped views shift the indices)
-    const i = rawViews.findIndex((x) => isPlainObject(x) && x.name === v.name);
-    await check(v.entry, i < 0 ? "ui.views" : `ui.views[${i}].entry`);
+    const i = indexOf.get(v.name);
+    await check(v.entry, i === undefined ? "ui.views" : `ui.views[${i}].entry`);
   }
   return out;
 }

@@ -217,6 +217,7 @@ export function checkViews(raw: unknown, bundleEntry: string, d: Diags): Effecti
     return [];
   }
   const views: EffectiveView[] = [];
+  const names = new Set<string>(); // a Set: a manifest may hold many thousands of views
   let defaultPath: string | null = null;
   raw.forEach((v, i) => {
     const path = at("ui.views", i);
@@ -229,7 +230,7 @@ export function checkViews(raw: unknown, bundleEntry: string, d: Diags): Effecti
       return;
     }
     const name = v.name;
-    if (views.some((x) => x.name === name)) {
+    if (names.has(name)) {
       d.warn(
         "view_duplicate",
         at(path, "name"),
@@ -259,6 +260,7 @@ export function checkViews(raw: unknown, bundleEntry: string, d: Diags): Effecti
       }
     }
     views.push(view);
+    names.add(name);
   });
   if (views.length === 0) {
     d.error("views_missing", "ui.views", "ui.views has no usable view (each needs a string name)");
