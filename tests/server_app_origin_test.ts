@@ -164,4 +164,21 @@ Deno.test("app origin: CSP reports are stored (≤ 64 KiB) and listed on the mai
   assert.equal(list.reports[0].slug, slug);
   assert.deepEqual(list.reports[0].report, report);
   assert.ok(t.rt.log.entries().some((e) => e.type === "csp" && e.slug === slug));
+
+  // reports naming apps this runtime does not serve share one bucket, capped like any other
+  for (let i = 0; i < 205; i++) {
+    const other = {
+      "csp-report": { "document-uri": `http://127.0.0.1:5181/anna-apps/bogus${i}/dev/` },
+    };
+    const res = await app.request("/_anna/csp-report", {
+      method: "POST",
+      headers: APPH,
+      body: JSON.stringify(other),
+    });
+    assert.equal(res.status, 204);
+  }
+  const after = await (await main.request("/api/csp-reports", { headers: AUTH })).json();
+  const slugs = new Set(after.reports.map((r: { slug: string }) => r.slug));
+  assert.deepEqual([...slugs].sort(), [slug, "unknown"].sort());
+  assert.equal(after.reports.filter((r: { slug: string }) => r.slug === "unknown").length, 200);
 });

@@ -146,3 +146,18 @@ Deno.test("sse: /api/log/stream sends `event: log` with the log seq as id", asyn
     "/x/index.html",
   ]);
 });
+
+Deno.test("sse: HEAD on either stream answers the headers and leaves no stream behind", async () => {
+  await using t = await makeRuntime({ mode: "serve" });
+  const ctx = serverContext(t.rt);
+  const app = createMainApp(ctx);
+  const { id } = await sessionWithTitles(t, 1);
+  for (const path of [`/sessions/${id}/events`, "/api/log/stream"]) {
+    const res = await app.request(`${path}?ct=${TOKEN}`, { method: "HEAD", headers: MAIN });
+    assert.equal(res.status, 200, path);
+    assert.equal(res.headers.get("content-type"), "text/event-stream");
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    assert.equal(await res.text(), "");
+  }
+  assert.equal(ctx.closers.size, 0, "no subscriber, timer or closer was left running");
+});

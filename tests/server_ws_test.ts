@@ -55,11 +55,13 @@ async function connect(url: string) {
   };
 }
 
-/** Status of `GET /healthz` sent with a chosen Host header (fetch would override it). */
-async function rawStatus(port: number, host: string): Promise<number> {
+/** The raw answer to a GET with a chosen Host and extra headers (fetch would override them). */
+async function rawGet(port: number, host: string, path = "/healthz", extra = ""): Promise<string> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   await conn.write(
-    new TextEncoder().encode(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+    new TextEncoder().encode(
+      `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`,
+    ),
   );
   let text = "";
   const buf = new Uint8Array(4096);
@@ -67,7 +69,12 @@ async function rawStatus(port: number, host: string): Promise<number> {
     text += new TextDecoder().decode(buf.subarray(0, n));
   }
   conn.close();
-  return Number(text.split(" ")[1]);
+  return text;
+}
+
+/** Status of `GET /healthz` sent with a chosen Host header. */
+async function rawStatus(port: number, host: string): Promise<number> {
+  return Number((await rawGet(port, host)).split(" ")[1]);
 }
 
 const req = (id: number, method: string, params: unknown = {}) =>
@@ -142,4 +149,26 @@ Deno.test("ws: the upgrade without the control token is refused; healthz on both
   assert.equal(await rawStatus(server.config.mainPort, "evil.test"), 403);
   assert.equal(await rawStatus(server.config.mainPort, `localhost:${server.config.mainPort}`), 200);
   assert.equal(await rawStatus(server.config.appPort, `[::1]:${server.config.appPort}`), 200);
+});
+
+Deno.test("ws: a malformed upgrade (no key, no Connection: Upgrade) is the client's error (400), not a server fault", async () => {
+  await using r = await running();
+  const port = r.server.config.mainPort;
+  for (const extra of ["", "Sec-WebSocket-Version: 13\r\n"]) {
+    const text = await rawGet(
+      port,
+      `127.0.0.1:${port}`,
+      `/ws?ct=${TOKEN}`,
+      `Upgrade: websocket\r\n${extra}`,
+    );
+    assert.match(text, /^HTTP\/1\.1 400 /, text);
+    assert.match(text, /"code":"bad_request"/);
+    assert.match(text, /invalid WebSocket upgrade: Invalid Header/);
+  }
+  // and a good socket still opens afterwards
+  const c = await connect(`ws://127.0.0.1:${port}/ws?ct=${TOKEN}`);
+  c.ws.send(req(1, "session.list"));
+  assert.deepEqual(JSON.parse(await c.next()).result, { sessions: [] });
+  c.ws.close();
+  await c.closed;
 });

@@ -179,7 +179,10 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     if (report === undefined) {
       return errorBody(c, 400, "invalid_report", "the CSP report must be JSON");
     }
-    const slug = reportSlug(report, c.req.header("referer")) ?? "unknown";
+    // filed under an app this runtime serves; anything else shares one capped "unknown" bucket,
+    // so invented slugs cannot open bucket after bucket
+    const named = reportSlug(report, c.req.header("referer"));
+    const slug = named !== null && ctx.runtime.apps.get(named) ? named : "unknown";
     ctx.cspReports.add(slug, report);
     ctx.runtime.log.push({ type: "csp", slug, report });
     return c.body(null, 204, { "Cache-Control": "no-store" });

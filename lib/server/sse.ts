@@ -38,12 +38,21 @@ export function safeQuery(c: Context, name: string): string | undefined {
   }
 }
 
+const SSE_HEADERS = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-store",
+  "X-Accel-Buffering": "no",
+};
+
 /** streamSSE plus the contract's headers (it sets `no-cache`; §11.5 wants `no-store`). */
 function sseResponse(c: Context, body: (s: SSEStreamingApi) => Promise<void>): Response {
+  if (c.req.method === "HEAD") {
+    // the headers only: a stream started for HEAD is never read nor aborted, so it would keep
+    // its subscriber, ping timer and closer until the session (or the process) ends
+    return new Response(null, { status: 200, headers: SSE_HEADERS });
+  }
   const res = streamSSE(c, body);
-  res.headers.set("Content-Type", "text/event-stream");
-  res.headers.set("Cache-Control", "no-store");
-  res.headers.set("X-Accel-Buffering", "no");
+  for (const [k, v] of Object.entries(SSE_HEADERS)) res.headers.set(k, v);
   for (const h of [...res.headers.keys()]) {
     if (h.startsWith("access-control-")) res.headers.delete(h);
   }

@@ -4,14 +4,32 @@
  * an oversized frame gets the `frame_too_large` error and the socket stays open. The server sends
  * no unsolicited frames, and closing the socket does not cancel running calls.
  */
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { errorBody } from "./guard.ts";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
 import { frameTooLarge } from "../bridge/jsonrpc.ts";
 import { utf8Length } from "../util/json.ts";
 import { MAX_BODY_BYTES, type ServerContext } from "./context.ts";
 
-export function wsHandler(ctx: ServerContext) {
+export function wsHandler(ctx: ServerContext): MiddlewareHandler {
+  const upgrade = wsUpgrade(ctx);
+  return async (c, next) => {
+    // Deno refuses an upgrade with a missing or bad Sec-WebSocket-Key or -Version by throwing:
+    // that is the client's mistake (400), not a fault of ours (500 with a stack in the log)
+    if (c.req.header("upgrade")?.toLowerCase() === "websocket") {
+      try {
+        return await upgrade(c, next);
+      } catch (e) {
+        if (!(e instanceof TypeError)) throw e;
+        return errorBody(c, 400, "bad_request", `invalid WebSocket upgrade: ${e.message}`);
+      }
+    }
+    return await upgrade(c, next);
+  };
+}
+
+function wsUpgrade(ctx: ServerContext) {
   return upgradeWebSocket((_c: Context) => {
     let closer: (() => void) | null = null;
     const sendIfOpen = (ws: WSContext, text: string) => {
