@@ -10,7 +10,7 @@ import { silentLogger } from "../lib/util/log.ts";
 import { waitUntil } from "./helpers/dev_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
-async function watching(dir: string, opts: { makeBundle?: boolean } = {}) {
+async function watching(dir: string, opts: { makeBundle?: boolean; ignore?: string[] } = {}) {
   const bundle = join(dir, "bundle");
   if (opts.makeBundle !== false) await Deno.mkdir(join(bundle, "sub"), { recursive: true });
   await Deno.writeTextFile(join(dir, "manifest.json"), "{}");
@@ -20,6 +20,7 @@ async function watching(dir: string, opts: { makeBundle?: boolean } = {}) {
     bundleDir: bundle,
     manifestPath: join(dir, "manifest.json"),
     appJsonPath: join(dir, "app.json"),
+    ignore: opts.ignore,
     logger: silentLogger(),
     onBundle: (p) => void bundleReports.push(p),
     onManifest: (p) => void manifestReports.push(p),
@@ -104,6 +105,20 @@ Deno.test("watch: a bundle directory that does not exist yet is watched once it 
     await Deno.mkdir(bundle);
     await bundleSaw(bundle);
     await writeUntilSeen(join(bundle, "late.js"));
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("watch: an ignored file (dev's --record file inside the bundle) never reloads", async () => {
+  await using dir = await tmpDir();
+  const record = join(dir.path, "bundle", "session.jsonl");
+  const { w, bundle, bundleReports, bundleSaw } = await watching(dir.path, { ignore: [record] });
+  try {
+    for (let i = 0; i < 5; i++) await Deno.writeTextFile(record, `line ${i}\n`, { append: true });
+    await Deno.writeTextFile(join(bundle, "app.js"), "x");
+    await bundleSaw(join(bundle, "app.js"));
+    assert.ok(!bundleReports.flat().includes(record), JSON.stringify(bundleReports));
   } finally {
     w.close();
   }

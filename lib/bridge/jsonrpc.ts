@@ -4,6 +4,7 @@
  */
 import { RPC, RpcError } from "../core/rpc_error.ts";
 import type { Logger } from "../util/log.ts";
+import { toJson } from "../util/json.ts";
 
 /** A bridge method: answers synchronously when it can (no promise hop on the hot path). */
 export type MethodCaller = (
@@ -159,8 +160,9 @@ function serialise(r: Response | Response[] | null, log: Logger): string | null 
   try {
     return JSON.stringify(r);
   } catch {
-    // a result JSON cannot hold (over V8's string limit, a cycle): each request still gets an
-    // answer, `internal_error` for the ones that cannot be sent (§4.3)
+    // nested deeper than V8's serializer goes (toJson then manages), over V8's string limit, a
+    // cycle: each request still gets an answer, `internal_error` for those that cannot be sent
+    // (§4.3)
     return Array.isArray(r)
       ? `[${r.map((x) => serialiseOne(x, log)).join(",")}]`
       : serialiseOne(r, log);
@@ -169,7 +171,7 @@ function serialise(r: Response | Response[] | null, log: Logger): string | null 
 
 function serialiseOne(r: Response, log: Logger): string {
   try {
-    return JSON.stringify(r);
+    return toJson(r)!;
   } catch (e) {
     const detail = `the response could not be serialised: ${(e as Error)?.message ?? e}`;
     log.error("bridge response too large or not JSON", { id: r.id, detail });

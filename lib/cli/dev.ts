@@ -257,6 +257,7 @@ export async function run(argv: string[]): Promise<number> {
       bundleDir,
       manifestPath,
       appJsonPath: join(appDir, "app.json"),
+      ignore: record !== undefined ? [resolve(record)] : [],
       logger: log,
       onBundle: (paths) => {
         log.info("bundle changed", { files: paths.length });

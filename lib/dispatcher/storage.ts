@@ -6,7 +6,7 @@ import { z } from "zod";
 import { DispatchError } from "../core/outcome.ts";
 import { checkStorageKey } from "../executa/storage_keys.ts";
 import { sha256Hex } from "../util/hash.ts";
-import { byteSize } from "../util/json.ts";
+import { byteSize, toJson } from "../util/json.ts";
 import type { NamespaceHandlers } from "./context.ts";
 import { type FastGuard, parseArgs, withFastGuard } from "./validate.ts";
 
@@ -68,7 +68,7 @@ function checkKey(key: unknown): string {
   return key as string;
 }
 
-export const etagOf = (value: unknown) => `W/"1-${sha256Hex(JSON.stringify(value) ?? "null", 16)}"`;
+export const etagOf = (value: unknown) => `W/"1-${sha256Hex(toJson(value) ?? "null", 16)}"`;
 
 export const storageHandlers: NamespaceHandlers = {
   get(ctx, args) {

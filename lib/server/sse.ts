@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { EventEnvelope } from "../session/events.ts";
+import { toJson } from "../util/json.ts";
 import type { LogEntry } from "../core/log_bus.ts";
 import { type ServerContext, SSE_KEEPALIVE_MS, SSE_RETRY_MS } from "./context.ts";
 
@@ -15,7 +16,7 @@ export function sseMessage(event: string, data: unknown, id?: number): string {
   if (id !== undefined) lines.push(`id: ${id}`);
   lines.push(`event: ${event}`);
   // JSON.stringify never emits raw newlines, so one data line is enough
-  lines.push(`data: ${JSON.stringify(data)}`);
+  lines.push(`data: ${toJson(data)}`);
   return lines.join("\n") + "\n\n";
 }
 

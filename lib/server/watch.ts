@@ -15,6 +15,9 @@ export interface WatchOptions {
   appJsonPath: string;
   logger: Logger;
   debounceMs?: number;
+  /** Files whose changes never reload (the `--record` file: each line written would reload the
+   * app, which records more lines, and so on). */
+  ignore?: string[];
   /** Changed bundle paths (absolute), after the debounce. */
   onBundle(paths: string[]): void;
   /** manifest.json or app.json changed. */
@@ -29,6 +32,7 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const debounce = opts.debounceMs ?? RELOAD_DEBOUNCE_MS;
   const bundleDir = resolve(opts.bundleDir);
   const metaFiles = new Set([resolve(opts.manifestPath), resolve(opts.appJsonPath)]);
+  const ignored = new Set((opts.ignore ?? []).map((p) => resolve(p)));
   const watchers: Deno.FsWatcher[] = [];
   let bundleWatcher: Deno.FsWatcher | null = null;
   const bundlePaths = new Set<string>();
@@ -76,6 +80,7 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   };
   const note = (path: string) => {
     const p = resolve(path);
+    if (ignored.has(p)) return;
     if (metaFiles.has(p)) metaPaths.add(p);
     else if (p === bundleDir || p.startsWith(bundleDir + "/") || p.startsWith(bundleDir + "\\")) {
       if (p === bundleDir) bundleRootChanged = true; // created, removed or renamed

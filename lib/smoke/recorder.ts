@@ -19,6 +19,7 @@ import type { CallObserver, CallRecord, CallStart } from "../dispatcher/mod.ts";
 import type { EventEnvelope } from "../session/events.ts";
 import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
+import { toJson } from "../util/json.ts";
 
 /** How long `stop()` waits for calls still running (dev stops it after the runtime shut down). */
 const STOP_GRACE_MS = 2000;
@@ -168,7 +169,7 @@ export class Recorder {
 
   private write(lines: Record<string, unknown>[]) {
     if (this.stopped || this.failed) return;
-    const bytes = this.enc.encode(lines.map((l) => JSON.stringify(l) + "\n").join(""));
+    const bytes = this.enc.encode(lines.map((l) => toJson(l) + "\n").join(""));
     try {
       let off = 0;
       while (off < bytes.length) off += this.file.writeSync(bytes.subarray(off));

@@ -4,8 +4,93 @@ const encoder = new TextEncoder();
 
 /** Byte length of `JSON.stringify(v)` as UTF-8 (CONTRACT §1.3 "size of X"). */
 export function byteSize(v: unknown): number {
-  const s = JSON.stringify(v);
+  const s = toJson(v);
   return s === undefined ? 0 : utf8Length(s);
+}
+
+/**
+ * `JSON.stringify(v)`, also for values nested too deeply for it. V8's serializer recurses on the
+ * native stack, and how deep it gets depends on the value (a string that needs escaping anywhere
+ * takes the slower, deeper path): a 6000-level array alone passes, inside a reply carrying an
+ * etag it overflows. JSON.parse accepts any depth, so what was stored must stay readable; on a
+ * stack overflow the same text is produced without recursion.
+ */
+export function toJson(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch (e) {
+    if (e instanceof RangeError) return stringifyIteratively(v);
+    throw e;
+  }
+}
+
+/** `toJSON` as JSON.stringify applies it (dates and the like). */
+function prepared(v: unknown, key: string): unknown {
+  if ((typeof v === "object" && v !== null) || typeof v === "bigint") {
+    const f = (v as { toJSON?: unknown }).toJSON;
+    if (typeof f === "function") return f.call(v, key);
+  }
+  return v;
+}
+
+/** The text of a non-container value; `undefined` = omitted; `null` = an object or array. */
+function scalarText(v: unknown): string | undefined | null {
+  if (typeof v === "object" && v !== null) {
+    // boxed primitives serialise as their value, with no recursion
+    return v instanceof Number || v instanceof String || v instanceof Boolean
+      ? JSON.stringify(v)
+      : null;
+  }
+  return JSON.stringify(v); // strings, numbers, booleans, null; undefined for the rest
+}
+
+/** JSON.stringify's output, built with an explicit stack instead of recursion. */
+export function stringifyIteratively(root: unknown): string | undefined {
+  const first = prepared(root, "");
+  const text = scalarText(first);
+  if (text !== null) return text;
+  type Frame = { v: Record<string, unknown>; keys: string[] | null; i: number; n: number };
+  const out: string[] = [];
+  const stack: Frame[] = [];
+  const ancestors = new Set<object>();
+  const open = (v: object) => {
+    if (ancestors.has(v)) throw new TypeError("Converting circular structure to JSON");
+    ancestors.add(v);
+    const isArray = Array.isArray(v);
+    out.push(isArray ? "[" : "{");
+    stack.push({
+      v: v as Record<string, unknown>,
+      keys: isArray ? null : Object.keys(v),
+      i: 0,
+      n: 0,
+    });
+  };
+  open(first as object);
+  while (stack.length) {
+    const f = stack[stack.length - 1];
+    const len = f.keys ? f.keys.length : (f.v as unknown as unknown[]).length;
+    if (f.i >= len) {
+      out.push(f.keys ? "}" : "]");
+      ancestors.delete(f.v);
+      stack.pop();
+      continue;
+    }
+    const index = f.i++;
+    const key = f.keys ? f.keys[index] : String(index);
+    const x = prepared(f.v[key], key);
+    let s = scalarText(x);
+    if (f.keys) {
+      if (s === undefined) continue; // undefined, functions and symbols leave objects
+      if (f.n++ > 0) out.push(",");
+      out.push(JSON.stringify(key), ":");
+    } else {
+      if (s === undefined) s = "null"; // and become null in arrays
+      if (index > 0) out.push(",");
+    }
+    if (s === null) open(x as object);
+    else out.push(s);
+  }
+  return out.join("");
 }
 
 /** UTF-8 byte length of a string without allocating an encoded copy for ASCII-only strings. */
