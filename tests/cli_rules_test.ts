@@ -114,6 +114,9 @@ Deno.test('cli: usage errors in json format are one {"error":{code,message,detai
       ["smoke", VALID_APP, "--format=json", "--tool-alias", "nope"],
       ["validate", VALID_APP, "--format", "json", "--no-executas", "--executa", "dir=x"],
       ["nope", "--format", "json"],
+      // the last --format wins, as for the command's own parser
+      ["validate", VALID_APP, "--bogus", "--format", "pretty", "--format", "json"],
+      ["nope", "--format=pretty", "--format=json"],
     ]
   ) {
     const r = await runCli(args);

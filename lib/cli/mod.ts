@@ -112,9 +112,12 @@ function formatOf(mod: CommandModule, argv: string[]): string | undefined {
 }
 
 function argFormat(argv: string[]): string | undefined {
-  const i = argv.findIndex((a) => a === "--format" || a.startsWith("--format="));
+  // as the command's own parser reads it: the last `--format` before `--`
+  const end = argv.indexOf("--");
+  const flags = end < 0 ? argv : argv.slice(0, end);
+  const i = flags.findLastIndex((a) => a === "--format" || a.startsWith("--format="));
   if (i < 0) return undefined;
-  return argv[i].includes("=") ? argv[i].slice(argv[i].indexOf("=") + 1) : argv[i + 1];
+  return flags[i].includes("=") ? flags[i].slice(flags[i].indexOf("=") + 1) : flags[i + 1];
 }
 
 /**
