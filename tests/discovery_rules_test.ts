@@ -123,7 +123,7 @@ Deno.test("discovery: candidates sorted by byte order; app.json list form and ba
 
 Deno.test("discovery: an app without executas yields nothing", async () => {
   const r = await discoverExecutas(join(APPS, "strict-app"));
-  assert.deepEqual(r, { specs: [], warnings: [] });
+  assert.deepEqual(r, { specs: [], warnings: [], folders: [] });
 });
 
 Deno.test("readNodeEntry: bin[tool_id], bin string, first bin value, main, module, index.js", async () => {

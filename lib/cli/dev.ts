@@ -146,7 +146,10 @@ export async function run(argv: string[]): Promise<number> {
         }
         await rt.executas.register(specs);
       } else {
-        discovery = await rt.registerAppExecutas(appDir, slug);
+        discovery = await rt.registerAppExecutas(appDir, slug, {
+          effective: loaded.manifest,
+          raw: loaded.raw,
+        });
       }
     }
     // 5. bind both origins

@@ -1,6 +1,7 @@
 /** `validate [APP_DIR|MANIFEST.json]` (CONTRACT §2.8): manifest checks, executas, bundle entry. */
 import { basename, dirname, join, resolve } from "node:path";
 import { discoverExecutas } from "../executa/discovery.ts";
+import { discoveryDiagnostics } from "../executa/bundled_refs.ts";
 import { parseExecutaFlag } from "../executa/spec.ts";
 import type { ExecutaSpec } from "../executa/types.ts";
 import { resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
@@ -74,9 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     } else if (appDir && !noExecutas) {
       const found = await discoverExecutas(appDir);
       specs = found.specs;
-      for (const w of found.warnings) {
-        diagnostics.push({ severity: "warning", code: "executa_discovery", path: "", message: w });
-      }
+      diagnostics.push(...discoveryDiagnostics(found, manifest, loaded.raw));
     }
   }
   const entries: ToolEntry[] = specs.map((s) => ({

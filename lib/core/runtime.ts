@@ -15,12 +15,13 @@ import { MAX_SESSIONS, SessionManager } from "../session/manager.ts";
 import { isOpen, Session, type WindowState } from "../session/session.ts";
 import { aclAllows, resolveToolRef, scopesFor } from "../manifest/acl.ts";
 import { analyzeManifest, selectView, UnknownViewError } from "../manifest/mod.ts";
-import type { Diagnostic } from "../manifest/types.ts";
+import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
 import { type DevKey, mintToken, verifyToken } from "../token/mod.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
 import type { AppContext, ExecutaHost, ExecutaSpec } from "../executa/types.ts";
 import { discoverExecutas } from "../executa/discovery.ts";
+import { discoveryDiagnostics } from "../executa/bundled_refs.ts";
 import { handleEnvelope, handleText, type MaybePromise, type Response } from "../bridge/jsonrpc.ts";
 import type { CreateParams } from "../bridge/session_methods.ts";
 import { METHODS } from "../bridge/methods.ts";
@@ -173,7 +174,10 @@ export class Runtime {
       throw e;
     }
     if (appDir !== null && a.register_executas !== false) {
-      discovery = [...discovery, ...await this.registerAppExecutas(appDir, slug)];
+      discovery = [
+        ...discovery,
+        ...await this.registerAppExecutas(appDir, slug, { effective: manifest, raw: app.raw }),
+      ];
     }
     // analysed again now that the app's executas are known, so the warnings do not report refs
     // the ACL will in fact resolve
@@ -255,8 +259,13 @@ export class Runtime {
    * Registers the app's discovered executas (an identical existing registration is kept warm);
    * returns the discovery warnings as `executa_discovery` diagnostics (§9.2).
    */
-  async registerAppExecutas(appDir: string, slug: string): Promise<Diagnostic[]> {
-    const { specs, warnings } = await discoverExecutas(appDir);
+  async registerAppExecutas(
+    appDir: string,
+    slug: string,
+    manifest: { effective: EffectiveManifest; raw: unknown } | null = null,
+  ): Promise<Diagnostic[]> {
+    const found = await discoverExecutas(appDir);
+    const specs = found.specs;
     const fresh: ExecutaSpec[] = [];
     for (const spec of specs) {
       const withApp = { ...spec, app_slug: slug };
@@ -264,12 +273,7 @@ export class Runtime {
       if (!cur || !deepEqual(cur.spec, withApp)) fresh.push(withApp);
     }
     if (fresh.length) await this.executas.register(fresh);
-    return warnings.map((message) => ({
-      severity: "warning",
-      code: "executa_discovery",
-      path: "",
-      message,
-    }));
+    return discoveryDiagnostics(found, manifest?.effective ?? null, manifest?.raw);
   }
 
   closeSession(id: string) {

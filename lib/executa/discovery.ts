@@ -248,9 +248,15 @@ export function handleFor(dir: string, handles: [string, string][], slug: string
   return handles.find(([, p]) => p === abs)?.[0] ?? slug ?? basename(abs);
 }
 
-export async function discoverExecutas(
-  appDir: string,
-): Promise<{ specs: ExecutaSpec[]; warnings: string[] }> {
+/** What discovery found: the executas, its warnings, and every folder it looked at. */
+export interface Discovery {
+  specs: ExecutaSpec[];
+  warnings: string[];
+  /** each candidate folder's name and handle, whatever came of it (skills and skipped ones too) */
+  folders: { name: string; handle: string }[];
+}
+
+export async function discoverExecutas(appDir: string): Promise<Discovery> {
   const app = resolve(appDir);
   const warnings: string[] = [];
   const handles = await bundledHandles(app, warnings);
@@ -271,9 +277,11 @@ export async function discoverExecutas(
   }
   const label = (p: string) => relative(app, p).split("\\").join("/") || ".";
   const specs: ExecutaSpec[] = [];
+  const folders: Discovery["folders"] = [];
   const from = new Map<string, string>();
   const tryDir = async (dir: string) => {
     const d = await deriveExecuta(dir, label(dir));
+    folders.push({ name: basename(dir), handle: handleFor(dir, handles, d.slug) });
     if (!d.enabled || d.skill) return; // skipped on purpose (§9.1), not a problem
     if (d.warning) return void warnings.push(d.warning);
     if (!d.rule || !d.tool_id) return;
@@ -299,5 +307,5 @@ export async function discoverExecutas(
   if (specs.length === 0 && (await readText(join(app, "executa.json"))) !== null) {
     await tryDir(app);
   }
-  return { specs, warnings };
+  return { specs, warnings, folders };
 }

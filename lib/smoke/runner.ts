@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { Runtime } from "../core/runtime.ts";
 import { ExecutaPool } from "../executa/mod.ts";
+import { discoveryDiagnostics } from "../executa/bundled_refs.ts";
 import { discoverExecutas } from "../executa/discovery.ts";
 import { parseExecutaFlag } from "../executa/spec.ts";
 import type { ExecutaSpec } from "../executa/types.ts";
@@ -134,9 +135,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   } else if (!o.noExecutas) {
     const found = await discoverExecutas(o.appDir);
     specs = found.specs;
-    for (const w of found.warnings) {
-      diagnostics.push({ severity: "warning", code: "executa_discovery", path: "", message: w });
-    }
+    diagnostics.push(...discoveryDiagnostics(found, loaded.manifest, loaded.raw));
   }
   specs = specs.map((s) => ({ ...s, app_slug: slug }));
   const entries: ToolEntry[] = specs.map((s) => ({
