@@ -136,7 +136,11 @@ Deno.test({
 Deno.test("python without uv: no usable entry → no_python_entry", async () => {
   resetCommandStateForTests();
   const { logger } = capture();
-  for (const dir of [join(PY, "noentry-py"), join(DISC, "a-json")]) {
+  const cases: [string, RegExp][] = [
+    [join(PY, "noentry-py"), /pyproject\.toml has no \[project\.scripts\] entry/],
+    [join(DISC, "a-json"), /has no pyproject\.toml; give the command instead/],
+  ];
+  for (const [dir, why] of cases) {
     const e = errorOf(
       await resolveCommand(spec({ type: "python", project_dir: dir }), {
         env: { PATH: "" },
@@ -144,7 +148,7 @@ Deno.test("python without uv: no usable entry → no_python_entry", async () => 
       }),
     );
     assert.equal(e.reason, "no_python_entry");
-    assert.match(e.message, /\[project\.scripts\]/);
+    assert.match(e.message, why);
   }
 });
 

@@ -118,6 +118,31 @@ Deno.test("executa: a process that cannot start exits 3; a bad DIR or action exi
   assert.equal(noaction.code, 2);
 });
 
+Deno.test("executa: a folder nothing can be derived from gets hints that lead out, not in circles", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/main.py`, "print(1)\n");
+    const bare = await cli(["describe", dir]);
+    assert.equal(bare.code, 2);
+    assert.match(
+      bare.stderr,
+      /has no executa\.json, pyproject\.toml .*; pass --tool-id ID with --command CMD/,
+    );
+    const noStart = await cli(["describe", dir, "--tool-id", "x"]);
+    assert.equal(noStart.code, 2);
+    assert.match(noStart.stderr, /pass --command CMD \(e\.g\. --command "python3 main\.py"\)/);
+    // the python default command without uv names the missing pyproject.toml, not an entry in it
+    const py = await cli(["describe", dir, "--tool-id", "x", "--type", "python"]);
+    assert.match(py.stderr, /has no pyproject\.toml; give the command instead/);
+    // an app directory instead of one of its executas
+    const appDir = await cli(["describe", `${REPO_ROOT}examples/notes-app`]);
+    assert.equal(appDir.code, 2);
+    assert.match(appDir.stderr, /is an app: point at one of its executas\/ folders/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 const MINI_DIR = `${REPO_ROOT}tests/fixtures/smoke`;
 const mini = (
   mode: string,

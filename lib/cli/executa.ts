@@ -1,5 +1,5 @@
 /** `executa describe|health|invoke DIR` (CONTRACT §2.9): one executa, spawned, used, shut down. */
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { bool, int, parseFlags, str, UsageError } from "./flags.ts";
 import { ConfigError, LLM_FLAGS, makeLlm, makeLogger } from "./common.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
@@ -9,6 +9,7 @@ import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/ty
 import type { Outcome, OutcomeError } from "../core/outcome.ts";
 import { isPlainObject } from "../util/json.ts";
 import { VERSION } from "../version.ts";
+import { isFile } from "../util/fs.ts";
 import { didYouMean } from "../util/text.ts";
 
 export const help = `Usage: anna-app-runtime executa describe|health|invoke DIR [flags]
@@ -66,12 +67,22 @@ async function specFor(dir: string, v: Record<string, unknown>): Promise<Executa
   }
   const tool_id = (v["tool-id"] as string | undefined) ?? d.tool_id;
   if (!tool_id) {
+    // an app directory is the usual mix-up: its executas are in executas/<name>/
+    const appHint = await isFile(join(dir, "manifest.json"))
+      ? `; ${dir} is an app: point at one of its executas/ folders`
+      : `; pass --tool-id ID${command ? "" : " with --command CMD (or --type)"}`;
     throw new UsageError(
-      `cannot derive a tool_id from ${dir}${d.warning ? ` (${d.warning})` : ""}; pass --tool-id`,
+      `cannot derive a tool_id from ${dir}${
+        d.warning ? ` (${d.warning})` : ""
+      } — it has no executa.json, pyproject.toml [project.scripts], package.json or bin/` +
+        appHint,
     );
   }
   if (!type && !command) {
-    throw new UsageError(`cannot derive how to start ${dir}; pass --type or --command`);
+    throw new UsageError(
+      `cannot derive how to start ${dir}; pass --command CMD (e.g. --command "python3 main.py") ` +
+        `or --type python|node|go|binary`,
+    );
   }
   return {
     tool_id,

@@ -6,6 +6,7 @@ import { basename, delimiter, isAbsolute, join, resolve } from "node:path";
 import { Logger } from "../util/log.ts";
 import { readNodeEntry, readPyprojectScripts } from "./discovery.ts";
 import type { ExecutaSpec } from "./types.ts";
+import { isFile } from "../util/fs.ts";
 
 const IS_WINDOWS = Deno.build.os === "windows";
 
@@ -135,7 +136,14 @@ async function pythonFallback(
       message: `cannot start python executa ${spec.tool_id} without uv: ${why}`,
     },
   });
-  if (!target) return noEntry(`${join(dir, "pyproject.toml")} has no [project.scripts] entry`);
+  if (!target) {
+    const pyproject = join(dir, "pyproject.toml");
+    return noEntry(
+      (await isFile(pyproject))
+        ? `${pyproject} has no [project.scripts] entry`
+        : `${dir} has no pyproject.toml; give the command instead (--command "python3 main.py")`,
+    );
+  }
   let argv: string[];
   if (target.includes(":")) {
     const [module, attr] = target.split(":", 2).map((s) => s.trim());
