@@ -67,6 +67,14 @@ Deno.test("load errors name file:line", async () => {
     ["[1,2]\n", 1, /JSON object/],
     ['{"ns":"a","method":"b","error":"boom"}\n', 1, /"error" must be an object/],
     ['{"ns":"a","method":"b","match":"x","result":1}\n', 1, /"match" must be an object/],
+    // the usual mistakes get the fix: a dotted method, a recording or docs line in a mock table
+    [
+      '{"method":"llm.complete","result":1}\n',
+      1,
+      /missing "ns" .*: write "ns":"llm", "method":"complete"/,
+    ],
+    ['{"t":0,"kind":"meta","view":"main"}\n', 1, /recorded-session fixture.*smoke --fixtures/],
+    ['{"t":1,"dir":"out","ns":"a","method":"b"}\n', 1, /docs fixture.*smoke --fixtures/],
   ];
   for (const [text, line, re] of cases) {
     await withFile(text, async (path) => {

@@ -55,6 +55,20 @@ function entryProblem(v: unknown): string | undefined {
   if (!isPlainObject(v)) {
     return "each line must be a JSON object {ns, method, match?, result|error|events}";
   }
+  if (typeof v.kind === "string" || typeof v.dir === "string") {
+    // a recorded session or docs fixture given where a mock table belongs
+    return `this line is a ${
+      typeof v.kind === "string" ? "recorded-session" : "docs"
+    } fixture, not a mock entry {ns, method, result}: replay it with smoke --fixtures FILE`;
+  }
+  if (
+    (typeof v.ns !== "string" || v.ns === "") && typeof v.method === "string" &&
+    /^[a-z_]+\.[A-Za-z_.]+$/.test(v.method)
+  ) {
+    const dot = v.method.indexOf(".");
+    return `missing "ns" (a non-empty string): write "ns":"${v.method.slice(0, dot)}", ` +
+      `"method":"${v.method.slice(dot + 1)}"`;
+  }
   for (const k of ["ns", "method"]) {
     if (typeof v[k] !== "string" || v[k] === "") return `missing "${k}" (a non-empty string)`;
   }
