@@ -10,7 +10,7 @@ import { buildRuntime } from "../lib/server/launch.ts";
 import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
 import { reloadManifest } from "../lib/server/dev_app.ts";
 import { bundleCsp } from "../lib/server/csp.ts";
-import { silentLogger } from "../lib/util/log.ts";
+import { Logger, silentLogger } from "../lib/util/log.ts";
 import { waitUntil } from "./helpers/dev_process.ts";
 import { REPO_ROOT } from "./helpers/bridge_process.ts";
 import { manifest } from "./helpers/runtime.ts";
@@ -302,6 +302,40 @@ Deno.test("manifest reload: bundled: refs still resolve against the app's execut
     assert.deepEqual(codes(rt.apps.get("app")!.diagnostics), ["executa_discovery"]);
     const entry = rt.log.entries().filter((e) => e.type === "manifest").at(-1)!;
     assert.deepEqual(codes(entry.diagnostics as { code: string }[]), ["executa_discovery"]);
+  } finally {
+    await rt.shutdown();
+  }
+});
+
+Deno.test("manifest reload: each warning of the new manifest is logged at warn, not only their count", async () => {
+  await using dir = await tmpDir();
+  const rt = await runtimeIn(dir.path, "dev");
+  try {
+    const appDir = join(dir.path, "app");
+    const manifestPath = join(appDir, "manifest.json");
+    await Deno.mkdir(join(appDir, "bundle"), { recursive: true });
+    const first = manifest({ storage: ["get"] });
+    await Deno.writeTextFile(manifestPath, JSON.stringify(first));
+    const created = await rt.createSession({ manifest: first, app_slug: "app" });
+    const session = rt.sessions.get(created.session_id)!;
+    rt.apps.set({
+      slug: "app",
+      appDir,
+      bundleDir: join(appDir, "bundle"),
+      manifest: session.manifest,
+      diagnostics: session.diagnostics,
+    });
+    await Deno.writeTextFile(manifestPath, JSON.stringify(manifest({ storage: ["get", "frob"] })));
+    const lines: string[] = [];
+    const logger = new Logger({ level: "info", format: "json", sink: (l) => lines.push(l) });
+    assert.equal(await reloadManifest(rt, devApp(appDir, created.session_id), logger), true);
+    const warned = lines.map((l) => JSON.parse(l)).filter((e) => e.level === "warn");
+    assert.ok(
+      warned.some((e) =>
+        e.code === "host_api_unknown_method" && e.path === "ui.host_api.storage[1]"
+      ),
+      lines.join("\n"),
+    );
   } finally {
     await rt.shutdown();
   }

@@ -101,6 +101,10 @@ export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): 
     diagnostics,
   });
   logger.info("manifest reloaded", { warnings: diagnostics.length });
+  // each warning, as at startup: a count alone leaves the developer guessing which edit it was
+  for (const d of diagnostics) {
+    logger.warn("manifest warning", { code: d.code, path: d.path, message: d.message });
+  }
   // a manifest entry without errors makes host pages reload their iframes
   rt.log.push({ type: "manifest", diagnostics });
   return true;
