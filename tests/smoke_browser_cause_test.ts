@@ -3,7 +3,7 @@
  * and console errors as warnings; the timeout message points at the first of them).
  */
 import assert from "node:assert/strict";
-import { cspSummary, likelyCause } from "../lib/smoke/browser.ts";
+import { cspSummary, errorPlace, likelyCause } from "../lib/smoke/browser.ts";
 import type { BrowserResult } from "../lib/smoke/report.ts";
 
 const result = (over: Partial<BrowserResult>): BrowserResult => ({
@@ -50,4 +50,17 @@ Deno.test("browser cause: CSP first, then a failed request, then a console error
     "; the console said: x is not defined",
   );
   assert.equal(likelyCause(result({})), "");
+});
+
+Deno.test("browser cause: an uncaught error names the bundle file, line and column it came from", () => {
+  const stack = "TypeError: Cannot read properties of null (reading 'foo')\n" +
+    "    at render (http://127.0.0.1:5181/anna-apps/my-app/dev/app.js:12:5)\n" +
+    "    at http://127.0.0.1:5181/anna-apps/my-app/dev/app.js:30:1";
+  assert.equal(errorPlace(stack), " (at app.js:12:5)");
+  assert.equal(
+    errorPlace("Error: x\n    at http://127.0.0.1:5181/anna-apps/a/dev/js/main.js:3:9"),
+    " (at js/main.js:3:9)",
+  );
+  assert.equal(errorPlace("Error: no frames"), "");
+  assert.equal(errorPlace(undefined), "");
 });

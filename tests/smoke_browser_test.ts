@@ -33,7 +33,10 @@ Deno.test("smoke --browser: an app whose script throws at load fails with exit 1
   assert.equal(r.code, 1, explain(r));
   const step = r.report!.steps.find((s) => s.name === "browser")!;
   assert.equal(step.status, "fail");
-  assert.match(step.message!, /uncaught error in the page: Error: boom at load/);
+  assert.match(
+    step.message!,
+    /uncaught error in the page: Error: boom at load \(at app\.js:\d+:\d+\)/,
+  );
   assert.equal(r.report!.browser?.status, "fail");
   // every other step still passed: only the browser check failed
   assert.ok(r.report!.steps.filter((s) => s.name !== "browser").every((s) => s.status === "pass"));

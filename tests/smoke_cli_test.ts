@@ -182,6 +182,13 @@ Deno.test("smoke --check-events: an event recorded after a later request still m
 });
 
 Deno.test("smoke: a broken manifest exits 2 before anything runs", async () => {
+  const pretty = await runCli(["smoke", join(SMOKE_FIXTURES, "broken-app")]);
+  assert.equal(pretty.code, 2, explain(pretty));
+  // counts in words that agree with themselves: "1 check", "0 errors"
+  assert.match(
+    pretty.stdout,
+    /— 1 check: 0 passed, 1 failed, 0 errors, 0 skipped, \d+ warnings? in/,
+  );
   const r = await runCli(["smoke", join(SMOKE_FIXTURES, "broken-app"), "--format", "json"]);
   assert.equal(r.code, 2, explain(r));
   const fatal = JSON.parse(r.stderr.trim().split("\n").at(-1)!);

@@ -42,6 +42,18 @@ export function likelyCause(b: BrowserResult): string {
   return "";
 }
 
+/**
+ * Where an uncaught page error was thrown, from its first stack frame with a source position:
+ * " (at app.js:12:5)", the bundle path relative to the app's dev URL; "" when the stack has none.
+ */
+export function errorPlace(stack: string | undefined): string {
+  const frame = stack?.split("\n").find((l) => /^\s+at /.test(l) && /:\d+:\d+\)?$/.test(l));
+  const m = frame && /(\S+?):(\d+):(\d+)\)?$/.exec(frame.trim());
+  if (!m) return "";
+  const file = m[1].replace(/^\(/, "").replace(/^https?:\/\/[^/]+\/anna-apps\/[^/]+\/dev\//, "");
+  return ` (at ${file}:${m[2]}:${m[3]})`;
+}
+
 /** A CSP report (legacy `csp-report` or Reporting API) as "inline (script-src-elem)". */
 export function cspSummary(report: unknown): string {
   const first = Array.isArray(report) ? report[0] : report;
@@ -131,7 +143,7 @@ export async function checkBrowser(
     const context = await pw.newContext();
     const page = await context.newPage();
     page.on("pageerror", (e: Error) => {
-      pageErrors.push(`${e.name}: ${e.message}`);
+      pageErrors.push(`${e.name}: ${e.message}${errorPlace(e.stack)}`);
       wake();
     });
     page.on("console", (m: { type(): string; text(): string }) => {

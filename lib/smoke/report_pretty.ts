@@ -34,6 +34,7 @@ export function diffLines(diff: Diff[]): string[] {
   return diff.map((d) => `${d.path}: expected ${show(d.expected)}, got ${show(d.actual)}`);
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const ms = (n: number) => `(${Math.round(n)} ms)`;
 
 export function prettyReport(r: SmokeReport): string {
@@ -66,10 +67,9 @@ export function prettyReport(r: SmokeReport): string {
   for (const f of r.fixtures) for (const c of f.cases) counts[c.status]++;
   const total = counts.pass + counts.fail + counts.skip + counts.error;
   out.push(
-    `smoke ${r.result.toUpperCase()}: ${
-      r.app.slug ?? r.app.dir
-    } — ${total} checks: ${counts.pass} passed, ` +
-      `${counts.fail} failed, ${counts.error} errors, ${counts.skip} skipped, ${r.warnings.length} warnings ` +
+    `smoke ${r.result.toUpperCase()}: ${r.app.slug ?? r.app.dir} — ${plural(total, "check")}: ` +
+      `${counts.pass} passed, ${counts.fail} failed, ${plural(counts.error, "error")}, ` +
+      `${counts.skip} skipped, ${plural(r.warnings.length, "warning")} ` +
       `in ${Math.round(r.duration_ms)} ms (exit ${r.exit_code})`,
   );
   return out.join("\n");
