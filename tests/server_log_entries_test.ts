@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { buildRuntime } from "../lib/server/launch.ts";
+import type { Runtime } from "../lib/core/runtime.ts";
 import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
 import { reloadManifest } from "../lib/server/dev_app.ts";
 import { bundleCsp } from "../lib/server/csp.ts";
@@ -32,6 +33,24 @@ const devApp = (appDir: string, sessionId: string) => ({
 /** A core built the way `dev`/`serve` build it, its key in `dir`. */
 const runtimeIn = (dir: string, mode: "dev" | "serve") =>
   buildRuntime({ "key-file": join(dir, "dev.key") }, mode, silentLogger(), "9.9.9");
+/** A dev session of app "app" whose manifest (storage.get granted) lives in `<dir>/app`. */
+async function servedApp(rt: Runtime, dir: string) {
+  const appDir = join(dir, "app");
+  const manifestPath = join(appDir, "manifest.json");
+  await Deno.mkdir(join(appDir, "bundle"), { recursive: true });
+  const first = manifest({ storage: ["get"] });
+  await Deno.writeTextFile(manifestPath, JSON.stringify(first));
+  const created = await rt.createSession({ manifest: first, app_slug: "app" });
+  const session = rt.sessions.get(created.session_id)!;
+  rt.apps.set({
+    slug: "app",
+    appDir,
+    bundleDir: join(appDir, "bundle"),
+    manifest: session.manifest,
+    diagnostics: session.diagnostics,
+  });
+  return { appDir, manifestPath, created, session };
+}
 const sorted = (...k: string[]) => ["seq", "ts", "type", ...k].sort();
 
 Deno.test("log entries: the fields of every type, transports and truncation", async () => {
@@ -198,20 +217,7 @@ Deno.test("log entries: manifest reloads — valid replaces ACL and CSP, invalid
   await using dir = await tmpDir();
   const rt = await runtimeIn(dir.path, "dev");
   try {
-    const appDir = join(dir.path, "app");
-    const manifestPath = join(appDir, "manifest.json");
-    await Deno.mkdir(join(appDir, "bundle"), { recursive: true });
-    const first = manifest({ storage: ["get"] });
-    await Deno.writeTextFile(manifestPath, JSON.stringify(first));
-    const created = await rt.createSession({ manifest: first, app_slug: "app" });
-    const session = rt.sessions.get(created.session_id)!;
-    rt.apps.set({
-      slug: "app",
-      appDir,
-      bundleDir: join(appDir, "bundle"),
-      manifest: session.manifest,
-      diagnostics: session.diagnostics,
-    });
+    const { appDir, manifestPath, created, session } = await servedApp(rt, dir.path);
     const app = devApp(appDir, created.session_id);
     const call = (ns: string, method: string, args: unknown) =>
       rt.call(
@@ -311,20 +317,7 @@ Deno.test("manifest reload: each warning of the new manifest is logged at warn, 
   await using dir = await tmpDir();
   const rt = await runtimeIn(dir.path, "dev");
   try {
-    const appDir = join(dir.path, "app");
-    const manifestPath = join(appDir, "manifest.json");
-    await Deno.mkdir(join(appDir, "bundle"), { recursive: true });
-    const first = manifest({ storage: ["get"] });
-    await Deno.writeTextFile(manifestPath, JSON.stringify(first));
-    const created = await rt.createSession({ manifest: first, app_slug: "app" });
-    const session = rt.sessions.get(created.session_id)!;
-    rt.apps.set({
-      slug: "app",
-      appDir,
-      bundleDir: join(appDir, "bundle"),
-      manifest: session.manifest,
-      diagnostics: session.diagnostics,
-    });
+    const { appDir, manifestPath, created } = await servedApp(rt, dir.path);
     await Deno.writeTextFile(manifestPath, JSON.stringify(manifest({ storage: ["get", "frob"] })));
     const lines: string[] = [];
     const logger = new Logger({ level: "info", format: "json", sink: (l) => lines.push(l) });

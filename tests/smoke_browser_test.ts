@@ -8,33 +8,26 @@ import { explain, REPO_ROOT, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/
 
 const CHROMIUM = Deno.env.get("ANNA_APP_CHROMIUM") ?? "/usr/bin/chromium";
 
+/** `smoke APP --browser` with the system Chromium; the report and its browser step. */
+async function browserSmoke(app: string, ...extra: string[]) {
+  const r = await smokeJson([app, "--browser", "--chromium", CHROMIUM, ...extra]);
+  return { r, step: r.report?.steps.find((s) => s.name === "browser") };
+}
+
 Deno.test("smoke --browser: the notes example app boots in Chromium and passes", async () => {
-  const r = await smokeJson([
-    join(REPO_ROOT, "examples/notes-app"),
-    "--browser",
-    "--chromium",
-    CHROMIUM,
-    "--no-fixtures",
-  ]);
+  const { r, step } = await browserSmoke(join(REPO_ROOT, "examples/notes-app"), "--no-fixtures");
   assert.equal(r.code, 0, explain(r));
-  const step = r.report!.steps.find((s) => s.name === "browser")!;
-  assert.equal(step.status, "pass", JSON.stringify(step));
+  assert.equal(step?.status, "pass", JSON.stringify(step));
   assert.equal(r.report!.browser?.status, "pass");
   assert.ok(Array.isArray(r.report!.browser?.console_errors));
 });
 
 Deno.test("smoke --browser: an app whose script throws at load fails with exit 1", async () => {
-  const r = await smokeJson([
-    join(SMOKE_FIXTURES, "throws-app"),
-    "--browser",
-    "--chromium",
-    CHROMIUM,
-  ]);
+  const { r, step } = await browserSmoke(join(SMOKE_FIXTURES, "throws-app"));
   assert.equal(r.code, 1, explain(r));
-  const step = r.report!.steps.find((s) => s.name === "browser")!;
-  assert.equal(step.status, "fail");
+  assert.equal(step?.status, "fail");
   assert.match(
-    step.message!,
+    step!.message!,
     /uncaught error in the page: Error: boom at load \(at app\.js:\d+:\d+\)/,
   );
   assert.equal(r.report!.browser?.status, "fail");
@@ -43,12 +36,7 @@ Deno.test("smoke --browser: an app whose script throws at load fails with exit 1
 });
 
 Deno.test("smoke --browser: an app's console errors are warnings; the runtime's own CSP notices are not listed", async () => {
-  const r = await smokeJson([
-    join(SMOKE_FIXTURES, "console-app"),
-    "--browser",
-    "--chromium",
-    CHROMIUM,
-  ]);
+  const { r } = await browserSmoke(join(SMOKE_FIXTURES, "console-app"));
   assert.equal(r.code, 0, explain(r));
   const errors = r.report!.browser?.console_errors as string[];
   assert.ok(errors.some((e) => e.includes("app-side console error")), JSON.stringify(errors));
@@ -56,17 +44,11 @@ Deno.test("smoke --browser: an app's console errors are warnings; the runtime's 
 });
 
 Deno.test("smoke --browser: an app that never connects because the CSP blocked its inline script says so", async () => {
-  const r = await smokeJson([
-    join(SMOKE_FIXTURES, "inline-app"),
-    "--browser",
-    "--chromium",
-    CHROMIUM,
-  ]);
+  const { r, step } = await browserSmoke(join(SMOKE_FIXTURES, "inline-app"));
   assert.equal(r.code, 1, explain(r));
-  const step = r.report!.steps.find((s) => s.name === "browser")!;
-  assert.equal(step.status, "fail");
+  assert.equal(step?.status, "fail");
   assert.match(
-    step.message!,
+    step!.message!,
     /no window\.hello and window\.ready .* within 20 s; the CSP blocked an inline script or handler \(move it to a \.js file\) \(script-src/,
   );
 });
