@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { bool, int, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, TOKEN_FLAGS, tokenTtl } from "./common.ts";
 import { EXIT, printFatal } from "./output.ts";
+import type { Logger } from "../util/log.ts";
 import { parseAliases } from "../smoke/alias.ts";
 import { runSmoke } from "../smoke/runner.ts";
 import { jsonReport } from "../smoke/report_json.ts";
@@ -48,7 +49,8 @@ Output:
 
 Exit codes: 0 all checks passed; 1 a check failed; 2 usage, manifest, fixture, mock or key file
 error, or no Chromium for --browser; 3 runtime fault (an executa failed to start or died, a call
-timed out, a crash).`;
+timed out, a crash); 130/143 interrupted by SIGINT/SIGTERM (executas and Chromium are stopped
+and the report says where the run stopped; a second SIGINT exits at once).`;
 
 const SMOKE_FLAGS = {
   fixtures: { type: "string", multiple: true },
@@ -67,6 +69,33 @@ const SMOKE_FLAGS = {
 /** `smoke` also writes junit (§2.1, §14.8). */
 const SMOKE_FORMATS = ["pretty", "json", "junit"];
 export const formats = SMOKE_FORMATS;
+
+/**
+ * SIGINT/SIGTERM abort the run (a cancelled CI job): smoke stops its executas and browser,
+ * removes its temporary HOME and still writes the report. A second SIGINT exits at once.
+ */
+function interruptOnSignal(logger: Logger): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const handlers: [Deno.Signal, () => void][] = [];
+  for (const sig of ["SIGINT", "SIGTERM"] as Deno.Signal[]) {
+    const h = () => {
+      if (!ac.signal.aborted) {
+        logger.warn(`${sig}: stopping smoke (executas, browser), then writing the report`);
+        ac.abort(sig);
+      } else if (sig === "SIGINT") Deno.exit(EXIT.INTERRUPTED);
+    };
+    try {
+      Deno.addSignalListener(sig, h);
+      handlers.push([sig, h]);
+    } catch { /* SIGTERM is not available on Windows */ }
+  }
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+    },
+  };
+}
 
 /** Writes all of `text` (large reports may need several writes on a pipe). */
 function writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
@@ -109,7 +138,9 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
 
+  const stopOnSignal = interruptOnSignal(logger);
   const { report, fatal } = await runSmoke({
+    signal: stopOnSignal.signal,
     appDir,
     fixtures: fixtures.length ? fixtures : undefined,
     noFixtures: bool(values, "no-fixtures"),
@@ -135,7 +166,7 @@ export async function run(argv: string[]): Promise<number> {
     keyFile: str(values, "key-file"),
     tokenTtl: ttl,
     logger,
-  });
+  }).finally(stopOnSignal.dispose);
   if (fatal) printFatal(fatalFormat, fatal.code, fatal.message, fatal.details);
 
   const text = format === "json"

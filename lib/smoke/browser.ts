@@ -133,7 +133,16 @@ export async function checkBrowser(
     ctx.rt.dispatcher.observers.push(observer);
     const { chromium: launcher } = await import("playwright-core");
     try {
-      pw = await launcher.launch({ executablePath: chromium, headless: true, args: CHROMIUM_ARGS });
+      pw = await launcher.launch({
+        executablePath: chromium,
+        headless: true,
+        args: CHROMIUM_ARGS,
+        // smoke handles SIGINT/SIGTERM itself (it stops, cleans up and reports): Playwright's own
+        // handlers would close Chromium and leave the boot wait to time out as a false failure
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      });
     } catch (e) {
       return done(
         "error",
@@ -164,8 +173,9 @@ export async function checkBrowser(
     await page.goto(url, { waitUntil: "commit", timeout: BOOT_TIMEOUT_MS }).catch((e: Error) => {
       pageErrors.push(`navigation failed: ${e.message.split("\n")[0]}`);
     });
-    // wait for hello + ready (or an error, or the deadline)
-    while (!(hello && readyAt !== null) && pageErrors.length === 0) {
+    // wait for hello + ready (or an error, or the deadline, or an interruption)
+    ctx.signal?.addEventListener("abort", () => wake(), { once: true });
+    while (!(hello && readyAt !== null) && pageErrors.length === 0 && !ctx.signal?.aborted) {
       const left = BOOT_TIMEOUT_MS - (performance.now() - started);
       if (left <= 0) break;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -175,7 +185,7 @@ export async function checkBrowser(
       });
       clearTimeout(timer);
     }
-    if (readyAt !== null && pageErrors.length === 0) {
+    if (readyAt !== null && pageErrors.length === 0 && !ctx.signal?.aborted) {
       const settle = readyAt + SETTLE_MS - performance.now();
       if (settle > 0) await sleep(settle);
     }

@@ -21,6 +21,8 @@ export interface SmokeContext {
   warnings: string[];
   /** `--view`: the view of sessions that do not name one */
   view?: string;
+  /** aborted when the run is interrupted (SIGINT/SIGTERM): long steps stop early */
+  signal?: AbortSignal;
 }
 
 export interface OpenedSession {

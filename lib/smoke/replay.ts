@@ -115,6 +115,7 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
   // the line of a meta whose session could not be created: its steps are listed as skipped
   let deadFrom: number | null = null;
   for (const step of file.steps as Step[]) {
+    if (ctx.signal?.aborted) break;
     if (step.type === "meta") {
       const known = step.session_id !== undefined ? segments.get(step.session_id) : undefined;
       if (known) {

@@ -55,7 +55,15 @@ export interface SmokeOptions {
   logger: Logger;
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /**
+   * Aborted on SIGINT/SIGTERM (the reason is the signal's name): the run stops where it is, stops
+   * its executas and browser, removes the temporary HOME and reports what it had, exit 130/143.
+   */
+  signal?: AbortSignal;
 }
+
+/** Exit code of a run stopped by a signal: 128 + the signal number, as shells report it. */
+export const INTERRUPT_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** The step a setup stop is reported as (§14.1 step 2: everything checked before anything runs). */
 const SETUP_STEP: Record<string, string> = {
@@ -95,8 +103,11 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     executas: [],
     warnings: [],
   };
+  let interruptedBy: string | null = null;
   const finish = (fatal?: Fatal): SmokeOutcome => {
-    report.exit_code = exitCodeFor(report, fatal !== undefined);
+    report.exit_code = interruptedBy !== null
+      ? INTERRUPT_EXIT[interruptedBy] ?? 130
+      : exitCodeFor(report, fatal !== undefined);
     report.result = resultFor(report.exit_code);
     report.duration_ms = since(t0);
     return fatal ? { report, fatal } : { report };
@@ -268,7 +279,13 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     cwd: o.cwd,
   });
   let phase = "executas";
-  try {
+  const interrupted = o.signal ? whenAborted(o.signal) : new Promise<never>(() => {});
+  const live = () => !o.signal?.aborted;
+  const enter = (p: string) => {
+    phase = p;
+    tv = performance.now();
+  };
+  const work = async () => {
     if (specs.length) await pool.register(specs);
     const declared = new Set(declaredTools(manifest, entries).map((d) => d.tool_id));
     const ctx: SmokeContext = {
@@ -281,6 +298,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
       callTimeoutMs: o.callTimeoutMs,
       warnings: report.warnings,
       view: o.view,
+      signal: o.signal,
       aliaser: new ToolAliaser({
         aliases: o.toolAliases,
         handles: manifestHandles(manifest),
@@ -290,9 +308,9 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     };
 
     // 4. executa checks
-    tv = performance.now();
-    phase = "executas";
+    enter("executas");
     const ex = await checkExecutas(pool, specs.map((s) => s.tool_id), report.warnings);
+    if (!live()) return;
     report.steps.push(...ex.steps);
     report.executas = ex.executas;
     if (specs.length === 0) {
@@ -307,8 +325,10 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     }
 
     // 5. views
-    phase = "views";
-    report.steps.push(...await checkViews(ctx));
+    enter("views");
+    const views = await checkViews(ctx);
+    if (!live()) return;
+    report.steps.push(...views);
 
     // 6. fixtures
     if (fixturesNote !== null) {
@@ -321,14 +341,17 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
       });
     }
     for (const f of files) {
-      phase = `fixture:${f.name}`;
-      report.fixtures.push(await replayFixture(ctx, f));
+      enter(`fixture:${f.name}`);
+      const r = await replayFixture(ctx, f);
+      if (!live()) return;
+      report.fixtures.push(r);
     }
 
     // 7. browser
     if (chromium) {
-      phase = "browser";
+      enter("browser");
       const b = await checkBrowser(ctx, chromium);
+      if (!live()) return;
       report.steps.push(b.step);
       report.browser = b.browser;
       for (const c of b.browser.console_errors) report.warnings.push(`browser console error: ${c}`);
@@ -338,6 +361,21 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
       for (const c of b.browser.csp_violations) {
         report.warnings.push(`browser CSP violation: ${JSON.stringify(c)}`);
       }
+    }
+  };
+  const running = work();
+  try {
+    const sig = await Promise.race([running.then(() => null), interrupted]);
+    if (sig !== null) {
+      interruptedBy = sig;
+      // what the interrupted step had done is dropped: its checks never finished
+      report.steps.push({
+        suite: phase,
+        name: "interrupted",
+        status: "error",
+        duration_ms: since(tv),
+        message: `interrupted by ${sig} during ${phase}; the remaining checks did not run`,
+      });
     }
   } catch (e) {
     // a crash is a runtime fault of the step that was running (its junit suite, §14.8)
@@ -350,7 +388,27 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     });
   } finally {
     await rt.shutdown();
+    // an interrupted step ends once its executas are gone (the browser check closes Chromium)
+    if (interruptedBy !== null) await settleWithin(running, 5_000);
     await home?.remove();
   }
   return finish();
+}
+
+/** Resolves with the abort reason (the signal's name) once `signal` is aborted. */
+function whenAborted(signal: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(String(signal.reason));
+    signal.addEventListener("abort", () => resolve(String(signal.reason)), { once: true });
+  });
+}
+
+/** Waits for `p` to settle, at most `ms`. */
+async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    p.catch(() => {}),
+    new Promise((r) => (timer = setTimeout(r, ms))),
+  ]);
+  clearTimeout(timer);
 }
