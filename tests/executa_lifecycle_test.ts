@@ -93,6 +93,27 @@ Deno.test("register replaces a running executa gracefully; restart respawns on n
   }
 });
 
+Deno.test("a second restart or register during a slow stop waits for it: one process per tool_id", async () => {
+  const { pool } = makePool();
+  await pool.register([nodeSpec("stub", ["--ignore-term"])]);
+  try {
+    const first = await pool.invoke("stub", "pid", {}, {});
+    const pid1 = (first as { result: { pid: number } }).result.pid;
+    const restarting = pool.restart("stub"); // stdin close, 2 s, SIGTERM (ignored), 2 s, SIGKILL
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(pidAlive(pid1), "still in its graceful stop");
+    // the second restart's entry has no process; before, it forgot the first one's stop
+    await pool.restart("stub");
+    assert.equal(pidAlive(pid1), false, "the second restart waited for the first process");
+    await pool.register([nodeSpec("stub")]);
+    const again = await pool.invoke("stub", "pid", {}, {});
+    assert.notEqual((again as { result: { pid: number } }).result.pid, pid1);
+    await restarting;
+  } finally {
+    await pool.shutdown();
+  }
+});
+
 Deno.test("shutdown stops every process in parallel; stubborn ones get SIGTERM then SIGKILL", async () => {
   const { pool } = makePool();
   await pool.register([

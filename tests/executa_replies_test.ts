@@ -121,6 +121,17 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
       });
     });
 
+    await t.step("a bare string as JSON-RPC error keeps its text as the message", async () => {
+      assert.deepEqual(await inv("raw_error", { error: "database missing" }), {
+        ok: false,
+        error: {
+          code: "tool_failed",
+          message: "[null] database missing",
+          details: { jsonrpc_code: null, data: "database missing" },
+        },
+      });
+    });
+
     await t.step("invokeRaw answers the plugin's raw result", async () => {
       const raw = await pool.invokeRaw("tool-replies", "reply", {
         result: { success: true, data: 7 },

@@ -76,8 +76,14 @@ export function faultOutcome(reply: Reply, stderr: () => string[]): Outcome | nu
   }
 }
 
-/** JSON-RPC error → `tool_failed "[<code>] <message>"` with `{jsonrpc_code, data}`. */
+/**
+ * JSON-RPC error → `tool_failed "[<code>] <message>"` with `{jsonrpc_code, data}`. A plugin that
+ * sends a bare string as `error` keeps its text as the message (its only diagnostic).
+ */
 export function rpcErrorOutcome(error: unknown): Outcome {
+  if (typeof error === "string") {
+    return fail("tool_failed", `[null] ${error}`, { jsonrpc_code: null, data: error });
+  }
   const e = isPlainObject(error) ? error : {};
   const code = e.code ?? null;
   const message = typeof e.message === "string" ? e.message : JSON.stringify(e.message ?? null);

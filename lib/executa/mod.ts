@@ -74,7 +74,8 @@ export class ExecutaPool implements ExecutaHost {
     for (const spec of specs) {
       const fresh = newEntry(spec);
       const old = this.entries.get(spec.tool_id);
-      if (old) fresh.previousStop = this.retire(old);
+      // an old entry with no live process may still wait for its predecessor's stop: keep waiting
+      if (old) fresh.previousStop = this.retire(old) ?? old.previousStop;
       if (fresh.previousStop) stops.push(fresh.previousStop);
       this.entries.set(spec.tool_id, fresh); // same key keeps its registration position
       this.emit(fresh, "registered");
@@ -110,7 +111,7 @@ export class ExecutaPool implements ExecutaHost {
       argv: old.argv,
       status: old.proc?.alive ? "stopped" : "registered",
     });
-    fresh.previousStop = this.retire(old);
+    fresh.previousStop = this.retire(old) ?? old.previousStop;
     this.entries.set(tool_id, fresh);
     const exit = await fresh.previousStop;
     if (exit && !fresh.proc) fresh.last_exit = exit as Entry["last_exit"];
