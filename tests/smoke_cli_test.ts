@@ -351,6 +351,47 @@ Deno.test("smoke: when a fixture's session cannot be created its requests are li
   assert.deepEqual(cases[0].diff?.map((d) => [d.path, d.expected]), [["session.create", "ok"]]);
 });
 
+Deno.test("smoke: a recorded error that came back ok shows the recorded error's code and message", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "err.jsonl");
+  const lines = [
+    { t: 0, kind: "meta", view: "main" },
+    { t: 1, kind: "req", id: 1, ns: "storage", method: "get", args: { key: "k" } },
+    {
+      t: 2,
+      kind: "res",
+      id: 1,
+      ok: false,
+      error: { code: "llm_disabled", message: "harness started with --no-llm" },
+    },
+  ];
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file]);
+  assert.equal(r.code, 1, explain(r));
+  const c = r.report!.fixtures[0].cases[0];
+  assert.equal(
+    c.message,
+    "ok differ (expected llm_disabled: harness started with --no-llm; got ok)",
+  );
+  const pretty = await runCli(["smoke", BASIC, "--fixtures", file]);
+  assert.match(pretty.stdout, /expected llm_disabled: harness started with --no-llm; got ok/);
+
+  // with --out (the CI recipe), the log still names what failed, and where the report went
+  const xml = join(dir.path, "smoke.xml");
+  const quiet = await runCli(
+    ["smoke", BASIC, "--fixtures", file, "--format", "junit", "--out", xml],
+    { env: { ANNA_APP_LOG_LEVEL: "warn" } },
+  );
+  assert.equal(quiet.code, 1, explain(quiet));
+  assert.equal(quiet.stdout, "");
+  assert.match(
+    quiet.stderr,
+    /WARN smoke: FAIL {2}\S*err\.jsonl #1 storage\.get \(line 2\): ok differ \(expected llm_disabled/,
+  );
+  assert.match(quiet.stderr, /WARN smoke: smoke FAIL: .* \(exit 1\); report: .*smoke\.xml/);
+  assert.match(await Deno.readTextFile(xml), /<failure/);
+});
+
 Deno.test("smoke: an executa that dies during a replayed call is a runtime fault (exit 3); a rejected call has a diff", async () => {
   await using dir = await tmpDir();
   const file = join(dir.path, "dies.jsonl");
@@ -374,6 +415,8 @@ Deno.test("smoke: an executa that dies during a replayed call is a runtime fault
   assert.equal(died.status, "error");
   assert.match(died.message!, /the executa failed during this call/);
   assert.match(died.message!, /tool_failed: executa process exited/);
+  // how it ended and its last words, in every report format (not only the json details)
+  assert.match(died.message!, /exit code 9; stderr:\necho: database file missing, giving up/);
   assert.equal(after.status, "pass", "replay goes on after the fault");
   // §14.5: a failing case lists diffs, a call the bridge refused included
   assert.equal(rejected.status, "fail");

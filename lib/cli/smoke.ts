@@ -8,7 +8,7 @@ import { parseAliases } from "../smoke/alias.ts";
 import { runSmoke } from "../smoke/runner.ts";
 import { jsonReport } from "../smoke/report_json.ts";
 import { junitReport } from "../smoke/report_junit.ts";
-import { prettyReport } from "../smoke/report_pretty.ts";
+import { prettyReport, problemLines, summaryLine } from "../smoke/report_pretty.ts";
 
 export const help = `Usage: anna-app-runtime smoke [APP_DIR] [flags]
 
@@ -43,7 +43,8 @@ LLM and tokens:
   --token-ttl SECONDS      dev token lifetime, 5..86400 (default 30)
 Output:
   --format pretty|json|junit  report format (default pretty)
-  --out FILE               write the report to FILE instead of stdout
+  --out FILE               write the report to FILE instead of stdout (failed checks and
+                           the summary line still go to stderr)
   --log-level LEVEL        error|warn|info|debug (default warn); logs go to stderr
   --log-format pretty|json
 
@@ -181,6 +182,12 @@ export async function run(argv: string[]): Promise<number> {
       printFatal(fatalFormat, "config", `cannot write --out ${out}: ${(e as Error).message}`);
       return EXIT.USAGE;
     }
+    // the CI log still says what broke; the report file is an artifact few open
+    const log = logger.child("smoke");
+    for (const p of problemLines(report)) log.warn(p);
+    const summary = `${summaryLine(report)}; report: ${out}`;
+    if (report.exit_code === 0) log.info(summary);
+    else log.warn(summary);
   } else writeAll(Deno.stdout, text);
   return report.exit_code;
 }

@@ -14,8 +14,8 @@ export type FixtureFormat = "recorded" | "docs" | "mocks";
 export type Expectation =
   /** `ok:true`; `result` (when `hasResult`) must be ⊆ the actual result. */
   | { ok: true; hasResult: boolean; result?: unknown }
-  /** `ok:false`; `code` must match when given. */
-  | { ok: false; code: string | null }
+  /** `ok:false`; `code` must match when given (`message` is shown, never compared). */
+  | { ok: false; code: string | null; message?: string }
   /** Docs line with neither `result` nor `error`: only "not `internal_error`". */
   | { ok: null }
   /** A recorded request without a response line: replayed, not checked beyond `internal_error`. */
@@ -108,6 +108,14 @@ function need(file: string, l: RawLine, k: string, what: string): string {
   return v;
 }
 
+/** The expectation of a recorded or documented error (its message only for the report). */
+function errorExpectation(e: unknown): Expectation {
+  const message = isPlainObject(e) && typeof e.message === "string" ? e.message : undefined;
+  return message === undefined
+    ? { ok: false, code: errorCode(e) }
+    : { ok: false, code: errorCode(e), message };
+}
+
 function errorCode(e: unknown): string | null {
   if (nonEmpty(e)) return e;
   if (isPlainObject(e) && nonEmpty(e.code)) return e.code;
@@ -171,7 +179,7 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
         }
         r.expect = l.v.ok
           ? { ok: true, hasResult: Object.hasOwn(l.v, "result"), result: l.v.result }
-          : { ok: false, code: errorCode(l.v.error) };
+          : errorExpectation(l.v.error);
         break;
       }
       case "auth.refresh":
@@ -198,7 +206,7 @@ function parseDocs(file: string, lines: RawLine[]): Step[] {
     if (dir === "out") {
       let expect: Expectation = { ok: null };
       if (Object.hasOwn(l.v, "error") && l.v.error !== null && l.v.error !== undefined) {
-        expect = { ok: false, code: errorCode(l.v.error) };
+        expect = errorExpectation(l.v.error);
       } else if (Object.hasOwn(l.v, "result")) {
         expect = { ok: true, hasResult: true, result: l.v.result };
       }

@@ -17,6 +17,7 @@ import {
   type SmokeContext,
 } from "./context.ts";
 import { type CaseResult, type FixtureResult, since, worst } from "./report.ts";
+import { stderrExcerpt } from "./executas.ts";
 import type { EventEnvelope } from "../session/events.ts";
 import { RpcError } from "../core/rpc_error.ts";
 
@@ -63,10 +64,27 @@ function executaFault(o: { ok: boolean; error?: { code?: unknown; details?: unkn
   return o.error.code === "executa_unavailable" && d.reason !== "stopped";
 }
 
+/** How the executa ended and what it last said on stderr, for an executa fault's message. */
+function faultCause(o: { error?: { details?: unknown } }): string {
+  const d = (o.error?.details ?? {}) as Record<string, unknown>;
+  const how = d.signal
+    ? `signal ${d.signal}`
+    : d.exit_code != null
+    ? `exit code ${d.exit_code}`
+    : "";
+  const tail = Array.isArray(d.stderr_tail) ? stderrExcerpt(d.stderr_tail.map(String)) : "";
+  return (how ? `; ${how}` : "") + (tail ? `; stderr:\n${tail}` : "");
+}
+
 function expectedOf(step: RequestStep): unknown {
   const e = step.expect;
   if (e.ok === true) return e.hasResult ? { ok: true, result: e.result } : { ok: true };
-  if (e.ok === false) return { ok: false, error: { code: e.code } };
+  if (e.ok === false) {
+    return {
+      ok: false,
+      error: e.message === undefined ? { code: e.code } : { code: e.code, message: e.message },
+    };
+  }
   return e.ok === null ? { ok: "any but internal_error" } : { ok: "not recorded" };
 }
 
@@ -236,8 +254,16 @@ async function replayRequest(
   }
   if (diff.length) {
     let message = diff.map((d) => d.path).join(", ") + " differ";
-    if (!actual.ok && diff.some((d) => d.path === "ok")) {
-      message += ` (got ${String(actual.error?.code)}: ${String(actual.error?.message)})`;
+    if (diff.some((d) => d.path === "ok")) {
+      const e = step.expect;
+      if (!actual.ok) {
+        message += ` (got ${String(actual.error?.code)}: ${String(actual.error?.message)})`;
+      } else if (e.ok === false) {
+        // the recorded error often names the cause (a flag, a missing service): show it
+        message += ` (expected ${e.code ?? "an error"}${
+          e.message ? `: ${e.message}` : ""
+        }; got ok)`;
+      }
     }
     if (step.ns === "tools" && step.method === "list" && diff.every(describedLater)) {
       message += "; recorded before the executa had started (dev starts one on first use, so " +
@@ -247,7 +273,7 @@ async function replayRequest(
     failCase(c, message, diff, expectedOf(step), actual);
     if (executaFault(actual)) {
       c.status = "error";
-      c.message = `the executa failed during this call: ${message}`;
+      c.message = `the executa failed during this call: ${message}${faultCause(actual)}`;
     }
   }
 }

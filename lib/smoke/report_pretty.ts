@@ -62,15 +62,38 @@ export function prettyReport(r: SmokeReport): string {
   for (const s of after) line("", s.status, stepTitle(s), s.duration_ms, s.message);
   for (const w of r.warnings) out.push(`warning: ${w}`);
 
+  out.push(summaryLine(r));
+  return out.join("\n");
+}
+
+/** The closing line: `smoke PASS|FAIL|ERROR: <app> — N checks: …, in N ms (exit N)`. */
+export function summaryLine(r: SmokeReport): string {
   const counts: Record<Status, number> = { pass: 0, fail: 0, skip: 0, error: 0 };
   for (const s of r.steps) counts[s.status]++;
   for (const f of r.fixtures) for (const c of f.cases) counts[c.status]++;
   const total = counts.pass + counts.fail + counts.skip + counts.error;
-  out.push(
-    `smoke ${r.result.toUpperCase()}: ${r.app.slug ?? r.app.dir} — ${plural(total, "check")}: ` +
-      `${counts.pass} passed, ${counts.fail} failed, ${plural(counts.error, "error")}, ` +
-      `${counts.skip} skipped, ${plural(r.warnings.length, "warning")} ` +
-      `in ${Math.round(r.duration_ms)} ms (exit ${r.exit_code})`,
-  );
-  return out.join("\n");
+  return `smoke ${r.result.toUpperCase()}: ${r.app.slug ?? r.app.dir} — ${
+    plural(total, "check")
+  }: ` +
+    `${counts.pass} passed, ${counts.fail} failed, ${plural(counts.error, "error")}, ` +
+    `${counts.skip} skipped, ${plural(r.warnings.length, "warning")} ` +
+    `in ${Math.round(r.duration_ms)} ms (exit ${r.exit_code})`;
+}
+
+/** Every failed or errored step and case as `FAIL  title: first line of its message`. */
+export function problemLines(r: SmokeReport): string[] {
+  const first = (m?: string) => (m ? `: ${m.split("\n")[0]}` : "");
+  const out: string[] = [];
+  const bad = (s: Status) => s === "fail" || s === "error";
+  for (const s of r.steps) {
+    if (bad(s.status)) out.push(`${LABEL[s.status]}  ${stepTitle(s)}${first(s.message)}`);
+  }
+  for (const f of r.fixtures) {
+    for (const c of f.cases) {
+      if (bad(c.status)) {
+        out.push(`${LABEL[c.status]}  ${f.file} ${caseTitle(c)}${first(c.message)}`);
+      }
+    }
+  }
+  return out;
 }
