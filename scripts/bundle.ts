@@ -6,7 +6,8 @@
  *   are string literals, so esbuild inlines every command module (checked below).
  * - `playwright-core` (only loaded by `smoke --browser`) is CommonJS that needs `__dirname` and its
  *   own package files, so it is left external and its import rewritten to the exact `npm:`
- *   specifier of deno.json; Deno fetches it from npm on first use.
+ *   specifier of deno.json, computed so that Deno fetches it from npm (once, into DENO_DIR) only
+ *   when `smoke --browser` runs, not whenever the bundle loads.
  * - The version is inlined from deno.json (lib/version.ts), still its one place.
  */
 import { dirname, join, resolve } from "node:path";
@@ -60,7 +61,9 @@ async function main(): Promise<number> {
       return 1;
     }
     const before = text;
-    text = text.replaceAll(`import("${name}")`, `import("${spec}")`)
+    // a computed specifier: Deno prefetches literal dynamic imports when the bundle loads, which
+    // would fetch playwright-core from npm on every command, even `version`; now only on use
+    text = text.replaceAll(`import("${name}")`, `import(String(${JSON.stringify(spec)}))`)
       .replaceAll(`from "${name}"`, `from "${spec}"`);
     if (text === before) {
       console.error(

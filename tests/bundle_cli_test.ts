@@ -33,6 +33,25 @@ Deno.test("bundle: deno task bundle output runs every command", async () => {
   assert.equal(v.code, 0, explain(v));
   assert.match(v.stdout, new RegExp(`^anna-app-runtime ${version.replaceAll(".", "\\.")} `));
 
+  // with an empty Deno cache and no npm registry, every command but `smoke --browser` still runs
+  // and fetches nothing (the browser driver is loaded on use only), and that one says why
+  const offline = {
+    ...opts,
+    env: { DENO_DIR: join(dir.path, "deno-dir"), NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/" },
+  };
+  const cold = await runCli(["version"], offline);
+  assert.equal(cold.code, 0, explain(cold));
+  assert.doesNotMatch(cold.stderr, /Download|playwright/, explain(cold));
+  const noDriver = await runCli(
+    ["smoke", join(REPO_ROOT, "examples", "notes-app"), "--browser", "--no-fixtures"],
+    offline,
+  );
+  assert.equal(noDriver.code, 3, explain(noDriver));
+  assert.match(
+    noDriver.stdout,
+    /ERROR {2}browser .*\n\s+cannot load the browser driver playwright-core: .*registry\.npmjs\.org/,
+  );
+
   const app = join(REPO_ROOT, "examples", "todo-node");
   const lines = [
     { jsonrpc: "2.0", id: 1, method: "runtime.info" },

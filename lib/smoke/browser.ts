@@ -67,6 +67,17 @@ export function cspSummary(report: unknown): string {
   return typeof directive === "string" ? `${what} (${directive})` : String(what);
 }
 
+/**
+ * Why the browser driver did not load: the single-file bundle fetches `playwright-core` from the
+ * npm registry on first use (the compiled binary carries it).
+ */
+export function playwrightMissing(e: unknown): string {
+  const why = String((e as Error)?.message ?? e).split("\n")[0];
+  return `cannot load the browser driver playwright-core: ${why}. The single-file bundle ` +
+    "fetches it from the npm registry on first use and caches it (DENO_DIR): run it once where " +
+    "registry.npmjs.org is reachable, or use the compiled binary, which includes it";
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function checkBrowser(
@@ -131,7 +142,12 @@ export async function checkBrowser(
     sessionId = s.session_id;
     wid = s.window_uuid;
     ctx.rt.dispatcher.observers.push(observer);
-    const { chromium: launcher } = await import("playwright-core");
+    let launcher;
+    try {
+      launcher = (await import("playwright-core")).chromium;
+    } catch (e) {
+      return done("error", playwrightMissing(e));
+    }
     try {
       pw = await launcher.launch({
         executablePath: chromium,
