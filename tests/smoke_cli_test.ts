@@ -423,3 +423,19 @@ Deno.test("smoke: an executa that dies during a replayed call is a runtime fault
   assert.equal(rejected.diff?.[0].path, "ok");
   assert.equal(rejected.diff?.[0].expected, true);
 });
+
+Deno.test("smoke: a missing app dir is exit 2; a manifest path gets the directory to use", async () => {
+  const missing = await runCli(["smoke", join(BASIC, "nope")]);
+  assert.equal(missing.code, 2, explain(missing));
+  assert.match(missing.stderr, /nope is not a directory\n/);
+  const file = await runCli(["smoke", join(BASIC, "manifest.json"), "--format", "json"]);
+  assert.equal(file.code, 2, explain(file));
+  const err = JSON.parse(file.stderr.trim()).error;
+  assert.equal(err.code, "app_dir_not_found");
+  assert.equal(
+    err.message,
+    `${
+      join(BASIC, "manifest.json")
+    } is not a directory; smoke takes the app directory: smoke ${BASIC}`,
+  );
+});

@@ -42,7 +42,7 @@ App flags:
   --entry-payload JSON     the window's entry payload (default {})
   --seed-storage FILE|JSON initial storage (default dev.seed_storage, else {})
   --no-watch               no live reload
-  --record FILE            record the dev session (§14.7)
+  --record FILE            record the dev session as a replayable fixture (JSONL)
 Executa flags:
   --executa SPEC           register this executa (repeatable; replaces auto-discovery)
   --no-executas            register none

@@ -99,11 +99,29 @@ export async function main(argv: string[]): Promise<number> {
     writeStdout(mod.help);
     return EXIT.OK;
   }
+  const missing = cmdName === "version" ? [] : missingPermissions();
+  if (missing.length) {
+    // without them, a failing stat would read as "does not exist": say the real cause first
+    printFatal(
+      formatOf(mod, rest),
+      "permissions",
+      `anna-app-runtime needs every permission (it reads apps, spawns executas and serves ` +
+        `HTTP); missing: ${missing.join(", ")}. Run it with 'deno run -A …'`,
+      { missing },
+    );
+    return EXIT.USAGE;
+  }
   try {
     return await mod.run(rest);
   } catch (e) {
     return usageFailure(e, mod, rest, cmdName);
   }
+}
+
+/** Permissions `deno run` did not grant (all are needed: a bundle run without -A). */
+function missingPermissions(): string[] {
+  const names = ["read", "write", "env", "run", "net", "sys"] as const;
+  return names.filter((name) => Deno.permissions.querySync({ name }).state !== "granted");
 }
 
 /** The `--format` of a command line, as far as it can be told without the command's parser. */

@@ -1,5 +1,5 @@
 /** `smoke [APP_DIR]` (CONTRACT §2.7, §14): the CI runner. The work is in lib/smoke/runner.ts. */
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { bool, int, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, TOKEN_FLAGS, tokenTtl } from "./common.ts";
 import { EXIT, printFatal } from "./output.ts";
@@ -135,7 +135,11 @@ export async function run(argv: string[]): Promise<number> {
 
   const st = await Deno.stat(appDir).catch(() => null);
   if (!st?.isDirectory) {
-    printFatal(fatalFormat, "app_dir_not_found", `${appDir} is not a directory`, { path: appDir });
+    // `validate` takes a manifest path too; smoke needs the whole app (bundle, executas)
+    const hint = st?.isFile ? `; smoke takes the app directory: smoke ${dirname(appDir)}` : "";
+    printFatal(fatalFormat, "app_dir_not_found", `${appDir} is not a directory${hint}`, {
+      path: appDir,
+    });
     return EXIT.USAGE;
   }
 
