@@ -37,6 +37,22 @@ const executa = (mode: string) =>
     JSON.stringify(["node", PLUGIN, mode])
   }`;
 
+Deno.test("smoke: an initialize slower than 5 s passes with a warning (a host has settled on v1)", async () => {
+  await using dir = await tmpDir();
+  const app = await miniApp(dir.path);
+  const r = await smokeJson([app, "--no-fixtures", "--executa", executa("init-slow")]);
+  assert.equal(r.code, 0, explain(r));
+  assert.ok(
+    r.report!.warnings.includes(
+      "executa tool-mini: no initialize reply within 5 s, so the host uses protocol v1; answer " +
+        "initialize at once and do slow set-up afterwards",
+    ),
+    JSON.stringify(r.report!.warnings),
+  );
+  const fine = await smokeJson([app, "--no-fixtures", "--executa", executa("fine")]);
+  assert.deepEqual(fine.report!.warnings.filter((w) => /initialize/.test(w)), []);
+});
+
 Deno.test("smoke executa checks: describe and health answers classified as §14.1 step 3", async () => {
   await using dir = await tmpDir();
   const app = await miniApp(dir.path);

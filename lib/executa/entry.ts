@@ -16,6 +16,8 @@ export type EnsureStarted =
     describe: Record<string, unknown> | null;
     /** Set when describe answered an error, a non-object, or timed out (describe is null). */
     describe_error: unknown;
+    /** initialize did not answer within 5 s (the host waits no longer; §9.6) */
+    initialize_late: boolean;
   }
   | { ok: false; error: OutcomeError };
 
@@ -28,6 +30,7 @@ export interface Entry {
   protocol: Protocol | null;
   describe: Record<string, unknown> | null;
   describe_error: unknown;
+  initialize_late: boolean;
   init: Record<string, unknown> | null;
   declares: { sample: boolean; embed: boolean };
   spawns: number;
@@ -54,6 +57,7 @@ export function newEntry(spec: ExecutaSpec): Entry {
     protocol: null,
     describe: null,
     describe_error: null,
+    initialize_late: false,
     init: null,
     declares: { sample: false, embed: false },
     spawns: 0,

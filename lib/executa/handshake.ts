@@ -53,6 +53,8 @@ export type HandshakeResult =
     describe: Record<string, unknown> | null;
     /** Why describe is null: the JSON-RPC error, a non-object result, or a timeout. */
     describe_error: { code: number | string; message: string; data?: unknown } | null;
+    /** initialize did not answer within 5 s (protocol v1 then, unless a late v2 reply came) */
+    initialize_late: boolean;
   }
   | { ok: false; exit: ExitInfo };
 
@@ -110,5 +112,12 @@ export async function handshake(
     log.warn("describe failed; continuing without it", { pid: proc.pid, error: describe_error });
   }
   if (proc.exitInfo) return { ok: false, exit: proc.exitInfo };
-  return { ok: true, protocol, init: initResult, describe, describe_error };
+  return {
+    ok: true,
+    protocol,
+    init: initResult,
+    describe,
+    describe_error,
+    initialize_late: first === TIMEOUT,
+  };
 }

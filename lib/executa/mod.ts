@@ -210,6 +210,7 @@ export class ExecutaPool implements ExecutaHost {
       protocol: entry.protocol ?? "v1",
       describe: entry.describe,
       describe_error: entry.describe_error,
+      initialize_late: entry.initialize_late,
     };
   }
 
@@ -328,6 +329,7 @@ export class ExecutaPool implements ExecutaHost {
     e.init = hs.init ?? e.init;
     e.describe = hs.describe;
     e.describe_error = hs.describe_error;
+    e.initialize_late = hs.initialize_late;
     e.declares = declaredCapabilities(e.init, e.describe);
     this.setStatus(e, "ready", `protocol ${e.protocol}`);
     return { ok: true, proc };

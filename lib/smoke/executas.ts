@@ -5,7 +5,7 @@
  * A spawn failure, an exit or a timeout here is a runtime fault (status `error`, exit 3).
  */
 import type { ExecutaPool } from "../executa/mod.ts";
-import { DESCRIBE_TIMEOUT_MS } from "../executa/limits.ts";
+import { DESCRIBE_TIMEOUT_MS, INITIALIZE_TIMEOUT_MS } from "../executa/limits.ts";
 import { isPlainObject } from "../util/json.ts";
 import { type ExecutaResult, since, type StepResult, worst } from "./report.ts";
 
@@ -82,6 +82,15 @@ async function checkOne(
   }
   executa.protocol = started.protocol;
   executa.tools = toolNames(started.describe);
+  if (started.initialize_late) {
+    // it works here, but a host that waits 5 s has already settled on v1 (§9.6)
+    warnings.push(
+      `executa ${tool_id}: no initialize reply within ${INITIALIZE_TIMEOUT_MS / 1000} s, so ` +
+        `the host uses protocol v1` +
+        (started.protocol === "v2" ? " until its late v2 reply arrives" : "") +
+        "; answer initialize at once and do slow set-up afterwards",
+    );
+  }
   const describeMs = since(t0);
   const d = started.describe;
   const describeStep: StepResult = {
