@@ -439,3 +439,20 @@ Deno.test("smoke: a missing app dir is exit 2; a manifest path gets the director
     } is not a directory; smoke takes the app directory: smoke ${BASIC}`,
   );
 });
+
+Deno.test("smoke: an app whose bundled executa folder is gone says so in the executas step", async () => {
+  await using dir = await tmpDir();
+  const app = join(dir.path, "app");
+  await Deno.mkdir(join(app, "bundle"), { recursive: true });
+  await Deno.copyFile(join(BASIC, "manifest.json"), join(app, "manifest.json"));
+  for await (const e of Deno.readDir(join(BASIC, "bundle"))) {
+    await Deno.copyFile(join(BASIC, "bundle", e.name), join(app, "bundle", e.name));
+  }
+  const r = await smokeJson([app, "--no-fixtures"]);
+  const step = r.report!.steps.find((s) => s.name === "executas")!;
+  assert.equal(
+    step.message,
+    "no executas found; bundled:echo names no executa folder of this app; tools.invoke of it " +
+      "answers not_implemented",
+  );
+});

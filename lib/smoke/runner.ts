@@ -314,7 +314,9 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     report.steps.push(...ex.steps);
     report.executas = ex.executas;
     if (specs.length === 0) {
-      const note = o.noExecutas ? "--no-executas" : "no executas found";
+      // a bundled:<h> ref with no folder is only a warning, but it is why nothing was found
+      const why = diagnostics.filter((d) => d.code === "executa_discovery").map((d) => d.message);
+      const note = o.noExecutas ? "--no-executas" : ["no executas found", ...why].join("; ");
       report.steps.push({
         suite: "executas",
         name: "executas",
