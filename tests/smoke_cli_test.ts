@@ -456,3 +456,19 @@ Deno.test("smoke: an app whose bundled executa folder is gone says so in the exe
       "answers not_implemented",
   );
 });
+
+Deno.test("smoke: manifest warnings are in the report once, not logged again for every session", async () => {
+  await using dir = await tmpDir();
+  const app = join(dir.path, "app");
+  await Deno.mkdir(join(app, "bundle"), { recursive: true });
+  await Deno.writeTextFile(join(app, "bundle/index.html"), "<!doctype html><title>w</title>");
+  // no view title: a warning
+  await Deno.writeTextFile(
+    join(app, "manifest.json"),
+    JSON.stringify({ schema: 2, ui: { views: [{ name: "main" }, { name: "side", title: "S" }] } }),
+  );
+  const r = await runCli(["smoke", app, "--no-fixtures"], { env: { ANNA_APP_LOG_LEVEL: "warn" } });
+  assert.equal(r.code, 0, explain(r));
+  assert.equal(r.stderr, "");
+  assert.equal(r.stdout.match(/^warning: view_title /gm)?.length, 1, r.stdout);
+});
