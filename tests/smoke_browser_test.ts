@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, REPO_ROOT, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const CHROMIUM = Deno.env.get("ANNA_APP_CHROMIUM") ?? "/usr/bin/chromium";
 
@@ -33,6 +34,35 @@ Deno.test("smoke --browser: an app whose script throws at load fails with exit 1
   assert.equal(r.report!.browser?.status, "fail");
   // every other step still passed: only the browser check failed
   assert.ok(r.report!.steps.filter((s) => s.name !== "browser").every((s) => s.status === "pass"));
+});
+
+Deno.test("smoke --browser: a bundle script that does not parse names its file, line and column", async () => {
+  await using dir = await tmpDir();
+  const app = join(dir.path, "syntax-app");
+  await Deno.mkdir(join(app, "bundle"), { recursive: true });
+  await Deno.writeTextFile(
+    join(app, "manifest.json"),
+    JSON.stringify({
+      schema: 2,
+      ui: {
+        bundle: { format: "static-spa", entry: "index.html" },
+        views: [{ name: "main", title: "Syntax" }],
+      },
+    }),
+  );
+  await Deno.writeTextFile(
+    join(app, "bundle/index.html"),
+    '<!doctype html><script src="js/app.js"></script>',
+  );
+  await Deno.mkdir(join(app, "bundle/js"));
+  // a stray ")" on line 3, column 7: a parse error has no stack frame to take the place from
+  await Deno.writeTextFile(join(app, "bundle/js/app.js"), "const a = 1;\nconst b = 2;\nfoo(a));\n");
+  const { r, step } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 1, explain(r));
+  assert.equal(
+    step?.message,
+    "uncaught error in the page: SyntaxError: Unexpected token ')' (at js/app.js:3:7)",
+  );
 });
 
 Deno.test("smoke --browser: an app's console errors are warnings; the runtime's own CSP notices are not listed", async () => {

@@ -54,6 +54,26 @@ export function errorPlace(stack: string | undefined): string {
   return ` (at ${file}:${m[2]}:${m[3]})`;
 }
 
+/** What Chromium reports of an uncaught exception (devtools protocol `Runtime.exceptionThrown`). */
+interface ExceptionDetails {
+  url?: string;
+  lineNumber?: number;
+  columnNumber?: number;
+  exception?: { description?: string };
+}
+
+/** " (at app.js:3:9)" from an exception report (0-based line and column there). */
+export function exceptionPlace(d: ExceptionDetails): string {
+  if (!d.url || d.lineNumber === undefined) return "";
+  const file = d.url.replace(/^https?:\/\/[^/]+\/anna-apps\/[^/]+\/dev\//, "");
+  return ` (at ${file}:${d.lineNumber + 1}:${(d.columnNumber ?? 0) + 1})`;
+}
+
+/** The place of the first reported exception whose description starts with `text`. */
+function placeOf(thrown: { text: string; place: string }[], text: string): string {
+  return thrown.find((t) => t.text.startsWith(text))?.place ?? "";
+}
+
 /** A CSP report (legacy `csp-report` or Reporting API) as "inline (script-src-elem)". */
 export function cspSummary(report: unknown): string {
   const first = Array.isArray(report) ? report[0] : report;
@@ -126,7 +146,7 @@ export async function checkBrowser(
   let sessionId: string | null = null;
   let hello = false;
   let readyAt: number | null = null;
-  const pageErrors: string[] = [];
+  const pageErrors: (string | (() => string))[] = [];
   let wid = "";
   let wake: () => void = () => {};
   const observer = (rec: CallRecord, transport: string) => {
@@ -167,8 +187,24 @@ export async function checkBrowser(
     }
     const context = await pw.newContext();
     const page = await context.newPage();
+    // a script that does not parse has no stack frame: Chromium's own exception report has
+    // its place (devtools protocol, for every frame of this page)
+    const thrownAt: { text: string; place: string }[] = [];
+    const cdp = await context.newCDPSession(page).catch(() => null);
+    cdp?.on("Runtime.exceptionThrown", (p: { exceptionDetails?: ExceptionDetails }) => {
+      const d = p.exceptionDetails;
+      if (d?.url) {
+        thrownAt.push({ text: d.exception?.description ?? "", place: exceptionPlace(d) });
+      }
+    });
+    await cdp?.send("Runtime.enable").catch(() => {});
     page.on("pageerror", (e: Error) => {
-      pageErrors.push(`${e.name}: ${e.message}${errorPlace(e.stack)}`);
+      const text = `${e.name}: ${e.message}`;
+      const place = errorPlace(e.stack);
+      // the protocol's report may come after this event: look for it when the message is built
+      pageErrors.push(
+        place ? `${text}${place}` : () => `${text}${placeOf(thrownAt, text)}`,
+      );
       wake();
     });
     page.on("console", (m: { type(): string; text(): string }) => {
@@ -209,7 +245,11 @@ export async function checkBrowser(
       r,
     ) => r.report);
     if (pageErrors.length) {
-      return done("fail", `uncaught error in the page: ${pageErrors.join("; ")}`);
+      // Chromium's own report of a parse error comes a moment after Playwright's
+      const unplaced = pageErrors.filter((p) => typeof p !== "string").length;
+      for (let i = 0; i < 10 && thrownAt.length < unplaced; i++) await sleep(50);
+      const texts = pageErrors.map((p) => (typeof p === "string" ? p : p()));
+      return done("fail", `uncaught error in the page: ${texts.join("; ")}`);
     }
     if (!hello || readyAt === null) {
       const missing = [!hello && "window.hello", readyAt === null && "window.ready"].filter(
