@@ -25,26 +25,29 @@ Deno.test("session.get: exact shape and values", async () => {
   await s.call("chat", "write_message", { role: "user", content: "hi" });
   const g = await t.call("session.get", { session_id: s.session_id });
   // every §4.4.7 field; the only extras are the documented host-page additions
-  assert.deepEqual(Object.keys(g).filter((k) => k !== "app_dir" && k !== "tool_ids").sort(), [
-    "app_id",
-    "app_slug",
-    "chat",
-    "conversation_session_uuid",
-    "created_at",
-    "diagnostics",
-    "events",
-    "granted_tools",
-    "host_api",
-    "last_activity_at",
-    "primary_window_uuid",
-    "runtime_state",
-    "runtime_state_bytes",
-    "scopes",
-    "session_id",
-    "user_id",
-    "version_id",
-    "windows",
-  ]);
+  assert.deepEqual(
+    Object.keys(g).filter((k) => !["app_dir", "tool_ids", "views"].includes(k)).sort(),
+    [
+      "app_id",
+      "app_slug",
+      "chat",
+      "conversation_session_uuid",
+      "created_at",
+      "diagnostics",
+      "events",
+      "granted_tools",
+      "host_api",
+      "last_activity_at",
+      "primary_window_uuid",
+      "runtime_state",
+      "runtime_state_bytes",
+      "scopes",
+      "session_id",
+      "user_id",
+      "version_id",
+      "windows",
+    ],
+  );
   assert.equal(g.app_dir, null);
   assert.equal(g.session_id, s.session_id);
   assert.deepEqual([g.app_slug, g.app_id, g.version_id, g.user_id], [

@@ -5,6 +5,7 @@ import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
 import { grantedToolIds } from "../dispatcher/tools.ts";
 import { scopesFor } from "../manifest/acl.ts";
 import { toolIdMap } from "../manifest/tool_ids.ts";
+import { viewMeta } from "../manifest/view.ts";
 import type { Session } from "../session/session.ts";
 import { DISPATCHER_VERSION, RUNTIME_COMPAT, SDK_VERSION, VERSION } from "../version.ts";
 import { BRIDGE_METHODS } from "../bridge/methods.ts";
@@ -47,6 +48,9 @@ export function describeSession(s: Session, ctx: Pick<CallContext, "session" | "
     host_api: s.manifest.ui.host_api,
     scopes: scopesFor(s.manifest),
     granted_tools: grantedToolIds(ctx),
+    // beyond §4.4.7: every view of the manifest (view_meta), for host pages opening views that
+    // have no window yet
+    views: s.manifest.ui.views.map((v) => viewMeta(v, s.manifest)),
     // beyond §4.4.7: the sidecar's handle → tool_id map, for the dashboard's manifest panel
     tool_ids: toolIdMap(s.manifest, ctx.services.executas.entriesFor(s.app_slug)),
   };

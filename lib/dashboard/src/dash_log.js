@@ -256,10 +256,17 @@
       $("export-jsonl").addEventListener("click", dash.act(download));
     },
     reset() {
+      $("rpc-log").replaceChildren();
       $("events").replaceChildren();
       eventsSeen.clear();
       $("chat").replaceChildren();
       chatSeen.clear();
+      lastSessionId = null;
+    },
+    logReset() {
+      // the runtime restarted and numbers its log from 1 again
+      rpc.clearedSeq = 0;
+      $("rpc-log").replaceChildren();
       lastSessionId = null;
     },
     session(info) {

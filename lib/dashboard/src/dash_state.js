@@ -95,9 +95,13 @@
   }
   function renderExecutas() {
     const box = $("executas");
+    // the cards are rebuilt: keep open what the developer opened
+    const open = new Set(
+      [...box.querySelectorAll("details[open][data-tool-id]")].map((d) => d.dataset.toolId),
+    );
     if (!executas.length) {
       box.replaceChildren(h("div", { class: "muted", text: "No executas registered." }));
-    } else box.replaceChildren(...executas.map(executaCard));
+    } else box.replaceChildren(...executas.map((x) => executaCard(x, open.has(x.tool_id))));
     const select = $("invoke-tool");
     const keep = select.value;
     select.replaceChildren(
@@ -105,7 +109,7 @@
     );
     if (keep) select.value = keep;
   }
-  function executaCard(x) {
+  function executaCard(x, stderrOpen) {
     const exit = x.last_exit
       ? `exit ${x.last_exit.code ?? "-"}${x.last_exit.signal ? ` (${x.last_exit.signal})` : ""}`
       : "";
@@ -150,7 +154,7 @@
       ),
       h(
         "details",
-        {},
+        { testid: "executa-stderr-details", data: { toolId: x.tool_id }, open: stderrOpen },
         h("summary", { text: "stderr" }),
         h("pre", {
           class: "stderr",
@@ -173,7 +177,9 @@
 
   // ---- manifest --------------------------------------------------------------------------------
   let diagnostics = [];
-  let liveDiagnostics = null; // from the newest `manifest` log entry: wins over session.get's
+  // the newest `manifest` log entry (live or from history): it wins over session.get's, since an
+  // invalid manifest on disk leaves the session with the previous one (§11.10)
+  let manifestLog = null;
   function renderDiagnostics() {
     const list = $("manifest-diagnostics");
     if (!diagnostics.length) {
@@ -199,8 +205,14 @@
       ...(items || []).map((s) => h("span", { class: "chip", text: String(s) })),
     );
   }
+  /** Manifest log entries are about the `dev` app: the app of the oldest session. */
+  function logDiagnostics(info) {
+    if (!manifestLog || !info || info.app_slug !== dash.devSlug) return null;
+    return Array.isArray(manifestLog.diagnostics) ? manifestLog.diagnostics : [];
+  }
   function renderManifest(info) {
-    diagnostics = liveDiagnostics || (Array.isArray(info.diagnostics) ? info.diagnostics : []);
+    diagnostics = logDiagnostics(info) ||
+      (Array.isArray(info.diagnostics) ? info.diagnostics : []);
     renderDiagnostics();
     $("manifest-host-api").textContent = json(info.host_api ?? {});
     chips("manifest-scopes", info.scopes);
@@ -294,9 +306,18 @@
       refreshExecutas().catch(dash.showError);
     },
     reset() {
-      liveDiagnostics = null;
       state = {};
       renderStorage();
+      diagnostics = [];
+      renderDiagnostics();
+      $("manifest-host-api").textContent = "";
+      chips("manifest-scopes", []);
+      chips("manifest-tools", []);
+      $("manifest-sidecar").textContent = "";
+      $("csp-reports").replaceChildren();
+    },
+    logReset() {
+      manifestLog = null; // the runtime restarted: its log starts afresh
     },
     session(info) {
       state = info.runtime_state && typeof info.runtime_state === "object"
@@ -315,13 +336,18 @@
     },
     log({ entry, history }) {
       if (entry.type === "stderr") addStderr(entry.tool_id, entry.line);
+      if (entry.type === "manifest") {
+        manifestLog = entry;
+        const diags = logDiagnostics(dash.info);
+        if (diags) {
+          diagnostics = diags;
+          renderDiagnostics();
+        }
+      }
       if (history) return;
       if (entry.type === "executa") scheduleExecutas();
       if (entry.type === "csp") refreshCsp().catch(dash.showError);
       if (entry.type === "manifest") {
-        liveDiagnostics = Array.isArray(entry.diagnostics) ? entry.diagnostics : [];
-        diagnostics = liveDiagnostics;
-        renderDiagnostics();
         host.refreshSession().catch(dash.showError); // host_api and scopes may have changed
       }
     },

@@ -81,6 +81,7 @@
     MAX_STATE_BYTES,
     info: null, // last session.get result
     runtimeInfo: null,
+    devSlug: null, // dev mode: the watched app, which `manifest` log entries are about
     register: (panel) => panels.push(panel),
   };
   win.__annaDash = dash;
@@ -97,9 +98,30 @@
 
   // ---- header and sessions ---------------------------------------------------------------------
   let sessions = [];
-  async function refreshSessions(pick) {
+  let listing = null;
+  let relist = null; // {pick} of calls made while a listing ran: one more run after it
+  /** Re-lists sessions and, unless `pick` is false, shows the chosen one. */
+  function refreshSessions(pick) {
+    if (listing) {
+      relist = { pick: (relist && relist.pick) || pick !== false };
+      return listing;
+    }
+    listing = listSessions(pick).finally(() => {
+      listing = null;
+      const again = relist;
+      relist = null;
+      if (again) refreshSessions(again.pick).catch(showError);
+    });
+    return listing;
+  }
+  async function listSessions(pick) {
     const res = await host.rpc("session.list", {});
     sessions = res.sessions || [];
+    if (!dash.devSlug && dash.runtimeInfo && dash.runtimeInfo.mode === "dev" && sessions.length) {
+      // `dev` made its session before anything else could: manifest log entries are about it
+      const oldest = sessions.reduce((a, b) => (b.created_at < a.created_at ? b : a));
+      dash.devSlug = oldest.app_slug;
+    }
     const picker = $("session-picker");
     picker.replaceChildren(
       ...sessions.map((s) =>
@@ -120,7 +142,15 @@
       : sessions[0] && sessions[0].session_id;
     picker.value = target || "";
     if (pick !== false && target && target !== cur) await selectSession(target);
-    if (!target && cur) host.detach();
+    if (!target && cur) clearSession();
+  }
+  /** No session shown: detach and empty every panel, so nothing of a closed session stays. */
+  function clearSession() {
+    host.detach();
+    each("reset");
+    dash.info = null;
+    $("header-slug").textContent = "—";
+    fillViews([]);
   }
   async function selectSession(id) {
     each("reset");
@@ -131,13 +161,24 @@
   function onSession(info) {
     dash.info = info;
     $("header-slug").textContent = info.app_slug || "—";
-    const views = new Set((info.views || []).map((v) => v.name));
-    for (const w of info.windows || []) views.add(w.view);
-    const list = doc.getElementById("view-names");
-    if (list) list.replaceChildren(...[...views].map((v) => h("option", { value: v })));
+    const known = [
+      ...(info.views || []).map((v) => v.name),
+      ...(info.windows || []).map((w) => w.view),
+    ];
+    fillViews(known);
     each("session", info);
   }
+  function fillViews(names) {
+    const list = doc.getElementById("view-names");
+    const uniq = [...new Set(names.filter((v) => typeof v === "string"))];
+    if (list) list.replaceChildren(...uniq.map((v) => h("option", { value: v })));
+  }
   function wireHeader() {
+    const top = doc.querySelector("header.top");
+    const setHeight = () =>
+      doc.documentElement.style.setProperty("--header-h", `${top.offsetHeight}px`);
+    setHeight();
+    if (win.ResizeObserver) new win.ResizeObserver(setHeight).observe(top);
     $("session-picker").addEventListener(
       "change",
       act(() => selectSession($("session-picker").value)),
@@ -148,7 +189,7 @@
         const id = host.sessionId();
         if (!id) return;
         await host.rpc("session.close", { session_id: id });
-        host.detach();
+        clearSession();
         await refreshSessions();
       }),
     );
@@ -196,11 +237,31 @@
       const what = entry.type === "manifest" ? "manifest" : `${(entry.paths || []).length} file(s)`;
       $("live-reload-state").textContent = `reloaded ${fmtTime(at)} (${what})`;
     });
+    let wasDown = false;
     host.on("connection", ({ state }) => {
       const el = $("ws-state");
       el.dataset.state = state;
-      el.textContent = state === "open" ? "connected" : state;
+      el.textContent = state === "open"
+        ? "connected"
+        : state === "unauthorized"
+        ? "control token changed — reload the page"
+        : state;
+      $("reload-page").hidden = state !== "unauthorized";
+      if (state === "down" || state === "unauthorized") wasDown = true;
+      // back after a drop: the runtime may have restarted with other sessions
+      if (state === "open" && wasDown) {
+        wasDown = false;
+        refreshSessions().catch(showError);
+      }
     });
+    host.on("log_reset", () => {
+      dash.devSlug = null;
+      each("logReset");
+    });
+    host.on("log_reconnected", () => {
+      if (host.isOpen()) refreshSessions().catch(showError);
+    });
+    $("reload-page").addEventListener("click", () => win.location.reload());
   }
 
   // ---- windows ---------------------------------------------------------------------------------
@@ -273,6 +334,13 @@
     });
     host.on("error", (e) => showError(e));
     host.on("session_closed", () => refreshSessions().catch(showError));
+    // the picker's "N window(s)": re-listed when a window opens or closes
+    let countTimer = null;
+    host.on("event", (env) => {
+      if (!["open_view", "close_view", "status_changed"].includes(env.kind)) return;
+      win.clearTimeout(countTimer);
+      countTimer = win.setTimeout(() => refreshSessions(false).catch(showError), 250);
+    });
     host.startLogStream();
     try {
       const info = await host.rpc("runtime.info", {});

@@ -167,6 +167,7 @@
   }
   function forward(rec, env) {
     if (!rec.live) return; // no SDK listening yet: hello will carry the current state anyway
+    if (env.kind === "auth.refresh" && !firstPost(rec, (env.payload || {}).token)) return;
     post(rec, {
       channel: CHANNEL,
       kind: "event",
@@ -176,6 +177,18 @@
       window_uuid: env.window_uuid,
       envelope: env,
     });
+  }
+
+  /**
+   * True the first time a token is to be posted in `auth.refresh`: a refresh after an expired
+   * call posts it itself, and the same token may also arrive from SSE (in either order).
+   */
+  function firstPost(rec, token) {
+    const sent = (rec.sentTokens ??= new Set());
+    if (typeof token !== "string" || sent.has(token)) return false;
+    sent.add(token);
+    if (sent.size > 16) sent.delete(sent.values().next().value);
+    return true;
   }
 
   // ---- requests from iframes -------------------------------------------------------------------
@@ -201,11 +214,31 @@
       window_uuid: rec.wid,
     })
       .then((tok) => {
-        // the app learns the token from the runtime's own auth.refresh event (§4.4.6), which
-        // arrives through the event stream with its real envelope
         rec.token = tok.token;
         rec.expiresAt = tok.expires_at;
         rec.refreshedAt = Date.now();
+        // §12.8: tell the app now; the runtime's own event never comes while SSE is down
+        if (firstPost(rec, tok.token)) {
+          // the runtime's own event (§4.4.6) has the seq; this copy cannot know it
+          const payload = { token: tok.token, expires_at: tok.expires_at };
+          post(rec, {
+            channel: CHANNEL,
+            kind: "event",
+            event: "auth.refresh",
+            payload,
+            seq: null,
+            window_uuid: rec.wid,
+            envelope: {
+              type: "data_model/AnnaAppEvent",
+              kind: "auth.refresh",
+              window_uuid: rec.wid,
+              seq: null,
+              payload,
+              by_client_id: null,
+            },
+          });
+        }
+        emitWindows();
         return tok;
       })
       .finally(() => (rec.refreshing = null));
@@ -230,8 +263,7 @@
     const err = out && out.ok === false ? out.error || {} : null;
     if (err && err.code === "invalid_token" && (err.details || {}).reason === "expired") {
       try {
-        // refreshing makes the runtime send the app an auth.refresh event (§4.4.6); until it has
-        // arrived, calls still carrying the old token reuse the new one instead of minting more
+        // calls sent before the app took the new token reuse it instead of minting more
         const recent = rec.refreshedAt !== undefined && Date.now() - rec.refreshedAt < 5000 &&
           rec.token !== m.t;
         const tok = recent ? { token: rec.token } : await refreshExpired(s, rec);

@@ -65,6 +65,7 @@
     everOpen: false,
     nextId: 1,
     backoff: 250,
+    authFailures: 0,
     pending: new Map(),
     queue: [],
   };
@@ -87,16 +88,36 @@
       return onSocketClosed();
     }
     bridge.ws = sock;
+    let opened = false;
     sock.onopen = () => {
+      opened = true;
       bridge.everOpen = true;
       bridge.backoff = 250;
+      bridge.authFailures = 0;
       setState("open");
       for (const frame of bridge.queue.splice(0)) sock.send(frame);
     };
     sock.onmessage = (ev) => onFrame(ev.data);
     sock.onclose = () => {
-      if (bridge.ws === sock) onSocketClosed();
+      if (bridge.ws !== sock) return;
+      onSocketClosed();
+      if (!opened) probeAuth();
     };
+  }
+  /**
+   * A WebSocket that fails to open does not say why. Two 401s in a row from a plain request mean
+   * the runtime now has another control token (a restart): only a page reload can fix that.
+   */
+  async function probeAuth() {
+    let status = 0;
+    try {
+      const res = await win.fetch("/api/log/stream", { method: "HEAD", headers: ctHeaders() });
+      status = res.status;
+    } catch {
+      return; // not reachable: plainly down
+    }
+    bridge.authFailures = status === 401 ? bridge.authFailures + 1 : 0;
+    if (bridge.authFailures >= 2 && bridge.state !== "open") setState("unauthorized");
   }
   function onSocketClosed() {
     bridge.ws = null;
@@ -105,7 +126,7 @@
       p.reject(hostError("host_unavailable", "connection to the runtime was lost"));
     }
     bridge.pending.clear();
-    setState("down");
+    setState(bridge.authFailures >= 2 ? "unauthorized" : "down");
     const delay = bridge.backoff;
     bridge.backoff = Math.min(bridge.backoff * 2, 5000);
     win.setTimeout(openSocket, delay);
@@ -157,8 +178,9 @@
       bridge.pending.set(id, { resolve, reject });
     });
   }
+  const ctHeaders = () => (ct ? { "X-Anna-Control-Token": ct } : {});
   async function fetchJson(path) {
-    const res = await win.fetch(path, { headers: ct ? { "X-Anna-Control-Token": ct } : {} });
+    const res = await win.fetch(path, { headers: ctHeaders() });
     if (!res.ok) throw hostError("http_" + res.status, `${path}: HTTP ${res.status}`);
     return res.json();
   }
@@ -177,6 +199,10 @@
     since: Date.now(),
     live: true,
     timer: null,
+    es: null,
+    down: false, // the stream dropped; resync when it opens again
+    syncing: false,
+    held: [], // live entries that came while resyncing
   };
   function hasErrors(diags) {
     return Array.isArray(diags) && diags.some((d) => d && d.severity === "error");
@@ -210,16 +236,64 @@
     } catch (e) {
       report("cannot load /api/log", e);
     }
+    openLogStream();
+  }
+  function openLogStream() {
     // `after`: entries logged between the /api/log read and this subscription are replayed
     // (the stream alone only sends live entries); pushLog drops any seen twice
     const es = new win.EventSource(withCt("/api/log/stream", { after: String(logs.lastSeq) }));
+    logs.es = es;
     es.addEventListener("log", (ev) => {
+      let entry;
       try {
-        pushLog(JSON.parse(ev.data), false);
+        entry = JSON.parse(ev.data);
       } catch {
-        // a malformed entry is skipped, the stream goes on
+        return; // a malformed entry is skipped, the stream goes on
+      }
+      if (logs.syncing) logs.held.push(entry);
+      else pushLog(entry, false);
+    });
+    es.addEventListener("error", () => {
+      if (logs.es !== es) return;
+      logs.down = true;
+      // the browser retries a dropped stream itself, but not a refused one (401 after a restart
+      // with another control token): try again later
+      if (es.readyState === 2) {
+        es.close();
+        logs.es = null;
+        win.setTimeout(openLogStream, 5000);
       }
     });
+    es.addEventListener("open", () => {
+      if (logs.es !== es || !logs.down) return;
+      logs.down = false;
+      resyncLog().catch((e) => report("cannot reload /api/log", e));
+    });
+  }
+  /** Did the runtime restart? Its log numbers from 1 again, so our seqs mean other entries. */
+  function restarted(fresh) {
+    const newest = fresh.length ? fresh[fresh.length - 1].seq : 0;
+    if (newest < logs.lastSeq) return true;
+    const mine = logs.entries[logs.entries.length - 1];
+    const theirs = mine && fresh.find((e) => e.seq === mine.seq);
+    return !!theirs && (theirs.ts !== mine.ts || theirs.type !== mine.type);
+  }
+  /** After the stream was down: entries missed meanwhile, or a new log after a restart. */
+  async function resyncLog() {
+    logs.syncing = true;
+    try {
+      const fresh = (await fetchJson("/api/log")).entries || [];
+      if (restarted(fresh)) {
+        logs.entries = [];
+        logs.lastSeq = 0;
+        emit("log_reset", {});
+      }
+      for (const e of fresh) pushLog(e, true);
+    } finally {
+      logs.syncing = false;
+      for (const e of logs.held.splice(0)) pushLog(e, false);
+    }
+    emit("log_reconnected", {});
   }
 
   win.__annaLink = {

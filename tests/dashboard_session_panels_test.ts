@@ -1,0 +1,183 @@
+/**
+ * Dashboard panels that follow the session and runtime state (CONTRACT §11.10, §13), in headless
+ * Chromium against the real `dev`:
+ * - "open view" / "new session" offer every view of the manifest, not only views with a window;
+ * - the picker's window count follows windows opening and closing;
+ * - an opened executa stderr tail stays open when the executa's status changes;
+ * - "Close session" empties the header and every panel of the closed session;
+ * - a manifest broken on disk shows its diagnostics after a page (re)load, not only live.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { copyDir, DevProcess, waitUntil } from "./helpers/dev_process.ts";
+import { REPO_ROOT } from "./helpers/bridge_process.ts";
+import { tmpDir } from "./helpers/tmp.ts";
+import {
+  appFrame,
+  atLeast,
+  byTestId,
+  launchBrowser,
+  newPage,
+  type Page,
+  rpcRows,
+  textMatching,
+} from "./helpers/browser.ts";
+
+const APP = join(REPO_ROOT, "tests/fixtures/apps/panels-app");
+const PLUGIN_DIR = join(REPO_ROOT, "tests/fixtures/executas");
+const IGNORE = [/blocked\.example/, /Content Security Policy/];
+
+// deno-lint-ignore no-explicit-any
+type Any = any;
+
+const viewOptions = (page: Page) =>
+  page.locator("#view-names option").evaluateAll((os) =>
+    os.map((o) => (o as Any).value as string).sort()
+  );
+const pickerText = (page: Page) => byTestId(page, "session-picker").locator("option").first();
+
+/** `dev` on the panels app (with the Node test executa) and the dashboard, its app connected. */
+async function opened() {
+  const dev = await DevProcess.start(APP, {
+    args: [
+      "--no-watch",
+      "--executa",
+      `dir=${PLUGIN_DIR},tool_id=tool-plugin,handle=plugin,command=["node","plugin.mjs"]`,
+    ],
+  });
+  const stack = new AsyncDisposableStack();
+  stack.use(dev);
+  try {
+    const browser = stack.use(await launchBrowser());
+    const tp = stack.use(await newPage(browser));
+    await tp.page.goto(dev.info.dashboard_url);
+    const frame = await appFrame(tp.page, dev.info.window_uuid);
+    await textMatching(byTestId(frame, "status"), /^connected main/);
+    return { dev, tp, page: tp.page, frame, [Symbol.asyncDispose]: () => stack.disposeAsync() };
+  } catch (e) {
+    await stack.disposeAsync();
+    throw e;
+  }
+}
+
+Deno.test("browser: open view and new session offer every view of the manifest", async () => {
+  await using t = await opened();
+  const { page, dev } = t;
+  await waitUntil("both views offered", async () => (await viewOptions(page)).length === 2);
+  assert.deepEqual(await viewOptions(page), ["detail", "main"]);
+  assert.equal(await page.locator('[data-testid="window-tab"]').count(), 1);
+  const sessions = await dev.api("/rpc", {
+    method: "POST",
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "session.list", params: {} }),
+  });
+  const list = (await sessions.json()).result.sessions;
+  assert.equal(list.length, 1, "asking for the views opened nothing");
+  assert.equal(list[0].open_windows, 1);
+  // the datalist serves both inputs
+  assert.equal(await byTestId(page, "open-view-name").getAttribute("list"), "view-names");
+  assert.equal(await byTestId(page, "new-session-view").getAttribute("list"), "view-names");
+  t.tp.assertNoErrors(IGNORE);
+});
+
+Deno.test("browser: the session picker's window count follows windows opening and closing", async () => {
+  await using t = await opened();
+  const { page } = t;
+  await textMatching(pickerText(page), /· 1 window\(s\)$/);
+  await byTestId(page, "open-view-name").fill("detail");
+  await byTestId(page, "open-view-submit").click();
+  const tabs = page.locator('[data-testid="window-tab"]');
+  await atLeast(tabs, 2);
+  await textMatching(pickerText(page), /· 2 window\(s\)$/);
+  await byTestId(page, "close-window").click(); // the new window is the active one
+  await waitUntil("one tab again", async () => (await tabs.count()) === 1);
+  await textMatching(pickerText(page), /· 1 window\(s\)$/);
+  t.tp.assertNoErrors(IGNORE);
+});
+
+Deno.test("browser: an opened executa stderr tail stays open while the executa's status changes", async () => {
+  await using t = await opened();
+  const { page } = t;
+  const row = page.locator('[data-testid="executa-row"][data-tool-id="tool-plugin"]');
+  const details = row.locator("details", { has: page.locator('[data-testid="executa-stderr"]') });
+  const status = row.locator('[data-testid="executa-status"]');
+  await atLeast(row);
+  await details.locator("summary").click();
+  assert.equal(await details.evaluate((d) => (d as Any).open), true);
+  await byTestId(page, "invoke-tool").selectOption("tool-plugin");
+  await byTestId(page, "invoke-method").fill("crash");
+  await byTestId(page, "invoke-args").fill('{"stderr":["boom before the crash"]}');
+  await byTestId(page, "invoke-submit").click();
+  await textMatching(status, (t) => t !== "registered" && t !== "starting" && t !== "ready");
+  await textMatching(row.locator('[data-testid="executa-stderr"]'), /boom before the crash/);
+  assert.equal(await details.evaluate((d) => (d as Any).open), true, "open after the crash");
+  await row.locator('[data-testid="executa-restart"]').click();
+  await textMatching(status, /^(registered|stopped)$/);
+  assert.equal(await details.evaluate((d) => (d as Any).open), true, "open after the restart");
+  assert.equal(await row.locator('[data-testid="executa-stderr"]').isVisible(), true);
+  t.tp.assertNoErrors(IGNORE);
+});
+
+Deno.test("browser: Close session leaves nothing of the closed session in the header and panels", async () => {
+  await using t = await opened();
+  const { page, frame } = t;
+  await frame.evaluate(() =>
+    (globalThis as Any).__rt.call("storage", "set", { key: "a", value: 1 })
+  );
+  await atLeast(page.locator('[data-testid="storage-key-row"]'));
+  await atLeast(rpcRows(page, { ns: "storage", method: "set" }));
+  await atLeast(page.locator('[data-testid="event-row"]'));
+  await textMatching(byTestId(page, "manifest-host-api"), /"storage"/);
+  await atLeast(page.locator('[data-testid="manifest-scopes"] .chip'));
+  await byTestId(page, "close-session").click();
+  await textMatching(pickerText(page), /^no sessions$/);
+  await textMatching(byTestId(page, "header-slug"), /^—$/);
+  await waitUntil("the panels emptied", async () => {
+    const counts = await Promise.all([
+      rpcRows(page).count(),
+      page.locator('[data-testid="event-row"]').count(),
+      page.locator('[data-testid="storage-key-row"]').count(),
+      page.locator('[data-testid="window-tab"]').count(),
+      page.locator('[data-testid="manifest-scopes"] .chip').count(),
+      page.locator('[data-testid="manifest-tools"] .chip').count(),
+      page.locator('[data-testid="csp-report"]').count(),
+    ]);
+    return counts.every((n) => n === 0);
+  });
+  assert.equal(await byTestId(page, "manifest-host-api").textContent(), "");
+  assert.match((await byTestId(page, "storage-json").textContent())!, /^\{\}$/);
+  assert.deepEqual(await viewOptions(page), []);
+  t.tp.assertNoErrors(IGNORE);
+});
+
+Deno.test("browser: a manifest broken on disk shows its diagnostics after the dashboard (re)loads", async () => {
+  await using tmp = await tmpDir("anna-dash-manifest-");
+  const appDir = join(tmp.path, "panels-app");
+  await copyDir(APP, appDir);
+  const manifestPath = join(appDir, "manifest.json");
+  await using dev = await DevProcess.start(appDir);
+  await Deno.writeTextFile(manifestPath, '{ "schema": 2, "ui": ');
+  await dev.waitForLog(
+    "the manifest entry with errors",
+    (e) =>
+      e.type === "manifest" &&
+      (e.diagnostics as { code: string }[]).some((d) => d.code === "manifest_not_json"),
+  );
+
+  await using browser = await launchBrowser();
+  await using tp = await newPage(browser);
+  const { page } = tp;
+  const diag = page.locator(
+    '[data-testid="manifest-diagnostics"] [data-testid="diagnostic"][data-code="manifest_not_json"]',
+  );
+  await page.goto(dev.info.dashboard_url);
+  await textMatching(byTestId(page, "header-slug"), /^panels-app$/);
+  await atLeast(diag);
+  assert.equal(await diag.first().getAttribute("data-severity"), "error");
+  await page.reload();
+  await textMatching(byTestId(page, "header-slug"), /^panels-app$/);
+  await atLeast(diag);
+  // the previous manifest still serves the app
+  const frame = await appFrame(page, dev.info.window_uuid);
+  await textMatching(byTestId(frame, "status"), /^connected main/);
+  tp.assertNoErrors(IGNORE);
+});
