@@ -236,7 +236,7 @@ Deno.test("smoke: bad fixture and mock files exit 2 naming file:line", async () 
   assert.match(x.stdout, /errors="1"/);
   assert.match(
     x.stdout,
-    /<testcase name="fixture files" classname="validate"[^>]*>\s*<error message="[^"]*:3: invalid JSON/,
+    /<testcase name="fixture files" classname="validate"[^>]*>\s*<error message="[^"]*:3: invalid JSON[^"]*" type="configuration"/,
   );
 
   const unknown = join(dir.path, "unknown.jsonl");

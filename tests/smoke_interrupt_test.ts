@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MAIN_TS, REPO_ROOT, SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { junitReport } from "../lib/smoke/report_junit.ts";
 
 const PLUGIN = join(SMOKE_FIXTURES, "mini_plugin.mjs");
 
@@ -191,4 +192,35 @@ Deno.test({
     assert.equal(browser.name, "browser: interrupted");
     assert.doesNotMatch(JSON.stringify(report), /no window\.hello/);
   },
+});
+
+Deno.test("junit: an interruption is its own kind of <error>, not a runtime fault of the app", () => {
+  const step = (name: string, status: "pass" | "error") => ({
+    suite: "fixture:calls.jsonl",
+    name,
+    status,
+    duration_ms: 1,
+    message: status === "error" ? "interrupted by SIGTERM during fixture:calls.jsonl" : undefined,
+  });
+  const report = {
+    tool: "anna-app-runtime" as const,
+    version: "0",
+    app: { slug: "a", dir: "/a" },
+    started_at: 0,
+    duration_ms: 5,
+    result: "error" as const,
+    exit_code: 143,
+    steps: [step("interrupted", "error")],
+    fixtures: [],
+    executas: [],
+    warnings: [],
+  };
+  assert.match(
+    junitReport(report),
+    /<error message="interrupted by SIGTERM[^"]*" type="interrupted">/,
+  );
+  assert.match(
+    junitReport({ ...report, exit_code: 3, result: "error" }),
+    /type="runtime_fault"/,
+  );
 });

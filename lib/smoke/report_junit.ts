@@ -4,7 +4,7 @@
  * assertion failures as `<failure message>` with the diff, runtime faults as `<error>`, skips as
  * `<skipped/>`.
  */
-import { type SmokeReport, splitSteps, type Status } from "./report.ts";
+import { type SmokeReport, splitSteps, type Status, type StepResult } from "./report.ts";
 import { caseTitle, diffLines } from "./report_pretty.ts";
 
 /** XML text/attribute escaping; characters XML 1.0 cannot carry are dropped. */
@@ -26,6 +26,8 @@ interface Case {
   ms: number;
   message?: string;
   body?: string;
+  /** the `type` of an `<error>`: what kind of fault stopped this check */
+  errorType?: string;
 }
 
 const secs = (ms: number) => (ms / 1000).toFixed(3);
@@ -44,8 +46,20 @@ function caseXml(suite: string, c: Case): string {
     case "fail":
       return `${open}>\n      <failure message="${msg}" type="assertion">${body}</failure>\n    </testcase>`;
     case "error":
-      return `${open}>\n      <error message="${msg}" type="runtime_fault">${body}</error>\n    </testcase>`;
+      return `${open}>\n      <error message="${msg}" type="${
+        c.errorType ?? "runtime_fault"
+      }">${body}</error>\n    </testcase>`;
   }
+}
+
+/** A run stopped before it ran (exit 2: bad fixture, key or mock file…) or by a signal is no fault. */
+function errorTypeOf(r: SmokeReport, s: StepResult): string | undefined {
+  if (s.status !== "error") return undefined;
+  if (r.exit_code === 2) return "configuration";
+  if (s.name === "interrupted" && (r.exit_code === 130 || r.exit_code === 143)) {
+    return "interrupted";
+  }
+  return undefined;
 }
 
 export function junitReport(r: SmokeReport): string {
@@ -86,6 +100,7 @@ export function junitReport(r: SmokeReport): string {
       ms: s.duration_ms,
       message: s.message,
       body: (s.message ?? "") + details,
+      errorType: errorTypeOf(r, s),
     });
   }
   let tests = 0, failures = 0, errors = 0, skipped = 0;
