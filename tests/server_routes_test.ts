@@ -1,10 +1,10 @@
 /** Main-origin routes (CONTRACT §11.3) through `app.request()` against the real core. */
 import assert from "node:assert/strict";
-import { createMainApp } from "../lib/server/app.ts";
+import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
 import { RPC, RpcError } from "../lib/core/rpc_error.ts";
 import type { ServerRuntime } from "../lib/server/context.ts";
 import { makeRuntime, manifest } from "./helpers/runtime.ts";
-import { AUTH, MAIN, serverContext, TOKEN } from "./helpers/server.ts";
+import { APPH, AUTH, MAIN, serverContext, TOKEN } from "./helpers/server.ts";
 
 const rpcBody = (method: string, params: unknown = {}, id: unknown = 1) =>
   JSON.stringify({ jsonrpc: "2.0", id, method, params });
@@ -206,4 +206,82 @@ Deno.test("routes: session_limit maps to 503, internal faults to 500", async () 
   const c = await app.request("/api/session/call", { method: "POST", headers: AUTH, body: "{}" });
   assert.equal(c.status, 500);
   assert.equal((await c.json()).error.code, "internal_error");
+});
+
+/** A POST whose body stream fails part-way, as when the client hangs up mid-request. */
+function cutShort(path: string, headers: Record<string, string>) {
+  let sent = false;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (!sent) {
+        sent = true;
+        c.enqueue(new TextEncoder().encode('{"jsonrpc":'));
+      } else c.error(new Error("connection reset"));
+    },
+  });
+  return new Request(`http://127.0.0.1:5180${path}`, {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body,
+    // @ts-ignore: Deno's Request needs this for a streamed body
+    duplex: "half",
+  });
+}
+
+Deno.test("routes: a request body cut short is 400 bad_request on every POST route, not 500", async () => {
+  await using t = await makeRuntime({ mode: "serve" });
+  const app = createMainApp(serverContext(t.rt));
+  const appOrigin = createAppOriginApp(serverContext(t.rt));
+  const routes = [
+    [app, "/rpc", AUTH],
+    [app, "/api/session/create", AUTH],
+    [app, "/api/session/call", AUTH],
+    [appOrigin, "/_anna/csp-report", APPH],
+  ] as const;
+  for (const [origin, path, headers] of routes) {
+    const r = await origin.request(cutShort(path, headers));
+    assert.equal(r.status, 400, path);
+    const body = await r.json();
+    assert.equal(body.error.code, "bad_request", path);
+    assert.match(body.error.message, /^the request body ended early \(.*connection reset/, path);
+  }
+});
+
+Deno.test("routes: /api/session/call and /api/log send a value nested too deep for JSON.stringify", async () => {
+  await using t = await makeRuntime({ mode: "dev" });
+  const app = createMainApp(serverContext(t.rt));
+  const s = await t.call("session.create", {
+    app_slug: "deep",
+    manifest: manifest({ storage: ["get", "set"] }),
+  });
+  let deep: unknown = 1;
+  for (let i = 0; i < 20_000; i++) deep = [deep];
+  const set = await app.request("/rpc", {
+    method: "POST",
+    headers: AUTH,
+    body: rpcBody("session.call", {
+      session_id: s.session_id,
+      ns: "storage",
+      method: "set",
+      args: { key: 'q"d', value: deep },
+    }),
+  });
+  assert.equal(set.status, 200);
+  const got = await app.request("/api/session/call", {
+    method: "POST",
+    headers: AUTH,
+    body: JSON.stringify({
+      session_id: s.session_id,
+      ns: "storage",
+      method: "get",
+      args: { key: 'q"d' },
+    }),
+  });
+  assert.equal(got.status, 200);
+  const text = await got.text();
+  assert.ok(text.startsWith('{"ok":true,"result":{"value":[[[['), text.slice(0, 80));
+  assert.equal(text.split("[").length - 1, 20_000);
+  const log = await app.request("/api/log", { headers: AUTH });
+  assert.equal(log.status, 200);
+  assert.ok((await log.text()).length > 20_000);
 });

@@ -12,11 +12,19 @@ import { logStream, sessionEvents } from "./sse.ts";
 import { wsHandler } from "./ws.ts";
 import { rawAfterSegments, rawPathOf, safeSegments, serveBundleFile } from "./static.ts";
 import { SIDECAR_NAME, sidecarResponse, toolIdMap } from "./sidecar.ts";
-import { decodeUtf8, readLimited } from "./body.ts";
+import { bodyCutShort, decodeUtf8, readLimited } from "./body.ts";
 import { sdkResponse } from "../sdk/mod.ts";
 import { isOpen } from "../session/session.ts";
+import { toJson } from "../util/json.ts";
 
 const notFound = (c: Context) => errorBody(c, 404, "not_found");
+
+/** A JSON 200 through toJson, which also writes values nested too deep for JSON.stringify. */
+const jsonNoStore = (c: Context, v: unknown) =>
+  c.body(toJson(v) ?? "null", 200, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+  });
 
 function pageHeaders(c: Context, ctx: ServerContext): Record<string, string> {
   return {
@@ -93,12 +101,12 @@ export function createMainApp(ctx: ServerContext): Hono {
   app.post("/api/session/call", (c) => handleApiCall(c, ctx, "session.call"));
   app.get(
     "/api/log",
-    (c) => c.json({ entries: ctx.runtime.log.entries() }, 200, { "Cache-Control": "no-store" }),
+    (c) => jsonNoStore(c, { entries: ctx.runtime.log.entries() }),
   );
   app.get("/api/log/stream", (c) => logStream(c, ctx));
   app.get(
     "/api/csp-reports",
-    (c) => c.json({ reports: ctx.cspReports.list() }, 200, { "Cache-Control": "no-store" }),
+    (c) => jsonNoStore(c, { reports: ctx.cspReports.list() }),
   );
   return withFallbacks(app, ctx);
 }
@@ -168,6 +176,9 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
   });
   app.post("/_anna/csp-report", async (c) => {
     const body = await readLimited(c.req.raw, CSP_REPORT_MAX_BYTES);
+    if (!body.ok && !body.tooLarge) {
+      return errorBody(c, 400, "bad_request", bodyCutShort(body.error));
+    }
     if (!body.ok) {
       return errorBody(c, 413, "too_large", `CSP report body over ${CSP_REPORT_MAX_BYTES} bytes`);
     }

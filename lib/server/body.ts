@@ -5,7 +5,9 @@
 
 export type BodyResult =
   | { ok: true; bytes: Uint8Array }
-  | { ok: false; tooLarge: true; bytes: number };
+  | { ok: false; tooLarge: true; bytes: number }
+  /** the client stopped sending before the body ended (a hang-up mid-request) */
+  | { ok: false; tooLarge: false; error: string };
 
 export async function readLimited(req: Request, max: number): Promise<BodyResult> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
@@ -28,6 +30,9 @@ export async function readLimited(req: Request, max: number): Promise<BodyResult
         chunks.length = 0; // stop buffering, keep counting
       } else chunks.push(value);
     }
+  } catch (e) {
+    // the client's mistake, not a server fault: a 400 rather than a 500 with a stack in the log
+    return { ok: false, tooLarge: false, error: String((e as Error)?.message ?? e).split("\n")[0] };
   } finally {
     reader.releaseLock();
   }
@@ -51,3 +56,6 @@ export function decodeUtf8(bytes: Uint8Array): string | null {
     return null;
   }
 }
+
+/** The message of a 400 for a body that ended early. */
+export const bodyCutShort = (error: string) => `the request body ended early (${error})`;

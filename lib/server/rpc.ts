@@ -5,8 +5,9 @@
 import type { Context } from "hono";
 import { RPC, RpcError } from "../core/rpc_error.ts";
 import { errorResponse, frameTooLarge } from "../bridge/jsonrpc.ts";
-import { isPlainObject } from "../util/json.ts";
-import { decodeUtf8, readLimited } from "./body.ts";
+import { isPlainObject, toJson } from "../util/json.ts";
+import { bodyCutShort, decodeUtf8, readLimited } from "./body.ts";
+import { errorBody } from "./guard.ts";
 import { MAX_BODY_BYTES, type ServerContext } from "./context.ts";
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -19,6 +20,7 @@ function jsonText(c: Context, status: 200 | 400 | 404 | 413 | 500 | 503, text: s
 export async function handleRpc(c: Context, ctx: ServerContext) {
   const max = ctx.maxBodyBytes ?? MAX_BODY_BYTES;
   const body = await readLimited(c.req.raw, max);
+  if (!body.ok && !body.tooLarge) return errorBody(c, 400, "bad_request", bodyCutShort(body.error));
   if (!body.ok) {
     ctx.logger.warn("frame too large", { frame_bytes: body.bytes, max_frame_bytes: max });
     return jsonText(c, 413, JSON.stringify(frameTooLarge(body.bytes, max)));
@@ -72,6 +74,7 @@ async function jsonBody(
 ): Promise<Record<string, unknown> | Response> {
   const max = ctx.maxBodyBytes ?? MAX_BODY_BYTES;
   const body = await readLimited(c.req.raw, max);
+  if (!body.ok && !body.tooLarge) return errorBody(c, 400, "bad_request", bodyCutShort(body.error));
   if (!body.ok) {
     return jsonText(
       c,
@@ -119,7 +122,8 @@ export async function handleApiCall(
   if (params instanceof Response) return params;
   try {
     const result = await ctx.runtime.call(method, params, "api");
-    return jsonText(c, 200, JSON.stringify(result));
+    // toJson: a value nested too deep for JSON.stringify is sent as /rpc sends it (§1.1)
+    return jsonText(c, 200, toJson(result) ?? "null");
   } catch (e) {
     if (e instanceof RpcError) return apiError(c, e);
     ctx.logger.error("api call crashed", { method, error: (e as Error)?.stack ?? String(e) });
