@@ -179,3 +179,27 @@ Deno.test("a deferred subscriber fills the payload itself; with a live subscribe
   assert.deepEqual(kept[1].payload.runtime_state, { a: 2 });
   unsubscribe();
 });
+
+Deno.test("the journal's old values stay under its byte cap; snapshots past it say so", () => {
+  const cap = 1_000_000;
+  const st = new StateStore({}, 2, 10_000, cap);
+  const big = (i: number) => `${i}:`.padEnd(100_000, "x");
+  const held: Record<string, unknown>[] = [];
+  let bytes = 2;
+  for (let i = 0; i < 200; i++) {
+    const v = big(i);
+    const vb = byteSize(v);
+    bytes = st.has("a") ? bytes - st.valueBytes("a") + vb : bytes + 4 + vb;
+    st.set("a", v, bytes, vb);
+    held.push(st.lazyPayload()); // never read, like events nobody drains
+  }
+  assert.ok(st.journalSize <= cap * 1.25, `journal holds ${st.journalSize} bytes`);
+  assert.ok(st.journalLength < 20, `${st.journalLength} records`);
+  // the newest snapshots still read back exactly; the oldest answer the marker, never a wrong bucket
+  assert.equal(held[199].runtime_state && (held[199].runtime_state as { a: string }).a, big(199));
+  assert.equal((held[195].runtime_state as { a: string }).a, big(195));
+  assert.deepEqual(held[0].runtime_state, {
+    _truncated: true,
+    reason: "this snapshot's history is no longer kept",
+  });
+});

@@ -25,10 +25,18 @@ export function materializePayload(payload: Record<string, unknown>) {
   if (m) m();
 }
 
+/** `bytes`: the JSON size of the old value(s) it holds, for the journal's byte cap. */
 type Undo =
-  | { kind: "key"; key: string; had: boolean; old: unknown }
-  | { kind: "deleted"; key: string; old: unknown; pos: number }
-  | { kind: "all"; old: Map<string, unknown> };
+  | { kind: "key"; key: string; had: boolean; old: unknown; bytes: number }
+  | { kind: "deleted"; key: string; old: unknown; pos: number; bytes: number }
+  | { kind: "all"; old: Map<string, unknown>; bytes: number };
+
+/**
+ * The most the journal holds in old values. The event ring keeps at most 64 MiB of events, each
+ * sized with its whole bucket (§6.5), so this reaches back past any event still in the ring;
+ * without it, 10 000 writes of 250 KB values held 2.5 GB for events long evicted by size.
+ */
+export const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
 
 /**
  * The bucket as it was at one version, built on first need. It fills an event payload's
@@ -112,7 +120,14 @@ export class StateStore {
    * @param keep how many mutations back an unread snapshot can still be reached: the event ring's
    *   capacity, since every mutation emits one event.
    */
-  constructor(initial: Record<string, unknown>, bytes: number, private readonly keep = 10_000) {
+  /** JSON bytes of the old values the undo records hold. */
+  private journalBytes = 0;
+  constructor(
+    initial: Record<string, unknown>,
+    bytes: number,
+    private readonly keep = 10_000,
+    private readonly maxJournalBytes = MAX_JOURNAL_BYTES,
+  ) {
     this.map = new Map(Object.entries(initial));
     this.bytes = bytes;
   }
@@ -120,6 +135,10 @@ export class StateStore {
   /** Undo records kept (for tests and diagnostics). */
   get journalLength(): number {
     return this.undo.length;
+  }
+  /** Bytes of old values the undo records hold (for tests and diagnostics). */
+  get journalSize(): number {
+    return this.journalBytes;
   }
 
   get size(): number {
@@ -157,7 +176,10 @@ export class StateStore {
 
   /** `bytes` = the bucket's new size; `valueBytes` = the value's size when the caller has it. */
   set(key: string, value: unknown, bytes: number, valueBytes?: number) {
-    this.record({ kind: "key", key, had: this.map.has(key), old: this.map.get(key) });
+    const had = this.map.has(key);
+    // the caller sized the old value for the bucket arithmetic already: usually cached
+    const oldBytes = had ? this.valueBytes(key) : 0;
+    this.record({ kind: "key", key, had, old: this.map.get(key), bytes: oldBytes });
     this.map.set(key, value);
     this.etags.delete(key);
     if (valueBytes === undefined) this.sizes.delete(key);
@@ -172,7 +194,7 @@ export class StateStore {
       if (k === key) break;
       pos++;
     }
-    this.record({ kind: "deleted", key, old: this.map.get(key), pos });
+    this.record({ kind: "deleted", key, old: this.map.get(key), pos, bytes: this.valueBytes(key) });
     this.map.delete(key);
     this.etags.delete(key);
     this.sizes.delete(key);
@@ -180,7 +202,7 @@ export class StateStore {
   }
 
   replaceAll(state: Record<string, unknown>, bytes: number) {
-    this.record({ kind: "all", old: this.map });
+    this.record({ kind: "all", old: this.map, bytes: this.bytes });
     this.map = new Map(Object.entries(state));
     this.etags = new Map();
     this.sizes = new Map();
@@ -215,8 +237,13 @@ export class StateStore {
 
   private record(u: Undo) {
     this.undo.push(u);
+    this.journalBytes += u.bytes;
     this.version++;
-    if (this.undo.length >= this.nextTrim) this.trim();
+    // a quarter over the byte cap before trimming, so trimming stays rare
+    if (
+      this.undo.length >= this.nextTrim ||
+      this.journalBytes > this.maxJournalBytes + (this.maxJournalBytes >> 2)
+    ) this.trim();
   }
 
   /** Rebuilds the bucket at `p.v`, filling every unread snapshot met on the way back. */
@@ -255,7 +282,10 @@ export class StateStore {
     else m.delete(u.key);
   }
 
-  /** Drops undo records older than the oldest snapshot that may still be read. */
+  /**
+   * Drops undo records older than the oldest snapshot that may still be read, then the oldest
+   * ones past the byte cap (a snapshot that needed them answers the `_truncated` marker).
+   */
   private trim() {
     let drop = 0;
     while (drop < this.pending.length) {
@@ -263,12 +293,20 @@ export class StateStore {
       if (!q.value && this.version - q.v <= this.keep) break;
       drop++;
     }
+    let oldest = drop < this.pending.length ? this.pending[drop].v : this.version;
+    let n = oldest - this.base;
+    let bytes = this.journalBytes;
+    for (let i = 0; i < n; i++) bytes -= this.undo[i].bytes;
+    while (bytes > this.maxJournalBytes && n < this.undo.length) bytes -= this.undo[n++].bytes;
+    if (n > oldest - this.base) {
+      oldest = this.base + n;
+      while (drop < this.pending.length && this.pending[drop].v < oldest) drop++;
+    }
     if (drop) this.pending.splice(0, drop);
-    const oldest = this.pending.length ? this.pending[0].v : this.version;
-    const n = oldest - this.base;
     if (n > 0) {
       this.undo.splice(0, n);
       this.base = oldest;
+      this.journalBytes = bytes;
     }
     // splicing moves what stays: look again only after the journal has grown by a quarter, so
     // that work stays O(1) per mutation; the journal keeps at most about 1.25 × keep records
