@@ -43,6 +43,9 @@ export interface ServerContext {
   /** Overridable in tests; defaults are the contract's limits. */
   maxBodyBytes?: number;
   keepAliveMs?: number;
+  /** What may wait for an SSE client or a WebSocket that is not reading (tests lower them). */
+  sseBacklogMax?: number;
+  wsBacklogMax?: number;
   /** `dev` without `--no-watch` (§11.10); shown in the dashboard header (§13). Default false. */
   liveReload?: boolean;
   /** Closers of open streams and sockets, run at shutdown so the listeners can drain. */

@@ -61,15 +61,38 @@ function sseResponse(c: Context, body: (s: SSEStreamingApi) => Promise<void>): R
 }
 
 /**
+ * What one SSE stream may have queued for a client that is not reading. Replays wait for the
+ * client below REPLAY_LOW_WATER, so only live traffic can pile up; past the cap the stream is
+ * dropped and the client resumes with Last-Event-ID (§11.5) instead of the runtime holding
+ * everything (a stalled reader held over 1 GB).
+ */
+export const SSE_BACKLOG_MAX = 16 * 1024 * 1024;
+const REPLAY_LOW_WATER = 1024 * 1024;
+
+/** What a stream's setup gets: queue a message, end the stream, wait for the client to catch up. */
+export interface StreamIo {
+  write(text: string): void;
+  finish(): void;
+  /** Resolves once what is queued is below the replay low-water mark (or the stream ended). */
+  drained(): Promise<void>;
+  /** True once the stream ended (client gone, dropped, session closed, shutdown). */
+  ended(): boolean;
+}
+
+/**
  * Runs a stream until `done` resolves or the client goes away: serialised writes, keep-alive
- * pings, and a closer registered for shutdown.
+ * pings, a closer registered for shutdown, and a cap on what waits for a client not reading.
  */
 async function runStream(
   stream: SSEStreamingApi,
   ctx: ServerContext,
-  setup: (write: (text: string) => void, finish: () => void) => () => void,
+  what: string,
+  setup: (io: StreamIo) => () => void,
 ) {
+  const cap = ctx.sseBacklogMax ?? SSE_BACKLOG_MAX;
+  const lowWater = Math.min(REPLAY_LOW_WATER, cap >> 2);
   let chain = Promise.resolve();
+  let queued = 0;
   let finished = false;
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = () => {
@@ -78,21 +101,36 @@ async function runStream(
   }));
   const write = (text: string) => {
     if (finished || stream.aborted) return;
-    chain = chain.then(() => stream.write(text).then(() => {}));
+    queued += text.length;
+    if (queued > cap) {
+      ctx.logger.warn("SSE client is not reading; stream dropped (it can resume)", {
+        stream: what,
+        queued_bytes: queued,
+      });
+      stream.abort(); // cancels what is queued; the abort listener finishes the stream
+      return;
+    }
+    chain = chain.then(() => stream.write(text)).then(() => {
+      queued -= text.length;
+    });
   };
+  const drained = async () => {
+    while (!finished && !stream.aborted && queued > lowWater) await chain;
+  };
+  const ended = () => finished || stream.aborted;
   stream.onAbort(finish);
   ctx.closers.add(finish);
   const ping = setInterval(() => write(": ping\n\n"), ctx.keepAliveMs ?? SSE_KEEPALIVE_MS);
   let teardown = () => {};
   try {
     write(`retry: ${SSE_RETRY_MS}\n\n`);
-    teardown = setup(write, finish);
+    teardown = setup({ write, finish, drained, ended });
     await done;
   } finally {
     clearInterval(ping);
     ctx.closers.delete(finish);
     teardown();
-    await chain.catch(() => {});
+    if (!stream.aborted) await chain.catch(() => {});
   }
 }
 
@@ -103,35 +141,47 @@ export function sessionEvents(c: Context, ctx: ServerContext): Response {
     return c.json({ error: { code: "unknown_session" } }, 404, { "Cache-Control": "no-store" });
   }
   const start = startPosition(c);
-  return sseResponse(c, (stream) =>
-    runStream(stream, ctx, (write, finish) => {
-      const send = (e: EventEnvelope) => write(sseMessage("data_model.AnnaAppEvent", e, e.seq));
-      // subscribe before replaying so nothing emitted meanwhile is lost; buffered ones are
-      // filtered by seq against what the replay already sent
-      let replaying = true;
-      const buffered: EventEnvelope[] = [];
-      const unsub = s.events.subscribe((e) => (replaying ? buffered.push(e) : send(e)));
-      // no position (0) = everything retained; only a client resuming after N is told of
-      // events evicted before it could read them (§6.5)
-      let pos = start > 0 ? start : Math.max(0, s.events.firstRetainedSeq - 1);
-      for (;;) {
-        const r = s.events.read(pos, 1000);
-        if (r.events.length === 0) break;
-        for (const e of r.events) send(e);
-        pos = r.position;
-        if (!r.more && r.events.length < 1000) break;
-      }
-      for (const e of buffered) if (e.seq > pos) send(e);
-      replaying = false;
-      const offClose = s.onClose(() => {
-        write(sseMessage("session_closed", { session_id: s.id }));
-        finish();
-      });
-      return () => {
-        unsub();
-        offClose();
-      };
-    }));
+  return sseResponse(
+    c,
+    (stream) =>
+      runStream(stream, ctx, "session events", ({ write, finish, drained, ended }) => {
+        const send = (e: EventEnvelope) => write(sseMessage("data_model.AnnaAppEvent", e, e.seq));
+        // the replay reads the ring until it is caught up, at the client's pace; events emitted
+        // meanwhile are in the ring too, so live sending starts only after the last empty read
+        let replaying = true;
+        const unsub = s.events.subscribe((e) => {
+          if (!replaying) send(e);
+        });
+        // no position (0) = everything retained; only a client resuming after N is told of
+        // events evicted before it could read them (§6.5)
+        let pos = start > 0 ? start : Math.max(0, s.events.firstRetainedSeq - 1);
+        const replay = async () => {
+          for (;;) {
+            const r = s.events.read(pos, 100);
+            if (r.events.length === 0) break;
+            for (const e of r.events) {
+              send(e);
+              await drained();
+              if (ended()) return;
+            }
+            pos = r.position;
+          }
+          replaying = false;
+        };
+        replay().catch((e) => {
+          ctx.logger.error("SSE replay failed", { error: String(e) });
+          finish();
+        });
+        const offClose = s.onClose(() => {
+          write(sseMessage("session_closed", { session_id: s.id }));
+          finish();
+        });
+        return () => {
+          unsub();
+          offClose();
+        };
+      }),
+  );
 }
 
 /** `GET /api/log/stream`: live log entries; replays retained ones after `Last-Event-ID` / `after`. */
@@ -140,9 +190,29 @@ export function logStream(c: Context, ctx: ServerContext): Response {
     safeQuery(c, "after") !== undefined;
   const start = startPosition(c);
   return sseResponse(c, (stream) =>
-    runStream(stream, ctx, (write) => {
+    runStream(stream, ctx, "log", ({ write, drained, ended }) => {
       const send = (e: LogEntry) => write(sseMessage("log", e, e.seq));
-      if (hasStart) { for (const e of ctx.runtime.log.entries()) if (e.seq > start) send(e); }
-      return ctx.runtime.log.subscribe(send);
+      if (!hasStart) return ctx.runtime.log.subscribe(send);
+      // the same pacing as session events: retained entries after `start`, then live ones
+      let replaying = true;
+      let pos = start;
+      const unsub = ctx.runtime.log.subscribe((e) => {
+        if (!replaying) send(e);
+      });
+      const replay = async () => {
+        for (;;) {
+          const batch = ctx.runtime.log.entries().filter((e) => e.seq > pos).slice(0, 200);
+          if (batch.length === 0) break;
+          for (const e of batch) {
+            send(e);
+            pos = e.seq;
+            await drained();
+            if (ended()) return;
+          }
+        }
+        replaying = false;
+      };
+      replay().catch(() => {});
+      return unsub;
     }));
 }

@@ -12,6 +12,12 @@ import { frameTooLarge } from "../bridge/jsonrpc.ts";
 import { utf8Length } from "../util/json.ts";
 import { MAX_BODY_BYTES, type ServerContext } from "./context.ts";
 
+/**
+ * What may wait in a socket's send buffer (twice the largest frame a client may send): past it
+ * the client is not reading, and the socket is closed with 1008 rather than buffering on.
+ */
+export const WS_BACKLOG_MAX = 2 * MAX_BODY_BYTES;
+
 export function wsHandler(ctx: ServerContext): MiddlewareHandler {
   const upgrade = wsUpgrade(ctx);
   return async (c, next) => {
@@ -33,11 +39,22 @@ function wsUpgrade(ctx: ServerContext) {
   return upgradeWebSocket((_c: Context) => {
     let closer: (() => void) | null = null;
     const sendIfOpen = (ws: WSContext, text: string) => {
-      if (ws.readyState === 1) {
+      if (ws.readyState !== 1) return;
+      // a client that stops reading would otherwise make the runtime hold every response
+      const buffered = (ws.raw as WebSocket | undefined)?.bufferedAmount ?? 0;
+      const max = ctx.wsBacklogMax ?? WS_BACKLOG_MAX;
+      if (buffered + text.length > max) {
+        ctx.logger.warn("WebSocket client is not reading its responses; closing it", {
+          buffered_bytes: buffered,
+        });
         try {
-          ws.send(text);
-        } catch { /* socket went away between the check and the send */ }
+          ws.close(1008, "the client is not reading its responses");
+        } catch { /* already closing */ }
+        return;
       }
+      try {
+        ws.send(text);
+      } catch { /* socket went away between the check and the send */ }
     };
     return {
       onOpen(_evt, ws) {

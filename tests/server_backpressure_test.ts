@@ -1,0 +1,221 @@
+/**
+ * Clients that stop reading never make the runtime hold everything for them: an SSE stream
+ * whose client is not reading is dropped past its backlog cap (the client resumes with
+ * Last-Event-ID, §11.5), a `/ws` socket is closed with 1008; a slow client that does read gets a
+ * replay larger than the cap in full, at its own pace.
+ */
+import assert from "node:assert/strict";
+import { startServer } from "../lib/server/mod.ts";
+import { Logger } from "../lib/util/log.ts";
+import { makeRuntime, manifest } from "./helpers/runtime.ts";
+import { fakePages, TOKEN } from "./helpers/server.ts";
+
+const CAP = 256 * 1024;
+
+async function running() {
+  const t = await makeRuntime({ mode: "serve" });
+  const warnings: string[] = [];
+  const server = startServer({
+    runtime: t.rt,
+    logger: new Logger({ level: "warn", sink: (line) => void warnings.push(line) }),
+    version: "9.9.9",
+    pages: fakePages,
+    bindHost: "127.0.0.1",
+    port: 0,
+    appPort: 0,
+    allowRemote: false,
+    allowedHosts: [],
+    controlToken: TOKEN,
+  });
+  server.ctx.sseBacklogMax = CAP;
+  server.ctx.wsBacklogMax = CAP;
+  return {
+    t,
+    server,
+    port: server.config.mainPort,
+    warnings,
+    async [Symbol.asyncDispose]() {
+      await t.rt.shutdown();
+      await server.close();
+      await t[Symbol.asyncDispose]();
+    },
+  };
+}
+
+const enc = new TextEncoder();
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** Reads `conn` until EOF or `pred(bytes so far)`, at most `ms`; what ended it. */
+async function readUntil(conn: Deno.Conn, pred: (all: Uint8Array) => boolean, ms: number) {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buf = new Uint8Array(1 << 16);
+  const deadline = Date.now() + ms;
+  let tail = new Uint8Array(0);
+  while (Date.now() < deadline) {
+    const n = await Promise.race([
+      conn.read(buf),
+      new Promise<"late">((r) => setTimeout(() => r("late"), deadline - Date.now())),
+    ]);
+    if (n === "late") return { how: "timeout" as const, total };
+    if (n === null) return { how: "eof" as const, total };
+    total += n;
+    // keep only a window for the predicate: these streams run to tens of MB
+    const joined = new Uint8Array(tail.length + n);
+    joined.set(tail);
+    joined.set(buf.subarray(0, n), tail.length);
+    tail = joined.subarray(Math.max(0, joined.length - 4096));
+    chunks.length = 0;
+    if (pred(tail)) return { how: "match" as const, total };
+  }
+  return { how: "timeout" as const, total };
+}
+
+Deno.test("SSE: a log stream whose client stopped reading is dropped past the backlog cap", async () => {
+  await using r = await running();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.port });
+  await conn.write(enc.encode(
+    `GET /api/log/stream?ct=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${r.port}\r\n` +
+      "Connection: close\r\n\r\n",
+  ));
+  const head = new Uint8Array(4096);
+  await conn.read(head); // the headers, then this client reads nothing more for a while
+  // live traffic the client does not read: far more than the cap and the kernel's buffers
+  const big = "x".repeat(60_000);
+  for (let i = 0; i < 800; i++) {
+    r.t.rt.log.push({ type: "rpc", args: { pad: big, i } });
+    await tick();
+  }
+  // the server gave up on it: reading now reaches the end of the stream
+  const end = await readUntil(conn, () => false, 15_000);
+  conn.close();
+  assert.equal(end.how, "eof", `read ${end.total} bytes without the stream ending`);
+  assert.ok(end.total < 48_000_000, `${end.total} bytes: not everything was queued`);
+});
+
+Deno.test("SSE: a client that reads keeps its log stream through the same traffic", async () => {
+  await using r = await running();
+  const ac = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${r.port}/api/log/stream?ct=${TOKEN}`, {
+    signal: ac.signal,
+  });
+  const reader = res.body!.getReader();
+  let seen = 0;
+  let tail = "";
+  const dec = new TextDecoder();
+  const reading = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const text = tail + dec.decode(value, { stream: true });
+      seen += text.split("event: log\n").length - 1;
+      tail = text.slice(-16);
+    }
+  })();
+  const big = "x".repeat(60_000);
+  for (let i = 0; i < 200; i++) {
+    r.t.rt.log.push({ type: "rpc", args: { pad: big, i } });
+    await tick();
+  }
+  const deadline = Date.now() + 10_000;
+  while (seen < 200 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  ac.abort();
+  await reading.catch(() => {});
+  assert.equal(seen, 200);
+});
+
+Deno.test("SSE: a replay larger than the backlog cap reaches a client that reads, in full", async () => {
+  await using r = await running();
+  const s = await r.t.call("session.create", {
+    app_slug: "big",
+    manifest: manifest({ storage: ["get", "set"] }),
+  });
+  // about 3 MB of retained events (each carries the 100 KB bucket)
+  for (let i = 0; i < 30; i++) {
+    await r.t.call("session.call", {
+      session_id: s.session_id,
+      ns: "storage",
+      method: "set",
+      args: { key: "k", value: `${i}`.padEnd(100_000, "y") },
+    });
+  }
+  const ac = new AbortController();
+  const res = await fetch(
+    `http://127.0.0.1:${r.port}/sessions/${s.session_id}/events?after=0&ct=${TOKEN}`,
+    { signal: ac.signal },
+  );
+  assert.equal(res.status, 200);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  let ids: string[] = [];
+  while (ids.length < 30) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+    ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]);
+    await new Promise((res) => setTimeout(res, 5)); // a slow reader
+  }
+  ac.abort();
+  await reader.cancel().catch(() => {});
+  assert.deepEqual(ids, Array.from({ length: 30 }, (_, i) => String(i + 1)));
+});
+
+Deno.test("/ws: a client that sends calls but never reads the answers is closed with 1008", async () => {
+  await using r = await running();
+  const s = await r.t.call("session.create", {
+    app_slug: "ws",
+    manifest: manifest({ storage: ["get", "set"] }),
+  });
+  await r.t.call("session.call", {
+    session_id: s.session_id,
+    ns: "storage",
+    method: "set",
+    args: { key: "big", value: "z".repeat(200_000) },
+  });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.port });
+  await conn.write(enc.encode(
+    `GET /ws?ct=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${r.port}\r\nUpgrade: websocket\r\n` +
+      `Connection: Upgrade\r\nSec-WebSocket-Key: ${btoa("0123456789abcdef")}\r\n` +
+      `Sec-WebSocket-Version: 13\r\n\r\n`,
+  ));
+  const head = new Uint8Array(4096);
+  const n = await conn.read(head);
+  assert.match(new TextDecoder().decode(head.subarray(0, n!)), /^HTTP\/1\.1 101/);
+  const frame = (text: string) => {
+    const payload = enc.encode(text);
+    const mask = [7, 1, 3, 9];
+    const len = payload.length;
+    const header = len < 126 ? [0x81, 0x80 | len] : [0x81, 0x80 | 126, len >> 8, len & 255];
+    return new Uint8Array([...header, ...mask, ...payload.map((b, i) => b ^ mask[i % 4])]);
+  };
+  const call = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "session.call",
+    params: { session_id: s.session_id, ns: "storage", method: "get", args: { key: "big" } },
+  });
+  let sent = 0;
+  try {
+    for (; sent < 300; sent++) {
+      await conn.write(frame(call));
+      if (sent % 10 === 0) await tick();
+    }
+  } catch { /* the server closed the socket under us: what this test is after */ }
+  const deadline = Date.now() + 10_000;
+  while (!r.warnings.some((w) => /not reading its responses/.test(w)) && Date.now() < deadline) {
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  assert.ok(
+    r.warnings.some((w) => /WebSocket client is not reading its responses; closing it/.test(w)),
+    `after ${sent} calls: ${r.warnings.join("\n")}`,
+  );
+  // and the socket does end (a close frame, EOF or a reset), instead of buffering on
+  const end = await readUntil(conn, (w) => {
+    for (let i = 0; i + 3 < w.length; i++) {
+      if (w[i] === 0x88 && w[i + 2] === 0x03 && w[i + 3] === 0xf0) return true;
+    }
+    return false;
+  }, 10_000).catch(() => ({ how: "reset" as const, total: 0 }));
+  conn.close();
+  assert.notEqual(end.how, "timeout");
+});
