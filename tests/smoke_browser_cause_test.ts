@@ -50,6 +50,11 @@ Deno.test("browser cause: CSP first, then a failed request, then a console error
     "; the console said: x is not defined",
   );
   assert.equal(likelyCause(result({})), "");
+  // no hello and nothing reported: the usual cause is a page that never connects
+  assert.match(
+    likelyCause(result({}), false),
+    /does it load the SDK .* call AnnaAppRuntime\.connect\(\)\?$/,
+  );
 });
 
 Deno.test("browser cause: an uncaught error names the bundle file, line and column it came from", () => {

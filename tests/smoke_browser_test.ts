@@ -79,6 +79,6 @@ Deno.test("smoke --browser: an app that never connects because the CSP blocked i
   assert.equal(step?.status, "fail");
   assert.match(
     step!.message!,
-    /no window\.hello and window\.ready .* within 20 s; the CSP blocked an inline script or handler \(move it to a \.js file\) \(script-src/,
+    /^no window\.hello and window\.ready from view 'main' \(index\.html\) within 20 s; the CSP blocked an inline script or handler \(move it to a \.js file\) \(script-src/,
   );
 });

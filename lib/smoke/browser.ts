@@ -35,10 +35,15 @@ export const CHROMIUM_ARGS = [
  * a CSP block (an inline `<script>` or a foreign script origin), else a failed request, else a
  * console error. Empty when the page reported nothing.
  */
-export function likelyCause(b: BrowserResult): string {
+export function likelyCause(b: BrowserResult, helloSeen = true): string {
   if (b.csp_violations.length) return `; the CSP blocked ${cspSummary(b.csp_violations[0])}`;
   if (b.failed_requests.length) return `; a request failed: ${b.failed_requests[0]}`;
   if (b.console_errors.length) return `; the console said: ${b.console_errors[0]}`;
+  if (!helloSeen) {
+    return "; the page reported no error: does it load the SDK " +
+      '(<script src="/static/anna-apps/_sdk/latest/index.js"> or an import of it) and call ' +
+      "AnnaAppRuntime.connect()?";
+  }
   return "";
 }
 
@@ -144,6 +149,8 @@ export async function checkBrowser(
   }
 
   let sessionId: string | null = null;
+  let viewName = "";
+  let viewEntry: string | null = null;
   let hello = false;
   let readyAt: number | null = null;
   const pageErrors: (string | (() => string))[] = [];
@@ -160,6 +167,8 @@ export async function checkBrowser(
   try {
     const s = await openSession(ctx);
     sessionId = s.session_id;
+    viewName = s.view;
+    viewEntry = ctx.manifest.ui.views.find((v) => v.name === s.view)?.entry ?? null;
     wid = s.window_uuid;
     ctx.rt.dispatcher.observers.push(observer);
     let launcher;
@@ -255,10 +264,12 @@ export async function checkBrowser(
       const missing = [!hello && "window.hello", readyAt === null && "window.ready"].filter(
         Boolean,
       );
+      // the view and its entry say where to look; the URL is a random port of this run
+      const where = viewEntry ? `view '${viewName}' (${viewEntry})` : url;
       return done(
         "fail",
-        `no ${missing.join(" and ")} from ${url} within ${BOOT_TIMEOUT_MS / 1000} s` +
-          likelyCause(browser),
+        `no ${missing.join(" and ")} from ${where} within ${BOOT_TIMEOUT_MS / 1000} s` +
+          likelyCause(browser, hello),
       );
     }
     return done("pass");
