@@ -5,41 +5,20 @@
  * replay larger than the cap in full, at its own pace.
  */
 import assert from "node:assert/strict";
-import { startServer } from "../lib/server/mod.ts";
 import { Logger } from "../lib/util/log.ts";
-import { makeRuntime, manifest } from "./helpers/runtime.ts";
-import { fakePages, TOKEN } from "./helpers/server.ts";
+import { manifest } from "./helpers/runtime.ts";
+import { runningServer, TOKEN } from "./helpers/server.ts";
 
 const CAP = 256 * 1024;
 
 async function running() {
-  const t = await makeRuntime({ mode: "serve" });
   const warnings: string[] = [];
-  const server = startServer({
-    runtime: t.rt,
-    logger: new Logger({ level: "warn", sink: (line) => void warnings.push(line) }),
-    version: "9.9.9",
-    pages: fakePages,
-    bindHost: "127.0.0.1",
-    port: 0,
-    appPort: 0,
-    allowRemote: false,
-    allowedHosts: [],
-    controlToken: TOKEN,
-  });
-  server.ctx.sseBacklogMax = CAP;
-  server.ctx.wsBacklogMax = CAP;
-  return {
-    t,
-    server,
-    port: server.config.mainPort,
-    warnings,
-    async [Symbol.asyncDispose]() {
-      await t.rt.shutdown();
-      await server.close();
-      await t[Symbol.asyncDispose]();
-    },
-  };
+  const r = await runningServer(
+    new Logger({ level: "warn", sink: (line) => void warnings.push(line) }),
+  );
+  r.server.ctx.sseBacklogMax = CAP;
+  r.server.ctx.wsBacklogMax = CAP;
+  return { ...r, port: r.server.config.mainPort, warnings };
 }
 
 const enc = new TextEncoder();

@@ -1,34 +1,9 @@
 /** `/ws` over a real socket (CONTRACT §11.6) and the two listeners of `startServer` (§11.1). */
 import assert from "node:assert/strict";
-import { startServer } from "../lib/server/mod.ts";
-import { silentLogger } from "../lib/util/log.ts";
-import { makeRuntime, manifest } from "./helpers/runtime.ts";
-import { fakePages, TOKEN } from "./helpers/server.ts";
+import { manifest } from "./helpers/runtime.ts";
+import { runningServer, TOKEN } from "./helpers/server.ts";
 
-async function running() {
-  const t = await makeRuntime({ mode: "serve" });
-  const server = startServer({
-    runtime: t.rt,
-    logger: silentLogger(),
-    version: "9.9.9",
-    pages: fakePages,
-    bindHost: "127.0.0.1",
-    port: 0,
-    appPort: 0,
-    allowRemote: false,
-    allowedHosts: [],
-    controlToken: TOKEN,
-  });
-  return {
-    t,
-    server,
-    async [Symbol.asyncDispose]() {
-      await t.rt.shutdown();
-      await server.close();
-      await t[Symbol.asyncDispose]();
-    },
-  };
-}
+const running = () => runningServer();
 
 /** Opens a socket and collects text frames; `next()` awaits the next one. */
 async function connect(url: string) {

@@ -37,6 +37,28 @@ async function hangingApp(dir: string): Promise<string> {
   return app;
 }
 
+/** `main.ts smoke … --format json` running in the background, its key file in `dir`. */
+function spawnSmoke(dir: string, args: string[], env: Record<string, string> = {}) {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN_TS,
+      "smoke",
+      ...args,
+      "--key-file",
+      join(dir, "dev.key"),
+      "--format",
+      "json",
+    ],
+    cwd: REPO_ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
 const alive = (pid: number) => {
   try {
     Deno.statSync(`/proc/${pid}`);
@@ -68,32 +90,17 @@ for (const [sig, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
       await Deno.mkdir(tmp);
       const marker = join(dir.path, "invoked.pid");
       const out = join(dir.path, "report.json");
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          MAIN_TS,
-          "smoke",
-          app,
-          "--fixtures",
-          join(app, "calls.jsonl"),
-          "--executa",
-          `dir=${SMOKE_FIXTURES},tool_id=tool-mini,type=node,command=${
-            JSON.stringify(["node", PLUGIN, "invoke-hang", marker])
-          }`,
-          "--key-file",
-          join(dir.path, "dev.key"),
-          "--format",
-          "json",
-          "--out",
-          out,
-        ],
-        cwd: REPO_ROOT,
-        env: { NO_COLOR: "1", TMPDIR: tmp },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
+      const child = spawnSmoke(dir.path, [
+        app,
+        "--fixtures",
+        join(app, "calls.jsonl"),
+        "--executa",
+        `dir=${SMOKE_FIXTURES},tool_id=tool-mini,type=node,command=${
+          JSON.stringify(["node", PLUGIN, "invoke-hang", marker])
+        }`,
+        "--out",
+        out,
+      ], { TMPDIR: tmp });
       const pid = await waitFor(async () => {
         const t = await Deno.readTextFile(marker).catch(() => "");
         return t ? Number(t) : null;
@@ -137,33 +144,18 @@ Deno.test({
     await using dir = await tmpDir();
     const app = await hangingApp(dir.path); // its page never connects
     const out = join(dir.path, "report.json");
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        MAIN_TS,
-        "smoke",
-        app,
-        "--browser",
-        "--chromium",
-        CHROMIUM,
-        "--no-fixtures",
-        "--no-executas",
-        "--key-file",
-        join(dir.path, "dev.key"),
-        "--log-level",
-        "debug",
-        "--format",
-        "json",
-        "--out",
-        out,
-      ],
-      cwd: REPO_ROOT,
-      env: { NO_COLOR: "1" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    const child = spawnSmoke(dir.path, [
+      app,
+      "--browser",
+      "--chromium",
+      CHROMIUM,
+      "--no-fixtures",
+      "--no-executas",
+      "--log-level",
+      "debug",
+      "--out",
+      out,
+    ]);
     // the host page asks for its session once Chromium has loaded it
     let stderr = "";
     const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();

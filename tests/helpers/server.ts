@@ -5,7 +5,9 @@ import type { EffectiveManifest } from "../../lib/manifest/types.ts";
 import type { Pages, ServerContext, ServerRuntime } from "../../lib/server/context.ts";
 import { CspReportStore } from "../../lib/server/csp.ts";
 import type { ServerConfig } from "../../lib/server/hosts.ts";
-import { silentLogger } from "../../lib/util/log.ts";
+import { type Logger, silentLogger } from "../../lib/util/log.ts";
+import { startServer } from "../../lib/server/mod.ts";
+import { makeRuntime } from "./runtime.ts";
 
 export const TOKEN = "ctl_" + "k".repeat(40);
 /** `dev`/`serve` flags for a test process: any free ports, the one-line json startup output. */
@@ -141,4 +143,33 @@ export function sseEvents(text: string): { id?: string; event?: string; data?: u
     if (ev.event) out.push(ev);
   }
   return out;
+}
+
+/**
+ * A `serve`-mode runtime behind `startServer` on free loopback ports (both origins), for tests
+ * that need real sockets; disposing it shuts everything down.
+ */
+export async function runningServer(logger: Logger = silentLogger()) {
+  const t = await makeRuntime({ mode: "serve" });
+  const server = startServer({
+    runtime: t.rt,
+    logger,
+    version: "9.9.9",
+    pages: fakePages,
+    bindHost: "127.0.0.1",
+    port: 0,
+    appPort: 0,
+    allowRemote: false,
+    allowedHosts: [],
+    controlToken: TOKEN,
+  });
+  return {
+    t,
+    server,
+    async [Symbol.asyncDispose]() {
+      await t.rt.shutdown();
+      await server.close();
+      await t[Symbol.asyncDispose]();
+    },
+  };
 }
