@@ -186,11 +186,10 @@ export class Runtime {
     // §9.2: discovery warnings are diagnostics of the app too
     if (discovery.length) diagnostics = [...diagnostics, ...discovery];
     const warnings = diagnostics.filter((d) => d.severity === "warning");
+    // smoke opens a session per view and fixture; its report lists these warnings once
+    const level = this.mode === "smoke" ? "debug" : "warn";
     for (const w of warnings) {
-      const fields = { code: w.code, path: w.path, message: w.message };
-      // smoke opens a session per view and fixture; its report lists these warnings once
-      if (this.mode === "smoke") this.logger.debug("manifest warning", fields);
-      else this.logger.warn("manifest warning", fields);
+      this.logger[level]("manifest warning", { code: w.code, path: w.path, message: w.message });
     }
     if (appDir !== null) {
       const replaced = this.apps.set({

@@ -31,6 +31,7 @@ import { replayFixture } from "./replay.ts";
 import { exitCodeFor, resultFor, since, type SmokeReport, type StepResult } from "./report.ts";
 import { checkViews } from "./views.ts";
 import { checkBrowser } from "./browser.ts";
+import { INTERRUPT_EXIT, settleWithin, whenAborted } from "./interrupt.ts";
 
 export interface SmokeOptions {
   /** absolute app directory */
@@ -61,9 +62,6 @@ export interface SmokeOptions {
    */
   signal?: AbortSignal;
 }
-
-/** Exit code of a run stopped by a signal: 128 + the signal number, as shells report it. */
-export const INTERRUPT_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** The step a setup stop is reported as (§14.1 step 2: everything checked before anything runs). */
 const SETUP_STEP: Record<string, string> = {
@@ -395,22 +393,4 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     await home?.remove();
   }
   return finish();
-}
-
-/** Resolves with the abort reason (the signal's name) once `signal` is aborted. */
-function whenAborted(signal: AbortSignal): Promise<string> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(String(signal.reason));
-    signal.addEventListener("abort", () => resolve(String(signal.reason)), { once: true });
-  });
-}
-
-/** Waits for `p` to settle, at most `ms`. */
-async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    p.catch(() => {}),
-    new Promise((r) => (timer = setTimeout(r, ms))),
-  ]);
-  clearTimeout(timer);
 }
