@@ -70,7 +70,12 @@ Deno.test("devPageHtml: session and window metas, host scripts only", () => {
   });
   checkCspFriendly(html);
   const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
-  assert.deepEqual(scripts, ["/_dash/host_link.js", "/_dash/host.js", "/_dash/devpage.js"]);
+  assert.deepEqual(scripts, [
+    "/_dash/host_link.js",
+    "/_dash/host_relay.js",
+    "/_dash/host.js",
+    "/_dash/devpage.js",
+  ]);
   assert.match(html, /data-anna-frames/);
 });
 
@@ -83,6 +88,7 @@ Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
     "devpage.js",
     "host.js",
     "host_link.js",
+    "host_relay.js",
   ]);
   assert.equal(dashAsset("host.js")?.contentType, "text/javascript; charset=utf-8");
   assert.equal(dashAsset("/_dash/host.js")?.body, dashAsset("host.js")?.body);
@@ -96,7 +102,7 @@ Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
 
 Deno.test("dashboard markup carries the data-testid hooks of the browser tests", () => {
   const html = dashboardHtml({ controlToken: "t", appPort: 5181, version: "0.1.0" });
-  const js = ["dashboard.js", "dash_log.js", "dash_state.js", "host.js"].map((n) =>
+  const js = ["dashboard.js", "dash_log.js", "dash_state.js", "host.js", "host_relay.js"].map((n) =>
     dashAsset(n)!.body
   ).join("\n");
   const ids = [

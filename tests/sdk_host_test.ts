@@ -172,6 +172,25 @@ Deno.test("wrong wid → invalid_token/wrong_window; foreign origins and sources
   assert.equal(page.called("app.call").length, 0);
 });
 
+Deno.test("a token whose own wid is another window's → wrong_window, not relayed (§12.8)", async () => {
+  const page = await attached();
+  const f = page.frames[0];
+  const b64url = (v: unknown) =>
+    btoa(JSON.stringify(v)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const tokenFor = (wid: string) => `dev1.${b64url({ wid, app: "x", exp: 1, iat: 0 })}.c2ln`;
+  page.fromFrame(f, req(W1, tokenFor(W2), { id: "borrowed" }));
+  page.fromFrame(f, req(W1, tokenFor(W1), { id: "own" }));
+  await until(() => f.sent("res").length === 2);
+  const byId = Object.fromEntries(f.sent("res").map((r: Any) => [r.id, r]));
+  assert.deepEqual(byId.borrowed.error, {
+    code: "invalid_token",
+    message: "token is for another window",
+    details: { reason: "wrong_window" },
+  });
+  assert.equal(byId.own.ok, true);
+  assert.deepEqual(page.called("app.call").map((c) => c.params.token), [tokenFor(W1)]);
+});
+
 Deno.test("an expired token is refreshed once and the call retried; the app hears of it at once (§12.8)", async () => {
   const page = await attached((p) =>
     p.token === "old"

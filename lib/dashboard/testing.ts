@@ -1,5 +1,5 @@
 /**
- * Test support: runs the real host page scripts (host_link.js + host.js, CONTRACT §12.8) inside
+ * Test support: runs the real host page scripts (host_link.js, host_relay.js, host.js; §12.8) inside
  * Deno against a fake page — meta tags, iframes whose contentWindow records posts, a WebSocket
  * answered by a scripted bridge, EventSources the test pushes events into, and fetch.
  */
@@ -169,11 +169,14 @@ export function fakeHostPage(opts: FakeHostOptions) {
       }),
     setTimeout: (fn: () => void) => setTimeout(fn, 0), // grace and backoff delays collapse in tests
     clearTimeout: (id: number) => clearTimeout(id),
+    atob: (s: string) => atob(s),
     addEventListener: (type: string, fn: (ev: Any) => void) => {
       if (type === "message") windowListeners.push(fn);
     },
   };
-  for (const name of ["host_link.js", "host.js"]) new Function("globalThis", DASH_FILES[name])(win);
+  for (const name of ["host_link.js", "host_relay.js", "host.js"]) {
+    new Function("globalThis", DASH_FILES[name])(win);
+  }
   const host = win.__annaHost;
   /** A postMessage event from an iframe (or anything else) to the host page. */
   function fromFrame(frame: FakeIframe | null, data: Any, origin = APP) {

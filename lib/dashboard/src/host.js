@@ -1,8 +1,9 @@
 /**
  * Host page duties (CONTRACT §12.8), shared by the dashboard `/` and the single-window page
  * `/dev/:wid`: embeds app iframes on the app origin, relays their postMessage requests (§12.7) to
- * the runtime as `app.call`, forwards session events from SSE (§7.3) and reloads iframes on
- * live-reload entries. Needs host_link.js first. API for the dashboard: `window.__annaHost`.
+ * the runtime as `app.call` (host_relay.js), forwards session events from SSE (§7.3) and reloads
+ * iframes on live-reload entries. Needs host_link.js and host_relay.js first. API for the
+ * dashboard: `window.__annaHost`.
  * No imports, no build step; runs under the dashboard CSP (§11.3).
  */
 (function (win) {
@@ -10,7 +11,8 @@
   const doc = win.document;
   const link = win.__annaLink;
   const { config, on, emit, report, rpc, withCt } = link;
-  const CHANNEL = "anna-app/1";
+  const relay = win.__annaRelay;
+  const { forward } = relay;
   const SANDBOX =
     "allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads";
   const CLOSE_GRACE_MS = 200; // lets the app's `close` handler run before its iframe goes away
@@ -93,6 +95,7 @@
   function emitWindows() {
     emit("windows", windows());
   }
+  relay.listen(() => current, emitWindows);
   function setActive(wid) {
     const s = current;
     if (!s || !s.windows.has(wid)) return;
@@ -156,136 +159,6 @@
     }
     emitWindows();
   }
-
-  function post(rec, msg) {
-    if (!rec.iframe || !rec.iframe.contentWindow) return;
-    try {
-      rec.iframe.contentWindow.postMessage(msg, config.appOrigin);
-    } catch (e) {
-      report("postMessage to the app failed", e);
-    }
-  }
-  function forward(rec, env) {
-    if (!rec.live) return; // no SDK listening yet: hello will carry the current state anyway
-    if (env.kind === "auth.refresh" && !firstPost(rec, (env.payload || {}).token)) return;
-    post(rec, {
-      channel: CHANNEL,
-      kind: "event",
-      event: env.kind,
-      payload: env.payload,
-      seq: env.seq,
-      window_uuid: env.window_uuid,
-      envelope: env,
-    });
-  }
-
-  /**
-   * True the first time a token is to be posted in `auth.refresh`: a refresh after an expired
-   * call posts it itself, and the same token may also arrive from SSE (in either order).
-   */
-  function firstPost(rec, token) {
-    const sent = (rec.sentTokens ??= new Set());
-    if (typeof token !== "string" || sent.has(token)) return false;
-    sent.add(token);
-    if (sent.size > 16) sent.delete(sent.values().next().value);
-    return true;
-  }
-
-  // ---- requests from iframes -------------------------------------------------------------------
-  async function appCall(token, m) {
-    try {
-      const args = m.args === undefined ? {} : m.args;
-      return await rpc("app.call", { token, ns: m.ns, method: m.method, args });
-    } catch (e) {
-      // a request the bridge refused as malformed is the caller's mistake, not a runtime fault
-      // (a request over the 16 MiB frame limit keeps its own code, §5.12)
-      const code = e.code === "host_unavailable" || e.code === "frame_too_large"
-        ? e.code
-        : e.code === "invalid_params"
-        ? "invalid_arg"
-        : "internal_error";
-      return { ok: false, error: { code, message: e.message, details: e.data } };
-    }
-  }
-  /** One refresh per window at a time, however many calls hit the expired token together. */
-  function refreshExpired(s, rec) {
-    rec.refreshing ??= rpc("session.refresh_token", {
-      session_id: s.sessionId,
-      window_uuid: rec.wid,
-    })
-      .then((tok) => {
-        rec.token = tok.token;
-        rec.expiresAt = tok.expires_at;
-        rec.refreshedAt = Date.now();
-        // §12.8: tell the app now; the runtime's own event never comes while SSE is down
-        if (firstPost(rec, tok.token)) {
-          // the runtime's own event (§4.4.6) has the seq; this copy cannot know it
-          const payload = { token: tok.token, expires_at: tok.expires_at };
-          post(rec, {
-            channel: CHANNEL,
-            kind: "event",
-            event: "auth.refresh",
-            payload,
-            seq: null,
-            window_uuid: rec.wid,
-            envelope: {
-              type: "data_model/AnnaAppEvent",
-              kind: "auth.refresh",
-              window_uuid: rec.wid,
-              seq: null,
-              payload,
-              by_client_id: null,
-            },
-          });
-        }
-        emitWindows();
-        return tok;
-      })
-      .finally(() => (rec.refreshing = null));
-    return rec.refreshing;
-  }
-  async function handleRequest(s, rec, m) {
-    const reply = (out) => {
-      const res = out && out.ok === true ? { ok: true, result: out.result } : {
-        ok: false,
-        error: (out && out.error) || { code: "internal_error", message: "no answer" },
-      };
-      post(rec, { channel: CHANNEL, kind: "res", id: m.id, ...res });
-    };
-    if (m.wid !== rec.wid) {
-      const message = "request wid does not match this window";
-      return reply({
-        ok: false,
-        error: { code: "invalid_token", message, details: { reason: "wrong_window" } },
-      });
-    }
-    let out = await appCall(m.t, m);
-    const err = out && out.ok === false ? out.error || {} : null;
-    if (err && err.code === "invalid_token" && (err.details || {}).reason === "expired") {
-      try {
-        // calls sent before the app took the new token reuse it instead of minting more
-        const recent = rec.refreshedAt !== undefined && Date.now() - rec.refreshedAt < 5000 &&
-          rec.token !== m.t;
-        const tok = recent ? { token: rec.token } : await refreshExpired(s, rec);
-        out = await appCall(tok.token, m);
-      } catch (e) {
-        report("token refresh failed", e); // answer with the original invalid_token outcome
-      }
-    }
-    reply(out);
-  }
-  win.addEventListener("message", (ev) => {
-    const s = current;
-    const m = ev.data;
-    if (!s || !m || typeof m !== "object" || m.channel !== CHANNEL || m.kind !== "req") return;
-    if (ev.origin !== config.appOrigin) return;
-    for (const rec of s.windows.values()) {
-      if (rec.iframe && rec.iframe.contentWindow === ev.source) {
-        rec.live = true; // the app's SDK is up: events may be forwarded from now on
-        return void handleRequest(s, rec, m);
-      }
-    }
-  });
 
   // ---- session events (SSE, §11.5) -------------------------------------------------------------
   function openEvents(s) {
