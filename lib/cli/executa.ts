@@ -7,7 +7,7 @@ import { ExecutaPool } from "../executa/mod.ts";
 import { commandArgv, deriveExecuta, splitCommand } from "../executa/discovery.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/types.ts";
 import type { Outcome, OutcomeError } from "../core/outcome.ts";
-import { isPlainObject } from "../util/json.ts";
+import { isPlainObject, withoutBom } from "../util/json.ts";
 import { VERSION } from "../version.ts";
 import { isFile } from "../util/fs.ts";
 import { didYouMean } from "../util/text.ts";
@@ -106,7 +106,7 @@ async function readArgs(v: string | undefined): Promise<unknown> {
     }
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(withoutBom(text));
   } catch (e) {
     throw new UsageError(`--args is not valid JSON (${(e as Error).message})`);
   }

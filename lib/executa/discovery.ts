@@ -4,7 +4,7 @@
  * Also the small readers other modules need: `readNodeEntry`, `readPyprojectScripts`.
  */
 import { basename, join, relative, resolve } from "node:path";
-import { isPlainObject } from "../util/json.ts";
+import { isPlainObject, withoutBom } from "../util/json.ts";
 import { parseToml } from "./toml.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "./types.ts";
 import { isDir } from "../util/fs.ts";
@@ -79,7 +79,7 @@ async function readJson(path: string): Promise<{ value?: unknown; error?: string
   const text = await readText(path);
   if (text === null) return null;
   try {
-    return { value: JSON.parse(text.replace(/^\uFEFF/, "")) };
+    return { value: JSON.parse(withoutBom(text)) };
   } catch (e) {
     return { error: (e as Error).message };
   }

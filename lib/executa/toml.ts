@@ -2,7 +2,7 @@
  * A tiny TOML reader for pyproject files (CONTRACT §9.2 rule 2, §9.3 fallback): tables, dotted and
  * quoted keys, the four string forms, arrays and inline tables. Other scalars are kept as raw text.
  */
-import { isPlainObject } from "../util/json.ts";
+import { isPlainObject, withoutBom } from "../util/json.ts";
 
 class Toml {
   i = 0;
@@ -131,12 +131,12 @@ function setPath(root: Record<string, unknown>, path: string[], v: unknown) {
 
 /** Parses the subset of TOML found in pyproject files (tables, strings, arrays, inline tables). */
 export function parseToml(text: string): Record<string, unknown> {
-  const p = new Toml(text.replace(/^\uFEFF/, ""));
+  const p = new Toml(withoutBom(text));
   const root: Record<string, unknown> = {};
   let table = root;
   for (;;) {
     p.gap();
-    if (p.i >= text.length) return root;
+    if (p.i >= p.s.length) return root;
     if (p.s[p.i] === "[") {
       const arrayTable = p.s[p.i + 1] === "[";
       p.i += arrayTable ? 2 : 1;

@@ -1,5 +1,5 @@
 /** The mock table (CONTRACT §10.2): JSONL loading, `manifest.dev.mocks`, lookup and match rules. */
-import { deepEqual, isPlainObject } from "../util/json.ts";
+import { deepEqual, isPlainObject, withoutBom } from "../util/json.ts";
 import { contentTexts, embedInputs } from "./args.ts";
 import type { MockEntry } from "./types.ts";
 
@@ -33,7 +33,7 @@ export async function loadMockFile(path: string): Promise<MockEntry[]> {
 /** Parses JSONL mock text; `file` names the source in errors and `source` fields. */
 export function parseMockText(text: string, file: string): MockEntry[] {
   const entries: MockEntry[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  const lines = withoutBom(text).split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "" || line.startsWith("#") || line.startsWith("//")) continue;

@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { analyzeManifest, type AnalyzeOptions } from "./analyze.ts";
 import type { ManifestResult } from "./types.ts";
+import { withoutBom } from "../util/json.ts";
 
 export type LoadedManifest = ManifestResult & { path: string; raw: unknown };
 
@@ -119,7 +120,7 @@ export async function loadManifest(
       }],
     };
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // tolerate a UTF-8 BOM
+  text = withoutBom(text);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

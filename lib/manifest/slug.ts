@@ -1,6 +1,6 @@
 /** App slug (CONTRACT §3.11): explicit > `app.json` slug > manifest directory name, normalised. */
 import { basename, dirname, join, resolve } from "node:path";
-import { isPlainObject } from "../util/json.ts";
+import { isPlainObject, withoutBom } from "../util/json.ts";
 
 export function normalizeSlug(s: string): string {
   let out = s.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-");
@@ -17,7 +17,7 @@ async function appJsonSlug(dir: string, warnings: string[]): Promise<string | un
     return undefined; // app.json is optional
   }
   try {
-    const j = JSON.parse(text);
+    const j = JSON.parse(withoutBom(text));
     if (isPlainObject(j) && typeof j.slug === "string" && j.slug.trim() !== "") return j.slug;
   } catch (e) {
     warnings.push(`${file} is not valid JSON (${(e as Error).message}); its slug is ignored`);

@@ -9,7 +9,7 @@ import { loadManifest } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
-import { isPlainObject } from "../util/json.ts";
+import { isPlainObject, withoutBom } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
 
 /** `--entry-payload JSON`: a JSON object. */
@@ -41,7 +41,7 @@ export async function parseSeedStorage(
   }
   let x: unknown;
   try {
-    x = JSON.parse(text);
+    x = JSON.parse(withoutBom(text));
   } catch (e) {
     throw new UsageError(
       `--seed-storage${inline ? "" : ` ${v}`} is not valid JSON: ${(e as Error).message}`,

@@ -6,7 +6,7 @@
 import { relative } from "node:path";
 import { MockFileError, parseMockText } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
-import { isPlainObject } from "../util/json.ts";
+import { isPlainObject, withoutBom } from "../util/json.ts";
 
 export type FixtureFormat = "recorded" | "docs" | "mocks";
 
@@ -74,7 +74,7 @@ interface RawLine {
 
 function contentLines(text: string, file: string): RawLine[] {
   const out: RawLine[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  const lines = withoutBom(text).split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "" || line.startsWith("#") || line.startsWith("//")) continue;

@@ -2,6 +2,11 @@
 
 const encoder = new TextEncoder();
 
+/** The text without a leading UTF-8 BOM (editors on Windows write one; JSON.parse rejects it). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** Byte length of `JSON.stringify(v)` as UTF-8 (CONTRACT §1.3 "size of X"). */
 export function byteSize(v: unknown): number {
   const s = toJson(v);
