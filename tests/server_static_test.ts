@@ -24,6 +24,8 @@ async function fixture() {
   await Deno.symlink(join(base, "secret.txt"), join(root, "leak.txt"));
   await Deno.symlink(base, join(root, "up"));
   await Deno.symlink(join(root, "app.js"), join(root, "alias.js"));
+  // the same file under another name that hides the dot (a symlink here; an 8.3 name on Windows)
+  await Deno.symlink(join(root, ".env"), join(root, "env.txt"));
   return { base, root };
 }
 
@@ -128,6 +130,7 @@ Deno.test("static: files, index.html, types, headers and methods", async () => {
         "/anna-apps/x/dev/missing.js",
         "/anna-apps/x/dev/sub", // a directory without the trailing slash: no fallback
         "/anna-apps/x/dev/.env",
+        "/anna-apps/x/dev/env.txt", // another name for .env: the real path counts too
         "/anna-apps/x/dev/leak.txt", // symlink to a file outside the root
         "/anna-apps/x/dev/up/secret.txt", // symlinked directory leading outside
         "/anna-apps/x/dev/..%2Fsecret.txt", // encoded slash

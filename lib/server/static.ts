@@ -76,6 +76,8 @@ export async function resolveFile(root: string, segments: string[]): Promise<str
   }
   const prefix = realRoot.endsWith(SEPARATOR) ? realRoot : realRoot + SEPARATOR;
   if (!real.startsWith(prefix)) return null;
+  // dot-files stay private under any other name too: a symlink, or a Windows 8.3 name (ENV~1)
+  if (real.slice(prefix.length).split(/[\\/]/).some((seg) => seg.startsWith("."))) return null;
   try {
     const st = await Deno.stat(real);
     return st.isFile ? real : null;
