@@ -4,6 +4,7 @@ import { join } from "node:path";
 import {
   childEnv,
   type CommandResult,
+  programSuffixes,
   resetCommandStateForTests,
   resolveCommand,
   whichOnPath,
@@ -240,4 +241,16 @@ Deno.test("childEnv: runtime env + spec env + python variables, never the contro
   const node = childEnv(spec({ type: "node" }), base);
   assert.deepEqual(node, { PATH: "/bin", KEEP: "1", PYTHONUNBUFFERED: "0" });
   assert.ok(!("ANNA_APP_CONTROL_TOKEN" in childEnv(spec({}))));
+});
+
+Deno.test("Windows: PATHEXT extensions come before, and instead of, a bare program name", () => {
+  const env = { PATHEXT: ".COM;.EXE;.BAT;.CMD" };
+  // Node's folder has an sh script `npx` next to `npx.cmd`; only the latter can be spawned
+  assert.deepEqual(programSuffixes("npx", env, "windows"), [".COM", ".EXE", ".BAT", ".CMD"]);
+  assert.deepEqual(programSuffixes("python3.11", env, "windows"), [".COM", ".EXE", ".BAT", ".CMD"]);
+  assert.deepEqual(programSuffixes("python.exe", env, "windows"), [""]);
+  assert.deepEqual(programSuffixes("run.Cmd", env, "windows"), [""]);
+  assert.deepEqual(programSuffixes("uvx", {}, "windows"), [".COM", ".EXE", ".BAT", ".CMD"]);
+  assert.deepEqual(programSuffixes("npx", env, "linux"), [""]);
+  assert.deepEqual(programSuffixes("npx", env, "darwin"), [""]);
 });

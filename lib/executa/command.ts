@@ -39,13 +39,30 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * The suffixes to try after a program name, in order. On Windows a name without one of PATHEXT's
+ * extensions gets them, and is never taken bare: PATH directories (Node's, pyenv-win's shims) hold
+ * extension-less shell scripts next to the real `npx.cmd` or `python.bat`, which cannot be spawned.
+ */
+export function programSuffixes(
+  name: string,
+  env: Record<string, string | undefined>,
+  os: string = Deno.build.os,
+): string[] {
+  if (os !== "windows") return [""];
+  const exts = (env.PATHEXT ?? env.Pathext ?? ".COM;.EXE;.BAT;.CMD").split(";").filter(Boolean);
+  const dot = name.lastIndexOf(".");
+  const own = dot > 0 ? name.slice(dot).toUpperCase() : "";
+  return exts.some((e) => e.toUpperCase() === own) ? [""] : exts;
+}
+
 /** Looks a program name up on PATH; returns its absolute path or null. */
 export async function whichOnPath(
   name: string,
   env: Record<string, string | undefined>,
 ): Promise<string | null> {
   const path = env.PATH ?? env.Path ?? "";
-  const exts = IS_WINDOWS ? ["", ...(env.PATHEXT ?? ".EXE;.CMD;.BAT;.COM").split(";")] : [""];
+  const exts = programSuffixes(name, env);
   for (const dir of path.split(delimiter)) {
     if (!dir) continue;
     for (const ext of exts) {
@@ -67,7 +84,9 @@ async function resolveArgv(
   const [prog, ...rest] = argv;
   if (hasSeparator(prog) || isAbsolute(prog)) {
     const abs = resolve(dir, prog);
-    if (await isExecutable(abs)) return { argv: [abs, ...rest] };
+    for (const ext of programSuffixes(prog, env)) {
+      if (await isExecutable(abs + ext)) return { argv: [abs + ext, ...rest] };
+    }
     return {
       error: {
         reason: "spawn_failed",
@@ -162,7 +181,8 @@ async function binaryPath(spec: ExecutaSpec): Promise<string | null> {
   const dir = spec.project_dir;
   const names = [spec.tool_id, basename(resolve(dir))];
   for (const n of names) {
-    for (const ext of IS_WINDOWS ? ["", ".exe"] : [""]) {
+    // Windows: an app may ship `bin/tool` for Linux next to `bin/tool.exe`
+    for (const ext of IS_WINDOWS ? [".exe", ""] : [""]) {
       const p = join(dir, "bin", n + ext);
       if (await isExecutable(p)) return p;
     }

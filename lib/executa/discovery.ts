@@ -199,7 +199,7 @@ export async function deriveExecuta(dir: string, label = dir): Promise<Derivatio
   }
   const name = basename(resolve(dir));
   const bin = join(dir, "bin", name);
-  if (await isExecutableFile(bin) || (IS_WINDOWS && await isExecutableFile(bin + ".exe"))) {
+  if ((IS_WINDOWS && await isExecutableFile(bin + ".exe")) || await isExecutableFile(bin)) {
     return { ...d, rule: "bin", type: "binary", tool_id: name };
   }
   return d;
