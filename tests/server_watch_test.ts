@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { watchApp } from "../lib/server/watch.ts";
+import { unaliasPath, watchApp } from "../lib/server/watch.ts";
 import { silentLogger } from "../lib/util/log.ts";
 import { waitUntil } from "./helpers/dev_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
@@ -122,4 +122,16 @@ Deno.test("watch: an ignored file (dev's --record file inside the bundle) never 
   } finally {
     w.close();
   }
+});
+
+Deno.test("watch: paths reported symlink-resolved (as macOS does) map back to the watched ones", () => {
+  const aliases: [string, string][] = [
+    ["/private/tmp/app/bundle", "/tmp/app/bundle"],
+    ["/private/tmp/app", "/tmp/app"],
+  ];
+  assert.equal(unaliasPath("/private/tmp/app/bundle/a.js", aliases), "/tmp/app/bundle/a.js");
+  assert.equal(unaliasPath("/private/tmp/app/manifest.json", aliases), "/tmp/app/manifest.json");
+  assert.equal(unaliasPath("/private/tmp/app", aliases), "/tmp/app");
+  assert.equal(unaliasPath("/private/tmp/apple/x.js", aliases), "/private/tmp/apple/x.js");
+  assert.equal(unaliasPath("/tmp/app/bundle/a.js", aliases), "/tmp/app/bundle/a.js");
 });

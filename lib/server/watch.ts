@@ -28,6 +28,28 @@ export interface Watcher {
   close(): void;
 }
 
+/**
+ * An event path reported under a real (symlink-resolved) prefix, back under the path we watch:
+ * macOS reports real paths, so an app under /tmp (really /private/tmp), $TMPDIR or a symlinked
+ * project folder would otherwise match nothing. `aliases` = [real, given] pairs, longest first.
+ */
+export function unaliasPath(p: string, aliases: [string, string][]): string {
+  for (const [real, given] of aliases) {
+    if (p === real) return given;
+    if (p.startsWith(real + "/") || p.startsWith(real + "\\")) return given + p.slice(real.length);
+  }
+  return p;
+}
+
+async function realAliases(paths: Iterable<string>): Promise<[string, string][]> {
+  const out: [string, string][] = [];
+  for (const given of new Set(paths)) {
+    const real = await Deno.realPath(given).catch(() => given);
+    if (real !== given) out.push([real, given]);
+  }
+  return out.sort((a, b) => b[0].length - a[0].length);
+}
+
 export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const debounce = opts.debounceMs ?? RELOAD_DEBOUNCE_MS;
   const bundleDir = resolve(opts.bundleDir);
@@ -40,6 +62,7 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   let bundleRootChanged = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  let aliases: [string, string][] = [];
 
   const stop = (w: Deno.FsWatcher | null) => {
     try {
@@ -79,7 +102,7 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     }
   };
   const note = (path: string) => {
-    const p = resolve(path);
+    const p = unaliasPath(resolve(path), aliases);
     if (ignored.has(p)) return;
     if (metaFiles.has(p)) metaPaths.add(p);
     else if (p === bundleDir || p.startsWith(bundleDir + "/") || p.startsWith(bundleDir + "\\")) {
@@ -101,11 +124,12 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     }
   };
 
+  const dirs = new Set([...metaFiles].map((f) => dirname(f)));
+  if (dirname(bundleDir) !== bundleDir) dirs.add(dirname(bundleDir));
+  aliases = await realAliases([bundleDir, ...dirs]);
   if (!(await watchBundle())) {
     opts.logger.warn(`bundle directory ${bundleDir} does not exist yet; watching for it`);
   }
-  const dirs = new Set([...metaFiles].map((f) => dirname(f)));
-  if (dirname(bundleDir) !== bundleDir) dirs.add(dirname(bundleDir));
   for (const dir of dirs) {
     if (!(await isDir(dir))) continue;
     const w = Deno.watchFs(dir, { recursive: false });
