@@ -3,7 +3,7 @@
  * and console errors as warnings; the timeout message points at the first of them).
  */
 import assert from "node:assert/strict";
-import { cspSummary, errorPlace, likelyCause } from "../lib/smoke/browser.ts";
+import { cspSummary, errorPlace, likelyCause, pageErrorText } from "../lib/smoke/browser.ts";
 import type { BrowserResult } from "../lib/smoke/report.ts";
 
 const result = (over: Partial<BrowserResult>): BrowserResult => ({
@@ -68,4 +68,13 @@ Deno.test("browser cause: an uncaught error names the bundle file, line and colu
   );
   assert.equal(errorPlace("Error: no frames"), "");
   assert.equal(errorPlace(undefined), "");
+});
+
+Deno.test("browser cause: a thrown non-Error is named by its message alone, not ': text'", () => {
+  assert.equal(
+    pageErrorText({ name: "TypeError", message: "x is undefined" }),
+    "TypeError: x is undefined",
+  );
+  assert.equal(pageErrorText({ name: "", message: "plain string" }), "plain string");
+  assert.equal(pageErrorText({ name: "Error", message: "" }), "Error: (no message)");
 });

@@ -59,6 +59,15 @@ export function errorPlace(stack: string | undefined): string {
   return ` (at ${file}:${m[2]}:${m[3]})`;
 }
 
+/**
+ * An uncaught page error as "TypeError: x is undefined". A thrown non-Error (a string, an object)
+ * reaches Playwright as an error with no name: then the message alone.
+ */
+export function pageErrorText(e: { name?: string; message?: string }): string {
+  const message = e.message || "(no message)";
+  return e.name ? `${e.name}: ${message}` : message;
+}
+
 /** What Chromium reports of an uncaught exception (devtools protocol `Runtime.exceptionThrown`). */
 interface ExceptionDetails {
   url?: string;
@@ -208,7 +217,7 @@ export async function checkBrowser(
     });
     await cdp?.send("Runtime.enable").catch(() => {});
     page.on("pageerror", (e: Error) => {
-      const text = `${e.name}: ${e.message}`;
+      const text = pageErrorText(e);
       const place = errorPlace(e.stack);
       // the protocol's report may come after this event: look for it when the message is built
       pageErrors.push(
