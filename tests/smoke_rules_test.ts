@@ -10,7 +10,7 @@ import { CarryOver, handleInToolId, parseAliases, ToolAliaser } from "../lib/smo
 import { checkResponse } from "../lib/smoke/check.ts";
 import { compareSubset, isVolatileKey } from "../lib/smoke/compare.ts";
 import { cacheDefaults } from "../lib/smoke/home.ts";
-import { ChromiumNotFound, findChromium } from "../lib/smoke/chromium.ts";
+import { ChromiumNotFound, findChromium, knownInstalls } from "../lib/smoke/chromium.ts";
 import { exitCodeFor } from "../lib/smoke/report.ts";
 import { stderrExcerpt } from "../lib/smoke/executas.ts";
 import { tmpDir } from "./helpers/tmp.ts";
@@ -279,6 +279,29 @@ Deno.test("chromium lookup: --chromium, then ANNA_APP_CHROMIUM, then PATH names"
     ChromiumNotFound,
   );
   await assert.rejects(findChromium(undefined, { PATH: "/nonexistent" }), /no Chromium found/);
+});
+
+Deno.test("chromium lookup: off PATH, a browser installed in its usual place is named as the fix", async () => {
+  await using d = await tmpDir();
+  const chrome = join(d.path, "Google", "Chrome", "Application", "chrome.exe");
+  await Deno.mkdir(join(chrome, ".."), { recursive: true });
+  await Deno.writeTextFile(chrome, "");
+  await Deno.chmod(chrome, 0o755);
+  const env = { PATH: "/nonexistent", LOCALAPPDATA: d.path };
+  // the contract's lookup still fails (exit 2): the install is only suggested
+  await assert.rejects(
+    findChromium(undefined, env, "windows"),
+    (e: Error) => e instanceof ChromiumNotFound && e.message.endsWith(`--chromium "${chrome}"`),
+  );
+  await assert.rejects(
+    findChromium(undefined, env, "linux"),
+    (e: Error) => !e.message.includes("installed here"),
+  );
+  assert.ok(
+    knownInstalls("darwin", { HOME: "/Users/u" }).includes(
+      "/Users/u/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+    ),
+  );
 });
 
 Deno.test("volatile keys: exactly the §14.5 list, *_id except tool_id, *_uuid, *_at, --ignore-key", () => {

@@ -3,7 +3,7 @@
  * then PATH (`chromium`, `chromium-browser`, `google-chrome`, `google-chrome-stable`). Nothing is
  * ever downloaded; none found → a configuration error (exit 2).
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { whichOnPath } from "../executa/command.ts";
 
 export const CHROMIUM_NAMES = [
@@ -25,10 +25,37 @@ async function isExecutableFile(p: string): Promise<boolean> {
   }
 }
 
+/**
+ * Where Chrome, Chromium and Edge install themselves off PATH (macOS app bundles, Windows program
+ * folders). The contract's lookup stops at PATH; these only name a `--chromium` to copy.
+ */
+export function knownInstalls(os: string, env: Record<string, string | undefined>): string[] {
+  if (os === "darwin") {
+    const apps = ["/Applications", ...(env.HOME ? [join(env.HOME, "Applications")] : [])];
+    return apps.flatMap((a) => [
+      `${a}/Google Chrome.app/Contents/MacOS/Google Chrome`,
+      `${a}/Chromium.app/Contents/MacOS/Chromium`,
+      `${a}/Microsoft Edge.app/Contents/MacOS/Microsoft Edge`,
+    ]);
+  }
+  if (os === "windows") {
+    const roots = [env.ProgramFiles, env["ProgramFiles(x86)"], env.LOCALAPPDATA].filter(
+      (r): r is string => !!r,
+    );
+    return roots.flatMap((r) => [
+      join(r, "Google", "Chrome", "Application", "chrome.exe"),
+      join(r, "Chromium", "Application", "chrome.exe"),
+      join(r, "Microsoft", "Edge", "Application", "msedge.exe"),
+    ]);
+  }
+  return [];
+}
+
 /** The executable to launch; throws ChromiumNotFound with a message saying what was tried. */
 export async function findChromium(
   flag: string | undefined,
   env: Record<string, string | undefined> = Deno.env.toObject(),
+  os: string = Deno.build.os,
 ): Promise<string> {
   const explicit = flag ?? (env.ANNA_APP_CHROMIUM || undefined);
   if (explicit !== undefined) {
@@ -44,8 +71,16 @@ export async function findChromium(
     const found = await whichOnPath(name, env);
     if (found) return found;
   }
+  let installed: string | undefined;
+  for (const p of knownInstalls(os, env)) {
+    if (await isExecutableFile(p)) {
+      installed = p;
+      break;
+    }
+  }
   throw new ChromiumNotFound(
     `no Chromium found for --browser: pass --chromium PATH or set ANNA_APP_CHROMIUM, or put one of ` +
-      `${CHROMIUM_NAMES.join(", ")} on PATH (smoke never downloads a browser)`,
+      `${CHROMIUM_NAMES.join(", ")} on PATH (smoke never downloads a browser)` +
+      (installed ? `; one is installed here: --chromium "${installed}"` : ""),
   );
 }
