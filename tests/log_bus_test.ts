@@ -18,6 +18,7 @@ Deno.test("log bus: keeps exactly the newest 2000 entries at every point, oldest
       assert.ok(seqs.every((s, k) => k === 0 || s === seqs[k - 1] + 1), "contiguous");
     }
   }
+  assert.equal(bus.retained, LOG_MAX_ENTRIES, "evicted entries are let go, not kept for later");
   // entries() is a copy
   const a = bus.entries();
   a.length = 0;
@@ -99,4 +100,16 @@ Deno.test("dev runtime: the log's storage events show the bucket as it was, read
     .filter((ev) => ev.kind === "runtime_state_synced")
     .map((ev) => ev.payload.runtime_state);
   assert.deepEqual(states, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+});
+
+Deno.test("log bus: event entries hold at most the ring's byte cap; a lone oversized one stays", () => {
+  const bus = new LogBus(true, 1000);
+  const event = (n: number) => bus.push({ type: "event", n }, undefined, 400);
+  for (let i = 1; i <= 5; i++) event(i);
+  assert.deepEqual(bus.entries().map((e) => e.n), [4, 5]);
+  bus.push({ type: "reload", paths: [] }); // entries without an event count nothing
+  assert.deepEqual(bus.entries().map((e) => e.type), ["event", "event", "reload"]);
+  bus.push({ type: "event", n: 6 }, undefined, 5000);
+  assert.deepEqual(bus.entries().map((e) => e.n), [6]);
+  assert.equal(bus.retained, 1);
 });

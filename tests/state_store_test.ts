@@ -203,3 +203,34 @@ Deno.test("the journal's old values stay under its byte cap; snapshots past it s
     reason: "this snapshot's history is no longer kept",
   });
 });
+
+Deno.test("read snapshots are let go at once: a big bucket written and read often stays one copy deep", () => {
+  // each read snapshot holds a whole bucket; kept until the next trim (4096 writes), 30 000 keys
+  // per copy ran `bridge` out of memory (drain after every write)
+  const st = new StateStore({}, 2);
+  for (let i = 0; i < 3000; i++) {
+    st.set(`k${i % 40}`, i, 0);
+    void st.lazyPayload().runtime_state;
+    assert.ok(st.pendingLength <= 1, `after ${i + 1} writes: ${st.pendingLength} snapshots held`);
+  }
+  // an unread one still holds its place (its event may be read later), and what follows it waits
+  const unread = st.lazyPayload();
+  for (let i = 0; i < 10; i++) {
+    st.set("x", i, 0);
+    void st.lazyPayload().runtime_state;
+  }
+  assert.equal(st.pendingLength, 11);
+  assert.equal((unread.runtime_state as Record<string, unknown>).x, undefined);
+  st.set("y", 1, 0);
+  assert.equal(st.pendingLength, 0);
+});
+
+Deno.test("snapshots of one version share one copy of the bucket", () => {
+  const st = new StateStore({ a: 1 }, 7);
+  const first = st.lazyPayload();
+  const second = st.lazyPayload({ view: "main" });
+  st.set("b", 2, 0);
+  const a = first.runtime_state as Record<string, unknown>;
+  assert.deepEqual(a, { a: 1 });
+  assert.equal(second.runtime_state, a);
+});

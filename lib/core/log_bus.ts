@@ -1,10 +1,14 @@
 /**
  * Log entries for the dashboard and `/api/log` (CONTRACT §11.11): the newest 2000, each with a seq,
  * args/results over 64 KiB replaced by a marker. Disabled (no work on the hot path) in `bridge`.
+ * Event entries carry whole storage buckets (up to 256 KiB each), so the entries also hold at most
+ * 64 MiB of events, the session event ring's own cap (§6.5): 2000 full buckets held 4 GB.
  */
 import { byteSize } from "../util/json.ts";
+import type { DeferredListener } from "../session/events.ts";
 
 export const LOG_MAX_ENTRIES = 2000;
+export const LOG_MAX_EVENT_BYTES = 64 * 1024 * 1024;
 const MAX_FIELD_BYTES = 65_536;
 
 const PREPARE = Symbol("prepare");
@@ -53,17 +57,26 @@ export function truncateField(v: unknown): unknown {
 }
 
 export class LogBus {
-  private ring: LogEntry[] = [];
+  /** Entries from `start` on are kept; the evicted ones before it are cleared, then compacted. */
+  private ring: (LogEntry | undefined)[] = [];
+  private sizes: number[] = [];
+  private start = 0;
+  private bytes = 0;
   private seq = 0;
   private listeners = new Set<(e: LogEntry) => void>();
 
-  constructor(public enabled = true) {}
+  constructor(public enabled = true, private readonly maxBytes = LOG_MAX_EVENT_BYTES) {}
 
   /**
    * Adds `entry` (taken over, not copied: pass a fresh object) with its seq and ts. `prepare`
    * completes it before anyone reads it: now when there are listeners, else in `entries()`.
    */
-  push(entry: { type: string; [k: string]: unknown }, prepare?: () => void): LogEntry | null {
+  push(
+    entry: { type: string; [k: string]: unknown },
+    prepare?: () => void,
+    /** what the entry's event accounts for in its session's ring (0 for other entries) */
+    eventBytes = 0,
+  ): LogEntry | null {
     if (!this.enabled) return null;
     const e = entry as LogEntry;
     if (prepare) {
@@ -75,9 +88,20 @@ export class LogBus {
     if ("args" in e) e.args = truncateField(e.args);
     if ("result" in e) e.result = truncateField(e.result);
     this.ring.push(e);
-    // trimmed in batches: a splice per push moved all 2000 entries every time (bench_server)
-    if (this.ring.length >= 2 * LOG_MAX_ENTRIES) {
-      this.ring.splice(0, this.ring.length - LOG_MAX_ENTRIES);
+    this.sizes.push(eventBytes);
+    this.bytes += eventBytes;
+    while (
+      this.ring.length - this.start > LOG_MAX_ENTRIES ||
+      (this.bytes > this.maxBytes && this.ring.length - this.start > 1)
+    ) {
+      this.bytes -= this.sizes[this.start];
+      this.ring[this.start++] = undefined; // released now, not at the next compaction
+    }
+    // compacted in batches: a splice per push moved all 2000 entries every time (bench_server)
+    if (this.start >= LOG_MAX_ENTRIES) {
+      this.ring = this.ring.slice(this.start);
+      this.sizes = this.sizes.slice(this.start);
+      this.start = 0;
     }
     for (const l of this.listeners) {
       try {
@@ -87,9 +111,9 @@ export class LogBus {
     return e;
   }
 
-  /** The newest LOG_MAX_ENTRIES entries, oldest first, each complete. */
+  /** The kept entries (the newest LOG_MAX_ENTRIES at most), oldest first, each complete. */
   entries(): LogEntry[] {
-    const out = this.ring.slice(-LOG_MAX_ENTRIES);
+    const out = this.ring.slice(this.start) as LogEntry[];
     for (const e of out) {
       const prepare = e[PREPARE];
       if (prepare) {
@@ -98,6 +122,23 @@ export class LogBus {
       }
     }
     return out;
+  }
+
+  /** Entries the bus still references (for tests and diagnostics). */
+  get retained(): number {
+    return this.ring.length - this.start;
+  }
+
+  /** Logs a session's events as `event` entries, sized as its ring sizes them. */
+  followEvents(sessionId: string, events: { subscribeDeferred(fn: DeferredListener): unknown }) {
+    // deferred: a storage event's snapshot is built only if the dashboard ever reads the entry
+    events.subscribeDeferred((event, pending, bytes) =>
+      this.push(
+        { type: "event", session_id: sessionId, event },
+        pending ? () => pending.fill(event.payload) : undefined,
+        bytes,
+      )
+    );
   }
 
   subscribe(fn: (e: LogEntry) => void): () => void {

@@ -225,13 +225,7 @@ export class Runtime {
     this.windowCreated(s, w);
     const t = await this.mintWindowToken(s, w);
     if (this.log.enabled) {
-      // deferred: a storage event's snapshot is built only if the dashboard ever reads the entry
-      s.events.subscribeDeferred((event, pending) =>
-        this.log.push(
-          { type: "event", session_id: s.id, event },
-          pending ? () => pending.fill(event.payload) : undefined,
-        )
-      );
+      this.log.followEvents(s.id, s.events);
       this.log.push({ type: "session", session_id: s.id, action: "created" });
     }
     return {

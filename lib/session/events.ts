@@ -34,7 +34,12 @@ export interface DeferredPayload {
 }
 
 /** A subscriber that completes deferred payloads itself (see `EventQueue.subscribeDeferred`). */
-export type DeferredListener = (e: EventEnvelope, pending: DeferredPayload | null) => void;
+export type DeferredListener = (
+  e: EventEnvelope,
+  pending: DeferredPayload | null,
+  /** the size the ring accounts for the event (its JSON size, whole bucket included) */
+  bytes: number,
+) => void;
 
 export interface ReadResult {
   events: EventEnvelope[];
@@ -176,7 +181,7 @@ export class EventQueue {
     if (this.deferredListeners.size) {
       for (const l of this.deferredListeners) {
         try {
-          l(env, pending);
+          l(env, pending, bytes);
         } catch { /* as above */ }
       }
     }

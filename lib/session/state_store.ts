@@ -114,8 +114,12 @@ export class StateStore {
    */
   private etags = new Map<string, string>();
   private sizes = new Map<string, number>();
-  /** Unread lazy snapshots in creation (= version) order. */
-  private pending: Snapshot[] = [];
+  /**
+   * Lazy snapshots in creation (= version) order, from `head` on; read ones leave from the front
+   * at once, since each holds a whole bucket and its event may be long gone from the ring.
+   */
+  private pending: (Snapshot | null)[] = [];
+  private head = 0;
   /**
    * @param keep how many mutations back an unread snapshot can still be reached: the event ring's
    *   capacity, since every mutation emits one event.
@@ -135,6 +139,10 @@ export class StateStore {
   /** Undo records kept (for tests and diagnostics). */
   get journalLength(): number {
     return this.undo.length;
+  }
+  /** Snapshots still tracked (for tests and diagnostics). */
+  get pendingLength(): number {
+    return this.pending.length - this.head;
   }
   /** Bytes of old values the undo records hold (for tests and diagnostics). */
   get journalSize(): number {
@@ -221,7 +229,19 @@ export class StateStore {
   later(): Snapshot {
     const p = new Snapshot(this, this.version);
     this.pending.push(p);
+    this.dropRead();
     return p;
+  }
+
+  /** Forgets read snapshots at the front of `pending` (their events keep what they still need). */
+  private dropRead() {
+    const q = this.pending;
+    while (this.head < q.length && q[this.head]!.value) q[this.head++] = null;
+    // compact in batches, so this stays O(1) per call
+    if (this.head >= 1024 && this.head * 2 >= q.length) {
+      this.pending = q.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /**
@@ -236,6 +256,7 @@ export class StateStore {
   }
 
   private record(u: Undo) {
+    this.dropRead();
     this.undo.push(u);
     this.journalBytes += u.bytes;
     this.version++;
@@ -260,11 +281,18 @@ export class StateStore {
     // walk back from the newest state; the pending list is in version order
     const m = new Map(this.map);
     let v = this.version;
-    for (let i = this.pending.length - 1; i >= 0 && !p.value; i--) {
-      const q = this.pending[i];
+    let builtV = -1;
+    let built: Record<string, unknown> = {};
+    for (let i = this.pending.length - 1; i >= this.head && !p.value; i--) {
+      const q = this.pending[i]!;
       if (q.v > v || q.value) continue;
       while (v > q.v) this.applyUndo(m, this.undo[--v - this.base]);
-      q.value = toObject(m);
+      // snapshots of one version (open_view's and the sync event's) share one copy
+      if (builtV !== v) {
+        builtV = v;
+        built = v === this.version ? this.snapshot() : toObject(m);
+      }
+      q.value = built;
     }
     return p.value!;
   }
@@ -287,22 +315,23 @@ export class StateStore {
    * ones past the byte cap (a snapshot that needed them answers the `_truncated` marker).
    */
   private trim() {
-    let drop = 0;
+    let drop = this.head;
     while (drop < this.pending.length) {
-      const q = this.pending[drop];
+      const q = this.pending[drop]!;
       if (!q.value && this.version - q.v <= this.keep) break;
       drop++;
     }
-    let oldest = drop < this.pending.length ? this.pending[drop].v : this.version;
+    let oldest = drop < this.pending.length ? this.pending[drop]!.v : this.version;
     let n = oldest - this.base;
     let bytes = this.journalBytes;
     for (let i = 0; i < n; i++) bytes -= this.undo[i].bytes;
     while (bytes > this.maxJournalBytes && n < this.undo.length) bytes -= this.undo[n++].bytes;
     if (n > oldest - this.base) {
       oldest = this.base + n;
-      while (drop < this.pending.length && this.pending[drop].v < oldest) drop++;
+      while (drop < this.pending.length && this.pending[drop]!.v < oldest) drop++;
     }
     if (drop) this.pending.splice(0, drop);
+    this.head = 0;
     if (n > 0) {
       this.undo.splice(0, n);
       this.base = oldest;
