@@ -44,7 +44,12 @@ export const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
  */
 export class Snapshot implements DeferredPayload {
   value: Record<string, unknown> | null = null;
-  constructor(private readonly store: StateStore, readonly v: number) {}
+  constructor(
+    private readonly store: StateStore,
+    readonly v: number,
+    /** its place in the store's pending list, counted from the first snapshot ever taken */
+    readonly slot: number,
+  ) {}
 
   /** Sets `payload.runtime_state` to this snapshot (in place, keeping the member's position). */
   fill(payload: Record<string, unknown>) {
@@ -115,11 +120,14 @@ export class StateStore {
   private etags = new Map<string, string>();
   private sizes = new Map<string, number>();
   /**
-   * Lazy snapshots in creation (= version) order, from `head` on; read ones leave from the front
-   * at once, since each holds a whole bucket and its event may be long gone from the ring.
+   * Lazy snapshots in creation (= version) order, from `head` on. A read one leaves its slot at
+   * once (null): it holds a whole bucket, and its event may be long gone from the ring, while
+   * an older unread one can keep the list itself for `keep` mutations.
    */
   private pending: (Snapshot | null)[] = [];
   private head = 0;
+  /** The slot number of pending[0]. */
+  private pendingBase = 0;
   /**
    * @param keep how many mutations back an unread snapshot can still be reached: the event ring's
    *   capacity, since every mutation emits one event.
@@ -142,7 +150,9 @@ export class StateStore {
   }
   /** Snapshots still tracked (for tests and diagnostics). */
   get pendingLength(): number {
-    return this.pending.length - this.head;
+    let n = 0;
+    for (let i = this.head; i < this.pending.length; i++) if (this.pending[i]) n++;
+    return n;
   }
   /** Bytes of old values the undo records hold (for tests and diagnostics). */
   get journalSize(): number {
@@ -227,19 +237,26 @@ export class StateStore {
 
   /** The bucket as it is now, to be built when (and if) someone reads it. */
   later(): Snapshot {
-    const p = new Snapshot(this, this.version);
+    const p = new Snapshot(this, this.version, this.pendingBase + this.pending.length);
     this.pending.push(p);
     this.dropRead();
     return p;
   }
 
-  /** Forgets read snapshots at the front of `pending` (their events keep what they still need). */
+  /** A snapshot now built: its slot lets go of it (its event keeps what it still needs). */
+  private built(q: Snapshot, value: Record<string, unknown>) {
+    q.value = value;
+    const i = q.slot - this.pendingBase;
+    if (i >= 0 && this.pending[i] === q) this.pending[i] = null;
+  }
+
+  /** Moves past the let-go slots at the front of `pending`, compacting in batches (O(1) a call). */
   private dropRead() {
     const q = this.pending;
-    while (this.head < q.length && q[this.head]!.value) q[this.head++] = null;
-    // compact in batches, so this stays O(1) per call
+    while (this.head < q.length && q[this.head] === null) this.head++;
     if (this.head >= 1024 && this.head * 2 >= q.length) {
       this.pending = q.slice(this.head);
+      this.pendingBase += this.head;
       this.head = 0;
     }
   }
@@ -271,28 +288,28 @@ export class StateStore {
   resolve(p: Snapshot): Record<string, unknown> {
     if (p.value) return p.value;
     if (p.v === this.version) {
-      p.value = this.snapshot();
-      return p.value;
+      this.built(p, this.snapshot());
+      return p.value!;
     }
     if (p.v < this.base) {
-      p.value = { _truncated: true, reason: "this snapshot's history is no longer kept" };
-      return p.value;
+      this.built(p, { _truncated: true, reason: "this snapshot's history is no longer kept" });
+      return p.value!;
     }
     // walk back from the newest state; the pending list is in version order
     const m = new Map(this.map);
     let v = this.version;
     let builtV = -1;
-    let built: Record<string, unknown> = {};
+    let copy: Record<string, unknown> = {};
     for (let i = this.pending.length - 1; i >= this.head && !p.value; i--) {
-      const q = this.pending[i]!;
-      if (q.v > v || q.value) continue;
+      const q = this.pending[i];
+      if (!q || q.v > v) continue;
       while (v > q.v) this.applyUndo(m, this.undo[--v - this.base]);
       // snapshots of one version (open_view's and the sync event's) share one copy
       if (builtV !== v) {
         builtV = v;
-        built = v === this.version ? this.snapshot() : toObject(m);
+        copy = v === this.version ? this.snapshot() : toObject(m);
       }
-      q.value = built;
+      this.built(q, copy);
     }
     return p.value!;
   }
@@ -317,8 +334,8 @@ export class StateStore {
   private trim() {
     let drop = this.head;
     while (drop < this.pending.length) {
-      const q = this.pending[drop]!;
-      if (!q.value && this.version - q.v <= this.keep) break;
+      const q = this.pending[drop];
+      if (q && this.version - q.v <= this.keep) break;
       drop++;
     }
     let oldest = drop < this.pending.length ? this.pending[drop]!.v : this.version;
@@ -328,9 +345,10 @@ export class StateStore {
     while (bytes > this.maxJournalBytes && n < this.undo.length) bytes -= this.undo[n++].bytes;
     if (n > oldest - this.base) {
       oldest = this.base + n;
-      while (drop < this.pending.length && this.pending[drop]!.v < oldest) drop++;
+      while (drop < this.pending.length && (this.pending[drop]?.v ?? -1) < oldest) drop++;
     }
     if (drop) this.pending.splice(0, drop);
+    this.pendingBase += drop;
     this.head = 0;
     if (n > 0) {
       this.undo.splice(0, n);
