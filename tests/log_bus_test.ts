@@ -113,3 +113,35 @@ Deno.test("log bus: event entries hold at most the ring's byte cap; a lone overs
   assert.deepEqual(bus.entries().map((e) => e.n), [6]);
   assert.equal(bus.retained, 1);
 });
+
+Deno.test("rpcEntry: the same entry, key order included, as {type, transport, ...rec} for every outcome", async () => {
+  const { rpcEntry } = await import("../lib/core/log_bus.ts");
+  const { makeRuntime, manifest } = await import("./helpers/runtime.ts");
+  await using t = await makeRuntime({ mode: "dev" });
+  const s = await t.call("session.create", {
+    manifest: manifest({ storage: ["get", "set"] }),
+    app_slug: "x",
+  });
+  const recs: [Record<string, unknown>, string][] = [];
+  t.rt.dispatcher.observers.push((rec, transport) => recs.push([{ ...rec }, transport]));
+  const call = (method: string, args?: unknown) =>
+    t.call("session.call", { session_id: s.session_id, ns: "storage", method, args });
+  await call("set", { key: "a", value: 1 }); // ok
+  await call("get", undefined); // no args: invalid_arg (error)
+  await call("delete", { key: "a" }); // not granted (denied)
+  await call("get", { key: "a" }); // ok with a result
+  assert.deepEqual(recs.map(([r]) => r.outcome), ["ok", "error", "denied", "ok"]);
+  for (const [rec, transport] of recs) {
+    const spread = {
+      type: "rpc",
+      transport,
+      ...rec,
+      args: rec.args === undefined ? {} : rec.args,
+      seq: 0,
+      ts: 0,
+    };
+    const entry = rpcEntry(rec as never, transport);
+    assert.deepEqual(entry, spread);
+    assert.deepEqual(Object.keys(entry), Object.keys(spread));
+  }
+});

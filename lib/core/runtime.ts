@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
-import { LogBus } from "./log_bus.ts";
+import { LogBus, rpcEntry } from "./log_bus.ts";
 import { AppRegistry } from "./apps.ts";
 import type { Transport } from "./transport.ts";
 import { Dispatcher } from "../dispatcher/mod.ts";
@@ -93,15 +93,7 @@ export class Runtime {
       appContext: (s) => this.appContext(s),
     });
     if (this.log.enabled) {
-      this.dispatcher.observers.push((rec, transport) =>
-        // a call sent without args still logs `args: {}` (§11.11 lists the field on every rpc entry)
-        this.log.push({
-          type: "rpc",
-          transport,
-          ...rec,
-          args: rec.args === undefined ? {} : rec.args,
-        })
-      );
+      this.dispatcher.observers.push((rec, transport) => this.log.push(rpcEntry(rec, transport)));
     }
   }
 
