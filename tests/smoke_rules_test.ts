@@ -252,15 +252,27 @@ Deno.test("exit codes: 2 stopped early, else 3 for faults, else 1 for failures",
 
 Deno.test("smoke HOME: toolchain caches stay under the real home when unset", () => {
   assert.deepEqual(cacheDefaults({}, "/home/u", "linux"), {
+    UV_PYTHON_INSTALL_DIR: "/home/u/.local/share/uv/python",
     GOPATH: "/home/u/go",
     GOCACHE: "/home/u/.cache/go-build",
     UV_CACHE_DIR: "/home/u/.cache/uv",
     XDG_CACHE_HOME: "/home/u/.cache",
   });
   assert.deepEqual(cacheDefaults({ GOPATH: "/g", XDG_CACHE_HOME: "/c" }, "/home/u", "linux"), {
+    UV_PYTHON_INSTALL_DIR: "/home/u/.local/share/uv/python",
     GOCACHE: "/c/go-build",
     UV_CACHE_DIR: "/c/uv",
   });
+  // uv's installed Pythons live in its data dir: kept where the real home has them
+  assert.equal(
+    cacheDefaults({ XDG_DATA_HOME: "/d" }, "/Users/u", "darwin").UV_PYTHON_INSTALL_DIR,
+    "/d/uv/python",
+  );
+  assert.equal(
+    cacheDefaults({ UV_PYTHON_INSTALL_DIR: "/p" }, "/home/u", "linux").UV_PYTHON_INSTALL_DIR,
+    undefined,
+  );
+  assert.equal(cacheDefaults({}, "C:\\Users\\u", "windows").UV_PYTHON_INSTALL_DIR, undefined);
   assert.equal(cacheDefaults({}, "/Users/u", "darwin").GOCACHE, "/Users/u/Library/Caches/go-build");
 });
 

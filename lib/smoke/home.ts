@@ -2,7 +2,9 @@
  * The executa environment of `smoke` (CONTRACT §9.4): `HOME`/`USERPROFILE` point at a fresh
  * temporary directory (unless `--keep-home`), and `GOPATH`, `GOCACHE`, `UV_CACHE_DIR`,
  * `XDG_CACHE_HOME` are set, when unset, to where they would be under the real home so toolchain
- * caches keep working.
+ * caches keep working. For the same reason `UV_PYTHON_INSTALL_DIR` is too (POSIX): without it uv
+ * no longer sees the Pythons it installed under the real home, so a project that needs one gets
+ * it downloaded again on every run (and fails on an offline CI runner).
  */
 import { join } from "node:path";
 
@@ -31,7 +33,14 @@ export function cacheDefaults(
     set("GOCACHE", join(local, "go-build"));
     set("UV_CACHE_DIR", join(local, "uv", "cache"));
     set("XDG_CACHE_HOME", join(home, ".cache"));
-  } else if (os === "darwin") {
+    return out; // uv's data dir is under %APPDATA%, which a new USERPROFILE does not move
+  }
+  // uv keeps the Pythons it installs in its data dir, not its cache
+  set(
+    "UV_PYTHON_INSTALL_DIR",
+    join(env.XDG_DATA_HOME || join(home, ".local", "share"), "uv", "python"),
+  );
+  if (os === "darwin") {
     set("GOPATH", join(home, "go"));
     set("GOCACHE", join(home, "Library", "Caches", "go-build"));
     set("UV_CACHE_DIR", join(xdg ?? join(home, ".cache"), "uv"));
