@@ -235,3 +235,24 @@ Deno.test("snapshots of one version share one copy of the bucket", () => {
   assert.deepEqual(a, { a: 1 });
   assert.equal(second.runtime_state, a);
 });
+
+Deno.test("snapshots without writes (open_view reuse) stay bounded by the ring; one that left still reads right", () => {
+  const keep = 1000;
+  const st = new StateStore({ a: 1 }, 7, keep);
+  const first = st.lazyPayload({ view: "main" }); // its event will have left the ring
+  st.set("b", 2, 0);
+  for (let i = 0; i < 30_000; i++) st.lazyPayload({ view: "main" });
+  assert.ok(st.pendingLength <= keep + 1024, `${st.pendingLength} snapshots held`);
+  // no write has trimmed the journal: its history is still there, so it is built, not a marker
+  assert.deepEqual(first.runtime_state, { a: 1 });
+});
+
+Deno.test("snapshots of one version share one copy whichever is read first", () => {
+  const st = new StateStore({ a: 1 }, 7);
+  const older = st.lazyPayload();
+  const newer = st.lazyPayload({ view: "main" });
+  st.set("b", 2, 0);
+  const n = newer.runtime_state;
+  assert.deepEqual(n, { a: 1 });
+  assert.equal(older.runtime_state, n);
+});

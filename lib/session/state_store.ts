@@ -240,6 +240,14 @@ export class StateStore {
     const p = new Snapshot(this, this.version, this.pendingBase + this.pending.length);
     this.pending.push(p);
     this.dropRead();
+    // one snapshot per event, and the ring keeps `keep` events: older slots are for events gone
+    // (open_view makes snapshots without writes, so trim() alone never comes)
+    const gone = this.pending.length - this.keep;
+    if (gone >= 1024) {
+      this.pending.splice(0, gone);
+      this.pendingBase += gone;
+      this.head = Math.max(0, this.head - gone);
+    }
     return p;
   }
 
@@ -295,21 +303,30 @@ export class StateStore {
       this.built(p, { _truncated: true, reason: "this snapshot's history is no longer kept" });
       return p.value!;
     }
-    // walk back from the newest state; the pending list is in version order
+    // walk back from the newest state, building every pending snapshot down to p's version (those
+    // of one version share one copy); the pending list is in version order
     const m = new Map(this.map);
     let v = this.version;
     let builtV = -1;
     let copy: Record<string, unknown> = {};
-    for (let i = this.pending.length - 1; i >= this.head && !p.value; i--) {
-      const q = this.pending[i];
-      if (!q || q.v > v) continue;
-      while (v > q.v) this.applyUndo(m, this.undo[--v - this.base]);
-      // snapshots of one version (open_view's and the sync event's) share one copy
+    const build = () => {
       if (builtV !== v) {
         builtV = v;
         copy = v === this.version ? this.snapshot() : toObject(m);
       }
-      this.built(q, copy);
+      return copy;
+    };
+    for (let i = this.pending.length - 1; i >= this.head; i--) {
+      const q = this.pending[i];
+      if (!q || q.v > v) continue;
+      if (q.v < p.v) break;
+      while (v > q.v) this.applyUndo(m, this.undo[--v - this.base]);
+      this.built(q, build());
+    }
+    if (!p.value) {
+      // p has left the pending list (its event has left the ring), but its history is still kept
+      while (v > p.v) this.applyUndo(m, this.undo[--v - this.base]);
+      this.built(p, build());
     }
     return p.value!;
   }
