@@ -162,7 +162,9 @@ export class ExecutaProcess {
     if (this.exitInfo) return Promise.resolve(this.exitInfo);
     this.stopRequested = true;
     this.stopping ??= (async () => {
-      this.writer.close().catch(() => {});
+      // after what is already queued (a `_cancel_invoke` of a job the stop cancels); a plugin that
+      // stopped reading never lets the queue drain, and the signals below end it anyway
+      this.writeChain.finally(() => this.writer.close()).catch(() => {});
       if ((await withTimeout(this.exited, STOP_GRACE_MS)) !== TIMEOUT) return this.exitInfo!;
       this.kill("SIGTERM");
       if ((await withTimeout(this.exited, STOP_GRACE_MS)) !== TIMEOUT) return this.exitInfo!;
