@@ -220,6 +220,13 @@ Deno.test("limits: result over 256 KiB fails the job; args over 64 KiB → inval
   });
   const edge = await finished(s, await start(s, "big_result", { bytes: 262_142 }));
   assert.equal(edge.state, "succeeded", "exactly 256 KiB fits");
+  // past tools.invoke's own 4 MiB too, the job still names its own limit
+  const huge = await finished(s, await start(s, "big_result", { bytes: 4_200_000 }));
+  assert.deepEqual(huge.error, {
+    code: "result_too_large",
+    message: "job result of 4200002 bytes exceeds 262144 bytes",
+    details: { size: 4_200_002, max: 262_144, retriable: false },
+  });
 
   const over = await s.call("tools", "invokeAsync", {
     tool_id: "plug",
@@ -256,7 +263,7 @@ Deno.test("limits: result over 256 KiB fails the job; args over 64 KiB → inval
   const tag = await s.call("tools", "invokeAsync", { tool_id: "plug__echo", clientTag: 5 });
   assert.equal(tag.error.details.issues[0].path, "clientTag");
   const listed = (await s.call("tools", "listJobs", {})).result.jobs;
-  assert.equal(listed.length, 7, "rejected calls create no job");
+  assert.equal(listed.length, 8, "rejected calls create no job");
 });
 
 Deno.test("isolation: another session's job and unknown ids → job_not_found", async () => {
