@@ -115,6 +115,7 @@ function runOnExecuta(ctx: CallContext, store: JobStore, job: Job, args: unknown
       app: ctx.services.appContext(ctx.session),
       invokeId: job.id,
       deadlineAt: job.deadline_at,
+      ownResultCap: true, // JobStore.settle: 256 KiB
       signal: job.abort.signal,
       onSent: () => store.start(job),
     }))

@@ -69,9 +69,8 @@ export async function invokeOn(proc: ExecutaProcess, r: InvokeRequest): Promise<
     const fault = faultOutcome(reply, r.stderr);
     if (fault || reply.kind !== "response") return fault!;
     if (!r.raw) {
-      // a job's result has its own, smaller cap, which its store checks and names (§5.11)
       const mapped = mapInvokeResponse(reply.msg);
-      return opts.deadlineAt === undefined ? checkResultSize(mapped) : mapped;
+      return opts.ownResultCap ? mapped : checkResultSize(mapped);
     }
     const e = reply.msg.error;
     return e !== undefined && e !== null ? rpcErrorOutcome(e) : ok(reply.msg.result ?? null);

@@ -59,6 +59,11 @@ export interface InvokeOptions {
    */
   deadlineAt?: number;
   /**
+   * Stage-2 jobs: the caller caps the result itself (256 KiB, §5.11, with its own message), so
+   * `tools.invoke`'s 4 MiB cap (§5.6 step 10) is not applied here.
+   */
+  ownResultCap?: boolean;
+  /**
    * Stage-2 jobs: aborting settles the invoke at once with `{code:"cancelled"}`. Already sent →
    * `_cancel_invoke` is sent and a late reply dropped; not sent yet → the plugin never sees it.
    */
