@@ -212,3 +212,20 @@ Deno.test("executa describe exit codes: 0 object, 1 error or no object, 3 timed 
   assert.equal(describeExitCode(null, { code: "bad_result", message: "not an object" }), 1);
   assert.equal(describeExitCode(null, { code: "timeout", message: "no answer in 60 s" }), 3);
 });
+
+Deno.test("executa describe|health refuse the invoke-only flags (§2.3: LLM flags are invoke's)", async () => {
+  for (
+    const [action, extra] of [
+      ["describe", ["--llm", "openai"]],
+      ["health", ["--mock-llm", "m.jsonl"]],
+      ["describe", ["--no-llm"]],
+      ["health", ["--raw"]],
+      ["describe", ["--timeout-ms", "5000"]],
+      ["describe", ["--args", "{}"]],
+    ] as const
+  ) {
+    const r = await cli([action, FIXTURES, ...PLUGIN, ...extra]);
+    assert.equal(r.code, 2, `${action} ${extra.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`${extra[0]} applies to 'executa invoke' only`));
+  }
+});

@@ -105,3 +105,19 @@ Deno.test("--mock-llm files load in flag order (in every mode); a bad file is a 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("openai: a key no HTTP header can carry is a config error that does not print it", async () => {
+  for (const [key, pos] of [["sk-abc\n", 7], ["sk a", 3], ["sk-é", 4], ["\u0001sk", 1]] as const) {
+    await assert.rejects(
+      resolveLlmConfig({ llm: "openai", baseUrl: "http://127.0.0.1:1/v1" }, {
+        OPENAI_API_KEY: key,
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof LlmConfigError);
+        assert.match(e.message, new RegExp(`OPENAI_API_KEY .* at position ${pos} `));
+        assert.ok(!e.message.includes(key.trim()), e.message);
+        return true;
+      },
+    );
+  }
+});

@@ -75,6 +75,12 @@ Deno.test("load errors name file:line", async () => {
     ],
     ['{"t":0,"kind":"meta","view":"main"}\n', 1, /recorded-session fixture.*smoke --fixtures/],
     ['{"t":1,"dir":"out","ns":"a","method":"b"}\n', 1, /docs fixture.*smoke --fixtures/],
+    [
+      '{"t":5,"dir":"out","ns":"storage","method":"set","args":{},"result":{"ok":true}}\n',
+      1,
+      /docs fixture/,
+    ],
+    ['{"t":6,"kind":"res","id":1,"ok":true,"result":{}}\n', 1, /recorded-session fixture/],
   ];
   for (const [text, line, re] of cases) {
     await withFile(text, async (path) => {
@@ -89,6 +95,22 @@ Deno.test("load errors name file:line", async () => {
       });
     });
   }
+});
+
+Deno.test("a mock entry may carry its own kind or dir keys (§10.2 asks only ns, method, result)", async () => {
+  const text = [
+    '{"ns":"image","method":"generate","kind":"png","result":{"ok":1}}',
+    '{"ns":"fs","method":"list","dir":"/tmp","result":[]}',
+    '{"t":3,"ns":"a","method":"b","kind":"custom","result":1}',
+  ].join("\n");
+  await withFile(text + "\n", async (path) => {
+    const entries = await loadMockFile(path);
+    assert.deepEqual(entries.map((e) => [e.ns, e.method]), [
+      ["image", "generate"],
+      ["fs", "list"],
+      ["a", "b"],
+    ]);
+  });
 });
 
 Deno.test("a missing mock file is a MockFileError naming the file", async () => {

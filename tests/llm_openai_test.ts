@@ -6,6 +6,7 @@ import {
   type MockEntry,
   type OpenAiConfig,
 } from "../lib/llm/mod.ts";
+import { MAX_REPLY_BYTES } from "../lib/llm/openai.ts";
 
 interface Seen {
   path: string;
@@ -285,3 +286,33 @@ Deno.test("an unreachable provider gives reason network", async () => {
   const e2 = errorOf(await p.embed({ input: "x" }));
   assert.equal(e2.details?.reason, "network");
 });
+
+Deno.test("failures never carry the API key or a base URL's password", () =>
+  withServer({
+    // a provider that echoes the request's credentials in its error body
+    "/v1/chat/completions": (req) =>
+      new Response(`denied for ${req.headers.get("authorization")}`, { status: 401 }),
+    "/v1/embeddings": () => new Response("not json", { status: 200 }),
+  }, async (base) => {
+    const withUser = base.replace("http://", "http://alice:hunter2pw@");
+    const p = openai(`${withUser}/v1`, { apiKey: "sk-secret-4242" });
+    const e = errorOf(await p.complete({ messages: [{ role: "user", content: "x" }] }));
+    assert.equal(e.details?.reason, "http");
+    const e2 = errorOf(await p.embed({ input: "x" }));
+    assert.equal(e2.details?.reason, "bad_response");
+    for (const text of [JSON.stringify(e), JSON.stringify(e2)]) {
+      assert.doesNotMatch(text, /sk-secret-4242|hunter2pw|alice/, text);
+    }
+    assert.equal(e.details?.body, "denied for Basic ***, Bearer ***");
+    assert.match(e.message, new RegExp(`HTTP 401 for POST ${base}/v1/chat/completions$`));
+  }));
+
+Deno.test("a reply past the frame limit is bad_response, not read whole", () =>
+  withServer({
+    "/chat/completions": () =>
+      new Response(`{"choices":[{"message":{"content":"${"a".repeat(MAX_REPLY_BYTES)}"}}]}`),
+  }, async (base) => {
+    const e = errorOf(await openai(base).complete({ messages: [{ role: "user", content: "x" }] }));
+    assert.equal(e.details?.reason, "bad_response");
+    assert.match(e.message, /more than 16777216 bytes/);
+  }));

@@ -23,19 +23,23 @@ bin/<dir>), handshakes, runs one action and shuts it down.
       --args JSON|@FILE        arguments object (default {})
       --timeout-ms N           invoke timeout (clamped to 1000..90000, default 65000)
       --raw                    print the plugin's raw invoke result
+      LLM flags                --llm, --no-llm, --mock-llm FILE, ... (reverse sampling)
 
 Flags: --tool-id ID, --type python|node|go|binary, --command "ARGV" (or a JSON array),
-       LLM flags (--llm, --no-llm, --mock-llm FILE, ...), --format pretty|json, --log-level L.
+       --format pretty|json, --log-level L.
 Exit: 0 ok, 1 the check or call failed, 2 usage, 3 the executa could not start or died.`;
 
-const FLAGS = {
+const INVOKE_FLAGS = {
   ...LLM_FLAGS,
-  "tool-id": { type: "string" as const },
-  type: { type: "string" as const },
-  command: { type: "string" as const },
   args: { type: "string" as const },
   "timeout-ms": { type: "string" as const },
   raw: { type: "boolean" as const },
+};
+const FLAGS = {
+  ...INVOKE_FLAGS,
+  "tool-id": { type: "string" as const },
+  type: { type: "string" as const },
+  command: { type: "string" as const },
 };
 
 /** Errors that mean the process could not be started or died: exit 3. */
@@ -140,6 +144,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!dirArg) throw new UsageError(`missing DIR for 'executa ${action}'`);
   if (action === "invoke" && !tool) throw new UsageError("missing TOOL for 'executa invoke'");
   if (action !== "invoke" && tool) throw new UsageError(`unexpected argument '${tool}'`);
+  if (action !== "invoke") {
+    // §2.3/§2.9: LLM flags and the invoke options belong to `invoke` only
+    const stray = Object.keys(INVOKE_FLAGS).find((f) => values[f] !== undefined);
+    if (stray) {
+      throw new UsageError(`--${stray} applies to 'executa invoke' only, not '${action}'`);
+    }
+  }
   const format = str(values, "format") ?? "pretty";
   const json = format === "json";
   const logger = makeLogger(values, { level: "info" });
@@ -159,7 +170,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   let llm;
   try {
-    llm = await makeLlm(values, logger);
+    // describe and health never sample: no provider to configure (an openai key is not needed)
+    llm = action === "invoke"
+      ? await makeLlm(values, logger)
+      : await makeLlm({ llm: "off" }, logger);
   } catch (e) {
     if (e instanceof ConfigError) {
       printFatal(format, "config", e.message);

@@ -58,6 +58,15 @@ export async function resolveLlmConfig(
     throw new LlmConfigError(`LLM base URL '${rawBase}' must be http:// or https://`);
   }
   const apiKey = envOf(env, "OPENAI_API_KEY");
+  const bad = apiKey ? apiKey.search(/[^\x21-\x7e]/) : -1;
+  if (bad >= 0) {
+    // the key itself is never printed
+    throw new LlmConfigError(
+      `OPENAI_API_KEY has a character an HTTP header cannot carry at position ${bad + 1} ` +
+        "(a space, control character or non-ASCII; a trailing newline from a secrets file is " +
+        "the usual cause): set it to the bare key",
+    );
+  }
   if (baseUrl === DEFAULT_OPENAI_BASE_URL && !apiKey) {
     throw new LlmConfigError(
       `--llm openai with the default base URL ${DEFAULT_OPENAI_BASE_URL} needs OPENAI_API_KEY; ` +

@@ -51,14 +51,18 @@ export function parseMockText(text: string, file: string): MockEntry[] {
   return entries;
 }
 
+const FIXTURE_KINDS = new Set<unknown>(["meta", "req", "res", "event", "auth.refresh"]);
+
 function entryProblem(v: unknown): string | undefined {
   if (!isPlainObject(v)) {
     return "each line must be a JSON object {ns, method, match?, result|error|events}";
   }
-  if (typeof v.kind === "string" || typeof v.dir === "string") {
-    // a recorded session or docs fixture given where a mock table belongs
+  // a recorded session (§14.3) or docs fixture (§14.4) given where a mock table belongs; only
+  // their exact line shapes, since `kind`/`dir` are fine keys in a mock entry's own data
+  const recorded = FIXTURE_KINDS.has(v.kind);
+  if (typeof v.t === "number" && (recorded || v.dir === "out" || v.dir === "in")) {
     return `this line is a ${
-      typeof v.kind === "string" ? "recorded-session" : "docs"
+      recorded ? "recorded-session" : "docs"
     } fixture, not a mock entry {ns, method, result}: replay it with smoke --fixtures FILE`;
   }
   if (

@@ -79,6 +79,70 @@ function headBytes(text: string): string {
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 
+/**
+ * Largest reply body read: the bridge's frame limit (§15), since a reply passes on to the caller in
+ * one frame; without a cap a runaway provider would fill memory first.
+ */
+export const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+/** The body as text, reading at most `max` bytes (`over` when there was more). */
+async function readCapped(res: Response, max: number): Promise<{ text: string; over: boolean }> {
+  if (!res.body) return { text: "", over: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    if (size + value.length > max) {
+      chunks.push(value.subarray(0, max - size));
+      await reader.cancel().catch(() => {});
+      return { text: decodeChunks(chunks), over: true };
+    }
+    chunks.push(value);
+    size += value.length;
+  }
+  return { text: decodeChunks(chunks), over: false };
+}
+
+function decodeChunks(chunks: Uint8Array[]): string {
+  const dec = new TextDecoder();
+  let out = "";
+  for (const c of chunks) out += dec.decode(c, { stream: true });
+  return out + dec.decode();
+}
+
+/**
+ * Keeps credentials out of what a failure reports (the app, the log, the dashboard): the API key,
+ * should a provider or the fetch error echo it, and a base URL's `user:password@` (which fetch
+ * sends as Basic auth, so also in base64).
+ */
+function redactor(cfg: OpenAiConfig, url: URL): (text: string) => string {
+  const basic = url.username || url.password ? basicOf(url) : "";
+  const secrets = [cfg.apiKey, basic, url.password, url.username]
+    .filter((x): x is string => !!x && x.length >= 4);
+  return (text) => secrets.reduce((t, x) => t.replaceAll(x, "***"), text);
+}
+
+/** `user:password` as an Authorization: Basic header carries it ("" when it cannot be decoded). */
+function basicOf(url: URL): string {
+  try {
+    const raw = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    return btoa(String.fromCharCode(...new TextEncoder().encode(raw)));
+  } catch {
+    return "";
+  }
+}
+
+/** The URL as failures show it: without its user info. */
+function shownUrl(url: URL): string {
+  if (!url.username && !url.password) return url.href;
+  const u = new URL(url.href);
+  u.username = "";
+  u.password = "";
+  return u.href;
+}
+
 /** POSTs JSON and returns the parsed body or a provider_error. */
 async function post(
   cfg: OpenAiConfig,
@@ -86,7 +150,13 @@ async function post(
   body: unknown,
   signal?: AbortSignal,
 ): Promise<{ ok: true; json: unknown } | { ok: false; result: LlmResult }> {
-  const url = `${cfg.baseUrl}${path}`;
+  const target = new URL(`${cfg.baseUrl}${path}`);
+  const url = shownUrl(target);
+  const redact = redactor(cfg, target);
+  const failed = (reason: ProviderReason, message: string, extra: Record<string, unknown> = {}) => {
+    if (typeof extra.body === "string") extra.body = redact(extra.body);
+    return { ok: false as const, result: providerError(reason, redact(message), extra) };
+  };
   const timeout = AbortSignal.timeout(cfg.timeoutMs);
   const sig = signal ? AbortSignal.any([timeout, signal]) : timeout;
   const headers: Record<string, string> = {
@@ -97,7 +167,7 @@ async function post(
   let text: string;
   let status: number;
   try {
-    const res = await fetch(url, {
+    const res = await fetch(target, {
       method: "POST",
       headers,
       body: JSON.stringify(body),
@@ -105,46 +175,39 @@ async function post(
     });
     status = res.status;
     // the timeout also covers reading the body
-    text = await res.text();
+    const read = await readCapped(res, MAX_REPLY_BYTES);
+    text = read.text;
     if (!res.ok) {
-      return {
-        ok: false,
-        result: providerError("http", `LLM provider answered HTTP ${status} for POST ${url}`, {
-          status,
-          body: headBytes(text),
-        }),
-      };
+      return failed("http", `LLM provider answered HTTP ${status} for POST ${url}`, {
+        status,
+        body: headBytes(text),
+      });
+    }
+    if (read.over) {
+      return failed(
+        "bad_response",
+        `LLM provider at ${url} answered more than ${MAX_REPLY_BYTES} bytes (the frame limit)`,
+        { status },
+      );
     }
   } catch (e) {
     if (timeout.aborted) {
-      return {
-        ok: false,
-        result: providerError(
-          "timeout",
-          `LLM provider did not answer within ${cfg.timeoutMs} ms (POST ${url})`,
-        ),
-      };
+      return failed(
+        "timeout",
+        `LLM provider did not answer within ${cfg.timeoutMs} ms (POST ${url})`,
+      );
     }
     const why = signal?.aborted ? "request cancelled" : (e as Error)?.message ?? String(e);
-    return {
-      ok: false,
-      result: providerError("network", `cannot reach LLM provider at ${url}: ${why}`),
-    };
+    return failed("network", `cannot reach LLM provider at ${url}: ${why}`);
   }
   try {
     return { ok: true, json: JSON.parse(text) };
   } catch {
-    return {
-      ok: false,
-      result: providerError(
-        "bad_response",
-        `LLM provider at ${url} answered HTTP ${status} with a body that is not JSON`,
-        {
-          status,
-          body: headBytes(text),
-        },
-      ),
-    };
+    return failed(
+      "bad_response",
+      `LLM provider at ${url} answered HTTP ${status} with a body that is not JSON`,
+      { status, body: headBytes(text) },
+    );
   }
 }
 
