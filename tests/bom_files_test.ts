@@ -7,6 +7,10 @@ import { join } from "node:path";
 import { appSlugFor } from "../lib/manifest/slug.ts";
 import { parseToml } from "../lib/executa/toml.ts";
 import { parseSeedStorage } from "../lib/server/dev_app.ts";
+import { FixtureError, parseFixtureText } from "../lib/smoke/fixtures.ts";
+import { loadMockFile } from "../lib/llm/mod.ts";
+import { loadManifest } from "../lib/manifest/load.ts";
+import { utf16Hint } from "../lib/util/json.ts";
 import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
@@ -63,4 +67,47 @@ Deno.test("executa invoke --args @FILE with a BOM is read as JSON (§2.9)", asyn
   const stderr = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, stderr);
   assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)).result.args, { x: 1 });
+});
+
+/** `text` as Windows PowerShell 5's `>` writes it: UTF-16LE with its BOM. */
+function utf16le(text: string): Uint8Array {
+  const out = new Uint8Array(2 + text.length * 2);
+  out.set([0xff, 0xfe]);
+  for (let i = 0; i < text.length; i++) {
+    out[2 + 2 * i] = text.charCodeAt(i) & 0xff;
+    out[3 + 2 * i] = text.charCodeAt(i) >> 8;
+  }
+  return out;
+}
+
+Deno.test("a UTF-16 file is named as UTF-16 with the fix, wherever JSON is read (§1.3)", async () => {
+  await using dir = await tmpDir();
+  const write = async (name: string, text: string) => {
+    const path = join(dir.path, name);
+    await Deno.writeFile(path, utf16le(text));
+    return path;
+  };
+  const fix = /UTF-16 .*save it as UTF-8/;
+  // smoke fixtures and mock tables
+  const fixture = await write("f.jsonl", '{"t":0,"kind":"meta"}\r\n');
+  assert.throws(
+    () => parseFixtureText(Deno.readTextFileSync(fixture), fixture, "f.jsonl"),
+    (e) => e instanceof FixtureError && /^f\.jsonl: the file looks UTF-16/.test(e.message),
+  );
+  const mocks = await write("m.jsonl", '{"ns":"a","method":"b","result":1}\r\n');
+  await assert.rejects(loadMockFile(mocks), (e: Error) => fix.test(e.message));
+  // the manifest: the diagnostic's hint
+  const app = join(dir.path, "app");
+  await Deno.mkdir(app);
+  await Deno.writeFile(join(app, "manifest.json"), utf16le('{"schema":2}'));
+  const m = await loadManifest(join(app, "manifest.json"));
+  assert.equal(m.diagnostics[0].code, "manifest_not_json");
+  assert.match(m.diagnostics[0].hint ?? "", fix);
+  // --seed-storage FILE
+  await assert.rejects(
+    parseSeedStorage(await write("s.json", "{}")),
+    (e: Error) => fix.test(e.message),
+  );
+  // plain UTF-8 text is not flagged
+  assert.equal(utf16Hint('{"a":"é"}'), "");
 });

@@ -472,3 +472,92 @@ Deno.test("smoke: manifest warnings are in the report once, not logged again for
   assert.equal(r.stderr, "");
   assert.equal(r.stdout.match(/^warning: view_title /gm)?.length, 1, r.stdout);
 });
+
+Deno.test("smoke: a dying executa is a fault even where the fixture expected a tool error, unless it recorded the crash", async () => {
+  await using dir = await tmpDir();
+  const exit = { tool_id: "tool-smoke-echo", method: "exit" };
+  const docs = join(dir.path, "a-docs.jsonl");
+  await Deno.writeTextFile(
+    docs,
+    JSON.stringify({
+      t: 0,
+      dir: "out",
+      ns: "tools",
+      method: "invoke",
+      args: exit,
+      error: "tool_failed",
+    }) +
+      "\n",
+  );
+  const rec = join(dir.path, "b-rec.jsonl");
+  const crash = {
+    code: "tool_failed",
+    message: "executa process exited",
+    details: { exit_code: 9 },
+  };
+  const lines = [
+    { t: 0, kind: "meta", view: "main" },
+    { t: 1, kind: "req", id: 1, ns: "tools", method: "invoke", args: exit },
+    { t: 2, kind: "res", id: 1, ok: false, error: crash },
+    { t: 3, kind: "req", id: 2, ns: "tools", method: "invoke", args: exit },
+  ];
+  await Deno.writeTextFile(rec, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", docs, "--fixtures", rec]);
+  assert.equal(r.code, 3, explain(r));
+  const [a, b] = r.report!.fixtures;
+  assert.equal(a.cases[0].status, "error");
+  assert.match(
+    a.cases[0].message!,
+    /^the executa failed during this call \(tool_failed: executa process exited\); the recording has tool_failed from a running executa; exit code 9/,
+  );
+  assert.deepEqual(b.cases.map((c) => c.status), ["pass", "error"]);
+  assert.match(b.cases[1].message!, /the recording has no response for it/);
+});
+
+Deno.test("smoke: a recorded {success:false} envelope that now succeeds names the tool error it expected", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "env.jsonl");
+  const lines = [
+    { t: 0, kind: "meta", view: "main" },
+    {
+      t: 1,
+      kind: "req",
+      id: 1,
+      ns: "tools",
+      method: "invoke",
+      args: { tool_id: "tool-smoke-echo", method: "echo", args: { text: "hi" } },
+    },
+    { t: 2, kind: "res", id: 1, ok: true, result: { success: false, error: "text too short" } },
+  ];
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file]);
+  assert.equal(r.code, 1, explain(r));
+  assert.equal(
+    r.report!.fixtures[0].cases[0].message,
+    "ok differ (expected tool_failed: text too short; got ok)",
+  );
+});
+
+Deno.test("smoke --check-events: an event an earlier line already matched is not reported as seen", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "twice.jsonl");
+  const title = (t: number) =>
+    JSON.stringify({ t, dir: "in", name: "title_changed", payload: { title: "x" } });
+  const set = JSON.stringify({
+    t: 0,
+    dir: "out",
+    ns: "window",
+    method: "set_title",
+    args: { title: "x" },
+  });
+  await Deno.writeTextFile(file, [set, title(1), title(2)].join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file, "--check-events"]);
+  assert.equal(r.code, 1, explain(r));
+  const c = r.report!.fixtures[0].cases[2];
+  assert.equal(c.status, "fail");
+  assert.equal(
+    c.message,
+    "no 'title_changed' event was emitted around this point (saw: none; 1 'title_changed' " +
+      "already matched by earlier expected events)",
+  );
+});

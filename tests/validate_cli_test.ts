@@ -228,3 +228,27 @@ Deno.test("entry_not_found: a directory entry means its index.html; the path is 
   const warned = (report.warnings as string[]).filter((w) => w.startsWith("entry_not_found"));
   assert.deepEqual(warned.map((w) => w.split(":")[0]), ["entry_not_found ui.views[1].entry"]);
 });
+
+Deno.test("validate: a reader that closes stdout early (`| head`) does not turn into a crash", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      join(ROOT, "main.ts"),
+      "validate",
+      join(ROOT, "examples", "notes-app"),
+      "--format",
+      "json",
+    ],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: denoDirEnv(),
+  }).spawn();
+  // gone before the report is written (the process needs far longer than this to start)
+  await child.stdout.cancel();
+  const [status, err] = await Promise.all([child.status, new Response(child.stderr).text()]);
+  assert.equal(status.code, 0, err);
+  assert.doesNotMatch(err, /BrokenPipe|internal_error/);
+});

@@ -7,7 +7,7 @@ import { ExecutaPool } from "../executa/mod.ts";
 import { commandArgv, deriveExecuta, splitCommand } from "../executa/discovery.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/types.ts";
 import type { Outcome, OutcomeError } from "../core/outcome.ts";
-import { isPlainObject, withoutBom } from "../util/json.ts";
+import { isPlainObject, utf16Hint, withoutBom } from "../util/json.ts";
 import { VERSION } from "../version.ts";
 import { isFile } from "../util/fs.ts";
 import { didYouMean } from "../util/text.ts";
@@ -112,7 +112,7 @@ async function readArgs(v: string | undefined): Promise<unknown> {
   try {
     return JSON.parse(withoutBom(text));
   } catch (e) {
-    throw new UsageError(`--args is not valid JSON (${(e as Error).message})`);
+    throw new UsageError(`--args is not valid JSON (${utf16Hint(text) || (e as Error).message})`);
   }
 }
 

@@ -3,7 +3,14 @@
 const enc = new TextEncoder();
 
 export function writeStdout(text: string) {
-  Deno.stdout.writeSync(enc.encode(text.endsWith("\n") ? text : text + "\n"));
+  let bytes = enc.encode(text.endsWith("\n") ? text : text + "\n");
+  try {
+    // writeSync may take only part of a large report
+    while (bytes.length) bytes = bytes.subarray(Deno.stdout.writeSync(bytes));
+  } catch (e) {
+    // the reader went away (`smoke … | head`): like any CLI, stop writing; the exit code stands
+    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+  }
 }
 export function writeStderr(text: string) {
   try {

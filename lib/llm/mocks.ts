@@ -1,5 +1,5 @@
 /** The mock table (CONTRACT §10.2): JSONL loading, `manifest.dev.mocks`, lookup and match rules. */
-import { deepEqual, isPlainObject, withoutBom } from "../util/json.ts";
+import { deepEqual, isPlainObject, utf16Hint, withoutBom } from "../util/json.ts";
 import { contentTexts, embedInputs } from "./args.ts";
 import type { MockEntry } from "./types.ts";
 
@@ -34,6 +34,8 @@ export async function loadMockFile(path: string): Promise<MockEntry[]> {
 export function parseMockText(text: string, file: string): MockEntry[] {
   const entries: MockEntry[] = [];
   const lines = withoutBom(text).split("\n");
+  const utf16 = utf16Hint(text);
+  if (utf16) throw new MockFileError(file, 0, utf16);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "" || line.startsWith("#") || line.startsWith("//")) continue;

@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { analyzeManifest, type AnalyzeOptions } from "./analyze.ts";
 import type { ManifestResult } from "./types.ts";
-import { withoutBom } from "../util/json.ts";
+import { utf16Hint, withoutBom } from "../util/json.ts";
 
 export type LoadedManifest = ManifestResult & { path: string; raw: unknown };
 
@@ -137,6 +137,7 @@ export async function loadManifest(
         code: "manifest_not_json",
         path: "",
         message: `${abs}:${line}:${column}: invalid JSON: ${detail}`,
+        ...(utf16Hint(text) ? { hint: utf16Hint(text) } : {}),
       }],
     };
   }

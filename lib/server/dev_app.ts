@@ -9,7 +9,7 @@ import { loadManifest } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
-import { isPlainObject, withoutBom } from "../util/json.ts";
+import { isPlainObject, utf16Hint, withoutBom } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
 
 /** `--entry-payload JSON`: a JSON object. */
@@ -44,7 +44,9 @@ export async function parseSeedStorage(
     x = JSON.parse(withoutBom(text));
   } catch (e) {
     throw new UsageError(
-      `--seed-storage${inline ? "" : ` ${v}`} is not valid JSON: ${(e as Error).message}`,
+      `--seed-storage${inline ? "" : ` ${v}`} is not valid JSON: ${
+        utf16Hint(text) || (e as Error).message
+      }`,
     );
   }
   if (!isPlainObject(x)) throw new UsageError("--seed-storage must hold a JSON object");

@@ -20,7 +20,31 @@ export interface CheckOptions {
   onVolatile?: (expected: string, actual: unknown, path: string) => void;
 }
 
+/**
+ * An executa that died or could not start answered this call: a runtime fault (§2.1 exit 3),
+ * not an app assertion, unless the recording expected exactly that.
+ */
+export function executaFault(o: ActualOutcome) {
+  if (o.ok || !o.error) return false;
+  const d = (o.error.details ?? {}) as Record<string, unknown>;
+  if (o.error.code === "tool_failed") return Object.hasOwn(d, "exit_code");
+  return o.error.code === "executa_unavailable" && d.reason !== "stopped";
+}
+
 const codeOf = (o: ActualOutcome) => (isPlainObject(o.error) ? o.error.code : undefined);
+
+/** What a recorded `tools.invoke` `{success:false, error?}` envelope stands for. */
+export function envelopeFailure(env: Record<string, unknown>): Expectation {
+  const e = env.error;
+  const message = typeof e === "string"
+    ? e
+    : isPlainObject(e) && typeof e.message === "string"
+    ? e.message
+    : undefined;
+  return message === undefined
+    ? { ok: false, code: "tool_failed" }
+    : { ok: false, code: "tool_failed", message };
+}
 
 /** Diffs between an expectation and an actual dispatcher outcome; `[]` = pass. */
 export function checkResponse(
@@ -50,7 +74,7 @@ export function checkResponse(
       const whole = actual.ok ? compareSubset(env, actual.result, opts, "result") : null;
       if (whole?.length === 0) return [];
       expectedResult = null;
-    } else if (env.success === false) exp = { ok: false, code: "tool_failed" };
+    } else if (env.success === false) exp = envelopeFailure(env);
   }
   if (exp.ok !== actual.ok) {
     return [{ path: "ok", expected: exp.ok, actual: actual.ok }];

@@ -6,7 +6,8 @@
 import { relative } from "node:path";
 import { MockFileError, parseMockText } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
-import { isPlainObject, withoutBom } from "../util/json.ts";
+import { isPlainObject, utf16Hint, withoutBom } from "../util/json.ts";
+import { executaFault } from "./check.ts";
 
 export type FixtureFormat = "recorded" | "docs" | "mocks";
 
@@ -15,7 +16,7 @@ export type Expectation =
   /** `ok:true`; `result` (when `hasResult`) must be ⊆ the actual result. */
   | { ok: true; hasResult: boolean; result?: unknown }
   /** `ok:false`; `code` must match when given (`message` is shown, never compared). */
-  | { ok: false; code: string | null; message?: string }
+  | { ok: false; code: string | null; message?: string; fault?: true }
   /** Docs line with neither `result` nor `error`: only "not `internal_error`". */
   | { ok: null }
   /** A recorded request without a response line: replayed, not checked beyond `internal_error`. */
@@ -75,6 +76,8 @@ interface RawLine {
 function contentLines(text: string, file: string): RawLine[] {
   const out: RawLine[] = [];
   const lines = withoutBom(text).split("\n");
+  const utf16 = utf16Hint(text);
+  if (utf16) throw new FixtureError(file, 0, utf16);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "" || line.startsWith("#") || line.startsWith("//")) continue;
@@ -110,10 +113,11 @@ function need(file: string, l: RawLine, k: string, what: string): string {
 
 /** The expectation of a recorded or documented error (its message only for the report). */
 function errorExpectation(e: unknown): Expectation {
-  const message = isPlainObject(e) && typeof e.message === "string" ? e.message : undefined;
-  return message === undefined
-    ? { ok: false, code: errorCode(e) }
-    : { ok: false, code: errorCode(e), message };
+  const x: Extract<Expectation, { ok: false }> = { ok: false, code: errorCode(e) };
+  if (isPlainObject(e) && typeof e.message === "string") x.message = e.message;
+  // the recording itself caught an executa dying: replay may see the same without a fault
+  if (isPlainObject(e) && executaFault({ ok: false, error: e })) x.fault = true;
+  return x;
 }
 
 function errorCode(e: unknown): string | null {

@@ -6,7 +6,7 @@
  * emitted from the start of the preceding request to the end of the next one.
  */
 import { compareSubset, type Diff } from "./compare.ts";
-import { checkResponse } from "./check.ts";
+import { checkResponse, envelopeFailure, executaFault } from "./check.ts";
 import { CarryOver } from "./alias.ts";
 import type { EventStep, FixtureFile, RequestStep, Step } from "./fixtures.ts";
 import {
@@ -18,6 +18,7 @@ import {
 } from "./context.ts";
 import { type CaseResult, type FixtureResult, since, worst } from "./report.ts";
 import { stderrExcerpt } from "./executas.ts";
+import { isPlainObject } from "../util/json.ts";
 import type { EventEnvelope } from "../session/events.ts";
 import { RpcError } from "../core/rpc_error.ts";
 
@@ -51,17 +52,6 @@ function failCase(
   if (diff) c.diff = diff;
   if (expected !== undefined) c.expected = expected;
   if (actual !== undefined) c.actual = actual;
-}
-
-/**
- * An executa that died or could not start answered this call: a runtime fault (§2.1 exit 3),
- * not an app assertion, unless the recording expected exactly that.
- */
-function executaFault(o: { ok: boolean; error?: { code?: unknown; details?: unknown } }) {
-  if (o.ok || !o.error) return false;
-  const d = (o.error.details ?? {}) as Record<string, unknown>;
-  if (o.error.code === "tool_failed") return Object.hasOwn(d, "exit_code");
-  return o.error.code === "executa_unavailable" && d.reason !== "stopped";
 }
 
 /** How the executa ended and what it last said on stderr, for an executa fault's message. */
@@ -247,6 +237,21 @@ async function replayRequest(
     compareSubset(step.expect.result, actual.result, opts); // only for value carry-over
   }
   const diff = checkResponse(step.ns, step.method, step.expect, actual, opts);
+  const recordedFault = step.expect.ok === false && step.expect.fault === true;
+  if (diff.length === 0 && executaFault(actual) && !recordedFault) {
+    // a crash answers tool_failed too: an expected tool error must not hide a dying executa
+    c.status = "error";
+    c.message = `the executa failed during this call (${String(actual.error?.code)}: ${
+      String(actual.error?.message)
+    }); the recording has ${
+      step.expect.ok === false
+        ? `${step.expect.code ?? "an error"} from a running executa`
+        : "no response for it"
+    }${faultCause(actual)}`;
+    c.expected = expectedOf(step);
+    c.actual = actual;
+    return;
+  }
   if (step.expect.ok === "missing" && diff.length === 0) {
     c.status = "skip";
     c.message = "no recorded response; replayed only";
@@ -255,7 +260,7 @@ async function replayRequest(
   if (diff.length) {
     let message = diff.map((d) => d.path).join(", ") + " differ";
     if (diff.some((d) => d.path === "ok")) {
-      const e = step.expect;
+      const e = envelopeOf(step) ?? step.expect;
       if (!actual.ok) {
         message += ` (got ${String(actual.error?.code)}: ${String(actual.error?.message)})`;
       } else if (e.ok === false) {
@@ -276,6 +281,16 @@ async function replayRequest(
       c.message = `the executa failed during this call: ${message}${faultCause(actual)}`;
     }
   }
+}
+
+/** The expectation a recorded `tools.invoke` `{success:false}` envelope stands for, if it is one. */
+function envelopeOf(step: RequestStep) {
+  const e = step.expect;
+  const env = e.ok === true && e.hasResult ? e.result : undefined;
+  return step.ns === "tools" && step.method === "invoke" && isPlainObject(env) &&
+      env.success === false
+    ? envelopeFailure(env)
+    : null;
 }
 
 /** A `tools.list` diff that only says the recording had no describe for a tool yet. */
@@ -318,7 +333,13 @@ function matchEvent(
     }
     closest ??= { diff, actual: e.payload };
   }
-  const seen = seg.events.slice(from, to).map((e) => e.kind);
+  // events an earlier expected line already took are not "seen" here, only counted
+  const seen: string[] = [];
+  let taken = 0;
+  for (let i = from; i < to; i++) {
+    if (!used.has(i)) seen.push(seg.events[i].kind);
+    else if (seg.events[i].kind === p.step.name) taken++;
+  }
   if (closest) {
     failCase(
       p.c,
@@ -330,7 +351,9 @@ function matchEvent(
   } else {
     failCase(
       p.c,
-      `no '${p.step.name}' event was emitted around this point (saw: ${seen.join(", ") || "none"})`,
+      `no '${p.step.name}' event was emitted around this point (saw: ${seen.join(", ") || "none"}${
+        taken ? `; ${taken} '${p.step.name}' already matched by earlier expected events` : ""
+      })`,
       [{ path: "kind", expected: p.step.name, actual: seen }],
     );
   }

@@ -7,6 +7,17 @@ export function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/**
+ * A hint for a file read as UTF-8 that is in fact UTF-16 (Windows PowerShell 5's `>` and
+ * `Out-File` write it): its BOM decodes to two U+FFFD, its ASCII to letters with NULs between.
+ * "" for any other text.
+ */
+export function utf16Hint(text: string): string {
+  return text.startsWith("\uFFFD\uFFFD") || text.includes("\u0000")
+    ? "the file looks UTF-16 (PowerShell 5 writes it with > or Out-File): save it as UTF-8"
+    : "";
+}
+
 /** Byte length of `JSON.stringify(v)` as UTF-8 (CONTRACT §1.3 "size of X"). */
 export function byteSize(v: unknown): number {
   const s = toJson(v);
