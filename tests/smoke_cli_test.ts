@@ -561,3 +561,23 @@ Deno.test("smoke --check-events: an event an earlier line already matched is not
       "already matched by earlier expected events)",
   );
 });
+
+Deno.test("smoke: a recording made for another app slug is replayed with a warning naming both", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "other.jsonl");
+  const lines = [
+    { t: 0, kind: "meta", app_slug: "someone-else", view: "main" },
+    { t: 1, kind: "req", id: 1, ns: "storage", method: "get", args: { key: "k" } },
+    { t: 2, kind: "res", id: 1, ok: true, result: { value: null, exists: false } },
+  ];
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file]);
+  assert.equal(r.code, 0, explain(r));
+  const slug = r.report!.app.slug;
+  assert.ok(
+    r.report!.warnings.some((w) =>
+      w.endsWith(`other.jsonl:1: recorded for app 'someone-else', replayed against '${slug}'`)
+    ),
+    JSON.stringify(r.report!.warnings),
+  );
+});

@@ -28,6 +28,7 @@ export interface MetaStep {
   session_id?: string;
   window_uuid?: string;
   view?: string;
+  app_slug?: string;
 }
 export interface RequestStep {
   type: "req";
@@ -146,6 +147,7 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
         if (nonEmpty(l.v.session_id)) m.session_id = l.v.session_id;
         if (nonEmpty(l.v.window_uuid)) m.window_uuid = l.v.window_uuid;
         if (nonEmpty(l.v.view)) m.view = l.v.view;
+        if (nonEmpty(l.v.app_slug)) m.app_slug = l.v.app_slug;
         steps.push(m);
         break;
       }
@@ -285,4 +287,16 @@ export function parseFixtureText(text: string, path: string, name = path): Fixtu
     ? parseRecorded(name, lines, warnings)
     : parseDocs(name, lines);
   return { ...base, format, steps };
+}
+
+/**
+ * Meta lines naming another app slug. Replayed all the same (it may be this app under an older
+ * slug), but a recording of another app is the usual cause of a run full of failures.
+ */
+export function otherAppWarnings(f: FixtureFile, slug: string): string[] {
+  return f.steps.flatMap((s) =>
+    s.type === "meta" && s.app_slug !== undefined && s.app_slug !== slug
+      ? [`${f.name}:${s.line}: recorded for app '${s.app_slug}', replayed against '${slug}'`]
+      : []
+  );
 }

@@ -24,7 +24,7 @@ import { manifestHandles, ToolAliaser } from "./alias.ts";
 import { ChromiumNotFound, findChromium } from "./chromium.ts";
 import type { SmokeContext } from "./context.ts";
 import { checkExecutas } from "./executas.ts";
-import { FixtureError, type FixtureFile, loadFixture } from "./fixtures.ts";
+import { FixtureError, type FixtureFile, loadFixture, otherAppWarnings } from "./fixtures.ts";
 import { expandGlobs } from "./glob.ts";
 import { makeSmokeHome, type SmokeHome } from "./home.ts";
 import { replayFixture } from "./replay.ts";
@@ -224,7 +224,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
     try {
       for (const p of paths) {
         const f = await loadFixture(p, o.appDir);
-        report.warnings.push(...f.warnings);
+        report.warnings.push(...f.warnings, ...otherAppWarnings(f, slug));
         if (f.format === "mocks") fixtureMocks.push(...f.mocks);
         else files.push(f);
       }
