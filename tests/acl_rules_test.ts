@@ -41,6 +41,19 @@ Deno.test("resolveToolRef: (a) handle, (b) literal tool_id, (c) the single <h>-*
     { tool_id: "real-h", handle: "h", project_dir: "/a/two" },
   ];
   assert.equal(resolveToolRef("bundled:h", both), "real-h");
+  // (b) wins over (c): a literal tool_id beats a single `<h>-*` directory
+  const literalAndDir: ToolEntry[] = [
+    { tool_id: "bundled:notes", handle: "n0", project_dir: "/a/plain" },
+    { tool_id: "t-dir", handle: "n1", project_dir: "/a/notes-1" },
+  ];
+  assert.equal(resolveToolRef("bundled:notes", literalAndDir), "bundled:notes");
+  // (c) needs `<h>-`: a directory that only starts with the letters of h is another executa
+  const lookalike: ToolEntry[] = [{
+    tool_id: "t-notesapp",
+    handle: "na",
+    project_dir: "/p/notesapp",
+  }];
+  assert.equal(resolveToolRef("bundled:notes", lookalike), "bundled:notes");
 });
 
 Deno.test("declaredTools: resolved ids tagged required/optional, each once", () => {

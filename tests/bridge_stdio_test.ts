@@ -112,6 +112,17 @@ Deno.test("bridge: empty batch, invalid requests, params array, unknown session"
   line = b.nextLine();
   await b.writeRaw(JSON.stringify({ jsonrpc: "2.0", id: 6, method: 42 }) + "\n");
   assert.equal(JSON.parse(await line).error.code, -32600);
+  // §4.2: an id is a string, a number or null; anything else is not a request
+  for (const id of [true, { a: 1 }, [1]]) {
+    line = b.nextLine();
+    await b.writeRaw(JSON.stringify({ jsonrpc: "2.0", id, method: "session.list" }) + "\n");
+    const r = JSON.parse(await line);
+    assert.equal(r.error.code, -32600, JSON.stringify(id));
+    assert.equal(r.id, null);
+  }
+  line = b.nextLine();
+  await b.writeRaw(JSON.stringify({ jsonrpc: "2.0", id: null, method: "session.list" }) + "\n");
+  assert.deepEqual(JSON.parse(await line), { jsonrpc: "2.0", id: null, result: { sessions: [] } });
   const arr = await b.request("runtime.info", [1, 2]);
   assert.equal((arr.error as { code: number }).code, -32602);
   const unknown = await b.request("session.call", {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { EventQueue } from "../lib/session/events.ts";
+import { DRAIN_MAX_BYTES, EventQueue } from "../lib/session/events.ts";
 import { EVENT_ENVELOPE_KEYS } from "./helpers/contract_values.ts";
 
 const base = {
@@ -90,5 +90,35 @@ Deno.test("drain stops at the byte cap with more=true", () => {
   for (let i = 0; i < 10; i++) q.push("k", null, null, { blob: "x".repeat(2000) });
   const r = q.read(0, Infinity, 5000);
   assert.ok(r.events.length >= 1 && r.events.length < 10);
+  assert.equal(r.more, true);
+});
+
+Deno.test("an event larger than the drain's byte cap still goes out, alone (or it could never be read)", () => {
+  const q = new EventQueue(base, 100, 64 * 1024 * 1024);
+  q.push("k", null, null, { blob: "x".repeat(6000) });
+  q.push("k", null, null, { small: 1 });
+  const first = q.read(0, Infinity, 5000);
+  assert.deepEqual(first.events.map((e) => e.seq), [1]);
+  assert.equal(first.more, true);
+  assert.deepEqual(q.read(first.position, Infinity, 5000).events.map((e) => e.seq), [2]);
+});
+
+Deno.test("drain(1) after eviction: the synthetic events_dropped moves the cursor, then events follow", () => {
+  const q = new EventQueue(base, 4);
+  for (let i = 0; i < 10; i++) q.push("k", null, null, { i });
+  const a = q.drain(1);
+  assert.deepEqual(a.events.map((e) => [e.kind, e.seq]), [["events_dropped", 6]]);
+  assert.equal(a.more, true);
+  assert.deepEqual(q.drain(1).events.map((e) => [e.kind, e.seq]), [["k", 7]]);
+  assert.deepEqual(q.drain(1).events.map((e) => [e.kind, e.seq]), [["k", 8]]);
+});
+
+Deno.test("the drain byte cap is §6.5's 8 MiB by default", () => {
+  assert.equal(DRAIN_MAX_BYTES, 8 * 1024 * 1024);
+  const q = new EventQueue(base, 100, 64 * 1024 * 1024);
+  for (let i = 0; i < 5; i++) q.push("k", null, null, { blob: "x".repeat(3 * 1024 * 1024) });
+  // three 3 MiB events do not fit in 8 MiB, two do
+  const r = q.read(0);
+  assert.equal(r.events.length, 2);
   assert.equal(r.more, true);
 });

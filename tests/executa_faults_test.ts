@@ -142,6 +142,21 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
     );
 
     await t.step(
+      "the reply id is looked for in the first 64 KiB of an oversized line (§9.7)",
+      async () => {
+        const bytes = 17 * 1024 * 1024;
+        const near = errOf(await inv("huge", { bytes, pad: 60 * 1024 }));
+        assert.equal(near.code, "frame_too_large");
+        // past 64 KiB the id is not found: the line is dropped and the call runs out of time
+        const far = errOf(
+          await pool.invoke("frames", "huge", { bytes, pad: 70 * 1024 }, { timeoutMs: 1000 }),
+        );
+        assert.equal(far.code, "tool_timeout");
+        assert.equal(pool.list()[0].pid, pid);
+      },
+    );
+
+    await t.step(
       "an oversized line with a method is the plugin's request, not the reply of that id",
       async () => {
         assert.deepEqual(await inv("huge_request"), { ok: true, result: "fine" });
@@ -234,5 +249,18 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
   } finally {
     await pool.shutdown();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a crash's stderr_tail holds exactly its last 20 stderr lines (§9.7)", async () => {
+  const { pool } = makePool();
+  await pool.register([nodeSpec("talker")]);
+  try {
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
+    const e = errOf(await pool.invoke("talker", "crash", { code: 5, stderr: lines }, {}));
+    assert.equal(e.code, "tool_failed");
+    assert.deepEqual(e.details.stderr_tail, lines.slice(10));
+  } finally {
+    await pool.shutdown();
   }
 });

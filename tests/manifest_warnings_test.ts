@@ -432,3 +432,14 @@ Deno.test("every warning names a path and explains itself", () => {
     assert.ok(d.message.length > 20, d.code);
   }
 });
+
+Deno.test("views: a name of 40 characters is fine, 41 is view_name_format (§3.3)", () => {
+  const names = (name: string) =>
+    where(
+      run((x) => {
+        x.ui.views = [{ name, title: "T" }];
+      }).r,
+    ).filter((w) => w.startsWith("view_name_format"));
+  assert.deepEqual(names("a".repeat(40)), []);
+  assert.deepEqual(names("a".repeat(41)), ["view_name_format@ui.views[0].name"]);
+});

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { requestGuard, tokenEquals } from "../lib/server/guard.ts";
+import { sha256Bytes } from "../lib/util/hash.ts";
 import type { ServerConfig } from "../lib/server/hosts.ts";
 import { hostAllowed, isLoopbackPeer, originForms, parseHostPort } from "../lib/server/hosts.ts";
 
@@ -217,6 +218,14 @@ Deno.test("guard: app origin accepts app and main forms; csp-report skips the Or
     headers: { ...APP_HOST, origin: "null" },
   });
   assert.equal(report.status, 204);
+  // only a POST to that route skips the Origin step
+  for (const method of ["GET", "PUT"]) {
+    const other = await status(app, "/_anna/csp-report", {
+      method,
+      headers: { ...APP_HOST, origin: "null" },
+    });
+    assert.equal(other.status, 403, method);
+  }
   // …but it still gets the Host check
   const rebind = await status(app, "/_anna/csp-report", {
     method: "POST",
@@ -323,4 +332,38 @@ Deno.test("hosts helpers: parse, loopback peers, origin forms", () => {
   assert.equal(tokenEquals("abc", "abc"), true);
   assert.equal(tokenEquals("abc", "abd"), false);
   assert.equal(tokenEquals("", "abc"), false);
+});
+
+Deno.test("guard: the token compare uses every byte (wrong tokens sharing hash bytes are refused)", async () => {
+  const hash = sha256Bytes(TOKEN);
+  // wrong tokens whose SHA-256 agrees with the right one's in its first byte, and in its last
+  const near = (at: number) => {
+    for (let i = 0;; i++) {
+      const t = `${TOKEN}-${i}`;
+      if (sha256Bytes(t)[at] === hash[at]) return t;
+    }
+  };
+  const app = mainApp();
+  for (const wrong of [near(0), near(31), TOKEN.slice(0, -1) + "y"]) {
+    assert.equal(tokenEquals(wrong, TOKEN), false, wrong);
+    const r = await status(app, "/api/log", {
+      headers: { ...MAIN_HOST, "x-anna-control-token": wrong },
+    });
+    assert.equal(r.status, 401, wrong);
+  }
+  for (let i = 0; i < 2000; i++) {
+    assert.equal(tokenEquals(crypto.randomUUID(), TOKEN), false);
+  }
+});
+
+Deno.test("guard: Sec-Fetch-Site is compared without regard to case or spaces", async () => {
+  const app = mainApp();
+  for (const site of ["cross-site", "Cross-Site", " CROSS-SITE "]) {
+    const r = await status(app, "/healthz", { headers: { ...MAIN_HOST, "sec-fetch-site": site } });
+    assert.equal(r.status, 403, site);
+  }
+  const same = await status(app, "/healthz", {
+    headers: { ...MAIN_HOST, "sec-fetch-site": "same-origin" },
+  });
+  assert.equal(same.status, 200);
 });

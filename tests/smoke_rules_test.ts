@@ -371,3 +371,16 @@ Deno.test("stderr excerpt: the last 5 lines, plus the first error line when they
   const quiet = ["a", "b", "c", "d", "e", "f", "g"];
   assert.equal(stderrExcerpt(quiet), "c\nd\ne\nf\ng", "no error line anywhere: the tail");
 });
+
+Deno.test("compare: arrays need equal length, scalars strict equality (§14.5)", () => {
+  const paths = (e: unknown, a: unknown) => compareSubset(e, a).map((d) => d.path);
+  assert.deepEqual(paths([1], [1, 2]), ["$"]);
+  assert.deepEqual(paths([1, 2], [1]), ["$"]);
+  assert.deepEqual(paths({ items: [{ k: 1 }] }, { items: [{ k: 1 }, { k: 2 }] }), ["items"]);
+  assert.deepEqual(paths(1, "1"), ["$"]);
+  assert.deepEqual(paths(0, false), ["$"]);
+  assert.deepEqual(paths(null, undefined), ["$"]);
+  assert.deepEqual(paths({ v: "" }, { v: 0 }), ["v"]);
+  // equal values do not differ, whatever their number form in the file
+  assert.deepEqual(paths([1, "a", null, true], [1.0, "a", null, true]), []);
+});

@@ -16,7 +16,7 @@ import { isOpen, Session, type WindowState } from "../session/session.ts";
 import { aclAllows, resolveToolRef, scopesFor } from "../manifest/acl.ts";
 import { analyzeManifest, selectView, UnknownViewError } from "../manifest/mod.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
-import { type DevKey, mintToken, verifyToken } from "../token/mod.ts";
+import { type DevKey, mintToken, refreshIntervalMs, verifyToken } from "../token/mod.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
 import type { AppContext, ExecutaHost, ExecutaSpec } from "../executa/types.ts";
@@ -281,13 +281,12 @@ export class Runtime {
   windowCreated(s: Session, w: WindowState) {
     this.sessions.indexWindow(s, w);
     if (!this.autoRefresh) return;
-    const every = Math.floor((this.tokenTtl * 2) / 3) * 1000;
     const id = setInterval(() => {
       if (s.closed || !isOpen(w)) return this.stopTimer(w.window_uuid);
       this.refreshWindowToken(s, w).catch((e) =>
         this.logger.warn("token refresh failed", { error: String(e) })
       );
-    }, every);
+    }, refreshIntervalMs(this.tokenTtl));
     this.timers.set(w.window_uuid, id);
   }
 

@@ -9,6 +9,7 @@ export {
   type MintInput,
   type MintResult,
   mintToken,
+  refreshIntervalMs,
   TOKEN_LEEWAY_S,
   TOKEN_MAX_LENGTH,
   TOKEN_TTL_DEFAULT,

@@ -62,6 +62,11 @@ export function tokenFailure(reason: string, message: string, claims?: TokenClai
     : { ok: false, reason, message, claims };
 }
 
+/** §8.4: how often `dev`/`serve` push a fresh token to each open window. */
+export function refreshIntervalMs(ttlSeconds: number): number {
+  return Math.floor((ttlSeconds * 2) / 3) * 1000;
+}
+
 export function isValidTtl(ttl: number): boolean {
   return Number.isInteger(ttl) && ttl >= TOKEN_TTL_MIN && ttl <= TOKEN_TTL_MAX;
 }
