@@ -96,6 +96,27 @@ Deno.test("watch: a bundle directory deleted and recreated (a clean build) is wa
   }
 });
 
+Deno.test("watch: a clean build that deletes and recreates the directory at once: the next plain edit is seen", async () => {
+  await using dir = await tmpDir();
+  const { w, bundle, bundleSaw } = await watching(dir.path);
+  try {
+    for (let i = 0; i < 6; i++) {
+      // as `rm -rf dist && mkdir dist && cp …` does: no pause between removal and creation
+      await Deno.remove(bundle, { recursive: true });
+      await Deno.mkdir(bundle);
+      await Deno.writeTextFile(join(bundle, "index.js"), String(i));
+      await bundleSaw(bundle);
+      // past the debounce and the re-watch: a single later edit must be reported
+      await new Promise((r) => setTimeout(r, 400));
+      const edit = join(bundle, `edit-${i}.js`);
+      await Deno.writeTextFile(edit, "x");
+      await bundleSaw(edit);
+    }
+  } finally {
+    w.close();
+  }
+});
+
 Deno.test("watch: a bundle directory that does not exist yet is watched once it appears", async () => {
   await using dir = await tmpDir();
   const { w, bundle, bundleSaw, writeUntilSeen } = await watching(dir.path, {

@@ -106,7 +106,13 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     if (ignored.has(p)) return;
     if (metaFiles.has(p)) metaPaths.add(p);
     else if (p === bundleDir || p.startsWith(bundleDir + "/") || p.startsWith(bundleDir + "\\")) {
-      if (p === bundleDir) bundleRootChanged = true; // created, removed or renamed
+      if (p === bundleDir) {
+        // created, removed or renamed. The old watch is closed now, not at the re-watch: on Linux
+        // a path watched again right after its watch closed often reports nothing at all
+        bundleRootChanged = true;
+        stop(bundleWatcher);
+        bundleWatcher = null;
+      }
       if (!basename(p).startsWith(".")) bundlePaths.add(p); // editor swap files are noise
     } else return;
     clearTimeout(timer);
