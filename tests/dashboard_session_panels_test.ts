@@ -181,3 +181,73 @@ Deno.test("browser: a manifest broken on disk shows its diagnostics after the da
   await textMatching(byTestId(frame, "status"), /^connected main/);
   tp.assertNoErrors(IGNORE);
 });
+
+/** `n` session.call frames of one JSON-RPC batch for `/rpc`. */
+function batch(
+  sid: string,
+  n: number,
+  call: (i: number) => { ns: string; method: string; args: Any },
+) {
+  return JSON.stringify(Array.from({ length: n }, (_, i) => ({
+    jsonrpc: "2.0",
+    id: i + 1,
+    method: "session.call",
+    params: { session_id: sid, ...call(i) },
+  })));
+}
+
+Deno.test("browser: storage writes re-lay out only their own rows; event payloads on opening", async () => {
+  await using t = await opened();
+  const { page, dev } = t;
+  const sid = dev.info.session_id;
+  const row = (key: string) => page.locator(`[data-testid="storage-key-row"][data-key="${key}"]`);
+  await dev.call("storage", "set", { key: "a", value: 0 });
+  await dev.call("storage", "set", { key: "b", value: "keep" });
+  await textMatching(row("b"), /"keep"/);
+  // a mark on b's row survives 200 writes of a: the panel did not rebuild it
+  await row("b").evaluate((el) => ((el as Any).__mark = "same node"));
+  const r = await dev.api("/rpc", {
+    method: "POST",
+    body: batch(
+      sid,
+      200,
+      (i) => ({ ns: "storage", method: "set", args: { key: "a", value: i + 1 } }),
+    ),
+  });
+  assert.equal(r.status, 200);
+  await r.body?.cancel();
+  await textMatching(row("a"), /^a200Edit/);
+  assert.equal(await row("b").evaluate((el) => (el as Any).__mark), "same node");
+  // event rows: the payload (the whole bucket) is laid out when a row is first opened
+  const newest = page.locator('[data-testid="event-row"][data-kind="runtime_state_synced"]')
+    .first();
+  assert.equal(await newest.locator("pre").textContent(), "");
+  await newest.locator("summary").click();
+  await textMatching(newest.locator("pre"), /"runtime_state"/);
+  t.tp.assertNoErrors(IGNORE);
+});
+
+Deno.test("browser: the chat panel keeps the session's 10 000 newest messages (§5.7)", async () => {
+  await using t = await opened();
+  const { page, dev } = t;
+  const r = await dev.api("/rpc", {
+    method: "POST",
+    body: batch(dev.info.session_id, 10_005, (i) => ({
+      ns: "chat",
+      method: "write_message",
+      args: { role: "assistant", content: `m${i + 1}` },
+    })),
+  });
+  assert.equal(r.status, 200);
+  await r.body?.cancel();
+  const rows = page.locator('[data-testid="chat-message"]');
+  await textMatching(rows.last(), /m10005$/);
+  assert.equal(await rows.count(), 10_000);
+  await textMatching(rows.first(), /m6$/);
+  // a session re-read that finds the same chat (every live reload does one) keeps the rows
+  await rows.first().evaluate((el) => ((el as Any).__mark = "same node"));
+  await page.evaluate(() => (globalThis as Any).__annaHost.refreshSession());
+  assert.equal(await rows.first().evaluate((el) => (el as Any).__mark), "same node");
+  assert.equal(await rows.count(), 10_000);
+  t.tp.assertNoErrors(IGNORE);
+});

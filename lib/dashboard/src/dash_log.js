@@ -178,29 +178,71 @@
     if (eventsSeen.has(key)) return;
     eventsSeen.add(key);
     const box = $("events");
-    const row = h(
-      "div",
-      { class: "event", testid: "event-row", data: { kind: env.kind, seq: env.seq } },
+    // the payload (a whole storage bucket, for storage events) is laid out when first opened
+    const pre = h("pre", {});
+    const details = h(
+      "details",
+      {
+        on: {
+          toggle: () => {
+            if (details.open && !pre.textContent) pre.textContent = json(env.payload);
+          },
+        },
+      },
       h(
-        "details",
+        "summary",
         {},
-        h(
-          "summary",
-          {},
-          h("span", { class: "num", text: `#${env.seq}` }),
-          h("b", { text: ` ${env.kind} ` }),
-          h("span", { class: "muted", text: windowLabel(env.window_uuid) }),
-          env.by_client_id === null ? h("span", { class: "badge", text: "host" }) : null,
-        ),
-        h("pre", { text: json(env.payload) }),
+        h("span", { class: "num", text: `#${env.seq}` }),
+        h("b", { text: ` ${env.kind} ` }),
+        h("span", { class: "muted", text: windowLabel(env.window_uuid) }),
+        env.by_client_id === null ? h("span", { class: "badge", text: "host" }) : null,
+      ),
+      pre,
+    );
+    box.prepend(
+      h(
+        "div",
+        { class: "event", testid: "event-row", data: { kind: env.kind, seq: env.seq } },
+        details,
       ),
     );
-    box.prepend(row);
-    while (box.children.length > MAX_EVENTS) box.lastElementChild.remove();
+    while (box.children.length > MAX_EVENTS) {
+      const old = box.lastElementChild;
+      eventsSeen.delete(`${old.dataset.kind}:${old.dataset.seq}`);
+      old.remove();
+    }
   }
 
   // ---- chat ------------------------------------------------------------------------------------
   const chatSeen = new Set();
+  const MAX_CHAT = 10000; // §5.7: the session keeps this many messages + artifacts
+  // what the panel shows, to tell a session re-read (every live reload does one) that finds
+  // the same chat, so its rows stay
+  const shown = { session: null, msgs: 0, arts: 0, lastMsg: "", lastArt: "" };
+  function addChatRow(id, row, artifact) {
+    if (id) chatSeen.add(id);
+    if (artifact) {
+      shown.arts++;
+      shown.lastArt = id || "";
+    } else {
+      shown.msgs++;
+      shown.lastMsg = id || "";
+    }
+    const box = $("chat");
+    box.append(row);
+    while (box.children.length > MAX_CHAT) {
+      const old = box.firstElementChild;
+      chatSeen.delete(old.dataset.id);
+      if (old.classList.contains("chat-artifact")) shown.arts--;
+      else shown.msgs--;
+      old.remove();
+    }
+  }
+  function clearChat() {
+    chatSeen.clear();
+    Object.assign(shown, { session: null, msgs: 0, arts: 0, lastMsg: "", lastArt: "" });
+    $("chat").replaceChildren();
+  }
   function contentText(c) {
     if (typeof c === "string") return c;
     if (c && typeof c === "object" && typeof c.text === "string") return c.text;
@@ -209,34 +251,54 @@
   }
   function addMessage(m) {
     if (m.message_id && chatSeen.has(m.message_id)) return;
-    if (m.message_id) chatSeen.add(m.message_id);
-    $("chat").append(h(
-      "div",
-      { class: `chat-msg ${m.role || ""}`, testid: "chat-message", data: { role: m.role || "" } },
-      h("span", { class: "role", text: m.role || "?" }),
-      h("span", { class: "text", text: contentText(m.content) }),
-    ));
+    addChatRow(
+      m.message_id,
+      h(
+        "div",
+        {
+          class: `chat-msg ${m.role || ""}`,
+          testid: "chat-message",
+          data: { role: m.role || "", id: m.message_id || "" },
+        },
+        h("span", { class: "role", text: m.role || "?" }),
+        h("span", { class: "text", text: contentText(m.content) }),
+      ),
+      false,
+    );
   }
   function addArtifact(a) {
     if (a.artifact_id && chatSeen.has(a.artifact_id)) return;
-    if (a.artifact_id) chatSeen.add(a.artifact_id);
-    $("chat").append(h(
-      "div",
-      { class: "chat-artifact", testid: "chat-artifact", data: { kind: a.kind || "" } },
+    addChatRow(
+      a.artifact_id,
       h(
-        "details",
-        {},
-        h("summary", { text: `artifact ${a.kind || ""}: ${a.summary || ""}` }),
-        h("pre", {
-          text: json(a.payload ?? a.data ?? a.payload_ref ?? null),
-        }),
+        "div",
+        {
+          class: "chat-artifact",
+          testid: "chat-artifact",
+          data: { kind: a.kind || "", id: a.artifact_id || "" },
+        },
+        h(
+          "details",
+          {},
+          h("summary", { text: `artifact ${a.kind || ""}: ${a.summary || ""}` }),
+          h("pre", {
+            text: json(a.payload ?? a.data ?? a.payload_ref ?? null),
+          }),
+        ),
       ),
-    ));
+      true,
+    );
   }
   function renderChat(info) {
-    chatSeen.clear();
-    $("chat").replaceChildren();
     const chat = info.chat || {};
+    const ms = chat.messages || [], as = chat.artifacts || [];
+    const same = info.session_id === shown.session && ms.length === shown.msgs &&
+      as.length === shown.arts &&
+      (ms.length ? ms[ms.length - 1].message_id || "" : "") === shown.lastMsg &&
+      (as.length ? as[as.length - 1].artifact_id || "" : "") === shown.lastArt;
+    if (same) return;
+    clearChat();
+    shown.session = info.session_id;
     const items = [
       ...(chat.messages || []).map((m) => ({ at: m.created_at || 0, add: () => addMessage(m) })),
       ...(chat.artifacts || []).map((a) => ({ at: a.created_at || 0, add: () => addArtifact(a) })),
@@ -259,8 +321,7 @@
       $("rpc-log").replaceChildren();
       $("events").replaceChildren();
       eventsSeen.clear();
-      $("chat").replaceChildren();
-      chatSeen.clear();
+      clearChat();
       lastSessionId = null;
     },
     logReset() {

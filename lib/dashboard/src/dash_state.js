@@ -12,6 +12,9 @@
 
   // ---- storage ---------------------------------------------------------------------------------
   let state = {};
+  // key → its table row and the preview it shows: a write re-lays out only the rows it changed
+  const rows = new Map();
+  let rowOrder = "";
   function renderStorage() {
     const size = bytes(state);
     const pct = Math.round((size / dash.MAX_STATE_BYTES) * 1000) / 10;
@@ -19,37 +22,64 @@
     sizeEl.textContent = `${size} B / ${dash.MAX_STATE_BYTES} B (${pct}%)`;
     sizeEl.dataset.bytes = String(size);
     sizeEl.classList.toggle("warn", pct >= 80);
-    $("storage-json").textContent = json(state);
+    const text = json(state);
+    $("storage-json").textContent = text;
     const editor = $("storage-editor");
-    if (win.document.activeElement !== editor) editor.value = json(state);
-    $("storage-keys").replaceChildren(
-      ...Object.keys(state).sort().map((key) =>
-        h(
-          "tr",
-          { testid: "storage-key-row", data: { key } },
-          h("td", { class: "key", text: key }),
-          h("td", {}, h("code", { text: preview(state[key]) })),
-          h(
-            "td",
-            { class: "nowrap" },
-            h("button", {
-              type: "button",
-              class: "small",
-              testid: "storage-edit",
-              text: "Edit",
-              on: { click: () => editKey(key) },
-            }),
-            h("button", {
-              type: "button",
-              class: "small danger",
-              testid: "storage-delete",
-              text: "Delete",
-              on: { click: act(() => deleteKey(key)) },
-            }),
-          ),
-        )
+    if (win.document.activeElement !== editor) editor.value = text;
+    const keys = Object.keys(state).sort();
+    for (const key of keys) {
+      const shown = preview(state[key]);
+      const row = rows.get(key);
+      if (!row) rows.set(key, { tr: keyRow(key, shown), shown });
+      else if (row.shown !== shown) {
+        row.shown = shown;
+        row.tr.querySelector("code").textContent = shown;
+      }
+    }
+    const live = new Set(keys);
+    for (const key of rows.keys()) if (!live.has(key)) rows.delete(key);
+    const order = keys.join("\n");
+    if (order !== rowOrder) {
+      rowOrder = order;
+      $("storage-keys").replaceChildren(...keys.map((key) => rows.get(key).tr));
+    }
+  }
+  function keyRow(key, shown) {
+    return h(
+      "tr",
+      { testid: "storage-key-row", data: { key } },
+      h("td", { class: "key", text: key }),
+      h("td", {}, h("code", { text: shown })),
+      h(
+        "td",
+        { class: "nowrap" },
+        h("button", {
+          type: "button",
+          class: "small",
+          testid: "storage-edit",
+          text: "Edit",
+          on: { click: () => editKey(key) },
+        }),
+        h("button", {
+          type: "button",
+          class: "small danger",
+          testid: "storage-delete",
+          text: "Delete",
+          on: { click: act(() => deleteKey(key)) },
+        }),
       ),
     );
+  }
+  // storage events can come hundreds a second: the panel follows at most every 250 ms
+  let storageTimer = null;
+  let storageAt = 0;
+  function scheduleStorage() {
+    if (storageTimer !== null) return;
+    storageTimer = win.setTimeout(() => {
+      storageTimer = null;
+      storageAt = Date.now();
+      renderStorage();
+    }, Math.max(0, storageAt + 250 - Date.now()));
   }
   function preview(v) {
     const s = JSON.stringify(v);
@@ -331,7 +361,7 @@
     event(env) {
       if (env.kind === "runtime_state_synced" && env.payload && env.payload.runtime_state) {
         state = env.payload.runtime_state;
-        renderStorage();
+        scheduleStorage();
       }
     },
     log({ entry, history }) {

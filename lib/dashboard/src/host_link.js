@@ -8,6 +8,8 @@
   "use strict";
   const doc = win.document;
   const LOG_KEEP = 2000;
+  // as the server's log (§11.11): event entries carry whole storage buckets, so at most this much
+  const LOG_MAX_EVENT_BYTES = 64 * 1024 * 1024;
   const MAX_FRAME_BYTES = 16777216; // §15: one /ws frame
 
   function meta(name) {
@@ -195,6 +197,10 @@
   const logs = {
     started: false,
     entries: [],
+    sizes: [], // per entry: its event's JSON length (0 for other entries)
+    eventBytes: 0,
+    // `/dev/:wid` only reloads from the log: it keeps the reload and manifest entries alone
+    keepAll: !config.windowUuid,
     lastSeq: 0,
     since: Date.now(),
     live: true,
@@ -207,14 +213,14 @@
   function hasErrors(diags) {
     return Array.isArray(diags) && diags.some((d) => d && d.severity === "error");
   }
-  function pushLog(entry, history) {
+  /** `size`: the entry's JSON length when known (the stream's text), else measured for events. */
+  function pushLog(entry, history, size) {
     if (!entry || typeof entry !== "object") return;
     if (typeof entry.seq === "number") {
       if (entry.seq <= logs.lastSeq) return;
       logs.lastSeq = entry.seq;
     }
-    logs.entries.push(entry);
-    if (logs.entries.length > LOG_KEEP) logs.entries.splice(0, logs.entries.length - LOG_KEEP);
+    if (logs.keepAll || entry.type === "reload" || entry.type === "manifest") keepLog(entry, size);
     // A stream that replays old entries must not trigger reloads for them.
     const old = history || (typeof entry.ts === "number" && entry.ts < logs.since - 2000);
     emit("log", { entry, history: old });
@@ -225,6 +231,23 @@
       logs.timer = win.setTimeout(() => {
         emit("live_reload", { entry, at: Date.now() }); // host.js reloads the iframes
       }, 50);
+    }
+  }
+  function keepLog(entry, size) {
+    const bytes = entry.type === "event" ? (size ?? JSON.stringify(entry).length) : 0;
+    logs.entries.push(entry);
+    logs.sizes.push(bytes);
+    logs.eventBytes += bytes;
+    let drop = 0;
+    while (
+      logs.entries.length - drop > LOG_KEEP ||
+      (logs.eventBytes > LOG_MAX_EVENT_BYTES && logs.entries.length - drop > 1)
+    ) {
+      logs.eventBytes -= logs.sizes[drop++];
+    }
+    if (drop) {
+      logs.entries.splice(0, drop);
+      logs.sizes.splice(0, drop);
     }
   }
   async function startLogStream() {
@@ -250,8 +273,8 @@
       } catch {
         return; // a malformed entry is skipped, the stream goes on
       }
-      if (logs.syncing) logs.held.push(entry);
-      else pushLog(entry, false);
+      if (logs.syncing) logs.held.push([entry, ev.data.length]);
+      else pushLog(entry, false, ev.data.length);
     });
     es.addEventListener("error", () => {
       if (logs.es !== es) return;
@@ -285,13 +308,15 @@
       const fresh = (await fetchJson("/api/log")).entries || [];
       if (restarted(fresh)) {
         logs.entries = [];
+        logs.sizes = [];
+        logs.eventBytes = 0;
         logs.lastSeq = 0;
         emit("log_reset", {});
       }
       for (const e of fresh) pushLog(e, true);
     } finally {
       logs.syncing = false;
-      for (const e of logs.held.splice(0)) pushLog(e, false);
+      for (const [e, size] of logs.held.splice(0)) pushLog(e, false, size);
     }
     emit("log_reconnected", {});
   }
