@@ -209,3 +209,27 @@ Deno.test("cli: version, -V and --version print the §2.12 text; json has exactl
     });
   }
 });
+
+Deno.test("cli: numbers and ranges of shared flags are checked before anything runs (exit 2)", async () => {
+  const cases: [string[], RegExp][] = [
+    [["--token-ttl", "4"], /--token-ttl/],
+    [["--token-ttl", "86401"], /--token-ttl/],
+    [["--token-ttl", "1e3"], /--token-ttl/],
+    [["--token-ttl", "0x10"], /--token-ttl/],
+    [["--token-ttl", "7.5"], /--token-ttl/],
+    [["--llm-timeout-ms", "0"], /--llm-timeout-ms/],
+    [["--mock-llm", "/nonexistent/anna/mocks.jsonl"], /\/nonexistent\/anna\/mocks\.jsonl/],
+  ];
+  for (const [flags, re] of cases) {
+    const r = await runCli(["bridge", ...flags]);
+    assert.equal(r.code, 2, `${flags.join(" ")}: ${explain(r)}`);
+    assert.match(r.stderr, re);
+    assert.doesNotMatch(r.stderr, /unexpected crash|\n\s+at /, "no stack trace");
+    assert.equal(r.stdout, "");
+  }
+  // the ends of the range are accepted
+  for (const ttl of ["5", "86400"]) {
+    const r = await runCli(["bridge", "--token-ttl", ttl]); // stdin at EOF: serves, then exits
+    assert.equal(r.code, 0, `--token-ttl ${ttl}: ${explain(r)}`);
+  }
+});

@@ -229,3 +229,63 @@ Deno.test("tools.invoke: method splitting and args/arguments reach the executa; 
   assert.equal(foreign.error.code, "not_implemented", "unresolved for this app: no executa");
   assert.equal(fake.invokes.length, calls.length + 1);
 });
+
+Deno.test("tools.list: rows from the cached describe; a failed executa is unavailable (§5.6)", async () => {
+  const fake = new FakeExecutas();
+  fake.add("t-full", "full", "/x/full");
+  fake.add("t-bare", "bare", "/x/bare");
+  fake.add("t-dead", "dead", "/x/dead");
+  fake.entries[0].describe = {
+    name: "full-plugin",
+    display_name: "Full Plugin",
+    description: "does it all",
+    tools: [{ name: "a" }, { name: "b" }],
+  };
+  fake.entries[1].describe = { tools: [] };
+  fake.entries[2].status = "failed";
+  await using t = await makeRuntime({ executas: fake });
+  const ids = ["t-full", "t-bare", "t-dead", "t-none"];
+  const s = await openSession(
+    t,
+    manifest({ tools: ids }, { required_executas: ids.map((tool_id) => ({ tool_id })) }),
+  );
+  assert.deepEqual((await s.call("tools", "list")).result.tools, [
+    {
+      tool_id: "t-full",
+      status: "available",
+      plugin_name: "full-plugin",
+      display_name: "Full Plugin",
+      description: "does it all",
+      methods: ["a", "b"],
+    },
+    {
+      tool_id: "t-bare",
+      status: "available",
+      plugin_name: "t-bare",
+      display_name: null,
+      description: null,
+      methods: [],
+    },
+    {
+      tool_id: "t-dead",
+      status: "unavailable",
+      plugin_name: null,
+      display_name: null,
+      description: null,
+      methods: null,
+    },
+    {
+      tool_id: "t-none",
+      status: "unavailable",
+      plugin_name: null,
+      display_name: null,
+      description: null,
+      methods: null,
+    },
+  ]);
+  // tool_id is a string of 1..200 characters
+  for (const tool_id of ["", "x".repeat(201)]) {
+    const r = await s.call("tools", "invoke", { tool_id, method: "a" });
+    assert.equal(r.error?.code, "invalid_arg", JSON.stringify(r));
+  }
+});

@@ -2,7 +2,8 @@
 // invokes sent in arrival order, late v2 upgrade, cached describe and declared capabilities.
 import assert from "node:assert/strict";
 import { makePool, nodeSpec, pySpec, waitFor } from "./fixtures/executas/harness.ts";
-import { declaredCapabilities } from "../lib/executa/handshake.ts";
+import { declaredCapabilities, initResultIfV2 } from "../lib/executa/handshake.ts";
+import { healthReport } from "../lib/executa/health.ts";
 
 Deno.test("initialize params, v2 reply and cached describe", async () => {
   const { pool } = makePool();
@@ -106,4 +107,34 @@ Deno.test("declared capabilities come from describe or the initialize capability
       embed: false,
     },
   );
+});
+
+Deno.test("handshake: v2 iff a result object with no error key and protocolVersion absent or 2… (§9.6)", () => {
+  const version = (msg: Record<string, unknown>) =>
+    initResultIfV2({ kind: "response", msg }) ? "v2" : "v1";
+  const cases: [Record<string, unknown>, string][] = [
+    [{ result: {} }, "v2"],
+    [{ result: { protocolVersion: "2" } }, "v2"],
+    [{ result: { protocolVersion: "2.0" } }, "v2"],
+    [{ result: { protocolVersion: 2 } }, "v2"],
+    [{ result: { protocolVersion: "1.0" } }, "v1"],
+    [{ result: { protocolVersion: null } }, "v1"],
+    [{ result: { error: "x", protocolVersion: "2.0" } }, "v1"],
+    [{ result: "ok" }, "v1"],
+    [{ error: { code: -32601, message: "no" } }, "v1"],
+  ];
+  for (const [msg, want] of cases) assert.equal(version(msg), want, JSON.stringify(msg));
+});
+
+Deno.test("health: ok, ready, healthy or {ok:true} are healthy; -32601 not_implemented (§2.9)", () => {
+  const status = (msg: Record<string, unknown>) =>
+    (healthReport({ kind: "response", msg }, []) as { status: string }).status;
+  for (const s of ["ok", "ready", "healthy"]) {
+    assert.equal(status({ result: { status: s } }), "healthy");
+  }
+  assert.equal(status({ result: { ok: true } }), "healthy");
+  assert.equal(status({ result: { ok: false } }), "unhealthy");
+  assert.equal(status({ result: { status: "degraded" } }), "unhealthy");
+  assert.equal(status({ error: { code: -32601, message: "nope" } }), "not_implemented");
+  assert.equal(status({ error: { code: -32000, message: "down" } }), "unhealthy");
 });

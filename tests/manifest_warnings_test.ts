@@ -443,3 +443,26 @@ Deno.test("views: a name of 40 characters is fine, 41 is view_name_format (§3.3
   assert.deepEqual(names("a".repeat(40)), []);
   assert.deepEqual(names("a".repeat(41)), ["view_name_format@ui.views[0].name"]);
 });
+
+Deno.test("csp_overrides: each value outside §3.5's lists is dropped", () => {
+  const rejected: Record<string, string[]> = {
+    "script-src": ["'unsafe-inline'", "'unsafe-eval'", "'sha1-abc='", "https://cdn.x.com", "*"],
+    "style-src": ["'unsafe-eval'", "https://cdn.x.com"],
+    "connect-src": ["'unsafe-eval'", "http://evil.com", "*"],
+    "frame-src": ["http://a.example", "https:", "https://a.example/path"],
+  };
+  for (const [directive, values] of Object.entries(rejected)) {
+    for (const v of values) {
+      const { m } = run((x) => (x.ui.csp_overrides = { [directive]: [v] }));
+      assert.equal(m.ui.csp_overrides[directive], undefined, `${directive} ${v}`);
+    }
+  }
+  const kept = run((x) => (x.ui.csp_overrides = {
+    "script-src": ["'wasm-unsafe-eval'", "'sha384-abc='", "'sha512-abc='"],
+    "frame-src": ["https://a.example:8443"],
+  })).m.ui.csp_overrides;
+  assert.deepEqual(kept, {
+    "script-src": ["'wasm-unsafe-eval'", "'sha384-abc='", "'sha512-abc='"],
+    "frame-src": ["https://a.example:8443"],
+  });
+});
