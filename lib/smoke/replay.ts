@@ -246,6 +246,8 @@ async function replayRequest(
     }); the recording has ${
       step.expect.ok === false
         ? `${step.expect.code ?? "an error"} from a running executa`
+        : step.expect.ok === null
+        ? "no expectation for it"
         : "no response for it"
     }${faultCause(actual)}`;
     c.expected = expectedOf(step);
