@@ -119,7 +119,8 @@ function decodeChunks(chunks: Uint8Array[]): string {
  */
 function redactor(cfg: OpenAiConfig, url: URL): (text: string) => string {
   const basic = url.username || url.password ? basicOf(url) : "";
-  const secrets = [cfg.apiKey, basic, url.password, url.username]
+  // not the user name: no secret, and a common word would be masked wherever it occurs
+  const secrets = [cfg.apiKey, basic, url.password]
     .filter((x): x is string => !!x && x.length >= 4);
   return (text) => secrets.reduce((t, x) => t.replaceAll(x, "***"), text);
 }

@@ -128,6 +128,7 @@ export async function loadManifest(
     const found = jsonErrorAt(text);
     const { line, column } = lineColumn(text, found?.pos ?? text.length);
     const detail = found?.reason ?? (e as Error).message.split("\n")[0];
+    const hint = utf16Hint(text);
     return {
       path: abs,
       raw: null,
@@ -137,7 +138,7 @@ export async function loadManifest(
         code: "manifest_not_json",
         path: "",
         message: `${abs}:${line}:${column}: invalid JSON: ${detail}`,
-        ...(utf16Hint(text) ? { hint: utf16Hint(text) } : {}),
+        ...(hint ? { hint } : {}),
       }],
     };
   }
