@@ -121,6 +121,29 @@ Deno.test("discovery: candidates sorted by byte order; app.json list form and ba
   });
 });
 
+Deno.test("discovery: the handle is the app.json key, then the executa.json slug, then the directory name", async () => {
+  await withTemp(async (app) => {
+    const spec = (dir: string, slug?: string) =>
+      write(
+        join(app, "executas", dir, "executa.json"),
+        JSON.stringify({ tool_id: `t-${dir}`, type: "go", slug }),
+      );
+    await spec("both", "from-slug");
+    await spec("slug-only", "only-slug");
+    await spec("plain");
+    await write(
+      join(app, "app.json"),
+      JSON.stringify({ bundled_executas: { "from-app-json": { path: "executas/both" } } }),
+    );
+    const r = await discoverExecutas(app);
+    assert.deepEqual(r.specs.map((s) => [basename(s.project_dir), s.handle]), [
+      ["both", "from-app-json"],
+      ["plain", "plain"],
+      ["slug-only", "only-slug"],
+    ]);
+  });
+});
+
 Deno.test("discovery: an app without executas yields nothing", async () => {
   const r = await discoverExecutas(join(APPS, "strict-app"));
   assert.deepEqual(r, { specs: [], warnings: [], folders: [] });

@@ -219,6 +219,8 @@ Deno.test("chat.read_history: oldest first, limit most recent, before cursor, ha
     return [r.messages.map((m: { content: string }) => m.content), r.has_more];
   };
   assert.deepEqual(await page({ limit: 3 }), [["m4", "m5", "m6"], true]);
+  // one message left out is still "more"
+  assert.deepEqual(await page({ limit: 6 }), [["m1", "m2", "m3", "m4", "m5", "m6"], true]);
   assert.deepEqual(await page({ limit: 7 }), [["m0", "m1", "m2", "m3", "m4", "m5", "m6"], false]);
   assert.deepEqual(await page({ before: ids[4], limit: 2 }), [["m2", "m3"], true]);
   assert.deepEqual(await page({ before: ids[1], limit: 5 }), [["m0"], false]);
@@ -309,10 +311,11 @@ Deno.test("chat: the 10 001st item evicts the oldest message from read_history",
   const s = await openSession(t, manifest(ALL));
   const first = await s.call("chat", "write_message", { role: "user", content: "first" });
   const second = await s.call("chat", "write_message", { role: "user", content: "second" });
-  for (let i = 2; i < CHAT_MAX_ITEMS; i++) await s.call("chat", "append_artifact", { payload: i });
+  // the contract's number (§5.7, §15), not the constant, so a changed cap fails here
+  for (let i = 2; i < 10_000; i++) await s.call("chat", "append_artifact", { payload: i });
   await s.call("chat", "write_message", { role: "user", content: "newest" });
   const c = await chatOf(t, s.session_id);
-  assert.equal(c.messages.length + c.artifacts.length, CHAT_MAX_ITEMS);
+  assert.equal(c.messages.length + c.artifacts.length, 10_000);
   const h = (await s.call("chat", "read_history", { limit: 200 })).result;
   assert.deepEqual(h.messages.map((m: { content: string }) => m.content), ["second", "newest"]);
   const gone = await s.call("chat", "read_history", { before: first.result.message_id });

@@ -186,6 +186,23 @@ Deno.test("retention: finished jobs live as long as the session (§5.11); list o
   assert.equal(store.list({ limit: 200 }).truncated, true);
 });
 
+Deno.test("list since: a job updated exactly at `since` is listed; a late expiry leaves a finished job alone", () => {
+  const { store, create, advance } = makeStore();
+  const old = create();
+  store.settle(old, ok(1));
+  advance(1000);
+  const fresh = create();
+  store.settle(fresh, ok(2));
+  assert.deepEqual(store.list({ limit: 10, since: fresh.updated_at }).jobs, [fresh]);
+  assert.deepEqual(store.list({ limit: 10, since: fresh.updated_at + 1 }).jobs, []);
+  assert.deepEqual(store.list({ limit: 10, since: old.updated_at }).jobs, [fresh, old]);
+  // a deadline timer that fires after the answer (a race the timer clear normally prevents)
+  assert.equal(store.expire(fresh), false);
+  assert.equal(fresh.state, "succeeded");
+  assert.equal(fresh.error, undefined);
+  assert.equal(fresh.abort.signal.aborted, false);
+});
+
 Deno.test("close: unfinished jobs are cancelled and aborted, timers cleared, the store forgets all", () => {
   const { store, create, timers, events } = makeStore();
   const a = create();

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { FIXTURES } from "./fixtures/executas/harness.ts";
+import { FakeExecutas } from "./helpers/fake_executas.ts";
 import {
   type Loose,
   makeRuntime,
@@ -340,6 +341,33 @@ Deno.test("listJobs: newest first, filters, since, limit and truncated; mocks an
     const r = await s.call("tools", "listJobs", bad);
     assert.equal(r.error.code, "invalid_arg", JSON.stringify(bad));
   }
+});
+
+Deno.test("listJobs: 50 jobs by default; tool_id bundled:<handle> matches the jobs of the resolved executa", async () => {
+  const fake = new FakeExecutas();
+  fake.add("acme-notes", "notes", "/x/executas/notes-tool");
+  await using t = await makeRuntime({ executas: fake });
+  const s = await openSession(
+    t,
+    manifest({ tools: ["bundled:notes"] }, { required_executas: [{ tool_id: "bundled:notes" }] }),
+  );
+  const ids: string[] = [];
+  for (let i = 0; i < 55; i++) {
+    const r = await s.call("tools", "invokeAsync", { tool_id: "bundled:notes", method: "m" });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    ids.push(r.result.jobId);
+    await finished(s, r.result.jobId); // at most 5 unfinished at a time
+  }
+  const list = async (args: Record<string, unknown>) =>
+    (await s.call("tools", "listJobs", args)).result;
+  const all = await list({});
+  assert.equal(all.jobs.length, 50);
+  assert.equal(all.truncated, true);
+  assert.equal(all.jobs[49].jobId, ids[5], "the newest 50");
+  assert.equal(all.jobs[0].tool_id, "acme-notes", "jobs name the resolved executa");
+  assert.equal((await list({ tool_id: "bundled:notes", limit: 200 })).jobs.length, 55);
+  assert.equal((await list({ tool_id: "acme-notes", limit: 200 })).jobs.length, 55);
+  assert.deepEqual((await list({ tool_id: "bundled:other" })).jobs, []);
 });
 
 Deno.test("mocks: tools.invoke entries answer jobs when no invokeAsync entry matches; error → failed", async () => {

@@ -1,7 +1,7 @@
 // Handshake (CONTRACT §9.6): initialize params, v1/v2 negotiation, the 5 s fallback with queued
 // invokes sent in arrival order, late v2 upgrade, cached describe and declared capabilities.
 import assert from "node:assert/strict";
-import { makePool, nodeSpec, pySpec, waitFor } from "./fixtures/executas/harness.ts";
+import { appContext, makePool, nodeSpec, pySpec, waitFor } from "./fixtures/executas/harness.ts";
 import { declaredCapabilities, initResultIfV2 } from "../lib/executa/handshake.ts";
 import { healthReport } from "../lib/executa/health.ts";
 
@@ -39,6 +39,7 @@ Deno.test("initialize -32601 (python) and a non-v2 result → v1, still usable",
   await pool.register([
     pySpec("hs-nf", "method_not_found"),
     nodeSpec("hs-v1r", ["--init=v1result"]),
+    nodeSpec("hs-v1c", ["--init=v1caps"]),
   ]);
   try {
     const [a, b] = await Promise.all([
@@ -51,6 +52,19 @@ Deno.test("initialize -32601 (python) and a non-v2 result → v1, still usable",
     assert.equal(rows["hs-nf"].protocol, "v1");
     assert.deepEqual(rows["hs-nf"].describe, { name: "v1-plugin", tools: [{ name: "echo" }] });
     assert.equal(rows["hs-v1r"].protocol, "v1");
+    // a v1 initialize result still declares capabilities (§9.6: whatever the negotiated version)
+    const sample = {
+      method: "sampling/createMessage",
+      params: { messages: [{ role: "user", content: "hi" }] },
+    };
+    const code = async (tool: string) => {
+      const r = await pool.invoke(tool, "call", sample, { app: appContext() });
+      return (r as { result: { responses: { error?: { code: number } }[] } }).result.responses[0]
+        .error?.code ?? "ok";
+    };
+    assert.equal(await code("hs-v1c"), "ok", "declared by the initialize result");
+    assert.equal(await code("hs-v1r"), -32001, "nothing declared, nothing granted");
+    assert.equal(pool.list().find((r) => r.tool_id === "hs-v1c")?.protocol, "v1");
     assert.deepEqual(await pool.health("hs-nf"), {
       ok: true,
       status: "not_implemented",

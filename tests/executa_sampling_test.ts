@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { appContext, fakeLlm, makePool, nodeSpec } from "./fixtures/executas/harness.ts";
 import type { AppContext } from "../lib/executa/types.ts";
 import type { ExecutaPool } from "../lib/executa/mod.ts";
+import { routeInvoke } from "../lib/executa/reverse.ts";
+import type { InvokeContext } from "../lib/executa/process.ts";
 
 type Resp = { result?: any; error?: { code: number; message: string; data?: any } };
 const msg = (text: string) => ({ role: "user", content: { type: "text", text } });
@@ -80,9 +82,29 @@ Deno.test("sampling: authorisation, limits and provider errors", async (t) => {
           },
           { method: "sampling/createMessage", params: { messages: [msg("x")], maxTokens: 8193 } },
           { method: "sampling/createMessage", params: { messages: [msg("x")], maxTokens: 8192 } },
+          { method: "sampling/createMessage", params: { messages: Array(64).fill(msg("x")) } },
         ],
       })).map((r) => r.error?.code ?? "ok");
-      assert.deepEqual(codes, [-32004, -32004, -32004, -32007, "ok"]);
+      assert.deepEqual(codes, [-32004, -32004, -32004, -32007, "ok", "ok"]);
+    });
+
+    await t.step("temperature 0..2 and stopSequences of strings, else -32004", async () => {
+      const cases: [Record<string, unknown>, string | number][] = [
+        [{ temperature: 2 }, "ok"],
+        [{ temperature: 0 }, "ok"],
+        [{ temperature: 2.01 }, -32004],
+        [{ temperature: -0.1 }, -32004],
+        [{ temperature: "1" }, -32004],
+        [{ stopSequences: ["END"] }, "ok"],
+        [{ stop: ["END"] }, "ok"],
+        [{ stopSequences: ["END", 1] }, -32004],
+        [{ stopSequences: "END" }, -32004],
+      ];
+      const got = await calls(pool, "s-plain", { calls: cases.map(([extra]) => sample(extra)) });
+      assert.deepEqual(
+        got.map((r) => r.error?.code ?? "ok"),
+        cases.map(([, want]) => want),
+      );
     });
 
     await t.step("more than 8 calls per invoke → -32006", async () => {
@@ -163,9 +185,21 @@ Deno.test("embeddings: authorisation and validation", async () => {
         { method: "embeddings/create", params: { input: [] } },
         { method: "embeddings/create", params: { input: Array(257).fill("x") } },
         { method: "embeddings/create", params: { input: 5 } },
+        { method: "embeddings/create", params: { input: ["x", 1] } },
       ],
     });
-    assert.deepEqual(bad.map((r) => r.error?.code), [-32602, -32602, -32602]);
+    assert.deepEqual(bad.map((r) => r.error?.code), [-32602, -32602, -32602, -32602]);
+    // the limits themselves: 256 inputs, 1 MiB counted in UTF-8 bytes (é is two)
+    const MiB = 1024 * 1024;
+    const edge = await calls(pool, "e-plain", {
+      calls: [
+        { method: "embeddings/create", params: { input: Array(256).fill("x") } },
+        { method: "embeddings/create", params: { input: ["é".repeat(MiB / 2)] } },
+        { method: "embeddings/create", params: { input: ["é".repeat(MiB / 2), "x"] } },
+      ],
+    });
+    assert.deepEqual(edge.map((r) => r.error?.code ?? "ok"), ["ok", "ok", -32602]);
+    assert.match(edge[2].error!.message, /1048576 bytes/);
   } finally {
     await pool.shutdown();
   }
@@ -202,4 +236,24 @@ Deno.test("invoke-context routing and unavailable methods", async () => {
   } finally {
     await pool.shutdown();
   }
+});
+
+Deno.test("invoke-context precedence: context.invoke_id, then invoke_id, then metadata.executa_invoke_id, then metadata.invoke_id", () => {
+  const invokes = new Map<string, InvokeContext>();
+  for (const id of ["a", "b", "c", "d"]) invokes.set(id, { id } as unknown as InvokeContext);
+  const route = (params: unknown) => (routeInvoke(invokes, params) as unknown as { id: string }).id;
+  const all = {
+    context: { invoke_id: "a" },
+    invoke_id: "b",
+    metadata: { executa_invoke_id: "c", invoke_id: "d" },
+  };
+  assert.equal(route(all), "a");
+  assert.equal(route({ ...all, context: {} }), "b");
+  assert.equal(route({ ...all, context: { invoke_id: "" }, invoke_id: null }), "c");
+  assert.equal(route({ metadata: { invoke_id: "d" } }), "d");
+  assert.equal(route({ metadata: { executa_invoke_id: "", invoke_id: "d" } }), "d");
+  // a named id wins over "the only one in flight", and a wrong one is not guessed
+  const single = new Map([["only", { id: "only" } as unknown as InvokeContext]]);
+  assert.throws(() => routeInvoke(single, { invoke_id: "a" }), /UNKNOWN_INVOKE_CONTEXT/);
+  assert.equal((routeInvoke(single, {}) as unknown as { id: string }).id, "only");
 });

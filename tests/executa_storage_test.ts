@@ -101,6 +101,12 @@ Deno.test("reverse storage: list paging by prefix and cursor", async () => {
     assert.deepEqual(Object.keys(item).sort(), ["etag", "key", "size_bytes", "updated_at"]);
     assert.equal(item.etag, etag(1, "a/1"));
     assert.equal(typeof item.updated_at, "number");
+    // without a limit a page holds 100 keys (§9.8)
+    const many = Array.from({ length: 105 }, (_, i) => `m/${String(i).padStart(3, "0")}`);
+    await run(pool, "pg", many.map((key) => op("set", { key, value: 0 })));
+    const [first] = await run(pool, "pg", [op("list", { prefix: "m/" })]);
+    assert.equal(first.result.items.length, 100);
+    assert.equal(first.result.next_cursor, "m/099");
   } finally {
     await pool.shutdown();
   }

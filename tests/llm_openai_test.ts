@@ -231,12 +231,14 @@ Deno.test("HTTP errors carry status and the first 2 KiB of the body", () =>
     });
   }));
 
-Deno.test("bad responses: not JSON, no choices, no numeric embeddings", () =>
+Deno.test("bad responses: not JSON, no choices, no numeric embeddings, not one embedding per input", () =>
   withServer({
     "/a/chat/completions": () => new Response("<html>oops</html>", { status: 200 }),
     "/b/chat/completions": () => json({ object: "chat.completion" }),
     "/c/embeddings": () => json({ data: [{ embedding: "nope" }] }),
     "/d/embeddings": () => json({ nothing: true }),
+    "/e/embeddings": () => json({ data: [] }),
+    "/f/embeddings": () => json({ data: [{ embedding: [1] }, { embedding: [2] }] }),
   }, async (base) => {
     const msg = { messages: [{ role: "user", content: "x" }] };
     for (
@@ -245,6 +247,9 @@ Deno.test("bad responses: not JSON, no choices, no numeric embeddings", () =>
         await openai(`${base}/b`).complete(msg),
         await openai(`${base}/c`).embed({ input: "x" }),
         await openai(`${base}/d`).embed({ input: "x" }),
+        await openai(`${base}/e`).embed({ input: "x" }),
+        await openai(`${base}/f`).embed({ input: "x" }),
+        await openai(`${base}/f`).embed({ input: ["x", "y", "z"] }),
       ]
     ) {
       const e = errorOf(r);

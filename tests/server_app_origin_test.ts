@@ -182,3 +182,18 @@ Deno.test("app origin: CSP reports are stored (≤ 64 KiB) and listed on the mai
   assert.deepEqual([...slugs].sort(), [slug, "unknown"].sort());
   assert.equal(after.reports.filter((r: { slug: string }) => r.slug === "unknown").length, 200);
 });
+
+Deno.test("app origin: a CSP report of exactly 64 KiB is stored; one byte more → 413", async () => {
+  const { t, app } = await setup();
+  await using _t = t;
+  const post = (bytes: number) => {
+    const body = JSON.stringify({ pad: "x".repeat(bytes - '{"pad":""}'.length) });
+    assert.equal(new TextEncoder().encode(body).length, bytes);
+    return app.request("/_anna/csp-report", { method: "POST", headers: APPH, body });
+  };
+  const atMax = await post(64 * 1024);
+  assert.equal(atMax.status, 204);
+  const over = await post(64 * 1024 + 1);
+  assert.equal(over.status, 413);
+  await over.body?.cancel();
+});

@@ -83,7 +83,12 @@ Deno.test("routes: POST /rpc answers 200, 204 for notifications, 413 over the li
   assert.equal(bad.status, 200);
   assert.equal((await bad.json()).error.code, RPC.PARSE_ERROR);
   const utf = await post(new Uint8Array([0x7b, 0xff, 0x7d]));
-  assert.equal((await utf.json()).error.message, "parse_error");
+  assert.equal(utf.status, 200, "a JSON-RPC parse error, like `{not json`");
+  assert.deepEqual((await utf.json()).error, {
+    code: RPC.PARSE_ERROR,
+    message: "parse_error",
+    data: { detail: "invalid UTF-8 in request body" },
+  });
 
   const big = await post(rpcBody("runtime.info", { pad: "x".repeat(3000) }));
   assert.equal(big.status, 413);
@@ -171,6 +176,12 @@ Deno.test("routes: /api/session/create and /api/session/call", async () => {
   assert.equal((await broken.json()).error.details.reason, "manifest_invalid");
   assert.equal((await api("/api/session/create", "[1,2]")).status, 400);
   assert.equal((await api("/api/session/create", "{oops")).status, 400);
+  // an empty body is an empty object: the answer names the missing params, not a parse error
+  for (const empty of ["", " \n"]) {
+    const r = await api("/api/session/create", empty);
+    assert.equal(r.status, 400);
+    assert.equal((await r.json()).error.code, "invalid_params", JSON.stringify(empty));
+  }
 
   // the log saw the api calls
   const log = await (await app.request("/api/log", { headers: AUTH })).json();

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createMainApp } from "../lib/server/app.ts";
 import { makeRuntime, manifest, type TestRuntime } from "./helpers/runtime.ts";
 import { AUTH, MAIN, readSse, serverContext, sseEvents, TOKEN } from "./helpers/server.ts";
+import { SSE_KEEPALIVE_MS } from "../lib/server/context.ts";
 
 async function sessionWithTitles(t: TestRuntime, n: number) {
   const s = await t.call("session.create", { app_slug: "notes", manifest: manifest() });
@@ -75,8 +76,9 @@ Deno.test("sse: `after` query, no position replays everything, drain cursor unto
   assert.deepEqual(await ids("&after=2"), ["3"]);
   // the header wins over the query
   assert.deepEqual(await ids("&after=0", { "last-event-id": "2" }), ["3"]);
-  // garbage positions count as absent
+  // garbage positions count as absent; spaces around a number do not make it garbage
   assert.deepEqual(await ids("&after=-5"), ["1", "2", "3"]);
+  assert.deepEqual(await ids("&after=%202%20"), ["3"]);
   const drained = await t.call("session.drain_events", { session_id: id });
   assert.equal((drained.events as unknown[]).length, 3);
 });
@@ -160,4 +162,9 @@ Deno.test("sse: HEAD on either stream answers the headers and leaves no stream b
     assert.equal(await res.text(), "");
   }
   assert.equal(ctx.closers.size, 0, "no subscriber, timer or closer was left running");
+});
+
+Deno.test("sse: the default keep-alive period is the contract's 15 s (§11.5, §15)", () => {
+  // the ping test above shortens it; this pins the value a real stream uses
+  assert.equal(SSE_KEEPALIVE_MS, 15_000);
 });

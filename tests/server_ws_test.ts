@@ -102,6 +102,21 @@ Deno.test("ws: requests, batches, notifications, oversized and binary frames", a
   assert.equal(big.error.data.max_frame_bytes, 512);
   c.ws.send(req(7, "session.list"));
   assert.equal(JSON.parse(await c.next()).id, 7);
+  // the limit counts UTF-8 bytes: exactly 512 passes; 300 "é" are 600 bytes in fewer UTF-16 units
+  const sized = (id: number, bytes: number) => {
+    const base = req(id, "runtime.info", { pad: "" });
+    return req(id, "runtime.info", { pad: "x".repeat(bytes - base.length) });
+  };
+  c.ws.send(sized(8, 512));
+  assert.equal(JSON.parse(await c.next()).id, 8);
+  c.ws.send(sized(9, 513));
+  assert.equal(JSON.parse(await c.next()).error.data.frame_bytes, 513);
+  const wide = req(10, "runtime.info", { pad: "é".repeat(300) });
+  assert.ok(wide.length <= 512);
+  c.ws.send(wide);
+  const tooWide = JSON.parse(await c.next());
+  assert.equal(tooWide.error.message, "frame_too_large");
+  assert.equal(tooWide.error.data.frame_bytes, new TextEncoder().encode(wide).length);
 
   // a binary frame closes the socket with 1003
   c.ws.send(new Uint8Array([1, 2, 3]));
@@ -146,4 +161,15 @@ Deno.test("ws: a malformed upgrade (no key, no Connection: Upgrade) is the clien
   assert.deepEqual(JSON.parse(await c.next()).result, { sessions: [] });
   c.ws.close();
   await c.closed;
+});
+
+Deno.test("ws: closing the server closes open sockets with 1001 (going away)", async () => {
+  await using r = await running();
+  const c = await connect(`ws://127.0.0.1:${r.server.config.mainPort}/ws?ct=${TOKEN}`);
+  c.ws.send(req(1, "runtime.info"));
+  assert.equal(JSON.parse(await c.next()).id, 1);
+  const closing = r.server.close();
+  const closed = await c.closed;
+  await closing;
+  assert.equal(closed.code, 1001);
 });

@@ -256,3 +256,19 @@ Deno.test("snapshots of one version share one copy whichever is read first", () 
   assert.deepEqual(n, { a: 1 });
   assert.equal(older.runtime_state, n);
 });
+
+Deno.test("the journal keeps a snapshot exactly `keep` mutations old, and drops one a mutation older", () => {
+  // the first trim runs at the 4096th mutation; the snapshot is taken after the first
+  const read = (keep: number) => {
+    const st = new StateStore({}, 2, keep);
+    st.set("a", 0, 0);
+    const p = st.lazyPayload();
+    for (let i = 1; i < 4096; i++) st.set("a", i, 0);
+    return p.runtime_state;
+  };
+  assert.deepEqual(read(4095), { a: 0 });
+  assert.deepEqual(read(4094), {
+    _truncated: true,
+    reason: "this snapshot's history is no longer kept",
+  });
+});

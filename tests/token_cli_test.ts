@@ -59,6 +59,16 @@ Deno.test("mint prints only the token and creates the default key file", () =>
     const m = /^valid \(wid [0-9a-f-]{36}, expires in (\d+)s\)\n$/.exec(v.stdout);
     assert.ok(m, v.stdout);
     assert.ok(Number(m[1]) > 0 && Number(m[1]) <= 30);
+    // the default TTL is 30 s (§2.2, §8.3); `--token-ttl` sets it for mint too
+    const claims = async (args: string[]) => {
+      const j = await cli(home, ["mint", "--format", "json", ...args]);
+      assert.equal(j.code, 0, j.stderr);
+      return JSON.parse(j.stdout).claims;
+    };
+    const dflt = await claims([]);
+    assert.equal(dflt.exp - dflt.iat, 30);
+    const set = await claims(["--token-ttl", "45"]);
+    assert.equal(set.exp - set.iat, 45);
   }));
 
 Deno.test("mint json carries the given claims; verify json round-trips them", () =>

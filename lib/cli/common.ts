@@ -4,7 +4,15 @@
  */
 import { bool, type FlagSpec, type FlagValues, int, list, str, UsageError } from "./flags.ts";
 import { type LogFormat, Logger, type LogLevel, parseLogLevel } from "../util/log.ts";
-import { defaultKeyPath, type DevKey, KeyFileError, loadOrCreateKey } from "../token/mod.ts";
+import {
+  defaultKeyPath,
+  type DevKey,
+  KeyFileError,
+  loadOrCreateKey,
+  TOKEN_TTL_DEFAULT,
+  TOKEN_TTL_MAX,
+  TOKEN_TTL_MIN,
+} from "../token/mod.ts";
 import { createProvider, LlmConfigError, resolveLlmConfig } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
 
@@ -61,7 +69,7 @@ export function makeLogger(
 }
 
 export function tokenTtl(v: FlagValues): number {
-  return int(v, "token-ttl", [5, 86400]) ?? 30;
+  return int(v, "token-ttl", [TOKEN_TTL_MIN, TOKEN_TTL_MAX]) ?? TOKEN_TTL_DEFAULT;
 }
 
 export async function loadKey(v: FlagValues, logger: Logger): Promise<DevKey> {

@@ -15,6 +15,8 @@ export interface FakeHostOptions {
   /** Answers a bridge call: a result, or throws `{code, message, data}` for a JSON-RPC error. */
   bridge: (method: string, params: Any) => Any;
   logEntries?: Any[];
+  /** Also load devpage.js, the `/dev/:wid` page script (give the session and window metas). */
+  devpage?: boolean;
 }
 
 class FakeIframe {
@@ -132,6 +134,7 @@ export function fakeHostPage(opts: FakeHostOptions) {
       container.children.push(f);
     },
   };
+  const status = { textContent: "" };
   const doc = {
     readyState: "complete",
     body: container,
@@ -140,6 +143,7 @@ export function fakeHostPage(opts: FakeHostOptions) {
       const m = /^meta\[name="(.+)"\]$/.exec(sel);
       if (m) return m[1] in metas ? { getAttribute: () => metas[m[1]] } : null;
       if (sel === "[data-anna-frames]") return container;
+      if (sel === "[data-anna-status]") return status;
       return null;
     },
     createElement(tag: string) {
@@ -174,7 +178,9 @@ export function fakeHostPage(opts: FakeHostOptions) {
       if (type === "message") windowListeners.push(fn);
     },
   };
-  for (const name of ["host_link.js", "host_relay.js", "host.js"]) {
+  const scripts = ["host_link.js", "host_relay.js", "host.js"];
+  if (opts.devpage) scripts.push("devpage.js");
+  for (const name of scripts) {
     new Function("globalThis", DASH_FILES[name])(win);
   }
   const host = win.__annaHost;
@@ -191,6 +197,8 @@ export function fakeHostPage(opts: FakeHostOptions) {
     host,
     /** Every iframe ever created, in creation order (removed ones included). */
     frames,
+    /** The page's status line (`[data-anna-status]`). */
+    status: () => status.textContent,
     /** The iframes in the page now, in document order. */
     shown: () => container.children.filter((f) => !f.removed),
     calls,

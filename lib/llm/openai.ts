@@ -254,11 +254,19 @@ export async function openaiEmbed(
 ): Promise<LlmResult> {
   const started = performance.now();
   const model = typeof args.model === "string" ? args.model : cfg.embedModel;
-  const r = await post(cfg, "/embeddings", { model, input: embedInputs(args) }, signal);
+  const input = embedInputs(args);
+  const r = await post(cfg, "/embeddings", { model, input }, signal);
   if (!r.ok) return r.result;
   const j = r.json;
   if (!isPlainObject(j) || !Array.isArray(j.data)) {
     return providerError("bad_response", "LLM provider embeddings response has no data array");
+  }
+  // one vector per input, or the app would pair vectors with the wrong texts
+  if (j.data.length !== input.length) {
+    return providerError(
+      "bad_response",
+      `LLM provider returned ${j.data.length} embeddings for ${input.length} inputs`,
+    );
   }
   const data: { object: string; index: number; embedding: number[] }[] = [];
   for (let i = 0; i < j.data.length; i++) {

@@ -1,7 +1,8 @@
 /**
  * `/dev/:wid` page script, after host_link.js and host.js: attaches at once to the session and
  * window named by the page's meta tags (only that window, plus windows opened later), retries when
- * the socket comes back, and mirrors the window title into the tab title.
+ * the socket comes back, and mirrors the window title into the tab title. When its window closes
+ * (or was closed before the page loaded) it says so instead of showing an empty page.
  */
 (function (win) {
   "use strict";
@@ -10,11 +11,26 @@
   if (!host) return;
   const { config, on, report, attach } = host;
   if (!config.sessionId) return;
+  const GONE = "this window is closed: open the app again from the dashboard";
   let attachState = "no"; // no | trying | yes
+  let sessionClosed = false;
+  const setStatus = (text) => {
+    const el = doc.querySelector("[data-anna-status]");
+    if (el) el.textContent = text;
+  };
+  const showWindowGone = () => {
+    const el = doc.querySelector("[data-anna-status]");
+    if (!el || sessionClosed || attachState !== "yes") return;
+    if (host.windows().length === 0) el.textContent = GONE;
+    else if (el.textContent === GONE) el.textContent = "";
+  };
   const tryAttach = () => {
     attachState = "trying";
     attach(config.sessionId, { only: config.windowUuid }).then(
-      () => void (attachState = "yes"),
+      () => {
+        attachState = "yes";
+        showWindowGone();
+      },
       (e) => {
         attachState = "no";
         report("cannot attach the session", e);
@@ -27,10 +43,11 @@
   on("windows", (list) => {
     const active = list.find((w) => w.active);
     if (active && active.title) doc.title = active.title;
+    showWindowGone();
   });
   on("session_closed", () => {
-    const el = doc.querySelector("[data-anna-status]");
-    if (el) el.textContent = "session closed";
+    sessionClosed = true;
+    setStatus("session closed");
   });
   tryAttach();
 })(globalThis);
