@@ -23,10 +23,21 @@ async function connect(url: string) {
   return {
     ws,
     closed,
-    next: () =>
-      frames.length
-        ? Promise.resolve(frames.shift()!)
-        : new Promise<string>((r) => waiters.push(r)),
+    /** The next text frame; fails when the socket closes first or after 10 s, never hangs. */
+    next: () => {
+      if (frames.length) return Promise.resolve(frames.shift()!);
+      return new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no frame within 10 s")), 10_000);
+        closed.then((e) => {
+          clearTimeout(timer);
+          reject(new Error(`socket closed (${e.code} ${e.reason}) before the next frame`));
+        });
+        waiters.push((f) => {
+          clearTimeout(timer);
+          resolve(f);
+        });
+      });
+    },
   };
 }
 

@@ -114,17 +114,27 @@ export async function writeApp(dir: string, manifest: Record<string, unknown>) {
 export async function readSse(
   body: ReadableStream<Uint8Array>,
   done: (text: string) => boolean,
+  timeoutMs = 10_000,
 ): Promise<string> {
   const reader = body.getReader();
   const dec = new TextDecoder();
   let text = "";
+  // a stream that never shows what the test waits for fails the test instead of hanging it
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<"timeout">((
+    r,
+  ) => (timer = setTimeout(() => r("timeout"), timeoutMs)));
   try {
     while (!done(text)) {
-      const { value, done: end } = await reader.read();
-      if (end) break;
-      text += dec.decode(value, { stream: true });
+      const next = await Promise.race([reader.read(), expired]);
+      if (next === "timeout") {
+        throw new Error(`SSE stream: not there after ${timeoutMs} ms; got ${JSON.stringify(text)}`);
+      }
+      if (next.done) break;
+      text += dec.decode(next.value, { stream: true });
     }
   } finally {
+    clearTimeout(timer);
     await reader.cancel().catch(() => {});
   }
   return text;
