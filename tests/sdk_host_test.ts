@@ -4,7 +4,7 @@
  * window, expired-token retry, event forwarding, open/close of windows, reload and live reload.
  */
 import assert from "node:assert/strict";
-import { type Any, APP, fakeHostPage, MAIN, until } from "../lib/dashboard/testing.ts";
+import { type Any, APP, fakeHostPage, MAIN, tick, until } from "../lib/dashboard/testing.ts";
 
 const SID = `ses_${"a".repeat(32)}`;
 const W1 = "11111111-1111-4111-8111-111111111111";
@@ -427,6 +427,27 @@ Deno.test("reload gets a fresh token and sets the same URL again; live reload fo
   await until(() => /t=tok3&/.test(f.src));
   assert.equal(page.called("session.refresh_token").length, 3);
   assert.deepEqual(page.host.logEntries().map((e: Any) => e.seq), [3, 4, 5]);
+});
+
+Deno.test("live reload: an edit logged while the log stream was down still reloads on resync", async () => {
+  const log: Any[] = [{ seq: 1, ts: Date.now(), type: "reload", paths: ["first.js"] }];
+  const page = await attached(undefined, log);
+  const f = page.frames[0];
+  await until(() => page.logStream() !== undefined);
+  const stream = page.logStream()!;
+  const refreshes = page.called("session.refresh_token").length;
+  stream.push("error", {}); // dropped; the browser reconnects by itself
+  log.push({ seq: 2, ts: Date.now(), type: "rpc" });
+  log.push({ seq: 3, ts: Date.now(), type: "reload", paths: ["app.js"] });
+  stream.push("open", {});
+  await until(() => page.called("session.refresh_token").length > refreshes);
+  await until(() => /t=tok2&/.test(f.src));
+  assert.deepEqual(page.host.logEntries().map((e: Any) => e.seq), [1, 2, 3]);
+  // a second drop with nothing new in between does not reload again
+  stream.push("error", {});
+  stream.push("open", {});
+  for (let i = 0; i < 20; i++) await tick();
+  assert.equal(page.called("session.refresh_token").length, refreshes + 1);
 });
 
 Deno.test("a window whose first token fetch fails is forgotten, so a later open_view makes it", async () => {

@@ -306,14 +306,18 @@
     logs.syncing = true;
     try {
       const fresh = (await fetchJson("/api/log")).entries || [];
-      if (restarted(fresh)) {
+      const seen = logs.lastSeq;
+      const reset = restarted(fresh);
+      if (reset) {
         logs.entries = [];
         logs.sizes = [];
         logs.eventBytes = 0;
         logs.lastSeq = 0;
         emit("log_reset", {});
       }
-      for (const e of fresh) pushLog(e, true);
+      // entries logged while the stream was down are news to this page (an edit saved meanwhile
+      // still reloads); after a restart nothing here is ours to act on
+      for (const e of fresh) pushLog(e, reset || !(typeof e.seq === "number" && e.seq > seen));
     } finally {
       logs.syncing = false;
       for (const [e, size] of logs.held.splice(0)) pushLog(e, false, size);
