@@ -93,6 +93,8 @@ Deno.test("browser: every dashboard panel of §13 works against the real dev ser
   // ---- RPC log: rows, expandable args, outcome with code, duration, filters, clear ----
   const setRow = rpcRows(page, { ns: "storage", method: "set", outcome: "ok" });
   await atLeast(setRow);
+  // laid out on opening, not for every one of up to 2 000 rows up front
+  assert.equal(await setRow.first().locator('[data-testid="rpc-args"]').textContent(), "");
   await setRow.first().locator("summary").click();
   await textMatching(setRow.first().locator('[data-testid="rpc-args"]'), /"key": "a"/);
   assert.match((await setRow.first().locator("td").nth(4).textContent())!, /^\d+(\.\d+)?$/);

@@ -69,6 +69,7 @@ Deno.test("browser: after dev restarts on the same ports and token, the dashboar
   assert.equal((await dev2.call("storage", "set", { key: "after", value: 1 })).ok, true);
   const row = rpcRows(page, { ns: "storage", method: "set" });
   await atLeast(row);
+  await row.first().locator("summary").click(); // args are laid out when a row is opened
   await textMatching(row.first().locator('[data-testid="rpc-args"]'), /"after"/);
   assert.equal(await row.count(), 1, "only the new session's call");
 

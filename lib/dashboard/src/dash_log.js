@@ -29,18 +29,28 @@
     return wid ? wid.slice(0, 8) : "—";
   }
   function rpcRow(e) {
+    // args and result (up to 64 KiB each) are laid out when the row is first opened: 2 000 rows
+    // printed up front held far more than the entries themselves
+    const ok = e.outcome === "ok";
+    const args = h("pre", { testid: "rpc-args" });
+    const out = h("pre", { testid: ok ? "rpc-result" : "rpc-error" });
     const details = h(
       "details",
-      {},
+      {
+        on: {
+          toggle: () => {
+            if (!details.open || args.textContent) return;
+            args.textContent = `args ${json(e.args)}`;
+            out.textContent = ok
+              ? `result ${json(e.result)}`
+              : `error ${json(e.error ?? { code: e.error_code })}`;
+          },
+        },
+      },
       h("summary", { text: `${e.ns}.${e.method}` }),
       h("div", { class: "muted", text: `transport ${e.transport || "?"} · seq ${e.seq}` }),
-      h("pre", { testid: "rpc-args", text: `args ${json(e.args)}` }),
-      e.outcome === "ok"
-        ? h("pre", { testid: "rpc-result", text: `result ${json(e.result)}` })
-        : h("pre", {
-          testid: "rpc-error",
-          text: `error ${json(e.error ?? { code: e.error_code })}`,
-        }),
+      args,
+      out,
     );
     const row = h(
       "tr",
