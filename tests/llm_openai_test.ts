@@ -258,6 +258,28 @@ Deno.test("bad responses: not JSON, no choices, no numeric embeddings, not one e
     }
   }));
 
+Deno.test("redirects are not followed: an HTTP error names the target, which is never called", () => {
+  let reached = 0;
+  return withServer({
+    "/old/chat/completions": () =>
+      new Response("moved", { status: 301, headers: { location: "/new/chat/completions" } }),
+    "/old/embeddings": () =>
+      new Response("", { status: 307, headers: { location: "/new/embeddings" } }),
+    "/new/chat/completions": () => (reached++, json({})),
+    "/new/embeddings": () => (reached++, json({})),
+  }, async (base) => {
+    const p = openai(`${base}/old`);
+    const e = errorOf(await p.complete({ messages: [{ role: "user", content: "x" }] }));
+    assert.equal(e.code, "provider_error");
+    assert.deepEqual(e.details, { reason: "http", status: 301, body: "moved" });
+    assert.match(e.message, /redirect to \/new\/chat\/completions/);
+    assert.match(e.message, /--llm-base-url/);
+    const e2 = errorOf(await p.embed({ input: "x" }));
+    assert.equal(e2.details?.status, 307);
+    assert.equal(reached, 0, "the redirect target was never called");
+  });
+});
+
 Deno.test("a provider slower than the timeout gives reason timeout", async () => {
   // the fake server answers only after the client has given up
   const gate = Promise.withResolvers<void>();

@@ -173,13 +173,20 @@ async function post(
       headers,
       body: JSON.stringify(body),
       signal: sig,
+      // not followed: a 301/302 would turn the POST into a GET, and the key would go wherever
+      // the provider points; the error names the target so the user can set it as the base URL
+      redirect: "manual",
     });
     status = res.status;
     // the timeout also covers reading the body
     const read = await readCapped(res, MAX_REPLY_BYTES);
     text = read.text;
     if (!res.ok) {
-      return failed("http", `LLM provider answered HTTP ${status} for POST ${url}`, {
+      const location = status >= 300 && status < 400 ? res.headers.get("location") : null;
+      const hint = location === null
+        ? ""
+        : ` (a redirect to ${location}; redirects are not followed: point --llm-base-url there)`;
+      return failed("http", `LLM provider answered HTTP ${status} for POST ${url}${hint}`, {
         status,
         body: headBytes(text),
       });
