@@ -26,8 +26,12 @@ async function readSources(dir: string): Promise<Array<[string, string]>> {
 
 /** The text of lib/sdk/assets.gen.ts for the current sources. */
 export async function renderSdkAssets(): Promise<string> {
-  const core = await Deno.readTextFile(new URL("lib/sdk/src/sdk.js", ROOT));
-  return `${HEADER}\n\n/** lib/sdk/src/sdk.js: defines createAnnaSdk(env, version). */\n` +
+  // the helpers first: createAnnaSdk calls annaSdkBase
+  const parts = await Promise.all(
+    ["sdk_base.js", "sdk.js"].map((f) => Deno.readTextFile(new URL(`lib/sdk/src/${f}`, ROOT))),
+  );
+  const core = parts.join("\n");
+  return `${HEADER}\n\n/** lib/sdk/src/sdk_base.js + sdk.js: defines createAnnaSdk(env, version). */\n` +
     `export const SDK_CORE: string = ${JSON.stringify(core)};\n`;
 }
 

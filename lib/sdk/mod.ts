@@ -1,6 +1,6 @@
 /**
- * The in-iframe SDK `AnnaAppRuntime` (CONTRACT §12): two builds of one core (lib/sdk/src/sdk.js,
- * embedded by scripts/gen_assets.ts) and the choice of build per served path (§12.1).
+ * The in-iframe SDK `AnnaAppRuntime` (CONTRACT §12): two builds of one core (lib/sdk/src/sdk_base.js
+ * and sdk.js, embedded by scripts/gen_assets.ts) and the choice of build per served path (§12.1).
  *
  * - `sdkEsm()`: ES module, named exports AnnaAppRuntime, HostApiError, HostRpcError, connect and a
  *   default export AnnaAppRuntime.
