@@ -4,7 +4,7 @@
  * clears the notice; a closed session says "session closed".
  */
 import assert from "node:assert/strict";
-import { type Any, fakeHostPage, until } from "../lib/dashboard/testing.ts";
+import { type Any, appEvent, fakeHostPage, until } from "../lib/dashboard/testing.ts";
 
 const SID = `ses_${"d".repeat(32)}`;
 const W1 = "11111111-1111-4111-8111-111111111111";
@@ -29,14 +29,7 @@ function bridgeWith(windows: Any[]) {
   };
 }
 
-const env = (seq: number, kind: string, wid: string | null, payload: Any) => ({
-  type: "data_model/AnnaAppEvent",
-  kind,
-  window_uuid: wid,
-  seq,
-  payload,
-  by_client_id: null,
-});
+const env = appEvent;
 
 const devPage = (windows: Any[]) =>
   fakeHostPage({

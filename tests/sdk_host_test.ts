@@ -4,7 +4,15 @@
  * window, expired-token retry, event forwarding, open/close of windows, reload and live reload.
  */
 import assert from "node:assert/strict";
-import { type Any, APP, fakeHostPage, MAIN, tick, until } from "../lib/dashboard/testing.ts";
+import {
+  type Any,
+  APP,
+  appEvent,
+  fakeHostPage,
+  MAIN,
+  tick,
+  until,
+} from "../lib/dashboard/testing.ts";
 
 const SID = `ses_${"a".repeat(32)}`;
 const W1 = "11111111-1111-4111-8111-111111111111";
@@ -55,15 +63,7 @@ async function attached(appCall?: (p: Any) => Any, logEntries?: Any[]) {
   return page;
 }
 
-/** A session event envelope as the runtime streams it (§7.1), with the fields host.js reads. */
-const env = (seq: number, kind: string, wid: string | null, payload: Any) => ({
-  type: "data_model/AnnaAppEvent",
-  kind,
-  window_uuid: wid,
-  seq,
-  payload,
-  by_client_id: null,
-});
+const env = appEvent;
 
 const req = (wid: string, t: string, extra: Any = {}) => ({
   channel: CHANNEL,

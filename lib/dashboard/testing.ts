@@ -211,6 +211,16 @@ export function fakeHostPage(opts: FakeHostOptions) {
   };
 }
 
+/** A session event envelope as the runtime streams it (§7.1), with the fields host.js reads. */
+export const appEvent = (seq: number, kind: string, wid: string | null, payload: Any) => ({
+  type: "data_model/AnnaAppEvent",
+  kind,
+  window_uuid: wid,
+  seq,
+  payload,
+  by_client_id: null,
+});
+
 /** Lets queued timers and messages run. */
 export const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
