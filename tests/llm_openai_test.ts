@@ -265,6 +265,8 @@ Deno.test("redirects are not followed: an HTTP error names the target, which is 
       new Response("moved", { status: 301, headers: { location: "/new/chat/completions" } }),
     "/old/embeddings": () =>
       new Response("", { status: 307, headers: { location: "/new/embeddings" } }),
+    "/gone/chat/completions": () =>
+      new Response("", { status: 302, headers: { location: "http://127.0.0.1:1/login" } }),
     "/new/chat/completions": () => (reached++, json({})),
     "/new/embeddings": () => (reached++, json({})),
   }, async (base) => {
@@ -273,9 +275,17 @@ Deno.test("redirects are not followed: an HTTP error names the target, which is 
     assert.equal(e.code, "provider_error");
     assert.deepEqual(e.details, { reason: "http", status: 301, body: "moved" });
     assert.match(e.message, /redirect to \/new\/chat\/completions/);
-    assert.match(e.message, /--llm-base-url/);
+    assert.match(e.message, new RegExp(`use --llm-base-url ${base}/new\\)`));
     const e2 = errorOf(await p.embed({ input: "x" }));
     assert.equal(e2.details?.status, 307);
+    assert.match(e2.message, new RegExp(`use --llm-base-url ${base}/new\\)`));
+    const e3 = errorOf(
+      await openai(`${base}/gone`).complete({ messages: [{ role: "user", content: "x" }] }),
+    );
+    assert.match(
+      e3.message,
+      /redirect to http:\/\/127\.0\.0\.1:1\/login; .*point --llm-base-url at/,
+    );
     assert.equal(reached, 0, "the redirect target was never called");
   });
 });

@@ -145,6 +145,19 @@ function shownUrl(url: URL): string {
 }
 
 /** POSTs JSON and returns the parsed body or a provider_error. */
+/** What to say about a redirect: its target and, when it keeps our path, the base URL to use. */
+function redirectHint(location: string, target: URL, path: string): string {
+  let base: string | null = null;
+  try {
+    const to = new URL(location, target);
+    if (to.pathname.endsWith(path)) {
+      base = shownUrl(new URL(to.pathname.slice(0, -path.length), to)).replace(/\/$/, "");
+    }
+  } catch { /* not a URL: name it as given */ }
+  return ` (a redirect to ${location}; redirects are not followed: ` +
+    (base ? `use --llm-base-url ${base})` : `point --llm-base-url at the provider's API)`);
+}
+
 async function post(
   cfg: OpenAiConfig,
   path: string,
@@ -183,9 +196,7 @@ async function post(
     text = read.text;
     if (!res.ok) {
       const location = status >= 300 && status < 400 ? res.headers.get("location") : null;
-      const hint = location === null
-        ? ""
-        : ` (a redirect to ${location}; redirects are not followed: point --llm-base-url there)`;
+      const hint = location === null ? "" : redirectHint(location, target, path);
       return failed("http", `LLM provider answered HTTP ${status} for POST ${url}${hint}`, {
         status,
         body: headBytes(text),
