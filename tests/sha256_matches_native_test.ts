@@ -58,3 +58,16 @@ Deno.test("prefixes, and the dispatching wrapper on both sides of its cut-over",
   assert.equal(sha256HexJs(big), native(big));
   assert.equal(sha256HexJs("abc"), native("abc"));
 });
+
+Deno.test("prefix and suffix around the digest, on both paths, with lengths that share a buffer", () => {
+  const s = '{"n":1,"text":"hello world"}';
+  const long = "z".repeat(300);
+  assert.equal(sha256HexJs(s, 16, 'W/"1-', '"'), `W/"1-${native(s).slice(0, 16)}"`);
+  // 58 digits + 6 affix characters is as long as a plain 64-digit digest: one reused buffer
+  assert.equal(sha256HexJs(s, 58, "<<<", ">>>"), `<<<${native(s).slice(0, 58)}>>>`);
+  assert.equal(sha256HexJs(s), native(s));
+  assert.equal(sha256HexJs(long, 16, 'W/"7-', '"'), `W/"7-${native(long).slice(0, 16)}"`);
+  assert.equal(sha256Hex(long, 16, 'W/"7-', '"'), `W/"7-${native(long).slice(0, 16)}"`);
+  assert.equal(sha256Hex(s, 16, 'W/"1-', '"'), `W/"1-${native(s).slice(0, 16)}"`);
+  assert.equal(sha256Hex(s, 16), native(s).slice(0, 16));
+});

@@ -68,7 +68,7 @@ function checkKey(key: unknown): string {
   return key as string;
 }
 
-export const etagOf = (value: unknown) => `W/"1-${sha256Hex(toJson(value) ?? "null", 16)}"`;
+export const etagOf = (value: unknown) => sha256Hex(toJson(value) ?? "null", 16, 'W/"1-', '"');
 
 export const storageHandlers: NamespaceHandlers = {
   get(ctx, args) {

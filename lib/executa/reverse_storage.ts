@@ -110,7 +110,7 @@ export class ReverseStorage {
     const cur = bucket.get(k);
     checkIfMatch(k, cur, p.if_match);
     const generation = (cur?.generation ?? 0) + 1;
-    const etag = `W/"${generation}-${sha256Hex(json, 16)}"`;
+    const etag = sha256Hex(json, 16, `W/"${generation}-`, '"');
     // store a copy so the plugin's later mutations of its own object cannot leak in
     bucket.set(k, {
       value: JSON.parse(json),

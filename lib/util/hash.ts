@@ -5,11 +5,19 @@ import { sha256HexJs } from "./sha256.ts";
 /** One 64-byte block (55 message bytes): there the plain-JS digest beats the native call overhead. */
 const JS_HASH_MAX = 55;
 
-/** Synchronous SHA-256 hex digest of a string (UTF-8) or bytes; `chars` keeps a prefix. */
-export function sha256Hex(data: string | Uint8Array, chars = 64): string {
-  if (data.length <= JS_HASH_MAX) return sha256HexJs(data, chars);
+/**
+ * Synchronous SHA-256 hex digest of a string (UTF-8) or bytes; `chars` keeps a prefix of it, and
+ * `prefix`/`suffix` are put around it (see sha256HexJs for why that is not left to the caller).
+ */
+export function sha256Hex(
+  data: string | Uint8Array,
+  chars = 64,
+  prefix = "",
+  suffix = "",
+): string {
+  if (data.length <= JS_HASH_MAX) return sha256HexJs(data, chars, prefix, suffix);
   const hex = createHash("sha256").update(data).digest("hex");
-  return chars === 64 ? hex : hex.slice(0, chars);
+  return prefix + (chars === 64 ? hex : hex.slice(0, chars)) + suffix;
 }
 
 /** Synchronous SHA-256 raw digest. */
