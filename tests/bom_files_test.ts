@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { appSlugFor } from "../lib/manifest/slug.ts";
 import { parseToml } from "../lib/executa/toml.ts";
+import { bundledHandles, deriveExecuta } from "../lib/executa/discovery.ts";
 import { parseSeedStorage } from "../lib/server/dev_app.ts";
 import { FixtureError, parseFixtureText } from "../lib/smoke/fixtures.ts";
 import { loadMockFile } from "../lib/llm/mod.ts";
@@ -110,4 +111,41 @@ Deno.test("a UTF-16 file is named as UTF-16 with the fix, wherever JSON is read 
   );
   // plain UTF-8 text is not flagged
   assert.equal(utf16Hint('{"a":"é"}'), "");
+});
+
+Deno.test("app.json, executa.json, package.json and pyproject.toml in UTF-16 say so (§3.11, §9.2)", async () => {
+  await using dir = await tmpDir();
+  const fix = /UTF-16 .*save it as UTF-8/;
+  const app = join(dir.path, "app");
+  await Deno.mkdir(app);
+  await Deno.writeFile(
+    join(app, "app.json"),
+    utf16le('{"slug":"x","bundled_executas":{"t":{"path":"tool"}}}'),
+  );
+  // the slug falls back to the directory name, with a warning that names the cause
+  const slug = await appSlugFor({ appDir: app });
+  assert.equal(slug.slug, "app");
+  assert.equal(slug.warnings.length, 1);
+  assert.match(slug.warnings[0], fix);
+  const bundled: string[] = [];
+  assert.deepEqual(await bundledHandles(app, bundled), []);
+  assert.equal(bundled.length, 1);
+  assert.match(bundled[0], /^app\.json is not a JSON object \(the file looks UTF-16/);
+  for (
+    const [file, text] of [
+      ["executa.json", '{"tool_id":"t","type":"python"}'],
+      ["package.json", '{"name":"t"}'],
+      ["pyproject.toml", '[project]\nname = "t"\n[project.scripts]\nt = "t:main"\n'],
+    ]
+  ) {
+    const tool = join(dir.path, file.replace(".", "-"));
+    await Deno.mkdir(tool);
+    await Deno.writeFile(join(tool, file), utf16le(text));
+    const d = await deriveExecuta(tool, file);
+    assert.match(d.warning ?? "", new RegExp(`^skipping executa ${file.replace(".", "\\.")}: `));
+    assert.match(d.warning ?? "", fix, file);
+    // the same file as UTF-8 is a usable executa
+    await Deno.writeTextFile(join(tool, file), text);
+    assert.equal((await deriveExecuta(tool, file)).warning, undefined, file);
+  }
 });

@@ -7,7 +7,7 @@ import { ExecutaPool } from "../executa/mod.ts";
 import { commandArgv, deriveExecuta, splitCommand } from "../executa/discovery.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/types.ts";
 import type { Outcome, OutcomeError } from "../core/outcome.ts";
-import { isPlainObject, utf16Hint, withoutBom } from "../util/json.ts";
+import { isPlainObject, parseJsonText } from "../util/json.ts";
 import { VERSION } from "../version.ts";
 import { isFile } from "../util/fs.ts";
 import { didYouMean } from "../util/text.ts";
@@ -109,11 +109,9 @@ async function readArgs(v: string | undefined): Promise<unknown> {
       throw new UsageError(`--args ${v}: cannot read file (${(e as Error).message})`);
     }
   }
-  try {
-    return JSON.parse(withoutBom(text));
-  } catch (e) {
-    throw new UsageError(`--args is not valid JSON (${utf16Hint(text) || (e as Error).message})`);
-  }
+  const r = parseJsonText(text);
+  if ("error" in r) throw new UsageError(`--args is not valid JSON (${r.error})`);
+  return r.value;
 }
 
 /** Prints an invoke outcome (json: the outcome; pretty: the result, or the error on stderr). */

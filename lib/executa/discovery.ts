@@ -4,7 +4,7 @@
  * Also the small readers other modules need: `readNodeEntry`, `readPyprojectScripts`.
  */
 import { basename, join, relative, resolve } from "node:path";
-import { isPlainObject, withoutBom } from "../util/json.ts";
+import { isPlainObject, parseJsonText, utf16Hint } from "../util/json.ts";
 import { parseToml } from "./toml.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "./types.ts";
 import { isDir } from "../util/fs.ts";
@@ -66,6 +66,9 @@ export async function readPyprojectScripts(
 ): Promise<{ name: string | null; scripts: [string, string][] } | null> {
   const text = await readText(join(dir, "pyproject.toml"));
   if (text === null) return null;
+  // UTF-16 text would parse as TOML with no tables, and the executa would seem to have no scripts
+  const utf16 = utf16Hint(text);
+  if (utf16) throw new Error(utf16);
   const root = parseToml(text);
   const project = isPlainObject(root.project) ? root.project : {};
   const scripts = isPlainObject(project.scripts) ? project.scripts : {};
@@ -77,13 +80,11 @@ export async function readPyprojectScripts(
 
 async function readJson(path: string): Promise<{ value?: unknown; error?: string } | null> {
   const text = await readText(path);
-  if (text === null) return null;
-  try {
-    return { value: JSON.parse(withoutBom(text)) };
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
+  return text === null ? null : parseJsonText(text);
 }
+
+/** ` (why)` for a JSON file that did not parse, "" for one that did (warning text). */
+const why = (r: { error?: string }) => (r.error !== undefined ? ` (${r.error})` : "");
 
 function nodeToolId(pkg: Record<string, unknown>): string | null {
   const ex = pkg.executa;
@@ -129,8 +130,7 @@ export async function deriveExecuta(dir: string, label = dir): Promise<Derivatio
   if (ej) {
     d.rule = "executa.json";
     if (ej.error !== undefined || !isPlainObject(ej.value)) {
-      d.warning = `skipping executa ${label}: executa.json is not a JSON object` +
-        (ej.error ? ` (${ej.error})` : "");
+      d.warning = `skipping executa ${label}: executa.json is not a JSON object${why(ej)}`;
       return d;
     }
     const j = ej.value;
@@ -183,7 +183,7 @@ export async function deriveExecuta(dir: string, label = dir): Promise<Derivatio
     d.rule = "package.json";
     d.type = "node";
     if (pj.error !== undefined || !isPlainObject(pj.value)) {
-      d.warning = `skipping executa ${label}: package.json is not a JSON object`;
+      d.warning = `skipping executa ${label}: package.json is not a JSON object${why(pj)}`;
       return d;
     }
     d.tool_id = nodeToolId(pj.value);
@@ -213,7 +213,7 @@ export async function bundledHandles(
   const r = await readJson(join(appDir, "app.json"));
   if (!r) return [];
   if (r.error !== undefined || !isPlainObject(r.value)) {
-    warnings.push(`app.json is not a JSON object; its bundled_executas are ignored`);
+    warnings.push(`app.json is not a JSON object${why(r)}; its bundled_executas are ignored`);
     return [];
   }
   const be = r.value.bundled_executas;

@@ -1,6 +1,6 @@
 /** App slug (CONTRACT §3.11): explicit > `app.json` slug > manifest directory name, normalised. */
 import { basename, dirname, join, resolve } from "node:path";
-import { isPlainObject, withoutBom } from "../util/json.ts";
+import { isPlainObject, parseJsonText } from "../util/json.ts";
 
 export function normalizeSlug(s: string): string {
   let out = s.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-");
@@ -16,13 +16,15 @@ async function appJsonSlug(dir: string, warnings: string[]): Promise<string | un
   } catch {
     return undefined; // app.json is optional
   }
-  try {
-    const j = JSON.parse(withoutBom(text));
-    if (isPlainObject(j) && typeof j.slug === "string" && j.slug.trim() !== "") return j.slug;
-  } catch (e) {
-    warnings.push(`${file} is not valid JSON (${(e as Error).message}); its slug is ignored`);
+  const r = parseJsonText(text);
+  if ("error" in r) {
+    warnings.push(`${file} is not valid JSON (${r.error}); its slug is ignored`);
+    return undefined;
   }
-  return undefined;
+  const j = r.value;
+  return isPlainObject(j) && typeof j.slug === "string" && j.slug.trim() !== ""
+    ? j.slug
+    : undefined;
 }
 
 export async function appSlugFor(

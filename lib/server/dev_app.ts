@@ -9,7 +9,7 @@ import { loadManifest } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
-import { isPlainObject, utf16Hint, withoutBom } from "../util/json.ts";
+import { isPlainObject, parseJsonText } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
 
 /** `--entry-payload JSON`: a JSON object. */
@@ -39,16 +39,11 @@ export async function parseSeedStorage(
       throw new UsageError(`--seed-storage: cannot read ${v}: ${(e as Error).message}`);
     }
   }
-  let x: unknown;
-  try {
-    x = JSON.parse(withoutBom(text));
-  } catch (e) {
-    throw new UsageError(
-      `--seed-storage${inline ? "" : ` ${v}`} is not valid JSON: ${
-        utf16Hint(text) || (e as Error).message
-      }`,
-    );
+  const r = parseJsonText(text);
+  if ("error" in r) {
+    throw new UsageError(`--seed-storage${inline ? "" : ` ${v}`} is not valid JSON: ${r.error}`);
   }
+  const x = r.value;
   if (!isPlainObject(x)) throw new UsageError("--seed-storage must hold a JSON object");
   return x;
 }

@@ -18,6 +18,18 @@ export function utf16Hint(text: string): string {
     : "";
 }
 
+/**
+ * A JSON file's text parsed (a leading BOM dropped), or why it is not JSON: the UTF-16 hint when
+ * that is the cause, else the parser's message. For every file a user writes by hand.
+ */
+export function parseJsonText(text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(withoutBom(text)) };
+  } catch (e) {
+    return { error: utf16Hint(text) || (e as Error).message };
+  }
+}
+
 /** Byte length of `JSON.stringify(v)` as UTF-8 (CONTRACT §1.3 "size of X"). */
 export function byteSize(v: unknown): number {
   const s = toJson(v);
