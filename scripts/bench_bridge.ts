@@ -3,6 +3,8 @@
  * latency through the real bridge and, in the same run, through a bare Deno NDJSON echo loop over
  * the same kind of pipes; cold start (spawn → first `session.create` reply); RSS with 1 000 open
  * sessions. Writes a JSON report (default .artifacts/bench_bridge.json).
+ * Also each side's server CPU per call over the throughput rounds (from /proc; steadier than
+ * throughput, so the number to compare when changing the hot path).
  * Throughput runs in rounds; each round times the bridge and the echo back to back (alternating
  * which goes first), and the reported ratio is the median of the rounds' ratios. Single rounds
  * swing widely on our shared 2-core machines (0.4–1.2), so there are many short ones: with 45
@@ -147,6 +149,31 @@ async function latency(
   };
 }
 
+/**
+ * CPU time (user + system, ms) the process has used so far, from /proc; null where there is no
+ * /proc. Summed over the throughput rounds it gives each side's CPU per call: far steadier than
+ * wall-clock throughput, which swings with the machine and with the client's own work.
+ */
+function cpuMs(pid: number): number | null {
+  try {
+    // fields after the parenthesised command name; utime and stime are the 12th and 13th
+    const f = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * (1000 / CLOCK_TICKS);
+  } catch {
+    return null;
+  }
+}
+// USER_HZ: 100 on every Linux this runs on; asked of getconf when it is there
+const CLOCK_TICKS = await (async () => {
+  try {
+    const out = await new Deno.Command("getconf", { args: ["CLK_TCK"], stderr: "null" }).output();
+    const n = Number(new TextDecoder().decode(out.stdout).trim());
+    return Number.isFinite(n) && n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+})();
+
 function rssMb(pid: number): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
   const m = /VmRSS:\s+(\d+) kB/.exec(status);
@@ -177,6 +204,16 @@ await echo.request(0, "warm", {});
 await throughput(bridge, storageCall, WARMUP, 1_000_000); // warm-up: JIT and full event ring
 await throughput(echo, storageCall, WARMUP, 1_000_000);
 const tputRounds: { bridge: number[]; echo: number[] } = { bridge: [], echo: [] };
+// server CPU over every throughput round (the latency rounds in between are not counted)
+const cpu = { bridge: 0, echo: 0, calls: 0, ok: true };
+async function cpuCounted(side: "bridge" | "echo", peer: Peer, n: number, base: number) {
+  const before = cpuMs(peer.child.pid);
+  const callsPerS = await throughput(peer, storageCall, n, base);
+  const after = cpuMs(peer.child.pid);
+  if (before === null || after === null) cpu.ok = false;
+  else cpu[side] += after - before;
+  return callsPerS;
+}
 const latRounds: { bridge: Lat[]; echo: Lat[] } = { bridge: [], echo: [] };
 for (let r = 0; r < ROUNDS; r++) {
   const base = 10_000_000 * (r + 2);
@@ -184,12 +221,13 @@ for (let r = 0; r < ROUNDS; r++) {
   // each round runs the pair back to back, in alternating order, so slow drifts of the machine
   // hit both sides of a round's ratio alike
   if (r % 2 === 0) {
-    tputRounds.bridge.push(await throughput(bridge, storageCall, n, base));
-    tputRounds.echo.push(await throughput(echo, storageCall, n, base));
+    tputRounds.bridge.push(await cpuCounted("bridge", bridge, n, base));
+    tputRounds.echo.push(await cpuCounted("echo", echo, n, base));
   } else {
-    tputRounds.echo.push(await throughput(echo, storageCall, n, base));
-    tputRounds.bridge.push(await throughput(bridge, storageCall, n, base));
+    tputRounds.echo.push(await cpuCounted("echo", echo, n, base));
+    tputRounds.bridge.push(await cpuCounted("bridge", bridge, n, base));
   }
+  cpu.calls += n;
   latRounds.bridge.push(
     await latency(bridge, storageCall, Math.floor(LAT_CALLS / ROUNDS), base + 5_000_000),
   );
@@ -267,6 +305,14 @@ Object.assign(report, {
     ratio_of_medians: +(bridgeTput / echoTput).toFixed(3),
     added_us_per_call: +addedUs.toFixed(2),
   },
+  // null without /proc; resolution one clock tick over all rounds (about 1 %)
+  server_cpu_us_per_call: cpu.ok
+    ? {
+      bridge: +(cpu.bridge * 1000 / cpu.calls).toFixed(3),
+      echo_baseline: +(cpu.echo * 1000 / cpu.calls).toFixed(3),
+      added: +((cpu.bridge - cpu.echo) * 1000 / cpu.calls).toFixed(3),
+    }
+    : null,
   latency_ms: { bridge: bridgeLat, echo_baseline: echoLat },
   cold_start_ms: {
     bridge_median: pct(colds, 50),
