@@ -1,6 +1,6 @@
 /** Hashing behind one module so the implementation can be swapped in one place. */
 import { createHash } from "node:crypto";
-import { sha256HexJs } from "./sha256.ts";
+import { flatConcat, sha256HexJs } from "./sha256.ts";
 
 /** One 64-byte block (55 message bytes): there the plain-JS digest beats the native call overhead. */
 const JS_HASH_MAX = 55;
@@ -17,7 +17,8 @@ export function sha256Hex(
 ): string {
   if (data.length <= JS_HASH_MAX) return sha256HexJs(data, chars, prefix, suffix);
   const hex = createHash("sha256").update(data).digest("hex");
-  return prefix + (chars === 64 ? hex : hex.slice(0, chars)) + suffix;
+  const digits = chars === 64 ? hex : hex.slice(0, chars);
+  return prefix || suffix ? flatConcat(prefix, digits, suffix) : digits;
 }
 
 /** Synchronous SHA-256 raw digest. */

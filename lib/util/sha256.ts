@@ -221,10 +221,25 @@ export function sha256HexJs(s: string | Uint8Array, chars = 64, prefix = "", suf
     blocks(scratch, total);
   }
   const p = prefix.length;
-  const n = p + chars + suffix.length;
+  const c = codes(prefix, chars, suffix);
+  for (let i = 0; i < chars; i++) c[p + i] = DIGITS[(STATE[i >> 3] >>> (28 - 4 * (i & 7))) & 15];
+  return String.fromCharCode.apply(null, c);
+}
+
+/** The reusable char-code array for `prefix`, `middle` code units, `suffix`, affixes filled in. */
+function codes(prefix: string, middle: number, suffix: string): number[] {
+  const p = prefix.length;
+  const n = p + middle + suffix.length;
   const c = CODES[n] ??= new Array<number>(n).fill(0);
   for (let i = 0; i < p; i++) c[i] = prefix.charCodeAt(i);
-  for (let i = 0; i < chars; i++) c[p + i] = DIGITS[(STATE[i >> 3] >>> (28 - 4 * (i & 7))) & 15];
-  for (let i = p + chars; i < n; i++) c[i] = suffix.charCodeAt(i - p - chars);
+  for (let i = p + middle; i < n; i++) c[i] = suffix.charCodeAt(i - p - middle);
+  return c;
+}
+
+/** `prefix + middle + suffix` as one flat string (why: see sha256HexJs); for short texts. */
+export function flatConcat(prefix: string, middle: string, suffix: string): string {
+  const p = prefix.length;
+  const c = codes(prefix, middle.length, suffix);
+  for (let i = 0; i < middle.length; i++) c[p + i] = middle.charCodeAt(i);
   return String.fromCharCode.apply(null, c);
 }
