@@ -20,7 +20,8 @@ Fixtures and replay:
   --fixtures GLOB          fixture files (repeatable; relative to the working directory;
                            replaces dev.fixtures, which is relative to the manifest directory)
   --no-fixtures            replay nothing
-  --view NAME              check only this view (also the view of fixtures that name none)
+  --view NAME              check only this view (fixtures that name no view, and --browser,
+                           use the default view)
   --tool-alias FROM=TO     map a recorded tool_id to a registered one (repeatable)
   --ignore-key KEY         also ignore KEY when comparing results (repeatable)
   --check-events           check expected events (skipped otherwise)

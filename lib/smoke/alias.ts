@@ -103,6 +103,11 @@ export class CarryOver {
     return this.map.size;
   }
 
+  /** Whether a replayed result gave `expected` another value. */
+  has(expected: string): boolean {
+    return this.map.has(expected);
+  }
+
   /** The replacement for a whole string, or the string itself. */
   value(s: string): string {
     return this.map.get(s) ?? s;

@@ -19,7 +19,7 @@ export interface SmokeContext {
   callTimeoutMs: number;
   aliaser: ToolAliaser;
   warnings: string[];
-  /** `--view`: the view of sessions that do not name one */
+  /** `--view`: the only view the views step checks (fixtures and the browser use their own) */
   view?: string;
   /** aborted when the run is interrupted (SIGINT/SIGTERM): long steps stop early */
   signal?: AbortSignal;
@@ -31,15 +31,17 @@ export interface OpenedSession {
   view: string;
 }
 
-/** `session.create` for the app directory (its executas are already registered by smoke). */
+/**
+ * `session.create` for the app directory (its executas are already registered by smoke), in
+ * `view`, else the app's default view: `--view` narrows only the views step (§14.1 step 5, §14.6).
+ */
 export async function openSession(ctx: SmokeContext, view?: string): Promise<OpenedSession> {
   const params: Record<string, unknown> = {
     app_dir: ctx.appDir,
     app_slug: ctx.slug,
     register_executas: false,
   };
-  const v = view ?? ctx.view;
-  if (v !== undefined) params.view = v;
+  if (view !== undefined) params.view = view;
   const r = await ctx.rt.call("session.create", params, "smoke") as Record<string, unknown>;
   return {
     session_id: r.session_id as string,

@@ -205,7 +205,11 @@ async function replayRequest(
     method: step.method,
     args,
   };
-  if (step.window_uuid !== undefined) params.window_uuid = carry.value(step.window_uuid);
+  // a window this replay opened (its open_view result carried the id over) gets the call; any
+  // other recorded window, e.g. one the host opened, is not recreated: the primary one answers
+  if (step.window_uuid !== undefined && carry.has(step.window_uuid)) {
+    params.window_uuid = carry.value(step.window_uuid);
+  }
   const t0 = performance.now();
   const spanStart = seg.events.length;
   const r = await callWithTimeout(ctx, params);
@@ -246,6 +250,8 @@ async function replayRequest(
     }); the recording has ${
       step.expect.ok === false
         ? `${step.expect.code ?? "an error"} from a running executa`
+        : step.expect.ok === true // only a {success:false} envelope lets a tool_failed pass
+        ? "a {success:false} tool result from a running executa"
         : step.expect.ok === null
         ? "no expectation for it"
         : "no response for it"

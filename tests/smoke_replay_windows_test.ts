@@ -1,0 +1,128 @@
+/**
+ * Which window and view a replayed call meets (CONTRACT §14.1 step 5, §14.5): calls go to the
+ * fixture session's primary window, except those for a window the replay itself opened; a fixture
+ * with no view of its own runs in the default view even under `--view`.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { explain, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+import { tmpDir } from "./helpers/tmp.ts";
+
+/** Two views whose minimum sizes tell them apart: `window.resize` to 1×1 answers the minimum. */
+async function twoViewApp(dir: string) {
+  await Deno.mkdir(join(dir, "bundle"));
+  await Deno.writeTextFile(join(dir, "bundle/index.html"), "<!doctype html><title>t</title>");
+  await Deno.writeTextFile(
+    join(dir, "manifest.json"),
+    JSON.stringify({
+      schema: 2,
+      ui: {
+        views: [
+          { name: "main", title: "Main", min_size: { w: 200, h: 200 } },
+          { name: "side", title: "Side", min_size: { w: 300, h: 300 } },
+        ],
+        host_api: { storage: ["get", "set"] },
+      },
+    }),
+  );
+}
+
+const resize = { ns: "window", method: "resize", args: { w: 1, h: 1 } };
+
+async function writeLines(file: string, lines: unknown[]) {
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+}
+
+Deno.test("smoke: a call recorded for a window the host opened is replayed on the primary window", async () => {
+  await using dir = await tmpDir();
+  await twoViewApp(dir.path);
+  const file = join(dir.path, "rec.jsonl");
+  // recorded in dev: the dashboard opened w-host (not through a call of the app), then the app
+  // called from it; replay cannot recreate that window
+  await writeLines(file, [
+    { t: 0, kind: "meta", session_id: "ses_r", window_uuid: "w-main", view: "main" },
+    { t: 1, kind: "req", id: 1, ...resize, window_uuid: "w-host" },
+    { t: 2, kind: "res", id: 1, ok: true, result: { ok: true, w: 200, h: 200 } },
+    {
+      t: 3,
+      kind: "req",
+      id: 2,
+      ns: "storage",
+      method: "set",
+      args: { key: "k", value: 1 },
+      window_uuid: "w-host",
+    },
+    { t: 4, kind: "res", id: 2, ok: true, result: { ok: true } },
+    { t: 5, kind: "req", id: 3, ns: "storage", method: "get", args: { key: "k" } },
+    { t: 6, kind: "res", id: 3, ok: true, result: { value: 1 } },
+  ]);
+  const r = await smokeJson([dir.path, "--fixtures", file]);
+  assert.equal(r.code, 0, explain(r));
+  assert.deepEqual(r.report!.fixtures[0].cases.map((c) => [c.method, c.status]), [
+    ["resize", "pass"],
+    ["set", "pass"],
+    ["get", "pass"],
+  ]);
+});
+
+Deno.test("smoke: a call for a window the replay opened with window.open_view goes to that window", async () => {
+  await using dir = await tmpDir();
+  await twoViewApp(dir.path);
+  const file = join(dir.path, "rec.jsonl");
+  await writeLines(file, [
+    { t: 0, kind: "meta", window_uuid: "w-main", view: "main" },
+    { t: 1, kind: "req", id: 1, ns: "window", method: "open_view", args: { view: "side" } },
+    { t: 2, kind: "res", id: 1, ok: true, result: { ok: true, window_uuid: "w-side" } },
+    { t: 3, kind: "req", id: 2, ...resize, window_uuid: "w-side" },
+    { t: 4, kind: "res", id: 2, ok: true, result: { ok: true, w: 300, h: 300 } },
+    { t: 5, kind: "req", id: 3, ...resize, window_uuid: "w-main" },
+    { t: 6, kind: "res", id: 3, ok: true, result: { ok: true, w: 200, h: 200 } },
+  ]);
+  const r = await smokeJson([dir.path, "--fixtures", file]);
+  assert.equal(r.code, 0, explain(r));
+  assert.ok(r.report!.fixtures[0].cases.every((c) => c.status === "pass"), explain(r));
+});
+
+Deno.test("smoke --view: only the views step is narrowed; a fixture naming no view runs in the default one", async () => {
+  await using dir = await tmpDir();
+  await twoViewApp(dir.path);
+  const docs = join(dir.path, "docs.jsonl");
+  await writeLines(docs, [{ t: 0, dir: "out", ...resize, result: { ok: true, w: 200 } }]);
+  const named = join(dir.path, "named.jsonl");
+  await writeLines(named, [
+    { t: 0, kind: "meta", view: "side" },
+    { t: 1, kind: "req", id: 1, ...resize },
+    { t: 2, kind: "res", id: 1, ok: true, result: { ok: true, w: 300 } },
+  ]);
+  const r = await smokeJson([dir.path, "--view", "side", "--fixtures", docs, "--fixtures", named]);
+  assert.equal(r.code, 0, explain(r));
+  assert.deepEqual(
+    r.report!.steps.filter((s) => s.name.startsWith("views")).map((s) => s.name),
+    ["views: side"],
+  );
+  assert.deepEqual(r.report!.fixtures.map((f) => [f.file, f.status]), [
+    ["docs.jsonl", "pass"],
+    ["named.jsonl", "pass"],
+  ]);
+});
+
+Deno.test("smoke: an executa dying where a {success:false} result was recorded says so", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "docs.jsonl");
+  await writeLines(file, [{
+    t: 0,
+    dir: "out",
+    ns: "tools",
+    method: "invoke",
+    args: { tool_id: "tool-smoke-echo", method: "exit" },
+    result: { success: false, error: "nope" },
+  }]);
+  const r = await smokeJson([join(SMOKE_FIXTURES, "basic-app"), "--fixtures", file]);
+  assert.equal(r.code, 3, explain(r));
+  const c = r.report!.fixtures[0].cases[0];
+  assert.equal(c.status, "error");
+  assert.match(
+    c.message!,
+    /; the recording has a \{success:false\} tool result from a running executa; exit code 9/,
+  );
+});
