@@ -85,5 +85,14 @@ Deno.test("control token: random base64url per run, env override, --no-control-t
   const fixed = "f".repeat(32);
   assert.equal(resolveControlToken(fixed, false), fixed);
   assert.throws(() => resolveControlToken("short", false), ControlTokenError);
+  // headers carry it: anything but printable ASCII is refused at start, naming the variable
+  for (const bad of ["é".repeat(32), "a".repeat(32) + "\u0000", "a".repeat(31) + "€"]) {
+    assert.throws(
+      () => resolveControlToken(bad, false),
+      /ANNA_APP_CONTROL_TOKEN must be printable ASCII/,
+    );
+  }
+  const punct = "a".repeat(24) + "+/=~!*()";
+  assert.equal(resolveControlToken(punct, false), punct);
   assert.equal(resolveControlToken("short", true), null);
 });

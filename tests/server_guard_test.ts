@@ -158,6 +158,11 @@ Deno.test("guard: Sec-Fetch-Site cross-site → 403 forbidden_origin; same-site 
     const ok = await status(app, "/healthz", { headers: { ...MAIN_HOST, "sec-fetch-site": site } });
     assert.equal(ok.status, 200, site);
   }
+  // a repeated header arrives joined with a comma: a cross-site among the values still refuses
+  for (const site of ["same-origin, cross-site", "cross-site,none", " Cross-Site ,same-site"]) {
+    const r = await status(app, "/healthz", { headers: { ...MAIN_HOST, "sec-fetch-site": site } });
+    assert.equal(r.status, 403, site);
+  }
 });
 
 Deno.test("guard: foreign Origin on HTTP, on the WebSocket upgrade and on the SSE path → 403", async () => {

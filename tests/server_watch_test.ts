@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { unaliasPath, watchApp } from "../lib/server/watch.ts";
+import { hiddenUnder, unaliasPath, watchApp } from "../lib/server/watch.ts";
 import { silentLogger } from "../lib/util/log.ts";
 import { waitUntil } from "./helpers/dev_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
@@ -143,6 +143,38 @@ Deno.test("watch: an ignored file (dev's --record file inside the bundle) never 
   } finally {
     w.close();
   }
+});
+
+Deno.test("watch: files under a dot-directory (.git, .cache) and dotfiles never reload", async () => {
+  await using dir = await tmpDir();
+  const { w, bundle, bundleReports, bundleSaw } = await watching(dir.path);
+  try {
+    const hidden = [
+      join(bundle, ".git", "objects", "ab"),
+      join(bundle, "sub", ".cache", "x.js"),
+      join(bundle, ".app.js.swp"),
+    ];
+    for (const f of hidden) {
+      await Deno.mkdir(join(f, ".."), { recursive: true });
+      await Deno.writeTextFile(f, "x");
+    }
+    await new Promise((r) => setTimeout(r, 400)); // past the debounce: a report would be out
+    const seen = join(bundle, "sub", "app.js");
+    await Deno.writeTextFile(seen, "x");
+    await bundleSaw(seen);
+    assert.deepEqual(bundleReports[0], [seen], JSON.stringify(bundleReports));
+    assert.ok(!hidden.some((f) => bundleReports.flat().includes(f)), JSON.stringify(bundleReports));
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("watch: hiddenUnder looks at every segment below the bundle root, not above it", () => {
+  assert.equal(hiddenUnder("/a/.work/bundle", "/a/.work/bundle/app.js"), false);
+  assert.equal(hiddenUnder("/a/bundle", "/a/bundle/.git/HEAD"), true);
+  assert.equal(hiddenUnder("/a/bundle", "/a/bundle/x/.y/z.js"), true);
+  assert.equal(hiddenUnder("/a/bundle", "/a/bundle/x/y.js"), false);
+  assert.equal(hiddenUnder("C:\\app\\bundle", "C:\\app\\bundle\\.git\\HEAD"), true);
 });
 
 Deno.test("watch: paths reported symlink-resolved (as macOS does) map back to the watched ones", () => {

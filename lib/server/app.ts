@@ -5,6 +5,7 @@
 import { type Context, Hono } from "hono";
 import { bundleCsp, CSP_REPORT_MAX_BYTES, dashboardCsp, reportSlug } from "./csp.ts";
 import { errorBody, requestGuard } from "./guard.ts";
+import { headLength } from "./head.ts";
 import { originForms } from "./hosts.ts";
 import type { ServerContext } from "./context.ts";
 import { handleApiCall, handleRpc } from "./rpc.ts";
@@ -51,6 +52,7 @@ function healthz(c: Context, ctx: ServerContext) {
 
 export function createMainApp(ctx: ServerContext): Hono {
   const app = new Hono();
+  app.use("*", headLength);
   app.use("*", requestGuard({ role: "main", config: ctx.config }));
   const token = () => ctx.config.controlToken;
 
@@ -126,6 +128,7 @@ function withFallbacks(app: Hono, ctx: ServerContext): Hono {
 
 export function createAppOriginApp(ctx: ServerContext): Hono {
   const app = new Hono();
+  app.use("*", headLength);
   app.use("*", requestGuard({ role: "app", config: ctx.config }));
 
   app.get("/healthz", (c) => healthz(c, ctx));

@@ -24,6 +24,13 @@ export function resolveControlToken(env: string | undefined, disabled: boolean):
       // a token with whitespace cannot travel in `Authorization: Bearer` or a URL unchanged
       throw new ControlTokenError("ANNA_APP_CONTROL_TOKEN must not contain whitespace");
     }
+    if (/[^\x21-\x7e]/.test(env)) {
+      // browsers refuse header values outside Latin-1, and servers may re-encode them
+      throw new ControlTokenError(
+        "ANNA_APP_CONTROL_TOKEN must be printable ASCII (it is sent in HTTP headers); " +
+          "e.g. `openssl rand -base64 32 | tr '+/' '-_' | tr -d '='`",
+      );
+    }
     return env;
   }
   return b64urlEncode(crypto.getRandomValues(new Uint8Array(32)));

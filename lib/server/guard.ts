@@ -121,7 +121,10 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler {
 
     // 2. Sec-Fetch-Site
     const site = c.req.header("sec-fetch-site");
-    if (site !== undefined && site.trim().toLowerCase() === "cross-site") {
+    // repeated headers arrive joined with commas: any cross-site among them refuses
+    if (
+      site !== undefined && site.split(",").some((s) => s.trim().toLowerCase() === "cross-site")
+    ) {
       return errorBody(c, 403, "forbidden_origin", "cross-site requests are not allowed");
     }
 

@@ -19,10 +19,12 @@ export function sidecarResponse(
   method: string,
   extraHeaders: Record<string, string> = {},
 ): Response {
-  return new Response(method === "HEAD" ? null : sidecarScript(map), {
+  const script = new TextEncoder().encode(sidecarScript(map));
+  return new Response(method === "HEAD" ? null : script, {
     status: 200,
     headers: {
       "Content-Type": "text/javascript; charset=utf-8",
+      "Content-Length": String(script.byteLength),
       "Cache-Control": "no-store",
       "X-Content-Type-Options": "nosniff",
       ...extraHeaders,

@@ -50,6 +50,12 @@ async function realAliases(paths: Iterable<string>): Promise<[string, string][]>
   return out.sort((a, b) => b[0].length - a[0].length);
 }
 
+/** Whether `p` (inside `root`, or `root` itself) has a path segment below `root` starting with ".". */
+export function hiddenUnder(root: string, p: string): boolean {
+  if (p === root) return basename(p).startsWith(".");
+  return p.slice(root.length + 1).split(/[\\/]/).some((seg) => seg.startsWith("."));
+}
+
 export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const debounce = opts.debounceMs ?? RELOAD_DEBOUNCE_MS;
   const bundleDir = resolve(opts.bundleDir);
@@ -113,7 +119,8 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
         stop(bundleWatcher);
         bundleWatcher = null;
       }
-      if (!basename(p).startsWith(".")) bundlePaths.add(p); // editor swap files are noise
+      // editor swap files and anything under a dot-directory (.git, .cache) are never served
+      if (!hiddenUnder(bundleDir, p)) bundlePaths.add(p);
     } else return;
     clearTimeout(timer);
     timer = setTimeout(flush, debounce);
