@@ -56,6 +56,39 @@ const AppCallParams = z.object({
   args: z.unknown().optional(),
   params: z.unknown().optional(),
 });
+/** An app's call arrives over `/ws` or `/rpc` from the host page: the log calls that `app`. */
+const appTransport = (t: string) => t === "ws" || t === "http" ? "app" : t;
+
+/**
+ * A call refused for its token never reaches the dispatcher, yet belongs in the RPC log (§11.11):
+ * against the window a validly signed token names, so the dashboard shows it for that session.
+ */
+function logRefusedCall(
+  rt: Runtime,
+  wid: string | undefined,
+  ns: string,
+  method: string,
+  args: unknown,
+  transport: string,
+  error: { code: string; message: string; details: Record<string, unknown> },
+) {
+  if (!rt.log.enabled) return;
+  const found = wid === undefined ? undefined : rt.sessions.findWindow(wid);
+  rt.log.push({
+    type: "rpc",
+    transport,
+    session_id: found?.session.id ?? null,
+    window_uuid: wid ?? null,
+    ns,
+    method,
+    args: args === undefined ? {} : args,
+    outcome: "error",
+    ms: 0,
+    error_code: error.code,
+    error,
+  });
+}
+
 const DrainParams = z.object({
   session_id: z.string(),
   limit: z.number().int().min(1).max(10000).optional(),
@@ -142,15 +175,19 @@ export const sessionMethods: Record<string, Method> = {
   "app.call": async (rt, p, transport) => {
     const a = parseParams(AppCallParams, p);
     const v = await rt.verifyAppToken(a.token);
-    if (!v.ok) return fail("invalid_token", v.message, { reason: v.reason });
     const args = Object.hasOwn(p, "args") ? a.args : a.params;
+    if (!v.ok) {
+      const error = { code: "invalid_token", message: v.message, details: { reason: v.reason } };
+      logRefusedCall(rt, v.wid, a.ns, a.method, args, appTransport(transport), error);
+      return fail(error.code, error.message, error.details);
+    }
     return await rt.dispatcher.call(
       v.session,
       v.window.window_uuid,
       a.ns,
       a.method,
       args,
-      transport === "ws" || transport === "http" ? "app" : transport,
+      appTransport(transport),
     );
   },
   "session.drain_events": (rt, p) => {

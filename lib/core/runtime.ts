@@ -52,7 +52,8 @@ export { BRIDGE_METHODS } from "../bridge/methods.ts";
 
 export type TokenCheck =
   | { ok: true; session: Session; window: WindowState }
-  | { ok: false; reason: string; message: string };
+  /** `wid`: the window a validly signed token names (also when it is expired or closed) */
+  | { ok: false; reason: string; message: string; wid?: string };
 
 export class Runtime {
   readonly mode: RuntimeMode;
@@ -320,7 +321,13 @@ export class Runtime {
   async verifyAppToken(token: unknown, expectedWid?: string): Promise<TokenCheck> {
     // §8.3 order: signature/expiry, then the window checks, then wrong_window, then wrong_app
     const r = await verifyToken(this.key, token);
-    if (!r.ok) return r;
+    if (!r.ok) {
+      // expired and not-yet-valid tokens are still signed by us: the window they name is theirs
+      const signed = r.claims && (r.reason === "expired" || r.reason === "not_yet_valid");
+      return signed
+        ? { ok: false, reason: r.reason, message: r.message, wid: r.claims!.wid }
+        : { ok: false, reason: r.reason, message: r.message };
+    }
     const { wid, app } = r.claims;
     const f = this.sessions.findWindow(wid);
     if (!f) {
@@ -328,16 +335,23 @@ export class Runtime {
         ok: false,
         reason: "unknown_window",
         message: `no open session holds window ${wid}`,
+        wid,
       };
     }
     if (!isOpen(f.window)) {
-      return { ok: false, reason: "window_closed", message: `window ${wid} is ${f.window.status}` };
+      return {
+        ok: false,
+        reason: "window_closed",
+        message: `window ${wid} is ${f.window.status}`,
+        wid,
+      };
     }
     if (expectedWid !== undefined && expectedWid !== wid) {
       return {
         ok: false,
         reason: "wrong_window",
         message: `token is for window ${wid}, not ${expectedWid}`,
+        wid,
       };
     }
     if (f.session.app_slug !== app) {
@@ -345,6 +359,7 @@ export class Runtime {
         ok: false,
         reason: "wrong_app",
         message: `token is for app '${app}' but window ${wid} belongs to '${f.session.app_slug}'`,
+        wid,
       };
     }
     return { ok: true, session: f.session, window: f.window };
