@@ -5,11 +5,18 @@ import { UsageError } from "../lib/cli/flags.ts";
 import { RpcError } from "../lib/core/rpc_error.ts";
 import { parseExecutaFlag, validateRegisterParams } from "../lib/executa/spec.ts";
 
+const MAIN_TS = new URL("../main.ts", import.meta.url).pathname;
 const DISC = new URL("./fixtures/apps/disc-app/", import.meta.url).pathname.replace(/\/$/, "");
 const ex = (n: string) => join(DISC, "executas", n);
+/** A spec that must come out (not a skipped skill). */
+async function parse(spec: string, base: string) {
+  const s = await parseExecutaFlag(spec, base);
+  assert.ok(s, `${spec} gave no spec`);
+  return s;
+}
 
 Deno.test("--executa: dir alone derives tool_id, type, command and handle", async () => {
-  assert.deepEqual(await parseExecutaFlag("dir=executas/b-py", DISC), {
+  assert.deepEqual(await parse("dir=executas/b-py", DISC), {
     tool_id: "tool-b",
     project_dir: ex("b-py"),
     command: null,
@@ -18,19 +25,19 @@ Deno.test("--executa: dir alone derives tool_id, type, command and handle", asyn
     handle: "bee",
     app_slug: null,
   });
-  const n = await parseExecutaFlag("dir=executas/n-transport", DISC);
+  const n = await parse("dir=executas/n-transport", DISC);
   assert.deepEqual([n.tool_id, n.type, n.command], ["tool-n", "node", [
     "node",
     "srv.js",
     "--stdio",
   ]]);
   // enabled:false is ignored for an explicit --executa
-  const j = await parseExecutaFlag("dir=executas/j-disabled", DISC);
+  const j = await parse("dir=executas/j-disabled", DISC);
   assert.deepEqual([j.tool_id, j.type, j.handle], ["tool-j", "node", "j-disabled"]);
 });
 
 Deno.test("--executa: explicit keys win; command as JSON array (with commas) or split on spaces", async () => {
-  const a = await parseExecutaFlag(
+  const a = await parse(
     'dir=executas/a-json,tool_id=my-tool,handle=h,type=binary,command=["python3","x.py","a,b"]',
     DISC,
   );
@@ -38,16 +45,49 @@ Deno.test("--executa: explicit keys win; command as JSON array (with commas) or 
     [a.tool_id, a.handle, a.type, a.command],
     ["my-tool", "h", "binary", ["python3", "x.py", "a,b"]],
   );
-  const b = await parseExecutaFlag(
+  const b = await parse(
     "dir=executas/g-go,tool_id=g,type=go,command=go run ./cmd",
     DISC,
   );
   assert.deepEqual([b.tool_id, b.type, b.command], ["g", "go", ["go", "run", "./cmd"]]);
   // a different type than the directory describes drops the directory's command
-  const c = await parseExecutaFlag("dir=executas/n-transport,type=binary", DISC);
+  const c = await parse("dir=executas/n-transport,type=binary", DISC);
   assert.deepEqual([c.type, c.command], ["binary", null]);
-  const abs = await parseExecutaFlag(`dir=${ex("c-node-obj")}`, "/nonexistent-base");
+  const abs = await parse(`dir=${ex("c-node-obj")}`, "/nonexistent-base");
   assert.equal(abs.tool_id, "tool-c");
+});
+
+Deno.test("--executa: a skill folder runs no process (§9.1): skipped with a warning naming it", async () => {
+  const warnings: string[] = [];
+  assert.equal(await parseExecutaFlag("dir=executas/i-skill,type=node", DISC, warnings), null);
+  assert.deepEqual(warnings, [
+    `--executa 'dir=executas/i-skill,type=node': executas/i-skill is a skill (executa_type "skill" in its executa.json); skills run no process, so it is skipped`,
+  ]);
+  // through the real CLI: validate lists no executa and reports the warning
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN_TS,
+      "validate",
+      DISC,
+      "--executa",
+      "dir=executas/i-skill",
+      "--format",
+      "json",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const report = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.deepEqual(report.executas, []);
+  assert.ok(
+    report.diagnostics.some((d: { severity: string; message: string }) =>
+      d.severity === "warning" && d.message.includes("executas/i-skill is a skill")
+    ),
+    JSON.stringify(report.diagnostics),
+  );
 });
 
 Deno.test("--executa: usage errors name the problem", async () => {

@@ -6,6 +6,8 @@ import { appContext, fakeLlm, makePool, nodeSpec } from "./fixtures/executas/har
 import type { AppContext } from "../lib/executa/types.ts";
 import type { ExecutaPool } from "../lib/executa/mod.ts";
 import { routeInvoke } from "../lib/executa/reverse.ts";
+import { createProvider } from "../lib/llm/mod.ts";
+import { silentLogger } from "../lib/util/log.ts";
 import type { InvokeContext } from "../lib/executa/process.ts";
 
 type Resp = { result?: any; error?: { code: number; message: string; data?: any } };
@@ -127,6 +129,26 @@ Deno.test("sampling: authorisation, limits and provider errors", async (t) => {
         assert.deepEqual(dflt.map((r) => r.error?.code ?? "ok"), [...Array(7).fill("ok"), -32007]);
       },
     );
+  } finally {
+    await pool.shutdown();
+  }
+});
+
+Deno.test("sampling: calls refused as invalid (-32004) spend none of the per-invoke budget", async () => {
+  // the real mock provider: it is the one that refuses an unknown content block
+  const llm = createProvider({ mode: "mock", mocks: [], logger: silentLogger() });
+  const { pool } = makePool(llm as unknown as Parameters<typeof makePool>[0]);
+  await pool.register([nodeSpec("s-budget")]);
+  try {
+    const bad = {
+      method: "sampling/createMessage",
+      params: { messages: [{ role: "user", content: { type: "foo" } }], maxTokens: 4000 },
+    };
+    const good = { method: "sampling/createMessage", params: { messages: [msg("hi")] } };
+    const rs = await calls(pool, "s-budget", { calls: [...Array(8).fill(bad), good, good] });
+    assert.deepEqual(rs.slice(0, 8).map((r) => r.error?.code), Array(8).fill(-32004));
+    assert.equal(rs[8].result?.content?.text, "[mock] hi", JSON.stringify(rs[8]));
+    assert.equal(rs[9].result?.content?.text, "[mock] hi", JSON.stringify(rs[9]));
   } finally {
     await pool.shutdown();
   }

@@ -141,9 +141,12 @@ export async function run(argv: string[]): Promise<number> {
       const flags = list(values, "executa");
       if (flags.length) {
         const specs = [];
+        const skipped: string[] = [];
         for (const f of flags) {
-          specs.push({ ...(await parseExecutaFlag(f, appDir)), app_slug: slug });
+          const s = await parseExecutaFlag(f, appDir, skipped);
+          if (s) specs.push({ ...s, app_slug: slug });
         }
+        for (const w of skipped) logger.warn(w);
         await rt.executas.register(specs);
       } else {
         discovery = await rt.registerAppExecutas(appDir, slug, {

@@ -71,7 +71,14 @@ export async function run(argv: string[]): Promise<number> {
   if (loaded.raw !== null || manifest) {
     if (flagSpecs.length > 0) {
       const base = appDir ?? dirname(manifestPath);
-      for (const s of flagSpecs) specs.push(await parseExecutaFlag(s, base));
+      const skipped: string[] = [];
+      for (const f of flagSpecs) {
+        const s = await parseExecutaFlag(f, base, skipped);
+        if (s) specs.push(s);
+      }
+      for (const message of skipped) {
+        diagnostics.push({ severity: "warning", code: "executa_discovery", path: "", message });
+      }
     } else if (appDir && !noExecutas) {
       const found = await discoverExecutas(appDir);
       specs = found.specs;

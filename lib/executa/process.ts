@@ -43,7 +43,7 @@ export interface InvokeContext {
 }
 
 export interface ProcessHooks {
-  request(id: string | number, method: string, params: unknown): void;
+  request(id: string | number | null, method: string, params: unknown): void;
   notification(method: string, params: unknown): void;
   stderr(line: string): void;
   /** Called once on exit, before in-flight requests fail, so state is settled when they resume. */
@@ -144,7 +144,7 @@ export class ExecutaProcess {
     this.write({ jsonrpc: "2.0", method, params });
   }
 
-  respond(id: string | number, payload: { result: unknown } | { error: unknown }): void {
+  respond(id: string | number | null, payload: { result: unknown } | { error: unknown }): void {
     this.write({ jsonrpc: "2.0", id, ...payload });
   }
 
@@ -307,8 +307,10 @@ export class ExecutaProcess {
     const id = msg.id;
     const validId = typeof id === "number" || typeof id === "string";
     if (typeof msg.method === "string") {
-      if (id === undefined || id === null) this.hooks.notification(msg.method, msg.params);
-      else if (validId) this.hooks.request(id, msg.method, msg.params);
+      // only a missing id makes a notification (§9.8, JSON-RPC 2.0): an explicit null is a
+      // request too, answered with id null, or the plugin would wait for its answer forever
+      if (id === undefined) this.hooks.notification(msg.method, msg.params);
+      else if (validId || id === null) this.hooks.request(id, msg.method, msg.params);
       else this.ignored("invalid request id", bytes);
       return;
     }

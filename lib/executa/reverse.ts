@@ -139,6 +139,9 @@ export class ReverseRpc {
     // a matching mock `error` entry answers -32003 with its message, whatever its code (§10.2)
     if (!mocked && r.error.code === "llm_disabled") throw new ReverseError(-32603, NO_LLM);
     if (!mocked && r.error.code === "invalid_arg") {
+      // refused before sampling, like the checks of samplingArgs: it spends none of the budget
+      ctx.sampling_calls--;
+      ctx.sampling_tokens -= tokens;
       throw new ReverseError(SAMPLING_ERR.INVALID, r.error.message, r.error.details);
     }
     throw new ReverseError(SAMPLING_ERR.PROVIDER, r.error.message, {

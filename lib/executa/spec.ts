@@ -67,8 +67,15 @@ function flagCommand(spec: string, value: string): string[] {
   return argv;
 }
 
-/** Parses one `--executa SPEC` (§2.10). `enabled:false` in executa.json is ignored here. */
-export async function parseExecutaFlag(spec: string, appDir: string): Promise<ExecutaSpec> {
+/**
+ * Parses one `--executa SPEC` (§2.10). `enabled:false` in executa.json is ignored here; a skill
+ * (`executa_type: "skill"`) runs no process (§9.1), so it gives null and a line in `warnings`.
+ */
+export async function parseExecutaFlag(
+  spec: string,
+  appDir: string,
+  warnings: string[] = [],
+): Promise<ExecutaSpec | null> {
   const kv = splitFlag(spec);
   if (!kv.dir) throw new UsageError(`--executa '${spec}': 'dir' is required (dir=executas/<name>)`);
   const dir = resolve(appDir, kv.dir);
@@ -86,6 +93,13 @@ export async function parseExecutaFlag(spec: string, appDir: string): Promise<Ex
   }
   const command = kv.command !== undefined ? flagCommand(spec, kv.command) : null;
   const d = await deriveExecuta(dir, kv.dir);
+  if (d.skill) {
+    warnings.push(
+      `--executa '${spec}': ${kv.dir} is a skill (executa_type "skill" in its executa.json); ` +
+        `skills run no process, so it is skipped`,
+    );
+    return null;
+  }
   const tool_id = kv.tool_id ?? d.tool_id;
   if (!tool_id) {
     throw new UsageError(

@@ -140,7 +140,10 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   let specs: ExecutaSpec[] = [];
   const diagnostics: Diagnostic[] = [];
   if (o.executaSpecs?.length) {
-    for (const s of o.executaSpecs) specs.push(await parseExecutaFlag(s, o.appDir));
+    for (const f of o.executaSpecs) {
+      const s = await parseExecutaFlag(f, o.appDir, report.warnings);
+      if (s) specs.push(s);
+    }
   } else if (!o.noExecutas) {
     const found = await discoverExecutas(o.appDir);
     specs = found.specs;
