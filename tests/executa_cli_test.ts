@@ -143,6 +143,41 @@ Deno.test("executa: a folder nothing can be derived from gets hints that lead ou
   }
 });
 
+Deno.test("executa: --type other than executa.json's drops its command (as --executa type= does); a skill is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/executa.json`,
+      JSON.stringify({
+        tool_id: "sub",
+        type: "node",
+        transport: { command: "node", args: ["-e", "process.exit(7)"] },
+      }),
+    );
+    // same type: the folder's own command runs (and dies at start: exit 3)
+    const own = await cli(["describe", dir, "--type", "node"]);
+    assert.equal(own.code, 3, own.stderr);
+    assert.doesNotMatch(own.stderr, /pyproject/);
+    // python: the python default, which needs a pyproject.toml here, not `node -e …`
+    const py = await cli(["describe", dir, "--type", "python"]);
+    assert.equal(py.code, 3, py.stderr);
+    assert.match(py.stderr, /has no pyproject\.toml; give the command instead/);
+
+    await Deno.writeTextFile(
+      `${dir}/executa.json`,
+      JSON.stringify({ tool_id: "sk", type: "node", executa_type: "skill" }),
+    );
+    const skill = await cli(["describe", dir]);
+    assert.equal(skill.code, 2);
+    assert.match(
+      skill.stderr,
+      /is a skill \(executa_type "skill" in its executa\.json\): skills run no process/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 const MINI_DIR = `${REPO_ROOT}tests/fixtures/smoke`;
 const mini = (
   mode: string,

@@ -55,8 +55,14 @@ async function specFor(dir: string, v: Record<string, unknown>): Promise<Executa
   if (type !== null && !EXECUTA_TYPES.includes(type as ExecutaType)) {
     throw new UsageError(`--type must be one of ${EXECUTA_TYPES.join("|")} (got '${type}')`);
   }
+  if (d.skill) {
+    throw new UsageError(
+      `${dir} is a skill (executa_type "skill" in its executa.json): skills run no process`,
+    );
+  }
   const cmdFlag = v.command as string | undefined;
-  let command = d.command;
+  // as with --executa (§2.10): the folder's own command only for the type it describes
+  let command = v.type === undefined || v.type === d.type ? d.command : null;
   if (cmdFlag !== undefined) {
     command = cmdFlag.trim().startsWith("[")
       ? commandArgv((() => {
