@@ -58,6 +58,13 @@ Deno.test("typo hints: a flag without its value, or a switch given one, says whi
   const valued = await runCli(["validate", VALID_APP, "--strict=yes"]);
   assert.equal(valued.code, 2, explain(valued));
   assert.match(valued.stderr, /^error: --strict is a switch and takes no value/);
+  // a flag with a short form (-h, --help) is named by its long form, and a missing value's
+  // placeholder is not repeated
+  const help = await runCli(["validate", "--help=1"]);
+  assert.equal(help.code, 2, explain(help));
+  assert.match(help.stderr, /^error: --help is a switch and takes no value \(use --help\)$/m);
+  const port = await runCli(["dev", "--port"]);
+  assert.match(port.stderr, /^error: --port needs a value \(--port VALUE\)$/m);
 });
 
 Deno.test("typo hints: a pretty usage error ends with the usage line and where the full help is", async () => {

@@ -180,8 +180,12 @@ Deno.test("executas.register: zod issues with paths", async () => {
     "executas[0].tool_id",
     "executas[0].type",
   ]);
+  // worded like every other method's issues, not zod's own text
+  const byPath = Object.fromEntries(issues.map((i) => [i.path, i.message]));
+  assert.equal(byPath["executas[0].tool_id"], "must have at least 1 characters");
+  assert.equal(byPath["executas[0].project_dir"], "must be a string, not a number");
   const single = await rpcError(validateRegisterParams({ project_dir: "." }, DISC));
-  assert.deepEqual((single.data?.issues as { path: string }[]).map((i) => i.path), ["tool_id"]);
+  assert.deepEqual(single.data?.issues, [{ path: "tool_id", message: "is required (a string)" }]);
   const empty = await rpcError(
     validateRegisterParams({ tool_id: "x", project_dir: ".", command: [] }, DISC),
   );

@@ -72,6 +72,14 @@ Deno.test("logs: bridge defaults to warn; ANNA_APP_LOG_LEVEL sets the default; t
     await bridgeDenied(["--log-level", "warn"], { ANNA_APP_LOG_LEVEL: "info" }),
     DENIED,
   );
+  // the variable is read case-insensitively; a value that is no level says so (at warn, always)
+  assert.match(await bridgeDenied([], { ANNA_APP_LOG_LEVEL: "INFO" }), DENIED);
+  const bogus = await bridgeDenied([], { ANNA_APP_LOG_LEVEL: "verbose" });
+  assert.doesNotMatch(bogus, DENIED);
+  assert.match(
+    bogus,
+    /WARN runtime: ANNA_APP_LOG_LEVEL='verbose' is not a log level \(error, warn, info, debug\); using warn$/m,
+  );
   const flag = await bridgeDenied(["--log-level=debug"]);
   assert.match(flag, DENIED);
   // every line is in the exact pretty format (bridge logs are pretty unless --log-format json)

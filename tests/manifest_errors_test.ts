@@ -129,6 +129,24 @@ Deno.test("loadManifest: manifest_unreadable, manifest_not_json with line:column
     assert.deepEqual(a.diagnostics.map((d) => d.code), ["manifest_not_object"]);
     assert.deepEqual(a.raw, [1, 2]);
 
+    // valid JSON in Latin-1: an error at the first bad byte, not a title full of U+FFFD
+    const latin1 = join(dir, "latin1.json");
+    const cafe = JSON.stringify(minimal()).replace('"M"', '"Caf\u00e9"');
+    assert.notEqual(cafe, JSON.stringify(minimal()));
+    const bytes = Uint8Array.from(cafe, (ch) => ch.charCodeAt(0)); // one byte per char: Latin-1
+    await Deno.writeFile(latin1, bytes);
+    const l = await loadManifest(latin1);
+    assert.deepEqual(l.diagnostics.map((d) => [d.severity, d.code]), [[
+      "error",
+      "manifest_not_json",
+    ]]);
+    assert.match(
+      l.diagnostics[0].message,
+      new RegExp(`:1:${cafe.indexOf("\u00e9") + 1}: not valid UTF-8$`),
+    );
+    assert.match(l.diagnostics[0].hint!, /save manifest\.json as UTF-8/);
+    assert.equal(l.manifest, null);
+
     const bom = join(dir, "bom.json");
     await Deno.writeTextFile(bom, "\uFEFF" + JSON.stringify(minimal()));
     const b = await loadManifest(bom);

@@ -224,6 +224,8 @@ Deno.test("view sizes: clamped, rounded, default kept within min..max", () => {
       { name: "b", title: "B", min_size: { w: 400, h: 400 }, default_size: { w: 300, h: 2000 } },
       { name: "c", title: "C", min_size: { w: 800, h: 800 }, max_size: { w: 600, h: 900 } },
       { name: "d", title: "D", default_size: "big", max_size: { w: "1" } },
+      // 1e400 in a file parses to Infinity: out of range, so clamped, not dropped
+      { name: "e", title: "E", default_size: { w: Infinity, h: 500 } },
     ];
   });
   assert.deepEqual(where(r), [
@@ -233,7 +235,13 @@ Deno.test("view sizes: clamped, rounded, default kept within min..max", () => {
     "view_size@ui.views[2].max_size",
     "view_size@ui.views[3].max_size",
     "view_size@ui.views[3].default_size",
+    "view_size@ui.views[4].default_size",
   ]);
+  assert.deepEqual(m.ui.views[4].default_size, { w: 4096, h: 500 });
+  assert.match(
+    r.diagnostics.find((d) => d.path === "ui.views[4].default_size")!.message,
+    /\{"w":Infinity,"h":500\} must be integers within 120\.\.4096; using \{"w":4096,"h":500\}/,
+  );
   assert.deepEqual(m.ui.views[0].min_size, { w: 120, h: 201 });
   assert.deepEqual(m.ui.views[0].max_size, { w: 4096, h: 900 });
   assert.deepEqual(m.ui.views[1].default_size, { w: 400, h: 2000 });

@@ -53,8 +53,10 @@ export function makeLogger(
   if (lvFlag !== undefined && !parseLogLevel(lvFlag)) {
     throw new UsageError(`--log-level must be one of error, warn, info, debug (got '${lvFlag}')`);
   }
-  const level = parseLogLevel(lvFlag) ?? parseLogLevel(Deno.env.get("ANNA_APP_LOG_LEVEL")) ??
-    defaults.level;
+  // the environment is forgiving about case (DEBUG), and says when it cannot be used
+  const lvEnv = Deno.env.get("ANNA_APP_LOG_LEVEL")?.trim();
+  const envLevel = parseLogLevel(lvEnv?.toLowerCase());
+  const level = parseLogLevel(lvFlag) ?? envLevel ?? defaults.level;
   const lf = str(v, "log-format");
   if (lf !== undefined && lf !== "pretty" && lf !== "json") {
     throw new UsageError(`--log-format must be pretty or json (got '${lf}')`);
@@ -65,6 +67,12 @@ export function makeLogger(
   try {
     color = Deno.stderr.isTerminal() && !Deno.env.get("NO_COLOR");
   } catch { /* not a terminal */ }
+  if (lvEnv && !envLevel && lvFlag === undefined) {
+    // said even where the command's default level is quieter than warn: it is why logs are missing
+    new Logger({ level: "warn", format, color }).warn(
+      `ANNA_APP_LOG_LEVEL='${lvEnv}' is not a log level (error, warn, info, debug); using ${level}`,
+    );
+  }
   return new Logger({ level, format, color });
 }
 

@@ -83,7 +83,9 @@ export function parseFlags(
 
 /** node:util's parse errors in our words, with a "did you mean" for a mistyped flag. */
 function parseErrorText(e: Error & { code?: string }, spec: FlagSpec): string {
-  const named = /'(-[^' ]+)/.exec(e.message)?.[1];
+  // node names a flag with a short form as '-h, --help': the long form is the one to show
+  const quoted = /'(-[^']+)'/.exec(e.message)?.[1];
+  const named = quoted?.split(/,\s*/).pop()?.split(" ")[0];
   if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && named) {
     const near = named.startsWith("--") ? closest(named.slice(2), Object.keys(spec)) : undefined;
     return `unknown flag '${named}'` + (near ? ` (did you mean --${near}?)` : "");
@@ -91,9 +93,8 @@ function parseErrorText(e: Error & { code?: string }, spec: FlagSpec): string {
   if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && named) {
     if (/argument missing/.test(e.message)) return `${named} needs a value (${named} VALUE)`;
     if (/does not take an argument/.test(e.message)) {
-      return `${named} is a switch and takes no value (use ${named} or --no-${
-        named.replace(/^--/, "")
-      })`;
+      const use = named === "--help" ? named : `${named} or --no-${named.replace(/^--/, "")}`;
+      return `${named} is a switch and takes no value (use ${use})`;
     }
   }
   return e.message.replace(/\. To specify.*$/s, "");

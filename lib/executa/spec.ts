@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { UsageError } from "../cli/flags.ts";
 import { invalidParams } from "../core/rpc_error.ts";
 import { isPlainObject } from "../util/json.ts";
+import { zodIssues } from "../dispatcher/validate.ts";
 import {
   bundledHandles,
   commandArgv,
@@ -142,14 +143,6 @@ const SpecSchema = z.object({
 const ListSchema = z.object({ executas: z.array(SpecSchema) });
 type RawSpec = z.infer<typeof SpecSchema>;
 
-function issuePath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path) {
-    out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  }
-  return out;
-}
-
 async function toSpec(raw: RawSpec, path: string, cwd: string): Promise<ExecutaSpec> {
   const at = (k: string) => (path ? `${path}.${k}` : k);
   let command: string[] | null = null;
@@ -207,12 +200,8 @@ export async function validateRegisterParams(
   const isList = isPlainObject(params) && "executas" in params;
   const parsed = isList ? ListSchema.safeParse(params) : SpecSchema.safeParse(params);
   if (!parsed.success) {
-    throw invalidParams({
-      issues: parsed.error.issues.map((i) => ({
-        path: issuePath(i.path),
-        message: i.message,
-      })),
-    });
+    // the same wording as every other method's params (§4.3)
+    throw invalidParams({ issues: zodIssues(parsed.error) });
   }
   const raws: RawSpec[] = isList
     ? (parsed.data as z.infer<typeof ListSchema>).executas

@@ -103,8 +103,15 @@ export async function loadManifest(
 ): Promise<LoadedManifest> {
   const abs = resolve(path);
   let text: string;
+  let utf8 = true;
   try {
-    text = await Deno.readTextFile(abs);
+    const bytes = await Deno.readFile(abs);
+    text = new TextDecoder().decode(bytes);
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      utf8 = false; // judged after parsing, so a UTF-16 file still gets its own hint
+    }
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
     return {
@@ -139,6 +146,22 @@ export async function loadManifest(
         path: "",
         message: `${abs}:${line}:${column}: invalid JSON: ${detail}`,
         ...(hint ? { hint } : {}),
+      }],
+    };
+  }
+  if (!utf8) {
+    // §1.3: all JSON is UTF-8; a lossy decode would quietly turn Latin-1 text into U+FFFD
+    const { line, column } = lineColumn(text, Math.max(0, text.indexOf("\uFFFD")));
+    return {
+      path: abs,
+      raw: null,
+      manifest: null,
+      diagnostics: [{
+        severity: "error",
+        code: "manifest_not_json",
+        path: "",
+        message: `${abs}:${line}:${column}: not valid UTF-8`,
+        hint: "save manifest.json as UTF-8; it looks like another encoding, e.g. Latin-1",
       }],
     };
   }

@@ -75,7 +75,9 @@ function clampDim(n: number): number {
 
 function readSize(v: unknown, path: string, d: Diags): Size | null {
   if (v === undefined || v === null) return null;
-  if (!isPlainObject(v) || !Number.isFinite(v.w) || !Number.isFinite(v.h)) {
+  // ±Infinity (1e400 in the file) is a number out of range: clamped like any other
+  const dim = (n: unknown) => typeof n === "number" && !Number.isNaN(n);
+  if (!isPlainObject(v) || !dim(v.w) || !dim(v.h)) {
     d.warn(
       "view_size",
       path,
@@ -89,7 +91,8 @@ function readSize(v: unknown, path: string, d: Diags): Size | null {
     d.warn(
       "view_size",
       path,
-      `${path} ${show({ w, h })} must be integers within ${SIZE_MIN}..${SIZE_MAX}; ` +
+      // not show(): JSON would print Infinity as null
+      `${path} {"w":${w},"h":${h}} must be integers within ${SIZE_MIN}..${SIZE_MAX}; ` +
         `using ${show(out)}`,
     );
   }
