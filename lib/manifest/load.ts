@@ -97,6 +97,16 @@ export function jsonErrorAt(text: string): { pos: number; reason: string } | nul
   }
 }
 
+/** A manifest that could not be read or parsed: one error, nothing else to analyse. */
+function unloadable(abs: string, code: string, message: string, hint?: string): LoadedManifest {
+  return {
+    path: abs,
+    raw: null,
+    manifest: null,
+    diagnostics: [{ severity: "error", code, path: "", message, ...(hint ? { hint } : {}) }],
+  };
+}
+
 export async function loadManifest(
   path: string,
   opts: AnalyzeOptions = {},
@@ -114,18 +124,12 @@ export async function loadManifest(
     }
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
-    return {
-      path: abs,
-      raw: null,
-      manifest: null,
-      diagnostics: [{
-        severity: "error",
-        code: "manifest_unreadable",
-        path: "",
-        message: `cannot read manifest ${abs}: ${why}`,
-        hint: "pass an app directory holding manifest.json, or the manifest file itself",
-      }],
-    };
+    return unloadable(
+      abs,
+      "manifest_unreadable",
+      `cannot read manifest ${abs}: ${why}`,
+      "pass an app directory holding manifest.json, or the manifest file itself",
+    );
   }
   text = withoutBom(text);
   let raw: unknown;
@@ -135,35 +139,22 @@ export async function loadManifest(
     const found = jsonErrorAt(text);
     const { line, column } = lineColumn(text, found?.pos ?? text.length);
     const detail = found?.reason ?? (e as Error).message.split("\n")[0];
-    const hint = utf16Hint(text);
-    return {
-      path: abs,
-      raw: null,
-      manifest: null,
-      diagnostics: [{
-        severity: "error",
-        code: "manifest_not_json",
-        path: "",
-        message: `${abs}:${line}:${column}: invalid JSON: ${detail}`,
-        ...(hint ? { hint } : {}),
-      }],
-    };
+    return unloadable(
+      abs,
+      "manifest_not_json",
+      `${abs}:${line}:${column}: invalid JSON: ${detail}`,
+      utf16Hint(text),
+    );
   }
   if (!utf8) {
     // §1.3: all JSON is UTF-8; a lossy decode would quietly turn Latin-1 text into U+FFFD
     const { line, column } = lineColumn(text, Math.max(0, text.indexOf("\uFFFD")));
-    return {
-      path: abs,
-      raw: null,
-      manifest: null,
-      diagnostics: [{
-        severity: "error",
-        code: "manifest_not_json",
-        path: "",
-        message: `${abs}:${line}:${column}: not valid UTF-8`,
-        hint: "save manifest.json as UTF-8; it looks like another encoding, e.g. Latin-1",
-      }],
-    };
+    return unloadable(
+      abs,
+      "manifest_not_json",
+      `${abs}:${line}:${column}: not valid UTF-8`,
+      "save manifest.json as UTF-8; it looks like another encoding, e.g. Latin-1",
+    );
   }
   return { ...analyzeManifest(raw, opts), path: abs, raw };
 }
