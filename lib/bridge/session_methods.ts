@@ -9,6 +9,7 @@ import { MAX_SESSIONS } from "../session/manager.ts";
 import { byteSize } from "../util/json.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { parseParams } from "./params.ts";
+import { rpcEntry } from "../core/log_bus.ts";
 import { withFastGuard } from "../dispatcher/validate.ts";
 import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
 
@@ -74,19 +75,17 @@ function logRefusedCall(
 ) {
   if (!rt.log.enabled) return;
   const found = wid === undefined ? undefined : rt.sessions.findWindow(wid);
-  rt.log.push({
-    type: "rpc",
-    transport,
+  rt.log.push(rpcEntry({
     session_id: found?.session.id ?? null,
     window_uuid: wid ?? null,
     ns,
     method,
-    args: args === undefined ? {} : args,
+    args,
     outcome: "error",
-    ms: 0,
     error_code: error.code,
     error,
-  });
+    ms: 0,
+  }, transport));
 }
 
 const DrainParams = z.object({

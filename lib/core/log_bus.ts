@@ -57,6 +57,12 @@ export function truncateField(v: unknown): unknown {
   return n > MAX_FIELD_BYTES ? { _truncated: true, bytes: n } : v;
 }
 
+/** A finished call, or one refused before dispatch (no session or window known: null). */
+export type RpcRecord = Omit<CallRecord, "session_id" | "window_uuid"> & {
+  session_id: string | null;
+  window_uuid: string | null;
+};
+
 /**
  * The `rpc` entry of a finished call: `{type, transport, ...rec}` with `args: {}` for a call sent
  * without (§11.11 lists the field on every rpc entry). Written as one literal in the key order
@@ -64,7 +70,7 @@ export function truncateField(v: unknown): unknown {
  * several times more per call on /ws. A field added to CallRecord must be added here too (a test
  * compares both forms).
  */
-export function rpcEntry(rec: CallRecord, transport: string): LogEntry {
+export function rpcEntry(rec: RpcRecord, transport: string): LogEntry {
   const args = rec.args === undefined ? {} : rec.args;
   const { session_id, window_uuid, ns, method, outcome, ms } = rec;
   return outcome === "ok"
