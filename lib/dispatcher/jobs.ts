@@ -22,6 +22,7 @@ import { newJobId } from "../util/ids.ts";
 import { byteSize } from "../util/json.ts";
 import type { CallContext, NamespaceHandlers } from "./context.ts";
 import { parseArgs } from "./validate.ts";
+import { mapMockedInvoke } from "../executa/mapping.ts";
 import { InvokeArgs, requireToolGrant, splitInvoke, toolEntries } from "./tools.ts";
 import {
   clampDeadline,
@@ -80,7 +81,8 @@ export function invokeAsync(ctx: CallContext, args: unknown, lookupMock: MockLoo
   requireToolGrant(ctx, p, "invokeAsync");
   let mock: Outcome | undefined;
   if (!ctx.services.executas.get(p.tool_id)) {
-    mock = lookupMock("invokeAsync") ?? lookupMock("invoke");
+    const found = lookupMock("invokeAsync") ?? lookupMock("invoke");
+    mock = found && mapMockedInvoke(found);
     if (!mock) {
       throw new DispatchError(
         "not_implemented",

@@ -7,6 +7,7 @@ import { DispatchError, type Outcome } from "../core/outcome.ts";
 import { aclAllows, grantedTools, resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
 import type { CallContext, DispatchServices, NamespaceHandlers } from "./context.ts";
 import { parseArgs } from "./validate.ts";
+import { mapMockedInvoke } from "../executa/mapping.ts";
 
 /** The executas visible to this session's app, in the shape the ACL module wants. */
 export function toolEntries(ctx: Pick<CallContext, "session" | "services">): ToolEntry[] {
@@ -125,7 +126,7 @@ export async function invokeTool(
   requireToolGrant(ctx, p, "invoke");
   if (!ctx.services.executas.get(p.tool_id)) {
     const mock = lookupMock();
-    if (mock) return mock;
+    if (mock) return mapMockedInvoke(mock);
     throw new DispatchError("not_implemented", "tools.invoke is not available in this runtime", {
       tool_id: p.tool_id,
     });

@@ -116,6 +116,15 @@ export function mapInvokeResponse(msg: Record<string, unknown>): Outcome {
   return ok(result === undefined ? null : result);
 }
 
+/**
+ * A mock-table answer to `tools.invoke`/`invokeAsync` (§5.9) stands in for the plugin's reply, so
+ * it is unwrapped like one: the app never sees the `{success, data}` envelope (§5.6), and a mocked
+ * `{success:false, error}` is `tool_failed`, not a success. A plain payload passes unchanged.
+ */
+export function mapMockedInvoke(outcome: Outcome): Outcome {
+  return outcome.ok ? mapInvokeResponse({ result: outcome.result }) : outcome;
+}
+
 /** §5.6 step 10: the unwrapped result must fit in 4 MiB. */
 export function checkResultSize(outcome: Outcome): Outcome {
   if (!outcome.ok) return outcome;
