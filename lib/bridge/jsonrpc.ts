@@ -11,7 +11,13 @@ export type MethodCaller = (
   method: string,
   params: Record<string, unknown>,
 ) => unknown | Promise<unknown>;
-type Id = string | number | null;
+/** `JSON.rawJSON` text, serialised verbatim by JSON.stringify (not in Deno's lib typings yet). */
+type RawJson = { readonly rawJSON: string };
+const RAW = JSON as unknown as {
+  rawJSON(text: string): RawJson;
+  isRawJSON(v: unknown): v is RawJson;
+};
+type Id = string | number | null | RawJson;
 export type MaybePromise<T> = T | Promise<T>;
 
 export interface Response {
@@ -28,7 +34,37 @@ export const errorResponse = (id: Id, e: RpcError): Response => ({
 });
 
 const isId = (v: unknown): v is Id =>
-  v === null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
+  v === null || typeof v === "string" || (typeof v === "number" && Number.isFinite(v)) ||
+  RAW.isRawJSON(v);
+
+/** A number id a JS number cannot hold exactly: an integer past 2^53, or one that overflows. */
+const inexactId = (m: unknown): boolean => {
+  const id = typeof m === "object" && m !== null ? (m as { id?: unknown }).id : undefined;
+  return typeof id === "number" &&
+    (Number.isInteger(id) ? !Number.isSafeInteger(id) : !Number.isFinite(id));
+};
+
+/**
+ * Clients that draw ids from 64 bits (common in Go and Python) would get a rounded id back and
+ * never match the answer (§4.2): such an id is kept as its source text, which the answer then
+ * carries byte for byte. Only a frame holding one is parsed a second time.
+ */
+function keepExactIds(msg: unknown, text: string): unknown {
+  if (!(Array.isArray(msg) ? msg.some(inexactId) : inexactId(msg))) return msg;
+  const sources = new WeakMap<object, string>();
+  const again = JSON.parse(
+    text,
+    function (this: object, key: string, value: unknown, ctx?: { source?: string }) {
+      if (key === "id" && ctx?.source !== undefined) sources.set(this, ctx.source);
+      return value;
+    } as (key: string, value: unknown) => unknown,
+  );
+  for (const m of Array.isArray(again) ? again : [again]) {
+    const source = inexactId(m) ? sources.get(m) : undefined;
+    if (source !== undefined) m.id = RAW.rawJSON(source);
+  }
+  return again;
+}
 
 /** An `invalid_request` answer, logged at warn like every bridge-level error (§4.5). */
 function invalidRequest(id: Id, detail: string, log: Logger): Response {
@@ -151,7 +187,7 @@ export function handleText(
       }),
     ));
   }
-  const res = handleEnvelope(call, msg, log);
+  const res = handleEnvelope(call, keepExactIds(msg, text), log);
   return res instanceof Promise ? res.then((r) => serialise(r, log)) : serialise(res, log);
 }
 
