@@ -478,3 +478,46 @@ Deno.test("a window whose first token fetch fails is forgotten, so a later open_
   assert.match(page.frames[1].src, new RegExp(`wid=${W2}&`));
   assert.deepEqual(page.host.windows().map((w: Any) => w.wid), [W1, W2]);
 });
+
+Deno.test("reload passes a crashed window by; its own reload says why (§6.3: crashed is final)", async () => {
+  const base = runtime();
+  const page = fakeHostPage({
+    bridge: (method: string, params: Any) => {
+      // as the runtime answers for a crashed window: no token can be minted for it
+      if (method === "session.refresh_token" && params.window_uuid === W2 && crashed) {
+        throw { code: -32602, message: "invalid_params", data: { reason: "unknown_window" } };
+      }
+      return base(method, params);
+    },
+  });
+  let crashed = false;
+  await page.host.attach(SID);
+  await until(() => page.frames.length === 1 && page.frames[0].src !== "");
+  const sse = page.sessionEvents();
+  sse.push(
+    "data_model.AnnaAppEvent",
+    env(8, "open_view", W2, {
+      window_uuid: W2,
+      view: "detail",
+      entry_payload: {},
+      reopened: false,
+    }),
+  );
+  await until(() => page.frames.length === 2 && page.frames[1].src !== "");
+  crashed = true;
+  sse.push("data_model.AnnaAppEvent", env(9, "status_changed", W2, { status: "crashed" }));
+  await until(() => page.host.windows().some((w: Any) => w.wid === W2 && w.status === "crashed"));
+
+  const [main, side] = page.frames;
+  const sideSrc = side.src;
+  const errors: string[] = [];
+  page.host.on("error", (e: Any) => errors.push(e.message));
+  const before = page.called("session.refresh_token").length;
+  await page.host.reload(); // what live reload runs: every window
+  assert.match(main.src, /t=tok\d+&/);
+  assert.equal(page.called("session.refresh_token").length, before + 1, "only the open window");
+  assert.equal(side.src, sideSrc, "the crashed window is left as it is");
+  await assert.rejects(page.host.reload(W2), /window .* is crashed and cannot be reloaded/);
+  assert.equal(page.called("session.refresh_token").length, before + 1);
+  assert.deepEqual(errors, []);
+});

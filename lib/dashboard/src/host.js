@@ -310,12 +310,23 @@
   }
 
   // ---- reload ----------------------------------------------------------------------------------
-  /** Fresh token, then the same iframe URL again (§12.8). No wid: every window. */
+  /**
+   * Fresh token, then the same iframe URL again (§12.8). No wid: every open window. A crashed
+   * window is final (§6.3): no token can be minted for it, so live reload passes it by and its own
+   * Reload says so, instead of one failed refresh hiding that the other windows reloaded.
+   */
   async function reload(wid) {
     const s = current;
     if (!s) return;
-    const recs = wid ? [s.windows.get(wid)].filter(Boolean) : [...s.windows.values()];
-    await Promise.all(recs.map(async (rec) => {
+    const isOpen = (r) => r.status === "active" || r.status === "minimized";
+    const asked = wid ? s.windows.get(wid) : null;
+    if (asked && !isOpen(asked)) {
+      throw new Error(
+        `window ${wid} is ${asked.status} and cannot be reloaded; open its view again`,
+      );
+    }
+    const recs = asked ? [asked] : [...s.windows.values()].filter(isOpen);
+    const done = await Promise.allSettled(recs.map(async (rec) => {
       const tok = await rpc("session.refresh_token", {
         session_id: s.sessionId,
         window_uuid: rec.wid,
@@ -332,6 +343,8 @@
       emit("reloaded", { wid: rec.wid });
     }));
     emitWindows();
+    const failed = done.find((d) => d.status === "rejected");
+    if (failed) throw failed.reason;
   }
   function closeWindow(wid) {
     const s = current;
