@@ -203,7 +203,15 @@ export async function run(argv: string[]): Promise<number> {
     manifest: session.manifest,
     diagnostics: session.diagnostics,
   });
-  const devApp: DevApp = { slug, appDir, bundleDir, manifestPath, sessionId: created.session_id };
+  const devApp: DevApp = {
+    slug,
+    appDir,
+    bundleDir,
+    manifestPath,
+    sessionId: created.session_id,
+    raw: loaded.raw as Record<string, unknown>,
+  };
+  rt.defaultApp = () => ({ raw: devApp.raw, slug });
 
   // §14.7: record the dev session from its first call on
   const record = str(values, "record");

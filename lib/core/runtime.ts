@@ -26,7 +26,7 @@ import { handleEnvelope, handleText, type MaybePromise, type Response } from "..
 import type { CreateParams } from "../bridge/session_methods.ts";
 import { METHODS } from "../bridge/methods.ts";
 import { describeSession, runtimeInfo } from "./describe.ts";
-import { resolveSessionApp } from "./session_app.ts";
+import { type DefaultApp, resolveSessionApp } from "./session_app.ts";
 import { newSessionId, newUuid } from "../util/ids.ts";
 import { byteSize, deepEqual } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
@@ -67,6 +67,8 @@ export class Runtime {
   readonly cwd: string;
   readonly key: DevKey;
   readonly tokenTtl: number;
+  /** `dev`: the app a `session.create` naming none opens (see resolveSessionApp). */
+  defaultApp: (() => DefaultApp) | null = null;
   private readonly autoRefresh: boolean;
   private readonly timers = new Map<string, ReturnType<typeof setInterval>>();
   /** One method caller per transport, made once (the per-frame path allocates none). */
@@ -148,7 +150,7 @@ export class Runtime {
 
   /** `discovery`: warnings of an executa discovery the caller already ran for this app (`dev`). */
   async createSession(a: CreateParams, discovery: Diagnostic[] = []) {
-    const app = await resolveSessionApp(a, this.cwd, this.logger);
+    const app = await resolveSessionApp(a, this.cwd, this.logger, this.defaultApp?.());
     const { slug, appDir } = app;
     let { manifest, diagnostics } = app;
 

@@ -19,12 +19,37 @@ export interface SessionApp {
   raw: unknown;
 }
 
-/** Loads and checks the app; throws invalid_params naming the field at fault. */
+/** The app `dev` runs: its manifest as last loaded (valid) and its slug. */
+export interface DefaultApp {
+  raw: Record<string, unknown>;
+  slug: string;
+}
+
+/**
+ * Loads and checks the app; throws invalid_params naming the field at fault. `fallback`: in
+ * `dev`, a create naming no app (e.g. `POST /api/session/create` with no body, as apps' own e2e
+ * harnesses send) opens another session of the dev app.
+ */
 export async function resolveSessionApp(
   a: CreateParams,
   cwd: string,
   logger: Logger,
+  fallback?: DefaultApp | null,
 ): Promise<SessionApp> {
+  if (
+    fallback && a.manifest === undefined && a.manifest_dict === undefined && a.app_dir === undefined
+  ) {
+    if (a.app_slug !== undefined && a.app_slug !== fallback.slug) {
+      throw invalidParams({
+        issues: [{
+          path: "app_slug",
+          message: `this dev server runs app '${fallback.slug}'; leave 'app_slug' out, ` +
+            "or give 'manifest' or 'app_dir' for another app",
+        }],
+      });
+    }
+    a = { ...a, manifest: fallback.raw, app_slug: fallback.slug };
+  }
   const rawManifest = a.manifest ?? a.manifest_dict;
   if ((rawManifest === undefined) === (a.app_dir === undefined)) {
     throw invalidParams({

@@ -66,6 +66,8 @@ export interface DevApp {
   bundleDir: string;
   manifestPath: string;
   sessionId: string;
+  /** The manifest as last loaded without errors (new sessions of the dev app start from it). */
+  raw: Record<string, unknown>;
 }
 
 /** Re-reads the manifest after a change and applies it (§11.10); always leaves a log entry. */
@@ -82,6 +84,7 @@ export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): 
     rt.log.push({ type: "manifest", diagnostics: r.diagnostics });
     return false;
   }
+  app.raw = r.raw as Record<string, unknown>;
   const s = rt.sessions.get(app.sessionId);
   // discovery ran once, at startup: its warnings still hold
   const discovery = (s?.diagnostics ?? []).filter((d) => d.code === "executa_discovery");
