@@ -10,6 +10,7 @@ import {
   whichOnPath,
 } from "../lib/executa/command.ts";
 import type { ExecutaSpec } from "../lib/executa/types.ts";
+import { uvRunAsPython } from "../lib/executa/uv_run.ts";
 import { Logger } from "../lib/util/log.ts";
 
 const APPS = new URL("./fixtures/apps/", import.meta.url).pathname;
@@ -253,4 +254,76 @@ Deno.test("Windows: PATHEXT extensions come before, and instead of, a bare progr
   assert.deepEqual(programSuffixes("uvx", {}, "windows"), [".COM", ".EXE", ".BAT", ".CMD"]);
   assert.deepEqual(programSuffixes("npx", env, "linux"), [""]);
   assert.deepEqual(programSuffixes("npx", env, "darwin"), [""]);
+});
+
+Deno.test("uvRunAsPython: the plain-python form of executa.json `uv run` commands", () => {
+  const py = (argv: string[]) => uvRunAsPython(argv, "py3");
+  assert.deepEqual(py(["uv", "run", "--no-project", "python", "plug.py", "-x"]), [
+    "py3",
+    "plug.py",
+    "-x",
+  ]);
+  assert.deepEqual(py(["uv", "run", "plug.py"]), ["py3", "plug.py"]);
+  assert.deepEqual(py(["uv", "run", "--project", ".", "--with=requests", "python3", "a.py"]), [
+    "py3",
+    "a.py",
+  ]);
+  assert.deepEqual(py(["uv", "run", "--frozen", "-q", "--", "src/tool.py"]), [
+    "py3",
+    "src/tool.py",
+  ]);
+  assert.deepEqual(py(["uv", "run", "-m", "pkg.main", "--v"]), ["py3", "-m", "pkg.main", "--v"]);
+  // no clear meaning without uv: left alone
+  for (
+    const argv of [
+      ["uv", "run", "my-console-script"],
+      ["uv", "run", "--directory", "sub", "plug.py"],
+      ["uv", "run", "--some-new-flag", "plug.py"],
+      ["uv", "run"],
+      ["uv", "sync"],
+      ["./uv", "run", "plug.py"],
+      ["python3", "plug.py"],
+    ]
+  ) assert.equal(py(argv), null, argv.join(" "));
+});
+
+Deno.test({
+  name: "an executa.json `uv run … python X.py` without uv runs X.py with python3, warned once",
+  ignore: IS_WINDOWS || realPython === null,
+  async fn() {
+    resetCommandStateForTests();
+    const bin = await pathDir({ python3: realPython! });
+    try {
+      const { logger, lines } = capture();
+      const s = spec({
+        tool_id: "rf",
+        project_dir: "/tmp",
+        command: ["uv", "run", "--no-project", "python", "plug.py", "--stdio"],
+      });
+      const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
+      assert.deepEqual(argv, [join(bin, "python3"), "plug.py", "--stdio"]);
+      assert.equal(lines.length, 1);
+      assert.match(JSON.parse(lines[0]).msg, /^uv not found on PATH; starting python executas/);
+      await resolveCommand(s, { env: { PATH: bin }, logger });
+      assert.equal(lines.length, 1, "one warning per process");
+
+      // a form with no plain-python meaning still fails, naming uv and the way out
+      const script = spec({ tool_id: "cs", command: ["uv", "run", "console-script"] });
+      const e = errorOf(await resolveCommand(script, { env: { PATH: bin }, logger }));
+      assert.equal(e.reason, "spawn_failed");
+      assert.match(e.message, /command 'uv' was not found on PATH \(install uv, or give a command/);
+
+      // with uv on PATH the command is kept as written
+      resetCommandStateForTests();
+      const withUv = await pathDir({ uv: "#!/bin/sh\n", python3: realPython! });
+      try {
+        const kept = argvOf(await resolveCommand(s, { env: { PATH: withUv }, logger }));
+        assert.deepEqual(kept, [join(withUv, "uv"), ...s.command!.slice(1)]);
+      } finally {
+        await Deno.remove(withUv, { recursive: true });
+      }
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
 });

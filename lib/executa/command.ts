@@ -7,6 +7,7 @@ import { Logger } from "../util/log.ts";
 import { readNodeEntry, readPyprojectScripts } from "./discovery.ts";
 import type { ExecutaSpec } from "./types.ts";
 import { isFile } from "../util/fs.ts";
+import { isUvRun, uvRunAsPython } from "./uv_run.ts";
 
 const IS_WINDOWS = Deno.build.os === "windows";
 
@@ -100,7 +101,8 @@ async function resolveArgv(
   return {
     error: {
       reason: "spawn_failed",
-      message: `command '${prog}' was not found on PATH`,
+      message: `command '${prog}' was not found on PATH` +
+        (prog === "uv" ? " (install uv, or give a command that runs python directly)" : ""),
       command: argv,
     },
   };
@@ -129,19 +131,26 @@ export function pythonLauncher(dir: string, module: string, attr: string, argv0:
   ].join("\n");
 }
 
+const pythonName = (env: Record<string, string | undefined>) =>
+  env.ANNA_APP_PYTHON || (IS_WINDOWS ? "python" : "python3");
+
+/** §9.3's one warning per process, for every python executa started without uv. */
+function warnNoUv(python: string, logger: Logger) {
+  if (uvWarned) return;
+  uvWarned = true;
+  logger.warn(
+    `uv not found on PATH; starting python executas with ${python} directly ` +
+      `(dependencies are not installed)`,
+  );
+}
+
 async function pythonFallback(
   spec: ExecutaSpec,
   env: Record<string, string | undefined>,
   logger: Logger,
 ): Promise<CommandResult> {
-  const python = env.ANNA_APP_PYTHON || (IS_WINDOWS ? "python" : "python3");
-  if (!uvWarned) {
-    uvWarned = true;
-    logger.warn(
-      `uv not found on PATH; starting python executas with ${python} directly ` +
-        `(dependencies are not installed)`,
-    );
-  }
+  const python = pythonName(env);
+  warnNoUv(python, logger);
   const dir = spec.project_dir;
   let scripts: [string, string][] = [];
   try {
@@ -198,7 +207,19 @@ export async function resolveCommand(
   const env = opts.env ?? Deno.env.toObject();
   const logger = opts.logger ?? (defaultLogger ??= new Logger({}, "executa"));
   const dir = spec.project_dir;
-  if (spec.command && spec.command.length > 0) return await resolveArgv(spec.command, dir, env);
+  if (spec.command && spec.command.length > 0) {
+    let argv = spec.command;
+    // an executa.json `uv run … script.py` on a machine without uv: as §9.3's fallback does
+    if (isUvRun(argv) && !(await uvOnPath(env))) {
+      const python = pythonName(env);
+      const plain = uvRunAsPython(argv, python);
+      if (plain) {
+        warnNoUv(python, logger);
+        argv = plain;
+      }
+    }
+    return await resolveArgv(argv, dir, env);
+  }
   switch (spec.type) {
     case "python": {
       const uv = await uvOnPath(env);
