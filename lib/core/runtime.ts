@@ -19,16 +19,15 @@ import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
 import { type DevKey, mintToken, refreshIntervalMs, verifyToken } from "../token/mod.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
-import type { AppContext, ExecutaHost, ExecutaSpec } from "../executa/types.ts";
-import { discoverExecutas } from "../executa/discovery.ts";
-import { discoveryDiagnostics } from "../executa/bundled_refs.ts";
+import type { AppContext, ExecutaHost } from "../executa/types.ts";
+import { registerAppExecutas } from "./app_executas.ts";
 import { handleEnvelope, handleText, type MaybePromise, type Response } from "../bridge/jsonrpc.ts";
 import type { CreateParams } from "../bridge/session_methods.ts";
 import { METHODS } from "../bridge/methods.ts";
 import { describeSession, runtimeInfo } from "./describe.ts";
 import { type DefaultApp, resolveSessionApp } from "./session_app.ts";
 import { newSessionId, newUuid } from "../util/ids.ts";
-import { byteSize, deepEqual } from "../util/json.ts";
+import { byteSize } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
 
 export type { Transport } from "./transport.ts";
@@ -246,25 +245,13 @@ export class Runtime {
     return analyzeManifest(raw, { resolve: (x) => resolveToolRef(x, entries) });
   }
 
-  /**
-   * Registers the app's discovered executas (an identical existing registration is kept warm);
-   * returns the discovery warnings as `executa_discovery` diagnostics (§9.2).
-   */
-  async registerAppExecutas(
+  /** See registerAppExecutas in app_executas.ts (§9.2). */
+  registerAppExecutas(
     appDir: string,
     slug: string,
     manifest: { effective: EffectiveManifest; raw: unknown } | null = null,
   ): Promise<Diagnostic[]> {
-    const found = await discoverExecutas(appDir);
-    const specs = found.specs;
-    const fresh: ExecutaSpec[] = [];
-    for (const spec of specs) {
-      const withApp = { ...spec, app_slug: slug };
-      const cur = this.executas.get(spec.tool_id);
-      if (!cur || !deepEqual(cur.spec, withApp)) fresh.push(withApp);
-    }
-    if (fresh.length) await this.executas.register(fresh);
-    return discoveryDiagnostics(found, manifest?.effective ?? null, manifest?.raw);
+    return registerAppExecutas(this.executas, this.logger, appDir, slug, manifest);
   }
 
   closeSession(id: string) {

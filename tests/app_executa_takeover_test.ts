@@ -1,0 +1,44 @@
+/**
+ * Two apps whose executa folders declare the same tool_id (forks of one template): there is one
+ * process per tool_id (CONTRACT §9.5), so the second `session.create {app_dir}` takes it over. That
+ * is now said out loud, in the create's `warnings` and the log, instead of the first app's
+ * `tools.invoke` quietly turning into `not_implemented`.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeRuntime } from "./helpers/runtime.ts";
+import { tmpDir } from "./helpers/tmp.ts";
+
+const EXAMPLE = new URL("../examples/notes-app/", import.meta.url).pathname;
+
+async function copyApp(to: string) {
+  await Deno.mkdir(join(to, "executas", "notes-summary"), { recursive: true });
+  await Deno.copyFile(join(EXAMPLE, "manifest.json"), join(to, "manifest.json"));
+  await Deno.copyFile(
+    join(EXAMPLE, "executas", "notes-summary", "pyproject.toml"),
+    join(to, "executas", "notes-summary", "pyproject.toml"),
+  );
+}
+
+Deno.test("a second app taking over an executa's tool_id warns, naming both apps", async () => {
+  await using dir = await tmpDir("anna-takeover-");
+  const [a, b] = [join(dir.path, "notes-a"), join(dir.path, "notes-b")];
+  await copyApp(a);
+  await copyApp(b);
+  await using t = await makeRuntime();
+  const first = await t.call("session.create", { app_dir: a, app_slug: "notes-a" });
+  const again = await t.call("session.create", { app_dir: a, app_slug: "notes-a" });
+  type Diag = { code: string; message: string };
+  const takes = (w: unknown) => (w as Diag[]).filter((d) => /no longer reach it/.test(d.message));
+  assert.deepEqual(takes(first.warnings), [], "a fresh registration takes nothing over");
+  assert.deepEqual(takes(again.warnings), [], "nor does the same app opened again");
+
+  const second = await t.call("session.create", { app_dir: b, app_slug: "notes-b" });
+  const [w, ...more] = takes(second.warnings);
+  assert.equal(more.length, 0);
+  assert.equal(w.code, "executa_discovery");
+  assert.match(
+    w.message,
+    /^executa \S+ now runs from .*notes-b.* for app 'notes-b'; sessions of app 'notes-a' no longer reach it/,
+  );
+});
