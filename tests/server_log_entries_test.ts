@@ -29,6 +29,7 @@ const devApp = (appDir: string, sessionId: string) => ({
   bundleDir: join(appDir, "bundle"),
   manifestPath: join(appDir, "manifest.json"),
   sessionId,
+  raw: {}, // what reloadManifest replaces on a valid edit
 });
 /** A core built the way `dev`/`serve` build it, its key in `dir`. */
 const runtimeIn = (dir: string, mode: "dev" | "serve") =>
