@@ -114,3 +114,24 @@ Deno.test("scanCallSites: only .js .mjs .cjs .jsx .ts .tsx .html files of at mos
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scanCallSites: the browser's navigator.storage / navigator.credentials are not host calls", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      join(dir, "app.js"),
+      [
+        "const q = await navigator.storage.estimate();",
+        "await navigator.credentials.get({ publicKey });",
+        "window.navigator.storage.persist();",
+        "myNavigator.storage.get('k');", // an app object that merely ends in the same letters
+        "anna.storage.delete({ key: 'k' });",
+      ].join("\n"),
+    );
+    const sites = await scanCallSites(dir);
+    assert.deepEqual([...sites.keys()].sort(), ["storage.delete", "storage.get"]);
+    assert.deepEqual(sites.get("storage.get"), [{ file: "app.js", line: 4 }]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -76,6 +76,8 @@ export async function scanCallSites(bundleDir: string): Promise<Map<string, Site
     const rel = relative(bundleDir, file).split("\\").join("/");
     const found: { index: number; key: string }[] = [];
     for (const m of text.matchAll(DOT_CALL)) {
+      // the browser's own `navigator.storage.estimate()`, `navigator.credentials.get()`
+      if (text.endsWith("navigator", m.index) && !/[\w$]/.test(text[m.index - 10] ?? "")) continue;
       const head = `${m[1]}.${m[2]}`;
       if (m[3] === undefined) found.push({ index: m.index, key: head });
       else if (DOTTED_PREFIXES.has(head)) found.push({ index: m.index, key: `${head}.${m[3]}` });
