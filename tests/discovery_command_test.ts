@@ -66,74 +66,76 @@ const realPython = await (async () => {
   return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
 })();
 
-Deno.test({
-  name:
-    "python without uv: -c launcher calls [project.scripts][tool_id] (src layout) and exits with its value",
-  ignore: IS_WINDOWS || realPython === null,
-  async fn() {
-    resetCommandStateForTests();
-    const bin = await pathDir({ python3: realPython! });
-    try {
-      const { logger, lines } = capture();
-      const s = spec({ tool_id: "hello-py", type: "python", project_dir: join(PY, "hello-py") });
-      const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
-      assert.deepEqual(argv.slice(0, 2), [join(bin, "python3"), "-c"]);
-      assert.match(argv[2], /import_module\("hello_pkg\.cli"\)/);
-      assert.equal(lines.length, 1);
-      assert.equal(
-        JSON.parse(lines[0]).msg,
-        "uv not found on PATH; starting python executas with python3 directly (dependencies are not installed)",
-      );
-      const out = await new Deno.Command(argv[0], {
-        args: argv.slice(1),
-        cwd: s.project_dir,
-        env: { ...childEnv(s), PYTHONDONTWRITEBYTECODE: "1" }, // keep fixtures clean
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const stdout = new TextDecoder().decode(out.stdout);
-      assert.equal(out.code, 3, new TextDecoder().decode(out.stderr));
-      assert.match(stdout, /^hello from hello_pkg\.cli:entry\.main argv0=hello-py$/m);
-      assert.match(stdout, /^unbuffered=1$/m);
-      // one warning per process
-      await resolveCommand(s, { env: { PATH: bin }, logger });
-      assert.equal(lines.length, 1);
-    } finally {
-      await Deno.remove(bin, { recursive: true });
-    }
-  },
-});
+/** A test run with PATH holding only python3 (no uv), the per-process uv state reset first. */
+function withoutUv(name: string, fn: (bin: string) => Promise<void>) {
+  Deno.test({
+    name,
+    ignore: IS_WINDOWS || realPython === null,
+    async fn() {
+      resetCommandStateForTests();
+      const bin = await pathDir({ python3: realPython! });
+      try {
+        await fn(bin);
+      } finally {
+        await Deno.remove(bin, { recursive: true });
+      }
+    },
+  });
+}
 
-Deno.test({
-  name: "python without uv: a script value without ':' runs as -m; ANNA_APP_PYTHON is used",
-  ignore: IS_WINDOWS || realPython === null,
-  async fn() {
-    resetCommandStateForTests();
-    const bin = await pathDir({ python3: realPython! });
-    try {
-      const { logger } = capture();
-      const s = spec({ tool_id: "mod-py", type: "python", project_dir: join(PY, "mod-py") });
-      const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
-      assert.deepEqual(argv, [join(bin, "python3"), "-m", "mod_pkg.run"]);
-      const out = await new Deno.Command(argv[0], {
-        args: argv.slice(1),
-        cwd: s.project_dir,
-        env: { PYTHONDONTWRITEBYTECODE: "1" },
-      }).output();
-      assert.equal(new TextDecoder().decode(out.stdout).trim(), "ran mod_pkg.run as __main__");
-      const custom = argvOf(
-        await resolveCommand(s, {
-          env: { PATH: "/nonexistent", ANNA_APP_PYTHON: realPython! },
-          logger,
-        }),
-      );
-      assert.equal(custom[0], realPython);
-    } finally {
-      await Deno.remove(bin, { recursive: true });
-    }
+withoutUv(
+  "python without uv: -c launcher calls [project.scripts][tool_id] (src layout) and exits with its value",
+  async (bin) => {
+    const { logger, lines } = capture();
+    const s = spec({ tool_id: "hello-py", type: "python", project_dir: join(PY, "hello-py") });
+    const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
+    assert.deepEqual(argv.slice(0, 2), [join(bin, "python3"), "-c"]);
+    assert.match(argv[2], /import_module\("hello_pkg\.cli"\)/);
+    assert.equal(lines.length, 1);
+    assert.equal(
+      JSON.parse(lines[0]).msg,
+      "uv not found on PATH; starting python executas with python3 directly (dependencies are not installed)",
+    );
+    const out = await new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      cwd: s.project_dir,
+      env: { ...childEnv(s), PYTHONDONTWRITEBYTECODE: "1" }, // keep fixtures clean
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 3, new TextDecoder().decode(out.stderr));
+    assert.match(stdout, /^hello from hello_pkg\.cli:entry\.main argv0=hello-py$/m);
+    assert.match(stdout, /^unbuffered=1$/m);
+    // one warning per process
+    await resolveCommand(s, { env: { PATH: bin }, logger });
+    assert.equal(lines.length, 1);
   },
-});
+);
+
+withoutUv(
+  "python without uv: a script value without ':' runs as -m; ANNA_APP_PYTHON is used",
+  async (bin) => {
+    const { logger } = capture();
+    const s = spec({ tool_id: "mod-py", type: "python", project_dir: join(PY, "mod-py") });
+    const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
+    assert.deepEqual(argv, [join(bin, "python3"), "-m", "mod_pkg.run"]);
+    const out = await new Deno.Command(argv[0], {
+      args: argv.slice(1),
+      cwd: s.project_dir,
+      env: { PYTHONDONTWRITEBYTECODE: "1" },
+    }).output();
+    assert.equal(new TextDecoder().decode(out.stdout).trim(), "ran mod_pkg.run as __main__");
+    const custom = argvOf(
+      await resolveCommand(s, {
+        env: { PATH: "/nonexistent", ANNA_APP_PYTHON: realPython! },
+        logger,
+      }),
+    );
+    assert.equal(custom[0], realPython);
+  },
+);
 
 Deno.test("python without uv: no usable entry → no_python_entry", async () => {
   resetCommandStateForTests();
@@ -287,43 +289,36 @@ Deno.test("uvRunAsPython: the plain-python form of executa.json `uv run` command
   ) assert.equal(py(argv), null, argv.join(" "));
 });
 
-Deno.test({
-  name: "an executa.json `uv run … python X.py` without uv runs X.py with python3, warned once",
-  ignore: IS_WINDOWS || realPython === null,
-  async fn() {
+withoutUv(
+  "an executa.json `uv run … python X.py` without uv runs X.py with python3, warned once",
+  async (bin) => {
+    const { logger, lines } = capture();
+    const s = spec({
+      tool_id: "rf",
+      project_dir: "/tmp",
+      command: ["uv", "run", "--no-project", "python", "plug.py", "--stdio"],
+    });
+    const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
+    assert.deepEqual(argv, [join(bin, "python3"), "plug.py", "--stdio"]);
+    assert.equal(lines.length, 1);
+    assert.match(JSON.parse(lines[0]).msg, /^uv not found on PATH; starting python executas/);
+    await resolveCommand(s, { env: { PATH: bin }, logger });
+    assert.equal(lines.length, 1, "one warning per process");
+
+    // a form with no plain-python meaning still fails, naming uv and the way out
+    const script = spec({ tool_id: "cs", command: ["uv", "run", "console-script"] });
+    const e = errorOf(await resolveCommand(script, { env: { PATH: bin }, logger }));
+    assert.equal(e.reason, "spawn_failed");
+    assert.match(e.message, /command 'uv' was not found on PATH \(install uv, or give a command/);
+
+    // with uv on PATH the command is kept as written
     resetCommandStateForTests();
-    const bin = await pathDir({ python3: realPython! });
+    const withUv = await pathDir({ uv: "#!/bin/sh\n", python3: realPython! });
     try {
-      const { logger, lines } = capture();
-      const s = spec({
-        tool_id: "rf",
-        project_dir: "/tmp",
-        command: ["uv", "run", "--no-project", "python", "plug.py", "--stdio"],
-      });
-      const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
-      assert.deepEqual(argv, [join(bin, "python3"), "plug.py", "--stdio"]);
-      assert.equal(lines.length, 1);
-      assert.match(JSON.parse(lines[0]).msg, /^uv not found on PATH; starting python executas/);
-      await resolveCommand(s, { env: { PATH: bin }, logger });
-      assert.equal(lines.length, 1, "one warning per process");
-
-      // a form with no plain-python meaning still fails, naming uv and the way out
-      const script = spec({ tool_id: "cs", command: ["uv", "run", "console-script"] });
-      const e = errorOf(await resolveCommand(script, { env: { PATH: bin }, logger }));
-      assert.equal(e.reason, "spawn_failed");
-      assert.match(e.message, /command 'uv' was not found on PATH \(install uv, or give a command/);
-
-      // with uv on PATH the command is kept as written
-      resetCommandStateForTests();
-      const withUv = await pathDir({ uv: "#!/bin/sh\n", python3: realPython! });
-      try {
-        const kept = argvOf(await resolveCommand(s, { env: { PATH: withUv }, logger }));
-        assert.deepEqual(kept, [join(withUv, "uv"), ...s.command!.slice(1)]);
-      } finally {
-        await Deno.remove(withUv, { recursive: true });
-      }
+      const kept = argvOf(await resolveCommand(s, { env: { PATH: withUv }, logger }));
+      assert.deepEqual(kept, [join(withUv, "uv"), ...s.command!.slice(1)]);
     } finally {
-      await Deno.remove(bin, { recursive: true });
+      await Deno.remove(withUv, { recursive: true });
     }
   },
-});
+);
