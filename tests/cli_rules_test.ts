@@ -19,6 +19,11 @@ Deno.test("cli: -h, --help and help CMD print the same help of every command on 
     const viaHelp = await runCli(["help", cmd]);
     assert.equal(viaHelp.code, 0, explain(viaHelp));
     assert.match(viaHelp.stdout, new RegExp(`^Usage:[\\s\\S]*anna-app-runtime ${cmd}\\b`), cmd);
+    // every command takes both log flags (§2.1), so every help names them
+    if (cmd !== "help") {
+      assert.match(viaHelp.stdout, /--log-level/, `help ${cmd} names --log-level`);
+      assert.match(viaHelp.stdout, /--log-format/, `help ${cmd} names --log-format`);
+    }
     for (const flag of ["-h", "--help"]) {
       const r = await runCli([cmd, flag]);
       assert.equal(r.code, 0, explain(r));

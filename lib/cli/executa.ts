@@ -26,7 +26,7 @@ bin/<dir>), handshakes, runs one action and shuts it down.
       LLM flags                --llm, --no-llm, --mock-llm FILE, ... (reverse sampling)
 
 Flags: --tool-id ID, --type python|node|go|binary, --command "ARGV" (or a JSON array),
-       --format pretty|json, --log-level L.
+       --format pretty|json, --log-level L, --log-format pretty|json.
 Exit: 0 ok, 1 the check or call failed, 2 usage, 3 the executa could not start or died.`;
 
 const INVOKE_FLAGS = {

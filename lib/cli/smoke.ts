@@ -44,8 +44,8 @@ LLM and tokens:
   --token-ttl SECONDS      dev token lifetime, 5..86400 (default 30)
 Output:
   --format pretty|json|junit  report format (default pretty)
-  --out FILE               write the report to FILE instead of stdout (failed checks and
-                           the summary line still go to stderr)
+  --out FILE               write the report to FILE instead of stdout (a failed run still
+                           logs its failed checks and summary line to stderr)
   --log-level LEVEL        error|warn|info|debug (default warn); logs go to stderr
   --log-format pretty|json
 

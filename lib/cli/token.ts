@@ -32,6 +32,7 @@ Flags:
   --ttl SECONDS        lifetime of this token (mint; overrides --token-ttl)
   --format pretty|json output format (default pretty)
   --log-level L        error|warn|info|debug
+  --log-format F       pretty|json
   -h, --help           this help`;
 
 const FLAGS = {

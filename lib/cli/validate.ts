@@ -25,6 +25,7 @@ Flags:
                              [,command=["argv",...]]
   --no-executas        skip executa discovery
   --format pretty|json output format (default pretty)
+  --log-level L        error|warn|info|debug; --log-format pretty|json (logs go to stderr)
 
 Exit codes: 0 valid, 1 errors (or warnings with --strict), 2 path not found or bad flags.`;
 

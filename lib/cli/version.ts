@@ -5,7 +5,8 @@ import { EXIT, writeStdout } from "./output.ts";
 
 export const help = `Usage: anna-app-runtime version [--format pretty|json]
 
-Prints the runtime version, the dispatcher version it is compatible with and the Deno version.`;
+Prints the runtime version, the dispatcher version it is compatible with and the Deno version.
+Like every command it also takes --log-level and --log-format (it logs nothing).`;
 
 export function run(argv: string[]): Promise<number> {
   const { values } = parseFlags(argv, {});
