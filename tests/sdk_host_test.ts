@@ -519,5 +519,7 @@ Deno.test("reload passes a crashed window by; its own reload says why (§6.3: cr
   assert.equal(side.src, sideSrc, "the crashed window is left as it is");
   await assert.rejects(page.host.reload(W2), /window .* is crashed and cannot be reloaded/);
   assert.equal(page.called("session.refresh_token").length, before + 1);
+  await page.host.reload("99999999-9999-4999-8999-999999999999"); // gone: nothing reloads
+  assert.equal(page.called("session.refresh_token").length, before + 1, "an unknown wid: none");
   assert.deepEqual(errors, []);
 });

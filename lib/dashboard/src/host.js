@@ -325,7 +325,8 @@
         `window ${wid} is ${asked.status} and cannot be reloaded; open its view again`,
       );
     }
-    const recs = asked ? [asked] : [...s.windows.values()].filter(isOpen);
+    // a wid the page does not know (already removed) reloads nothing, as before
+    const recs = wid ? (asked ? [asked] : []) : [...s.windows.values()].filter(isOpen);
     const done = await Promise.allSettled(recs.map(async (rec) => {
       const tok = await rpc("session.refresh_token", {
         session_id: s.sessionId,
