@@ -163,3 +163,20 @@ Deno.test("stdio: mixed lines under 500 random chunkings give one answer per lin
     assert.deepEqual(await serve(chunked(data, sizes), max), want.sort(), `round ${round}`);
   }
 });
+
+Deno.test("stdio: a real U+FFFD in a line is served, next to a line of invalid UTF-8, however the reads split the input", async () => {
+  const bad = enc.encode('{"id":2,"x":"é"}');
+  const data = join([
+    enc.encode('{"id":1,"x":"\uFFFD"}'), // the replacement character itself is valid UTF-8
+    new Uint8Array([...bad.slice(0, 5), 0xc3, ...bad.slice(5)]), // a lone lead byte: invalid
+    enc.encode('{"id":3,"x":"a\uFFFDb"}'),
+    enc.encode('{"id":4}'),
+  ]);
+  for (const sizes of [[data.length], [1], [4], [9, 3], [30]]) {
+    assert.deepEqual(
+      await serve(chunked(data, sizes)),
+      ["ok:1", "ok:3", "ok:4", "utf8"],
+      `chunks of ${sizes}`,
+    );
+  }
+});

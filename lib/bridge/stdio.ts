@@ -60,7 +60,8 @@ export class LineWriter {
 /**
  * Serves frames from `input` until EOF, then waits for in-flight requests and flushes output.
  * Fast path: every complete line of a chunk is decoded with one TextDecoder call; the byte-exact
- * splitter (which skips oversized lines without buffering them) handles everything else.
+ * splitter (which skips oversized lines without buffering them) handles everything else, and
+ * every block that holds invalid UTF-8.
  */
 export async function serveLines(
   input: ReadableStream<Uint8Array>,
@@ -72,6 +73,10 @@ export async function serveLines(
   // ignoreBOM: a decode call would otherwise drop a BOM only when it starts the decoded block, so
   // the same line would parse or not depending on where a read chunk began; onText strips it
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  // A fatal decoder validates in a slow path (about 7× a plain decode of a pipelined chunk), so a
+  // whole block is decoded leniently first: with no U+FFFD in the result every byte was valid.
+  // Only a block holding U+FFFD, invalid bytes or a real one, is decoded again strictly.
+  const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
   let inflight = 0;
   let drained: (() => void) | null = null;
   const onText = (raw: string) => {
@@ -160,11 +165,13 @@ export async function serveLines(
       return;
     }
     const block = chunk.subarray(0, last);
-    let text: string | null = null;
-    try {
-      text = decoder.decode(block);
-    } catch {
-      text = null; // a bad line inside: isolate it line by line
+    let text: string | null = lenient.decode(block);
+    if (text.indexOf("\uFFFD") >= 0) {
+      try {
+        text = decoder.decode(block);
+      } catch {
+        text = null; // a bad line inside: isolate it line by line
+      }
     }
     if (text === null) splitter.push(chunk.subarray(0, last + 1));
     else {
