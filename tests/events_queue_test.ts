@@ -11,8 +11,9 @@ const base = {
 
 Deno.test("seq starts at 1 and increases by one; envelope has every field of §7.1", () => {
   const q = new EventQueue(base);
-  const a = q.push("title_changed", "w1", "w1", { title: "x" });
-  const b = q.push("title_changed", "w1", null, { title: "y" });
+  q.push("title_changed", "w1", "w1", { title: "x" });
+  q.push("title_changed", "w1", null, { title: "y" });
+  const [a, b] = q.drain().events;
   assert.equal(a.seq, 1);
   assert.equal(b.seq, 2);
   assert.deepEqual(Object.keys(a).sort(), EVENT_ENVELOPE_KEYS);
@@ -121,4 +122,29 @@ Deno.test("the drain byte cap is §6.5's 8 MiB by default", () => {
   const r = q.read(0);
   assert.equal(r.events.length, 2);
   assert.equal(r.more, true);
+});
+
+Deno.test("an event read later carries what it had when pushed, and every read hands out the same envelope", () => {
+  const q = new EventQueue(base, 4);
+  const before = Date.now();
+  for (let i = 1; i <= 6; i++) q.push(`k${i}`, `w${i}`, i % 2 ? null : `c${i}`, { i });
+  const after = Date.now();
+  const seen: unknown[] = [];
+  q.subscribe((e) => seen.push(e));
+  q.push("live", "w7", null, { i: 7 }); // built at once for the subscriber
+  const first = q.read(3).events; // the ring keeps the newest four: 4..7
+  assert.deepEqual(first.map((e) => [e.seq, e.kind, e.window_uuid, e.by_client_id, e.payload]), [
+    [4, "k4", "w4", "c4", { i: 4 }],
+    [5, "k5", "w5", null, { i: 5 }],
+    [6, "k6", "w6", "c6", { i: 6 }],
+    [7, "live", "w7", null, { i: 7 }],
+  ]);
+  for (const e of first.slice(0, 3)) {
+    assert.deepEqual(Object.keys(e).sort(), EVENT_ENVELOPE_KEYS);
+    assert.ok(e.ts >= before && e.ts <= after, `ts ${e.ts} of seq ${e.seq}`);
+  }
+  assert.equal(first[3], seen[0], "the subscriber's envelope is the one in the ring");
+  const again = q.read(3).events;
+  assert.deepEqual(again.map((e) => e.seq), [4, 5, 6, 7]);
+  again.forEach((e, i) => assert.equal(e, first[i], `seq ${e.seq} read twice`));
 });

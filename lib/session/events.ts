@@ -50,9 +50,16 @@ export interface ReadResult {
 }
 
 export class EventQueue {
-  // the ring as parallel arrays (envelope, accounted size, deferred payload part): evicting reads
-  // only a number, and an event costs no extra slot object
+  // The ring as parallel arrays, one slot per event: an event costs no object of its own while it
+  // waits. Its envelope is built when it is first read (or at once when someone listens) and then
+  // kept in `envs`, so every read hands out the same object. Evicting reads only a number.
   private envs: (EventEnvelope | undefined)[] = [];
+  private kinds: string[] = [];
+  private wids: (string | null)[] = [];
+  private bys: (string | null)[] = [];
+  /** plain doubles (a number array holds them unboxed: no heap number per event) */
+  private tss: number[] = [];
+  private payloads: (Record<string, unknown> | undefined)[] = [];
   private sizes: number[] = [];
   private deferreds: (DeferredPayload | null)[] = [];
   private head = 0; // index of the oldest retained slot
@@ -143,34 +150,29 @@ export class EventQueue {
     payload: Record<string, unknown>,
     payloadBytes?: number,
     deferred?: DeferredPayload,
-  ): EventEnvelope {
+  ): void {
     let pending = deferred ?? null;
     if (pending && this.listeners.size) {
       // subscribers keep envelopes and read them whenever they like
       payload = pending.live(payload);
       pending = null;
     }
-    const env: EventEnvelope = {
-      type: this.base.type,
-      kind,
-      window_uuid,
-      app_id: this.base.app_id,
-      version_id: this.base.version_id,
-      conversation_session_uuid: this.base.conversation_session_uuid,
-      by_client_id,
-      ts: Date.now(),
-      seq: ++this.lastSeq,
-      payload,
-    };
+    const ts = Date.now();
+    const seq = ++this.lastSeq;
     const bytes = this.sizeOf(
       kind,
       window_uuid,
       by_client_id,
-      env.ts,
-      env.seq,
+      ts,
+      seq,
       payloadBytes ?? byteSize(payload),
     );
-    this.append(env, bytes, pending);
+    const listened = this.listeners.size > 0 || this.deferredListeners.size > 0;
+    const env = listened
+      ? this.envelope(kind, window_uuid, by_client_id, ts, seq, payload)
+      : undefined;
+    this.append(kind, window_uuid, by_client_id, ts, payload, bytes, pending, env);
+    if (env === undefined) return;
     if (this.listeners.size) {
       for (const l of this.listeners) {
         try {
@@ -185,29 +187,65 @@ export class EventQueue {
         } catch { /* as above */ }
       }
     }
+  }
+
+  private envelope(
+    kind: string,
+    window_uuid: string | null,
+    by_client_id: string | null,
+    ts: number,
+    seq: number,
+    payload: Record<string, unknown>,
+  ): EventEnvelope {
+    return {
+      type: this.base.type,
+      kind,
+      window_uuid,
+      app_id: this.base.app_id,
+      version_id: this.base.version_id,
+      conversation_session_uuid: this.base.conversation_session_uuid,
+      by_client_id,
+      ts,
+      seq,
+      payload,
+    };
+  }
+
+  /** The envelope in ring slot `at` (the `i`-th oldest retained event), built on first need. */
+  private envelopeAt(at: number, i: number): EventEnvelope {
+    let env = this.envs[at];
+    if (env === undefined) {
+      const seq = this.firstRetainedSeq + i;
+      env = this.envelope(
+        this.kinds[at],
+        this.wids[at],
+        this.bys[at],
+        this.tss[at],
+        seq,
+        this.payloads[at]!,
+      );
+      this.envs[at] = env;
+      this.payloads[at] = undefined; // the envelope holds it now
+    }
     return env;
   }
 
-  private append(env: EventEnvelope, bytes: number, deferred: DeferredPayload | null) {
+  private append(
+    kind: string,
+    wid: string | null,
+    by: string | null,
+    ts: number,
+    payload: Record<string, unknown>,
+    bytes: number,
+    deferred: DeferredPayload | null,
+    env: EventEnvelope | undefined,
+  ) {
     const cap = this.capacity;
     let len = this.envs.length;
     if (this.count === len && len < cap) {
       // grow lazily so 1 000 idle sessions stay small; re-linearise the ring
-      const n = Math.min(cap, Math.max(16, len * 2));
-      const envs: (EventEnvelope | undefined)[] = new Array(n).fill(undefined);
-      const sizes: number[] = new Array(n).fill(0);
-      const deferreds: (DeferredPayload | null)[] = new Array(n).fill(null);
-      for (let i = 0; i < this.count; i++) {
-        const j = (this.head + i) % len;
-        envs[i] = this.envs[j];
-        sizes[i] = this.sizes[j];
-        deferreds[i] = this.deferreds[j];
-      }
-      this.envs = envs;
-      this.sizes = sizes;
-      this.deferreds = deferreds;
-      this.head = 0;
-      len = n;
+      this.grow(Math.min(cap, Math.max(16, len * 2)));
+      len = this.envs.length;
     }
     while (this.count > 0 && (this.count >= cap || this.bytes + bytes > this.maxBytes)) {
       this.evictOldest();
@@ -215,15 +253,41 @@ export class EventQueue {
     let at = this.head + this.count;
     if (at >= len) at -= len;
     this.envs[at] = env;
+    this.kinds[at] = kind;
+    this.wids[at] = wid;
+    this.bys[at] = by;
+    this.tss[at] = ts;
+    this.payloads[at] = env === undefined ? payload : undefined;
     this.sizes[at] = bytes;
     this.deferreds[at] = deferred;
     this.count++;
     this.bytes += bytes;
   }
 
+  /** Re-linearises the ring into arrays of `n` slots. */
+  private grow(n: number) {
+    const len = this.envs.length;
+    const order = (a: unknown[], fill: unknown) => {
+      const out = new Array(n).fill(fill);
+      for (let i = 0; i < this.count; i++) out[i] = a[(this.head + i) % len];
+      return out;
+    };
+    this.envs = order(this.envs, undefined);
+    this.kinds = order(this.kinds, "");
+    this.wids = order(this.wids, null);
+    this.bys = order(this.bys, null);
+    // seeded with a fraction, so the array holds doubles from the start (no later transition)
+    this.tss = order(this.tss, 0.5);
+    this.payloads = order(this.payloads, undefined);
+    this.sizes = order(this.sizes, 0);
+    this.deferreds = order(this.deferreds, null);
+    this.head = 0;
+  }
+
   private evictOldest() {
     const h = this.head;
     this.envs[h] = undefined;
+    this.payloads[h] = undefined;
     this.deferreds[h] = null;
     this.bytes -= this.sizes[h];
     this.head = h + 1 === this.envs.length ? 0 : h + 1;
@@ -244,18 +308,7 @@ export class EventQueue {
       const last_seq = first - 1;
       dropped = last_seq - after;
       const payload = { count: dropped, first_seq: after + 1, last_seq };
-      const env: EventEnvelope = {
-        type: this.base.type,
-        kind: "events_dropped",
-        window_uuid: null,
-        app_id: this.base.app_id,
-        version_id: this.base.version_id,
-        conversation_session_uuid: this.base.conversation_session_uuid,
-        by_client_id: null,
-        ts: Date.now(),
-        seq: last_seq,
-        payload,
-      };
+      const env = this.envelope("events_dropped", null, null, Date.now(), last_seq, payload);
       events.push(env);
       position = last_seq;
       used = this.sizeOf(env.kind, null, null, env.ts, last_seq, byteSize(payload));
@@ -267,7 +320,6 @@ export class EventQueue {
     const len = this.envs.length;
     for (let i = start; i < this.count; i++) {
       const at = (this.head + i) % len;
-      const env = this.envs[at]!;
       // the result's size if it ended with this event: `more` is then true exactly when events
       // remain after it ("true" is one byte shorter than "false")
       const next = used + (events.length > 0 ? 1 : 0) + this.sizes[at];
@@ -277,6 +329,7 @@ export class EventQueue {
         more = true;
         break;
       }
+      const env = this.envelopeAt(at, i);
       const d = this.deferreds[at];
       if (d) {
         d.fill(env.payload);
