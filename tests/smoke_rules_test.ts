@@ -46,6 +46,41 @@ Deno.test("fixtures: classified by the first non-blank, non-comment line", () =>
   assert.equal(mocks.mocks[0].source, "m.jsonl:1");
 });
 
+Deno.test("fixtures: an unknown key on a docs-format line is a warning naming it, once per key, so a misspelt expectation is not silently weaker", () => {
+  const docs = parseFixtureText(
+    [
+      '{"t":1,"dir":"out","ns":"storage","method":"get","args":{"key":"k"},"error_code":"not_found"}',
+      '{"t":2,"dir":"out","ns":"storage","method":"get","args":{"key":"j"},"error_code":"not_found"}',
+      '{"t":3,"dir":"out","ns":"storage","method":"get","args":{"key":"i"},"results":{"ok":true}}',
+      '{"t":4,"dir":"in","name":"runtime_state_synced","payload":{},"kind":"x"}',
+      '{"t":5,"dir":"out","ns":"storage","method":"set","args":{"key":"k","value":1},"result":{"ok":true}}',
+    ].join("\n"),
+    "d.jsonl",
+  );
+  const out =
+    'a "dir":"out" line is checked by "result", or by "error" with the expected error code';
+  assert.deepEqual(docs.warnings, [
+    `d.jsonl:1: unknown key "error_code" on a "dir":"out" line (and 1 more line), ignored; ${out}`,
+    `d.jsonl:3: unknown key "results" on a "dir":"out" line, ignored; ${out}`,
+    'd.jsonl:4: unknown key "kind" on a "dir":"in" line, ignored; a "dir":"in" line has only ' +
+    '"name" and "payload"',
+  ]);
+
+  // the lines are still replayed as they read: only "not internal_error" for the first three
+  assert.deepEqual(docs.steps.map((s) => s.type === "req" ? s.expect.ok : s.type), [
+    null,
+    null,
+    null,
+    "event",
+    true,
+  ]);
+  const clean = parseFixtureText(
+    '{"t":1,"dir":"out","ns":"llm","method":"complete","args":{},"error":"invalid_arg"}',
+    "c.jsonl",
+  );
+  assert.deepEqual(clean.warnings, []);
+});
+
 Deno.test("fixtures: problems name file:line", () => {
   const bad = (text: string, re: RegExp) =>
     assert.throws(

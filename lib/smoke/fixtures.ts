@@ -205,7 +205,45 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
   return steps;
 }
 
-function parseDocs(file: string, lines: RawLine[]): Step[] {
+/** The keys §14.4 gives each docs-format line; any other key is ignored. */
+const DOCS_KEYS: Record<string, readonly string[]> = {
+  out: ["t", "dir", "ns", "method", "args", "result", "error"],
+  in: ["t", "dir", "name", "payload"],
+};
+
+/**
+ * One warning per unknown key of a docs-format file (first line and count): a misspelt expectation
+ * such as `"error_code"` or `"results"` otherwise leaves the request checked only for "not
+ * internal_error", and the run passes without saying so.
+ */
+function unknownDocsKeys(file: string, lines: RawLine[], warnings: string[]) {
+  const seen = new Map<string, { dir: string; first: number; count: number }>();
+  for (const l of lines) {
+    const dir = l.v.dir;
+    if (dir !== "out" && dir !== "in") continue;
+    for (const k of Object.keys(l.v)) {
+      if (DOCS_KEYS[dir].includes(k)) continue;
+      const id = `${dir}\u0000${k}`;
+      const s = seen.get(id);
+      if (s) s.count++;
+      else seen.set(id, { dir, first: l.n, count: 1 });
+    }
+  }
+  for (const [id, s] of seen) {
+    const key = id.slice(id.indexOf("\u0000") + 1);
+    const more = s.count > 1 ? ` (and ${s.count - 1} more line${s.count > 2 ? "s" : ""})` : "";
+    const hint = s.dir === "out"
+      ? 'a "dir":"out" line is checked by "result", or by "error" with the expected error code'
+      : 'a "dir":"in" line has only "name" and "payload"';
+    warnings.push(
+      `${file}:${s.first}: unknown key ${JSON.stringify(key)} on a "dir":"${s.dir}" line${more}, ` +
+        `ignored; ${hint}`,
+    );
+  }
+}
+
+function parseDocs(file: string, lines: RawLine[], warnings: string[]): Step[] {
+  unknownDocsKeys(file, lines, warnings);
   const steps: Step[] = [];
   for (const l of lines) {
     const dir = l.v.dir;
@@ -285,7 +323,7 @@ export function parseFixtureText(text: string, path: string, name = path): Fixtu
   }
   const steps = format === "recorded"
     ? parseRecorded(name, lines, warnings)
-    : parseDocs(name, lines);
+    : parseDocs(name, lines, warnings);
   return { ...base, format, steps };
 }
 
