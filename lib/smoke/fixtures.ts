@@ -217,26 +217,27 @@ const DOCS_KEYS: Record<string, readonly string[]> = {
  * internal_error", and the run passes without saying so.
  */
 function unknownDocsKeys(file: string, lines: RawLine[], warnings: string[]) {
-  const seen = new Map<string, { dir: string; first: number; count: number }>();
+  // keyed by dir and key together; insertion order keeps the warnings in line order
+  const seen = new Map<string, { dir: string; key: string; first: number; count: number }>();
   for (const l of lines) {
     const dir = l.v.dir;
     if (dir !== "out" && dir !== "in") continue;
-    for (const k of Object.keys(l.v)) {
-      if (DOCS_KEYS[dir].includes(k)) continue;
-      const id = `${dir}\u0000${k}`;
-      const s = seen.get(id);
+    for (const key of Object.keys(l.v)) {
+      if (DOCS_KEYS[dir].includes(key)) continue;
+      const s = seen.get(`${dir} ${key}`);
       if (s) s.count++;
-      else seen.set(id, { dir, first: l.n, count: 1 });
+      else seen.set(`${dir} ${key}`, { dir, key, first: l.n, count: 1 });
     }
   }
-  for (const [id, s] of seen) {
-    const key = id.slice(id.indexOf("\u0000") + 1);
+  for (const s of seen.values()) {
     const more = s.count > 1 ? ` (and ${s.count - 1} more line${s.count > 2 ? "s" : ""})` : "";
     const hint = s.dir === "out"
       ? 'a "dir":"out" line is checked by "result", or by "error" with the expected error code'
       : 'a "dir":"in" line has only "name" and "payload"';
     warnings.push(
-      `${file}:${s.first}: unknown key ${JSON.stringify(key)} on a "dir":"${s.dir}" line${more}, ` +
+      `${file}:${s.first}: unknown key ${
+        JSON.stringify(s.key)
+      } on a "dir":"${s.dir}" line${more}, ` +
         `ignored; ${hint}`,
     );
   }
