@@ -190,7 +190,7 @@ Deno.test("the journal's old values stay under its byte cap; snapshots past it s
     const v = big(i);
     const vb = byteSize(v);
     bytes = st.has("a") ? bytes - st.valueBytes("a") + vb : bytes + 4 + vb;
-    st.set("a", v, bytes, vb);
+    st.set("a", v, bytes, JSON.stringify(v), vb);
     held.push(st.lazyPayload()); // never read, like events nobody drains
   }
   assert.ok(st.journalSize <= cap * 1.25, `journal holds ${st.journalSize} bytes`);

@@ -9,5 +9,13 @@ export type MethodFn = (
   transport: string,
 ) => unknown | Promise<unknown>;
 
-export const METHODS: Record<string, MethodFn> = { ...sessionMethods, ...executaMethods };
+/**
+ * Without a prototype, so one indexed read answers (a name like "constructor" finds nothing): the
+ * method name of every frame is a fresh string, and each lookup by it costs.
+ */
+export const METHODS: Readonly<Record<string, MethodFn | undefined>> = Object.assign(
+  Object.create(null),
+  sessionMethods,
+  executaMethods,
+);
 export const BRIDGE_METHODS = Object.keys(METHODS);

@@ -115,7 +115,7 @@ export class Runtime {
    * The stdio and WebSocket hot path uses it so a synchronous call takes no promise hop.
    */
   callNow(method: string, params: Record<string, unknown>, transport: Transport): unknown {
-    const fn = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+    const fn = METHODS[method];
     if (!fn) throw new RpcError(RPC.METHOD_NOT_FOUND, "method_not_found", { method });
     return fn(this, params, transport);
   }

@@ -19,13 +19,18 @@ export type { CallContext, DispatchServices } from "./context.ts";
 
 export const MAX_INFLIGHT_PER_WINDOW = 64;
 
-const HANDLERS: Record<string, NamespaceHandlers> = {
-  window: windowHandlers,
-  storage: storageHandlers,
-  chat: chatHandlers,
-  llm: llmHandlers,
-  tools: { ...toolsHandlers, ...jobsHandlers },
-};
+/** A handler table without a prototype: one indexed read by a fresh name, and no "constructor". */
+const table = (...parts: NamespaceHandlers[]) =>
+  Object.assign(Object.create(null), ...parts) as Readonly<Partial<NamespaceHandlers>>;
+
+const HANDLERS: Readonly<Record<string, Readonly<Partial<NamespaceHandlers>> | undefined>> = Object
+  .assign(Object.create(null), {
+    window: table(windowHandlers),
+    storage: table(storageHandlers),
+    chat: table(chatHandlers),
+    llm: table(llmHandlers),
+    tools: table(toolsHandlers, jobsHandlers),
+  });
 
 /** Namespaces answered `not_implemented` after the ACL (§5.10). */
 export const STUB_NAMESPACES = [
@@ -236,9 +241,7 @@ export class Dispatcher {
           ).toOutcome();
         }
       }
-      const handler = Object.hasOwn(HANDLERS, ns) && Object.hasOwn(HANDLERS[ns], method)
-        ? HANDLERS[ns][method]
-        : undefined;
+      const handler = HANDLERS[ns]?.[method];
       if (!handler) return this.mock(ctx, args) ?? notImplemented(ns, method).toOutcome();
       const result = handler(ctx, args);
       if (result instanceof Promise) {

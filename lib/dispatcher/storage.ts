@@ -6,7 +6,7 @@ import { z } from "zod";
 import { DispatchError } from "../core/outcome.ts";
 import { checkStorageKey } from "../executa/storage_keys.ts";
 import { sha256Hex } from "../util/hash.ts";
-import { byteSize, toJson } from "../util/json.ts";
+import { byteSize, toJson, utf8Length } from "../util/json.ts";
 import type { NamespaceHandlers } from "./context.ts";
 import { type FastGuard, parseArgs, withFastGuard } from "./validate.ts";
 
@@ -68,7 +68,8 @@ function checkKey(key: unknown): string {
   return key as string;
 }
 
-export const etagOf = (value: unknown) => sha256Hex(toJson(value) ?? "null", 16, 'W/"1-', '"');
+/** The etag of a value from its JSON text (§5.5). */
+export const etagOfJson = (json: string) => sha256Hex(json, 16, 'W/"1-', '"');
 
 export const storageHandlers: NamespaceHandlers = {
   get(ctx, args) {
@@ -76,8 +77,10 @@ export const storageHandlers: NamespaceHandlers = {
     checkCommon(a);
     const key = checkKey(a.key);
     const st = ctx.session.state;
-    if (!st.has(key)) return { value: null, exists: false, etag: null };
-    return { value: st.get(key), exists: true, etag: st.etag(key, etagOf) };
+    // a stored value is JSON, never undefined: one lookup answers a hit
+    const value = st.get(key);
+    if (value === undefined && !st.has(key)) return { value: null, exists: false, etag: null };
+    return { value, exists: true, etag: st.etag(key, etagOfJson) };
   },
   set(ctx, args) {
     const a = parseArgs(SetArgs, args);
@@ -92,7 +95,9 @@ export const storageHandlers: NamespaceHandlers = {
     const st = s.state;
     // incremental size of the bucket's JSON, exact because JSON.stringify output is deterministic
     // per member: `"key":value`, plus a comma for a new key in a non-empty bucket
-    const valueBytes = byteSize(a.value);
+    // the text is kept for the etag of the next read
+    const json = toJson(a.value);
+    const valueBytes = json === undefined ? 0 : utf8Length(json);
     let size = st.bytes + valueBytes;
     if (st.has(key)) size -= st.valueBytes(key);
     else size += byteSize(key) + 1 + (st.size > 0 ? 1 : 0);
@@ -103,7 +108,7 @@ export const storageHandlers: NamespaceHandlers = {
         { size, max: MAX_STATE_BYTES },
       );
     }
-    st.set(key, a.value, size, valueBytes);
+    st.set(key, a.value, size, json, valueBytes);
     s.stateChanged(ctx.window.window_uuid, ctx.window.window_uuid);
     return { ok: true };
   },
@@ -133,7 +138,7 @@ export const storageHandlers: NamespaceHandlers = {
     return {
       items: page.map((key) => ({
         key,
-        etag: st.etag(key, etagOf),
+        etag: st.etag(key, etagOfJson),
         size_bytes: st.valueBytes(key),
         metadata: null,
         tags: null,

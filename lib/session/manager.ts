@@ -7,6 +7,7 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   /** window_uuid → session, for token verification (`unknown_window`). */
   private readonly windowIndex = new Map<string, Session>();
+  private last: Session | undefined;
 
   get size(): number {
     return this.sessions.size;
@@ -24,9 +25,17 @@ export class SessionManager {
     this.windowIndex.set(w.window_uuid, s);
   }
 
-  /** Open sessions only: a closed session is forgotten. */
+  /**
+   * Open sessions only: a closed session is forgotten. The last one found is remembered: calls
+   * come in runs for one session, and comparing a frame's fresh id string with it costs a fraction
+   * of hashing that string for the Map.
+   */
   get(id: unknown): Session | undefined {
-    return typeof id === "string" ? this.sessions.get(id) : undefined;
+    if (typeof id !== "string") return undefined;
+    if (id === this.last?.id) return this.last;
+    const s = this.sessions.get(id);
+    if (s) this.last = s;
+    return s;
   }
 
   findWindow(wid: string): { session: Session; window: WindowState } | undefined {
@@ -44,6 +53,7 @@ export class SessionManager {
     if (!s) return false;
     s.close();
     this.sessions.delete(id);
+    if (this.last === s) this.last = undefined;
     for (const wid of s.windows.keys()) this.windowIndex.delete(wid);
     return true;
   }

@@ -14,7 +14,7 @@
  * A snapshot somehow read after that answers a marker object instead of a wrong bucket.
  */
 
-import { byteSize } from "../util/json.ts";
+import { toJson, utf8Length } from "../util/json.ts";
 import type { DeferredPayload } from "./events.ts";
 
 const MATERIALIZE = Symbol("materialize");
@@ -23,6 +23,19 @@ const MATERIALIZE = Symbol("materialize");
 export function materializePayload(payload: Record<string, unknown>) {
   const m = (payload as { [MATERIALIZE]?: () => void })[MATERIALIZE];
   if (m) m();
+}
+
+/**
+ * What is derived from a key's current value, made on first need and replaced when the key
+ * changes (a stored value is never mutated in place). `json` is the value's text as `set` measured
+ * it, kept until the etag is made from it: a read after a write then hashes without serialising
+ * the value again. It is the value's own JSON, so all of them together are at most the bucket's
+ * 256 KiB.
+ */
+interface Derived {
+  bytes: number;
+  etag: string | undefined;
+  json: string | undefined;
 }
 
 /** `bytes`: the JSON size of the old value(s) it holds, for the journal's byte cap. */
@@ -112,13 +125,8 @@ export class StateStore {
   private base = 0;
   private nextTrim = 4096;
   private cached: { v: number; obj: Record<string, unknown> } | null = null;
-  /**
-   * Derived from current values on first need and dropped when the key changes (a stored value is
-   * never mutated in place): etags, and byte sizes (so resizing the bucket on `set`/`delete` never
-   * re-serialises the value being replaced).
-   */
-  private etags = new Map<string, string>();
-  private sizes = new Map<string, number>();
+  /** Etags and byte sizes of current values (so resizing on `set`/`delete` never re-serialises). */
+  private derived = new Map<string, Derived>();
   /**
    * Lazy snapshots in creation (= version) order, from `head` on. A read one leaves its slot at
    * once (null): it holds a whole bucket, and its event may be long gone from the ring, while
@@ -172,36 +180,49 @@ export class StateStore {
     return this.map.keys();
   }
 
+  /** What is derived from the value under `key` (which must exist), made on first need. */
+  private derivedOf(key: string): Derived {
+    let d = this.derived.get(key);
+    if (d === undefined) {
+      const json = toJson(this.map.get(key));
+      d = { bytes: json === undefined ? 0 : utf8Length(json), etag: undefined, json };
+      this.derived.set(key, d);
+    }
+    return d;
+  }
+
   /** Byte size of the value under `key` (which must exist), computed once per stored value. */
   valueBytes(key: string): number {
-    let n = this.sizes.get(key);
-    if (n === undefined) {
-      n = byteSize(this.map.get(key));
-      this.sizes.set(key, n);
-    }
-    return n;
+    return this.derivedOf(key).bytes;
   }
 
-  /** The etag of the value under `key` (which must exist), computed once per stored value. */
-  etag(key: string, compute: (value: unknown) => string): string {
-    let e = this.etags.get(key);
-    if (e === undefined) {
-      e = compute(this.map.get(key));
-      this.etags.set(key, e);
+  /**
+   * The etag of the value under `key` (which must exist), computed once per stored value from its
+   * JSON text (`"null"` for a value with none).
+   */
+  etag(key: string, compute: (json: string) => string): string {
+    const d = this.derivedOf(key);
+    if (d.etag === undefined) {
+      d.etag = compute(d.json ?? toJson(this.map.get(key)) ?? "null");
+      d.json = undefined;
     }
-    return e;
+    return d.etag;
   }
 
-  /** `bytes` = the bucket's new size; `valueBytes` = the value's size when the caller has it. */
-  set(key: string, value: unknown, bytes: number, valueBytes?: number) {
+  /**
+   * `bytes` = the bucket's new size. `json` and `valueBytes`: the value's JSON text and its UTF-8
+   * size, when the caller made them (so neither is made again).
+   */
+  set(key: string, value: unknown, bytes: number, json?: string, valueBytes?: number) {
     const had = this.map.has(key);
     // the caller sized the old value for the bucket arithmetic already: usually cached
     const oldBytes = had ? this.valueBytes(key) : 0;
     this.record({ kind: "key", key, had, old: this.map.get(key), bytes: oldBytes });
     this.map.set(key, value);
-    this.etags.delete(key);
-    if (valueBytes === undefined) this.sizes.delete(key);
-    else this.sizes.set(key, valueBytes);
+    if (json === undefined) this.derived.delete(key);
+    else {
+      this.derived.set(key, { bytes: valueBytes ?? utf8Length(json), etag: undefined, json });
+    }
     this.bytes = bytes;
   }
 
@@ -214,16 +235,14 @@ export class StateStore {
     }
     this.record({ kind: "deleted", key, old: this.map.get(key), pos, bytes: this.valueBytes(key) });
     this.map.delete(key);
-    this.etags.delete(key);
-    this.sizes.delete(key);
+    this.derived.delete(key);
     this.bytes = bytes;
   }
 
   replaceAll(state: Record<string, unknown>, bytes: number) {
     this.record({ kind: "all", old: this.map, bytes: this.bytes });
     this.map = new Map(Object.entries(state));
-    this.etags = new Map();
-    this.sizes = new Map();
+    this.derived = new Map();
     this.bytes = bytes;
   }
 
