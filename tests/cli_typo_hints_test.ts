@@ -65,6 +65,27 @@ Deno.test("typo hints: a flag without its value, or a switch given one, says whi
   assert.match(help.stderr, /^error: --help is a switch and takes no value \(use --help\)$/m);
   const port = await runCli(["dev", "--port"]);
   assert.match(port.stderr, /^error: --port needs a value \(--port VALUE\)$/m);
+  // node will not take "-3" as a value: say how to write one
+  const negative = await runCli(["dev", VALID_APP, "--user-id", "-3"]);
+  assert.equal(negative.code, 2, explain(negative));
+  assert.match(
+    negative.stderr,
+    /^error: --user-id -3: write a value that starts with '-' as --user-id=-3$/m,
+  );
+});
+
+Deno.test("typo hints: a flag before the command says flags go after it, naming the command", async () => {
+  const r = await runCli(["--log-level", "debug", "validate", VALID_APP]);
+  assert.equal(r.code, 2, explain(r));
+  assert.equal(r.stdout, "");
+  assert.match(
+    r.stderr,
+    /^error: flags go after the command: anna-app-runtime validate --log-level …$/m,
+  );
+  // with no command anywhere it stays an unknown command
+  const bare = await runCli(["--bogus"]);
+  assert.equal(bare.code, 2, explain(bare));
+  assert.match(bare.stderr, /^error: unknown command '--bogus'/);
 });
 
 Deno.test("typo hints: a pretty usage error ends with the usage line and where the full help is", async () => {

@@ -223,6 +223,18 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
     ],
     [["serve", "--port", "0"], { ANNA_APP_CONTROL_TOKEN: "short" }, 2, /at least 32 characters/],
     [["dev", join(appDir, "missing")], {}, 2, /manifest_unreadable/],
+    // a manifest path where the app directory goes: named as such, with the directory to use
+    [
+      ["dev", join(appDir, "manifest.json")],
+      {},
+      2,
+      /manifest\.json is a file; dev takes the app directory: dev \S+ \(a manifest kept elsewhere: --manifest FILE\)/,
+    ],
+    // one port for both origins is a usage error, not "port in use" (exit 3)
+    [["dev", appDir, "--port", "47010", "--app-port", "47010"], {}, 2, /is the same as --port/],
+    // inline JSON that is not an object is read as JSON, not as a file name
+    [["dev", appDir, "--seed-storage", "[1]"], {}, 2, /--seed-storage must hold a JSON object/],
+    [["dev", appDir, "--seed-storage", "no-such.json"], {}, 2, /--seed-storage: cannot read/],
     [
       ["dev", appDir, "--port", "0", "--view", "nope"],
       {},
@@ -259,6 +271,22 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
   } finally {
     await blocker.shutdown();
   }
+  await Deno.remove(join(appDir, ".."), { recursive: true });
+});
+
+Deno.test("cli: dev prints an invalid manifest's diagnostics in validate's layout, then exits 2", async () => {
+  const appDir = await tempApp({ schema: 2, ui: { views: "x" } });
+  const dev = spawn(["dev", appDir, "--port", "0"]);
+  assert.equal((await dev.status).code, 2, dev.stderr());
+  const validate = spawn(["validate", appDir]);
+  assert.equal((await validate.status).code, 1);
+  const line = /^error {2}ui\.views {2}views_missing {2}ui\.views must be .*\(hint: .*\)$/m;
+  assert.match(dev.stderr(), line);
+  // the same line, word for word, as validate prints it
+  assert.equal(
+    line.exec(dev.stderr())?.[0],
+    line.exec(await validate.stdoutWhen(() => false))?.[0],
+  );
   await Deno.remove(join(appDir, ".."), { recursive: true });
 });
 

@@ -3,7 +3,13 @@
  * and console errors as warnings; the timeout message points at the first of them).
  */
 import assert from "node:assert/strict";
-import { cspSummary, errorPlace, likelyCause, pageErrorText } from "../lib/smoke/browser.ts";
+import {
+  cspSummary,
+  errorPlace,
+  likelyCause,
+  pageErrorText,
+  withoutToken,
+} from "../lib/smoke/browser.ts";
 import type { BrowserResult } from "../lib/smoke/report.ts";
 
 const result = (over: Partial<BrowserResult>): BrowserResult => ({
@@ -77,4 +83,14 @@ Deno.test("browser cause: a thrown non-Error is named by its message alone, not 
   );
   assert.equal(pageErrorText({ name: "", message: "plain string" }), "plain string");
   assert.equal(pageErrorText({ name: "Error", message: "" }), "Error: (no message)");
+});
+
+Deno.test("browser cause: a URL shown in the report leaves out the app frame's dev token", () => {
+  assert.equal(
+    withoutToken("http://127.0.0.1:9/anna-apps/a/dev/index.html?wid=w1&t=dev1.abc.def&host=h"),
+    "http://127.0.0.1:9/anna-apps/a/dev/index.html?wid=w1&t=…&host=h",
+  );
+  assert.equal(withoutToken("http://h/x.html#wid=w&t=dev1.x"), "http://h/x.html#wid=w&t=…");
+  // a parameter merely ending in t is kept
+  assert.equal(withoutToken("http://h/a.js?at=1&t2=3"), "http://h/a.js?at=1&t2=3");
 });

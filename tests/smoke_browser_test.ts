@@ -82,3 +82,28 @@ Deno.test("smoke --browser: an app that never connects because the CSP blocked i
     /^no window\.hello and window\.ready from view 'main' \(index\.html\) within 20 s; the CSP blocked an inline script or handler \(move it to a \.js file\) \(script-src/,
   );
 });
+
+Deno.test("smoke --browser: an app whose entry page is missing fails at once, naming the 404, with no token shown", async () => {
+  await using dir = await tmpDir();
+  const app = join(dir.path, "no-entry-app");
+  await Deno.mkdir(join(app, "bundle"), { recursive: true });
+  await Deno.writeTextFile(
+    join(app, "manifest.json"),
+    JSON.stringify({
+      schema: 2,
+      ui: {
+        bundle: { format: "static-spa", entry: "index.html" },
+        views: [{ name: "main", title: "No entry" }],
+      },
+    }),
+  );
+  const { r, step } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 1, explain(r));
+  assert.match(
+    step!.message!,
+    /^the app frame of view 'main' \(index\.html\) did not load: it answered 404 http:\/\/127\.0\.0\.1:\d+\/anna-apps\/no-entry-app\/dev\/index\.html\?wid=[0-9a-f-]+&t=…&/,
+  );
+  // not the 20 s boot deadline: the failed document ends the wait
+  assert.ok(step!.duration_ms! < 15_000, `took ${step!.duration_ms} ms`);
+  assert.ok(!JSON.stringify(r.report).includes("dev1."), "no dev token in the report");
+});

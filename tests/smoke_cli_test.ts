@@ -440,6 +440,22 @@ Deno.test("smoke: a missing app dir is exit 2; a manifest path gets the director
   );
 });
 
+Deno.test("smoke: an --out FILE in a missing directory is exit 2 before anything runs", async () => {
+  await using dir = await tmpDir();
+  const out = join(dir.path, "no-such-dir", "report.xml");
+  const r = await runCli(["smoke", BASIC, "--format", "junit", "--out", out]);
+  assert.equal(r.code, 2, explain(r));
+  assert.equal(r.stdout, "");
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^error: cannot write --out ${out}: ${join(dir.path, "no-such-dir")} is not a directory`,
+    ),
+  );
+  // refused up front: no step ran, so nothing about them was printed
+  assert.doesNotMatch(r.stderr, /validate|PASS|FAIL/);
+});
+
 Deno.test("smoke: an app whose bundled executa folder is gone says so in the executas step", async () => {
   await using dir = await tmpDir();
   const app = join(dir.path, "app");

@@ -2,7 +2,7 @@
  * `dev [APP_DIR]` (CONTRACT §2.5): load + validate the manifest → key → mock files → executas →
  * bind both origins → the dev session → startup output → live reload (§11.10).
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { bool, int, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, SERVER_FLAGS, TOKEN_FLAGS } from "./common.ts";
 import { EXIT, printFatal } from "./output.ts";
@@ -87,6 +87,17 @@ export async function run(argv: string[]): Promise<number> {
   if (format === "junit") throw new UsageError("--format must be pretty or json (got 'junit')");
   const logger = makeLogger(values, { level: "info" });
   const appDir = resolve(positionals[0] ?? ".");
+  if ((await Deno.stat(appDir).catch(() => null))?.isFile) {
+    // `validate` takes a manifest path; dev serves the whole app (bundle, executas)
+    printFatal(
+      format,
+      "app_dir_not_found",
+      `${appDir} is a file; dev takes the app directory: dev ${dirname(appDir)} ` +
+        `(a manifest kept elsewhere: --manifest FILE)`,
+      { path: appDir },
+    );
+    return EXIT.USAGE;
+  }
   const manifestPath = resolve(str(values, "manifest") ?? join(appDir, "manifest.json"));
   const bundleDir = resolve(str(values, "bundle") ?? join(appDir, "bundle"));
   const userId = int(values, "user-id", [0, Number.MAX_SAFE_INTEGER]);

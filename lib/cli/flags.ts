@@ -67,7 +67,7 @@ export function parseFlags(
       strict: true,
     });
   } catch (e) {
-    throw new UsageError(parseErrorText(e as Error & { code?: string }, full));
+    throw new UsageError(parseErrorText(e as Error & { code?: string }, full, args));
   }
   const values = { ...parsed.values } as FlagValues;
   for (const [k, v] of negated) values[k] = v;
@@ -82,7 +82,11 @@ export function parseFlags(
 }
 
 /** node:util's parse errors in our words, with a "did you mean" for a mistyped flag. */
-function parseErrorText(e: Error & { code?: string }, spec: FlagSpec): string {
+function parseErrorText(
+  e: Error & { code?: string },
+  spec: FlagSpec,
+  args: string[],
+): string {
   // node names a flag with a short form as '-h, --help': the long form is the one to show
   const quoted = /'(-[^']+)'/.exec(e.message)?.[1];
   const named = quoted?.split(/,\s*/).pop()?.split(" ")[0];
@@ -92,6 +96,11 @@ function parseErrorText(e: Error & { code?: string }, spec: FlagSpec): string {
   }
   if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && named) {
     if (/argument missing/.test(e.message)) return `${named} needs a value (${named} VALUE)`;
+    // node reads a value starting with '-' as a possible flag and will not take it
+    if (/argument is ambiguous/.test(e.message)) {
+      const value = args[args.indexOf(named) + 1] ?? "-1";
+      return `${named} ${value}: write a value that starts with '-' as ${named}=${value}`;
+    }
     if (/does not take an argument/.test(e.message)) {
       const use = named === "--help" ? named : `${named} or --no-${named.replace(/^--/, "")}`;
       return `${named} is a switch and takes no value (use ${use})`;

@@ -77,7 +77,11 @@ export async function main(argv: string[]): Promise<number> {
   const cmdName = name === "-V" || name === "--version" ? "version" : name;
   const entry = COMMANDS[cmdName];
   if (!entry) {
-    const message = `unknown command '${name}'` + didYouMean(name, Object.keys(COMMANDS));
+    // a flag first (`--log-level debug validate .`): flags belong to the command
+    const command = name.startsWith("-") ? rest.find((a) => Object.hasOwn(COMMANDS, a)) : undefined;
+    const message = command
+      ? `flags go after the command: anna-app-runtime ${command} ${name} …`
+      : `unknown command '${name}'` + didYouMean(name, Object.keys(COMMANDS));
     if (argFormat(rest) === "json") {
       printFatal("json", "usage", `${message}; run 'help' for the list`);
     } else writeStderr(`error: ${message}\n\n${usage()}`);

@@ -134,6 +134,18 @@ export async function run(argv: string[]): Promise<number> {
   const out = str(values, "out");
   const fatalFormat = format === "json" ? "json" : undefined;
 
+  if (out !== undefined) {
+    // a CI run can take minutes: a report that cannot be written is known before it starts
+    const dir = await Deno.stat(dirname(resolve(out))).catch(() => null);
+    if (!dir?.isDirectory) {
+      printFatal(
+        fatalFormat,
+        "config",
+        `cannot write --out ${out}: ${dirname(resolve(out))} is not a directory`,
+      );
+      return EXIT.USAGE;
+    }
+  }
   const st = await Deno.stat(appDir).catch(() => null);
   if (!st?.isDirectory) {
     // `validate` takes a manifest path too; smoke needs the whole app (bundle, executas)

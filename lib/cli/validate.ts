@@ -7,6 +7,7 @@ import type { ExecutaSpec } from "../executa/types.ts";
 import { resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
 import { analyzeManifest, appSlugFor, loadManifest } from "../manifest/mod.ts";
 import { strictScan } from "../manifest/strict.ts";
+import { diagnosticLine } from "../manifest/diag.ts";
 import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import { bool, list, parseFlags, str, UsageError } from "./flags.ts";
@@ -34,12 +35,6 @@ const FLAGS = {
   executa: { type: "string" as const, multiple: true },
   "no-executas": { type: "boolean" as const },
 };
-
-/** §2.8: `severity  path  code  message` (two spaces between the fields; `-` for no path). */
-export function prettyLine(d: Diagnostic): string {
-  const hint = d.hint ? ` (hint: ${d.hint})` : "";
-  return `${d.severity}  ${d.path || "-"}  ${d.code}  ${d.message}${hint}`;
-}
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, FLAGS, { positionals: 1 });
@@ -133,7 +128,7 @@ export async function run(argv: string[]): Promise<number> {
       }),
     }));
   } else {
-    const lines = diagnostics.map(prettyLine);
+    const lines = diagnostics.map(diagnosticLine);
     const views = manifest ? manifest.ui.views.length : 0;
     const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
     lines.push(

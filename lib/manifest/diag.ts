@@ -2,6 +2,12 @@
 import type { Diagnostic } from "./types.ts";
 import { editDistance } from "../util/text.ts";
 
+/** A diagnostic as one line, `severity  path  code  message (hint: …)` (§2.8; `-` for no path). */
+export function diagnosticLine(d: Diagnostic): string {
+  const hint = d.hint ? ` (hint: ${d.hint})` : "";
+  return `${d.severity}  ${d.path || "-"}  ${d.code}  ${d.message}${hint}`;
+}
+
 export class Diags {
   readonly list: Diagnostic[] = [];
   error(code: string, path: string, message: string, hint?: string) {

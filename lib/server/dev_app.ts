@@ -6,6 +6,7 @@
 import { UsageError } from "../cli/flags.ts";
 import { writeStderr } from "../cli/output.ts";
 import { loadManifest } from "../manifest/mod.ts";
+import { diagnosticLine } from "../manifest/diag.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
@@ -25,18 +26,25 @@ export function parseEntryPayload(v: string | undefined): Record<string, unknown
   return x;
 }
 
-/** `--seed-storage FILE|JSON`: inline JSON when it starts with `{`, else a file holding it. */
+/**
+ * `--seed-storage FILE|JSON`: inline JSON when it starts with `{`, else a file holding it (or, when
+ * no such file exists, the text itself if it is JSON, so a non-object gets the object message).
+ */
 export async function parseSeedStorage(
   v: string | undefined,
 ): Promise<Record<string, unknown> | undefined> {
   if (v === undefined) return undefined;
   let text = v;
-  const inline = v.trimStart().startsWith("{");
+  let inline = v.trimStart().startsWith("{");
   if (!inline) {
     try {
       text = await Deno.readTextFile(v);
     } catch (e) {
-      throw new UsageError(`--seed-storage: cannot read ${v}: ${(e as Error).message}`);
+      // no such file, but JSON all the same (`[1]`, `"x"`): say what it must be, not "cannot read"
+      if (!(e instanceof Deno.errors.NotFound) || "error" in parseJsonText(v)) {
+        throw new UsageError(`--seed-storage: cannot read ${v}: ${(e as Error).message}`);
+      }
+      inline = true;
     }
   }
   const r = parseJsonText(text);
@@ -48,16 +56,9 @@ export async function parseSeedStorage(
   return x;
 }
 
-/** One line per diagnostic, `severity  path  code  message` (the `validate` layout). */
+/** One line per diagnostic on stderr, in the `validate` layout. */
 export function printDiagnostics(diags: Diagnostic[]) {
-  for (const d of diags) {
-    const hint = d.hint ? ` (${d.hint})` : "";
-    writeStderr(
-      `${d.severity.padEnd(8)} ${(d.path || "<root>").padEnd(24)} ${
-        d.code.padEnd(22)
-      } ${d.message}${hint}`,
-    );
-  }
+  for (const d of diags) writeStderr(diagnosticLine(d));
 }
 
 export interface DevApp {

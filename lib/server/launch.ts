@@ -36,10 +36,19 @@ export function serverSettings(v: FlagValues, env: string | undefined): ServerSe
       );
     }
   }
+  const port = int(v, "port", [0, 65535]);
+  const appPort = int(v, "app-port", [0, 65535]);
+  // two origins need two ports; binding the same one twice would read as "port in use" (exit 3)
+  if (port !== undefined && port !== 0 && appPort === port) {
+    throw new UsageError(
+      `--app-port ${appPort} is the same as --port: the app has its own origin, so give it ` +
+        `another port (or leave --app-port out for port + 1)`,
+    );
+  }
   return {
     bindHost,
-    port: int(v, "port", [0, 65535]),
-    appPort: int(v, "app-port", [0, 65535]),
+    port,
+    appPort,
     allowRemote,
     allowedHosts,
     controlToken: resolveControlToken(env, noToken),

@@ -47,6 +47,18 @@ export function likelyCause(b: BrowserResult, helloSeen = true): string {
   return "";
 }
 
+/** A Playwright response, as far as the boot check reads it. */
+interface PwResponse {
+  status(): number;
+  url(): string;
+  request(): { isNavigationRequest(): boolean; frame(): unknown };
+}
+
+/** A URL as shown in a report: the dev token (`t=`) of the app frame's query left out. */
+export function withoutToken(url: string): string {
+  return url.replace(/([?&#]t=)[^&#]*/g, "$1…");
+}
+
 /**
  * Where an uncaught page error was thrown, from its first stack frame with a source position:
  * " (at app.js:12:5)", the bundle path relative to the app's dev URL; "" when the stack has none.
@@ -165,6 +177,8 @@ export async function checkBrowser(
   const pageErrors: (string | (() => string))[] = [];
   let wid = "";
   let wake: () => void = () => {};
+  /** the failed answer to the app frame's document request, when it failed */
+  let entryFailed: string | null = null;
   const observer = (rec: CallRecord, transport: string) => {
     if (rec.window_uuid !== wid || rec.ns !== "window" || transport !== "app") return;
     if (rec.method === "hello") hello = true;
@@ -232,11 +246,21 @@ export async function checkBrowser(
         browser.console_errors.push(m.text());
       }
     });
-    page.on("response", (r: { status(): number; url(): string }) => {
-      if (r.status() >= 400) browser.failed_requests.push(`${r.status()} ${r.url()}`);
+    page.on("response", (r: PwResponse) => {
+      if (r.status() < 400) return;
+      const shown = `${r.status()} ${withoutToken(r.url())}`;
+      browser.failed_requests.push(shown);
+      // the app frame's own document failed: nothing in it can connect, so stop waiting now
+      const req = r.request();
+      if (req.isNavigationRequest() && req.frame() !== page.mainFrame()) {
+        entryFailed ??= shown;
+        wake();
+      }
     });
     page.on("requestfailed", (r: { url(): string; failure(): { errorText: string } | null }) => {
-      browser.failed_requests.push(`${r.failure()?.errorText ?? "failed"} ${r.url()}`);
+      browser.failed_requests.push(
+        `${r.failure()?.errorText ?? "failed"} ${withoutToken(r.url())}`,
+      );
     });
     const url = `${server.mainOrigin}/dev/${wid}`;
     const started = performance.now();
@@ -245,7 +269,10 @@ export async function checkBrowser(
     });
     // wait for hello + ready (or an error, or the deadline, or an interruption)
     ctx.signal?.addEventListener("abort", () => wake(), { once: true });
-    while (!(hello && readyAt !== null) && pageErrors.length === 0 && !ctx.signal?.aborted) {
+    while (
+      !(hello && readyAt !== null) && pageErrors.length === 0 && entryFailed === null &&
+      !ctx.signal?.aborted
+    ) {
       const left = BOOT_TIMEOUT_MS - (performance.now() - started);
       if (left <= 0) break;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -275,6 +302,9 @@ export async function checkBrowser(
       );
       // the view and its entry say where to look; the URL is a random port of this run
       const where = viewEntry ? `view '${viewName}' (${viewEntry})` : url;
+      if (entryFailed !== null && !hello) {
+        return done("fail", `the app frame of ${where} did not load: it answered ${entryFailed}`);
+      }
       return done(
         "fail",
         `no ${missing.join(" and ")} from ${where} within ${BOOT_TIMEOUT_MS / 1000} s` +
