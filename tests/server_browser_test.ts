@@ -6,9 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
-import { MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
 import { manifest } from "./helpers/runtime.ts";
-import { FREE_PORTS_JSON } from "./helpers/server.ts";
+import { DevProcess } from "./helpers/dev_process.ts";
 
 const CHROMIUM = Deno.env.get("ANNA_APP_CHROMIUM") ?? "/usr/bin/chromium";
 const haveChromium = (() => {
@@ -39,52 +38,46 @@ async function writeSdkApp(dir: string) {
   await Deno.writeTextFile(join(dir, "bundle", "app.js"), appJs("v1"));
 }
 
-/** `dev APP_DIR` on free ports (json startup line) with `extra` flags; its first stdout line. */
-async function startDev(appDir: string, base: string, extra: string[] = []) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN_TS,
-      "dev",
-      appDir,
-      ...FREE_PORTS_JSON,
-      "--log-level",
-      "error",
-      ...extra,
-    ],
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1", ANNA_APP_DEV_KEY_FILE: join(base, "dev.key") },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += value;
-  }
-  const line = JSON.parse(out.split("\n")[0]);
-  const stop = async () => {
-    await reader.cancel().catch(() => {});
-    child.kill("SIGTERM");
-    return (await child.status).code;
-  };
-  return { line, stop };
-}
-
 /** The text of `#s` in the page's app iframe once it is `want` (throws after about 15 s). */
 async function frameText(page: Page, want: string) {
   for (let i = 0; i < 300; i++) {
     const el = await page.$("iframe");
     const frame = await el?.contentFrame();
-    const text = await frame?.textContent("#s").catch(() => null);
+    const text = await frame?.textContent("#s", { timeout: 100 }).catch(() => null);
     if (text === want) return text;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`iframe never showed '${want}'`);
+}
+
+/**
+ * `dev` on the SDK app with `args`, its window open in Chromium until the app shows "v1 shop";
+ * then `more` with the page and the dev process.
+ */
+async function bootInBrowser(
+  args: string[],
+  more: (page: Page, dev: DevProcess, appDir: string) => Promise<void> = async () => {},
+) {
+  const base = await Deno.makeTempDir({ prefix: "anna-browser-" });
+  const appDir = join(base, "shop");
+  await writeSdkApp(appDir);
+  try {
+    await using dev = await DevProcess.start(appDir, { args: ["--app-port", "0", ...args] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-background-networking"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(dev.info.window_url);
+      assert.equal(await frameText(page, "v1 shop"), "v1 shop");
+      await more(page, dev, appDir);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await Deno.remove(base, { recursive: true }).catch(() => {});
+  }
 }
 
 Deno.test({
@@ -93,32 +86,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const base = await Deno.makeTempDir({ prefix: "anna-browser-" });
-    const appDir = join(base, "shop");
-    await writeSdkApp(appDir);
-    const { line, stop } = await startDev(appDir, base);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-background-networking"],
-    });
-    try {
-      const page = await browser.newPage();
-      await page.goto(line.window_url);
-      assert.equal(await frameText(page, "v1 shop"), "v1 shop");
-
-      const log = async () => {
-        const r = await fetch(`${line.main_origin}/api/log`, {
-          headers: { "x-anna-control-token": line.control_token },
-        });
-        return (await r.json()).entries as {
-          type: string;
-          transport?: string;
-          ns?: string;
-          method?: string;
-          outcome?: string;
-        }[];
-      };
-      const calls = (await log()).filter((e) => e.type === "rpc").map((e) =>
+    await bootInBrowser([], async (page, dev, appDir) => {
+      const calls = (await dev.log()).filter((e) => e.type === "rpc").map((e) =>
         `${e.transport} ${e.ns}.${e.method} ${e.outcome}`
       );
       assert.ok(calls.includes("app window.hello ok"), calls.join("\n"));
@@ -127,11 +96,7 @@ Deno.test({
       // live reload: a bundle change reaches the host page over /api/log/stream
       await Deno.writeTextFile(join(appDir, "bundle", "app.js"), appJs("v2"));
       assert.equal(await frameText(page, "v2 shop"), "v2 shop");
-    } finally {
-      await browser.close();
-      assert.equal(await stop(), 0);
-      await Deno.remove(base, { recursive: true }).catch(() => {});
-    }
+    });
   },
 });
 
@@ -150,26 +115,11 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const base = await Deno.makeTempDir({ prefix: "anna-browser-v6-" });
-    const appDir = join(base, "shop");
-    await writeSdkApp(appDir);
-    const { line, stop } = await startDev(appDir, base, ["--host", "::1"]);
-    // Chromium ignores http://[::1]:… in the CSP source lists: a page opened there could not frame
-    // its app, so the URLs name the listener by localhost
-    assert.match(line.window_url, /^http:\/\/localhost:\d+\/dev\//);
-    assert.match(line.app_origin, /^http:\/\/localhost:\d+$/);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-background-networking"],
+    // Chromium ignores http://[::1]:… in CSP source lists: a page opened there could not frame
+    // its app, so the URLs name the listener by localhost (and the boot above proves they work)
+    await bootInBrowser(["--host", "::1"], async (_page, dev) => {
+      assert.match(dev.info.window_url, /^http:\/\/localhost:\d+\/dev\//);
+      assert.match(dev.info.app_origin, /^http:\/\/localhost:\d+$/);
     });
-    try {
-      const page = await browser.newPage();
-      await page.goto(line.window_url);
-      assert.equal(await frameText(page, "v1 shop"), "v1 shop");
-    } finally {
-      await browser.close();
-      assert.equal(await stop(), 0);
-      await Deno.remove(base, { recursive: true }).catch(() => {});
-    }
   },
 });
