@@ -56,7 +56,7 @@ async function frameText(page: Page, want: string) {
  */
 async function bootInBrowser(
   args: string[],
-  more: (page: Page, dev: DevProcess, appDir: string) => Promise<void> = async () => {},
+  more: (page: Page, dev: DevProcess, appDir: string) => void | Promise<void> = () => {},
 ) {
   const base = await Deno.makeTempDir({ prefix: "anna-browser-" });
   const appDir = join(base, "shop");
@@ -117,7 +117,7 @@ Deno.test({
   async fn() {
     // Chromium ignores http://[::1]:… in CSP source lists: a page opened there could not frame
     // its app, so the URLs name the listener by localhost (and the boot above proves they work)
-    await bootInBrowser(["--host", "::1"], async (_page, dev) => {
+    await bootInBrowser(["--host", "::1"], (_page, dev) => {
       assert.match(dev.info.window_url, /^http:\/\/localhost:\d+\/dev\//);
       assert.match(dev.info.app_origin, /^http:\/\/localhost:\d+$/);
     });

@@ -15,6 +15,18 @@ async function browserSmoke(app: string, ...extra: string[]) {
   return { r, step: r.report?.steps.find((s) => s.name === "browser") };
 }
 
+/** An app `name` in `dir` with one view of entry index.html and an empty bundle directory. */
+async function oneViewApp(dir: string, name: string): Promise<string> {
+  const app = join(dir, name);
+  await Deno.mkdir(join(app, "bundle"), { recursive: true });
+  const ui = {
+    bundle: { format: "static-spa", entry: "index.html" },
+    views: [{ name: "main", title: name }],
+  };
+  await Deno.writeTextFile(join(app, "manifest.json"), JSON.stringify({ schema: 2, ui }));
+  return app;
+}
+
 Deno.test("smoke --browser: the notes example app boots in Chromium and passes", async () => {
   const { r, step } = await browserSmoke(join(REPO_ROOT, "examples/notes-app"), "--no-fixtures");
   assert.equal(r.code, 0, explain(r));
@@ -38,18 +50,7 @@ Deno.test("smoke --browser: an app whose script throws at load fails with exit 1
 
 Deno.test("smoke --browser: a bundle script that does not parse names its file, line and column", async () => {
   await using dir = await tmpDir();
-  const app = join(dir.path, "syntax-app");
-  await Deno.mkdir(join(app, "bundle"), { recursive: true });
-  await Deno.writeTextFile(
-    join(app, "manifest.json"),
-    JSON.stringify({
-      schema: 2,
-      ui: {
-        bundle: { format: "static-spa", entry: "index.html" },
-        views: [{ name: "main", title: "Syntax" }],
-      },
-    }),
-  );
+  const app = await oneViewApp(dir.path, "syntax-app");
   await Deno.writeTextFile(
     join(app, "bundle/index.html"),
     '<!doctype html><script src="js/app.js"></script>',
@@ -85,18 +86,7 @@ Deno.test("smoke --browser: an app that never connects because the CSP blocked i
 
 Deno.test("smoke --browser: an app whose entry page is missing fails at once, naming the 404, with no token shown", async () => {
   await using dir = await tmpDir();
-  const app = join(dir.path, "no-entry-app");
-  await Deno.mkdir(join(app, "bundle"), { recursive: true });
-  await Deno.writeTextFile(
-    join(app, "manifest.json"),
-    JSON.stringify({
-      schema: 2,
-      ui: {
-        bundle: { format: "static-spa", entry: "index.html" },
-        views: [{ name: "main", title: "No entry" }],
-      },
-    }),
-  );
+  const app = await oneViewApp(dir.path, "no-entry-app");
   const { r, step } = await browserSmoke(app, "--no-fixtures");
   assert.equal(r.code, 1, explain(r));
   assert.match(
