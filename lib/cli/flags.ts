@@ -98,7 +98,8 @@ function parseErrorText(
     if (/argument missing/.test(e.message)) return `${named} needs a value (${named} VALUE)`;
     // node reads a value starting with '-' as a possible flag and will not take it
     if (/argument is ambiguous/.test(e.message)) {
-      const value = args[args.indexOf(named) + 1] ?? "-1";
+      const at = args.indexOf(named);
+      const value = (at >= 0 ? args[at + 1] : undefined) ?? "-1";
       return `${named} ${value}: write a value that starts with '-' as ${named}=${value}`;
     }
     if (/does not take an argument/.test(e.message)) {

@@ -51,7 +51,7 @@ export function likelyCause(b: BrowserResult, helloSeen = true): string {
 interface PwResponse {
   status(): number;
   url(): string;
-  request(): { isNavigationRequest(): boolean; frame(): unknown };
+  request(): { isNavigationRequest(): boolean; frame(): { parentFrame(): unknown } };
 }
 
 /** A URL as shown in a report: the dev token (`t=`) of the app frame's query left out. */
@@ -250,9 +250,10 @@ export async function checkBrowser(
       if (r.status() < 400) return;
       const shown = `${r.status()} ${withoutToken(r.url())}`;
       browser.failed_requests.push(shown);
-      // the app frame's own document failed: nothing in it can connect, so stop waiting now
+      // the app frame's own document failed before any hello: nothing can connect, so stop
+      // waiting now (a frame the app itself nests may fail without stopping the app)
       const req = r.request();
-      if (req.isNavigationRequest() && req.frame() !== page.mainFrame()) {
+      if (!hello && req.isNavigationRequest() && req.frame().parentFrame() === page.mainFrame()) {
         entryFailed ??= shown;
         wake();
       }
