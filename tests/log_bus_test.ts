@@ -102,6 +102,29 @@ Deno.test("dev runtime: the log's storage events show the bucket as it was, read
   assert.deepEqual(states, [{ n: 1 }, { n: 2 }, { n: 3 }]);
 });
 
+Deno.test("dev runtime: an event entry has its event's time; an rpc entry the time its call ended", async () => {
+  const { makeRuntime } = await import("./helpers/runtime.ts");
+  await using t = await makeRuntime({ mode: "dev" });
+  const { session_id } = await t.call("session.create", {
+    app_slug: "log",
+    manifest: { schema: 2, ui: { views: [{ name: "main" }], host_api: { storage: ["set"] } } },
+  });
+  const before = Date.now();
+  await t.call("session.call", {
+    session_id,
+    ns: "storage",
+    method: "set",
+    args: { key: "n", value: 1 },
+  });
+  const after = Date.now();
+  const entries = t.rt.log.entries().filter((e) => e.seq > 0 && e.ts >= before);
+  const ev = entries.find((e) => e.type === "event")!;
+  const rpc = entries.find((e) => e.type === "rpc")!;
+  assert.equal(ev.ts, (ev.event as { ts: number }).ts);
+  assert.ok(rpc.ts >= ev.ts && rpc.ts <= after, `rpc ts ${rpc.ts} in [${ev.ts}, ${after}]`);
+  assert.ok(rpc.seq > ev.seq, "the call's event is logged before the call itself");
+});
+
 Deno.test("log bus: event entries hold at most the ring's byte cap; a lone oversized one stays", () => {
   const bus = new LogBus(true, 1000);
   const event = (n: number) => bus.push({ type: "event", n }, undefined, 400);

@@ -125,6 +125,8 @@ export class LogBus {
     prepare?: () => void,
     /** what the entry's event accounts for in its session's ring (0 for other entries) */
     eventBytes = 0,
+    /** its time (epoch ms) when the caller has read the clock already; else now */
+    ts?: number,
   ): LogEntry | null {
     if (!this.enabled) return null;
     const e = entry as LogEntry;
@@ -133,7 +135,7 @@ export class LogBus {
       else e[PREPARE] = prepare;
     }
     e.seq = ++this.seq;
-    e.ts = Date.now();
+    e.ts = ts ?? Date.now();
     if ("args" in e) e.args = truncateField(e.args);
     if ("result" in e) e.result = truncateField(e.result);
     this.ring.push(e);
@@ -186,6 +188,7 @@ export class LogBus {
         { type: "event", session_id: sessionId, event },
         pending ? () => pending.fill(event.payload) : undefined,
         bytes,
+        event.ts, // the entry is made as the event is: one clock read serves both
       )
     );
   }

@@ -95,7 +95,9 @@ export class Runtime {
       appContext: (s) => this.appContext(s),
     });
     if (this.log.enabled) {
-      this.dispatcher.observers.push((rec, transport) => this.log.push(rpcEntry(rec, transport)));
+      this.dispatcher.observers.push((rec, transport, _start, at) =>
+        this.log.push(rpcEntry(rec, transport), undefined, 0, at)
+      );
     }
   }
 

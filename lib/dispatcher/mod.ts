@@ -80,8 +80,16 @@ export interface CallStart {
   args: unknown;
 }
 
-/** Sees a finished call; `start` is the object the starters saw for it (when there were any). */
-export type CallObserver = (rec: CallRecord, transport: string, start?: CallStart) => void;
+/**
+ * Sees a finished call; `start` is the object the starters saw for it (when there were any), `at`
+ * the epoch ms the call ended (the clock read the bookkeeping made).
+ */
+export type CallObserver = (
+  rec: CallRecord,
+  transport: string,
+  start: CallStart | undefined,
+  at: number,
+) => void;
 
 /** One call as it entered the pipeline (for the bookkeeping at its end). */
 interface CallHead {
@@ -209,7 +217,7 @@ export class Dispatcher {
       }
       for (const o of this.observers) {
         try {
-          o(rec, head.transport, head.start);
+          o(rec, head.transport, head.start, now);
         } catch (e) {
           // a broken observer (log bus, recorder) never changes or loses the call's answer
           this.services.logger.error("call observer failed", { error: String(e) });

@@ -18,6 +18,12 @@ import { MAX_BODY_BYTES, type ServerContext } from "./context.ts";
  */
 export const WS_BACKLOG_MAX = 2 * MAX_BODY_BYTES;
 
+/**
+ * Reading a socket's `bufferedAmount` is a call into the runtime: it is read again only once this
+ * many bytes have been sent since the last reading (so the cap may be passed by that much).
+ */
+const BACKLOG_CHECK_BYTES = 16_384;
+
 export function wsHandler(ctx: ServerContext): MiddlewareHandler {
   const upgrade = wsUpgrade(ctx);
   return async (c, next) => {
@@ -38,9 +44,18 @@ export function wsHandler(ctx: ServerContext): MiddlewareHandler {
 function wsUpgrade(ctx: ServerContext) {
   return upgradeWebSocket((_c: Context) => {
     let closer: (() => void) | null = null;
+    let unchecked = 0; // UTF-16 units sent since the backlog was last read
     const sendIfOpen = (ws: WSContext, text: string) => {
       if (ws.readyState !== 1) return;
-      // a client that stops reading would otherwise make the runtime hold every response
+      unchecked += text.length;
+      if (unchecked >= BACKLOG_CHECK_BYTES && backlogFull(ws, text)) return;
+      try {
+        ws.send(text);
+      } catch { /* socket went away between the check and the send */ }
+    };
+    // a client that stops reading would otherwise make the runtime hold every response
+    const backlogFull = (ws: WSContext, text: string): boolean => {
+      unchecked = 0;
       const buffered = (ws.raw as WebSocket | undefined)?.bufferedAmount ?? 0;
       const max = ctx.wsBacklogMax ?? WS_BACKLOG_MAX;
       if (buffered + text.length > max) {
@@ -50,11 +65,9 @@ function wsUpgrade(ctx: ServerContext) {
         try {
           ws.close(1008, "the client is not reading its responses");
         } catch { /* already closing */ }
-        return;
+        return true;
       }
-      try {
-        ws.send(text);
-      } catch { /* socket went away between the check and the send */ }
+      return false;
     };
     return {
       onOpen(_evt, ws) {
