@@ -8,6 +8,7 @@ import {
   errorPlace,
   likelyCause,
   pageErrorText,
+  reportWithoutToken,
   withoutToken,
 } from "../lib/smoke/browser.ts";
 import type { BrowserResult } from "../lib/smoke/report.ts";
@@ -93,4 +94,25 @@ Deno.test("browser cause: a URL shown in the report leaves out the app frame's d
   assert.equal(withoutToken("http://h/x.html#wid=w&t=dev1.x"), "http://h/x.html#wid=w&t=…");
   // a parameter merely ending in t is kept
   assert.equal(withoutToken("http://h/a.js?at=1&t2=3"), "http://h/a.js?at=1&t2=3");
+});
+
+Deno.test("browser cause: a CSP report keeps every member, with the token left out of its URLs", () => {
+  const url = "http://127.0.0.1:4/anna-apps/a/dev/index.html?wid=w1&t=dev1.abc.def&v=main";
+  assert.deepEqual(
+    reportWithoutToken([{
+      type: "csp-violation",
+      url,
+      body: { documentURL: url, blockedURL: "inline", lineNumber: 3, sample: null },
+    }]),
+    [{
+      type: "csp-violation",
+      url: "http://127.0.0.1:4/anna-apps/a/dev/index.html?wid=w1&t=…&v=main",
+      body: {
+        documentURL: "http://127.0.0.1:4/anna-apps/a/dev/index.html?wid=w1&t=…&v=main",
+        blockedURL: "inline",
+        lineNumber: 3,
+        sample: null,
+      },
+    }],
+  );
 });

@@ -82,6 +82,10 @@ Deno.test("smoke --browser: an app that never connects because the CSP blocked i
     step!.message!,
     /^no window\.hello and window\.ready from view 'main' \(index\.html\) within 20 s; the CSP blocked an inline script or handler \(move it to a \.js file\) \(script-src/,
   );
+  // the reports are kept whole, but with the app frame's dev token left out of their URLs
+  const reports = JSON.stringify(r.report!.browser?.csp_violations);
+  assert.match(reports, /inline-app\/dev\/index\.html\?[^"]*t=…/);
+  assert.ok(!JSON.stringify(r.report).includes("dev1."), "no dev token in the report");
 });
 
 Deno.test("smoke --browser: an app whose entry page is missing fails at once, naming the 404, with no token shown", async () => {

@@ -60,6 +60,19 @@ export function withoutToken(url: string): string {
 }
 
 /**
+ * A CSP report with the dev token left out of every URL in it (`documentURL`, `referrer`…): the
+ * report may be kept as a CI artifact, and Chromium copies the app frame's URL, token and all.
+ */
+export function reportWithoutToken(report: unknown): unknown {
+  if (typeof report === "string") return withoutToken(report);
+  if (Array.isArray(report)) return report.map(reportWithoutToken);
+  if (typeof report !== "object" || report === null) return report;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(report)) out[k] = reportWithoutToken(v);
+  return out;
+}
+
+/**
  * Where an uncaught page error was thrown, from its first stack frame with a source position:
  * " (at app.js:12:5)", the bundle path relative to the app's dev URL; "" when the stack has none.
  */
@@ -289,7 +302,7 @@ export async function checkBrowser(
     }
     browser.csp_violations = server.ctx.cspReports.list().filter((r) => r.slug === ctx.slug).map((
       r,
-    ) => r.report);
+    ) => reportWithoutToken(r.report));
     if (pageErrors.length) {
       // Chromium's own report of a parse error comes a moment after Playwright's
       const unplaced = pageErrors.filter((p) => typeof p !== "string").length;
