@@ -57,6 +57,8 @@ async function frameText(page: Page, want: string) {
 async function bootInBrowser(
   args: string[],
   more: (page: Page, dev: DevProcess, appDir: string) => void | Promise<void> = () => {},
+  /** the URL the browser opens, from the window URL dev printed */
+  open: (windowUrl: string) => string = (u) => u,
 ) {
   const base = await Deno.makeTempDir({ prefix: "anna-browser-" });
   const appDir = join(base, "shop");
@@ -69,7 +71,7 @@ async function bootInBrowser(
     });
     try {
       const page = await browser.newPage();
-      await page.goto(dev.info.window_url);
+      await page.goto(open(dev.info.window_url));
       assert.equal(await frameText(page, "v1 shop"), "v1 shop");
       await more(page, dev, appDir);
     } finally {
@@ -121,5 +123,20 @@ Deno.test({
       assert.match(dev.info.window_url, /^http:\/\/localhost:\d+\/dev\//);
       assert.match(dev.info.app_origin, /^http:\/\/localhost:\d+$/);
     });
+  },
+});
+
+Deno.test({
+  name:
+    "browser: bound to ::1, a window opened by hand at http://[::1]:… moves to localhost and boots",
+  ignore: !haveChromium || !haveIpv6Loopback,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await bootInBrowser(
+      ["--host", "::1"],
+      (page) => assert.match(page.url(), /^http:\/\/localhost:\d+\/dev\//),
+      (url) => url.replace("//localhost:", "//[::1]:"),
+    );
   },
 });

@@ -372,3 +372,38 @@ Deno.test("guard: Sec-Fetch-Site is compared without regard to case or spaces", 
   });
   assert.equal(same.status, 200);
 });
+
+Deno.test("guard: a browser's page navigation at [::1] moves to localhost; nothing else does", async () => {
+  const cfg = config({ bindHost: "::1" });
+  const nav = (host: string, dest: string | null, method = "GET") =>
+    mainApp(cfg).request("/dev/w1?x=1", {
+      method,
+      headers: { host, ...(dest === null ? {} : { "sec-fetch-dest": dest }) },
+    });
+  const moved = await nav("[::1]:5180", "document");
+  assert.equal(moved.status, 307);
+  assert.equal(moved.headers.get("location"), "http://localhost:5180/dev/w1?x=1");
+  const framed = await appOrigin(cfg).request("/anna-apps/a/dev/index.html?t=1", {
+    headers: { host: "[::1]:5181", "sec-fetch-dest": "iframe" },
+  });
+  assert.equal(
+    framed.headers.get("location"),
+    "http://localhost:5181/anna-apps/a/dev/index.html?t=1",
+  );
+  // fetches, scripts, non-browser clients, other methods and other hosts are served as they are
+  for (
+    const [host, dest, method] of [
+      ["[::1]:5180", "empty", "GET"],
+      ["[::1]:5180", "script", "GET"],
+      ["[::1]:5180", null, "GET"],
+      ["[::1]:5180", "document", "POST"],
+      ["localhost:5180", "document", "GET"],
+      ["127.0.0.1:5180", "document", "GET"],
+    ] as const
+  ) {
+    const r = await nav(host, dest, method);
+    assert.equal(r.status, 200, `${host} ${dest} ${method}`);
+  }
+  // the Host check still comes first: a foreign Host is refused, not redirected
+  assert.equal((await nav("[::1]:9999", "document")).status, 403);
+});

@@ -85,6 +85,23 @@ function peerAddress(c: Context): string | null | undefined {
   return typeof h === "string" ? h : null;
 }
 
+/** A 307 to the `localhost` form of a browser's page navigation at `[::1]`, else null. */
+function ipv6PageRedirect(c: Context, host: string, port: number): Response | null {
+  if (c.req.method !== "GET" && c.req.method !== "HEAD") return null;
+  const dest = c.req.header("sec-fetch-dest");
+  if (dest !== "document" && dest !== "iframe") return null;
+  if (!host.toLowerCase().startsWith("[::1]")) return null;
+  let target: string;
+  try {
+    const u = new URL(c.req.url);
+    target = `http://localhost:${port}${u.pathname}${u.search}`;
+  } catch {
+    return null;
+  }
+  c.header("Cache-Control", "no-store");
+  return c.redirect(target, 307);
+}
+
 export function requestGuard(opts: GuardOptions): MiddlewareHandler {
   const { role, config } = opts;
   return async (c, next) => {
@@ -118,6 +135,12 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler {
         : `Host '${h}' is not allowed; add --allowed-host ${h}`;
       return errorBody(c, 403, "forbidden_host", message);
     }
+
+    // a page opened by hand at http://[::1]:… could not frame its app nor be framed: Chromium
+    // drops IPv6 literals from CSP source lists. The same listener answers to `localhost`, the
+    // name the URLs announce (see `originOf`), so a browser's navigation is sent there.
+    const moved = ipv6PageRedirect(c, host, port);
+    if (moved) return moved;
 
     // 2. Sec-Fetch-Site
     const site = c.req.header("sec-fetch-site");
