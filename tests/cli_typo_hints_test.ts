@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, REPO_ROOT, runCli } from "./fixtures/smoke/harness.ts";
 import { closest, editDistance } from "../lib/util/text.ts";
+import { type FlagSpec, parseFlags, UsageError } from "../lib/cli/flags.ts";
 
 const VALID_APP = join(REPO_ROOT, "tests/fixtures/apps/valid-app");
 
@@ -57,12 +58,15 @@ Deno.test("typo hints: a flag without its value, or a switch given one, says whi
   assert.match(missing.stderr, /^error: --ttl needs a value \(--ttl VALUE\)/);
   const valued = await runCli(["validate", VALID_APP, "--strict=yes"]);
   assert.equal(valued.code, 2, explain(valued));
-  assert.match(valued.stderr, /^error: --strict is a switch and takes no value/);
+  assert.match(
+    valued.stderr,
+    /^error: --strict takes no value: write --strict, or --no-strict to turn it off$/m,
+  );
   // a flag with a short form (-h, --help) is named by its long form, and a missing value's
   // placeholder is not repeated
   const help = await runCli(["validate", "--help=1"]);
   assert.equal(help.code, 2, explain(help));
-  assert.match(help.stderr, /^error: --help is a switch and takes no value \(use --help\)$/m);
+  assert.match(help.stderr, /^error: --help takes no value: write --help$/m);
   const port = await runCli(["dev", "--port"]);
   assert.match(port.stderr, /^error: --port needs a value \(--port VALUE\)$/m);
   // node will not take "-3" as a value: say how to write one
@@ -72,6 +76,47 @@ Deno.test("typo hints: a flag without its value, or a switch given one, says whi
     negative.stderr,
     /^error: --user-id -3: write a value that starts with '-' as --user-id=-3$/m,
   );
+});
+
+Deno.test("typo hints: a switch given a value is written bare; a no- switch is never doubled", async () => {
+  // the flag a new user hit: it is itself a negation, so --no-no-fixtures made no sense
+  const r = await runCli(["smoke", VALID_APP, "--no-fixtures=true"]);
+  assert.equal(r.code, 2, explain(r));
+  assert.equal(r.stdout, "");
+  assert.match(
+    r.stderr,
+    /^error: --no-fixtures takes no value: write --no-fixtures, or leave it out$/m,
+  );
+  assert.doesNotMatch(r.stderr, /--no-no-/);
+  // every switch shape, in process: a plain switch, a no- switch, the negated form, --help
+  const spec: FlagSpec = {
+    strict: { type: "boolean" },
+    "no-executas": { type: "boolean" },
+    executa: { type: "string", multiple: true },
+  };
+  const cases: [string, string][] = [
+    ["--strict=yes", "--strict takes no value: write --strict, or --no-strict to turn it off"],
+    ["--no-executas=1", "--no-executas takes no value: write --no-executas, or leave it out"],
+    // node alone would call this an unknown flag
+    [
+      "--no-strict=false",
+      "--no-strict takes no value: write --no-strict, or --strict to turn it on",
+    ],
+    ["--help=1", "--help takes no value: write --help"],
+  ];
+  for (const [arg, message] of cases) {
+    assert.throws(() => parseFlags([arg], spec), (e) => {
+      assert.ok(e instanceof UsageError, arg);
+      assert.equal(e.message, message);
+      return true;
+    });
+  }
+  // a string flag's --no- form is still an unknown flag, and the bare forms still parse
+  assert.throws(() => parseFlags(["--no-executa=x"], spec), /unknown flag '--no-executa'/);
+  assert.deepEqual(parseFlags(["--no-strict", "--no-executas"], spec).values, {
+    strict: false,
+    "no-executas": true,
+  });
 });
 
 Deno.test("typo hints: a flag before the command says flags go after it, naming the command", async () => {

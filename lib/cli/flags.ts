@@ -48,8 +48,10 @@ export function parseFlags(
       args.push(...argv.slice(i));
       break;
     }
-    const m = /^--no-([^=]+)$/.exec(a);
+    const m = /^--no-([^=]+)(=.*)?$/s.exec(a);
     if (m && !full["no-" + m[1]] && full[m[1]]?.type === "boolean") {
+      // node would call `--no-x=1` an unknown flag: it only knows `--x`
+      if (m[2] !== undefined) throw new UsageError(switchValueText(`--no-${m[1]}`, full));
       negated.set(m[1], false);
       continue;
     }
@@ -102,12 +104,26 @@ function parseErrorText(
       const value = (at >= 0 ? args[at + 1] : undefined) ?? "-1";
       return `${named} ${value}: write a value that starts with '-' as ${named}=${value}`;
     }
-    if (/does not take an argument/.test(e.message)) {
-      const use = named === "--help" ? named : `${named} or --no-${named.replace(/^--/, "")}`;
-      return `${named} is a switch and takes no value (use ${use})`;
-    }
+    if (/does not take an argument/.test(e.message)) return switchValueText(named, spec);
   }
   return e.message.replace(/\. To specify.*$/s, "");
+}
+
+/**
+ * `--x=value` on a switch: how to write it, and the opposite. A flag that is itself a negation
+ * (`--no-fixtures`) is undone by leaving it out; `--no-no-fixtures` would only confuse.
+ */
+function switchValueText(flag: string, spec: FlagSpec): string {
+  const name = flag.replace(/^--/, "");
+  const base = name.startsWith("no-") ? name.slice(3) : "";
+  const other = name === "help"
+    ? ""
+    : spec[name] === undefined && spec[base]?.type === "boolean"
+    ? `, or --${base} to turn it on` // the negated form of a switch
+    : base
+    ? ", or leave it out"
+    : `, or --no-${name} to turn it off`;
+  return `${flag} takes no value: write ${flag}${other}`;
 }
 
 /** A string flag restricted to `allowed` values: anything else is a usage error (exit 2). */
