@@ -70,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     version: VERSION,
     mainOrigin: server.mainOrigin,
     appOrigin: server.appOrigin,
+    remoteOrigins: server.remoteOrigins,
     controlToken: server.config.controlToken,
     executas: [],
     warnings: server.warnings,

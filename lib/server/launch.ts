@@ -77,6 +77,11 @@ export interface StartupInfo {
   app?: { slug: string; view: string; user_id: number; session_id: string; window_uuid: string };
   executas: { tool_id: string; type: string | null }[];
   warnings: string[];
+  /**
+   * Main origins at the machine's non-loopback addresses (a `0.0.0.0`/`::` bind). Pretty output
+   * only: §2.13 fixes the json line's fields.
+   */
+  remoteOrigins?: string[];
 }
 
 /** The startup output on stdout: aligned pretty lines, or one JSON line `{"event":"listening",…}`. */
@@ -111,6 +116,8 @@ export function printStartup(format: string | undefined, s: StartupInfo) {
         : "none (create sessions over /rpc, /ws or /api/session/create)",
     ],
     ["dashboard", dashboard],
+    // under the dashboard, unlabelled: the URLs to open from another machine
+    ...(s.remoteOrigins ?? []).map((o): [string, string] => ["", reachableAt(o)]),
   ];
   if (windowUrl) rows.push(["window", windowUrl]);
   rows.push(
@@ -130,6 +137,17 @@ export function printStartup(format: string | undefined, s: StartupInfo) {
       ...rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`),
     ].join("\n"),
   );
+}
+
+/**
+ * One "also reachable at" line. A CSP source cannot name an IPv6 literal (§11.8 lists origins), so
+ * a dashboard opened at one cannot frame the app: say so instead of handing out a broken URL.
+ */
+function reachableAt(origin: string): string {
+  const note = origin.includes("[")
+    ? " (API only: browsers cannot frame the app at an IPv6 address)"
+    : "";
+  return `also reachable at ${origin}/${note}`;
 }
 
 /** The core for a server mode: key, LLM provider, executa pool feeding the shared log bus. */

@@ -4,6 +4,7 @@
  * port is a runtime fault (exit 3).
  */
 import type { Logger } from "../util/log.ts";
+import { isLoopbackPeer } from "./hosts.ts";
 
 export const DEFAULT_PORT = 5180;
 
@@ -91,4 +92,18 @@ export function localAddresses(): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * The non-loopback addresses a wildcard bind is reachable at, IPv4 first (the startup output lists
+ * them, §2.13; the Host check accepts the same list, §11.2). `0.0.0.0` listens on IPv4 only, `::`
+ * on both. IPv6 link-local addresses (fe80::/10) are left out: a URL to one needs a zone id
+ * (`%eth0`), which browsers do not take and the Host check does not parse.
+ */
+export function wildcardAddresses(bindHost: string, addresses: string[]): string[] {
+  if (bindHost !== "0.0.0.0" && bindHost !== "::") return [];
+  const usable = [...new Set(addresses.map((a) => a.toLowerCase()))]
+    .filter((a) => a !== "" && !isLoopbackPeer(a) && !/^fe[89ab][0-9a-f]:/.test(a));
+  const v4 = usable.filter((a) => !a.includes(":"));
+  return bindHost === "::" ? [...v4, ...usable.filter((a) => a.includes(":"))] : v4;
 }

@@ -12,7 +12,7 @@ import { createAppOriginApp, createMainApp } from "./app.ts";
 import type { Pages, ServerContext, ServerRuntime } from "./context.ts";
 import { CspReportStore } from "./csp.ts";
 import { hostLiteral, type ServerConfig } from "./hosts.ts";
-import { bindListener, DEFAULT_PORT, localAddresses } from "./listen.ts";
+import { bindListener, DEFAULT_PORT, localAddresses, wildcardAddresses } from "./listen.ts";
 
 export { createAppOriginApp, createMainApp } from "./app.ts";
 export type { Pages, ServerContext, ServerRuntime } from "./context.ts";
@@ -42,6 +42,8 @@ export interface RunningServer {
   ctx: ServerContext;
   mainOrigin: string;
   appOrigin: string;
+  /** Main origins at the machine's other addresses when bound to `0.0.0.0` or `::`. */
+  remoteOrigins: string[];
   /** Warnings worth repeating in the startup output (busy default ports). */
   warnings: string[];
   close(): Promise<void>;
@@ -129,6 +131,9 @@ export function startServer(opts: StartOptions): RunningServer {
     ctx,
     mainOrigin: originOf(opts.bindHost, main.port),
     appOrigin: originOf(opts.bindHost, app.port),
+    remoteOrigins: wildcardAddresses(opts.bindHost, config.localAddresses).map((a) =>
+      `http://${hostLiteral(a)}:${main.port}`
+    ),
     warnings,
     close() {
       closing ??= (async () => {
