@@ -3,7 +3,7 @@
  * bridge-level errors of CONTRACT §4.1–§4.3.
  */
 import assert from "node:assert/strict";
-import { BridgeProcess } from "./helpers/bridge_process.ts";
+import { BridgeProcess, denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
 import { VIEW_META_DEFAULTS } from "./helpers/contract_values.ts";
 
 const MANIFEST = {
@@ -246,4 +246,32 @@ Deno.test("bridge: session.create logs the manifest warnings at the default leve
   await b[Symbol.asyncDispose]();
   assert.match(b.stderrText, /manifest warning.*host_api_unknown_method/);
   for (const l of b.stdoutLines) assert.equal(JSON.parse(l).jsonrpc, "2.0");
+});
+
+Deno.test("bridge: a client that writes every request before it reads any answer gets them all", async () => {
+  // 1.4 MB of answers: far more than a pipe holds. Reading waits for the answers being written
+  // (batching), but only briefly, so this client is never deadlocked against a full stdout pipe.
+  const home = await Deno.makeTempDir({ prefix: "anna-bridge-home-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN_TS, "bridge"],
+    cwd: REPO_ROOT,
+    env: { HOME: home, ...denoDirEnv() },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const n = 20_000;
+  const lines = Array.from(
+    { length: n },
+    (_, i) => JSON.stringify({ jsonrpc: "2.0", id: i, method: "session.list" }),
+  );
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(lines.join("\n") + "\n"));
+  await w.close();
+  const out = await new Response(child.stdout).text();
+  await child.status;
+  await Deno.remove(home, { recursive: true });
+  const ids = out.trim().split("\n").map((l) => JSON.parse(l).id as number).sort((a, b) => a - b);
+  assert.equal(ids.length, n);
+  assert.ok(ids.every((id, i) => id === i));
 });

@@ -22,6 +22,13 @@ export class LineWriter {
   private writing: Promise<void> | null = null;
   private enc = new TextEncoder();
   private broken = false;
+  /** Open (null) unless answers are being written; see `idle`. */
+  private gate: Promise<void> | null = null;
+  private openGate: (() => void) | null = null;
+  private inWrite = false;
+  /** writes finished so far, and that count at the last `watch` */
+  private finished = 0;
+  private seen = -1;
 
   constructor(
     private readonly out: WritableStreamDefaultWriter<Uint8Array> | {
@@ -33,6 +40,7 @@ export class LineWriter {
     if (this.broken) return;
     this.queue.push(line);
     if (!this.writing) {
+      this.gate = new Promise<void>((r) => (this.openGate = r));
       // start after the answers already queued as microtasks, so a pipelined chunk leaves whole
       this.writing = new Promise<void>((r) => queueMicrotask(r)).then(() => this.pump());
     }
@@ -42,20 +50,52 @@ export class LineWriter {
     while (this.queue.length) {
       const chunk = this.queue.join("\n") + "\n";
       this.queue = [];
+      this.inWrite = true;
       try {
         await this.out.write(this.enc.encode(chunk));
       } catch {
         this.broken = true; // stdout closed: nobody is listening any more
         this.queue = [];
       }
+      this.inWrite = false;
+      this.finished++;
     }
     this.writing = null;
+    this.open();
+  }
+
+  private open() {
+    const o = this.openGate;
+    this.gate = this.openGate = null;
+    o?.();
   }
 
   async flush() {
     while (this.writing) await this.writing;
   }
+
+  /**
+   * What the reader waits for before its next read: the answers being written (null when there
+   * are none). Reading on meanwhile splits a client's pipelined requests into more, smaller reads
+   * and writes: measured, about 0.3 µs more CPU per call (scripts/bench_bridge.ts).
+   */
+  idle(): Promise<void> | null {
+    return this.gate;
+  }
+
+  /**
+   * Called every WATCH_MS: a write that has not finished for a whole period may be waiting on a
+   * client that reads only after it has written everything, and so waits on our reading. Reads
+   * then stop waiting until the writing is done, so that client is never deadlocked.
+   */
+  watch() {
+    if (this.inWrite && this.finished === this.seen) this.open();
+    this.seen = this.finished;
+  }
 }
+
+/** How often a stalled write is looked for (see LineWriter.watch): one timer per bridge. */
+export const WATCH_MS = 20;
 
 /**
  * Serves frames from `input` until EOF, then waits for in-flight requests and flushes output.
@@ -131,8 +171,12 @@ export async function serveLines(
   });
   let splitterBusy = false; // the splitter holds a partial line: feed it until that line ends
   const reader = input.getReader();
+  const watchdog = setInterval(() => writer.watch(), WATCH_MS);
+  Deno.unrefTimer(watchdog);
   try {
     while (true) {
+      const idle = writer.idle();
+      if (idle) await idle;
       const { value, done } = await reader.read();
       if (done) break;
       if (!value || value.length === 0) continue;
@@ -151,6 +195,8 @@ export async function serveLines(
     }
   } catch (e) {
     log.warn("stdin read failed", { error: String(e) });
+  } finally {
+    clearInterval(watchdog);
   }
   splitter.end();
   if (inflight > 0) await new Promise<void>((r) => (drained = r));
