@@ -404,6 +404,14 @@ Deno.test("guard: a browser's page navigation at [::1] moves to localhost; nothi
     const r = await nav(host, dest, method);
     assert.equal(r.status, 200, `${host} ${dest} ${method}`);
   }
-  // the Host check still comes first: a foreign Host is refused, not redirected
+  // every check of the guard still comes first: refused requests are refused, not redirected
   assert.equal((await nav("[::1]:9999", "document")).status, 403);
+  const crossSite = await mainApp(cfg).request("/dev/w1", {
+    headers: { host: "[::1]:5180", "sec-fetch-dest": "document", "sec-fetch-site": "cross-site" },
+  });
+  assert.equal(crossSite.status, 403);
+  const noToken = await mainApp(cfg).request("/api/log", {
+    headers: { host: "[::1]:5180", "sec-fetch-dest": "document" },
+  });
+  assert.equal(noToken.status, 401);
 });

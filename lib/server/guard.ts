@@ -136,12 +136,6 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler {
       return errorBody(c, 403, "forbidden_host", message);
     }
 
-    // a page opened by hand at http://[::1]:… could not frame its app nor be framed: Chromium
-    // drops IPv6 literals from CSP source lists. The same listener answers to `localhost`, the
-    // name the URLs announce (see `originOf`), so a browser's navigation is sent there.
-    const moved = ipv6PageRedirect(c, host, port);
-    if (moved) return moved;
-
     // 2. Sec-Fetch-Site
     const site = c.req.header("sec-fetch-site");
     // repeated headers arrive joined with commas: any cross-site among them refuses
@@ -171,6 +165,12 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler {
         return errorBody(c, 401, "unauthorized", "missing or invalid control token");
       }
     }
+
+    // a page opened by hand at http://[::1]:… could not frame its app nor be framed: Chromium
+    // drops IPv6 literals from CSP source lists. The same listener answers to `localhost`, the
+    // name the URLs announce (see `originOf`), so a navigation the guard lets through goes there.
+    const moved = ipv6PageRedirect(c, host, port);
+    if (moved) return moved;
     await next();
   };
 }
