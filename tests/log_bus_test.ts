@@ -79,21 +79,23 @@ Deno.test("log bus: an entry's prepare runs before its first reader, and once", 
   assert.deepEqual(seen, ["filled"]);
 });
 
-Deno.test("dev runtime: the log's storage events show the bucket as it was, read late", async () => {
+/** A dev-mode runtime with one session granted storage.set, and a `set` of key "n" in it. */
+async function devStorageSession() {
   const { makeRuntime } = await import("./helpers/runtime.ts");
-  await using t = await makeRuntime({ mode: "dev" });
+  const t = await makeRuntime({ mode: "dev" });
   const { session_id } = await t.call("session.create", {
     app_slug: "log",
     manifest: { schema: 2, ui: { views: [{ name: "main" }], host_api: { storage: ["set"] } } },
   });
-  for (const v of [1, 2, 3]) {
-    await t.call("session.call", {
-      session_id,
-      ns: "storage",
-      method: "set",
-      args: { key: "n", value: v },
-    });
-  }
+  const set = (value: unknown) =>
+    t.call("session.call", { session_id, ns: "storage", method: "set", args: { key: "n", value } });
+  return { t, set };
+}
+
+Deno.test("dev runtime: the log's storage events show the bucket as it was, read late", async () => {
+  const s = await devStorageSession();
+  await using t = s.t;
+  for (const v of [1, 2, 3]) await s.set(v);
   const states = t.rt.log.entries()
     .filter((e) => e.type === "event")
     .map((e) => (e.event as { kind: string; payload: Record<string, unknown> }))
@@ -103,19 +105,10 @@ Deno.test("dev runtime: the log's storage events show the bucket as it was, read
 });
 
 Deno.test("dev runtime: an event entry has its event's time; an rpc entry the time its call ended", async () => {
-  const { makeRuntime } = await import("./helpers/runtime.ts");
-  await using t = await makeRuntime({ mode: "dev" });
-  const { session_id } = await t.call("session.create", {
-    app_slug: "log",
-    manifest: { schema: 2, ui: { views: [{ name: "main" }], host_api: { storage: ["set"] } } },
-  });
+  const s = await devStorageSession();
+  await using t = s.t;
   const before = Date.now();
-  await t.call("session.call", {
-    session_id,
-    ns: "storage",
-    method: "set",
-    args: { key: "n", value: 1 },
-  });
+  await s.set(1);
   const after = Date.now();
   const entries = t.rt.log.entries().filter((e) => e.seq > 0 && e.ts >= before);
   const ev = entries.find((e) => e.type === "event")!;
