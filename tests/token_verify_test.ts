@@ -10,6 +10,7 @@ import {
   type TokenClaims,
   verifyToken,
 } from "../lib/token/mod.ts";
+import { b64urlEncodeJs } from "../lib/token/b64url.ts";
 
 const WID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 const NOW = 1_700_000_000_000; // ms, a whole second
@@ -262,4 +263,16 @@ Deno.test("b64url round-trips and rejects padding, bad chars and non-canonical t
   assert.equal(b64urlDecode("A"), null);
   assert.equal(b64urlDecode("AB"), null); // trailing bits set
   assert.deepEqual(b64urlDecode("AA"), new Uint8Array([0]));
+});
+
+Deno.test("the portable b64url encoder writes what the native one writes, at every tail length", () => {
+  for (let n = 0; n < 64; n++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(n));
+    assert.equal(b64urlEncodeJs(bytes), b64urlEncode(bytes), `length ${n}`);
+    assert.deepEqual(b64urlDecode(b64urlEncodeJs(bytes)), bytes);
+  }
+  // every 6-bit value in every position of a 3-byte group
+  const all = new Uint8Array(256).map((_, i) => i);
+  assert.equal(b64urlEncodeJs(all), b64urlEncode(all));
+  assert.equal(b64urlEncodeJs(new TextEncoder().encode("hi?")), "aGk_");
 });

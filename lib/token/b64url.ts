@@ -5,25 +5,46 @@ const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const CODES = new Uint8Array(64);
+for (let i = 0; i < ALPHABET.length; i++) CODES[i] = ALPHABET.charCodeAt(i);
+
+/** V8's own encoder (Uint8Array.prototype.toBase64), where this Deno has it. */
+const native = (Uint8Array.prototype as { toBase64?: unknown }).toBase64 as
+  | ((this: Uint8Array, o: { alphabet: "base64url"; omitPadding: boolean }) => string)
+  | undefined;
 
 export function b64urlEncode(data: Uint8Array | string): string {
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
-  let out = "";
+  // a token per session.create: the native encoder is ~10x faster and makes one flat string
+  return native
+    ? native.call(bytes, { alphabet: "base64url", omitPadding: true })
+    : b64urlEncodeJs(bytes);
+}
+
+/**
+ * The portable encoder, for a Deno whose V8 predates `toBase64`. Characters go into one byte
+ * array decoded once: appending to a string made a rope of small strings (~8 KB per token).
+ */
+export function b64urlEncodeJs(bytes: Uint8Array): string {
+  const out = new Uint8Array(Math.ceil((bytes.length * 4) / 3));
+  let o = 0;
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63] +
-      ALPHABET[n & 63];
+    out[o++] = CODES[n >> 18];
+    out[o++] = CODES[(n >> 12) & 63];
+    out[o++] = CODES[(n >> 6) & 63];
+    out[o++] = CODES[n & 63];
   }
   const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i] << 16;
-    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63];
-  } else if (rest === 2) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63];
+  if (rest > 0) {
+    const n = (bytes[i] << 16) | (rest === 2 ? bytes[i + 1] << 8 : 0);
+    out[o++] = CODES[n >> 18];
+    out[o++] = CODES[(n >> 12) & 63];
+    if (rest === 2) out[o++] = CODES[(n >> 6) & 63];
   }
-  return out;
+  return decoder.decode(out.subarray(0, o));
 }
 
 /**
