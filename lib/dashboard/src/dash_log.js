@@ -28,6 +28,28 @@
     if (info && wid === info.primary_window_uuid) return "primary";
     return wid ? wid.slice(0, 8) : "—";
   }
+  /**
+   * `window.report_error` is "shown in the dashboard" (§5.4): its message (and whether it was
+   * fatal) stays visible under the call, not only inside the collapsed args.
+   */
+  function appErrorLine(e) {
+    if (e.ns !== "window" || e.method !== "report_error" || e.outcome !== "ok") return null;
+    const a = e.args && typeof e.args === "object" ? e.args : {};
+    if (a._truncated === true || !("message" in a)) return null;
+    const m = a.message;
+    let text = typeof m === "string"
+      ? m
+      : m !== null && typeof m === "object"
+      ? JSON.stringify(m)
+      : String(m);
+    if (text.length > 500) text = `${text.slice(0, 500)}…`;
+    return h("div", {
+      class: "app-error",
+      testid: "rpc-app-error",
+      data: { fatal: a.fatal === true },
+      text: `${a.fatal === true ? "fatal app error" : "app error"}: ${text}`,
+    });
+  }
   function rpcRow(e) {
     // args and result (up to 64 KiB each) are laid out when the row is first opened: 2 000 rows
     // printed up front held far more than the entries themselves
@@ -57,7 +79,7 @@
       { testid: "rpc-row", data: { outcome: e.outcome, ns: e.ns, method: e.method, seq: e.seq } },
       h("td", { class: "nowrap", text: fmtTime(e.ts) }),
       h("td", { class: "nowrap", title: e.window_uuid || "", text: windowLabel(e.window_uuid) }),
-      h("td", {}, details),
+      h("td", {}, details, appErrorLine(e)),
       h("td", { class: `outcome ${e.outcome}`, testid: "rpc-outcome", text: outcomeText(e) }),
       h("td", { class: "num", text: e.ms != null ? String(e.ms) : "" }),
     );
