@@ -133,6 +133,34 @@
     bridge.backoff = Math.min(bridge.backoff * 2, 5000);
     win.setTimeout(openSocket, delay);
   }
+  /**
+   * What a bridge error's `data` (§4.3) says, for the message the developer reads: the reason,
+   * then the specifics the runtime sent with it (field issues, the manifest's error diagnostics,
+   * the views there are, the size against its limit), never only the bare reason.
+   */
+  function errorDetail(d) {
+    const said = [];
+    if (Array.isArray(d.issues) && d.issues.length > 0) {
+      said.push(
+        d.issues.map((i) => (i && i.path ? `${i.path}: ${i.message}` : i && i.message))
+          .join("; "),
+      );
+    }
+    const errors = Array.isArray(d.diagnostics)
+      ? d.diagnostics.filter((x) => x && x.severity === "error")
+      : [];
+    if (errors.length > 0) {
+      said.push(errors.slice(0, 3).map((x) => `${x.code}: ${x.message}`).join("; "));
+    }
+    if (typeof d.view === "string" && Array.isArray(d.available)) {
+      said.push(`no view '${d.view}' (available: ${d.available.join(", ") || "none"})`);
+    }
+    if (typeof d.size === "number" && typeof d.max === "number") {
+      said.push(`${d.size} bytes, max ${d.max}`);
+    }
+    const reason = d.reason ? ` (${d.reason})` : "";
+    return `${reason}${said.length > 0 ? `: ${said.join("; ")}` : ""}`;
+  }
   function onFrame(text) {
     let msg;
     try {
@@ -146,12 +174,7 @@
       bridge.pending.delete(res.id);
       if (res.error) {
         const d = res.error.data || {};
-        const detail = d.reason
-          ? ` (${d.reason})`
-          : d.issues
-          ? `: ${d.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`
-          : "";
-        p.reject(hostError(res.error.message, `${res.error.message}${detail}`, {
+        p.reject(hostError(res.error.message, `${res.error.message}${errorDetail(d)}`, {
           rpcCode: res.error.code,
           data: d,
         }));
