@@ -207,6 +207,15 @@ Deno.test("browser: every dashboard panel of §13 works against the real dev ser
   await textMatching(result, /"ok": true/);
   const echoed = JSON.parse((await result.textContent())!);
   assert.deepEqual(echoed.result.args, { x: 1 });
+  // a refused try shows why and takes the last answer away; the next action clears the error
+  await byTestId(page, "invoke-args").fill("{x:");
+  await byTestId(page, "invoke-submit").click();
+  await textMatching(byTestId(page, "dash-error"), /^args is not valid JSON/);
+  assert.equal(await result.isHidden(), true);
+  await byTestId(page, "invoke-args").fill('{"x":2}');
+  await byTestId(page, "invoke-submit").click();
+  await textMatching(result, /"x": 2/);
+  assert.equal(await byTestId(page, "dash-error").isHidden(), true);
   await textMatching(row.locator('[data-testid="executa-status"]'), /^ready$/);
   await textMatching(row, /pid \d+ · protocol v\d/);
   await textMatching(row.locator('[data-testid="executa-tools"]'), (t) => t.includes("echo"));

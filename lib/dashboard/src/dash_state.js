@@ -140,9 +140,11 @@
     if (keep) select.value = keep;
   }
   function executaCard(x, stderrOpen) {
-    const exit = x.last_exit
-      ? `exit ${x.last_exit.code ?? "-"}${x.last_exit.signal ? ` (${x.last_exit.signal})` : ""}`
-      : "";
+    const exit = !x.last_exit
+      ? ""
+      : x.last_exit.code == null && x.last_exit.signal
+      ? `killed by ${x.last_exit.signal}`
+      : `exit ${x.last_exit.code ?? "?"}${x.last_exit.signal ? ` (${x.last_exit.signal})` : ""}`;
     return h(
       "div",
       { class: "executa", testid: "executa-row", data: { toolId: x.tool_id, status: x.status } },
@@ -317,6 +319,8 @@
         "submit",
         act(async () => {
           const f = $("executa-invoke-form").elements;
+          const out = $("invoke-result");
+          out.hidden = true; // a refused try must not leave the last one's answer standing
           if (!f.tool_id.value) throw new Error("no executa selected");
           if (!f.method.value.trim()) throw new Error("method is required");
           const params = {
@@ -325,7 +329,6 @@
             args: parseJson(f.args.value, "args", {}),
           };
           if (host.sessionId()) params.session_id = host.sessionId();
-          const out = $("invoke-result");
           out.hidden = false;
           out.textContent = "…";
           const res = await host.rpc("executas.invoke", params);

@@ -58,10 +58,16 @@
     win.clearTimeout(errorTimer);
     errorTimer = win.setTimeout(() => (box.hidden = true), 8000);
   }
+  /** The error box speaks of the last action only: a new one clears it. */
+  function clearError() {
+    win.clearTimeout(errorTimer);
+    $("dash-error").hidden = true;
+  }
   /** Runs an async UI action, reporting failures in the error box. */
   function act(fn) {
     return (ev) => {
       if (ev && ev.preventDefault) ev.preventDefault();
+      clearError();
       Promise.resolve().then(fn).catch(showError);
     };
   }
