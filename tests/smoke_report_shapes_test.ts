@@ -53,6 +53,23 @@ Deno.test("smoke: an initialize slower than 5 s passes with a warning (a host ha
   assert.deepEqual(fine.report!.warnings.filter((w) => /initialize/.test(w)), []);
 });
 
+Deno.test("smoke: replies written as non-JSON on stdout are named in the timeout messages, not blamed on a slow start", async () => {
+  await using dir = await tmpDir();
+  const app = await miniApp(dir.path);
+  const r = await smokeJson([app, "--no-fixtures", "--executa", executa("stdout-repr")]);
+  assert.equal(r.code, 3, explain(r)); // health timed out: a runtime fault (§14.1 step 3)
+  const quoted = `"{'jsonrpc':'2.0','id':1,'result':{'protocolVersion':'2.0'}}"`;
+  const late = r.report!.warnings.find((w) => /no initialize reply within 5 s/.test(w)) ?? "";
+  assert.match(late, /its stdout had 1 line that is not JSON-RPC and ignored \(first: /);
+  assert.ok(late.includes(quoted), late);
+  assert.match(late, /one JSON object per line/);
+  assert.doesNotMatch(late, /slow set-up/, "the reply came at once; it was not JSON");
+  const health = r.report!.steps.find((s) => s.name === "executas: tool-mini health")!;
+  assert.equal(health.status, "error");
+  assert.match(health.message!, /^no health reply within 3 s; its stdout had 2 lines that are not/);
+  assert.ok(health.message!.includes(quoted), health.message);
+});
+
 Deno.test("smoke executa checks: describe and health answers classified as §14.1 step 3", async () => {
   await using dir = await tmpDir();
   const app = await miniApp(dir.path);

@@ -214,6 +214,12 @@ export class ExecutaPool implements ExecutaHost {
     };
   }
 
+  /** Stdout lines of the live process ignored as not JSON-RPC (§9.11); null when none. */
+  stdoutNoise(tool_id: string): { count: number; first: string } | null {
+    const proc = this.entries.get(tool_id)?.proc;
+    return proc && proc.stdoutNoise.count > 0 ? { ...proc.stdoutNoise } : null;
+  }
+
   /** Sends `health` (3 s) and classifies the answer as §2.9 does. */
   async health(tool_id: string): Promise<HealthReport> {
     const s = await this.ensureStarted(tool_id);

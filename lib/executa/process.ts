@@ -74,6 +74,12 @@ export class ExecutaProcess {
   /** Ending a process whose stdin broke (see failWhenExited), started once. */
   private endDeaf: Promise<void> | null = null;
   readonly invokes = new Map<string, InvokeContext>();
+  /**
+   * Stdout lines ignored as not JSON-RPC (§9.11): how many, and the first one (cut at 1 KiB). A
+   * plugin whose replies never arrive often wrote them in another form (a Python dict's repr, a
+   * log line in front): smoke names this line when it reports the timeout.
+   */
+  readonly stdoutNoise = { count: 0, first: "" };
 
   private readonly child: Deno.ChildProcess;
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -291,6 +297,7 @@ export class ExecutaProcess {
   /** Logs an ignored line's first 1 KiB (a character cut in two shows as U+FFFD). */
   private ignored(why: string, bytes: Uint8Array) {
     const line = decoder.decode(bytes.subarray(0, IGNORED_LINE_LOG_BYTES));
+    if (this.stdoutNoise.count++ === 0) this.stdoutNoise.first = line;
     this.log.debug(`ignored stdout line (${why})`, { line });
   }
 
