@@ -96,6 +96,42 @@ Deno.test("fixtures: problems name file:line", () => {
   bad('{"kind":"meta"}\n[1]', /^f\.jsonl:2: each line must be a JSON object/);
 });
 
+Deno.test('fixtures: a wrong "dir" value, or a line of the other format, says which it is', () => {
+  const message = (text: string) => {
+    try {
+      parseFixtureText(text, "/x/f.jsonl", "f.jsonl");
+    } catch (e) {
+      if (e instanceof FixtureError) return e.message;
+      throw e;
+    }
+    throw new Error("no FixtureError");
+  };
+  const out = '{"dir":"out","ns":"storage","method":"get"}';
+  assert.equal(
+    message(`${out}\n{"dir":"OUT","ns":"storage","method":"get"}`),
+    'f.jsonl:2: "dir" must be "out" (a request) or "in" (an expected event), got "OUT"',
+  );
+  assert.equal(
+    message(`${out}\n{"t":1,"kind":"req","id":1,"ns":"storage","method":"get"}`),
+    'f.jsonl:2: docs-format lines need "dir" ("out" or "in") (this line has "kind": a ' +
+      "recorded-session line; each file holds one format, so move it to a file of its own)",
+  );
+  assert.equal(
+    message(`${out}\n{"ns":"storage"}`),
+    'f.jsonl:2: docs-format lines need "dir" ("out" or "in")',
+  );
+  assert.equal(
+    message(`{"t":0,"kind":"meta"}\n${out}`),
+    'f.jsonl:2: recorded-session lines need "kind" (meta, req, res, auth.refresh, event) (this ' +
+      'line has "dir": a docs-format line; each file holds one format, so move it to a file of ' +
+      "its own)",
+  );
+  const typo = parseFixtureText('{"t":0,"kind":"meta"}\n{"kind":"request"}', "f.jsonl");
+  assert.deepEqual(typo.warnings, [
+    'f.jsonl:2: unknown kind "request"; ignored (kinds: meta, req, res, auth.refresh, event)',
+  ]);
+});
+
 Deno.test("glob: *, ** and ? relative to a base, sorted, files only", async () => {
   await using d = await tmpDir();
   for (

@@ -127,6 +127,9 @@ function errorCode(e: unknown): string | null {
   return null;
 }
 
+/** The `kind`s of §14.3. */
+const KINDS = "meta, req, res, auth.refresh, event";
+
 function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step[] {
   const steps: Step[] = [];
   let pending = new Map<string, RequestStep>(); // id → latest unanswered request of this segment
@@ -134,11 +137,12 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
   for (const l of lines) {
     const kind = l.v.kind;
     if (!nonEmpty(kind)) {
-      throw new FixtureError(
-        file,
-        l.n,
-        'recorded-session lines need "kind" (meta, req, res, auth.refresh, event)',
-      );
+      // the format is fixed by the first line (§14.2): a docs line pasted below recorded lines
+      const other = Object.hasOwn(l.v, "dir")
+        ? ' (this line has "dir": a docs-format line; each file holds one format, so move it ' +
+          "to a file of its own)"
+        : "";
+      throw new FixtureError(file, l.n, `recorded-session lines need "kind" (${KINDS})${other}`);
     }
     switch (kind) {
       case "meta": {
@@ -199,7 +203,9 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
         });
         break;
       default:
-        warnings.push(`${file}:${l.n}: unknown kind ${JSON.stringify(kind)}; ignored`);
+        warnings.push(
+          `${file}:${l.n}: unknown kind ${JSON.stringify(kind)}; ignored (kinds: ${KINDS})`,
+        );
     }
   }
   return steps;
@@ -243,6 +249,21 @@ function unknownDocsKeys(file: string, lines: RawLine[], warnings: string[]) {
   }
 }
 
+/** Why a docs-format line has no usable `dir`: a wrong value, or a line of another format. */
+function badDir(v: Record<string, unknown>): string {
+  if (Object.hasOwn(v, "dir")) {
+    return `"dir" must be "out" (a request) or "in" (an expected event), got ${
+      JSON.stringify(v.dir)
+    }`;
+  }
+  // the format is fixed by the first line (§14.2): a recorded line pasted below docs lines
+  const other = Object.hasOwn(v, "kind")
+    ? ' (this line has "kind": a recorded-session line; ' +
+      "each file holds one format, so move it to a file of its own)"
+    : "";
+  return `docs-format lines need "dir" ("out" or "in")${other}`;
+}
+
 function parseDocs(file: string, lines: RawLine[], warnings: string[]): Step[] {
   unknownDocsKeys(file, lines, warnings);
   const steps: Step[] = [];
@@ -270,9 +291,7 @@ function parseDocs(file: string, lines: RawLine[], warnings: string[]): Step[] {
         name: need(file, l, "name", 'a "dir":"in" line'),
         payload: l.v.payload ?? {},
       });
-    } else {
-      throw new FixtureError(file, l.n, 'docs-format lines need "dir" ("out" or "in")');
-    }
+    } else throw new FixtureError(file, l.n, badDir(l.v));
   }
   return steps;
 }
