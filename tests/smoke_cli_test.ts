@@ -597,3 +597,37 @@ Deno.test("smoke: a recording made for another app slug is replayed with a warni
     JSON.stringify(r.report!.warnings),
   );
 });
+
+Deno.test("smoke: a recorded tool_id that maps to no tool of the app says to use --tool-alias", async () => {
+  await using dir = await tmpDir();
+  const file = join(dir.path, "prod.jsonl");
+  const invoke = (id: number, tool_id: string) => ({
+    t: id,
+    kind: "req",
+    id,
+    ns: "tools",
+    method: "invoke",
+    args: { tool_id, method: "echo", args: {} },
+  });
+  const lines = [
+    { t: 0, kind: "meta", view: "main" },
+    invoke(1, "tool-acme-summarize-k3j9x2pq"),
+    { t: 1, kind: "res", id: 1, ok: true, result: { success: true, data: {} } },
+  ];
+  await Deno.writeTextFile(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  const r = await smokeJson([BASIC, "--fixtures", file]);
+  assert.equal(r.code, 1, explain(r));
+  assert.match(
+    r.report!.fixtures[0].cases[0].message!,
+    /^ok differ \(got permission_denied: .*\); tool_id 'tool-acme-summarize-k3j9x2pq' is not a tool of this app and names no manifest handle: map it with --tool-alias tool-acme-summarize-k3j9x2pq=<tool_id> \(tool ids here: tool-smoke-echo\)$/,
+  );
+  // mapped as the hint says, the same line passes
+  const mapped = await smokeJson([
+    BASIC,
+    "--fixtures",
+    file,
+    "--tool-alias",
+    "tool-acme-summarize-k3j9x2pq=tool-smoke-echo",
+  ]);
+  assert.equal(mapped.code, 0, explain(mapped));
+});

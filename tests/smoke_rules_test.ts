@@ -192,6 +192,7 @@ Deno.test("aliasing: --tool-alias first, else the single manifest handle inside 
     aliases: parseAliases(["tool-old=tool-new"]) as Map<string, string>,
     handles: ["notes-summarizer"],
     known: (id) => id === "tool-local-sum" || id === "tool-new",
+    ids: () => ["tool-local-sum", "tool-new"],
     entries: () => entries,
   });
   assert.equal(a.map("tool-old"), "tool-new");
@@ -208,9 +209,39 @@ Deno.test("aliasing: --tool-alias first, else the single manifest handle inside 
     aliases: new Map(),
     handles: ["notes-summarizer"],
     known: () => false,
+    ids: () => [],
     entries: () => [],
   });
   assert.equal(none.map("tool-acme-notes-summarizer-k3j9x2pq"), "bundled:notes-summarizer");
+});
+
+Deno.test("tool-id aliasing: a recorded id replay sends to no tool of the app says how to map it", () => {
+  const a = new ToolAliaser({
+    aliases: parseAliases(["tool-old=tool-gone"]) as Map<string, string>,
+    handles: ["notes-summarizer"],
+    known: (id) => id === "tool-local-sum",
+    ids: () => ["tool-local-sum"],
+    entries: () => [{ tool_id: "tool-local-sum", handle: "notes-summarizer", project_dir: "/a" }],
+  });
+  assert.equal(
+    a.unmappedHint({ tool_id: "tool-prod-summ-zzzz9999", method: "go" }),
+    "; tool_id 'tool-prod-summ-zzzz9999' is not a tool of this app and names no manifest handle: " +
+      "map it with --tool-alias tool-prod-summ-zzzz9999=<tool_id> (tool ids here: tool-local-sum)",
+  );
+  // the `tool__method` form names the tool part
+  assert.match(
+    a.unmappedHint({ tool_id: "tool-prod-x__go" }),
+    /--tool-alias tool-prod-x=<tool_id>/,
+  );
+  assert.equal(
+    a.unmappedHint({ tool_id: "tool-old", method: "go" }),
+    "; --tool-alias maps 'tool-old' to 'tool-gone', which is not a tool of this app (tool ids " +
+      "here: tool-local-sum)",
+  );
+  // known, mapped by handle, or no tool_id at all: nothing to say
+  assert.equal(a.unmappedHint({ tool_id: "tool-local-sum", method: "go" }), "");
+  assert.equal(a.unmappedHint({ tool_id: "tool-acme-notes-summarizer-k3j9x2pq__go" }), "");
+  assert.equal(a.unmappedHint({ key: "k" }), "");
 });
 
 Deno.test("carry-over: whole strings only, at any depth", () => {

@@ -43,9 +43,39 @@ export class ToolAliaser {
       handles: string[];
       /** ids the app declares (resolved) or the pool has registered */
       known: (toolId: string) => boolean;
+      /** the same ids, listed for hints */
+      ids: () => string[];
       entries: () => ToolEntry[];
     },
   ) {}
+
+  /** The tool part of a top-level `args.tool_id`, without a `tool__method` / `tool.method` tail. */
+  private toolOf(args: Record<string, unknown>): string {
+    const id = args.tool_id as string;
+    if (args.method || this.opts.known(id) || this.opts.aliases.has(id)) return id;
+    const sep = id.includes("__") ? "__" : id.includes(".") ? "." : null;
+    return sep ? id.slice(0, id.lastIndexOf(sep)) : id;
+  }
+
+  /**
+   * For a failing case: how to map a recorded `tool_id` that replay sent to no tool of this app
+   * (no alias and no manifest handle in it, or an alias to an unknown id); "" when it is known.
+   * A recording from another deployment names tools by ids this app does not have, and the
+   * `permission_denied` it gets says nothing about `--tool-alias`.
+   */
+  unmappedHint(args: unknown): string {
+    if (!isPlainObject(args) || typeof args.tool_id !== "string") return "";
+    const tool = this.toolOf(args);
+    const sent = this.map(tool);
+    if (this.opts.known(sent)) return "";
+    const ids = this.opts.ids();
+    const here = ids.length ? ` (tool ids here: ${ids.join(", ")})` : " (this app has no tools)";
+    const alias = this.opts.aliases.get(tool);
+    return alias !== undefined
+      ? `; --tool-alias maps '${tool}' to '${alias}', which is not a tool of this app${here}`
+      : `; tool_id '${tool}' is not a tool of this app and names no manifest handle: map it ` +
+        `with --tool-alias ${tool}=<tool_id>${here}`;
+  }
 
   /** The id to replay with (unchanged when known or not mappable). */
   map(toolId: string): string {

@@ -283,6 +283,7 @@ async function replayRequest(
         "tools.list had no describe yet; smoke starts every executa first): re-record after a " +
         "tools.invoke, or --ignore-key plugin_name --ignore-key display_name …";
     }
+    if (!actual.ok) message += ctx.aliaser.unmappedHint(step.args);
     failCase(c, message, diff, expectedOf(step), actual);
     if (executaFault(actual)) {
       c.status = "error";

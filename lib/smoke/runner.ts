@@ -304,6 +304,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
         aliases: o.toolAliases,
         handles: manifestHandles(manifest),
         known: (id) => declared.has(id) || pool.get(id) !== undefined,
+        ids: () => [...new Set([...declared, ...pool.list().map((e) => e.tool_id)])],
         entries: () => entries,
       }),
     };
