@@ -81,6 +81,43 @@ Deno.test("fixtures: an unknown key on a docs-format line is a warning naming it
   assert.deepEqual(clean.warnings, []);
 });
 
+Deno.test('fixtures: an unknown key on a recorded req or res line is a warning naming it, so a misspelt "args" or "result" is not silently dropped', () => {
+  const rec = parseFixtureText(
+    [
+      '{"t":0,"kind":"meta","view":"main","recorder":"x"}',
+      '{"t":1,"kind":"req","id":1,"ns":"storage","method":"get","arguments":{"key":"k"}}',
+      '{"t":2,"kind":"res","id":1,"ok":true,"reslt":{"value":1}}',
+      '{"t":3,"kind":"req","id":2,"ns":"storage","method":"get","args":{"key":"k"}}',
+      '{"t":4,"kind":"res","id":2,"ok":true,"reslt":{"value":1}}',
+      '{"t":5,"kind":"event","event":"x","payload":{},"seq":3}',
+      '{"t":6,"kind":"constructor","toString":1}',
+    ].join("\n"),
+    "r.jsonl",
+  );
+  assert.deepEqual(rec.warnings, [
+    'r.jsonl:2: unknown key "arguments" on a "req" line, ignored; a "req" line sends "args" ' +
+    '(default {}) as "ns"."method"',
+    'r.jsonl:3: unknown key "reslt" on a "res" line (and 1 more line), ignored; a "res" line is ' +
+    'checked by "ok" with "result", or by "error" with the expected error code',
+    'r.jsonl:7: unknown kind "constructor"; ignored (kinds: meta, req, res, auth.refresh, event)',
+  ]);
+  // read as written: {} sent, only ok checked
+  const req = rec.steps[1];
+  assert.ok(req.type === "req");
+  assert.deepEqual([req.args, req.expect], [{}, { ok: true, hasResult: false, result: undefined }]);
+  // the corpus recording's lines carry only the §14.3 keys
+  assert.deepEqual(
+    parseFixtureText(
+      '{"t":0,"kind":"meta","harness_version":"0.1","session_id":"s","window_uuid":"w"}\n' +
+        '{"t":1,"kind":"req","id":1,"ns":"window","method":"hello","args":{}}\n' +
+        '{"t":2,"kind":"res","id":1,"ok":false,"result":null,"error":{"code":"x"}}\n' +
+        '{"t":3,"kind":"auth.refresh","token":"t"}',
+      "c.jsonl",
+    ).warnings,
+    [],
+  );
+});
+
 Deno.test("fixtures: problems name file:line", () => {
   const bad = (text: string, re: RegExp) =>
     assert.throws(

@@ -131,6 +131,12 @@ function errorCode(e: unknown): string | null {
 const KINDS = "meta, req, res, auth.refresh, event";
 
 function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step[] {
+  unknownKeys(
+    file,
+    lines,
+    warnings,
+    (v) => rulesFor(RECORDED_RULES, v.kind),
+  );
   const steps: Step[] = [];
   let pending = new Map<string, RequestStep>(); // id → latest unanswered request of this segment
   const key = (id: unknown) => `${typeof id}:${String(id)}`;
@@ -211,40 +217,75 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
   return steps;
 }
 
-/** The keys §14.4 gives each docs-format line; any other key is ignored. */
-const DOCS_KEYS: Record<string, readonly string[]> = {
-  out: ["t", "dir", "ns", "method", "args", "result", "error"],
-  in: ["t", "dir", "name", "payload"],
+/** The keys §14.3/§14.4 give a kind of line, how warnings name that kind, and what it reads. */
+interface KeyRules {
+  keys: readonly string[];
+  label: string;
+  hint: string;
+}
+
+const DOCS_RULES: Record<string, KeyRules> = {
+  out: {
+    keys: ["t", "dir", "ns", "method", "args", "result", "error"],
+    label: '"dir":"out"',
+    hint: 'a "dir":"out" line is checked by "result", or by "error" with the expected error code',
+  },
+  in: {
+    keys: ["t", "dir", "name", "payload"],
+    label: '"dir":"in"',
+    hint: 'a "dir":"in" line has only "name" and "payload"',
+  },
+};
+
+/** Only the lines that decide what is sent and checked: meta, event and token lines may carry more. */
+const RECORDED_RULES: Record<string, KeyRules> = {
+  req: {
+    keys: ["t", "kind", "id", "ns", "method", "args", "window_uuid"],
+    label: '"req"',
+    hint: 'a "req" line sends "args" (default {}) as "ns"."method"',
+  },
+  res: {
+    keys: ["t", "kind", "id", "ok", "result", "error"],
+    label: '"res"',
+    hint:
+      'a "res" line is checked by "ok" with "result", or by "error" with the expected error code',
+  },
 };
 
 /**
- * One warning per unknown key of a docs-format file (first line and count): a misspelt expectation
- * such as `"error_code"` or `"results"` otherwise leaves the request checked only for "not
- * internal_error", and the run passes without saying so.
+ * One warning per unknown key of a fixture file and kind of line (first line and count): a
+ * misspelt expectation such as `"error_code"` or `"results"` otherwise leaves the request checked
+ * only for "not internal_error" (or only its `ok`), a misspelt `"arguments"` sends `{}`, and the
+ * run passes without saying so.
  */
-function unknownDocsKeys(file: string, lines: RawLine[], warnings: string[]) {
-  // keyed by dir and key together; insertion order keeps the warnings in line order
-  const seen = new Map<string, { dir: string; key: string; first: number; count: number }>();
+/** `table[name]` when it is one of its own keys (a line's `"kind":"constructor"` is not). */
+const rulesFor = (table: Record<string, KeyRules>, name: unknown) =>
+  typeof name === "string" && Object.hasOwn(table, name) ? table[name] : undefined;
+
+function unknownKeys(
+  file: string,
+  lines: RawLine[],
+  warnings: string[],
+  rulesOf: (v: Record<string, unknown>) => KeyRules | undefined,
+) {
+  // keyed by kind of line and key together; insertion order keeps the warnings in line order
+  const seen = new Map<string, { rules: KeyRules; key: string; first: number; count: number }>();
   for (const l of lines) {
-    const dir = l.v.dir;
-    if (dir !== "out" && dir !== "in") continue;
+    const rules = rulesOf(l.v);
+    if (!rules) continue;
     for (const key of Object.keys(l.v)) {
-      if (DOCS_KEYS[dir].includes(key)) continue;
-      const s = seen.get(`${dir} ${key}`);
+      if (rules.keys.includes(key)) continue;
+      const s = seen.get(`${rules.label} ${key}`);
       if (s) s.count++;
-      else seen.set(`${dir} ${key}`, { dir, key, first: l.n, count: 1 });
+      else seen.set(`${rules.label} ${key}`, { rules, key, first: l.n, count: 1 });
     }
   }
   for (const s of seen.values()) {
     const more = s.count > 1 ? ` (and ${s.count - 1} more line${s.count > 2 ? "s" : ""})` : "";
-    const hint = s.dir === "out"
-      ? 'a "dir":"out" line is checked by "result", or by "error" with the expected error code'
-      : 'a "dir":"in" line has only "name" and "payload"';
     warnings.push(
       `${file}:${s.first}: unknown key ${
         JSON.stringify(s.key)
-      } on a "dir":"${s.dir}" line${more}, ` +
-        `ignored; ${hint}`,
+      } on a ${s.rules.label} line${more}, ignored; ${s.rules.hint}`,
     );
   }
 }
@@ -265,7 +306,12 @@ function badDir(v: Record<string, unknown>): string {
 }
 
 function parseDocs(file: string, lines: RawLine[], warnings: string[]): Step[] {
-  unknownDocsKeys(file, lines, warnings);
+  unknownKeys(
+    file,
+    lines,
+    warnings,
+    (v) => rulesFor(DOCS_RULES, v.dir),
+  );
   const steps: Step[] = [];
   for (const l of lines) {
     const dir = l.v.dir;
