@@ -252,16 +252,16 @@ const RECORDED_RULES: Record<string, KeyRules> = {
   },
 };
 
+/** `table[name]` when it is one of its own keys (a line's `"kind":"constructor"` is not). */
+const rulesFor = (table: Record<string, KeyRules>, name: unknown) =>
+  typeof name === "string" && Object.hasOwn(table, name) ? table[name] : undefined;
+
 /**
  * One warning per unknown key of a fixture file and kind of line (first line and count): a
  * misspelt expectation such as `"error_code"` or `"results"` otherwise leaves the request checked
  * only for "not internal_error" (or only its `ok`), a misspelt `"arguments"` sends `{}`, and the
  * run passes without saying so.
  */
-/** `table[name]` when it is one of its own keys (a line's `"kind":"constructor"` is not). */
-const rulesFor = (table: Record<string, KeyRules>, name: unknown) =>
-  typeof name === "string" && Object.hasOwn(table, name) ? table[name] : undefined;
-
 function unknownKeys(
   file: string,
   lines: RawLine[],
