@@ -142,7 +142,7 @@ Deno.test("python without uv: no usable entry → no_python_entry", async () => 
   const { logger } = capture();
   const cases: [string, RegExp][] = [
     [join(PY, "noentry-py"), /pyproject\.toml has no \[project\.scripts\] entry/],
-    [join(DISC, "a-json"), /has no pyproject\.toml; give the command instead/],
+    [join(DISC, "a-json"), /has no pyproject\.toml; give it a command instead/],
   ];
   for (const [dir, why] of cases) {
     const e = errorOf(
@@ -154,6 +154,20 @@ Deno.test("python without uv: no usable entry → no_python_entry", async () => 
     assert.equal(e.reason, "no_python_entry");
     assert.match(e.message, why);
   }
+});
+
+Deno.test("no_python_entry without a pyproject.toml names the executa.json field, not a flag only `executa` has", async () => {
+  resetCommandStateForTests();
+  const { logger } = capture();
+  // this message reaches dev, smoke and bridge users too, where there is no --command flag
+  const e = errorOf(
+    await resolveCommand(spec({ type: "python", project_dir: join(DISC, "a-json") }), {
+      env: { PATH: "" },
+      logger,
+    }),
+  );
+  assert.match(e.message, /"command": \["python3", "main\.py"\] in its executa\.json/);
+  assert.doesNotMatch(e.message, /--command/);
 });
 
 Deno.test({

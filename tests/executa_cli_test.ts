@@ -133,7 +133,7 @@ Deno.test("executa: a folder nothing can be derived from gets hints that lead ou
     assert.match(noStart.stderr, /pass --command CMD \(e\.g\. --command "python3 main\.py"\)/);
     // the python default command without uv names the missing pyproject.toml, not an entry in it
     const py = await cli(["describe", dir, "--tool-id", "x", "--type", "python"]);
-    assert.match(py.stderr, /has no pyproject\.toml; give the command instead/);
+    assert.match(py.stderr, /has no pyproject\.toml; give it a command instead/);
     // an app directory instead of one of its executas
     const appDir = await cli(["describe", `${REPO_ROOT}examples/notes-app`]);
     assert.equal(appDir.code, 2);
@@ -161,7 +161,7 @@ Deno.test("executa: --type other than executa.json's drops its command (as --exe
     // python: the python default, which needs a pyproject.toml here, not `node -e …`
     const py = await cli(["describe", dir, "--type", "python"]);
     assert.equal(py.code, 3, py.stderr);
-    assert.match(py.stderr, /has no pyproject\.toml; give the command instead/);
+    assert.match(py.stderr, /has no pyproject\.toml; give it a command instead/);
 
     await Deno.writeTextFile(
       `${dir}/executa.json`,

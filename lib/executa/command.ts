@@ -169,7 +169,10 @@ async function pythonFallback(
     return noEntry(
       (await isFile(pyproject))
         ? `${pyproject} has no [project.scripts] entry`
-        : `${dir} has no pyproject.toml; give the command instead (--command "python3 main.py")`,
+        // the fix names the executa.json field: it works under dev, smoke, bridge and the executa
+        // command alike (a --command flag exists only on the latter)
+        : `${dir} has no pyproject.toml; give it a command instead, e.g. ` +
+          `"command": ["python3", "main.py"] in its executa.json`,
     );
   }
   let argv: string[];
