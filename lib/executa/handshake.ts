@@ -64,16 +64,19 @@ export type HandshakeResult =
  */
 export async function handshake(
   proc: ExecutaProcess,
+  toolId: string,
   version: string,
   log: Logger,
   onLateV2: (init: Record<string, unknown>) => void,
 ): Promise<HandshakeResult> {
+  // these lines log under component "executa", shared by every executa: name the one meant
+  const who = { tool_id: toolId, pid: proc.pid };
   const init = proc.request("initialize", initializeParams(version));
   const first = await withTimeout(init.reply, INITIALIZE_TIMEOUT_MS);
   let protocol: Protocol = "v1";
   let initResult: Record<string, unknown> | null = null;
   if (first === TIMEOUT) {
-    log.info("no initialize reply within 5 s; using protocol v1", { pid: proc.pid });
+    log.info("no initialize reply within 5 s; using protocol v1", who);
     init.reply.then((late) => {
       const r = initResultIfV2(late);
       if (r) onLateV2(r);
@@ -82,7 +85,7 @@ export async function handshake(
     return { ok: false, exit: first.exit };
   } else {
     if (initResultIfV2(first)) protocol = "v2";
-    else log.debug("initialize answered without v2; using protocol v1", { pid: proc.pid });
+    else log.debug("initialize answered without v2; using protocol v1", who);
     // capability maps count whatever the negotiated version (§9.6)
     if (first.kind === "response" && isPlainObject(first.msg.result)) initResult = first.msg.result;
   }
@@ -109,7 +112,7 @@ export async function handshake(
     describe_error = { code: "bad_result", message: "describe did not answer an object" };
   }
   if (describe_error) {
-    log.warn("describe failed; continuing without it", { pid: proc.pid, error: describe_error });
+    log.warn("describe failed; continuing without it", { ...who, error: describe_error });
   }
   if (proc.exitInfo) return { ok: false, exit: proc.exitInfo };
   return {

@@ -322,7 +322,7 @@ export class ExecutaPool implements ExecutaHost {
     e.declares = { sample: false, embed: false };
     this.emit(e, "starting", `spawned ${argv[0]}`);
 
-    const hs = await handshake(proc, this.opts.version, this.log, (init) => {
+    const hs = await handshake(proc, id, this.opts.version, this.log, (init) => {
       if (e.proc !== proc) return;
       e.protocol = "v2";
       e.init = init;
