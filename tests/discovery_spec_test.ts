@@ -193,6 +193,22 @@ Deno.test("executas.register: zod issues with paths", async () => {
   await rpcError(validateRegisterParams("nope", DISC));
 });
 
+Deno.test("executas.register: a command of the wrong shape says which shapes are accepted", async () => {
+  for (const command of [[1, 2], ["python3", 3], { argv: ["x"] }, 7]) {
+    const e = await rpcError(
+      validateRegisterParams({ tool_id: "x", project_dir: ".", command }, DISC),
+    );
+    const issues = e.data?.issues as { path: string; message: string }[];
+    assert.equal(issues.length, 1, JSON.stringify(issues));
+    assert.equal(issues[0].path, "command");
+    assert.match(
+      issues[0].message,
+      /argv array of strings .* or one string/,
+      JSON.stringify(command),
+    );
+  }
+});
+
 Deno.test("executas.register: missing project_dir and no derivable command have reasons", async () => {
   const missing = await rpcError(
     validateRegisterParams({ tool_id: "x", project_dir: "nope" }, DISC),

@@ -134,7 +134,10 @@ export async function parseExecutaFlag(
 const SpecSchema = z.object({
   tool_id: z.string().min(1).max(200),
   project_dir: z.string().min(1),
-  command: z.union([z.array(z.string()), z.string()]).nullish(),
+  // without its own wording a union failure reads "Invalid input", naming neither form
+  command: z.union([z.array(z.string()), z.string()], {
+    error: 'must be an argv array of strings (e.g. ["python3", "main.py"]) or one string',
+  }).nullish(),
   type: z.enum(["python", "node", "go", "binary"]).nullish(),
   env: z.record(z.string(), z.string()).nullish(),
   handle: z.string().min(1).nullish(),
