@@ -228,6 +228,19 @@ Deno.test("executa health: unhealthy exits 1, not_implemented 0, an executa dyin
   );
 });
 
+Deno.test("executa health (pretty): an unhealthy line says why when the answer does not show it", async () => {
+  // a JSON-RPC error answer has no result to print: without its message the line is a bare verdict
+  const err = await cli(["health", MINI_DIR, ...mini("health-error")]);
+  assert.equal(err.code, 1, err.stderr);
+  assert.equal(err.stdout.trim(), "tool-mini: unhealthy ([-32000] db down)");
+  // an unhealthy result speaks for itself
+  const res = await cli(["health", MINI_DIR, ...mini("health-unhealthy")]);
+  assert.equal(res.stdout.trim(), 'tool-mini: unhealthy {"status":"unhealthy"}');
+  // json keeps exactly the §2.9 keys
+  const json = await cli(["health", MINI_DIR, ...mini("health-error"), "--format", "json"]);
+  assert.deepEqual(Object.keys(JSON.parse(json.stdout)), ["tool_id", "status", "result"]);
+});
+
 Deno.test("executa: the log level defaults to info (§2.1), and logs follow --format", async () => {
   const pretty = await cli(["describe", MINI_DIR, ...mini("fine")]);
   assert.equal(pretty.code, 0, pretty.stderr);

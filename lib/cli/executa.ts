@@ -205,7 +205,7 @@ export async function run(argv: string[]): Promise<number> {
       } else {writeStdout(
           `${spec.tool_id}: ${h.status}${
             h.result !== null && h.result !== undefined ? ` ${JSON.stringify(h.result)}` : ""
-          }`,
+          }${h.status === "unhealthy" ? healthWhy(h.error) : ""}`,
         );}
       if (h.status !== "unhealthy") return EXIT.OK;
       // an executa that died while answering is a runtime fault (§2.1), not an unhealthy answer
@@ -221,6 +221,17 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await pool.shutdown();
   }
+}
+
+/**
+ * Why `health` came out unhealthy when the answer itself does not show it (a timeout, a JSON-RPC
+ * error, the process exiting): pretty output only, since json's keys are fixed by §2.9.
+ */
+function healthWhy(error: unknown): string {
+  if (!isPlainObject(error) || typeof error.message !== "string") return "";
+  return typeof error.code === "number"
+    ? ` ([${error.code}] ${error.message})`
+    : ` (${error.message})`;
 }
 
 /**
