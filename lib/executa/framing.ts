@@ -81,6 +81,22 @@ export class LineSplitter {
 }
 
 /**
+ * `bytes` without a trailing UTF-8 sequence that a byte cut left incomplete, so a line cut at a
+ * byte limit decodes to whole characters within that limit instead of ending in U+FFFD.
+ */
+export function trimPartialUtf8(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  // a sequence is at most 4 bytes: its lead byte is within the last 4
+  for (let i = n - 1; i >= 0 && i >= n - 4; i--) {
+    const b = bytes[i];
+    if ((b & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return i + need > n ? bytes.subarray(0, i) : bytes;
+  }
+  return bytes;
+}
+
+/**
  * The reply id of a (possibly truncated) JSON object text: the value of its top-level `"id"`
  * member. Only depth-1 keys count, so an `id` nested inside `result` is never mistaken for it;
  * a top-level `"method"` makes the line a request of the plugin's own (§9.8), so no reply id.

@@ -6,7 +6,7 @@
 import type { Logger } from "../util/log.ts";
 import type { AppContext } from "./types.ts";
 import { encodeUtf8, isPlainObject } from "../util/json.ts";
-import { findTopLevelId, LineSplitter } from "./framing.ts";
+import { findTopLevelId, LineSplitter, trimPartialUtf8 } from "./framing.ts";
 import { readFileTransport } from "./file_transport.ts";
 import { TIMEOUT, withTimeout } from "./async.ts";
 import {
@@ -117,7 +117,8 @@ export class ExecutaProcess {
     });
     const stderr = new LineSplitter(STDERR_LINE_BYTES, {
       line: (b) => this.onStderr(b),
-      oversize: (head) => this.onStderr(head),
+      // §9.11 cuts at 8 KiB: a character split by the cut is dropped, not shown as U+FFFD
+      oversize: (head) => this.onStderr(trimPartialUtf8(head)),
     }, STDERR_LINE_BYTES);
     const drained = Promise.all([
       this.pump(this.child.stdout, stdout),
