@@ -239,6 +239,14 @@ Deno.test("executa health (pretty): an unhealthy line says why when the answer d
   // json keeps exactly the §2.9 keys
   const json = await cli(["health", MINI_DIR, ...mini("health-error"), "--format", "json"]);
   assert.deepEqual(Object.keys(JSON.parse(json.stdout)), ["tool_id", "status", "result"]);
+  // replies printed as a Python dict never arrive: the timeout names the lines that were ignored
+  // (about 8 s: the 5 s initialize wait, then health's 3 s)
+  const repr = await cli(["health", MINI_DIR, ...mini("stdout-repr")]);
+  assert.equal(repr.code, 1, repr.stderr);
+  assert.match(
+    repr.stdout.trim(),
+    /^tool-mini: unhealthy \(no health reply within 3 s; its stdout had 2 lines that are not JSON-RPC and ignored \(first: "\{'jsonrpc':'2\.0','id':1,.*one JSON object per line/,
+  );
 });
 
 Deno.test("executa: the log level defaults to info (§2.1), and logs follow --format", async () => {

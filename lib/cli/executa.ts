@@ -193,7 +193,8 @@ export async function run(argv: string[]): Promise<number> {
       printFatal(format, started.error.code, started.error.message, started.error.details);
       return EXIT.FAULT;
     }
-    if (action === "describe") return describe(spec.tool_id, started, format);
+    const noise = () => pool.stdoutNoiseHint(spec.tool_id);
+    if (action === "describe") return describe(spec.tool_id, started, format, noise);
     if (action === "health") {
       const h = await pool.health(spec.tool_id);
       if (!h.ok) {
@@ -205,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
       } else {writeStdout(
           `${spec.tool_id}: ${h.status}${
             h.result !== null && h.result !== undefined ? ` ${JSON.stringify(h.result)}` : ""
-          }${h.status === "unhealthy" ? healthWhy(h.error) : ""}`,
+          }${h.status === "unhealthy" ? healthWhy(h.error, noise) : ""}`,
         );}
       if (h.status !== "unhealthy") return EXIT.OK;
       // an executa that died while answering is a runtime fault (§2.1), not an unhealthy answer
@@ -227,11 +228,11 @@ export async function run(argv: string[]): Promise<number> {
  * Why `health` came out unhealthy when the answer itself does not show it (a timeout, a JSON-RPC
  * error, the process exiting): pretty output only, since json's keys are fixed by §2.9.
  */
-function healthWhy(error: unknown): string {
+function healthWhy(error: unknown, noise: () => string): string {
   if (!isPlainObject(error) || typeof error.message !== "string") return "";
   return typeof error.code === "number"
     ? ` ([${error.code}] ${error.message})`
-    : ` (${error.message})`;
+    : ` (${error.message}${error.code === "timeout" ? noise() : ""})`;
 }
 
 /**
@@ -242,6 +243,8 @@ function describe(
   tool_id: string,
   s: { protocol: string; describe: Record<string, unknown> | null; describe_error: unknown },
   format: string,
+  /** the ignored-stdout hint, for a describe that timed out */
+  noise: () => string,
 ): number {
   const json = format === "json";
   if (json) writeStdout(JSON.stringify({ tool_id, protocol: s.protocol, describe: s.describe }));
@@ -262,7 +265,7 @@ function describe(
   const timedOut = code === EXIT.FAULT;
   const message = `describe of ${tool_id} ${timedOut ? "timed out" : "failed"}: ${
     String(e.message ?? "describe did not return an object")
-  }`;
+  }${timedOut ? noise() : ""}`;
   const details: Record<string, unknown> = { tool_id, protocol: s.protocol };
   if (e.code !== undefined) details.describe_code = e.code;
   if (e.data !== undefined) details.data = e.data;

@@ -40,6 +40,8 @@ import { sleep, TIMEOUT, withTimeout } from "./async.ts";
 import { type HealthReport, healthReport } from "./health.ts";
 import { backoffMs, CRASH_LOOP_COUNT, HEALTH_TIMEOUT_MS } from "./limits.ts";
 
+/** How much of an ignored stdout line a hint quotes. */
+const NOISE_QUOTE_CHARS = 120;
 export type ExecutaEvent =
   | { type: "executa"; tool_id: string; status: ExecutaStatus; pid?: number; message?: string }
   | { type: "stderr"; tool_id: string; line: string };
@@ -214,10 +216,24 @@ export class ExecutaPool implements ExecutaHost {
     };
   }
 
-  /** Stdout lines of the live process ignored as not JSON-RPC (§9.11); null when none. */
-  stdoutNoise(tool_id: string): { count: number; first: string } | null {
-    const proc = this.entries.get(tool_id)?.proc;
-    return proc && proc.stdoutNoise.count > 0 ? { ...proc.stdoutNoise } : null;
+  /**
+   * For a reply that never came (handshake, describe or health timeout): the stdout lines the
+   * host ignored (§9.11) as "; its stdout had …", or "" when there were none. Replies written in
+   * another form than one JSON object per line (a Python dict printed as is, a log line in front)
+   * never arrive, and the timeout alone points at slowness instead.
+   */
+  stdoutNoiseHint(tool_id: string): string {
+    const n = this.entries.get(tool_id)?.proc?.stdoutNoise;
+    if (!n || n.count === 0) return "";
+    const first = n.first.length > NOISE_QUOTE_CHARS
+      ? n.first.slice(0, NOISE_QUOTE_CHARS) + "…"
+      : n.first;
+    const lines = n.count === 1 ? "1 line that is" : `${n.count} lines that are`;
+    return `; its stdout had ${lines} not JSON-RPC and ignored (first: ${
+      JSON.stringify(first)
+    }): ` +
+      "stdout must carry only JSON-RPC messages, one JSON object per line (json.dumps, " +
+      "JSON.stringify), and logs go to stderr";
   }
 
   /** Sends `health` (3 s) and classifies the answer as §2.9 does. */

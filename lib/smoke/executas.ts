@@ -49,26 +49,6 @@ function describeFault(e: { message: string; details?: Record<string, unknown> }
   return `${e.message}${how ? ` (${how})` : ""}${tail ? `; stderr:\n${tail}` : ""}`;
 }
 
-/** How much of an ignored stdout line a message quotes. */
-const NOISE_QUOTE_CHARS = 120;
-
-/**
- * For a handshake or health timeout: the stdout lines the host ignored (§9.11). Replies written
- * in another form than one JSON object per line (a Python dict printed as is, a log line in front)
- * never arrive, and the timeout alone points at slowness instead.
- */
-function stdoutNoiseHint(pool: ExecutaPool, tool_id: string): string {
-  const n = pool.stdoutNoise(tool_id);
-  if (!n) return "";
-  const first = n.first.length > NOISE_QUOTE_CHARS
-    ? n.first.slice(0, NOISE_QUOTE_CHARS) + "…"
-    : n.first;
-  const lines = n.count === 1 ? "1 line that is" : `${n.count} lines that are`;
-  return `; its stdout had ${lines} not JSON-RPC and ignored (first: ${JSON.stringify(first)}): ` +
-    "stdout must carry only JSON-RPC messages, one JSON object per line (json.dumps, " +
-    "JSON.stringify), and logs go to stderr";
-}
-
 function exited(pool: ExecutaPool, tool_id: string): string | null {
   const info = pool.list().find((e) => e.tool_id === tool_id);
   if (!info || (info.status !== "crashed" && info.status !== "failed")) return null;
@@ -105,7 +85,7 @@ async function checkOne(
   if (started.initialize_late) {
     // it works here, but a host that waits 5 s has already settled on v1 (§9.6); a reply the
     // host could not read is the likelier cause than a slow start when stdout had other lines
-    const noise = stdoutNoiseHint(pool, tool_id);
+    const noise = pool.stdoutNoiseHint(tool_id);
     warnings.push(
       `executa ${tool_id}: no initialize reply within ${INITIALIZE_TIMEOUT_MS / 1000} s, so ` +
         `the host uses protocol v1` +
@@ -129,7 +109,7 @@ async function checkOne(
     describeStep.status = timedOut ? "error" : "fail";
     describeStep.message = timedOut
       ? `describe did not answer within ${DESCRIBE_TIMEOUT_MS / 1000} s` +
-        stdoutNoiseHint(pool, tool_id)
+        pool.stdoutNoiseHint(tool_id)
       : `describe did not return an object: ${
         e.message !== undefined ? `[${String(e.code)}] ${String(e.message)}` : "no answer"
       }`;
@@ -171,7 +151,7 @@ async function checkOne(
     } else if (err?.code === "timeout") {
       healthStep.status = "error";
       healthStep.message = String(err.message ?? "health timed out") +
-        stdoutNoiseHint(pool, tool_id);
+        pool.stdoutNoiseHint(tool_id);
     } else {
       healthStep.status = "fail";
       healthStep.message = `unhealthy: ${JSON.stringify(res ?? err ?? null)}`;
