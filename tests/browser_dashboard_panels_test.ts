@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { DevProcess, waitUntil } from "./helpers/dev_process.ts";
 import { REPO_ROOT } from "./helpers/bridge_process.ts";
 import {
+  appCall,
   appFrame,
   atLeast,
   byTestId,
-  type Frame,
   launchBrowser,
   newPage,
   type Page,
@@ -27,18 +27,6 @@ const PLUGIN_DIR = join(REPO_ROOT, "tests/fixtures/executas");
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
-
-/** Runs `runtime.<ns>.<method>(args)` inside the app; returns the result or `{error: code}`. */
-function appCall(frame: Frame, ns: string, method: string, args: unknown = {}) {
-  return frame.evaluate(
-    ([ns, method, args]) =>
-      (globalThis as Any).__rt.call(ns, method, args).then(
-        (r: unknown) => r,
-        (e: { code: string }) => ({ error: e.code }),
-      ),
-    [ns, method, args] as const,
-  );
-}
 
 async function visibleRows(page: Page): Promise<string[]> {
   return await page.locator(`[data-testid="rpc-row"]:not([hidden])`).evaluateAll((rows) =>

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { DevProcess } from "./helpers/dev_process.ts";
 import { REPO_ROOT } from "./helpers/bridge_process.ts";
 import {
+  appCall,
   appFrame,
   atLeast,
   byTestId,
-  type Frame,
   launchBrowser,
   newPage,
   rpcRows,
@@ -20,20 +20,6 @@ import {
 } from "./helpers/browser.ts";
 
 const APP = join(REPO_ROOT, "tests/fixtures/apps/panels-app");
-
-// deno-lint-ignore no-explicit-any
-type Any = any;
-
-function appCall(frame: Frame, ns: string, method: string, args: unknown) {
-  return frame.evaluate(
-    ([ns, method, args]) =>
-      (globalThis as Any).__rt.call(ns, method, args).then(
-        (r: unknown) => r,
-        (e: { code: string }) => ({ error: e.code }),
-      ),
-    [ns, method, args] as const,
-  );
-}
 
 Deno.test("browser: an error the app reports is shown in the dashboard's RPC log", async () => {
   await using dev = await DevProcess.start(APP, { args: ["--no-watch", "--no-executas"] });

@@ -112,6 +112,22 @@ export async function textMatching(
 }
 
 /** An RPC log row of the dashboard (§13): `data-outcome`, `data-ns`, `data-method` filter. */
+/**
+ * Runs `runtime.call(ns, method, args)` inside an app frame whose page keeps its connected runtime
+ * at `globalThis.__rt` (the test apps do); the result, or `{error: code}` when the call fails.
+ */
+export function appCall(frame: Frame, ns: string, method: string, args: unknown = {}) {
+  return frame.evaluate(
+    ([ns, method, args]) =>
+      // deno-lint-ignore no-explicit-any
+      (globalThis as any).__rt.call(ns, method, args).then(
+        (r: unknown) => r,
+        (e: { code: string }) => ({ error: e.code }),
+      ),
+    [ns, method, args] as const,
+  );
+}
+
 export function rpcRows(page: Page, f: { ns?: string; method?: string; outcome?: string } = {}) {
   let sel = `[data-testid="rpc-log"] [data-testid="rpc-row"]`;
   if (f.ns) sel += `[data-ns="${f.ns}"]`;
