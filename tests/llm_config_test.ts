@@ -121,3 +121,19 @@ Deno.test("openai: a key no HTTP header can carry is a config error that does no
     );
   }
 });
+
+Deno.test("a bad base URL is named without the password of its user:password@ part", async () => {
+  const cases = [
+    "http://alice:s3cret-pw@127.0.0.1:99999/v1", // not a valid URL (port out of range)
+    "ftp://alice:s3cret-pw@127.0.0.1/v1", // not http(s)
+    "http://alice:s3c@ret-pw@127.0.0.1:99999/v1", // an unencoded @ in the password
+  ];
+  for (const baseUrl of cases) {
+    await assert.rejects(resolveLlmConfig({ llm: "openai", baseUrl }, {}), (e: unknown) => {
+      assert.ok(e instanceof LlmConfigError);
+      assert.ok(!e.message.includes("s3c"), e.message);
+      assert.match(e.message, /alice:\*\*\*@127\.0\.0\.1/);
+      return true;
+    });
+  }
+});

@@ -32,6 +32,15 @@ export interface LlmConfig {
 /** Empty env values count as unset. */
 const envOf = (env: Record<string, string | undefined>, k: string) => env[k] || undefined;
 
+/**
+ * The base URL as a config error shows it: a `user:password@` part keeps the user (no secret, and
+ * it helps spot a typo) but not the password, which these errors would otherwise print to stderr
+ * and CI logs. Textual, since the URL may be one `new URL` rejects.
+ */
+function withoutPassword(raw: string): string {
+  return raw.replace(/^([^:/?#]*:\/\/[^/?#@:]*):[^/?#]*@/, "$1:***@");
+}
+
 /** Throws `LlmConfigError` (or its subclass `MockFileError`); callers exit 2. */
 export async function resolveLlmConfig(
   flags: LlmFlags,
@@ -52,10 +61,12 @@ export async function resolveLlmConfig(
   try {
     parsed = new URL(baseUrl);
   } catch {
-    throw new LlmConfigError(`LLM base URL '${rawBase}' is not a valid URL`);
+    throw new LlmConfigError(`LLM base URL '${withoutPassword(rawBase)}' is not a valid URL`);
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new LlmConfigError(`LLM base URL '${rawBase}' must be http:// or https://`);
+    throw new LlmConfigError(
+      `LLM base URL '${withoutPassword(rawBase)}' must be http:// or https://`,
+    );
   }
   const apiKey = envOf(env, "OPENAI_API_KEY");
   const bad = apiKey ? apiKey.search(/[^\x21-\x7e]/) : -1;
