@@ -324,6 +324,18 @@ Deno.test("an unreachable provider gives reason network", async () => {
   assert.equal(e2.details?.reason, "network");
 });
 
+Deno.test("an unreachable provider's message says why (connection refused), not a bare 'fetch failed'", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const p = openai(`http://alice:hunter2pw@127.0.0.1:${port}/v1`, { apiKey: "sk-secret-4242" });
+  const e = errorOf(await p.complete({ messages: [{ role: "user", content: "x" }] }));
+  assert.match(e.message, /refused/i);
+  // the cause's own copy of the URL is dropped: the message names the target once, without userinfo
+  assert.equal(e.message.split(`127.0.0.1:${port}`).length, 2, e.message);
+  assert.ok(!/hunter2pw|sk-secret/.test(e.message), e.message);
+});
+
 Deno.test("failures never carry the API key or a base URL's password", () =>
   withServer({
     // a provider that echoes the request's credentials in its error body

@@ -144,7 +144,18 @@ function shownUrl(url: URL): string {
   return u.href;
 }
 
-/** POSTs JSON and returns the parsed body or a provider_error. */
+/**
+ * Why fetch failed. Deno's own message is a bare "fetch failed"; the reason (connection refused,
+ * DNS, TLS) is in `cause`, after an "error sending request for url (…): " prefix that repeats the
+ * URL — which may carry a password, and is named already.
+ */
+function fetchFailure(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : "";
+  if (!cause) return msg;
+  return `${msg} (${cause.replace(/^error sending request for url \(.*?\): /, "")})`;
+}
+
 /** What to say about a redirect: its target and, when it keeps our path, the base URL to use. */
 function redirectHint(location: string, target: URL, path: string): string {
   let base: string | null = null;
@@ -158,6 +169,7 @@ function redirectHint(location: string, target: URL, path: string): string {
     (base ? `use --llm-base-url ${base})` : `point --llm-base-url at the provider's API)`);
 }
 
+/** POSTs JSON and returns the parsed body or a provider_error. */
 async function post(
   cfg: OpenAiConfig,
   path: string,
@@ -216,7 +228,7 @@ async function post(
         `LLM provider did not answer within ${cfg.timeoutMs} ms (POST ${url})`,
       );
     }
-    const why = signal?.aborted ? "request cancelled" : (e as Error)?.message ?? String(e);
+    const why = signal?.aborted ? "request cancelled" : fetchFailure(e);
     return failed("network", `cannot reach LLM provider at ${url}: ${why}`);
   }
   try {
