@@ -242,3 +242,22 @@ Deno.test("lookup keys are tried in order, each over the whole table", () => {
   assert.equal(matchMock([complete], keys, {}, ""), complete);
   assert.equal(matchMock([complete, sampling], ["llm/embed"], {}, ""), undefined);
 });
+
+Deno.test("an ns or method of the wrong type is named as such, not as missing", async () => {
+  const cases: [string, RegExp][] = [
+    ['{"ns":7,"method":"b","result":1}\n', /"ns" must be a non-empty string \(got 7\)/],
+    ['{"ns":"a","method":"","result":1}\n', /"method" must be a non-empty string \(got ""\)/],
+    ['{"ns":"a","method":null,"result":1}\n', /"method" must be a non-empty string \(got null\)/],
+  ];
+  for (const [text, re] of cases) {
+    await withFile(text, async (path) => {
+      await assert.rejects(loadMockFile(path), (e: unknown) => {
+        assert.ok(e instanceof MockFileError, String(e));
+        assert.equal(e.line, 1);
+        assert.match(e.message, re);
+        assert.doesNotMatch(e.message, /missing/);
+        return true;
+      });
+    });
+  }
+});

@@ -76,7 +76,11 @@ function entryProblem(v: unknown): string | undefined {
       `"method":"${v.method.slice(dot + 1)}"`;
   }
   for (const k of ["ns", "method"]) {
-    if (typeof v[k] !== "string" || v[k] === "") return `missing "${k}" (a non-empty string)`;
+    if (typeof v[k] === "string" && v[k] !== "") continue;
+    // "missing" would send the user looking for a key that is there, with the wrong value
+    return Object.hasOwn(v, k)
+      ? `"${k}" must be a non-empty string (got ${JSON.stringify(v[k])})`
+      : `missing "${k}" (a non-empty string)`;
   }
   if (!Object.hasOwn(v, "result") && !Object.hasOwn(v, "error") && !Object.hasOwn(v, "events")) {
     return 'needs one of "result", "error" or "events"';
