@@ -6,7 +6,7 @@ import {
   type MockEntry,
   type OpenAiConfig,
 } from "../lib/llm/mod.ts";
-import { MAX_REPLY_BYTES } from "../lib/llm/openai.ts";
+import { fetchFailure, MAX_REPLY_BYTES } from "../lib/llm/openai.ts";
 
 interface Seen {
   path: string;
@@ -365,3 +365,16 @@ Deno.test("a reply past the frame limit is bad_response, not read whole", () =>
     assert.equal(e.details?.reason, "bad_response");
     assert.match(e.message, /more than 16777216 bytes/);
   }));
+
+Deno.test("a fetch failure's reason shows no password, whatever form the runtime's text takes", () => {
+  const failure = (cause: string) => new TypeError("fetch failed", { cause: new Error(cause) });
+  // the form Deno uses today: the URL prefix is dropped (the caller names the URL already)
+  assert.equal(
+    fetchFailure(failure("error sending request for url (http://al:pw@h/v1/x): dns error")),
+    "fetch failed (dns error)",
+  );
+  // any other form: the reason is kept, a URL in it loses its password
+  const other = fetchFailure(failure("connect to http://al:s3cret@h:1/v1 refused"));
+  assert.equal(other, "fetch failed (connect to http://al:***@h:1/v1 refused)");
+  assert.equal(fetchFailure(new Error("plain")), "plain");
+});

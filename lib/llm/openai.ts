@@ -149,11 +149,14 @@ function shownUrl(url: URL): string {
  * DNS, TLS) is in `cause`, after an "error sending request for url (…): " prefix that repeats the
  * URL — which may carry a password, and is named already.
  */
-function fetchFailure(e: unknown): string {
+export function fetchFailure(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : "";
   if (!cause) return msg;
-  return `${msg} (${cause.replace(/^error sending request for url \(.*?\): /, "")})`;
+  const reason = cause.replace(/^error sending request for url \(.*?\): /, "")
+    // should the prefix ever read otherwise, a URL left in the text still shows no password
+    .replace(/\/\/([^/@\s:]*):[^/@\s]*@/g, "//$1:***@");
+  return `${msg} (${reason})`;
 }
 
 /** What to say about a redirect: its target and, when it keeps our path, the base URL to use. */
