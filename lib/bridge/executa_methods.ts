@@ -9,14 +9,21 @@ import { parseArgs } from "../dispatcher/validate.ts";
 import { DispatchError } from "../core/outcome.ts";
 import { requireSession } from "./session_methods.ts";
 
-/** The plugin's `arguments`: an object, as tools.invoke's step 1 checks them (§5.6). */
-const PluginArgs = z.object({ args: z.record(z.string(), z.unknown()).optional() });
+/**
+ * The plugin's `arguments` and the deadline, checked as tools.invoke's step 1 checks `args` and
+ * `timeoutMs` (§5.6), but under this method's own names: a bad `timeout_ms` must be reported as
+ * `timeout_ms`, not as the `timeoutMs` the caller never sent.
+ */
+const PluginArgs = z.object({
+  args: z.record(z.string(), z.unknown()).optional(),
+  timeout_ms: z.number().nullable().optional(),
+});
 
 const ToolRef = z.object({ tool_id: z.string().min(1) });
 const InvokeParams = z.object({
   tool_id: z.string().min(1),
   method: z.string().min(1),
-  // checked below: a non-object is an `invalid_arg` outcome, as for tools.invoke (§4.4.9, §5.6)
+  // both checked below: a bad one is an `invalid_arg` outcome, as for tools.invoke (§4.4.9, §5.6)
   args: z.unknown().optional(),
   timeout_ms: z.unknown().optional(),
   session_id: z.string().optional(),
@@ -53,7 +60,7 @@ export const executaMethods: Record<string, Method> = {
     requireExecuta(rt, a.tool_id);
     const session = a.session_id !== undefined ? requireSession(rt, a.session_id) : null;
     try {
-      parseArgs(PluginArgs, { args: a.args });
+      parseArgs(PluginArgs, { args: a.args, timeout_ms: a.timeout_ms });
     } catch (e) {
       if (e instanceof DispatchError) return e.toOutcome();
       throw e;
