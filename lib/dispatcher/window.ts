@@ -9,9 +9,13 @@ import { parseArgs } from "./validate.ts";
 import { grantedToolIds } from "./tools.ts";
 
 const HelloArgs = z.object({ client_info: z.record(z.string(), z.unknown()).optional() });
+// refine, not min/max: the 1..120 bound applies after trimming (§5.4), and the generic size
+// wording ("must have at least 1 characters") would tell a caller who sent "   " the wrong thing
 const SetTitleArgs = z.object({
   title: z.string().transform((s) => s.trim()).pipe(
-    z.string().min(1, "title must not be empty").max(120, "title longer than 120 characters"),
+    z.string()
+      .refine((t) => t.length >= 1, "must not be empty or only whitespace")
+      .refine((t) => t.length <= 120, "must have at most 120 characters after trimming"),
   ),
 });
 const ResizeArgs = z.object({ w: z.number().finite(), h: z.number().finite() });
