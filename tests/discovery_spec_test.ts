@@ -182,7 +182,7 @@ Deno.test("executas.register: zod issues with paths", async () => {
   ]);
   // worded like every other method's issues, not zod's own text
   const byPath = Object.fromEntries(issues.map((i) => [i.path, i.message]));
-  assert.equal(byPath["executas[0].tool_id"], "must have at least 1 characters");
+  assert.equal(byPath["executas[0].tool_id"], "must have at least 1 character");
   assert.equal(byPath["executas[0].project_dir"], "must be a string, not a number");
   const single = await rpcError(validateRegisterParams({ project_dir: "." }, DISC));
   assert.deepEqual(single.data?.issues, [{ path: "tool_id", message: "is required (a string)" }]);

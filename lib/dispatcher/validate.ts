@@ -46,7 +46,12 @@ function issueMessage(i: z.core.$ZodIssue): string {
     const n = big ? r.maximum : r.minimum;
     const incl = r.inclusive !== false;
     const bound = big ? (incl ? "at most" : "less than") : (incl ? "at least" : "more than");
-    const unit = r.origin === "string" ? " characters" : r.origin === "array" ? " items" : "";
+    const one = n === 1 || n === 1n; // "at least 1 item", not "1 items"
+    const unit = r.origin === "string"
+      ? (one ? " character" : " characters")
+      : r.origin === "array"
+      ? (one ? " item" : " items")
+      : "";
     const what = r.origin === "string" || r.origin === "array" ? "must have" : "must be";
     return typeof n === "number" || typeof n === "bigint"
       ? `${what} ${bound} ${n}${unit}`

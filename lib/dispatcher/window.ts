@@ -10,7 +10,7 @@ import { grantedToolIds } from "./tools.ts";
 
 const HelloArgs = z.object({ client_info: z.record(z.string(), z.unknown()).optional() });
 // refine, not min/max: the 1..120 bound applies after trimming (§5.4), and the generic size
-// wording ("must have at least 1 characters") would tell a caller who sent "   " the wrong thing
+// wording ("must have at least 1 character") would tell a caller who sent "   " the wrong thing
 const SetTitleArgs = z.object({
   title: z.string().transform((s) => s.trim()).pipe(
     z.string()
