@@ -223,3 +223,24 @@ Deno.test("mocks (§5.9): answer only what would be not_implemented, after the A
     "dev mocks are per session",
   );
 });
+
+Deno.test("a denied call is logged at info, and a tool the per-tool ACL refuses is named", async () => {
+  const lines: Record<string, unknown>[] = [];
+  await using t = await makeRuntime({ logSink: (l) => lines.push(JSON.parse(l)) });
+  const m = manifest({ tools: ["t1"] }, {
+    required_executas: [{ tool_id: "t1" }, { tool_id: "t2" }],
+  });
+  const s = await openSession(t, m);
+  const denied = () => lines.filter((l) => l.msg === "call denied");
+  assert.equal((await s.call("tools", "invoke", { tool_id: "t2", method: "m" })).ok, false);
+  assert.equal(denied().length, 1);
+  assert.equal(denied()[0].level, "info");
+  assert.equal(denied()[0].tool_id, "t2");
+  assert.equal(denied()[0].ns, "tools");
+  assert.equal(denied()[0].session_id, s.session_id);
+  // a namespace refusal has no tool to name
+  assert.equal((await s.call("storage", "get", { key: "k" })).ok, false);
+  assert.equal(denied().length, 2);
+  assert.equal(denied()[1].ns, "storage");
+  assert.equal("tool_id" in denied()[1], false);
+});

@@ -195,11 +195,24 @@ export class Dispatcher {
     return this.finish(head, o, now);
   }
 
+  /** A tool refused by the per-tool ACL is named: "tools.invoke denied" alone does not say which. */
+  private logDenied(head: CallHead, outcome: Outcome) {
+    const { ns, method } = head;
+    const details = outcome.ok ? undefined : outcome.error.details;
+    const tool_id = details?.tool_id;
+    this.services.logger.info(
+      "call denied",
+      typeof tool_id === "string"
+        ? { ns, method, tool_id, session_id: head.session.id }
+        : { ns, method, session_id: head.session.id },
+    );
+  }
+
   private finish(head: CallHead, outcome: Outcome, now: number): Outcome {
     const { session, ns, method } = head;
     session.touch(now);
     const denied = !outcome.ok && outcome.error.code === "permission_denied";
-    if (denied) this.services.logger.info("call denied", { ns, method, session_id: session.id });
+    if (denied) this.logDenied(head, outcome);
     if (this.observers.length) {
       const rec: CallRecord = {
         session_id: session.id,

@@ -6,7 +6,7 @@ import { createProvider } from "../../lib/llm/mod.ts";
 import type { LlmMode, LlmProvider, MockEntry } from "../../lib/llm/types.ts";
 import { ExecutaPool } from "../../lib/executa/mod.ts";
 import type { ExecutaHost } from "../../lib/executa/types.ts";
-import { silentLogger } from "../../lib/util/log.ts";
+import { Logger, type LogSink, silentLogger } from "../../lib/util/log.ts";
 import { RpcError } from "../../lib/core/rpc_error.ts";
 
 export interface TestRuntime extends AsyncDisposable {
@@ -28,6 +28,8 @@ export async function makeRuntime(opts: {
   wrapLlm?: (inner: LlmProvider) => LlmProvider;
   /** Replaces the real executa pool (e.g. an in-process fake that records invokes). */
   executas?: ExecutaHost;
+  /** Receives the runtime's log lines (json, info and up) instead of dropping them. */
+  logSink?: LogSink;
 } = {}): Promise<TestRuntime> {
   const dir = await Deno.makeTempDir({ prefix: "anna-rt-" });
   const logger = silentLogger();
@@ -41,7 +43,9 @@ export async function makeRuntime(opts: {
     tokenTtl: opts.tokenTtl ?? 30,
     llm,
     executas,
-    logger,
+    logger: opts.logSink
+      ? new Logger({ level: "info", format: "json", sink: opts.logSink })
+      : logger,
     cwd: opts.cwd,
   });
   return {
