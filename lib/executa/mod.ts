@@ -42,6 +42,7 @@ import { backoffMs, CRASH_LOOP_COUNT, HEALTH_TIMEOUT_MS } from "./limits.ts";
 
 /** How much of an ignored stdout line a hint quotes. */
 const NOISE_QUOTE_CHARS = 120;
+
 export type ExecutaEvent =
   | { type: "executa"; tool_id: string; status: ExecutaStatus; pid?: number; message?: string }
   | { type: "stderr"; tool_id: string; line: string };
