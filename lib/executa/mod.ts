@@ -38,10 +38,8 @@ import {
 } from "./entry.ts";
 import { sleep, TIMEOUT, withTimeout } from "./async.ts";
 import { type HealthReport, healthReport } from "./health.ts";
+import { stdoutNoiseHint } from "./stdout_noise.ts";
 import { backoffMs, CRASH_LOOP_COUNT, HEALTH_TIMEOUT_MS } from "./limits.ts";
-
-/** How much of an ignored stdout line a hint quotes. */
-const NOISE_QUOTE_CHARS = 120;
 
 export type ExecutaEvent =
   | { type: "executa"; tool_id: string; status: ExecutaStatus; pid?: number; message?: string }
@@ -217,24 +215,9 @@ export class ExecutaPool implements ExecutaHost {
     };
   }
 
-  /**
-   * For a reply that never came (handshake, describe or health timeout): the stdout lines the
-   * host ignored (§9.11) as "; its stdout had …", or "" when there were none. Replies written in
-   * another form than one JSON object per line (a Python dict printed as is, a log line in front)
-   * never arrive, and the timeout alone points at slowness instead.
-   */
+  /** The ignored-stdout hint (stdout_noise.ts) for the live process of `tool_id`. */
   stdoutNoiseHint(tool_id: string): string {
-    const n = this.entries.get(tool_id)?.proc?.stdoutNoise;
-    if (!n || n.count === 0) return "";
-    const first = n.first.length > NOISE_QUOTE_CHARS
-      ? n.first.slice(0, NOISE_QUOTE_CHARS) + "…"
-      : n.first;
-    const lines = n.count === 1 ? "1 line that is" : `${n.count} lines that are`;
-    return `; its stdout had ${lines} not JSON-RPC and ignored (first: ${
-      JSON.stringify(first)
-    }): ` +
-      "stdout must carry only JSON-RPC messages, one JSON object per line (json.dumps, " +
-      "JSON.stringify), and logs go to stderr";
+    return stdoutNoiseHint(this.entries.get(tool_id)?.proc?.stdoutNoise);
   }
 
   /** Sends `health` (3 s) and classifies the answer as §2.9 does. */

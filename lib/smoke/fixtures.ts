@@ -8,6 +8,7 @@ import { MockFileError, parseMockText } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
 import { isPlainObject, utf16Hint, withoutBom } from "../util/json.ts";
 import { executaFault } from "./check.ts";
+import { unknownKeys } from "./fixture_keys.ts";
 
 export type FixtureFormat = "recorded" | "docs" | "mocks";
 
@@ -131,12 +132,7 @@ function errorCode(e: unknown): string | null {
 const KINDS = "meta, req, res, auth.refresh, event";
 
 function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step[] {
-  unknownKeys(
-    file,
-    lines,
-    warnings,
-    (v) => rulesFor(RECORDED_RULES, v.kind),
-  );
+  unknownKeys(file, lines, warnings, "kind");
   const steps: Step[] = [];
   let pending = new Map<string, RequestStep>(); // id → latest unanswered request of this segment
   const key = (id: unknown) => `${typeof id}:${String(id)}`;
@@ -217,79 +213,6 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
   return steps;
 }
 
-/** The keys §14.3/§14.4 give a kind of line, how warnings name that kind, and what it reads. */
-interface KeyRules {
-  keys: readonly string[];
-  label: string;
-  hint: string;
-}
-
-const DOCS_RULES: Record<string, KeyRules> = {
-  out: {
-    keys: ["t", "dir", "ns", "method", "args", "result", "error"],
-    label: '"dir":"out"',
-    hint: 'a "dir":"out" line is checked by "result", or by "error" with the expected error code',
-  },
-  in: {
-    keys: ["t", "dir", "name", "payload"],
-    label: '"dir":"in"',
-    hint: 'a "dir":"in" line has only "name" and "payload"',
-  },
-};
-
-/** Only the lines that decide what is sent and checked: meta, event and token lines may carry more. */
-const RECORDED_RULES: Record<string, KeyRules> = {
-  req: {
-    keys: ["t", "kind", "id", "ns", "method", "args", "window_uuid"],
-    label: '"req"',
-    hint: 'a "req" line sends "args" (default {}) as "ns"."method"',
-  },
-  res: {
-    keys: ["t", "kind", "id", "ok", "result", "error"],
-    label: '"res"',
-    hint:
-      'a "res" line is checked by "ok" with "result", or by "error" with the expected error code',
-  },
-};
-
-/** `table[name]` when it is one of its own keys (a line's `"kind":"constructor"` is not). */
-const rulesFor = (table: Record<string, KeyRules>, name: unknown) =>
-  typeof name === "string" && Object.hasOwn(table, name) ? table[name] : undefined;
-
-/**
- * One warning per unknown key of a fixture file and kind of line (first line and count): a
- * misspelt expectation such as `"error_code"` or `"results"` otherwise leaves the request checked
- * only for "not internal_error" (or only its `ok`), a misspelt `"arguments"` sends `{}`, and the
- * run passes without saying so.
- */
-function unknownKeys(
-  file: string,
-  lines: RawLine[],
-  warnings: string[],
-  rulesOf: (v: Record<string, unknown>) => KeyRules | undefined,
-) {
-  // keyed by kind of line and key together; insertion order keeps the warnings in line order
-  const seen = new Map<string, { rules: KeyRules; key: string; first: number; count: number }>();
-  for (const l of lines) {
-    const rules = rulesOf(l.v);
-    if (!rules) continue;
-    for (const key of Object.keys(l.v)) {
-      if (rules.keys.includes(key)) continue;
-      const s = seen.get(`${rules.label} ${key}`);
-      if (s) s.count++;
-      else seen.set(`${rules.label} ${key}`, { rules, key, first: l.n, count: 1 });
-    }
-  }
-  for (const s of seen.values()) {
-    const more = s.count > 1 ? ` (and ${s.count - 1} more line${s.count > 2 ? "s" : ""})` : "";
-    warnings.push(
-      `${file}:${s.first}: unknown key ${
-        JSON.stringify(s.key)
-      } on a ${s.rules.label} line${more}, ignored; ${s.rules.hint}`,
-    );
-  }
-}
-
 /** Why a docs-format line has no usable `dir`: a wrong value, or a line of another format. */
 function badDir(v: Record<string, unknown>): string {
   if (Object.hasOwn(v, "dir")) {
@@ -306,12 +229,7 @@ function badDir(v: Record<string, unknown>): string {
 }
 
 function parseDocs(file: string, lines: RawLine[], warnings: string[]): Step[] {
-  unknownKeys(
-    file,
-    lines,
-    warnings,
-    (v) => rulesFor(DOCS_RULES, v.dir),
-  );
+  unknownKeys(file, lines, warnings, "dir");
   const steps: Step[] = [];
   for (const l of lines) {
     const dir = l.v.dir;
