@@ -67,6 +67,16 @@ Deno.test("load errors name file:line", async () => {
     ["[1,2]\n", 1, /JSON object/],
     ['{"ns":"a","method":"b","error":"boom"}\n', 1, /"error" must be an object/],
     ['{"ns":"a","method":"b","match":"x","result":1}\n', 1, /"match" must be an object/],
+    [
+      '{"ns":"a","method":"b","match":{"contentIncludes":42},"result":1}\n',
+      1,
+      /"match\.contentIncludes" must be a string \(got 42\): write "contentIncludes":"42"/,
+    ],
+    [
+      '{"ns":"a","method":"b","match":{"promptIncludes":["x"]},"result":1}\n',
+      1,
+      /"match\.promptIncludes" must be a string \(got \["x"\]\)/,
+    ],
     // the usual mistakes get the fix: a dotted method, a recording or docs line in a mock table
     [
       '{"method":"llm.complete","result":1}\n',

@@ -86,6 +86,16 @@ function entryProblem(v: unknown): string | undefined {
     return 'needs one of "result", "error" or "events"';
   }
   if (v.match !== undefined && !isPlainObject(v.match)) return '"match" must be an object';
+  if (isPlainObject(v.match)) {
+    // a substring test on a non-string never holds: the entry would silently never answer
+    for (const k of ["contentIncludes", "promptIncludes"]) {
+      const want = v.match[k];
+      if (want !== undefined && typeof want !== "string") {
+        return `"match.${k}" must be a string (got ${JSON.stringify(want)}): ` +
+          `write "${k}":"${typeof want === "number" ? want : "some text"}"`;
+      }
+    }
+  }
   if (Object.hasOwn(v, "error")) {
     const e = v.error;
     if (!isPlainObject(e) || typeof e.code !== "string" || typeof e.message !== "string") {
