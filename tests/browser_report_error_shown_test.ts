@@ -53,6 +53,11 @@ Deno.test("browser: an error the app reports is shown in the dashboard's RPC log
   const fatal = row.first().locator('[data-testid="rpc-app-error"]');
   await textMatching(fatal, /^fatal app error: \{"reason":"boom"\}$/);
   assert.equal(await fatal.getAttribute("data-fatal"), "true");
+  // the crashed window's token countdown stops: its tokens fail with window_closed (§6.3)
+  await textMatching(
+    byTestId(page, "token-expiry"),
+    /^window crashed: its token is no longer accepted$/,
+  );
 
   // other calls have no app-error line
   await atLeast(rpcRows(page, { ns: "window", method: "hello" }));

@@ -298,6 +298,12 @@
     const w = host.windows().find((x) => x.active);
     const el = $("token-expiry");
     if (!w || !w.tokenExpiresAt) return void (el.textContent = "");
+    // a terminal window's tokens are refused (§6.3) whatever their expiry says
+    if (w.status === "crashed" || w.status === "closed") {
+      el.textContent = `window ${w.status}: its token is no longer accepted`;
+      el.dataset.expired = "true";
+      return;
+    }
     const left = Math.round((w.tokenExpiresAt - Date.now()) / 1000);
     el.textContent = left > 0 ? `token expires in ${left}s` : "token expired";
     el.dataset.expired = String(left <= 0);
