@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { bundleCsp, CspReportStore, dashboardCsp, reportSlug } from "../lib/server/csp.ts";
 import { ControlTokenError, resolveControlToken } from "../lib/server/control_token.ts";
 import { fakeManifest } from "./helpers/server.ts";
+import { analyzeManifest } from "../lib/manifest/mod.ts";
 
 const M = ["http://127.0.0.1:5180", "http://localhost:5180", "http://[::1]:5180"];
 
@@ -41,6 +42,39 @@ Deno.test("csp: overrides, external origins, de-duplication and frame-src", () =
       "report-uri /_anna/csp-report",
   );
   assert.ok(!csp.includes("\n"));
+});
+
+Deno.test("csp: manifest sources outside printable ASCII are dropped, so the header can be sent", () => {
+  // each of these once passed validation and then made every bundle response a 500 (a header
+  // value is bytes); an IDN host goes in its punycode form
+  const raw = {
+    schema: 2,
+    ui: {
+      bundle: {
+        external_origins: ["https://例え.jp", "https://a.com\u0001x", "https://xn--r8jz45g.jp"],
+      },
+      views: [{ name: "main", title: "M" }],
+      csp_overrides: {
+        "connect-src": ["https://b.com/路径", "https://c.com/\u0000", "https://d.com/%E8%B7%AF"],
+        "img-src": ["wss://e.com/\u007f"],
+      },
+    },
+  };
+  const r = analyzeManifest(raw);
+  assert.ok(r.manifest);
+  assert.deepEqual(r.diagnostics.map((d) => `${d.code}@${d.path}`), [
+    "external_origin_invalid@ui.bundle.external_origins[0]",
+    "external_origin_invalid@ui.bundle.external_origins[1]",
+    "csp_value_rejected@ui.csp_overrides.connect-src[0]",
+    "csp_value_rejected@ui.csp_overrides.connect-src[1]",
+    "csp_value_rejected@ui.csp_overrides.img-src[0]",
+  ]);
+  assert.match(r.diagnostics[0].hint ?? "", /punycode/);
+  assert.match(r.diagnostics[2].hint ?? "", /punycode .*percent-encode/);
+  const csp = bundleCsp(r.manifest, M);
+  assert.ok(csp.includes("connect-src 'self' https://xn--r8jz45g.jp https://d.com/%E8%B7%AF;"));
+  // what the server does with it: must not throw
+  new Response("x", { headers: { "Content-Security-Policy": csp } });
 });
 
 Deno.test("csp: the dashboard policy", () => {

@@ -5,7 +5,11 @@ import { at, type Diags, show, typeName } from "./diag.ts";
 const HASH = /^'(sha256|sha384|sha512)-[A-Za-z0-9+/_-]+={0,2}'$/;
 const NONCE = /^'nonce-[A-Za-z0-9+/_=-]+'$/;
 const HOST = String.raw`(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:(\d{1,5}|\*))?`;
-const REMOTE_SOURCE = new RegExp(String.raw`^(https|wss)://${HOST}(/[^\s;,'"]*)?$`);
+// the path part is printable ASCII only: the policy goes out as a header value (bytes), where a
+// non-ASCII or control character made every bundle response fail with 500
+const REMOTE_SOURCE = new RegExp(
+  String.raw`^(https|wss)://${HOST}(/(?:(?![;,'"])[!-~])*)?$`,
+);
 const LOOPBACK = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
 const FRAME_SOURCE = /^https:\/\/[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$/;
 const MAX_FRAME_SRC = 8;
@@ -71,11 +75,15 @@ export function checkCsp(raw: unknown, d: Diags): Record<string, string[]> {
     values.forEach((v, i) => {
       const allowed = ALLOWED_TEXT[dir] ?? FETCH_TEXT;
       if (typeof v !== "string" || !ok(v.trim())) {
+        const ascii = typeof v !== "string" || !/[^\x20-\x7e]/.test(v.trim());
         d.warn(
           "csp_value_rejected",
           at(path, i),
           `${dir} value ${show(v)} is not allowed; it is dropped`,
-          `allowed for ${dir}: ${allowed}`,
+          ascii
+            ? `allowed for ${dir}: ${allowed}`
+            : "CSP sources are printable ASCII: write the host in its punycode (xn--…) form and " +
+              "percent-encode the path",
         );
         return;
       }

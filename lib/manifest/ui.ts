@@ -51,17 +51,21 @@ export function checkBundle(raw: unknown, d: Diags): EffectiveManifest["ui"]["bu
       );
     } else {
       eo.forEach((o, i) => {
-        // beyond the contract's https:// and no-* rule, CSP separators are refused (header injection)
-        if (typeof o === "string" && /^https:\/\/[^\s;,'"*]+$/.test(o)) {
+        // beyond the contract's https:// and no-* rule, CSP separators are refused (header
+        // injection), and so is anything outside printable ASCII: the CSP header is bytes, and a
+        // non-ASCII or control character made every bundle response fail with 500
+        if (typeof o === "string" && /^https:\/\/(?:(?![;,'"*])[!-~])+$/.test(o)) {
           if (!out.external_origins.includes(o)) out.external_origins.push(o);
           return;
         }
+        const ascii = typeof o !== "string" || !/[^\x20-\x7e]/.test(o);
         d.warn(
           "external_origin_invalid",
           at("ui.bundle.external_origins", i),
-          `external origin ${
-            show(o)
-          } is dropped: it must be https://host[:port] with no *, spaces or ;`,
+          `external origin ${show(o)} is dropped: it must be https://host[:port] with no *, ` +
+            `spaces or ;`,
+          ascii ? undefined : "origins are printable ASCII: write the host in its punycode " +
+            "(xn--…) form",
         );
       });
     }
