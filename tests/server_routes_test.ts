@@ -20,6 +20,8 @@ Deno.test("routes: /healthz, pages, dashboard assets and 404 JSON", async () => 
   assert.equal(await dash.text(), `<meta name="anna-control-token" content="${TOKEN}">dash 5181`);
   assert.equal(dash.headers.get("cache-control"), "no-store");
   assert.equal(dash.headers.get("referrer-policy"), "no-referrer");
+  // a page on another loopback port is same-site, so only this stops it framing the dashboard
+  assert.equal(dash.headers.get("x-frame-options"), "DENY");
   assert.equal(
     dash.headers.get("content-security-policy"),
     "default-src 'self'; frame-src http://127.0.0.1:5181 http://localhost:5181 http://[::1]:5181; " +
@@ -46,6 +48,7 @@ Deno.test("routes: /dev/:wid serves the host page for an open window, a 404 page
   assert.equal(ok.status, 200);
   assert.equal(await ok.text(), `dev ${s.session_id} ${s.window_uuid} ${TOKEN}`);
   assert.equal(ok.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(ok.headers.get("x-frame-options"), "DENY");
 
   const missing = await app.request("/dev/0000-<script>", { headers: MAIN });
   assert.equal(missing.status, 404);

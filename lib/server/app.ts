@@ -33,6 +33,10 @@ function pageHeaders(c: Context, ctx: ServerContext): Record<string, string> {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
+    // these pages hold the control token and its buttons close sessions and invoke executas: no
+    // page may frame them. Sec-Fetch-Site stops cross-site framers, not another loopback port
+    // (same-site); the CSP of §11.3 is pinned without frame-ancestors, so the older header does it
+    "X-Frame-Options": "DENY",
     "Content-Security-Policy": dashboardCsp(
       originForms(ctx.config, "app"),
       c.req.header("host") ?? "",
