@@ -3,7 +3,9 @@
  * - a bundle edit reloads the app iframe, which then shows the new markup and reconnects;
  * - a manifest that no longer parses is refused: diagnostics appear in the dashboard, the iframe
  *   is not reloaded and the app keeps working under the previous manifest;
- * - a valid manifest again clears the diagnostics and reloads the iframe.
+ * - a valid manifest again clears the diagnostics and reloads the iframe;
+ * - host pages in background tabs let their streams go (browsers allow 6 connections per host),
+ *   so many open tabs still load, and a tab shown again reloads for the edits it missed.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -17,6 +19,7 @@ import {
   launchBrowser,
   newPage,
   NOTES_APP,
+  type Page,
   rpcRows,
   SCREENSHOT_DIR,
   textMatching,
@@ -27,6 +30,17 @@ type Marked = { __mark?: string };
 const mark = (f: Frame, m: string) =>
   f.evaluate((v) => void ((globalThis as Marked).__mark = v), m);
 const markOf = (f: Frame) => f.evaluate(() => (globalThis as Marked).__mark ?? null);
+/** What a browser tells a page when its tab goes to the background or comes back. */
+const setHidden = (p: Page, hidden: boolean) =>
+  p.evaluate((h) => {
+    // deno-lint-ignore no-explicit-any
+    const document = (globalThis as any).document;
+    Object.defineProperty(document, "visibilityState", {
+      configurable: true,
+      get: () => (h ? "hidden" : "visible"),
+    });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, hidden);
 
 Deno.test("browser: live reload — bundle edits reload the iframe, a broken manifest keeps the old one", async () => {
   await using tmp = await tmpDir("anna-live-reload-");
@@ -100,5 +114,43 @@ Deno.test("browser: live reload — bundle edits reload the iframe, a broken man
   );
   await textMatching(byTestId(frame, "notes"), (t) => t.includes("still works"));
   await textMatching(byTestId(page, "live-reload-state"), /\(manifest\)$/);
+  tp.assertNoErrors();
+});
+
+Deno.test("browser: many open tabs — hidden host pages free their streams, and reload when shown", async () => {
+  await using tmp = await tmpDir("anna-live-reload-tabs-");
+  const appDir = join(tmp.path, "notes-app");
+  await copyDir(NOTES_APP, appDir);
+  const indexHtml = join(appDir, "bundle", "index.html");
+  await using dev = await DevProcess.start(appDir);
+  await using browser = await launchBrowser();
+  await using tp = await newPage(browser);
+  const wid = dev.info.window_uuid;
+
+  // six host pages of one origin, each sent to the background once up; each page used to hold
+  // two streams (log, session events), so the fourth never finished and the fifth never loaded
+  const pages: Page[] = [];
+  for (let i = 0; i < 6; i++) {
+    const p = i === 0 ? tp.page : await tp.context.newPage();
+    await p.goto(i % 2 ? dev.info.window_url : dev.info.dashboard_url, { timeout: 10_000 });
+    const frame = await appFrame(p, wid);
+    await textMatching(byTestId(frame, "status"), /^connected/, 10_000);
+    await mark(frame, `page ${i}`);
+    pages.push(p);
+    if (i < 5) await setHidden(p, true);
+  }
+
+  // an edit reloads the page in front at once; a background one only once it is shown
+  const html = await Deno.readTextFile(indexHtml);
+  await Deno.writeTextFile(indexHtml, html.replace("<h1>Notes</h1>", "<h1>Notes, edited</h1>"));
+  await textMatching((await appFrame(pages[5], wid)).locator("h1"), /^Notes, edited$/);
+  const first = await appFrame(pages[0], wid);
+  assert.equal(await markOf(first), "page 0", "a hidden page does not reload");
+  await setHidden(pages[0], false);
+  await waitUntil("the shown page's reload", async () => (await markOf(first)) === null);
+  await textMatching((await appFrame(pages[0], wid)).locator("h1"), /^Notes, edited$/);
+  // its event stream is back: a title change reaches its window tab
+  await dev.call("window", "set_title", { title: "Back in front" });
+  await textMatching(byTestId(pages[0], "window-tab").first(), /^Back in front/);
   tp.assertNoErrors();
 });

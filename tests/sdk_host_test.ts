@@ -523,3 +523,57 @@ Deno.test("reload passes a crashed window by; its own reload says why (§6.3: cr
   assert.equal(page.called("session.refresh_token").length, before + 1, "an unknown wid: none");
   assert.deepEqual(errors, []);
 });
+
+Deno.test("a hidden page closes both streams and resumes them after the last seq when shown", async () => {
+  // browsers allow 6 connections per host: tabs in the background must not hold two streams each
+  const log: Any[] = [{ seq: 1, ts: Date.now(), type: "rpc" }];
+  const page = await attached(undefined, log);
+  const f = page.frames[0];
+  await until(() => page.logStream() !== undefined);
+  const [events, stream] = [page.sessionEvents(), page.logStream()!];
+  events.push("data_model.AnnaAppEvent", env(8, "title_changed", W1, { title: "A" }));
+  const refreshes = page.called("session.refresh_token").length;
+
+  page.setHidden(true);
+  assert.ok(events.closed && stream.closed, "both streams let go");
+  // meanwhile: an edit is logged and the app's title changes
+  log.push({ seq: 2, ts: Date.now(), type: "reload", paths: ["app.js"] });
+  for (let i = 0; i < 10; i++) await tick();
+  assert.equal(page.called("session.refresh_token").length, refreshes, "no reload while hidden");
+
+  page.setHidden(false);
+  const [events2, stream2] = [page.sessionEvents(), page.logStream()!];
+  assert.notEqual(events2, events);
+  assert.notEqual(stream2, stream);
+  assert.equal(new URL(events2.url, MAIN).searchParams.get("after"), "8");
+  assert.equal(new URL(stream2.url, MAIN).searchParams.get("after"), "1");
+  // the replayed event reaches the iframe; the edit logged while hidden reloads it once
+  events2.push("data_model.AnnaAppEvent", env(9, "title_changed", W1, { title: "B" }));
+  assert.equal(page.host.windows()[0].title, "B");
+  stream2.push("open", {});
+  await until(() => /t=tok2&/.test(f.src));
+  assert.deepEqual(page.host.logEntries().map((e: Any) => e.seq), [1, 2]);
+});
+
+Deno.test("a page shown again after its session closed meanwhile says the session closed", async () => {
+  let closed = false;
+  const base = runtime();
+  const page = fakeHostPage({
+    bridge: (method, params) => {
+      if (closed && method === "session.get") {
+        throw { code: -32001, message: "unknown_session", data: { session_id: SID } };
+      }
+      return base(method, params);
+    },
+  });
+  await page.host.attach(SID);
+  let saw = 0;
+  page.host.on("session_closed", () => saw++);
+  page.setHidden(true);
+  closed = true;
+  page.setHidden(false);
+  const reopened = page.sessionEvents();
+  reopened.readyState = 2; // the runtime answered 404 unknown_session
+  reopened.push("error", {});
+  await until(() => saw === 1);
+});

@@ -66,6 +66,8 @@ class FakeEventSource {
   static all: FakeEventSource[] = [];
   listeners = new Map<string, Array<(ev: Any) => void>>();
   closed = false;
+  /** 1 open, 2 closed (as the browser's; a refused stream is 2 too). */
+  readyState = 1;
   constructor(public url: string) {
     FakeEventSource.all.push(this);
   }
@@ -74,6 +76,7 @@ class FakeEventSource {
   }
   close() {
     this.closed = true;
+    this.readyState = 2;
   }
   push(type: string, data: Any) {
     for (const fn of this.listeners.get(type) ?? []) fn({ data: JSON.stringify(data) });
@@ -135,8 +138,10 @@ export function fakeHostPage(opts: FakeHostOptions) {
     },
   };
   const status = { textContent: "" };
+  const docListeners: Array<[string, () => void]> = [];
   const doc = {
     readyState: "complete",
+    visibilityState: "visible",
     body: container,
     title: "",
     querySelector(sel: string) {
@@ -152,8 +157,15 @@ export function fakeHostPage(opts: FakeHostOptions) {
       frames.push(f);
       return f;
     },
-    addEventListener() {},
+    addEventListener(type: string, fn: () => void) {
+      docListeners.push([type, fn]);
+    },
   };
+  /** The page going to the background (another tab in front) or coming back. */
+  function setHidden(hidden: boolean) {
+    doc.visibilityState = hidden ? "hidden" : "visible";
+    for (const [type, fn] of docListeners) if (type === "visibilitychange") fn();
+  }
   const win: Any = {
     document: doc,
     location: {
@@ -189,8 +201,9 @@ export function fakeHostPage(opts: FakeHostOptions) {
     const ev = { data, origin, source: frame ? frame.contentWindow : {} };
     for (const fn of windowListeners) fn(ev);
   }
-  const sessionEvents = () => eventSources.find((e) => e.url.startsWith("/sessions/"))!;
-  const logStream = () => eventSources.find((e) => e.url.startsWith("/api/log/stream"));
+  // the newest of each: a page reopens its streams after a drop or a hidden spell
+  const sessionEvents = () => eventSources.findLast((e) => e.url.startsWith("/sessions/"))!;
+  const logStream = () => eventSources.findLast((e) => e.url.startsWith("/api/log/stream"));
   const called = (method: string) => calls.filter((c) => c.method === method);
   return {
     win,
@@ -208,6 +221,7 @@ export function fakeHostPage(opts: FakeHostOptions) {
     sessionEvents,
     logStream,
     fromFrame,
+    setHidden,
   };
 }
 

@@ -10,31 +10,14 @@
   "use strict";
   const doc = win.document;
   const link = win.__annaLink;
-  const { config, on, emit, report, rpc, withCt } = link;
+  const { on, emit, report, rpc, withCt } = link;
   const relay = win.__annaRelay;
-  const { forward } = relay;
+  const { forward, frameUrl } = relay;
   const SANDBOX =
     "allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads";
   const CLOSE_GRACE_MS = 200; // lets the app's `close` handler run before its iframe goes away
 
   // ---- iframes ---------------------------------------------------------------------------------
-  /** The iframe URL of §12.8: entry path, then wid/t/host, then the entry's own query and hash. */
-  function frameUrl(o) {
-    let path = String(o.entry || "index.html");
-    let hash = "";
-    let query = "";
-    const hi = path.indexOf("#");
-    if (hi >= 0) [path, hash] = [path.slice(0, hi), path.slice(hi)];
-    const qi = path.indexOf("?");
-    if (qi >= 0) [path, query] = [path.slice(0, qi), path.slice(qi + 1)];
-    const origin = o.appOrigin || config.appOrigin;
-    const main = o.mainOrigin || config.mainOrigin;
-    let url = `${origin}/anna-apps/${encodeURIComponent(o.slug)}/dev/${path.replace(/^\/+/, "")}` +
-      `?wid=${encodeURIComponent(o.wid)}&t=${encodeURIComponent(o.token)}` +
-      `&host=${encodeURIComponent(main)}`;
-    if (query) url += `&${query}`;
-    return url + hash;
-  }
 
   let current = null; // the attached session: {sessionId, info, windows, lastSeq, es, …}
 
@@ -162,6 +145,7 @@
 
   // ---- session events (SSE, §11.5) -------------------------------------------------------------
   function openEvents(s) {
+    if (link.isHidden()) return void (s.paused = true); // host_link.js: hidden pages hold no stream
     const es = new win.EventSource(
       withCt(`/sessions/${encodeURIComponent(s.sessionId)}/events`, { after: String(s.lastSeq) }),
     );
@@ -179,7 +163,28 @@
       es.close();
       if (current === s) emit("session_closed", { session_id: s.sessionId });
     });
+    es.addEventListener("error", () => {
+      // refused: a 404 when the session closed while this page was hidden
+      if (es.readyState !== 2 || current !== s || s.es !== es) return;
+      rpc("session.get", { session_id: s.sessionId }).catch((e) => {
+        if (current === s && e.code === "unknown_session") {
+          emit("session_closed", { session_id: s.sessionId });
+        }
+      });
+    });
   }
+  on("visibility", ({ hidden }) => {
+    const s = current;
+    if (!s) return;
+    if (hidden && s.es && s.es.readyState !== 2) {
+      s.es.close();
+      s.es = null;
+      s.paused = true;
+    } else if (!hidden && s.paused) {
+      s.paused = false;
+      openEvents(s); // after s.lastSeq: what came meanwhile is replayed in order
+    }
+  });
   async function openUnknown(s, env) {
     const p = env.payload || {};
     if (!s.views[p.view]) {

@@ -216,6 +216,19 @@
     return s ? `${path}?${s}` : path;
   }
 
+  // ---- hidden pages ----------------------------------------------------------------------------
+  // Browsers allow 6 connections per host over HTTP/1.1, and each host page holds two streams
+  // (the log and its session's events): with three pages open the next one never loaded. A hidden
+  // page closes its streams and, once shown, resumes them after the last seq it saw.
+  const isHidden = () => !!doc && doc.visibilityState === "hidden";
+  if (doc && doc.addEventListener) {
+    doc.addEventListener("visibilitychange", () => {
+      const hidden = isHidden();
+      setLogPaused(hidden);
+      emit("visibility", { hidden });
+    });
+  }
+
   // ---- log stream and live reload (§11.10, §11.11) ---------------------------------------------
   const logs = {
     started: false,
@@ -230,6 +243,7 @@
     timer: null,
     es: null,
     down: false, // the stream dropped; resync when it opens again
+    paused: false, // closed while the page is hidden
     syncing: false,
     held: [], // live entries that came while resyncing
   };
@@ -284,7 +298,19 @@
     }
     openLogStream();
   }
+  function setLogPaused(hidden) {
+    if (!logs.started) return;
+    if (hidden && logs.es) {
+      logs.es.close();
+      logs.es = null;
+      logs.paused = logs.down = true; // entries logged meanwhile are news when shown again
+    } else if (!hidden && logs.paused) {
+      logs.paused = false;
+      if (!logs.es) openLogStream();
+    }
+  }
   function openLogStream() {
+    if (isHidden()) return void (logs.paused = logs.down = true);
     // `after`: entries logged between the /api/log read and this subscription are replayed
     // (the stream alone only sends live entries); pushLog drops any seen twice
     const es = new win.EventSource(withCt("/api/log/stream", { after: String(logs.lastSeq) }));
@@ -307,7 +333,7 @@
       if (es.readyState === 2) {
         es.close();
         logs.es = null;
-        win.setTimeout(openLogStream, 5000);
+        win.setTimeout(() => logs.es || logs.paused || openLogStream(), 5000);
       }
     });
     es.addEventListener("open", () => {
@@ -356,6 +382,7 @@
     rpc,
     fetchJson,
     withCt,
+    isHidden,
     startLogStream,
     logEntries: () => logs.entries.slice(),
     connectionState: () => bridge.state,

@@ -1,7 +1,8 @@
 /**
  * The postMessage side of the host page (CONTRACT §12.7, §12.8): requests from app iframes go to
- * the runtime as `app.call` (with the expired-token refresh and retry), and events and token pushes
- * go to the iframes. Needs host_link.js first; host.js uses it through `window.__annaRelay`.
+ * the runtime as `app.call` (with the expired-token refresh and retry), events and token pushes go
+ * to the iframes, and the iframe URL that hands an app its wid, token and host origin. Needs
+ * host_link.js first; host.js uses it through `window.__annaRelay`.
  * No imports, no build step; runs under the dashboard CSP (§11.3).
  */
 (function (win) {
@@ -10,6 +11,24 @@
   const CHANNEL = "anna-app/1";
   let getCurrent = () => null;
   let windowsChanged = () => {};
+
+  /** The iframe URL of §12.8: entry path, then wid/t/host, then the entry's own query and hash. */
+  function frameUrl(o) {
+    let path = String(o.entry || "index.html");
+    let hash = "";
+    let query = "";
+    const hi = path.indexOf("#");
+    if (hi >= 0) [path, hash] = [path.slice(0, hi), path.slice(hi)];
+    const qi = path.indexOf("?");
+    if (qi >= 0) [path, query] = [path.slice(0, qi), path.slice(qi + 1)];
+    const origin = o.appOrigin || config.appOrigin;
+    const main = o.mainOrigin || config.mainOrigin;
+    let url = `${origin}/anna-apps/${encodeURIComponent(o.slug)}/dev/${path.replace(/^\/+/, "")}` +
+      `?wid=${encodeURIComponent(o.wid)}&t=${encodeURIComponent(o.token)}` +
+      `&host=${encodeURIComponent(main)}`;
+    if (query) url += `&${query}`;
+    return url + hash;
+  }
 
   function post(rec, msg) {
     if (!rec.iframe || !rec.iframe.contentWindow) return;
@@ -158,6 +177,7 @@
 
   win.__annaRelay = {
     CHANNEL,
+    frameUrl,
     post,
     forward,
     /** Starts relaying; `current()` is the attached session, `changed()` re-announces windows. */
