@@ -287,6 +287,8 @@ Deno.test("manifest reload: bundled: refs still resolve against the app's execut
       JSON.stringify({ tool_id: "tool-foo-1", type: "python" }),
     );
     await Deno.writeTextFile(join(appDir, "executas/gomod/go.mod"), "module x\n");
+    await Deno.mkdir(join(appDir, "bundle"));
+    await Deno.writeTextFile(join(appDir, "bundle/index.html"), "<h1>app</h1>");
     const m = manifest({ tools: ["bundled:foo"] }, {
       required_executas: [{ tool_id: "tool-foo-1" }],
     });
@@ -330,6 +332,41 @@ Deno.test("manifest reload: each warning of the new manifest is logged at warn, 
       ),
       lines.join("\n"),
     );
+  } finally {
+    await rt.shutdown();
+  }
+});
+
+Deno.test("manifest reload: a view entry missing from the bundle is reported, as at startup (§3.7)", async () => {
+  await using dir = await tmpDir();
+  const rt = await runtimeIn(dir.path, "dev");
+  try {
+    const { appDir, manifestPath, created } = await servedApp(rt, dir.path);
+    await Deno.writeTextFile(join(appDir, "bundle/index.html"), "<h1>app</h1>");
+    const edited = manifest({ storage: ["get"] }, {
+      ui: {
+        bundle: { entry: "index.html" },
+        views: [{ name: "main", title: "Main", entry: "mian.html" }],
+        host_api: { storage: ["get"] },
+      },
+    });
+    await Deno.writeTextFile(manifestPath, JSON.stringify(edited));
+    const lines: string[] = [];
+    const logger = new Logger({ level: "info", format: "json", sink: (l) => lines.push(l) });
+    assert.equal(await reloadManifest(rt, devApp(appDir, created.session_id), logger), true);
+    const warned = lines.map((l) => JSON.parse(l)).filter((e) => e.level === "warn");
+    assert.ok(
+      warned.some((e) => e.code === "entry_not_found" && e.path === "ui.views[0].entry"),
+      lines.join("\n"),
+    );
+    // the dashboard's manifest panel shows the newest manifest entry's diagnostics
+    const entry = rt.log.entries().filter((e) => e.type === "manifest").at(-1)!;
+    const found = (entry.diagnostics as { code: string; message: string }[])
+      .find((d) => d.code === "entry_not_found");
+    assert.match(found?.message ?? "", /bundle\/mian\.html does not exist/);
+    // the session keeps what the manifest says: the file may be built a moment later
+    const session = rt.sessions.get(created.session_id)!;
+    assert.ok(!session.diagnostics.some((d) => d.code === "entry_not_found"));
   } finally {
     await rt.shutdown();
   }

@@ -7,6 +7,7 @@ import { UsageError } from "../cli/flags.ts";
 import { writeStderr } from "../cli/output.ts";
 import { loadManifest } from "../manifest/mod.ts";
 import { diagnosticLine } from "../manifest/diag.ts";
+import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
@@ -101,12 +102,16 @@ export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): 
     manifest: r.manifest,
     diagnostics,
   });
-  logger.info("manifest reloaded", { warnings: diagnostics.length });
+  // as at startup (§3.7): an entry renamed in the manifest but not on disk would only show as a
+  // 404 in the iframe. Reported, not kept with the session: a build may create the file later.
+  const entries = await entryDiagnostics(app.bundleDir, r.manifest, r.raw);
+  const reported = [...diagnostics, ...entries];
+  logger.info("manifest reloaded", { warnings: reported.length });
   // each warning, as at startup: a count alone leaves the developer guessing which edit it was
-  for (const d of diagnostics) {
+  for (const d of reported) {
     logger.warn("manifest warning", { code: d.code, path: d.path, message: d.message });
   }
   // a manifest entry without errors makes host pages reload their iframes
-  rt.log.push({ type: "manifest", diagnostics });
+  rt.log.push({ type: "manifest", diagnostics: reported });
   return true;
 }
