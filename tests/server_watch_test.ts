@@ -169,6 +169,32 @@ Deno.test("watch: files under a dot-directory (.git, .cache) and dotfiles never 
   }
 });
 
+Deno.test("watch: steady writes under a dot-directory do not hold back the reload of an edit", async () => {
+  // e.g. a tool's cache or an editor's swap file in the bundle, written every few ms
+  await using dir = await tmpDir();
+  const { w, bundle, bundleReports } = await watching(dir.path);
+  const cache = join(bundle, ".cache");
+  await Deno.mkdir(cache);
+  let writing = true;
+  const busy = (async () => {
+    for (let i = 0; writing; i++) {
+      await Deno.writeTextFile(join(cache, `c${i % 4}`), String(i));
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  })();
+  try {
+    await new Promise((r) => setTimeout(r, 200));
+    const edited = join(bundle, "app.js");
+    await Deno.writeTextFile(edited, "x");
+    // the debounce is 150 ms; the cache writes go on for the whole wait
+    await waitUntil("the edit's reload", () => bundleReports.some((r) => r.includes(edited)), 2000);
+  } finally {
+    writing = false;
+    await busy;
+    w.close();
+  }
+});
+
 Deno.test("watch: hiddenUnder looks at every segment below the bundle root, not above it", () => {
   assert.equal(hiddenUnder("/a/.work/bundle", "/a/.work/bundle/app.js"), false);
   assert.equal(hiddenUnder("/a/bundle", "/a/bundle/.git/HEAD"), true);

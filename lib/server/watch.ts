@@ -112,6 +112,9 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     if (ignored.has(p)) return;
     if (metaFiles.has(p)) metaPaths.add(p);
     else if (p === bundleDir || p.startsWith(bundleDir + "/") || p.startsWith(bundleDir + "\\")) {
+      // editor swap files and anything under a dot-directory (.git, .cache) are never served,
+      // nor do they restart the debounce (a cache written every few ms held reloads back)
+      if (p !== bundleDir && hiddenUnder(bundleDir, p)) return;
       if (p === bundleDir) {
         // created, removed or renamed. The old watch is closed now, not at the re-watch: on Linux
         // a path watched again right after its watch closed often reports nothing at all
@@ -119,7 +122,6 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
         stop(bundleWatcher);
         bundleWatcher = null;
       }
-      // editor swap files and anything under a dot-directory (.git, .cache) are never served
       if (!hiddenUnder(bundleDir, p)) bundlePaths.add(p);
     } else return;
     clearTimeout(timer);
