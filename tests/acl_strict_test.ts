@@ -135,3 +135,38 @@ Deno.test("scanCallSites: the browser's navigator.storage / navigator.credential
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scanCallSites: chains broken over lines, optional chaining, agent.session.* and backtick call() are call sites", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      join(dir, "app.js"),
+      [
+        "await rt.storage", // 1: a formatter broke the chain
+        "  .set({ key: 'a', value: 1 });",
+        "await rt.llm?.complete({ messages: [] });", // 3
+        "await rt", // 4
+        "  .chat", // 5
+        "  .write_message({ role: 'user', content: 'x' });",
+        "rt.image.generate?.({ prompt: 'p' });", // 7
+        "const s = await rt.agent.session.list({ limit: 5 });", // 8
+        "rt.call(`upload`, `inline`, {});", // 9
+        "rt.storage.get.call(rt.storage, {});", // 10: still not a method "get.call"
+      ].join("\n"),
+    );
+    const sites = await scanCallSites(dir);
+    assert.deepEqual(Object.fromEntries([...sites].map(([k, v]) => [k, v.map((s) => s.line)])), {
+      "storage.set": [1],
+      "llm.complete": [3],
+      "chat.write_message": [5],
+      "image.generate": [7],
+      "agent.session.list": [8],
+      "upload.inline": [9],
+    });
+    const diags = await strictScan(dir, manifestWith({ storage: ["set"], chat: ["*"] }), []);
+    assert.deepEqual(diags.map((d) => d.message.split(":")[1]), ["3", "7", "8", "9"]);
+    assert.match(diags[2].message, /agent\.session\.list/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

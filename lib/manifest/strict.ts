@@ -10,10 +10,14 @@ import type { Diagnostic, EffectiveManifest } from "./types.ts";
 const EXTENSIONS = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".html"];
 const MAX_FILE = 5 * 1024 * 1024;
 const NS = HOST_API_NAMESPACES.join("|");
-// `.apps.deck.add(`: a second segment counts only after a known dotted prefix (`deck` of apps), so
-// `.storage.get.call(` is not read as a call of a method "get.call"
+const ID = String.raw`[A-Za-z_$][\w$]*`;
+// A member step: `.` or `?.`, with any whitespace around it (formatters break chains over lines).
+const STEP = String.raw`\s*\??\.\s*`;
+// `.apps.deck.add(`: a second segment counts only after a known dotted prefix (`deck` of apps) or
+// in `agent` (`agent.session.list(`; the ACL grants agent as a whole), so `.storage.get.call(` is
+// not read as a call of a method "get.call"
 const DOT_CALL = new RegExp(
-  String.raw`\.(${NS})\.([A-Za-z_$][\w$]*)(?:\.([A-Za-z_$][\w$]*))?\s*\(`,
+  String.raw`\.\s*(${NS})${STEP}(${ID})(?:${STEP}(${ID}))?\s*(?:\?\.\s*)?\(`,
   "g",
 );
 const DOTTED_PREFIXES = new Set(
@@ -22,7 +26,7 @@ const DOTTED_PREFIXES = new Set(
   ),
 );
 const CALL_FORM = new RegExp(
-  String.raw`call\(\s*(["'])(${NS})\1\s*,\s*(["'])([A-Za-z_$][\w$.]*)\3`,
+  String.raw`call\(\s*(["'\x60])(${NS})\1\s*,\s*(["'\x60])([A-Za-z_$][\w$.]*)\3`,
   "g",
 );
 
@@ -80,7 +84,9 @@ export async function scanCallSites(bundleDir: string): Promise<Map<string, Site
       if (text.endsWith("navigator", m.index) && !/[\w$]/.test(text[m.index - 10] ?? "")) continue;
       const head = `${m[1]}.${m[2]}`;
       if (m[3] === undefined) found.push({ index: m.index, key: head });
-      else if (DOTTED_PREFIXES.has(head)) found.push({ index: m.index, key: `${head}.${m[3]}` });
+      else if (DOTTED_PREFIXES.has(head) || m[1] === "agent") {
+        found.push({ index: m.index, key: `${head}.${m[3]}` });
+      }
     }
     for (const m of text.matchAll(CALL_FORM)) {
       found.push({ index: m.index, key: `${m[2]}.${m[4]}` });
