@@ -170,3 +170,49 @@ Deno.test("scanCallSites: chains broken over lines, optional chaining, agent.ses
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scanCallSites: calls in comments, strings, regexes and HTML prose are not call sites; code in ${…} and <script> is", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      join(dir, "app.js"),
+      [
+        "// anna.llm.complete({ messages }) is not used here", // 1
+        "/* rt.image.generate({ prompt }) */ rt.storage.get({ key: 'a' });", // 2: after the comment
+        'const help = "call anna.web.search( to search"; // a quoted call', // 3
+        "const re = /\\/\\/ rt.fs.read(/g, q = /'/; rt.chat.write_message({});", // 4
+        "const half = total / 2; rt.prefs.get(); const third = n / 3;", // 5: divisions, not regexes
+        "el.title = `uses rt.files.list() ${await rt.upload.inline({ a: `${x}` })} done`;", // 6
+        "const t = 'unclosed; rt.mobile.share();", // 7: a stray quote is read as code
+        "rt.call('llm', 'embed'); // rt.call('fs', 'write')", // 8
+        "const s = \"rt.call('apps', 'get')\";", // 9: call() form inside a string literal counts
+      ].join("\n"),
+    );
+    await Deno.writeTextFile(
+      join(dir, "index.html"),
+      [
+        "<!doctype html><p>Docs: anna.llm.stream() streams.</p>", // 1
+        "<!-- <b>rt.artifact.create()</b> -->", // 2
+        '<script type="module">', // 3
+        "  await rt.storage.delete({ key: 'k' }); // not rt.storage.list()", // 4
+        "</script><p>rt.web.fetch()</p>", // 5
+      ].join("\n"),
+    );
+    const sites = await scanCallSites(dir);
+    const got = Object.fromEntries(
+      [...sites].map(([k, v]) => [k, v.map((s) => `${s.file}:${s.line}`)]),
+    );
+    assert.deepEqual(got, {
+      "storage.get": ["app.js:2"],
+      "chat.write_message": ["app.js:4"],
+      "prefs.get": ["app.js:5"],
+      "upload.inline": ["app.js:6"],
+      "mobile.share": ["app.js:7"],
+      "llm.embed": ["app.js:8"],
+      "apps.get": ["app.js:9"],
+      "storage.delete": ["index.html:4"],
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -6,6 +6,7 @@ import { join, relative } from "node:path";
 import { aclAllows, grantedTools, type ToolEntry } from "./acl.ts";
 import { HOST_API_METHODS, HOST_API_NAMESPACES } from "./host_api.ts";
 import type { Diagnostic, EffectiveManifest } from "./types.ts";
+import { htmlViews, jsViews } from "./source_views.ts";
 
 const EXTENSIONS = [".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".html"];
 const MAX_FILE = 5 * 1024 * 1024;
@@ -29,7 +30,6 @@ const CALL_FORM = new RegExp(
   String.raw`call\(\s*(["'\x60])(${NS})\1\s*,\s*(["'\x60])([A-Za-z_$][\w$.]*)\3`,
   "g",
 );
-
 interface Site {
   file: string;
   line: number;
@@ -55,12 +55,6 @@ async function* bundleFiles(dir: string): AsyncGenerator<string> {
   }
 }
 
-function lineAt(text: string, index: number): number {
-  let n = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < index; i = text.indexOf("\n", i + 1)) n++;
-  return n;
-}
-
 /** Every (ns, method) call site found in the bundle, in file/line order. */
 export async function scanCallSites(bundleDir: string): Promise<Map<string, Site[]>> {
   const sites = new Map<string, Site[]>();
@@ -78,8 +72,9 @@ export async function scanCallSites(bundleDir: string): Promise<Map<string, Site
       continue;
     }
     const rel = relative(bundleDir, file).split("\\").join("/");
+    const views = file.endsWith(".html") ? htmlViews(text) : jsViews(text);
     const found: { index: number; key: string }[] = [];
-    for (const m of text.matchAll(DOT_CALL)) {
+    for (const m of views.code.matchAll(DOT_CALL)) {
       // the browser's own `navigator.storage.estimate()`, `navigator.credentials.get()`
       if (text.endsWith("navigator", m.index) && !/[\w$]/.test(text[m.index - 10] ?? "")) continue;
       const head = `${m[1]}.${m[2]}`;
@@ -88,11 +83,22 @@ export async function scanCallSites(bundleDir: string): Promise<Map<string, Site
         found.push({ index: m.index, key: `${head}.${m[3]}` });
       }
     }
-    for (const m of text.matchAll(CALL_FORM)) {
+    for (const m of views.withStrings.matchAll(CALL_FORM)) {
       found.push({ index: m.index, key: `${m[2]}.${m[4]}` });
     }
     found.sort((a, b) => a.index - b.index);
-    for (const f of found) add(f.key, { file: rel, line: lineAt(text, f.index) });
+    let line = 1, pos = 0;
+    for (const f of found) {
+      for (
+        let nl = text.indexOf("\n", pos);
+        nl !== -1 && nl < f.index;
+        nl = text.indexOf("\n", pos)
+      ) {
+        line++;
+        pos = nl + 1;
+      }
+      add(f.key, { file: rel, line });
+    }
   }
   return sites;
 }
