@@ -216,3 +216,25 @@ Deno.test("scanCallSites: calls in comments, strings, regexes and HTML prose are
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("strictScan: array, promise and string methods on app values named like a namespace are not host calls", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      join(dir, "app.js"),
+      [
+        "state.chat.push(msg);",
+        "const ids = res.tools.map((t) => t.tool_id);",
+        "input.files.forEach((f) => add(f));",
+        "cache.storage.has('k');",
+        "rt.storage.set({ key: 'k', value: 1 });", // a real call, still reported
+      ].join("\n"),
+    );
+    const diags = await strictScan(dir, manifestWith({ storage: ["get"] }), []);
+    assert.deepEqual(diags.map((d) => d.message), [
+      "app.js:5: the bundle calls storage.set but the manifest does not grant it",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

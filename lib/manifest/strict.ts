@@ -30,6 +30,21 @@ const CALL_FORM = new RegExp(
   String.raw`call\(\s*(["'\x60])(${NS})\1\s*,\s*(["'\x60])([A-Za-z_$][\w$.]*)\3`,
   "g",
 );
+// Array, Promise, Function, Object, String and Map/Set methods: `state.chat.push(m)`,
+// `res.tools.map(f)`, `input.files.forEach(f)` use the app's own values (no host-API namespace has
+// a method of these names, §3.4), so they are not host calls
+const BUILTIN_METHODS = new Set([
+  ...["at", "concat", "copyWithin", "entries", "every", "fill", "filter", "find", "findIndex"],
+  ...["findLast", "findLastIndex", "flat", "flatMap", "forEach", "includes", "indexOf", "join"],
+  ...["keys", "lastIndexOf", "map", "pop", "push", "reduce", "reduceRight", "reverse", "shift"],
+  ...["slice", "some", "sort", "splice", "toReversed", "toSorted", "toSpliced", "unshift"],
+  ...["values", "with", "then", "catch", "finally", "apply", "bind", "call", "hasOwnProperty"],
+  ...["toString", "toLocaleString", "valueOf", "charAt", "endsWith", "startsWith", "match"],
+  ...["matchAll", "padEnd", "padStart", "repeat", "replace", "replaceAll", "split", "substring"],
+  ...["toLowerCase", "toUpperCase", "trim", "trimEnd", "trimStart", "has", "add", "clear"],
+  ...["addEventListener", "removeEventListener"],
+].filter((m) => !Object.values(HOST_API_METHODS).some((known) => known?.includes(m))));
+
 interface Site {
   file: string;
   line: number;
@@ -77,6 +92,7 @@ export async function scanCallSites(bundleDir: string): Promise<Map<string, Site
     for (const m of views.code.matchAll(DOT_CALL)) {
       // the browser's own `navigator.storage.estimate()`, `navigator.credentials.get()`
       if (text.endsWith("navigator", m.index) && !/[\w$]/.test(text[m.index - 10] ?? "")) continue;
+      if (BUILTIN_METHODS.has(m[2])) continue;
       const head = `${m[1]}.${m[2]}`;
       if (m[3] === undefined) found.push({ index: m.index, key: head });
       else if (DOTTED_PREFIXES.has(head) || m[1] === "agent") {
