@@ -245,6 +245,8 @@ Deno.test("bridge: session.create logs the manifest warnings at the default leve
   assert.equal((await b.exited).code, 0);
   await b[Symbol.asyncDispose]();
   assert.match(b.stderrText, /manifest warning.*host_api_unknown_method/);
+  // the hint names the fix, as validate prints it
+  assert.match(b.stderrText, /manifest warning.*host_api_unknown_method.*hint=.*probably meant/);
   for (const l of b.stdoutLines) assert.equal(JSON.parse(l).jsonrpc, "2.0");
 });
 

@@ -481,12 +481,20 @@ Deno.test("smoke: manifest warnings are in the report once, not logged again for
   // no view title: a warning
   await Deno.writeTextFile(
     join(app, "manifest.json"),
-    JSON.stringify({ schema: 2, ui: { views: [{ name: "main" }, { name: "side", title: "S" }] } }),
+    JSON.stringify({
+      schema: 2,
+      ui: {
+        views: [{ name: "main" }, { name: "side", title: "S" }],
+        host_api: { storage: ["read"] },
+      },
+    }),
   );
   const r = await runCli(["smoke", app, "--no-fixtures"], { env: { ANNA_APP_LOG_LEVEL: "warn" } });
   assert.equal(r.code, 0, explain(r));
   assert.equal(r.stderr, "");
   assert.equal(r.stdout.match(/^warning: view_title /gm)?.length, 1, r.stdout);
+  // with its hint, which names the fix, as validate prints it
+  assert.match(r.stdout, /^warning: host_api_unknown_method .*\(hint: "read" is a legacy name/m);
 });
 
 Deno.test("smoke: a dying executa is a fault even where the fixture expected a tool error, unless it recorded the crash", async () => {

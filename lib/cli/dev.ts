@@ -9,7 +9,7 @@ import { EXIT, printFatal } from "./output.ts";
 import { COMMON_RUNTIME_HELP, SERVER_HELP } from "./serve.ts";
 import { RpcError } from "../core/rpc_error.ts";
 import type { Runtime } from "../core/runtime.ts";
-import { appSlugFor, loadManifest } from "../manifest/mod.ts";
+import { appSlugFor, diagnosticFields, loadManifest } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import { entryDiagnostics } from "../manifest/entries.ts";
 import { parseExecutaFlag } from "../executa/spec.ts";
@@ -205,7 +205,7 @@ export async function run(argv: string[]): Promise<number> {
   // §3.7: dev prints entry_not_found too (the app still starts; a build may be on its way)
   const entryWarnings = await entryDiagnostics(bundleDir, session.manifest, loaded.raw);
   for (const w of entryWarnings) {
-    logger.warn("manifest warning", { code: w.code, path: w.path, message: w.message });
+    logger.warn("manifest warning", diagnosticFields(w));
   }
   rt.apps.set({
     slug,

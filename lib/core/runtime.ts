@@ -14,7 +14,12 @@ import { toolEntries, toolEntriesOf } from "../dispatcher/tools.ts";
 import { MAX_SESSIONS, SessionManager } from "../session/manager.ts";
 import { isOpen, Session, type WindowState } from "../session/session.ts";
 import { aclAllows, resolveToolRef, scopesFor } from "../manifest/acl.ts";
-import { analyzeManifest, selectView, UnknownViewError } from "../manifest/mod.ts";
+import {
+  analyzeManifest,
+  diagnosticFields,
+  selectView,
+  UnknownViewError,
+} from "../manifest/mod.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
 import { type DevKey, mintToken, refreshIntervalMs, verifyToken } from "../token/mod.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
@@ -185,7 +190,7 @@ export class Runtime {
     // smoke opens a session per view and fixture; its report lists these warnings once
     const level = this.mode === "smoke" ? "debug" : "warn";
     for (const w of warnings) {
-      this.logger[level]("manifest warning", { code: w.code, path: w.path, message: w.message });
+      this.logger[level]("manifest warning", diagnosticFields(w));
     }
     if (appDir !== null) {
       const replaced = this.apps.set({

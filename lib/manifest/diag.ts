@@ -4,8 +4,17 @@ import { editDistance } from "../util/text.ts";
 
 /** A diagnostic as one line, `severity  path  code  message (hint: …)` (§2.8; `-` for no path). */
 export function diagnosticLine(d: Diagnostic): string {
-  const hint = d.hint ? ` (hint: ${d.hint})` : "";
-  return `${d.severity}  ${d.path || "-"}  ${d.code}  ${d.message}${hint}`;
+  return `${d.severity}  ${d.path || "-"}  ${d.code}  ${d.message}${hintText(d)}`;
+}
+
+/** ` (hint: …)` when the diagnostic has one. */
+export function hintText(d: Diagnostic): string {
+  return d.hint ? ` (hint: ${d.hint})` : "";
+}
+
+/** A diagnostic as log fields; the hint stays, it is the part that names the fix. */
+export function diagnosticFields(d: Diagnostic): Record<string, string> {
+  return { code: d.code, path: d.path, message: d.message, ...(d.hint ? { hint: d.hint } : {}) };
 }
 
 export class Diags {

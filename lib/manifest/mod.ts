@@ -12,6 +12,6 @@ export { analyzeManifest, type AnalyzeOptions, HOST_CAPABILITIES, PERMISSIONS } 
 export { type LoadedManifest, loadManifest } from "./load.ts";
 export { initialGeometry, selectView, UnknownViewError, viewMeta } from "./view.ts";
 export { appSlugFor, normalizeSlug } from "./slug.ts";
-export { entryFile, isSafeEntry } from "./diag.ts";
+export { diagnosticFields, entryFile, hintText, isSafeEntry } from "./diag.ts";
 export { HOST_API_NAMESPACES } from "./host_api.ts";
 export type * from "./types.ts";

@@ -6,7 +6,7 @@
 import { UsageError } from "../cli/flags.ts";
 import { writeStderr } from "../cli/output.ts";
 import { loadManifest } from "../manifest/mod.ts";
-import { diagnosticLine } from "../manifest/diag.ts";
+import { diagnosticFields, diagnosticLine } from "../manifest/diag.ts";
 import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import type { Runtime } from "../core/runtime.ts";
@@ -109,7 +109,7 @@ export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): 
   logger.info("manifest reloaded", { warnings: reported.length });
   // each warning, as at startup: a count alone leaves the developer guessing which edit it was
   for (const d of reported) {
-    logger.warn("manifest warning", { code: d.code, path: d.path, message: d.message });
+    logger.warn("manifest warning", diagnosticFields(d));
   }
   // a manifest entry without errors makes host pages reload their iframes
   rt.log.push({ type: "manifest", diagnostics: reported });

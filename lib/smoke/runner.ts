@@ -14,7 +14,7 @@ import type { ExecutaSpec } from "../executa/types.ts";
 import { createProvider, LlmConfigError, type LlmFlags, resolveLlmConfig } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
 import { declaredTools, resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
-import { analyzeManifest, appSlugFor, loadManifest } from "../manifest/mod.ts";
+import { analyzeManifest, appSlugFor, hintText, loadManifest } from "../manifest/mod.ts";
 import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
 import { defaultKeyPath, KeyFileError, loadOrCreateKey } from "../token/mod.ts";
@@ -83,7 +83,7 @@ export interface SmokeOutcome {
   fatal?: Fatal;
 }
 
-const diagLine = (d: Diagnostic) => `${d.code} ${d.path || "-"}: ${d.message}`;
+const diagLine = (d: Diagnostic) => `${d.code} ${d.path || "-"}: ${d.message}${hintText(d)}`;
 
 export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   const t0 = performance.now();
