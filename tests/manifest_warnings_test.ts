@@ -309,6 +309,13 @@ Deno.test("host_api: not an object, unknown namespaces, non-lists, unknown metho
   // copied as given, legacy names kept literally (never translated)
   assert.deepEqual(m.ui.host_api.storage, ["read", "write", "get", "*"]);
   assert.equal(m.ui.host_api.window, "anything goes");
+  // a non-string item is named as what it is, not as a method called "5"
+  const nonString = run((x) => (x.ui.host_api = { storage: ["get", 5, null] }));
+  assert.deepEqual(nonString.r.diagnostics.map((d) => d.message), [
+    "ui.host_api.storage contains 5, which is not a method name (a string); it grants nothing",
+    "ui.host_api.storage contains null, which is not a method name (a string); it grants nothing",
+  ]);
+  assert.match(nonString.r.diagnostics[0].hint!, /storage methods: get, set, delete, list/);
   const agentNotObj = run((x) => (x.ui.host_api = { agent: true }));
   assert.deepEqual(where(agentNotObj.r), ["agent_spec_invalid@ui.host_api.agent"]);
 });

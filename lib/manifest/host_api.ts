@@ -116,12 +116,14 @@ export function checkHostApi(raw: unknown, d: Diags): Record<string, unknown> {
     if (!known) continue; // tools refs are linted separately; credentials take provider ids
     v.forEach((item, i) => {
       if (item === "*" || (typeof item === "string" && known.includes(item))) return;
-      const name = typeof item === "string" ? item : show(item);
       d.warn(
         "host_api_unknown_method",
         at(path, i),
-        `${path} contains unknown method ${JSON.stringify(name)}; it is kept literally and ` +
-          `grants only a call with exactly that name`,
+        typeof item === "string"
+          ? `${path} contains unknown method ${JSON.stringify(item)}; it is kept literally and ` +
+            `grants only a call with exactly that name`
+          : `${path} contains ${show(item)}, which is not a method name (a string); it grants ` +
+            `nothing`,
         methodHint(ns, typeof item === "string" ? item : "", known),
       );
     });
