@@ -118,6 +118,23 @@ Deno.test("loadManifest: manifest_unreadable, manifest_not_json with line:column
     await Deno.writeTextFile(trailing, '{"schema": 2,\n "ui": {},}');
     const t = await loadManifest(trailing);
     assert.match(t.diagnostics[0].message, /:2:11: /);
+    assert.equal(
+      t.diagnostics[0].hint,
+      "remove the comma before '}' (JSON allows no trailing commas)",
+    );
+    // hand-edited files: each common slip gets a hint naming the fix
+    const slips: [string, string][] = [
+      ['{"ui": {"views": [{"name": "m"},\n ]}}', "remove the comma before ']'"],
+      ['// my app\n{"schema": 2}', "JSON has no comments"],
+      ['{"schema": 2 /* two */}', "JSON has no comments"],
+      ["{'schema': 2}", "double quotes"],
+    ];
+    for (const [text, hint] of slips) {
+      await Deno.writeTextFile(trailing, text);
+      const d = (await loadManifest(trailing)).diagnostics;
+      assert.deepEqual(d.map((x) => x.code), ["manifest_not_json"], text);
+      assert.ok(d[0].hint?.includes(hint), `${text}: ${d[0].hint}`);
+    }
 
     const truncated = join(dir, "truncated.json");
     await Deno.writeTextFile(truncated, '{"schema": 2,\n"ui": {');

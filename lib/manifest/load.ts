@@ -97,6 +97,21 @@ export function jsonErrorAt(text: string): { pos: number; reason: string } | nul
   }
 }
 
+/** What to change at a syntax error a hand-edited file often has (comments, trailing commas). */
+function syntaxHint(text: string, pos: number): string {
+  const c = text[pos];
+  if (c === "/" && (text[pos + 1] === "/" || text[pos + 1] === "*")) {
+    return "JSON has no comments: remove the comment";
+  }
+  if (c === "}" || c === "]") {
+    let j = pos - 1;
+    while (j >= 0 && " \t\n\r".includes(text[j])) j--;
+    if (text[j] === ",") return `remove the comma before '${c}' (JSON allows no trailing commas)`;
+  }
+  if (c === "'") return "JSON strings and property names use double quotes";
+  return "";
+}
+
 /** A manifest that could not be read or parsed: one error, nothing else to analyse. */
 function unloadable(abs: string, code: string, message: string, hint?: string): LoadedManifest {
   return {
@@ -143,7 +158,7 @@ export async function loadManifest(
       abs,
       "manifest_not_json",
       `${abs}:${line}:${column}: invalid JSON: ${detail}`,
-      utf16Hint(text),
+      utf16Hint(text) || (found ? syntaxHint(text, found.pos) : ""),
     );
   }
   if (!utf8) {
