@@ -481,3 +481,21 @@ Deno.test("csp_overrides: each value outside §3.5's lists is dropped", () => {
     "frame-src": ["https://a.example:8443"],
   });
 });
+
+Deno.test("unknown_key in ui.bundle and in a view, with a did-you-mean hint (a misspelt default is not silently lost)", () => {
+  const { r, m } = run((x) => {
+    x.ui.bundle = { entry: "index.html", entry_point: "app.html" };
+    x.ui.views = [{ name: "a", title: "A" }, { name: "b", title: "B", defualt: true, minSize: {} }];
+  });
+  assert.deepEqual(where(r), [
+    "unknown_key@ui.bundle.entry_point",
+    "unknown_key@ui.views[1].defualt",
+    "unknown_key@ui.views[1].minSize",
+  ]);
+  assert.equal(
+    r.diagnostics[1].message,
+    "ui.views[1].defualt is not a known view key; it is ignored",
+  );
+  assert.equal(r.diagnostics[1].hint, 'did you mean "default"?');
+  assert.equal(m.ui.views[1].default, false);
+});

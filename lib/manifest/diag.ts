@@ -97,14 +97,20 @@ export function nearMatches(
 }
 
 /** Warns `unknown_key` for keys outside `known`, with a "did you mean" hint. */
-export function unknownKeys(obj: Record<string, unknown>, known: string[], base: string, d: Diags) {
+export function unknownKeys(
+  obj: Record<string, unknown>,
+  known: string[],
+  base: string,
+  d: Diags,
+  label = base,
+) {
   for (const k of Object.keys(obj)) {
     if (known.includes(k)) continue;
     const near = nearMatches(k, known, true);
     d.warn(
       "unknown_key",
       at(base, k),
-      `${at(base, k)} is not a known ${base ? base + " " : ""}key; it is ignored`,
+      `${at(base, k)} is not a known ${label ? label + " " : ""}key; it is ignored`,
       near.length ? `did you mean "${near[0]}"?` : undefined,
     );
   }

@@ -1,13 +1,29 @@
 /** `ui.bundle` and `ui.views` checks with their defaults and clamping (CONTRACT §3.3). */
 import { codePointLength } from "../util/text.ts";
 import { isPlainObject } from "../util/json.ts";
-import { at, type Diags, isSafeEntry, show, typeName } from "./diag.ts";
+import { at, type Diags, isSafeEntry, show, typeName, unknownKeys } from "./diag.ts";
 import type { EffectiveManifest, EffectiveView, Size } from "./types.ts";
 
 export const SIZE_MIN = 120;
 export const SIZE_MAX = 4096;
 export const MAX_VIEWS = 16;
 const VIEW_NAME = /^[a-z0-9_-]{1,40}$/;
+const BUNDLE_KEYS = ["format", "entry", "external_origins"];
+const VIEW_KEYS = [
+  "name",
+  "title",
+  "default",
+  "entry",
+  "mobile_entry",
+  "min_size",
+  "default_size",
+  "max_size",
+  "resizable",
+  "movable",
+  "single_instance",
+  "summary_template",
+  "icon",
+];
 const PATH_RULE = "use a relative path of letters, digits, _ . / - (no leading /, no .., no //)";
 
 export function checkBundle(raw: unknown, d: Diags): EffectiveManifest["ui"]["bundle"] {
@@ -23,6 +39,8 @@ export function checkBundle(raw: unknown, d: Diags): EffectiveManifest["ui"]["bu
     );
     return out;
   }
+  // a misspelt key ("entry_point", "defualt") would otherwise be dropped without a word
+  unknownKeys(raw, BUNDLE_KEYS, "ui.bundle", d);
   if (raw.format !== undefined && raw.format !== "static-spa") {
     d.warn(
       "bundle_format",
@@ -252,6 +270,7 @@ export function checkViews(raw: unknown, bundleEntry: string, d: Diags): Effecti
         `view name ${JSON.stringify(name)} should match ^[a-z0-9_-]{1,40}$ (the view still works)`,
       );
     }
+    unknownKeys(v, VIEW_KEYS, path, d, "view");
     const view = checkView(v, name, path, bundleEntry, d);
     const isDefault = readBool(v.default, false, at(path, "default"), d);
     if (isDefault) {
