@@ -227,13 +227,26 @@ Deno.test("strictScan: array, promise and string methods on app values named lik
         "const ids = res.tools.map((t) => t.tool_id);",
         "input.files.forEach((f) => add(f));",
         "cache.storage.has('k');",
+        "els.chat.appendChild(row); els.chat.scrollIntoView(); input.files.item(0);",
         "rt.storage.set({ key: 'k', value: 1 });", // a real call, still reported
       ].join("\n"),
     );
+    await Deno.writeTextFile(
+      join(dir, "app.js"),
+      "\nawait anna.storage.remove({ key: 'k' }); // a legacy name: still a (wrong) host call",
+      { append: true },
+    );
     const diags = await strictScan(dir, manifestWith({ storage: ["get"] }), []);
     assert.deepEqual(diags.map((d) => d.message), [
-      "app.js:5: the bundle calls storage.set but the manifest does not grant it",
+      "app.js:6: the bundle calls storage.set but the manifest does not grant it",
+      "app.js:7: the bundle calls storage.remove but the manifest does not grant it",
     ]);
+    assert.equal(diags[0].hint, 'add "set" to ui.host_api.storage');
+    // granting "remove" would not help: the hint says what was probably meant
+    assert.match(
+      diags[1].hint!,
+      /^storage\.remove is not a host-API method; .*probably meant "delete"/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

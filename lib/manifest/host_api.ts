@@ -52,7 +52,12 @@ const LEGACY: Record<string, Record<string, string[]>> = {
   image: { create: ["generate"] },
 };
 
-function methodHint(ns: string, method: string, known: readonly string[]): string {
+/** The methods a legacy or near-miss name probably meant (`storage.remove` → delete), if any. */
+export function legacyMeaning(ns: string, method: string): string[] | undefined {
+  return Object.hasOwn(LEGACY, ns) ? LEGACY[ns][method.toLowerCase()] : undefined;
+}
+
+export function methodHint(ns: string, method: string, known: readonly string[]): string {
   const quote = (xs: string[]) => xs.map((x) => `"${x}"`).join(" and ");
   const all = `${ns} methods: ${known.join(", ")}, or "*"`;
   const lower = method.toLowerCase();

@@ -4,7 +4,7 @@
  */
 import { join, relative } from "node:path";
 import { aclAllows, grantedTools, type ToolEntry } from "./acl.ts";
-import { HOST_API_METHODS, HOST_API_NAMESPACES } from "./host_api.ts";
+import { HOST_API_METHODS, HOST_API_NAMESPACES, legacyMeaning, methodHint } from "./host_api.ts";
 import type { Diagnostic, EffectiveManifest } from "./types.ts";
 import { htmlViews, jsViews } from "./source_views.ts";
 
@@ -30,7 +30,7 @@ const CALL_FORM = new RegExp(
   String.raw`call\(\s*(["'\x60])(${NS})\1\s*,\s*(["'\x60])([A-Za-z_$][\w$.]*)\3`,
   "g",
 );
-// Array, Promise, Function, Object, String and Map/Set methods: `state.chat.push(m)`,
+// Array, Promise, Function, Object, String, Map/Set and DOM methods: `state.chat.push(m)`,
 // `res.tools.map(f)`, `input.files.forEach(f)` use the app's own values (no host-API namespace has
 // a method of these names, §3.4), so they are not host calls
 const BUILTIN_METHODS = new Set([
@@ -42,7 +42,13 @@ const BUILTIN_METHODS = new Set([
   ...["toString", "toLocaleString", "valueOf", "charAt", "endsWith", "startsWith", "match"],
   ...["matchAll", "padEnd", "padStart", "repeat", "replace", "replaceAll", "split", "substring"],
   ...["toLowerCase", "toUpperCase", "trim", "trimEnd", "trimStart", "has", "add", "clear"],
-  ...["addEventListener", "removeEventListener"],
+  // DOM: `els.chat.appendChild(row)`, `input.files.item(0)`, `this.image.decode()`
+  ...["addEventListener", "removeEventListener", "dispatchEvent", "item", "decode", "play"],
+  ...["appendChild", "removeChild", "insertBefore", "append", "prepend", "remove"],
+  ...["replaceChildren", "replaceWith", "insertAdjacentHTML", "querySelector", "closest"],
+  ...["querySelectorAll", "setAttribute", "getAttribute", "removeAttribute", "matches"],
+  ...["scrollTo", "scrollIntoView", "focus", "blur", "click", "contains", "pause"],
+  ...["getBoundingClientRect", "animate"],
 ].filter((m) => !Object.values(HOST_API_METHODS).some((known) => known?.includes(m))));
 
 interface Site {
@@ -92,7 +98,8 @@ export async function scanCallSites(bundleDir: string): Promise<Map<string, Site
     for (const m of views.code.matchAll(DOT_CALL)) {
       // the browser's own `navigator.storage.estimate()`, `navigator.credentials.get()`
       if (text.endsWith("navigator", m.index) && !/[\w$]/.test(text[m.index - 10] ?? "")) continue;
-      if (BUILTIN_METHODS.has(m[2])) continue;
+      // ...unless it is a name apps confuse with a host method (`anna.storage.remove(…)`)
+      if (BUILTIN_METHODS.has(m[2]) && !legacyMeaning(m[1], m[2])) continue;
       const head = `${m[1]}.${m[2]}`;
       if (m[3] === undefined) found.push({ index: m.index, key: head });
       else if (DOTTED_PREFIXES.has(head) || m[1] === "agent") {
@@ -137,10 +144,14 @@ export async function strictScan(
     if (allowed) continue;
     const where = `${list[0].file}:${list[0].line}`;
     const more = list.length > 1 ? ` (and ${list.length - 1} more call site(s))` : "";
+    const known = Object.hasOwn(HOST_API_METHODS, ns) ? HOST_API_METHODS[ns] : null;
     const fix = ns === "tools"
       ? "declare the executa in required_executas/optional_executas and grant it in ui.host_api.tools"
       : ns === "agent"
       ? 'set ui.host_api.agent to {"session": {"auto": true}}'
+      : known && !known.includes(method)
+      // granting a name the host does not implement would only turn denied into not_implemented
+      ? `${key} is not a host-API method; ${methodHint(ns, method, known)}`
       : `add "${method}" to ui.host_api.${ns}`;
     out.push({
       severity: "warning",
