@@ -71,6 +71,13 @@ Deno.test("executa refs: bare strings, invalid items, duplicates across lists", 
   assert.deepEqual(m.optional_executas, [{ tool_id: "c" }]);
   const { r: r2 } = run((x) => (x.required_executas = "tool-a"));
   assert.deepEqual(where(r2), ["executa_ref_invalid@required_executas"]);
+  // a version of the wrong type is named, not dropped without a word; the ref itself stays
+  const { r: r3, m: m3 } = run((x) => {
+    x.required_executas = [{ tool_id: "tool-a", min_version: 1, version: "latest" }];
+  });
+  assert.deepEqual(where(r3), ["executa_ref_invalid@required_executas[0].min_version"]);
+  assert.match(r3.diagnostics[0].message, /must be a string \(e\.g\. "1\.0\.0"\), got 1/);
+  assert.deepEqual(m3.required_executas, [{ tool_id: "tool-a", version: "latest" }]);
 });
 
 Deno.test("texts: addendum length, prefix template placeholder and length", () => {

@@ -128,8 +128,17 @@ function executaRefs(
       item.tool_id.length <= 200
     ) {
       ref = { tool_id: item.tool_id };
-      if (typeof item.min_version === "string") ref.min_version = item.min_version;
-      if (typeof item.version === "string") ref.version = item.version;
+      for (const k of ["min_version", "version"] as const) {
+        const v = item[k];
+        if (typeof v === "string") ref[k] = v;
+        else if (v !== undefined && v !== null) {
+          d.warn(
+            "executa_ref_invalid",
+            at(path, k),
+            `${at(path, k)} must be a string (e.g. "1.0.0"), got ${show(v)}; it is ignored`,
+          );
+        }
+      }
     } else {
       d.warn(
         "executa_ref_invalid",
