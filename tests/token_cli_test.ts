@@ -222,3 +222,24 @@ Deno.test("verify pretty keeps the §2.11 form inside the 5 s leeway: `valid (wi
     assert.equal(code, 0);
     assert.match(chunks.join(""), new RegExp(`^valid \\(wid ${WID}, expires in -\\d+s\\)\\n$`));
   }));
+
+Deno.test({
+  name: "a key file whose directory cannot be made exits 2 with the fix, not a crash (exit 3)",
+  // a dangling symlink where the key's directory should go: mkdir fails, as on a read-only HOME
+  ignore: Deno.build.os === "windows",
+  fn: () =>
+    withHome(async (home) => {
+      const parent = join(home, "dangling");
+      await Deno.symlink(join(home, "missing"), parent);
+      const keyPath = join(parent, "dev.key");
+      const p = await cli(home, ["mint", "--key-file", keyPath]);
+      assert.equal(p.code, 2, p.stderr);
+      assert.equal(p.stdout, "");
+      assert.match(p.stderr, new RegExp(`^error: cannot create dev key file ${keyPath}: .*`));
+      assert.match(p.stderr, /point --key-file or ANNA_APP_DEV_KEY_FILE at a writable path\n$/);
+      assert.doesNotMatch(p.stderr, /unexpected crash|\n\s+at /);
+      const j = await cli(home, ["mint", "--format", "json"], { ANNA_APP_DEV_KEY_FILE: keyPath });
+      assert.equal(j.code, 2, j.stderr);
+      assert.equal(JSON.parse(j.stderr).error.code, "bad_key_file");
+    }),
+});

@@ -103,10 +103,11 @@ async function checkMode(path: string, logger?: Logger) {
  * complete or fails with AlreadyExists, so a concurrent loser never reads a half-written file.
  */
 async function createKeyFile(path: string): Promise<string> {
-  await ensureDir(dirname(path));
   const text = randomHex(32) + "\n";
   const tmp = `${path}.${randomHex(6)}.tmp`;
   try {
+    // inside the try: a directory that cannot be made (read-only HOME in CI) is a bad key file
+    await ensureDir(dirname(path));
     await writeExclusive(tmp, text);
     try {
       await Deno.link(tmp, path);
@@ -124,7 +125,11 @@ async function createKeyFile(path: string): Promise<string> {
     }
   } catch (e) {
     if (e instanceof KeyFileError) throw e;
-    throw new KeyFileError(`cannot create dev key file ${path}: ${(e as Error).message}`, path);
+    throw new KeyFileError(
+      `cannot create dev key file ${path}: ${(e as Error).message}; ` +
+        `point --key-file or ANNA_APP_DEV_KEY_FILE at a writable path`,
+      path,
+    );
   } finally {
     await Deno.remove(tmp).catch(() => {});
   }
