@@ -456,6 +456,18 @@ Deno.test("smoke: an --out FILE in a missing directory is exit 2 before anything
   assert.doesNotMatch(r.stderr, /validate|PASS|FAIL/);
 });
 
+Deno.test("smoke: an --out that is a directory is exit 2 before anything runs, with a file name to use", async () => {
+  await using dir = await tmpDir();
+  const r = await runCli(["smoke", BASIC, "--format", "junit", "--out", dir.path]);
+  assert.equal(r.code, 2, explain(r));
+  assert.equal(r.stdout, "");
+  assert.equal(
+    r.stderr,
+    `error: cannot write --out ${dir.path}: it is a directory; name the report file, ` +
+      `e.g. --out ${join(dir.path, "report.xml")}\n`,
+  );
+});
+
 Deno.test("smoke: an app whose bundled executa folder is gone says so in the executas step", async () => {
   await using dir = await tmpDir();
   const app = join(dir.path, "app");

@@ -1,5 +1,5 @@
 /** `smoke [APP_DIR]` (CONTRACT §2.7, §14): the CI runner. The work is in lib/smoke/runner.ts. */
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { bool, int, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, TOKEN_FLAGS, tokenTtl } from "./common.ts";
 import { EXIT, printFatal } from "./output.ts";
@@ -137,12 +137,15 @@ export async function run(argv: string[]): Promise<number> {
   if (out !== undefined) {
     // a CI run can take minutes: a report that cannot be written is known before it starts
     const dir = await Deno.stat(dirname(resolve(out))).catch(() => null);
-    if (!dir?.isDirectory) {
-      printFatal(
-        fatalFormat,
-        "config",
-        `cannot write --out ${out}: ${dirname(resolve(out))} is not a directory`,
-      );
+    const target = await Deno.stat(resolve(out)).catch(() => null);
+    const ext = format === "junit" ? "xml" : format === "json" ? "json" : "txt";
+    const why = !dir?.isDirectory
+      ? `${dirname(resolve(out))} is not a directory`
+      : target?.isDirectory
+      ? `it is a directory; name the report file, e.g. --out ${join(out, `report.${ext}`)}`
+      : undefined;
+    if (why) {
+      printFatal(fatalFormat, "config", `cannot write --out ${out}: ${why}`);
       return EXIT.USAGE;
     }
   }
