@@ -175,7 +175,14 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
       /--no-control-token/,
     ],
     [["serve", "--port", "0"], { ANNA_APP_CONTROL_TOKEN: "short" }, 2, /at least 32 characters/],
-    [["dev", join(appDir, "missing")], {}, 2, /manifest_unreadable/],
+    // a missing APP_DIR is named as such; a directory without manifest.json gets dev's own hint
+    [["dev", join(appDir, "missing")], {}, 2, /^error: app directory \S+missing does not exist\n$/],
+    [
+      ["dev", join(appDir, "..")],
+      {},
+      2,
+      /manifest_unreadable .*file not found \(hint: dev takes the app directory holding manifest\.json, or --manifest FILE\)/,
+    ],
     // a manifest path where the app directory goes: named as such, with the directory to use
     [
       ["dev", join(appDir, "manifest.json")],

@@ -87,7 +87,15 @@ export async function run(argv: string[]): Promise<number> {
   if (format === "junit") throw new UsageError("--format must be pretty or json (got 'junit')");
   const logger = makeLogger(values, { level: "info" });
   const appDir = resolve(positionals[0] ?? ".");
-  if ((await Deno.stat(appDir).catch(() => null))?.isFile) {
+  const appStat = await Deno.stat(appDir).catch(() => null);
+  if (!appStat) {
+    // said plainly: the manifest diagnostic would suggest a manifest path, which dev refuses
+    printFatal(format, "app_dir_not_found", `app directory ${appDir} does not exist`, {
+      path: appDir,
+    });
+    return EXIT.USAGE;
+  }
+  if (appStat.isFile) {
     // `validate` takes a manifest path; dev serves the whole app (bundle, executas)
     printFatal(
       format,
@@ -117,6 +125,14 @@ export async function run(argv: string[]): Promise<number> {
   // 1. manifest: errors stop here; warnings are logged by session.create below
   const loaded = await loadManifest(manifestPath);
   if (!loaded.manifest) {
+    if (str(values, "manifest") === undefined) {
+      // the loader's hint offers "the manifest file itself", which dev refuses (see above)
+      loaded.diagnostics = loaded.diagnostics.map((d) =>
+        d.code === "manifest_unreadable"
+          ? { ...d, hint: "dev takes the app directory holding manifest.json, or --manifest FILE" }
+          : d
+      );
+    }
     const errors = loaded.diagnostics.filter((d) => d.severity === "error");
     if (format === "json") {
       printFatal(
