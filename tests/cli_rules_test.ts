@@ -42,6 +42,33 @@ Deno.test("cli: -h, --help and help CMD print the same help of every command on 
   for (const cmd of COMMANDS) assert.match(top.stdout, new RegExp(`^  ${cmd} `, "m"));
 });
 
+Deno.test("cli: help and --help name every §2.2 environment variable and the exit codes; an error's usage stays short", async () => {
+  const vars = [
+    "ANNA_APP_LOG_LEVEL",
+    "ANNA_APP_DEV_KEY_FILE",
+    "ANNA_APP_CONTROL_TOKEN",
+    "ANNA_APP_PYTHON",
+    "ANNA_APP_CHROMIUM",
+    "OPENAI_BASE_URL",
+    "OPENAI_API_KEY",
+    "OPENAI_MODEL",
+    "NO_COLOR",
+  ];
+  for (const args of [["help"], ["--help"], ["-h"]]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, explain(r));
+    for (const v of vars) assert.match(r.stdout, new RegExp(`^  (\\S+, )*${v}\\b`, "m"), v);
+    assert.match(
+      r.stdout,
+      /^Exit codes:\n {2}0 success .*1 .*2 usage or configuration error .*3 runtime fault$/m,
+    );
+  }
+  const unknown = await runCli(["nope"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^Commands:$/m);
+  assert.doesNotMatch(unknown.stderr, /Environment:|Exit codes:/);
+});
+
 Deno.test("cli: no command, unknown commands and unknown flags are usage errors (exit 2, stdout empty)", async () => {
   for (
     const args of [

@@ -28,13 +28,29 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   help: { summary: "print help for a command", load: () => Promise.resolve(helpCommand) },
 };
 
-export function usage(): string {
+// for `help` and `--help` only: the usage text after an error stays short
+const ENVIRONMENT = `Environment:
+  ANNA_APP_LOG_LEVEL       default --log-level (the flag wins)
+  ANNA_APP_DEV_KEY_FILE    dev key file (default ~/.anna-app/dev.key; --key-file wins)
+  ANNA_APP_CONTROL_TOKEN   fixed control token for dev/serve (at least 32 characters)
+  ANNA_APP_PYTHON          python for executas when uv is missing (python3; python on Windows)
+  ANNA_APP_CHROMIUM        Chromium for smoke --browser (--chromium wins)
+  OPENAI_BASE_URL, OPENAI_API_KEY, OPENAI_MODEL
+                           --llm openai settings (--llm-base-url, --llm-model win)
+  NO_COLOR                 no ANSI colour in logs`;
+
+const EXIT_CODES = `Exit codes:
+  0 success   1 a check failed   2 usage or configuration error   3 runtime fault`;
+
+/** The command list; `full` (for `help`/`--help`) adds §2.2's variables and §2.1's exit codes. */
+export function usage(full = false): string {
   const rows = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(10)} ${v.summary}`);
   return [
     "Usage: anna-app-runtime <command> [args] [flags]",
     "",
     "Commands:",
     ...rows,
+    ...(full ? ["", ENVIRONMENT, "", EXIT_CODES] : []),
     "",
     "Run `anna-app-runtime help <command>` for a command's flags.",
   ].join("\n");
@@ -48,7 +64,7 @@ const helpCommand: CommandModule = {
     const { positionals } = parseFlags(argv, {}, { positionals: 1 });
     const name = positionals[0];
     if (!name) {
-      writeStdout(usage());
+      writeStdout(usage(true));
       return EXIT.OK;
     }
     const c = COMMANDS[name];
@@ -71,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (name === "-h" || name === "--help") {
     if (rest.length) return await helpCommand.run(rest).catch((e) => usageFailure(e, helpCommand));
-    writeStdout(usage());
+    writeStdout(usage(true));
     return EXIT.OK;
   }
   const cmdName = name === "-V" || name === "--version" ? "version" : name;
