@@ -42,6 +42,36 @@ Deno.test("cli: -h, --help and help CMD print the same help of every command on 
   for (const cmd of COMMANDS) assert.match(top.stdout, new RegExp(`^  ${cmd} `, "m"));
 });
 
+Deno.test("cli: every command's help names each flag §2.3–§2.11 give it", async () => {
+  const llm = ["--llm", "--no-llm", "--mock-llm", "--llm-base-url", "--llm-model"];
+  llm.push("--llm-embed-model", "--llm-timeout-ms");
+  const token = ["--key-file", "--token-ttl"];
+  const server = ["--host", "--port", "--app-port", "--allow-remote", "--allowed-host"];
+  server.push("--no-control-token");
+  const executas = ["--executa", "--no-executas"];
+  const flags: Record<string, string[]> = {
+    bridge: [...llm, ...token],
+    dev: [...server, ...token, ...llm, ...executas, "--no-watch", "--record", "--manifest"],
+    serve: [...server, ...token, ...llm, "--format"],
+    smoke: [...executas, ...llm, ...token, "--fixtures", "--no-fixtures", "--view", "--browser"],
+    validate: [...executas, "--strict", "--format"],
+    executa: [...llm, "--tool-id", "--type", "--command", "--args", "--timeout-ms", "--raw"],
+    token: [...token, "--wid", "--uid", "--app", "--view", "--scopes", "--ttl", "--format"],
+    version: ["--format"],
+  };
+  flags.dev.push("--bundle", "--slug", "--view", "--user-id", "--entry-payload", "--seed-storage");
+  flags.smoke.push("--chromium", "--format", "--out", "--tool-alias", "--ignore-key");
+  flags.smoke.push("--check-events", "--keep-home", "--call-timeout-ms");
+  for (const [cmd, names] of Object.entries(flags)) {
+    const r = await runCli(["help", cmd]);
+    assert.equal(r.code, 0, explain(r));
+    const missing = names.filter((f) =>
+      !new RegExp(`(^|[\\s,\\[])${f}\\b(?!-)`, "m").test(r.stdout)
+    );
+    assert.deepEqual(missing, [], `help ${cmd}`);
+  }
+});
+
 Deno.test("cli: help and --help name every §2.2 environment variable and the exit codes; an error's usage stays short", async () => {
   const vars = [
     "ANNA_APP_LOG_LEVEL",

@@ -23,7 +23,9 @@ bin/<dir>), handshakes, runs one action and shuts it down.
       --args JSON|@FILE        arguments object (default {})
       --timeout-ms N           invoke timeout (clamped to 1000..90000, default 65000)
       --raw                    print the plugin's raw invoke result
-      LLM flags                --llm, --no-llm, --mock-llm FILE, ... (reverse sampling)
+      --llm mock|off|openai    LLM for reverse sampling (default mock); --no-llm = --llm off
+      --mock-llm FILE          mock table (JSONL), repeatable
+      --llm-base-url URL, --llm-model NAME, --llm-embed-model NAME, --llm-timeout-ms N
 
 Flags: --tool-id ID, --type python|node|go|binary, --command "ARGV" (or a JSON array),
        --format pretty|json, --log-level L, --log-format pretty|json.
