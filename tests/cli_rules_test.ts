@@ -169,6 +169,31 @@ Deno.test("cli: --log-level and --log-format values are checked on every command
   }
 });
 
+Deno.test("cli: numeric flags: a non-number or a value out of range is exit 2 naming the flag, its range and the value as typed", async () => {
+  const huge = "99999999999999999999999";
+  const cases: [string[], string][] = [
+    [["serve", "--port", "abc"], "--port must be an integer (got 'abc')"],
+    [["serve", "--port", huge], `--port must be between 0 and 65535 (got ${huge})`],
+    [["serve", "--app-port=-1"], "--app-port must be between 0 and 65535 (got -1)"],
+    [["token", "mint", "--ttl", "0"], "--ttl must be between 5 and 86400 (got 0)"],
+    [["bridge", "--token-ttl", huge], `--token-ttl must be between 5 and 86400 (got ${huge})`],
+    [
+      ["smoke", VALID_APP, "--call-timeout-ms", "1.5"],
+      "--call-timeout-ms must be an integer (got '1.5')",
+    ],
+    [
+      ["bridge", "--llm-timeout-ms", "0"],
+      "--llm-timeout-ms must be between 1 and 86400000 (got 0)",
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${explain(r)}`);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr.split("\n")[0], `error: ${message}`, args.join(" "));
+  }
+});
+
 Deno.test('cli: usage errors in json format are one {"error":{code,message,details}} line on stderr', async () => {
   for (
     const args of [

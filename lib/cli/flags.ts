@@ -155,7 +155,8 @@ export function int(
   if (!/^-?\d+$/.test(x)) throw new UsageError(`--${k} must be an integer (got '${x}')`);
   const n = Number(x);
   if (range && (n < range[0] || n > range[1])) {
-    throw new UsageError(`--${k} must be between ${range[0]} and ${range[1]} (got ${n})`);
+    // as typed: Number() would show a long value as 1e+21
+    throw new UsageError(`--${k} must be between ${range[0]} and ${range[1]} (got ${x})`);
   }
   return n;
 }
