@@ -26,6 +26,24 @@ Deno.test("typo hints: closest picks one near candidate, a unique prefix, or not
   assert.equal(closest("exec", flags), "executa", "a unique prefix");
   assert.equal(closest("zzz", flags), undefined);
   assert.equal(closest("hos", ["host", "hose"]), undefined, "a tie suggests nothing");
+  assert.equal(closest("LOG-LEVEL", flags), "log-level", "case alone, however long the word");
+});
+
+Deno.test("typo hints: a command, subcommand or flag in the wrong case names the right one", async () => {
+  const cases: [string[], RegExp][] = [
+    [["HELP"], /^error: unknown command 'HELP' \(did you mean 'help'\?\)/],
+    [["VALIDATE", VALID_APP], /^error: unknown command 'VALIDATE' \(did you mean 'validate'\?\)/],
+    [["token", "MINT"], /^error: unknown token subcommand 'MINT' \(did you mean 'mint'\?\)/],
+    [
+      ["validate", VALID_APP, "--STRICT"],
+      /^error: unknown flag '--STRICT' \(did you mean --strict\?\)/,
+    ],
+  ];
+  for (const [args, re] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, explain(r));
+    assert.match(r.stderr, re);
+  }
 });
 
 Deno.test("typo hints: mistyped flags, commands and subcommands name the likely one (exit 2)", async () => {

@@ -40,9 +40,13 @@ export function editDistance(a: string, b: string, max = 2, transpositions = fal
 /**
  * The one candidate a mistyped word most likely meant, for "did you mean" hints: the closest within
  * 1 edit (2 for words of 5+ characters, a swap of neighbours counting as one), else the only
- * candidate the word starts. Undefined when nothing is close or the choice is ambiguous.
+ * candidate the word starts; a word that differs only in case first. Undefined when nothing is close or
+ * the choice is ambiguous.
  */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  // caps lock or a capitalised word (HELP, Validate): the same word whatever its length
+  const lower = word.toLowerCase();
+  for (const c of candidates) if (c !== word && c.toLowerCase() === lower) return c;
   const max = word.length >= 5 ? 2 : 1;
   let best: string | undefined;
   let bestD = max + 1;
