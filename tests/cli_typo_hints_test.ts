@@ -160,3 +160,16 @@ Deno.test("typo hints: a pretty usage error ends with the usage line and where t
   assert.equal(lines.at(-1), "Run 'anna-app-runtime help smoke' for every flag.");
   assert.ok(lines.length <= 5, `short, so the error stays on screen:\n${r.stderr}`);
 });
+
+Deno.test("typo hints: -V/--version after a command says where it goes", async () => {
+  for (const flag of ["--version", "-V"]) {
+    const r = await runCli(["validate", VALID_APP, flag]);
+    assert.equal(r.code, 2, explain(r));
+    assert.equal(r.stdout, "");
+    assert.equal(
+      r.stderr.split("\n")[0],
+      `error: unknown flag '${flag}': for the version run 'anna-app-runtime ${flag}' on its own ` +
+        `(or 'anna-app-runtime version')`,
+    );
+  }
+});

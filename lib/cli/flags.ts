@@ -92,6 +92,11 @@ function parseErrorText(
   // node names a flag with a short form as '-h, --help': the long form is the one to show
   const quoted = /'(-[^']+)'/.exec(e.message)?.[1];
   const named = quoted?.split(/,\s*/).pop()?.split(" ")[0];
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && (named === "--version" || named === "-V")) {
+    // §2.1's -V/--version stands in for the command, so it goes where a command goes
+    return `unknown flag '${named}': for the version run 'anna-app-runtime ${named}' on its own ` +
+      `(or 'anna-app-runtime version')`;
+  }
   if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && named) {
     const near = named.startsWith("--") ? closest(named.slice(2), Object.keys(spec)) : undefined;
     return `unknown flag '${named}'` + (near ? ` (did you mean --${near}?)` : "");
