@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { UsageError } from "../lib/cli/flags.ts";
 import { RpcError } from "../lib/core/rpc_error.ts";
-import { parseExecutaFlag, validateRegisterParams } from "../lib/executa/spec.ts";
+import {
+  parseExecutaFlag,
+  parseExecutaFlags,
+  validateRegisterParams,
+} from "../lib/executa/spec.ts";
 
 const MAIN_TS = new URL("../main.ts", import.meta.url).pathname;
 const DISC = new URL("./fixtures/apps/disc-app/", import.meta.url).pathname.replace(/\/$/, "");
@@ -88,6 +92,23 @@ Deno.test("--executa: a skill folder runs no process (§9.1): skipped with a war
     ),
     JSON.stringify(report.diagnostics),
   );
+});
+
+Deno.test("--executa: a tool_id given twice keeps the first, with a warning naming both flags (as §9.2)", async () => {
+  const warnings: string[] = [];
+  const specs = await parseExecutaFlags(
+    ["dir=executas/b-py", "dir=executas/n-transport,tool_id=tool-b", "dir=executas/n-transport"],
+    DISC,
+    warnings,
+  );
+  assert.deepEqual(specs.map((s) => [s.tool_id, s.project_dir]), [
+    ["tool-b", ex("b-py")],
+    ["tool-n", ex("n-transport")],
+  ]);
+  assert.deepEqual(warnings, [
+    `skipping --executa 'dir=executas/n-transport,tool_id=tool-b': tool_id "tool-b" already ` +
+    `provided by --executa 'dir=executas/b-py'`,
+  ]);
 });
 
 Deno.test("--executa: usage errors name the problem", async () => {

@@ -468,6 +468,24 @@ Deno.test("smoke: an --out that is a directory is exit 2 before anything runs, w
   );
 });
 
+Deno.test("smoke: two --executa with one tool_id check the first once and warn about the second", async () => {
+  const r = await smokeJson([
+    BASIC,
+    "--no-fixtures",
+    "--executa",
+    "dir=executas/echo",
+    "--executa",
+    `dir=executas/echo,tool_id=tool-smoke-echo,command=["false"]`,
+  ]);
+  assert.equal(r.code, 0, explain(r));
+  const rep = r.report!;
+  assert.deepEqual(rep.executas.map((e) => [e.tool_id, e.status]), [["tool-smoke-echo", "pass"]]);
+  assert.deepEqual(rep.warnings, [
+    `skipping --executa 'dir=executas/echo,tool_id=tool-smoke-echo,command=["false"]': tool_id ` +
+    `"tool-smoke-echo" already provided by --executa 'dir=executas/echo'`,
+  ]);
+});
+
 Deno.test("smoke: an app whose bundled executa folder is gone says so in the executas step", async () => {
   await using dir = await tmpDir();
   const app = join(dir.path, "app");

@@ -12,7 +12,7 @@ import type { Runtime } from "../core/runtime.ts";
 import { appSlugFor, diagnosticFields, loadManifest } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import { entryDiagnostics } from "../manifest/entries.ts";
-import { parseExecutaFlag } from "../executa/spec.ts";
+import { parseExecutaFlags } from "../executa/spec.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
 import { buildRuntime, printStartup, reportFatal, serverSettings } from "../server/launch.ts";
@@ -167,14 +167,10 @@ export async function run(argv: string[]): Promise<number> {
     if (!bool(values, "no-executas")) {
       const flags = list(values, "executa");
       if (flags.length) {
-        const specs = [];
         const skipped: string[] = [];
-        for (const f of flags) {
-          const s = await parseExecutaFlag(f, appDir, skipped);
-          if (s) specs.push({ ...s, app_slug: slug });
-        }
+        const specs = await parseExecutaFlags(flags, appDir, skipped);
         for (const w of skipped) logger.warn(w);
-        await rt.executas.register(specs);
+        await rt.executas.register(specs.map((s) => ({ ...s, app_slug: slug })));
       } else {
         discovery = await rt.registerAppExecutas(appDir, slug, {
           effective: loaded.manifest,

@@ -2,7 +2,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { discoverExecutas } from "../executa/discovery.ts";
 import { discoveryDiagnostics } from "../executa/bundled_refs.ts";
-import { parseExecutaFlag } from "../executa/spec.ts";
+import { parseExecutaFlags } from "../executa/spec.ts";
 import type { ExecutaSpec } from "../executa/types.ts";
 import { resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
 import { analyzeManifest, appSlugFor, loadManifest } from "../manifest/mod.ts";
@@ -68,10 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     if (flagSpecs.length > 0) {
       const base = appDir ?? dirname(manifestPath);
       const skipped: string[] = [];
-      for (const f of flagSpecs) {
-        const s = await parseExecutaFlag(f, base, skipped);
-        if (s) specs.push(s);
-      }
+      specs = await parseExecutaFlags(flagSpecs, base, skipped);
       for (const message of skipped) {
         diagnostics.push({ severity: "warning", code: "executa_discovery", path: "", message });
       }

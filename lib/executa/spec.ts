@@ -129,6 +129,33 @@ export async function parseExecutaFlag(
   };
 }
 
+/**
+ * Every `--executa` flag in order. A tool_id given twice keeps the first, as discovery does (§9.2):
+ * the pool holds one executa per tool_id, so a later one would silently replace it.
+ */
+export async function parseExecutaFlags(
+  flags: string[],
+  appDir: string,
+  warnings: string[] = [],
+): Promise<ExecutaSpec[]> {
+  const specs: ExecutaSpec[] = [];
+  const from = new Map<string, string>();
+  for (const f of flags) {
+    const s = await parseExecutaFlag(f, appDir, warnings);
+    if (!s) continue;
+    const first = from.get(s.tool_id);
+    if (first !== undefined) {
+      warnings.push(
+        `skipping --executa '${f}': tool_id "${s.tool_id}" already provided by --executa '${first}'`,
+      );
+      continue;
+    }
+    from.set(s.tool_id, f);
+    specs.push(s);
+  }
+  return specs;
+}
+
 // ---- executas.register ----
 
 const SpecSchema = z.object({

@@ -9,7 +9,7 @@ import { Runtime } from "../core/runtime.ts";
 import { ExecutaPool } from "../executa/mod.ts";
 import { discoveryDiagnostics } from "../executa/bundled_refs.ts";
 import { discoverExecutas } from "../executa/discovery.ts";
-import { parseExecutaFlag } from "../executa/spec.ts";
+import { parseExecutaFlags } from "../executa/spec.ts";
 import type { ExecutaSpec } from "../executa/types.ts";
 import { createProvider, LlmConfigError, type LlmFlags, resolveLlmConfig } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
@@ -140,10 +140,7 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   let specs: ExecutaSpec[] = [];
   const diagnostics: Diagnostic[] = [];
   if (o.executaSpecs?.length) {
-    for (const f of o.executaSpecs) {
-      const s = await parseExecutaFlag(f, o.appDir, report.warnings);
-      if (s) specs.push(s);
-    }
+    specs = await parseExecutaFlags(o.executaSpecs, o.appDir, report.warnings);
   } else if (!o.noExecutas) {
     const found = await discoverExecutas(o.appDir);
     specs = found.specs;
