@@ -194,6 +194,29 @@ Deno.test("cli: numeric flags: a non-number or a value out of range is exit 2 na
   }
 });
 
+Deno.test('cli: an empty flag value (--out=, --fixtures "$UNSET") is exit 2 naming the flag, on every command', async () => {
+  const cases: [string[], string][] = [
+    [["smoke", VALID_APP, "--fixtures", ""], "fixtures"],
+    [["smoke", VALID_APP, "--out="], "out"],
+    [["smoke", VALID_APP, "--mock-llm="], "mock-llm"],
+    [["dev", VALID_APP, "--key-file", ""], "key-file"],
+    [["validate", VALID_APP, "--executa="], "executa"],
+    [["token", "mint", "--scopes="], "scopes"],
+    [["executa", "describe", VALID_APP, "--tool-id="], "tool-id"],
+    [["bridge", "--llm-base-url="], "llm-base-url"],
+  ];
+  for (const [args, flag] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${explain(r)}`);
+    assert.equal(r.stdout, "");
+    assert.equal(
+      r.stderr.split("\n")[0],
+      `error: --${flag} is empty: give it a value, or leave the flag out`,
+      args.join(" "),
+    );
+  }
+});
+
 Deno.test('cli: usage errors in json format are one {"error":{code,message,details}} line on stderr', async () => {
   for (
     const args of [

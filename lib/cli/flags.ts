@@ -77,6 +77,12 @@ export function parseFlags(
   if (parsed.positionals.length > max) {
     throw new UsageError(`unexpected argument '${parsed.positionals[max]}'`);
   }
+  for (const [k, v] of Object.entries(values)) {
+    // `--out=` or `--fixtures "$UNSET"`: every value flag names something, none means "" usefully
+    if (v === "" || (Array.isArray(v) && v.includes(""))) {
+      throw new UsageError(`--${k} is empty: give it a value, or leave the flag out`);
+    }
+  }
   oneOf(values, "format", formats ?? []);
   oneOf(values, "log-level", LOG_LEVEL_VALUES);
   oneOf(values, "log-format", LOG_FORMAT_VALUES);

@@ -125,9 +125,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   const aliases = parseAliases(list(values, "tool-alias"));
   if (typeof aliases === "string") throw new UsageError(aliases);
-  for (const k of list(values, "ignore-key")) {
-    if (k === "") throw new UsageError("--ignore-key needs a key name");
-  }
   const ttl = tokenTtl(values);
   const callTimeoutMs = int(values, "call-timeout-ms", [1, 86_400_000]) ?? 120_000;
   const appDir = resolve(positionals[0] ?? ".");

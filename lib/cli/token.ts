@@ -88,8 +88,6 @@ export async function run(argv: string[]): Promise<number> {
     const uid = int(values, "uid", [0, Number.MAX_SAFE_INTEGER]) ?? 1;
     const app = str(values, "app") ?? "dev";
     const view = str(values, "view") ?? "main";
-    if (!app) throw new UsageError("--app must not be empty");
-    if (!view) throw new UsageError("--view must not be empty");
     const scopes = (str(values, "scopes") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
     const ttl = int(values, "ttl", ttlRange) ?? defaultTtl;
     const minted = await mintToken(key, {
