@@ -151,13 +151,8 @@
     );
     s.es = es;
     es.addEventListener("data_model.AnnaAppEvent", (ev) => {
-      let env;
-      try {
-        env = JSON.parse(ev.data);
-      } catch {
-        return;
-      }
-      if (current === s) onEvent(s, env);
+      const env = link.parseOrNull(ev.data);
+      if (env !== null && current === s) onEvent(s, env);
     });
     es.addEventListener("session_closed", () => {
       es.close();

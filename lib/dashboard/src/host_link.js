@@ -161,13 +161,18 @@
     const reason = d.reason ? ` (${d.reason})` : "";
     return `${reason}${said.length > 0 ? `: ${said.join("; ")}` : ""}`;
   }
-  function onFrame(text) {
-    let msg;
+  /** A frame or stream entry parsed, or null when it is not JSON (skipped; the stream goes on). */
+  function parseOrNull(text) {
     try {
-      msg = JSON.parse(text);
+      return JSON.parse(text);
     } catch {
-      return;
+      return null;
     }
+  }
+
+  function onFrame(text) {
+    const msg = parseOrNull(text);
+    if (msg === null) return;
     for (const res of Array.isArray(msg) ? msg : [msg]) {
       const p = res && bridge.pending.get(res.id);
       if (!p) continue;
@@ -316,12 +321,8 @@
     const es = new win.EventSource(withCt("/api/log/stream", { after: String(logs.lastSeq) }));
     logs.es = es;
     es.addEventListener("log", (ev) => {
-      let entry;
-      try {
-        entry = JSON.parse(ev.data);
-      } catch {
-        return; // a malformed entry is skipped, the stream goes on
-      }
+      const entry = parseOrNull(ev.data);
+      if (entry === null) return;
       if (logs.syncing) logs.held.push([entry, ev.data.length]);
       else pushLog(entry, false, ev.data.length);
     });
@@ -381,6 +382,7 @@
     report,
     rpc,
     fetchJson,
+    parseOrNull,
     withCt,
     isHidden,
     startLogStream,
