@@ -149,6 +149,24 @@ Deno.test("sse: /api/log/stream sends `event: log` with the log seq as id", asyn
   ]);
 });
 
+Deno.test("sse: every log stream sends an entry as the same message, serialised once", async () => {
+  await using t = await makeRuntime({ mode: "serve" });
+  const app = createMainApp(serverContext(t.rt));
+  const streams = await Promise.all(
+    [0, 1, 2].map(() => app.request(`/api/log/stream`, { headers: AUTH })),
+  );
+  const readings = streams.map((r) => readSse(r.body!, (x) => x.includes("event: log")));
+  let serialised = 0;
+  const counted = { toJSON: () => (serialised++, "counted") };
+  t.rt.log.push({ type: "reload", paths: ["/x/index.html"], probe: counted });
+  const texts = await Promise.all(readings);
+  const messages = texts.map((x) => x.slice(x.indexOf("id: ")));
+  assert.equal(messages[0], messages[1]);
+  assert.equal(messages[1], messages[2]);
+  assert.match(messages[0], /^id: \d+\nevent: log\ndata: \{.*"probe":"counted"/);
+  assert.equal(serialised, 1, "one serialisation for three streams");
+});
+
 Deno.test("sse: HEAD on either stream answers the headers and leaves no stream behind", async () => {
   await using t = await makeRuntime({ mode: "serve" });
   const ctx = serverContext(t.rt);

@@ -20,6 +20,18 @@ export function sseMessage(event: string, data: unknown, id?: number): string {
   return lines.join("\n") + "\n\n";
 }
 
+/**
+ * A log entry's SSE message, built once and shared by every log stream: entries are complete and
+ * never change once streamed, and N dashboard tabs (or N stalled readers, each holding up to
+ * SSE_BACKLOG_MAX) then cost one string per entry, not N.
+ */
+const logMessages = new WeakMap<LogEntry, string>();
+export function logMessage(e: LogEntry): string {
+  let text = logMessages.get(e);
+  if (text === undefined) logMessages.set(e, text = sseMessage("log", e, e.seq));
+  return text;
+}
+
 /** Start position: `Last-Event-ID`, else query `after`, else 0; garbage counts as absent. */
 export function startPosition(c: Context): number {
   const parse = (
@@ -191,7 +203,7 @@ export function logStream(c: Context, ctx: ServerContext): Response {
   const start = startPosition(c);
   return sseResponse(c, (stream) =>
     runStream(stream, ctx, "log", ({ write, drained, ended }) => {
-      const send = (e: LogEntry) => write(sseMessage("log", e, e.seq));
+      const send = (e: LogEntry) => write(logMessage(e));
       if (!hasStart) return ctx.runtime.log.subscribe(send);
       // the same pacing as session events: retained entries after `start`, then live ones
       let replaying = true;
