@@ -1,14 +1,9 @@
 /** `validate [APP_DIR|MANIFEST.json]` (CONTRACT §2.8): manifest checks, executas, bundle entry. */
 import { basename, dirname, join, resolve } from "node:path";
-import { discoverExecutas } from "../executa/discovery.ts";
-import { discoveryDiagnostics } from "../executa/bundled_refs.ts";
-import { parseExecutaFlags } from "../executa/spec.ts";
-import type { ExecutaSpec } from "../executa/types.ts";
-import { resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
-import { analyzeManifest, appSlugFor, loadManifest } from "../manifest/mod.ts";
+import { appSlugFor } from "../manifest/mod.ts";
+import { checkApp } from "../core/app_check.ts";
 import { strictScan } from "../manifest/strict.ts";
 import { diagnosticLine } from "../manifest/diag.ts";
-import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import { bool, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
@@ -60,38 +55,15 @@ export async function run(argv: string[]): Promise<number> {
     ? dirname(target)
     : null;
 
-  const loaded = await loadManifest(manifestPath);
-  const diagnostics: Diagnostic[] = [];
-  let manifest = loaded.manifest;
-  let specs: ExecutaSpec[] = [];
-  if (loaded.raw !== null || manifest) {
-    if (flagSpecs.length > 0) {
-      const base = appDir ?? dirname(manifestPath);
-      const skipped: string[] = [];
-      specs = await parseExecutaFlags(flagSpecs, base, skipped);
-      for (const message of skipped) {
-        diagnostics.push({ severity: "warning", code: "executa_discovery", path: "", message });
-      }
-    } else if (appDir && !noExecutas) {
-      const found = await discoverExecutas(appDir);
-      specs = found.specs;
-      diagnostics.push(...discoveryDiagnostics(found, manifest, loaded.raw));
-    }
-  }
-  const entries: ToolEntry[] = specs.map((s) => ({
-    tool_id: s.tool_id,
-    handle: s.handle,
-    project_dir: s.project_dir,
-  }));
-  if (loaded.raw !== null && entries.length > 0) {
-    // re-analyse so bundled: refs resolve against the executas found
-    const r = analyzeManifest(loaded.raw, { resolve: (x) => resolveToolRef(x, entries) });
-    manifest = r.manifest;
-    diagnostics.unshift(...r.diagnostics);
-  } else diagnostics.unshift(...loaded.diagnostics);
-  if (manifest && appDir) {
-    diagnostics.push(...await entryDiagnostics(join(appDir, "bundle"), manifest, loaded.raw));
-    if (strict) diagnostics.push(...await strictScan(join(appDir, "bundle"), manifest, entries));
+  const { loaded, manifest, specs, entries, diagnostics } = await checkApp({
+    manifestPath,
+    appDir,
+    executaFlags: flagSpecs,
+    noExecutas,
+    skippedAsDiagnostics: true,
+  });
+  if (manifest && appDir && strict) {
+    diagnostics.push(...await strictScan(join(appDir, "bundle"), manifest, entries));
   }
 
   const errors = diagnostics.filter((d) => d.severity === "error").length;

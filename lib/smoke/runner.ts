@@ -6,17 +6,13 @@
  */
 import { join } from "node:path";
 import { Runtime } from "../core/runtime.ts";
+import { checkApp } from "../core/app_check.ts";
 import { ExecutaPool } from "../executa/mod.ts";
-import { discoveryDiagnostics } from "../executa/bundled_refs.ts";
-import { discoverExecutas } from "../executa/discovery.ts";
-import { parseExecutaFlags } from "../executa/spec.ts";
-import type { ExecutaSpec } from "../executa/types.ts";
 import { createProvider, LlmConfigError, type LlmFlags, resolveLlmConfig } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
-import { declaredTools, resolveToolRef, type ToolEntry } from "../manifest/acl.ts";
-import { analyzeManifest, appSlugFor, hintText, loadManifest } from "../manifest/mod.ts";
-import { entryDiagnostics } from "../manifest/entries.ts";
-import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
+import { declaredTools } from "../manifest/acl.ts";
+import { appSlugFor, hintText } from "../manifest/mod.ts";
+import type { Diagnostic } from "../manifest/types.ts";
 import { defaultKeyPath, KeyFileError, loadOrCreateKey } from "../token/mod.ts";
 import type { Logger } from "../util/log.ts";
 import { VERSION } from "../version.ts";
@@ -133,35 +129,19 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   // 1. validate (§3.7, plus discovery warnings and the bundle entry, as `validate` does)
   let tv = performance.now();
   const manifestPath = join(o.appDir, "manifest.json");
-  const loaded = await loadManifest(manifestPath);
   const { slug, warnings: slugWarnings } = await appSlugFor({ appDir: o.appDir });
   report.app.slug = slug;
   report.warnings.push(...slugWarnings);
-  let specs: ExecutaSpec[] = [];
-  const diagnostics: Diagnostic[] = [];
-  if (o.executaSpecs?.length) {
-    specs = await parseExecutaFlags(o.executaSpecs, o.appDir, report.warnings);
-  } else if (!o.noExecutas) {
-    const found = await discoverExecutas(o.appDir);
-    specs = found.specs;
-    diagnostics.push(...discoveryDiagnostics(found, loaded.manifest, loaded.raw));
-  }
-  specs = specs.map((s) => ({ ...s, app_slug: slug }));
-  const entries: ToolEntry[] = specs.map((s) => ({
-    tool_id: s.tool_id,
-    handle: s.handle,
-    project_dir: s.project_dir,
-  }));
-  let manifest: EffectiveManifest | null = loaded.manifest;
-  if (loaded.raw !== null && entries.length > 0) {
-    const r = analyzeManifest(loaded.raw, { resolve: (x) => resolveToolRef(x, entries) });
-    manifest = r.manifest;
-    diagnostics.unshift(...r.diagnostics);
-  } else diagnostics.unshift(...loaded.diagnostics);
+  const checked = await checkApp({
+    manifestPath,
+    appDir: o.appDir,
+    executaFlags: o.executaSpecs,
+    noExecutas: o.noExecutas,
+  });
+  const { manifest, entries, diagnostics } = checked;
+  report.warnings.push(...checked.skippedFlags);
+  const specs = checked.specs.map((s) => ({ ...s, app_slug: slug }));
   const errors = diagnostics.filter((d) => d.severity === "error");
-  if (manifest) {
-    diagnostics.push(...await entryDiagnostics(join(o.appDir, "bundle"), manifest, loaded.raw));
-  }
   report.warnings.push(...diagnostics.filter((d) => d.severity === "warning").map(diagLine));
   const validate: StepResult = {
     suite: "validate",
