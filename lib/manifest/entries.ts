@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import { entryFile } from "./diag.ts";
 import type { Diagnostic, EffectiveManifest } from "./types.ts";
 import { isPlainObject } from "../util/json.ts";
-import { isFile } from "../util/fs.ts";
+import { onDiskSpelling } from "../util/fs.ts";
 
 /** The bundle-relative file an entry serves. */
 export function servedEntryFile(entry: string): string {
@@ -27,12 +27,26 @@ export async function entryDiagnostics(
     const file = servedEntryFile(entry);
     if (checked.has(file)) return;
     checked.add(file);
-    if (await isFile(join(bundleDir, file))) return;
+    const onDisk = await onDiskSpelling(bundleDir, file);
+    if (onDisk === file.split("/").filter((s) => s !== "" && s !== ".").join("/")) return;
+    const dirName = basename(bundleDir);
+    if (onDisk !== null) {
+      // found only because macOS/Windows ignore case: a Linux host answers 404 for it
+      out.push({
+        severity: "warning",
+        code: "entry_not_found",
+        path,
+        message: `bundle entry ${join(dirName, file)} differs in letter case from the file on ` +
+          `disk, ${join(dirName, onDisk)}`,
+        hint: `write the entry as ${onDisk}: file names are case-sensitive where apps are served`,
+      });
+      return;
+    }
     out.push({
       severity: "warning",
       code: "entry_not_found",
       path,
-      message: `bundle entry ${join(basename(bundleDir), file)} does not exist (yet)`,
+      message: `bundle entry ${join(dirName, file)} does not exist (yet)`,
       hint: "build the bundle, or fix the entry path (relative to the bundle directory)",
     });
   };
