@@ -5,6 +5,7 @@ import {
   childEnv,
   type CommandResult,
   programSuffixes,
+  pythonStandIns,
   resetCommandStateForTests,
   resolveCommand,
   whichOnPath,
@@ -270,6 +271,66 @@ Deno.test("Windows: PATHEXT extensions come before, and instead of, a bare progr
   assert.deepEqual(programSuffixes("uvx", {}, "windows"), [".COM", ".EXE", ".BAT", ".CMD"]);
   assert.deepEqual(programSuffixes("npx", env, "linux"), [""]);
   assert.deepEqual(programSuffixes("npx", env, "darwin"), [""]);
+});
+
+Deno.test({
+  name:
+    "an executa.json command naming `python` runs python3 where there is no `python` (macOS, Debian)",
+  ignore: IS_WINDOWS,
+  async fn() {
+    resetCommandStateForTests();
+    const bin = await pathDir({ python3: "#!/bin/sh\n" });
+    try {
+      const { logger, lines } = capture();
+      const s = spec({ command: ["python", "tool.py"], type: "binary", project_dir: bin });
+      const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
+      assert.deepEqual(argv, [join(bin, "python3"), "tool.py"]);
+      await resolveCommand(s, { env: { PATH: bin }, logger });
+      assert.deepEqual(lines.map((l) => JSON.parse(l).msg), [
+        `'python' is not on PATH; starting executas that name it with ${join(bin, "python3")}`,
+      ]);
+      // ANNA_APP_PYTHON comes first; a name found on PATH is never replaced
+      const custom = join(bin, "custom-python");
+      await Deno.writeTextFile(custom, "#!/bin/sh\n");
+      await Deno.chmod(custom, 0o755);
+      const withEnv = { PATH: bin, ANNA_APP_PYTHON: custom };
+      assert.equal(argvOf(await resolveCommand(s, { env: withEnv, logger }))[0], custom);
+      const py3 = spec({ command: ["python3", "tool.py"], project_dir: bin });
+      assert.equal(
+        argvOf(await resolveCommand(py3, { env: withEnv, logger }))[0],
+        join(bin, "python3"),
+      );
+      // other programs are not guessed at
+      const node = spec({ command: ["nodejs", "x.js"], project_dir: bin });
+      assert.equal(
+        errorOf(await resolveCommand(node, { env: { PATH: bin }, logger })).reason,
+        "spawn_failed",
+      );
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+    }
+  },
+});
+
+Deno.test("pythonStandIns: python3 → python, then py on Windows; python → python3 elsewhere; ANNA_APP_PYTHON first", () => {
+  assert.deepEqual(pythonStandIns("python3", {}, "windows"), ["python", "py"]);
+  assert.deepEqual(pythonStandIns("python3.exe", {}, "windows"), ["python", "py"]);
+  assert.deepEqual(pythonStandIns("python", {}, "windows"), ["py"]);
+  assert.deepEqual(pythonStandIns("python", {}, "darwin"), ["python3"]);
+  assert.deepEqual(pythonStandIns("python", {}, "linux"), ["python3"]);
+  // python3 missing on a POSIX system: `python` may well be Python 2, so only an explicit choice
+  assert.deepEqual(pythonStandIns("python3", {}, "linux"), []);
+  const env = { ANNA_APP_PYTHON: "C:\\Py312\\python.exe" };
+  assert.deepEqual(pythonStandIns("python3", env, "windows"), [
+    "C:\\Py312\\python.exe",
+    "python",
+    "py",
+  ]);
+  assert.deepEqual(pythonStandIns("python3", { ANNA_APP_PYTHON: "/opt/py/bin/python3" }, "linux"), [
+    "/opt/py/bin/python3",
+  ]);
+  assert.deepEqual(pythonStandIns("python3.11", {}, "windows"), []);
+  assert.deepEqual(pythonStandIns("node", {}, "windows"), []);
 });
 
 Deno.test("uvRunAsPython: the plain-python form of executa.json `uv run` commands", () => {

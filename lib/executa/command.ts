@@ -29,6 +29,7 @@ let uvWarned = false;
 export function resetCommandStateForTests() {
   uvCache.clear();
   uvWarned = false;
+  pythonStandInWarned.clear();
 }
 
 async function isExecutable(path: string): Promise<boolean> {
@@ -76,11 +77,31 @@ export async function whichOnPath(
 
 const hasSeparator = (s: string) => s.includes("/") || (IS_WINDOWS && s.includes("\\"));
 
+/**
+ * What to run for a bare `python` / `python3` that is not on PATH, in order. Apps ship both
+ * spellings in executa.json, and neither exists everywhere: macOS and Debian have no `python`, a
+ * python.org install on Windows has no `python3` (but has the `py` launcher).
+ */
+export function pythonStandIns(
+  prog: string,
+  env: Record<string, string | undefined>,
+  os: string = Deno.build.os,
+): string[] {
+  if (!/^python3?(\.exe)?$/i.test(prog)) return [];
+  const names = [env.ANNA_APP_PYTHON, os === "windows" ? "python" : "python3"];
+  if (os === "windows") names.push("py");
+  const own = prog.toLowerCase().replace(/\.exe$/, "");
+  return [...new Set(names)].filter((n): n is string => !!n && n.toLowerCase() !== own);
+}
+
+const pythonStandInWarned = new Set<string>();
+
 /** Resolves argv[0] (§9.3 heading rule); a missing program is a spawn failure. */
 async function resolveArgv(
   argv: string[],
   dir: string,
   env: Record<string, string | undefined>,
+  logger?: Logger,
 ): Promise<CommandResult> {
   const [prog, ...rest] = argv;
   if (hasSeparator(prog) || isAbsolute(prog)) {
@@ -98,6 +119,17 @@ async function resolveArgv(
   }
   const found = await whichOnPath(prog, env);
   if (found) return { argv: [found, ...rest] };
+  for (const alt of pythonStandIns(prog, env)) {
+    const p = isAbsolute(alt)
+      ? (await isExecutable(alt) ? alt : null)
+      : await whichOnPath(alt, env);
+    if (!p) continue;
+    if (!pythonStandInWarned.has(prog)) {
+      pythonStandInWarned.add(prog);
+      logger?.warn(`'${prog}' is not on PATH; starting executas that name it with ${p}`);
+    }
+    return { argv: [p, ...rest] };
+  }
   return {
     error: {
       reason: "spawn_failed",
@@ -186,7 +218,7 @@ async function pythonFallback(
     if (!PY_NAME.test(target)) return noEntry(`script entry ${JSON.stringify(value)} is invalid`);
     argv = [python, "-m", target];
   }
-  return await resolveArgv(argv, dir, env);
+  return await resolveArgv(argv, dir, env, logger);
 }
 
 async function binaryPath(spec: ExecutaSpec): Promise<string | null> {
@@ -221,7 +253,7 @@ export async function resolveCommand(
         argv = plain;
       }
     }
-    return await resolveArgv(argv, dir, env);
+    return await resolveArgv(argv, dir, env, logger);
   }
   switch (spec.type) {
     case "python": {
