@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { makePool, nodeSpec } from "./fixtures/executas/harness.ts";
 import { trimPartialUtf8 } from "../lib/executa/framing.ts";
+import { shownLine } from "../lib/util/text.ts";
 import type { Outcome } from "../lib/core/outcome.ts";
 
 const enc = new TextEncoder();
@@ -39,4 +40,35 @@ Deno.test("a stderr line cut at 8 KiB keeps whole characters within 8192 bytes",
   } finally {
     await pool.shutdown();
   }
+});
+
+Deno.test("stderr lines as a terminal shows them: no CR left from CRLF, progress redraws give their last state", async () => {
+  const { pool } = makePool();
+  await pool.register([nodeSpec("talker")]);
+  try {
+    const stderr = [
+      "windows line\r",
+      "Downloading:  10%|#    |\rDownloading:  60%|###  |\rDownloading: 100%|#####|",
+      "cleared bar 50%\r                \r",
+      "plain",
+    ];
+    const r: Outcome = await pool.invoke("talker", "crash", { code: 5, stderr }, {});
+    if (r.ok) throw new Error("the crash answered ok");
+    assert.deepEqual(r.error.details?.stderr_tail, [
+      "windows line",
+      "Downloading: 100%|#####|",
+      "cleared bar 50%",
+      "plain",
+    ]);
+  } finally {
+    await pool.shutdown();
+  }
+});
+
+Deno.test("shownLine keeps lines without CR as they are", () => {
+  assert.equal(shownLine("a\tb  "), "a\tb  ");
+  assert.equal(shownLine(""), "");
+  assert.equal(shownLine("\r"), "");
+  assert.equal(shownLine(" \r \r"), "");
+  assert.equal(shownLine("a\r\r"), "a");
 });

@@ -4,6 +4,7 @@
  * feeding, and the graceful stop sequence. Knows nothing about tools, sessions or crash policy.
  */
 import type { Logger } from "../util/log.ts";
+import { shownLine } from "../util/text.ts";
 import type { AppContext } from "./types.ts";
 import { encodeUtf8, isPlainObject } from "../util/json.ts";
 import { findTopLevelId, LineSplitter, trimPartialUtf8 } from "./framing.ts";
@@ -292,7 +293,7 @@ export class ExecutaProcess {
   }
 
   private onStderr(bytes: Uint8Array) {
-    this.hooks.stderr(decoder.decode(bytes).replace(/\r$/, ""));
+    this.hooks.stderr(shownLine(decoder.decode(bytes)));
   }
 
   /** Logs an ignored line's first 1 KiB (a character cut in two shows as U+FFFD). */

@@ -68,3 +68,16 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   const near = closest(word, candidates);
   return near === undefined ? "" : ` (did you mean '${near}'?)`;
 }
+
+/**
+ * A stderr line as a terminal leaves it: a CRLF ending dropped, and of a line that redraws itself
+ * with bare CRs (tqdm-style progress bars, which write them even to a pipe) only its last
+ * non-blank state, not every state run together.
+ */
+export function shownLine(line: string): string {
+  const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+  if (!text.includes("\r")) return text;
+  const parts = text.split("\r");
+  for (let i = parts.length - 1; i >= 0; i--) if (parts[i].trim() !== "") return parts[i];
+  return "";
+}
