@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { entryDiagnostics } from "../lib/manifest/entries.ts";
-import { analyzeManifest } from "../lib/manifest/mod.ts";
+import { analyzeManifest, loadManifest } from "../lib/manifest/mod.ts";
 import { onDiskSpelling } from "../lib/util/fs.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
@@ -54,4 +54,20 @@ Deno.test("onDiskSpelling: exact names win, a case-only match gives the disk nam
   assert.equal(await onDiskSpelling(dir.path, "sub"), null);
   assert.equal(await onDiskSpelling(dir.path, "sub/missing.js"), null);
   assert.equal(await onDiskSpelling(join(dir.path, "nope"), "a.js"), null);
+});
+
+Deno.test("manifest.json spelled otherwise on disk: the unreadable error says to rename it", async () => {
+  await using dir = await tmpDir();
+  await Deno.writeTextFile(join(dir.path, "Manifest.json"), '{"ui":{"views":[{"name":"m"}]}}');
+  const missing = await loadManifest(join(dir.path, "manifest.json"));
+  assert.equal(missing.diagnostics[0].code, "manifest_unreadable");
+  assert.equal(
+    missing.diagnostics[0].hint,
+    "rename Manifest.json to manifest.json (file names are case-sensitive)",
+  );
+  // where it was read through a case-insensitive file system (macOS, Windows) the same lookup
+  // gives a manifest_name_case warning; Linux cannot read it that way, so a macOS CI job covers it
+  await Deno.writeTextFile(join(dir.path, "manifest.json"), '{"ui":{"views":[{"name":"m"}]}}');
+  const both = await loadManifest(join(dir.path, "manifest.json"));
+  assert.ok(!both.diagnostics.some((d) => d.code === "manifest_name_case"), "exact name on disk");
 });

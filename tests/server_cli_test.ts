@@ -161,6 +161,9 @@ Deno.test("cli: serve prints pretty startup lines and serves app_dir sessions", 
 
 Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", async () => {
   const appDir = await tempApp();
+  const capsDir = join(appDir, "..", "caps");
+  await Deno.mkdir(capsDir);
+  await Deno.writeTextFile(join(capsDir, "Manifest.json"), "{}");
   const cases: [string[], Record<string, string>, number, RegExp][] = [
     [
       ["dev", appDir, "--host", "0.0.0.0"],
@@ -183,6 +186,8 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
       2,
       /manifest_unreadable .*file not found \(hint: dev takes the app directory holding manifest\.json, or --manifest FILE\)/,
     ],
+    // Manifest.json found only by a case-insensitive file system: the fix is to rename it
+    [["dev", capsDir], {}, 2, /\(hint: rename Manifest\.json to manifest\.json \(file names/],
     // a manifest path where the app directory goes: named as such, with the directory to use
     [
       ["dev", join(appDir, "manifest.json")],

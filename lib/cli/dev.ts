@@ -128,7 +128,7 @@ export async function run(argv: string[]): Promise<number> {
     if (str(values, "manifest") === undefined) {
       // the loader's hint offers "the manifest file itself", which dev refuses (see above)
       loaded.diagnostics = loaded.diagnostics.map((d) =>
-        d.code === "manifest_unreadable"
+        d.code === "manifest_unreadable" && !d.hint?.startsWith("rename ")
           ? { ...d, hint: "dev takes the app directory holding manifest.json, or --manifest FILE" }
           : d
       );

@@ -1,8 +1,9 @@
 /** Reading `manifest.json` from disk (CONTRACT §3.1, §3.7 file-level errors). */
-import { resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { analyzeManifest, type AnalyzeOptions } from "./analyze.ts";
 import type { ManifestResult } from "./types.ts";
 import { utf16Hint, withoutBom } from "../util/json.ts";
+import { onDiskSpelling } from "../util/fs.ts";
 
 export type LoadedManifest = ManifestResult & { path: string; raw: unknown };
 
@@ -139,11 +140,14 @@ export async function loadManifest(
     }
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+    const other = await otherSpelling(abs);
     return unloadable(
       abs,
       "manifest_unreadable",
       `cannot read manifest ${abs}: ${why}`,
-      "pass an app directory holding manifest.json, or the manifest file itself",
+      other
+        ? `rename ${other} to manifest.json (file names are case-sensitive)`
+        : "pass an app directory holding manifest.json, or the manifest file itself",
     );
   }
   text = withoutBom(text);
@@ -171,5 +175,24 @@ export async function loadManifest(
       "save manifest.json as UTF-8; it looks like another encoding, e.g. Latin-1",
     );
   }
-  return { ...analyzeManifest(raw, opts), path: abs, raw };
+  const loaded = { ...analyzeManifest(raw, opts), path: abs, raw };
+  const other = await otherSpelling(abs);
+  if (other) {
+    // read through a case-insensitive file system (macOS, Windows); Linux hosts would not find it
+    loaded.diagnostics.push({
+      severity: "warning",
+      code: "manifest_name_case",
+      path: "",
+      message: `the manifest file is named ${other}, not manifest.json`,
+      hint: `rename it to manifest.json: file names are case-sensitive where apps are published`,
+    });
+  }
+  return loaded;
+}
+
+/** For a path ending in `manifest.json`: the file's name on disk when it is spelled otherwise. */
+async function otherSpelling(abs: string): Promise<string | null> {
+  if (basename(abs) !== "manifest.json") return null;
+  const onDisk = await onDiskSpelling(dirname(abs), "manifest.json");
+  return onDisk !== null && onDisk !== "manifest.json" ? onDisk : null;
 }
