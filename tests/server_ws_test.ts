@@ -184,3 +184,23 @@ Deno.test("ws: closing the server closes open sockets with 1001 (going away)", a
   await closing;
   assert.equal(closed.code, 1001);
 });
+
+Deno.test("ws: a frame starting with a byte order mark is read like stdio and /rpc read it (§11.6)", async () => {
+  await using r = await running();
+  const { server } = r;
+  const c = await connect(`ws://127.0.0.1:${server.config.mainPort}/ws?ct=${TOKEN}`);
+  c.ws.send("\uFEFF" + req(1, "session.list"));
+  assert.deepEqual(JSON.parse(await c.next()), { jsonrpc: "2.0", id: 1, result: { sessions: [] } });
+  // the same frame over /rpc gets the same answer
+  const res = await fetch(`http://127.0.0.1:${server.config.mainPort}/rpc`, {
+    method: "POST",
+    headers: { "X-Anna-Control-Token": TOKEN },
+    body: "\uFEFF" + req(2, "session.list"),
+  });
+  assert.deepEqual(await res.json(), { jsonrpc: "2.0", id: 2, result: { sessions: [] } });
+  // only a leading one: a BOM anywhere else is still not JSON
+  c.ws.send(req(3, "session.list") + "\uFEFF");
+  assert.equal(JSON.parse(await c.next()).error.code, -32700);
+  c.ws.close();
+  await c.closed;
+});

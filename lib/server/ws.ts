@@ -92,7 +92,9 @@ function wsUpgrade(ctx: ServerContext) {
           sendIfOpen(ws, JSON.stringify(frameTooLarge(bytes, max)));
           return;
         }
-        const out = ctx.runtime.handleTextNow(data, "ws");
+        // a leading BOM is ignored, as stdio (§4.1) and /rpc (a UTF-8 decode) ignore it
+        const text = data.charCodeAt(0) === 0xfeff ? data.slice(1) : data;
+        const out = ctx.runtime.handleTextNow(text, "ws");
         if (out instanceof Promise) {
           out.then(
             (text) => {
