@@ -260,6 +260,35 @@ Deno.test("invoke-context routing and unavailable methods", async () => {
   }
 });
 
+Deno.test("a reverse request written right after the invoke's reply is no longer in its context", async () => {
+  const { pool, llm } = makePool();
+  await pool.register([nodeSpec("after", ["--declare=llm.sample"])]);
+  const app = appContext();
+  try {
+    // reply and request arrive in one chunk: the invoke has ended before the request is read
+    for (
+      const c of [
+        { method: "sampling/createMessage", params: { messages: [msg("late")] } },
+        { method: "storage/set", params: { key: "late", value: 1 } },
+      ]
+    ) {
+      const done = await pool.invoke("after", "reply_then_call", c, { app });
+      assert.deepEqual(done, { ok: true, result: "done" });
+      const r = await pool.invoke("after", "after_reply", {}, { app });
+      assert.equal((r as any).result?.error?.code, -32602, JSON.stringify(r));
+      assert.equal((r as any).result?.error?.message, "UNKNOWN_INVOKE_CONTEXT");
+    }
+    assert.equal(llm.calls.length, 0, "no sampling was spent for an ended invoke");
+    const got = await pool.invoke("after", "call", {
+      method: "storage/get",
+      params: { key: "late" },
+    }, { app });
+    assert.equal((got as any).result.responses[0].result.exists, false);
+  } finally {
+    await pool.shutdown();
+  }
+});
+
 Deno.test("invoke-context precedence: context.invoke_id, then invoke_id, then metadata.executa_invoke_id, then metadata.invoke_id", () => {
   const invokes = new Map<string, InvokeContext>();
   for (const id of ["a", "b", "c", "d"]) invokes.set(id, { id } as unknown as InvokeContext);

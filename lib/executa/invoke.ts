@@ -45,12 +45,14 @@ export async function invokeOn(proc: ExecutaProcess, r: InvokeRequest): Promise<
     abort: new AbortController(),
   };
   proc.invokes.set(invoke_id, ctx);
+  // once its reply is read the invoke is over: a reverse request on a later line (even in the
+  // same chunk) no longer gets its context (§9.8 "not in flight")
   const req = proc.request("invoke", {
     tool: method,
     arguments: r.args ?? {},
     invoke_id,
     context: { invoke_id, deadline_ms, plugin_name: tool_id, credentials: {} },
-  });
+  }, () => proc.invokes.delete(invoke_id));
   opts.onSent?.(invoke_id);
   try {
     const wait = deadline_ms - Date.now() + INVOKE_GRACE_MS;

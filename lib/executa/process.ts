@@ -87,6 +87,8 @@ export class ExecutaProcess {
   private writeChain: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private readonly pending = new Map<number, (r: Reply) => void>();
+  /** Run as soon as a request's answer is read, before its (maybe async) settling. */
+  private readonly onAnswered = new Map<number, () => void>();
   private readonly abandoned = new Set<number>();
   private readonly log: Logger;
   private readonly hooks: ProcessHooks;
@@ -132,12 +134,24 @@ export class ExecutaProcess {
     return this.exitInfo === null;
   }
 
-  /** Sends a request; the promise settles with the reply, the exit, or a frame fault. */
-  request(method: string, params?: unknown): { id: number; reply: Promise<Reply> } {
+  /**
+   * Sends a request; the promise settles with the reply, the exit, or a frame fault.
+   * `onAnswered` runs synchronously when that answer is read, before later stdout lines are.
+   */
+  request(
+    method: string,
+    params?: unknown,
+    onAnswered?: () => void,
+  ): { id: number; reply: Promise<Reply> } {
     const id = this.nextId++;
     const reply = new Promise<Reply>((resolve) => {
-      if (this.exitInfo) resolve({ kind: "exit", exit: this.exitInfo });
-      else this.pending.set(id, resolve);
+      if (this.exitInfo) {
+        onAnswered?.();
+        resolve({ kind: "exit", exit: this.exitInfo });
+      } else {
+        this.pending.set(id, resolve);
+        if (onAnswered) this.onAnswered.set(id, onAnswered);
+      }
     });
     const msg = params === undefined
       ? { jsonrpc: "2.0", id, method }
@@ -158,6 +172,7 @@ export class ExecutaProcess {
 
   /** Stops waiting for `id` (timeout); a reply arriving later is logged and dropped. */
   abandon(id: number): void {
+    this.onAnswered.delete(id);
     if (!this.pending.delete(id)) return;
     if (this.abandoned.size >= MAX_ABANDONED) {
       this.abandoned.delete(this.abandoned.values().next().value!);
@@ -240,9 +255,8 @@ export class ExecutaProcess {
       await this.endDeaf;
       r = await withTimeout(this.exited, STOP_GRACE_MS);
     }
-    const resolve = this.pending.get(id);
+    const resolve = this.take(id);
     if (!resolve) return;
-    this.pending.delete(id);
     resolve({
       kind: "exit",
       exit: r === TIMEOUT ? { code: null, signal: null, at: Date.now() } : r,
@@ -285,8 +299,7 @@ export class ExecutaProcess {
     } catch (e) {
       this.log.error("exit hook failed", { error: String(e) });
     }
-    const pending = [...this.pending.values()];
-    this.pending.clear();
+    const pending = [...this.pending.keys()].map((id) => this.take(id)!);
     for (const resolve of pending) resolve({ kind: "exit", exit: info });
     for (const ctx of this.invokes.values()) ctx.abort.abort();
     return info;
@@ -330,28 +343,37 @@ export class ExecutaProcess {
   }
 
   private deliver(id: number | string, msg: Record<string, unknown>) {
-    const resolve = typeof id === "number" ? this.pending.get(id) : undefined;
+    const resolve = typeof id === "number" ? this.take(id) : undefined;
     if (!resolve) {
       if (typeof id === "number" && this.abandoned.delete(id)) {
         this.log.info("late reply dropped (the call already timed out)", { id });
       } else this.log.debug("reply with unknown id ignored", { id });
       return;
     }
-    this.pending.delete(id as number);
     if ("__file_transport" in msg) readFileTransport(msg.__file_transport).then(resolve);
     else resolve({ kind: "response", msg });
   }
 
+  /** The waiter of request `id`, removed; its `onAnswered` hook has run. */
+  private take(id: number): ((r: Reply) => void) | undefined {
+    const resolve = this.pending.get(id);
+    if (!resolve) return undefined;
+    this.pending.delete(id);
+    const hook = this.onAnswered.get(id);
+    this.onAnswered.delete(id);
+    hook?.();
+    return resolve;
+  }
+
   private onOversize(head: Uint8Array, total: number) {
     const id = findTopLevelId(decoder.decode(head));
-    const resolve = typeof id === "number" ? this.pending.get(id) : undefined;
+    const resolve = typeof id === "number" ? this.take(id) : undefined;
     this.log.warn("skipped stdout line over the frame limit", {
       frame_bytes: total,
       max_frame_bytes: MAX_FRAME_BYTES,
       id,
     });
     if (!resolve) return;
-    this.pending.delete(id as number);
     resolve({ kind: "frame_too_large", frame_bytes: total, max_frame_bytes: MAX_FRAME_BYTES });
   }
 }
