@@ -8,6 +8,7 @@ import { LineSplitter } from "../executa/framing.ts";
 import { errorResponse, frameTooLarge } from "./jsonrpc.ts";
 import { RPC, RpcError } from "../core/rpc_error.ts";
 import type { Logger } from "../util/log.ts";
+import { withoutBom } from "../util/json.ts";
 
 export const MAX_FRAME_BYTES = 16_777_216;
 
@@ -120,9 +121,8 @@ export async function serveLines(
   let inflight = 0;
   let drained: (() => void) | null = null;
   const onText = (raw: string) => {
-    let text = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     // a leading byte order mark is ignored on every line (RFC 8259 §8.1 allows it)
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const text = withoutBom(raw.endsWith("\r") ? raw.slice(0, -1) : raw);
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === "")) return;
     inflight++;
     let out: string | null | Promise<string | null>;

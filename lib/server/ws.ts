@@ -9,7 +9,7 @@ import { errorBody } from "./guard.ts";
 import { upgradeWebSocket } from "hono/deno";
 import type { WSContext } from "hono/ws";
 import { frameTooLarge } from "../bridge/jsonrpc.ts";
-import { utf8Length } from "../util/json.ts";
+import { utf8Length, withoutBom } from "../util/json.ts";
 import { MAX_BODY_BYTES, type ServerContext } from "./context.ts";
 
 /**
@@ -93,8 +93,7 @@ function wsUpgrade(ctx: ServerContext) {
           return;
         }
         // a leading BOM is ignored, as stdio (§4.1) and /rpc (a UTF-8 decode) ignore it
-        const text = data.charCodeAt(0) === 0xfeff ? data.slice(1) : data;
-        const out = ctx.runtime.handleTextNow(text, "ws");
+        const out = ctx.runtime.handleTextNow(withoutBom(data), "ws");
         if (out instanceof Promise) {
           out.then(
             (text) => {
