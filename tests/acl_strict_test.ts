@@ -1,11 +1,12 @@
 /** `validate --strict` bundle scan (CONTRACT §3.12) against the ACL (§5.2). */
+import { fileURLToPath as fromFileUrl } from "node:url";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { analyzeManifest } from "../lib/manifest/mod.ts";
 import { scanCallSites, strictScan } from "../lib/manifest/strict.ts";
 import type { EffectiveManifest } from "../lib/manifest/types.ts";
 
-const FIXTURE = new URL("./fixtures/apps/strict-app/", import.meta.url).pathname;
+const FIXTURE = fromFileUrl(new URL("./fixtures/apps/strict-app/", import.meta.url));
 
 function manifestWith(hostApi: unknown, extra: Record<string, unknown> = {}): EffectiveManifest {
   const r = analyzeManifest({

@@ -4,12 +4,13 @@
  * is now said out loud, in the create's `warnings` and the log, instead of the first app's
  * `tools.invoke` quietly turning into `not_implemented`.
  */
+import { fileURLToPath as fromFileUrl } from "node:url";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeRuntime } from "./helpers/runtime.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
-const EXAMPLE = new URL("../examples/notes-app/", import.meta.url).pathname;
+const EXAMPLE = fromFileUrl(new URL("../examples/notes-app/", import.meta.url));
 
 async function copyApp(to: string) {
   await Deno.mkdir(join(to, "executas", "notes-summary"), { recursive: true });

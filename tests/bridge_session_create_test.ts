@@ -2,6 +2,7 @@
  * `session.create` through the core (CONTRACT §4.4.1, §3.7, §3.9, §6.1): result shape, every param,
  * app_dir resolution, seed cap, manifest diagnostics, unknown views.
  */
+import { fileURLToPath as fromFileUrl } from "node:url";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { type Loose, makeRuntime, manifest, openSession, rpcError } from "./helpers/runtime.ts";
@@ -274,7 +275,7 @@ Deno.test("session.create: unknown view → -32602 unknown_view with available",
 
 Deno.test("session.create with app_dir: bundled: refs resolve against the app's executas, so no false tools_ref_unresolved", async () => {
   await using t = await makeRuntime();
-  const appDir = new URL("./fixtures/apps/valid-app", import.meta.url).pathname;
+  const appDir = fromFileUrl(new URL("./fixtures/apps/valid-app", import.meta.url));
   // host_api.tools names "tool-notes-1234", which only `bundled:notes` (the discovered executa) declares
   const created = await t.call("session.create", { app_dir: appDir });
   assert.deepEqual(created.warnings, []);
@@ -296,7 +297,7 @@ Deno.test("session.create with app_dir: bundled: refs resolve against the app's 
 
 Deno.test("session.create with app_dir: executa discovery warnings are returned and kept as executa_discovery diagnostics (§9.2)", async () => {
   await using t = await makeRuntime();
-  const appDir = new URL("./fixtures/apps/disc-app", import.meta.url).pathname;
+  const appDir = fromFileUrl(new URL("./fixtures/apps/disc-app", import.meta.url));
   const { warnings: expected } = await discoverExecutas(appDir);
   assert.ok(expected.length >= 2, "the fixture has folders discovery skips");
   const created = await t.call("session.create", { app_dir: appDir });

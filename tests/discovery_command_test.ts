@@ -1,4 +1,5 @@
 /** Default commands (CONTRACT §9.3), the uv-missing python fallback, and the child env (§9.4). */
+import { fileURLToPath as fromFileUrl } from "node:url";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
@@ -14,7 +15,7 @@ import type { ExecutaSpec } from "../lib/executa/types.ts";
 import { uvRunAsPython } from "../lib/executa/uv_run.ts";
 import { Logger } from "../lib/util/log.ts";
 
-const APPS = new URL("./fixtures/apps/", import.meta.url).pathname;
+const APPS = fromFileUrl(new URL("./fixtures/apps/", import.meta.url));
 const PY = join(APPS, "py-app", "executas");
 const DISC = join(APPS, "disc-app", "executas");
 const IS_WINDOWS = Deno.build.os === "windows";

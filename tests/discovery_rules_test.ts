@@ -1,10 +1,11 @@
 /** Executa discovery (CONTRACT §9.1–§9.2) and the pyproject/package.json readers. */
+import { fileURLToPath as fromFileUrl } from "node:url";
 import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { discoverExecutas, readNodeEntry, readPyprojectScripts } from "../lib/executa/discovery.ts";
 import { parseToml } from "../lib/executa/toml.ts";
 
-const APPS = new URL("./fixtures/apps/", import.meta.url).pathname;
+const APPS = fromFileUrl(new URL("./fixtures/apps/", import.meta.url));
 const DISC = join(APPS, "disc-app");
 
 async function withTemp(fn: (dir: string) => Promise<void>) {

@@ -1,4 +1,5 @@
 /** `--executa` specs (CONTRACT §2.10) and `executas.register` params (§4.4.8). */
+import { fileURLToPath as fromFileUrl } from "node:url";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { UsageError } from "../lib/cli/flags.ts";
@@ -9,8 +10,8 @@ import {
   validateRegisterParams,
 } from "../lib/executa/spec.ts";
 
-const MAIN_TS = new URL("../main.ts", import.meta.url).pathname;
-const DISC = new URL("./fixtures/apps/disc-app/", import.meta.url).pathname.replace(/\/$/, "");
+const MAIN_TS = fromFileUrl(new URL("../main.ts", import.meta.url));
+const DISC = fromFileUrl(new URL("./fixtures/apps/disc-app/", import.meta.url)).replace(/\/$/, "");
 const ex = (n: string) => join(DISC, "executas", n);
 /** A spec that must come out (not a skipped skill). */
 async function parse(spec: string, base: string) {

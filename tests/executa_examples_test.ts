@@ -1,11 +1,12 @@
 // The example executas (examples/notes-app notes-summary in Python via the uv-missing fallback,
 // examples/todo-node todo-store in Node), discovered, registered and invoked through the pool.
 // deno-lint-ignore-file no-explicit-any -- assertions walk plugin JSON
+import { fileURLToPath as fromFileUrl } from "node:url";
 import assert from "node:assert/strict";
 import { appContext, fakeLlm, makePool } from "./fixtures/executas/harness.ts";
 import { discoverExecutas } from "../lib/executa/discovery.ts";
 
-const root = new URL("../examples/", import.meta.url).pathname;
+const root = fromFileUrl(new URL("../examples/", import.meta.url));
 const notes = [
   { id: "n2", order: 2, content: "fix the login bug" },
   { id: "n1", order: 1, content: "follow up with the client" },

@@ -1,11 +1,12 @@
 /** `token mint|verify` through the real entrypoint (CONTRACT §2.11, §8.1, §2.1 exit codes). */
+import { fileURLToPath as fromFileUrl } from "node:url";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { run as runToken } from "../lib/cli/token.ts";
 import { loadOrCreateKey, mintToken } from "../lib/token/mod.ts";
 import { silentLogger } from "../lib/util/log.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const WID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
 interface Run {

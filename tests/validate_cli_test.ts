@@ -1,4 +1,5 @@
 /** `anna-app-runtime validate` end to end (CONTRACT §2.8): formats, exit codes, --strict, executas. */
+import { fileURLToPath as fromFileUrl } from "node:url";
 import assert from "node:assert/strict";
 import { MANIFESTS_DIR } from "./helpers/corpus.ts";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { tmpDir } from "./helpers/tmp.ts";
 import { denoDirEnv } from "./helpers/bridge_process.ts";
 import { writeApp } from "./helpers/server.ts";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = fromFileUrl(new URL("../", import.meta.url));
 const APPS = join(ROOT, "tests", "fixtures", "apps");
 
 async function validate(
