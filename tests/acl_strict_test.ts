@@ -252,3 +252,17 @@ Deno.test("strictScan: array, promise and string methods on app values named lik
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("strictScan: storage.clear is reported with what to use instead, though clear is also a Map/Set method", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(dir, "app.js"), "await rt.storage.clear();\n");
+    const diags = await strictScan(dir, manifestWith({ storage: ["get"] }), []);
+    assert.deepEqual(diags.map((d) => d.message), [
+      "app.js:1: the bundle calls storage.clear but the manifest does not grant it",
+    ]);
+    assert.match(diags[0].hint!, /probably meant "list" and "delete"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

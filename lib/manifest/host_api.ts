@@ -31,6 +31,8 @@ const LEGACY: Record<string, Record<string, string[]>> = {
     put: ["set"],
     remove: ["delete"],
     keys: ["list"],
+    // no bulk delete in §5.5: `list` the keys, then `delete` each
+    clear: ["list", "delete"],
   },
   chat: {
     read: ["read_history"],
@@ -64,7 +66,9 @@ export function methodHint(ns: string, method: string, known: readonly string[])
   const stripped = lower.startsWith(ns + ".") ? lower.slice(ns.length + 1) : lower;
   const legacy = LEGACY[ns]?.[stripped];
   if (legacy) {
-    return `"${method}" is a legacy name and is not translated; probably meant ${quote(legacy)} ` +
+    return `"${method}" is a legacy or look-alike name and is not translated; probably meant ${
+      quote(legacy)
+    } ` +
       `(${all})`;
   }
   const near = known.includes(stripped) ? [stripped] : nearMatches(stripped, known, true);
