@@ -127,6 +127,9 @@ Deno.test("scanCallSites: the browser's navigator.storage / navigator.credential
         "window.navigator.storage.persist();",
         "myNavigator.storage.get('k');", // an app object that merely ends in the same letters
         "anna.storage.delete({ key: 'k' });",
+        "const est = await navigator?.storage.estimate();", // optional chaining
+        "const p = navigator",
+        "  .storage.persisted();", // a formatter's line break
       ].join("\n"),
     );
     const sites = await scanCallSites(dir);

@@ -51,6 +51,14 @@ const BUILTIN_METHODS = new Set([
   ...["getBoundingClientRect", "animate"],
 ].filter((m) => !Object.values(HOST_API_METHODS).some((known) => known?.includes(m))));
 
+/** Whether the member step at `dot` follows a bare `navigator` (`navigator?.storage`, over lines). */
+function afterNavigator(text: string, dot: number): boolean {
+  let end = dot;
+  if (text[end - 1] === "?") end--;
+  while (end > 0 && /\s/.test(text[end - 1])) end--;
+  return text.endsWith("navigator", end) && !/[\w$]/.test(text[end - 10] ?? "");
+}
+
 interface Site {
   file: string;
   line: number;
@@ -97,7 +105,7 @@ export async function scanCallSites(bundleDir: string): Promise<Map<string, Site
     const found: { index: number; key: string }[] = [];
     for (const m of views.code.matchAll(DOT_CALL)) {
       // the browser's own `navigator.storage.estimate()`, `navigator.credentials.get()`
-      if (text.endsWith("navigator", m.index) && !/[\w$]/.test(text[m.index - 10] ?? "")) continue;
+      if (afterNavigator(text, m.index)) continue;
       // ...unless it is a name apps confuse with a host method (`anna.storage.remove(…)`)
       if (BUILTIN_METHODS.has(m[2]) && !legacyMeaning(m[1], m[2])) continue;
       const head = `${m[1]}.${m[2]}`;
