@@ -221,3 +221,45 @@ Deno.test("close: unfinished jobs are cancelled and aborted, timers cleared, the
   assert.equal(store.list({ limit: 10 }).jobs.length, 0);
   assert.equal(events.filter((e) => e.p.event === "cancelled").length, 2);
 });
+
+Deno.test("retention cap: 1000 finished jobs are kept; the 1001st to finish drops the oldest finished one", () => {
+  const { store, create } = makeStore();
+  const early = create(); // unfinished all along: never dropped for the cap
+  const done: Job[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const j = create();
+    store.settle(j, ok(i));
+    done.push(j);
+  }
+  assert.equal(store.size, 1001);
+  assert.equal(store.get(done[0].id)?.state, "succeeded", "exactly 1000 finished: all kept");
+  const next = create();
+  store.cancel(next, "no", null);
+  assert.equal(store.size, 1001);
+  assert.equal(store.get(done[0].id), undefined, "the oldest finished job is forgotten");
+  assert.equal(store.get(done[1].id)?.state, "succeeded");
+  assert.equal(store.get(early.id)?.state, "queued");
+  // the job that finishes last counts as the newest, whenever it was created
+  store.settle(early, ok("late"));
+  assert.equal(store.get(done[1].id), undefined);
+  assert.equal(store.get(early.id)?.state, "succeeded");
+  assert.equal(store.size, 1000);
+});
+
+Deno.test("retention cap: finished results are kept up to 64 MiB; one byte more drops the oldest", () => {
+  const { store, create } = makeStore();
+  const big = "x".repeat(262_144 - 2); // with its quotes, exactly 256 KiB of JSON
+  const done: Job[] = [];
+  for (let i = 0; i < 256; i++) {
+    const j = create();
+    store.settle(j, ok(big));
+    done.push(j);
+  }
+  assert.equal(store.size, 256, "256 × 256 KiB = 64 MiB: all kept");
+  const tiny = create();
+  store.settle(tiny, ok(1));
+  assert.equal(store.get(done[0].id), undefined, "64 MiB + 1 byte: the oldest result goes");
+  assert.equal(store.get(done[1].id)?.state, "succeeded");
+  assert.equal(store.get(tiny.id)?.result, 1);
+  assert.equal(store.size, 256);
+});

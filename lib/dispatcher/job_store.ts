@@ -31,7 +31,12 @@ export const JOB_STATES = [
 export type JobState = typeof JOB_STATES[number];
 export type JobEvent = "created" | "started" | "succeeded" | "failed" | "cancelled" | "expired";
 
-/** CONTRACT §15 "stage-2 jobs". Finished jobs are kept while the session lives (§5.11). */
+/**
+ * CONTRACT §15 "stage-2 jobs". Finished jobs are kept while the session lives (§5.11), up to
+ * `maxFinished` of them and `maxFinishedBytes` of results: past either the oldest finished ones
+ * are forgotten (`job_not_found`), as the event ring and chat store drop their oldest. A `dev`
+ * session polling jobs for days otherwise kept every result (up to 256 KiB each) until exit.
+ */
 export const JOB_LIMITS = {
   defaultDeadlineMs: 1_800_000,
   minDeadlineMs: 60_000,
@@ -41,6 +46,8 @@ export const JOB_LIMITS = {
   maxArgsBytes: 65_536,
   listDefault: 50,
   listMax: 200,
+  maxFinished: 1000,
+  maxFinishedBytes: 64 * 1024 * 1024,
 } as const;
 
 export const isTerminal = (s: JobState) => s !== "queued" && s !== "running";
@@ -124,9 +131,17 @@ export function clampDeadline(timeoutMs: number | undefined | null): number {
 export class JobStore {
   /** Insertion order = creation order. */
   private readonly jobs = new Map<string, Job>();
+  /** Result bytes of each finished job still kept (its share of `maxFinishedBytes`). */
+  private readonly finishedBytes = new Map<string, number>();
+  private finishedTotal = 0;
   private closed = false;
 
   constructor(private readonly listener: JobListener, private readonly clock = systemClock) {}
+
+  /** How many jobs are kept, finished or not (for tests of the retention cap). */
+  get size(): number {
+    return this.jobs.size;
+  }
 
   get activeCount(): number {
     let n = 0;
@@ -200,7 +215,7 @@ export class JobStore {
       const size = byteSize(outcome.result);
       if (size <= JOB_LIMITS.maxResultBytes) {
         job.result = outcome.result;
-        this.transition(job, "succeeded", "succeeded", null);
+        this.transition(job, "succeeded", "succeeded", null, {}, size);
         return true;
       }
       error = {
@@ -241,6 +256,8 @@ export class JobStore {
     for (const j of this.jobs.values()) this.cancel(j, "session_closed", null);
     this.closed = true;
     this.jobs.clear();
+    this.finishedBytes.clear();
+    this.finishedTotal = 0;
   }
 
   private transition(
@@ -249,6 +266,7 @@ export class JobStore {
     event: JobEvent,
     by: string | null,
     extra: { reason?: string; code?: string } = {},
+    resultBytes = 0,
   ) {
     const at = this.clock.now();
     job.state = state;
@@ -261,5 +279,22 @@ export class JobStore {
       job.timer = null;
     }
     this.listener(job, p, by);
+    if (isTerminal(state) && !this.closed) this.retain(job, resultBytes);
+  }
+
+  /** Counts a newly finished job, then forgets the oldest finished ones past the caps. */
+  private retain(job: Job, bytes: number) {
+    this.finishedBytes.set(job.id, bytes);
+    this.finishedTotal += bytes;
+    // finished ids in the order they finished: the oldest answer goes first
+    for (const [id, b] of this.finishedBytes) {
+      if (
+        this.finishedBytes.size <= JOB_LIMITS.maxFinished &&
+        this.finishedTotal <= JOB_LIMITS.maxFinishedBytes
+      ) break;
+      this.finishedBytes.delete(id);
+      this.finishedTotal -= b;
+      this.jobs.delete(id);
+    }
   }
 }
