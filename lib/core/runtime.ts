@@ -22,6 +22,7 @@ import {
 } from "../manifest/mod.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
 import { type DevKey, mintToken, refreshIntervalMs, verifyToken } from "../token/mod.ts";
+import { TOKEN_LEEWAY_S } from "../token/token.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
 import type { AppContext, ExecutaHost } from "../executa/types.ts";
@@ -216,6 +217,8 @@ export class Runtime {
       runtime_state_bytes: seedBytes,
       mocks: mocksFromManifest(manifest.dev.mocks),
     });
+    // a closed or crashed window's refresh timer stops now, not at its next tick (§8.4)
+    s.onWindowEnd((ended) => this.stopTimer(ended.window_uuid));
     const w = s.createWindow(viewName, a.entry_payload ?? {});
     // re-checked here, synchronously with `add`: concurrent creates (app_dir reads, executa
     // registration) may have filled the registry since the bridge method's early check
@@ -276,6 +279,10 @@ export class Runtime {
   // ---- windows and tokens ------------------------------------------------------------------
 
   windowCreated(s: Session, w: WindowState) {
+    // windows come and go here: ended ones whose tokens all lapsed are let go at the same pace
+    for (const wid of s.forgetEndedWindows(Date.now(), TOKEN_LEEWAY_S * 1000)) {
+      this.sessions.unindexWindow(wid);
+    }
     this.sessions.indexWindow(s, w);
     if (!this.autoRefresh) return;
     const id = setInterval(() => {
@@ -285,6 +292,11 @@ export class Runtime {
       );
     }, refreshIntervalMs(this.tokenTtl));
     this.timers.set(w.window_uuid, id);
+  }
+
+  /** Token-refresh timers running (one per open window in dev/serve); for tests. */
+  get refreshTimers(): number {
+    return this.timers.size;
   }
 
   private stopTimer(wid: string) {

@@ -97,7 +97,7 @@ export const windowHandlers: NamespaceHandlers = {
     const wid = ctx.window.window_uuid;
     ctx.window.status = "closed";
     ctx.session.emit("close_view", wid, wid, { window_uuid: wid, reason: reason ?? "app" });
-    ctx.session.emit("status_changed", wid, wid, { status: "closed" });
+    ctx.session.setStatus(ctx.window, "closed", wid);
     return { ok: true };
   },
   async open_view(ctx, args) {

@@ -38,6 +38,15 @@ export class SessionManager {
     return s;
   }
 
+  /** Size of the window → session index (tests check that ended windows leave it). */
+  get indexedWindows(): number {
+    return this.windowIndex.size;
+  }
+
+  unindexWindow(wid: string) {
+    this.windowIndex.delete(wid);
+  }
+
   findWindow(wid: string): { session: Session; window: WindowState } | undefined {
     const s = this.windowIndex.get(wid);
     const w = s?.windows.get(wid);

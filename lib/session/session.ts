@@ -86,6 +86,7 @@ export class Session {
   private zCounter = 0;
   closed = false;
   private closeListeners = new Set<() => void>();
+  private windowEndListeners = new Set<(w: WindowState) => void>();
 
   constructor(init: SessionInit) {
     this.id = init.id;
@@ -214,9 +215,34 @@ export class Session {
     });
   }
 
+  /** Ends a window (`closed` or `crashed`, both terminal) and tells the window-end listeners. */
   setStatus(w: WindowState, status: "closed" | "crashed", by: string | null) {
     w.status = status;
     this.emit("status_changed", w.window_uuid, by, { status });
+    for (const fn of this.windowEndListeners) fn(w);
+  }
+
+  /** Runs `fn` each time a window of this session ends (its refresh timer stops then, §8.4). */
+  onWindowEnd(fn: (w: WindowState) => void): () => void {
+    this.windowEndListeners.add(fn);
+    return () => this.windowEndListeners.delete(fn);
+  }
+
+  /**
+   * Forgets ended windows once no token of theirs can verify any more (newest expiry + leeway
+   * passed: a token then fails `expired` before its window is looked up, §8.3), keeping the
+   * primary and any with a call still in flight. An app opening and closing windows all day
+   * otherwise grew the map (and every scan of it) by one window each time. Returns their uuids.
+   */
+  forgetEndedWindows(now: number, leewayMs: number): string[] {
+    const gone: string[] = [];
+    for (const w of this.windows.values()) {
+      if (isOpen(w) || w.inflight > 0 || w.window_uuid === this.primary_window_uuid) continue;
+      if (w.token_expires_at !== null && now <= w.token_expires_at + leewayMs) continue;
+      this.windows.delete(w.window_uuid);
+      gone.push(w.window_uuid);
+    }
+    return gone;
   }
 
   /** The storage bucket as a plain object (a snapshot of now). */
@@ -272,6 +298,7 @@ export class Session {
       } catch { /* listeners never block closing */ }
     }
     this.closeListeners.clear();
+    this.windowEndListeners.clear();
   }
 
   /**

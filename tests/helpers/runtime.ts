@@ -30,6 +30,8 @@ export async function makeRuntime(opts: {
   executas?: ExecutaHost;
   /** Receives the runtime's log lines (json, info and up) instead of dropping them. */
   logSink?: LogSink;
+  /** dev/serve token-refresh timers per open window (§8.4). */
+  autoRefresh?: boolean;
 } = {}): Promise<TestRuntime> {
   const dir = await Deno.makeTempDir({ prefix: "anna-rt-" });
   const logger = silentLogger();
@@ -47,6 +49,7 @@ export async function makeRuntime(opts: {
       ? new Logger({ level: "info", format: "json", sink: opts.logSink })
       : logger,
     cwd: opts.cwd,
+    autoRefresh: opts.autoRefresh,
   });
   return {
     rt,
