@@ -226,6 +226,7 @@ export async function run(argv: string[]): Promise<number> {
     manifest: session.manifest,
     diagnostics: session.diagnostics,
   });
+  rt.apps.keep(slug); // served as long as `dev` runs, whichever sessions come and go
   const devApp: DevApp = {
     slug,
     appDir,

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus, rpcEntry } from "./log_bus.ts";
-import { AppRegistry } from "./apps.ts";
+import { AppRegistry, releaseApp } from "./apps.ts";
 import type { Transport } from "./transport.ts";
 import { Dispatcher } from "../dispatcher/mod.ts";
 import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
@@ -269,6 +269,7 @@ export class Runtime {
     if (!s) return;
     for (const wid of s.windows.keys()) this.stopTimer(wid);
     this.sessions.close(id);
+    releaseApp(this.apps, s, this.sessions.list());
     if (this.log.enabled) this.log.push({ type: "session", session_id: id, action: "closed" });
   }
 
