@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus, rpcEntry } from "./log_bus.ts";
 import { AppRegistry, releaseApp } from "./apps.ts";
+import { RefreshTimers } from "./refresh_timers.ts";
 import type { Transport } from "./transport.ts";
 import { Dispatcher } from "../dispatcher/mod.ts";
 import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
@@ -75,7 +76,7 @@ export class Runtime {
   /** `dev`: the app a `session.create` naming none opens (see resolveSessionApp). */
   defaultApp: (() => DefaultApp) | null = null;
   private readonly autoRefresh: boolean;
-  private readonly timers = new Map<string, ReturnType<typeof setInterval>>();
+  private readonly timers = new RefreshTimers();
   /** One method caller per transport, made once (the per-frame path allocates none). */
   private readonly callers = new Map<
     Transport,
@@ -218,7 +219,7 @@ export class Runtime {
       mocks: mocksFromManifest(manifest.dev.mocks),
     });
     // a closed or crashed window's refresh timer stops now, not at its next tick (§8.4)
-    s.onWindowEnd((ended) => this.stopTimer(ended.window_uuid));
+    s.onWindowEnd((ended) => this.timers.stop(ended.window_uuid));
     const w = s.createWindow(viewName, a.entry_payload ?? {});
     // re-checked here, synchronously with `add`: concurrent creates (app_dir reads, executa
     // registration) may have filled the registry since the bridge method's early check
@@ -267,7 +268,7 @@ export class Runtime {
   closeSession(id: string) {
     const s = this.sessions.get(id);
     if (!s) return;
-    for (const wid of s.windows.keys()) this.stopTimer(wid);
+    for (const wid of s.windows.keys()) this.timers.stop(wid);
     this.sessions.close(id);
     releaseApp(this.apps, s, this.sessions.list());
     if (this.log.enabled) this.log.push({ type: "session", session_id: id, action: "closed" });
@@ -286,24 +287,17 @@ export class Runtime {
     }
     this.sessions.indexWindow(s, w);
     if (!this.autoRefresh) return;
-    const id = setInterval(() => {
-      if (s.closed || !isOpen(w)) return this.stopTimer(w.window_uuid);
+    this.timers.start(w.window_uuid, refreshIntervalMs(this.tokenTtl), () => {
+      if (s.closed || !isOpen(w)) return this.timers.stop(w.window_uuid);
       this.refreshWindowToken(s, w).catch((e) =>
         this.logger.warn("token refresh failed", { error: String(e) })
       );
-    }, refreshIntervalMs(this.tokenTtl));
-    this.timers.set(w.window_uuid, id);
+    });
   }
 
   /** Token-refresh timers running (one per open window in dev/serve); for tests. */
   get refreshTimers(): number {
     return this.timers.size;
-  }
-
-  private stopTimer(wid: string) {
-    const id = this.timers.get(wid);
-    if (id !== undefined) clearInterval(id);
-    this.timers.delete(wid);
   }
 
   async mintWindowToken(s: Session, w: WindowState) {
@@ -402,7 +396,7 @@ export class Runtime {
 
   /** Closes sessions, stops timers and all executas (§9.10). */
   async shutdown() {
-    for (const id of [...this.timers.keys()]) this.stopTimer(id);
+    this.timers.stopAll();
     this.sessions.closeAll();
     await this.executas.shutdown();
   }
