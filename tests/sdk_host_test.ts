@@ -577,3 +577,24 @@ Deno.test("a page shown again after its session closed meanwhile says the sessio
   reopened.push("error", {});
   await until(() => saw === 1);
 });
+
+Deno.test("args JSON cannot carry (a BigInt, a cycle) are answered invalid_arg naming why, not internal_error", async () => {
+  let reached = 0;
+  const page = await attached(() => {
+    reached++;
+    return { ok: true, result: {} };
+  });
+  const f = page.frames[0];
+  // postMessage clones both of these fine; only the host page's JSON frame to the runtime cannot
+  const cyclic: Any = { key: "k" };
+  cyclic.value = { parent: cyclic };
+  page.fromFrame(f, req(W1, "tok1", { id: "big", method: "set", args: { key: "k", value: 10n } }));
+  page.fromFrame(f, req(W1, "tok1", { id: "cyc", method: "set", args: cyclic }));
+  await until(() => f.sent("res").length === 2);
+  for (const res of f.sent("res")) {
+    assert.equal(res.ok, false);
+    assert.equal(res.error.code, "invalid_arg", JSON.stringify(res.error));
+    assert.match(res.error.message, /^args of storage\.set cannot be sent as JSON: /);
+  }
+  assert.equal(reached, 0, "never sent to the runtime");
+});

@@ -191,7 +191,13 @@
     if (!bridge.ws && bridge.state === "idle") openSocket();
     return new Promise((resolve, reject) => {
       const id = bridge.nextId++;
-      const frame = JSON.stringify({ jsonrpc: "2.0", id, method, params: params || {} });
+      let frame;
+      try {
+        frame = JSON.stringify({ jsonrpc: "2.0", id, method, params: params || {} });
+      } catch (e) {
+        // postMessage clones a BigInt or a cycle fine; only this JSON frame cannot carry them
+        return reject(hostError("not_json", e && e.message ? e.message : String(e)));
+      }
       // the runtime answers an oversized frame without its id (it cannot read one): refuse it
       // here, or the caller would wait for its timeout
       const bytes = frame.length * 3 > MAX_FRAME_BYTES ? new TextEncoder().encode(frame).length : 0;

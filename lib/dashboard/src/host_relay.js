@@ -70,6 +70,10 @@
       const args = m.args === undefined ? {} : m.args;
       return await rpc("app.call", { token, ns: m.ns, method: m.method, args });
     } catch (e) {
+      if (e.code === "not_json") {
+        const message = `args of ${m.ns}.${m.method} cannot be sent as JSON: ${e.message}`;
+        return { ok: false, error: { code: "invalid_arg", message } };
+      }
       // a request the bridge refused as malformed is the caller's mistake, not a runtime fault
       // (a request over the 16 MiB frame limit keeps its own code, §5.12)
       const code = e.code === "host_unavailable" || e.code === "frame_too_large"
