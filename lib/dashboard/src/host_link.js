@@ -196,10 +196,9 @@
         frame = JSON.stringify({ jsonrpc: "2.0", id, method, params: params || {} });
       } catch (e) {
         // postMessage clones a BigInt or a cycle fine; only this JSON frame cannot carry them
-        return reject(hostError("not_json", e && e.message ? e.message : String(e)));
+        return reject(hostError("not_json", e?.message ?? String(e)));
       }
-      // the runtime answers an oversized frame without its id (it cannot read one): refuse it
-      // here, or the caller would wait for its timeout
+      // refused here: the runtime answers an oversized frame without its id (it cannot read one)
       const bytes = frame.length * 3 > MAX_FRAME_BYTES ? new TextEncoder().encode(frame).length : 0;
       if (bytes > MAX_FRAME_BYTES) {
         return reject(
