@@ -598,3 +598,21 @@ Deno.test("args JSON cannot carry (a BigInt, a cycle) are answered invalid_arg n
   }
   assert.equal(reached, 0, "never sent to the runtime");
 });
+
+Deno.test("a request without the §12.7 channel from an app's own shim is ignored but reported once per window", async () => {
+  const page = await attached();
+  const f = page.frames[0];
+  const errors: string[] = [];
+  page.host.on("error", (e: Any) => errors.push(e.message));
+  const { channel: _, ...shim } = req(W1, "tokX", { id: "s1", ns: "llm", method: "complete" });
+  page.fromFrame(null, shim); // not from an app iframe: not ours to explain
+  page.fromFrame(f, shim);
+  page.fromFrame(f, { ...shim, id: "s2" });
+  page.fromFrame(f, req(W1, "tokX", { id: "real" })); // the SDK's own request still works
+  await until(() => f.sent("res").length === 1);
+  assert.equal(f.sent("res")[0].id, "real");
+  assert.equal(page.called("app.call").length, 1);
+  assert.equal(errors.length, 1, errors.join("\n"));
+  assert.match(errors[0], /posted a request \(llm\.complete\) without channel "anna-app\/1"/);
+  assert.match(errors[0], /load the SDK from \/_sdk\/latest\/index\.js/);
+});

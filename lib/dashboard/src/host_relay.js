@@ -169,15 +169,27 @@
   win.addEventListener("message", (ev) => {
     const s = getCurrent();
     const m = ev.data;
-    if (!s || !m || typeof m !== "object" || m.channel !== CHANNEL || m.kind !== "req") return;
+    if (!s || !m || typeof m !== "object" || m.kind !== "req") return;
     if (ev.origin !== config.appOrigin) return;
     for (const rec of s.windows.values()) {
-      if (rec.iframe && rec.iframe.contentWindow === ev.source) {
-        rec.live = true; // the app's SDK is up: events may be forwarded from now on
-        return void handleRequest(s, rec, m);
-      }
+      if (!rec.iframe || rec.iframe.contentWindow !== ev.source) continue;
+      if (m.channel !== CHANNEL) return void unchanneled(rec, m);
+      rec.live = true; // the app's SDK is up: events may be forwarded from now on
+      return void handleRequest(s, rec, m);
     }
   });
+  /**
+   * A request without the §12.7 channel (an app's own postMessage shim) is ignored, as the
+   * contract says, but said once per window: the app would otherwise wait for its timeout unaware.
+   */
+  function unchanneled(rec, m) {
+    if (rec.toldUnchanneled) return;
+    rec.toldUnchanneled = true;
+    report(
+      `window ${rec.wid} posted a request (${m.ns}.${m.method}) without channel "${CHANNEL}"; ` +
+        `it is ignored: load the SDK from /_sdk/latest/index.js instead of a hand-made postMessage shim`,
+    );
+  }
 
   win.__annaRelay = {
     CHANNEL,
