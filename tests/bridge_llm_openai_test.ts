@@ -106,3 +106,41 @@ Deno.test("bridge --llm openai: the notes executa's reverse sampling is answered
     await fake.server.shutdown();
   }
 });
+
+Deno.test("bridge --llm openai: an executa's sampling failure carries the provider's words and the fix", async () => {
+  // Ollama's answer for a model it has not pulled
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = await req.json();
+    return Response.json({
+      error: {
+        message: `model "${body.model}" not found, try pulling it first`,
+        type: "api_error",
+      },
+    }, { status: 404 });
+  });
+  try {
+    await using b = new BridgeProcess({
+      args: ["--llm", "openai", "--llm-base-url", `http://127.0.0.1:${server.addr.port}/v1`],
+      env: { OPENAI_API_KEY: "" },
+    });
+    const s = await b.call("session.create", { app_dir: `${REPO_ROOT}examples/notes-app` });
+    const out = await b.call("session.call", {
+      session_id: s.session_id,
+      ns: "tools",
+      method: "invoke",
+      args: {
+        tool_id: "bundled:notes-summary",
+        method: "summarize_notes",
+        args: { notes: [{ id: "a", order: 1, content: "ship it" }] },
+      },
+    }) as { ok: boolean; error: { code: string; message: string } };
+    assert.equal(out.ok, false);
+    assert.equal(out.error.code, "tool_failed");
+    assert.match(
+      out.error.message,
+      /^\[-32003\] LLM provider answered HTTP 404 .*: model "gpt-4o-mini" not found, try pulling it first \(.*set it with --llm-model or OPENAI_MODEL\)$/,
+    );
+  } finally {
+    await server.shutdown();
+  }
+});

@@ -353,7 +353,11 @@ Deno.test("failures never carry the API key or a base URL's password", () =>
       assert.doesNotMatch(text, /sk-secret-4242|hunter2pw|alice/, text);
     }
     assert.equal(e.details?.body, "denied for Basic ***, Bearer ***");
-    assert.match(e.message, new RegExp(`HTTP 401 for POST ${base}/v1/chat/completions$`));
+    assert.equal(
+      e.message,
+      `LLM provider answered HTTP 401 for POST ${base}/v1/chat/completions: denied for Basic ***, ` +
+        "Bearer *** (check OPENAI_API_KEY: the provider refused the key sent as a Bearer token)",
+    );
   }));
 
 Deno.test("a reply past the frame limit is bad_response, not read whole", () =>

@@ -1,7 +1,7 @@
 /** OpenAI-compatible HTTP client (CONTRACT §10.5): request/response mapping and provider_error. */
 import { isPlainObject } from "../util/json.ts";
 import { contentTexts, embedInputs } from "./args.ts";
-import { type OpenAiConfig, post, providerError } from "./openai_http.ts";
+import { type OpenAiConfig, post } from "./openai_http.ts";
 import type { LlmResult } from "./types.ts";
 
 export { fetchFailure, MAX_REPLY_BYTES, type OpenAiConfig } from "./openai_http.ts";
@@ -63,7 +63,7 @@ export async function openaiComplete(
   const j = r.json;
   const choice = isPlainObject(j) && Array.isArray(j.choices) ? j.choices[0] : undefined;
   if (!isPlainObject(choice)) {
-    return providerError("bad_response", "LLM provider response has no choices[0]");
+    return r.unusable("without choices[0] (not a chat completion)");
   }
   const content = isPlainObject(choice.message) ? choice.message.content : undefined;
   let text = "";
@@ -99,24 +99,18 @@ export async function openaiEmbed(
   if (!r.ok) return r.result;
   const j = r.json;
   if (!isPlainObject(j) || !Array.isArray(j.data)) {
-    return providerError("bad_response", "LLM provider embeddings response has no data array");
+    return r.unusable("without a data array (not an embeddings list)");
   }
   // one vector per input, or the app would pair vectors with the wrong texts
   if (j.data.length !== input.length) {
-    return providerError(
-      "bad_response",
-      `LLM provider returned ${j.data.length} embeddings for ${input.length} inputs`,
-    );
+    return r.unusable(`with ${j.data.length} embeddings for ${input.length} inputs`);
   }
   const data: { object: string; index: number; embedding: number[] }[] = [];
   for (let i = 0; i < j.data.length; i++) {
     const d = j.data[i];
     const emb = isPlainObject(d) ? d.embedding : undefined;
     if (!Array.isArray(emb) || !emb.every((x) => typeof x === "number")) {
-      return providerError(
-        "bad_response",
-        `LLM provider embeddings data[${i}] has no numeric embedding`,
-      );
+      return r.unusable(`with data[${i}] not a numeric embedding`);
     }
     data.push({
       object: "embedding",

@@ -2,6 +2,7 @@
  * The HTTP side of the OpenAI-compatible mode (CONTRACT §10.5): one POST with the timeout, the reply
  * cap and no redirects, and the provider_error for each way it fails, with credentials redacted.
  */
+import { errorHint, isErrorBody, networkHint, providerSays, TIMEOUT_HINT } from "./openai_hints.ts";
 import type { LlmResult } from "./types.ts";
 
 export interface OpenAiConfig {
@@ -127,13 +128,21 @@ function redirectHint(location: string, target: URL, path: string): string {
     (base ? `use --llm-base-url ${base})` : `point --llm-base-url at the provider's API)`);
 }
 
+/** A parsed 2xx reply, and the bad_response for when it is not what was asked for. */
+export interface Reply {
+  ok: true;
+  json: unknown;
+  /** bad_response naming the server, and the provider's words should the body be an error */
+  unusable: (lacks: string) => LlmResult;
+}
+
 /** POSTs JSON and returns the parsed body or a provider_error. */
 export async function post(
   cfg: OpenAiConfig,
   path: string,
-  body: unknown,
+  body: Record<string, unknown>,
   signal?: AbortSignal,
-): Promise<{ ok: true; json: unknown } | { ok: false; result: LlmResult }> {
+): Promise<Reply | { ok: false; result: LlmResult }> {
   const target = new URL(`${cfg.baseUrl}${path}`);
   const url = shownUrl(target);
   const redact = redactor(cfg, target);
@@ -141,6 +150,16 @@ export async function post(
     if (typeof extra.body === "string") extra.body = redact(extra.body);
     return { ok: false as const, result: providerError(reason, redact(message), extra) };
   };
+  const hintOf = (status: number, said: string | undefined, retryAfter?: string | null) =>
+    errorHint({
+      status,
+      path,
+      base: shownUrl(new URL(cfg.baseUrl)).replace(/\/$/, ""),
+      model: String(body.model),
+      hasKey: !!cfg.apiKey,
+      said,
+      retryAfter,
+    });
   const timeout = AbortSignal.timeout(cfg.timeoutMs);
   const sig = signal ? AbortSignal.any([timeout, signal]) : timeout;
   const headers: Record<string, string> = {
@@ -166,11 +185,15 @@ export async function post(
     text = read.text;
     if (!res.ok) {
       const location = status >= 300 && status < 400 ? res.headers.get("location") : null;
-      const hint = location === null ? "" : redirectHint(location, target, path);
-      return failed("http", `LLM provider answered HTTP ${status} for POST ${url}${hint}`, {
-        status,
-        body: headBytes(text),
-      });
+      const said = location === null ? providerSays(text) : undefined;
+      const hint = location === null
+        ? hintOf(status, said, res.headers.get("retry-after"))
+        : redirectHint(location, target, path);
+      return failed(
+        "http",
+        `LLM provider answered HTTP ${status} for POST ${url}${said ? `: ${said}` : ""}${hint}`,
+        { status, body: headBytes(text) },
+      );
     }
     if (read.over) {
       return failed(
@@ -183,14 +206,18 @@ export async function post(
     if (timeout.aborted) {
       return failed(
         "timeout",
-        `LLM provider did not answer within ${cfg.timeoutMs} ms (POST ${url})`,
+        `LLM provider did not answer within ${cfg.timeoutMs} ms (POST ${url})${TIMEOUT_HINT}`,
       );
     }
     const why = signal?.aborted ? "request cancelled" : fetchFailure(e);
-    return failed("network", `cannot reach LLM provider at ${url}: ${why}`);
+    return failed(
+      "network",
+      `cannot reach LLM provider at ${url}: ${why}${networkHint(why)}`,
+    );
   }
+  let json: unknown;
   try {
-    return { ok: true, json: JSON.parse(text) };
+    json = JSON.parse(text);
   } catch {
     return failed(
       "bad_response",
@@ -198,4 +225,21 @@ export async function post(
       { status, body: headBytes(text) },
     );
   }
+  const unusable = (lacks: string) => {
+    const extra = { status, body: headBytes(text) };
+    // a 2xx carrying an error: LM Studio for an unknown path, OpenRouter for a failed generation
+    if (isErrorBody(json)) {
+      const said = providerSays(text) ?? "(no message)";
+      return failed(
+        "bad_response",
+        `LLM provider at ${url} answered HTTP ${status} with an error: ${said}${
+          hintOf(status, said)
+        }`,
+        extra,
+      ).result;
+    }
+    return failed("bad_response", `LLM provider at ${url} answered HTTP ${status} ${lacks}`, extra)
+      .result;
+  };
+  return { ok: true, json, unusable };
 }
