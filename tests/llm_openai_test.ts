@@ -196,6 +196,35 @@ Deno.test("embed maps the request and the response", () =>
     assert.deepEqual(seen[1].body, { model: "my-embed", input: ["solo"] });
   }));
 
+Deno.test("embed: a base64 embedding (little-endian float32, as some servers send unasked) is decoded", () => {
+  const f32 = (xs: number[]) => {
+    const v = new DataView(new ArrayBuffer(xs.length * 4));
+    xs.forEach((x, i) => v.setFloat32(i * 4, x, true));
+    return btoa(String.fromCharCode(...new Uint8Array(v.buffer)));
+  };
+  return withServer({
+    "/ok/embeddings": () =>
+      json({ data: [{ index: 0, embedding: f32([1, -0.5, 0.25]) }, { index: 1, embedding: [2] }] }),
+    "/short/embeddings": () => json({ data: [{ index: 0, embedding: "AAAAAP8=" }] }),
+    "/nan/embeddings": () => json({ data: [{ index: 0, embedding: f32([NaN]) }] }),
+  }, async (base) => {
+    const r = await openai(`${base}/ok`).embed({ input: ["a", "b"] });
+    assert.ok(r.ok, JSON.stringify(r));
+    const res = r.result as { data: unknown[]; _meta: { dimensions: number } };
+    assert.deepEqual(res.data, [
+      { object: "embedding", index: 0, embedding: [1, -0.5, 0.25] },
+      { object: "embedding", index: 1, embedding: [2] },
+    ]);
+    assert.equal(res._meta.dimensions, 3);
+    // 5 bytes are no float32 array; NaN has no JSON form
+    for (const path of ["short", "nan"]) {
+      const e = errorOf(await openai(`${base}/${path}`).embed({ input: "a" }));
+      assert.equal(e.details?.reason, "bad_response");
+      assert.match(e.message, /data\[0\] not a numeric embedding/);
+    }
+  });
+});
+
 Deno.test("the mock table is consulted first in openai mode", () =>
   withServer({}, async (base, seen) => {
     const p = openai(base, {}, [{

@@ -87,6 +87,22 @@ export async function openaiComplete(
   };
 }
 
+/**
+ * An embedding sent as base64 (OpenAI's `encoding_format: "base64"`: little-endian float32), which
+ * some servers and proxies answer with even unasked; undefined when it is not that.
+ */
+function fromBase64(b64: string): number[] | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+  if (bytes.length === 0 || bytes.length % 4 !== 0) return undefined;
+  const view = new DataView(bytes.buffer);
+  return Array.from({ length: bytes.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
+
 export async function openaiEmbed(
   cfg: OpenAiConfig,
   args: Record<string, unknown>,
@@ -108,8 +124,9 @@ export async function openaiEmbed(
   const data: { object: string; index: number; embedding: number[] }[] = [];
   for (let i = 0; i < j.data.length; i++) {
     const d = j.data[i];
-    const emb = isPlainObject(d) ? d.embedding : undefined;
-    if (!Array.isArray(emb) || !emb.every((x) => typeof x === "number")) {
+    const raw = isPlainObject(d) ? d.embedding : undefined;
+    const emb = typeof raw === "string" ? fromBase64(raw) : raw;
+    if (!Array.isArray(emb) || !emb.every((x) => typeof x === "number" && Number.isFinite(x))) {
       return r.unusable(`with data[${i}] not a numeric embedding`);
     }
     data.push({
