@@ -150,6 +150,27 @@ Deno.test("401 says whether a key was sent; 429 passes on Retry-After", () =>
     },
   ));
 
+Deno.test("vLLM refusing the default max_tokens for a short context says to pass a smaller maxTokens", () =>
+  withServer(
+    () =>
+      json({
+        object: "error",
+        message: "This model's maximum context length is 2048 tokens. However, you requested " +
+          "4106 tokens (10 in the messages, 4096 in the completion).",
+        type: "BadRequestError",
+        code: 400,
+      }, 400),
+    async (base) => {
+      const e = errorOf(await provider(`${base}/v1`).complete(MSG));
+      assert.match(e.message, /: This model's maximum context length is 2048 tokens\. /);
+      assert.match(
+        e.message,
+        /\(the model's context cannot hold the prompt plus maxTokens: pass a smaller maxTokens \(default 4096\)/,
+      );
+      assert.doesNotMatch(e.message, /--llm-model/);
+    },
+  ));
+
 Deno.test("a proxy's HTML 502 page is named by its title, not pasted whole", () =>
   withServer(
     () =>

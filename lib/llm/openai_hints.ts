@@ -93,6 +93,11 @@ export function errorHint(h: HintInput): string {
       : "--llm-model or OPENAI_MODEL";
     return ` (the server has no model '${h.model}'? set it with ${setting})`;
   }
+  if (h.status === 400 && /context length|context window|maximum context/i.test(said)) {
+    // vLLM refuses max_tokens past the room its max_model_len leaves; the default is 4096 (§5.8)
+    return " (the model's context cannot hold the prompt plus maxTokens: pass a smaller " +
+      "maxTokens (default 4096), or start the server with a longer context)";
+  }
   const notHere = h.status === 404 || h.status === 405 ||
     (h.status < 300 && /endpoint|not found/i.test(said));
   if (!notHere) return "";
