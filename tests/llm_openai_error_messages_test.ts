@@ -229,6 +229,38 @@ Deno.test("a timeout and a refused connection say what to change", async () => {
   assert.match(e.message, /refused.*\(is the server running\? start it, or point --llm-base-url/);
 });
 
+Deno.test("a reply broken off mid-body is not 'cannot reach'; a non-JSON 200 names its content type", () =>
+  withServer(
+    (path) => {
+      if (path.startsWith("/sse")) {
+        return new Response('data: {"choices":[]}\n\ndata: [DONE]\n\n', {
+          headers: { "content-type": "text/event-stream; charset=utf-8" },
+        });
+      }
+      const body = new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode('{"choices":['));
+          setTimeout(() => c.error(new Error("gone")), 20);
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    },
+    async (base) => {
+      const e = errorOf(await provider(`${base}/v1`).complete(MSG));
+      assert.equal(e.details.reason, "network");
+      assert.match(
+        e.message,
+        new RegExp(`^LLM provider at ${base}/v1/chat/completions broke off its HTTP 200 reply: `),
+      );
+      const e2 = errorOf(await provider(`${base}/sse/v1`).complete(MSG));
+      assert.equal(e2.details.reason, "bad_response");
+      assert.match(
+        e2.message,
+        /answered HTTP 200 with a body that is not JSON \(text\/event-stream\)$/,
+      );
+    },
+  ));
+
 Deno.test("a key the provider echoes in its message is masked there too", () =>
   withServer(
     () => json({ error: { message: "Received API Key = sk-live-abcdef, invalid" } }, 401),

@@ -168,7 +168,8 @@ export async function post(
   };
   if (cfg.apiKey) headers.authorization = `Bearer ${cfg.apiKey}`;
   let text: string;
-  let status: number;
+  let status: number | undefined;
+  let type = "";
   try {
     const res = await fetch(target, {
       method: "POST",
@@ -180,6 +181,7 @@ export async function post(
       redirect: "manual",
     });
     status = res.status;
+    type = res.headers.get("content-type")?.split(";")[0].trim() ?? "";
     // the timeout also covers reading the body
     const read = await readCapped(res, MAX_REPLY_BYTES);
     text = read.text;
@@ -210,10 +212,11 @@ export async function post(
       );
     }
     const why = signal?.aborted ? "request cancelled" : fetchFailure(e);
-    return failed(
-      "network",
-      `cannot reach LLM provider at ${url}: ${why}${networkHint(why)}`,
-    );
+    // the headers came: the server is there, the connection broke while the body was read
+    const where = status === undefined
+      ? `cannot reach LLM provider at ${url}: ${why}${networkHint(why)}`
+      : `LLM provider at ${url} broke off its HTTP ${status} reply: ${why}`;
+    return failed("network", where);
   }
   let json: unknown;
   try {
@@ -221,7 +224,8 @@ export async function post(
   } catch {
     return failed(
       "bad_response",
-      `LLM provider at ${url} answered HTTP ${status} with a body that is not JSON`,
+      `LLM provider at ${url} answered HTTP ${status} with a body that is not JSON` +
+        (type && type !== "application/json" ? ` (${type})` : ""),
       { status, body: headBytes(text) },
     );
   }
