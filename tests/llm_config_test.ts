@@ -127,6 +127,7 @@ Deno.test("a bad base URL is named without the password of its user:password@ pa
     "http://alice:s3cret-pw@127.0.0.1:99999/v1", // not a valid URL (port out of range)
     "ftp://alice:s3cret-pw@127.0.0.1/v1", // not http(s)
     "http://alice:s3c@ret-pw@127.0.0.1:99999/v1", // an unencoded @ in the password
+    "alice:s3cret-pw@127.0.0.1:11434/v1", // no scheme: read as scheme "alice:"
   ];
   for (const baseUrl of cases) {
     await assert.rejects(resolveLlmConfig({ llm: "openai", baseUrl }, {}), (e: unknown) => {
@@ -136,4 +137,24 @@ Deno.test("a bad base URL is named without the password of its user:password@ pa
       return true;
     });
   }
+});
+
+Deno.test("a base URL without http:// (as server docs print 'localhost:11434/v1') suggests the http:// form", async () => {
+  const cases = [
+    ["localhost:11434/v1", "must be http:// or https://", "http://localhost:11434/v1"],
+    ["127.0.0.1:1234/v1/", "is not a valid URL", "http://127.0.0.1:1234/v1"],
+  ];
+  for (const [baseUrl, what, suggested] of cases) {
+    await assert.rejects(resolveLlmConfig({ llm: "openai", baseUrl }, {}), (e: unknown) => {
+      assert.ok(e instanceof LlmConfigError);
+      assert.match(e.message, new RegExp(`'${baseUrl}' ${what.replace(/[/.]/g, "\\$&")}`));
+      assert.ok(e.message.endsWith(` (did you mean '${suggested}'?)`), e.message);
+      return true;
+    });
+  }
+  // with a scheme, no guess
+  await assert.rejects(
+    resolveLlmConfig({ llm: "openai", baseUrl: "ftp://h/v1" }, {}),
+    (e: unknown) => !(e as Error).message.includes("did you mean"),
+  );
 });

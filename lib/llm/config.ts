@@ -38,7 +38,22 @@ const envOf = (env: Record<string, string | undefined>, k: string) => env[k] || 
  * and CI logs. Textual, since the URL may be one `new URL` rejects.
  */
 function withoutPassword(raw: string): string {
-  return raw.replace(/^([^:/?#]*:\/\/[^/?#@:]*):[^/?#]*@/, "$1:***@");
+  // the scheme is optional: "alice:pw@host" parses with scheme "alice:" and is refused as such
+  return raw.replace(/^((?:[^:/?#]*:\/\/)?[^/?#@:]*):[^/?#]*@/, "$1:***@");
+}
+
+/**
+ * "localhost:11434/v1" (as server docs often print it) parses as scheme "localhost:" or not at
+ * all: suggest the http:// form.
+ */
+function schemeHint(raw: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return "";
+  try {
+    const u = new URL(`http://${raw.trim()}`);
+    return ` (did you mean '${withoutPassword(u.href.replace(/\/+$/, ""))}'?)`;
+  } catch {
+    return "";
+  }
 }
 
 /** Throws `LlmConfigError` (or its subclass `MockFileError`); callers exit 2. */
@@ -61,11 +76,15 @@ export async function resolveLlmConfig(
   try {
     parsed = new URL(baseUrl);
   } catch {
-    throw new LlmConfigError(`LLM base URL '${withoutPassword(rawBase)}' is not a valid URL`);
+    throw new LlmConfigError(
+      `LLM base URL '${withoutPassword(rawBase)}' is not a valid URL${schemeHint(rawBase)}`,
+    );
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new LlmConfigError(
-      `LLM base URL '${withoutPassword(rawBase)}' must be http:// or https://`,
+      `LLM base URL '${withoutPassword(rawBase)}' must be http:// or https://${
+        schemeHint(rawBase)
+      }`,
     );
   }
   const apiKey = envOf(env, "OPENAI_API_KEY");
