@@ -156,7 +156,10 @@ Deno.test("sampling: calls refused as invalid (-32004) spend none of the per-inv
 
 Deno.test("sampling/embeddings with the LLM off, failing or past the deadline", async () => {
   const off = makePool(fakeLlm({ mode: "off" }));
-  const broken = makePool(fakeLlm({ fail: { code: "provider_error", message: "upstream 500" } }));
+  const details = { reason: "http", status: 500, body: "oops" };
+  const broken = makePool(
+    fakeLlm({ fail: { code: "provider_error", message: "upstream 500", details } }),
+  );
   const slow = makePool(fakeLlm({ delayMs: 5000 }));
   for (const p of [off, broken, slow]) await p.pool.register([nodeSpec("llm")]);
   const both = {
@@ -177,6 +180,9 @@ Deno.test("sampling/embeddings with the LLM off, failing or past the deadline", 
       [-32003, "upstream 500"],
       [-32603, "upstream 500"],
     ]);
+    // both carry the provider's reason and status
+    const data = { code: "provider_error", details };
+    assert.deepEqual(b.map((r) => r.error?.data), [data, data]);
     // past the deadline: sampling has its own code, embeddings' failures are all -32603 (§9.8)
     assert.deepEqual(s.map((r) => [r.error?.code, r.error?.message]), [
       [-32005, "the invoke deadline has passed"],

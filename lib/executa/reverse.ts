@@ -177,7 +177,11 @@ export class ReverseRpc {
     }
     if (r.ok) return r.result;
     if (r.error.code === "llm_disabled") throw new ReverseError(-32603, NO_LLM);
-    throw new ReverseError(-32603, r.error.message, { code: r.error.code });
+    // as sampling's -32003: the plugin sees why (reason, status), e.g. to back off on a 429
+    throw new ReverseError(-32603, r.error.message, {
+      code: r.error.code,
+      ...(r.error.details ? { details: r.error.details } : {}),
+    });
   }
 
   /** Runs a provider call bounded by the invoke's deadline (→ -32005) and its lifetime. */
