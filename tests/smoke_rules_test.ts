@@ -279,6 +279,10 @@ Deno.test("tool-id aliasing: a recorded id replay sends to no tool of the app sa
   assert.equal(a.unmappedHint({ tool_id: "tool-local-sum", method: "go" }), "");
   assert.equal(a.unmappedHint({ tool_id: "tool-acme-notes-summarizer-k3j9x2pq__go" }), "");
   assert.equal(a.unmappedHint({ key: "k" }), "");
+  // the manifest's own `bundled:<h>` ref, as an app's recording holds it: a failure there (the
+  // executa crashed, say) is no naming problem, so no --tool-alias advice
+  assert.equal(a.unmappedHint({ tool_id: "bundled:notes-summarizer", method: "go" }), "");
+  assert.match(a.unmappedHint({ tool_id: "bundled:other", method: "go" }), /--tool-alias/);
 });
 
 Deno.test("carry-over: whole strings only, at any depth", () => {

@@ -68,6 +68,10 @@ export class ToolAliaser {
     const tool = this.toolOf(args);
     const sent = this.map(tool);
     if (this.opts.known(sent)) return "";
+    // the app's own `bundled:<h>` ref: the call failed for the tool's reasons, not its name
+    if (sent.startsWith(BUNDLED) && this.opts.handles.includes(sent.slice(BUNDLED.length))) {
+      return "";
+    }
     const ids = this.opts.ids();
     const here = ids.length ? ` (tool ids here: ${ids.join(", ")})` : " (this app has no tools)";
     const alias = this.opts.aliases.get(tool);
