@@ -9,6 +9,7 @@ import {
   likelyCause,
   pageErrorText,
   reportWithoutToken,
+  sdkMissingHint,
   withoutToken,
 } from "../lib/smoke/browser.ts";
 import type { BrowserResult } from "../lib/smoke/report.ts";
@@ -115,4 +116,19 @@ Deno.test("browser cause: a CSP report keeps every member, with the token left o
       },
     }],
   );
+});
+
+Deno.test("browser cause: 'AnnaAppRuntime is not defined' names the failed script and the SDK path", () => {
+  const err = ["ReferenceError: AnnaAppRuntime is not defined (at app.js:2:1)"];
+  assert.equal(
+    sdkMissingHint(err, ["404 http://127.0.0.1:5181/sdk/index.js", "net::ERR_ABORTED x.js"]),
+    '; the SDK did not load (404 http://127.0.0.1:5181/sdk/index.js): put <script src="/static/' +
+      'anna-apps/_sdk/latest/index.js"></script> before the script that uses it',
+  );
+  // no script request failed (the tag is missing or comes after app.js): the fix alone
+  assert.match(
+    sdkMissingHint(err, ["404 http://127.0.0.1/logo.png"]),
+    /^; the SDK did not load: put/,
+  );
+  assert.equal(sdkMissingHint(["ReferenceError: foo is not defined"], []), "");
 });

@@ -66,6 +66,22 @@ Deno.test("smoke --browser: a bundle script that does not parse names its file, 
   );
 });
 
+Deno.test("smoke --browser: an app whose SDK script path is wrong is told where the SDK is", async () => {
+  await using dir = await tmpDir();
+  const app = await oneViewApp(dir.path, "sdk-path-app");
+  await Deno.writeTextFile(
+    join(app, "bundle/index.html"),
+    '<!doctype html><script src="/sdk/index.js"></script><script src="app.js"></script>',
+  );
+  await Deno.writeTextFile(join(app, "bundle/app.js"), "AnnaAppRuntime.connect();\n");
+  const { r, step } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 1, explain(r));
+  assert.match(
+    step!.message!,
+    /AnnaAppRuntime is not defined \(at app\.js:1:1\); the SDK did not load \(404 http:\/\/127\.0\.0\.1:\d+\/sdk\/index\.js\): put <script src="\/static\/anna-apps\/_sdk\/latest\/index\.js"><\/script> before the script that uses it$/,
+  );
+});
+
 Deno.test("smoke --browser: an app's console errors are warnings; the runtime's own CSP notices are not listed", async () => {
   const { r } = await browserSmoke(join(SMOKE_FIXTURES, "console-app"));
   assert.equal(r.code, 0, explain(r));

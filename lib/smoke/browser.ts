@@ -30,6 +30,8 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
+const SDK_SCRIPT = '<script src="/static/anna-apps/_sdk/latest/index.js">';
+
 /**
  * What the page reported that most likely kept the SDK from connecting, for the timeout message:
  * a CSP block (an inline `<script>` or a foreign script origin), else a failed request, else a
@@ -41,10 +43,20 @@ export function likelyCause(b: BrowserResult, helloSeen = true): string {
   if (b.console_errors.length) return `; the console said: ${b.console_errors[0]}`;
   if (!helloSeen) {
     return "; the page reported no error: does it load the SDK " +
-      '(<script src="/static/anna-apps/_sdk/latest/index.js"> or an import of it) and call ' +
-      "AnnaAppRuntime.connect()?";
+      `(${SDK_SCRIPT} or an import of it) and call AnnaAppRuntime.connect()?`;
   }
   return "";
+}
+
+/**
+ * For an uncaught "AnnaAppRuntime is not defined": the SDK script did not load (a wrong path is a
+ * 404) or runs after the code using it. The error alone names neither the path nor the fix.
+ */
+export function sdkMissingHint(errors: string[], failedRequests: string[]): string {
+  if (!errors.some((t) => /\bAnnaAppRuntime is not defined\b/.test(t))) return "";
+  const failed = failedRequests.find((r) => /\.m?js\b/.test(r));
+  return `; the SDK did not load${failed ? ` (${failed})` : ""}: put ${SDK_SCRIPT}</script> ` +
+    "before the script that uses it";
 }
 
 /** A Playwright response, as far as the boot check reads it. */
@@ -308,7 +320,8 @@ export async function checkBrowser(
       const unplaced = pageErrors.filter((p) => typeof p !== "string").length;
       for (let i = 0; i < 10 && thrownAt.length < unplaced; i++) await sleep(50);
       const texts = pageErrors.map((p) => (typeof p === "string" ? p : p()));
-      return done("fail", `uncaught error in the page: ${texts.join("; ")}`);
+      const hint = sdkMissingHint(texts, browser.failed_requests);
+      return done("fail", `uncaught error in the page: ${texts.join("; ")}${hint}`);
     }
     if (!hello || readyAt === null) {
       const missing = [!hello && "window.hello", readyAt === null && "window.ready"].filter(
