@@ -36,6 +36,11 @@ class FakeIframe {
   getAttribute(k: string) {
     return this.attrs.get(k) ?? null;
   }
+  /** Element event listeners (`load`), kept so that a test may fire them. */
+  listeners: Array<{ type: string; fn: () => void }> = [];
+  addEventListener(type: string, fn: () => void) {
+    this.listeners.push({ type, fn });
+  }
   toggleAttribute(k: string, on: boolean) {
     if (on) this.attrs.set(k, "");
     else this.attrs.delete(k);

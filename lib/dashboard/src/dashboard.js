@@ -294,8 +294,22 @@
     $("no-windows").hidden = list.length > 0;
     updateExpiry();
   }
+  /** A loaded page whose SDK never said hello usually does not load the SDK at all. */
+  const NO_HELLO_MS = 3000;
+  function updateConnected(w) {
+    const el = $("window-not-connected");
+    const stuck = !!w && w.status === "active" && !w.connected && !!w.loadedAt &&
+      Date.now() - w.loadedAt > NO_HELLO_MS;
+    el.hidden = !stuck;
+    el.textContent = stuck
+      ? "the app has not connected (no window.hello): does its page load " +
+        '<script src="/static/anna-apps/_sdk/latest/index.js"> and call ' +
+        "AnnaAppRuntime.connect()? The frame's browser console says why."
+      : "";
+  }
   function updateExpiry() {
     const w = host.windows().find((x) => x.active);
+    updateConnected(w);
     const el = $("token-expiry");
     if (!w || !w.tokenExpiresAt) return void (el.textContent = "");
     // a terminal window's tokens are refused (§6.3) whatever their expiry says

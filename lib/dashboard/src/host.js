@@ -44,6 +44,7 @@
     f.setAttribute("data-wid", rec.wid);
     f.title = rec.title || rec.view || "app";
     applyGeometry(f, rec.geometry);
+    f.addEventListener("load", () => (rec.loadedAt = Date.now())); // for the no-hello notice
     f.src = frameSrc(s, rec);
     s.container.appendChild(f);
     return f;
@@ -69,6 +70,8 @@
       primary: s.info && s.info.primary_window_uuid === rec.wid,
       iframe: rec.iframe,
       url: rec.iframe ? rec.iframe.src : null,
+      connected: rec.live,
+      loadedAt: rec.loadedAt || null,
     };
   }
   function windows() {
@@ -336,9 +339,9 @@
       rec.token = tok.token;
       rec.expiresAt = tok.expires_at;
       rec.live = false;
+      rec.loadedAt = null;
       const url = frameSrc(s, rec);
-      // a token minted in the same second gives the same URL; with a #fragment, setting it again
-      // would only scroll, so a new iframe element loads the document afresh
+      // same URL (a token of the same second) with a #fragment would only scroll: a new iframe
       if (rec.iframe.src === url && url.includes("#")) replaceFrame(s, rec);
       else rec.iframe.src = url;
       emit("reloaded", { wid: rec.wid });
