@@ -1,5 +1,12 @@
 /** The mock table (CONTRACT §10.2): JSONL loading, `manifest.dev.mocks`, lookup and match rules. */
-import { deepEqual, isPlainObject, utf16Hint, withoutBom } from "../util/json.ts";
+import {
+  deepEqual,
+  invalidUtf8Line,
+  isPlainObject,
+  NOT_UTF8,
+  utf16Hint,
+  withoutBom,
+} from "../util/json.ts";
 import { contentTexts, embedInputs } from "./args.ts";
 import type { MockEntry } from "./types.ts";
 
@@ -20,13 +27,17 @@ export class MockFileError extends LlmConfigError {
 }
 
 export async function loadMockFile(path: string): Promise<MockEntry[]> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
     throw new MockFileError(path, 0, `cannot read mock file (${why})`);
   }
+  const text = new TextDecoder().decode(bytes);
+  // a UTF-16 file gets its own hint from parseMockText
+  const bad = utf16Hint(text) ? 0 : invalidUtf8Line(bytes);
+  if (bad) throw new MockFileError(path, bad, NOT_UTF8);
   return parseMockText(text, path);
 }
 

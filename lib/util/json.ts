@@ -18,6 +18,36 @@ export function utf16Hint(text: string): string {
     : "";
 }
 
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The 1-based line of the first byte sequence in `bytes` that is not UTF-8, or 0 when there is
+ * none (§1.3: all JSON is UTF-8; a lossy decode would quietly turn Latin-1 text into U+FFFD). An LF
+ * byte is never inside a multi-byte character, so splitting at it is exact.
+ */
+export function invalidUtf8Line(bytes: Uint8Array): number {
+  try {
+    strictDecoder.decode(bytes);
+    return 0;
+  } catch { /* find the line below */ }
+  let line = 1;
+  for (let start = 0; start <= bytes.length; line++) {
+    const nl = bytes.indexOf(10, start);
+    const end = nl < 0 ? bytes.length : nl;
+    try {
+      strictDecoder.decode(bytes.subarray(start, end));
+    } catch {
+      return line;
+    }
+    start = end + 1;
+  }
+  return line - 1;
+}
+
+/** What a file that is not UTF-8 is told (after the line it names). */
+export const NOT_UTF8 =
+  "not valid UTF-8: save the file as UTF-8 (it looks like another encoding, e.g. Latin-1)";
+
 /**
  * A JSON file's text parsed (a leading BOM dropped), or why it is not JSON: the UTF-16 hint when
  * that is the cause, else the parser's message. For every file a user writes by hand.

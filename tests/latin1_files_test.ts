@@ -1,0 +1,92 @@
+/**
+ * A JSON file that is not UTF-8 (a Latin-1 `é` from an old editor) is refused with its file, the
+ * line of the first bad byte and the fix, like manifest.json already is (§1.3, §10.2, §14.2). Read
+ * lossily, it loaded "caf\uFFFD": a mock that never matched, a fixture or seeded state that quietly
+ * held other text than the file.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { loadMockFile, MockFileError } from "../lib/llm/mocks.ts";
+import { FixtureError, loadFixture } from "../lib/smoke/fixtures.ts";
+import { parseSeedStorage } from "../lib/server/dev_app.ts";
+import { invalidUtf8Line } from "../lib/util/json.ts";
+import { tmpDir } from "./helpers/tmp.ts";
+
+const enc = new TextEncoder();
+/** UTF-8 lines, with Latin-1 `é` (0xE9, not UTF-8) wherever `\x00` stands. */
+function latin1(...lines: string[]): Uint8Array {
+  const b = enc.encode(lines.join("\n") + "\n");
+  return b.map((x) => (x === 0 ? 0xe9 : x));
+}
+const FIX = /not valid UTF-8: save the file as UTF-8/;
+
+Deno.test("a mock table that is not UTF-8 names its line and the fix (§10.2)", async () => {
+  await using dir = await tmpDir();
+  const path = join(dir.path, "m.jsonl");
+  await Deno.writeFile(
+    path,
+    latin1(
+      "# cafés",
+      '{"ns":"llm","method":"complete","result":1}',
+      '{"ns":"llm","method":"complete","match":{"contentIncludes":"caf\x00"},"result":2}',
+    ),
+  );
+  await assert.rejects(
+    loadMockFile(path),
+    (e) =>
+      e instanceof MockFileError && e.line === 3 && e.message.startsWith(`${path}:3: `) &&
+      FIX.test(e.message),
+  );
+});
+
+Deno.test("a smoke fixture that is not UTF-8 names its line and the fix (§14.2)", async () => {
+  await using dir = await tmpDir();
+  const path = join(dir.path, "f.jsonl");
+  await Deno.writeFile(
+    path,
+    latin1(
+      '{"t":0,"kind":"meta"}',
+      '{"t":1,"kind":"req","id":1,"ns":"storage","method":"set","args":{"key":"k","value":"caf\x00"}}',
+    ),
+  );
+  await assert.rejects(
+    loadFixture(path, dir.path),
+    (e) =>
+      e instanceof FixtureError && e.line === 2 && /^f\.jsonl:2: /.test(e.message) &&
+      FIX.test(e.message),
+  );
+});
+
+Deno.test("--seed-storage FILE that is not UTF-8 names its line and the fix", async () => {
+  await using dir = await tmpDir();
+  const path = join(dir.path, "seed.json");
+  await Deno.writeFile(path, latin1("{", '  "name": "caf\x00"', "}"));
+  await assert.rejects(
+    parseSeedStorage(path),
+    (e: Error) => e.message.startsWith(`--seed-storage ${path}:2: `) && FIX.test(e.message),
+  );
+});
+
+Deno.test("valid UTF-8, a real U+FFFD included, still loads everywhere", async () => {
+  await using dir = await tmpDir();
+  const mocks = join(dir.path, "m.jsonl");
+  await Deno.writeTextFile(mocks, '{"ns":"llm","method":"complete","result":"café \uFFFD"}\n');
+  assert.equal((await loadMockFile(mocks))[0].result, "café \uFFFD");
+  const fixture = join(dir.path, "f.jsonl");
+  await Deno.writeTextFile(fixture, '{"t":0,"kind":"meta","view":"caf\u00e9"}\r\n');
+  assert.equal((await loadFixture(fixture, dir.path)).format, "recorded");
+  const seed = join(dir.path, "seed.json");
+  await Deno.writeTextFile(seed, '{"name":"café"}');
+  assert.deepEqual(await parseSeedStorage(seed), { name: "café" });
+});
+
+Deno.test("invalidUtf8Line finds the line of the first bad sequence", () => {
+  const at = (...bytes: number[]) => invalidUtf8Line(new Uint8Array(bytes));
+  assert.equal(at(), 0);
+  assert.equal(at(0x61, 0x0a, 0xc3, 0xa9, 0x0a), 0); // "a\né\n"
+  assert.equal(at(0x61, 0x0a, 0x62, 0x0a, 0xff), 3);
+  assert.equal(at(0x0a, 0xc3, 0x0a, 0xa9), 2); // a character split by LF is two bad lines
+  assert.equal(at(0xed, 0xa0, 0x80), 1); // an encoded lone surrogate
+  assert.equal(at(0xc0, 0xaf), 1); // an overlong "/"
+  assert.equal(at(0x61, 0xe2, 0x82), 1); // cut short at the end of the file
+});
