@@ -121,16 +121,30 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
       });
     });
 
-    await t.step("a bare string as JSON-RPC error keeps its text as the message", async () => {
-      assert.deepEqual(await inv("raw_error", { error: "database missing" }), {
-        ok: false,
-        error: {
-          code: "tool_failed",
-          message: "[null] database missing",
-          details: { jsonrpc_code: null, data: "database missing" },
-        },
-      });
-    });
+    await t.step(
+      "a bare value as JSON-RPC error (string, number, array) is kept as message and data",
+      async () => {
+        assert.deepEqual(await inv("raw_error", { error: "database missing" }), {
+          ok: false,
+          error: {
+            code: "tool_failed",
+            message: "[null] database missing",
+            details: { jsonrpc_code: null, data: "database missing" },
+          },
+        });
+        // any other bare value is kept too; it was "[null] null" with data null
+        for (const [error, text] of [[503, "503"], [["disk", "full"], '["disk","full"]']]) {
+          assert.deepEqual(await inv("raw_error", { error }), {
+            ok: false,
+            error: {
+              code: "tool_failed",
+              message: `[null] ${text}`,
+              details: { jsonrpc_code: null, data: error },
+            },
+          });
+        }
+      },
+    );
 
     await t.step("invokeRaw answers the plugin's raw result", async () => {
       const raw = await pool.invokeRaw("tool-replies", "reply", {

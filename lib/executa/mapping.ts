@@ -78,13 +78,15 @@ export function faultOutcome(reply: Reply, stderr: () => string[]): Outcome | nu
 
 /**
  * JSON-RPC error → `tool_failed "[<code>] <message>"` with `{jsonrpc_code, data}`. A plugin that
- * sends a bare string as `error` keeps its text as the message (its only diagnostic).
+ * sends a bare value as `error` (a string, a number, an array) keeps it as the message and data:
+ * it is its only diagnostic.
  */
 export function rpcErrorOutcome(error: unknown): Outcome {
-  if (typeof error === "string") {
-    return fail("tool_failed", `[null] ${error}`, { jsonrpc_code: null, data: error });
+  if (!isPlainObject(error)) {
+    const text = typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+    return fail("tool_failed", `[null] ${text}`, { jsonrpc_code: null, data: error ?? null });
   }
-  const e = isPlainObject(error) ? error : {};
+  const e = error;
   const code = e.code ?? null;
   const message = typeof e.message === "string" ? e.message : JSON.stringify(e.message ?? null);
   return fail("tool_failed", `[${code}] ${message}`, {
