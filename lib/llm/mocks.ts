@@ -1,7 +1,7 @@
 /** The mock table (CONTRACT §10.2): JSONL loading, `manifest.dev.mocks`, lookup and match rules. */
 import {
+  decodeUserFile,
   deepEqual,
-  invalidUtf8Line,
   isPlainObject,
   NOT_UTF8,
   utf16Hint,
@@ -34,10 +34,8 @@ export async function loadMockFile(path: string): Promise<MockEntry[]> {
     const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
     throw new MockFileError(path, 0, `cannot read mock file (${why})`);
   }
-  const text = new TextDecoder().decode(bytes);
-  // a UTF-16 file gets its own hint from parseMockText
-  const bad = utf16Hint(text) ? 0 : invalidUtf8Line(bytes);
-  if (bad) throw new MockFileError(path, bad, NOT_UTF8);
+  const { text, badLine } = decodeUserFile(bytes);
+  if (badLine) throw new MockFileError(path, badLine, NOT_UTF8);
   return parseMockText(text, path);
 }
 

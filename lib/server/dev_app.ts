@@ -11,13 +11,7 @@ import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
-import {
-  invalidUtf8Line,
-  isPlainObject,
-  NOT_UTF8,
-  parseJsonText,
-  utf16Hint,
-} from "../util/json.ts";
+import { decodeUserFile, isPlainObject, NOT_UTF8, parseJsonText } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
 
 /** `--entry-payload JSON`: a JSON object. */
@@ -45,11 +39,10 @@ export async function parseSeedStorage(
   let inline = v.trimStart().startsWith("{");
   if (!inline) {
     try {
-      const bytes = await Deno.readFile(v);
-      text = new TextDecoder().decode(bytes);
-      // seeded state must hold what the file says, not U+FFFD; UTF-16 gets its hint below
-      const bad = utf16Hint(text) ? 0 : invalidUtf8Line(bytes);
-      if (bad) throw new UsageError(`--seed-storage ${v}:${bad}: ${NOT_UTF8}`);
+      const read = decodeUserFile(await Deno.readFile(v));
+      text = read.text;
+      // seeded state must hold what the file says, not U+FFFD
+      if (read.badLine) throw new UsageError(`--seed-storage ${v}:${read.badLine}: ${NOT_UTF8}`);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       // no such file, but JSON all the same (`[1]`, `"x"`): say what it must be, not "cannot read"

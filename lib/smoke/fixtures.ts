@@ -6,7 +6,7 @@
 import { relative } from "node:path";
 import { MockFileError, parseMockText } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
-import { invalidUtf8Line, isPlainObject, NOT_UTF8, utf16Hint, withoutBom } from "../util/json.ts";
+import { decodeUserFile, isPlainObject, NOT_UTF8, utf16Hint, withoutBom } from "../util/json.ts";
 import { executaFault } from "./check.ts";
 import { unknownKeys } from "./fixture_keys.ts";
 
@@ -275,10 +275,8 @@ export async function loadFixture(path: string, appDir: string): Promise<Fixture
   } catch (e) {
     throw new FixtureError(name, 0, `cannot read fixture file (${(e as Error).message})`);
   }
-  const text = new TextDecoder().decode(bytes);
-  // a UTF-16 file gets its own hint from parseFixtureText
-  const bad = utf16Hint(text) ? 0 : invalidUtf8Line(bytes);
-  if (bad) throw new FixtureError(name, bad, NOT_UTF8);
+  const { text, badLine } = decodeUserFile(bytes);
+  if (badLine) throw new FixtureError(name, badLine, NOT_UTF8);
   return parseFixtureText(text, path, name);
 }
 

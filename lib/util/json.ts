@@ -44,6 +44,15 @@ export function invalidUtf8Line(bytes: Uint8Array): number {
   return line - 1;
 }
 
+/**
+ * A hand-written file's bytes as text, with the line of its first sequence that is not UTF-8 (0:
+ * none; also 0 for a UTF-16 file, whose parse error gets `utf16Hint` instead).
+ */
+export function decodeUserFile(bytes: Uint8Array): { text: string; badLine: number } {
+  const text = new TextDecoder().decode(bytes);
+  return { text, badLine: utf16Hint(text) ? 0 : invalidUtf8Line(bytes) };
+}
+
 /** What a file that is not UTF-8 is told (after the line it names). */
 export const NOT_UTF8 =
   "not valid UTF-8: save the file as UTF-8 (it looks like another encoding, e.g. Latin-1)";
