@@ -11,6 +11,8 @@ import { FixtureError, loadFixture } from "../lib/smoke/fixtures.ts";
 import { parseSeedStorage } from "../lib/server/dev_app.ts";
 import { invalidUtf8Line } from "../lib/util/json.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { readArgs } from "../lib/cli/executa.ts";
+import { UsageError } from "../lib/cli/flags.ts";
 
 const enc = new TextEncoder();
 /** UTF-8 lines, with Latin-1 `é` (0xE9, not UTF-8) wherever `\x00` stands. */
@@ -89,4 +91,17 @@ Deno.test("invalidUtf8Line finds the line of the first bad sequence", () => {
   assert.equal(at(0xed, 0xa0, 0x80), 1); // an encoded lone surrogate
   assert.equal(at(0xc0, 0xaf), 1); // an overlong "/"
   assert.equal(at(0x61, 0xe2, 0x82), 1); // cut short at the end of the file
+});
+
+Deno.test("executa invoke --args @FILE that is not UTF-8 names its line and the fix (§2.9)", async () => {
+  await using dir = await tmpDir();
+  const path = join(dir.path, "args.json");
+  await Deno.writeFile(path, latin1("{", '  "text": "caf\x00"', "}"));
+  await assert.rejects(
+    readArgs(`@${path}`),
+    (e) =>
+      e instanceof UsageError && e.message.startsWith(`--args @${path}:2: `) && FIX.test(e.message),
+  );
+  await Deno.writeFile(path, enc.encode('{"text": "café"}'));
+  assert.deepEqual(await readArgs(`@${path}`), { text: "café" });
 });

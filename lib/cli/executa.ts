@@ -7,7 +7,7 @@ import { ExecutaPool } from "../executa/mod.ts";
 import { commandArgv, deriveExecuta, splitCommand } from "../executa/discovery.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/types.ts";
 import type { Outcome, OutcomeError } from "../core/outcome.ts";
-import { isPlainObject, parseJsonText } from "../util/json.ts";
+import { decodeUserFile, isPlainObject, NOT_UTF8, parseJsonText } from "../util/json.ts";
 import { VERSION } from "../version.ts";
 import { isFile } from "../util/fs.ts";
 import { didYouMean } from "../util/text.ts";
@@ -107,15 +107,21 @@ async function specFor(dir: string, v: Record<string, unknown>): Promise<Executa
   };
 }
 
-async function readArgs(v: string | undefined): Promise<unknown> {
+/** `--args JSON` or `--args @FILE` (a UTF-8 JSON file). */
+export async function readArgs(v: string | undefined): Promise<unknown> {
   if (v === undefined) return {};
   let text = v;
   if (v.startsWith("@")) {
+    let bytes: Uint8Array;
     try {
-      text = await Deno.readTextFile(v.slice(1));
+      bytes = await Deno.readFile(v.slice(1));
     } catch (e) {
       throw new UsageError(`--args ${v}: cannot read file (${(e as Error).message})`);
     }
+    const read = decodeUserFile(bytes);
+    // the plugin would get U+FFFD where the file has other text
+    if (read.badLine) throw new UsageError(`--args ${v}:${read.badLine}: ${NOT_UTF8}`);
+    text = read.text;
   }
   const r = parseJsonText(text);
   if ("error" in r) throw new UsageError(`--args is not valid JSON (${r.error})`);
