@@ -1,12 +1,5 @@
 /** The mock table (CONTRACT §10.2): JSONL loading, `manifest.dev.mocks`, lookup and match rules. */
-import {
-  decodeUserFile,
-  deepEqual,
-  isPlainObject,
-  NOT_UTF8,
-  utf16Hint,
-  withoutBom,
-} from "../util/json.ts";
+import { decodeUserFile, deepEqual, isPlainObject, jsonLines, NOT_UTF8 } from "../util/json.ts";
 import { contentTexts, embedInputs } from "./args.ts";
 import type { MockEntry } from "./types.ts";
 
@@ -42,19 +35,10 @@ export async function loadMockFile(path: string): Promise<MockEntry[]> {
 /** Parses JSONL mock text; `file` names the source in errors and `source` fields. */
 export function parseMockText(text: string, file: string): MockEntry[] {
   const entries: MockEntry[] = [];
-  const lines = withoutBom(text).split("\n");
-  const utf16 = utf16Hint(text);
-  if (utf16) throw new MockFileError(file, 0, utf16);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === "" || line.startsWith("#") || line.startsWith("//")) continue;
-    const n = i + 1;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch (e) {
-      throw new MockFileError(file, n, `invalid JSON (${(e as Error).message})`);
-    }
+  const fail = (n: number, problem: string): never => {
+    throw new MockFileError(file, n, problem);
+  };
+  for (const { n, v } of jsonLines(text, fail)) {
     const problem = entryProblem(v);
     if (problem) throw new MockFileError(file, n, problem);
     entries.push({ ...(v as MockEntry), source: `${file}:${n}` });

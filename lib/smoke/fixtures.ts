@@ -6,7 +6,7 @@
 import { relative } from "node:path";
 import { MockFileError, parseMockText } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
-import { decodeUserFile, isPlainObject, NOT_UTF8, utf16Hint, withoutBom } from "../util/json.ts";
+import { decodeUserFile, isPlainObject, jsonLines, NOT_UTF8 } from "../util/json.ts";
 import { executaFault } from "./check.ts";
 import { unknownKeys } from "./fixture_keys.ts";
 
@@ -77,20 +77,12 @@ interface RawLine {
 
 function contentLines(text: string, file: string): RawLine[] {
   const out: RawLine[] = [];
-  const lines = withoutBom(text).split("\n");
-  const utf16 = utf16Hint(text);
-  if (utf16) throw new FixtureError(file, 0, utf16);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === "" || line.startsWith("#") || line.startsWith("//")) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch (e) {
-      throw new FixtureError(file, i + 1, `invalid JSON (${(e as Error).message})`);
-    }
-    if (!isPlainObject(v)) throw new FixtureError(file, i + 1, "each line must be a JSON object");
-    out.push({ n: i + 1, v });
+  const fail = (n: number, problem: string): never => {
+    throw new FixtureError(file, n, problem);
+  };
+  for (const { n, v } of jsonLines(text, fail)) {
+    if (!isPlainObject(v)) throw new FixtureError(file, n, "each line must be a JSON object");
+    out.push({ n, v });
   }
   return out;
 }

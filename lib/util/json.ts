@@ -69,6 +69,32 @@ export function parseJsonText(text: string): { value: unknown } | { error: strin
   }
 }
 
+/**
+ * The values of a hand-written JSONL text (mock tables §10.2, fixtures §14.2) with their 1-based
+ * line numbers: a leading BOM dropped, blank and `#`/`//` comment lines skipped. `fail(line,
+ * problem)` throws the caller's own error, for UTF-16 text (line 0) and for a line that is not
+ * JSON. Lazy, so a caller checking each value as it comes still names the first bad line.
+ */
+export function* jsonLines(
+  text: string,
+  fail: (line: number, problem: string) => never,
+): Generator<{ n: number; v: unknown }> {
+  const lines = withoutBom(text).split("\n");
+  const utf16 = utf16Hint(text);
+  if (utf16) fail(0, utf16);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === "" || line.startsWith("#") || line.startsWith("//")) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(line);
+    } catch (e) {
+      fail(i + 1, `invalid JSON (${(e as Error).message})`);
+    }
+    yield { n: i + 1, v };
+  }
+}
+
 /** Byte length of `JSON.stringify(v)` as UTF-8 (CONTRACT §1.3 "size of X"). */
 export function byteSize(v: unknown): number {
   const s = toJson(v);
