@@ -12,15 +12,13 @@ import type { Logger } from "../util/log.ts";
 import { ControlTokenError, resolveControlToken } from "./control_token.ts";
 import { ListenError, resolveBindHost } from "./listen.ts";
 import { parseHostPort } from "./hosts.ts";
+import type { StartOptions } from "./mod.ts";
 
-export interface ServerSettings {
-  bindHost: string;
-  port?: number;
-  appPort?: number;
-  allowRemote: boolean;
-  allowedHosts: string[];
-  controlToken: string | null;
-}
+/** The server flag group, validated: the part of `startServer`'s options the command line sets. */
+export type ServerSettings = Pick<
+  StartOptions,
+  "bindHost" | "port" | "appPort" | "allowRemote" | "allowedHosts" | "controlToken"
+>;
 
 /** Validates the server flag group; throws ListenError / ControlTokenError (exit 2). */
 export function serverSettings(v: FlagValues, env: string | undefined): ServerSettings {
