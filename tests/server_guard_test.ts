@@ -3,25 +3,10 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { requestGuard, tokenEquals } from "../lib/server/guard.ts";
 import { sha256Bytes } from "../lib/util/hash.ts";
-import type { ServerConfig } from "../lib/server/hosts.ts";
 import { hostAllowed, isLoopbackPeer, originForms, parseHostPort } from "../lib/server/hosts.ts";
+import { serverConfig, TOKEN } from "./helpers/server.ts";
 
-const TOKEN = "tok_" + "x".repeat(40);
-
-function config(over: Partial<ServerConfig> = {}): ServerConfig {
-  return {
-    bindHost: "127.0.0.1",
-    mainPort: 5180,
-    appPort: 5181,
-    allowedHosts: [],
-    allowRemote: false,
-    localAddresses: [],
-    controlToken: TOKEN,
-    ...over,
-  };
-}
-
-function mainApp(cfg = config()) {
+function mainApp(cfg = serverConfig()) {
   const app = new Hono();
   app.use("*", requestGuard({ role: "main", config: cfg }));
   for (
@@ -32,7 +17,7 @@ function mainApp(cfg = config()) {
   return app;
 }
 
-function appOrigin(cfg = config()) {
+function appOrigin(cfg = serverConfig()) {
   const app = new Hono();
   app.use("*", requestGuard({ role: "app", config: cfg }));
   app.all("/_anna/csp-report", (c) => c.body(null, 204));
@@ -123,7 +108,7 @@ Deno.test("guard: malformed Host values are refused and never throw", async () =
 });
 
 Deno.test("guard: --allowed-host with and without a port", async () => {
-  const app = mainApp(config({ allowedHosts: ["Dev.Example.test", "proxy.test:8080"] }));
+  const app = mainApp(serverConfig({ allowedHosts: ["Dev.Example.test", "proxy.test:8080"] }));
   assert.equal(
     (await status(app, "/healthz", { headers: { host: "dev.example.test:5180" } })).status,
     200,
@@ -280,7 +265,7 @@ Deno.test("guard: control token missing or wrong in each of the three places →
 });
 
 Deno.test("guard: --no-control-token disables step 4 only", async () => {
-  const app = mainApp(config({ controlToken: null }));
+  const app = mainApp(serverConfig({ controlToken: null }));
   assert.equal((await status(app, "/rpc", { method: "POST", headers: MAIN_HOST })).status, 200);
   assert.equal(
     (await status(app, "/rpc", { method: "POST", headers: { host: "evil:5180" } })).status,
@@ -304,7 +289,11 @@ Deno.test("guard: non-loopback peers get 403 unless --allow-remote", async () =>
     assert.ok(x.status === 200 || x.status === 403);
   }
   const open = mainApp(
-    config({ allowRemote: true, bindHost: "0.0.0.0", localAddresses: ["192.168.1.5", "fe80::1"] }),
+    serverConfig({
+      allowRemote: true,
+      bindHost: "0.0.0.0",
+      localAddresses: ["192.168.1.5", "fe80::1"],
+    }),
   );
   const lan = await status(open, "/healthz", { headers: { host: "192.168.1.5:5180" } }, remote);
   assert.equal(lan.status, 200);
@@ -325,7 +314,7 @@ Deno.test("hosts helpers: parse, loopback peers, origin forms", () => {
   assert.equal(parseHostPort(undefined), null);
   assert.equal(isLoopbackPeer("10.0.0.1"), false);
   assert.equal(isLoopbackPeer(undefined), false);
-  const cfg = config({ allowedHosts: ["x.test", "y.test:5181"] });
+  const cfg = serverConfig({ allowedHosts: ["x.test", "y.test:5181"] });
   assert.deepEqual(originForms(cfg, "main"), [
     "http://127.0.0.1:5180",
     "http://localhost:5180",
@@ -374,7 +363,7 @@ Deno.test("guard: Sec-Fetch-Site is compared without regard to case or spaces", 
 });
 
 Deno.test("guard: a browser's page navigation at [::1] moves to localhost; nothing else does", async () => {
-  const cfg = config({ bindHost: "::1" });
+  const cfg = serverConfig({ bindHost: "::1" });
   const nav = (host: string, dest: string | null, method = "GET") =>
     mainApp(cfg).request("/dev/w1?x=1", {
       method,
