@@ -4,11 +4,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { UsageError } from "../lib/cli/flags.ts";
 import { RpcError } from "../lib/core/rpc_error.ts";
-import {
-  parseExecutaFlag,
-  parseExecutaFlags,
-  validateRegisterParams,
-} from "../lib/executa/spec.ts";
+import { parseExecutaFlag, parseExecutaFlags } from "../lib/executa/spec.ts";
+import { validateRegisterParams } from "../lib/bridge/executa_methods.ts";
 
 const MAIN_TS = fromFileUrl(new URL("../main.ts", import.meta.url));
 const DISC = fromFileUrl(new URL("./fixtures/apps/disc-app/", import.meta.url)).replace(/\/$/, "");

@@ -1,13 +1,97 @@
 /** Bridge methods on executas (CONTRACT §4.4.8–§4.4.9) and `runtime.info` (§4.4.10). */
 import type { MethodFn } from "./methods.ts";
 import { z } from "zod";
+import { resolve } from "node:path";
 import { invalidParams } from "../core/rpc_error.ts";
-import { validateRegisterParams } from "../executa/spec.ts";
+import { commandArgv, deriveExecuta, handleFor } from "../executa/discovery.ts";
+import type { ExecutaSpec, ExecutaType } from "../executa/types.ts";
+import { isDir } from "../util/fs.ts";
+import { isPlainObject } from "../util/json.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { parseParams } from "./params.ts";
 import { parseArgs } from "../dispatcher/validate.ts";
 import { DispatchError } from "../core/outcome.ts";
 import { requireSession } from "./session_methods.ts";
+
+const SpecSchema = z.object({
+  tool_id: z.string().min(1).max(200),
+  project_dir: z.string().min(1),
+  // without its own wording a union failure reads "Invalid input", naming neither form
+  command: z.union([z.array(z.string()), z.string()], {
+    error: 'must be an argv array of strings (e.g. ["python3", "main.py"]) or one string',
+  }).nullish(),
+  type: z.enum(["python", "node", "go", "binary"]).nullish(),
+  env: z.record(z.string(), z.string()).nullish(),
+  handle: z.string().min(1).nullish(),
+  app_slug: z.string().min(1).nullish(),
+});
+const ListSchema = z.object({ executas: z.array(SpecSchema) });
+type RawSpec = z.infer<typeof SpecSchema>;
+
+async function toSpec(raw: RawSpec, path: string, cwd: string): Promise<ExecutaSpec> {
+  const at = (k: string) => (path ? `${path}.${k}` : k);
+  let command: string[] | null = null;
+  if (raw.command !== undefined && raw.command !== null) {
+    command = commandArgv(raw.command);
+    if (!command) {
+      throw invalidParams({
+        issues: [{ path: at("command"), message: "command must be a non-empty argv" }],
+      });
+    }
+  }
+  const dir = resolve(cwd, raw.project_dir);
+  if (!(await isDir(dir))) {
+    throw invalidParams({
+      reason: "project_dir_not_found",
+      tool_id: raw.tool_id,
+      project_dir: dir,
+      issues: [{ path: at("project_dir"), message: `${dir} is not an existing directory` }],
+    });
+  }
+  let type: ExecutaType | null = raw.type ?? null;
+  const d = await deriveExecuta(dir);
+  if (!command && !type) {
+    type = d.type;
+    command = d.command;
+    if (!type && !command) {
+      throw invalidParams({
+        reason: "no_command",
+        tool_id: raw.tool_id,
+        project_dir: dir,
+        issues: [{
+          path: at("command"),
+          message: `no command or type given and none can be derived from ${dir}; ` +
+            `pass "type" (python|node|go|binary) or "command"`,
+        }],
+      });
+    }
+  }
+  return {
+    tool_id: raw.tool_id,
+    project_dir: dir,
+    command,
+    type,
+    env: { ...(raw.env ?? {}) },
+    handle: raw.handle ?? handleFor(dir, [], d.slug),
+    app_slug: raw.app_slug ?? null,
+  };
+}
+
+/** Validates `executas.register` params: `{executas:[Spec…]}` or one Spec. Throws -32602. */
+export async function validateRegisterParams(
+  params: unknown,
+  cwd: string,
+): Promise<ExecutaSpec[]> {
+  const isList = isPlainObject(params) && "executas" in params;
+  const raws: RawSpec[] = isList
+    ? parseParams(ListSchema, params).executas
+    : [parseParams(SpecSchema, params)];
+  const out: ExecutaSpec[] = [];
+  for (let i = 0; i < raws.length; i++) {
+    out.push(await toSpec(raws[i], isList ? `executas[${i}]` : "", cwd));
+  }
+  return out;
+}
 
 /**
  * The plugin's `arguments` and the deadline, checked as tools.invoke's step 1 checks `args` and
