@@ -30,12 +30,10 @@ function unwrap(r: LlmResult): unknown {
 }
 
 /**
- * In `off` mode the provider answers `llm_disabled` right after the ACL (§10.1), whatever the
- * args: a `--no-llm` run gives one predictable answer for every llm call.
- */
-/**
  * The args handed to the provider: as sent (mock `match` keys compare with them, §10.2), once
- * they validate — the provider derives its own defaulted copy.
+ * they validate — the provider derives its own defaulted copy. In `off` mode they are not
+ * checked: the provider answers `llm_disabled` right after the ACL (§10.1), whatever the args, so
+ * a `--no-llm` run gives one predictable answer for every llm call.
  */
 function argsFor(ctx: CallContext, parse: (a: unknown) => Parsed, args: unknown) {
   if (ctx.services.llm.mode === "off") return {};

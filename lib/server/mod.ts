@@ -49,12 +49,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The origin to print for a bound address; a wildcard bind is reached through loopback. */
 /**
- * The origin printed for a listener and used to open it. An IPv6 loopback listener is announced as
- * `localhost`: Chromium drops IPv6 literals from CSP source lists, so a page opened at
- * `http://[::1]:…` cannot frame its app (frame-src, frame-ancestors) nor reach `/ws`, while browsers
- * and curl reach `::1` by the name `localhost`, whose forms the CSP lists and Chromium accepts.
+ * The origin printed for a listener and used to open it; a wildcard bind is reached through
+ * loopback. An IPv6 loopback listener is announced as `localhost`: Chromium drops IPv6 literals
+ * from CSP source lists, so a page opened at `http://[::1]:…` cannot frame its app (frame-src,
+ * frame-ancestors) nor reach `/ws`, while browsers and curl reach `::1` by the name `localhost`,
+ * whose forms the CSP lists and Chromium accepts.
  */
 export function originOf(bindHost: string, port: number): string {
   const host = bindHost === "0.0.0.0"

@@ -136,12 +136,12 @@ export class StateStore {
   private head = 0;
   /** The slot number of pending[0]. */
   private pendingBase = 0;
+  /** JSON bytes of the old values the undo records hold. */
+  private journalBytes = 0;
   /**
    * @param keep how many mutations back an unread snapshot can still be reached: the event ring's
    *   capacity, since every mutation emits one event.
    */
-  /** JSON bytes of the old values the undo records hold. */
-  private journalBytes = 0;
   constructor(
     initial: Record<string, unknown>,
     bytes: number,
