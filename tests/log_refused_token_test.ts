@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildRuntime } from "../lib/server/launch.ts";
+import { buildRuntime } from "../lib/cli/server_launch.ts";
 import { createMainApp } from "../lib/server/app.ts";
 import { loadOrCreateKey, mintToken } from "../lib/token/mod.ts";
 import { silentLogger } from "../lib/util/log.ts";

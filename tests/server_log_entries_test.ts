@@ -1,12 +1,12 @@
 /**
  * Log entries as `/api/log` serves them (CONTRACT §11.11), from a core built the way `dev`/`serve`
- * build it (lib/server/launch.ts, executa events included): the fields of every `type`, the
+ * build it (lib/cli/server_launch.ts, executa events included): the fields of every `type`, the
  * transports of `rpc` entries, 64 KiB truncation of args/results, and the `manifest` entries of
  * a live manifest reload (§11.10: valid → replaced, invalid → logged, the previous one stays).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { buildRuntime } from "../lib/server/launch.ts";
+import { buildRuntime } from "../lib/cli/server_launch.ts";
 import type { Runtime } from "../lib/core/runtime.ts";
 import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
 import { reloadManifest } from "../lib/server/dev_app.ts";

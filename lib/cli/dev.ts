@@ -15,7 +15,7 @@ import { entryDiagnostics } from "../manifest/entries.ts";
 import { parseExecutaFlags } from "../executa/spec.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
-import { buildRuntime, printStartup, reportFatal, serverSettings } from "../server/launch.ts";
+import { buildRuntime, printStartup, reportFatal, serverSettings } from "./server_launch.ts";
 import { untilSignal } from "./signals.ts";
 import {
   type DevApp,

@@ -4,7 +4,7 @@ import { LLM_FLAGS, makeLogger, SERVER_FLAGS, TOKEN_FLAGS } from "./common.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
-import { buildRuntime, printStartup, reportFatal, serverSettings } from "../server/launch.ts";
+import { buildRuntime, printStartup, reportFatal, serverSettings } from "./server_launch.ts";
 import { untilSignal } from "./signals.ts";
 import { VERSION } from "../version.ts";
 

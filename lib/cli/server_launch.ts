@@ -2,17 +2,17 @@
  * What `dev` and `serve` share around the server: the server flag group (CONTRACT §2.3), the
  * startup output (§2.13) and fatal-error reporting.
  */
-import { bool, type FlagValues, int, list, str, UsageError } from "../cli/flags.ts";
-import { EXIT, printFatal, writeStdout } from "../cli/output.ts";
-import { ConfigError, loadKey, makeLlm, tokenTtl } from "../cli/common.ts";
+import { bool, type FlagValues, int, list, str, UsageError } from "./flags.ts";
+import { EXIT, printFatal, writeStdout } from "./output.ts";
+import { ConfigError, loadKey, makeLlm, tokenTtl } from "./common.ts";
 import { LogBus } from "../core/log_bus.ts";
 import { Runtime } from "../core/runtime.ts";
 import { ExecutaPool } from "../executa/mod.ts";
 import type { Logger } from "../util/log.ts";
-import { ControlTokenError, resolveControlToken } from "./control_token.ts";
-import { ListenError, resolveBindHost } from "./listen.ts";
-import { parseHostPort } from "./hosts.ts";
-import type { StartOptions } from "./mod.ts";
+import { ControlTokenError, resolveControlToken } from "../server/control_token.ts";
+import { ListenError, resolveBindHost } from "../server/listen.ts";
+import { parseHostPort } from "../server/hosts.ts";
+import type { StartOptions } from "../server/mod.ts";
 
 /** The server flag group, validated: the part of `startServer`'s options the command line sets. */
 export type ServerSettings = Pick<
