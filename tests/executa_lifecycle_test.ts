@@ -1,7 +1,8 @@
 // Crash loop → failed → restart (CONTRACT §9.9), register replacing a running executa (§4.4.8),
 // restart, and shutdown leaving no child behind (§9.10).
 import assert from "node:assert/strict";
-import { makePool, nodeSpec, pidAlive } from "./fixtures/executas/harness.ts";
+import { makePool, nodeSpec } from "./fixtures/executas/harness.ts";
+import { alive } from "./helpers/processes.ts";
 
 const pidsOf = (
   events: { type: string; pid?: number }[],
@@ -56,7 +57,7 @@ Deno.test("crash loop: backoff, failed after 3 crashes in 30 s, restart clears i
     assert.equal(waits(), 2, "no backoff after restart");
     await pool.shutdown();
     assert.equal(pidsOf(events).length, 4);
-    assert.ok(pidsOf(events).every((pid) => !pidAlive(pid)));
+    assert.ok(pidsOf(events).every((pid) => !alive(pid)));
   } finally {
     await pool.shutdown();
     await Deno.remove(dir, { recursive: true });
@@ -70,7 +71,7 @@ Deno.test("register replaces a running executa gracefully; restart respawns on n
     assert.equal((await pool.invoke("rep", "echo", {}, {})).ok, true);
     const first = pool.list()[0].pid!;
     await pool.register([nodeSpec("rep", ["--declare=llm.sample"])]);
-    assert.equal(pidAlive(first), false);
+    assert.equal(alive(first), false);
     assert.deepEqual(pool.list().map((r) => [r.tool_id, r.status, r.pid]), [
       ["rep", "registered", null],
       ["other", "registered", null],
@@ -81,7 +82,7 @@ Deno.test("register replaces a running executa gracefully; restart respawns on n
     assert.deepEqual(pool.list()[0].describe?.host_capabilities, ["llm.sample"]);
 
     await pool.restart("rep");
-    assert.equal(pidAlive(second), false);
+    assert.equal(alive(second), false);
     assert.equal(pool.list()[0].status, "stopped");
     assert.equal(pool.list()[0].last_exit?.code, 0);
     assert.equal((await pool.invoke("rep", "echo", {}, {})).ok, true);
@@ -101,10 +102,10 @@ Deno.test("a second restart or register during a slow stop waits for it: one pro
     const pid1 = (first as { result: { pid: number } }).result.pid;
     const restarting = pool.restart("stub"); // stdin close, 2 s, SIGTERM (ignored), 2 s, SIGKILL
     await new Promise((r) => setTimeout(r, 300));
-    assert.ok(pidAlive(pid1), "still in its graceful stop");
+    assert.ok(alive(pid1), "still in its graceful stop");
     // the second restart's entry has no process; before, it forgot the first one's stop
     await pool.restart("stub");
-    assert.equal(pidAlive(pid1), false, "the second restart waited for the first process");
+    assert.equal(alive(pid1), false, "the second restart waited for the first process");
     await pool.register([nodeSpec("stub")]);
     const again = await pool.invoke("stub", "pid", {}, {});
     assert.notEqual((again as { result: { pid: number } }).result.pid, pid1);
@@ -126,12 +127,12 @@ Deno.test("shutdown stops every process in parallel; stubborn ones get SIGTERM t
     pool.invoke("stubborn", "pid", {}, {}),
   ]);
   const pids = results.map((r) => (r as { result: { pid: number } }).result.pid);
-  assert.ok(pids.every(pidAlive));
+  assert.ok(pids.every(alive));
   const t0 = Date.now();
   await pool.shutdown();
   const took = Date.now() - t0;
   assert.ok(took >= 4000, `stdin close + 2 s + SIGTERM + 2 s before SIGKILL (${took} ms)`);
-  assert.ok(pids.every((pid) => !pidAlive(pid)));
+  assert.ok(pids.every((pid) => !alive(pid)));
   const status = Object.fromEntries(
     pool.list().map((r) => [r.tool_id, [r.status, r.last_exit?.signal ?? null]]),
   );

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MAIN_TS, REPO_ROOT, SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { alive } from "./helpers/processes.ts";
 import { junitReport } from "../lib/smoke/report_junit.ts";
 
 const PLUGIN = join(SMOKE_FIXTURES, "mini_plugin.mjs");
@@ -58,15 +59,6 @@ function spawnSmoke(dir: string, args: string[], env: Record<string, string> = {
     stderr: "piped",
   }).spawn();
 }
-
-const alive = (pid: number) => {
-  try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function waitFor<T>(probe: () => Promise<T | null>, ms: number): Promise<T> {
   const end = performance.now() + ms;
