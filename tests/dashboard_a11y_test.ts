@@ -1,0 +1,45 @@
+/**
+ * Dashboard accessibility that the served sources show without a browser (CONTRACT §13, §12.8):
+ * - every text colour of dashboard.css reaches WCAG AA 4.5:1 on every background it declares;
+ */
+import assert from "node:assert/strict";
+import { DASH_FILES } from "../lib/dashboard/assets.gen.ts";
+
+const CSS = DASH_FILES["dashboard.css"];
+
+/** WCAG 2 relative luminance of `#rgb` / `#rrggbb`. */
+function luminance(hex: string): number {
+  let h = hex.replace("#", "");
+  if (h.length === 3) h = [...h].map((c) => c + c).join("");
+  const [r, g, b] = [0, 2, 4].map((i) => {
+    const c = parseInt(h.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+function rootVar(name: string): string {
+  const m = CSS.match(new RegExp(`--${name}:\\s*(#[0-9a-fA-F]{3,6})`));
+  assert.ok(m, `dashboard.css defines --${name}`);
+  return m[1];
+}
+
+Deno.test("dashboard.css: every text colour reaches 4.5:1 on every background of the page", () => {
+  const backgrounds = new Set(
+    [...CSS.matchAll(/background:\s*(#[0-9a-fA-F]{3,6})\b/g)].map((m) => m[1]),
+  );
+  backgrounds.add(rootVar("bg"));
+  backgrounds.add(rootVar("card"));
+  assert.ok(backgrounds.size >= 8, "the backgrounds were found");
+  const weak: string[] = [];
+  for (const fg of ["text", "muted", "accent", "ok", "denied", "error"]) {
+    for (const bg of backgrounds) {
+      const ratio = contrast(rootVar(fg), bg);
+      if (ratio < 4.5) weak.push(`--${fg} ${rootVar(fg)} on ${bg}: ${ratio.toFixed(2)}:1`);
+    }
+  }
+  assert.deepEqual(weak, []);
+});
