@@ -1,6 +1,8 @@
 /**
  * Dashboard accessibility that the served sources show without a browser (CONTRACT §13, §12.8):
  * - every text colour of dashboard.css reaches WCAG AA 4.5:1 on every background it declares;
+ * - every form control and table of the page has an accessible name (a placeholder is none), and
+ *   the status texts (errors, connection, live reload, "not connected") sit in live regions.
  */
 import assert from "node:assert/strict";
 import { DASH_FILES } from "../lib/dashboard/assets.gen.ts";
@@ -42,4 +44,29 @@ Deno.test("dashboard.css: every text colour reaches 4.5:1 on every background of
     }
   }
   assert.deepEqual(weak, []);
+});
+
+const HTML = DASH_FILES["dashboard.html"];
+const named = (tag: string) => /\s(aria-label|aria-labelledby|title)="[^"]+"/.test(tag);
+
+Deno.test("dashboard.html: every control and table has an accessible name", () => {
+  // a control inside a <label> is named by it
+  const outside = HTML.replace(/<label[\s\S]*?<\/label>/g, "");
+  const tags = [...outside.matchAll(/<(input|select|textarea|table)\b[^>]*>/g)].map((m) => m[0]);
+  assert.ok(tags.length >= 10, "the controls were found");
+  assert.deepEqual(tags.filter((t) => !named(t)), []);
+});
+
+Deno.test("dashboard.html: status texts are live regions, errors an alert", () => {
+  const role = (testid: string) => {
+    const tag = HTML.match(new RegExp(`<[a-z]+\\b[^>]*data-testid="${testid}"[^>]*>`));
+    assert.ok(tag, testid);
+    return tag[0].match(/\srole="([a-z]+)"/)?.[1];
+  };
+  assert.equal(role("dash-error"), "alert");
+  for (const id of ["ws-state", "live-reload-state", "window-not-connected"]) {
+    assert.equal(role(id), "status", id);
+  }
+  // a countdown that changes every second must not be read out every second
+  assert.equal(role("token-expiry"), undefined);
 });
