@@ -2,7 +2,9 @@
  * Dashboard accessibility that the served sources show without a browser (CONTRACT §13, §12.8):
  * - every text colour of dashboard.css reaches WCAG AA 4.5:1 on every background it declares;
  * - every form control and table of the page has an accessible name (a placeholder is none), and
- *   the status texts (errors, connection, live reload, "not connected") sit in live regions.
+ *   the status texts (errors, connection, live reload, "not connected") sit in live regions;
+ * - `/dev/:wid`: its faded Reload bar is opaque while focused or showing a status, which is a
+ *   live region.
  */
 import assert from "node:assert/strict";
 import { DASH_FILES } from "../lib/dashboard/assets.gen.ts";
@@ -69,4 +71,14 @@ Deno.test("dashboard.html: status texts are live regions, errors an alert", () =
   }
   // a countdown that changes every second must not be read out every second
   assert.equal(role("token-expiry"), undefined);
+});
+
+Deno.test("devpage.html: the Reload bar is opaque when focused or showing a status", () => {
+  const page = DASH_FILES["devpage.html"];
+  const rule = page.match(/([^{}]*)\{\s*opacity:\s*1;?\s*\}/);
+  assert.ok(rule, "an opacity: 1 rule");
+  const selectors = rule[1].split(",").map((s) => s.trim());
+  assert.ok(selectors.includes("#bar:focus-within"), selectors.join(" | "));
+  assert.ok(selectors.includes("#bar:has(#status:not(:empty))"), selectors.join(" | "));
+  assert.match(page, /<span id="status" role="status"/);
 });
