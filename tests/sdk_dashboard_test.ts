@@ -81,6 +81,7 @@ Deno.test("devPageHtml: session and window metas, host scripts only", () => {
 
 Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
   assert.deepEqual(dashAssetNames().sort(), [
+    "dash_a11y.js",
     "dash_log.js",
     "dash_state.js",
     "dashboard.css",

@@ -58,6 +58,7 @@
           class: "small",
           testid: "storage-edit",
           text: "Edit",
+          "aria-label": `Edit ${key}`,
           on: { click: () => editKey(key) },
         }),
         h("button", {
@@ -65,6 +66,7 @@
           class: "small danger",
           testid: "storage-delete",
           text: "Delete",
+          "aria-label": `Delete ${key}`,
           on: { click: act(() => deleteKey(key)) },
         }),
       ),
@@ -98,10 +100,14 @@
     state = next; // the runtime_state_synced event confirms it shortly
     renderStorage();
   }
-  function deleteKey(key) {
+  async function deleteKey(key) {
     const next = { ...state };
     delete next[key];
-    return save(next);
+    await save(next);
+    // the focused Delete went with its row: on to the next row's, or to the key field
+    const left = $("storage-keys").querySelectorAll('[data-testid="storage-delete"]');
+    const at = Object.keys(next).sort().findIndex((k) => k > key);
+    (left[at] || left[left.length - 1] || $("storage-add-key")).focus();
   }
 
   // ---- executas --------------------------------------------------------------------------------
@@ -160,6 +166,7 @@
           class: "small",
           testid: "executa-restart",
           text: "Restart",
+          "aria-label": `Restart ${x.tool_id}`,
           on: {
             click: act(async () => {
               await host.rpc("executas.restart", { tool_id: x.tool_id });
@@ -187,7 +194,7 @@
       h(
         "details",
         { testid: "executa-stderr-details", data: { toolId: x.tool_id }, open: stderrOpen },
-        h("summary", { text: "stderr" }),
+        h("summary", { text: "stderr", "aria-label": `stderr of ${x.tool_id}` }),
         h("pre", {
           class: "stderr",
           testid: "executa-stderr",

@@ -273,6 +273,8 @@
   // ---- windows ---------------------------------------------------------------------------------
   function renderTabs(list) {
     const tabs = $("window-tabs");
+    // rebuilt: a keyboard user on a tab stays on it (or on the active one if it closed)
+    const focusWid = tabs.contains(doc.activeElement) ? doc.activeElement.dataset.wid : null;
     tabs.replaceChildren(
       ...list.map((w) =>
         h(
@@ -282,6 +284,7 @@
             testid: "window-tab",
             class: `tab${w.active ? " active" : ""}`,
             data: { wid: w.wid, status: w.status },
+            "aria-pressed": String(!!w.active),
             title: `${w.view} · ${w.wid}`,
             on: { click: () => host.setActive(w.wid) },
           },
@@ -291,6 +294,12 @@
         )
       ),
     );
+    if (focusWid) {
+      const kids = [...tabs.children];
+      const next = kids.find((t) => t.dataset.wid === focusWid) ||
+        kids.find((t) => t.ariaPressed === "true");
+      if (next) next.focus();
+    }
     $("no-windows").hidden = list.length > 0;
     updateExpiry();
   }
