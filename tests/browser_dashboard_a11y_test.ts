@@ -5,7 +5,8 @@
  * - a window tab says which one is shown (aria-pressed) and keeps focus when Enter selects it
  *   (the tabs are rebuilt on every change, which dropped focus to the page);
  * - per-row buttons name their row (Delete <key>, Restart <tool id>), and deleting a key moves
- *   focus to the next row's Delete instead of losing it;
+ *   focus to the next row's Delete instead of losing it; Restart keeps focus though its card is
+ *   rebuilt;
  * - the "new session" disclosure says whether its form is open and Cancel gives focus back.
  */
 import assert from "node:assert/strict";
@@ -75,6 +76,17 @@ Deno.test("browser: the dashboard announces failures and keeps keyboard focus", 
     await page.evaluate(() => (globalThis as Any).document.activeElement?.ariaLabel),
     "Delete b",
   );
+
+  // ---- Restart by keyboard: the rebuilt card's Restart keeps focus ----
+  const restart = page.getByRole("button", { name: "Restart tool-plugin", exact: true });
+  await restart.focus();
+  await restart.evaluate((el) => (el as Any).__before = true);
+  await page.keyboard.press("Enter");
+  await waitUntil("focus on the rebuilt card's Restart", () =>
+    page.evaluate(() => {
+      const el = (globalThis as Any).document.activeElement;
+      return el.dataset.testid === "executa-restart" && !el.__before;
+    }));
 
   // ---- window tabs: opened by keyboard, selected with Enter, focus stays ----
   await byTestId(page, "open-view-name").focus();

@@ -3,7 +3,8 @@
  * badge — a denied or failed call, a window that crashed or closed, a reload — is also said in
  * one polite live region (`data-testid="announce"`); failed calls are summed up once a second, so
  * that an app failing in a loop does not flood the reader. The "new session" disclosure says
- * whether its form is open and gives focus back when the form goes away.
+ * whether its form is open and gives focus back when the form goes away; a rebuilt executa card
+ * keeps the focus its control had.
  */
 (function (win) {
   "use strict";
@@ -57,9 +58,38 @@
     $("new-session-cancel").addEventListener("click", () => button.focus());
   }
 
+  /**
+   * The executa cards are rebuilt on every status change (a Restart makes two): focus on a card's
+   * control moves to the same control of the new card, not to the page.
+   */
+  function keepExecutaFocus() {
+    const box = $("executas");
+    let last = null; // {toolId, testid} of the control last focused in a card
+    const key = (el) => el.dataset.testid || el.tagName.toLowerCase();
+    box.addEventListener("focusin", (ev) => {
+      const card = ev.target.closest("[data-tool-id]");
+      last = card ? { toolId: card.dataset.toolId, testid: key(ev.target) } : null;
+    });
+    // left on purpose (the control is still there): a rebuild must not pull focus back
+    box.addEventListener("focusout", (ev) => {
+      win.queueMicrotask(() => {
+        if (ev.target.isConnected && !box.contains(win.document.activeElement)) last = null;
+      });
+    });
+    new win.MutationObserver(() => {
+      const now = win.document.activeElement;
+      if (!last || (now && now !== win.document.body)) return;
+      const card = [...box.children].find((c) => c.dataset.toolId === last.toolId);
+      const el = card &&
+        [...card.querySelectorAll("button, summary")].find((x) => key(x) === last.testid);
+      if (el) el.focus();
+    }).observe(box, { childList: true });
+  }
+
   dash.register({
     init() {
       wireNewSession();
+      keepExecutaFocus();
       host.on("windows", onWindows);
       host.on("reloaded", ({ wid }) => {
         const w = host.windows().find((x) => x.wid === wid);
