@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { DASH_FILES } from "../lib/dashboard/assets.gen.ts";
 
-const CSS = DASH_FILES["dashboard.css"];
+// both stylesheets of the page: the panels' backgrounds count too
+const CSS = DASH_FILES["dashboard.css"] + DASH_FILES["dashboard_panels.css"];
 
 /** WCAG 2 relative luminance of `#rgb` / `#rrggbb`. */
 function luminance(hex: string): number {

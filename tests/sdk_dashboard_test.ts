@@ -86,6 +86,7 @@ Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
     "dash_state.js",
     "dashboard.css",
     "dashboard.js",
+    "dashboard_panels.css",
     "devpage.js",
     "host.js",
     "host_link.js",
