@@ -263,7 +263,27 @@ export async function run(argv: string[]): Promise<number> {
     await srv.close();
   }, () => runtime.executas.killAll());
 
-  // 7. startup output
+  // 7. live reload, watching before the startup line: a script or test that edits the app as soon
+  // as it reads that line would otherwise race the watcher's start and see no reload
+  if (watching) {
+    const log = logger.child("reload");
+    watcher = await watchApp({
+      bundleDir,
+      manifestPath,
+      appJsonPath: join(appDir, "app.json"),
+      ignore: record !== undefined ? [resolve(record)] : [],
+      logger: log,
+      onBundle: (paths) => {
+        log.info("bundle changed", { files: paths.length });
+        runtime.log.push({ type: "reload", paths });
+      },
+      onManifest: async () => {
+        await reloadManifest(runtime, devApp, log);
+      },
+    });
+  }
+
+  // 8. startup output
   printStartup(format, {
     mode: "dev",
     version: VERSION,
@@ -288,25 +308,6 @@ export async function run(argv: string[]): Promise<number> {
       ...[...created.warnings, ...entryWarnings].map((d) => `${d.code} ${d.path}: ${d.message}`),
     ],
   });
-
-  // 8. live reload
-  if (watching) {
-    const log = logger.child("reload");
-    watcher = await watchApp({
-      bundleDir,
-      manifestPath,
-      appJsonPath: join(appDir, "app.json"),
-      ignore: record !== undefined ? [resolve(record)] : [],
-      logger: log,
-      onBundle: (paths) => {
-        log.info("bundle changed", { files: paths.length });
-        runtime.log.push({ type: "reload", paths });
-      },
-      onManifest: async () => {
-        await reloadManifest(runtime, devApp, log);
-      },
-    });
-  }
 
   return await stopped;
 }
