@@ -42,6 +42,21 @@ const MANIFEST = {
   ui: { views: [{ name: "main" }], host_api: { llm: ["complete"] } },
 };
 
+/** The notes app's executa summarising one note, its sampling going to the configured provider. */
+async function summarizeNotes(b: BridgeProcess): Promise<unknown> {
+  const s = await b.call("session.create", { app_dir: `${REPO_ROOT}examples/notes-app` });
+  return await b.call("session.call", {
+    session_id: s.session_id,
+    ns: "tools",
+    method: "invoke",
+    args: {
+      tool_id: "bundled:notes-summary",
+      method: "summarize_notes",
+      args: { notes: [{ id: "a", order: 1, content: "ship it" }] },
+    },
+  });
+}
+
 Deno.test("bridge --llm openai: llm.complete goes to the OpenAI-compatible API and maps back", async () => {
   const fake = fakeOpenAi();
   try {
@@ -86,17 +101,10 @@ Deno.test("bridge --llm openai: the notes executa's reverse sampling is answered
       args: ["--llm", "openai", "--llm-base-url", fake.url],
       env: { OPENAI_API_KEY: "" }, // empty = unset
     });
-    const s = await b.call("session.create", { app_dir: `${REPO_ROOT}examples/notes-app` });
-    const out = await b.call("session.call", {
-      session_id: s.session_id,
-      ns: "tools",
-      method: "invoke",
-      args: {
-        tool_id: "bundled:notes-summary",
-        method: "summarize_notes",
-        args: { notes: [{ id: "a", order: 1, content: "ship it" }] },
-      },
-    }) as { ok: boolean; result: { summary: string; model: string } };
+    const out = await summarizeNotes(b) as {
+      ok: boolean;
+      result: { summary: string; model: string };
+    };
     assert.equal(out.ok, true, JSON.stringify(out));
     assert.match(out.result.summary, /^fake answer to: /);
     assert.equal(out.result.model, "fake-gpt");
@@ -123,17 +131,10 @@ Deno.test("bridge --llm openai: an executa's sampling failure carries the provid
       args: ["--llm", "openai", "--llm-base-url", `http://127.0.0.1:${server.addr.port}/v1`],
       env: { OPENAI_API_KEY: "" },
     });
-    const s = await b.call("session.create", { app_dir: `${REPO_ROOT}examples/notes-app` });
-    const out = await b.call("session.call", {
-      session_id: s.session_id,
-      ns: "tools",
-      method: "invoke",
-      args: {
-        tool_id: "bundled:notes-summary",
-        method: "summarize_notes",
-        args: { notes: [{ id: "a", order: 1, content: "ship it" }] },
-      },
-    }) as { ok: boolean; error: { code: string; message: string } };
+    const out = await summarizeNotes(b) as {
+      ok: boolean;
+      error: { code: string; message: string };
+    };
     assert.equal(out.ok, false);
     assert.equal(out.error.code, "tool_failed");
     assert.match(

@@ -10,23 +10,17 @@
  * - the "new session" disclosure says whether its form is open and Cancel gives focus back.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { DevProcess, waitUntil } from "./helpers/dev_process.ts";
-import { REPO_ROOT } from "./helpers/bridge_process.ts";
+import { openPanelsDashboard } from "./helpers/panels_dashboard.ts";
+import { waitUntil } from "./helpers/dev_process.ts";
 import {
   appCall,
   appFrame,
   atLeast,
   byTestId,
-  launchBrowser,
   type Locator,
-  newPage,
   type Page,
   textMatching,
 } from "./helpers/browser.ts";
-
-const APP = join(REPO_ROOT, "tests/fixtures/apps/panels-app");
-const PLUGIN_DIR = join(REPO_ROOT, "tests/fixtures/executas");
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -41,20 +35,9 @@ const hasAttr = (el: Locator, name: string, value: string) =>
   waitUntil(`${name}=${value}`, async () => (await el.getAttribute(name)) === value);
 
 Deno.test("browser: the dashboard announces failures and keeps keyboard focus", async () => {
-  await using dev = await DevProcess.start(APP, {
-    args: [
-      "--no-watch",
-      "--executa",
-      `dir=${PLUGIN_DIR},tool_id=tool-plugin,handle=plugin,command=["node","plugin.mjs"]`,
-    ],
-  });
-  await using browser = await launchBrowser();
-  await using tp = await newPage(browser);
-  const { page } = tp;
+  await using t = await openPanelsDashboard();
+  const { dev, tp, page, frame } = t;
   const wid = dev.info.window_uuid;
-  await page.goto(dev.info.dashboard_url);
-  const frame = await appFrame(page, wid);
-  await textMatching(byTestId(frame, "status"), /^connected main/);
   const announce = byTestId(page, "announce");
   assert.equal(await announce.getAttribute("role"), "status");
 

@@ -7,23 +7,17 @@
  * violations) and the session picker (new session with view / user id / payload, close).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { DevProcess, waitUntil } from "./helpers/dev_process.ts";
-import { REPO_ROOT } from "./helpers/bridge_process.ts";
+import { openPanelsDashboard, PANELS_APP } from "./helpers/panels_dashboard.ts";
+import { waitUntil } from "./helpers/dev_process.ts";
 import {
   appCall,
   appFrame,
   atLeast,
   byTestId,
-  launchBrowser,
-  newPage,
   type Page,
   rpcRows,
   textMatching,
 } from "./helpers/browser.ts";
-
-const APP = join(REPO_ROOT, "tests/fixtures/apps/panels-app");
-const PLUGIN_DIR = join(REPO_ROOT, "tests/fixtures/executas");
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
@@ -35,20 +29,9 @@ async function visibleRows(page: Page): Promise<string[]> {
 }
 
 Deno.test("browser: every dashboard panel of §13 works against the real dev server", async () => {
-  await using dev = await DevProcess.start(APP, {
-    args: [
-      "--no-watch",
-      "--executa",
-      `dir=${PLUGIN_DIR},tool_id=tool-plugin,handle=plugin,command=["node","plugin.mjs"]`,
-    ],
-  });
-  await using browser = await launchBrowser();
-  await using tp = await newPage(browser);
-  const { page } = tp;
+  await using t = await openPanelsDashboard();
+  const { dev, tp, page, frame } = t;
   const wid = dev.info.window_uuid;
-  await page.goto(dev.info.dashboard_url);
-  const frame = await appFrame(page, wid);
-  await textMatching(byTestId(frame, "status"), /^connected main/);
 
   // ---- header ----
   await textMatching(byTestId(page, "header-slug"), /^panels-app$/);
@@ -239,7 +222,7 @@ Deno.test("browser: every dashboard panel of §13 works against the real dev ser
 
   // ---- session picker: new session with view / user id / payload, then close it ----
   await byTestId(page, "new-session").click();
-  await byTestId(page, "new-session-app-dir").fill(APP);
+  await byTestId(page, "new-session-app-dir").fill(PANELS_APP);
   await byTestId(page, "new-session-view").fill("detail");
   await byTestId(page, "new-session-user").fill("9");
   await byTestId(page, "new-session-payload").fill('{"from":"dashboard"}');

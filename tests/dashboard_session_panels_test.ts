@@ -8,9 +8,9 @@
  * - a manifest broken on disk shows its diagnostics after a page (re)load, not only live.
  */
 import assert from "node:assert/strict";
+import { openPanelsDashboard, PANELS_APP } from "./helpers/panels_dashboard.ts";
 import { join } from "node:path";
 import { copyDir, DevProcess, waitUntil } from "./helpers/dev_process.ts";
-import { REPO_ROOT } from "./helpers/bridge_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 import {
   appFrame,
@@ -23,8 +23,6 @@ import {
   textMatching,
 } from "./helpers/browser.ts";
 
-const APP = join(REPO_ROOT, "tests/fixtures/apps/panels-app");
-const PLUGIN_DIR = join(REPO_ROOT, "tests/fixtures/executas");
 const IGNORE = [/blocked\.example/, /Content Security Policy/];
 
 // deno-lint-ignore no-explicit-any
@@ -36,32 +34,8 @@ const viewOptions = (page: Page) =>
   );
 const pickerText = (page: Page) => byTestId(page, "session-picker").locator("option").first();
 
-/** `dev` on the panels app (with the Node test executa) and the dashboard, its app connected. */
-async function opened() {
-  const dev = await DevProcess.start(APP, {
-    args: [
-      "--no-watch",
-      "--executa",
-      `dir=${PLUGIN_DIR},tool_id=tool-plugin,handle=plugin,command=["node","plugin.mjs"]`,
-    ],
-  });
-  const stack = new AsyncDisposableStack();
-  stack.use(dev);
-  try {
-    const browser = stack.use(await launchBrowser());
-    const tp = stack.use(await newPage(browser));
-    await tp.page.goto(dev.info.dashboard_url);
-    const frame = await appFrame(tp.page, dev.info.window_uuid);
-    await textMatching(byTestId(frame, "status"), /^connected main/);
-    return { dev, tp, page: tp.page, frame, [Symbol.asyncDispose]: () => stack.disposeAsync() };
-  } catch (e) {
-    await stack.disposeAsync();
-    throw e;
-  }
-}
-
 Deno.test("browser: open view and new session offer every view of the manifest", async () => {
-  await using t = await opened();
+  await using t = await openPanelsDashboard();
   const { page, dev } = t;
   await waitUntil("both views offered", async () => (await viewOptions(page)).length === 2);
   assert.deepEqual(await viewOptions(page), ["detail", "main"]);
@@ -80,7 +54,7 @@ Deno.test("browser: open view and new session offer every view of the manifest",
 });
 
 Deno.test("browser: the session picker's window count follows windows opening and closing", async () => {
-  await using t = await opened();
+  await using t = await openPanelsDashboard();
   const { page } = t;
   await textMatching(pickerText(page), /· 1 window\(s\)$/);
   await byTestId(page, "open-view-name").fill("detail");
@@ -95,7 +69,7 @@ Deno.test("browser: the session picker's window count follows windows opening an
 });
 
 Deno.test("browser: an opened executa stderr tail stays open while the executa's status changes", async () => {
-  await using t = await opened();
+  await using t = await openPanelsDashboard();
   const { page } = t;
   const row = page.locator('[data-testid="executa-row"][data-tool-id="tool-plugin"]');
   const details = row.locator("details", { has: page.locator('[data-testid="executa-stderr"]') });
@@ -118,7 +92,7 @@ Deno.test("browser: an opened executa stderr tail stays open while the executa's
 });
 
 Deno.test("browser: Close session leaves nothing of the closed session in the header and panels", async () => {
-  await using t = await opened();
+  await using t = await openPanelsDashboard();
   const { page, frame } = t;
   await frame.evaluate(() =>
     (globalThis as Any).__rt.call("storage", "set", { key: "a", value: 1 })
@@ -152,7 +126,7 @@ Deno.test("browser: Close session leaves nothing of the closed session in the he
 Deno.test("browser: a manifest broken on disk shows its diagnostics after the dashboard (re)loads", async () => {
   await using tmp = await tmpDir("anna-dash-manifest-");
   const appDir = join(tmp.path, "panels-app");
-  await copyDir(APP, appDir);
+  await copyDir(PANELS_APP, appDir);
   const manifestPath = join(appDir, "manifest.json");
   await using dev = await DevProcess.start(appDir);
   await Deno.writeTextFile(manifestPath, '{ "schema": 2, "ui": ');
@@ -197,7 +171,7 @@ function batch(
 }
 
 Deno.test("browser: storage writes re-lay out only their own rows; event payloads on opening", async () => {
-  await using t = await opened();
+  await using t = await openPanelsDashboard();
   const { page, dev } = t;
   const sid = dev.info.session_id;
   const row = (key: string) => page.locator(`[data-testid="storage-key-row"][data-key="${key}"]`);
@@ -228,7 +202,7 @@ Deno.test("browser: storage writes re-lay out only their own rows; event payload
 });
 
 Deno.test("browser: the chat panel keeps the session's 10 000 newest messages (§5.7)", async () => {
-  await using t = await opened();
+  await using t = await openPanelsDashboard();
   const { page, dev } = t;
   const r = await dev.api("/rpc", {
     method: "POST",
