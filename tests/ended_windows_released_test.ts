@@ -26,17 +26,17 @@ Deno.test("window.close and a fatal report_error stop that window's refresh time
     });
   const a = await t.call("session.open_view", { session_id: s.session_id, view: "side" });
   const b = await t.call("session.open_view", { session_id: s.session_id, view: "side" });
-  assert.equal(t.rt.refreshTimers, 3);
+  assert.equal(t.rt.timers.size, 3);
   assert.equal((await call(a.window_uuid as string, "close")).ok, true);
-  assert.equal(t.rt.refreshTimers, 2);
+  assert.equal(t.rt.timers.size, 2);
   const crashed = await call(b.window_uuid as string, "report_error", {
     message: "x",
     fatal: true,
   });
   assert.equal(crashed.ok, true);
-  assert.equal(t.rt.refreshTimers, 1, "only the primary window's timer is left");
+  assert.equal(t.rt.timers.size, 1, "only the primary window's timer is left");
   await t.call("session.close", { session_id: s.session_id });
-  assert.equal(t.rt.refreshTimers, 0);
+  assert.equal(t.rt.timers.size, 0);
 });
 
 Deno.test("ended windows are forgotten once their newest token lapsed (+5 s leeway), not before", async () => {

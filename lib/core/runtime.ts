@@ -76,7 +76,8 @@ export class Runtime {
   /** `dev`: the app a `session.create` naming none opens (see resolveSessionApp). */
   defaultApp: (() => DefaultApp) | null = null;
   private readonly autoRefresh: boolean;
-  private readonly timers = new RefreshTimers();
+  /** Token-refresh intervals, one per open window in dev/serve (tests read `timers.size`). */
+  readonly timers = new RefreshTimers();
   /** One method caller per transport, made once (the per-frame path allocates none). */
   private readonly callers = new Map<
     Transport,
@@ -293,11 +294,6 @@ export class Runtime {
         this.logger.warn("token refresh failed", { error: String(e) })
       );
     });
-  }
-
-  /** Token-refresh timers running (one per open window in dev/serve); for tests. */
-  get refreshTimers(): number {
-    return this.timers.size;
   }
 
   async mintWindowToken(s: Session, w: WindowState) {
