@@ -48,12 +48,12 @@ export class AppRegistry {
  * creating sessions from fresh copies of an app (a new slug each) otherwise grew the registry by
  * one manifest per session for the life of the process.
  */
-export function releaseApp(apps: AppRegistry, closed: Session, open: Session[]) {
+export function releaseApp(apps: AppRegistry, closed: Session, open: () => Session[]) {
   const slug = closed.app_slug;
   if (closed.app_dir === null || apps.isKept(slug)) return;
   const entry = apps.get(slug);
   if (!entry || entry.appDir !== closed.app_dir) return;
-  const heir = open.findLast((s) => s.app_slug === slug && s.app_dir !== null);
+  const heir = open().findLast((s) => s.app_slug === slug && s.app_dir !== null);
   if (!heir) return void apps.delete(slug);
   if (heir.app_dir === closed.app_dir) return;
   apps.set({

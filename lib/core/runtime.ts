@@ -271,7 +271,7 @@ export class Runtime {
     if (!s) return;
     for (const wid of s.windows.keys()) this.timers.stop(wid);
     this.sessions.close(id);
-    releaseApp(this.apps, s, this.sessions.list());
+    releaseApp(this.apps, s, () => this.sessions.list()); // listed only for app_dir apps
     if (this.log.enabled) this.log.push({ type: "session", session_id: id, action: "closed" });
   }
 
