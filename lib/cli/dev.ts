@@ -213,7 +213,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  const session = rt.sessions.get(created.session_id)!;
+  const session = rt.session(created.session_id)!;
   // §3.7: dev prints entry_not_found too (the app still starts; a build may be on its way)
   const entryWarnings = await entryDiagnostics(bundleDir, session.manifest, loaded.raw);
   for (const w of entryWarnings) {

@@ -8,8 +8,9 @@ import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus, rpcEntry } from "./log_bus.ts";
 import { AppRegistry, releaseApp } from "./apps.ts";
 import { RefreshTimers } from "./refresh_timers.ts";
+import { type TokenCheck, verifyAppToken } from "./token_check.ts";
 import type { Transport } from "./transport.ts";
-import { Dispatcher } from "../dispatcher/mod.ts";
+import { type CallWatch, Dispatcher } from "../dispatcher/mod.ts";
 import { MAX_STATE_BYTES } from "../dispatcher/storage.ts";
 import { toolEntries, toolEntriesOf } from "../dispatcher/tools.ts";
 import { MAX_SESSIONS, SessionManager } from "../session/manager.ts";
@@ -22,7 +23,7 @@ import {
   UnknownViewError,
 } from "../manifest/mod.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
-import { type DevKey, mintToken, refreshIntervalMs, verifyToken } from "../token/mod.ts";
+import { type DevKey, mintToken, refreshIntervalMs } from "../token/mod.ts";
 import { TOKEN_LEEWAY_S } from "../token/token.ts";
 import { mocksFromManifest } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
@@ -55,11 +56,7 @@ export interface RuntimeOptions {
 }
 
 export { BRIDGE_METHODS } from "../bridge/methods.ts";
-
-export type TokenCheck =
-  | { ok: true; session: Session; window: WindowState }
-  /** `wid`: the window a validly signed token names (also when it is expired or closed) */
-  | { ok: false; reason: string; message: string; wid?: string };
+export type { TokenCheck } from "./token_check.ts";
 
 export class Runtime {
   readonly mode: RuntimeMode;
@@ -103,9 +100,10 @@ export class Runtime {
       appContext: (s) => this.appContext(s),
     });
     if (this.log.enabled) {
-      this.dispatcher.observers.push((rec, transport, _start, at) =>
-        this.log.push(rpcEntry(rec, transport), undefined, 0, at)
-      );
+      this.dispatcher.watch({
+        end: (rec, transport, _start, at) =>
+          this.log.push(rpcEntry(rec, transport), undefined, 0, at),
+      });
     }
   }
 
@@ -275,6 +273,36 @@ export class Runtime {
     if (this.log.enabled) this.log.push({ type: "session", session_id: id, action: "closed" });
   }
 
+  /** The session `id` (open, or closed and not yet forgotten), for edges that follow one. */
+  session(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** The session holding window `wid`, and the window. */
+  findWindow(wid: string) {
+    return this.sessions.findWindow(wid);
+  }
+
+  /**
+   * `dev` live reload: session `id` now runs `manifest` (its `dev.mocks` too); open windows keep
+   * their tokens. Returns the session, or undefined when there is none.
+   */
+  replaceManifest(id: string, manifest: EffectiveManifest, diagnostics: Diagnostic[]) {
+    const s = this.sessions.get(id);
+    if (!s) return undefined;
+    s.setManifest(manifest, diagnostics);
+    s.mocks = mocksFromManifest(manifest.dev.mocks);
+    return s;
+  }
+
+  /**
+   * Follows every host-API call (record mode, the smoke browser check): `start` as it enters the
+   * dispatcher, `end` once it finished. Returns what stops following.
+   */
+  watchCalls(hooks: CallWatch): () => void {
+    return this.dispatcher.watch(hooks);
+  }
+
   defaultViewName(s: Session): string {
     return selectView(s.manifest).name;
   }
@@ -316,52 +344,9 @@ export class Runtime {
     return t;
   }
 
-  /** §8.3 including the session-level reasons. */
-  async verifyAppToken(token: unknown, expectedWid?: string): Promise<TokenCheck> {
-    // §8.3 order: signature/expiry, then the window checks, then wrong_window, then wrong_app
-    const r = await verifyToken(this.key, token);
-    if (!r.ok) {
-      // expired and not-yet-valid tokens are still signed by us: the window they name is theirs
-      const signed = r.claims && (r.reason === "expired" || r.reason === "not_yet_valid");
-      return signed
-        ? { ok: false, reason: r.reason, message: r.message, wid: r.claims!.wid }
-        : { ok: false, reason: r.reason, message: r.message };
-    }
-    const { wid, app } = r.claims;
-    const f = this.sessions.findWindow(wid);
-    if (!f) {
-      return {
-        ok: false,
-        reason: "unknown_window",
-        message: `no open session holds window ${wid}`,
-        wid,
-      };
-    }
-    if (!isOpen(f.window)) {
-      return {
-        ok: false,
-        reason: "window_closed",
-        message: `window ${wid} is ${f.window.status}`,
-        wid,
-      };
-    }
-    if (expectedWid !== undefined && expectedWid !== wid) {
-      return {
-        ok: false,
-        reason: "wrong_window",
-        message: `token is for window ${wid}, not ${expectedWid}`,
-        wid,
-      };
-    }
-    if (f.session.app_slug !== app) {
-      return {
-        ok: false,
-        reason: "wrong_app",
-        message: `token is for app '${app}' but window ${wid} belongs to '${f.session.app_slug}'`,
-        wid,
-      };
-    }
-    return { ok: true, session: f.session, window: f.window };
+  /** §8.3 including the session-level reasons (see token_check.ts). */
+  verifyAppToken(token: unknown, expectedWid?: string): Promise<TokenCheck> {
+    return verifyAppToken(this.key, this.sessions, token, expectedWid);
   }
 
   appContext(s: Session): AppContext {

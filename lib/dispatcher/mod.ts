@@ -91,6 +91,17 @@ export type CallObserver = (
   at: number,
 ) => void;
 
+/** What `Dispatcher.watch` adds: a hook told as a call starts, an observer told as it ends. */
+export interface CallWatch {
+  start?: (start: CallStart) => void;
+  end?: CallObserver;
+}
+
+function remove<T>(list: T[], item: T) {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}
+
 /** One call as it entered the pipeline (for the bookkeeping at its end). */
 interface CallHead {
   start?: CallStart;
@@ -111,6 +122,17 @@ export class Dispatcher {
   readonly starters: ((start: CallStart) => void)[] = [];
 
   constructor(readonly services: DispatchServices) {}
+
+  /** Adds a start hook and/or a finished-call observer; returns what removes them again. */
+  watch(hooks: CallWatch): () => void {
+    const { start, end } = hooks;
+    if (start) this.starters.push(start);
+    if (end) this.observers.push(end);
+    return () => {
+      if (start) remove(this.starters, start);
+      if (end) remove(this.observers, end);
+    };
+  }
 
   /** Runs one host-API call (§5.1). */
   call(

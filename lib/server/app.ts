@@ -82,7 +82,7 @@ export function createMainApp(ctx: ServerContext): Hono {
   });
   app.get("/dev/:wid", (c) => {
     const wid = c.req.param("wid");
-    const found = ctx.runtime.sessions.findWindow(wid);
+    const found = ctx.runtime.findWindow(wid);
     if (!found || found.session.closed || !isOpen(found.window)) {
       const h = pageHeaders(c, ctx);
       const body = `<!doctype html><meta charset="utf-8"><title>Window not found</title>` +

@@ -30,7 +30,7 @@ export interface Pages {
 /** The part of the core the server drives (lib/core/runtime.ts `Runtime` satisfies it). */
 export type ServerRuntime = Pick<
   Runtime,
-  "sessions" | "log" | "apps" | "executas" | "handleText" | "handleTextNow" | "call"
+  "session" | "findWindow" | "log" | "apps" | "executas" | "handleText" | "handleTextNow" | "call"
 >;
 
 export interface ServerContext {

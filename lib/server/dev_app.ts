@@ -10,7 +10,6 @@ import { diagnosticFields, diagnosticLine } from "../manifest/diag.ts";
 import { entryDiagnostics } from "../manifest/entries.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import type { Runtime } from "../core/runtime.ts";
-import { mocksFromManifest } from "../llm/mod.ts";
 import { decodeUserFile, isPlainObject, NOT_UTF8, parseJsonText } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
 
@@ -91,14 +90,12 @@ export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): 
     return false;
   }
   app.raw = r.raw as Record<string, unknown>;
-  const s = rt.sessions.get(app.sessionId);
   // discovery ran once, at startup: its warnings still hold
-  const discovery = (s?.diagnostics ?? []).filter((d) => d.code === "executa_discovery");
+  const discovery = (rt.session(app.sessionId)?.diagnostics ?? []).filter((d) =>
+    d.code === "executa_discovery"
+  );
   const diagnostics = [...r.diagnostics, ...discovery];
-  if (s) {
-    s.setManifest(r.manifest, diagnostics);
-    s.mocks = mocksFromManifest(r.manifest.dev.mocks); // manifest.dev.mocks reload too
-  }
+  rt.replaceManifest(app.sessionId, r.manifest, diagnostics); // manifest.dev.mocks reload too
   rt.apps.set({
     slug: app.slug,
     appDir: app.appDir,

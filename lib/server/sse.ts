@@ -148,7 +148,7 @@ async function runStream(
 
 /** `GET /sessions/:id/events`. */
 export function sessionEvents(c: Context, ctx: ServerContext): Response {
-  const s = ctx.runtime.sessions.get(c.req.param("id"));
+  const s = ctx.runtime.session(c.req.param("id") ?? "");
   if (!s || s.closed) {
     return c.json({ error: { code: "unknown_session" } }, 404, { "Cache-Control": "no-store" });
   }

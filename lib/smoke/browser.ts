@@ -210,6 +210,7 @@ export async function checkBrowser(
     if (rec.method === "ready" && readyAt === null) readyAt = performance.now();
     wake();
   };
+  let unwatch = () => {};
   // deno-lint-ignore no-explicit-any
   let pw: any = null;
   try {
@@ -218,7 +219,7 @@ export async function checkBrowser(
     viewName = s.view;
     viewEntry = ctx.manifest.ui.views.find((v) => v.name === s.view)?.entry ?? null;
     wid = s.window_uuid;
-    ctx.rt.dispatcher.observers.push(observer);
+    unwatch = ctx.rt.watchCalls({ end: observer });
     let launcher;
     try {
       launcher = (await import("playwright-core")).chromium;
@@ -342,8 +343,7 @@ export async function checkBrowser(
   } catch (e) {
     return done("error", `browser check failed: ${(e as Error)?.message ?? e}`);
   } finally {
-    const i = ctx.rt.dispatcher.observers.indexOf(observer);
-    if (i >= 0) ctx.rt.dispatcher.observers.splice(i, 1);
+    unwatch();
     await pw?.close().catch(() => {});
     if (sessionId) await closeSession(ctx, sessionId);
     await server.close();

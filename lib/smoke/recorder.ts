@@ -94,8 +94,7 @@ export class Recorder {
   private readonly encoder: RecordingEncoder;
   private readonly held: EventEnvelope[] = [];
   private readonly unsubscribe: () => void;
-  private readonly observer: CallObserver;
-  private readonly starter: (start: CallStart) => void;
+  private readonly unwatch: () => void;
   /** ids of the `req` lines written for calls still running */
   private readonly open = new Map<CallStart, number>();
   private settled: (() => void) | null = null;
@@ -110,13 +109,13 @@ export class Recorder {
   ) {
     this.encoder = new RecordingEncoder(session);
     this.write([this.encoder.meta()]);
-    this.starter = (start) => {
+    const start = (start: CallStart) => {
       if (start.session_id !== this.session.id) return;
       const req = this.encoder.request(start);
       this.open.set(start, req.id as number);
       this.write([req]);
     };
-    this.observer = (rec, _transport, start) => {
+    const end: CallObserver = (rec, _transport, start) => {
       if (rec.session_id !== this.session.id) return;
       const id = start && this.open.get(start);
       if (id === undefined) this.write(this.encoder.call(rec));
@@ -127,8 +126,7 @@ export class Recorder {
       }
       this.release(rec.window_uuid);
     };
-    runtime.dispatcher.starters.push(this.starter);
-    runtime.dispatcher.observers.push(this.observer);
+    this.unwatch = runtime.watchCalls({ start, end });
     this.unsubscribe = session.events.subscribe((e) => {
       if (this.inFlight(e.by_client_id)) this.held.push(e);
       else {
@@ -140,7 +138,7 @@ export class Recorder {
 
   /** Truncates `path` and starts recording `session` (an object or its id). */
   static start(runtime: Runtime, session: Session | string, path: string): Recorder {
-    const s = typeof session === "string" ? runtime.sessions.get(session) : session;
+    const s = typeof session === "string" ? runtime.session(session) : session;
     if (!s) throw new Error(`cannot record: no session ${String(session)}`);
     const file = Deno.openSync(path, { write: true, create: true, truncate: true });
     return new Recorder(runtime, s, file, path);
@@ -198,11 +196,7 @@ export class Recorder {
       this.settled = null;
     }
     if (this.stopped) return;
-    const d = this.runtime.dispatcher;
-    const i = d.observers.indexOf(this.observer);
-    if (i >= 0) d.observers.splice(i, 1);
-    const j = d.starters.indexOf(this.starter);
-    if (j >= 0) d.starters.splice(j, 1);
+    this.unwatch();
     // calls still running keep their `req` without a `res`: replay reports them as unanswered
     this.unsubscribe();
     this.release(true);

@@ -90,7 +90,7 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
     const t0 = performance.now();
     try {
       const session = await openSession(ctx, view);
-      const s = ctx.rt.sessions.get(session.session_id)!;
+      const s = ctx.rt.session(session.session_id)!;
       const events: EventEnvelope[] = [];
       const unsubscribe = s.events.subscribe((e) => events.push(e));
       return { session, events, unsubscribe, spans: [], reqs: [], pending: [], used: new Set() };
