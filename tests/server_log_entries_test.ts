@@ -214,7 +214,7 @@ Deno.test("log entries: the fields of every type, transports and truncation", as
   }
 });
 
-Deno.test("log entries: manifest reloads — valid replaces ACL and CSP, invalid keeps the old one", async () => {
+Deno.test("log entries: manifest reloads — valid replaces ACL, CSP and dev mocks, invalid keeps the old one", async () => {
   await using dir = await tmpDir();
   const rt = await runtimeIn(dir.path, "dev");
   try {
@@ -247,9 +247,15 @@ Deno.test("log entries: manifest reloads — valid replaces ACL and CSP, invalid
         views: [{ name: "main", title: "Main", entry: "other.html", min_size: { w: 200, h: 200 } }],
         host_api: { storage: ["get"], chat: ["write_message"] },
       },
+      dev: { mocks: { "llm.complete": { text: "from the reloaded manifest" } } },
     });
     await Deno.writeTextFile(manifestPath, JSON.stringify(second));
     assert.equal(await reloadManifest(rt, app, silentLogger()), true);
+    // manifest.dev.mocks follow too (§10.2)
+    assert.deepEqual(
+      rt.session(created.session_id)!.mocks.map((m) => [m.ns, m.method, m.source]),
+      [["llm", "complete", "manifest.dev.mocks"]],
+    );
     // the open window follows its view: a reloaded iframe loads the new entry (§11.10, §12.8)
     const got = await rt.call("session.get", { session_id: created.session_id }, "internal") as {
       windows: { view_meta: { entry: string; min_size: unknown } }[];
