@@ -3,6 +3,11 @@
 import assert from "node:assert/strict";
 import { appContext, makePool, nodeSpec } from "./fixtures/executas/harness.ts";
 import { checkStorageKey } from "../lib/executa/storage_keys.ts";
+import { ReverseError, ReverseStorage } from "../lib/executa/reverse_storage.ts";
+import { ReverseRpc } from "../lib/executa/reverse.ts";
+import type { InvokeContext } from "../lib/executa/process.ts";
+import { createProvider } from "../lib/llm/mod.ts";
+import { Logger } from "../lib/util/log.ts";
 import { sha256Hex } from "../lib/util/hash.ts";
 import type { AppContext } from "../lib/executa/types.ts";
 import type { ExecutaPool } from "../lib/executa/mod.ts";
@@ -164,4 +169,79 @@ Deno.test("checkStorageKey follows the §5.5 key rules", () => {
     "a\u2066b",
   ];
   for (const key of bad) assert.equal(typeof checkStorageKey(key), "string", JSON.stringify(key));
+});
+
+Deno.test("reverse storage is capped as a whole: a full store refuses new writes, keeps every key", () => {
+  const st = new ReverseStorage({ maxKeys: 3, maxTotalBytes: 40 });
+  const owner = (user: number) => ({ app_slug: "a", user_id: user, tool_id: "t" });
+  const call = (o: string, params: Record<string, unknown>, user = 1) => {
+    try {
+      return { result: st.handle(o, params, owner(user)) as any };
+    } catch (e) {
+      return { error: (e as ReverseError).toJSON() as any };
+    }
+  };
+  assert.ok(call("set", { key: "k1", value: "0123456789" }).result); // 2 + 12 bytes
+  assert.ok(call("set", { key: "k2", value: "0123456789" }, 2).result); // another bucket: 28
+  const big = call("set", { key: "k3", value: "0123456789" }, 3); // 42 > 40
+  assert.equal(big.error?.code, -32025);
+  assert.equal(big.error?.data.reason, "store_full");
+  assert.match(big.error?.message, /reverse storage is full .*storage\/delete/);
+  assert.ok(call("set", { key: "k1", value: "x" }).result, "shrinking a value always fits");
+  assert.ok(call("set", { key: "k3", value: "0123456789" }, 3).result); // 3 keys, 33 bytes
+  const fourth = call("set", { key: "k", value: 1 }, 4);
+  assert.equal(fourth.error?.data.reason, "store_full", "at most 3 keys");
+  assert.deepEqual(st.stats(), { buckets: 3, keys: 3, bytes: 33 });
+  assert.equal(call("get", { key: "k2" }, 2).result.value, "0123456789", "nothing was evicted");
+  assert.deepEqual(call("delete", { key: "k3" }, 3).result, { deleted: true });
+  assert.ok(call("set", { key: "k", value: 1 }, 4).result, "room again after a delete");
+});
+
+Deno.test("reverse storage reads from many (app, user) pairs leave no buckets behind", () => {
+  const st = new ReverseStorage();
+  for (let user = 0; user < 1000; user++) {
+    const owner = { app_slug: `app-${user}`, user_id: user, tool_id: "t" };
+    st.handle("get", { key: "k" }, owner);
+    st.handle("list", {}, owner);
+    assert.throws(() => st.handle("delete", { key: "k" }, owner), ReverseError);
+  }
+  assert.deepEqual(st.stats(), { buckets: 0, keys: 0, bytes: 0 });
+  const owner = { app_slug: "a", user_id: 1, tool_id: "t" };
+  st.handle("set", { key: "k", value: 1 }, owner);
+  st.handle("delete", { key: "k" }, owner);
+  assert.deepEqual(st.stats(), { buckets: 0, keys: 0, bytes: 0 });
+});
+
+Deno.test("a full reverse store is said once in the log, again after a delete made room", async () => {
+  const lines: string[] = [];
+  const logger = new Logger({ level: "warn", format: "json", sink: (l) => void lines.push(l) });
+  const rpc = new ReverseRpc(
+    createProvider({ mode: "off", mocks: [] }),
+    logger,
+    new ReverseStorage({ maxKeys: 1, maxTotalBytes: 1024 }),
+  );
+  const ctx: InvokeContext = {
+    invoke_id: "inv_1",
+    app: null,
+    deadline_ms: Date.now() + 60_000,
+    sampling_calls: 0,
+    sampling_tokens: 0,
+    abort: new AbortController(),
+  };
+  const caller = {
+    tool_id: "filler",
+    invokes: new Map([[ctx.invoke_id, ctx]]),
+    declares: { sample: false, embed: false },
+  };
+  const call = (m: string, params: unknown) => rpc.handle(caller, `storage/${m}`, params) as any;
+  assert.ok((await call("set", { key: "a", value: 1 })).result);
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await call("set", { key: `b${i}`, value: 1 })).error?.code, -32025);
+  }
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /executa filler: reverse storage is full/);
+  await call("delete", { key: "a" });
+  await call("set", { key: "a", value: 1 });
+  await call("set", { key: "b", value: 1 });
+  assert.equal(lines.length, 2);
 });

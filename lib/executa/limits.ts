@@ -39,5 +39,12 @@ export const EMBED_MAX_INPUTS = 256;
 export const EMBED_MAX_BYTES = 1024 * 1024;
 
 export const REVERSE_STORAGE_MAX_VALUE_BYTES = 256 * 1024;
+/**
+ * The whole reverse store, all buckets together (the contract caps only single values): without a
+ * ceiling an executa writing fresh keys, or a harness whose executa writes per user across
+ * thousands of sessions, grew the runtime's memory until exit. Sized like the event ring (§6.5).
+ */
+export const REVERSE_STORAGE_MAX_TOTAL_BYTES = 64 * 1024 * 1024;
+export const REVERSE_STORAGE_MAX_KEYS = 100_000;
 export const STORAGE_LIST_DEFAULT = 100;
 export const STORAGE_LIST_MAX = 1000;

@@ -7,7 +7,7 @@ import type { Logger } from "../util/log.ts";
 import type { LlmProvider, LlmResult } from "../llm/types.ts";
 import { isPlainObject, utf8Length } from "../util/json.ts";
 import type { InvokeContext } from "./process.ts";
-import { ReverseError, ReverseStorage } from "./reverse_storage.ts";
+import { ReverseError, ReverseStorage, type StorageOwner } from "./reverse_storage.ts";
 import {
   EMBED_MAX_BYTES,
   EMBED_MAX_INPUTS,
@@ -97,7 +97,24 @@ export class ReverseRpc {
       user_id: ctx.app?.user_id ?? null,
       tool_id: caller.tool_id,
     };
-    return Promise.resolve(this.storage.handle(op!, params, owner));
+    return Promise.resolve(this.storeOp(op!, params, owner, caller.tool_id));
+  }
+
+  /** Said once in the log when the store fills up (again after a delete made room). */
+  private fullLogged = false;
+
+  private storeOp(op: string, params: unknown, owner: StorageOwner, tool_id: string): unknown {
+    try {
+      const r = this.storage.handle(op, params, owner);
+      if (op === "delete") this.fullLogged = false;
+      return r;
+    } catch (e) {
+      if (e instanceof ReverseError && e.data?.reason === "store_full" && !this.fullLogged) {
+        this.fullLogged = true;
+        this.log.warn(`executa ${tool_id}: ${e.message}`, { ...e.data, tool_id });
+      }
+      throw e;
+    }
   }
 
   private async sample(caller: ReverseCaller, ctx: InvokeContext, params: unknown) {

@@ -7,6 +7,8 @@ import { sha256Hex } from "../util/hash.ts";
 import { isPlainObject, utf8Length } from "../util/json.ts";
 import { checkStorageKey } from "./storage_keys.ts";
 import {
+  REVERSE_STORAGE_MAX_KEYS,
+  REVERSE_STORAGE_MAX_TOTAL_BYTES,
   REVERSE_STORAGE_MAX_VALUE_BYTES,
   STORAGE_LIST_DEFAULT,
   STORAGE_LIST_MAX,
@@ -51,8 +53,28 @@ export interface StorageOwner {
 const invalid = (message: string, data?: Record<string, unknown>) =>
   new ReverseError(STORAGE_ERR.INVALID_REQUEST, message, data);
 
+export interface ReverseStorageLimits {
+  /** Keys plus values, UTF-8 bytes, over all buckets. */
+  maxTotalBytes: number;
+  maxKeys: number;
+}
+
 export class ReverseStorage {
   private readonly buckets = new Map<string, Map<string, Item>>();
+  private keys = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly limits: ReverseStorageLimits = {
+      maxTotalBytes: REVERSE_STORAGE_MAX_TOTAL_BYTES,
+      maxKeys: REVERSE_STORAGE_MAX_KEYS,
+    },
+  ) {}
+
+  /** What the store holds (tests, diagnostics). */
+  stats(): { buckets: number; keys: number; bytes: number } {
+    return { buckets: this.buckets.size, keys: this.keys, bytes: this.bytes };
+  }
 
   /** Runs `storage/<op>`; throws `ReverseError`. */
   handle(op: string, params: unknown, owner: StorageOwner): unknown {
@@ -62,31 +84,33 @@ export class ReverseStorage {
     if (typeof scope !== "string" || !(STORAGE_SCOPES as readonly string[]).includes(scope)) {
       throw invalid(`scope must be one of user, app, tool`, { scope });
     }
-    const bucket = this.bucket(owner, scope);
-    switch (op) {
-      case "get":
-        return this.get(bucket, key(p));
-      case "set":
-        return this.set(bucket, key(p), p);
-      case "delete":
-        return this.delete(bucket, key(p), p.if_match);
-      case "list":
-        return this.list(bucket, p);
-      default:
-        throw new ReverseError(-32601, `method not available in this runtime: storage/${op}`);
-    }
-  }
-
-  private bucket(owner: StorageOwner, scope: string): Map<string, Item> {
     const id = JSON.stringify([
       owner.app_slug ?? "_none",
       owner.user_id ?? 0,
       scope,
       scope === "tool" ? owner.tool_id : null,
     ]);
-    let b = this.buckets.get(id);
-    if (!b) this.buckets.set(id, b = new Map());
-    return b;
+    // buckets exist only while they hold keys: reads from thousands of (app, user) pairs that
+    // never write leave nothing behind
+    const bucket = this.buckets.get(id) ?? new Map<string, Item>();
+    switch (op) {
+      case "get":
+        return this.get(bucket, key(p));
+      case "set": {
+        const r = this.set(bucket, key(p), p);
+        this.buckets.set(id, bucket);
+        return r;
+      }
+      case "delete": {
+        const r = this.delete(bucket, key(p), p.if_match);
+        if (bucket.size === 0) this.buckets.delete(id);
+        return r;
+      }
+      case "list":
+        return this.list(bucket, p);
+      default:
+        throw new ReverseError(-32601, `method not available in this runtime: storage/${op}`);
+    }
   }
 
   private get(bucket: Map<string, Item>, k: string) {
@@ -109,6 +133,29 @@ export class ReverseStorage {
     }
     const cur = bucket.get(k);
     checkIfMatch(k, cur, p.if_match);
+    const keyBytes = utf8Length(k);
+    const bytes = this.bytes + size - (cur ? cur.size_bytes : -keyBytes);
+    const keys = this.keys + (cur ? 0 : 1);
+    // a write that grows the store past its ceiling is refused, never made room for by evicting:
+    // silently losing another key would corrupt the plugin's state
+    if ((keys > this.limits.maxKeys || bytes > this.limits.maxTotalBytes) && bytes >= this.bytes) {
+      throw new ReverseError(
+        STORAGE_ERR.TOO_LARGE,
+        `reverse storage is full (${this.keys} keys, ${this.bytes} bytes held by all executas; ` +
+          `at most ${this.limits.maxKeys} keys and ${this.limits.maxTotalBytes} bytes): ` +
+          "delete keys with storage/delete, or restart the runtime",
+        {
+          key: k,
+          reason: "store_full",
+          keys: this.keys,
+          bytes: this.bytes,
+          max_keys: this.limits.maxKeys,
+          max_bytes: this.limits.maxTotalBytes,
+        },
+      );
+    }
+    this.keys = keys;
+    this.bytes = bytes;
     const generation = (cur?.generation ?? 0) + 1;
     const etag = sha256Hex(json, 16, `W/"${generation}-`, '"');
     // store a copy so the plugin's later mutations of its own object cannot leak in
@@ -127,6 +174,8 @@ export class ReverseStorage {
     if (!cur) throw new ReverseError(STORAGE_ERR.NOT_FOUND, `key not found: ${k}`, { key: k });
     checkIfMatch(k, cur, ifMatch);
     bucket.delete(k);
+    this.keys--;
+    this.bytes -= cur.size_bytes + utf8Length(k);
     return { deleted: true };
   }
 
