@@ -111,6 +111,25 @@ Deno.test("csp reports: slug from the document URL, newest 200 per app", () => {
   });
 });
 
+Deno.test("CSP reports are capped over all apps: the oldest report of any app goes first", () => {
+  // the default caps hold reports of at most 10 000 / 200 = 50 apps' worth
+  const churn = new CspReportStore();
+  for (let app = 0; app < 2000; app++) {
+    for (let i = 0; i < 10; i++) churn.add(`copy-${app}`, { i });
+  }
+  assert.equal(churn.list().length, 10_000);
+  assert.equal(churn.apps, 1000, "the 1000 oldest apps' reports are gone");
+  assert.equal(churn.list()[0].slug, "copy-1000");
+
+  const store = new CspReportStore({ total: 5, totalBytes: 100 });
+  for (let i = 0; i < 4; i++) store.add(`app-${i}`, { i }, 0, 10);
+  store.add("big", { i: "big" }, 0, 70); // 110 bytes → app-0 goes
+  assert.deepEqual(store.list().map((r) => r.slug), ["app-1", "app-2", "app-3", "big"]);
+  for (let i = 0; i < 3; i++) store.add("small", { i }, 0, 1); // 101 bytes, then 6 reports
+  assert.deepEqual(store.list().map((r) => r.slug), ["app-3", "big", "small", "small", "small"]);
+  assert.equal(store.apps, 3);
+});
+
 Deno.test("control token: random base64url per run, env override, --no-control-token", () => {
   const a = resolveControlToken(undefined, false)!;
   const b = resolveControlToken(undefined, false)!;

@@ -201,7 +201,7 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     // so invented slugs cannot open bucket after bucket
     const named = reportSlug(report, c.req.header("referer"));
     const slug = named !== null && ctx.runtime.apps.get(named) ? named : "unknown";
-    ctx.cspReports.add(slug, report);
+    ctx.cspReports.add(slug, report, Date.now(), body.bytes.byteLength);
     ctx.runtime.log.push({ type: "csp", slug, report });
     return c.body(null, 204, { "Cache-Control": "no-store" });
   });

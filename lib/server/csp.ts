@@ -51,6 +51,13 @@ export function dashboardCsp(appForms: string[], wsHost: string): string {
 
 export const CSP_REPORT_MAX_BYTES = 64 * 1024;
 export const CSP_REPORTS_PER_APP = 200;
+/**
+ * All apps together. Reports are filed under served apps only, but `app_dir` apps come and go
+ * (each fresh copy a new slug), so per-app caps alone let a runtime up for days hold 200 reports
+ * for every app it ever served; past either ceiling the oldest report of any app goes first.
+ */
+export const CSP_REPORTS_TOTAL = 10_000;
+export const CSP_REPORTS_TOTAL_BYTES = 64 * 1024 * 1024;
 
 export interface CspReport {
   slug: string;
@@ -58,25 +65,58 @@ export interface CspReport {
   report: unknown;
 }
 
-/** Newest 200 reports per app, in arrival order. */
-export class CspReportStore {
-  private bySlug = new Map<string, CspReport[]>();
-  private order = 0;
-  private seq = new WeakMap<CspReport, number>();
+interface Held {
+  r: CspReport;
+  bytes: number;
+}
 
-  add(slug: string, report: unknown, at = Date.now()): CspReport {
+/** Newest 200 reports per app, in arrival order, within the total caps above. */
+export class CspReportStore {
+  /** Arrival order: the first entry is the oldest report of any app. */
+  private held = new Map<number, Held>();
+  private bySlug = new Map<string, number[]>();
+  private order = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly limits = { total: CSP_REPORTS_TOTAL, totalBytes: CSP_REPORTS_TOTAL_BYTES },
+  ) {}
+
+  /** `bytes`: the report's size as received (defaults to its JSON length). */
+  add(slug: string, report: unknown, at = Date.now(), bytes?: number): CspReport {
     const r: CspReport = { slug, at, report };
-    this.seq.set(r, ++this.order);
-    const list = this.bySlug.get(slug) ?? [];
-    list.push(r);
-    if (list.length > CSP_REPORTS_PER_APP) list.splice(0, list.length - CSP_REPORTS_PER_APP);
-    this.bySlug.set(slug, list);
+    const size = bytes ?? (JSON.stringify(report) ?? "").length;
+    const id = ++this.order;
+    this.held.set(id, { r, bytes: size });
+    this.bytes += size;
+    const ids = this.bySlug.get(slug) ?? [];
+    ids.push(id);
+    this.bySlug.set(slug, ids);
+    if (ids.length > CSP_REPORTS_PER_APP) this.drop(ids[0]);
+    while (this.held.size > this.limits.total || this.bytes > this.limits.totalBytes) {
+      this.drop(this.held.keys().next().value!);
+    }
     return r;
   }
 
+  private drop(id: number) {
+    const h = this.held.get(id);
+    if (!h) return;
+    this.held.delete(id);
+    this.bytes -= h.bytes;
+    // the dropped report is always its app's oldest, whichever cap dropped it
+    const ids = this.bySlug.get(h.r.slug)!;
+    ids.shift();
+    if (ids.length === 0) this.bySlug.delete(h.r.slug);
+  }
+
+  /** Apps with reports held (tests). */
+  get apps(): number {
+    return this.bySlug.size;
+  }
+
   list(): CspReport[] {
-    const all = [...this.bySlug.values()].flat();
-    return all.sort((a, b) => this.seq.get(a)! - this.seq.get(b)!);
+    return [...this.held.values()].map((h) => h.r);
   }
 }
 
