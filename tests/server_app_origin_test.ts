@@ -197,3 +197,39 @@ Deno.test("app origin: a CSP report of exactly 64 KiB is stored; one byte more â
   assert.equal(over.status, 413);
   await over.body?.cancel();
 });
+
+Deno.test("app origin: an endless CSP report body is answered 413 once past 64 KiB, not read forever", async () => {
+  const { t, app } = await setup();
+  await using _t = t;
+  let sent = 0;
+  let cancelled = false;
+  let stop = false;
+  const chunk = new TextEncoder().encode("x".repeat(16 * 1024));
+  const endless = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      await new Promise((res) => setTimeout(res, 0)); // a client sending steadily
+      if (stop) return c.close();
+      sent += chunk.byteLength;
+      c.enqueue(chunk);
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const answer = app.request("/_anna/csp-report", { method: "POST", headers: APPH, body: endless });
+  const r = await Promise.race([
+    answer,
+    new Promise<"hung">((res) => timer = setTimeout(() => res("hung"), 5000)),
+  ]);
+  clearTimeout(timer);
+  if (r === "hung") {
+    stop = true; // ends the body, so the request finishes before the test does
+    await (await answer).body?.cancel();
+    assert.fail(`no answer after ${sent} bytes`);
+  }
+  assert.equal(r.status, 413);
+  assert.equal((await r.json()).error.code, "too_large");
+  assert.ok(sent < 1024 * 1024, `read ${sent} bytes`);
+  assert.ok(cancelled, "the body was cancelled");
+});

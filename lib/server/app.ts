@@ -182,7 +182,7 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     });
   });
   app.post("/_anna/csp-report", async (c) => {
-    const body = await readLimited(c.req.raw, CSP_REPORT_MAX_BYTES);
+    const body = await readLimited(c.req.raw, CSP_REPORT_MAX_BYTES, { stopAtLimit: true });
     if (!body.ok && !body.tooLarge) {
       return errorBody(c, 400, "bad_request", bodyCutShort(body.error));
     }

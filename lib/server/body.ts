@@ -9,7 +9,17 @@ export type BodyResult =
   /** the client stopped sending before the body ended (a hang-up mid-request) */
   | { ok: false; tooLarge: false; error: string };
 
-export async function readLimited(req: Request, max: number): Promise<BodyResult> {
+/**
+ * `stopAtLimit`: give up at the first chunk over `max` instead of counting to the end (`bytes` is
+ * then what was read so far), for endpoints whose error names no size: an endless body to the
+ * unauthenticated CSP report route was otherwise read, and never answered, for as long as the
+ * client kept sending.
+ */
+export async function readLimited(
+  req: Request,
+  max: number,
+  opts: { stopAtLimit?: boolean } = {},
+): Promise<BodyResult> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > max) {
     await req.body?.cancel().catch(() => {});
@@ -28,6 +38,10 @@ export async function readLimited(req: Request, max: number): Promise<BodyResult
       if (total > max) {
         over = true;
         chunks.length = 0; // stop buffering, keep counting
+        if (opts.stopAtLimit) {
+          await reader.cancel().catch(() => {});
+          return { ok: false, tooLarge: true, bytes: total };
+        }
       } else chunks.push(value);
     }
   } catch (e) {
