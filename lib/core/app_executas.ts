@@ -11,8 +11,10 @@ import type { Logger } from "../util/log.ts";
 
 /**
  * Registers the app's discovered executas; an identical existing registration is kept warm. Taking
- * over another app's tool_id (a fork of the same template) is said out loud: that app's sessions
- * lose the executa, since there is one process per tool_id (§9.5).
+ * over another app's tool_id (a fork of the same template) is said out loud when that app is still
+ * `inUse` (open sessions, or dev's app): its sessions lose the executa, since there is one process
+ * per tool_id (§9.5). A harness creating each session from a fresh copy of an app, closing the
+ * previous one first, was otherwise warned on every create about an app nobody used any more.
  */
 export async function registerAppExecutas(
   executas: ExecutaHost,
@@ -20,6 +22,7 @@ export async function registerAppExecutas(
   appDir: string,
   slug: string,
   manifest: { effective: EffectiveManifest; raw: unknown } | null,
+  inUse: (slug: string) => boolean = () => true,
 ): Promise<Diagnostic[]> {
   const found = await discoverExecutas(appDir);
   const fresh: ExecutaSpec[] = [];
@@ -29,7 +32,7 @@ export async function registerAppExecutas(
     const cur = executas.get(spec.tool_id);
     if (!cur || !deepEqual(cur.spec, withApp)) fresh.push(withApp);
     const owner = cur?.spec.app_slug;
-    if (owner && owner !== slug) {
+    if (owner && owner !== slug && inUse(owner)) {
       taken.push(
         `executa ${spec.tool_id} now runs from ${spec.project_dir} for app '${slug}'; ` +
           `sessions of app '${owner}' no longer reach it (one process per tool_id)`,

@@ -64,3 +64,8 @@ export function releaseApp(apps: AppRegistry, closed: Session, open: () => Sessi
     diagnostics: heir.diagnostics,
   });
 }
+
+/** Whether an app still has users: dev's app always, any other while a session of it is open. */
+export const appInUse =
+  (rt: { apps: AppRegistry; sessions: { list(): Session[] } }) => (slug: string): boolean =>
+    rt.apps.isKept(slug) || rt.sessions.list().some((s) => s.app_slug === slug);

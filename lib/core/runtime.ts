@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus, rpcEntry } from "./log_bus.ts";
-import { AppRegistry, releaseApp } from "./apps.ts";
+import { appInUse, AppRegistry, releaseApp } from "./apps.ts";
 import { RefreshTimers } from "./refresh_timers.ts";
 import { type TokenCheck, verifyAppToken } from "./token_check.ts";
 import type { Transport } from "./transport.ts";
@@ -261,7 +261,7 @@ export class Runtime {
     slug: string,
     manifest: { effective: EffectiveManifest; raw: unknown } | null = null,
   ): Promise<Diagnostic[]> {
-    return registerAppExecutas(this.executas, this.logger, appDir, slug, manifest);
+    return registerAppExecutas(this.executas, this.logger, appDir, slug, manifest, appInUse(this));
   }
 
   closeSession(id: string) {
