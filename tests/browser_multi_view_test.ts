@@ -3,7 +3,8 @@
  * (window.open_view, CONTRACT §5.4, §6.4), the host page makes an iframe for the new window at the
  * view's hash-routed entry (§12.8), a single_instance reuse reaches that iframe as `entry_payload`
  * (§12.5) without a second iframe, resize is clamped to the view's max_size and reported back as
- * `geometry_changed`, and window.close removes the iframe.
+ * `geometry_changed`, and window.close removes the iframe. On `/dev/:wid` the opened view comes to
+ * the front and the page's window picker brings the first one back.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -66,5 +67,40 @@ Deno.test("browser: multi-view example — app-opened view, entry_payload on reu
     "detail",
     "closed",
   ]]);
+  tp.assertNoErrors([CSP_IPV6_NOISE]);
+});
+
+Deno.test("browser: /dev/:wid — a view the app opens comes to the front, and the window picker switches back", async () => {
+  await using dev = await DevProcess.start(APP);
+  await using browser = await launchBrowser();
+  await using tp = await newPage(browser);
+  const { page } = tp;
+  await page.goto(dev.info.window_url);
+  const main = await appFrame(page, dev.info.window_uuid);
+  await textMatching(byTestId(main, "status"), (t) => t === `main ${dev.info.window_uuid}`);
+  const picker = byTestId(page, "window-switch");
+  assert.equal(await picker.isVisible(), false, "one window: nothing to switch between");
+
+  await byTestId(main, "open-a1").click();
+  const opened = await textMatching(byTestId(main, "status"), /^opened a1 in \S+$/);
+  const detailWid = opened.split(" ").pop()!;
+  await appFrame(page, detailWid);
+  const shown = page.locator('iframe[data-testid="app-frame"][data-active]');
+  await waitUntil(
+    "the new view is in front",
+    async () => await shown.getAttribute("data-wid") === detailWid,
+  );
+  await picker.waitFor({ state: "visible" });
+  assert.deepEqual(await picker.locator("option").evaluateAll((os) => os.map((o) => o.value)), [
+    dev.info.window_uuid,
+    detailWid,
+  ]);
+  assert.equal(await picker.inputValue(), detailWid);
+
+  await picker.selectOption(dev.info.window_uuid);
+  await waitUntil(
+    "the first window is back in front",
+    async () => await shown.getAttribute("data-wid") === dev.info.window_uuid,
+  );
   tp.assertNoErrors([CSP_IPV6_NOISE]);
 });
