@@ -18,7 +18,8 @@ and, with --browser, boots the app in headless Chromium. Prints a report.
 
 Fixtures and replay:
   --fixtures GLOB          fixture files (repeatable; relative to the working directory;
-                           replaces dev.fixtures, which is relative to the manifest directory)
+                           replaces dev.fixtures, which is relative to the manifest directory);
+                           a glob matching nothing passes with a note, a missing file is exit 2
   --no-fixtures            replay nothing
   --view NAME              check only this view (fixtures that name no view, and --browser,
                            use the default view)

@@ -82,7 +82,21 @@ export async function expandGlobs(patterns: string[], base: string): Promise<str
   return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** True when a pattern has no wildcard (a literal path). */
-export function isLiteralPattern(p: string): boolean {
-  return !hasMagic(p);
+/**
+ * Patterns without a wildcard that name no regular file: `{pattern, path, isDir}`. A glob may
+ * match nothing (§14.2: the step passes with a note), but a literal path names one file, and a
+ * typo there must not turn a CI run green with nothing replayed.
+ */
+export async function missingLiterals(
+  patterns: string[],
+  base: string,
+): Promise<{ pattern: string; path: string; isDir: boolean }[]> {
+  const out = [];
+  for (const raw of patterns) {
+    if (hasMagic(raw)) continue;
+    const path = isAbsolute(raw) ? resolve(raw) : resolve(base, raw);
+    if (await isFile(path)) continue;
+    out.push({ pattern: raw, path, isDir: await isDir(path) });
+  }
+  return out;
 }

@@ -21,7 +21,7 @@ import { ChromiumNotFound, findChromium } from "./chromium.ts";
 import type { SmokeContext } from "./context.ts";
 import { checkExecutas } from "./executas.ts";
 import { FixtureError, type FixtureFile, loadFixture, otherAppWarnings } from "./fixtures.ts";
-import { expandGlobs } from "./glob.ts";
+import { expandGlobs, missingLiterals } from "./glob.ts";
 import { makeSmokeHome, type SmokeHome } from "./home.ts";
 import { replayFixture } from "./replay.ts";
 import { exitCodeFor, resultFor, since, type SmokeReport, type StepResult } from "./report.ts";
@@ -64,6 +64,7 @@ const SETUP_STEP: Record<string, string> = {
   unknown_view: "view",
   no_chromium: "chromium",
   fixture_invalid: "fixture files",
+  fixture_not_found: "fixture files",
   config: "configuration",
 };
 
@@ -195,6 +196,21 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   else {
     const patterns = o.fixtures ?? manifest.dev.fixtures;
     const base = o.fixtures ? (o.cwd ?? Deno.cwd()) : o.appDir;
+    const missing = (await missingLiterals(patterns, base))[0];
+    if (missing) {
+      const from = o.fixtures
+        ? "--fixtures paths are relative to the working directory"
+        : "dev.fixtures paths are relative to the manifest directory";
+      return stop(
+        "fixture_not_found",
+        missing.isDir
+          ? `fixture path '${missing.pattern}' is a directory: name its files, e.g. '${
+            missing.pattern.replace(/[\\/]+$/, "")
+          }/*.jsonl' (${from})`
+          : `fixture file '${missing.pattern}' does not exist: ${missing.path} (${from})`,
+        { file: missing.path },
+      );
+    }
     const paths = await expandGlobs(patterns, base);
     if (paths.length === 0) {
       fixturesNote = patterns.length
