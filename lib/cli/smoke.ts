@@ -2,7 +2,7 @@
 import { dirname, join, resolve } from "node:path";
 import { bool, int, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, TOKEN_FLAGS, tokenTtl } from "./common.ts";
-import { EXIT, printFatal } from "./output.ts";
+import { EXIT, printFatal, writeStdout } from "./output.ts";
 import type { Logger } from "../util/log.ts";
 import { parseAliases } from "../smoke/alias.ts";
 import { runSmoke } from "../smoke/runner.ts";
@@ -98,13 +98,6 @@ function interruptOnSignal(logger: Logger): { signal: AbortSignal; dispose: () =
       for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
     },
   };
-}
-
-/** Writes all of `text` (large reports may need several writes on a pipe). */
-function writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
-  const bytes = new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n");
-  let off = 0;
-  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -206,6 +199,6 @@ export async function run(argv: string[]): Promise<number> {
     const summary = `${summaryLine(report)}; report: ${out}`;
     if (report.exit_code === 0) log.info(summary);
     else log.warn(summary);
-  } else writeAll(Deno.stdout, text);
+  } else writeStdout(text);
   return report.exit_code;
 }
