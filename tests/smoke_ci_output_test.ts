@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { MAIN_TS, REPO_ROOT, SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
+import { explain, MAIN_TS, REPO_ROOT, runCli, SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const BASIC = join(SMOKE_FIXTURES, "basic-app");
@@ -53,4 +53,90 @@ Deno.test("smoke: a pipe reader that stops early (`smoke … | head`) leaves the
   const stderr = await errText;
   assert.doesNotMatch(stderr, /crash|BrokenPipe/);
   assert.equal(code, 0, stderr);
+});
+
+/** A copy of basic-app's recorded session with one expected value changed (n: 1 → 2). */
+async function changedSession(dir: string, name: string): Promise<string> {
+  const text = await Deno.readTextFile(join(BASIC, "fixtures/session.jsonl"));
+  const changed = text.replace(
+    '"result":{"value":{"text":"hello","n":1}}',
+    '"result":{"value":{"text":"hello","n":2}}',
+  );
+  assert.notEqual(changed, text);
+  const file = join(dir, name);
+  await Deno.writeTextFile(file, changed);
+  return file;
+}
+
+Deno.test("smoke --out: the log of a failed run shows expected vs actual and how to update the fixture", async () => {
+  await using dir = await tmpDir();
+  const file = await changedSession(dir.path, "my session.jsonl");
+  const xml = join(dir.path, "smoke.xml");
+  const r = await runCli([
+    "smoke",
+    BASIC,
+    "--fixtures",
+    file,
+    "--fixtures",
+    join(BASIC, "fixtures/mocks.jsonl"),
+    "--format",
+    "junit",
+    "--out",
+    xml,
+  ], { env: { ANNA_APP_LOG_LEVEL: "warn" } });
+  assert.equal(r.code, 1, explain(r));
+  assert.equal(r.stdout, "");
+  const lines = r.stderr.split("\n");
+  const at = lines.findIndex((l) => /WARN smoke: FAIL {2}.*#4 storage\.get \(line 7\)/.test(l));
+  assert.ok(at >= 0, r.stderr);
+  // the diff follows its case, so the CI log says what changed without the artifact
+  assert.match(lines[at + 1], /WARN smoke: {5}result\.value\.n: expected 2, got 1$/);
+  assert.match(
+    r.stderr,
+    /WARN smoke: hint: .*my session\.jsonl: if the new behaviour is intended, re-record it \(in the app directory: anna-app-runtime dev \. --record '.*my session\.jsonl'\)/,
+  );
+  assert.match(lines.filter((l) => l).at(-1)!, /WARN smoke: smoke FAIL: .*report: .*smoke\.xml$/);
+});
+
+Deno.test("smoke pretty report: a failed fixture case ends with how to update the fixture; a runtime fault does not", async () => {
+  await using dir = await tmpDir();
+  const file = await changedSession(dir.path, "changed.jsonl");
+  const r = await runCli([
+    "smoke",
+    BASIC,
+    "--fixtures",
+    file,
+    "--fixtures",
+    join(BASIC, "fixtures/mocks.jsonl"),
+  ]);
+  assert.equal(r.code, 1, explain(r));
+  const out = r.stdout.trimEnd().split("\n");
+  assert.match(out.at(-2)!, /^hint: .*changed\.jsonl: if the new behaviour is intended, re-record/);
+  assert.match(out.at(-1)!, /^smoke FAIL: /);
+
+  // a hand-written docs file is edited, not re-recorded
+  const docs = join(dir.path, "docs.jsonl");
+  const expect = { t: 1, dir: "out", ns: "storage", method: "get", args: { key: "k" } };
+  await Deno.writeTextFile(docs, JSON.stringify({ ...expect, result: { value: 5 } }) + "\n");
+  const d = await runCli(["smoke", BASIC, "--no-executas", "--fixtures", docs]);
+  assert.equal(d.code, 1, explain(d));
+  assert.match(
+    d.stdout,
+    /^hint: .*docs\.jsonl: if the new behaviour is intended, edit the expected/m,
+  );
+
+  // a dying executa is a fault: re-recording would not fix it
+  const dies = join(dir.path, "dies.jsonl");
+  const call = { ...expect, ns: "tools", method: "invoke" };
+  await Deno.writeTextFile(
+    dies,
+    JSON.stringify({ ...call, args: { tool_id: "tool-smoke-echo", method: "exit" } }) + "\n",
+  );
+  const f = await runCli(["smoke", BASIC, "--fixtures", dies, "--out", join(dir.path, "r.txt")], {
+    env: { ANNA_APP_LOG_LEVEL: "warn" },
+  });
+  assert.equal(f.code, 3, explain(f));
+  // the executa's last stderr line reaches the CI log, not only the report file
+  assert.match(f.stderr, /WARN smoke: {5}echo: database file missing, giving up/);
+  assert.doesNotMatch(f.stderr, /hint:/);
 });

@@ -8,7 +8,7 @@ import { parseAliases } from "../smoke/alias.ts";
 import { runSmoke } from "../smoke/runner.ts";
 import { jsonReport } from "../smoke/report_json.ts";
 import { junitReport } from "../smoke/report_junit.ts";
-import { prettyReport, problemLines, summaryLine } from "../smoke/report_pretty.ts";
+import { fixtureHints, prettyReport, problemLines, summaryLine } from "../smoke/report_pretty.ts";
 
 export const help = `Usage: anna-app-runtime smoke [APP_DIR] [flags]
 
@@ -46,7 +46,7 @@ LLM and tokens:
 Output:
   --format pretty|json|junit  report format (default pretty)
   --out FILE               write the report to FILE instead of stdout (a failed run still
-                           logs its failed checks and summary line to stderr)
+                           logs its failed checks, their diffs and the summary line to stderr)
   --log-level LEVEL        error|warn|info|debug (default warn); logs go to stderr
   --log-format pretty|json
 
@@ -196,6 +196,7 @@ export async function run(argv: string[]): Promise<number> {
     // the CI log still says what broke; the report file is an artifact few open
     const log = logger.child("smoke");
     for (const p of problemLines(report)) log.warn(p);
+    for (const h of fixtureHints(report)) log.warn(`hint: ${h}`);
     const summary = `${summaryLine(report)}; report: ${out}`;
     if (report.exit_code === 0) log.info(summary);
     else log.warn(summary);

@@ -61,6 +61,7 @@ export function prettyReport(r: SmokeReport): string {
   }
   for (const s of after) line("", s.status, stepTitle(s), s.duration_ms, s.message);
   for (const w of r.warnings) out.push(`warning: ${w}`);
+  for (const h of fixtureHints(r)) out.push(`hint: ${h}`);
 
   out.push(summaryLine(r));
   return out.join("\n");
@@ -80,20 +81,54 @@ export function summaryLine(r: SmokeReport): string {
     `in ${Math.round(r.duration_ms)} ms (exit ${r.exit_code})`;
 }
 
-/** Every failed or errored step and case as `FAIL  title: first line of its message`. */
+/** Most lines of one problem a log shows (an executa's stderr excerpt stays whole). */
+const MAX_LINES = 12;
+const MAX_DIFFS = 8;
+
+/**
+ * Every failed or errored step and case for the log of an `--out` run, which is all a CI reader
+ * sees without the artifact: `FAIL  title: message`, then the rest of the message and the diffs
+ * (expected vs actual), indented.
+ */
 export function problemLines(r: SmokeReport): string[] {
-  const first = (m?: string) => (m ? `: ${m.split("\n")[0]}` : "");
   const out: string[] = [];
   const bad = (s: Status) => s === "fail" || s === "error";
-  for (const s of r.steps) {
-    if (bad(s.status)) out.push(`${LABEL[s.status]}  ${stepTitle(s)}${first(s.message)}`);
-  }
+  const add = (status: Status, title: string, message?: string, diff?: Diff[]) => {
+    const [first, ...rest] = (message ?? "").split("\n");
+    out.push(`${LABEL[status]}  ${title}${first ? `: ${first}` : ""}`);
+    const more = [...rest, ...diffLines((diff ?? []).slice(0, MAX_DIFFS))];
+    if (diff && diff.length > MAX_DIFFS) {
+      more.push(`… ${diff.length - MAX_DIFFS} more differences in the report`);
+    }
+    for (const l of more.slice(0, MAX_LINES)) out.push(`    ${l}`);
+    if (more.length > MAX_LINES) {
+      out.push(`    … ${more.length - MAX_LINES} more lines in the report`);
+    }
+  };
+  for (const s of r.steps) if (bad(s.status)) add(s.status, stepTitle(s), s.message);
   for (const f of r.fixtures) {
     for (const c of f.cases) {
-      if (bad(c.status)) {
-        out.push(`${LABEL[c.status]}  ${f.file} ${caseTitle(c)}${first(c.message)}`);
-      }
+      if (bad(c.status)) add(c.status, `${f.file} ${caseTitle(c)}`, c.message, c.diff);
     }
   }
   return out;
+}
+
+/**
+ * How to update a fixture whose expectations no longer hold, one line per file with a failed case
+ * (as jest and `deno test` name their snapshot update flag). Runtime faults get none: re-recording
+ * does not fix a crash.
+ */
+export function fixtureHints(r: SmokeReport): string[] {
+  const skip = "--ignore-key KEY skips a value that differs on every run";
+  // quoted when a shell would split it, so the command can be pasted as it is
+  const arg = (p: string) => (/[^\w./:@%+=,-]/.test(p) ? `'${p.replaceAll("'", `'\\''`)}'` : p);
+  return r.fixtures.filter((f) => f.cases.some((c) => c.status === "fail")).map((f) =>
+    f.format === "recorded"
+      ? `${f.file}: if the new behaviour is intended, re-record it (in the app directory: ` +
+        `anna-app-runtime dev . --record ${arg(f.file)}) or edit the res lines of the failed ` +
+        `requests; ${skip}`
+      : `${f.file}: if the new behaviour is intended, edit the expected result or error on its ` +
+        `failed lines; ${skip}`
+  );
 }
