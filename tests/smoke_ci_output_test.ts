@@ -6,6 +6,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, MAIN_TS, REPO_ROOT, runCli, SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { runSmoke } from "../lib/smoke/runner.ts";
+import { junitReport } from "../lib/smoke/report_junit.ts";
+import { silentLogger } from "../lib/util/log.ts";
 
 const BASIC = join(SMOKE_FIXTURES, "basic-app");
 
@@ -139,4 +142,56 @@ Deno.test("smoke pretty report: a failed fixture case ends with how to update th
   // the executa's last stderr line reaches the CI log, not only the report file
   assert.match(f.stderr, /WARN smoke: {5}echo: database file missing, giving up/);
   assert.doesNotMatch(f.stderr, /hint:/);
+});
+
+Deno.test("smoke: a TMPDIR that does not exist (a bare container) is a configuration error naming the fix, and the report is still written", async () => {
+  await using dir = await tmpDir();
+  const out = join(dir.path, "report.json");
+  const r = await runCli(
+    ["smoke", BASIC, "--no-fixtures", "--format", "json", "--out", out],
+    { env: { TMPDIR: join(dir.path, "no-such-tmp") } },
+  );
+  assert.equal(r.code, 2, explain(r));
+  const fatal = JSON.parse(r.stderr.trim().split("\n").at(-1)!).error;
+  assert.equal(fatal.code, "config");
+  assert.match(
+    fatal.message,
+    /cannot create the executas' temporary HOME \(TMPDIR=.*no-such-tmp\): .*set TMPDIR to a writable directory, or pass --keep-home/,
+  );
+  const report = JSON.parse(await Deno.readTextFile(out));
+  assert.equal(report.exit_code, 2);
+  assert.equal(report.steps.at(-1).name, "validate: configuration");
+});
+
+Deno.test("smoke: an unexpected crash while setting up still returns a report (exit 3) for the --out file", async () => {
+  await using dir = await tmpDir();
+  const logger = silentLogger();
+  const child = logger.child.bind(logger);
+  logger.child = (c: string) => {
+    if (c === "token") throw new Error("boom in setup");
+    return child(c);
+  };
+  const { report, fatal } = await runSmoke({
+    appDir: BASIC,
+    noFixtures: true,
+    browser: false,
+    toolAliases: new Map(),
+    ignoreKeys: [],
+    checkEvents: false,
+    keepHome: true,
+    callTimeoutMs: 1000,
+    noExecutas: true,
+    llm: {},
+    keyFile: join(dir.path, "dev.key"),
+    tokenTtl: 30,
+    logger,
+  });
+  assert.equal(report.exit_code, 3);
+  assert.equal(report.result, "error");
+  assert.equal(fatal?.code, "internal_error");
+  const crash = report.steps.at(-1)!;
+  assert.equal(crash.status, "error");
+  assert.match(crash.message!, /^unexpected crash: Error: boom in setup/);
+  // the junit report (what CI uploads) shows it as an <error>
+  assert.match(junitReport(report), /<error message="unexpected crash: Error: boom in setup/);
 });

@@ -73,6 +73,23 @@ export interface SmokeReport {
   warnings: string[];
 }
 
+/** The report of a run that has not started yet (it passes until a step says otherwise). */
+export function newReport(appDir: string, version: string): SmokeReport {
+  return {
+    tool: "anna-app-runtime",
+    version,
+    app: { slug: null, dir: appDir },
+    started_at: Date.now(),
+    duration_ms: 0,
+    result: "pass",
+    exit_code: 0,
+    steps: [],
+    fixtures: [],
+    executas: [],
+    warnings: [],
+  };
+}
+
 /** Worst status of a list: error > fail > pass > skip (empty → pass). */
 export function worst(statuses: Status[]): Status {
   if (statuses.includes("error")) return "error";

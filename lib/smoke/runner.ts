@@ -9,7 +9,6 @@ import { Runtime } from "../core/runtime.ts";
 import { checkApp } from "../core/app_check.ts";
 import { ExecutaPool } from "../executa/mod.ts";
 import { createProvider, LlmConfigError, type LlmFlags, resolveLlmConfig } from "../llm/mod.ts";
-import type { MockEntry } from "../llm/types.ts";
 import { declaredTools } from "../manifest/acl.ts";
 import { appSlugFor, hintText } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
@@ -20,11 +19,17 @@ import { manifestHandles, ToolAliaser } from "./alias.ts";
 import { ChromiumNotFound, findChromium } from "./chromium.ts";
 import type { SmokeContext } from "./context.ts";
 import { checkExecutas } from "./executas.ts";
-import { FixtureError, type FixtureFile, loadFixture, otherAppWarnings } from "./fixtures.ts";
-import { expandGlobs, missingLiterals } from "./glob.ts";
+import { selectFixtures } from "./fixture_files.ts";
 import { makeSmokeHome, type SmokeHome } from "./home.ts";
 import { replayFixture } from "./replay.ts";
-import { exitCodeFor, resultFor, since, type SmokeReport, type StepResult } from "./report.ts";
+import {
+  exitCodeFor,
+  newReport,
+  resultFor,
+  since,
+  type SmokeReport,
+  type StepResult,
+} from "./report.ts";
 import { checkViews } from "./views.ts";
 import { checkBrowser } from "./browser.ts";
 import { INTERRUPT_EXIT, settleWithin, whenAborted } from "./interrupt.ts";
@@ -84,20 +89,28 @@ const diagLine = (d: Diagnostic) => `${d.code} ${d.path || "-"}: ${d.message}${h
 
 export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   const t0 = performance.now();
+  const report = newReport(o.appDir, VERSION);
+  try {
+    return await runSteps(o, report, t0);
+  } catch (e) {
+    // a crash while setting up (the steps catch their own) still leaves a report for CI (exit 3)
+    const message = `unexpected crash: ${(e as Error)?.stack ?? e}`;
+    report.steps.push({
+      suite: "validate",
+      name: "unexpected crash",
+      status: "error",
+      duration_ms: 0,
+      message,
+    });
+    report.exit_code = 3;
+    report.result = resultFor(3);
+    report.duration_ms = since(t0);
+    return { report, fatal: { code: "internal_error", message } };
+  }
+}
+
+async function runSteps(o: SmokeOptions, report: SmokeReport, t0: number): Promise<SmokeOutcome> {
   const env = o.env ?? Deno.env.toObject();
-  const report: SmokeReport = {
-    tool: "anna-app-runtime",
-    version: VERSION,
-    app: { slug: null, dir: o.appDir },
-    started_at: Date.now(),
-    duration_ms: 0,
-    result: "pass",
-    exit_code: 0,
-    steps: [],
-    fixtures: [],
-    executas: [],
-    warnings: [],
-  };
   let interruptedBy: string | null = null;
   const finish = (fatal?: Fatal): SmokeOutcome => {
     report.exit_code = interruptedBy !== null
@@ -189,51 +202,17 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
       throw e;
     }
   }
-  const files: FixtureFile[] = [];
-  const fixtureMocks: MockEntry[] = [];
-  let fixturesNote: string | null = null;
-  if (o.noFixtures) fixturesNote = "--no-fixtures";
-  else {
-    const patterns = o.fixtures ?? manifest.dev.fixtures;
-    const base = o.fixtures ? (o.cwd ?? Deno.cwd()) : o.appDir;
-    const missing = (await missingLiterals(patterns, base))[0];
-    if (missing) {
-      const from = o.fixtures
-        ? "--fixtures paths are relative to the working directory"
-        : "dev.fixtures paths are relative to the manifest directory";
-      return stop(
-        "fixture_not_found",
-        missing.isDir
-          ? `fixture path '${missing.pattern}' is a directory: name its files, e.g. '${
-            missing.pattern.replace(/[\\/]+$/, "")
-          }/*.jsonl' (${from})`
-          : `fixture file '${missing.pattern}' does not exist: ${missing.path} (${from})`,
-        { file: missing.path },
-      );
-    }
-    const paths = await expandGlobs(patterns, base);
-    if (paths.length === 0) {
-      fixturesNote = patterns.length
-        ? `no files match ${patterns.join(", ")}`
-        : "no fixture files (dev.fixtures is empty)";
-    }
-    try {
-      for (const p of paths) {
-        const f = await loadFixture(p, o.appDir);
-        report.warnings.push(...f.warnings, ...otherAppWarnings(f, slug));
-        if (f.format === "mocks") fixtureMocks.push(...f.mocks);
-        else files.push(f);
-      }
-    } catch (e) {
-      if (e instanceof FixtureError) {
-        return stop("fixture_invalid", e.message, { file: e.file, line: e.line });
-      }
-      throw e;
-    }
-    if (paths.length > 0 && files.length === 0) {
-      fixturesNote = "only mock-table fixtures; nothing to replay";
-    }
-  }
+  const picked = await selectFixtures({
+    fixtures: o.fixtures,
+    noFixtures: o.noFixtures,
+    devFixtures: manifest.dev.fixtures,
+    cwd: o.cwd ?? Deno.cwd(),
+    appDir: o.appDir,
+    slug,
+  });
+  report.warnings.push(...picked.warnings);
+  if (picked.stop) return stop(picked.stop.code, picked.stop.message, picked.stop.details);
+  const { files, mocks: fixtureMocks, note: fixturesNote } = picked;
   let key;
   try {
     key = await loadOrCreateKey(o.keyFile ?? defaultKeyPath(), o.logger.child("token"));
@@ -256,7 +235,17 @@ export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
 
   // 3. the core, exactly as the other transports build it
   let home: SmokeHome | null = null;
-  if (!o.keepHome) home = await makeSmokeHome(env);
+  try {
+    if (!o.keepHome) home = await makeSmokeHome(env);
+  } catch (e) {
+    // a container with a read-only or missing TMPDIR: a setting to fix, not a crash
+    return stop(
+      "config",
+      `cannot create the executas' temporary HOME (TMPDIR=${env.TMPDIR ?? "unset"}): ${
+        (e as Error).message
+      }; set TMPDIR to a writable directory, or pass --keep-home`,
+    );
+  }
   const pool = new ExecutaPool({
     logger: o.logger.child("executa"),
     llm,
