@@ -121,6 +121,8 @@ for (const [sig, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
       assert.ok(stopped, JSON.stringify(report.steps));
       assert.equal(stopped.status, "error");
       assert.match(stopped.message, new RegExp(`${sig} during fixture:`));
+      // the call that hung is named, as a cancelled CI job's log reader needs
+      assert.match(stopped.message, /at #1 tools\.invoke \(line 1\), waiting \d+ ms;/);
       // the executa check and the view ran before the signal and are kept
       assert.ok(report.steps.some((s: { name: string }) => s.name === "views: main"));
     },

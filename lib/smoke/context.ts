@@ -23,6 +23,8 @@ export interface SmokeContext {
   view?: string;
   /** aborted when the run is interrupted (SIGINT/SIGTERM): long steps stop early */
   signal?: AbortSignal;
+  /** the replayed call waiting for its answer, named when a cancelled CI job stops the run */
+  inFlight?: { title: string; since: number } | null;
 }
 
 export interface OpenedSession {

@@ -212,7 +212,8 @@ async function replayRequest(
   }
   const t0 = performance.now();
   const spanStart = seg.events.length;
-  const r = await callWithTimeout(ctx, params);
+  ctx.inFlight = { title: `#${c.index} ${step.ns}.${step.method} (line ${step.line})`, since: t0 };
+  const r = await callWithTimeout(ctx, params).finally(() => (ctx.inFlight = null));
   c.duration_ms = since(t0);
   seg.spans.push([spanStart, seg.events.length]);
   seg.reqs.push(step);

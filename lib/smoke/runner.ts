@@ -268,10 +268,11 @@ async function runSteps(o: SmokeOptions, report: SmokeReport, t0: number): Promi
     phase = p;
     tv = performance.now();
   };
+  let shared: SmokeContext | null = null;
   const work = async () => {
     if (specs.length) await pool.register(specs);
     const declared = new Set(declaredTools(manifest, entries).map((d) => d.tool_id));
-    const ctx: SmokeContext = {
+    const ctx: SmokeContext = shared = {
       rt,
       appDir: o.appDir,
       slug,
@@ -354,13 +355,17 @@ async function runSteps(o: SmokeOptions, report: SmokeReport, t0: number): Promi
     const sig = await Promise.race([running.then(() => null), interrupted]);
     if (sig !== null) {
       interruptedBy = sig;
+      // a hung call is the usual reason a CI job gets cancelled: name it
+      const waiting = (shared as SmokeContext | null)?.inFlight;
       // what the interrupted step had done is dropped: its checks never finished
       report.steps.push({
         suite: phase,
         name: "interrupted",
         status: "error",
         duration_ms: since(tv),
-        message: `interrupted by ${sig} during ${phase}; the remaining checks did not run`,
+        message: `interrupted by ${sig} during ${phase}${
+          waiting ? ` at ${waiting.title}, waiting ${Math.round(since(waiting.since))} ms` : ""
+        }; the remaining checks did not run`,
       });
     }
   } catch (e) {
