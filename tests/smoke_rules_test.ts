@@ -513,6 +513,12 @@ Deno.test("stderr excerpt: the last 5 lines, plus the first error line when they
   assert.equal(stderrExcerpt(python), python.join("\n"), "short: all of it, nothing added");
   const quiet = ["a", "b", "c", "d", "e", "f", "g"];
   assert.equal(stderrExcerpt(quiet), "c\nd\ne\nf\ng", "no error line anywhere: the tail");
+  // an executa run with FORCE_COLOR (set in many CI environments): no escapes in the report
+  const colour = [
+    "\x1b[31m\x1b[1mError\x1b[22m: cannot open db\x1b[39m",
+    "\x1b]8;;file:///app/db.ts\x1b\\db.ts\x1b]8;;\x1b\\:3 \x1b[2K\x1b[90mat open\x1b[0m",
+  ];
+  assert.equal(stderrExcerpt(colour), "Error: cannot open db\ndb.ts:3 at open");
 });
 
 Deno.test("compare: arrays need equal length, scalars strict equality (§14.5)", () => {

@@ -24,11 +24,18 @@ function toolNames(describe: Record<string, unknown> | null): string[] {
 
 const ERROR_LINE = /error|exception|traceback|panic/i;
 
+/** Terminal escapes (colours, cursor moves, OSC titles and links): CSI, OSC, and two-byte ESC. */
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
 /**
  * The stderr lines a report shows: the last 5, plus the first line naming an error when those
  * miss it (Node ends a crash with stack frames and its version, so the cause comes earlier).
+ * Without terminal escapes: an executa run with FORCE_COLOR must not put them in a CI log or the
+ * junit file (where the XML-invalid ESC is dropped and `[31m` is left behind).
  */
-export function stderrExcerpt(lines: string[]): string {
+export function stderrExcerpt(raw: string[]): string {
+  const lines = raw.map((l) => l.replace(ANSI, ""));
   const tail = lines.slice(-5);
   if (!tail.some((l) => ERROR_LINE.test(l))) {
     const cause = lines.slice(0, -5).find((l) => ERROR_LINE.test(l));
