@@ -1,6 +1,7 @@
 /**
  * Browser boot check (CONTRACT §14.6): the HTTP server on port 0 for both origins, a session for
- * the default view (or `--view`), headless Chromium with a fresh profile opening `/dev/<wid>`.
+ * the default view (`--view` narrows only the views step), headless Chromium with a fresh profile
+ * opening `/dev/<wid>`.
  * Pass iff within 20 s the server sees `window.hello` and `window.ready` for that window through
  * `app.call`, and no uncaught exception or unhandled rejection happens in any frame until 1 s after
  * `ready`. Console errors, CSP reports and failed requests (bundle 404s) are warnings only.
