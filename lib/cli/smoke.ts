@@ -19,7 +19,8 @@ and, with --browser, boots the app in headless Chromium. Prints a report.
 Fixtures and replay:
   --fixtures GLOB          fixture files (repeatable; relative to the working directory;
                            replaces dev.fixtures, which is relative to the manifest directory);
-                           a glob matching nothing passes with a note, a missing file is exit 2
+                           a glob matching nothing passes with a note; a missing file too,
+                           with a warning naming it
   --no-fixtures            replay nothing
   --view NAME              check only this view (fixtures that name no view, and --browser,
                            use the default view)
@@ -196,6 +197,7 @@ export async function run(argv: string[]): Promise<number> {
     // the CI log still says what broke; the report file is an artifact few open
     const log = logger.child("smoke");
     for (const p of problemLines(report)) log.warn(p);
+    for (const w of report.warnings) log.warn(w); // as the pretty report lists them
     for (const h of fixtureHints(report)) log.warn(`hint: ${h}`);
     const summary = `${summaryLine(report)}; report: ${out}`;
     if (report.exit_code === 0) log.info(summary);

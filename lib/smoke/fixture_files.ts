@@ -1,7 +1,9 @@
 /**
  * Which fixture files a run replays (CONTRACT §14.2): `--fixtures` globs (relative to the working
  * directory), else `dev.fixtures` (relative to the manifest directory); mock tables are loaded for
- * every session, not replayed. A missing literal path or a bad file stops smoke (exit 2).
+ * every session, not replayed. A bad file stops smoke (exit 2). A path without wildcards that names
+ * no file matches nothing like any glob (§14.2: the step passes with a note), but a typo there
+ * would otherwise go unseen in a green run, so it is also a report warning naming the fix.
  */
 import type { MockEntry } from "../llm/types.ts";
 import { FixtureError, type FixtureFile, loadFixture, otherAppWarnings } from "./fixtures.ts";
@@ -30,20 +32,17 @@ export async function selectFixtures(o: {
   if (o.noFixtures) return { ...sel, note: "--no-fixtures" };
   const patterns = o.fixtures ?? o.devFixtures;
   const base = o.fixtures ? o.cwd : o.appDir;
-  const missing = (await missingLiterals(patterns, base))[0];
-  if (missing) {
-    const from = o.fixtures
-      ? "--fixtures paths are relative to the working directory"
-      : "dev.fixtures paths are relative to the manifest directory";
-    const message = missing.isDir
-      ? `fixture path '${missing.pattern}' is a directory: name its files, e.g. '${
-        missing.pattern.replace(/[\\/]+$/, "")
-      }/*.jsonl' (${from})`
-      : `fixture file '${missing.pattern}' does not exist: ${missing.path} (${from})`;
-    return {
-      ...sel,
-      stop: { code: "fixture_not_found", message, details: { file: missing.path } },
-    };
+  const from = o.fixtures
+    ? "--fixtures paths are relative to the working directory"
+    : "dev.fixtures paths are relative to the manifest directory";
+  for (const missing of await missingLiterals(patterns, base)) {
+    sel.warnings.push(
+      missing.isDir
+        ? `fixture path '${missing.pattern}' is a directory, so it matches no file: name its ` +
+          `files, e.g. '${missing.pattern.replace(/[\\/]+$/, "")}/*.jsonl' (${from})`
+        : `fixture file '${missing.pattern}' does not exist: ${missing.path} (${from}); ` +
+          "nothing was replayed from it",
+    );
   }
   const paths = await expandGlobs(patterns, base);
   if (paths.length === 0) {
