@@ -185,9 +185,12 @@ async function pythonFallback(
   warnNoUv(python, logger);
   const dir = spec.project_dir;
   let scripts: [string, string][] = [];
+  let unreadable = "";
   try {
     scripts = (await readPyprojectScripts(dir))?.scripts ?? [];
-  } catch { /* unreadable pyproject: no usable entry */ }
+  } catch (e) {
+    unreadable = (e as Error).message; // no usable entry, for this reason
+  }
   const value = (scripts.find(([k]) => k === spec.tool_id) ?? scripts[0])?.[1];
   const target = value?.replace(/\[[^\]]*\]\s*$/, "").trim(); // drop "[extras]"
   const noEntry = (why: string): CommandResult => ({
@@ -199,7 +202,9 @@ async function pythonFallback(
   if (!target) {
     const pyproject = join(dir, "pyproject.toml");
     return noEntry(
-      (await isFile(pyproject))
+      unreadable
+        ? `${pyproject} could not be read (${unreadable})`
+        : (await isFile(pyproject))
         ? `${pyproject} has no [project.scripts] entry`
         // the fix names the executa.json field: it works under dev, smoke, bridge and the executa
         // command alike (a --command flag exists only on the latter)
@@ -261,8 +266,17 @@ export async function resolveCommand(
       if (uv) return { argv: [uv, "run", "--project", dir, spec.tool_id] };
       return await pythonFallback(spec, env, logger);
     }
-    case "node":
-      return await resolveArgv(["node", await readNodeEntry(dir, spec.tool_id)], dir, env);
+    case "node": {
+      let entry: string;
+      try {
+        entry = await readNodeEntry(dir, spec.tool_id);
+      } catch (e) {
+        // nothing ran, as with python's no_python_entry: not a crash, the same answer until fixed
+        const message = `cannot start node executa ${spec.tool_id}: ${(e as Error).message}`;
+        return { error: { reason: "no_node_entry", message } };
+      }
+      return await resolveArgv(["node", entry], dir, env);
+    }
     case "go":
       return await resolveArgv(["go", "run", "."], dir, env);
     case "binary": {

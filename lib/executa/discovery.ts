@@ -4,10 +4,10 @@
  * Also the small readers other modules need: `readNodeEntry`, `readPyprojectScripts`.
  */
 import { basename, join, relative, resolve } from "node:path";
-import { isPlainObject, parseJsonText, utf16Hint } from "../util/json.ts";
+import { decodeUserFile, isPlainObject, NOT_UTF8, parseJsonText, utf16Hint } from "../util/json.ts";
 import { parseToml } from "./toml.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "./types.ts";
-import { isDir } from "../util/fs.ts";
+import { isDir, isFile } from "../util/fs.ts";
 
 const IS_WINDOWS = Deno.build.os === "windows";
 
@@ -25,12 +25,19 @@ export interface Derivation {
   warning?: string;
 }
 
-async function readText(path: string): Promise<string | null> {
+/**
+ * A discovery file's text (null: it cannot be read), or the line of its first byte that is not
+ * UTF-8: read lossily, a Latin-1 `é` in a tool_id or entry path became U+FFFD unnoticed (§1.3).
+ */
+async function readText(path: string): Promise<{ text: string } | { badLine: number } | null> {
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(path);
+    bytes = await Deno.readFile(path);
   } catch {
     return null;
   }
+  const { text, badLine } = decodeUserFile(bytes);
+  return badLine ? { badLine } : { text };
 }
 
 async function isExecutableFile(path: string): Promise<boolean> {
@@ -64,8 +71,10 @@ export function commandArgv(v: unknown): string[] | null {
 export async function readPyprojectScripts(
   dir: string,
 ): Promise<{ name: string | null; scripts: [string, string][] } | null> {
-  const text = await readText(join(dir, "pyproject.toml"));
-  if (text === null) return null;
+  const read = await readText(join(dir, "pyproject.toml"));
+  if (read === null) return null;
+  if ("badLine" in read) throw new Error(`line ${read.badLine} is ${NOT_UTF8}`);
+  const { text } = read;
   // UTF-16 text would parse as TOML with no tables, and the executa would seem to have no scripts
   const utf16 = utf16Hint(text);
   if (utf16) throw new Error(utf16);
@@ -78,13 +87,18 @@ export async function readPyprojectScripts(
   };
 }
 
-async function readJson(path: string): Promise<{ value?: unknown; error?: string } | null> {
-  const text = await readText(path);
-  return text === null ? null : parseJsonText(text);
+type JsonRead = { value?: unknown; error?: string; badLine?: number };
+
+async function readJson(path: string): Promise<JsonRead | null> {
+  const read = await readText(path);
+  return read === null ? null : "badLine" in read ? read : parseJsonText(read.text);
 }
 
-/** ` (why)` for a JSON file that did not parse, "" for one that did (warning text). */
-const why = (r: { error?: string }) => (r.error !== undefined ? ` (${r.error})` : "");
+/** Why a JSON file gives nothing (warning text): `file:N: not valid UTF-8…`, or not an object. */
+function notObject(file: string, r: JsonRead): string {
+  if (r.badLine) return `${file}:${r.badLine}: ${NOT_UTF8}`;
+  return `${file} is not a JSON object${r.error !== undefined ? ` (${r.error})` : ""}`;
+}
 
 function nodeToolId(pkg: Record<string, unknown>): string | null {
   const ex = pkg.executa;
@@ -96,9 +110,15 @@ function nodeToolId(pkg: Record<string, unknown>): string | null {
   return typeof pkg.name === "string" && pkg.name ? pkg.name : null;
 }
 
-/** §9.2 rule 3 entry file for a node executa (`index.js` without a usable package.json). */
+/**
+ * §9.2 rule 3 entry file for a node executa (`index.js` without a usable package.json). Throws
+ * for a package.json that is not UTF-8.
+ */
 export async function readNodeEntry(dir: string, toolId?: string): Promise<string> {
-  const r = await readJson(join(dir, "package.json"));
+  const file = join(dir, "package.json");
+  const r = await readJson(file);
+  // its `bin` is unknown, so index.js would be a guess that fails later with a stranger message
+  if (r?.badLine) throw new Error(`${file}:${r.badLine}: ${NOT_UTF8}`);
   const pkg = r && isPlainObject(r.value) ? r.value : null;
   if (!pkg) return "index.js";
   const id = toolId ?? nodeToolId(pkg);
@@ -129,8 +149,8 @@ export async function deriveExecuta(dir: string, label = dir): Promise<Derivatio
   const ej = await readJson(join(dir, "executa.json"));
   if (ej) {
     d.rule = "executa.json";
-    if (ej.error !== undefined || !isPlainObject(ej.value)) {
-      d.warning = `skipping executa ${label}: executa.json is not a JSON object${why(ej)}`;
+    if (!isPlainObject(ej.value)) {
+      d.warning = `skipping executa ${label}: ${notObject("executa.json", ej)}`;
       return d;
     }
     const j = ej.value;
@@ -182,8 +202,8 @@ export async function deriveExecuta(dir: string, label = dir): Promise<Derivatio
   if (pj) {
     d.rule = "package.json";
     d.type = "node";
-    if (pj.error !== undefined || !isPlainObject(pj.value)) {
-      d.warning = `skipping executa ${label}: package.json is not a JSON object${why(pj)}`;
+    if (!isPlainObject(pj.value)) {
+      d.warning = `skipping executa ${label}: ${notObject("package.json", pj)}`;
       return d;
     }
     d.tool_id = nodeToolId(pj.value);
@@ -192,7 +212,7 @@ export async function deriveExecuta(dir: string, label = dir): Promise<Derivatio
     }
     return d;
   }
-  if ((await readText(join(dir, "go.mod"))) !== null) {
+  if (await isFile(join(dir, "go.mod"))) {
     d.rule = "go.mod";
     d.warning = `go executa ${label} needs executa.json with "type":"go"`;
     return d;
@@ -212,8 +232,8 @@ export async function bundledHandles(
 ): Promise<[string, string][]> {
   const r = await readJson(join(appDir, "app.json"));
   if (!r) return [];
-  if (r.error !== undefined || !isPlainObject(r.value)) {
-    warnings.push(`app.json is not a JSON object${why(r)}; its bundled_executas are ignored`);
+  if (!isPlainObject(r.value)) {
+    warnings.push(`${notObject("app.json", r)}; its bundled_executas are ignored`);
     return [];
   }
   const be = r.value.bundled_executas;
@@ -304,7 +324,7 @@ export async function discoverExecutas(appDir: string): Promise<Discovery> {
     });
   };
   for (const c of candidates) await tryDir(c);
-  if (specs.length === 0 && (await readText(join(app, "executa.json"))) !== null) {
+  if (specs.length === 0 && await isFile(join(app, "executa.json"))) {
     await tryDir(app);
   }
   return { specs, warnings, folders };

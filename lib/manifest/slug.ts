@@ -1,6 +1,6 @@
 /** App slug (CONTRACT §3.11): explicit > `app.json` slug > manifest directory name, normalised. */
 import { basename, dirname, join, resolve } from "node:path";
-import { isPlainObject, parseJsonText } from "../util/json.ts";
+import { decodeUserFile, isPlainObject, NOT_UTF8, parseJsonText } from "../util/json.ts";
 
 export function normalizeSlug(s: string): string {
   let out = s.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-");
@@ -10,11 +10,17 @@ export function normalizeSlug(s: string): string {
 
 async function appJsonSlug(dir: string, warnings: string[]): Promise<string | undefined> {
   const file = join(dir, "app.json");
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await Deno.readTextFile(file);
+    bytes = await Deno.readFile(file);
   } catch {
     return undefined; // app.json is optional
+  }
+  const { text, badLine } = decodeUserFile(bytes);
+  if (badLine) {
+    // read lossily, a Latin-1 `é` in the slug became U+FFFD and then a `-` (§1.3)
+    warnings.push(`${file}:${badLine}: ${NOT_UTF8}; its slug is ignored`);
+    return undefined;
   }
   const r = parseJsonText(text);
   if ("error" in r) {
