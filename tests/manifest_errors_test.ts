@@ -85,6 +85,23 @@ Deno.test("entry_unsafe: the bundle path rule", () => {
   }
 });
 
+Deno.test("an entry that is not a string is told to be a string path, not to fix its characters", () => {
+  for (const entry of [5, ["index.html"], { path: "index.html" }, true]) {
+    const m = minimal();
+    m.ui.bundle.entry = entry;
+    const r = analyzeManifest(m);
+    assert.deepEqual(errors(r), ["entry_unsafe@ui.bundle.entry"]);
+    const d = r.diagnostics[0];
+    assert.match(d.message, /^ui\.bundle\.entry must be a string path, got (a|an) \w+$/, d.message);
+    assert.equal(d.hint, 'e.g. "entry": "index.html"');
+    // the view entry falls back with the same words (a warning there, §3.3)
+    const v = minimal();
+    (v.ui.views[0] as Record<string, unknown>).entry = entry;
+    const w = analyzeManifest(v).diagnostics.find((x) => x.code === "view_entry_unsafe");
+    assert.match(w?.message ?? "", /^ui\.views\[0\]\.entry must be a string path, got .*; using/);
+  }
+});
+
 Deno.test("errors do not stop the remaining checks (warnings still reported)", () => {
   const m = minimal();
   m.schema = 3;

@@ -26,6 +26,13 @@ const VIEW_KEYS = [
 ];
 const PATH_RULE = "use a relative path of letters, digits, _ . / - (no leading /, no .., no //)";
 
+/** Why an entry is refused, and the fix: a number or list is not a path with bad characters. */
+function entryProblem(field: string, v: unknown): [string, string] {
+  return typeof v === "string"
+    ? [`${field} ${show(v)} breaks the bundle path rule`, PATH_RULE]
+    : [`${field} must be a string path, got ${typeName(v)}`, 'e.g. "entry": "index.html"'];
+}
+
 export function checkBundle(raw: unknown, d: Diags): EffectiveManifest["ui"]["bundle"] {
   const out = { format: "static-spa", entry: "index.html", external_origins: [] as string[] };
   if (raw === undefined || !isPlainObject(raw)) {
@@ -51,12 +58,8 @@ export function checkBundle(raw: unknown, d: Diags): EffectiveManifest["ui"]["bu
   if (raw.entry !== undefined && raw.entry !== null) {
     if (isSafeEntry(raw.entry)) out.entry = raw.entry;
     else {
-      d.error(
-        "entry_unsafe",
-        "ui.bundle.entry",
-        `ui.bundle.entry ${show(raw.entry)} breaks the bundle path rule`,
-        PATH_RULE,
-      );
+      const [message, hint] = entryProblem("ui.bundle.entry", raw.entry);
+      d.error("entry_unsafe", "ui.bundle.entry", message, hint);
     }
   }
   const eo = raw.external_origins;
@@ -192,12 +195,12 @@ function checkView(
   if (v.entry !== undefined && v.entry !== null) {
     if (isSafeEntry(v.entry)) entry = v.entry;
     else {
+      const [message, hint] = entryProblem(`${path}.entry`, v.entry);
       d.warn(
         "view_entry_unsafe",
         at(path, "entry"),
-        `${path}.entry ${show(v.entry)} breaks the bundle path rule; using ui.bundle.entry ` +
-          JSON.stringify(bundleEntry),
-        PATH_RULE,
+        `${message}; using ui.bundle.entry ${JSON.stringify(bundleEntry)}`,
+        hint,
       );
     }
   }
