@@ -18,6 +18,7 @@ import { dashboardPages } from "../server/pages.ts";
 import { buildRuntime, printStartup, reportFatal, serverSettings } from "./server_launch.ts";
 import { untilSignal } from "./signals.ts";
 import {
+  checkRecordPath,
   type DevApp,
   parseEntryPayload,
   parseSeedStorage,
@@ -26,6 +27,7 @@ import {
 } from "../server/dev_app.ts";
 import { watchApp, type Watcher } from "../server/watch.ts";
 import { startRecording } from "../smoke/recorder.ts";
+import { fileProblem, statOrNull } from "../util/fs.ts";
 import { VERSION } from "../version.ts";
 
 export const help = `Usage: anna-app-runtime dev [APP_DIR] [flags]
@@ -108,6 +110,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   const manifestPath = resolve(str(values, "manifest") ?? join(appDir, "manifest.json"));
   const bundleDir = resolve(str(values, "bundle") ?? join(appDir, "bundle"));
+  if ((await statOrNull(bundleDir))?.isFile) {
+    // a missing bundle is fine (built later, §3.7 entry_not_found); a file never becomes one
+    const named = str(values, "bundle") === undefined ? bundleDir : `--bundle ${bundleDir}`;
+    throw new UsageError(
+      `${named} is a file; the bundle is the directory holding the entry (e.g. index.html)` +
+        (str(values, "bundle") === undefined ? "" : `: --bundle ${dirname(bundleDir)}`),
+    );
+  }
+  const record = str(values, "record");
+  // checked before anything binds or spawns, as smoke's --out is
+  if (record !== undefined) await checkRecordPath(record);
   const userId = int(values, "user-id", [0, Number.MAX_SAFE_INTEGER]);
   const entryPayload = parseEntryPayload(str(values, "entry-payload"));
   const seed = await parseSeedStorage(str(values, "seed-storage"));
@@ -131,6 +144,11 @@ export async function run(argv: string[]): Promise<number> {
         d.code === "manifest_unreadable" && !d.hint?.startsWith("rename ")
           ? { ...d, hint: "dev takes the app directory holding manifest.json, or --manifest FILE" }
           : d
+      );
+    } else if ((await statOrNull(manifestPath))?.isDirectory) {
+      const file = join(manifestPath, "manifest.json");
+      loaded.diagnostics = loaded.diagnostics.map((d) =>
+        d.code === "manifest_unreadable" ? { ...d, hint: `--manifest takes the file: ${file}` } : d
       );
     }
     const errors = loaded.diagnostics.filter((d) => d.severity === "error");
@@ -238,7 +256,6 @@ export async function run(argv: string[]): Promise<number> {
   rt.defaultApp = () => ({ raw: devApp.raw, slug });
 
   // §14.7: record the dev session from its first call on
-  const record = str(values, "record");
   let recorder: { stop(): Promise<void> } | undefined;
   if (record !== undefined) {
     try {
@@ -246,7 +263,7 @@ export async function run(argv: string[]): Promise<number> {
     } catch (e) {
       await rt.shutdown();
       await server.close();
-      printFatal(format, "config", `--record ${record}: ${(e as Error).message}`);
+      printFatal(format, "config", `--record ${record}: ${fileProblem(e)}`);
       return EXIT.USAGE;
     }
   }

@@ -1,5 +1,5 @@
 /** `executa describe|health|invoke DIR` (CONTRACT §2.9): one executa, spawned, used, shut down. */
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { bool, int, parseFlags, str, UsageError } from "./flags.ts";
 import { ConfigError, LLM_FLAGS, makeLlm, makeLogger } from "./common.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
@@ -9,7 +9,7 @@ import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/ty
 import type { Outcome, OutcomeError } from "../core/outcome.ts";
 import { decodeUserFile, isPlainObject, NOT_UTF8, parseJsonText } from "../util/json.ts";
 import { VERSION } from "../version.ts";
-import { isFile } from "../util/fs.ts";
+import { fileProblem, isFile } from "../util/fs.ts";
 import { didYouMean } from "../util/text.ts";
 
 export const help = `Usage: anna-app-runtime executa describe|health|invoke DIR [flags]
@@ -51,7 +51,11 @@ const isSpawnFault = (e: OutcomeError) =>
 
 async function specFor(dir: string, v: Record<string, unknown>): Promise<ExecutaSpec> {
   const st = await Deno.stat(dir).catch(() => null);
-  if (!st?.isDirectory) throw new UsageError(`${dir} is not a directory`);
+  if (st?.isFile) {
+    // `executa describe tool/executa.json`: the project directory holds that file
+    throw new UsageError(`${dir} is a file; give the executa's project directory: ${dirname(dir)}`);
+  }
+  if (!st?.isDirectory) throw new UsageError(`${dir} does not exist`);
   const d = await deriveExecuta(dir);
   const type = (v.type as string | undefined) ?? d.type;
   if (type !== null && !EXECUTA_TYPES.includes(type as ExecutaType)) {
@@ -116,7 +120,9 @@ export async function readArgs(v: string | undefined): Promise<unknown> {
     try {
       bytes = await Deno.readFile(v.slice(1));
     } catch (e) {
-      throw new UsageError(`--args ${v}: cannot read file (${(e as Error).message})`);
+      throw new UsageError(
+        `--args ${v}: cannot read file (${fileProblem(e)}); give inline JSON, or @ and a JSON file`,
+      );
     }
     const read = decodeUserFile(bytes);
     // the plugin would get U+FFFD where the file has other text

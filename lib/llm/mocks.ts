@@ -1,6 +1,7 @@
 /** The mock table (CONTRACT §10.2): JSONL loading, `manifest.dev.mocks`, lookup and match rules. */
 import { decodeUserFile, deepEqual, isPlainObject, jsonLines, NOT_UTF8 } from "../util/json.ts";
 import { contentTexts, embedInputs } from "./args.ts";
+import { fileProblem } from "../util/fs.ts";
 import type { MockEntry } from "./types.ts";
 
 /** Bad LLM configuration (flags, env); commands print the message and exit 2. */
@@ -24,8 +25,7 @@ export async function loadMockFile(path: string): Promise<MockEntry[]> {
   try {
     bytes = await Deno.readFile(path);
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message;
-    throw new MockFileError(path, 0, `cannot read mock file (${why})`);
+    throw new MockFileError(path, 0, `cannot read mock file (${fileProblem(e)})`);
   }
   const { text, badLine } = decodeUserFile(bytes);
   if (badLine) throw new MockFileError(path, badLine, NOT_UTF8);

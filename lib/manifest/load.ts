@@ -3,7 +3,7 @@ import { basename, dirname, resolve } from "node:path";
 import { analyzeManifest, type AnalyzeOptions } from "./analyze.ts";
 import type { ManifestResult } from "./types.ts";
 import { utf16Hint, withoutBom } from "../util/json.ts";
-import { onDiskSpelling } from "../util/fs.ts";
+import { fileProblem, onDiskSpelling } from "../util/fs.ts";
 
 export type LoadedManifest = ManifestResult & { path: string; raw: unknown };
 
@@ -139,7 +139,7 @@ export async function loadManifest(
       utf8 = false; // judged after parsing, so a UTF-16 file still gets its own hint
     }
   } catch (e) {
-    const why = e instanceof Deno.errors.NotFound ? "file not found" : (e as Error).message;
+    const why = e instanceof Deno.errors.NotFound ? "file not found" : fileProblem(e);
     const other = await otherSpelling(abs);
     return unloadable(
       abs,

@@ -3,6 +3,7 @@
  * `--entry-payload`, printing manifest diagnostics, and applying a changed manifest to the dev
  * session (valid → replaced; invalid → logged, the previous one stays).
  */
+import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../cli/flags.ts";
 import { writeStderr } from "../cli/output.ts";
 import { loadManifest } from "../manifest/mod.ts";
@@ -12,6 +13,7 @@ import type { Diagnostic } from "../manifest/types.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { decodeUserFile, isPlainObject, NOT_UTF8, parseJsonText } from "../util/json.ts";
 import type { Logger } from "../util/log.ts";
+import { fileProblem, statOrNull } from "../util/fs.ts";
 
 /** `--entry-payload JSON`: a JSON object. */
 export function parseEntryPayload(v: string | undefined): Record<string, unknown> | undefined {
@@ -46,7 +48,10 @@ export async function parseSeedStorage(
       if (e instanceof UsageError) throw e;
       // no such file, but JSON all the same (`[1]`, `"x"`): say what it must be, not "cannot read"
       if (!(e instanceof Deno.errors.NotFound) || "error" in parseJsonText(v)) {
-        throw new UsageError(`--seed-storage: cannot read ${v}: ${(e as Error).message}`);
+        throw new UsageError(
+          `--seed-storage: cannot read ${v}: ${fileProblem(e)}; ` +
+            `give a JSON object, or the path of a file holding one`,
+        );
       }
       inline = true;
     }
@@ -58,6 +63,23 @@ export async function parseSeedStorage(
   const x = r.value;
   if (!isPlainObject(x)) throw new UsageError("--seed-storage must hold a JSON object");
   return x;
+}
+
+/**
+ * `--record FILE` can be written: its directory exists and it is not itself a directory. Told
+ * before the server binds and executas spawn, and in words (not "os error 21: open").
+ */
+export async function checkRecordPath(file: string): Promise<void> {
+  const parent = dirname(resolve(file));
+  if (!(await statOrNull(parent))?.isDirectory) {
+    throw new UsageError(`--record ${file}: ${parent} is not a directory; create it first`);
+  }
+  if ((await statOrNull(resolve(file)))?.isDirectory) {
+    throw new UsageError(
+      `--record ${file}: it is a directory; name the recording file, e.g. ` +
+        `--record ${join(file, "session.jsonl")}`,
+    );
+  }
 }
 
 /** One line per diagnostic on stderr, in the `validate` layout. */

@@ -40,3 +40,15 @@ export async function onDiskSpelling(root: string, rel: string): Promise<string 
   }
   return out.length > 0 && await isFile(dir) ? out.join("/") : null;
 }
+
+/**
+ * Why a file named on the command line could not be opened, in words that say what to change:
+ * Deno's own text ("Is a directory (os error 21): readfile '/x'") names neither the fix nor,
+ * for a missing parent directory, which part is missing.
+ */
+export function fileProblem(e: unknown): string {
+  if (e instanceof Deno.errors.NotFound) return "no such file";
+  if (e instanceof Deno.errors.IsADirectory) return "it is a directory, not a file";
+  if (e instanceof Deno.errors.PermissionDenied) return "permission denied";
+  return String((e as Error)?.message ?? e).replace(/ \(os error \d+\)(: \w+ '.*')?$/s, "");
+}
