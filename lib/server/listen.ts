@@ -4,7 +4,7 @@
  * port is a runtime fault (exit 3).
  */
 import type { Logger } from "../util/log.ts";
-import { isLoopbackPeer } from "./hosts.ts";
+import { isLoopbackPeer, parseHostPort } from "./hosts.ts";
 
 export const DEFAULT_PORT = 5180;
 
@@ -23,6 +23,8 @@ export function resolveBindHost(
   allowRemote: boolean,
   noControlToken: boolean,
 ): string {
+  const problem = hostProblem(host);
+  if (problem) throw new ListenError(2, `--host '${host}' ${problem}`);
   let h = host.trim().toLowerCase();
   if (h === "localhost") h = "127.0.0.1";
   if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
@@ -34,6 +36,29 @@ export function resolveBindHost(
   }
   if (h === "") throw new ListenError(2, "--host must not be empty");
   return h;
+}
+
+const BARE_IPV6 = /^[0-9a-f:.]+(%[\w.-]+)?$/;
+
+/**
+ * Why `--host` is not an address at all (a URL, a port glued on, a typo), or null. Told before
+ * the loopback rule, whose fix (--allow-remote) would only move the failure to the bind.
+ */
+function hostProblem(host: string): string | null {
+  const h = host.trim().toLowerCase();
+  // a bare IPv6 address (`::1`, `fe80::1%eth0`) has two colons or more and no port
+  if (h === "" || (BARE_IPV6.test(h) && h.split(":").length > 2)) return null;
+  const url = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/.exec(h);
+  const hp = parseHostPort(url ? url[1] : h);
+  if (url) {
+    return `is a URL; give only its host${
+      hp ? `: --host ${hp.hostname}${hp.port === null ? "" : ` --port ${hp.port}`}` : ""
+    }`;
+  }
+  if (hp?.port != null) {
+    return `includes a port; give it apart: --host ${hp.hostname} --port ${hp.port}`;
+  }
+  return hp ? null : "is not an address or host name (e.g. 127.0.0.1, ::1 or localhost)";
 }
 
 export type Handler = (
