@@ -41,6 +41,14 @@ Deno.test("flags naming a file: a directory or a missing file is said in words, 
     );
     return true;
   });
+  // a file that is not JSON: the file is named, so it is the one opened and fixed
+  const bad = join(dir.path, "args.json");
+  await Deno.writeTextFile(bad, "{text: 'hi'}");
+  await assert.rejects(
+    readArgs(`@${bad}`),
+    (e: Error) => e.message.startsWith(`--args @${bad} is not valid JSON (`),
+  );
+  await assert.rejects(readArgs("{x"), (e: Error) => e.message.startsWith("--args is not valid"));
   await assert.rejects(loadMockFile(dir.path), (e) => {
     assert.ok(e instanceof MockFileError);
     assert.equal(e.message, `${dir.path}: cannot read mock file (it is a directory, not a file)`);

@@ -130,7 +130,12 @@ export async function readArgs(v: string | undefined): Promise<unknown> {
     text = read.text;
   }
   const r = parseJsonText(text);
-  if ("error" in r) throw new UsageError(`--args is not valid JSON (${r.error})`);
+  if ("error" in r) {
+    // with @FILE, the file is what to open and fix
+    throw new UsageError(
+      `--args${v.startsWith("@") ? ` ${v}` : ""} is not valid JSON (${r.error})`,
+    );
+  }
   return r.value;
 }
 
