@@ -145,6 +145,19 @@ Deno.test("discovery: the handle is the app.json key, then the executa.json slug
   });
 });
 
+Deno.test("discovery: an executa.json type that is there but unknown is named, not called missing", async () => {
+  await withTemp(async (app) => {
+    await write(join(app, "executas", "a", "executa.json"), '{"tool_id":"a","type":"nodejs"}');
+    await write(join(app, "executas", "b", "executa.json"), '{"type":"node"}');
+    const { specs, warnings } = await discoverExecutas(app);
+    assert.deepEqual(specs, []);
+    assert.deepEqual(warnings, [
+      'skipping executa executas/a: executa.json needs "type" (python|node|go|binary, got "nodejs")',
+      'skipping executa executas/b: executa.json needs "tool_id"',
+    ]);
+  });
+});
+
 Deno.test("discovery: an app without executas yields nothing", async () => {
   const r = await discoverExecutas(join(APPS, "strict-app"));
   assert.deepEqual(r, { specs: [], warnings: [], folders: [] });

@@ -169,8 +169,12 @@ export async function deriveExecuta(dir: string, label = dir): Promise<Derivatio
       d.warning = `skipping executa ${label}: executa.json "command" must be a non-empty ` +
         `string or list of strings`;
     } else if (!d.tool_id || !d.type) {
-      const missing = [!d.tool_id && '"tool_id"', !d.type && '"type" (python|node|go|binary)']
-        .filter(Boolean).join(" and ");
+      // a type that is there but unknown ("nodejs", "Python") is named, not called missing
+      const got = j.type === undefined ? "" : `, got ${JSON.stringify(j.type)}`;
+      const missing = [
+        !d.tool_id && '"tool_id"',
+        !d.type && `"type" (python|node|go|binary${got})`,
+      ].filter(Boolean).join(" and ");
       d.warning = `skipping executa ${label}: executa.json needs ${missing}`;
     }
     return d;
