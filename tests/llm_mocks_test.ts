@@ -83,6 +83,12 @@ Deno.test("load errors name file:line", async () => {
       1,
       /missing "ns" .*: write "ns":"llm", "method":"complete"/,
     ],
+    // and the other way round: the whole dev.mocks key put in "ns"
+    [
+      '{"ns":"llm.complete","result":1}\n',
+      1,
+      /missing "method" .*: write "ns":"llm", "method":"complete"/,
+    ],
     ['{"t":0,"kind":"meta","view":"main"}\n', 1, /recorded-session fixture.*smoke --fixtures/],
     ['{"t":1,"dir":"out","ns":"a","method":"b"}\n', 1, /docs fixture.*smoke --fixtures/],
     [

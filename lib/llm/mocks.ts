@@ -68,6 +68,15 @@ function entryProblem(v: unknown): string | undefined {
     return `missing "ns" (a non-empty string): write "ns":"${v.method.slice(0, dot)}", ` +
       `"method":"${v.method.slice(dot + 1)}"`;
   }
+  if (
+    typeof v.ns === "string" && /^[a-z_]+\.[A-Za-z_./]+$/.test(v.ns) &&
+    (typeof v.method !== "string" || v.method === "")
+  ) {
+    // the `dev.mocks` key form ("llm.complete") written into a file line
+    const dot = v.ns.indexOf(".");
+    return `missing "method" (a non-empty string): write "ns":"${v.ns.slice(0, dot)}", ` +
+      `"method":"${v.ns.slice(dot + 1)}"`;
+  }
   for (const k of ["ns", "method"]) {
     if (typeof v[k] === "string" && v[k] !== "") continue;
     // "missing" would send the user looking for a key that is there, with the wrong value
