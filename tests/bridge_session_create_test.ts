@@ -180,6 +180,13 @@ Deno.test("session.create with app_dir: relative to cwd, slug from app.json / di
     const missing = await rpcError(t, "session.create", { app_dir: "nope" });
     assert.equal(missing.code, -32602);
     assert.equal(missing.data.reason, "app_dir_not_found");
+    const file = await rpcError(t, "session.create", { app_dir: "with-json/manifest.json" });
+    assert.equal(file.data.reason, "app_dir_not_found");
+    assert.deepEqual(file.data.issues, [{
+      path: "app_dir",
+      message: `'${join(cwd, "with-json", "manifest.json")}' is a file; app_dir is the app ` +
+        `directory: '${join(cwd, "with-json")}'`,
+    }]);
     await Deno.mkdir(join(cwd, "empty"));
     await writeApp(join(cwd, "badjson"), "{not json");
     for (const [d, code] of [["empty", "manifest_unreadable"], ["badjson", "manifest_not_json"]]) {

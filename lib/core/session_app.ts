@@ -2,7 +2,7 @@
  * The app behind a `session.create` (CONTRACT §4.4.1): either an inline manifest with an explicit
  * slug, or an app directory whose manifest.json and slug are read from disk.
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { invalidParams } from "./rpc_error.ts";
 import { analyzeManifest, appSlugFor, loadManifest, normalizeSlug } from "../manifest/mod.ts";
 import type { Diagnostic, EffectiveManifest } from "../manifest/types.ts";
@@ -71,7 +71,13 @@ export async function resolveSessionApp(
     if (!st?.isDirectory) {
       throw invalidParams({
         reason: "app_dir_not_found",
-        issues: [{ path: "app_dir", message: `'${appDir}' is not a directory` }],
+        issues: [{
+          path: "app_dir",
+          // `app_dir: ".../manifest.json"`: the app is the directory holding it
+          message: st?.isFile
+            ? `'${appDir}' is a file; app_dir is the app directory: '${dirname(appDir)}'`
+            : `'${appDir}' is not a directory`,
+        }],
       });
     }
     ({ manifest, diagnostics, raw } = await loadManifest(join(appDir, "manifest.json")));
