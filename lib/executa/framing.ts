@@ -49,6 +49,19 @@ export class LineSplitter {
     }
   }
 
+  /** The line not ended yet: its size so far and its first `n` bytes. */
+  pending(n: number): { bytes: number; head: Uint8Array } {
+    if (this.head) return { bytes: this.size, head: this.head.subarray(0, n) };
+    const first: Uint8Array[] = [];
+    let got = 0;
+    for (const p of this.parts) {
+      if (got >= n) break;
+      first.push(p);
+      got += p.length;
+    }
+    return { bytes: this.size, head: concat(first, got).subarray(0, n) };
+  }
+
   /** Flushes a final line that had no trailing newline (EOF). */
   end(): void {
     if (this.size > 0) this.finish();

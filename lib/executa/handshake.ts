@@ -4,6 +4,7 @@ import { isPlainObject } from "../util/json.ts";
 import type { ExecutaProcess, ExitInfo, Reply } from "./process.ts";
 import { TIMEOUT, withTimeout } from "./async.ts";
 import { DESCRIBE_TIMEOUT_MS, INITIALIZE_TIMEOUT_MS } from "./limits.ts";
+import { stdoutNoiseHint } from "./stdout_noise.ts";
 
 export type Protocol = "v1" | "v2";
 
@@ -76,7 +77,11 @@ export async function handshake(
   let protocol: Protocol = "v1";
   let initResult: Record<string, unknown> | null = null;
   if (first === TIMEOUT) {
-    log.info("no initialize reply within 5 s; using protocol v1", who);
+    // a reply that cannot arrive (stdout_noise.ts) is the plugin's bug: said now, not after the
+    // 60 s describe wait and the first invoke's timeout
+    const hint = stdoutNoiseHint(proc.stdoutDiagnosis());
+    if (hint) log.warn(`no initialize reply within 5 s; using protocol v1${hint}`, who);
+    else log.info("no initialize reply within 5 s; using protocol v1", who);
     init.reply.then((late) => {
       const r = initResultIfV2(late);
       if (r) onLateV2(r);

@@ -18,6 +18,7 @@ import {
 } from "./mapping.ts";
 import type { ExecutaProcess, InvokeContext } from "./process.ts";
 import type { InvokeOptions } from "./types.ts";
+import { stdoutNoiseHint } from "./stdout_noise.ts";
 
 export interface InvokeRequest {
   tool_id: string;
@@ -66,7 +67,8 @@ export async function invokeOn(proc: ExecutaProcess, r: InvokeRequest): Promise<
         method,
         invoke_id,
       });
-      return late ? timeoutOutcome(tool_id, method, t) : cancelledOutcome(invoke_id, true);
+      if (!late) return cancelledOutcome(invoke_id, true);
+      return timeoutOutcome(tool_id, method, t, stdoutNoiseHint(proc.stdoutDiagnosis()));
     }
     const fault = faultOutcome(reply, r.stderr);
     if (fault || reply.kind !== "response") return fault!;

@@ -143,8 +143,15 @@ export function checkResultSize(outcome: Outcome): Outcome {
   );
 }
 
-export function timeoutOutcome(tool_id: string, method: string, t: InvokeTimeout): Outcome {
-  return fail("tool_timeout", `${tool_id}.${method} did not answer within ${t.effective} ms`, {
+/** `hint`: what the plugin's stdout shows about the missing reply (stdout_noise.ts), or "". */
+export function timeoutOutcome(
+  tool_id: string,
+  method: string,
+  t: InvokeTimeout,
+  hint = "",
+): Outcome {
+  const message = `${tool_id}.${method} did not answer within ${t.effective} ms${hint}`;
+  return fail("tool_timeout", message, {
     timeout_ms: t.effective,
     requested_timeout_ms: t.requested,
     max_timeout_ms: INVOKE_MAX_TIMEOUT_MS,

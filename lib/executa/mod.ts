@@ -217,7 +217,7 @@ export class ExecutaPool implements ExecutaHost {
 
   /** The ignored-stdout hint (stdout_noise.ts) for the live process of `tool_id`. */
   stdoutNoiseHint(tool_id: string): string {
-    return stdoutNoiseHint(this.entries.get(tool_id)?.proc?.stdoutNoise);
+    return stdoutNoiseHint(this.entries.get(tool_id)?.proc?.stdoutDiagnosis());
   }
 
   /** Sends `health` (3 s) and classifies the answer as §2.9 does. */

@@ -9,6 +9,7 @@ import type { AppContext } from "./types.ts";
 import { encodeUtf8, isPlainObject } from "../util/json.ts";
 import { findTopLevelId, LineSplitter, trimPartialUtf8 } from "./framing.ts";
 import { readFileTransport } from "./file_transport.ts";
+import type { StdoutDiagnosis } from "./stdout_noise.ts";
 import { TIMEOUT, withTimeout } from "./async.ts";
 import {
   IGNORED_LINE_LOG_BYTES,
@@ -81,6 +82,8 @@ export class ExecutaProcess {
    * log line in front): smoke names this line when it reports the timeout.
    */
   readonly stdoutNoise = { count: 0, first: "" };
+  /** Replies whose id matched no request (not a timed-out one): how many, and the first id. */
+  readonly strayReplies = { count: 0, first: null as number | string | null };
 
   private readonly child: Deno.ChildProcess;
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
@@ -94,6 +97,7 @@ export class ExecutaProcess {
   private readonly hooks: ProcessHooks;
   private stopping: Promise<ExitInfo> | null = null;
   private readers: ReadableStreamDefaultReader<Uint8Array>[] = [];
+  private readonly stdoutLines: LineSplitter;
 
   /** Spawns the child; throws when it cannot be started (not found, not executable). */
   constructor(opts: SpawnOptions) {
@@ -114,7 +118,7 @@ export class ExecutaProcess {
     }).spawn();
     this.pid = this.child.pid;
     this.writer = this.child.stdin.getWriter();
-    const stdout = new LineSplitter(MAX_FRAME_BYTES, {
+    this.stdoutLines = new LineSplitter(MAX_FRAME_BYTES, {
       line: (b) => this.onLine(b),
       oversize: (head, total) => this.onOversize(head, total),
     });
@@ -124,10 +128,20 @@ export class ExecutaProcess {
       oversize: (head) => this.onStderr(trimPartialUtf8(head)),
     }, STDERR_LINE_BYTES);
     const drained = Promise.all([
-      this.pump(this.child.stdout, stdout),
+      this.pump(this.child.stdout, this.stdoutLines),
       this.pump(this.child.stderr, stderr),
     ]);
     this.exited = this.watchExit(drained);
+  }
+
+  /** What on stdout never reached a waiter, for the hint of a reply that never came. */
+  stdoutDiagnosis(): StdoutDiagnosis {
+    const p = this.stdoutLines.pending(IGNORED_LINE_LOG_BYTES);
+    return {
+      ignored: this.stdoutNoise,
+      stray: this.strayReplies,
+      partial: { bytes: p.bytes, head: decoder.decode(p.head) },
+    };
   }
 
   get alive(): boolean {
@@ -347,7 +361,10 @@ export class ExecutaProcess {
     if (!resolve) {
       if (typeof id === "number" && this.abandoned.delete(id)) {
         this.log.info("late reply dropped (the call already timed out)", { id });
-      } else this.log.debug("reply with unknown id ignored", { id });
+      } else {
+        if (this.strayReplies.count++ === 0) this.strayReplies.first = id;
+        this.log.debug("reply with unknown id ignored", { id });
+      }
       return;
     }
     if ("__file_transport" in msg) readFileTransport(msg.__file_transport).then(resolve);
