@@ -96,26 +96,52 @@ export function pythonStandIns(
 
 const pythonStandInWarned = new Set<string>();
 
-/** Resolves argv[0] (§9.3 heading rule); a missing program is a spawn failure. */
+/** The interpreter a script is usually started with, by its extension (for a hint). */
+function interpreterFor(file: string): string | null {
+  if (/\.py$/i.test(file)) return IS_WINDOWS ? "python" : "python3";
+  if (/\.[cm]?js$/i.test(file)) return "node";
+  return null;
+}
+
+/** Why `abs` (argv[0] with a path) cannot be run, and how to start it instead. */
+async function notRunnable(abs: string, prog: string, dir: string): Promise<string> {
+  const st = await Deno.stat(abs).catch(() => null);
+  if (!st) {
+    return `command ${abs} does not exist (a relative path is taken from the executa folder ` +
+      `${dir}, the process's working directory)`;
+  }
+  if (!st.isFile) return `command ${abs} is not a file`;
+  const interp = interpreterFor(abs);
+  // no shell here (§9.3): a script runs by its #! line only with the exec bit set
+  return `command ${abs} is not executable: chmod +x it (with a #! line)` +
+    (interp ? `, or start it with its interpreter: ["${interp}", "${prog}"]` : "");
+}
+
+/**
+ * Resolves argv[0] (§9.3 heading rule); a missing program is a spawn failure, and its message
+ * names the executa (an app with several gets it as `executa_unavailable` from any call).
+ */
 async function resolveArgv(
   argv: string[],
-  dir: string,
+  spec: ExecutaSpec,
   env: Record<string, string | undefined>,
   logger?: Logger,
 ): Promise<CommandResult> {
+  const dir = spec.project_dir;
+  const failed = (message: string): CommandResult => ({
+    error: {
+      reason: "spawn_failed",
+      message: `executa ${spec.tool_id}: ${message}`,
+      command: argv,
+    },
+  });
   const [prog, ...rest] = argv;
   if (hasSeparator(prog) || isAbsolute(prog)) {
     const abs = resolve(dir, prog);
     for (const ext of programSuffixes(prog, env)) {
       if (await isExecutable(abs + ext)) return { argv: [abs + ext, ...rest] };
     }
-    return {
-      error: {
-        reason: "spawn_failed",
-        message: `command ${abs} does not exist or is not executable`,
-        command: argv,
-      },
-    };
+    return failed(await notRunnable(abs, prog, dir));
   }
   const found = await whichOnPath(prog, env);
   if (found) return { argv: [found, ...rest] };
@@ -130,14 +156,14 @@ async function resolveArgv(
     }
     return { argv: [p, ...rest] };
   }
-  return {
-    error: {
-      reason: "spawn_failed",
-      message: `command '${prog}' was not found on PATH` +
-        (prog === "uv" ? " (install uv, or give a command that runs python directly)" : ""),
-      command: argv,
-    },
-  };
+  let why = prog === "uv" ? " (install uv, or give a command that runs python directly)" : "";
+  // `"command": ["main.py"]` for a file of the executa: a name without a path is a PATH lookup
+  if (!why && await isFile(join(dir, prog))) {
+    const interp = interpreterFor(prog);
+    why = `; ${prog} in the executa folder is found only with a path: ` +
+      (interp ? `["${interp}", "${prog}"] or ` : "") + `"./${prog}"`;
+  }
+  return failed(`command '${prog}' was not found on PATH${why}`);
 }
 
 async function uvOnPath(env: Record<string, string | undefined>): Promise<string | null> {
@@ -223,7 +249,7 @@ async function pythonFallback(
     if (!PY_NAME.test(target)) return noEntry(`script entry ${JSON.stringify(value)} is invalid`);
     argv = [python, "-m", target];
   }
-  return await resolveArgv(argv, dir, env, logger);
+  return await resolveArgv(argv, spec, env, logger);
 }
 
 async function binaryPath(spec: ExecutaSpec): Promise<string | null> {
@@ -258,7 +284,7 @@ export async function resolveCommand(
         argv = plain;
       }
     }
-    return await resolveArgv(argv, dir, env, logger);
+    return await resolveArgv(argv, spec, env, logger);
   }
   switch (spec.type) {
     case "python": {
@@ -275,18 +301,22 @@ export async function resolveCommand(
         const message = `cannot start node executa ${spec.tool_id}: ${(e as Error).message}`;
         return { error: { reason: "no_node_entry", message } };
       }
-      return await resolveArgv(["node", entry], dir, env);
+      return await resolveArgv(["node", entry], spec, env);
     }
     case "go":
-      return await resolveArgv(["go", "run", "."], dir, env);
+      return await resolveArgv(["go", "run", "."], spec, env);
     case "binary": {
       const p = await binaryPath(spec);
       if (p) return { argv: [p] };
+      const names = [join(dir, "bin", spec.tool_id), join(dir, "bin", basename(resolve(dir)))];
+      let bare = "";
+      for (const n of names) if (!bare && await isFile(n)) bare = n;
       return {
         error: {
           reason: "spawn_failed",
-          message: `binary executa ${spec.tool_id}: neither ${join(dir, "bin", spec.tool_id)} ` +
-            `nor ${join(dir, "bin", basename(resolve(dir)))} is an executable file`,
+          message: `binary executa ${spec.tool_id}: neither ${names[0]} ` +
+            `nor ${names[1]} is an executable file` +
+            (bare ? `; ${bare} has no exec bit: chmod +x it` : ""),
           command: [join(dir, "bin", spec.tool_id)],
         },
       };
