@@ -4,6 +4,7 @@ import { bool, int, parseFlags, str, UsageError } from "./flags.ts";
 import { ConfigError, LLM_FLAGS, makeLlm, makeLogger } from "./common.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
 import { ExecutaPool } from "../executa/mod.ts";
+import { healthShapeHint, healthTimeoutHint } from "../executa/health.ts";
 import { commandArgv, deriveExecuta, splitCommand } from "../executa/discovery.ts";
 import { EXECUTA_TYPES, type ExecutaSpec, type ExecutaType } from "../executa/types.ts";
 import type { Outcome, OutcomeError } from "../core/outcome.ts";
@@ -225,7 +226,7 @@ export async function run(argv: string[]): Promise<number> {
       } else {writeStdout(
           `${spec.tool_id}: ${h.status}${
             h.result !== null && h.result !== undefined ? ` ${JSON.stringify(h.result)}` : ""
-          }${h.status === "unhealthy" ? healthWhy(h.error, noise) : ""}`,
+          }${h.status === "unhealthy" ? healthWhy(h.error, h.result, noise) : ""}`,
         );}
       if (h.status !== "unhealthy") return EXIT.OK;
       // an executa that died while answering is a runtime fault (§2.1), not an unhealthy answer
@@ -247,11 +248,12 @@ export async function run(argv: string[]): Promise<number> {
  * Why `health` came out unhealthy when the answer itself does not show it (a timeout, a JSON-RPC
  * error, the process exiting): pretty output only, since json's keys are fixed by §2.9.
  */
-function healthWhy(error: unknown, noise: () => string): string {
+function healthWhy(error: unknown, result: unknown, noise: () => string): string {
+  if (error === undefined) return healthShapeHint(result);
   if (!isPlainObject(error) || typeof error.message !== "string") return "";
   return typeof error.code === "number"
     ? ` ([${error.code}] ${error.message})`
-    : ` (${error.message}${error.code === "timeout" ? noise() : ""})`;
+    : ` (${error.message}${error.code === "timeout" ? healthTimeoutHint(noise()) : ""})`;
 }
 
 /**

@@ -18,6 +18,23 @@ export type HealthReport =
 
 const HEALTHY = ["ok", "ready", "healthy"];
 
+/**
+ * After "no health reply within 3 s": what stdout showed (`stdoutHint`, stdout_noise.ts), else the
+ * usual cause — an executa that skips requests it does not know instead of answering them.
+ */
+export function healthTimeoutHint(stdoutHint: string): string {
+  return stdoutHint ||
+    "; an executa without health answers it with a JSON-RPC error -32601 (method not found), " +
+      "which counts as not implemented";
+}
+
+/** After an unhealthy result that is no health answer at all (no `status`, no `ok`): the shapes. */
+export function healthShapeHint(result: unknown): string {
+  if (isPlainObject(result) && ("status" in result || "ok" in result)) return "";
+  return ` (a healthy answer is {"status":"ok"}, "ready" or "healthy", or {"ok":true}; ` +
+    "-32601 when health is not implemented)";
+}
+
 /** healthy: result status ok/ready/healthy or `{ok:true}`; -32601 → not_implemented. */
 export function healthReport(r: Reply | typeof TIMEOUT, stderr: string[]): HealthReport {
   if (r === TIMEOUT) {

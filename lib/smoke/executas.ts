@@ -6,6 +6,7 @@
  */
 import type { ExecutaPool } from "../executa/mod.ts";
 import { DESCRIBE_TIMEOUT_MS, INITIALIZE_TIMEOUT_MS } from "../executa/limits.ts";
+import { healthShapeHint, healthTimeoutHint } from "../executa/health.ts";
 import { isPlainObject } from "../util/json.ts";
 import { type ExecutaResult, since, type StepResult, worst } from "./report.ts";
 
@@ -158,10 +159,11 @@ async function checkOne(
     } else if (err?.code === "timeout") {
       healthStep.status = "error";
       healthStep.message = String(err.message ?? "health timed out") +
-        pool.stdoutNoiseHint(tool_id);
+        healthTimeoutHint(pool.stdoutNoiseHint(tool_id));
     } else {
       healthStep.status = "fail";
-      healthStep.message = `unhealthy: ${JSON.stringify(res ?? err ?? null)}`;
+      healthStep.message = `unhealthy: ${JSON.stringify(res ?? err ?? null)}` +
+        (err ? "" : healthShapeHint(res));
     }
     healthStep.details = { result: res ?? null, error: err ?? null };
   } else healthStep.details = { result: h.result };
