@@ -160,7 +160,10 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
         ok: false,
         error: {
           code: "result_too_large",
-          message: `tool result of ${bytes + 2} bytes exceeds 4194304 bytes`,
+          // names the call and the fix, not only the sizes
+          message: `tool-replies.big_result returned ${bytes + 2} bytes of data, over the ` +
+            "4194304-byte (4 MiB) limit of a tool result: return less per call, e.g. a page or a " +
+            "summary",
           details: { size: bytes + 2, max: 4194304, retriable: false },
         },
       });

@@ -74,7 +74,7 @@ export async function invokeOn(proc: ExecutaProcess, r: InvokeRequest): Promise<
     if (fault || reply.kind !== "response") return fault!;
     if (!r.raw) {
       const mapped = mapInvokeResponse(reply.msg);
-      return opts.ownResultCap ? mapped : checkResultSize(mapped);
+      return opts.ownResultCap ? mapped : checkResultSize(mapped, `${tool_id}.${method}`);
     }
     const e = reply.msg.error;
     return e !== undefined && e !== null ? rpcErrorOutcome(e) : ok(reply.msg.result ?? null);

@@ -127,19 +127,16 @@ export function mapMockedInvoke(outcome: Outcome): Outcome {
   return outcome.ok ? mapInvokeResponse({ result: outcome.result }) : outcome;
 }
 
-/** §5.6 step 10: the unwrapped result must fit in 4 MiB. */
-export function checkResultSize(outcome: Outcome): Outcome {
+/** §5.6 step 10: the unwrapped result must fit in 4 MiB; `call` is `<tool_id>.<method>`. */
+export function checkResultSize(outcome: Outcome, call: string): Outcome {
   if (!outcome.ok) return outcome;
   const size = byteSize(outcome.result);
   if (size <= MAX_RESULT_BYTES) return outcome;
   return fail(
     "result_too_large",
-    `tool result of ${size} bytes exceeds ${MAX_RESULT_BYTES} bytes`,
-    {
-      size,
-      max: MAX_RESULT_BYTES,
-      retriable: false,
-    },
+    `${call} returned ${size} bytes of data, over the ${MAX_RESULT_BYTES}-byte (4 MiB) limit ` +
+      "of a tool result: return less per call, e.g. a page or a summary",
+    { size, max: MAX_RESULT_BYTES, retriable: false },
   );
 }
 
