@@ -1,7 +1,7 @@
 /**
  * The README's "Your first app" works as written: its code blocks, saved as the files they name,
- * make an app that validates cleanly, whose Python executa answers `executa invoke`, and whose
- * smoke run (the mock table loaded, the page booted in Chromium) passes.
+ * make an app that validates cleanly, whose Python executa (and its Node twin) answers
+ * `executa invoke`, and whose smoke run (the mock table loaded, the page booted in Chromium) passes.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -61,4 +61,22 @@ Deno.test("readme: the first app, built from the README's own blocks, validates,
     "greet",
   ]]);
   assert.equal(JSON.parse(smoke.stdout).browser.status, "pass");
+});
+
+Deno.test("readme: the Node greeter, from the README's own blocks, invokes and answers -32601", async () => {
+  const b = await firstAppBlocks();
+  await using dir = await tmpDir();
+  const greeter = join(dir.path, "greeter");
+  await Deno.mkdir(greeter);
+  await Deno.writeTextFile(join(greeter, "package.json"), b.json[1]);
+  await Deno.writeTextFile(join(greeter, "index.js"), b.js[1]);
+  const ok = await runCli(["executa", "invoke", greeter, "greet", "--args", '{"name":"Ada"}']);
+  assert.equal(ok.code, 0, explain(ok));
+  assert.deepEqual(JSON.parse(ok.stdout), { greeting: "Hello, Ada!" });
+  const failed = await runCli(["executa", "invoke", greeter, "greet", "--args", "{}"]);
+  assert.equal(failed.code, 1, explain(failed));
+  assert.match(failed.stderr, /tool_failed: name is required/);
+  // what it does not implement it answers: smoke then skips health instead of timing out
+  const health = await runCli(["executa", "health", greeter]);
+  assert.equal(health.stdout.trim(), "tool-greeter: not_implemented", explain(health));
 });
