@@ -9,6 +9,9 @@
  *   specifier of deno.json, computed so that Deno fetches it from npm (once, into DENO_DIR) only
  *   when `smoke --browser` runs, not whenever the bundle loads.
  * - The version is inlined from deno.json (lib/version.ts), still its one place.
+ * - Run it with `--no-config` (the shebang does): Deno otherwise applies a deno.json or
+ *   package.json found beside or above the file, whose lock file or `nodeModulesDir` setting
+ *   would stop `npm:playwright-core` from loading, or write it into that project's lock file.
  */
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
@@ -16,16 +19,25 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 const ROOT = resolve(dirname(fromFileUrl(import.meta.url)), "..");
 const EXTERNAL = ["playwright-core"];
 
-function outPath(args: string[]): string {
-  const i = args.findIndex((a) => a === "--out" || a.startsWith("--out="));
-  if (i < 0) return join(ROOT, "dist", "anna-app-runtime.js");
-  const v = args[i].includes("=") ? args[i].slice(args[i].indexOf("=") + 1) : args[i + 1];
-  if (!v) {
-    console.error("error: --out needs a file path");
-    Deno.exit(2);
-  }
-  return resolve(v);
+function usage(msg: string): never {
+  console.error(`error: ${msg}\nUsage: deno task bundle [--out FILE]`);
+  Deno.exit(2);
 }
+
+function outPath(args: string[]): string {
+  let out = join(ROOT, "dist", "anna-app-runtime.js");
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].includes("=") ? args[i].split(/=(.*)/s) : [args[i], undefined];
+    if (flag !== "--out") usage(`unknown argument '${args[i]}'`);
+    const v = inline ?? args[++i];
+    if (!v) usage("--out needs a file path");
+    out = resolve(v);
+  }
+  return out;
+}
+
+/** A path as a shell word: quoted when it holds anything but safe characters. */
+const shellWord = (p: string) => /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replaceAll("'", `'\\''`)}'`;
 
 async function main(): Promise<number> {
   const out = outPath(Deno.args);
@@ -80,13 +92,15 @@ async function main(): Promise<number> {
     console.error(`error: the bundle still loads modules at run time: ${leftovers.join(", ")}`);
     return 1;
   }
-  if (!text.startsWith("#!")) text = "#!/usr/bin/env -S deno run -A\n" + text;
+  if (!text.startsWith("#!")) text = "#!/usr/bin/env -S deno run -A --no-config\n" + text;
   await Deno.writeTextFile(out, text);
   try {
     await Deno.chmod(out, 0o755);
   } catch { /* not on Windows */ }
   const kib = Math.round(new TextEncoder().encode(text).length / 1024);
-  console.log(`bundled ${out} (${kib} KiB); run it with: deno run -A ${out} <command>`);
+  console.log(
+    `bundled ${out} (${kib} KiB); run it with: deno run -A --no-config ${shellWord(out)} <command>`,
+  );
   return 0;
 }
 

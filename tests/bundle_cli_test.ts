@@ -3,17 +3,28 @@
  * `deno run -A <file> …`, from any directory (no deno.json needed): `version`, `bridge` (a session
  * on an example app with its executa), `smoke` on an example app with its recorded fixture, the
  * help of every command, `validate`, `token mint|verify`, `executa health`, and `serve` / `dev` up to
- * their startup line and a graceful SIGTERM.
+ * their startup line and a graceful SIGTERM. The example app is a copy outside the repository, in a
+ * path with a space; `dev` serves the dashboard, the SDK and the app from the file alone.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { explain, REPO_ROOT, runCli } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 import { FREE_PORTS_JSON } from "./helpers/server.ts";
+import { copyDir } from "./helpers/dev_process.ts";
 
 Deno.test("bundle: deno task bundle output runs every command", async () => {
   await using dir = await tmpDir("anna-bundle-");
   const out = join(dir.path, "anna-app-runtime.js");
+  // a mistyped flag is refused, not ignored (which would build into dist/ instead)
+  const typo = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "bundle", "--output", out],
+    cwd: REPO_ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(typo.code, 2);
+  assert.match(new TextDecoder().decode(typo.stderr), /unknown argument '--output'/);
   const built = await new Deno.Command(Deno.execPath(), {
     args: ["task", "bundle", "--out", out],
     cwd: REPO_ROOT,
@@ -23,7 +34,7 @@ Deno.test("bundle: deno task bundle output runs every command", async () => {
   const dec = new TextDecoder();
   assert.equal(built.code, 0, dec.decode(built.stderr));
   const text = await Deno.readTextFile(out);
-  assert.ok(text.startsWith("#!/usr/bin/env -S deno run -A\n"));
+  assert.ok(text.startsWith("#!/usr/bin/env -S deno run -A --no-config\n"));
   assert.doesNotMatch(text, /import\(\s*["']\.\.?\//, "every command module is inlined");
 
   // run from outside the repository: nothing but the file itself
@@ -52,7 +63,51 @@ Deno.test("bundle: deno task bundle output runs every command", async () => {
     /ERROR {2}browser .*\n\s+cannot load the browser driver playwright-core: .*registry\.npmjs\.org/,
   );
 
-  const app = join(REPO_ROOT, "examples", "todo-node");
+  // dropped into a web project: Deno would apply the package.json above the file (no node_modules
+  // → npm: imports fail); run as an executable, the shebang's --no-config keeps the bundle apart
+  const proj = join(dir.path, "web project");
+  await Deno.mkdir(join(proj, "tools"), { recursive: true });
+  await Deno.writeTextFile(join(proj, "package.json"), '{"name":"web-project","private":true}');
+  const inProj = join(proj, "tools", "anna-app-runtime.js");
+  await Deno.copyFile(out, inProj);
+  const browserArgs = [
+    "smoke",
+    join(REPO_ROOT, "examples", "multi-view"),
+    "--browser",
+    "--no-fixtures",
+    "--key-file",
+    join(dir.path, "dev.key"),
+  ];
+  const direct = await new Deno.Command(inProj, {
+    args: browserArgs,
+    cwd: proj,
+    env: {
+      ...offline.env,
+      NO_COLOR: "1",
+      PATH: `${dirname(Deno.execPath())}:${Deno.env.get("PATH") ?? ""}`,
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const directOut = {
+    code: direct.code,
+    stdout: dec.decode(direct.stdout),
+    stderr: dec.decode(direct.stderr),
+  };
+  assert.equal(direct.code, 3, explain(directOut));
+  assert.match(
+    directOut.stdout,
+    /cannot load the browser driver playwright-core: .*127\.0\.0\.1:9/,
+  );
+  assert.doesNotMatch(directOut.stdout, /node_modules/, explain(directOut));
+  // `deno run -A` without it: the message names the cause and the flag instead of the network
+  const inherited = await runCli(browserArgs, { ...offline, entry: inProj, cwd: proj });
+  assert.equal(inherited.code, 3, explain(inherited));
+  assert.match(inherited.stdout, /node_modules.*deno run -A --no-config anna-app-runtime\.js/);
+  assert.doesNotMatch(inherited.stdout, /registry\.npmjs\.org is reachable/);
+
+  const app = join(dir.path, "my apps", "todo-node");
+  await copyDir(join(REPO_ROOT, "examples", "todo-node"), app);
   const lines = [
     { jsonrpc: "2.0", id: 1, method: "runtime.info" },
     { jsonrpc: "2.0", id: 2, method: "session.create", params: { app_dir: app } },
@@ -179,6 +234,14 @@ Deno.test("bundle: deno task bundle output runs every command", async () => {
     assert.equal(started.mode, args[0]);
     // one HTTP round trip: the startup code after the line (signal listeners) has run by then
     await (await fetch(started.dashboard_url)).body?.cancel();
+    if (args[0] === "dev") {
+      // the SDK and the app's own files, from the file alone and the copied app
+      const sdk = await fetch(`${started.app_origin}/static/anna-apps/_sdk/latest/index.mjs`);
+      assert.match(await sdk.text(), /export const AnnaAppRuntime/);
+      const page = await fetch(`${started.app_origin}/anna-apps/todo-node/dev/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<html/i);
+    }
     server.kill("SIGTERM");
     lines.releaseLock();
     await server.stdout.cancel().catch(() => {});

@@ -144,7 +144,14 @@ export function cspSummary(report: unknown): string {
  * npm registry on first use (the compiled binary carries it).
  */
 export function playwrightMissing(e: unknown): string {
-  const why = String((e as Error)?.message ?? e).split("\n")[0];
+  const why = String((e as Error)?.message ?? e).split("\n")[0].replace(/\.+$/, "");
+  // Deno applies the deno.json / package.json it finds beside or above the bundle (a frozen lock,
+  // nodeModulesDir "manual", a node_modules folder); those errors are not about the network
+  if (/node_modules|lockfile|deno\.json|package\.json/i.test(why)) {
+    return `cannot load the browser driver playwright-core: ${why}. Deno took this from a ` +
+      "deno.json or package.json beside or above the bundle file: run the bundle with " +
+      "'deno run -A --no-config anna-app-runtime.js …' (or use the compiled binary, which includes it)";
+  }
   return `cannot load the browser driver playwright-core: ${why}. The single-file bundle ` +
     "fetches it from the npm registry on first use and caches it (DENO_DIR): run it once where " +
     "registry.npmjs.org is reachable, or use the compiled binary, which includes it";
