@@ -7,11 +7,16 @@
  * `DENORT_BIN` (a denort binary for one target) only the host target is built unless `--target`
  * names the one that binary is for.
  *
- * Exit codes: 0 built, 1 a compile failed, 2 usage error or the denort download is unreachable.
+ * The host target's binary is run once (`version`) before it counts as built: `deno compile` takes
+ * any file as DENORT_BIN, and the deno CLI itself gives a binary that is just deno.
+ *
+ * Exit codes: 0 built, 1 a compile failed, 2 usage error, the denort download is unreachable, or
+ * DENORT_BIN is not a denort that runs here.
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { sha256Hex } from "../lib/util/hash.ts";
+import { VERSION } from "../lib/version.ts";
 
 const ROOT = resolve(dirname(fromFileUrl(import.meta.url)), "..");
 export const TARGETS = [
@@ -55,6 +60,31 @@ function hostTarget(): string {
 
 const isDownloadFailure = (stderr: string) =>
   /dl\.deno\.land|denort|error sending request|dns error|Setting up base binary/i.test(stderr);
+
+/** Null when `file version --format json` names this runtime and version, else what it printed. */
+async function runsAsRuntime(file: string): Promise<string | null> {
+  let printed: string;
+  try {
+    const r = await new Deno.Command(file, {
+      args: ["version", "--format", "json"],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const dec = new TextDecoder();
+    const out = dec.decode(r.stdout).trim();
+    try {
+      const v = JSON.parse(out);
+      if (r.success && v.name === NAME && v.version === VERSION) return null;
+    } catch { /* reported below */ }
+    printed = (out || dec.decode(r.stderr).trim()).split("\n")[0] || `nothing (exit ${r.code})`;
+  } catch (e) {
+    printed = `nothing: ${(e as Error).message}`;
+  }
+  return printed.slice(0, 200);
+}
 
 async function sha256(path: string): Promise<string> {
   return sha256Hex(await Deno.readFile(path));
@@ -100,6 +130,23 @@ async function main(): Promise<number> {
       console.error(stderr);
       console.error(`error: deno compile failed for ${target} (exit ${r.code})`);
       return 1;
+    }
+    if (target === hostTarget()) {
+      const wrong = await runsAsRuntime(file);
+      if (wrong !== null) {
+        await Deno.remove(file).catch(() => {});
+        console.error(
+          `error: the built ${basename(file)} does not run as ${NAME} ${VERSION}: ` +
+            `'${basename(file)} version' printed ${JSON.stringify(wrong)}. ` +
+            (denort
+              ? `DENORT_BIN (${denort}) must be denort, the Deno runtime that deno compile ` +
+                `embeds (denort-${target}.zip of Deno ${Deno.version.deno}), not the deno CLI ` +
+                `or another program.`
+              : `deno compile produced a broken binary.`) +
+            ` Nothing was kept for ${target}.`,
+        );
+        return denort ? 2 : 1;
+      }
     }
     const hex = await sha256(file);
     const line = `${hex}  ${basename(file)}`;
