@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { REPO_ROOT } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { TARGETS } from "../scripts/compile.ts";
 
 Deno.test("compile: DENORT_BIN set to the deno CLI is refused and nothing is kept", async () => {
   await using dir = await tmpDir("anna-compile-");
@@ -23,4 +24,12 @@ Deno.test("compile: DENORT_BIN set to the deno CLI is refused and nothing is kep
   const left = [];
   for await (const e of Deno.readDir(dir.path)) left.push(e.name);
   assert.deepEqual(left, [], "no binary, checksum or SHA256SUMS is left");
+});
+
+Deno.test("compile: README names every file the compile task writes", async () => {
+  const readme = await Deno.readTextFile(join(REPO_ROOT, "README.md"));
+  for (const t of TARGETS) {
+    const file = `anna-app-runtime-${t}${t.includes("windows") ? ".exe" : ""}`;
+    assert.ok(readme.includes(`\`${file}\``), `README's Install names ${file}`);
+  }
 });
