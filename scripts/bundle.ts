@@ -1,6 +1,6 @@
 /**
  * `deno task bundle [--out FILE]`: one JavaScript file with every command, runnable anywhere with
- * `deno run -A dist/anna-app-runtime.js <command> …`.
+ * `deno run -A --no-config dist/anna-app-runtime.js <command> …` (or run the file itself).
  *
  * - `deno bundle --platform deno main.ts`; the command table's dynamic `import("./x.ts")` calls
  *   are string literals, so esbuild inlines every command module (checked below).
