@@ -171,19 +171,29 @@ export class ExecutaPool implements ExecutaHost {
     opts: InvokeOptions,
     raw: boolean,
   ): Promise<Outcome> {
-    const entry = this.entries.get(tool_id);
+    let entry = this.entries.get(tool_id);
     if (!entry) {
       return fail("not_implemented", "tools.invoke is not available in this runtime", { tool_id });
     }
-    const loop = this.crashLoop(entry);
+    let loop = this.crashLoop(entry); // §5.6 step 6 before the timeout's step 7
     if (loop) return loop;
     const t = opts.deadlineAt === undefined
       ? parseTimeout(opts.timeoutMs)
       : deadlineTimeout(opts.deadlineAt);
     if ("ok" in t) return t;
-    const started = await this.start(entry);
+    let started = await this.start(entry);
+    // restarted or re-registered before this invoke was sent: the old process is stopping and
+    // never saw it, so it goes to the replacement instead of failing "executa process exited"
+    let next: Entry | undefined;
+    while (entry.retired && !this.closed && (next = this.entries.get(tool_id)) && next !== entry) {
+      entry = next;
+      loop = this.crashLoop(entry);
+      if (loop) return loop;
+      started = await this.start(entry);
+    }
     if (!started.ok) return started.outcome;
 
+    const stderrOf = entry;
     return await invokeOn(started.proc, {
       tool_id,
       method,
@@ -191,7 +201,7 @@ export class ExecutaPool implements ExecutaHost {
       opts,
       raw,
       timeout: t,
-      stderr: () => entry.stderr,
+      stderr: () => stderrOf.stderr,
       log: this.log,
     });
   }
