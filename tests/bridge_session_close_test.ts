@@ -170,3 +170,26 @@ Deno.test("session_limit holds for concurrent app_dir creates (awaits between ch
   }
   assert.equal(((await t.call("session.list")).sessions as unknown[]).length, 1024);
 });
+
+Deno.test("session_limit: a concurrent app_dir create refused at the cap leaves the slug's served directory alone", async () => {
+  await using t = await makeRuntime();
+  const dirs = [join(t.dir, "one"), join(t.dir, "two")];
+  for (const d of dirs) {
+    await Deno.mkdir(d);
+    await Deno.writeTextFile(join(d, "manifest.json"), JSON.stringify(manifest()));
+  }
+  for (let i = 0; i < 1023; i++) {
+    await t.call("session.create", { app_slug: "a", manifest: manifest() });
+  }
+  // both pass the early check; the one finishing second is refused after its awaits
+  const rs = await Promise.allSettled(
+    dirs.map((app_dir) =>
+      t.call("session.create", { app_dir, app_slug: "same", register_executas: false })
+    ),
+  );
+  assert.deepEqual(rs.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+  const won = rs.findIndex((r) => r.status === "fulfilled");
+  const sid = (rs[won] as PromiseFulfilledResult<Loose>).value.session_id;
+  assert.equal((await t.call("session.get", { session_id: sid })).app_slug, "same");
+  assert.equal(t.rt.apps.get("same")?.appDir, dirs[won], "the refused create took over the slug");
+});

@@ -181,6 +181,12 @@ export class Runtime {
         ...await this.registerAppExecutas(appDir, slug, { effective: manifest, raw: app.raw }),
       ];
     }
+    // re-checked after the last await, so synchronously with `add`: concurrent creates (app_dir
+    // reads, executa registration) may have filled the registry since the bridge method's early
+    // check. Before `apps.set`: a refused create must not change which directory a slug serves
+    if (this.sessions.isFull()) {
+      throw new RpcError(RPC.SESSION_LIMIT, "session_limit", { max: MAX_SESSIONS });
+    }
     // analysed again now that the app's executas are known, so the warnings do not report refs
     // the ACL will in fact resolve
     const r = this.analyzeForApp(app.raw, slug);
@@ -220,11 +226,6 @@ export class Runtime {
     // a closed or crashed window's refresh timer stops now, not at its next tick (§8.4)
     s.onWindowEnd((ended) => this.timers.stop(ended.window_uuid));
     const w = s.createWindow(viewName, a.entry_payload ?? {});
-    // re-checked here, synchronously with `add`: concurrent creates (app_dir reads, executa
-    // registration) may have filled the registry since the bridge method's early check
-    if (this.sessions.isFull()) {
-      throw new RpcError(RPC.SESSION_LIMIT, "session_limit", { max: MAX_SESSIONS });
-    }
     this.sessions.add(s);
     this.windowCreated(s, w);
     const t = await this.mintWindowToken(s, w);
