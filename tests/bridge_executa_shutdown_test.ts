@@ -73,3 +73,41 @@ Deno.test("a second SIGINT during shutdown exits 130 at once and kills the execu
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(alive(pid), false, `executa ${pid} outlived the bridge`);
 });
+
+Deno.test("SIGTERM with invokes in flight: each request read gets exactly one answer before exit 0", async () => {
+  const b = new BridgeProcess();
+  const tools = ["t1", "t2", "t3"];
+  for (const tool_id of tools) {
+    await b.call("executas.register", {
+      tool_id,
+      project_dir: FIXTURES,
+      command: ["node", "plugin.mjs"],
+    });
+  }
+  const N = 120;
+  const ids = Array.from({ length: N }, (_, i) => 1000 + i);
+  await b.writeRaw(
+    ids.map((id) =>
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        method: "executas.invoke",
+        params: { tool_id: tools[id % 3], method: "hang" },
+      }) + "\n"
+    ).join(""),
+  );
+  // every invoke has reached its plugin
+  for (let n = 0; n < N;) {
+    const list = (await b.call("executas.list", {})).executas as { in_flight: number }[];
+    n = list.reduce((a, x) => a + x.in_flight, 0);
+  }
+  b.child.kill("SIGTERM");
+  assert.equal((await b.exited).code, 0);
+  await b[Symbol.asyncDispose]();
+  const answers = b.stdoutLines.map((l) => JSON.parse(l)).filter((m) => m.id >= 1000);
+  assert.deepEqual(answers.map((m) => m.id).sort(), ids, "each request answered once");
+  for (const m of answers) {
+    assert.equal(m.result?.error?.code, "tool_failed", JSON.stringify(m));
+    assert.equal(m.result.error.message, "executa process exited");
+  }
+});

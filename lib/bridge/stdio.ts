@@ -99,7 +99,8 @@ export class LineWriter {
 export const WATCH_MS = 20;
 
 /**
- * Serves frames from `input` until EOF, then waits for in-flight requests and flushes output.
+ * Serves frames from `input` until EOF (or `stop` aborts: a shutdown signal), then waits for
+ * in-flight requests and flushes output.
  * Fast path: every complete line of a chunk is decoded with one TextDecoder call; the byte-exact
  * splitter (which skips oversized lines without buffering them) handles everything else, and
  * every block that holds invalid UTF-8.
@@ -110,6 +111,7 @@ export async function serveLines(
   handle: FrameHandler,
   log: Logger,
   maxFrame = MAX_FRAME_BYTES,
+  stop?: AbortSignal,
 ): Promise<void> {
   // ignoreBOM: a decode call would otherwise drop a BOM only when it starts the decoded block, so
   // the same line would parse or not depending on where a read chunk began; onText strips it
@@ -171,6 +173,10 @@ export async function serveLines(
   });
   let splitterBusy = false; // the splitter holds a partial line: feed it until that line ends
   const reader = input.getReader();
+  // ends a pending read as EOF would: no new requests, the ones read are still answered
+  const onStop = () => reader.cancel().catch(() => {});
+  if (stop?.aborted) onStop();
+  else stop?.addEventListener("abort", onStop, { once: true });
   const watchdog = setInterval(() => writer.watch(), WATCH_MS);
   Deno.unrefTimer(watchdog);
   try {
@@ -197,6 +203,7 @@ export async function serveLines(
     log.warn("stdin read failed", { error: String(e) });
   } finally {
     clearInterval(watchdog);
+    stop?.removeEventListener("abort", onStop);
   }
   splitter.end();
   if (inflight > 0) await new Promise<void>((r) => (drained = r));

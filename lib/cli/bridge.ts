@@ -12,7 +12,8 @@ import {
 import { EXIT, writeStderr } from "./output.ts";
 import { Runtime } from "../core/runtime.ts";
 import { ExecutaPool } from "../executa/mod.ts";
-import { LineWriter, serveLines } from "../bridge/stdio.ts";
+import { LineWriter, MAX_FRAME_BYTES, serveLines } from "../bridge/stdio.ts";
+import { withTimeout } from "../executa/async.ts";
 import { untilSignal } from "./signals.ts";
 import { VERSION } from "../version.ts";
 
@@ -29,6 +30,9 @@ Flags:
   --token-ttl SECONDS      dev token lifetime, 5..86400 (default 30)
   --log-level LEVEL        error|warn|info|debug (default warn)
   --log-format pretty|json (default pretty)`;
+
+/** After a shutdown signal and the executas' stop, how long answers still in flight may take. */
+const ANSWER_GRACE_MS = 5000;
 
 /** bridge prints no results, only the protocol: it has no `--format` (§2.1, §2.4). */
 export const formats = null;
@@ -59,10 +63,24 @@ export async function run(argv: string[]): Promise<number> {
   }
   const writer = new LineWriter(Deno.stdout.writable.getWriter());
   const runtime = rt;
-  untilSignal(() => runtime.shutdown(), () => runtime.executas.killAll()).then((code) =>
-    Deno.exit(code)
+  const stopReading = new AbortController();
+  const served = serveLines(
+    Deno.stdin.readable,
+    writer,
+    (t) => runtime.handleTextNow(t, "stdio"),
+    logger,
+    MAX_FRAME_BYTES,
+    stopReading.signal,
   );
-  await serveLines(Deno.stdin.readable, writer, (t) => rt.handleTextNow(t, "stdio"), logger);
+  untilSignal(async () => {
+    // no new requests; stopping the executas ends the invokes in flight (§9.7), and every request
+    // read before the signal has its answer written before the exit (bounded: an LLM call may not
+    // end soon)
+    stopReading.abort();
+    await runtime.shutdown();
+    await withTimeout(served, ANSWER_GRACE_MS);
+  }, () => runtime.executas.killAll()).then((code) => Deno.exit(code));
+  await served;
   await rt.shutdown();
   return EXIT.OK;
 }
