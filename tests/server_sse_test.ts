@@ -58,6 +58,22 @@ Deno.test("sse: headers, retry, replay after Last-Event-ID, live events, session
   assert.equal(ctx.closers.size, 0, "the stream unregistered itself");
 });
 
+Deno.test("sse: a session closed while a slow client is still catching up sends every event, then session_closed", async () => {
+  await using t = await makeRuntime({ mode: "serve" });
+  // a small backlog: the replay waits for the client after a few events
+  const app = createMainApp(serverContext(t.rt, { sseBacklogMax: 2048 }));
+  const { id } = await sessionWithTitles(t, 40);
+  const res = await app.request(`/sessions/${id}/events?ct=${TOKEN}`, { headers: MAIN });
+  assert.equal(res.status, 200);
+  // nothing read yet: the replay is paused (or not even started) when the session closes
+  await t.call("session.close", { session_id: id });
+  const events = sseEvents(await readSse(res.body!, (x) => x.includes("event: session_closed")));
+  assert.deepEqual(
+    events.map((e) => e.id ?? e.event),
+    [...Array.from({ length: 40 }, (_, i) => String(i + 1)), "session_closed"],
+  );
+});
+
 Deno.test("sse: `after` query, no position replays everything, drain cursor untouched", async () => {
   await using t = await makeRuntime({ mode: "serve" });
   const app = createMainApp(serverContext(t.rt));

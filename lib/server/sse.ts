@@ -158,9 +158,14 @@ export function sessionEvents(c: Context, ctx: ServerContext): Response {
     (stream) =>
       runStream(stream, ctx, "session events", ({ write, finish, drained, ended }) => {
         const send = (e: EventEnvelope) => write(sseMessage("data_model.AnnaAppEvent", e, e.seq));
+        const closed = () => {
+          write(sseMessage("session_closed", { session_id: s.id }));
+          finish();
+        };
         // the replay reads the ring until it is caught up, at the client's pace; events emitted
         // meanwhile are in the ring too, so live sending starts only after the last empty read
         let replaying = true;
+        let closedMeanwhile = false;
         const unsub = s.events.subscribe((e) => {
           if (!replaying) send(e);
         });
@@ -179,14 +184,17 @@ export function sessionEvents(c: Context, ctx: ServerContext): Response {
             pos = r.position;
           }
           replaying = false;
+          if (closedMeanwhile) closed();
         };
         replay().catch((e) => {
           ctx.logger.error("SSE replay failed", { error: String(e) });
           finish();
         });
+        // a client still catching up gets every event emitted before the close, then the end;
+        // cut short, it could not resume: the closed session's stream answers 404
         const offClose = s.onClose(() => {
-          write(sseMessage("session_closed", { session_id: s.id }));
-          finish();
+          if (replaying) closedMeanwhile = true;
+          else closed();
         });
         return () => {
           unsub();
