@@ -96,6 +96,26 @@ Deno.test("session.refresh_token: new token, auth.refresh event, unknown/closed 
   }
 });
 
+Deno.test("session.refresh_token racing window.close / session.close: answered as if the close came first, no auth.refresh after it", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, views);
+  const o = await t.call("session.open_view", { session_id: s.session_id, view: "other" });
+  await s.events();
+  // the refresh passed its window check and is signing the token when the window closes
+  const refreshing = rpcError(t, "session.refresh_token", {
+    session_id: s.session_id,
+    window_uuid: o.window_uuid,
+  });
+  assert.equal((await s.call("window", "close", {}, o.window_uuid as string)).ok, true);
+  const e = await refreshing;
+  assert.deepEqual([e.code, e.data.reason], [-32602, "unknown_window"]);
+  assert.deepEqual((await s.events()).map((x) => x.kind), ["close_view", "status_changed"]);
+
+  const closing = rpcError(t, "session.refresh_token", { session_id: s.session_id });
+  await t.call("session.close", { session_id: s.session_id });
+  assert.equal((await closing).code, -32001);
+});
+
 Deno.test("session.drain_events: oldest first, limit/more, cursor advances, empty drain", async () => {
   await using t = await makeRuntime();
   const s = await openSession(t, views);

@@ -204,6 +204,9 @@ export const sessionMethods: Record<string, Method> = {
     const s = requireSession(rt, a.session_id);
     const w = windowOf(s, a.window_uuid);
     const t = await rt.refreshWindowToken(s, w);
+    // closed meanwhile: answered as if the close had come first
+    if (!t && s.closed) throw unknownSession(s.id);
+    if (!t) throw invalidParams({ reason: "unknown_window", window_uuid: w.window_uuid });
     return { token: t.token, expires_at: t.expires_at, window_uuid: w.window_uuid };
   },
   "session.list": (rt) => Promise.resolve({ sessions: rt.sessions.list().map(sessionSummary) }),

@@ -338,9 +338,13 @@ export class Runtime {
     return t;
   }
 
-  /** New token + `auth.refresh` event for that window (§4.4.6, §8.4). */
+  /**
+   * New token + `auth.refresh` event for that window (§4.4.6, §8.4); null when the window or its
+   * session ended while the token was being signed (no refresh event after its `status_changed`).
+   */
   async refreshWindowToken(s: Session, w: WindowState) {
     const t = await this.mintWindowToken(s, w);
+    if (s.closed || !isOpen(w)) return null;
     s.emit("auth.refresh", w.window_uuid, null, { token: t.token, expires_at: t.expires_at });
     return t;
   }
