@@ -1,6 +1,7 @@
 /**
  * Shutdown leaves no executa behind (CONTRACT §9.10): after EOF on the bridge's stdin, after
- * SIGTERM, and for a plugin that ignores stdin close and SIGTERM (SIGKILL path).
+ * SIGTERM, and for a plugin that ignores stdin close and SIGTERM (SIGKILL path). A request read
+ * before SIGTERM still gets its one answer before the exit.
  */
 import assert from "node:assert/strict";
 import { BridgeProcess, REPO_ROOT } from "./helpers/bridge_process.ts";
@@ -85,14 +86,15 @@ Deno.test("SIGTERM with invokes in flight: each request read gets exactly one an
     });
   }
   const N = 120;
-  const ids = Array.from({ length: N }, (_, i) => 1000 + i);
+  // string ids: the helper numbers its own requests (the executas.list polls below)
+  const ids = Array.from({ length: N }, (_, i) => `inv-${i}`);
   await b.writeRaw(
-    ids.map((id) =>
+    ids.map((id, i) =>
       JSON.stringify({
         jsonrpc: "2.0",
         id,
         method: "executas.invoke",
-        params: { tool_id: tools[id % 3], method: "hang" },
+        params: { tool_id: tools[i % 3], method: "hang" },
       }) + "\n"
     ).join(""),
   );
@@ -104,10 +106,56 @@ Deno.test("SIGTERM with invokes in flight: each request read gets exactly one an
   b.child.kill("SIGTERM");
   assert.equal((await b.exited).code, 0);
   await b[Symbol.asyncDispose]();
-  const answers = b.stdoutLines.map((l) => JSON.parse(l)).filter((m) => m.id >= 1000);
-  assert.deepEqual(answers.map((m) => m.id).sort(), ids, "each request answered once");
+  const answers = b.stdoutLines.map((l) => JSON.parse(l)).filter((m) => ids.includes(m.id));
+  assert.deepEqual(answers.map((m) => m.id).sort(), [...ids].sort(), "each request answered once");
   for (const m of answers) {
     assert.equal(m.result?.error?.code, "tool_failed", JSON.stringify(m));
     assert.equal(m.result.error.message, "executa process exited");
+  }
+});
+
+Deno.test("SIGTERM with an llm.complete in flight: it is answered before exit 0 (no executa to wait for)", async () => {
+  let arrived!: () => void;
+  const reached = new Promise<void>((r) => (arrived = r));
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    await req.body?.cancel();
+    arrived();
+    await released;
+    return Response.json({
+      model: "fake-gpt",
+      choices: [{ message: { role: "assistant", content: "late" }, finish_reason: "stop" }],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    });
+  });
+  try {
+    const b = new BridgeProcess({
+      args: ["--llm", "openai", "--llm-base-url", `http://127.0.0.1:${server.addr.port}/v1`],
+      env: { OPENAI_API_KEY: "sk-test" },
+    });
+    const s = await b.call("session.create", {
+      app_slug: "oa",
+      manifest: { schema: 2, ui: { views: [{ name: "main" }], host_api: { llm: ["complete"] } } },
+    });
+    const answer = b.request("session.call", {
+      session_id: s.session_id,
+      ns: "llm",
+      method: "complete",
+      args: { messages: [{ role: "user", content: "hi" }] },
+    }, "llm-1");
+    await reached;
+    b.child.kill("SIGTERM");
+    // the provider answers only once the bridge is shutting down
+    setTimeout(release, 300);
+    assert.equal((await b.exited).code, 0);
+    await b[Symbol.asyncDispose]();
+    const res = b.stdoutLines.map((l) => JSON.parse(l)).filter((m) => m.id === "llm-1");
+    assert.equal(res.length, 1, `answered once: ${b.stdoutLines.join("\n")}`);
+    assert.equal(res[0].result.ok, true, JSON.stringify(res[0]));
+    assert.equal((await answer).id, "llm-1");
+  } finally {
+    release();
+    await server.shutdown();
   }
 });
