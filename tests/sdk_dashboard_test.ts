@@ -84,6 +84,7 @@ Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
     "dash_a11y.js",
     "dash_log.js",
     "dash_state.js",
+    "dash_storage.js",
     "dashboard.css",
     "dashboard.js",
     "dashboard_panels.css",
@@ -104,9 +105,14 @@ Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
 
 Deno.test("dashboard markup carries the data-testid hooks of the browser tests", () => {
   const html = dashboardHtml({ controlToken: "t", appPort: 5181, version: "0.1.0" });
-  const js = ["dashboard.js", "dash_log.js", "dash_state.js", "host.js", "host_relay.js"].map((n) =>
-    dashAsset(n)!.body
-  ).join("\n");
+  const js = [
+    "dashboard.js",
+    "dash_log.js",
+    "dash_state.js",
+    "dash_storage.js",
+    "host.js",
+    "host_relay.js",
+  ].map((n) => dashAsset(n)!.body).join("\n");
   const ids = [
     "header-slug",
     "header-version",

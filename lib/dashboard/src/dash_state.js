@@ -1,114 +1,14 @@
 /**
- * Dashboard panels over session and runtime state (CONTRACT §13): storage (runtime_state, edited
- * with session.set_runtime_state), executas (executas.list / restart / invoke, live stderr) and
- * the manifest view (diagnostics, host_api, scopes, tool ids, sidecar map, CSP reports).
+ * Dashboard panels over runtime state (CONTRACT §13): executas (executas.list / restart / invoke,
+ * live stderr) and the manifest view (diagnostics, host_api, scopes, tool ids, sidecar map, CSP
+ * reports). The storage panel is dash_storage.js.
  */
 (function (win) {
   "use strict";
   const dash = win.__annaDash;
   if (!dash) return;
-  const { $, h, host, json, bytes, act, parseJson } = dash;
+  const { $, h, host, json, act, parseJson } = dash;
   const STDERR_KEEP = 50;
-
-  // ---- storage ---------------------------------------------------------------------------------
-  let state = {};
-  // key → its table row and the preview it shows: a write re-lays out only the rows it changed
-  const rows = new Map();
-  let rowOrder = "";
-  function renderStorage() {
-    const size = bytes(state);
-    const pct = Math.round((size / dash.MAX_STATE_BYTES) * 1000) / 10;
-    const sizeEl = $("storage-size");
-    sizeEl.textContent = `${size} B / ${dash.MAX_STATE_BYTES} B (${pct}%)`;
-    sizeEl.dataset.bytes = String(size);
-    sizeEl.classList.toggle("warn", pct >= 80);
-    const text = json(state);
-    $("storage-json").textContent = text;
-    const editor = $("storage-editor");
-    if (win.document.activeElement !== editor) editor.value = text;
-    const keys = Object.keys(state).sort();
-    for (const key of keys) {
-      const shown = preview(state[key]);
-      const row = rows.get(key);
-      if (!row) rows.set(key, { tr: keyRow(key, shown), shown });
-      else if (row.shown !== shown) {
-        row.shown = shown;
-        row.tr.querySelector("code").textContent = shown;
-      }
-    }
-    const live = new Set(keys);
-    for (const key of rows.keys()) if (!live.has(key)) rows.delete(key);
-    const order = keys.join("\n");
-    if (order !== rowOrder) {
-      rowOrder = order;
-      $("storage-keys").replaceChildren(...keys.map((key) => rows.get(key).tr));
-    }
-  }
-  function keyRow(key, shown) {
-    return h(
-      "tr",
-      { testid: "storage-key-row", data: { key } },
-      h("td", { class: "key", text: key }),
-      h("td", {}, h("code", { text: shown })),
-      h(
-        "td",
-        { class: "nowrap" },
-        h("button", {
-          type: "button",
-          class: "small",
-          testid: "storage-edit",
-          text: "Edit",
-          "aria-label": `Edit ${key}`,
-          on: { click: () => editKey(key) },
-        }),
-        h("button", {
-          type: "button",
-          class: "small danger",
-          testid: "storage-delete",
-          text: "Delete",
-          "aria-label": `Delete ${key}`,
-          on: { click: act(() => deleteKey(key)) },
-        }),
-      ),
-    );
-  }
-  // storage events can come hundreds a second: the panel follows at most every 250 ms
-  let storageTimer = null;
-  let storageAt = 0;
-  function scheduleStorage() {
-    if (storageTimer !== null) return;
-    storageTimer = win.setTimeout(() => {
-      storageTimer = null;
-      storageAt = Date.now();
-      renderStorage();
-    }, Math.max(0, storageAt + 250 - Date.now()));
-  }
-  function preview(v) {
-    const s = JSON.stringify(v);
-    return s.length > 120 ? `${s.slice(0, 117)}…` : s;
-  }
-  function editKey(key) {
-    const form = $("storage-add-form");
-    form.elements.key.value = key;
-    form.elements.value.value = JSON.stringify(state[key], null, 2);
-    form.elements.value.focus();
-  }
-  async function save(next) {
-    const sid = host.sessionId();
-    if (!sid) throw new Error("no session selected");
-    await host.rpc("session.set_runtime_state", { session_id: sid, runtime_state: next });
-    state = next; // the runtime_state_synced event confirms it shortly
-    renderStorage();
-  }
-  async function deleteKey(key) {
-    const next = { ...state };
-    delete next[key];
-    await save(next);
-    // the focused Delete went with its row: on to the next row's, or to the key field
-    const left = $("storage-keys").querySelectorAll('[data-testid="storage-delete"]');
-    const at = Object.keys(next).sort().findIndex((k) => k > key);
-    (left[at] || left[left.length - 1] || $("storage-add-key")).focus();
-  }
 
   // ---- executas --------------------------------------------------------------------------------
   let executas = [];
@@ -297,30 +197,6 @@
 
   dash.register({
     init() {
-      const form = $("storage-add-form");
-      form.addEventListener(
-        "submit",
-        act(() => {
-          const key = form.elements.key.value;
-          if (!key) throw new Error("storage key is required");
-          const value = parseJson(form.elements.value.value, "value", undefined);
-          if (value === undefined) throw new Error('value is required (JSON, e.g. "text" or 1)');
-          return save({ ...state, [key]: value }).then(() => {
-            form.elements.key.value = "";
-            form.elements.value.value = "";
-          });
-        }),
-      );
-      $("storage-save").addEventListener(
-        "click",
-        act(() => {
-          const next = parseJson($("storage-editor").value, "runtime_state", {});
-          if (next === null || typeof next !== "object" || Array.isArray(next)) {
-            throw new Error("runtime_state must be a JSON object");
-          }
-          return save(next);
-        }),
-      );
       $("executas-refresh").addEventListener("click", act(refreshExecutas));
       $("executa-invoke-form").addEventListener(
         "submit",
@@ -346,8 +222,6 @@
       refreshExecutas().catch(dash.showError);
     },
     reset() {
-      state = {};
-      renderStorage();
       diagnostics = [];
       renderDiagnostics();
       $("manifest-host-api").textContent = "";
@@ -360,19 +234,9 @@
       manifestLog = null; // the runtime restarted: its log starts afresh
     },
     session(info) {
-      state = info.runtime_state && typeof info.runtime_state === "object"
-        ? info.runtime_state
-        : {};
-      renderStorage();
       renderManifest(info);
       renderSidecar();
       refreshCsp().catch(dash.showError);
-    },
-    event(env) {
-      if (env.kind === "runtime_state_synced" && env.payload && env.payload.runtime_state) {
-        state = env.payload.runtime_state;
-        scheduleStorage();
-      }
     },
     log({ entry, history }) {
       if (entry.type === "stderr") addStderr(entry.tool_id, entry.line);
