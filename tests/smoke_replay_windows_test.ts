@@ -1,6 +1,7 @@
 /**
  * Which window and view a replayed call meets (CONTRACT §14.1 step 5, §14.5): calls go to the
- * fixture session's primary window, except those for a window the replay itself opened; a fixture
+ * fixture session's primary window, except those for a window the replay itself opened (with
+ * window.open_view, or again after a host `open_view` event line); a fixture
  * with no view of its own runs in the default view even under `--view`.
  */
 import assert from "node:assert/strict";
@@ -63,6 +64,62 @@ Deno.test("smoke: a call recorded for a window the host opened is replayed on th
     ["set", "pass"],
     ["get", "pass"],
   ]);
+});
+
+/** The `open_view` event line of a window the host (the dashboard's "open view") opened. */
+const hostOpened = (t: number, wid: string, view: string, entry_payload: unknown) => ({
+  t,
+  kind: "event",
+  event: "open_view",
+  payload: { window_uuid: wid, view, entry_payload, source: "host", reopened: false },
+});
+
+Deno.test("smoke: a window the host opened while recording is opened again; its calls go to it", async () => {
+  await using dir = await tmpDir();
+  await twoViewApp(dir.path);
+  const file = join(dir.path, "rec.jsonl");
+  // exported from the dashboard: "open view" side, the app resizes it, the dashboard closes it,
+  // then the app goes on in the primary window
+  await writeLines(file, [
+    { t: 0, kind: "meta", session_id: "ses_r", window_uuid: "w-main", view: "main" },
+    hostOpened(1, "w-host", "side", { article: 7 }),
+    { t: 2, kind: "req", id: 1, ...resize, window_uuid: "w-host" },
+    { t: 3, kind: "res", id: 1, ok: true, result: { ok: true, w: 300, h: 300 } },
+    {
+      t: 4,
+      kind: "req",
+      id: 2,
+      ns: "window",
+      method: "close",
+      args: { reason: "host" },
+      window_uuid: "w-host",
+    },
+    { t: 5, kind: "res", id: 2, ok: true, result: { ok: true } },
+    { t: 6, kind: "req", id: 3, ...resize },
+    { t: 7, kind: "res", id: 3, ok: true, result: { ok: true, w: 200, h: 200 } },
+  ]);
+  for (const extra of [[], ["--check-events"]]) {
+    const r = await smokeJson([dir.path, "--fixtures", file, ...extra]);
+    assert.equal(r.code, 0, explain(r));
+    assert.deepEqual(r.report!.fixtures[0].cases.map((c) => [c.method, c.status]), [
+      ["open_view", extra.length ? "pass" : "skip"],
+      ["resize", "pass"],
+      ["close", "pass"],
+      ["resize", "pass"],
+    ]);
+  }
+
+  // a view the manifest no longer has: the event line fails and says why
+  await writeLines(file, [
+    { t: 0, kind: "meta", window_uuid: "w-main", view: "main" },
+    hostOpened(1, "w-host", "gone", {}),
+  ]);
+  const r = await smokeJson([dir.path, "--fixtures", file]);
+  assert.equal(r.code, 1, explain(r));
+  assert.match(
+    r.report!.fixtures[0].cases[0].message!,
+    /the host opened view 'gone' here; opening it again failed: .*unknown_view/,
+  );
 });
 
 Deno.test("smoke: a call for a window the replay opened with window.open_view goes to that window", async () => {

@@ -18,6 +18,7 @@ import {
 } from "./context.ts";
 import { type CaseResult, type FixtureResult, since, worst } from "./report.ts";
 import { stderrExcerpt } from "./executas.ts";
+import { reopenHostWindow } from "./host_windows.ts";
 import { isPlainObject } from "../util/json.ts";
 import type { EventEnvelope } from "../session/events.ts";
 import { RpcError } from "../core/rpc_error.ts";
@@ -158,7 +159,9 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
     if (step.type === "event") {
       const c = newCase(++index, step.line, "event", step.name);
       result.cases.push(c);
-      if (!ctx.checkEvents) {
+      const failed = await reopenHostWindow(ctx, seg.session.session_id, step, carry);
+      if (failed) failCase(c, failed);
+      else if (!ctx.checkEvents) {
         c.status = "skip";
         c.message = "events are checked with --check-events";
       } else seg.pending.push({ c, step, prev: firstOpenRequest(seg, step.line) });
@@ -205,8 +208,8 @@ async function replayRequest(
     method: step.method,
     args,
   };
-  // a window this replay opened (its open_view result carried the id over) gets the call; any
-  // other recorded window, e.g. one the host opened, is not recreated: the primary one answers
+  // a window this replay opened (an open_view result or the host's open_view event carried the
+  // id over) gets the call; any other recorded window is not recreated: the primary one answers
   if (step.window_uuid !== undefined && carry.has(step.window_uuid)) {
     params.window_uuid = carry.value(step.window_uuid);
   }
