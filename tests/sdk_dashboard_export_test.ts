@@ -28,7 +28,9 @@ function exporter(entries: () => unknown[], info: () => unknown) {
   };
   Object.defineProperty(dash, "info", { get: info });
   new Function("globalThis", DASH_FILES["dash_log.js"])({ __annaDash: dash });
-  return () => dash.exportJsonl() as string;
+  return Object.assign(() => dash.exportJsonl() as string, {
+    gap: () => dash.exportGap() as string | null,
+  });
 }
 
 const withoutT = (text: string) =>
@@ -94,4 +96,28 @@ Deno.test("dashboard export: the same lines and order as dev --record for the sa
     assert.ok(l.t >= last, "t never goes back");
     last = l.t;
   }
+});
+
+Deno.test("dashboard export: says when the log no longer holds the session's first calls", async () => {
+  await using t = await makeRuntime({ mode: "dev" });
+  const created = await t.call("session.create", {
+    app_slug: "notes",
+    manifest: manifest({ storage: ["get", "set"] }),
+  });
+  const session_id = created.session_id as string;
+  const info = () => t.rt.describeSession(t.rt.sessions.get(session_id)!);
+  const exported = exporter(() => t.rt.log.entries(), info);
+  await t.call("session.call", { session_id, ns: "window", method: "hello", args: {} });
+  assert.equal(exported.gap(), null, "the whole session is in the log");
+  for (let i = 0; i < 2000; i++) {
+    await t.call("session.call", {
+      session_id,
+      ns: "storage",
+      method: "get",
+      args: { key: "k" },
+    });
+  }
+  const lines = exported().trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(lines.some((l) => l.method === "hello"), false, "hello left the log");
+  assert.match(exported.gap()!, /starts mid-session; `dev --record FILE` records it all/);
 });

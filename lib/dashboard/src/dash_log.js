@@ -180,8 +180,22 @@
     });
     return lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
   }
+  /**
+   * The log keeps its newest 2000 entries (§11.11): once the session's `created` entry is gone,
+   * so are its first calls, and the export starts mid-session. Says so, or null.
+   */
+  function exportGap() {
+    const sid = dash.info && dash.info.session_id;
+    const all = host.logEntries();
+    if (all.some((e) => e.type === "session" && e.session_id === sid)) return null;
+    return "exported, but the session's first calls had already left the log (it keeps the " +
+      "newest 2000 entries), so replay starts mid-session; `dev --record FILE` records it all";
+  }
+  dash.exportGap = exportGap;
   function download() {
     const text = exportJsonl();
+    const gap = exportGap();
+    if (gap) dash.showError(new Error(gap));
     const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
     const a = h("a", { href: url, download: `session-${shortId(host.sessionId())}.jsonl` });
     win.document.body.append(a);
