@@ -11,7 +11,15 @@
   const MAX_STATE_BYTES = 262144;
 
   // ---- helpers shared with the panels ----------------------------------------------------------
-  const $ = (testid, root) => (root || doc).querySelector(`[data-testid="${testid}"]`);
+  // fixed elements are looked up once: each log entry uses several, in a DOM of ~40 000 nodes
+  const found = new Map();
+  function $(testid, root) {
+    const hit = !root && found.get(testid);
+    if (hit && hit.isConnected) return hit;
+    const el = (root || doc).querySelector(`[data-testid="${testid}"]`);
+    if (el && !root) found.set(testid, el);
+    return el;
+  }
   /** Creates an element: h("td", {testid, class, text, title, on: {click}, data: {k: v}}, ...kids) */
   function h(tag, attrs, ...kids) {
     const el = doc.createElement(tag);
