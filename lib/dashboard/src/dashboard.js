@@ -81,17 +81,9 @@
   }
 
   const panels = [];
+  const helpers = { host, $, h, fmtTime, json, bytes, shortId, parseJson, showError, act };
   const dash = {
-    host,
-    $,
-    h,
-    fmtTime,
-    json,
-    bytes,
-    shortId,
-    parseJson,
-    showError,
-    act,
+    ...helpers,
     MAX_STATE_BYTES,
     info: null, // last session.get result
     runtimeInfo: null,
