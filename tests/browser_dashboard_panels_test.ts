@@ -231,16 +231,7 @@ Deno.test("browser: every dashboard panel of §13 works against the real dev ser
   await waitUntil("two sessions", async () => (await picker.locator("option").count()) === 2);
   const sid2 = await picker.inputValue();
   assert.notEqual(sid2, dev.info.session_id);
-  const r = await dev.api("/rpc", {
-    method: "POST",
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "session.get",
-      params: { session_id: sid2 },
-    }),
-  });
-  const s2 = (await r.json()).result;
+  const s2 = await dev.rpc("session.get", { session_id: sid2 });
   assert.equal(s2.user_id, 9);
   assert.equal(s2.windows[0].view, "detail");
   assert.deepEqual(s2.windows[0].entry_payload, { from: "dashboard" });

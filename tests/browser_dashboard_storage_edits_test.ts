@@ -83,16 +83,8 @@ Deno.test("browser: Set refuses a storage key the app could not use, and says to
     assert.match((await error.textContent())!, /invalid_path/);
     assert.equal(await byTestId(page, "storage-add-key").inputValue(), key, "the field is kept");
   }
-  const got = await dev.api("/rpc", {
-    method: "POST",
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "session.get",
-      params: { session_id: dev.info.session_id },
-    }),
-  });
-  assert.deepEqual((await got.json()).result.runtime_state, {}, "nothing was written");
+  const got = await dev.rpc("session.get", { session_id: dev.info.session_id });
+  assert.deepEqual(got.runtime_state, {}, "nothing was written");
 
   await byTestId(page, "storage-add-key").fill("notes/today");
   await byTestId(page, "storage-add-value").fill("buy milk");

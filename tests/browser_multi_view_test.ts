@@ -53,16 +53,8 @@ Deno.test("browser: multi-view example — app-opened view, entry_payload on reu
   await byTestId(detail, "done").click();
   await waitUntil("the closed window's iframe is removed", async () => await frames.count() === 1);
 
-  const s = await dev.api("/rpc", {
-    method: "POST",
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "session.get",
-      params: { session_id: dev.info.session_id },
-    }),
-  });
-  const windows = (await s.json()).result.windows as { view: string; status: string }[];
+  const s = await dev.rpc("session.get", { session_id: dev.info.session_id });
+  const windows = s.windows as { view: string; status: string }[];
   assert.deepEqual(windows.map((w) => [w.view, w.status]), [["main", "active"], [
     "detail",
     "closed",

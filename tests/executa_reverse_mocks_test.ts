@@ -1,29 +1,14 @@
 // Reverse sampling/embeddings against the real mock provider (CONTRACT §9.8, §10.2): a matching
 // mock `error` entry answers sampling with -32003 and its message, whatever the entry's code.
-// deno-lint-ignore-file no-explicit-any -- assertions walk JSON-RPC error objects
 import assert from "node:assert/strict";
 import { createProvider, type MockEntry } from "../lib/llm/mod.ts";
 import { ReverseRpc } from "../lib/executa/reverse.ts";
-import type { InvokeContext } from "../lib/executa/process.ts";
+import { reverseCaller } from "./helpers/reverse_rpc.ts";
 import { Logger } from "../lib/util/log.ts";
 
 function rpcWith(mocks: MockEntry[], mode: "mock" | "off" = "mock") {
   const logger = new Logger({ level: "error", format: "json", sink: () => {} });
-  const rpc = new ReverseRpc(createProvider({ mode, mocks }), logger);
-  const ctx: InvokeContext = {
-    invoke_id: "inv_1",
-    app: null,
-    deadline_ms: Date.now() + 60_000,
-    sampling_calls: 0,
-    sampling_tokens: 0,
-    abort: new AbortController(),
-  };
-  const caller = {
-    tool_id: "t",
-    invokes: new Map([[ctx.invoke_id, ctx]]),
-    declares: { sample: false, embed: false },
-  };
-  return (method: string, params: unknown) => rpc.handle(caller, method, params) as Promise<any>;
+  return reverseCaller(new ReverseRpc(createProvider({ mode, mocks }), logger), "t");
 }
 
 const sample = (text: string) => ({

@@ -5,7 +5,7 @@ import { appContext, makePool, nodeSpec } from "./fixtures/executas/harness.ts";
 import { checkStorageKey } from "../lib/executa/storage_keys.ts";
 import { ReverseError, ReverseStorage } from "../lib/executa/reverse_storage.ts";
 import { ReverseRpc } from "../lib/executa/reverse.ts";
-import type { InvokeContext } from "../lib/executa/process.ts";
+import { reverseCaller } from "./helpers/reverse_rpc.ts";
 import { createProvider } from "../lib/llm/mod.ts";
 import { Logger } from "../lib/util/log.ts";
 import { sha256Hex } from "../lib/util/hash.ts";
@@ -220,20 +220,8 @@ Deno.test("a full reverse store is said once in the log, again after a delete ma
     logger,
     new ReverseStorage({ maxKeys: 1, maxTotalBytes: 1024 }),
   );
-  const ctx: InvokeContext = {
-    invoke_id: "inv_1",
-    app: null,
-    deadline_ms: Date.now() + 60_000,
-    sampling_calls: 0,
-    sampling_tokens: 0,
-    abort: new AbortController(),
-  };
-  const caller = {
-    tool_id: "filler",
-    invokes: new Map([[ctx.invoke_id, ctx]]),
-    declares: { sample: false, embed: false },
-  };
-  const call = (m: string, params: unknown) => rpc.handle(caller, `storage/${m}`, params) as any;
+  const reverse = reverseCaller(rpc, "filler");
+  const call = (m: string, params: unknown) => reverse(`storage/${m}`, params);
   assert.ok((await call("set", { key: "a", value: 1 })).result);
   for (let i = 0; i < 5; i++) {
     assert.equal((await call("set", { key: `b${i}`, value: 1 })).error?.code, -32025);

@@ -19,6 +19,16 @@ async function firstAppBlocks(): Promise<Record<string, string[]>> {
   return blocks;
 }
 
+/** The README's greeter answers `greet` and reports a missing name as a tool failure. */
+async function assertGreets(greeter: string) {
+  const ok = await runCli(["executa", "invoke", greeter, "greet", "--args", '{"name":"Ada"}']);
+  assert.equal(ok.code, 0, explain(ok));
+  assert.deepEqual(JSON.parse(ok.stdout), { greeting: "Hello, Ada!" });
+  const failed = await runCli(["executa", "invoke", greeter, "greet", "--args", "{}"]);
+  assert.equal(failed.code, 1, explain(failed));
+  assert.match(failed.stderr, /tool_failed: name is required/);
+}
+
 Deno.test("readme: the first app, built from the README's own blocks, validates, invokes and smokes", async () => {
   const b = await firstAppBlocks();
   await using dir = await tmpDir();
@@ -38,12 +48,7 @@ Deno.test("readme: the first app, built from the README's own blocks, validates,
   assert.match(valid.stdout, /valid: .* — 0 errors, 0 warnings; app 'firstapp', 1 view, 1 executa/);
 
   const greeter = join(app, "executas/greeter");
-  const ok = await runCli(["executa", "invoke", greeter, "greet", "--args", '{"name":"Ada"}']);
-  assert.equal(ok.code, 0, explain(ok));
-  assert.deepEqual(JSON.parse(ok.stdout), { greeting: "Hello, Ada!" });
-  const failed = await runCli(["executa", "invoke", greeter, "greet", "--args", "{}"]);
-  assert.equal(failed.code, 1, explain(failed));
-  assert.match(failed.stderr, /tool_failed: name is required/);
+  await assertGreets(greeter);
 
   // dev.fixtures holds only the mock table here: loaded, nothing to replay; the page boots
   const chromium = Deno.env.get("ANNA_APP_CHROMIUM") ?? "/usr/bin/chromium";
@@ -70,12 +75,7 @@ Deno.test("readme: the Node greeter, from the README's own blocks, invokes and a
   await Deno.mkdir(greeter);
   await Deno.writeTextFile(join(greeter, "package.json"), b.json[1]);
   await Deno.writeTextFile(join(greeter, "index.js"), b.js[1]);
-  const ok = await runCli(["executa", "invoke", greeter, "greet", "--args", '{"name":"Ada"}']);
-  assert.equal(ok.code, 0, explain(ok));
-  assert.deepEqual(JSON.parse(ok.stdout), { greeting: "Hello, Ada!" });
-  const failed = await runCli(["executa", "invoke", greeter, "greet", "--args", "{}"]);
-  assert.equal(failed.code, 1, explain(failed));
-  assert.match(failed.stderr, /tool_failed: name is required/);
+  await assertGreets(greeter);
   // what it does not implement it answers: smoke then skips health instead of timing out
   const health = await runCli(["executa", "health", greeter]);
   assert.equal(health.stdout.trim(), "tool-greeter: not_implemented", explain(health));

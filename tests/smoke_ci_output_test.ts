@@ -71,22 +71,23 @@ async function changedSession(dir: string, name: string): Promise<string> {
   return file;
 }
 
+/** `smoke BASIC` replaying `file`, with the example's mock table loaded. */
+const replayWithMocks = (file: string) => [
+  "smoke",
+  BASIC,
+  "--fixtures",
+  file,
+  "--fixtures",
+  join(BASIC, "fixtures/mocks.jsonl"),
+];
+
 Deno.test("smoke --out: the log of a failed run shows expected vs actual and how to update the fixture", async () => {
   await using dir = await tmpDir();
   const file = await changedSession(dir.path, "my session.jsonl");
   const xml = join(dir.path, "smoke.xml");
-  const r = await runCli([
-    "smoke",
-    BASIC,
-    "--fixtures",
-    file,
-    "--fixtures",
-    join(BASIC, "fixtures/mocks.jsonl"),
-    "--format",
-    "junit",
-    "--out",
-    xml,
-  ], { env: { ANNA_APP_LOG_LEVEL: "warn" } });
+  const r = await runCli([...replayWithMocks(file), "--format", "junit", "--out", xml], {
+    env: { ANNA_APP_LOG_LEVEL: "warn" },
+  });
   assert.equal(r.code, 1, explain(r));
   assert.equal(r.stdout, "");
   const lines = r.stderr.split("\n");
@@ -104,14 +105,7 @@ Deno.test("smoke --out: the log of a failed run shows expected vs actual and how
 Deno.test("smoke pretty report: a failed fixture case ends with how to update the fixture; a runtime fault does not", async () => {
   await using dir = await tmpDir();
   const file = await changedSession(dir.path, "changed.jsonl");
-  const r = await runCli([
-    "smoke",
-    BASIC,
-    "--fixtures",
-    file,
-    "--fixtures",
-    join(BASIC, "fixtures/mocks.jsonl"),
-  ]);
+  const r = await runCli(replayWithMocks(file));
   assert.equal(r.code, 1, explain(r));
   const out = r.stdout.trimEnd().split("\n");
   assert.match(out.at(-2)!, /^hint: .*changed\.jsonl: if the new behaviour is intended, re-record/);

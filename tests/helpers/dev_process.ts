@@ -160,6 +160,18 @@ export class DevProcess implements AsyncDisposable {
     return await waitUntil(what, async () => (await this.log()).find(pred), timeoutMs, 100);
   }
 
+  /** A bridge method over `POST /rpc` → its `result` (asserts the call did not fail). */
+  // deno-lint-ignore no-explicit-any
+  async rpc(method: string, params: Record<string, unknown>): Promise<any> {
+    const r = await this.api("/rpc", {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    const body = await r.json();
+    assert.ok("result" in body, `${method}: ${JSON.stringify(body)}`);
+    return body.result;
+  }
+
   /** `session.call` on the dev session over `/api/session/call` → the dispatcher outcome. */
   async call(ns: string, method: string, args: Record<string, unknown> = {}) {
     const r = await this.api("/api/session/call", {
