@@ -6,6 +6,9 @@
  * bus on, as in `dev`), served by one Deno.serve; the load comes from a Worker thread
  * (scripts/bench/server_load.ts). Both paths pass the request guard (CONTRACT §11.2), as every
  * route of the main origin does; the difference is JSON-RPC + dispatcher + storage + logging.
+ * A third WebSocket route (`/_bench/ws_json`, diagnostic only) parses each frame and answers a
+ * JSON-RPC result echoing its params: the floor any JSON-RPC server pays over a bare echo, so the
+ * report shows how much of the /ws gap is parse + stringify and how much is the runtime.
  * Rounds alternate the order of the paths; throughputs are medians over rounds, ratios the median
  * of per-round ratios (each pair ran back to back). Writes .artifacts/bench_server.json.
  *
@@ -91,6 +94,15 @@ app.post(
     c.body(await c.req.text(), 200, { "Content-Type": "application/json; charset=utf-8" }),
 );
 app.get(
+  "/_bench/ws_json",
+  upgradeWebSocket(() => ({
+    onMessage(evt, ws) {
+      const m = JSON.parse(String(evt.data));
+      ws.send(JSON.stringify({ jsonrpc: "2.0", id: m.id, result: { ok: true, result: m.params } }));
+    },
+  })),
+);
+app.get(
   "/_bench/ws",
   upgradeWebSocket(() => ({
     onMessage(evt, ws) {
@@ -157,6 +169,14 @@ const paths = {
       window: WINDOW,
       expect: "ok",
     }),
+  ws_json_floor: (f: string[]) =>
+    run({
+      kind: "ws",
+      url: `${origin.replace("http", "ws")}/_bench/ws_json`,
+      frames: f,
+      window: WINDOW,
+      expect: "ok",
+    }),
   ws_echo: (f: string[]) =>
     run({
       kind: "ws",
@@ -174,6 +194,7 @@ const rates: Record<PathName, number[]> = {
   http_rpc: [],
   http_echo: [],
   ws_session_call: [],
+  ws_json_floor: [],
   ws_echo: [],
 };
 let bad = 0;
@@ -232,6 +253,11 @@ const report = {
       echo_baseline: Math.round(med.ws_echo),
       ratio: +wsRatio.toFixed(3),
       added_us_per_call: addedUs("ws_session_call", "ws_echo"),
+      // diagnostic: parse + stringify alone, and what the runtime adds above that floor
+      json_floor: Math.round(med.ws_json_floor),
+      json_floor_ratio: +ratioOf("ws_json_floor", "ws_echo").toFixed(3),
+      ratio_to_json_floor: +ratioOf("ws_session_call", "ws_json_floor").toFixed(3),
+      added_us_over_json_floor: addedUs("ws_session_call", "ws_json_floor"),
     },
   },
   rounds_calls_per_s: Object.fromEntries(

@@ -24,13 +24,17 @@ interface WsRun {
   expect: "echo" | "ok";
 }
 
-function good(expect: "echo" | "ok", sent: string, got: string): boolean {
+/** `got` as received, `m` as parsed (parsed once per response, on both paths alike). */
+function good(expect: "echo" | "ok", sent: string, got: string, m: unknown): boolean {
   if (expect === "echo") return got === sent;
+  return (m as { result?: { ok?: unknown } } | null)?.result?.ok === true;
+}
+
+function parsed(text: string): { id?: unknown } | null {
   try {
-    const m = JSON.parse(got);
-    return m.result?.ok === true;
+    return JSON.parse(text);
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -43,7 +47,7 @@ async function http(run: HttpRun) {
       const frame = run.frames[next++];
       const r = await fetch(run.url, { method: "POST", headers: run.headers, body: frame });
       const text = await r.text();
-      if (r.status !== 200 || !good(run.expect, frame, text)) bad++;
+      if (r.status !== 200 || !good(run.expect, frame, text, parsed(text))) bad++;
     }
   };
   await Promise.all(Array.from({ length: run.concurrency }, lane));
@@ -69,8 +73,9 @@ async function ws(run: WsRun) {
     };
     sock.onmessage = (e) => {
       const text = String(e.data);
-      const i = byId.get(JSON.parse(text).id);
-      if (i === undefined || !good(run.expect, run.frames[i], text)) bad++;
+      const m = parsed(text);
+      const i = byId.get(m?.id as number);
+      if (i === undefined || !good(run.expect, run.frames[i], text, m)) bad++;
       done++;
       if (done === run.frames.length) resolve();
       else pump();
