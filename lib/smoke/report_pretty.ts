@@ -24,14 +24,45 @@ export function caseTitle(c: CaseResult): string {
   return `#${c.index} ${c.ns}.${c.method} (line ${c.line})`;
 }
 
-const show = (v: unknown) => {
-  if (v === undefined) return "(missing)";
-  const s = JSON.stringify(v);
-  return s.length > 200 ? s.slice(0, 197) + "…" : s;
-};
+/** Most characters of one value in a diff line. */
+const SHOWN = 200;
+/** Characters kept before the first difference when a long value is cut there. */
+const LEAD = 40;
+
+const text = (v: unknown) => (v === undefined ? "(missing)" : JSON.stringify(v));
+
+/** `s` from `from` (with a leading "…" when cut), at most SHOWN characters. */
+function cut(s: string, from: number): string {
+  const head = from > 0 ? "…" + s.slice(from) : s;
+  return head.length > SHOWN ? head.slice(0, SHOWN - 1) + "…" : head;
+}
+
+/** " (N items)" for the arrays of a length mismatch, which a cut value no longer shows. */
+const items = (v: unknown, other: unknown) =>
+  Array.isArray(v) && Array.isArray(other) && v.length !== other.length
+    ? ` (${v.length} item${v.length === 1 ? "" : "s"})`
+    : "";
+
+/**
+ * Both values of a diff, cut to fit a log line. Values that share a long beginning are shown
+ * from just before where they first differ (as jest's snapshot diffs do): cut at the same
+ * length, two long texts that differ further on would read as equal.
+ */
+export function shownPair(expected: unknown, actual: unknown): [string, string] {
+  const e = text(expected);
+  const a = text(actual);
+  let same = 0;
+  while (same < e.length && same < a.length && e[same] === a[same]) same++;
+  let from = e.length > SHOWN || a.length > SHOWN ? Math.max(0, same - LEAD) : 0;
+  if (from > 0 && /[\uDC00-\uDFFF]/.test(e[from] ?? "")) from--; // not inside a surrogate pair
+  return [cut(e, from) + items(expected, actual), cut(a, from) + items(actual, expected)];
+}
 
 export function diffLines(diff: Diff[]): string[] {
-  return diff.map((d) => `${d.path}: expected ${show(d.expected)}, got ${show(d.actual)}`);
+  return diff.map((d) => {
+    const [e, a] = shownPair(d.expected, d.actual);
+    return `${d.path}: expected ${e}, got ${a}`;
+  });
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
