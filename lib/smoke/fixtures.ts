@@ -106,18 +106,44 @@ function need(file: string, l: RawLine, k: string, what: string): string {
 }
 
 /** The expectation of a recorded or documented error (its message only for the report). */
-function errorExpectation(e: unknown): Expectation {
-  const x: Extract<Expectation, { ok: false }> = { ok: false, code: errorCode(e) };
+function errorExpectation(file: string, l: RawLine, e: unknown): Expectation {
+  const x: Extract<Expectation, { ok: false }> = { ok: false, code: errorCode(file, l, e) };
   if (isPlainObject(e) && typeof e.message === "string") x.message = e.message;
   // the recording itself caught an executa dying: replay may see the same without a fault
   if (isPlainObject(e) && executaFault({ ok: false, error: e })) x.fault = true;
   return x;
 }
 
-function errorCode(e: unknown): string | null {
+/**
+ * The expected error code; null = any code (no error, or one without a code). A code of another
+ * type would otherwise also mean "any code": `{"code":-32601}` would pass whatever error came.
+ */
+function errorCode(file: string, l: RawLine, e: unknown): string | null {
   if (nonEmpty(e)) return e;
-  if (isPlainObject(e) && nonEmpty(e.code)) return e.code;
-  return null;
+  if (e === null || e === undefined) return null;
+  const codes = 'an error code such as "not_found", or {"code":"not_found"}';
+  if (!isPlainObject(e)) {
+    const success = e === false && Object.hasOwn(l.v, "dir")
+      ? '; to expect success, give "result" or leave "error" out'
+      : "";
+    throw new FixtureError(
+      file,
+      l.n,
+      `"error" must be ${codes}, got ${JSON.stringify(e)}${success}`,
+    );
+  }
+  if (!Object.hasOwn(e, "code") || e.code === null) return null;
+  if (nonEmpty(e.code)) return e.code;
+  const rpc = typeof e.code === "number"
+    ? " (the host API answers with string codes; a number is a JSON-RPC or HTTP code)"
+    : "";
+  throw new FixtureError(
+    file,
+    l.n,
+    `"error.code" must be a non-empty string such as "not_found", got ${
+      JSON.stringify(e.code)
+    }${rpc}; leave "code" out to accept any error`,
+  );
 }
 
 /** The `kind`s of §14.3. */
@@ -183,7 +209,7 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
         }
         r.expect = l.v.ok
           ? { ok: true, hasResult: Object.hasOwn(l.v, "result"), result: l.v.result }
-          : errorExpectation(l.v.error);
+          : errorExpectation(file, l, l.v.error);
         break;
       }
       case "auth.refresh":
@@ -228,7 +254,7 @@ function parseDocs(file: string, lines: RawLine[], warnings: string[]): Step[] {
     if (dir === "out") {
       let expect: Expectation = { ok: null };
       if (Object.hasOwn(l.v, "error") && l.v.error !== null && l.v.error !== undefined) {
-        expect = errorExpectation(l.v.error);
+        expect = errorExpectation(file, l, l.v.error);
       } else if (Object.hasOwn(l.v, "result")) {
         expect = { ok: true, hasResult: true, result: l.v.result };
       }

@@ -1,0 +1,54 @@
+/**
+ * Hand-written fixture lines with fields of the wrong type (CONTRACT §14.3, §14.4): a value that
+ * cannot mean what §14.5 checks stops smoke with `file:line`, the field and the fix, instead of
+ * quietly checking less than the line says.
+ */
+import assert from "node:assert/strict";
+import { FixtureError, parseFixtureText } from "../lib/smoke/fixtures.ts";
+
+/** The FixtureError message of a fixture text, or the expectation of its first request. */
+function outcome(text: string): string | unknown {
+  try {
+    const f = parseFixtureText(text, "/x/f.jsonl", "f.jsonl");
+    const req = f.steps.find((s) => s.type === "req");
+    return req?.type === "req" ? req.expect : null;
+  } catch (e) {
+    if (e instanceof FixtureError) return e.message;
+    throw e;
+  }
+}
+
+const REQ = '{"t":0,"kind":"meta"}\n{"t":1,"kind":"req","id":1,"ns":"storage","method":"get"}\n';
+const res = (error: string) => `${REQ}{"t":2,"kind":"res","id":1,"ok":false,"error":${error}}`;
+const docs = (error: string) =>
+  `{"t":1,"dir":"out","ns":"storage","method":"get","args":{"key":"k"},"error":${error}}`;
+
+Deno.test("fixture error codes: a code that is not a string is an error naming the field, not 'any error'", () => {
+  assert.equal(
+    outcome(res('{"code":-32601,"message":"Method not found"}')),
+    'f.jsonl:3: "error.code" must be a non-empty string such as "not_found", got -32601 (the ' +
+      "host API answers with string codes; a number is a JSON-RPC or HTTP code); leave " +
+      '"code" out to accept any error',
+  );
+  assert.match(
+    String(outcome(docs('{"code":""}'))),
+    /^f\.jsonl:1: "error\.code" must be a non-empty string/,
+  );
+  assert.equal(
+    outcome(docs("false")),
+    'f.jsonl:1: "error" must be an error code such as "not_found", or {"code":"not_found"}, got ' +
+      'false; to expect success, give "result" or leave "error" out',
+  );
+  assert.match(String(outcome(res('["not_found"]'))), /^f\.jsonl:3: "error" must be an error code/);
+
+  // what still means "any error", and codes as §14.3/§14.4 write them
+  assert.deepEqual(outcome(res('{"message":"denied"}')), {
+    ok: false,
+    code: null,
+    message: "denied",
+  });
+  assert.deepEqual(outcome(res("null")), { ok: false, code: null });
+  assert.deepEqual(outcome(res('{"code":"not_found"}')), { ok: false, code: "not_found" });
+  assert.deepEqual(outcome(docs('"not_found"')), { ok: false, code: "not_found" });
+  assert.deepEqual(outcome(docs("null")), { ok: null });
+});
