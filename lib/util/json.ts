@@ -1,4 +1,5 @@
 /** Small JSON helpers shared by every module. */
+import { jsonLineProblem } from "./json_syntax.ts";
 
 const encoder = new TextEncoder();
 
@@ -89,7 +90,7 @@ export function* jsonLines(
     try {
       v = JSON.parse(line);
     } catch (e) {
-      fail(i + 1, `invalid JSON (${(e as Error).message})`);
+      fail(i + 1, jsonLineProblem(line, lines[i].indexOf(line), (e as Error).message));
     }
     yield { n: i + 1, v };
   }
