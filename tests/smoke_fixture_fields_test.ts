@@ -52,3 +52,34 @@ Deno.test("fixture error codes: a code that is not a string is an error naming t
   assert.deepEqual(outcome(docs('"not_found"')), { ok: false, code: "not_found" });
   assert.deepEqual(outcome(docs("null")), { ok: null });
 });
+
+Deno.test("fixture ids: a response whose id is the request's of another type, or already answered, says which line it missed", () => {
+  const f = parseFixtureText(
+    [
+      '{"t":0,"kind":"meta"}',
+      '{"t":1,"kind":"req","id":"2","ns":"storage","method":"get","args":{"key":"k"}}',
+      '{"t":2,"kind":"res","id":2,"ok":true,"result":{"value":2}}',
+      '{"t":3,"kind":"req","id":1,"ns":"storage","method":"set","args":{"key":"k","value":1}}',
+      '{"t":4,"kind":"req","id":1,"ns":"storage","method":"set","args":{"key":"k","value":2}}',
+      '{"t":5,"kind":"res","id":1,"ok":true,"result":{"ok":true}}',
+      '{"t":6,"kind":"res","id":1,"ok":true,"result":{"ok":true}}',
+      '{"t":7,"kind":"res","id":99,"ok":true}',
+    ].join("\n"),
+    "f.jsonl",
+  );
+  assert.deepEqual(f.warnings, [
+    'f.jsonl:3: response id 2 has no request (line 2 has id "2", a string, and this one a ' +
+    "number: a response pairs only with the same id); ignored, so line 2 is not checked",
+    "f.jsonl:5: request id 1 repeats the id of line 4, which has no response yet; a response " +
+    "pairs with the latest request of its id, so line 4 is replayed unchecked (give each " +
+    "request its own id)",
+    "f.jsonl:7: response id 1 answers no open request: the request of line 5 with this id was " +
+    "answered on line 6 (give each request its own id); ignored",
+    "f.jsonl:8: response id 99 has no request; ignored",
+  ]);
+  // pairing itself is unchanged: same id, latest open request
+  assert.deepEqual(
+    f.steps.flatMap((s) => s.type === "req" ? [[s.line, s.resLine ?? null]] : []),
+    [[2, null], [4, null], [5, 6]],
+  );
+});

@@ -149,10 +149,40 @@ function errorCode(file: string, l: RawLine, e: unknown): string | null {
 /** The `kind`s of §14.3. */
 const KINDS = "meta, req, res, auth.refresh, event";
 
+/**
+ * Why a response pairs with no request, naming the near miss a hand-written file has: the same id
+ * of another JSON type (`"2"` vs `2`), or an id whose request was already answered.
+ */
+function orphanResponse(
+  file: string,
+  l: RawLine,
+  pending: Map<string, RequestStep>,
+  answered: RequestStep | undefined,
+): string {
+  const id = l.v.id;
+  const head = `${file}:${l.n}: response id ${JSON.stringify(id)} has no request`;
+  const typeOf = (v: unknown) => (typeof v === "string" ? "a string" : `a ${typeof v}`);
+  const other = [...pending.values()].find((r) => r.id !== id && String(r.id) === String(id));
+  if (other) {
+    return `${head} (line ${other.line} has id ${JSON.stringify(other.id)}, ${
+      typeOf(other.id)
+    }, and this one ${
+      typeOf(id)
+    }: a response pairs only with the same id); ignored, so line ${other.line} is not checked`;
+  }
+  if (answered) {
+    return `${file}:${l.n}: response id ${JSON.stringify(id)} answers no open request: the ` +
+      `request of line ${answered.line} with this id was answered on line ${answered.resLine} ` +
+      "(give each request its own id); ignored";
+  }
+  return `${head}; ignored`;
+}
+
 function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step[] {
   unknownKeys(file, lines, warnings, "kind");
   const steps: Step[] = [];
   let pending = new Map<string, RequestStep>(); // id → latest unanswered request of this segment
+  let answered = new Map<string, RequestStep>(); // id → its last answered request
   const key = (id: unknown) => `${typeof id}:${String(id)}`;
   for (const l of lines) {
     const kind = l.v.kind;
@@ -167,6 +197,7 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
     switch (kind) {
       case "meta": {
         pending = new Map();
+        answered = new Map();
         const m: MetaStep = { type: "meta", line: l.n };
         if (nonEmpty(l.v.session_id)) m.session_id = l.v.session_id;
         if (nonEmpty(l.v.window_uuid)) m.window_uuid = l.v.window_uuid;
@@ -190,6 +221,16 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
           expect: { ok: "missing" },
         };
         if (nonEmpty(l.v.window_uuid)) r.window_uuid = l.v.window_uuid;
+        const open = pending.get(key(id));
+        if (open) {
+          warnings.push(
+            `${file}:${l.n}: request id ${
+              JSON.stringify(id)
+            } repeats the id of line ${open.line}, ` +
+              `which has no response yet; a response pairs with the latest request of its id, so ` +
+              `line ${open.line} is replayed unchecked (give each request its own id)`,
+          );
+        }
         pending.set(key(id), r);
         steps.push(r);
         break;
@@ -197,12 +238,11 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
       case "res": {
         const r = pending.get(key(l.v.id));
         if (!r) {
-          warnings.push(
-            `${file}:${l.n}: response id ${JSON.stringify(l.v.id)} has no request; ignored`,
-          );
+          warnings.push(orphanResponse(file, l, pending, answered.get(key(l.v.id))));
           break;
         }
         pending.delete(key(l.v.id));
+        answered.set(key(l.v.id), r);
         r.resLine = l.n;
         if (typeof l.v.ok !== "boolean") {
           throw new FixtureError(file, l.n, 'a "res" line needs "ok" (true or false)');
