@@ -83,3 +83,16 @@ Deno.test("fixture ids: a response whose id is the request's of another type, or
     [[2, null], [4, null], [5, 6]],
   );
 });
+
+Deno.test('fixture "ok": a value that is not true or false is named, a quoted one with the fix', () => {
+  const res = (ok: string) => `${REQ}{"t":2,"kind":"res","id":1${ok},"result":{}}`;
+  assert.equal(
+    outcome(res(',"ok":"true"')),
+    'f.jsonl:3: a "res" line needs "ok" (true or false), got "true": write true without quotes',
+  );
+  assert.equal(
+    outcome(res(',"ok":1')),
+    'f.jsonl:3: a "res" line needs "ok" (true or false), got 1',
+  );
+  assert.equal(outcome(res("")), 'f.jsonl:3: a "res" line needs "ok" (true or false)');
+});

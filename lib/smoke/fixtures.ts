@@ -245,7 +245,15 @@ function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step
         answered.set(key(l.v.id), r);
         r.resLine = l.n;
         if (typeof l.v.ok !== "boolean") {
-          throw new FixtureError(file, l.n, 'a "res" line needs "ok" (true or false)');
+          const got = Object.hasOwn(l.v, "ok") ? `, got ${JSON.stringify(l.v.ok)}` : "";
+          const quoted = l.v.ok === "true" || l.v.ok === "false"
+            ? `: write ${l.v.ok} without quotes`
+            : "";
+          throw new FixtureError(
+            file,
+            l.n,
+            `a "res" line needs "ok" (true or false)${got}${quoted}`,
+          );
         }
         r.expect = l.v.ok
           ? { ok: true, hasResult: Object.hasOwn(l.v, "result"), result: l.v.result }
