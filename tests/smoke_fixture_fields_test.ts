@@ -96,3 +96,29 @@ Deno.test('fixture "ok": a value that is not true or false is named, a quoted on
   );
   assert.equal(outcome(res("")), 'f.jsonl:3: a "res" line needs "ok" (true or false)');
 });
+
+Deno.test('mock-table fixtures: an unknown key is a warning naming it, so a misspelt "match" does not quietly answer every call', () => {
+  const f = parseFixtureText(
+    [
+      '{"ns":"llm","method":"complete","mach":{"contentIncludes":"x"},"result":{"content":"a"}}',
+      '{"ns":"llm","method":"complete","result":{"content":"b"},"mach":{}}',
+      '{"ns":"tools","method":"invoke","match":{"tool_id":"t"},"error":{"code":"tool_failed","message":"m"}}',
+    ].join("\n"),
+    "m.jsonl",
+  );
+  assert.equal(f.format, "mocks");
+  assert.deepEqual(f.warnings, [
+    'm.jsonl:1: unknown key "mach" on a mock-table line (and 1 more line), ignored; a mock-table ' +
+    'line answers "ns"."method" calls that "match" holds for (no "match" = every call) with ' +
+    '"result", "error" or "events"',
+  ]);
+  for (
+    const path of [
+      "examples/notes-app/fixtures/llm-mocks.jsonl",
+      "tests/fixtures/smoke/basic-app/fixtures/mocks.jsonl",
+    ]
+  ) {
+    const text = Deno.readTextFileSync(path);
+    assert.deepEqual(parseFixtureText(text, path).warnings, []);
+  }
+});

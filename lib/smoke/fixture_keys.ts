@@ -38,6 +38,14 @@ const RECORDED_RULES: Record<string, KeyRules> = {
   },
 };
 
+/** Every line of a mock-table fixture (§10.2): the same keys whatever it answers. */
+const MOCK_RULES: KeyRules = {
+  keys: ["ns", "method", "match", "result", "error", "events"],
+  label: "mock-table",
+  hint: 'a mock-table line answers "ns"."method" calls that "match" holds for (no "match" = ' +
+    'every call) with "result", "error" or "events"',
+};
+
 /** `table[name]` when it is one of its own keys (a line's `"kind":"constructor"` is not). */
 const rulesFor = (table: Record<string, KeyRules>, name: unknown) =>
   typeof name === "string" && Object.hasOwn(table, name) ? table[name] : undefined;
@@ -52,14 +60,17 @@ export function unknownKeys(
   file: string,
   lines: { n: number; v: Record<string, unknown> }[],
   warnings: string[],
-  /** what tells a line's kind: `kind` in a recorded session (§14.3), `dir` in docs (§14.4) */
-  by: "kind" | "dir",
+  /**
+   * what tells a line's kind: `kind` in a recorded session (§14.3), `dir` in docs (§14.4); every
+   * line of a mock table is alike (a misspelt `"match"` would answer every call)
+   */
+  by: "kind" | "dir" | "mock",
 ) {
   const table = by === "kind" ? RECORDED_RULES : DOCS_RULES;
   // keyed by kind of line and key together; insertion order keeps the warnings in line order
   const seen = new Map<string, { rules: KeyRules; key: string; first: number; count: number }>();
   for (const l of lines) {
-    const rules = rulesFor(table, l.v[by]);
+    const rules = by === "mock" ? MOCK_RULES : rulesFor(table, l.v[by]);
     if (!rules) continue;
     for (const key of Object.keys(l.v)) {
       if (rules.keys.includes(key)) continue;

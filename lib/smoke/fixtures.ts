@@ -365,7 +365,9 @@ export function parseFixtureText(text: string, path: string, name = path): Fixtu
   }
   if (format === "mocks") {
     try {
-      return { ...base, format, mocks: parseMockText(text, name) };
+      const mocks = parseMockText(text, name);
+      unknownKeys(name, lines, warnings, "mock");
+      return { ...base, format, mocks };
     } catch (e) {
       if (e instanceof MockFileError) {
         throw new FixtureError(e.file, e.line, e.message.replace(/^.*?:\d+: /, ""));
