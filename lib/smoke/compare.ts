@@ -74,3 +74,27 @@ export function compareSubset(
   if (expected !== actual) diffs.push({ path: path || "$", expected, actual });
   return diffs;
 }
+
+/**
+ * The `--ignore-key` values, remembering which ones a comparison met. A key is a name ignored at
+ * any depth, but a diff line shows a path (`result.value.version`), and a path passed as a key
+ * matches nothing: `pathWarnings` names such values with the key to pass instead.
+ */
+export class IgnoredKeys extends Set<string> {
+  readonly met = new Set<string>();
+
+  override has(k: string): boolean {
+    const hit = super.has(k);
+    if (hit) this.met.add(k);
+    return hit;
+  }
+
+  /** One warning per path-like value that no compared key had (a real key may hold a dot). */
+  pathWarnings(): string[] {
+    return [...this].filter((k) => /[.[\]]/.test(k) && !this.met.has(k)).map((k) => {
+      const last = k.split(/[.[\]]+/).filter((p) => p !== "" && !/^\d+$/.test(p)).at(-1);
+      return `--ignore-key '${k}' matched no key: it takes a key name, ignored at any depth, ` +
+        `not a path${last ? ` (--ignore-key ${last})` : ""}`;
+    });
+  }
+}

@@ -151,7 +151,8 @@ export function problemLines(r: SmokeReport): string[] {
  * does not fix a crash.
  */
 export function fixtureHints(r: SmokeReport): string[] {
-  const skip = "--ignore-key KEY skips a value that differs on every run";
+  const skip =
+    "--ignore-key KEY skips a key (by name, at any depth) whose value differs on every run";
   // quoted when a shell would split it, so the command can be pasted as it is
   const arg = (p: string) => (/[^\w./:@%+=,-]/.test(p) ? `'${p.replaceAll("'", `'\\''`)}'` : p);
   return r.fixtures.filter((f) => f.cases.some((c) => c.status === "fail")).map((f) =>

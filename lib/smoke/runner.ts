@@ -31,6 +31,7 @@ import {
   type StepResult,
 } from "./report.ts";
 import { checkViews } from "./views.ts";
+import { IgnoredKeys } from "./compare.ts";
 import { checkBrowser } from "./browser.ts";
 import { INTERRUPT_EXIT, settleWithin, whenAborted } from "./interrupt.ts";
 
@@ -272,12 +273,13 @@ async function runSteps(o: SmokeOptions, report: SmokeReport, t0: number): Promi
   const work = async () => {
     if (specs.length) await pool.register(specs);
     const declared = new Set(declaredTools(manifest, entries).map((d) => d.tool_id));
+    const ignore = new IgnoredKeys(o.ignoreKeys);
     const ctx: SmokeContext = shared = {
       rt,
       appDir: o.appDir,
       slug,
       manifest,
-      ignore: new Set(o.ignoreKeys),
+      ignore,
       checkEvents: o.checkEvents,
       callTimeoutMs: o.callTimeoutMs,
       warnings: report.warnings,
@@ -333,6 +335,7 @@ async function runSteps(o: SmokeOptions, report: SmokeReport, t0: number): Promi
       if (!live()) return;
       report.fixtures.push(r);
     }
+    if (files.length) report.warnings.push(...ignore.pathWarnings());
 
     // 7. browser
     if (chromium) {
