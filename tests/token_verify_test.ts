@@ -235,6 +235,52 @@ Deno.test("malformed tokens", () =>
     }
   }));
 
+Deno.test("malformed messages say what is wrong: whitespace around, padding, standard base64, cut short", () =>
+  withKeys(async (key) => {
+    const { token } = await mint(key);
+    const [v, c, s] = token.split(".");
+    const around =
+      "dev token has whitespace or a line break at its start or end; pass the token alone";
+    const cases: [string, string, string][] = [
+      ["trailing newline (a file read whole)", `${token}\n`, around],
+      ["CRLF", `${token}\r\n`, around],
+      // was unsupported_version " dev1": the token is fine, only the space is wrong
+      ["leading space", ` ${token}`, around],
+      [
+        "wrapped over two lines",
+        `${v}.${c.slice(0, 20)}\n${c.slice(20)}.${s}`,
+        "dev token claims are not valid base64url: it has a line break (\\n) inside; " +
+        "pass the token as one word",
+      ],
+      [
+        "padded signature",
+        `${v}.${c}.${s}=`,
+        "dev token signature is not valid base64url: it has '=' padding (dev tokens are unpadded)",
+      ],
+      [
+        "a '+' of standard base64",
+        `${v}.+${c.slice(1)}.${s}`,
+        "dev token claims are not valid base64url: it has '+': standard base64, not base64url " +
+        "('-', '_')",
+      ],
+      [
+        "cut short",
+        `${v}.${c}.${s.slice(0, 41)}`,
+        "dev token signature is not valid base64url: its length or last character is impossible " +
+        "(cut short or edited?)",
+      ],
+      [
+        "a stray character",
+        `${v}.${c}.${s.slice(0, 42)}\u00e9`,
+        'dev token signature is not valid base64url: it has the character "\u00e9"',
+      ],
+    ];
+    for (const [name, t, message] of cases) {
+      const res = await verifyToken(key, t, { now: NOW });
+      assert.deepEqual(res, { ok: false, reason: "malformed", message }, name);
+    }
+  }));
+
 Deno.test("the length limit is 4096 chars: 4096 passes, 4097+ is malformed", () =>
   withKeys(async (key) => {
     const base = await mint(key);

@@ -69,3 +69,27 @@ export function b64urlDecode(s: string): Uint8Array<ArrayBuffer> | null {
   if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) return null;
   return out;
 }
+
+const WHITESPACE_NAMES: Record<string, string> = {
+  "\n": "a line break (\\n)",
+  "\r": "a carriage return (\\r)",
+  "\t": "a tab",
+  " ": "a space",
+};
+
+/**
+ * Why `b64urlDecode(s)` returned null, in words a person can act on: the usual causes are a token
+ * copied with padding, converted to standard base64, wrapped over lines, or cut short.
+ */
+export function b64urlProblem(s: string): string {
+  for (const c of s) {
+    const code = c.charCodeAt(0);
+    if (c.length === 1 && code < 128 && LOOKUP[code] >= 0) continue;
+    if (c === "=") return "it has '=' padding (dev tokens are unpadded)";
+    if (c === "+" || c === "/") return `it has '${c}': standard base64, not base64url ('-', '_')`;
+    const ws = WHITESPACE_NAMES[c] ?? (/\s/.test(c) ? "whitespace" : undefined);
+    if (ws) return `it has ${ws} inside; pass the token as one word`;
+    return `it has the character ${JSON.stringify(c)}`;
+  }
+  return "its length or last character is impossible (cut short or edited?)";
+}

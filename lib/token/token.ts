@@ -1,5 +1,5 @@
 /** Dev token minting and verification (CONTRACT §8.2, §8.3). */
-import { b64urlDecode, b64urlEncode } from "./b64url.ts";
+import { b64urlDecode, b64urlEncode, b64urlProblem } from "./b64url.ts";
 import type { DevKey } from "./key.ts";
 
 export const TOKEN_VERSION = "dev1";
@@ -72,6 +72,7 @@ export function isValidTtl(ttl: number): boolean {
 }
 
 const ascii = new TextEncoder();
+const WS = /\s/;
 
 export async function mintToken(key: DevKey, input: MintInput): Promise<MintResult> {
   if (!isValidTtl(input.ttl)) {
@@ -118,13 +119,31 @@ export async function verifyToken(
   if (token.length > TOKEN_MAX_LENGTH) {
     return tokenFailure("malformed", `dev token is longer than ${TOKEN_MAX_LENGTH} characters`);
   }
+  // a token read from a file or pasted keeps its line break: say so, not "bad base64url"
+  if (WS.test(token[0] ?? "") || WS.test(token.at(-1) ?? "")) {
+    return tokenFailure(
+      "malformed",
+      "dev token has whitespace or a line break at its start or end; pass the token alone",
+    );
+  }
   const parts = token.split(".");
   if (parts.length !== 3) {
     return tokenFailure("malformed", "dev token must have three '.'-separated parts");
   }
   const claimBytes = b64urlDecode(parts[1]);
+  if (!claimBytes) {
+    return tokenFailure(
+      "malformed",
+      `dev token claims are not valid base64url: ${b64urlProblem(parts[1])}`,
+    );
+  }
   const sig = b64urlDecode(parts[2]);
-  if (!claimBytes || !sig) return tokenFailure("malformed", "dev token is not valid base64url");
+  if (!sig) {
+    return tokenFailure(
+      "malformed",
+      `dev token signature is not valid base64url: ${b64urlProblem(parts[2])}`,
+    );
+  }
   if (sig.length !== 32) return tokenFailure("malformed", "dev token signature is not 32 bytes");
   const claims = parseClaims(claimBytes);
   if (typeof claims === "string") return tokenFailure("malformed", `dev token claims ${claims}`);
