@@ -163,3 +163,34 @@ Deno.test("a directory where the key file should be is refused", async () => {
   const dir = tmp.path;
   await assert.rejects(loadOrCreateKey(dir), KeyFileError);
 });
+
+Deno.test({
+  name:
+    "a key path that is a symlink to a missing file says so, not 'vanished while being created'",
+  ignore: !POSIX,
+  fn: async () => {
+    await using tmp = await tempDir();
+    const target = join(tmp.path, "synced", "dev.key");
+    const path = join(tmp.path, "dev.key");
+    await Deno.symlink(target, path);
+    await assert.rejects(loadOrCreateKey(path), (e: unknown) => {
+      assert.ok(e instanceof KeyFileError);
+      assert.equal(
+        e.message,
+        `dev key file ${path} is a symlink to ${target}, which does not exist; ` +
+          `put the key there, or remove the link to have a new key created`,
+      );
+      return true;
+    });
+    // nothing was created at either end, and no temp file is left
+    await assert.rejects(Deno.stat(target), Deno.errors.NotFound);
+    const names = [];
+    for await (const e of Deno.readDir(tmp.path)) names.push(e.name);
+    assert.deepEqual(names, ["dev.key"]);
+    // a link to an existing key is followed
+    await Deno.mkdir(join(tmp.path, "synced"));
+    await Deno.writeTextFile(target, "cd".repeat(32) + "\n", { mode: 0o600 });
+    await Deno.chmod(target, 0o600);
+    assert.ok((await loadOrCreateKey(path)).bytes.every((b) => b === 0xcd));
+  },
+});

@@ -149,6 +149,15 @@ async function writeExclusive(path: string, text: string) {
 async function readAfterRace(path: string): Promise<string> {
   const text = await readKeyText(path);
   if (text === undefined) {
+    // "exists" yet "not found": a symlink to a missing file, which an exclusive create won't follow
+    const target = await Deno.readLink(path).catch(() => undefined);
+    if (target !== undefined) {
+      throw new KeyFileError(
+        `dev key file ${path} is a symlink to ${target}, which does not exist; ` +
+          `put the key there, or remove the link to have a new key created`,
+        path,
+      );
+    }
     throw new KeyFileError(`dev key file ${path} vanished while being created`, path);
   }
   return text;
