@@ -4,6 +4,7 @@ import { makeLogger, TOKEN_FLAGS } from "./common.ts";
 import { EXIT, printFatal, writeStderr, writeStdout } from "./output.ts";
 import { newUuid, UUID_RE } from "../util/ids.ts";
 import { didYouMean } from "../util/text.ts";
+import { normalizeSlug } from "../manifest/slug.ts";
 import {
   defaultKeyPath,
   type DevKey,
@@ -22,7 +23,8 @@ export const help = `Usage:
 
 Mints or verifies a dev token (HMAC-SHA256, "dev1." format) with the local dev key.
 
-mint defaults: random wid, uid 1, app "dev", view "main", no scopes, ttl from --token-ttl.
+mint defaults: random wid, uid 1, app "dev", view "main", no scopes, ttl from --token-ttl;
+--app is normalised like every app slug (lowercase, [a-z0-9-]).
 verify checks format, signature, expiry and (with --wid) the window; exit 0 valid, 1 invalid.
 
 Flags:
@@ -86,7 +88,10 @@ export async function run(argv: string[]): Promise<number> {
 
   if (sub === "mint") {
     const uid = int(values, "uid", [0, Number.MAX_SAFE_INTEGER]) ?? 1;
-    const app = str(values, "app") ?? "dev";
+    const given = str(values, "app") ?? "dev";
+    // as session.create does (§3.11): a token for "My Notes" could never match a session's slug
+    const app = normalizeSlug(given);
+    if (app !== given) logger.warn(`app slug '${given}' was normalised to '${app}'`);
     const view = str(values, "view") ?? "main";
     const scopes = (str(values, "scopes") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
     const ttl = int(values, "ttl", ttlRange) ?? defaultTtl;
