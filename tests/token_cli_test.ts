@@ -251,9 +251,10 @@ Deno.test("mint --app is normalised as session.create's app_slug is (§3.11), wi
     assert.equal(r.code, 0, r.stderr);
     // "My Notes_App" could never pass the wrong_app check: every session's slug is normalised
     assert.equal(JSON.parse(r.stdout).claims.app, "my-notes-app");
-    const warn = JSON.parse(r.stderr.trim());
-    assert.equal(warn.level, "warn");
-    assert.equal(warn.msg, "app slug 'My Notes_App' was normalised to 'my-notes-app'");
+    const warn = r.stderr.trim().split("\n").map((l) => JSON.parse(l)).find((e) =>
+      e.level === "warn"
+    );
+    assert.equal(warn?.msg, "app slug 'My Notes_App' was normalised to 'my-notes-app'");
     const plain = await cli(home, ["mint", "--app", "notes", "--format", "json"]);
     assert.equal(JSON.parse(plain.stdout).claims.app, "notes");
     assert.equal(plain.stderr, "");

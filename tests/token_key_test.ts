@@ -194,3 +194,21 @@ Deno.test({
     assert.ok((await loadOrCreateKey(path)).bytes.every((b) => b === 0xcd));
   },
 });
+
+Deno.test("creating a key logs its path and kid once, at info; loading one or losing the race logs nothing", async () => {
+  await using tmp = await tempDir();
+  const path = join(tmp.path, "sub", "dev.key");
+  const lines: string[] = [];
+  const logger = new Logger({ level: "info", format: "json", sink: (l) => lines.push(l) });
+  const keys = await Promise.all(Array.from({ length: 6 }, () => loadOrCreateKey(path, logger)));
+  assert.equal(lines.length, 1, lines.join("\n"));
+  const entry = JSON.parse(lines[0]);
+  assert.equal(entry.level, "info");
+  assert.equal(entry.msg, "created a new dev key file");
+  assert.equal(entry.path, path);
+  assert.equal(entry.kid, keys[0].kid);
+  // the key itself is never logged
+  assert.ok(!lines[0].includes(hex(keys[0].bytes)));
+  await loadOrCreateKey(path, logger);
+  assert.equal(lines.length, 1);
+});

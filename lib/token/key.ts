@@ -46,12 +46,16 @@ export function kidOf(bytes: Uint8Array): string {
 /** Loads the key at `path`, creating it (and its directory) when missing. */
 export async function loadOrCreateKey(path: string, logger?: Logger): Promise<DevKey> {
   let text = await readKeyText(path);
-  if (text === undefined) text = await createKeyFile(path);
+  let created = false;
+  if (text === undefined) [text, created] = await createKeyFile(path);
   if (!KEY_RE.test(text)) throw new KeyFileError(`dev key file ${path} is malformed`, path);
   const hex = text.slice(0, 64).toLowerCase();
   const bytes = new Uint8Array(32);
   for (let i = 0; i < 32; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   await checkMode(path, logger);
+  // a new key silently replacing the one a user meant to share (another HOME in CI, a typo in the
+  // path) shows up later only as unknown_key: name the file at the moment it appears
+  if (created) logger?.info("created a new dev key file", { path, kid: kidOf(bytes) });
   const cryptoKey = await crypto.subtle.importKey(
     "raw",
     bytes,
@@ -102,7 +106,8 @@ async function checkMode(path: string, logger?: Logger) {
  * Writes a fresh key to a private temp file and hard-links it into place: the link either appears
  * complete or fails with AlreadyExists, so a concurrent loser never reads a half-written file.
  */
-async function createKeyFile(path: string): Promise<string> {
+/** The key file's text, and whether this call created it (false: a concurrent creator won). */
+async function createKeyFile(path: string): Promise<[string, boolean]> {
   const text = randomHex(32) + "\n";
   const tmp = `${path}.${randomHex(6)}.tmp`;
   try {
@@ -111,15 +116,15 @@ async function createKeyFile(path: string): Promise<string> {
     await writeExclusive(tmp, text);
     try {
       await Deno.link(tmp, path);
-      return text;
+      return [text, true];
     } catch (e) {
-      if (e instanceof Deno.errors.AlreadyExists) return await readAfterRace(path);
+      if (e instanceof Deno.errors.AlreadyExists) return [await readAfterRace(path), false];
       // filesystems without hard links: fall back to an exclusive create in place
       try {
         await writeExclusive(path, text);
-        return text;
+        return [text, true];
       } catch (e2) {
-        if (e2 instanceof Deno.errors.AlreadyExists) return await readAfterRace(path);
+        if (e2 instanceof Deno.errors.AlreadyExists) return [await readAfterRace(path), false];
         throw e2;
       }
     }
