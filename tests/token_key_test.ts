@@ -212,3 +212,29 @@ Deno.test("creating a key logs its path and kid once, at info; loading one or lo
   await loadOrCreateKey(path, logger);
   assert.equal(lines.length, 1);
 });
+
+Deno.test({
+  name:
+    "a key path that never ends (/dev/zero, a pipe kept open) is read only so far: malformed, no hang",
+  ignore: !POSIX,
+  fn: async () => {
+    await using tmp = await tempDir();
+    const fifo = join(tmp.path, "key.pipe");
+    assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+    // the writer sends more than any key file holds and stays open: reading to EOF never ends
+    const loading = loadOrCreateKey(fifo);
+    const writer = await Deno.open(fifo, { write: true });
+    try {
+      await writer.write(new TextEncoder().encode("0".repeat(2048)));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise((r) => timer = setTimeout(() => r("still reading"), 5000));
+      const outcome = await Promise.race([loading.then(() => "loaded", (e) => e), timeout]);
+      clearTimeout(timer);
+      assert.ok(outcome instanceof KeyFileError, String(outcome));
+      assert.equal(outcome.message, `dev key file ${fifo} is malformed`);
+    } finally {
+      writer.close();
+      await loading.catch(() => {});
+    }
+  },
+});

@@ -70,8 +70,8 @@ export async function loadOrCreateKey(path: string, logger?: Logger): Promise<De
 async function readKeyText(path: string): Promise<string | undefined> {
   try {
     // read as bytes: a key file is tiny, and a binary file must be "malformed", not a decode crash
-    const data = await Deno.readFile(path);
-    if (data.length > 1024) return "";
+    const data = await readAtMost(path, KEY_READ_LIMIT + 1);
+    if (data.length > KEY_READ_LIMIT) return "";
     return new TextDecoder("utf-8", { fatal: false }).decode(data);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
@@ -80,6 +80,21 @@ async function readKeyText(path: string): Promise<string | undefined> {
     }
     throw new KeyFileError(`cannot read dev key file ${path}: ${(e as Error).message}`, path);
   }
+}
+
+const KEY_READ_LIMIT = 1024;
+
+/** The first `max` bytes: `--key-file /dev/zero` or a large file by mistake is not read whole. */
+async function readAtMost(path: string, max: number): Promise<Uint8Array> {
+  using f = await Deno.open(path, { read: true });
+  const buf = new Uint8Array(max);
+  let n = 0;
+  while (n < max) {
+    const got = await f.read(buf.subarray(n));
+    if (got === null) break;
+    n += got;
+  }
+  return buf.subarray(0, n);
 }
 
 async function checkMode(path: string, logger?: Logger) {
