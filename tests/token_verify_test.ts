@@ -192,6 +192,28 @@ Deno.test("unsupported_version for a well-formed token with another version", ()
     assert.equal(!res.ok && res.reason, "unsupported_version");
   }));
 
+Deno.test("unverified text in a message (version, kid) is cut and has control characters escaped", () =>
+  withKeys(async (a, b) => {
+    const { claims } = await mint(a);
+    const esc = "\u001b[2J\u001b]0;owned\u0007";
+    const v = await verifyToken(a, await forge(a, JSON.stringify(claims), esc), { now: NOW });
+    assert.equal(
+      !v.ok && v.message,
+      "unsupported dev token version '\\u001b[2J\\u001b]0;owned\\u0007' (expected dev1)",
+    );
+    // signed by another key, with a kid that would rewrite the terminal and run on for a page
+    const kid = "\u202e" + esc + "x".repeat(100);
+    const k = await verifyToken(a, await forge(b, JSON.stringify({ ...claims, kid })), {
+      now: NOW,
+    });
+    assert.equal(!k.ok && k.reason, "unknown_key");
+    assert.equal(
+      !k.ok && k.message,
+      `dev token was signed with key \\u202e\\u001b[2J\\u001b]0;owned\\u0007${"x".repeat(17)}, ` +
+        `not the current key ${a.kid}`,
+    );
+  }));
+
 Deno.test("malformed tokens", () =>
   withKeys(async (key) => {
     const { token, claims } = await mint(key);

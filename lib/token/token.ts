@@ -150,7 +150,7 @@ export async function verifyToken(
   if (parts[0] !== TOKEN_VERSION) {
     return tokenFailure(
       "unsupported_version",
-      `unsupported dev token version '${parts[0].slice(0, 32)}' (expected ${TOKEN_VERSION})`,
+      `unsupported dev token version '${unverified(parts[0])}' (expected ${TOKEN_VERSION})`,
       claims,
     );
   }
@@ -164,7 +164,7 @@ export async function verifyToken(
     return claims.kid !== key.kid
       ? tokenFailure(
         "unknown_key",
-        `dev token was signed with key ${claims.kid.slice(0, 32)}, not the current key ${key.kid}`,
+        `dev token was signed with key ${unverified(claims.kid)}, not the current key ${key.kid}`,
         claims,
       )
       : tokenFailure("bad_signature", "dev token signature is invalid", claims);
@@ -187,6 +187,18 @@ export async function verifyToken(
     );
   }
   return { ok: true, claims };
+}
+
+/**
+ * Text from a token no signature vouches for, as it may appear in a message: cut short, and with
+ * control and direction characters escaped (`token verify` prints the message to a terminal).
+ */
+function unverified(s: string): string {
+  return s.slice(0, 32).replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** Decoded claims, or a string saying what is wrong with them. */
