@@ -303,6 +303,31 @@ Deno.test("malformed messages say what is wrong: whitespace around, padding, sta
     }
   }));
 
+Deno.test("a JWT or another kind of token is malformed with a message that says it is no dev token", () =>
+  withKeys(async (key) => {
+    const head = b64urlEncode('{"alg":"HS256","typ":"JWT"}');
+    const body = b64urlEncode('{"sub":"1234567890","iat":1516239022}');
+    const not = "; it does not start with 'dev1.' either (not a dev token?)";
+    const hs256 = `${head}.${body}.${b64urlEncode(new Uint8Array(32))}`;
+    const rs256 = `${head}.${body}.${b64urlEncode(new Uint8Array(256))}`;
+    const cases: [string, string][] = [
+      [hs256, "dev token claims field 'wid' must be a string" + not],
+      [rs256, "dev token signature is not 32 bytes" + not],
+      ["ghp_abcdef", "dev token must have three '.'-separated parts" + not],
+    ];
+    for (const [t, message] of cases) {
+      assert.deepEqual(await verifyToken(key, t, { now: NOW }), {
+        ok: false,
+        reason: "malformed",
+        message,
+      });
+    }
+    // a dev1 token keeps the plain message
+    const { token } = await mint(key);
+    const res = await verifyToken(key, token.slice(0, token.lastIndexOf(".")), { now: NOW });
+    assert.equal(!res.ok && res.message, "dev token must have three '.'-separated parts");
+  }));
+
 Deno.test("the length limit is 4096 chars: 4096 passes, 4097+ is malformed", () =>
   withKeys(async (key) => {
     const base = await mint(key);

@@ -127,26 +127,15 @@ export async function verifyToken(
     );
   }
   const parts = token.split(".");
-  if (parts.length !== 3) {
-    return tokenFailure("malformed", "dev token must have three '.'-separated parts");
+  const format = parseParts(parts);
+  if (typeof format === "string") {
+    // a JWT or another service's token fails on shape first: say it is not a dev token at all
+    const other = parts[0] === TOKEN_VERSION
+      ? ""
+      : `; it does not start with '${TOKEN_VERSION}.' either (not a dev token?)`;
+    return tokenFailure("malformed", format + other);
   }
-  const claimBytes = b64urlDecode(parts[1]);
-  if (!claimBytes) {
-    return tokenFailure(
-      "malformed",
-      `dev token claims are not valid base64url: ${b64urlProblem(parts[1])}`,
-    );
-  }
-  const sig = b64urlDecode(parts[2]);
-  if (!sig) {
-    return tokenFailure(
-      "malformed",
-      `dev token signature is not valid base64url: ${b64urlProblem(parts[2])}`,
-    );
-  }
-  if (sig.length !== 32) return tokenFailure("malformed", "dev token signature is not 32 bytes");
-  const claims = parseClaims(claimBytes);
-  if (typeof claims === "string") return tokenFailure("malformed", `dev token claims ${claims}`);
+  const { claims, sig } = format;
   if (parts[0] !== TOKEN_VERSION) {
     return tokenFailure(
       "unsupported_version",
@@ -199,6 +188,20 @@ function unverified(s: string): string {
     /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
+}
+
+/** The §8.3 `malformed` checks after the split: claims and signature, or what is wrong. */
+function parseParts(
+  parts: string[],
+): { claims: TokenClaims; sig: Uint8Array<ArrayBuffer> } | string {
+  if (parts.length !== 3) return "dev token must have three '.'-separated parts";
+  const claimBytes = b64urlDecode(parts[1]);
+  if (!claimBytes) return `dev token claims are not valid base64url: ${b64urlProblem(parts[1])}`;
+  const sig = b64urlDecode(parts[2]);
+  if (!sig) return `dev token signature is not valid base64url: ${b64urlProblem(parts[2])}`;
+  if (sig.length !== 32) return "dev token signature is not 32 bytes";
+  const claims = parseClaims(claimBytes);
+  return typeof claims === "string" ? `dev token claims ${claims}` : { claims, sig };
 }
 
 /** Decoded claims, or a string saying what is wrong with them. */
