@@ -59,3 +59,30 @@ Deno.test("a kept app (dev's) stays served when an app_dir session of its slug c
   await t.call("session.close", { session_id: s.session_id });
   assert.equal(t.rt.apps.get("devapp")?.appDir, dir);
 });
+
+Deno.test("a create whose slug takes over another directory's app says so in its warnings", async () => {
+  await using t = await makeRuntime({ mode: "serve" });
+  // two copies of one app: the slug comes from the directory name, so both are "notes"
+  const a = await appCopy(join(t.dir, "worker-1"), "notes");
+  const b = await appCopy(join(t.dir, "worker-2"), "notes");
+  type W = { code: string; message: string; hint?: string }[];
+  const create = async (dir: string) =>
+    (await t.call("session.create", { app_dir: dir, register_executas: false })) as {
+      session_id: string;
+      warnings: W;
+    };
+  const first = await create(a);
+  assert.deepEqual(first.warnings, []);
+  assert.deepEqual((await create(a)).warnings, [], "the same directory again is no takeover");
+  const second = await create(b);
+  const w = second.warnings.find((x) => x.code === "app_slug_taken_over");
+  assert.ok(w, JSON.stringify(second.warnings));
+  assert.match(w.message, /app slug 'notes' now serves .*worker-2.* \(was .*worker-1/);
+  assert.match(w.hint ?? "", /own app_slug/);
+  // the create after the first one's sessions closed takes nothing from anyone
+  await t.call("session.close", { session_id: second.session_id });
+  for (const s of (await t.call("session.list")).sessions as { session_id: string }[]) {
+    await t.call("session.close", { session_id: s.session_id });
+  }
+  assert.deepEqual((await create(b)).warnings, []);
+});

@@ -42,6 +42,25 @@ export class AppRegistry {
 }
 
 /**
+ * The warning for a create that makes `slug` serve `appDir` while it serves another directory
+ * (§11.4: the later one takes over). Returned with the create's warnings, not only logged: two
+ * copies of one app (parallel e2e workers, a fork beside its template) share a directory-name
+ * slug, and the first one's open pages silently began loading the second one's bundle.
+ */
+export function slugTakeover(apps: AppRegistry, slug: string, appDir: string): Diagnostic | null {
+  const prev = apps.get(slug);
+  if (!prev || prev.bundleDir === join(appDir, "bundle")) return null;
+  return {
+    severity: "warning",
+    code: "app_slug_taken_over",
+    path: "",
+    message: `app slug '${slug}' now serves ${appDir} (was ${prev.appDir ?? prev.bundleDir}); ` +
+      `open windows of that app load this directory's bundle from now on`,
+    hint: "give each app directory its own app_slug in session.create",
+  };
+}
+
+/**
  * A session with `app_dir` closed (§11.4: the app origin serves apps *of sessions*): its app stays
  * served while another open session of that slug and directory exists; else the newest open
  * session of the slug from another directory takes it over; else the slug is forgotten. A harness

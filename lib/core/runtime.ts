@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus, rpcEntry } from "./log_bus.ts";
-import { appInUse, AppRegistry, releaseApp } from "./apps.ts";
+import { appInUse, AppRegistry, releaseApp, slugTakeover } from "./apps.ts";
 import { RefreshTimers } from "./refresh_timers.ts";
 import { type TokenCheck, verifyAppToken } from "./token_check.ts";
 import type { Transport } from "./transport.ts";
@@ -193,6 +193,8 @@ export class Runtime {
     if (r?.manifest) [manifest, diagnostics] = [r.manifest, r.diagnostics];
     // §9.2: discovery warnings are diagnostics of the app too
     if (discovery.length) diagnostics = [...diagnostics, ...discovery];
+    const taken = appDir === null ? null : slugTakeover(this.apps, slug, appDir);
+    if (taken) diagnostics = [...diagnostics, taken];
     const warnings = diagnostics.filter((d) => d.severity === "warning");
     // smoke opens a session per view and fixture; its report lists these warnings once
     const level = this.mode === "smoke" ? "debug" : "warn";
@@ -200,16 +202,8 @@ export class Runtime {
       this.logger[level]("manifest warning", diagnosticFields(w));
     }
     if (appDir !== null) {
-      const replaced = this.apps.set({
-        slug,
-        appDir,
-        bundleDir: join(appDir, "bundle"),
-        manifest,
-        diagnostics,
-      });
-      if (replaced) {
-        this.logger.warn(`app slug '${slug}' now serves ${appDir} (was ${replaced.appDir})`);
-      }
+      // a takeover was logged with the warnings above
+      this.apps.set({ slug, appDir, bundleDir: join(appDir, "bundle"), manifest, diagnostics });
     }
     const s = new Session({
       id: newSessionId(),
