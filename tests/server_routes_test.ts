@@ -213,7 +213,8 @@ Deno.test("routes: session_limit maps to 503, internal faults to 500", async () 
   assert.deepEqual(await r.json(), {
     error: {
       code: "session_limit",
-      message: "too many open sessions (max 1024)",
+      message: "too many open sessions (max 1024); close finished ones with session.close over " +
+        "/rpc or /ws (session.list lists them)",
       details: { max: 1024 },
     },
   });

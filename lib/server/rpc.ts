@@ -47,23 +47,48 @@ const STATUS_OF: Record<number, 400 | 404 | 500 | 503> = {
   [RPC.INTERNAL_ERROR]: 500,
 };
 
-/** A readable sentence for an RpcError's data (reason, first issue, or the code name). */
-function describe(e: RpcError): string {
+/**
+ * A readable sentence for an RpcError's data: the field issues, else what the reason's data
+ * says (the manifest's errors, the views there are, the size against its limit), else the code.
+ * The dashboard says the same from `data` (host_link.js); a script reading `/api` gets it here.
+ */
+function describe(e: RpcError, method?: string): string {
   const d = e.data ?? {};
   const issues = Array.isArray(d.issues) ? d.issues as { path?: string; message?: string }[] : [];
-  if (issues.length && issues[0]?.message) {
-    return issues[0].path ? `${issues[0].path}: ${issues[0].message}` : String(issues[0].message);
+  const said = issues.filter((i) => i?.message).map((i) =>
+    i.path ? `${i.path}: ${i.message}` : String(i.message)
+  );
+  if (said.length) return said.join("; ");
+  const errors = Array.isArray(d.diagnostics)
+    ? (d.diagnostics as { severity?: string; code?: string; message?: string }[])
+      .filter((x) => x?.severity === "error")
+    : [];
+  if (errors.length) said.push(errors.slice(0, 3).map((x) => `${x.code}: ${x.message}`).join("; "));
+  if (typeof d.view === "string" && Array.isArray(d.available)) {
+    said.push(`view: no view '${d.view}' (available: ${d.available.join(", ") || "none"})`);
+  }
+  if (typeof d.size === "number" && typeof d.max === "number") {
+    // on /api only session.create has a size limit of its own: its seed
+    const field = method === "session.create" ? "seed_storage is " : "";
+    said.push(`${field}${d.size} bytes, max ${d.max}`);
+  }
+  if (said.length) {
+    return `${typeof d.reason === "string" ? d.reason : e.message}: ${said.join("; ")}`;
   }
   if (typeof d.reason === "string") return `${e.message}: ${d.reason}`;
   if (e.code === RPC.UNKNOWN_SESSION) return `unknown session ${String(d.session_id)}`;
-  if (e.code === RPC.SESSION_LIMIT) return `too many open sessions (max ${String(d.max)})`;
+  if (e.code === RPC.SESSION_LIMIT) {
+    // sessions never expire (§6.3): a suite whose failed tests left theirs open must close them
+    return `too many open sessions (max ${String(d.max)}); close finished ones with ` +
+      `session.close over /rpc or /ws (session.list lists them)`;
+  }
   if (typeof d.detail === "string") return d.detail;
   return e.message;
 }
 
-function apiError(c: Context, e: RpcError) {
+function apiError(c: Context, e: RpcError, method?: string) {
   const status = STATUS_OF[e.code] ?? 500;
-  const error = { code: e.message, message: describe(e), details: e.data ?? {} };
+  const error = { code: e.message, message: describe(e, method), details: e.data ?? {} };
   return jsonText(c, status, JSON.stringify({ error }));
 }
 
@@ -125,7 +150,7 @@ export async function handleApiCall(
     // toJson: a value nested too deep for JSON.stringify is sent as /rpc sends it (§1.1)
     return jsonText(c, 200, toJson(result) ?? "null");
   } catch (e) {
-    if (e instanceof RpcError) return apiError(c, e);
+    if (e instanceof RpcError) return apiError(c, e, method);
     ctx.logger.error("api call crashed", { method, error: (e as Error)?.stack ?? String(e) });
     return apiError(
       c,
