@@ -9,7 +9,8 @@ import { headLength } from "./head.ts";
 import { originForms } from "./hosts.ts";
 import type { ServerContext } from "./context.ts";
 import { handleApiCall, handleRpc } from "./rpc.ts";
-import { logStream, sessionEvents } from "./sse.ts";
+import { logStream, safeQuery, sessionEvents } from "./sse.ts";
+import type { LogEntry } from "../core/log_bus.ts";
 import { wsHandler } from "./ws.ts";
 import { rawAfterSegments, rawPathOf, safeSegments, serveBundleFile } from "./static.ts";
 import { SIDECAR_NAME, sidecarResponse, toolIdMap } from "./sidecar.ts";
@@ -105,16 +106,39 @@ export function createMainApp(ctx: ServerContext): Hono {
   app.get("/sessions/:id/events", (c) => sessionEvents(c, ctx));
   app.post("/api/session/create", (c) => handleApiCall(c, ctx, "session.create"));
   app.post("/api/session/call", (c) => handleApiCall(c, ctx, "session.call"));
-  app.get(
-    "/api/log",
-    (c) => jsonNoStore(c, { entries: ctx.runtime.log.entries() }),
-  );
+  app.get("/api/log", (c) => {
+    const pick = logFilter(c);
+    if (pick instanceof Response) return pick;
+    return jsonNoStore(c, { entries: ctx.runtime.log.entries().filter(pick) });
+  });
   app.get("/api/log/stream", (c) => logStream(c, ctx));
   app.get(
     "/api/csp-reports",
     (c) => jsonNoStore(c, { reports: ctx.cspReports.list() }),
   );
   return withFallbacks(app, ctx);
+}
+
+/**
+ * `GET /api/log?session_id=S&after=N`: a test's own entries, newer than the seq it saw last. The
+ * contract is silent on filters; without them each poll of a suite running tests in parallel read
+ * every worker's entries (up to 2000, whole storage buckets in events) to keep a few.
+ */
+function logFilter(c: Context): ((e: LogEntry) => boolean) | Response {
+  const sid = safeQuery(c, "session_id");
+  const after = safeQuery(c, "after");
+  if (after !== undefined && !/^\d{1,15}$/.test(after)) {
+    return errorBody(
+      c,
+      400,
+      "invalid_params",
+      `after: must be a log seq (an integer >= 0, the seq of the last entry seen), got '${
+        after.slice(0, 40)
+      }'`,
+    );
+  }
+  const n = after === undefined ? 0 : Number(after);
+  return (e) => e.seq > n && (sid === undefined || e.session_id === sid);
 }
 
 /** 404 JSON for unknown routes; a handler fault is logged and answered 500, never rethrown. */

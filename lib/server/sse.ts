@@ -204,14 +204,21 @@ export function sessionEvents(c: Context, ctx: ServerContext): Response {
   );
 }
 
-/** `GET /api/log/stream`: live log entries; replays retained ones after `Last-Event-ID` / `after`. */
+/**
+ * `GET /api/log/stream`: live log entries; replays retained ones after `Last-Event-ID` / `after`;
+ * `session_id` keeps that session's entries only.
+ */
 export function logStream(c: Context, ctx: ServerContext): Response {
   const hasStart = c.req.header("last-event-id") !== undefined ||
     safeQuery(c, "after") !== undefined;
   const start = startPosition(c);
+  // as on `/api/log`: one session's entries only (a test among parallel ones)
+  const sid = safeQuery(c, "session_id");
   return sseResponse(c, (stream) =>
     runStream(stream, ctx, "log", ({ write, drained, ended }) => {
-      const send = (e: LogEntry) => write(logMessage(e));
+      const send = (e: LogEntry) => {
+        if (sid === undefined || e.session_id === sid) write(logMessage(e));
+      };
       if (!hasStart) return ctx.runtime.log.subscribe(send);
       // the same pacing as session events: retained entries after `start`, then live ones
       let replaying = true;
