@@ -67,6 +67,7 @@ Deno.test("devPageHtml: session and window metas, host scripts only", () => {
     "anna-session-id": `ses_${"b".repeat(32)}`,
     "anna-window-uuid": "11111111-1111-4111-8111-111111111111",
     "anna-version": "0.1.0",
+    "anna-live-reload": "off",
   });
   checkCspFriendly(html);
   const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);

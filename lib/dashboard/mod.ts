@@ -20,6 +20,8 @@ export interface DashboardOptions extends PageOptions {
 export interface DevPageOptions extends PageOptions {
   sessionId: string;
   windowUuid: string;
+  /** As on the dashboard: the server watches the app's files (§11.10). */
+  liveReload?: boolean;
 }
 
 export interface DashAsset {
@@ -70,6 +72,7 @@ export function devPageHtml(opts: DevPageOptions): string {
     SESSION_ID: opts.sessionId,
     WINDOW_UUID: opts.windowUuid,
     VERSION: opts.version,
+    LIVE_RELOAD: opts.liveReload ? "on" : "off",
   });
 }
 

@@ -97,6 +97,7 @@ export function createMainApp(ctx: ServerContext): Hono {
       sessionId: found.session.id,
       windowUuid: wid,
       version: ctx.version,
+      liveReload: ctx.liveReload === true,
     });
     return c.body(html, 200, pageHeaders(c, ctx));
   });

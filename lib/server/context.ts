@@ -23,6 +23,7 @@ export interface Pages {
     sessionId: string;
     windowUuid: string;
     version: string;
+    liveReload: boolean;
   }): string;
   asset(name: string): { body: string; contentType: string } | null;
 }

@@ -284,7 +284,9 @@
       container: o.container || doc.querySelector("[data-anna-frames]") || doc.body,
     };
     current = s;
-    link.startLogStream();
+    // `/dev/:wid` reads the log only to reload: unwatched, the stream just took one of the 6
+    // connections a browser allows per host (a 4th page in one context never loaded)
+    if (!link.config.windowUuid || link.config.liveReload !== "off") link.startLogStream();
     const info = await rpc("session.get", { session_id: sessionId });
     if (current !== s) return info;
     s.info = info;
