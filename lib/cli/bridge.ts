@@ -1,5 +1,6 @@
 /** `bridge` (CONTRACT §2.4): the core served as JSON-RPC over stdin/stdout. */
-import { parseFlags } from "./flags.ts";
+import { type FlagSpec, parseFlags } from "./flags.ts";
+import { llmHelp, logHelp, TOKEN_HELP } from "./flag_help.ts";
 import {
   ConfigError,
   LLM_FLAGS,
@@ -22,14 +23,12 @@ export const help = `Usage: anna-app-runtime bridge [flags]
 Serves the bridge protocol (JSON-RPC 2.0, one envelope per line) on stdin/stdout.
 stdout carries protocol only; logs go to stderr. EOF on stdin shuts down gracefully.
 
-Flags:
-  --llm mock|off|openai    LLM provider mode (default mock); --no-llm = --llm off
-  --mock-llm FILE          mock table (JSONL), repeatable
-  --llm-base-url URL, --llm-model NAME, --llm-embed-model NAME, --llm-timeout-ms N
-  --key-file PATH          dev key file (default ~/.anna-app/dev.key)
-  --token-ttl SECONDS      dev token lifetime, 5..86400 (default 30)
-  --log-level LEVEL        error|warn|info|debug (default warn)
-  --log-format pretty|json (default pretty)`;
+LLM flags:
+${llmHelp()}
+Token flags:
+${TOKEN_HELP}
+Output:
+${logHelp("warn", null)}`;
 
 /** After a shutdown signal and the executas' stop, how long answers still in flight may take. */
 const ANSWER_GRACE_MS = 5000;
@@ -37,8 +36,10 @@ const ANSWER_GRACE_MS = 5000;
 /** bridge prints no results, only the protocol: it has no `--format` (§2.1, §2.4). */
 export const formats = null;
 
+export const flags: FlagSpec = { ...LLM_FLAGS, ...TOKEN_FLAGS };
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { ...LLM_FLAGS, ...TOKEN_FLAGS }, { formats: null });
+  const { values } = parseFlags(argv, flags, { formats: null });
   const logger = makeLogger(values, { level: "warn", format: "pretty" });
   let rt: Runtime;
   try {

@@ -3,10 +3,11 @@
  * bind both origins → the dev session → startup output → live reload (§11.10).
  */
 import { dirname, join, resolve } from "node:path";
-import { bool, int, list, parseFlags, str, UsageError } from "./flags.ts";
+import { bool, type FlagSpec, int, list, parseFlags, str, UsageError } from "./flags.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, SERVER_FLAGS, TOKEN_FLAGS } from "./common.ts";
 import { EXIT, printFatal } from "./output.ts";
-import { COMMON_RUNTIME_HELP, SERVER_HELP } from "./serve.ts";
+import { COMMON_RUNTIME_HELP } from "./serve.ts";
+import { EXECUTA_HELP, SERVER_HELP } from "./flag_help.ts";
 import { RpcError } from "../core/rpc_error.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { appSlugFor, diagnosticFields, loadManifest } from "../manifest/mod.ts";
@@ -46,8 +47,8 @@ App flags:
   --no-watch               no live reload
   --record FILE            record the dev session as a replayable fixture (JSONL)
 Executa flags:
-  --executa SPEC           register this executa (repeatable; replaces auto-discovery)
-  --no-executas            register none
+${EXECUTA_HELP}
+Server flags:
 ${SERVER_HELP}
 ${COMMON_RUNTIME_HELP}`;
 
@@ -77,14 +78,16 @@ function sessionFailure(e: RpcError): string {
   return `cannot create the dev session: ${e.message} ${JSON.stringify(d)}`;
 }
 
+export const flags: FlagSpec = {
+  ...SERVER_FLAGS,
+  ...TOKEN_FLAGS,
+  ...LLM_FLAGS,
+  ...EXECUTA_FLAGS,
+  ...DEV_FLAGS,
+};
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, {
-    ...SERVER_FLAGS,
-    ...TOKEN_FLAGS,
-    ...LLM_FLAGS,
-    ...EXECUTA_FLAGS,
-    ...DEV_FLAGS,
-  }, { positionals: 1 });
+  const { values, positionals } = parseFlags(argv, flags, { positionals: 1 });
   const format = str(values, "format");
   if (format === "junit") throw new UsageError("--format must be pretty or json (got 'junit')");
   const logger = makeLogger(values, { level: "info" });

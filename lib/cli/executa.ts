@@ -1,6 +1,7 @@
 /** `executa describe|health|invoke DIR` (CONTRACT §2.9): one executa, spawned, used, shut down. */
 import { basename, dirname, join, resolve } from "node:path";
-import { bool, int, parseFlags, str, UsageError } from "./flags.ts";
+import { bool, type FlagSpec, int, parseFlags, str, UsageError } from "./flags.ts";
+import { llmHelp, logHelp } from "./flag_help.ts";
 import { ConfigError, LLM_FLAGS, makeLlm, makeLogger } from "./common.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
 import { ExecutaPool } from "../executa/mod.ts";
@@ -24,12 +25,16 @@ bin/<dir>), handshakes, runs one action and shuts it down.
       --args JSON|@FILE        arguments object (default {})
       --timeout-ms N           invoke timeout (clamped to 1000..90000, default 65000)
       --raw                    print the plugin's raw invoke result
-      --llm mock|off|openai    LLM for reverse sampling (default mock); --no-llm = --llm off
-      --mock-llm FILE          mock table (JSONL), repeatable
-      --llm-base-url URL, --llm-model NAME, --llm-embed-model NAME, --llm-timeout-ms N
+    LLM for the executa's reverse sampling and embeddings:
+${llmHelp(6)}
 
-Flags: --tool-id ID, --type python|node|go|binary, --command "ARGV" (or a JSON array),
-       --format pretty|json, --log-level L, --log-format pretty|json.
+Flags:
+  --tool-id ID             the executa's tool_id (default: derived from DIR)
+  --type python|node|go|binary
+                           how to start it (default: derived from DIR)
+  --command "ARGV"         the command to run, split on spaces or a JSON array (no shell)
+  --format pretty|json     output format (default pretty)
+${logHelp("info", "json")}
 Exit: 0 ok, 1 the check or call failed, 2 usage, 3 the executa could not start or died.`;
 
 const INVOKE_FLAGS = {
@@ -38,7 +43,7 @@ const INVOKE_FLAGS = {
   "timeout-ms": { type: "string" as const },
   raw: { type: "boolean" as const },
 };
-const FLAGS = {
+export const flags: FlagSpec = {
   ...INVOKE_FLAGS,
   "tool-id": { type: "string" as const },
   type: { type: "string" as const },
@@ -157,7 +162,7 @@ function printInvokeOutcome(format: string, out: Outcome): number {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, FLAGS, { positionals: 3 });
+  const { values, positionals } = parseFlags(argv, flags, { positionals: 3 });
   const [action, dirArg, tool] = positionals;
   if (!["describe", "health", "invoke"].includes(action ?? "")) {
     const got = action

@@ -3,12 +3,14 @@
  * Each command module exports `run(argv): Promise<number>` (the exit code) and `help`.
  */
 import { EXIT, printFatal, writeStderr, writeStdout } from "./output.ts";
-import { parseFlags, UsageError } from "./flags.ts";
+import { type FlagSpec, parseFlags, UsageError } from "./flags.ts";
 import { didYouMean } from "../util/text.ts";
 
 export interface CommandModule {
   run(argv: string[]): Promise<number>;
   help: string;
+  /** the command's own flags, beside the ones every command takes (`COMMON_FLAGS`) */
+  flags: FlagSpec;
   /** `null` when the command has no `--format` (it prints no results: `bridge`) */
   formats?: string[] | null;
 }
@@ -56,9 +58,18 @@ export function usage(full = false): string {
   ].join("\n");
 }
 
+/** The command called `name` (for the tests' checks of every command's help against its flags). */
+export function loadCommand(name: string): Promise<CommandModule> | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name].load() : undefined;
+}
+export const COMMAND_NAMES = Object.keys(COMMANDS);
+
 const helpCommand: CommandModule = {
-  help:
-    "Usage: anna-app-runtime help [COMMAND]\n\nPrints the usage text of a command (always pretty).",
+  help: `Usage: anna-app-runtime help [COMMAND]
+
+Prints the usage text of a command (always pretty: --format is accepted and changes nothing).
+Like every command it also takes --log-level and --log-format (it logs nothing).`,
+  flags: {},
   async run(argv) {
     // `--format` is accepted and ignored: help is always pretty (§2.12)
     const { positionals } = parseFlags(argv, {}, { positionals: 1 });

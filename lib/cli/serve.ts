@@ -1,5 +1,6 @@
 /** `serve` (CONTRACT §2.6): the dev server with no app loaded; sessions come over HTTP/WS. */
-import { parseFlags, str, UsageError } from "./flags.ts";
+import { type FlagSpec, parseFlags, str, UsageError } from "./flags.ts";
+import { llmHelp, logHelp, SERVER_HELP, TOKEN_HELP } from "./flag_help.ts";
 import { LLM_FLAGS, makeLogger, SERVER_FLAGS, TOKEN_FLAGS } from "./common.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
@@ -8,38 +9,30 @@ import { buildRuntime, printStartup, reportFatal, serverSettings } from "./serve
 import { untilSignal } from "./signals.ts";
 import { VERSION } from "../version.ts";
 
-export const SERVER_HELP = `Server flags:
-  --host ADDR              bind address (default 127.0.0.1; loopback only unless --allow-remote)
-  --port N                 main origin port (default 5180; 0 = any free port)
-  --app-port N             app origin port (default main port + 1; 0 = any)
-  --allow-remote           allow a non-loopback bind and non-loopback peers (needs the control token)
-  --allowed-host HOST      extra accepted Host (HOST or HOST:PORT), repeatable
-  --no-control-token       do not require the control token (loopback only)`;
-
+/** The token and LLM groups and the output flags, as `dev` and `serve` show them. */
 export const COMMON_RUNTIME_HELP = `Token flags:
-  --key-file PATH          dev key file (default ~/.anna-app/dev.key; env ANNA_APP_DEV_KEY_FILE)
-  --token-ttl SECONDS      dev token lifetime, 5..86400 (default 30)
+${TOKEN_HELP}
 LLM flags:
-  --llm mock|off|openai    provider mode (default mock); --no-llm = --llm off
-  --mock-llm FILE          mock table (JSONL), repeatable
-  --llm-base-url URL, --llm-model NAME, --llm-embed-model NAME, --llm-timeout-ms N
+${llmHelp()}
 Output:
   --format pretty|json     startup output (json: one line {"event":"listening",…})
-  --log-level LEVEL        error|warn|info|debug (default info)
-  --log-format pretty|json`;
+${logHelp("info", "json")}`;
 
 export const help = `Usage: anna-app-runtime serve [flags]
 
 Runs the HTTP server (dashboard, /rpc, /ws, SSE, app origin) with no app loaded. Create sessions
 with session.create over /rpc or /ws, or POST /api/session/create; a session created with app_dir
-gets its bundle served and its executas registered. The control token is printed at startup
-(env ANNA_APP_CONTROL_TOKEN fixes it). SIGINT/SIGTERM shut down gracefully.
+gets its bundle served and its executas registered. The control token is printed at startup.
+SIGINT/SIGTERM shut down gracefully.
 
+Server flags:
 ${SERVER_HELP}
 ${COMMON_RUNTIME_HELP}`;
 
+export const flags: FlagSpec = { ...SERVER_FLAGS, ...TOKEN_FLAGS, ...LLM_FLAGS };
+
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { ...SERVER_FLAGS, ...TOKEN_FLAGS, ...LLM_FLAGS });
+  const { values } = parseFlags(argv, flags);
   const format = str(values, "format");
   if (format === "junit") throw new UsageError("--format must be pretty or json (got 'junit')");
   const logger = makeLogger(values, { level: "info" });

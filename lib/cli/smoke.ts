@@ -1,6 +1,7 @@
 /** `smoke [APP_DIR]` (CONTRACT §2.7, §14): the CI runner. The work is in lib/smoke/runner.ts. */
 import { dirname, join, resolve } from "node:path";
-import { bool, int, list, parseFlags, str, UsageError } from "./flags.ts";
+import { bool, type FlagSpec, int, list, parseFlags, str, UsageError } from "./flags.ts";
+import { EXECUTA_HELP, llmHelp, logHelp, TOKEN_HELP } from "./flag_help.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, TOKEN_FLAGS, tokenTtl } from "./common.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
 import type { Logger } from "../util/log.ts";
@@ -30,26 +31,20 @@ Fixtures and replay:
   --call-timeout-ms N      outer limit per replayed call (default 120000)
 Browser:
   --browser                boot check in headless Chromium (never downloaded)
-  --chromium PATH          Chromium executable (default: ANNA_APP_CHROMIUM, then chromium,
+  --chromium PATH          Chromium executable (default: $ANNA_APP_CHROMIUM, then chromium,
                            chromium-browser, google-chrome, google-chrome-stable on PATH)
 Executas:
-  --executa SPEC           use this executa instead of discovery (repeatable)
-                           SPEC: dir=executas/x[,tool_id=ID][,type=python|node|go|binary]
-                                 [,handle=H][,command=["argv",...]]
-  --no-executas            register none
+${EXECUTA_HELP}
   --keep-home              keep the real HOME for executas (default: a fresh temporary HOME)
-LLM and tokens:
-  --llm mock|off|openai    LLM provider mode (default mock); --no-llm = --llm off
-  --mock-llm FILE          mock table (JSONL), repeatable
-  --llm-base-url URL, --llm-model NAME, --llm-embed-model NAME, --llm-timeout-ms N
-  --key-file PATH          dev key file (default ~/.anna-app/dev.key)
-  --token-ttl SECONDS      dev token lifetime, 5..86400 (default 30)
+LLM flags:
+${llmHelp()}
+Token flags:
+${TOKEN_HELP}
 Output:
   --format pretty|json|junit  report format (default pretty)
   --out FILE               write the report to FILE instead of stdout (a failed run still
                            logs its failed checks, their diffs and the summary line to stderr)
-  --log-level LEVEL        error|warn|info|debug (default warn); logs go to stderr
-  --log-format pretty|json
+${logHelp("warn", "json")}
 
 Exit codes: 0 all checks passed; 1 a check failed; 2 usage, manifest, fixture, mock or key file
 error, or no Chromium for --browser; 3 runtime fault (an executa failed to start or died, a call
@@ -101,13 +96,13 @@ function interruptOnSignal(logger: Logger): { signal: AbortSignal; dispose: () =
   };
 }
 
+export const flags: FlagSpec = { ...EXECUTA_FLAGS, ...LLM_FLAGS, ...TOKEN_FLAGS, ...SMOKE_FLAGS };
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, {
-    ...EXECUTA_FLAGS,
-    ...LLM_FLAGS,
-    ...TOKEN_FLAGS,
-    ...SMOKE_FLAGS,
-  }, { positionals: 1, formats: SMOKE_FORMATS });
+  const { values, positionals } = parseFlags(argv, flags, {
+    positionals: 1,
+    formats: SMOKE_FORMATS,
+  });
   const format = str(values, "format") ?? "pretty";
   const logger = makeLogger(values, { level: "warn" });
   const executaSpecs = list(values, "executa");

@@ -1,6 +1,7 @@
 /** `token mint|verify` (CONTRACT §2.11): mint or check dev tokens with the local dev key. */
 import { type FlagSpec, int, parseFlags, str, UsageError } from "./flags.ts";
 import { makeLogger, TOKEN_FLAGS } from "./common.ts";
+import { logHelp, TOKEN_HELP } from "./flag_help.ts";
 import { EXIT, printFatal, writeStderr, writeStdout } from "./output.ts";
 import { newUuid, UUID_RE } from "../util/ids.ts";
 import { didYouMean } from "../util/text.ts";
@@ -28,16 +29,12 @@ mint defaults: random wid, uid 1, app "dev", view "main", no scopes, ttl from --
 verify checks format, signature, expiry and (with --wid) the window; exit 0 valid, 1 invalid.
 
 Flags:
-  --key-file PATH      dev key file (default: $ANNA_APP_DEV_KEY_FILE or ~/.anna-app/dev.key;
-                       created with mode 0600 when missing)
-  --token-ttl SECONDS  default token lifetime, ${TOKEN_TTL_MIN}..${TOKEN_TTL_MAX} (default ${TOKEN_TTL_DEFAULT})
-  --ttl SECONDS        lifetime of this token (mint; overrides --token-ttl)
-  --format pretty|json output format (default pretty)
-  --log-level L        error|warn|info|debug
-  --log-format F       pretty|json
-  -h, --help           this help`;
+${TOKEN_HELP}
+  --ttl SECONDS            lifetime of this token (mint; overrides --token-ttl)
+  --format pretty|json     output format (default pretty)
+${logHelp("info", "json")}`;
 
-const FLAGS = {
+export const flags = {
   ...TOKEN_FLAGS,
   wid: { type: "string" },
   uid: { type: "string" },
@@ -49,7 +46,7 @@ const FLAGS = {
 const MINT_ONLY = ["uid", "app", "view", "scopes", "ttl"];
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, FLAGS, { positionals: 2 });
+  const { values, positionals } = parseFlags(argv, flags, { positionals: 2 });
   const sub = positionals[0];
   if (sub !== "mint" && sub !== "verify") {
     throw new UsageError(

@@ -5,7 +5,8 @@ import { checkApp } from "../core/app_check.ts";
 import { strictScan } from "../manifest/strict.ts";
 import { diagnosticLine } from "../manifest/diag.ts";
 import type { Diagnostic } from "../manifest/types.ts";
-import { bool, list, parseFlags, str, UsageError } from "./flags.ts";
+import { bool, type FlagSpec, list, parseFlags, str, UsageError } from "./flags.ts";
+import { EXECUTA_HELP } from "./flag_help.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
 import { statOrNull } from "../util/fs.ts";
 
@@ -15,24 +16,21 @@ Checks a manifest (default: ./manifest.json). For an app directory it also disco
 checks that the bundle entry exists.
 
 Flags:
-  --strict             also scan bundle sources for ungranted host-API calls; warnings fail
-  --executa SPEC       use this executa instead of discovery (repeatable)
-                       SPEC: dir=executas/x[,tool_id=ID][,type=python|node|go|binary][,handle=H]
-                             [,command=["argv",...]]
-  --no-executas        skip executa discovery
-  --format pretty|json output format (default pretty)
-  --log-level L        error|warn|info|debug; --log-format pretty|json (logs go to stderr)
+  --strict                 also scan bundle sources for ungranted host-API calls; warnings fail
+${EXECUTA_HELP}
+  --format pretty|json     output format (default pretty)
+  --log-level, --log-format  accepted as by every command (validate logs nothing)
 
 Exit codes: 0 valid, 1 errors (or warnings with --strict), 2 path not found or bad flags.`;
 
-const FLAGS = {
-  strict: { type: "boolean" as const },
-  executa: { type: "string" as const, multiple: true },
-  "no-executas": { type: "boolean" as const },
+export const flags: FlagSpec = {
+  strict: { type: "boolean" },
+  executa: { type: "string", multiple: true },
+  "no-executas": { type: "boolean" },
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, FLAGS, { positionals: 1 });
+  const { values, positionals } = parseFlags(argv, flags, { positionals: 1 });
   const format = str(values, "format");
   const strict = bool(values, "strict");
   const flagSpecs = list(values, "executa");

@@ -8,8 +8,10 @@ export const help = `Usage: anna-app-runtime version [--format pretty|json]
 Prints the runtime version, the dispatcher version it is compatible with and the Deno version.
 Like every command it also takes --log-level and --log-format (it logs nothing).`;
 
+export const flags = {};
+
 export function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, {});
+  const { values } = parseFlags(argv, flags);
   if (str(values, "format") === "json") {
     writeStdout(JSON.stringify({
       name: "anna-app-runtime",
