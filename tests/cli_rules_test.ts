@@ -343,3 +343,24 @@ Deno.test("cli: numbers and ranges of shared flags are checked before anything r
     assert.equal(r.code, 0, `--token-ttl ${ttl}: ${explain(r)}`);
   }
 });
+
+Deno.test("cli: a list flag with the switch that empties it is exit 2, in one wording with the fix, on every command that takes both", async () => {
+  const executas = "--executa and --no-executas cannot be combined: give --executa for just " +
+    "those executas, or --no-executas for none";
+  const cases: [string[], string][] = [
+    [["validate", VALID_APP, "--executa", "dir=x", "--no-executas"], executas],
+    [["dev", VALID_APP, "--no-executas", "--executa=dir=x", "--port", "0"], executas],
+    [["smoke", VALID_APP, "--executa", "dir=x", "--no-executas"], executas],
+    [
+      ["smoke", VALID_APP, "--fixtures", "f.jsonl", "--no-fixtures"],
+      "--fixtures and --no-fixtures cannot be combined: give --fixtures for just those fixture " +
+      "files, or --no-fixtures for none",
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${explain(r)}`);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr.split("\n")[0], `error: ${message}`, args.join(" "));
+  }
+});

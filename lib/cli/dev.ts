@@ -3,7 +3,7 @@
  * bind both origins → the dev session → startup output → live reload (§11.10).
  */
 import { dirname, join, resolve } from "node:path";
-import { bool, type FlagSpec, int, list, parseFlags, str, UsageError } from "./flags.ts";
+import { bool, type FlagSpec, int, list, notBoth, parseFlags, str, UsageError } from "./flags.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, SERVER_FLAGS, TOKEN_FLAGS } from "./common.ts";
 import { EXIT, printFatal } from "./output.ts";
 import { COMMON_RUNTIME_HELP } from "./serve.ts";
@@ -127,9 +127,7 @@ export async function run(argv: string[]): Promise<number> {
   const userId = int(values, "user-id", [0, Number.MAX_SAFE_INTEGER]);
   const entryPayload = parseEntryPayload(str(values, "entry-payload"));
   const seed = await parseSeedStorage(str(values, "seed-storage"));
-  if (bool(values, "no-executas") && list(values, "executa").length) {
-    throw new UsageError("--executa and --no-executas cannot be combined");
-  }
+  notBoth(values, "executa", "no-executas", "executas");
 
   let settings;
   try {

@@ -145,6 +145,16 @@ function oneOf(values: FlagValues, k: string, allowed: string[]) {
   throw new UsageError(`--${k} must be ${opts} (got '${v}')`);
 }
 
+/** A list flag and the switch that empties it (`--executa` / `--no-executas`): one or the other. */
+export function notBoth(v: FlagValues, list: string, none: string, what: string) {
+  const x = v[list];
+  if (v[none] !== true || x === undefined || (Array.isArray(x) && x.length === 0)) return;
+  throw new UsageError(
+    `--${list} and --${none} cannot be combined: give --${list} for just those ${what}, ` +
+      `or --${none} for none`,
+  );
+}
+
 export function str(v: FlagValues, k: string): string | undefined {
   const x = v[k];
   return typeof x === "string" ? x : undefined;

@@ -1,6 +1,6 @@
 /** `smoke [APP_DIR]` (CONTRACT §2.7, §14): the CI runner. The work is in lib/smoke/runner.ts. */
 import { dirname, join, resolve } from "node:path";
-import { bool, type FlagSpec, int, list, parseFlags, str, UsageError } from "./flags.ts";
+import { bool, type FlagSpec, int, list, notBoth, parseFlags, str, UsageError } from "./flags.ts";
 import { EXECUTA_HELP, llmHelp, logHelp, TOKEN_HELP } from "./flag_help.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, TOKEN_FLAGS, tokenTtl } from "./common.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
@@ -106,13 +106,9 @@ export async function run(argv: string[]): Promise<number> {
   const format = str(values, "format") ?? "pretty";
   const logger = makeLogger(values, { level: "warn" });
   const executaSpecs = list(values, "executa");
-  if (bool(values, "no-executas") && executaSpecs.length) {
-    throw new UsageError("--executa and --no-executas cannot be combined");
-  }
+  notBoth(values, "executa", "no-executas", "executas");
   const fixtures = list(values, "fixtures");
-  if (bool(values, "no-fixtures") && fixtures.length) {
-    throw new UsageError("--fixtures and --no-fixtures cannot be combined");
-  }
+  notBoth(values, "fixtures", "no-fixtures", "fixture files");
   const aliases = parseAliases(list(values, "tool-alias"));
   if (typeof aliases === "string") throw new UsageError(aliases);
   const ttl = tokenTtl(values);

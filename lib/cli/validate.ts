@@ -5,7 +5,7 @@ import { checkApp } from "../core/app_check.ts";
 import { strictScan } from "../manifest/strict.ts";
 import { diagnosticLine } from "../manifest/diag.ts";
 import type { Diagnostic } from "../manifest/types.ts";
-import { bool, type FlagSpec, list, parseFlags, str, UsageError } from "./flags.ts";
+import { bool, type FlagSpec, list, notBoth, parseFlags, str } from "./flags.ts";
 import { EXECUTA_HELP } from "./flag_help.ts";
 import { EXIT, printFatal, writeStdout } from "./output.ts";
 import { statOrNull } from "../util/fs.ts";
@@ -35,9 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   const strict = bool(values, "strict");
   const flagSpecs = list(values, "executa");
   const noExecutas = bool(values, "no-executas");
-  if (noExecutas && flagSpecs.length > 0) {
-    throw new UsageError("use either --executa or --no-executas, not both");
-  }
+  notBoth(values, "executa", "no-executas", "executas");
   const target = resolve(positionals[0] ?? ".");
   const st = await statOrNull(target);
   if (!st) {
