@@ -88,10 +88,13 @@ Deno.test("cli: help and --help name every §2.2 environment variable and the ex
     const r = await runCli(args);
     assert.equal(r.code, 0, explain(r));
     for (const v of vars) assert.match(r.stdout, new RegExp(`^  (\\S+, )*${v}\\b`, "m"), v);
-    assert.match(
-      r.stdout,
-      /^Exit codes:\n {2}0 success .*1 .*2 usage or configuration error .*3 runtime fault$/m,
-    );
+    // §2.1's table, 130 included
+    const codes = r.stdout.split(/^Exit codes:\n/m)[1]?.split("\n\n")[0] ?? "";
+    for (const code of ["0 success", "1 a check failed", "2 usage or configuration error"]) {
+      assert.match(codes, new RegExp(`(^|\\s)${code}\\b`), code);
+    }
+    assert.match(codes, /(^|\s)3 runtime fault\b/);
+    assert.match(codes, /(^|\s)130 a second SIGINT\b/);
   }
   const unknown = await runCli(["nope"]);
   assert.equal(unknown.code, 2);

@@ -42,7 +42,8 @@ const ENVIRONMENT = `Environment:
   NO_COLOR                 no ANSI colour in logs`;
 
 const EXIT_CODES = `Exit codes:
-  0 success   1 a check failed   2 usage or configuration error   3 runtime fault`;
+  0 success (also a clean stop on EOF, SIGINT or SIGTERM)   1 a check failed
+  2 usage or configuration error   3 runtime fault   130 a second SIGINT while stopping`;
 
 /** The command list; `full` (for `help`/`--help`) adds §2.2's variables and §2.1's exit codes. */
 export function usage(full = false): string {
