@@ -197,6 +197,9 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
     ],
     // one port for both origins is a usage error, not "port in use" (exit 3)
     [["dev", appDir, "--port", "47010", "--app-port", "47010"], {}, 2, /is the same as --port/],
+    // nor is the main origin's default port (5180, §15) given to the app origin: it was exit 3
+    // "port 5180 is in use", held by the command's own main origin
+    [["serve", "--app-port", "5180"], {}, 2, /--app-port 5180 is the main origin's default port/],
     // inline JSON that is not an object is read as JSON, not as a file name
     [["dev", appDir, "--seed-storage", "[1]"], {}, 2, /--seed-storage must hold a JSON object/],
     [["dev", appDir, "--seed-storage", "no-such.json"], {}, 2, /--seed-storage: cannot read/],

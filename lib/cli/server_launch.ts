@@ -10,7 +10,7 @@ import { Runtime } from "../core/runtime.ts";
 import { ExecutaPool } from "../executa/mod.ts";
 import type { Logger } from "../util/log.ts";
 import { ControlTokenError, resolveControlToken } from "../server/control_token.ts";
-import { ListenError, resolveBindHost } from "../server/listen.ts";
+import { DEFAULT_PORT, ListenError, resolveBindHost } from "../server/listen.ts";
 import { parseHostPort } from "../server/hosts.ts";
 import type { StartOptions } from "../server/mod.ts";
 
@@ -36,11 +36,18 @@ export function serverSettings(v: FlagValues, env: string | undefined): ServerSe
   }
   const port = int(v, "port", [0, 65535]);
   const appPort = int(v, "app-port", [0, 65535]);
-  // two origins need two ports; binding the same one twice would read as "port in use" (exit 3)
+  // two origins need two ports; binding the same one twice would read as "port in use" (exit 3),
+  // a port nothing else holds once the command has exited
   if (port !== undefined && port !== 0 && appPort === port) {
     throw new UsageError(
       `--app-port ${appPort} is the same as --port: the app has its own origin, so give it ` +
         `another port (or leave --app-port out for port + 1)`,
+    );
+  }
+  if (port === undefined && appPort === DEFAULT_PORT) {
+    throw new UsageError(
+      `--app-port ${appPort} is the main origin's default port: give the app origin another ` +
+        `port, or move the main origin with --port N`,
     );
   }
   return {
