@@ -152,6 +152,36 @@ Deno.test("call and namespace proxies: nested paths, bare results, never thenabl
   rt.disconnect();
 });
 
+Deno.test("method proxies work through .call/.apply/.bind, as compiled optional calls use them", async () => {
+  const f = fakeFrame({
+    answer: (req) => {
+      if (req.method === "hello") return { ok: true, result: HELLO };
+      if (req.ns === "window") return { ok: true, result: { ok: true } };
+      return { ok: true, result: { echo: `${req.ns}.${req.method}`, args: req.args } };
+    },
+  });
+  const rt = await f.sdk.connect();
+  const want = { echo: "storage.get", args: { key: "k" } };
+  // what tsc (target ≤ ES2019) and esbuild emit for `rt.storage.get?.({key: "k"})`
+  let a: Any, b: Any;
+  const viaCall = (b = (a = rt.storage).get) === null || b === void 0
+    ? void 0
+    : b.call(a, { key: "k" });
+  assert.deepEqual(await viaCall, want);
+  // `rt.storage.get(...list)` compiled for older targets
+  assert.deepEqual(await rt.storage.get.apply(rt.storage, [{ key: "k" }]), want);
+  const bound = rt.storage.get.bind(rt.storage);
+  assert.equal(typeof bound, "function");
+  assert.deepEqual(await bound({ key: "k" }), want);
+  const nested = await rt.agent.session.create.call(rt.agent.session, { submode: "auto" });
+  assert.equal(nested.echo, "agent.session.create");
+  assert.deepEqual(
+    f.requests().filter((m: Any) => m.ns !== "window").map((m: Any) => `${m.ns}.${m.method}`),
+    ["storage.get", "storage.get", "storage.get", "agent.session.create"],
+  );
+  rt.disconnect();
+});
+
 Deno.test("tools.invoke results get non-enumerable, read-only compat properties", async () => {
   let next: Any = null;
   const f = fakeFrame({

@@ -32,6 +32,7 @@ function createAnnaSdk(env, version) {
   ];
   // Keys that must read as undefined so a proxy is never mistaken for a promise or a class.
   const BLOCKED_KEYS = new Set(["then", "toJSON", "constructor", "prototype"]);
+  const FUNCTION_KEYS = new Set(["call", "apply", "bind"]);
   const MAX_TIMER_MS = 2147483647;
   const {
     HostApiError,
@@ -255,10 +256,13 @@ function createAnnaSdk(env, version) {
 
     function nsProxy(ns, path) {
       const label = path ? `${ns}.${path}` : ns;
-      return new Proxy(() => {}, {
+      const proxy = new Proxy(() => {}, {
         get(_target, prop) {
           if (typeof prop === "symbol" || BLOCKED_KEYS.has(prop)) return undefined;
           if (prop === "toString") return () => `[AnnaAppRuntime ${label}]`;
+          // compilers turn `rt.storage.get?.(a)` into `get.call(rt.storage, a)` (and spreads into
+          // `.apply`): these must invoke the method, not name one called "get.call"
+          if (FUNCTION_KEYS.has(prop)) return Function.prototype[prop].bind(proxy);
           return nsProxy(ns, path ? `${path}.${prop}` : prop);
         },
         apply(_target, _this, argList) {
@@ -271,6 +275,7 @@ function createAnnaSdk(env, version) {
           return call(ns, path, argList[0], argList[1]);
         },
       });
+      return proxy;
     }
 
     const runtime = {
