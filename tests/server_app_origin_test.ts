@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
 import { makeRuntime, manifest } from "./helpers/runtime.ts";
 import { APPH, AUTH, serverContext, writeApp } from "./helpers/server.ts";
+import { Logger } from "../lib/util/log.ts";
 
 async function setup() {
   const t = await makeRuntime({ mode: "serve" });
@@ -70,6 +71,37 @@ Deno.test("app origin: bundle files carry the manifest CSP; unknown slug 404; re
     ok: true,
     version: "9.9.9",
   });
+});
+
+Deno.test("app origin: a root-absolute URL of a bundle file (bundler base '/') 404s naming where it is served", async () => {
+  const { t, ctx } = await setup();
+  await using _t = t;
+  const lines: string[] = [];
+  const logger = new Logger({ level: "warn", format: "json", sink: (l) => lines.push(l) });
+  const app = createAppOriginApp({ ...ctx, logger });
+  await Deno.mkdir(join(t.dir, "notes-app", "bundle", "assets"));
+  await Deno.writeTextFile(join(t.dir, "notes-app", "bundle", "assets", "index-Bx3k.js"), "");
+  const referer = "http://127.0.0.1:5181/anna-apps/notes-app/dev/index.html?wid=w&t=x";
+  for (let i = 0; i < 2; i++) {
+    const r = await app.request("/assets/index-Bx3k.js?v=1", { headers: { ...APPH, referer } });
+    assert.equal(r.status, 404, "still a 404 (§11.4): only the message helps");
+    const { error } = await r.json();
+    assert.equal(error.code, "not_found");
+    assert.match(error.message, /at \/anna-apps\/notes-app\/dev\/assets\/index-Bx3k\.js\./);
+    assert.match(error.message, /relative asset URLs \(Vite: base: '\.\/'\)/);
+  }
+  const warnings = lines.map((l) => JSON.parse(l)).filter((l) => /root-absolute/.test(l.msg));
+  assert.equal(warnings.length, 1, "warned once per path");
+  assert.equal(warnings[0].served, "/anna-apps/notes-app/dev/assets/index-Bx3k.js");
+  // without a Referer, the one app served is the one meant
+  const bare = await app.request("/app.js", { headers: APPH });
+  assert.match((await bare.json()).error.message, /\/anna-apps\/notes-app\/dev\/app\.js/);
+  // a path that is no bundle file, and dot-segments, stay the plain 404
+  for (const p of ["/assets/missing.js", "/.env", "/%2e%2e/manifest.json", "/"]) {
+    const r = await app.request(p, { headers: { ...APPH, referer } });
+    assert.equal(r.status, 404, p);
+    assert.deepEqual(await r.json(), { error: { code: "not_found" } }, p);
+  }
 });
 
 Deno.test("app origin: the sidecar is generated and overrides a committed file", async () => {

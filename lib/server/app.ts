@@ -14,6 +14,7 @@ import type { LogEntry } from "../core/log_bus.ts";
 import { wsHandler } from "./ws.ts";
 import { rawAfterSegments, rawPathOf, safeSegments, serveBundleFile } from "./static.ts";
 import { SIDECAR_NAME, sidecarResponse, toolIdMap } from "./sidecar.ts";
+import { misplacedHint } from "./misplaced.ts";
 import { bodyCutShort, decodeUtf8, readLimited } from "./body.ts";
 import { sdkResponse } from "../sdk/mod.ts";
 import { isOpen } from "../session/session.ts";
@@ -229,6 +230,11 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     ctx.cspReports.add(slug, report, Date.now(), body.bytes.byteLength);
     ctx.runtime.log.push({ type: "csp", slug, report });
     return c.body(null, 204, { "Cache-Control": "no-store" });
+  });
+  const warned = new Set<string>();
+  app.get("*", async (c) => {
+    const hint = await misplacedHint(ctx, rawPathOf(c.req.url), c.req.header("referer"), warned);
+    return errorBody(c, 404, "not_found", hint ?? undefined);
   });
   return withFallbacks(app, ctx);
 }
