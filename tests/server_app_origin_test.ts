@@ -104,6 +104,46 @@ Deno.test("app origin: a root-absolute URL of a bundle file (bundler base '/') 4
   }
 });
 
+Deno.test("app origin: byte ranges of bundle files are answered 206, so media can seek", async () => {
+  const { t, app, slug } = await setup();
+  await using _t = t;
+  const bytes = new Uint8Array(200_000).map((_, i) => i % 251);
+  await Deno.writeFile(join(t.dir, "notes-app", "bundle", "clip.mp4"), bytes);
+  const url = `/anna-apps/${slug}/dev/clip.mp4`;
+  const get = (range?: string) => app.request(url, { headers: range ? { ...APPH, range } : APPH });
+
+  const whole = await get();
+  assert.equal(whole.status, 200);
+  assert.equal(whole.headers.get("accept-ranges"), "bytes");
+  await whole.body?.cancel();
+  const cases: Array<[string, number, number]> = [
+    ["bytes=0-", 0, 199_999], // what a <video> asks first
+    ["bytes=100000-100009", 100_000, 100_009],
+    ["bytes=199990-300000", 199_990, 199_999], // the end is cut to the file
+    ["bytes=-16", 199_984, 199_999],
+  ];
+  for (const [range, first, last] of cases) {
+    const r = await get(range);
+    assert.equal(r.status, 206, range);
+    assert.equal(r.headers.get("content-range"), `bytes ${first}-${last}/200000`, range);
+    assert.equal(r.headers.get("content-length"), String(last - first + 1), range);
+    assert.equal(r.headers.get("content-type"), "video/mp4");
+    assert.ok(r.headers.get("content-security-policy"), "the CSP stays on a 206");
+    assert.deepEqual(new Uint8Array(await r.arrayBuffer()), bytes.slice(first, last + 1), range);
+  }
+  const past = await get("bytes=200000-");
+  assert.equal(past.status, 416);
+  assert.equal(past.headers.get("content-range"), "bytes */200000");
+  await past.body?.cancel();
+  // forms a server may ignore: the whole file
+  for (const range of ["bytes=0-1,5-9", "items=0-1", "bytes=9-2", "bytes=x"]) {
+    const r = await get(range);
+    assert.equal(r.status, 200, range);
+    assert.equal(r.headers.get("content-length"), "200000", range);
+    await r.body?.cancel();
+  }
+});
+
 Deno.test("app origin: the sidecar is generated and overrides a committed file", async () => {
   const { t, app, slug } = await setup();
   await using _t = t;

@@ -96,14 +96,80 @@ function plain(status: number, text: string, extra: Record<string, string> = {})
 }
 
 /**
+ * One `Range: bytes=…` of a file of `size` bytes → `[first, last]` (inclusive), "unsatisfiable",
+ * or null to serve the whole file (no header, another unit, a malformed or multi-range header, as
+ * RFC 9110 §14.2 lets a server ignore).
+ */
+export function byteRange(
+  header: string | null | undefined,
+  size: number,
+): [number, number] | "unsatisfiable" | null {
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header ?? "");
+  if (!m || (m[1] === "" && m[2] === "")) return null;
+  if (m[1] === "") {
+    // suffix form: the last N bytes
+    const n = Number(m[2]);
+    if (n === 0 || size === 0) return "unsatisfiable";
+    return [Math.max(0, size - n), size - 1];
+  }
+  const first = Number(m[1]);
+  const last = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (m[2] !== "" && Number(m[2]) < first) return null; // invalid: ignored, whole file
+  if (first >= size) return "unsatisfiable";
+  return [first, last];
+}
+
+/** The bytes `first..last` of an open file, as a stream that closes the file when done. */
+function slice(f: Deno.FsFile, first: number, last: number): ReadableStream<Uint8Array> {
+  let left = last - first + 1;
+  let seeked = false;
+  return new ReadableStream({
+    async pull(ctl) {
+      try {
+        if (!seeked) {
+          await f.seek(first, Deno.SeekMode.Start);
+          seeked = true;
+        }
+        const buf = new Uint8Array(Math.min(left, 65536));
+        const n = await f.read(buf);
+        if (n === null || n === 0) {
+          f.close();
+          ctl.close();
+          return;
+        }
+        left -= n;
+        ctl.enqueue(buf.subarray(0, n));
+        if (left <= 0) {
+          f.close();
+          ctl.close();
+        }
+      } catch (e) {
+        try {
+          f.close();
+        } catch { /* already closed */ }
+        ctl.error(e);
+      }
+    },
+    cancel() {
+      try {
+        f.close();
+      } catch { /* already closed */ }
+    },
+  });
+}
+
+/**
  * Serves one bundle file. `rawRel` is the undecoded path after `/anna-apps/:slug/dev/`;
- * `headers` (e.g. the CSP) are added to every response, errors included.
+ * `headers` (e.g. the CSP) are added to every response, errors included. A single byte `range`
+ * is answered 206: without it Chromium cannot seek `<audio>`/`<video>` (and Safari will not
+ * play video at all).
  */
 export async function serveBundleFile(
   root: string,
   rawRel: string,
   method: string,
   headers: Record<string, string> = {},
+  range?: string | null,
 ): Promise<Response> {
   if (method !== "GET" && method !== "HEAD") {
     return plain(405, "method not allowed", { ...headers, Allow: "GET, HEAD" });
@@ -118,17 +184,27 @@ export async function serveBundleFile(
     return plain(404, "not found", headers);
   }
   const size = (await f.stat()).size;
-  const h = {
+  const h: Record<string, string> = {
     ...BASE_HEADERS,
     ...headers,
     "Content-Type": contentTypeFor(file),
     "Content-Length": String(size),
+    "Accept-Ranges": "bytes",
   };
+  const r = method === "GET" ? byteRange(range, size) : null;
+  if (r === "unsatisfiable") {
+    f.close();
+    return plain(416, "range not satisfiable", { ...headers, "Content-Range": `bytes */${size}` });
+  }
   if (method === "HEAD") {
     f.close();
     return new Response(null, { status: 200, headers: h });
   }
-  return new Response(f.readable, { status: 200, headers: h });
+  if (r === null) return new Response(f.readable, { status: 200, headers: h });
+  const [first, last] = r;
+  h["Content-Length"] = String(last - first + 1);
+  h["Content-Range"] = `bytes ${first}-${last}/${size}`;
+  return new Response(slice(f, first, last), { status: 206, headers: h });
 }
 
 /** The raw (undecoded) path of a request URL string, without query or fragment. Never throws. */
