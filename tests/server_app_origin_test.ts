@@ -144,6 +144,27 @@ Deno.test("app origin: byte ranges of bundle files are answered 206, so media ca
   }
 });
 
+Deno.test("app origin: a page load of a path no file answers says there is no SPA fallback", async () => {
+  const { t, app, slug } = await setup();
+  await using _t = t;
+  const route = `/anna-apps/${slug}/dev/settings/profile?wid=w&t=x`;
+  for (const dest of ["iframe", "document"]) {
+    const r = await app.request(route, { headers: { ...APPH, "sec-fetch-dest": dest } });
+    assert.equal(r.status, 404, "still a 404: §11.7 has no SPA fallback");
+    assert.ok(r.headers.get("content-security-policy"));
+    assert.match(
+      await r.text(),
+      /without an SPA fallback .*route with the URL hash \(#\/settings\)/,
+    );
+  }
+  // a missing script or image is no route: the short answer
+  const script = await app.request(`/anna-apps/${slug}/dev/missing.js`, {
+    headers: { ...APPH, "sec-fetch-dest": "script" },
+  });
+  assert.equal(script.status, 404);
+  assert.equal(await script.text(), "not found");
+});
+
 Deno.test("app origin: the sidecar is generated and overrides a committed file", async () => {
   const { t, app, slug } = await setup();
   await using _t = t;

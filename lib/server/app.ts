@@ -196,7 +196,10 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     }
     return await serveBundleFile(entry.bundleDir, rel, c.req.method, {
       "Content-Security-Policy": csp,
-    }, c.req.header("range"));
+    }, {
+      range: c.req.header("range"),
+      navigation: ["iframe", "document"].includes(c.req.header("sec-fetch-dest") ?? ""),
+    });
   });
   app.get("/static/anna-apps/_sdk/:ver/:file", (c) => {
     const r = sdkResponse(c.req.path, c.req.header("sec-fetch-mode") ?? null);

@@ -158,6 +158,18 @@ function slice(f: Deno.FsFile, first: number, last: number): ReadableStream<Uint
   });
 }
 
+export interface BundleRequest {
+  /** The `Range` header. */
+  range?: string | null;
+  /** A page load (Sec-Fetch-Dest iframe/document): its 404 explains the missing SPA fallback. */
+  navigation?: boolean;
+}
+
+/** The 404 text a page load gets: a client-side route reloaded by path finds no file. */
+const NO_SPA_FALLBACK = "not found: no such file in the bundle. Bundles are served file by " +
+  "file, without an SPA fallback (CONTRACT §11.7), so a client-side route reloaded by its path " +
+  "404s; route with the URL hash (#/settings) instead\n";
+
 /**
  * Serves one bundle file. `rawRel` is the undecoded path after `/anna-apps/:slug/dev/`;
  * `headers` (e.g. the CSP) are added to every response, errors included. A single byte `range`
@@ -169,14 +181,14 @@ export async function serveBundleFile(
   rawRel: string,
   method: string,
   headers: Record<string, string> = {},
-  range?: string | null,
+  req: BundleRequest = {},
 ): Promise<Response> {
   if (method !== "GET" && method !== "HEAD") {
     return plain(405, "method not allowed", { ...headers, Allow: "GET, HEAD" });
   }
   const segments = safeSegments(rawRel);
   const file = segments ? await resolveFile(root, segments) : null;
-  if (file === null) return plain(404, "not found", headers);
+  if (file === null) return plain(404, req.navigation ? NO_SPA_FALLBACK : "not found", headers);
   let f: Deno.FsFile;
   try {
     f = await Deno.open(file, { read: true });
@@ -191,7 +203,7 @@ export async function serveBundleFile(
     "Content-Length": String(size),
     "Accept-Ranges": "bytes",
   };
-  const r = method === "GET" ? byteRange(range, size) : null;
+  const r = method === "GET" ? byteRange(req.range, size) : null;
   if (r === "unsatisfiable") {
     f.close();
     return plain(416, "range not satisfiable", { ...headers, "Content-Range": `bytes */${size}` });
