@@ -61,6 +61,17 @@ Deno.test("ESM build: named exports, default export, no imports, globalThis set 
   });
 });
 
+Deno.test("ESM build: where a classic <script crossorigin> fails, a comment says why", () => {
+  // that tag is fetched in cors mode, so index.js answers it with this build (§12.1); the
+  // browser's "Unexpected token 'export'" points at the first export
+  const lines = sdkEsm().split("\n");
+  const first = lines.findIndex((l) => /^export\b/.test(l));
+  const above = lines.slice(first - 2, first).join("\n");
+  assert.match(above, /Unexpected token 'export'/);
+  assert.match(above, /crossorigin/);
+  assert.match(above, /global\.js/);
+});
+
 Deno.test("ESM build keeps an existing globalThis.AnnaAppRuntime", async () => {
   await withGlobals(async () => {
     const mine = { mine: true };

@@ -24,6 +24,15 @@ function banner(kind: string): string {
   return `/* anna-app-runtime SDK ${SDK_VERSION} (${kind} build). Generated; see CONTRACT §12. */\n`;
 }
 
+/**
+ * Right above the first `export`, where a browser points its "Unexpected token 'export'": a
+ * `<script src=…/index.js crossorigin>` is fetched in cors mode and so gets this build (§12.1).
+ */
+const CLASSIC_TAG_HINT =
+  "/* \"Unexpected token 'export'\" here? A classic <script src> tag got the " +
+  "ESM build: index.js serves the classic one only\n   to a script tag without `crossorigin`. " +
+  'Drop the attribute, load …/global.js, or use type="module". */';
+
 let esmCache: string | null = null;
 let classicCache: string | null = null;
 
@@ -38,6 +47,7 @@ const __annaSdk = (() => {
   });
 })();
 if (globalThis.AnnaAppRuntime === undefined) globalThis.AnnaAppRuntime = __annaSdk.AnnaAppRuntime;
+${CLASSIC_TAG_HINT}
 export const AnnaAppRuntime = __annaSdk.AnnaAppRuntime;
 export const HostApiError = __annaSdk.HostApiError;
 export const HostRpcError = __annaSdk.HostRpcError;
