@@ -96,6 +96,13 @@ Deno.test("app origin: a root-absolute URL of a bundle file (bundler base '/') 4
   // without a Referer, the one app served is the one meant
   const bare = await app.request("/app.js", { headers: APPH });
   assert.match((await bare.json()).error.message, /\/anna-apps\/notes-app\/dev\/app\.js/);
+  // the generated sidecar is no file on disk, yet is served under the bundle path
+  await Deno.remove(join(t.dir, "notes-app", "bundle", "anna-tool-ids.js"));
+  const sidecar = await app.request("/anna-tool-ids.js", { headers: { ...APPH, referer } });
+  assert.match(
+    (await sidecar.json()).error.message,
+    /at \/anna-apps\/notes-app\/dev\/anna-tool-ids\.js/,
+  );
   // a path that is no bundle file, and dot-segments, stay the plain 404
   for (const p of ["/assets/missing.js", "/.env", "/%2e%2e/manifest.json", "/"]) {
     const r = await app.request(p, { headers: { ...APPH, referer } });

@@ -7,6 +7,7 @@
  * terminal hears of it once per path.
  */
 import type { ServerContext } from "./context.ts";
+import { SIDECAR_NAME } from "./sidecar.ts";
 import { resolveFile, safeSegments } from "./static.ts";
 
 const BUNDLE_PAGE = /^\/anna-apps\/([^/]+)\/dev\//;
@@ -41,7 +42,10 @@ export async function misplacedHint(
   if (!entry) return null;
   const rel = rawPath.replace(/^\/+/, "");
   const segs = rel === "" ? null : safeSegments(rel);
-  if (!segs || (await resolveFile(entry.bundleDir, segs)) === null) return null;
+  if (!segs) return null;
+  // the sidecar is served at any such path of the bundle without being a file (§11.9)
+  const sidecar = segs[segs.length - 1] === SIDECAR_NAME;
+  if (!sidecar && (await resolveFile(entry.bundleDir, segs)) === null) return null;
   const served = `/anna-apps/${entry.slug}/dev/${rel}`;
   const hint = `${rawPath} is not served on the app origin; this file of app '${entry.slug}' is ` +
     `at ${served}. Build the bundle with relative asset URLs (Vite: base: './')`;
