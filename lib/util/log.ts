@@ -71,10 +71,11 @@ export class Logger {
   log(level: LogLevel, msg: string, fields?: Record<string, unknown>) {
     if (!this.enabled(level)) return;
     const now = new Date();
+    msg = capString(msg);
+    if (fields) fields = capValue(fields, 0) as Record<string, unknown>;
     if (this.format === "json") {
-      this.sink(
-        JSON.stringify({ ts: now.getTime(), level, component: this.component, msg, ...fields }),
-      );
+      const entry = { ts: now.getTime(), level, component: this.component, msg, ...fields };
+      this.sink(escapeInvisible(JSON.stringify(entry)));
       return;
     }
     const t = now.toTimeString().slice(0, 8) + "." + String(now.getMilliseconds()).padStart(3, "0");
@@ -84,17 +85,64 @@ export class Logger {
       const c = { error: 31, warn: 33, info: 36, debug: 90 }[level];
       lv = `\x1b[${c}m${lv}\x1b[0m`;
     }
-    let line = `${t} ${lv} ${this.component}: ${msg}`;
+    // component (`executa:<tool_id>`) and msg may carry text from apps and plugins
+    let line = `${t} ${lv} ${escapeText(capString(this.component))}: ${escapeText(msg)}`;
     if (fields) {
       for (const [k, v] of Object.entries(fields)) {
         if (v === undefined) continue;
-        line += ` ${k}=${
-          typeof v === "string" ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)
-        }`;
+        const bare = typeof v === "string" && !/\s/.test(v) && !UNSAFE.test(v);
+        line += ` ${k}=${bare ? v : escapeInvisible(JSON.stringify(v) ?? String(v))}`;
       }
     }
     this.sink(line);
   }
+}
+
+/**
+ * Longest string a log entry carries (msg or any string field), in UTF-16 units: an executa
+ * stderr line (cut at 8 KiB, §9.11) fits whole; a 16 MiB method name from a bad request does not
+ * become a 16 MiB log line.
+ */
+export const MAX_LOG_STRING = 8192;
+
+function capString(s: string): string {
+  if (s.length <= MAX_LOG_STRING) return s;
+  let end = MAX_LOG_STRING;
+  // not between the halves of a surrogate pair
+  if (/[\ud800-\udbff]/.test(s[end - 1])) end--;
+  return `${s.slice(0, end)}… [${s.length - end} more chars]`;
+}
+
+/** Strings capped inside field values too (error details, id lists); other values as they are. */
+function capValue(v: unknown, depth: number): unknown {
+  if (typeof v === "string") return capString(v);
+  if (depth > 8 || v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map((x) => capValue(x, depth + 1));
+  if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = capValue(x, depth + 1);
+  return out;
+}
+
+/**
+ * What would break a line-oriented log or a terminal showing it: C0 controls but tab (NUL makes
+ * grep call the file binary, ESC moves the cursor or sets the title, LF forges a line), DEL, C1
+ * controls (8-bit CSI), line/paragraph separators and bidi controls (text that reads reordered).
+ */
+// deno-lint-ignore no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+const UNSAFE_G = new RegExp(UNSAFE.source, "g");
+const hex = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/** Pretty text: `\n`, `\r` and the other unsafe characters as JSON-style escapes. */
+function escapeText(s: string): string {
+  if (!UNSAFE.test(s)) return s;
+  return s.replace(UNSAFE_G, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : hex(c)));
+}
+
+/** JSON text with what JSON.stringify leaves raw (DEL, C1, separators, bidi) escaped: same value. */
+function escapeInvisible(json: string): string {
+  return UNSAFE.test(json) ? json.replace(UNSAFE_G, hex) : json;
 }
 
 /** A logger that drops everything (tests, benchmarks). */
