@@ -39,6 +39,7 @@ import {
 import { sleep, TIMEOUT, withTimeout } from "./async.ts";
 import { type HealthReport, healthReport } from "./health.ts";
 import { stdoutNoiseHint } from "./stdout_noise.ts";
+import { stripAnsi } from "../util/text.ts";
 import { backoffMs, CRASH_LOOP_COUNT, HEALTH_TIMEOUT_MS } from "./limits.ts";
 
 export type ExecutaEvent =
@@ -372,7 +373,8 @@ export class ExecutaPool implements ExecutaHost {
   private onStderr(e: Entry, line: string) {
     pushStderr(e, line);
     e.stderrLog ??= this.opts.logger.child(`executa:${e.spec.tool_id}`);
-    e.stderrLog.info(line);
+    // colours would show as `\u001b[31m` in a log file; the ring and the dashboard keep the line
+    e.stderrLog.info(stripAnsi(line));
     this.opts.onEvent?.({ type: "stderr", tool_id: e.spec.tool_id, line });
   }
 

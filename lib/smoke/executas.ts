@@ -8,6 +8,7 @@ import type { ExecutaPool } from "../executa/mod.ts";
 import { DESCRIBE_TIMEOUT_MS, INITIALIZE_TIMEOUT_MS } from "../executa/limits.ts";
 import { healthShapeHint, healthTimeoutHint } from "../executa/health.ts";
 import { isPlainObject } from "../util/json.ts";
+import { stripAnsi } from "../util/text.ts";
 import { type ExecutaResult, since, type StepResult, worst } from "./report.ts";
 
 export interface ExecutaChecks {
@@ -25,10 +26,6 @@ function toolNames(describe: Record<string, unknown> | null): string[] {
 
 const ERROR_LINE = /error|exception|traceback|panic/i;
 
-/** Terminal escapes (colours, cursor moves, OSC titles and links): CSI, OSC, and two-byte ESC. */
-// deno-lint-ignore no-control-regex
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-
 /**
  * The stderr lines a report shows: the last 5, plus the first line naming an error when those
  * miss it (Node ends a crash with stack frames and its version, so the cause comes earlier).
@@ -36,7 +33,7 @@ const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z
  * junit file (where the XML-invalid ESC is dropped and `[31m` is left behind).
  */
 export function stderrExcerpt(raw: string[]): string {
-  const lines = raw.map((l) => l.replace(ANSI, ""));
+  const lines = raw.map((l) => stripAnsi(l));
   const tail = lines.slice(-5);
   if (!tail.some((l) => ERROR_LINE.test(l))) {
     const cause = lines.slice(0, -5).find((l) => ERROR_LINE.test(l));

@@ -81,3 +81,12 @@ export function shownLine(line: string): string {
   for (let i = parts.length - 1; i >= 0; i--) if (parts[i].trim() !== "") return parts[i];
   return "";
 }
+
+/** Terminal escapes (colours, cursor moves, OSC titles and links): CSI, OSC, and two-byte ESC. */
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+/** `s` without terminal escapes (an executa run with FORCE_COLOR writes them even to a pipe). */
+export function stripAnsi(s: string): string {
+  return s.includes("\x1b") ? s.replace(ANSI, "") : s;
+}
