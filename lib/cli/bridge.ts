@@ -10,7 +10,7 @@ import {
   TOKEN_FLAGS,
   tokenTtl,
 } from "./common.ts";
-import { EXIT, writeStderr } from "./output.ts";
+import { EXIT, printFatal } from "./output.ts";
 import { Runtime } from "../core/runtime.ts";
 import { ExecutaPool } from "../executa/mod.ts";
 import { LineWriter, MAX_FRAME_BYTES, serveLines } from "../bridge/stdio.ts";
@@ -57,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     });
   } catch (e) {
     if (e instanceof ConfigError) {
-      writeStderr(`error: ${e.message}`);
+      printFatal(undefined, "config", e.message);
       return EXIT.USAGE;
     }
     throw e;

@@ -5,7 +5,7 @@
 import { dirname, join, resolve } from "node:path";
 import { bool, type FlagSpec, int, list, notBoth, parseFlags, str, UsageError } from "./flags.ts";
 import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, SERVER_FLAGS, TOKEN_FLAGS } from "./common.ts";
-import { EXIT, printFatal } from "./output.ts";
+import { EXIT, fatalFormat, printFatal } from "./output.ts";
 import { COMMON_RUNTIME_HELP } from "./serve.ts";
 import { EXECUTA_HELP, SERVER_HELP } from "./flag_help.ts";
 import { RpcError } from "../core/rpc_error.ts";
@@ -153,7 +153,7 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
     const errors = loaded.diagnostics.filter((d) => d.severity === "error");
-    if (format === "json") {
+    if (fatalFormat(format) === "json") {
       printFatal(
         format,
         "manifest_invalid",

@@ -2,7 +2,14 @@
  * Command table and top-level dispatch for `anna-app-runtime <command>` (CONTRACT §2).
  * Each command module exports `run(argv): Promise<number>` (the exit code) and `help`.
  */
-import { EXIT, printFatal, writeStderr, writeStdout } from "./output.ts";
+import {
+  EXIT,
+  fatalFormat,
+  printFatal,
+  setJsonStderr,
+  writeStderr,
+  writeStdout,
+} from "./output.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./flags.ts";
 import { didYouMean } from "../util/text.ts";
 
@@ -102,6 +109,8 @@ export async function main(argv: string[]): Promise<number> {
     writeStdout(usage(true));
     return EXIT.OK;
   }
+  // a log collector parses every stderr line: usage and fatal errors become JSON lines too
+  setJsonStderr(argValue(rest, "log-format") === "json");
   const cmdName = name === "-V" || name === "--version" ? "version" : name;
   const entry = COMMANDS[cmdName];
   if (!entry) {
@@ -110,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     const message = command
       ? `flags go after the command: anna-app-runtime ${command} ${name} …`
       : `unknown command '${name}'` + didYouMean(name, Object.keys(COMMANDS));
-    if (argFormat(rest) === "json") {
+    if (fatalFormat(argValue(rest, "format")) === "json") {
       printFatal("json", "usage", `${message}; run 'help' for the list`);
     } else writeStderr(`error: ${message}\n\n${usage()}`);
     return EXIT.USAGE;
@@ -158,14 +167,14 @@ function missingPermissions(): string[] {
 
 /** The `--format` of a command line, as far as it can be told without the command's parser. */
 function formatOf(mod: CommandModule, argv: string[]): string | undefined {
-  return mod.formats === null ? undefined : argFormat(argv);
+  return mod.formats === null ? undefined : argValue(argv, "format");
 }
 
-function argFormat(argv: string[]): string | undefined {
-  // as the command's own parser reads it: the last `--format` before `--`
+function argValue(argv: string[], flag: "format" | "log-format"): string | undefined {
+  // as the command's own parser reads it: the last `--flag` before `--`
   const end = argv.indexOf("--");
   const flags = end < 0 ? argv : argv.slice(0, end);
-  const i = flags.findLastIndex((a) => a === "--format" || a.startsWith("--format="));
+  const i = flags.findLastIndex((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
   if (i < 0) return undefined;
   return flags[i].includes("=") ? flags[i].slice(flags[i].indexOf("=") + 1) : flags[i + 1];
 }
@@ -176,7 +185,7 @@ function argFormat(argv: string[]): string | undefined {
  * screen); json = one line `{"error":{code,message,details}}` (§2.1).
  */
 function usageFailure(e: unknown, mod: CommandModule, argv: string[] = [], name = "help"): number {
-  const format = formatOf(mod, argv);
+  const format = fatalFormat(formatOf(mod, argv));
   if (e instanceof UsageError) {
     if (format === "json") printFatal(format, "usage", e.message);
     else {

@@ -18,6 +18,18 @@ export function writeStderr(text: string) {
   } catch { /* ignore */ }
 }
 
+let jsonStderr = false;
+
+/** Set from `--log-format json`: stderr then goes to a collector that parses every line. */
+export function setJsonStderr(on: boolean) {
+  jsonStderr = on;
+}
+
+/** "json" when errors on stderr must be JSON: `--format json` (§2.1) or `--log-format json`. */
+export function fatalFormat(format: string | undefined): string | undefined {
+  return jsonStderr ? "json" : format;
+}
+
 /** A fatal error: pretty text, or one JSON line `{"error":{code,message,details}}` on stderr. */
 export function printFatal(
   format: string | undefined,
@@ -25,7 +37,7 @@ export function printFatal(
   message: string,
   details?: Record<string, unknown>,
 ) {
-  if (format === "json") {
+  if (fatalFormat(format) === "json") {
     writeStderr(JSON.stringify({ error: { code, message, details: details ?? {} } }));
   } else writeStderr(`error: ${message}`);
 }

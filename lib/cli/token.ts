@@ -2,7 +2,7 @@
 import { type FlagSpec, int, parseFlags, str, UsageError } from "./flags.ts";
 import { makeLogger, TOKEN_FLAGS } from "./common.ts";
 import { logHelp, TOKEN_HELP } from "./flag_help.ts";
-import { EXIT, printFatal, writeStderr, writeStdout } from "./output.ts";
+import { EXIT, fatalFormat, printFatal, writeStderr, writeStdout } from "./output.ts";
 import { newUuid, UUID_RE } from "../util/ids.ts";
 import { didYouMean } from "../util/text.ts";
 import { normalizeSlug } from "../manifest/slug.ts";
@@ -114,7 +114,9 @@ export async function run(argv: string[]): Promise<number> {
     return res.ok ? EXIT.OK : EXIT.FAILED;
   }
   if (!res.ok) {
-    writeStderr(`invalid (${res.reason}): ${res.message}`);
+    if (fatalFormat(format) === "json") {
+      printFatal("json", res.reason, res.message, res.claims ? { claims: res.claims } : {});
+    } else writeStderr(`invalid (${res.reason}): ${res.message}`);
     return EXIT.FAILED;
   }
   // §2.11 exactly; inside the 5 s leeway a token is still valid after its exp (N < 0)
