@@ -68,7 +68,12 @@ function keepExactIds(msg: unknown, text: string): unknown {
 
 /** An `invalid_request` answer, logged at warn like every bridge-level error (§4.5). */
 function invalidRequest(id: Id, detail: string, log: Logger): Response {
-  log.warn("bridge error", { code: RPC.INVALID_REQUEST, message: "invalid_request", detail });
+  log.warn("bridge error", {
+    id,
+    code: RPC.INVALID_REQUEST,
+    message: "invalid_request",
+    data: { detail },
+  });
   return errorResponse(id, new RpcError(RPC.INVALID_REQUEST, "invalid_request", { detail }));
 }
 
@@ -147,7 +152,16 @@ function failed(t: Tracked, e: unknown): Response | null {
       method: t.method,
       error: (e as Error)?.stack ?? String(e),
     });
-  } else t.log.warn("bridge error", { method: t.method, code: err.code, message: err.message });
+  } else {
+    // at the default level this is all a CI log shows: the id to find the request, data for why
+    t.log.warn("bridge error", {
+      method: t.method,
+      id: t.id,
+      code: err.code,
+      message: err.message,
+      data: err.data,
+    });
+  }
   return finish(t, errorResponse(t.id, err));
 }
 

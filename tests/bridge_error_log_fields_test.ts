@@ -1,0 +1,54 @@
+/**
+ * The warn line of a bridge-level error (CONTRACT §4.5) is all a CI log shows at the default level
+ * (`bridge` logs at warn): it carries the request id, to find the request, and the error data, to
+ * see why (`invalid_params` alone does not say which field), with the same names on every kind.
+ */
+import assert from "node:assert/strict";
+import { handleText } from "../lib/bridge/jsonrpc.ts";
+import { invalidParams } from "../lib/core/rpc_error.ts";
+import { Logger } from "../lib/util/log.ts";
+
+Deno.test("bridge error log: id, code, message and data on invalid params and invalid requests", async () => {
+  const lines: string[] = [];
+  const log = new Logger({ level: "warn", format: "json", sink: (l) => lines.push(l) }, "bridge");
+  const call = () => {
+    throw invalidParams({
+      reason: "bad",
+      issues: [{ path: "app_slug", message: "must be a string" }],
+    });
+  };
+  await handleText(
+    call,
+    '{"jsonrpc":"2.0","id":"req-7","method":"session.create","params":{}}',
+    log,
+  );
+  await handleText(call, '{"jsonrpc":"1.0","id":8,"method":"x"}', log);
+  const [params, request] = lines.map((l) => JSON.parse(l));
+  assert.deepEqual(
+    { ...params, ts: 0 },
+    {
+      ts: 0,
+      level: "warn",
+      component: "bridge",
+      msg: "bridge error",
+      method: "session.create",
+      id: "req-7",
+      code: -32602,
+      message: "invalid_params",
+      data: { reason: "bad", issues: [{ path: "app_slug", message: "must be a string" }] },
+    },
+  );
+  assert.deepEqual(
+    { ...request, ts: 0 },
+    {
+      ts: 0,
+      level: "warn",
+      component: "bridge",
+      msg: "bridge error",
+      id: 8,
+      code: -32600,
+      message: "invalid_request",
+      data: { detail: 'jsonrpc must be "2.0"' },
+    },
+  );
+});
