@@ -52,3 +52,26 @@ Deno.test("bridge error log: id, code, message and data on invalid params and in
     },
   );
 });
+
+Deno.test("bridge request log: a denied or failed call answered as a result is not outcome ok", async () => {
+  const lines: string[] = [];
+  const log = new Logger({ level: "debug", format: "json", sink: (l) => lines.push(l) }, "bridge");
+  const results: Record<string, unknown> = {
+    "session.call": { ok: false, error: { code: "permission_denied", message: "no" } },
+    "app.call": { ok: false, error: { code: "not_found", message: "no" } },
+    "executas.invoke": { ok: true, result: { ok: false } },
+    "runtime.info": { version: "x" },
+  };
+  for (const [i, method] of Object.keys(results).entries()) {
+    const text = JSON.stringify({ jsonrpc: "2.0", id: i, method, params: {} });
+    await handleText((m) => results[m], text, log);
+  }
+  const outcomes = lines.map((l) => JSON.parse(l)).map((e) => [e.method, e.id, e.outcome]);
+  assert.deepEqual(outcomes, [
+    ["session.call", 0, "denied"],
+    ["app.call", 1, "error not_found"],
+    ["executas.invoke", 2, "ok"],
+    ["runtime.info", 3, "ok"],
+  ]);
+  for (const l of lines) assert.equal(typeof JSON.parse(l).ms, "number");
+});

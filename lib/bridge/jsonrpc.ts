@@ -137,10 +137,21 @@ function finish(t: Tracked, res: Response): Response | null {
       method: t.method,
       id: t.id,
       ms: Math.round((performance.now() - t.started) * 1000) / 1000,
-      outcome: res.error ? `error ${res.error.code}` : "ok",
+      outcome: res.error ? `error ${res.error.code}` : callOutcome(res.result),
     });
   }
   return t.hasId ? res : null;
+}
+
+/**
+ * A dispatcher outcome answered as a result (`session.call`, `app.call`, `executas.invoke`) is
+ * not "ok" when it failed: `denied` or `error <code>`, as the dashboard's rpc entries say (§11.11).
+ */
+function callOutcome(result: unknown): string {
+  const r = result as { ok?: unknown; error?: { code?: unknown } } | null;
+  if (typeof r !== "object" || r === null || r.ok !== false) return "ok";
+  const code = r.error?.code;
+  return code === "permission_denied" ? "denied" : `error ${String(code)}`;
 }
 
 function failed(t: Tracked, e: unknown): Response | null {
