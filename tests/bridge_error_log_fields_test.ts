@@ -8,7 +8,7 @@ import { handleText } from "../lib/bridge/jsonrpc.ts";
 import { invalidParams } from "../lib/core/rpc_error.ts";
 import { Logger } from "../lib/util/log.ts";
 
-Deno.test("bridge error log: id, code, message and data on invalid params and invalid requests", async () => {
+Deno.test("bridge error log: id, code, rpc_code and data on invalid params and invalid requests", async () => {
   const lines: string[] = [];
   const log = new Logger({ level: "warn", format: "json", sink: (l) => lines.push(l) }, "bridge");
   const call = () => {
@@ -33,8 +33,8 @@ Deno.test("bridge error log: id, code, message and data on invalid params and in
       msg: "bridge error",
       method: "session.create",
       id: "req-7",
-      code: -32602,
-      message: "invalid_params",
+      code: "invalid_params",
+      rpc_code: -32602,
       data: { reason: "bad", issues: [{ path: "app_slug", message: "must be a string" }] },
     },
   );
@@ -46,8 +46,8 @@ Deno.test("bridge error log: id, code, message and data on invalid params and in
       component: "bridge",
       msg: "bridge error",
       id: 8,
-      code: -32600,
-      message: "invalid_request",
+      code: "invalid_request",
+      rpc_code: -32600,
       data: { detail: 'jsonrpc must be "2.0"' },
     },
   );
@@ -74,4 +74,33 @@ Deno.test("bridge request log: a denied or failed call answered as a result is n
     ["runtime.info", 3, "ok"],
   ]);
   for (const l of lines) assert.equal(typeof JSON.parse(l).ms, "number");
+});
+
+Deno.test("log fields: `code` is a string and `error` a message string in bridge errors, manifest warnings and a failed describe", async () => {
+  const { makePool, nodeSpec } = await import("./fixtures/executas/harness.ts");
+  const { REPO_ROOT } = await import("./helpers/bridge_process.ts");
+  const lines: string[] = [];
+  const log = new Logger({ level: "warn", format: "json", sink: (l) => lines.push(l) }, "bridge");
+  await handleText(
+    () => Promise.reject(invalidParams({ reason: "x" })),
+    '{"jsonrpc":"2.0","id":1,"method":"m"}',
+    log,
+  );
+  const { pool, logs } = makePool();
+  const mini = nodeSpec("tool-mini", [], {
+    project_dir: `${REPO_ROOT}tests/fixtures/smoke`,
+    command: ["node", "mini_plugin.mjs", "describe-error"],
+  });
+  await pool.register([mini]);
+  try {
+    await pool.health("tool-mini");
+  } finally {
+    await pool.shutdown();
+  }
+  const failed = logs.find((l) => l.msg === "describe failed; continuing without it")!;
+  assert.equal(failed.error, "describe exploded");
+  assert.equal(failed.error_code, "-32000");
+  const bridge = JSON.parse(lines[0]);
+  assert.equal(bridge.code, "invalid_params");
+  assert.equal(bridge.rpc_code, -32602);
 });

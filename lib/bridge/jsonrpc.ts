@@ -70,8 +70,8 @@ function keepExactIds(msg: unknown, text: string): unknown {
 function invalidRequest(id: Id, detail: string, log: Logger): Response {
   log.warn("bridge error", {
     id,
-    code: RPC.INVALID_REQUEST,
-    message: "invalid_request",
+    code: "invalid_request",
+    rpc_code: RPC.INVALID_REQUEST,
     data: { detail },
   });
   return errorResponse(id, new RpcError(RPC.INVALID_REQUEST, "invalid_request", { detail }));
@@ -165,11 +165,12 @@ function failed(t: Tracked, e: unknown): Response | null {
     });
   } else {
     // at the default level this is all a CI log shows: the id to find the request, data for why
+    // `code` is a string in every log line (manifest warnings share the bridge's log): the name
     t.log.warn("bridge error", {
       method: t.method,
       id: t.id,
-      code: err.code,
-      message: err.message,
+      code: err.message,
+      rpc_code: err.code,
       data: err.data,
     });
   }

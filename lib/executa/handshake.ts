@@ -117,7 +117,12 @@ export async function handshake(
     describe_error = { code: "bad_result", message: "describe did not answer an object" };
   }
   if (describe_error) {
-    log.warn("describe failed; continuing without it", { ...who, error: describe_error });
+    // `error` is a message string in every log line; a plugin's numeric code is said as text
+    log.warn("describe failed; continuing without it", {
+      ...who,
+      error: describe_error.message,
+      error_code: String(describe_error.code),
+    });
   }
   if (proc.exitInfo) return { ok: false, exit: proc.exitInfo };
   return {
