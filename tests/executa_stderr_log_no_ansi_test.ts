@@ -28,3 +28,23 @@ Deno.test("stripAnsi leaves text without escapes, and a lone ESC, as it is", () 
   assert.equal(stripAnsi("a\x1b"), "a\x1b");
   assert.equal(stripAnsi("\x1b[38;5;245mgrey\x1b[0m"), "grey");
 });
+
+Deno.test("executa logs: every json entry about one executa has its tool_id field, whatever the component", async () => {
+  const { pool, logs } = makePool();
+  await pool.register([nodeSpec("tool-noisy")]);
+  try {
+    // stdout noise (ignored, debug, component executa:<id>) and a crash (warn, component executa)
+    await pool.invoke("tool-noisy", "noise", {}, {});
+    await pool.invoke("tool-noisy", "crash", { code: 5, stderr: ["dying"] }, {});
+  } finally {
+    await pool.shutdown();
+  }
+  const components = new Set(logs.map((l) => l.component));
+  assert.ok(
+    components.has("executa") && components.has("executa:tool-noisy"),
+    [...components].join(),
+  );
+  assert.ok(logs.some((l) => l.component === "executa:tool-noisy" && l.msg === "dying"));
+  assert.ok(logs.some((l) => String(l.msg).startsWith("ignored stdout line")));
+  for (const l of logs) assert.equal(l.tool_id, "tool-noisy", JSON.stringify(l));
+});

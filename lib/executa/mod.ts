@@ -308,7 +308,7 @@ export class ExecutaPool implements ExecutaHost {
         argv,
         cwd: e.spec.project_dir,
         env,
-        logger: this.log.child(`executa:${id}`),
+        logger: this.log.child(`executa:${id}`, { tool_id: id }),
         hooks: {
           request: (rid, method, params) => {
             const caller = { tool_id: id, invokes: proc.invokes, declares: e.declares };
@@ -372,10 +372,11 @@ export class ExecutaPool implements ExecutaHost {
 
   private onStderr(e: Entry, line: string) {
     pushStderr(e, line);
-    e.stderrLog ??= this.opts.logger.child(`executa:${e.spec.tool_id}`);
+    const id = e.spec.tool_id; // json entries name it in tool_id too, as the pool's lines do
+    e.stderrLog ??= this.opts.logger.child(`executa:${id}`, { tool_id: id });
     // colours would show as `\u001b[31m` in a log file; the ring and the dashboard keep the line
     e.stderrLog.info(stripAnsi(line));
-    this.opts.onEvent?.({ type: "stderr", tool_id: e.spec.tool_id, line });
+    this.opts.onEvent?.({ type: "stderr", tool_id: id, line });
   }
 
   private setStatus(e: Entry, status: ExecutaStatus, message?: string, pid?: number) {

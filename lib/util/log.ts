@@ -41,11 +41,15 @@ export class Logger {
     this.color = opts.color ?? false;
   }
 
-  child(component: string): Logger {
+  /** Fields every json entry of this logger carries (pretty lines have them in the component). */
+  bound?: Record<string, unknown>;
+
+  child(component: string, bound?: Record<string, unknown>): Logger {
     const l = new Logger(
       { level: this.level, format: this.format, sink: this.sink, color: this.color },
       component,
     );
+    l.bound = bound;
     // children share the parent's settings by reference so later level changes propagate
     Object.defineProperty(l, "level", { get: () => this.level, set: (v) => (this.level = v) });
     return l;
@@ -74,7 +78,14 @@ export class Logger {
     msg = capString(msg);
     if (fields) fields = capValue(fields, 0) as Record<string, unknown>;
     if (this.format === "json") {
-      const entry = { ts: now.getTime(), level, component: this.component, msg, ...fields };
+      const entry = {
+        ts: now.getTime(),
+        level,
+        component: this.component,
+        msg,
+        ...(this.bound && capValue(this.bound, 0) as Record<string, unknown>),
+        ...fields,
+      };
       this.sink(escapeInvisible(JSON.stringify(entry)));
       return;
     }
