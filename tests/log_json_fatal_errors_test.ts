@@ -65,3 +65,44 @@ Deno.test("log format pretty (the default): the same errors stay text", async ()
   assert.equal(token.code, 1);
   assert.match(token.stderr, /\ninvalid \(malformed\): [^\n]+\n$/);
 });
+
+Deno.test("an error nothing caught (a stray rejection, a throw in a timer) is exit 3, in the error format", async () => {
+  await using dir = await tmpDir("anna-stray-");
+  const script = join(dir.path, "stray.ts");
+  const lib = (f: string) => JSON.stringify(new URL(`../lib/cli/${f}`, import.meta.url).href);
+  await Deno.writeTextFile(
+    script,
+    `import { installCrashHandlers } from ${lib("mod.ts")};
+import { setJsonStderr } from ${lib("output.ts")};
+setJsonStderr(Deno.args[0] === "json");
+installCrashHandlers(undefined);
+if (Deno.args[1] === "timer") setTimeout(() => { throw new Error("in a timer"); }, 1);
+else Promise.reject(new Error("stray"));
+setTimeout(() => {}, 5000);
+`,
+  );
+  const run = async (...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, ...args],
+      env: denoDirEnv(),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    return {
+      code: out.code,
+      stdout: out.stdout.length,
+      stderr: new TextDecoder().decode(out.stderr),
+    };
+  };
+  const json = await run("json", "rejection");
+  assert.equal(json.code, 3, json.stderr);
+  assert.equal(json.stdout, 0);
+  const lines = json.stderr.trim().split("\n");
+  assert.equal(lines.length, 1, json.stderr);
+  const e = JSON.parse(lines[0]).error;
+  assert.equal(e.code, "internal_error");
+  assert.match(e.message, /^unexpected crash: Error: stray/);
+  const pretty = await run("pretty", "timer");
+  assert.equal(pretty.code, 3, pretty.stderr);
+  assert.match(pretty.stderr, /^error: unexpected crash: Error: in a timer\n/);
+});

@@ -111,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // a log collector parses every stderr line: usage and fatal errors become JSON lines too
   setJsonStderr(argValue(rest, "log-format") === "json");
+  installCrashHandlers(argValue(rest, "format"));
   const cmdName = name === "-V" || name === "--version" ? "version" : name;
   const entry = COMMANDS[cmdName];
   if (!entry) {
@@ -200,4 +201,18 @@ function usageFailure(e: unknown, mod: CommandModule, argv: string[] = [], name 
   }
   printFatal(format, "internal_error", `unexpected crash: ${(e as Error)?.stack ?? e}`);
   return EXIT.FAULT;
+}
+
+/**
+ * An error no code path caught (a stray rejection, a throw in a timer) is an unexpected crash like
+ * one `run` throws: said in the command's format, exit 3 (§2.1), not Deno's text and exit 1.
+ */
+export function installCrashHandlers(format: string | undefined) {
+  const crashed = (e: Event, err: unknown) => {
+    e.preventDefault();
+    printFatal(format, "internal_error", `unexpected crash: ${(err as Error)?.stack ?? err}`);
+    Deno.exit(EXIT.FAULT);
+  };
+  globalThis.addEventListener("unhandledrejection", (e) => crashed(e, e.reason));
+  globalThis.addEventListener("error", (e) => crashed(e, e.error));
 }
