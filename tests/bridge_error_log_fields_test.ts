@@ -61,19 +61,30 @@ Deno.test("bridge request log: a denied or failed call answered as a result is n
     "app.call": { ok: false, error: { code: "not_found", message: "no" } },
     "executas.invoke": { ok: true, result: { ok: false } },
     "runtime.info": { version: "x" },
+    "session.drain_events": undefined,
   };
   for (const [i, method] of Object.keys(results).entries()) {
     const text = JSON.stringify({ jsonrpc: "2.0", id: i, method, params: {} });
-    await handleText((m) => results[m], text, log);
+    await handleText(
+      (m) => {
+        if (results[m] === undefined) throw invalidParams({ reason: "x" });
+        return results[m];
+      },
+      text,
+      log,
+    );
   }
-  const outcomes = lines.map((l) => JSON.parse(l)).map((e) => [e.method, e.id, e.outcome]);
+  const entries = lines.map((l) => JSON.parse(l)).filter((e) => e.msg === "request");
+  const outcomes = entries.map((e) => [e.method, e.id, e.outcome]);
   assert.deepEqual(outcomes, [
     ["session.call", 0, "denied"],
     ["app.call", 1, "error not_found"],
     ["executas.invoke", 2, "ok"],
     ["runtime.info", 3, "ok"],
+    // named as the warn line's code is
+    ["session.drain_events", 4, "error invalid_params"],
   ]);
-  for (const l of lines) assert.equal(typeof JSON.parse(l).ms, "number");
+  for (const e of entries) assert.equal(typeof e.ms, "number");
 });
 
 Deno.test("log fields: `code` is a string and `error` a message string in bridge errors, manifest warnings and a failed describe", async () => {

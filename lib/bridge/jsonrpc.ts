@@ -137,7 +137,7 @@ function finish(t: Tracked, res: Response): Response | null {
       method: t.method,
       id: t.id,
       ms: Math.round((performance.now() - t.started) * 1000) / 1000,
-      outcome: res.error ? `error ${res.error.code}` : callOutcome(res.result),
+      outcome: res.error ? `error ${res.error.message}` : callOutcome(res.result),
     });
   }
   return t.hasId ? res : null;
