@@ -74,6 +74,7 @@ Deno.test("devPageHtml: session and window metas, host scripts only", () => {
   assert.deepEqual(scripts, [
     "/_dash/host_link.js",
     "/_dash/host_relay.js",
+    "/_dash/host_frames.js",
     "/_dash/host.js",
     "/_dash/devpage.js",
   ]);
@@ -91,6 +92,7 @@ Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
     "dashboard_panels.css",
     "devpage.js",
     "host.js",
+    "host_frames.js",
     "host_link.js",
     "host_relay.js",
   ]);
@@ -112,6 +114,7 @@ Deno.test("dashboard markup carries the data-testid hooks of the browser tests",
     "dash_state.js",
     "dash_storage.js",
     "host.js",
+    "host_frames.js",
     "host_relay.js",
   ].map((n) => dashAsset(n)!.body).join("\n");
   const ids = [

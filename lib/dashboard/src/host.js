@@ -2,8 +2,8 @@
  * Host page duties (CONTRACT §12.8), shared by the dashboard `/` and the single-window page
  * `/dev/:wid`: embeds app iframes on the app origin, relays their postMessage requests (§12.7) to
  * the runtime as `app.call` (host_relay.js), forwards session events from SSE (§7.3) and reloads
- * iframes on live-reload entries. Needs host_link.js and host_relay.js first. API for the
- * dashboard: `window.__annaHost`.
+ * iframes on live-reload entries. Needs host_link.js, host_relay.js and host_frames.js (the
+ * iframe elements) first. API for the dashboard: `window.__annaHost`.
  * No imports, no build step; runs under the dashboard CSP (§11.3).
  */
 (function (win) {
@@ -13,50 +13,13 @@
   const { on, emit, report, rpc, withCt } = link;
   const relay = win.__annaRelay;
   const { forward, frameUrl } = relay;
-  const SANDBOX =
-    "allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads";
+  const { frameSrc, learnViews, applyGeometry, createFrame, replaceFrame } = win.__annaFrames;
   const CLOSE_GRACE_MS = 200; // lets the app's `close` handler run before its iframe goes away
 
-  // ---- iframes ---------------------------------------------------------------------------------
+  // ---- windows ---------------------------------------------------------------------------------
 
   let current = null; // the attached session: {sessionId, info, windows, lastSeq, es, …}
 
-  /** The window's iframe URL; the session's view table wins, as a manifest reload may change it. */
-  function frameSrc(s, rec) {
-    const vm = s.views[rec.view] || rec.viewMeta;
-    const entry = (vm && vm.entry) || "index.html";
-    return frameUrl({ slug: s.info.app_slug, entry, wid: rec.wid, token: rec.token });
-  }
-  function learnViews(s, info) {
-    for (const vm of info.views || []) if (vm && vm.name) s.views[vm.name] = vm;
-    for (const w of info.windows || []) if (w.view_meta) s.views[w.view] = w.view_meta;
-  }
-  function applyGeometry(iframe, g) {
-    if (!g || !iframe) return;
-    if (g.w) iframe.style.width = `${g.w}px`;
-    if (g.h) iframe.style.height = `${g.h}px`;
-  }
-  function createFrame(s, rec) {
-    const f = doc.createElement("iframe");
-    f.setAttribute("sandbox", SANDBOX);
-    f.setAttribute("allow", "clipboard-write");
-    f.setAttribute("data-testid", "app-frame");
-    f.setAttribute("data-wid", rec.wid);
-    f.title = rec.title || rec.view || "app";
-    applyGeometry(f, rec.geometry);
-    f.addEventListener("load", () => (rec.loadedAt = Date.now())); // for the no-hello notice
-    f.src = frameSrc(s, rec);
-    s.container.appendChild(f);
-    return f;
-  }
-  /** A fresh iframe for the window, in the old one's place (the old document goes away). */
-  function replaceFrame(s, rec) {
-    const old = rec.iframe;
-    const f = createFrame(s, rec);
-    old.replaceWith(f);
-    rec.iframe = f;
-    f.toggleAttribute("data-active", s.active === rec.wid);
-  }
   function snapshot(s, rec) {
     return {
       wid: rec.wid,
