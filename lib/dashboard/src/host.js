@@ -146,8 +146,14 @@
       openEvents(s); // after s.lastSeq: what came meanwhile is replayed in order
     }
   });
+  /** Notes a z_index the runtime gave out; a window it opens next gets one above all (§6.4). */
+  function seenZ(s, z) {
+    if (typeof z === "number" && z > s.zTop) s.zTop = z;
+  }
   async function openUnknown(s, env) {
     const p = env.payload || {};
+    // taken now, in event order: a focus that comes while the iframe is made ends up above it
+    const z = ++s.zTop;
     if (!s.views[p.view]) {
       try {
         learnViews(s, await rpc("session.get", { session_id: s.sessionId }));
@@ -160,8 +166,9 @@
       view: p.view,
       geometry: p.geometry,
       view_meta: s.views[p.view],
+      z_index: z,
     });
-    setActive(env.window_uuid);
+    if (z === s.zTop) setActive(env.window_uuid); // nothing opened or focused since
   }
   function onEvent(s, env) {
     if (typeof env.seq === "number" && env.kind !== "events_dropped") {
@@ -208,8 +215,9 @@
         forward(rec, env);
         return emitWindows();
       case "window_focus_changed":
-        if (!rec) return;
+        if (!rec) return void seenZ(s, p.z_index); // a window this page does not show
         rec.zIndex = p.z_index || rec.zIndex;
+        seenZ(s, p.z_index);
         forward(rec, env);
         return setActive(rec.wid);
       case "auth.refresh":
@@ -242,6 +250,7 @@
       windows: new Map(),
       views: {},
       lastSeq: 0,
+      zTop: 0, // the highest z_index known (§6.2)
       es: null,
       active: null,
       container: o.container || doc.querySelector("[data-anna-frames]") || doc.body,
@@ -254,6 +263,7 @@
     if (current !== s) return info;
     s.info = info;
     s.lastSeq = (info.events && info.events.last_seq) || 0;
+    for (const w of info.windows || []) seenZ(s, w.z_index);
     learnViews(s, info);
     emit("session", info);
     openEvents(s);
