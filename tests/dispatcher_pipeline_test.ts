@@ -43,12 +43,14 @@ Deno.test("pipeline step 1: closed, crashed and unknown windows → not_found be
   const w2 = (await s.call("window", "open_view", { view: "main" })).result.window_uuid;
   await s.call("window", "report_error", { message: "x", fatal: true }, w2);
   await s.call("window", "close");
-  for (const wid of [s.window_uuid, w2]) {
+  const crashed = "crashed (window.report_error with fatal:true) and takes no more calls; " +
+    "open its view again";
+  for (const [wid, how] of [[s.window_uuid, "is closed"], [w2, crashed]]) {
     assert.deepEqual(await s.call("fs", "read", {}, wid), {
       ok: false,
       error: {
         code: "not_found",
-        message: `window ${wid} is closed`,
+        message: `window ${wid} ${how}`,
         details: { window_uuid: wid },
       },
     });

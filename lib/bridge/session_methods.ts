@@ -2,7 +2,7 @@
 import type { MethodFn } from "./methods.ts";
 import { z } from "zod";
 import { invalidParams, RPC, RpcError, unknownSession } from "../core/rpc_error.ts";
-import { fail } from "../core/outcome.ts";
+import { fail, type Outcome } from "../core/outcome.ts";
 import { UnknownViewError } from "../manifest/mod.ts";
 import { isOpen, type Session, WindowLimitError } from "../session/session.ts";
 import { MAX_SESSIONS } from "../session/manager.ts";
@@ -124,6 +124,21 @@ function windowOf(s: Session, wid: string | undefined) {
   return w;
 }
 
+/**
+ * A `session.call` that named no window went to the primary (§4.4.2); once that has ended, the
+ * caller learns that the default was used and which windows it could name instead.
+ */
+function withPrimaryHint(s: Session, o: Outcome): Outcome {
+  if (o.ok || o.error.code !== "not_found") return o;
+  const open = [...s.windows.values()].filter(isOpen).map((w) => w.window_uuid);
+  const which = open.length > 0
+    ? `open: ${open.join(", ")}`
+    : "no window is open; session.open_view makes one";
+  const message = `${o.error.message}; it is the primary window, which session.call uses when ` +
+    `window_uuid is absent: pass window_uuid (${which})`;
+  return { ok: false, error: { ...o.error, message } };
+}
+
 export function sessionSummary(s: Session) {
   return {
     session_id: s.id,
@@ -162,14 +177,11 @@ export const sessionMethods: Record<string, Method> = {
     const a = parseParams(CallParams, p);
     const s = requireSession(rt, a.session_id);
     const args = Object.hasOwn(p, "args") ? a.args : a.params;
-    return rt.dispatcher.callNow(
-      s,
-      a.window_uuid ?? s.primary_window_uuid,
-      a.ns,
-      a.method,
-      args,
-      transport,
-    );
+    const wid = a.window_uuid ?? s.primary_window_uuid;
+    const out = rt.dispatcher.callNow(s, wid, a.ns, a.method, args, transport);
+    const primary = s.windows.get(wid);
+    if (a.window_uuid !== undefined || (primary && isOpen(primary))) return out;
+    return Promise.resolve(out).then((o) => withPrimaryHint(s, o));
   },
   "app.call": async (rt, p, transport) => {
     const a = parseParams(AppCallParams, p);

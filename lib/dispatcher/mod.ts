@@ -115,6 +115,14 @@ interface CallHead {
   started: number;
 }
 
+/** Why a call to this window is refused (§6.3); a crash is not a close the app ever made. */
+function endedMessage(wid: string, w: WindowState | undefined): string {
+  if (!w) return `unknown window ${wid}`;
+  if (w.status !== "crashed") return `window ${wid} is closed`;
+  return `window ${wid} crashed (window.report_error with fatal:true) and takes no more calls; ` +
+    `open its view again`;
+}
+
 export class Dispatcher {
   /** Observers of every finished call (log bus, record mode). */
   readonly observers: CallObserver[] = [];
@@ -168,7 +176,7 @@ export class Dispatcher {
       const e = !w || !isOpen(w)
         ? new DispatchError(
           "not_found",
-          w ? `window ${window_uuid} is closed` : `unknown window ${window_uuid}`,
+          endedMessage(window_uuid, w),
           { window_uuid },
         )
         : new DispatchError(
