@@ -59,7 +59,7 @@ export interface ExecutaPoolOptions {
 export class ExecutaPool implements ExecutaHost {
   private readonly entries = new Map<string, Entry>();
   private readonly log: Logger;
-  private readonly reverse: ReverseRpc;
+  readonly reverse: ReverseRpc; // smoke empties its `storage` between fixture files
   private closed = false;
   /** Processes of restarted or re-registered executas, still in their graceful stop. */
   private readonly retiring = new Set<ExecutaProcess>();

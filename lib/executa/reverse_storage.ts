@@ -76,6 +76,13 @@ export class ReverseStorage {
     return { buckets: this.buckets.size, keys: this.keys, bytes: this.bytes };
   }
 
+  /** Forgets every key of every bucket (smoke: each fixture file starts as a fresh `dev` run). */
+  clear(): void {
+    this.buckets.clear();
+    this.keys = 0;
+    this.bytes = 0;
+  }
+
   /** Runs `storage/<op>`; throws `ReverseError`. */
   handle(op: string, params: unknown, owner: StorageOwner): unknown {
     const p = params === undefined || params === null ? {} : params;

@@ -331,6 +331,7 @@ async function runSteps(o: SmokeOptions, report: SmokeReport, t0: number): Promi
     }
     for (const f of files) {
       enter(`fixture:${f.name}`);
+      pool.reverse.storage.clear(); // each file was recorded from a fresh dev run (empty store)
       const r = await replayFixture(ctx, f);
       if (!live()) return;
       report.fixtures.push(r);
