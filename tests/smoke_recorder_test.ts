@@ -197,3 +197,62 @@ Deno.test("recorder: req lines are written as calls start, so concurrent calls i
   const after = (await read()).slice(lines.length).map((l) => [l.kind, l.id]);
   assert.deepEqual(after, [["req", 3], ["res", 3]]);
 });
+
+Deno.test("recorder: once dev begins to stop, a call ending in an error keeps its req without a res; answers still get theirs", async () => {
+  await using dir = await tmpDir();
+  // each gate decides how its call ends: true = the error a shutdown gives (executa stopped)
+  const gates: ((cutShort: boolean) => void)[] = [];
+  await using t = await makeRuntime({
+    mode: "dev",
+    wrapLlm: (inner) => ({
+      ...inner,
+      mode: inner.mode,
+      complete: async (args, o) => {
+        const cutShort = await new Promise<boolean>((r) => gates.push(r));
+        return cutShort
+          ? { ok: false, error: { code: "provider_error", message: "stopped", details: {} } }
+          : inner.complete(args, o);
+      },
+      embed: (args, o) => inner.embed(args, o),
+      lookupMock: (...a) => inner.lookupMock(...a),
+    }),
+  });
+  const file = join(dir.path, "rec.jsonl");
+  const created = await t.call("session.create", {
+    app_slug: "rec",
+    manifest: manifest({ llm: ["complete"] }),
+  });
+  const session_id = created.session_id as string;
+  const rec = await startRecording(t.rt, session_id, file);
+  const complete = (content: string) =>
+    t.call("session.call", {
+      session_id,
+      ns: "llm",
+      method: "complete",
+      args: { messages: [{ role: "user", content }] },
+    });
+  // before stopping, an error is the app's and is recorded
+  const early = complete("early");
+  while (gates.length < 1) await new Promise((r) => setTimeout(r, 1));
+  gates.shift()!(true);
+  assert.equal((await early).ok, false);
+  const cut = complete("cut short");
+  const answered = complete("answered");
+  while (gates.length < 2) await new Promise((r) => setTimeout(r, 1));
+  rec.beginStop();
+  gates.shift()!(true);
+  gates.shift()!(false);
+  assert.equal((await cut).ok, false);
+  assert.equal((await answered).ok, true);
+  await rec.stop();
+  const lines: Line[] = (await Deno.readTextFile(file)).trim().split("\n").map((l) =>
+    JSON.parse(l)
+  );
+  assert.deepEqual(lines.slice(1).map((l) => [l.kind, l.id, l.ok]), [
+    ["req", 1, undefined],
+    ["res", 1, false],
+    ["req", 2, undefined],
+    ["req", 3, undefined],
+    ["res", 3, true],
+  ]);
+});

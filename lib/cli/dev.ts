@@ -257,7 +257,7 @@ export async function run(argv: string[]): Promise<number> {
   rt.defaultApp = () => ({ raw: devApp.raw, slug });
 
   // §14.7: record the dev session from its first call on
-  let recorder: { stop(): Promise<void> } | undefined;
+  let recorder: { beginStop(): void; stop(): Promise<void> } | undefined;
   if (record !== undefined) {
     try {
       recorder = await startRecording(rt, session, resolve(record));
@@ -275,7 +275,9 @@ export async function run(argv: string[]): Promise<number> {
   const srv = server;
   const stopped = untilSignal(async () => {
     watcher?.close();
-    // the recorder goes last: calls the shutdown ends (executas stopping) still get their `res`
+    // the recorder goes last: answers that arrive during the shutdown still get their `res`, but
+    // the errors it gives calls it cuts short (executas stopping) are not the app's to replay
+    recorder?.beginStop();
     await runtime.shutdown();
     await recorder?.stop();
     await srv.close();

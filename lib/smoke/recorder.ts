@@ -11,8 +11,10 @@
  * - `auth.refresh` events as token-push lines, other events as `event` lines. An event caused by a
  *   call still in flight is written right after that call's `res`, so replay sees it after its request.
  *
- * `startRecording(runtime, session, path)` is what `dev` calls; `stop()` detaches and closes (`dev`
- * stops it after the runtime shut down, so calls ended by the shutdown get their `res`).
+ * `startRecording(runtime, session, path)` is what `dev` calls; `beginStop()` as `dev` starts
+ * stopping, so errors the shutdown gives calls it cuts short leave their `req` without a `res` (a
+ * replay would fail on them whatever the app does); `stop()` after the runtime shut down detaches
+ * and closes.
  */
 import type { Runtime } from "../core/runtime.ts";
 import type { CallObserver, CallRecord, CallStart } from "../dispatcher/mod.ts";
@@ -99,6 +101,7 @@ export class Recorder {
   private readonly open = new Map<CallStart, number>();
   private settled: (() => void) | null = null;
   private stopped = false;
+  private stopping = false;
   private failed = false;
 
   private constructor(
@@ -118,12 +121,20 @@ export class Recorder {
     const end: CallObserver = (rec, _transport, start) => {
       if (rec.session_id !== this.session.id) return;
       const id = start && this.open.get(start);
-      if (id === undefined) this.write(this.encoder.call(rec));
-      else {
-        this.open.delete(start!);
-        this.write([this.encoder.response(id, rec)]);
-        if (this.open.size === 0) this.settled?.();
-      }
+      if (id !== undefined) this.open.delete(start!);
+      if (this.stopping && rec.outcome !== "ok") {
+        // the shutdown's doing (an executa stopped under the call), not the app's: a `res` with
+        // it would fail every replay; a `req` alone is replayed and checked only for a crash
+        if (id !== undefined) {
+          const call = `${rec.ns}.${rec.method}`;
+          this.runtime.logger.warn(
+            "recording: a call was cut short by stopping dev; its req has no res",
+            { file: this.path, id, call },
+          );
+        }
+      } else if (id === undefined) this.write(this.encoder.call(rec));
+      else this.write([this.encoder.response(id, rec)]);
+      if (id !== undefined && this.open.size === 0) this.settled?.();
       this.release(rec.window_uuid);
     };
     this.unwatch = runtime.watchCalls({ start, end });
@@ -181,6 +192,14 @@ export class Recorder {
   }
 
   /**
+   * `dev` is stopping (before its runtime shuts down): calls that end with an error from now on
+   * keep their `req` without a `res`; answers that still arrive are recorded as usual.
+   */
+  beginStop(): void {
+    this.stopping = true;
+  }
+
+  /**
    * Waits up to `graceMs` for calls still running to end (their `res` lines), then detaches from
    * the runtime, writes what is held and closes the file (idempotent).
    */
@@ -212,7 +231,7 @@ export function startRecording(
   runtime: Runtime,
   session: Session | string,
   path: string,
-): Promise<{ stop(): Promise<void> }> {
+): Promise<{ beginStop(): void; stop(): Promise<void> }> {
   try {
     return Promise.resolve(Recorder.start(runtime, session, path));
   } catch (e) {
