@@ -7,73 +7,29 @@ import { relative } from "node:path";
 import { MockFileError, parseMockText } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
 import { decodeUserFile, isPlainObject, jsonLines, NOT_UTF8 } from "../util/json.ts";
-import { executaFault } from "./check.ts";
 import { unknownKeys } from "./fixture_keys.ts";
+import { parseRecorded } from "./fixture_recorded.ts";
+import {
+  errorExpectation,
+  type Expectation,
+  FixtureError,
+  type FixtureFile,
+  type FixtureFormat,
+  need,
+  type RawLine,
+  type Step,
+} from "./fixture_steps.ts";
 
-export type FixtureFormat = "recorded" | "docs" | "mocks";
-
-/** What a replayed request must answer (§14.5 response check). */
-export type Expectation =
-  /** `ok:true`; `result` (when `hasResult`) must be ⊆ the actual result. */
-  | { ok: true; hasResult: boolean; result?: unknown }
-  /** `ok:false`; `code` must match when given (`message` is shown, never compared). */
-  | { ok: false; code: string | null; message?: string; fault?: true }
-  /** Docs line with neither `result` nor `error`: only "not `internal_error`". */
-  | { ok: null }
-  /** A recorded request without a response line: replayed, not checked beyond `internal_error`. */
-  | { ok: "missing" };
-
-export interface MetaStep {
-  type: "meta";
-  line: number;
-  session_id?: string;
-  window_uuid?: string;
-  view?: string;
-  app_slug?: string;
-}
-export interface RequestStep {
-  type: "req";
-  line: number;
-  id?: string | number;
-  ns: string;
-  method: string;
-  args: unknown;
-  window_uuid?: string;
-  expect: Expectation;
-  /** line of the recorded response (an event recorded before it may come from this request) */
-  resLine?: number;
-}
-export interface EventStep {
-  type: "event";
-  line: number;
-  name: string;
-  payload: unknown;
-}
-export type Step = MetaStep | RequestStep | EventStep;
-
-export interface FixtureFile {
-  /** absolute path */
-  path: string;
-  /** path as shown in reports (relative to the app directory when inside it) */
-  name: string;
-  format: FixtureFormat;
-  steps: Step[];
-  /** mock-table fixtures only */
-  mocks: MockEntry[];
-  warnings: string[];
-}
-
-export class FixtureError extends Error {
-  constructor(readonly file: string, readonly line: number, problem: string) {
-    super(line > 0 ? `${file}:${line}: ${problem}` : `${file}: ${problem}`);
-    this.name = "FixtureError";
-  }
-}
-
-interface RawLine {
-  n: number;
-  v: Record<string, unknown>;
-}
+export { FixtureError } from "./fixture_steps.ts";
+export type {
+  EventStep,
+  Expectation,
+  FixtureFile,
+  FixtureFormat,
+  MetaStep,
+  RequestStep,
+  Step,
+} from "./fixture_steps.ts";
 
 function contentLines(text: string, file: string): RawLine[] {
   const out: RawLine[] = [];
@@ -95,188 +51,6 @@ export function classify(first: Record<string, unknown>): FixtureFormat | null {
     return "mocks";
   }
   return null;
-}
-
-const nonEmpty = (v: unknown): v is string => typeof v === "string" && v !== "";
-
-function need(file: string, l: RawLine, k: string, what: string): string {
-  const v = l.v[k];
-  if (!nonEmpty(v)) throw new FixtureError(file, l.n, `${what} needs "${k}" (a non-empty string)`);
-  return v;
-}
-
-/** The expectation of a recorded or documented error (its message only for the report). */
-function errorExpectation(file: string, l: RawLine, e: unknown): Expectation {
-  const x: Extract<Expectation, { ok: false }> = { ok: false, code: errorCode(file, l, e) };
-  if (isPlainObject(e) && typeof e.message === "string") x.message = e.message;
-  // the recording itself caught an executa dying: replay may see the same without a fault
-  if (isPlainObject(e) && executaFault({ ok: false, error: e })) x.fault = true;
-  return x;
-}
-
-/**
- * The expected error code; null = any code (no error, or one without a code). A code of another
- * type would otherwise also mean "any code": `{"code":-32601}` would pass whatever error came.
- */
-function errorCode(file: string, l: RawLine, e: unknown): string | null {
-  if (nonEmpty(e)) return e;
-  if (e === null || e === undefined) return null;
-  const codes = 'an error code such as "not_found", or {"code":"not_found"}';
-  if (!isPlainObject(e)) {
-    const success = e === false && Object.hasOwn(l.v, "dir")
-      ? '; to expect success, give "result" or leave "error" out'
-      : "";
-    throw new FixtureError(
-      file,
-      l.n,
-      `"error" must be ${codes}, got ${JSON.stringify(e)}${success}`,
-    );
-  }
-  if (!Object.hasOwn(e, "code") || e.code === null) return null;
-  if (nonEmpty(e.code)) return e.code;
-  const rpc = typeof e.code === "number"
-    ? " (the host API answers with string codes; a number is a JSON-RPC or HTTP code)"
-    : "";
-  throw new FixtureError(
-    file,
-    l.n,
-    `"error.code" must be a non-empty string such as "not_found", got ${
-      JSON.stringify(e.code)
-    }${rpc}; leave "code" out to accept any error`,
-  );
-}
-
-/** The `kind`s of §14.3. */
-const KINDS = "meta, req, res, auth.refresh, event";
-
-/**
- * Why a response pairs with no request, naming the near miss a hand-written file has: the same id
- * of another JSON type (`"2"` vs `2`), or an id whose request was already answered.
- */
-function orphanResponse(
-  file: string,
-  l: RawLine,
-  pending: Map<string, RequestStep>,
-  answered: RequestStep | undefined,
-): string {
-  const id = l.v.id;
-  const head = `${file}:${l.n}: response id ${JSON.stringify(id)} has no request`;
-  const typeOf = (v: unknown) => (typeof v === "string" ? "a string" : `a ${typeof v}`);
-  const other = [...pending.values()].find((r) => r.id !== id && String(r.id) === String(id));
-  if (other) {
-    return `${head} (line ${other.line} has id ${JSON.stringify(other.id)}, ${
-      typeOf(other.id)
-    }, and this one ${
-      typeOf(id)
-    }: a response pairs only with the same id); ignored, so line ${other.line} is not checked`;
-  }
-  if (answered) {
-    return `${file}:${l.n}: response id ${JSON.stringify(id)} answers no open request: the ` +
-      `request of line ${answered.line} with this id was answered on line ${answered.resLine} ` +
-      "(give each request its own id); ignored";
-  }
-  return `${head}; ignored`;
-}
-
-function parseRecorded(file: string, lines: RawLine[], warnings: string[]): Step[] {
-  unknownKeys(file, lines, warnings, "kind");
-  const steps: Step[] = [];
-  let pending = new Map<string, RequestStep>(); // id → latest unanswered request of this segment
-  let answered = new Map<string, RequestStep>(); // id → its last answered request
-  const key = (id: unknown) => `${typeof id}:${String(id)}`;
-  for (const l of lines) {
-    const kind = l.v.kind;
-    if (!nonEmpty(kind)) {
-      // the format is fixed by the first line (§14.2): a docs line pasted below recorded lines
-      const other = Object.hasOwn(l.v, "dir")
-        ? ' (this line has "dir": a docs-format line; each file holds one format, so move it ' +
-          "to a file of its own)"
-        : "";
-      throw new FixtureError(file, l.n, `recorded-session lines need "kind" (${KINDS})${other}`);
-    }
-    switch (kind) {
-      case "meta": {
-        pending = new Map();
-        answered = new Map();
-        const m: MetaStep = { type: "meta", line: l.n };
-        if (nonEmpty(l.v.session_id)) m.session_id = l.v.session_id;
-        if (nonEmpty(l.v.window_uuid)) m.window_uuid = l.v.window_uuid;
-        if (nonEmpty(l.v.view)) m.view = l.v.view;
-        if (nonEmpty(l.v.app_slug)) m.app_slug = l.v.app_slug;
-        steps.push(m);
-        break;
-      }
-      case "req": {
-        const id = l.v.id;
-        if (typeof id !== "string" && typeof id !== "number") {
-          throw new FixtureError(file, l.n, 'a "req" line needs "id" (a number or string)');
-        }
-        const r: RequestStep = {
-          type: "req",
-          line: l.n,
-          id,
-          ns: need(file, l, "ns", 'a "req" line'),
-          method: need(file, l, "method", 'a "req" line'),
-          args: Object.hasOwn(l.v, "args") ? l.v.args : {},
-          expect: { ok: "missing" },
-        };
-        if (nonEmpty(l.v.window_uuid)) r.window_uuid = l.v.window_uuid;
-        const open = pending.get(key(id));
-        if (open) {
-          warnings.push(
-            `${file}:${l.n}: request id ${
-              JSON.stringify(id)
-            } repeats the id of line ${open.line}, ` +
-              `which has no response yet; a response pairs with the latest request of its id, so ` +
-              `line ${open.line} is replayed unchecked (give each request its own id)`,
-          );
-        }
-        pending.set(key(id), r);
-        steps.push(r);
-        break;
-      }
-      case "res": {
-        const r = pending.get(key(l.v.id));
-        if (!r) {
-          warnings.push(orphanResponse(file, l, pending, answered.get(key(l.v.id))));
-          break;
-        }
-        pending.delete(key(l.v.id));
-        answered.set(key(l.v.id), r);
-        r.resLine = l.n;
-        if (typeof l.v.ok !== "boolean") {
-          const got = Object.hasOwn(l.v, "ok") ? `, got ${JSON.stringify(l.v.ok)}` : "";
-          const quoted = l.v.ok === "true" || l.v.ok === "false"
-            ? `: write ${l.v.ok} without quotes`
-            : "";
-          throw new FixtureError(
-            file,
-            l.n,
-            `a "res" line needs "ok" (true or false)${got}${quoted}`,
-          );
-        }
-        r.expect = l.v.ok
-          ? { ok: true, hasResult: Object.hasOwn(l.v, "result"), result: l.v.result }
-          : errorExpectation(file, l, l.v.error);
-        break;
-      }
-      case "auth.refresh":
-        break; // token pushes are ignored by replay (§14.3)
-      case "event":
-        steps.push({
-          type: "event",
-          line: l.n,
-          name: need(file, l, "event", 'an "event" line'),
-          payload: l.v.payload ?? {},
-        });
-        break;
-      default:
-        warnings.push(
-          `${file}:${l.n}: unknown kind ${JSON.stringify(kind)}; ignored (kinds: ${KINDS})`,
-        );
-    }
-  }
-  return steps;
 }
 
 /** Why a docs-format line has no usable `dir`: a wrong value, or a line of another format. */
