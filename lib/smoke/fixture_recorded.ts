@@ -4,6 +4,7 @@
  */
 import {
   errorExpectation,
+  type EventStep,
   FixtureError,
   type MetaStep,
   need,
@@ -130,14 +131,17 @@ export function parseRecorded(file: string, lines: RawLine[], warnings: string[]
       }
       case "auth.refresh":
         break; // token pushes are ignored by replay (§14.3)
-      case "event":
-        steps.push({
+      case "event": {
+        const e: EventStep = {
           type: "event",
           line: l.n,
           name: need(file, l, "event", 'an "event" line'),
           payload: l.v.payload ?? {},
-        });
+        };
+        if (l.v.by_client_id === null) e.byHost = true;
+        steps.push(e);
         break;
+      }
       default:
         warnings.push(
           `${file}:${l.n}: unknown kind ${JSON.stringify(kind)}; ignored (kinds: ${KINDS})`,

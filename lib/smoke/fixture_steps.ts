@@ -44,6 +44,8 @@ export interface EventStep {
   line: number;
   name: string;
   payload: unknown;
+  /** recorded with `by_client_id: null`: the host caused it, no request (replay redoes it) */
+  byHost?: true;
 }
 export type Step = MetaStep | RequestStep | EventStep;
 

@@ -9,7 +9,9 @@
  *   numeric ids — so concurrent calls interleave as the vendor harness records them, and a call
  *   cut short by a crash still leaves its `req`; `req` carries `window_uuid` for non-primary windows;
  * - `auth.refresh` events as token-push lines, other events as `event` lines. An event caused by a
- *   call still in flight is written right after that call's `res`, so replay sees it after its request.
+ *   call still in flight is written right after that call's `res`, so replay sees it after its request;
+ *   one the host caused (dashboard, control methods) carries `by_client_id: null` (§7.1), so replay
+ *   can redo the host's storage edit (host_actions.ts).
  *
  * `startRecording(runtime, session, path)` is what `dev` calls; `beginStop()` as `dev` starts
  * stopping, so errors the shutdown gives calls it cuts short leave their `req` without a `res` (a
@@ -87,7 +89,10 @@ export class RecordingEncoder {
     if (e.kind === "auth.refresh") {
       return { t: this.t(), kind: "auth.refresh", token: e.payload.token };
     }
-    return { t: this.t(), kind: "event", event: e.kind, payload: e.payload };
+    const line: RecordedLine = { t: this.t(), kind: "event", event: e.kind, payload: e.payload };
+    // §7.1: the host caused it (dashboard, control methods), no request did: replay redoes it
+    if (e.by_client_id === null) line.by_client_id = null;
+    return line;
   }
 }
 

@@ -18,7 +18,7 @@ import {
 } from "./context.ts";
 import { type CaseResult, type FixtureResult, since, worst } from "./report.ts";
 import { stderrExcerpt } from "./executas.ts";
-import { reopenHostWindow } from "./host_windows.ts";
+import { redoHostAction } from "./host_actions.ts";
 import { isPlainObject } from "../util/json.ts";
 import type { EventEnvelope } from "../session/events.ts";
 import { RpcError } from "../core/rpc_error.ts";
@@ -159,7 +159,7 @@ export async function replayFixture(ctx: SmokeContext, file: FixtureFile): Promi
     if (step.type === "event") {
       const c = newCase(++index, step.line, "event", step.name);
       result.cases.push(c);
-      const failed = await reopenHostWindow(ctx, seg.session.session_id, step, carry);
+      const failed = await redoHostAction(ctx, seg.session.session_id, step, carry);
       if (failed) failCase(c, failed);
       else if (!ctx.checkEvents) {
         c.status = "skip";
