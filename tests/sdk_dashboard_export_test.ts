@@ -63,6 +63,8 @@ Deno.test("dashboard export: the same lines and order as dev --record for the sa
   await call("window", "set_title", { title: "Two" }); // → title_changed
   await call("fs", "read", { path: "x" }); // denied, no event
   await t.call("session.refresh_token", { session_id }); // host-caused auth.refresh
+  // the dashboard's storage panel: host-caused, marked so replay redoes it
+  await t.call("session.set_runtime_state", { session_id, runtime_state: { k: 2 } });
   const opened = await call("window", "open_view", { view: "detail", payload: { a: 1 } });
   const detail = (opened.result as Any).window_uuid as string;
   await call("storage", "delete", { key: "k" }, detail); // from the second window
@@ -89,6 +91,12 @@ Deno.test("dashboard export: the same lines and order as dev --record for the sa
   const set = lines.findIndex((l) => l.kind === "req" && l.method === "set");
   assert.deepEqual(kinds.slice(set - 1, set + 2), ["req", "res", "event:runtime_state_synced"]);
   assert.ok(kinds.includes("auth.refresh"));
+  const synced = lines.filter((l) => l.event === "runtime_state_synced");
+  assert.deepEqual(synced.map((l) => [l.payload.runtime_state.k, l.by_client_id]), [
+    [1, undefined],
+    [2, null],
+    [undefined, undefined],
+  ]);
   const del = lines.find((l) => l.kind === "req" && l.method === "delete");
   assert.equal(del.window_uuid, detail, "calls of other windows carry their window_uuid");
   let last = 0;

@@ -109,10 +109,9 @@
    * The retained log of this session as recorded-session JSONL (§14.3), the format of
    * `dev --record` (§14.7). The log only holds finished calls, so each call's `req`/`res` pair
    * stays together (where `dev --record` interleaves concurrent calls), then the events that call
-   * caused. The log
-   * holds an event before the `rpc` entry of the call that emitted it (a call is logged when it
-   * finishes), so an event is moved after the next call from its `by_client_id` window that was
-   * already running when the event happened.
+   * caused. The log holds an event before the `rpc` entry of the call that emitted it (a call is
+   * logged when it finishes), so an event is moved after the next call from its `by_client_id`
+   * window that was already running when the event happened.
    */
   function exportJsonl() {
     const info = dash.info;
@@ -136,9 +135,12 @@
       .sort((a, b) => a.seq - b.seq);
     const eventLine = (e) => {
       const ev = e.event;
-      return ev.kind === "auth.refresh"
-        ? { t: t(ev.ts || e.ts), kind: "auth.refresh", token: (ev.payload || {}).token }
-        : { t: t(ev.ts || e.ts), kind: "event", event: ev.kind, payload: ev.payload };
+      if (ev.kind === "auth.refresh") {
+        return { t: t(ev.ts || e.ts), kind: "auth.refresh", token: (ev.payload || {}).token };
+      }
+      const line = { t: t(ev.ts || e.ts), kind: "event", event: ev.kind, payload: ev.payload };
+      if (ev.by_client_id === null) line.by_client_id = null; // host-caused (§7.1), as in --record
+      return line;
     };
     const held = new Map(); // rpc entry → the events it caused
     let id = 0;
