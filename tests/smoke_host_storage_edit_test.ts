@@ -52,3 +52,38 @@ Deno.test("record + replay: a host storage edit mid-session is marked as the hos
     ["storage", "get", "pass"],
   ]);
 });
+
+Deno.test("record + replay: storage seeded other than the manifest seeds it (dev --seed-storage) is set again by replay", async () => {
+  await using dir = await tmpDir();
+  await using t = await makeRuntime({ mode: "dev" });
+  const file = join(dir.path, "recorded.jsonl");
+  const call = (session_id: string, ns: string, method: string, args: unknown) =>
+    t.call("session.call", { session_id, ns, method, args });
+
+  // basic-app has no dev.seed_storage: replay starts from {}, the recording did not
+  const seeded = await t.call("session.create", {
+    app_dir: BASIC,
+    seed_storage: { draft: "seeded" },
+  }) as { session_id: string };
+  const rec = await startRecording(t.rt, seeded.session_id, file);
+  assert.equal((await call(seeded.session_id, "storage", "get", { key: "draft" })).ok, true);
+  await rec.stop();
+  const lines = (await Deno.readTextFile(file)).trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(lines[1], {
+    t: 0,
+    kind: "event",
+    event: "runtime_state_synced",
+    payload: { runtime_state: { draft: "seeded" } },
+    by_client_id: null,
+  });
+  const r = await smokeJson([BASIC, "--fixtures", file, "--check-events"]);
+  assert.equal(r.code, 0, explain(r));
+
+  // the storage replay seeds anyway: no such line
+  const plain = await t.call("session.create", { app_dir: BASIC }) as { session_id: string };
+  const again = await startRecording(t.rt, plain.session_id, file);
+  await call(plain.session_id, "storage", "get", { key: "draft" });
+  await again.stop();
+  const kinds = (await Deno.readTextFile(file)).trim().split("\n").map((l) => JSON.parse(l).kind);
+  assert.deepEqual(kinds, ["meta", "req", "res"]);
+});

@@ -23,7 +23,7 @@ import type { CallObserver, CallRecord, CallStart } from "../dispatcher/mod.ts";
 import type { EventEnvelope } from "../session/events.ts";
 import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
-import { toJson } from "../util/json.ts";
+import { deepEqual, toJson } from "../util/json.ts";
 
 /** How long `stop()` waits for calls still running (dev stops it after the runtime shut down). */
 const STOP_GRACE_MS = 2000;
@@ -55,6 +55,18 @@ export class RecordingEncoder {
       app_slug: s.app_slug,
       view: primary?.view ?? null,
     };
+  }
+
+  /**
+   * When the session's storage is not what replay seeds (`dev.seed_storage`, else `{}`: §14.1
+   * step 5) — `dev --seed-storage`, or an edit before recording began — a host-caused
+   * `runtime_state_synced` line with it, which replay sets again (host_actions.ts); else null.
+   */
+  seed(): RecordedLine | null {
+    const state = this.session.runtime_state;
+    if (deepEqual(state, this.session.manifest.dev.seed_storage ?? {})) return null;
+    const payload = { runtime_state: state };
+    return { t: 0, kind: "event", event: "runtime_state_synced", payload, by_client_id: null };
   }
 
   /** The `req` line of a call that starts now, with its new id. */
@@ -117,6 +129,8 @@ export class Recorder {
   ) {
     this.encoder = new RecordingEncoder(session);
     this.write([this.encoder.meta()]);
+    const seed = this.encoder.seed();
+    if (seed) this.write([seed]);
     const start = (start: CallStart) => {
       if (start.session_id !== this.session.id) return;
       const req = this.encoder.request(start);
