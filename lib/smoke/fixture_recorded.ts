@@ -113,6 +113,13 @@ export function parseRecorded(file: string, lines: RawLine[], warnings: string[]
         pending.delete(key(l.v.id));
         answered.set(key(l.v.id), r);
         r.resLine = l.n;
+        // requests sent while this one ran: replay sends them one after the other
+        for (let i = steps.length - 1; i >= 0 && steps[i].line > r.line; i--) {
+          const o = steps[i];
+          if (o.type !== "req") continue;
+          (r.concurrent ??= []).unshift(o.line);
+          (o.concurrent ??= []).push(r.line);
+        }
         if (typeof l.v.ok !== "boolean") {
           const got = Object.hasOwn(l.v, "ok") ? `, got ${JSON.stringify(l.v.ok)}` : "";
           const quoted = l.v.ok === "true" || l.v.ok === "false"

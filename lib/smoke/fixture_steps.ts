@@ -38,6 +38,8 @@ export interface RequestStep {
   expect: Expectation;
   /** line of the recorded response (an event recorded before it may come from this request) */
   resLine?: number;
+  /** lines of the requests that ran at the same time in the recording (recorded sessions) */
+  concurrent?: number[];
 }
 export interface EventStep {
   type: "event";

@@ -288,6 +288,13 @@ async function replayRequest(
         "tools.invoke, or --ignore-key plugin_name --ignore-key display_name …";
     }
     if (!actual.ok) message += ctx.aliaser.unmappedHint(step.args);
+    if (step.concurrent) {
+      const lines = [...step.concurrent].sort((a, b) => a - b).join(", ");
+      const s = step.concurrent.length > 1 ? "s" : "";
+      message += `; recorded while the request${s} of line${s} ${lines} ran too: replay sends ` +
+        "one request at a time in file order, so a value that depends on which concurrent call " +
+        "went first can differ without the app changing";
+    }
     failCase(c, message, diff, expectedOf(step), actual);
     if (executaFault(actual)) {
       c.status = "error";
