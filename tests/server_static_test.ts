@@ -218,3 +218,33 @@ Deno.test("static: content types", () => {
   assert.equal(rawPathOf("http://h:1/a/b%2F?x=/y#z"), "/a/b%2F");
   assert.equal(rawAfterSegments("/anna-apps/s/dev", 3), null);
 });
+
+Deno.test("static: a name in the other Unicode normal form (NFC vs NFD) finds the file", async () => {
+  const { base, root } = await fixture();
+  const nfc = "caf\u00e9";
+  const nfd = "cafe\u0301";
+  try {
+    // a bundle unpacked from a macOS archive: NFD names on disk, NFC in the HTML that refers to them
+    await Deno.mkdir(join(root, `${nfd} dir`));
+    await Deno.writeTextFile(join(root, `${nfd} dir`, `${nfd}.js`), "nfd");
+    await Deno.writeTextFile(join(root, `${nfc}.css`), "nfc");
+    // both spellings present (distinct files on Linux): each answers its own exact name
+    await Deno.writeTextFile(join(root, `${nfc}.txt`), "composed");
+    await Deno.writeTextFile(join(root, `${nfd}.txt`), "decomposed");
+    await Deno.writeTextFile(join(root, `.${nfd}`), "hidden");
+    const app = bundleApp(root);
+    const get = async (name: string) => {
+      const r = await app.request(`/anna-apps/x/dev/${encodeURI(name)}`);
+      return `${r.status} ${await r.text()}`;
+    };
+    assert.equal(await get(`${nfc} dir/${nfc}.js`), "200 nfd");
+    assert.equal(await get(`${nfd} dir/${nfc}.js`), "200 nfd");
+    assert.equal(await get(`${nfd}.css`), "200 nfc");
+    assert.equal(await get(`${nfc}.txt`), "200 composed");
+    assert.equal(await get(`${nfd}.txt`), "200 decomposed");
+    assert.equal((await get(`.${nfc}`)).slice(0, 3), "404");
+    assert.equal((await get(`${nfc}.png`)).slice(0, 3), "404");
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});

@@ -64,15 +64,60 @@ export function safeSegments(rawRel: string): string[] | null {
   return out;
 }
 
-/** Resolves segments under root to a regular file inside root's real path, or null. */
+/**
+ * The path under `dir` whose names equal `segments` up to Unicode normalisation, or null (none,
+ * or more than one). A bundle unpacked from a macOS archive keeps NFD names (`cafe\u0301.png`)
+ * while the HTML, and so the browser's request, says NFC `café.png`: macOS finds the file either
+ * way, Linux does not, so an app that works on the developer's Mac 404s in Linux CI.
+ */
+async function normalisedPath(dir: string, segments: string[]): Promise<string | null> {
+  for (const seg of segments) {
+    const want = seg.normalize("NFC");
+    let hit: string | null = null;
+    try {
+      await Deno.lstat(join(dir, seg));
+      hit = seg;
+    } catch {
+      // ASCII is the same in every normal form; and a plain 404 (favicon.ico) stays one lstat
+      if (!/[\u0080-\uffff]/.test(seg)) return null;
+      try {
+        for await (const e of Deno.readDir(dir)) {
+          if (e.name.normalize("NFC") !== want) continue;
+          if (hit !== null) return null; // ambiguous: both spellings exist
+          hit = e.name;
+        }
+      } catch {
+        return null;
+      }
+    }
+    if (hit === null) return null;
+    dir = join(dir, hit);
+  }
+  return dir;
+}
+
+/**
+ * Resolves segments under root to a regular file inside root's real path, or null. A name that
+ * differs from the file's only in Unicode normalisation (NFC vs NFD) finds it, as on macOS.
+ */
 export async function resolveFile(root: string, segments: string[]): Promise<string | null> {
   let realRoot: string;
   let real: string;
   try {
     realRoot = await Deno.realPath(root);
-    real = await Deno.realPath(join(realRoot, ...segments));
   } catch {
     return null;
+  }
+  try {
+    real = await Deno.realPath(join(realRoot, ...segments));
+  } catch {
+    const alt = await normalisedPath(realRoot, segments);
+    if (alt === null) return null;
+    try {
+      real = await Deno.realPath(alt);
+    } catch {
+      return null;
+    }
   }
   const prefix = realRoot.endsWith(SEPARATOR) ? realRoot : realRoot + SEPARATOR;
   if (!real.startsWith(prefix)) return null;
