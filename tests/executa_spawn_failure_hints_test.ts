@@ -83,3 +83,29 @@ Deno.test("a bare file name of the executa folder is named with the way to start
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a command string split through a path with spaces names the array form", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "anna spaced é " });
+  try {
+    await Deno.mkdir(join(dir, "bin dir"));
+    await Deno.writeTextFile(join(dir, "bin dir", "rün é.py"), "#!/usr/bin/env python3\n");
+    // what executa.json "command": "./bin dir/rün é.py --v" or --command gives after the split
+    const m = await failure(dir, { command: ["./bin", "dir/rün", "é.py", "--v"] });
+    assert.ok(
+      m.endsWith(
+        `; a command string is split on whitespace, so the path './bin dir/rün é.py' became 3 ` +
+          `words: give the command as a JSON array, e.g. ["./bin dir/rün é.py","--v"]`,
+      ),
+      m,
+    );
+    // a bare first word (a PATH lookup) gets the same hint
+    await Deno.writeTextFile(join(dir, "my tool"), "#!/bin/sh\n");
+    const bare = await failure(dir, { command: ["my", "tool"] });
+    assert.match(
+      bare,
+      /not found on PATH; .* the path 'my tool' became 2 words: .*\["\.\/my tool"\]$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -118,6 +118,23 @@ async function notRunnable(abs: string, prog: string, dir: string): Promise<stri
 }
 
 /**
+ * When a command string was split on whitespace (§9.1, §2.10) through a path with spaces: the
+ * hint to give the array form, if the first words joined again name a file of the executa.
+ */
+async function splitPathHint(argv: string[], dir: string): Promise<string> {
+  for (let n = argv.length; n >= 2; n--) {
+    const joined = argv.slice(0, n).join(" ");
+    if (!(await isFile(resolve(dir, joined)))) continue;
+    // a word without a path would be looked up on PATH, not in the folder
+    const prog = hasSeparator(joined) || isAbsolute(joined) ? joined : `./${joined}`;
+    const array = JSON.stringify([prog, ...argv.slice(n)]);
+    return `; a command string is split on whitespace, so the path '${joined}' became ` +
+      `${n} words: give the command as a JSON array, e.g. ${array}`;
+  }
+  return "";
+}
+
+/**
  * Resolves argv[0] (§9.3 heading rule); a missing program is a spawn failure, and its message
  * names the executa (an app with several gets it as `executa_unavailable` from any call).
  */
@@ -141,7 +158,7 @@ async function resolveArgv(
     for (const ext of programSuffixes(prog, env)) {
       if (await isExecutable(abs + ext)) return { argv: [abs + ext, ...rest] };
     }
-    return failed(await notRunnable(abs, prog, dir));
+    return failed((await notRunnable(abs, prog, dir)) + (await splitPathHint(argv, dir)));
   }
   const found = await whichOnPath(prog, env);
   if (found) return { argv: [found, ...rest] };
@@ -163,6 +180,7 @@ async function resolveArgv(
     why = `; ${prog} in the executa folder is found only with a path: ` +
       (interp ? `["${interp}", "${prog}"] or ` : "") + `"./${prog}"`;
   }
+  if (!why) why = await splitPathHint(argv, dir);
   return failed(`command '${prog}' was not found on PATH${why}`);
 }
 
