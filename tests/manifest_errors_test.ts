@@ -85,6 +85,30 @@ Deno.test("entry_unsafe: the bundle path rule", () => {
   }
 });
 
+Deno.test("entry_unsafe says which part breaks the rule; non-ASCII letters are named", () => {
+  const cases: [string, string][] = [
+    ["アプリ.html", "'ア' (U+30A2) is not ASCII"],
+    ["pages/caf\u00e9.html?x=1", "'\u00e9' (U+00E9) is not ASCII"],
+    ["\u{1F600}.html", "'\u{1F600}' (U+1F600) is not ASCII"],
+    ["my page.html", "it has a space"],
+    ["a\\b.html", '"\\\\" (U+005C) is not allowed'],
+    ["/index.html", "it starts with /"],
+    ["a//b.html", "it has //"],
+    ["a/../b.html", "it has a .. segment"],
+    ["#top", "the path is empty"],
+  ];
+  for (const [entry, fault] of cases) {
+    const m = minimal();
+    m.ui.bundle.entry = entry;
+    const d = analyzeManifest(m).diagnostics[0];
+    assert.equal(
+      d.message,
+      `ui.bundle.entry ${JSON.stringify(entry)} breaks the bundle path rule: ${fault}`,
+    );
+    assert.match(d.hint ?? "", /^use a relative path of ASCII letters, digits/);
+  }
+});
+
 Deno.test("an entry that is not a string is told to be a string path, not to fix its characters", () => {
   for (const entry of [5, ["index.html"], { path: "index.html" }, true]) {
     const m = minimal();

@@ -75,6 +75,27 @@ export function isSafeEntry(entry: unknown): entry is string {
   return !path.split("/").includes("..");
 }
 
+/**
+ * Which part of a string entry breaks the path rule, in words (for the diagnostic). A file named
+ * `アプリ.html` or `my page.html` is refused by the character rule: "letters" alone read as if any
+ * script's letters were fine.
+ */
+export function entryFault(entry: string): string {
+  const path = entryFile(entry);
+  if (path === "") return "the path is empty";
+  if (path.startsWith("/")) return "it starts with /";
+  const bad = [...path].find((ch) => !SAFE_PATH.test(ch));
+  if (bad !== undefined) {
+    const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+    if (bad === " ") return "it has a space";
+    return bad > "\x7f"
+      ? `'${bad}' (${code}) is not ASCII`
+      : `${JSON.stringify(bad)} (${code}) is not allowed`;
+  }
+  if (path.includes("//")) return "it has //";
+  return "it has a .. segment";
+}
+
 /** The file part of an entry (query and hash removed). */
 export function entryFile(entry: string): string {
   return entry.split(/[?#]/, 1)[0];

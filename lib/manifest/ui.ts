@@ -1,7 +1,7 @@
 /** `ui.bundle` and `ui.views` checks with their defaults and clamping (CONTRACT §3.3). */
 import { codePointLength } from "../util/text.ts";
 import { isPlainObject } from "../util/json.ts";
-import { at, type Diags, isSafeEntry, show, typeName, unknownKeys } from "./diag.ts";
+import { at, type Diags, entryFault, isSafeEntry, show, typeName, unknownKeys } from "./diag.ts";
 import type { EffectiveManifest, EffectiveView, Size } from "./types.ts";
 
 export const SIZE_MIN = 120;
@@ -24,12 +24,13 @@ const VIEW_KEYS = [
   "summary_template",
   "icon",
 ];
-const PATH_RULE = "use a relative path of letters, digits, _ . / - (no leading /, no .., no //)";
+const PATH_RULE = "use a relative path of ASCII letters, digits, _ . / - (no leading /, no .., " +
+  "no //), renaming the file if its name has other characters";
 
 /** Why an entry is refused, and the fix: a number or list is not a path with bad characters. */
 function entryProblem(field: string, v: unknown): [string, string] {
   return typeof v === "string"
-    ? [`${field} ${show(v)} breaks the bundle path rule`, PATH_RULE]
+    ? [`${field} ${show(v)} breaks the bundle path rule: ${entryFault(v)}`, PATH_RULE]
     : [`${field} must be a string path, got ${typeName(v)}`, 'e.g. "entry": "index.html"'];
 }
 
