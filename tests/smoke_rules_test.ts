@@ -204,6 +204,20 @@ Deno.test("glob: *, ** and ? relative to a base, sorted, files only", async () =
   ]);
 });
 
+Deno.test("fixture globs: wildcards in the app directory's own path are not wildcards", async () => {
+  await using d = await tmpDir();
+  for (const app of ["app*", "appX", "app?"]) {
+    await Deno.mkdir(join(d.path, app, "fixtures"), { recursive: true });
+    await Deno.writeTextFile(join(d.path, app, "fixtures", `${app}.jsonl`), "");
+  }
+  for (const app of ["app*", "app?"]) {
+    const base = join(d.path, app);
+    assert.deepEqual(await expandGlobs(["fixtures/*.jsonl"], base), [
+      join(base, "fixtures", `${app}.jsonl`),
+    ]);
+  }
+});
+
 Deno.test("aliasing: --tool-alias first, else the single manifest handle inside the id", () => {
   assert.equal(
     handleInToolId("tool-acme-notes-summarizer-k3j9x2pq", ["notes-summarizer", "todo"]),

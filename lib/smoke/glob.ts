@@ -71,12 +71,13 @@ export async function expandGlobs(patterns: string[], base: string): Promise<str
       if (await isFile(abs)) out.add(abs);
       continue;
     }
-    // split into the static root and the pattern segments
-    const full = (isAbsolute(raw) ? pattern : `${resolve(base).replaceAll("\\", "/")}/${pattern}`)
-      .split("/");
-    const first = full.findIndex(hasMagic);
-    const root = full.slice(0, first).join("/") || "/";
-    const segs = full.slice(first).filter((s) => s !== "" && s !== ".");
+    // split into the static root and the pattern segments; the base directory is never a
+    // pattern: an app under "/tmp/a*b/" must not replay the fixtures of "/tmp/aXb/"
+    const parts = pattern.split("/");
+    const first = parts.findIndex(hasMagic);
+    const lead = parts.slice(0, first).join("/");
+    const root = isAbsolute(raw) ? lead || "/" : join(resolve(base), lead);
+    const segs = parts.slice(first).filter((s) => s !== "" && s !== ".");
     await walk(resolve(root), segs, out, new Set());
   }
   return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
