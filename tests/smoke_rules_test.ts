@@ -218,6 +218,15 @@ Deno.test("fixture globs: wildcards in the app directory's own path are not wild
   }
 });
 
+Deno.test("fixture globs: ? is one character, an astral one too", async () => {
+  await using d = await tmpDir();
+  for (const f of ["s-\u{1F600}.jsonl", "s-\u00e9.jsonl", "s-ab.jsonl"]) {
+    await Deno.writeTextFile(join(d.path, f), "");
+  }
+  const got = (await expandGlobs(["s-?.jsonl"], d.path)).map((p) => p.slice(d.path.length + 1));
+  assert.deepEqual(got, ["s-\u00e9.jsonl", "s-\u{1F600}.jsonl"]);
+});
+
 Deno.test("aliasing: --tool-alias first, else the single manifest handle inside the id", () => {
   assert.equal(
     handleInToolId("tool-acme-notes-summarizer-k3j9x2pq", ["notes-summarizer", "todo"]),

@@ -16,7 +16,8 @@ function segmentRegex(seg: string): RegExp {
     else if (ch === "?") re += "[^/]";
     else re += ch.replace(/[.+^${}()|[\]\\]/g, "\\$&");
   }
-  return new RegExp(`^${re}$`);
+  // `u`: `?` is one character, an emoji included, not one UTF-16 half of it
+  return new RegExp(`^${re}$`, "u");
 }
 
 async function listDir(dir: string): Promise<Deno.DirEntry[]> {
