@@ -5,6 +5,7 @@
  * written as a Python dict, behind a log line, with its id turned into a string, or without its
  * line end never arrives, and the timeout alone points at slowness instead.
  */
+import { headChars } from "../util/text.ts";
 
 export interface StdoutDiagnosis {
   /** Lines ignored as not JSON-RPC, and the first one. */
@@ -19,7 +20,7 @@ export interface StdoutDiagnosis {
 const QUOTE_CHARS = 120;
 
 const quote = (s: string) =>
-  JSON.stringify(s.length > QUOTE_CHARS ? s.slice(0, QUOTE_CHARS) + "…" : s);
+  JSON.stringify(s.length > QUOTE_CHARS ? headChars(s, QUOTE_CHARS) + "…" : s);
 
 /** `"; its stdout had …"` for what the process wrote that no waiter got, or "" when nothing. */
 export function stdoutNoiseHint(d: StdoutDiagnosis | undefined): string {

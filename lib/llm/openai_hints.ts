@@ -4,6 +4,7 @@
  * mistakes (no `/v1` in the base URL, a model the server does not have, a missing key).
  */
 import { isPlainObject } from "../util/json.ts";
+import { headChars } from "../util/text.ts";
 
 const SAID_MAX = 300;
 
@@ -11,7 +12,7 @@ const squash = (s: string) => s.replace(/\s+/g, " ").trim();
 
 function cut(s: string): string {
   const t = squash(s);
-  return t.length > SAID_MAX ? `${t.slice(0, SAID_MAX)}…` : t;
+  return t.length > SAID_MAX ? `${headChars(t, SAID_MAX)}…` : t;
 }
 
 /** The message of a parsed error body, in the shapes servers use. */

@@ -1,6 +1,6 @@
 /** Diagnostic collection and small helpers shared by the manifest checks (CONTRACT §3.7). */
 import type { Diagnostic } from "./types.ts";
-import { editDistance } from "../util/text.ts";
+import { editDistance, headChars } from "../util/text.ts";
 
 /** A diagnostic as one line, `severity  path  code  message (hint: …)` (§2.8; `-` for no path). */
 export function diagnosticLine(d: Diagnostic): string {
@@ -52,7 +52,7 @@ export function at(base: string, key: string | number): string {
 export function show(v: unknown): string {
   if (v === undefined) return "undefined";
   const s = JSON.stringify(v) ?? String(v);
-  return s.length > 60 ? s.slice(0, 57) + "..." : s;
+  return s.length > 60 ? headChars(s, 57) + "..." : s;
 }
 
 export function typeName(v: unknown): string {

@@ -1,5 +1,6 @@
 /** The pretty smoke report (CONTRACT §14.8): `STATUS  name  (ms)` lines, indented diffs, summary. */
 import type { Diff } from "./compare.ts";
+import { headChars } from "../util/text.ts";
 import {
   type CaseResult,
   type SmokeReport,
@@ -34,7 +35,7 @@ const text = (v: unknown) => (v === undefined ? "(missing)" : JSON.stringify(v))
 /** `s` from `from` (with a leading "…" when cut), at most SHOWN characters. */
 function cut(s: string, from: number): string {
   const head = from > 0 ? "…" + s.slice(from) : s;
-  return head.length > SHOWN ? head.slice(0, SHOWN - 1) + "…" : head;
+  return head.length > SHOWN ? headChars(head, SHOWN - 1) + "…" : head;
 }
 
 /** " (N items)" for the arrays of a length mismatch, which a cut value no longer shows. */

@@ -90,3 +90,13 @@ const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z
 export function stripAnsi(s: string): string {
   return s.includes("\x1b") ? s.replace(ANSI, "") : s;
 }
+
+/**
+ * `s.slice(0, n)`, one shorter when that would end in the first half of a surrogate pair: a cut
+ * emoji printed U+FFFD, and JSON.stringify wrote the lone half as `\ud83d`, which strict JSON
+ * readers refuse.
+ */
+export function headChars(s: string, n: number): string {
+  const end = n > 0 && n < s.length && /[\ud800-\udbff]/.test(s[n - 1]) ? n - 1 : n;
+  return s.slice(0, end);
+}
