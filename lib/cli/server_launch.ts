@@ -20,6 +20,22 @@ export type ServerSettings = Pick<
   "bindHost" | "port" | "appPort" | "allowRemote" | "allowedHosts" | "controlToken"
 >;
 
+/**
+ * For a non-ASCII host name: the punycode form to give instead, which is what a browser sends in
+ * its Host header (so the Unicode spelling could never match), or "" when there is none.
+ */
+function punycodeHint(h: string): string {
+  if (!/[\u0080-\uffff]/.test(h)) return "";
+  try {
+    const ascii = new URL(`http://${h}`).host;
+    return parseHostPort(ascii)
+      ? `; browsers send a non-ASCII host name in its punycode form: --allowed-host ${ascii}`
+      : "";
+  } catch {
+    return "";
+  }
+}
+
 /** Validates the server flag group; throws ListenError / ControlTokenError (exit 2). */
 export function serverSettings(v: FlagValues, env: string | undefined): ServerSettings {
   const allowRemote = bool(v, "allow-remote");
@@ -30,7 +46,8 @@ export function serverSettings(v: FlagValues, env: string | undefined): ServerSe
     // the same parser the Host check uses, so a value is never accepted here and then ignored
     if (!parseHostPort(h)) {
       throw new UsageError(
-        `--allowed-host '${h}' must be HOST or HOST:PORT (a DNS name or IP literal, port 1-65535)`,
+        `--allowed-host '${h}' must be HOST or HOST:PORT (a DNS name or IP literal, port 1-65535)` +
+          punycodeHint(h),
       );
     }
   }
