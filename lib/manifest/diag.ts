@@ -1,10 +1,14 @@
 /** Diagnostic collection and small helpers shared by the manifest checks (CONTRACT §3.7). */
 import type { Diagnostic } from "./types.ts";
-import { editDistance, headChars } from "../util/text.ts";
+import { editDistance, escapeUnsafe, headChars } from "../util/text.ts";
 
-/** A diagnostic as one line, `severity  path  code  message (hint: …)` (§2.8; `-` for no path). */
+/**
+ * A diagnostic as one line, `severity  path  code  message (hint: …)` (§2.8; `-` for no path).
+ * Escaped like a log line: a manifest key with a newline forged a second diagnostic line, and a
+ * bidi control made the output read reordered.
+ */
 export function diagnosticLine(d: Diagnostic): string {
-  return `${d.severity}  ${d.path || "-"}  ${d.code}  ${d.message}${hintText(d)}`;
+  return escapeUnsafe(`${d.severity}  ${d.path || "-"}  ${d.code}  ${d.message}${hintText(d)}`);
 }
 
 /** ` (hint: …)` when the diagnostic has one. */

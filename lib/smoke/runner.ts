@@ -14,6 +14,7 @@ import { appSlugFor, hintText } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
 import { defaultKeyPath, KeyFileError, loadOrCreateKey } from "../token/mod.ts";
 import type { Logger } from "../util/log.ts";
+import { escapeUnsafe } from "../util/text.ts";
 import { VERSION } from "../version.ts";
 import { manifestHandles, ToolAliaser } from "./alias.ts";
 import { ChromiumNotFound, findChromium } from "./chromium.ts";
@@ -86,7 +87,8 @@ export interface SmokeOutcome {
   fatal?: Fatal;
 }
 
-const diagLine = (d: Diagnostic) => `${d.code} ${d.path || "-"}: ${d.message}${hintText(d)}`;
+const diagLine = (d: Diagnostic) =>
+  escapeUnsafe(`${d.code} ${d.path || "-"}: ${d.message}${hintText(d)}`);
 
 export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   const t0 = performance.now();

@@ -2,6 +2,7 @@
  * Structured logger writing to stderr only (CONTRACT §2.1): stdout is reserved for results and the
  * bridge protocol. Pretty: `HH:MM:SS.mmm LEVEL component: message key=value…`; json: one object/line.
  */
+import { escapeUnsafe, UNSAFE } from "./text.ts";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 export type LogFormat = "pretty" | "json";
@@ -97,7 +98,7 @@ export class Logger {
       lv = `\x1b[${c}m${lv}\x1b[0m`;
     }
     // component (`executa:<tool_id>`) and msg may carry text from apps and plugins
-    let line = `${t} ${lv} ${escapeText(capString(this.component))}: ${escapeText(msg)}`;
+    let line = `${t} ${lv} ${escapeUnsafe(capString(this.component))}: ${escapeUnsafe(msg)}`;
     if (fields) {
       for (const [k, v] of Object.entries(fields)) {
         if (v === undefined) continue;
@@ -135,21 +136,8 @@ function capValue(v: unknown, depth: number): unknown {
   return out;
 }
 
-/**
- * What would break a line-oriented log or a terminal showing it: C0 controls but tab (NUL makes
- * grep call the file binary, ESC moves the cursor or sets the title, LF forges a line), DEL, C1
- * controls (8-bit CSI), line/paragraph separators and bidi controls (text that reads reordered).
- */
-// deno-lint-ignore no-control-regex
-const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 const UNSAFE_G = new RegExp(UNSAFE.source, "g");
 const hex = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-
-/** Pretty text: `\n`, `\r` and the other unsafe characters as JSON-style escapes. */
-function escapeText(s: string): string {
-  if (!UNSAFE.test(s)) return s;
-  return s.replace(UNSAFE_G, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : hex(c)));
-}
 
 /** JSON text with what JSON.stringify leaves raw (DEL, C1, separators, bidi) escaped: same value. */
 function escapeInvisible(json: string): string {

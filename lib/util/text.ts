@@ -100,3 +100,20 @@ export function headChars(s: string, n: number): string {
   const end = n > 0 && n < s.length && /[\ud800-\udbff]/.test(s[n - 1]) ? n - 1 : n;
   return s.slice(0, end);
 }
+
+/**
+ * What would break a line-oriented log or a terminal showing it: C0 controls but tab (NUL makes
+ * grep call the file binary, ESC moves the cursor or sets the title, LF forges a line), DEL, C1
+ * controls (8-bit CSI), line/paragraph separators and bidi controls (text that reads reordered).
+ */
+export const UNSAFE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+const UNSAFE_G = new RegExp(UNSAFE.source, "g");
+const hex = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/** Text for one output line: `\n`, `\r` and the other unsafe characters as JSON-style escapes. */
+export function escapeUnsafe(s: string): string {
+  if (!UNSAFE.test(s)) return s;
+  return s.replace(UNSAFE_G, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : hex(c)));
+}
