@@ -66,9 +66,7 @@ export function safeSegments(rawRel: string): string[] | null {
 
 /**
  * The path under `dir` whose names equal `segments` up to Unicode normalisation, or null (none,
- * or more than one). A bundle unpacked from a macOS archive keeps NFD names (`cafe\u0301.png`)
- * while the HTML, and so the browser's request, says NFC `café.png`: macOS finds the file either
- * way, Linux does not, so an app that works on the developer's Mac 404s in Linux CI.
+ * or more than one).
  */
 async function normalisedPath(dir: string, segments: string[]): Promise<string | null> {
   for (const seg of segments) {
@@ -78,8 +76,6 @@ async function normalisedPath(dir: string, segments: string[]): Promise<string |
       await Deno.lstat(join(dir, seg));
       hit = seg;
     } catch {
-      // ASCII is the same in every normal form; and a plain 404 (favicon.ico) stays one lstat
-      if (!/[\u0080-\uffff]/.test(seg)) return null;
       try {
         for await (const e of Deno.readDir(dir)) {
           if (e.name.normalize("NFC") !== want) continue;
@@ -96,28 +92,23 @@ async function normalisedPath(dir: string, segments: string[]): Promise<string |
   return dir;
 }
 
-/**
- * Resolves segments under root to a regular file inside root's real path, or null. A name that
- * differs from the file's only in Unicode normalisation (NFC vs NFD) finds it, as on macOS.
- */
+/** Resolves segments under root to a regular file inside root's real path, or null. */
 export async function resolveFile(root: string, segments: string[]): Promise<string | null> {
-  let realRoot: string;
-  let real: string;
   try {
-    realRoot = await Deno.realPath(root);
+    const realRoot = await Deno.realPath(root);
+    return await fileInside(realRoot, join(realRoot, ...segments));
   } catch {
     return null;
   }
+}
+
+/** `path`'s real path when it is a regular file inside `realRoot` and no dot-file; else null. */
+async function fileInside(realRoot: string, path: string): Promise<string | null> {
+  let real: string;
   try {
-    real = await Deno.realPath(join(realRoot, ...segments));
+    real = await Deno.realPath(path);
   } catch {
-    const alt = await normalisedPath(realRoot, segments);
-    if (alt === null) return null;
-    try {
-      real = await Deno.realPath(alt);
-    } catch {
-      return null;
-    }
+    return null;
   }
   const prefix = realRoot.endsWith(SEPARATOR) ? realRoot : realRoot + SEPARATOR;
   if (!real.startsWith(prefix)) return null;
@@ -126,6 +117,25 @@ export async function resolveFile(root: string, segments: string[]): Promise<str
   try {
     const st = await Deno.stat(real);
     return st.isFile ? real : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * For a request that found no file: the bundle-relative path of a file whose name differs only
+ * in Unicode normal form (NFC vs NFD), or null. A bundle unpacked from a macOS archive keeps NFD
+ * names while its HTML asks for NFC. macOS finds the file either way; Linux and a host serving
+ * names exactly do not. So the file stays a 404 (the app would break there too), with the reason.
+ */
+export async function otherNormalForm(root: string, segments: string[]): Promise<string | null> {
+  // ASCII is the same in every normal form: a plain miss (favicon.ico) costs no directory scan
+  if (!segments.some((seg) => /[\u0080-\uffff]/.test(seg))) return null;
+  try {
+    const realRoot = await Deno.realPath(root);
+    const alt = await normalisedPath(realRoot, segments);
+    if (alt === null || (await fileInside(realRoot, alt)) === null) return null;
+    return alt.slice(realRoot.length).replace(/^[\\/]+/, "");
   } catch {
     return null;
   }
@@ -210,6 +220,11 @@ export interface BundleRequest {
   navigation?: boolean;
 }
 
+const otherFormText = (alt: string) =>
+  `not found: the bundle has this file as '${alt}', the same name in another Unicode normal ` +
+  "form (NFD, as macOS archives write names). Names are matched exactly, as a host serving the " +
+  "bundle from storage matches them: rename the file, or its reference, to one form (NFC)\n";
+
 /** The 404 text a page load gets: a client-side route reloaded by path finds no file. */
 const NO_SPA_FALLBACK = "not found: no such file in the bundle. Bundles are served file by " +
   "file, without an SPA fallback (CONTRACT §11.7), so a client-side route reloaded by its path " +
@@ -233,7 +248,11 @@ export async function serveBundleFile(
   }
   const segments = safeSegments(rawRel);
   const file = segments ? await resolveFile(root, segments) : null;
-  if (file === null) return plain(404, req.navigation ? NO_SPA_FALLBACK : "not found", headers);
+  if (file === null) {
+    const alt = segments ? await otherNormalForm(root, segments) : null;
+    if (alt !== null) return plain(404, otherFormText(alt), headers);
+    return plain(404, req.navigation ? NO_SPA_FALLBACK : "not found", headers);
+  }
   let f: Deno.FsFile;
   try {
     f = await Deno.open(file, { read: true });
