@@ -39,6 +39,10 @@ function pageHeaders(c: Context, ctx: ServerContext): Record<string, string> {
     // page may frame them. Sec-Fetch-Site stops cross-site framers, not another loopback port
     // (same-site); the CSP of §11.3 is pinned without frame-ancestors, so the older header does it
     "X-Frame-Options": "DENY",
+    // every app shares the one app origin (§11.1), so an app that opened this page in a popup
+    // could reach its app frames, same-origin to it, and take another app's window and token;
+    // a popup opened from another origin gets no handle to this page (nor loads, when sandboxed)
+    "Cross-Origin-Opener-Policy": "same-origin",
     "Content-Security-Policy": dashboardCsp(
       originForms(ctx.config, "app"),
       c.req.header("host") ?? "",
