@@ -1,8 +1,14 @@
 /** Output helpers: results to stdout, errors to stderr in the command's format (CONTRACT §2.1). */
 
+import { terminalText } from "../util/text.ts";
+
 const enc = new TextEncoder();
 
+// reports and diagnostics quote app and plugin text (manifest keys, fixture values, tool output):
+// raw ESC, C1 or bidi characters would reach the developer's terminal as commands (titles,
+// OSC 52 clipboard writes) or reordered text, so both writers escape them as the logger does
 export function writeStdout(text: string) {
+  text = terminalText(text);
   let bytes = enc.encode(text.endsWith("\n") ? text : text + "\n");
   try {
     // writeSync may take only part of a large report
@@ -13,6 +19,7 @@ export function writeStdout(text: string) {
   }
 }
 export function writeStderr(text: string) {
+  text = terminalText(text);
   try {
     Deno.stderr.writeSync(enc.encode(text.endsWith("\n") ? text : text + "\n"));
   } catch { /* ignore */ }

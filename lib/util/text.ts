@@ -117,3 +117,12 @@ export function escapeUnsafe(s: string): string {
   if (!UNSAFE.test(s)) return s;
   return s.replace(UNSAFE_G, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : hex(c)));
 }
+
+/**
+ * Whole text for a terminal, lines kept: every other unsafe character as a JSON-style escape. JSON
+ * documents come out as the same value (those characters only occur inside their strings).
+ */
+export function terminalText(s: string): string {
+  if (!UNSAFE.test(s)) return s;
+  return s.replace(UNSAFE_G, (c) => (c === "\n" ? c : c === "\r" ? "\\r" : hex(c)));
+}
