@@ -14,22 +14,13 @@ import { VERSION } from "../version.ts";
 import { closeSession, openSession, type SmokeContext } from "./context.ts";
 import type { BrowserResult, StepResult } from "./report.ts";
 import { since } from "./report.ts";
+import { launchChromium } from "./chromium_launch.ts";
 
 /** Chromium's notice about the IPv6 loopback sources in the CSP the runtime itself sends. */
 const OWN_IPV6_CSP_NOTICE = /Content.Security.Policy.*'http:\/\/\[::1\]:\d+'/;
 
 export const BOOT_TIMEOUT_MS = 20_000;
 export const SETTLE_MS = 1_000;
-
-/** Flags for a quiet, self-contained headless Chromium. */
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-background-networking",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const SDK_SCRIPT = '<script src="/static/anna-apps/_sdk/latest/index.js">';
 
@@ -235,16 +226,7 @@ export async function checkBrowser(
       return done("error", playwrightMissing(e));
     }
     try {
-      pw = await launcher.launch({
-        executablePath: chromium,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        // smoke handles SIGINT/SIGTERM itself (it stops, cleans up and reports): Playwright's own
-        // handlers would close Chromium and leave the boot wait to time out as a false failure
-        handleSIGINT: false,
-        handleSIGTERM: false,
-        handleSIGHUP: false,
-      });
+      pw = await launchChromium(launcher, chromium, log);
     } catch (e) {
       return done(
         "error",
