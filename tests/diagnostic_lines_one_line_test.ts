@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { analyzeManifest } from "../lib/manifest/mod.ts";
 import { diagnosticLine } from "../lib/manifest/diag.ts";
 import { runSmoke } from "../lib/smoke/runner.ts";
-import { silentLogger } from "../lib/util/log.ts";
+import { smokeOptions } from "./helpers/smoke_options.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const FORGED = "x\nerror  ui  fake_code  forged line";
@@ -43,22 +43,7 @@ Deno.test("smoke warnings from manifest diagnostics are one line each", async ()
   await Deno.mkdir(join(dir.path, "bundle"));
   await Deno.writeTextFile(join(dir.path, "bundle", "index.html"), "<!doctype html>");
   await Deno.writeTextFile(join(dir.path, "manifest.json"), JSON.stringify(manifest));
-  const { report } = await runSmoke({
-    appDir: dir.path,
-    fixtures: [],
-    noFixtures: true,
-    browser: false,
-    toolAliases: new Map(),
-    ignoreKeys: [],
-    checkEvents: false,
-    keepHome: true,
-    callTimeoutMs: 5000,
-    noExecutas: true,
-    llm: {},
-    keyFile: join(dir.path, "dev.key"),
-    tokenTtl: 30,
-    logger: silentLogger(),
-  });
+  const { report } = await runSmoke(smokeOptions(dir.path, dir.path, { fixtures: [] }));
   const warnings = report.warnings.filter((w) => w.startsWith("host_api_unknown_namespace"));
   assert.equal(warnings.length, 2, JSON.stringify(report.warnings));
   for (const w of warnings) assertOneSafeLine(w);

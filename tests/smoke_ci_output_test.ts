@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { explain, MAIN_TS, REPO_ROOT, runCli, SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 import { runSmoke } from "../lib/smoke/runner.ts";
+import { smokeOptions } from "./helpers/smoke_options.ts";
 import { junitReport } from "../lib/smoke/report_junit.ts";
 import { silentLogger } from "../lib/util/log.ts";
 
@@ -165,21 +166,9 @@ Deno.test("smoke: an unexpected crash while setting up still returns a report (e
     if (c === "token") throw new Error("boom in setup");
     return child(c);
   };
-  const { report, fatal } = await runSmoke({
-    appDir: BASIC,
-    noFixtures: true,
-    browser: false,
-    toolAliases: new Map(),
-    ignoreKeys: [],
-    checkEvents: false,
-    keepHome: true,
-    callTimeoutMs: 1000,
-    noExecutas: true,
-    llm: {},
-    keyFile: join(dir.path, "dev.key"),
-    tokenTtl: 30,
-    logger,
-  });
+  const { report, fatal } = await runSmoke(
+    smokeOptions(BASIC, dir.path, { callTimeoutMs: 1000, logger }),
+  );
   assert.equal(report.exit_code, 3);
   assert.equal(report.result, "error");
   assert.equal(fatal?.code, "internal_error");

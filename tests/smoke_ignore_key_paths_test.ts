@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 import { runSmoke } from "../lib/smoke/runner.ts";
-import { silentLogger } from "../lib/util/log.ts";
+import { smokeOptions } from "./helpers/smoke_options.ts";
 
 Deno.test("smoke --ignore-key: a path copied from a diff line that matched no key is a warning naming the key to pass", async () => {
   await using dir = await tmpDir();
@@ -19,23 +19,12 @@ Deno.test("smoke --ignore-key: a path copied from a diff line that matched no ke
       '{"t":2,"dir":"out","ns":"storage","method":"get","args":{"key":"k"},"result":{"value":{"v":2,"a.b":3}}}',
     ].join("\n"),
   );
-  const { report } = await runSmoke({
-    appDir: join(SMOKE_FIXTURES, "basic-app"),
+  const { report } = await runSmoke(smokeOptions(join(SMOKE_FIXTURES, "basic-app"), dir.path, {
     fixtures: [file],
     noFixtures: false,
-    browser: false,
-    toolAliases: new Map(),
     // a real key with a dot is met, so it is no path
     ignoreKeys: ["result.value.v", "value[0].v", "a.b"],
-    checkEvents: false,
-    keepHome: true,
-    callTimeoutMs: 5000,
-    noExecutas: true,
-    llm: {},
-    keyFile: join(dir.path, "dev.key"),
-    tokenTtl: 30,
-    logger: silentLogger(),
-  });
+  }));
   assert.equal(report.exit_code, 1);
   assert.deepEqual(report.fixtures[0].cases[1].diff?.map((d) => d.path), ["result.value.v"]);
   assert.deepEqual(report.warnings.filter((w) => w.startsWith("--ignore-key")), [
