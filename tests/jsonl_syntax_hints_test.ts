@@ -3,18 +3,8 @@
  * the column, the reason and what to change, for the slips people make in such files.
  */
 import assert from "node:assert/strict";
-import { FixtureError, parseFixtureText } from "../lib/smoke/fixtures.ts";
+import { fixtureProblem } from "./helpers/fixture_problem.ts";
 import { MockFileError, parseMockText } from "../lib/llm/mod.ts";
-
-function fixtureProblem(text: string): string {
-  try {
-    parseFixtureText(text, "/x/f.jsonl", "f.jsonl");
-  } catch (e) {
-    if (e instanceof FixtureError) return e.message;
-    throw e;
-  }
-  throw new Error("no FixtureError");
-}
 
 const META = '{"t":0,"kind":"meta"}';
 

@@ -117,14 +117,18 @@ Deno.test("connect: connect_timeout, and an error outcome rejects with it", asyn
   });
 });
 
-Deno.test("call and namespace proxies: nested paths, bare results, never thenable", async () => {
-  const f = fakeFrame({
+/** A host that answers every call with its own name and args (window calls with ok). */
+const echoFrame = () =>
+  fakeFrame({
     answer: (req) => {
       if (req.method === "hello") return { ok: true, result: HELLO };
       if (req.ns === "window") return { ok: true, result: { ok: true } };
       return { ok: true, result: { echo: `${req.ns}.${req.method}`, args: req.args } };
     },
   });
+
+Deno.test("call and namespace proxies: nested paths, bare results, never thenable", async () => {
+  const f = echoFrame();
   const rt = await f.sdk.connect();
   assert.deepEqual(await rt.storage.get({ key: "a" }), {
     echo: "storage.get",
@@ -153,13 +157,7 @@ Deno.test("call and namespace proxies: nested paths, bare results, never thenabl
 });
 
 Deno.test("method proxies work through .call/.apply/.bind, as compiled optional calls use them", async () => {
-  const f = fakeFrame({
-    answer: (req) => {
-      if (req.method === "hello") return { ok: true, result: HELLO };
-      if (req.ns === "window") return { ok: true, result: { ok: true } };
-      return { ok: true, result: { echo: `${req.ns}.${req.method}`, args: req.args } };
-    },
-  });
+  const f = echoFrame();
   const rt = await f.sdk.connect();
   const want = { echo: "storage.get", args: { key: "k" } };
   // what tsc (target ≤ ES2019) and esbuild emit for `rt.storage.get?.({key: "k"})`

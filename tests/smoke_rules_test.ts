@@ -14,6 +14,7 @@ import { ChromiumNotFound, findChromium, knownInstalls } from "../lib/smoke/chro
 import { exitCodeFor } from "../lib/smoke/report.ts";
 import { stderrExcerpt } from "../lib/smoke/executas.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { fixtureProblem } from "./helpers/fixture_problem.ts";
 
 Deno.test("fixtures: classified by the first non-blank, non-comment line", () => {
   const rec = parseFixtureText(
@@ -134,15 +135,7 @@ Deno.test("fixtures: problems name file:line", () => {
 });
 
 Deno.test('fixtures: a wrong "dir" value, or a line of the other format, says which it is', () => {
-  const message = (text: string) => {
-    try {
-      parseFixtureText(text, "/x/f.jsonl", "f.jsonl");
-    } catch (e) {
-      if (e instanceof FixtureError) return e.message;
-      throw e;
-    }
-    throw new Error("no FixtureError");
-  };
+  const message = fixtureProblem;
   const out = '{"dir":"out","ns":"storage","method":"get"}';
   assert.equal(
     message(`${out}\n{"dir":"OUT","ns":"storage","method":"get"}`),
