@@ -183,23 +183,25 @@ export const sessionMethods: Record<string, Method> = {
     if (a.window_uuid !== undefined || (primary && isOpen(primary))) return out;
     return Promise.resolve(out).then((o) => withPrimaryHint(s, o));
   },
-  "app.call": async (rt, p, transport) => {
+  "app.call": (rt, p, transport) => {
     const a = parseParams(AppCallParams, p);
-    const v = await rt.verifyAppToken(a.token);
     const args = Object.hasOwn(p, "args") ? a.args : a.params;
-    if (!v.ok) {
-      const error = { code: "invalid_token", message: v.message, details: { reason: v.reason } };
-      logRefusedCall(rt, v.wid, a.ns, a.method, args, appTransport(transport), error);
-      return fail(error.code, error.message, error.details);
-    }
-    return await rt.dispatcher.call(
-      v.session,
-      v.window.window_uuid,
-      a.ns,
-      a.method,
-      args,
-      appTransport(transport),
-    );
+    // its dispatch waits for the token check and for every request that arrived before it
+    return rt.callOrder.queue(rt.verifyAppToken(a.token), (v) => {
+      if (!v.ok) {
+        const error = { code: "invalid_token", message: v.message, details: { reason: v.reason } };
+        logRefusedCall(rt, v.wid, a.ns, a.method, args, appTransport(transport), error);
+        return fail(error.code, error.message, error.details);
+      }
+      return rt.dispatcher.callNow(
+        v.session,
+        v.window.window_uuid,
+        a.ns,
+        a.method,
+        args,
+        appTransport(transport),
+      );
+    });
   },
   "session.drain_events": (rt, p) => {
     const a = parseParams(DrainParams, p);

@@ -8,6 +8,7 @@ import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus, rpcEntry } from "./log_bus.ts";
 import { appInUse, AppRegistry, releaseApp, slugTakeover } from "./apps.ts";
 import { RefreshTimers } from "./refresh_timers.ts";
+import { ArrivalOrder } from "./arrival_order.ts";
 import { type TokenCheck, verifyAppToken } from "./token_check.ts";
 import type { Transport } from "./transport.ts";
 import { type CallWatch, Dispatcher } from "../dispatcher/mod.ts";
@@ -75,6 +76,8 @@ export class Runtime {
   private readonly autoRefresh: boolean;
   /** Token-refresh intervals, one per open window in dev/serve (tests read `timers.size`). */
   readonly timers = new RefreshTimers();
+  /** Requests start in arrival order, though `app.call`s check tokens first (arrival_order.ts). */
+  readonly callOrder = new ArrivalOrder();
   /** One method caller per transport, made once (the per-frame path allocates none). */
   private readonly callers = new Map<
     Transport,
@@ -125,6 +128,11 @@ export class Runtime {
   callNow(method: string, params: Record<string, unknown>, transport: Transport): unknown {
     const fn = METHODS[method];
     if (!fn) throw new RpcError(RPC.METHOD_NOT_FOUND, "method_not_found", { method });
+    // an app.call that arrived earlier may still be checking its token: it starts first (an
+    // app.call takes its own place in that queue, see session_methods.ts)
+    if (!this.callOrder.idle && method !== "app.call") {
+      return this.callOrder.queue(Promise.resolve(), () => fn(this, params, transport));
+    }
     return fn(this, params, transport);
   }
 
