@@ -114,6 +114,22 @@ Deno.test("SIGTERM with invokes in flight: each request read gets exactly one an
   }
 });
 
+Deno.test("SIGTERM while a request line is half written: that line is dropped, not answered", async () => {
+  const b = new BridgeProcess();
+  // one write: the whole request and the start of the next, as a harness stopped mid-write
+  const first = b.waitFor("whole");
+  await b.writeRaw(
+    '{"jsonrpc":"2.0","id":"whole","method":"session.list"}\n' +
+      '{"jsonrpc":"2.0","id":"cut","method":"session.li',
+  );
+  assert.deepEqual((await first).result, { sessions: [] });
+  b.child.kill("SIGTERM");
+  assert.equal((await b.exited).code, 0);
+  await b[Symbol.asyncDispose]();
+  assert.deepEqual(b.stdoutLines.map((l) => JSON.parse(l).id), ["whole"], b.stdoutLines.join("\n"));
+  assert.match(b.stderrText, /dropped an unfinished input line/);
+});
+
 Deno.test("SIGTERM with an llm.complete in flight: it is answered before exit 0 (no executa to wait for)", async () => {
   let arrived!: () => void;
   const reached = new Promise<void>((r) => (arrived = r));

@@ -205,7 +205,11 @@ export async function serveLines(
     clearInterval(watchdog);
     stop?.removeEventListener("abort", onStop);
   }
-  splitter.end();
+  if (stop?.aborted) {
+    // a line the shutdown cut short was never a whole request: no parse error for it on stdout
+    const cut = splitter.pending(0).bytes;
+    if (cut > 0) log.warn("shutdown: dropped an unfinished input line", { bytes: cut });
+  } else splitter.end();
   if (inflight > 0) await new Promise<void>((r) => (drained = r));
   await writer.flush();
 
