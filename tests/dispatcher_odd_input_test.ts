@@ -85,8 +85,10 @@ Deno.test("invalid requests and empty batches are answered and logged at warn", 
     assert.equal(lines.length, 1, `${text}: ${lines.join("\n")}`);
     const entry = JSON.parse(lines[0]);
     assert.equal(entry.level, "warn");
-    assert.equal(entry.code, -32600);
-    assert.equal(entry.detail, detail);
+    // the log names the code and keeps the number beside it (one type per field name)
+    assert.equal(entry.code, "invalid_request");
+    assert.equal(entry.rpc_code, -32600);
+    assert.equal(entry.data.detail, detail);
   }
 });
 
