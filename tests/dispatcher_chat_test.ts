@@ -76,6 +76,21 @@ Deno.test("chat.write_message: content string/object/array, text fallback, conte
   assert.equal((await chatOf(t, s.session_id)).messages.length, forms.length);
 });
 
+Deno.test("chat.write_message: a content of the wrong type is named with the forms it takes", async () => {
+  await using t = await makeRuntime();
+  const s = await openSession(t, manifest(ALL));
+  for (const content of [42, true, null]) {
+    const r = await s.call("chat", "write_message", { role: "user", content });
+    assert.equal(r.error.code, "invalid_arg");
+    assert.equal(
+      r.error.message,
+      "invalid argument 'content': must be a string, an object or an array " +
+        "(or give a string 'text' instead)",
+    );
+    assert.equal(r.error.details.issues[0].path, "content");
+  }
+});
+
 Deno.test("chat.write_message: content of 262144 bytes fits, 262145 → invalid_arg", async () => {
   await using t = await makeRuntime();
   const s = await openSession(t, manifest(ALL));

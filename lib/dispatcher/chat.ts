@@ -10,8 +10,10 @@ const MAX_ITEM_BYTES = 262_144;
 
 const WriteArgs = z.object({
   role: z.enum(["user", "assistant", "system"]),
-  content: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
-    .optional(),
+  // zod's own union message is a bare "Invalid input"
+  content: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())], {
+    error: "must be a string, an object or an array (or give a string 'text' instead)",
+  }).optional(),
   text: z.string().optional(),
 });
 const HistoryArgs = z.object({
