@@ -15,6 +15,7 @@ import {
 } from "../token/mod.ts";
 import { createProvider, LlmConfigError, resolveLlmConfig } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
+import { mockFileWarnings } from "../smoke/fixture_keys.ts";
 
 export const LLM_FLAGS: FlagSpec = {
   llm: { type: "string" },
@@ -102,6 +103,7 @@ export async function makeLlm(v: FlagValues, logger: Logger): Promise<LlmProvide
       embedModel: str(v, "llm-embed-model"),
       timeoutMs: int(v, "llm-timeout-ms", [1, 86_400_000]),
     }, Deno.env.toObject());
+    for (const w of mockFileWarnings(cfg.mocks)) logger.warn(w);
     return createProvider({ ...cfg, logger: logger.child("llm") });
   } catch (e) {
     if (e instanceof LlmConfigError) throw new ConfigError(e.message);

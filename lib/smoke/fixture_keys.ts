@@ -2,6 +2,7 @@
  * Unknown keys on fixture lines (CONTRACT §14.3, §14.4): the keys each kind of line may carry, and
  * one warning per key that is none of them. Warnings only: a fixture stays loadable.
  */
+import type { MockEntry } from "../llm/types.ts";
 
 /** The keys §14.3/§14.4 give a kind of line, how warnings name that kind, and what it reads. */
 interface KeyRules {
@@ -87,4 +88,24 @@ export function unknownKeys(
       } on a ${s.rules.label} line${more}, ignored; ${s.rules.hint}`,
     );
   }
+}
+
+/**
+ * The same warnings for the entries of `--mock-llm` files (§10.2), which load outside the fixture
+ * reader: a misspelt `"match"` there answers every call just the same.
+ */
+export function mockFileWarnings(entries: MockEntry[]): string[] {
+  const byFile = new Map<string, { n: number; v: Record<string, unknown> }[]>();
+  for (const e of entries) {
+    // `source` is "<file>:<line>"; the file may hold ':' itself (C:\…)
+    const at = e.source?.lastIndexOf(":") ?? -1;
+    const n = at > 0 ? Number(e.source!.slice(at + 1)) : NaN;
+    if (!Number.isInteger(n)) continue;
+    const { source: _, ...v } = e;
+    const file = e.source!.slice(0, at);
+    byFile.set(file, [...byFile.get(file) ?? [], { n, v: v as Record<string, unknown> }]);
+  }
+  const warnings: string[] = [];
+  for (const [file, lines] of byFile) unknownKeys(file, lines, warnings, "mock");
+  return warnings;
 }

@@ -20,6 +20,7 @@ import { manifestHandles, ToolAliaser } from "./alias.ts";
 import { ChromiumNotFound, findChromium } from "./chromium.ts";
 import type { SmokeContext } from "./context.ts";
 import { checkExecutas } from "./executas.ts";
+import { mockFileWarnings } from "./fixture_keys.ts";
 import { selectFixtures } from "./fixture_files.ts";
 import { makeSmokeHome, type SmokeHome } from "./home.ts";
 import { replayFixture } from "./replay.ts";
@@ -226,6 +227,7 @@ async function runSteps(o: SmokeOptions, report: SmokeReport, t0: number): Promi
   let llm;
   try {
     const cfg = await resolveLlmConfig(o.llm, env);
+    report.warnings.push(...mockFileWarnings(cfg.mocks));
     llm = createProvider({
       ...cfg,
       mocks: [...cfg.mocks, ...fixtureMocks],
