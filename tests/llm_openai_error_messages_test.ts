@@ -63,6 +63,34 @@ Deno.test("a base URL without /v1 (Ollama's plain-text 404) says to add /v1", ()
     },
   ));
 
+Deno.test("a base URL that is an endpoint URL (as server docs print it) says which root to use", () =>
+  withServer(
+    (path) =>
+      json({
+        error: { message: `Unknown request URL: POST ${path}`, type: "invalid_request_error" },
+      }, 404),
+    async (base) => {
+      for (const end of ["/chat/completions", "/embeddings", "/models"]) {
+        const p = provider(`${base}/v1${end}`);
+        for (
+          const [path, r] of [
+            ["/chat/completions", await p.complete(MSG)],
+            ["/embeddings", await p.embed({ input: "x" })],
+          ] as const
+        ) {
+          const e = errorOf(r);
+          assert.equal(
+            e.message,
+            `LLM provider answered HTTP 404 for POST ${base}/v1${end}${path}: Unknown request ` +
+              `URL: POST /v1${end}${path} (--llm-base-url ends in the endpoint ${end}; give ` +
+              `the API root: --llm-base-url ${base}/v1)`,
+          );
+          assert.deepEqual(e.details.status, 404);
+        }
+      }
+    },
+  ));
+
 Deno.test("a model the server does not have (Ollama, vLLM) names the provider's words and the model flag", () =>
   withServer(
     (path) =>

@@ -102,6 +102,12 @@ export function errorHint(h: HintInput): string {
   const notHere = h.status === 404 || h.status === 405 ||
     (h.status < 300 && /endpoint|not found/i.test(said));
   if (!notHere) return "";
+  // the endpoint URL a server's docs print, pasted as the base: the path went on twice
+  const endpoint = /\/(chat\/completions|completions|embeddings|responses|models)$/.exec(h.base);
+  if (endpoint) {
+    return ` (--llm-base-url ends in the endpoint /${endpoint[1]}; give the API root: ` +
+      `--llm-base-url ${h.base.slice(0, endpoint.index)})`;
+  }
   if (!/\/v\d+[a-z]*(\/|$)/.test(new URL(h.base).pathname)) {
     // Ollama, llama.cpp, LM Studio, vLLM and LiteLLM all serve the OpenAI API under /v1
     return ` (no ${h.path} here: local servers serve the OpenAI API under /v1; ` +
