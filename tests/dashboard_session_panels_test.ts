@@ -225,3 +225,19 @@ Deno.test("browser: the chat panel keeps the session's 10 000 newest messages (Â
   assert.equal(await rows.count(), 10_000);
   t.tp.assertNoErrors(IGNORE);
 });
+
+Deno.test("browser: the chat panel shows an artifact summary that is not a string as written", async () => {
+  await using t = await openPanelsDashboard();
+  const { page, dev } = t;
+  for (const summary of [{ en: "Board", n: 2 }, 0, ["a", "b"]]) {
+    await dev.call("chat", "append_artifact", { kind: "board", summary, data: {} });
+  }
+  const rows = page.locator('[data-testid="chat-artifact"] summary');
+  await textMatching(rows.nth(2), /^artifact board: \["a","b"\]$/);
+  assert.deepEqual(await rows.allInnerTexts(), [
+    'artifact board: {"en":"Board","n":2}',
+    "artifact board: 0",
+    'artifact board: ["a","b"]',
+  ]);
+  t.tp.assertNoErrors(IGNORE);
+});

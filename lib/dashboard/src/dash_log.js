@@ -314,6 +314,8 @@
       false,
     );
   }
+  // §5.7 keeps a summary of any type: an object would read "[object Object]", a 0 nothing
+  const summaryText = (v) => v == null ? "" : typeof v === "string" ? v : JSON.stringify(v);
   function addArtifact(a) {
     if (a.artifact_id && chatSeen.has(a.artifact_id)) return;
     addChatRow(
@@ -328,7 +330,7 @@
         h(
           "details",
           {},
-          h("summary", { text: `artifact ${a.kind || ""}: ${a.summary || ""}` }),
+          h("summary", { text: `artifact ${a.kind || ""}: ${summaryText(a.summary)}` }),
           h("pre", {
             text: json(a.payload ?? a.data ?? a.payload_ref ?? null),
           }),
