@@ -247,7 +247,7 @@ Deno.test("invoke-context routing and unavailable methods", async () => {
     assert.equal(unknown.error?.message, "UNKNOWN_INVOKE_CONTEXT");
     // two invokes in flight and no id → MISSING_INVOKE_CONTEXT for both
     const both = await Promise.all(
-      [1, 2].map(() => one(pool, "route", { ...s, ctx: "none", delay_ms: 1000 })),
+      [1, 2].map(() => one(pool, "route", { ...s, ctx: "none", together: 2 })),
     );
     for (const r of both) {
       assert.equal(r.error?.code, -32602);
