@@ -17,6 +17,7 @@ import { LineWriter, MAX_FRAME_BYTES, serveLines } from "../bridge/stdio.ts";
 import { withTimeout } from "../executa/async.ts";
 import { untilSignal } from "./signals.ts";
 import { VERSION } from "../version.ts";
+import { flushStderr } from "../util/stderr_queue.ts";
 
 export const help = `Usage: anna-app-runtime bridge [flags]
 
@@ -80,7 +81,10 @@ export async function run(argv: string[]): Promise<number> {
     stopReading.abort();
     await runtime.shutdown();
     await withTimeout(served, ANSWER_GRACE_MS);
-  }, () => runtime.executas.killAll()).then((code) => Deno.exit(code));
+  }, () => runtime.executas.killAll()).then(async (code) => {
+    await flushStderr();
+    Deno.exit(code);
+  });
   await served;
   await rt.shutdown();
   return EXIT.OK;

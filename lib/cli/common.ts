@@ -4,6 +4,7 @@
  */
 import { bool, type FlagSpec, type FlagValues, int, list, str, UsageError } from "./flags.ts";
 import { type LogFormat, Logger, type LogLevel, parseLogLevel } from "../util/log.ts";
+import { setDropNoteJson } from "../util/stderr_queue.ts";
 import {
   defaultKeyPath,
   type DevKey,
@@ -74,6 +75,7 @@ export function makeLogger(
       `ANNA_APP_LOG_LEVEL='${lvEnv}' is not a log level (error, warn, info, debug); using ${level}`,
     );
   }
+  setDropNoteJson(format === "json");
   return new Logger({ level, format, color });
 }
 

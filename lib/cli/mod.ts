@@ -12,6 +12,7 @@ import {
 } from "./output.ts";
 import { type FlagSpec, parseFlags, UsageError } from "./flags.ts";
 import { didYouMean } from "../util/text.ts";
+import { flushStderr } from "../util/stderr_queue.ts";
 
 export interface CommandModule {
   run(argv: string[]): Promise<number>;
@@ -211,7 +212,7 @@ export function installCrashHandlers(format: string | undefined) {
   const crashed = (e: Event, err: unknown) => {
     e.preventDefault();
     printFatal(format, "internal_error", `unexpected crash: ${(err as Error)?.stack ?? err}`);
-    Deno.exit(EXIT.FAULT);
+    flushStderr().finally(() => Deno.exit(EXIT.FAULT));
   };
   globalThis.addEventListener("unhandledrejection", (e) => crashed(e, e.reason));
   globalThis.addEventListener("error", (e) => crashed(e, e.error));

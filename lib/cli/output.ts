@@ -1,6 +1,7 @@
 /** Output helpers: results to stdout, errors to stderr in the command's format (CONTRACT §2.1). */
 
 import { terminalText } from "../util/text.ts";
+import { stderrLine } from "../util/stderr_queue.ts";
 
 const enc = new TextEncoder();
 
@@ -19,10 +20,7 @@ export function writeStdout(text: string) {
   }
 }
 export function writeStderr(text: string) {
-  text = terminalText(text);
-  try {
-    Deno.stderr.writeSync(enc.encode(text.endsWith("\n") ? text : text + "\n"));
-  } catch { /* ignore */ }
+  stderrLine(terminalText(text));
 }
 
 let jsonStderr = false;

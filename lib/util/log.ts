@@ -3,6 +3,7 @@
  * bridge protocol. Pretty: `HH:MM:SS.mmm LEVEL component: message key=value…`; json: one object/line.
  */
 import { escapeUnsafe, UNSAFE } from "./text.ts";
+import { stderrLine } from "./stderr_queue.ts";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 export type LogFormat = "pretty" | "json";
@@ -13,14 +14,7 @@ export interface LogSink {
   (line: string): void;
 }
 
-const enc = new TextEncoder();
-const stderrSink: LogSink = (line) => {
-  try {
-    Deno.stderr.writeSync(enc.encode(line + "\n"));
-  } catch {
-    // stderr closed: logging must never take the runtime down
-  }
-};
+const stderrSink: LogSink = stderrLine;
 
 export interface LoggerOptions {
   level?: LogLevel;
