@@ -117,6 +117,31 @@ Deno.test("watch: a clean build that deletes and recreates the directory at once
   }
 });
 
+Deno.test("watch: a clean build still writing into its new directory reloads once, after the build", async () => {
+  await using dir = await tmpDir();
+  const { w, bundle, bundleReports, bundleSaw } = await watching(dir.path);
+  try {
+    await Deno.writeTextFile(join(bundle, "index.html"), "old");
+    await bundleSaw(join(bundle, "index.html"));
+    bundleReports.length = 0;
+    // `rm -rf dist` and a build writing hashed chunks, never pausing a whole debounce, index last
+    await Deno.remove(bundle, { recursive: true });
+    await Deno.mkdir(join(bundle, "assets"), { recursive: true });
+    for (let i = 0; i < 25; i++) {
+      await Deno.writeTextFile(join(bundle, "assets", `chunk-${i}.js`), "x");
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await Deno.writeTextFile(join(bundle, "index.html"), "new");
+    await bundleSaw(join(bundle, "index.html"));
+    await new Promise((r) => setTimeout(r, 400)); // a later report would be out by now
+    assert.equal(bundleReports.length, 1, `one reload per build: ${JSON.stringify(bundleReports)}`);
+    // and it names the build's last write, so it came after it
+    assert.ok(bundleReports[0].includes(join(bundle, "index.html")));
+  } finally {
+    w.close();
+  }
+});
+
 Deno.test("watch: a bundle directory that does not exist yet is watched once it appears", async () => {
   await using dir = await tmpDir();
   const { w, bundle, bundleSaw, writeUntilSeen } = await watching(dir.path, {

@@ -92,15 +92,22 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
 
   const flush = async () => {
     timer = undefined;
+    if (bundleRootChanged) {
+      bundleRootChanged = false;
+      // the new directory's files were not watched until now, so a build still writing into it
+      // looked quiet: reporting here reloaded mid-build, onto a missing index.html. One more
+      // debounce, now watched, lets the build's writes hold the reload back as usual.
+      if (await watchBundle().catch(() => false)) {
+        clearTimeout(timer);
+        timer = setTimeout(flush, debounce);
+        return;
+      }
+    }
     const meta = [...metaPaths];
     const bundle = [...bundlePaths];
     metaPaths.clear();
     bundlePaths.clear();
     try {
-      if (bundleRootChanged) {
-        bundleRootChanged = false;
-        await watchBundle();
-      }
       if (meta.length) await opts.onManifest(meta);
       if (bundle.length) opts.onBundle(bundle.sort());
     } catch (e) {
