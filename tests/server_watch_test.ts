@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { hiddenUnder, unaliasPath, watchApp } from "../lib/server/watch.ts";
+import { editorScratch, hiddenUnder, unaliasPath, watchApp } from "../lib/server/watch.ts";
 import { silentLogger } from "../lib/util/log.ts";
 import { waitUntil } from "./helpers/dev_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
@@ -191,6 +191,41 @@ Deno.test("watch: files under a dot-directory (.git, .cache) and dotfiles never 
     assert.ok(!hidden.some((f) => bundleReports.flat().includes(f)), JSON.stringify(bundleReports));
   } finally {
     w.close();
+  }
+});
+
+Deno.test("watch: editor scratch files (backups, auto-saves, Vim's 4913, temp copies) never reload", async () => {
+  await using dir = await tmpDir();
+  const { w, bundle, bundleReports, bundleSaw } = await watching(dir.path);
+  try {
+    const scratch = [
+      "app.js~",
+      "#app.js#",
+      "4913",
+      "app.js.tmp",
+      "sub/x.swp",
+      "app.js___jb_tmp___",
+    ];
+    for (const f of scratch) await Deno.writeTextFile(join(bundle, f), "x");
+    await Deno.remove(join(bundle, "4913")); // as Vim does, right after writing it
+    await new Promise((r) => setTimeout(r, 400)); // past the debounce: a report would be out
+    const seen = join(bundle, "app.js");
+    await Deno.writeTextFile(seen, "x");
+    await bundleSaw(seen);
+    assert.deepEqual(bundleReports, [[seen]]);
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("watch: editorScratch matches scratch names only, not build output that looks alike", () => {
+  for (
+    const p of ["/b/a.js~", "/b/#a.js#", "/b/4913", "/b/a.TMP", "/b/x.swx", "/b/a___jb_old___"]
+  ) {
+    assert.equal(editorScratch(p), true, p);
+  }
+  for (const p of ["/b/#/a.js", "/b/#", "/b/#hash.js", "/b/a~b.js", "/b/49130.js", "/b/tmp.js"]) {
+    assert.equal(editorScratch(p), false, p);
   }
 });
 

@@ -56,6 +56,18 @@ export function hiddenUnder(root: string, p: string): boolean {
   return p.slice(root.length + 1).split(/[\\/]/).some((seg) => seg.startsWith("."));
 }
 
+/**
+ * Editor scratch files, never part of a build: backups (`app.js~`), Emacs auto-saves (`#app.js#`,
+ * written while typing, before any save), Vim's write test (`4913`), swap and temp files, and
+ * JetBrains' safe-write copies. As Hugo's watcher does, they neither reload nor hold a reload back.
+ */
+export function editorScratch(p: string): boolean {
+  const name = basename(p);
+  return name.endsWith("~") || name === "4913" ||
+    (name.length > 1 && name.startsWith("#") && name.endsWith("#")) ||
+    /\.(swp|swx|tmp)$/i.test(name) || /___jb_(tmp|old|bak)___$/.test(name);
+}
+
 export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const debounce = opts.debounceMs ?? RELOAD_DEBOUNCE_MS;
   const bundleDir = resolve(opts.bundleDir);
@@ -119,9 +131,9 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     if (ignored.has(p)) return;
     if (metaFiles.has(p)) metaPaths.add(p);
     else if (p === bundleDir || p.startsWith(bundleDir + "/") || p.startsWith(bundleDir + "\\")) {
-      // editor swap files and anything under a dot-directory (.git, .cache) are never served,
-      // nor do they restart the debounce (a cache written every few ms held reloads back)
-      if (p !== bundleDir && hiddenUnder(bundleDir, p)) return;
+      // dotfiles, anything under a dot-directory (.git, .cache) and editor scratch files never
+      // reload, nor do they restart the debounce (a cache written every few ms held reloads back)
+      if (p !== bundleDir && (hiddenUnder(bundleDir, p) || editorScratch(p))) return;
       if (p === bundleDir) {
         // created, removed or renamed. The old watch is closed now, not at the re-watch: on Linux
         // a path watched again right after its watch closed often reports nothing at all
