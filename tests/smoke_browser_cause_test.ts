@@ -11,7 +11,7 @@ import {
   reportWithoutToken,
   sdkMissingHint,
   withoutToken,
-} from "../lib/smoke/browser.ts";
+} from "../lib/smoke/browser_cause.ts";
 import type { BrowserResult } from "../lib/smoke/report.ts";
 
 const result = (over: Partial<BrowserResult>): BrowserResult => ({

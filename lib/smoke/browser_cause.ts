@@ -1,0 +1,134 @@
+/**
+ * What a failed `smoke --browser` boot (CONTRACT §14.6) says about why: the place of an uncaught
+ * error, the likely cause of a missing hello/ready, and URLs and CSP reports with the dev token out.
+ */
+import type { BrowserResult } from "./report.ts";
+
+/** Chromium's notice about the IPv6 loopback sources in the CSP the runtime itself sends. */
+export const OWN_IPV6_CSP_NOTICE = /Content.Security.Policy.*'http:\/\/\[::1\]:\d+'/;
+
+const SDK_SCRIPT = '<script src="/static/anna-apps/_sdk/latest/index.js">';
+
+/**
+ * What the page reported that most likely kept the SDK from connecting, for the timeout message:
+ * a CSP block (an inline `<script>` or a foreign script origin), else a failed request, else a
+ * console error. Empty when the page reported nothing.
+ */
+export function likelyCause(b: BrowserResult, helloSeen = true): string {
+  if (b.csp_violations.length) return `; the CSP blocked ${cspSummary(b.csp_violations[0])}`;
+  if (b.failed_requests.length) return `; a request failed: ${b.failed_requests[0]}`;
+  if (b.console_errors.length) return `; the console said: ${b.console_errors[0]}`;
+  if (!helloSeen) {
+    return "; the page reported no error: does it load the SDK " +
+      `(${SDK_SCRIPT} or an import of it) and call AnnaAppRuntime.connect()?`;
+  }
+  return "";
+}
+
+/**
+ * For an uncaught "AnnaAppRuntime is not defined": the SDK script did not load (a wrong path is a
+ * 404) or runs after the code using it. The error alone names neither the path nor the fix.
+ */
+export function sdkMissingHint(errors: string[], failedRequests: string[]): string {
+  if (!errors.some((t) => /\bAnnaAppRuntime is not defined\b/.test(t))) return "";
+  const failed = failedRequests.find((r) => /\.m?js\b/.test(r));
+  return `; the SDK did not load${failed ? ` (${failed})` : ""}: put ${SDK_SCRIPT}</script> ` +
+    "before the script that uses it";
+}
+
+/** A Playwright response, as far as the boot check reads it. */
+export interface PwResponse {
+  status(): number;
+  url(): string;
+  request(): { isNavigationRequest(): boolean; frame(): { parentFrame(): unknown } };
+}
+
+/** A URL as shown in a report: the dev token (`t=`) of the app frame's query left out. */
+export function withoutToken(url: string): string {
+  return url.replace(/([?&#]t=)[^&#]*/g, "$1…");
+}
+
+/**
+ * A CSP report with the dev token left out of every URL in it (`documentURL`, `referrer`…): the
+ * report may be kept as a CI artifact, and Chromium copies the app frame's URL, token and all.
+ */
+export function reportWithoutToken(report: unknown): unknown {
+  if (typeof report === "string") return withoutToken(report);
+  if (Array.isArray(report)) return report.map(reportWithoutToken);
+  if (typeof report !== "object" || report === null) return report;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(report)) out[k] = reportWithoutToken(v);
+  return out;
+}
+
+/**
+ * Where an uncaught page error was thrown, from its first stack frame with a source position:
+ * " (at app.js:12:5)", the bundle path relative to the app's dev URL; "" when the stack has none.
+ */
+export function errorPlace(stack: string | undefined): string {
+  const frame = stack?.split("\n").find((l) => /^\s+at /.test(l) && /:\d+:\d+\)?$/.test(l));
+  const m = frame && /(\S+?):(\d+):(\d+)\)?$/.exec(frame.trim());
+  if (!m) return "";
+  const file = m[1].replace(/^\(/, "").replace(/^https?:\/\/[^/]+\/anna-apps\/[^/]+\/dev\//, "");
+  return ` (at ${file}:${m[2]}:${m[3]})`;
+}
+
+/**
+ * An uncaught page error as "TypeError: x is undefined". A thrown non-Error (a string, an object)
+ * reaches Playwright as an error with no name: then the message alone.
+ */
+export function pageErrorText(e: { name?: string; message?: string }): string {
+  const message = e.message || "(no message)";
+  return e.name ? `${e.name}: ${message}` : message;
+}
+
+/** What Chromium reports of an uncaught exception (devtools protocol `Runtime.exceptionThrown`). */
+export interface ExceptionDetails {
+  url?: string;
+  lineNumber?: number;
+  columnNumber?: number;
+  exception?: { description?: string };
+}
+
+/** " (at app.js:3:9)" from an exception report (0-based line and column there). */
+export function exceptionPlace(d: ExceptionDetails): string {
+  if (!d.url || d.lineNumber === undefined) return "";
+  const file = d.url.replace(/^https?:\/\/[^/]+\/anna-apps\/[^/]+\/dev\//, "");
+  return ` (at ${file}:${d.lineNumber + 1}:${(d.columnNumber ?? 0) + 1})`;
+}
+
+/** The place of the first reported exception whose description starts with `text`. */
+export function placeOf(thrown: { text: string; place: string }[], text: string): string {
+  return thrown.find((t) => t.text.startsWith(text))?.place ?? "";
+}
+
+/** A CSP report (legacy `csp-report` or Reporting API) as "inline (script-src-elem)". */
+export function cspSummary(report: unknown): string {
+  const first = Array.isArray(report) ? report[0] : report;
+  const o = (typeof first === "object" && first !== null ? first : {}) as Record<string, unknown>;
+  const r = (o["csp-report"] ?? o.body ?? {}) as Record<string, unknown>;
+  const blocked = r["blocked-uri"] ?? r.blockedURL ?? "something";
+  const directive = r["effective-directive"] ?? r.effectiveDirective ?? r["violated-directive"];
+  const what = blocked === "inline"
+    ? "an inline script or handler (move it to a .js file)"
+    : blocked;
+  return typeof directive === "string" ? `${what} (${directive})` : String(what);
+}
+
+/**
+ * Why the browser driver did not load: the single-file bundle fetches `playwright-core` from the
+ * npm registry on first use (the compiled binary carries it).
+ */
+export function playwrightMissing(e: unknown): string {
+  const why = String((e as Error)?.message ?? e).split("\n")[0].replace(/\.+$/, "");
+  // Deno applies the deno.json / package.json it finds beside or above the bundle (a frozen lock,
+  // nodeModulesDir "manual", a node_modules folder); those errors are not about the network
+  if (/node_modules|lockfile|deno\.json|package\.json/i.test(why)) {
+    return `cannot load the browser driver playwright-core: ${why}. Deno took this from a ` +
+      "deno.json or package.json beside or above the bundle file: run the bundle with " +
+      "'deno run -A --no-config anna-app-runtime.js …' (or use the compiled binary, which includes it)";
+  }
+  return `cannot load the browser driver playwright-core: ${why}. The single-file bundle ` +
+    "fetches it from the npm registry on first use and caches it (DENO_DIR): run it once where " +
+    "registry.npmjs.org is reachable, or use the compiled binary, which includes it";
+}
