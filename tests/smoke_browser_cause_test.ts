@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import {
   cspSummary,
   errorPlace,
+  fatalText,
   likelyCause,
   pageErrorText,
   reportWithoutToken,
@@ -131,4 +132,13 @@ Deno.test("browser cause: 'AnnaAppRuntime is not defined' names the failed scrip
     /^; the SDK did not load: put/,
   );
   assert.equal(sdkMissingHint(["ReferenceError: foo is not defined"], []), "");
+});
+
+Deno.test("browser cause: only a fatal report_error fails the boot; a non-string message shows as JSON", () => {
+  assert.equal(fatalText({ message: "minor" }), null);
+  assert.equal(fatalText({ message: "minor", fatal: false }), null);
+  assert.match(
+    fatalText({ message: { code: 7 }, fatal: true })!,
+    /fatal:true\): \{"code":7\}; its window/,
+  );
 });

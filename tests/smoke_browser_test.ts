@@ -117,3 +117,29 @@ Deno.test("smoke --browser: an app whose entry page is missing fails at once, na
   assert.ok(step!.duration_ms! < 15_000, `took ${step!.duration_ms} ms`);
   assert.ok(!JSON.stringify(r.report).includes("dev1."), "no dev token in the report");
 });
+
+Deno.test("smoke --browser: an app that reports a fatal error fails at once with its message and place", async () => {
+  await using dir = await tmpDir();
+  const app = await oneViewApp(dir.path, "fatal-app");
+  await Deno.writeTextFile(
+    join(app, "bundle/index.html"),
+    '<!doctype html><script src="/static/anna-apps/_sdk/latest/index.js"></script>' +
+      '<script src="app.js"></script>',
+  );
+  await Deno.writeTextFile(
+    join(app, "bundle/app.js"),
+    "AnnaAppRuntime.connect().then((rt) => {\n" +
+      '  const e = new Error("db broken");\n' +
+      '  rt.call("window", "report_error", { message: e.message, stack: e.stack, fatal: true });\n' +
+      "});\n",
+  );
+  const { r, step } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 1, explain(r));
+  assert.equal(
+    step?.message,
+    "the app reported a fatal error (window.report_error with fatal:true): db broken " +
+      "(at app.js:2:13); its window is crashed and takes no more calls, so it cannot finish booting",
+  );
+  // the crash ends the wait: not the 20 s boot deadline for a ready that cannot come
+  assert.ok(step!.duration_ms! < 15_000, `took ${step!.duration_ms} ms`);
+});

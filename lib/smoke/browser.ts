@@ -19,6 +19,7 @@ import {
   errorPlace,
   type ExceptionDetails,
   exceptionPlace,
+  fatalText,
   likelyCause,
   OWN_IPV6_CSP_NOTICE,
   pageErrorText,
@@ -88,10 +89,13 @@ export async function checkBrowser(
   let wake: () => void = () => {};
   /** the failed answer to the app frame's document request, when it failed */
   let entryFailed: string | null = null;
+  /** what the app said when it reported a fatal error: its window is crashed, ready never comes */
+  let fatalReport: string | null = null;
   const observer = (rec: CallRecord, transport: string) => {
     if (rec.window_uuid !== wid || rec.ns !== "window" || transport !== "app") return;
     if (rec.method === "hello") hello = true;
     if (rec.method === "ready" && readyAt === null) readyAt = performance.now();
+    if (rec.method === "report_error" && rec.outcome === "ok") fatalReport ??= fatalText(rec.args);
     wake();
   };
   let unwatch = () => {};
@@ -173,7 +177,7 @@ export async function checkBrowser(
     ctx.signal?.addEventListener("abort", () => wake(), { once: true });
     while (
       !(hello && readyAt !== null) && pageErrors.length === 0 && entryFailed === null &&
-      !ctx.signal?.aborted
+      fatalReport === null && !ctx.signal?.aborted
     ) {
       const left = BOOT_TIMEOUT_MS - (performance.now() - started);
       if (left <= 0) break;
@@ -184,7 +188,9 @@ export async function checkBrowser(
       });
       clearTimeout(timer);
     }
-    if (readyAt !== null && pageErrors.length === 0 && !ctx.signal?.aborted) {
+    if (
+      readyAt !== null && pageErrors.length === 0 && fatalReport === null && !ctx.signal?.aborted
+    ) {
       const settle = readyAt + SETTLE_MS - performance.now();
       if (settle > 0) await sleep(settle);
     }
@@ -199,6 +205,8 @@ export async function checkBrowser(
       const hint = sdkMissingHint(texts, browser.failed_requests);
       return done("fail", `uncaught error in the page: ${texts.join("; ")}${hint}`);
     }
+    // a crashed window is not a booted app, whether it crashed before ready or while settling
+    if (fatalReport !== null) return done("fail", fatalReport);
     if (!hello || readyAt === null) {
       const missing = [!hello && "window.hello", readyAt === null && "window.ready"].filter(
         Boolean,

@@ -132,3 +132,17 @@ export function playwrightMissing(e: unknown): string {
     "fetches it from the npm registry on first use and caches it (DENO_DIR): run it once where " +
     "registry.npmjs.org is reachable, or use the compiled binary, which includes it";
 }
+
+/**
+ * The failure for a `window.report_error` call with `fatal:true` (§5: the window turns `crashed`
+ * and takes no more calls), with the app's message and the place its `stack` names; null when the
+ * report was not fatal.
+ */
+export function fatalText(args: unknown): string | null {
+  const a = (typeof args === "object" && args !== null ? args : {}) as Record<string, unknown>;
+  if (a.fatal !== true) return null;
+  const message = typeof a.message === "string" ? a.message : JSON.stringify(a.message);
+  const place = typeof a.stack === "string" ? errorPlace(a.stack) : "";
+  return `the app reported a fatal error (window.report_error with fatal:true): ${message}${place}; ` +
+    "its window is crashed and takes no more calls, so it cannot finish booting";
+}
