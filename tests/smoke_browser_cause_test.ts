@@ -11,6 +11,7 @@ import {
   pageErrorText,
   reportWithoutToken,
   sdkMissingHint,
+  unresponsive,
   withoutToken,
 } from "../lib/smoke/browser_cause.ts";
 import type { BrowserResult } from "../lib/smoke/report.ts";
@@ -141,4 +142,16 @@ Deno.test("browser cause: only a fatal report_error fails the boot; a non-string
     fatalText({ message: { code: 7 }, fatal: true })!,
     /fatal:true\): \{"code":7\}; its window/,
   );
+});
+
+Deno.test("browser cause: a frame that never runs a probe script is unresponsive; one that answers or is gone is not", async () => {
+  const pageWith = (evaluate: () => Promise<unknown>) => {
+    const main = { parentFrame: () => null, evaluate: () => Promise.resolve(true) };
+    const app = { parentFrame: () => main, evaluate };
+    return { mainFrame: () => main, frames: () => [main, app] };
+  };
+  // an endless loop in the app frame: the evaluate never settles
+  assert.equal(await unresponsive(pageWith(() => new Promise(() => {}))), true);
+  assert.equal(await unresponsive(pageWith(() => Promise.resolve(true))), false);
+  assert.equal(await unresponsive(pageWith(() => Promise.reject(new Error("detached")))), false);
 });

@@ -16,6 +16,7 @@ import type { BrowserResult, StepResult } from "./report.ts";
 import { since } from "./report.ts";
 import { launchChromium } from "./chromium_launch.ts";
 import {
+  BUSY_HINT,
   errorPlace,
   type ExceptionDetails,
   exceptionPlace,
@@ -28,6 +29,7 @@ import {
   type PwResponse,
   reportWithoutToken,
   sdkMissingHint,
+  unresponsive,
   withoutToken,
 } from "./browser_cause.ts";
 
@@ -216,10 +218,11 @@ export async function checkBrowser(
       if (entryFailed !== null && !hello) {
         return done("fail", `the app frame of ${where} did not load: it answered ${entryFailed}`);
       }
+      const busy = !ctx.signal?.aborted && await unresponsive(page);
       return done(
         "fail",
         `no ${missing.join(" and ")} from ${where} within ${BOOT_TIMEOUT_MS / 1000} s` +
-          likelyCause(browser, hello),
+          (busy ? BUSY_HINT : likelyCause(browser, hello)),
       );
     }
     return done("pass");

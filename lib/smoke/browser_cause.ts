@@ -25,6 +25,10 @@ export function likelyCause(b: BrowserResult, helloSeen = true): string {
   return "";
 }
 
+/** The cause named when the app frame did not answer a probe: its main thread never yields. */
+export const BUSY_HINT = "; the app's page did not respond for 1 s: a script keeps its main " +
+  "thread busy (an endless loop or a long synchronous task?), so the SDK cannot send its messages";
+
 /**
  * For an uncaught "AnnaAppRuntime is not defined": the SDK script did not load (a wrong path is a
  * 404) or runs after the code using it. The error alone names neither the path nor the fix.
@@ -145,4 +149,26 @@ export function fatalText(args: unknown): string | null {
   const place = typeof a.stack === "string" ? errorPlace(a.stack) : "";
   return `the app reported a fatal error (window.report_error with fatal:true): ${message}${place}; ` +
     "its window is crashed and takes no more calls, so it cannot finish booting";
+}
+
+/** How long the app frame may take to run a no-op script before it counts as hung. */
+export const PROBE_MS = 1_000;
+
+/**
+ * Whether the app frame (else the page) fails to run a no-op script within PROBE_MS: a script
+ * that never yields its main thread reports no error, and its SDK messages never go out.
+ */
+// deno-lint-ignore no-explicit-any
+export async function unresponsive(page: any): Promise<boolean> {
+  const main = page.mainFrame();
+  // deno-lint-ignore no-explicit-any
+  const frame = page.frames().find((f: any) => f.parentFrame() === main) ?? main;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const answered = await Promise.race([
+    // a frame gone or navigating answers with an error: that is not a busy thread
+    frame.evaluate(() => true).then(() => true, () => true),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), PROBE_MS))),
+  ]);
+  clearTimeout(timer);
+  return !answered;
 }
