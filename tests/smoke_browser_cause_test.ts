@@ -10,6 +10,7 @@ import {
   likelyCause,
   pageErrorText,
   reportWithoutToken,
+  scriptMissingHint,
   sdkMissingHint,
   unresponsive,
   withoutToken,
@@ -154,4 +155,14 @@ Deno.test("browser cause: a frame that never runs a probe script is unresponsive
   assert.equal(await unresponsive(pageWith(() => new Promise(() => {}))), true);
   assert.equal(await unresponsive(pageWith(() => Promise.resolve(true))), false);
   assert.equal(await unresponsive(pageWith(() => Promise.reject(new Error("detached")))), false);
+});
+
+Deno.test("browser cause: 'X is not defined' after a script 404 names the script; other errors get no hint", () => {
+  const failed = ["404 http://127.0.0.1:1/anna-apps/a/dev/vendor/lib.js"];
+  assert.equal(
+    scriptMissingHint(["ReferenceError: lib is not defined (at app.js:1:1)"], failed),
+    "; a script did not load (404 http://127.0.0.1:1/anna-apps/a/dev/vendor/lib.js)",
+  );
+  assert.equal(scriptMissingHint(["Error: boom"], failed), "");
+  assert.equal(scriptMissingHint(["ReferenceError: lib is not defined"], []), "");
 });

@@ -143,3 +143,22 @@ Deno.test("smoke --browser: an app that reports a fatal error fails at once with
   // the crash ends the wait: not the 20 s boot deadline for a ready that cannot come
   assert.ok(step!.duration_ms! < 15_000, `took ${step!.duration_ms} ms`);
 });
+
+Deno.test("smoke --browser: a library script the CSP blocked is named when the app then fails on its global", async () => {
+  await using dir = await tmpDir();
+  const app = await oneViewApp(dir.path, "cdn-app");
+  await Deno.writeTextFile(
+    join(app, "bundle/index.html"),
+    '<!doctype html><script src="https://cdn.example.com/lib.js"></script>' +
+      '<script src="app.js"></script>',
+  );
+  await Deno.writeTextFile(join(app, "bundle/app.js"), "lib.init();\n");
+  const { r, step } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 1, explain(r));
+  assert.equal(
+    step?.message,
+    "uncaught error in the page: ReferenceError: lib is not defined (at app.js:1:1); the CSP " +
+      "blocked the script https://cdn.example.com/lib.js: scripts load only from the app's own " +
+      "origin, so copy it into the bundle",
+  );
+});

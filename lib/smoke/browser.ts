@@ -28,6 +28,7 @@ import {
   playwrightMissing,
   type PwResponse,
   reportWithoutToken,
+  scriptMissingHint,
   sdkMissingHint,
   unresponsive,
   withoutToken,
@@ -204,7 +205,8 @@ export async function checkBrowser(
       const unplaced = pageErrors.filter((p) => typeof p !== "string").length;
       for (let i = 0; i < 10 && thrownAt.length < unplaced; i++) await sleep(50);
       const texts = pageErrors.map((p) => (typeof p === "string" ? p : p()));
-      const hint = sdkMissingHint(texts, browser.failed_requests);
+      const hint = sdkMissingHint(texts, browser.failed_requests) ||
+        scriptMissingHint(texts, browser.failed_requests);
       return done("fail", `uncaught error in the page: ${texts.join("; ")}${hint}`);
     }
     // a crashed window is not a booted app, whether it crashed before ready or while settling

@@ -40,6 +40,21 @@ export function sdkMissingHint(errors: string[], failedRequests: string[]): stri
     "before the script that uses it";
 }
 
+/**
+ * For an uncaught "X is not defined" (other than the SDK's) after a script failed to load: the
+ * name is most likely what that script defines, and the error alone does not say it was blocked.
+ */
+export function scriptMissingHint(errors: string[], failedRequests: string[]): string {
+  if (!errors.some((t) => /\bis not defined\b/.test(t))) return "";
+  const failed = failedRequests.find((r) => /\.m?js\b/.test(r));
+  if (!failed) return "";
+  const blocked = /^csp (\S+)/.exec(failed);
+  if (!blocked) return `; a script did not load (${failed})`;
+  // §3.5: csp_overrides cannot add an origin to script-src, so the bundle is the only way
+  return `; the CSP blocked the script ${blocked[1]}: scripts load only from the app's own ` +
+    "origin, so copy it into the bundle";
+}
+
 /** A Playwright response, as far as the boot check reads it. */
 export interface PwResponse {
   status(): number;
