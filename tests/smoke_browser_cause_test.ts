@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   cspSummary,
+  describeError,
   errorPlace,
   fatalText,
   likelyCause,
@@ -12,6 +13,7 @@ import {
   reportWithoutToken,
   scriptMissingHint,
   sdkMissingHint,
+  thrownFrom,
   unresponsive,
   withoutToken,
 } from "../lib/smoke/browser_cause.ts";
@@ -165,4 +167,30 @@ Deno.test("browser cause: 'X is not defined' after a script 404 names the script
   );
   assert.equal(scriptMissingHint(["Error: boom"], failed), "");
   assert.equal(scriptMissingHint(["ReferenceError: lib is not defined"], []), "");
+});
+
+Deno.test("browser cause: an unhandled rejection is named as one, placed from Chromium's report when its stack has none", () => {
+  const url = "http://127.0.0.1:1/anna-apps/a/dev/app.js";
+  const thrown = [
+    thrownFrom({
+      text: "Uncaught",
+      url,
+      lineNumber: 0,
+      exception: { description: "Error: x\n  at" },
+    }),
+    thrownFrom({
+      text: "Uncaught (in promise)",
+      url,
+      lineNumber: 1,
+      columnNumber: 8,
+      exception: { value: "plain" },
+    }),
+  ];
+  assert.equal(
+    describeError("plain", "", thrown),
+    "unhandled promise rejection: plain (at app.js:2:9)",
+  );
+  // a throw keeps its own wording, and the place from its stack wins
+  assert.equal(describeError("Error: x", " (at app.js:1:5)", thrown), "Error: x (at app.js:1:5)");
+  assert.equal(describeError("other", "", thrown), "other");
 });

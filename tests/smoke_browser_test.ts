@@ -162,3 +162,23 @@ Deno.test("smoke --browser: a library script the CSP blocked is named when the a
       "origin, so copy it into the bundle",
   );
 });
+
+Deno.test("smoke --browser: a promise rejected at load with a string is named as an unhandled rejection with its place", async () => {
+  await using dir = await tmpDir();
+  const app = await oneViewApp(dir.path, "reject-app");
+  await Deno.writeTextFile(
+    join(app, "bundle/index.html"),
+    '<!doctype html><script src="/static/anna-apps/_sdk/latest/index.js"></script>' +
+      '<script src="app.js"></script>',
+  );
+  await Deno.writeTextFile(
+    join(app, "bundle/app.js"),
+    'AnnaAppRuntime.connect();\nPromise.reject("no config");\n',
+  );
+  const { r, step } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 1, explain(r));
+  assert.equal(
+    step?.message,
+    "uncaught error in the page: unhandled promise rejection: no config (at app.js:2:9)",
+  );
+});

@@ -17,19 +17,20 @@ import { since } from "./report.ts";
 import { launchChromium } from "./chromium_launch.ts";
 import {
   BUSY_HINT,
+  describeError,
   errorPlace,
   type ExceptionDetails,
-  exceptionPlace,
   fatalText,
   likelyCause,
   OWN_IPV6_CSP_NOTICE,
   pageErrorText,
-  placeOf,
   playwrightMissing,
   type PwResponse,
   reportWithoutToken,
   scriptMissingHint,
   sdkMissingHint,
+  type Thrown,
+  thrownFrom,
   unresponsive,
   withoutToken,
 } from "./browser_cause.ts";
@@ -129,22 +130,19 @@ export async function checkBrowser(
     const page = await context.newPage();
     // a script that does not parse has no stack frame: Chromium's own exception report has
     // its place (devtools protocol, for every frame of this page)
-    const thrownAt: { text: string; place: string }[] = [];
+    const thrownAt: Thrown[] = [];
     const cdp = await context.newCDPSession(page).catch(() => null);
     cdp?.on("Runtime.exceptionThrown", (p: { exceptionDetails?: ExceptionDetails }) => {
       const d = p.exceptionDetails;
-      if (d?.url) {
-        thrownAt.push({ text: d.exception?.description ?? "", place: exceptionPlace(d) });
-      }
+      if (d?.url) thrownAt.push(thrownFrom(d));
     });
     await cdp?.send("Runtime.enable").catch(() => {});
     page.on("pageerror", (e: Error) => {
       const text = pageErrorText(e);
       const place = errorPlace(e.stack);
-      // the protocol's report may come after this event: look for it when the message is built
-      pageErrors.push(
-        place ? `${text}${place}` : () => `${text}${placeOf(thrownAt, text)}`,
-      );
+      // the protocol's report (place, rejection or throw) may come after this event: look for
+      // it when the message is built
+      pageErrors.push(() => describeError(text, place, thrownAt));
       wake();
     });
     page.on("console", (m: { type(): string; text(): string }) => {
@@ -201,7 +199,7 @@ export async function checkBrowser(
       r,
     ) => reportWithoutToken(r.report));
     if (pageErrors.length) {
-      // Chromium's own report of a parse error comes a moment after Playwright's
+      // Chromium's own reports come a moment after Playwright's
       const unplaced = pageErrors.filter((p) => typeof p !== "string").length;
       for (let i = 0; i < 10 && thrownAt.length < unplaced; i++) await sleep(50);
       const texts = pageErrors.map((p) => (typeof p === "string" ? p : p()));

@@ -106,7 +106,9 @@ export interface ExceptionDetails {
   url?: string;
   lineNumber?: number;
   columnNumber?: number;
-  exception?: { description?: string };
+  /** "Uncaught" or "Uncaught (in promise)" */
+  text?: string;
+  exception?: { description?: string; value?: unknown };
 }
 
 /** " (at app.js:3:9)" from an exception report (0-based line and column there). */
@@ -116,9 +118,28 @@ export function exceptionPlace(d: ExceptionDetails): string {
   return ` (at ${file}:${d.lineNumber + 1}:${(d.columnNumber ?? 0) + 1})`;
 }
 
-/** The place of the first reported exception whose description starts with `text`. */
-export function placeOf(thrown: { text: string; place: string }[], text: string): string {
-  return thrown.find((t) => t.text.startsWith(text))?.place ?? "";
+/** An exception as Chromium reported it. */
+export interface Thrown {
+  text: string;
+  place: string;
+  /** a promise rejected with no handler, rather than a throw */
+  rejection: boolean;
+}
+
+export function thrownFrom(d: ExceptionDetails): Thrown {
+  const e = d.exception;
+  // a thrown or rejected non-Error (a string) has a value and no description
+  const text = e?.description ?? (typeof e?.value === "string" ? e.value : "");
+  return { text, place: exceptionPlace(d), rejection: /in promise/.test(d.text ?? "") };
+}
+
+/**
+ * An uncaught page error for the report: Playwright's text, the place from its stack (else from
+ * Chromium's report of it) and, for a rejection, says so: the fix is a missing catch, not a throw.
+ */
+export function describeError(text: string, place: string, thrown: Thrown[]): string {
+  const t = thrown.find((t) => t.text.startsWith(text));
+  return `${t?.rejection ? "unhandled promise rejection: " : ""}${text}${place || t?.place || ""}`;
 }
 
 /** A CSP report (legacy `csp-report` or Reporting API) as "inline (script-src-elem)". */
