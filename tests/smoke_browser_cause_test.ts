@@ -9,6 +9,7 @@ import {
   errorPlace,
   fatalText,
   likelyCause,
+  navigationHint,
   pageErrorText,
   reportWithoutToken,
   scriptMissingHint,
@@ -193,4 +194,17 @@ Deno.test("browser cause: an unhandled rejection is named as one, placed from Ch
   // a throw keeps its own wording, and the place from its stack wins
   assert.equal(describeError("Error: x", " (at app.js:1:5)", thrown), "Error: x (at app.js:1:5)");
   assert.equal(describeError("other", "", thrown), "other");
+});
+
+Deno.test("browser cause: an app frame that loaded more than one document is named as reloading", () => {
+  assert.equal(navigationHint(["http://h/anna-apps/a/dev/index.html"]), "");
+  assert.equal(
+    navigationHint([
+      "http://h/a/dev/index.html",
+      "http://h/a/dev/index.html",
+      "http://h/a/dev/x.html",
+    ]),
+    "; the app frame loaded 3 documents (last: http://h/a/dev/x.html): it reloads itself or sets " +
+      "location, and each load starts the app over",
+  );
 });

@@ -22,6 +22,7 @@ import {
   type ExceptionDetails,
   fatalText,
   likelyCause,
+  navigationHint,
   OWN_IPV6_CSP_NOTICE,
   pageErrorText,
   playwrightMissing,
@@ -37,6 +38,9 @@ import {
 
 export const BOOT_TIMEOUT_MS = 20_000;
 export const SETTLE_MS = 1_000;
+
+/** A Playwright request, as far as the boot check reads it. */
+type PwRequest = ReturnType<PwResponse["request"]> & { url(): string };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -164,6 +168,16 @@ export async function checkBrowser(
         wake();
       }
     });
+    // documents the app frame asked for: more than one before boot means it reloads or navigates
+    const appDocs: string[] = [];
+    page.on(
+      "request",
+      (r: PwRequest) => {
+        if (r.isNavigationRequest() && r.frame().parentFrame() === page.mainFrame()) {
+          appDocs.push(withoutToken(r.url()));
+        }
+      },
+    );
     page.on("requestfailed", (r: { url(): string; failure(): { errorText: string } | null }) => {
       browser.failed_requests.push(
         `${r.failure()?.errorText ?? "failed"} ${withoutToken(r.url())}`,
@@ -222,7 +236,7 @@ export async function checkBrowser(
       return done(
         "fail",
         `no ${missing.join(" and ")} from ${where} within ${BOOT_TIMEOUT_MS / 1000} s` +
-          (busy ? BUSY_HINT : likelyCause(browser, hello)),
+          (busy ? BUSY_HINT : navigationHint(appDocs) || likelyCause(browser, hello)),
       );
     }
     return done("pass");

@@ -25,6 +25,16 @@ export function likelyCause(b: BrowserResult, helloSeen = true): string {
   return "";
 }
 
+/**
+ * For a boot that timed out after the app frame asked for more than one document: the app
+ * reloads itself or sets `location` (each load starts over, so connect() never finishes).
+ */
+export function navigationHint(docs: string[]): string {
+  if (docs.length < 2) return "";
+  return `; the app frame loaded ${docs.length} documents (last: ${docs[docs.length - 1]}): ` +
+    "it reloads itself or sets location, and each load starts the app over";
+}
+
 /** The cause named when the app frame did not answer a probe: its main thread never yields. */
 export const BUSY_HINT = "; the app's page did not respond for 1 s: a script keeps its main " +
   "thread busy (an endless loop or a long synchronous task?), so the SDK cannot send its messages";
