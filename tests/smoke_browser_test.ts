@@ -182,3 +182,20 @@ Deno.test("smoke --browser: a promise rejected at load with a string is named as
     "uncaught error in the page: unhandled promise rejection: no config (at app.js:2:9)",
   );
 });
+
+Deno.test("smoke --browser: a missing script is listed once as a failed request, not again as aborted", async () => {
+  await using dir = await tmpDir();
+  const app = await oneViewApp(dir.path, "missing-script-app");
+  await Deno.writeTextFile(
+    join(app, "bundle/index.html"),
+    '<!doctype html><script src="/static/anna-apps/_sdk/latest/index.js"></script>' +
+      '<script src="app.js"></script><script type="module" src="gone.js"></script>',
+  );
+  await Deno.writeTextFile(join(app, "bundle/app.js"), "AnnaAppRuntime.connect();\n");
+  const { r } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 0, explain(r));
+  const failed = (r.report!.browser?.failed_requests as string[]).map((f) =>
+    f.replace(/:\d+\//, ":PORT/")
+  );
+  assert.deepEqual(failed, ["404 http://127.0.0.1:PORT/anna-apps/missing-script-app/dev/gone.js"]);
+});

@@ -156,10 +156,13 @@ export async function checkBrowser(
         browser.console_errors.push(m.text());
       }
     });
+    /** URLs already listed with their HTTP error: Chromium then also aborts some of them */
+    const answeredBadly = new Set<string>();
     page.on("response", (r: PwResponse) => {
       if (r.status() < 400) return;
       const shown = `${r.status()} ${withoutToken(r.url())}`;
       browser.failed_requests.push(shown);
+      answeredBadly.add(r.url());
       // the app frame's own document failed before any hello: nothing can connect, so stop
       // waiting now (a frame the app itself nests may fail without stopping the app)
       const req = r.request();
@@ -179,6 +182,8 @@ export async function checkBrowser(
       },
     );
     page.on("requestfailed", (r: { url(): string; failure(): { errorText: string } | null }) => {
+      // a script that answered 404 is also "net::ERR_ABORTED": one entry per failure is enough
+      if (answeredBadly.has(r.url())) return;
       browser.failed_requests.push(
         `${r.failure()?.errorText ?? "failed"} ${withoutToken(r.url())}`,
       );
