@@ -15,10 +15,20 @@ async function browserSmoke(app: string, ...extra: string[]) {
   return { r, step: r.report?.steps.find((s) => s.name === "browser") };
 }
 
-/** An app `name` in `dir` with one view of entry index.html and an empty bundle directory. */
-async function oneViewApp(dir: string, name: string): Promise<string> {
+/** The start of an entry page that loads the SDK. */
+const SDK_PAGE = '<!doctype html><script src="/static/anna-apps/_sdk/latest/index.js"></script>';
+
+/** An app `name` in `dir` with one view of entry index.html and `files` in its bundle. */
+async function oneViewApp(
+  dir: string,
+  name: string,
+  files: Record<string, string> = {},
+): Promise<string> {
   const app = join(dir, name);
   await Deno.mkdir(join(app, "bundle"), { recursive: true });
+  for (const [file, text] of Object.entries(files)) {
+    await Deno.writeTextFile(join(app, "bundle", file), text);
+  }
   const ui = {
     bundle: { format: "static-spa", entry: "index.html" },
     views: [{ name: "main", title: name }],
@@ -120,19 +130,13 @@ Deno.test("smoke --browser: an app whose entry page is missing fails at once, na
 
 Deno.test("smoke --browser: an app that reports a fatal error fails at once with its message and place", async () => {
   await using dir = await tmpDir();
-  const app = await oneViewApp(dir.path, "fatal-app");
-  await Deno.writeTextFile(
-    join(app, "bundle/index.html"),
-    '<!doctype html><script src="/static/anna-apps/_sdk/latest/index.js"></script>' +
-      '<script src="app.js"></script>',
-  );
-  await Deno.writeTextFile(
-    join(app, "bundle/app.js"),
-    "AnnaAppRuntime.connect().then((rt) => {\n" +
+  const app = await oneViewApp(dir.path, "fatal-app", {
+    "index.html": SDK_PAGE + '<script src="app.js"></script>',
+    "app.js": "AnnaAppRuntime.connect().then((rt) => {\n" +
       '  const e = new Error("db broken");\n' +
       '  rt.call("window", "report_error", { message: e.message, stack: e.stack, fatal: true });\n' +
       "});\n",
-  );
+  });
   const { r, step } = await browserSmoke(app, "--no-fixtures");
   assert.equal(r.code, 1, explain(r));
   assert.equal(
@@ -146,13 +150,11 @@ Deno.test("smoke --browser: an app that reports a fatal error fails at once with
 
 Deno.test("smoke --browser: a library script the CSP blocked is named when the app then fails on its global", async () => {
   await using dir = await tmpDir();
-  const app = await oneViewApp(dir.path, "cdn-app");
-  await Deno.writeTextFile(
-    join(app, "bundle/index.html"),
-    '<!doctype html><script src="https://cdn.example.com/lib.js"></script>' +
+  const app = await oneViewApp(dir.path, "cdn-app", {
+    "index.html": '<!doctype html><script src="https://cdn.example.com/lib.js"></script>' +
       '<script src="app.js"></script>',
-  );
-  await Deno.writeTextFile(join(app, "bundle/app.js"), "lib.init();\n");
+    "app.js": "lib.init();\n",
+  });
   const { r, step } = await browserSmoke(app, "--no-fixtures");
   assert.equal(r.code, 1, explain(r));
   assert.equal(
@@ -165,16 +167,10 @@ Deno.test("smoke --browser: a library script the CSP blocked is named when the a
 
 Deno.test("smoke --browser: a promise rejected at load with a string is named as an unhandled rejection with its place", async () => {
   await using dir = await tmpDir();
-  const app = await oneViewApp(dir.path, "reject-app");
-  await Deno.writeTextFile(
-    join(app, "bundle/index.html"),
-    '<!doctype html><script src="/static/anna-apps/_sdk/latest/index.js"></script>' +
-      '<script src="app.js"></script>',
-  );
-  await Deno.writeTextFile(
-    join(app, "bundle/app.js"),
-    'AnnaAppRuntime.connect();\nPromise.reject("no config");\n',
-  );
+  const app = await oneViewApp(dir.path, "reject-app", {
+    "index.html": SDK_PAGE + '<script src="app.js"></script>',
+    "app.js": 'AnnaAppRuntime.connect();\nPromise.reject("no config");\n',
+  });
   const { r, step } = await browserSmoke(app, "--no-fixtures");
   assert.equal(r.code, 1, explain(r));
   assert.equal(
@@ -185,13 +181,11 @@ Deno.test("smoke --browser: a promise rejected at load with a string is named as
 
 Deno.test("smoke --browser: a missing script is listed once as a failed request, not again as aborted", async () => {
   await using dir = await tmpDir();
-  const app = await oneViewApp(dir.path, "missing-script-app");
-  await Deno.writeTextFile(
-    join(app, "bundle/index.html"),
-    '<!doctype html><script src="/static/anna-apps/_sdk/latest/index.js"></script>' +
+  const app = await oneViewApp(dir.path, "missing-script-app", {
+    "index.html": SDK_PAGE +
       '<script src="app.js"></script><script type="module" src="gone.js"></script>',
-  );
-  await Deno.writeTextFile(join(app, "bundle/app.js"), "AnnaAppRuntime.connect();\n");
+    "app.js": "AnnaAppRuntime.connect();\n",
+  });
   const { r } = await browserSmoke(app, "--no-fixtures");
   assert.equal(r.code, 0, explain(r));
   const failed = (r.report!.browser?.failed_requests as string[]).map((f) =>
