@@ -2,7 +2,7 @@
  * Structured logger writing to stderr only (CONTRACT §2.1): stdout is reserved for results and the
  * bridge protocol. Pretty: `HH:MM:SS.mmm LEVEL component: message key=value…`; json: one object/line.
  */
-import { escapeUnsafe, UNSAFE } from "./text.ts";
+import { clockTime, escapeInvisible, escapeUnsafe, UNSAFE } from "./text.ts";
 import { stderrLine } from "./stderr_queue.ts";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
@@ -84,7 +84,7 @@ export class Logger {
       this.sink(escapeInvisible(JSON.stringify(entry)));
       return;
     }
-    const t = now.toTimeString().slice(0, 8) + "." + String(now.getMilliseconds()).padStart(3, "0");
+    const t = clockTime(now);
     // exactly `HH:MM:SS.mmm LEVEL component: message key=value…` (§2.1): one space, no padding
     let lv = level.toUpperCase();
     if (this.color) {
@@ -128,14 +128,6 @@ function capValue(v: unknown, depth: number): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) out[k] = capValue(x, depth + 1);
   return out;
-}
-
-const UNSAFE_G = new RegExp(UNSAFE.source, "g");
-const hex = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-
-/** JSON text with what JSON.stringify leaves raw (DEL, C1, separators, bidi) escaped: same value. */
-function escapeInvisible(json: string): string {
-  return UNSAFE.test(json) ? json.replace(UNSAFE_G, hex) : json;
 }
 
 /** A logger that drops everything (tests, benchmarks). */

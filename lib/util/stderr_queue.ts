@@ -6,6 +6,7 @@
  * counted, and one line says how many once there is room again (or at the flush before exit).
  * Without the switch (library use, in-process tests) stderr is written synchronously as before.
  */
+import { clockTime } from "./text.ts";
 
 export interface ByteWriter {
   write(b: Uint8Array): Promise<number>;
@@ -130,8 +131,7 @@ function dropNote(n: number): string {
   if (noteJson) {
     return JSON.stringify({ ts: now.getTime(), level: "warn", component: "log", msg, dropped: n });
   }
-  const t = now.toTimeString().slice(0, 8) + "." + String(now.getMilliseconds()).padStart(3, "0");
-  return `${t} WARN log: ${msg}`;
+  return `${clockTime(now)} WARN log: ${msg}`;
 }
 
 /** Called once by main.ts: from here on stderr lines go through the queue. */

@@ -126,3 +126,13 @@ export function terminalText(s: string): string {
   if (!UNSAFE.test(s)) return s;
   return s.replace(UNSAFE_G, (c) => (c === "\n" ? c : c === "\r" ? "\\r" : hex(c)));
 }
+
+/** JSON text with what JSON.stringify leaves raw (DEL, C1, separators, bidi) escaped: same value. */
+export function escapeInvisible(json: string): string {
+  return UNSAFE.test(json) ? json.replace(UNSAFE_G, hex) : json;
+}
+
+/** `HH:MM:SS.mmm` local time, as pretty log lines start. */
+export function clockTime(d: Date): string {
+  return d.toTimeString().slice(0, 8) + "." + String(d.getMilliseconds()).padStart(3, "0");
+}
