@@ -1,5 +1,6 @@
 /**
- * Embeds the browser sources (lib/sdk/src, lib/dashboard/src) as string constants in
+ * Embeds the browser sources (lib/sdk/src, lib/dashboard/src) and the SDK's declaration file
+ * (lib/sdk/src/index.d.ts) as string constants in
  * lib/sdk/assets.gen.ts and lib/dashboard/assets.gen.ts, so bundled and compiled builds need no
  * file access at run time.
  *
@@ -24,6 +25,27 @@ async function readSources(dir: string): Promise<Array<[string, string]>> {
   return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+const HOST_API_IMPORT = /^import type \{[^}]*\} from "\.\/host_api\.d\.ts";\n/m;
+const HOST_API_REEXPORT = /^export type \* from "\.\/host_api\.d\.ts";\n/m;
+
+/**
+ * index.d.ts with its import and re-export of host_api.d.ts replaced by that file's declarations:
+ * one self-contained file that an app can fetch or copy alone.
+ */
+export function joinSdkTypes(index: string, hostApi: string): string {
+  if (!HOST_API_IMPORT.test(index) || !HOST_API_REEXPORT.test(index)) {
+    throw new Error(
+      'lib/sdk/src/index.d.ts must have `import type {…} from "./host_api.d.ts";` and ' +
+        '`export type * from "./host_api.d.ts";` on lines of their own',
+    );
+  }
+  const joined = index.replace(HOST_API_IMPORT, "").replace(HOST_API_REEXPORT, "") + "\n" + hostApi;
+  if (/^(?:import|export)\b[^;]*\bfrom\s/m.test(joined)) {
+    throw new Error("lib/sdk/src/*.d.ts: the served index.d.ts must not import anything");
+  }
+  return joined;
+}
+
 /** The text of lib/sdk/assets.gen.ts for the current sources. */
 export async function renderSdkAssets(): Promise<string> {
   // the helpers first: createAnnaSdk calls annaSdkBase
@@ -31,8 +53,16 @@ export async function renderSdkAssets(): Promise<string> {
     ["sdk_base.js", "sdk.js"].map((f) => Deno.readTextFile(new URL(`lib/sdk/src/${f}`, ROOT))),
   );
   const core = parts.join("\n");
+  const [index, hostApi] = await Promise.all(
+    ["index.d.ts", "host_api.d.ts"].map((f) =>
+      Deno.readTextFile(new URL(`lib/sdk/src/${f}`, ROOT))
+    ),
+  );
+  const types = joinSdkTypes(index, hostApi);
   return `${HEADER}\n\n/** lib/sdk/src/sdk_base.js + sdk.js: defines createAnnaSdk(env, version). */\n` +
-    `export const SDK_CORE: string = ${JSON.stringify(core)};\n`;
+    `export const SDK_CORE: string = ${JSON.stringify(core)};\n\n` +
+    `/** lib/sdk/src/index.d.ts + host_api.d.ts: the SDK's declarations, served as index.d.ts. */\n` +
+    `export const SDK_TYPES: string = ${JSON.stringify(types)};\n`;
 }
 
 /** The text of lib/dashboard/assets.gen.ts for the current sources. */

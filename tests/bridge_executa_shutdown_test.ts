@@ -29,7 +29,7 @@ async function startWithPlugin(b: BridgeProcess, extra: string[] = []) {
 }
 
 Deno.test("EOF: the bridge stops its executas and exits 0", async () => {
-  const b = new BridgeProcess();
+  await using b = new BridgeProcess();
   const pid = await startWithPlugin(b);
   await b.closeStdin();
   assert.equal((await b.exited).code, 0);
@@ -38,7 +38,7 @@ Deno.test("EOF: the bridge stops its executas and exits 0", async () => {
 });
 
 Deno.test("SIGTERM: graceful shutdown, exit 0, no child left", async () => {
-  const b = new BridgeProcess();
+  await using b = new BridgeProcess();
   const pid = await startWithPlugin(b);
   b.child.kill("SIGTERM");
   assert.equal((await b.exited).code, 0);
@@ -47,7 +47,7 @@ Deno.test("SIGTERM: graceful shutdown, exit 0, no child left", async () => {
 });
 
 Deno.test("a plugin ignoring stdin close and SIGTERM is killed (SIGKILL after 2 s + 2 s)", async () => {
-  const b = new BridgeProcess();
+  await using b = new BridgeProcess();
   const pid = await startWithPlugin(b, ["--ignore-term"]);
   const t0 = performance.now();
   await b.closeStdin();
@@ -59,7 +59,7 @@ Deno.test("a plugin ignoring stdin close and SIGTERM is killed (SIGKILL after 2 
 });
 
 Deno.test("a second SIGINT during shutdown exits 130 at once and kills the executa (§2.1)", async () => {
-  const b = new BridgeProcess({ args: ["--log-level", "debug"] });
+  await using b = new BridgeProcess({ args: ["--log-level", "debug"] });
   const pid = await startWithPlugin(b, ["--ignore-term"]);
   b.child.kill("SIGINT");
   // the plugin ignores stdin close and SIGTERM: the graceful stop is still waiting on it
@@ -76,7 +76,7 @@ Deno.test("a second SIGINT during shutdown exits 130 at once and kills the execu
 });
 
 Deno.test("SIGTERM with invokes in flight: each request read gets exactly one answer before exit 0", async () => {
-  const b = new BridgeProcess();
+  await using b = new BridgeProcess();
   const tools = ["t1", "t2", "t3"];
   for (const tool_id of tools) {
     await b.call("executas.register", {
@@ -115,7 +115,7 @@ Deno.test("SIGTERM with invokes in flight: each request read gets exactly one an
 });
 
 Deno.test("SIGTERM while a request line is half written: that line is dropped, not answered", async () => {
-  const b = new BridgeProcess();
+  await using b = new BridgeProcess();
   // one write: the whole request and the start of the next, as a harness stopped mid-write
   const first = b.waitFor("whole");
   await b.writeRaw(
@@ -146,7 +146,7 @@ Deno.test("SIGTERM with an llm.complete in flight: it is answered before exit 0 
     });
   });
   try {
-    const b = new BridgeProcess({
+    await using b = new BridgeProcess({
       args: ["--llm", "openai", "--llm-base-url", `http://127.0.0.1:${server.addr.port}/v1`],
       env: { OPENAI_API_KEY: "sk-test" },
     });

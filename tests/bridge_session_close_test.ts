@@ -12,7 +12,7 @@ import {
   THREE_VIEWS as views,
 } from "./helpers/runtime.ts";
 import { BRIDGE_METHODS } from "../lib/core/runtime.ts";
-import { STUB_NAMESPACES } from "./helpers/contract_values.ts";
+import { HOST_METHODS, STUB_NAMESPACES } from "./helpers/contract_values.ts";
 
 Deno.test("session.close: {closed:true}; later calls -32001; its tokens fail; other sessions unaffected", async () => {
   await using t = await makeRuntime();
@@ -97,23 +97,7 @@ Deno.test("runtime.info: shape and values", async () => {
   ) {
     assert.ok(caps.bridge_methods.includes(m), m);
   }
-  assert.deepEqual(caps.namespaces, {
-    window: [
-      "hello",
-      "ready",
-      "heartbeat",
-      "set_title",
-      "resize",
-      "focus",
-      "close",
-      "open_view",
-      "report_error",
-    ],
-    storage: ["get", "set", "delete", "list"],
-    tools: ["list", "invoke", "invokeAsync", "getJob", "cancelJob", "listJobs"],
-    chat: ["write_message", "append_artifact", "read_history"],
-    llm: ["complete", "embed"],
-  });
+  assert.deepEqual(caps.namespaces, HOST_METHODS);
   assert.deepEqual(caps.stub_namespaces, STUB_NAMESPACES);
   assert.deepEqual(info.limits, {
     max_frame_bytes: 16_777_216,

@@ -10,6 +10,7 @@ import { b64urlDecode } from "../lib/token/mod.ts";
 import { UUID_RE } from "../lib/util/ids.ts";
 import { VIEW_META_DEFAULTS } from "./helpers/contract_values.ts";
 import { discoverExecutas } from "../lib/executa/discovery.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const MAX = 262_144;
 const utf8 = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
@@ -165,40 +166,37 @@ Deno.test("session.create: exactly one of manifest/app_dir; app_slug required wi
 });
 
 Deno.test("session.create with app_dir: relative to cwd, slug from app.json / dir name / explicit", async () => {
-  const cwd = await Deno.makeTempDir({ prefix: "anna-cwd-" });
-  try {
-    await using t = await makeRuntime({ cwd });
-    await writeApp(join(cwd, "My_Notes App"), manifest());
-    await writeApp(join(cwd, "with-json"), manifest(), { slug: "From JSON" });
-    const a = await t.call("session.create", { app_dir: "My_Notes App", register_executas: false });
-    assert.equal(a.app_slug, "my-notes-app");
-    const b = await t.call("session.create", { app_dir: join(cwd, "with-json") });
-    assert.equal(b.app_slug, "from-json");
-    const c = await t.call("session.create", { app_dir: "with-json", app_slug: "Explicit" });
-    assert.equal(c.app_slug, "explicit");
-    assert.equal(t.rt.apps.get("my-notes-app")?.bundleDir, join(cwd, "My_Notes App", "bundle"));
-    const missing = await rpcError(t, "session.create", { app_dir: "nope" });
-    assert.equal(missing.code, -32602);
-    assert.equal(missing.data.reason, "app_dir_not_found");
-    const file = await rpcError(t, "session.create", { app_dir: "with-json/manifest.json" });
-    assert.equal(file.data.reason, "app_dir_not_found");
-    assert.deepEqual(file.data.issues, [{
-      path: "app_dir",
-      message: `'${join(cwd, "with-json", "manifest.json")}' is a file; app_dir is the app ` +
-        `directory: '${join(cwd, "with-json")}'`,
-    }]);
-    await Deno.mkdir(join(cwd, "empty"));
-    await writeApp(join(cwd, "badjson"), "{not json");
-    for (const [d, code] of [["empty", "manifest_unreadable"], ["badjson", "manifest_not_json"]]) {
-      const e = await rpcError(t, "session.create", { app_dir: d });
-      assert.equal(e.data.reason, "manifest_invalid");
-      assert.ok(
-        (e.data.diagnostics as Loose[]).some((x) => x.code === code && x.severity === "error"),
-        d,
-      );
-    }
-  } finally {
-    await Deno.remove(cwd, { recursive: true });
+  await using tmp = await tmpDir("anna-cwd-");
+  const cwd = tmp.path;
+  await using t = await makeRuntime({ cwd });
+  await writeApp(join(cwd, "My_Notes App"), manifest());
+  await writeApp(join(cwd, "with-json"), manifest(), { slug: "From JSON" });
+  const a = await t.call("session.create", { app_dir: "My_Notes App", register_executas: false });
+  assert.equal(a.app_slug, "my-notes-app");
+  const b = await t.call("session.create", { app_dir: join(cwd, "with-json") });
+  assert.equal(b.app_slug, "from-json");
+  const c = await t.call("session.create", { app_dir: "with-json", app_slug: "Explicit" });
+  assert.equal(c.app_slug, "explicit");
+  assert.equal(t.rt.apps.get("my-notes-app")?.bundleDir, join(cwd, "My_Notes App", "bundle"));
+  const missing = await rpcError(t, "session.create", { app_dir: "nope" });
+  assert.equal(missing.code, -32602);
+  assert.equal(missing.data.reason, "app_dir_not_found");
+  const file = await rpcError(t, "session.create", { app_dir: "with-json/manifest.json" });
+  assert.equal(file.data.reason, "app_dir_not_found");
+  assert.deepEqual(file.data.issues, [{
+    path: "app_dir",
+    message: `'${join(cwd, "with-json", "manifest.json")}' is a file; app_dir is the app ` +
+      `directory: '${join(cwd, "with-json")}'`,
+  }]);
+  await Deno.mkdir(join(cwd, "empty"));
+  await writeApp(join(cwd, "badjson"), "{not json");
+  for (const [d, code] of [["empty", "manifest_unreadable"], ["badjson", "manifest_not_json"]]) {
+    const e = await rpcError(t, "session.create", { app_dir: d });
+    assert.equal(e.data.reason, "manifest_invalid");
+    assert.ok(
+      (e.data.diagnostics as Loose[]).some((x) => x.code === code && x.severity === "error"),
+      d,
+    );
   }
 });
 

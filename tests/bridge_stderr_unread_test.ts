@@ -5,9 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 Deno.test("bridge answers every request while nobody reads its stderr; dropped lines are counted", async () => {
-  const home = await Deno.makeTempDir({ prefix: "anna-bridge-home-" });
+  await using tmp = await tmpDir("anna-bridge-home-");
+  const home = tmp.path;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN_TS, "bridge"],
     cwd: REPO_ROOT,
@@ -23,7 +25,6 @@ Deno.test("bridge answers every request while nobody reads its stderr; dropped l
     try {
       child.kill("SIGKILL");
     } catch { /* already exited */ }
-    await Deno.remove(home, { recursive: true });
   }
 });
 

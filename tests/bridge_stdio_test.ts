@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { BridgeProcess, denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
 import { VIEW_META_DEFAULTS } from "./helpers/contract_values.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const MANIFEST = {
   schema: 2,
@@ -211,7 +212,7 @@ Deno.test("bridge: requests run concurrently and responses are matched by id", a
 });
 
 Deno.test("bridge: EOF shuts down gracefully with exit 0 and logs only on stderr", async () => {
-  const b = new BridgeProcess({ args: ["--log-level", "debug"] });
+  await using b = new BridgeProcess({ args: ["--log-level", "debug"] });
   await b.call("runtime.info", {});
   await b.closeStdin();
   const st = await b.exited;
@@ -222,20 +223,20 @@ Deno.test("bridge: EOF shuts down gracefully with exit 0 and logs only on stderr
 });
 
 Deno.test("bridge: a malformed key file is refused with exit 2 and a message on stderr", async () => {
-  const dir = await Deno.makeTempDir();
+  await using tmp = await tmpDir();
+  const dir = tmp.path;
   const keyPath = `${dir}/dev.key`;
   await Deno.writeTextFile(keyPath, "not-a-key\n", { mode: 0o600 });
-  const b = new BridgeProcess({ args: ["--key-file", keyPath] });
+  await using b = new BridgeProcess({ args: ["--key-file", keyPath] });
   const st = await b.exited;
   await b[Symbol.asyncDispose]();
   assert.equal(st.code, 2);
   assert.match(b.stderrText, /malformed/);
   assert.equal(b.stdoutLines.length, 0);
-  await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("bridge: session.create logs the manifest warnings at the default level (§3.7), on stderr only", async () => {
-  const b = new BridgeProcess();
+  await using b = new BridgeProcess();
   const created = await b.call("session.create", {
     app_slug: "warned",
     manifest: { ...MANIFEST, ui: { ...MANIFEST.ui, host_api: { storage: ["read"] } } },
@@ -253,7 +254,8 @@ Deno.test("bridge: session.create logs the manifest warnings at the default leve
 Deno.test("bridge: a client that writes every request before it reads any answer gets them all", async () => {
   // 1.4 MB of answers: far more than a pipe holds. Reading waits for the answers being written
   // (batching), but only briefly, so this client is never deadlocked against a full stdout pipe.
-  const home = await Deno.makeTempDir({ prefix: "anna-bridge-home-" });
+  await using tmp = await tmpDir("anna-bridge-home-");
+  const home = tmp.path;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN_TS, "bridge"],
     cwd: REPO_ROOT,
@@ -272,7 +274,6 @@ Deno.test("bridge: a client that writes every request before it reads any answer
   await w.close();
   const out = await new Response(child.stdout).text();
   await child.status;
-  await Deno.remove(home, { recursive: true });
   const ids = out.trim().split("\n").map((l) => JSON.parse(l).id as number).sort((a, b) => a - b);
   assert.equal(ids.length, n);
   assert.ok(ids.every((id, i) => id === i));

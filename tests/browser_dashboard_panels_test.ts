@@ -219,6 +219,8 @@ Deno.test("browser: every dashboard panel of §13 works against the real dev ser
     page.locator('[data-testid="csp-report"]').first(),
     (t) => t.includes("img-src") && t.includes("blocked.example"),
   );
+  // Chromium made that report itself (Sec-Fetch-Dest: report): not marked as posted by a page
+  assert.equal(await page.locator('[data-testid="csp-report-page"]').count(), 0);
 
   // ---- session picker: new session with view / user id / payload, then close it ----
   await byTestId(page, "new-session").click();

@@ -62,6 +62,11 @@ Deno.test("browser: the raw storage editor keeps an unsaved edit while the app w
   const shown = JSON.parse(await editorText(page));
   assert.deepEqual(Object.keys(shown).sort(), ["after", "draft", "later"]);
   assert.equal(await byTestId(page, "storage-editor-note").isHidden(), true);
+
+  // a long value's preview is cut short, never through the middle of an emoji
+  await dev.call("storage", "set", { key: "emoji", value: `${"a".repeat(115)}😀${"b".repeat(9)}` });
+  await textMatching(keyRow(page, "emoji"), /emoji"a/);
+  assert.equal(await keyRow(page, "emoji").locator("code").textContent(), `"${"a".repeat(115)}…`);
   t.tp.assertNoErrors(IGNORE);
 });
 

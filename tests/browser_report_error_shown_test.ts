@@ -44,12 +44,23 @@ Deno.test("browser: an error the app reports is shown in the dashboard's RPC log
   assert.equal(await line.isVisible(), true, "visible without expanding the row");
   assert.equal(await line.getAttribute("data-fatal"), "false");
 
+  // a long message is shortened to 500 UTF-16 units, never through the middle of an emoji
+  assert.deepEqual(
+    await appCall(frame, "window", "report_error", { message: `${"x".repeat(499)}😀 tail` }),
+    { ok: true },
+  );
+  await atLeast(row, 2);
+  assert.equal(
+    await row.first().locator('[data-testid="rpc-app-error"]').textContent(),
+    `app error: ${"x".repeat(499)}…`,
+  );
+
   // a non-string message is coerced as the runtime does; fatal is marked
   assert.deepEqual(
     await appCall(frame, "window", "report_error", { message: { reason: "boom" }, fatal: true }),
     { ok: true },
   );
-  await atLeast(row, 2);
+  await atLeast(row, 3);
   const fatal = row.first().locator('[data-testid="rpc-app-error"]');
   await textMatching(fatal, /^fatal app error: \{"reason":"boom"\}$/);
   assert.equal(await fatal.getAttribute("data-fatal"), "true");

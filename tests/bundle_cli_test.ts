@@ -12,6 +12,7 @@ import { explain, REPO_ROOT, runCli } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 import { FREE_PORTS_JSON } from "./helpers/server.ts";
 import { copyDir } from "./helpers/dev_process.ts";
+import { reaped } from "./helpers/processes.ts";
 
 Deno.test("bundle: deno task bundle output runs every command", async () => {
   await using dir = await tmpDir("anna-bundle-");
@@ -123,6 +124,7 @@ Deno.test("bundle: deno task bundle output runs every command", async () => {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  await using _bridge = reaped(child);
   const w = child.stdin.getWriter();
   await w.write(new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join("\n") + "\n"));
   // wait for the session, then call the executa in it
@@ -225,6 +227,7 @@ Deno.test("bundle: deno task bundle output runs every command", async () => {
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    await using _server = reaped(server);
     const lines = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
     let first = "";
     while (!first.includes("\n")) {

@@ -14,6 +14,7 @@ import {
 import type { ExecutaSpec } from "../lib/executa/types.ts";
 import { uvRunAsPython } from "../lib/executa/uv_run.ts";
 import { Logger } from "../lib/util/log.ts";
+import { type TmpDir, tmpDir } from "./helpers/tmp.ts";
 
 const APPS = fromFileUrl(new URL("./fixtures/apps/", import.meta.url));
 const PY = join(APPS, "py-app", "executas");
@@ -47,8 +48,9 @@ function capture(): { logger: Logger; lines: string[] } {
 }
 
 /** A PATH directory holding the given programs (executable shell stubs or symlinks). */
-async function pathDir(programs: Record<string, string>): Promise<string> {
-  const dir = await Deno.makeTempDir();
+async function pathDir(programs: Record<string, string>): Promise<TmpDir> {
+  const tmp = await tmpDir();
+  const dir = tmp.path;
   for (const [name, target] of Object.entries(programs)) {
     const p = join(dir, name);
     if (target.startsWith("/")) await Deno.symlink(target, p);
@@ -57,7 +59,7 @@ async function pathDir(programs: Record<string, string>): Promise<string> {
       await Deno.chmod(p, 0o755);
     }
   }
-  return dir;
+  return tmp;
 }
 
 const realPython = await (async () => {
@@ -75,12 +77,9 @@ function withoutUv(name: string, fn: (bin: string) => Promise<void>) {
     ignore: IS_WINDOWS || realPython === null,
     async fn() {
       resetCommandStateForTests();
-      const bin = await pathDir({ python3: realPython! });
-      try {
-        await fn(bin);
-      } finally {
-        await Deno.remove(bin, { recursive: true });
-      }
+      await using binDir = await pathDir({ python3: realPython! });
+      const bin = binDir.path;
+      await fn(bin);
     },
   });
 }
@@ -177,16 +176,13 @@ Deno.test({
   ignore: IS_WINDOWS,
   async fn() {
     resetCommandStateForTests();
-    const bin = await pathDir({ uv: "#!/bin/sh\nexit 0\n" });
-    try {
-      const s = spec({ tool_id: "hello-py", type: "python", project_dir: join(PY, "hello-py") });
-      const want = [join(bin, "uv"), "run", "--project", s.project_dir, "hello-py"];
-      assert.deepEqual(argvOf(await resolveCommand(s, { env: { PATH: bin } })), want);
-      await Deno.remove(join(bin, "uv"));
-      assert.deepEqual(argvOf(await resolveCommand(s, { env: { PATH: bin } })), want, "cached");
-    } finally {
-      await Deno.remove(bin, { recursive: true });
-    }
+    await using binDir = await pathDir({ uv: "#!/bin/sh\nexit 0\n" });
+    const bin = binDir.path;
+    const s = spec({ tool_id: "hello-py", type: "python", project_dir: join(PY, "hello-py") });
+    const want = [join(bin, "uv"), "run", "--project", s.project_dir, "hello-py"];
+    assert.deepEqual(argvOf(await resolveCommand(s, { env: { PATH: bin } })), want);
+    await Deno.remove(join(bin, "uv"));
+    assert.deepEqual(argvOf(await resolveCommand(s, { env: { PATH: bin } })), want, "cached");
   },
 });
 
@@ -194,56 +190,57 @@ Deno.test({
   name: "node, go, binary defaults and explicit commands resolve argv[0]",
   ignore: IS_WINDOWS,
   async fn() {
-    const bin = await pathDir({ node: "#!/bin/sh\n", go: "#!/bin/sh\n", tool: "#!/bin/sh\n" });
-    const app = await Deno.makeTempDir();
-    try {
-      const env = { PATH: bin };
-      const node = spec({ tool_id: "tool-c", type: "node", project_dir: join(DISC, "c-node-obj") });
-      assert.deepEqual(argvOf(await resolveCommand(node, { env })), [
-        join(bin, "node"),
-        "./bin/c.js",
-      ]);
-      const bare = spec({ type: "node", project_dir: app });
-      assert.deepEqual(argvOf(await resolveCommand(bare, { env })), [
-        join(bin, "node"),
-        "index.js",
-      ]);
-      const go = spec({ type: "go", project_dir: app });
-      assert.deepEqual(argvOf(await resolveCommand(go, { env })), [join(bin, "go"), "run", "."]);
-      assert.equal(
-        errorOf(await resolveCommand(go, { env: { PATH: app } })).reason,
-        "spawn_failed",
-      );
+    await using binDir = await pathDir({
+      node: "#!/bin/sh\n",
+      go: "#!/bin/sh\n",
+      tool: "#!/bin/sh\n",
+    });
+    const bin = binDir.path;
+    await using appDir = await tmpDir();
+    const app = appDir.path;
+    const env = { PATH: bin };
+    const node = spec({ tool_id: "tool-c", type: "node", project_dir: join(DISC, "c-node-obj") });
+    assert.deepEqual(argvOf(await resolveCommand(node, { env })), [
+      join(bin, "node"),
+      "./bin/c.js",
+    ]);
+    const bare = spec({ type: "node", project_dir: app });
+    assert.deepEqual(argvOf(await resolveCommand(bare, { env })), [
+      join(bin, "node"),
+      "index.js",
+    ]);
+    const go = spec({ type: "go", project_dir: app });
+    assert.deepEqual(argvOf(await resolveCommand(go, { env })), [join(bin, "go"), "run", "."]);
+    assert.equal(
+      errorOf(await resolveCommand(go, { env: { PATH: app } })).reason,
+      "spawn_failed",
+    );
 
-      const dirName = app.split("/").pop()!;
-      await Deno.mkdir(join(app, "bin"));
-      const binary = spec({ tool_id: "my-tool", type: "binary", project_dir: app });
-      assert.equal(errorOf(await resolveCommand(binary, { env })).reason, "spawn_failed");
-      await Deno.writeTextFile(join(app, "bin", dirName), "#!/bin/sh\n", { mode: 0o755 });
-      assert.deepEqual(argvOf(await resolveCommand(binary, { env })), [join(app, "bin", dirName)]);
-      await Deno.writeTextFile(join(app, "bin", "my-tool"), "#!/bin/sh\n", { mode: 0o755 });
-      assert.deepEqual(argvOf(await resolveCommand(binary, { env })), [
-        join(app, "bin", "my-tool"),
-      ]);
+    const dirName = app.split("/").pop()!;
+    await Deno.mkdir(join(app, "bin"));
+    const binary = spec({ tool_id: "my-tool", type: "binary", project_dir: app });
+    assert.equal(errorOf(await resolveCommand(binary, { env })).reason, "spawn_failed");
+    await Deno.writeTextFile(join(app, "bin", dirName), "#!/bin/sh\n", { mode: 0o755 });
+    assert.deepEqual(argvOf(await resolveCommand(binary, { env })), [join(app, "bin", dirName)]);
+    await Deno.writeTextFile(join(app, "bin", "my-tool"), "#!/bin/sh\n", { mode: 0o755 });
+    assert.deepEqual(argvOf(await resolveCommand(binary, { env })), [
+      join(app, "bin", "my-tool"),
+    ]);
 
-      // explicit command: a path separator resolves against project_dir, else PATH
-      const rel = spec({ project_dir: app, command: ["bin/my-tool", "--x"] });
-      assert.deepEqual(argvOf(await resolveCommand(rel, { env })), [
-        join(app, "bin", "my-tool"),
-        "--x",
-      ]);
-      const onPath = spec({ project_dir: app, command: ["tool", "a b"], type: "python" });
-      assert.deepEqual(argvOf(await resolveCommand(onPath, { env })), [join(bin, "tool"), "a b"]);
-      const missing = spec({ project_dir: app, command: ["./nope"] });
-      assert.equal(errorOf(await resolveCommand(missing, { env })).reason, "spawn_failed");
-      assert.equal(
-        errorOf(await resolveCommand(spec({ project_dir: app }), { env })).reason,
-        "no_command",
-      );
-    } finally {
-      await Deno.remove(bin, { recursive: true });
-      await Deno.remove(app, { recursive: true });
-    }
+    // explicit command: a path separator resolves against project_dir, else PATH
+    const rel = spec({ project_dir: app, command: ["bin/my-tool", "--x"] });
+    assert.deepEqual(argvOf(await resolveCommand(rel, { env })), [
+      join(app, "bin", "my-tool"),
+      "--x",
+    ]);
+    const onPath = spec({ project_dir: app, command: ["tool", "a b"], type: "python" });
+    assert.deepEqual(argvOf(await resolveCommand(onPath, { env })), [join(bin, "tool"), "a b"]);
+    const missing = spec({ project_dir: app, command: ["./nope"] });
+    assert.equal(errorOf(await resolveCommand(missing, { env })).reason, "spawn_failed");
+    assert.equal(
+      errorOf(await resolveCommand(spec({ project_dir: app }), { env })).reason,
+      "no_command",
+    );
   },
 });
 
@@ -280,36 +277,33 @@ Deno.test({
   ignore: IS_WINDOWS,
   async fn() {
     resetCommandStateForTests();
-    const bin = await pathDir({ python3: "#!/bin/sh\n" });
-    try {
-      const { logger, lines } = capture();
-      const s = spec({ command: ["python", "tool.py"], type: "binary", project_dir: bin });
-      const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
-      assert.deepEqual(argv, [join(bin, "python3"), "tool.py"]);
-      await resolveCommand(s, { env: { PATH: bin }, logger });
-      assert.deepEqual(lines.map((l) => JSON.parse(l).msg), [
-        `'python' is not on PATH; starting executas that name it with ${join(bin, "python3")}`,
-      ]);
-      // ANNA_APP_PYTHON comes first; a name found on PATH is never replaced
-      const custom = join(bin, "custom-python");
-      await Deno.writeTextFile(custom, "#!/bin/sh\n");
-      await Deno.chmod(custom, 0o755);
-      const withEnv = { PATH: bin, ANNA_APP_PYTHON: custom };
-      assert.equal(argvOf(await resolveCommand(s, { env: withEnv, logger }))[0], custom);
-      const py3 = spec({ command: ["python3", "tool.py"], project_dir: bin });
-      assert.equal(
-        argvOf(await resolveCommand(py3, { env: withEnv, logger }))[0],
-        join(bin, "python3"),
-      );
-      // other programs are not guessed at
-      const node = spec({ command: ["nodejs", "x.js"], project_dir: bin });
-      assert.equal(
-        errorOf(await resolveCommand(node, { env: { PATH: bin }, logger })).reason,
-        "spawn_failed",
-      );
-    } finally {
-      await Deno.remove(bin, { recursive: true });
-    }
+    await using binDir = await pathDir({ python3: "#!/bin/sh\n" });
+    const bin = binDir.path;
+    const { logger, lines } = capture();
+    const s = spec({ command: ["python", "tool.py"], type: "binary", project_dir: bin });
+    const argv = argvOf(await resolveCommand(s, { env: { PATH: bin }, logger }));
+    assert.deepEqual(argv, [join(bin, "python3"), "tool.py"]);
+    await resolveCommand(s, { env: { PATH: bin }, logger });
+    assert.deepEqual(lines.map((l) => JSON.parse(l).msg), [
+      `'python' is not on PATH; starting executas that name it with ${join(bin, "python3")}`,
+    ]);
+    // ANNA_APP_PYTHON comes first; a name found on PATH is never replaced
+    const custom = join(bin, "custom-python");
+    await Deno.writeTextFile(custom, "#!/bin/sh\n");
+    await Deno.chmod(custom, 0o755);
+    const withEnv = { PATH: bin, ANNA_APP_PYTHON: custom };
+    assert.equal(argvOf(await resolveCommand(s, { env: withEnv, logger }))[0], custom);
+    const py3 = spec({ command: ["python3", "tool.py"], project_dir: bin });
+    assert.equal(
+      argvOf(await resolveCommand(py3, { env: withEnv, logger }))[0],
+      join(bin, "python3"),
+    );
+    // other programs are not guessed at
+    const node = spec({ command: ["nodejs", "x.js"], project_dir: bin });
+    assert.equal(
+      errorOf(await resolveCommand(node, { env: { PATH: bin }, logger })).reason,
+      "spawn_failed",
+    );
   },
 });
 
@@ -389,12 +383,9 @@ withoutUv(
 
     // with uv on PATH the command is kept as written
     resetCommandStateForTests();
-    const withUv = await pathDir({ uv: "#!/bin/sh\n", python3: realPython! });
-    try {
-      const kept = argvOf(await resolveCommand(s, { env: { PATH: withUv }, logger }));
-      assert.deepEqual(kept, [join(withUv, "uv"), ...s.command!.slice(1)]);
-    } finally {
-      await Deno.remove(withUv, { recursive: true });
-    }
+    await using withUvDir = await pathDir({ uv: "#!/bin/sh\n", python3: realPython! });
+    const withUv = withUvDir.path;
+    const kept = argvOf(await resolveCommand(s, { env: { PATH: withUv }, logger }));
+    assert.deepEqual(kept, [join(withUv, "uv"), ...s.command!.slice(1)]);
   },
 );

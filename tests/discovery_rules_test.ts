@@ -4,17 +4,15 @@ import assert from "node:assert/strict";
 import { basename, join } from "node:path";
 import { discoverExecutas, readNodeEntry, readPyprojectScripts } from "../lib/executa/discovery.ts";
 import { parseToml } from "../lib/executa/toml.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const APPS = fromFileUrl(new URL("./fixtures/apps/", import.meta.url));
 const DISC = join(APPS, "disc-app");
 
 async function withTemp(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tmpDir();
+  const dir = tmp.path;
+  await fn(dir);
 }
 async function write(path: string, text: string, mode?: number) {
   await Deno.mkdir(join(path, ".."), { recursive: true });

@@ -2,18 +2,19 @@
 import assert from "node:assert/strict";
 import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
 import { describeExitCode } from "../lib/cli/executa.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const FIXTURES = `${REPO_ROOT}tests/fixtures/executas`;
 
 async function cli(args: string[]) {
-  const home = await Deno.makeTempDir();
+  await using tmp = await tmpDir();
+  const home = tmp.path;
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN_TS, "executa", ...args],
     env: { HOME: home, NO_COLOR: "1", ...denoDirEnv() },
     stdout: "piped",
     stderr: "piped",
   }).output();
-  await Deno.remove(home, { recursive: true });
   const dec = new TextDecoder();
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
@@ -119,63 +120,57 @@ Deno.test("executa: a process that cannot start exits 3; a bad DIR or action exi
 });
 
 Deno.test("executa: a folder nothing can be derived from gets hints that lead out, not in circles", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(`${dir}/main.py`, "print(1)\n");
-    const bare = await cli(["describe", dir]);
-    assert.equal(bare.code, 2);
-    assert.match(
-      bare.stderr,
-      /has no executa\.json, pyproject\.toml .*; pass --tool-id ID with --command CMD/,
-    );
-    const noStart = await cli(["describe", dir, "--tool-id", "x"]);
-    assert.equal(noStart.code, 2);
-    assert.match(noStart.stderr, /pass --command CMD \(e\.g\. --command "python3 main\.py"\)/);
-    // the python default command without uv names the missing pyproject.toml, not an entry in it
-    const py = await cli(["describe", dir, "--tool-id", "x", "--type", "python"]);
-    assert.match(py.stderr, /has no pyproject\.toml; give it a command instead/);
-    // an app directory instead of one of its executas
-    const appDir = await cli(["describe", `${REPO_ROOT}examples/notes-app`]);
-    assert.equal(appDir.code, 2);
-    assert.match(appDir.stderr, /is an app: point at one of its executas\/ folders/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tmpDir();
+  const dir = tmp.path;
+  await Deno.writeTextFile(`${dir}/main.py`, "print(1)\n");
+  const bare = await cli(["describe", dir]);
+  assert.equal(bare.code, 2);
+  assert.match(
+    bare.stderr,
+    /has no executa\.json, pyproject\.toml .*; pass --tool-id ID with --command CMD/,
+  );
+  const noStart = await cli(["describe", dir, "--tool-id", "x"]);
+  assert.equal(noStart.code, 2);
+  assert.match(noStart.stderr, /pass --command CMD \(e\.g\. --command "python3 main\.py"\)/);
+  // the python default command without uv names the missing pyproject.toml, not an entry in it
+  const py = await cli(["describe", dir, "--tool-id", "x", "--type", "python"]);
+  assert.match(py.stderr, /has no pyproject\.toml; give it a command instead/);
+  // an app directory instead of one of its executas
+  const appDir = await cli(["describe", `${REPO_ROOT}examples/notes-app`]);
+  assert.equal(appDir.code, 2);
+  assert.match(appDir.stderr, /is an app: point at one of its executas\/ folders/);
 });
 
 Deno.test("executa: --type other than executa.json's drops its command (as --executa type= does); a skill is refused", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(
-      `${dir}/executa.json`,
-      JSON.stringify({
-        tool_id: "sub",
-        type: "node",
-        transport: { command: "node", args: ["-e", "process.exit(7)"] },
-      }),
-    );
-    // same type: the folder's own command runs (and dies at start: exit 3)
-    const own = await cli(["describe", dir, "--type", "node"]);
-    assert.equal(own.code, 3, own.stderr);
-    assert.doesNotMatch(own.stderr, /pyproject/);
-    // python: the python default, which needs a pyproject.toml here, not `node -e …`
-    const py = await cli(["describe", dir, "--type", "python"]);
-    assert.equal(py.code, 3, py.stderr);
-    assert.match(py.stderr, /has no pyproject\.toml; give it a command instead/);
+  await using tmp = await tmpDir();
+  const dir = tmp.path;
+  await Deno.writeTextFile(
+    `${dir}/executa.json`,
+    JSON.stringify({
+      tool_id: "sub",
+      type: "node",
+      transport: { command: "node", args: ["-e", "process.exit(7)"] },
+    }),
+  );
+  // same type: the folder's own command runs (and dies at start: exit 3)
+  const own = await cli(["describe", dir, "--type", "node"]);
+  assert.equal(own.code, 3, own.stderr);
+  assert.doesNotMatch(own.stderr, /pyproject/);
+  // python: the python default, which needs a pyproject.toml here, not `node -e …`
+  const py = await cli(["describe", dir, "--type", "python"]);
+  assert.equal(py.code, 3, py.stderr);
+  assert.match(py.stderr, /has no pyproject\.toml; give it a command instead/);
 
-    await Deno.writeTextFile(
-      `${dir}/executa.json`,
-      JSON.stringify({ tool_id: "sk", type: "node", executa_type: "skill" }),
-    );
-    const skill = await cli(["describe", dir]);
-    assert.equal(skill.code, 2);
-    assert.match(
-      skill.stderr,
-      /is a skill \(executa_type "skill" in its executa\.json\): skills run no process/,
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await Deno.writeTextFile(
+    `${dir}/executa.json`,
+    JSON.stringify({ tool_id: "sk", type: "node", executa_type: "skill" }),
+  );
+  const skill = await cli(["describe", dir]);
+  assert.equal(skill.code, 2);
+  assert.match(
+    skill.stderr,
+    /is a skill \(executa_type "skill" in its executa\.json\): skills run no process/,
+  );
 });
 
 const MINI_DIR = `${REPO_ROOT}tests/fixtures/smoke`;

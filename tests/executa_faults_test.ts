@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { makePool, nodeSpec, waitFor } from "./fixtures/executas/harness.ts";
 import type { Outcome } from "../lib/core/outcome.ts";
 import { REPO_ROOT } from "./helpers/bridge_process.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 /**
  * A writable directory that is not under the temp dir (HOME's cache, else the checkout), or null:
@@ -123,7 +124,8 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
   const { pool, logs, events } = makePool();
   await pool.register([nodeSpec("frames")]);
   const inv = (m: string, a: unknown = {}) => pool.invoke("frames", m, a, {});
-  const dir = await Deno.makeTempDir({ prefix: "executa-ft-" }); // inside the OS temp dir
+  await using dirTmp = await tmpDir("executa-ft-"); // inside the OS temp dir
+  const dir = dirTmp.path;
   const files = () => [...Deno.readDirSync(dir)].map((e) => e.name);
   try {
     const pid = pool.list()[0].pid ?? (await inv("pid"), pool.list()[0].pid);
@@ -248,7 +250,6 @@ Deno.test("stdout frames: 20 MiB line, file transport; stderr flood", async (t) 
     );
   } finally {
     await pool.shutdown();
-    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -5,37 +5,35 @@
  */
 import assert from "node:assert/strict";
 import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const MINI_DIR = `${REPO_ROOT}tests/fixtures/smoke`;
 
 /** `executa describe` on the mini plugin in `mode`; returns the json log lines. */
 async function describeLogs(mode: string): Promise<Record<string, unknown>[]> {
-  const home = await Deno.makeTempDir();
-  try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        MAIN_TS,
-        "executa",
-        "describe",
-        MINI_DIR,
-        "--tool-id",
-        "tool-mini",
-        "--command",
-        `node mini_plugin.mjs ${mode}`,
-        "--log-format",
-        "json",
-      ],
-      env: { HOME: home, NO_COLOR: "1", ...denoDirEnv() },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    return new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l));
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
+  await using tmp = await tmpDir();
+  const home = tmp.path;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN_TS,
+      "executa",
+      "describe",
+      MINI_DIR,
+      "--tool-id",
+      "tool-mini",
+      "--command",
+      `node mini_plugin.mjs ${mode}`,
+      "--log-format",
+      "json",
+    ],
+    env: { HOME: home, NO_COLOR: "1", ...denoDirEnv() },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
 }
 
 function lineFor(logs: Record<string, unknown>[], msg: RegExp) {

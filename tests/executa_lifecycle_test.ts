@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { makePool, nodeSpec } from "./fixtures/executas/harness.ts";
 import { alive } from "./helpers/processes.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const pidsOf = (
   events: { type: string; pid?: number }[],
@@ -10,7 +11,8 @@ const pidsOf = (
 
 Deno.test("crash loop: backoff, failed after 3 crashes in 30 s, restart clears it", async () => {
   const { pool, events, logs } = makePool();
-  const dir = await Deno.makeTempDir();
+  await using tmp = await tmpDir();
+  const dir = tmp.path;
   const crashFile = `${dir}/crash`;
   await Deno.writeTextFile(crashFile, "");
   await pool.register([nodeSpec("loop", [`--crash-file=${crashFile}`])]);
@@ -35,9 +37,12 @@ Deno.test("crash loop: backoff, failed after 3 crashes in 30 s, restart clears i
         details: {
           reason: "crash_loop",
           last_exit: row.last_exit,
+          // one line per process, each later one after the marker naming it
           stderr_tail: [
             "fatal: crash file present",
+            `--- executa restarted: new process pid ${pidsOf(events)[1]} (restart 1) ---`,
             "fatal: crash file present",
+            `--- executa restarted: new process pid ${pidsOf(events)[2]} (restart 2) ---`,
             "fatal: crash file present",
           ],
         },
@@ -60,7 +65,6 @@ Deno.test("crash loop: backoff, failed after 3 crashes in 30 s, restart clears i
     assert.ok(pidsOf(events).every((pid) => !alive(pid)));
   } finally {
     await pool.shutdown();
-    await Deno.remove(dir, { recursive: true });
   }
 });
 

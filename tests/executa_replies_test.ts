@@ -2,6 +2,7 @@
 // result_too_large, and ignored stdout lines (§9.11) — all on one warm executa.
 // deno-lint-ignore-file no-explicit-any -- assertions walk plugin JSON
 import assert from "node:assert/strict";
+import { EXECUTA_LIST_ROW_KEYS } from "./helpers/contract_values.ts";
 import { makePool, nodeSpec } from "./fixtures/executas/harness.ts";
 
 Deno.test("invoke request shape, reply mapping table and ignored stdout lines", async (t) => {
@@ -194,21 +195,7 @@ Deno.test("invoke request shape, reply mapping table and ignored stdout lines", 
 
     await t.step("list row (§4.4.9) and registry views", () => {
       const [row] = pool.list();
-      assert.deepEqual(Object.keys(row).sort(), [
-        "command",
-        "describe",
-        "handle",
-        "in_flight",
-        "last_exit",
-        "pid",
-        "project_dir",
-        "protocol",
-        "restarts",
-        "status",
-        "stderr_tail",
-        "tool_id",
-        "type",
-      ]);
+      assert.deepEqual(Object.keys(row).sort(), EXECUTA_LIST_ROW_KEYS);
       assert.equal(row.status, "ready");
       assert.equal(row.protocol, "v2");
       assert.equal(typeof row.pid, "number");

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { makePool } from "./fixtures/executas/harness.ts";
 import { resetCommandStateForTests, resolveCommand } from "../lib/executa/command.ts";
 import type { ExecutaSpec } from "../lib/executa/types.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const spec = (over: Partial<ExecutaSpec>): ExecutaSpec => ({
   tool_id: "t",
@@ -20,30 +21,28 @@ const spec = (over: Partial<ExecutaSpec>): ExecutaSpec => ({
 });
 
 Deno.test("resolveCommand: a spawn_failed error carries the argv it could not start", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const node = await resolveCommand(spec({ type: "node", project_dir: dir }), {
-      env: { PATH: "" },
-    });
-    assert.ok("error" in node);
-    assert.equal(node.error.reason, "spawn_failed");
-    assert.deepEqual(node.error.command, ["node", "index.js"]);
-    const go = await resolveCommand(spec({ type: "go", project_dir: dir }), { env: { PATH: "" } });
-    assert.ok("error" in go);
-    assert.deepEqual(go.error.command, ["go", "run", "."]);
-    const bin = await resolveCommand(spec({ tool_id: "tool", type: "binary", project_dir: dir }));
-    assert.ok("error" in bin);
-    assert.deepEqual(bin.error.command, [join(dir, "bin", "tool")]);
-    const explicit = await resolveCommand(spec({ project_dir: dir, command: ["./nope", "-x"] }));
-    assert.ok("error" in explicit);
-    assert.deepEqual(explicit.error.command, ["./nope", "-x"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tmpDir();
+  const dir = tmp.path;
+  const node = await resolveCommand(spec({ type: "node", project_dir: dir }), {
+    env: { PATH: "" },
+  });
+  assert.ok("error" in node);
+  assert.equal(node.error.reason, "spawn_failed");
+  assert.deepEqual(node.error.command, ["node", "index.js"]);
+  const go = await resolveCommand(spec({ type: "go", project_dir: dir }), { env: { PATH: "" } });
+  assert.ok("error" in go);
+  assert.deepEqual(go.error.command, ["go", "run", "."]);
+  const bin = await resolveCommand(spec({ tool_id: "tool", type: "binary", project_dir: dir }));
+  assert.ok("error" in bin);
+  assert.deepEqual(bin.error.command, [join(dir, "bin", "tool")]);
+  const explicit = await resolveCommand(spec({ project_dir: dir, command: ["./nope", "-x"] }));
+  assert.ok("error" in explicit);
+  assert.deepEqual(explicit.error.command, ["./nope", "-x"]);
 });
 
 Deno.test("pool: a default command that cannot start → executa_unavailable naming that command", async () => {
-  const dir = await Deno.makeTempDir();
+  await using tmp = await tmpDir();
+  const dir = tmp.path;
   const { pool } = makePool();
   try {
     await pool.register([
@@ -62,13 +61,13 @@ Deno.test("pool: a default command that cannot start → executa_unavailable nam
     assert.equal(pool.get("no-node")?.status, "crashed", "a spawn failure counts as a crash");
   } finally {
     await pool.shutdown();
-    await Deno.remove(dir, { recursive: true });
   }
 });
 
 Deno.test("pool: no usable python entry is not a crash: the same answer every time, never a crash loop", async () => {
   resetCommandStateForTests();
-  const dir = await Deno.makeTempDir(); // no pyproject.toml
+  await using tmp = await tmpDir(); // no pyproject.toml
+  const dir = tmp.path;
   const { pool } = makePool();
   try {
     await pool.register([
@@ -83,6 +82,5 @@ Deno.test("pool: no usable python entry is not a crash: the same answer every ti
     }
   } finally {
     await pool.shutdown();
-    await Deno.remove(dir, { recursive: true });
   }
 });

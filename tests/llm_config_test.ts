@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { LlmConfigError, MockFileError, resolveLlmConfig } from "../lib/llm/mod.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 Deno.test("defaults: mock mode, no mocks, no openai settings", async () => {
   assert.deepEqual(await resolveLlmConfig({}, {}), { mode: "mock", mocks: [] });
@@ -81,29 +82,26 @@ Deno.test("openai: bad base URLs and timeouts are config errors", async () => {
 });
 
 Deno.test("--mock-llm files load in flag order (in every mode); a bad file is a MockFileError", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "anna-llm-config-" });
-  try {
-    const a = join(dir, "a.jsonl"), b = join(dir, "b.jsonl"), bad = join(dir, "bad.jsonl");
-    await Deno.writeTextFile(a, '{"ns":"llm","method":"complete","result":"a1"}\n');
-    await Deno.writeTextFile(
-      b,
-      '{"ns":"llm","method":"complete","result":"b1"}\n{"ns":"x","method":"y","result":2}\n',
-    );
-    await Deno.writeTextFile(bad, "# c\n{oops\n");
-    const cfg = await resolveLlmConfig({ mockLlm: [b, a] }, {});
-    assert.deepEqual(cfg.mocks.map((m) => m.source), [`${b}:1`, `${b}:2`, `${a}:1`]);
-    const off = await resolveLlmConfig({ noLlm: true, mockLlm: [a] }, {});
-    assert.equal(off.mocks.length, 1);
-    await assert.rejects(resolveLlmConfig({ mockLlm: [a, bad] }, {}), (e: unknown) => {
-      assert.ok(e instanceof MockFileError);
-      assert.ok(e instanceof LlmConfigError);
-      assert.equal(e.line, 2);
-      assert.ok(e.message.startsWith(`${bad}:2: `));
-      return true;
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tmpDir("anna-llm-config-");
+  const dir = tmp.path;
+  const a = join(dir, "a.jsonl"), b = join(dir, "b.jsonl"), bad = join(dir, "bad.jsonl");
+  await Deno.writeTextFile(a, '{"ns":"llm","method":"complete","result":"a1"}\n');
+  await Deno.writeTextFile(
+    b,
+    '{"ns":"llm","method":"complete","result":"b1"}\n{"ns":"x","method":"y","result":2}\n',
+  );
+  await Deno.writeTextFile(bad, "# c\n{oops\n");
+  const cfg = await resolveLlmConfig({ mockLlm: [b, a] }, {});
+  assert.deepEqual(cfg.mocks.map((m) => m.source), [`${b}:1`, `${b}:2`, `${a}:1`]);
+  const off = await resolveLlmConfig({ noLlm: true, mockLlm: [a] }, {});
+  assert.equal(off.mocks.length, 1);
+  await assert.rejects(resolveLlmConfig({ mockLlm: [a, bad] }, {}), (e: unknown) => {
+    assert.ok(e instanceof MockFileError);
+    assert.ok(e instanceof LlmConfigError);
+    assert.equal(e.line, 2);
+    assert.ok(e.message.startsWith(`${bad}:2: `));
+    return true;
+  });
 });
 
 Deno.test("openai: a key no HTTP header can carry is a config error that does not print it", async () => {

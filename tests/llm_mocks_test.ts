@@ -10,16 +10,14 @@ import {
   MockFileError,
   mocksFromManifest,
 } from "../lib/llm/mod.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 async function withFile(text: string, fn: (path: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "anna-llm-mocks-" });
-  try {
-    const path = join(dir, "mocks.jsonl");
-    await Deno.writeTextFile(path, text);
-    await fn(path);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dirTmp = await tmpDir("anna-llm-mocks-");
+  const dir = dirTmp.path;
+  const path = join(dir, "mocks.jsonl");
+  await Deno.writeTextFile(path, text);
+  await fn(path);
 }
 
 Deno.test("loads entries in line order, skipping blank, # and // lines, with sources", () =>

@@ -2,7 +2,8 @@
  * An `app.call` refused for its token (CONTRACT §8.3) is still an `rpc` entry of the RPC log
  * (§11.11, §13): outcome `error`, code `invalid_token` with its reason, filed under the session
  * of the window a validly signed token names so the dashboard shows it; a token that proves
- * nothing (malformed, bad signature) is logged with no session.
+ * nothing (malformed, bad signature) is logged with no session. A heartbeat refused over and over
+ * (a crashed window whose page runs on) is logged at its 1st, 2nd, 4th… refusal.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -13,9 +14,22 @@ import { silentLogger } from "../lib/util/log.ts";
 import { manifest } from "./helpers/runtime.ts";
 import { AUTH, serverContext } from "./helpers/server.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { RefusedHeartbeats } from "../lib/core/refused_heartbeats.ts";
 
 // deno-lint-ignore no-explicit-any
 type Entry = Record<string, any>;
+
+/** A bridge method over `POST /rpc` of `main`, answered with its `result`. */
+const rpcOver =
+  (main: { request: (path: string, init: RequestInit) => Response | Promise<Response> }) =>
+  async (method: string, params: unknown) => {
+    const r = await main.request("/rpc", {
+      method: "POST",
+      headers: AUTH,
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+    return (await r.json()).result;
+  };
 
 Deno.test("RPC log: app.call refused for its token is logged with its reason and window", async () => {
   await using dir = await tmpDir();
@@ -23,14 +37,7 @@ Deno.test("RPC log: app.call refused for its token is logged with its reason and
   const rt = await buildRuntime({ "key-file": keyFile }, "serve", silentLogger(), "9.9.9");
   try {
     const main = createMainApp(serverContext(rt));
-    const rpc = async (method: string, params: unknown) => {
-      const r = await main.request("/rpc", {
-        method: "POST",
-        headers: AUTH,
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-      });
-      return (await r.json()).result;
-    };
+    const rpc = rpcOver(main);
     const refusals = async (): Promise<Entry[]> =>
       ((await (await main.request("/api/log", { headers: AUTH })).json()).entries as Entry[])
         .filter((e) => e.type === "rpc" && e.error_code === "invalid_token");
@@ -99,4 +106,57 @@ Deno.test("RPC log: app.call refused for its token is logged with its reason and
   } finally {
     await rt.shutdown();
   }
+});
+
+Deno.test("RPC log: a crashed window's page heartbeating on is logged at its 1st, 2nd, 4th, 8th… refusal", async () => {
+  await using dir = await tmpDir();
+  const rt = await buildRuntime(
+    { "key-file": join(dir.path, "dev.key") },
+    "serve",
+    silentLogger(),
+    "9.9.9",
+  );
+  try {
+    const main = createMainApp(serverContext(rt));
+    const rpc = rpcOver(main);
+    const s = await rpc("session.create", { app_slug: "app", manifest: manifest({}) });
+    const app = (method: string, args: unknown = {}) =>
+      rpc("app.call", { token: s.token, ns: "window", method, args });
+    assert.equal((await app("heartbeat")).ok, true);
+    await app("report_error", { message: "boom", fatal: true });
+    // the page lives on: its SDK heartbeats every 10 s, each refused (§8.3 window_closed)
+    for (let i = 0; i < 20; i++) {
+      const r = await app("heartbeat");
+      assert.equal(r.error.details.reason, "window_closed", "every caller still gets its answer");
+    }
+    // another call is no heartbeat: each refusal stays a row
+    for (let i = 0; i < 2; i++) await app("set_title", { title: "x" });
+    const { entries } = await (await main.request("/api/log", { headers: AUTH })).json();
+    const refused = (entries as Entry[]).filter((e) => e.outcome === "error");
+    assert.deepEqual(
+      refused.map((e) => [e.method, e.error.details.reason, e.repeat]),
+      [
+        ["heartbeat", "window_closed", undefined],
+        ["heartbeat", "window_closed", 2],
+        ["heartbeat", "window_closed", 4],
+        ["heartbeat", "window_closed", 8],
+        ["heartbeat", "window_closed", 16],
+        ["set_title", "window_closed", undefined],
+        ["set_title", "window_closed", undefined],
+      ],
+    );
+    for (const e of refused) assert.equal(e.window_uuid, s.window_uuid);
+  } finally {
+    await rt.shutdown();
+  }
+});
+
+Deno.test("RPC log: the refused-heartbeat counts stay bounded however many windows come and go", () => {
+  const r = new RefusedHeartbeats();
+  for (let i = 0; i < 5000; i++) assert.equal(r.next(`w${i}`, "window_closed"), 1);
+  assert.equal(r.size, 1024);
+  // a forgotten window starts again at 1; a remembered one counts on
+  assert.equal(r.next("w0", "window_closed"), 1);
+  assert.equal(r.next("w4999", "window_closed"), 2);
+  assert.equal(r.next("w4999", "expired"), 1, "another reason is another refusal");
 });

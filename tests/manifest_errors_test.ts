@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { analyzeManifest, loadManifest } from "../lib/manifest/mod.ts";
 import type { ManifestResult } from "../lib/manifest/types.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -137,80 +138,77 @@ Deno.test("errors do not stop the remaining checks (warnings still reported)", (
 });
 
 Deno.test("loadManifest: manifest_unreadable, manifest_not_json with line:column, not object", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const missing = await loadManifest(join(dir, "nope.json"));
-    assert.deepEqual(missing.diagnostics.map((d) => d.code), ["manifest_unreadable"]);
-    assert.equal(missing.manifest, null);
-    assert.equal(missing.raw, null);
-    assert.equal(missing.path, join(dir, "nope.json"));
+  await using tmp = await tmpDir();
+  const dir = tmp.path;
+  const missing = await loadManifest(join(dir, "nope.json"));
+  assert.deepEqual(missing.diagnostics.map((d) => d.code), ["manifest_unreadable"]);
+  assert.equal(missing.manifest, null);
+  assert.equal(missing.raw, null);
+  assert.equal(missing.path, join(dir, "nope.json"));
 
-    const asDir = await loadManifest(dir);
-    assert.deepEqual(asDir.diagnostics.map((d) => d.code), ["manifest_unreadable"]);
+  const asDir = await loadManifest(dir);
+  assert.deepEqual(asDir.diagnostics.map((d) => d.code), ["manifest_unreadable"]);
 
-    const bad = join(dir, "bad.json");
-    await Deno.writeTextFile(bad, '{\n  "schema": 2,\n  "ui": { "views": [ }\n}\n');
-    const r = await loadManifest(bad);
-    assert.deepEqual(r.diagnostics.map((d) => d.code), ["manifest_not_json"]);
-    assert.match(r.diagnostics[0].message, /:3:22: /);
-    assert.equal(r.diagnostics[0].severity, "error");
+  const bad = join(dir, "bad.json");
+  await Deno.writeTextFile(bad, '{\n  "schema": 2,\n  "ui": { "views": [ }\n}\n');
+  const r = await loadManifest(bad);
+  assert.deepEqual(r.diagnostics.map((d) => d.code), ["manifest_not_json"]);
+  assert.match(r.diagnostics[0].message, /:3:22: /);
+  assert.equal(r.diagnostics[0].severity, "error");
 
-    const trailing = join(dir, "trailing.json");
-    await Deno.writeTextFile(trailing, '{"schema": 2,\n "ui": {},}');
-    const t = await loadManifest(trailing);
-    assert.match(t.diagnostics[0].message, /:2:11: /);
-    assert.equal(
-      t.diagnostics[0].hint,
-      "remove the comma before '}' (JSON allows no trailing commas)",
-    );
-    // hand-edited files: each common slip gets a hint naming the fix
-    const slips: [string, string][] = [
-      ['{"ui": {"views": [{"name": "m"},\n ]}}', "remove the comma before ']'"],
-      ['// my app\n{"schema": 2}', "JSON has no comments"],
-      ['{"schema": 2 /* two */}', "JSON has no comments"],
-      ["{'schema': 2}", "double quotes"],
-    ];
-    for (const [text, hint] of slips) {
-      await Deno.writeTextFile(trailing, text);
-      const d = (await loadManifest(trailing)).diagnostics;
-      assert.deepEqual(d.map((x) => x.code), ["manifest_not_json"], text);
-      assert.ok(d[0].hint?.includes(hint), `${text}: ${d[0].hint}`);
-    }
-
-    const truncated = join(dir, "truncated.json");
-    await Deno.writeTextFile(truncated, '{"schema": 2,\n"ui": {');
-    assert.match((await loadManifest(truncated)).diagnostics[0].message, /:2:8: .*end of input/);
-
-    const arr = join(dir, "arr.json");
-    await Deno.writeTextFile(arr, "[1, 2]");
-    const a = await loadManifest(arr);
-    assert.deepEqual(a.diagnostics.map((d) => d.code), ["manifest_not_object"]);
-    assert.deepEqual(a.raw, [1, 2]);
-
-    // valid JSON in Latin-1: an error at the first bad byte, not a title full of U+FFFD
-    const latin1 = join(dir, "latin1.json");
-    const cafe = JSON.stringify(minimal()).replace('"M"', '"Caf\u00e9"');
-    assert.notEqual(cafe, JSON.stringify(minimal()));
-    const bytes = Uint8Array.from(cafe, (ch) => ch.charCodeAt(0)); // one byte per char: Latin-1
-    await Deno.writeFile(latin1, bytes);
-    const l = await loadManifest(latin1);
-    assert.deepEqual(l.diagnostics.map((d) => [d.severity, d.code]), [[
-      "error",
-      "manifest_not_json",
-    ]]);
-    assert.match(
-      l.diagnostics[0].message,
-      new RegExp(`:1:${cafe.indexOf("\u00e9") + 1}: not valid UTF-8$`),
-    );
-    assert.match(l.diagnostics[0].hint!, /save manifest\.json as UTF-8/);
-    assert.equal(l.manifest, null);
-
-    const bom = join(dir, "bom.json");
-    await Deno.writeTextFile(bom, "\uFEFF" + JSON.stringify(minimal()));
-    const b = await loadManifest(bom);
-    assert.deepEqual(b.diagnostics, []);
-    assert.ok(b.manifest);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  const trailing = join(dir, "trailing.json");
+  await Deno.writeTextFile(trailing, '{"schema": 2,\n "ui": {},}');
+  const t = await loadManifest(trailing);
+  assert.match(t.diagnostics[0].message, /:2:11: /);
+  assert.equal(
+    t.diagnostics[0].hint,
+    "remove the comma before '}' (JSON allows no trailing commas)",
+  );
+  // hand-edited files: each common slip gets a hint naming the fix
+  const slips: [string, string][] = [
+    ['{"ui": {"views": [{"name": "m"},\n ]}}', "remove the comma before ']'"],
+    ['// my app\n{"schema": 2}', "JSON has no comments"],
+    ['{"schema": 2 /* two */}', "JSON has no comments"],
+    ["{'schema': 2}", "double quotes"],
+  ];
+  for (const [text, hint] of slips) {
+    await Deno.writeTextFile(trailing, text);
+    const d = (await loadManifest(trailing)).diagnostics;
+    assert.deepEqual(d.map((x) => x.code), ["manifest_not_json"], text);
+    assert.ok(d[0].hint?.includes(hint), `${text}: ${d[0].hint}`);
   }
+
+  const truncated = join(dir, "truncated.json");
+  await Deno.writeTextFile(truncated, '{"schema": 2,\n"ui": {');
+  assert.match((await loadManifest(truncated)).diagnostics[0].message, /:2:8: .*end of input/);
+
+  const arr = join(dir, "arr.json");
+  await Deno.writeTextFile(arr, "[1, 2]");
+  const a = await loadManifest(arr);
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ["manifest_not_object"]);
+  assert.deepEqual(a.raw, [1, 2]);
+
+  // valid JSON in Latin-1: an error at the first bad byte, not a title full of U+FFFD
+  const latin1 = join(dir, "latin1.json");
+  const cafe = JSON.stringify(minimal()).replace('"M"', '"Caf\u00e9"');
+  assert.notEqual(cafe, JSON.stringify(minimal()));
+  const bytes = Uint8Array.from(cafe, (ch) => ch.charCodeAt(0)); // one byte per char: Latin-1
+  await Deno.writeFile(latin1, bytes);
+  const l = await loadManifest(latin1);
+  assert.deepEqual(l.diagnostics.map((d) => [d.severity, d.code]), [[
+    "error",
+    "manifest_not_json",
+  ]]);
+  assert.match(
+    l.diagnostics[0].message,
+    new RegExp(`:1:${cafe.indexOf("\u00e9") + 1}: not valid UTF-8$`),
+  );
+  assert.match(l.diagnostics[0].hint!, /save manifest\.json as UTF-8/);
+  assert.equal(l.manifest, null);
+
+  const bom = join(dir, "bom.json");
+  await Deno.writeTextFile(bom, "\uFEFF" + JSON.stringify(minimal()));
+  const b = await loadManifest(bom);
+  assert.deepEqual(b.diagnostics, []);
+  assert.ok(b.manifest);
 });

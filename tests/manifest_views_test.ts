@@ -12,6 +12,7 @@ import {
 } from "../lib/manifest/mod.ts";
 import type { EffectiveManifest } from "../lib/manifest/types.ts";
 import { VIEW_META_DEFAULTS } from "./helpers/contract_values.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 function manifest(views: unknown[], bundleEntry = "index.html"): EffectiveManifest {
   const r = analyzeManifest({ schema: 2, ui: { bundle: { entry: bundleEntry }, views } });
@@ -101,27 +102,24 @@ Deno.test("normalizeSlug: lowercase, [a-z0-9-], collapsed dashes, trimmed, 63 ch
 });
 
 Deno.test("appSlugFor: explicit > app.json slug > manifest directory name", async () => {
-  const root = await Deno.makeTempDir();
-  try {
-    const app = join(root, "My_Notes App");
-    await Deno.mkdir(app);
-    const manifestPath = join(app, "manifest.json");
-    assert.deepEqual(await appSlugFor({ appDir: app }), { slug: "my-notes-app", warnings: [] });
-    assert.equal((await appSlugFor({ manifestPath })).slug, "my-notes-app");
-    await Deno.writeTextFile(join(app, "app.json"), JSON.stringify({ slug: "Notes Pro" }));
-    assert.equal((await appSlugFor({ appDir: app })).slug, "notes-pro");
-    assert.equal((await appSlugFor({ manifestPath })).slug, "notes-pro");
-    const explicit = await appSlugFor({ explicit: "notes", appDir: app });
-    assert.deepEqual(explicit, { slug: "notes", warnings: [] });
-    const changed = await appSlugFor({ explicit: "Notes App", appDir: app });
-    assert.equal(changed.slug, "notes-app");
-    assert.equal(changed.warnings.length, 1);
-    assert.match(changed.warnings[0], /'Notes App'.*'notes-app'/);
-    await Deno.writeTextFile(join(app, "app.json"), "{broken");
-    const broken = await appSlugFor({ appDir: app });
-    assert.equal(broken.slug, "my-notes-app");
-    assert.equal(broken.warnings.length, 1);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  await using tmp = await tmpDir();
+  const root = tmp.path;
+  const app = join(root, "My_Notes App");
+  await Deno.mkdir(app);
+  const manifestPath = join(app, "manifest.json");
+  assert.deepEqual(await appSlugFor({ appDir: app }), { slug: "my-notes-app", warnings: [] });
+  assert.equal((await appSlugFor({ manifestPath })).slug, "my-notes-app");
+  await Deno.writeTextFile(join(app, "app.json"), JSON.stringify({ slug: "Notes Pro" }));
+  assert.equal((await appSlugFor({ appDir: app })).slug, "notes-pro");
+  assert.equal((await appSlugFor({ manifestPath })).slug, "notes-pro");
+  const explicit = await appSlugFor({ explicit: "notes", appDir: app });
+  assert.deepEqual(explicit, { slug: "notes", warnings: [] });
+  const changed = await appSlugFor({ explicit: "Notes App", appDir: app });
+  assert.equal(changed.slug, "notes-app");
+  assert.equal(changed.warnings.length, 1);
+  assert.match(changed.warnings[0], /'Notes App'.*'notes-app'/);
+  await Deno.writeTextFile(join(app, "app.json"), "{broken");
+  const broken = await appSlugFor({ appDir: app });
+  assert.equal(broken.slug, "my-notes-app");
+  assert.equal(broken.warnings.length, 1);
 });

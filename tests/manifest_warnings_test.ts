@@ -1,22 +1,13 @@
 /** Tolerance rules of CONTRACT §3.2–§3.6: each emits a §3.7 warning and applies its fallback. */
 import assert from "node:assert/strict";
 import { analyzeManifest } from "../lib/manifest/mod.ts";
-import type { EffectiveManifest, ManifestResult } from "../lib/manifest/types.ts";
+import { analyzeEdited, type Json, minimal, where } from "./helpers/manifest_edit.ts";
 
-// deno-lint-ignore no-explicit-any
-type Json = any;
-const minimal = (): Json => ({
-  schema: 2,
-  ui: { bundle: {}, views: [{ name: "main", title: "M" }] },
-});
-const where = (r: ManifestResult) => r.diagnostics.map((d) => `${d.code}@${d.path}`);
-function run(edit: (m: Json) => void): { r: ManifestResult; m: EffectiveManifest } {
-  const raw = minimal();
-  edit(raw);
-  const r = analyzeManifest(raw);
-  assert.ok(r.manifest, "warnings never remove the effective manifest");
-  assert.ok(r.diagnostics.every((d) => d.severity === "warning"));
-  return { r, m: r.manifest };
+/** Warnings never remove the effective manifest. */
+function run(edit: (m: Json) => void) {
+  const out = analyzeEdited(edit);
+  assert.ok(out.r.diagnostics.every((d) => d.severity === "warning"));
+  return out;
 }
 
 Deno.test("schema_unsupported for 1, 3, missing and non-numbers", () => {

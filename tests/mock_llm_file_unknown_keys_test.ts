@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { mockFileWarnings } from "../lib/smoke/fixture_keys.ts";
+import { mockFileWarnings } from "../lib/llm/mod.ts";
 import { parseMockText } from "../lib/llm/mocks.ts";
 import { BridgeProcess } from "./helpers/bridge_process.ts";
 import { explain, runCli, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";

@@ -616,3 +616,102 @@ Deno.test("a request without the §12.7 channel from an app's own shim is ignore
   assert.match(errors[0], /posted a request \(llm\.complete\) without channel "anna-app\/1"/);
   assert.match(errors[0], /load the SDK from \/_sdk\/latest\/index\.js/);
 });
+
+Deno.test("/ws reconnects with backoff: each failed attempt waits longer, up to a cap; an open resets it (§12.8)", async () => {
+  const page = await attached();
+  const Working = page.win.WebSocket;
+  let attempts = 0;
+  // a runtime that is down: the socket closes without ever opening, as a browser's does
+  page.win.WebSocket = class {
+    onopen: (() => void) | null = null;
+    onmessage: ((ev: Any) => void) | null = null;
+    onclose: (() => void) | null = null;
+    constructor(_url: string) {
+      attempts++;
+      setTimeout(() => this.onclose?.(), 0);
+    }
+    send() {}
+  };
+  const waits: number[] = [];
+  const setTimeoutBefore = page.win.setTimeout;
+  page.win.setTimeout = (fn: () => void, ms: number) => {
+    if (ms !== undefined) waits.push(ms);
+    return setTimeoutBefore(fn, ms);
+  };
+  page.sockets[0].drop();
+  await until(() => attempts >= 8);
+  page.win.WebSocket = Working; // the runtime is back
+  await until(() => page.sockets.length === 2);
+  const grown = waits.slice(0, 8);
+  for (let i = 1; i < grown.length; i++) assert.ok(grown[i] >= grown[i - 1], `${grown}`);
+  assert.ok(grown.at(-1)! > grown[0], `the wait grows: ${grown}`);
+  assert.ok(grown.at(-1)! <= 5000, `and is capped: ${grown}`);
+  for (let i = 0; i < 5; i++) await tick(); // the new socket opens
+  waits.length = 0;
+  page.sockets[1].drop();
+  await until(() => page.sockets.length === 3);
+  assert.equal(waits[0], grown[0], "after an open the first wait is the shortest again");
+});
+
+Deno.test("an expired token is retried once only; a failed refresh answers the original refusal (§12.8)", async () => {
+  const expired = {
+    ok: false,
+    error: { code: "invalid_token", message: "expired", details: { reason: "expired" } },
+  };
+  // every token is refused as expired: one refresh, one retry, then the app hears the refusal
+  const page = await attached(() => expired);
+  const f = page.frames[0];
+  page.fromFrame(f, req(W1, "old"));
+  await until(() => f.sent("res").length === 1);
+  assert.deepEqual(page.called("app.call").map((c) => c.params.token), ["old", "tok2"]);
+  assert.equal(page.called("session.refresh_token").length, 2, "attach + one refresh");
+  assert.deepEqual(f.sent("res")[0], { channel: CHANNEL, kind: "res", id: "r1", ...expired });
+
+  // the refresh itself fails: no retry, the original invalid_token outcome goes back
+  const base = runtime(() => expired);
+  let attachedYet = false;
+  const broken = fakeHostPage({
+    bridge: (method, params) => {
+      if (method === "session.refresh_token" && attachedYet) {
+        throw { code: -32603, message: "internal error", data: { code: "internal_error" } };
+      }
+      return base(method, params);
+    },
+  });
+  await broken.host.attach(SID);
+  await until(() => broken.frames.length === 1 && broken.frames[0].src !== "");
+  attachedYet = true;
+  const errors: string[] = [];
+  broken.host.on("error", (e: Any) => errors.push(e.message));
+  const g = broken.frames[0];
+  broken.fromFrame(g, req(W1, "old", { id: "r9" }));
+  await until(() => g.sent("res").length === 1);
+  assert.deepEqual(broken.called("app.call").map((c) => c.params.token), ["old"]);
+  assert.deepEqual(g.sent("res")[0], { channel: CHANNEL, kind: "res", id: "r9", ...expired });
+  assert.equal(g.sent("event").length, 0, "no auth.refresh without a new token");
+  assert.match(errors.join("\n"), /token refresh failed/);
+});
+
+Deno.test("the app origin takes the host page's hostname: a page on localhost frames localhost (§12.8)", async () => {
+  const page = fakeHostPage({ bridge: runtime(), hostname: "localhost" });
+  const appOrigin = "http://localhost:5181";
+  assert.equal(page.host.config.appOrigin, appOrigin);
+  await page.host.attach(SID);
+  await until(() => page.frames.length === 1 && page.frames[0].src !== "");
+  const f = page.frames[0];
+  assert.ok(
+    f.src.startsWith(
+      `${appOrigin}/anna-apps/notes-demo/dev/index.html?wid=${W1}&t=tok1&host=${
+        encodeURIComponent("http://localhost:5180")
+      }`,
+    ),
+    f.src,
+  );
+  // requests count from that origin only; the 127.0.0.1 one is another origin to the browser
+  page.fromFrame(f, req(W1, "tok1", { id: "ip" }), APP);
+  page.fromFrame(f, req(W1, "tok1", { id: "name" }), appOrigin);
+  await until(() => f.sent("res").length === 1);
+  assert.equal(f.sent("res")[0].id, "name");
+  assert.equal(f.posts[0].origin, appOrigin, "answers are posted to the app origin");
+  assert.deepEqual(page.called("app.call").length, 1);
+});

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { chromium, type Page } from "playwright-core";
 import { manifest } from "./helpers/runtime.ts";
 import { DevProcess } from "./helpers/dev_process.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const CHROMIUM = Deno.env.get("ANNA_APP_CHROMIUM") ?? "/usr/bin/chromium";
 const haveChromium = (() => {
@@ -60,25 +61,22 @@ async function bootInBrowser(
   /** the URL the browser opens, from the window URL dev printed */
   open: (windowUrl: string) => string = (u) => u,
 ) {
-  const base = await Deno.makeTempDir({ prefix: "anna-browser-" });
+  await using tmp = await tmpDir("anna-browser-");
+  const base = tmp.path;
   const appDir = join(base, "shop");
   await writeSdkApp(appDir);
+  await using dev = await DevProcess.start(appDir, { args: ["--app-port", "0", ...args] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-background-networking"],
+  });
   try {
-    await using dev = await DevProcess.start(appDir, { args: ["--app-port", "0", ...args] });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-background-networking"],
-    });
-    try {
-      const page = await browser.newPage();
-      await page.goto(open(dev.info.window_url));
-      assert.equal(await frameText(page, "v1 shop"), "v1 shop");
-      await more(page, dev, appDir);
-    } finally {
-      await browser.close();
-    }
+    const page = await browser.newPage();
+    await page.goto(open(dev.info.window_url));
+    assert.equal(await frameText(page, "v1 shop"), "v1 shop");
+    await more(page, dev, appDir);
   } finally {
-    await Deno.remove(base, { recursive: true }).catch(() => {});
+    await browser.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { REPO_ROOT } from "./helpers/bridge_process.ts";
 import { manifest } from "./helpers/runtime.ts";
 import { FREE_PORTS_JSON, writeApp } from "./helpers/server.ts";
 import { spawnCli as spawn } from "./helpers/server_process.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 /** `dev APP_DIR` on free ports with the json startup line, then `extra`. */
 const devOnFreePorts = (appDir: string, ...extra: string[]) => [
@@ -17,10 +18,11 @@ const devOnFreePorts = (appDir: string, ...extra: string[]) => [
   ...extra,
 ];
 
+/** An app in `<tmp>/my-app` (`path`); the temp dir goes when the test's scope ends. */
 async function tempApp(m: Record<string, unknown> = manifest({ storage: ["get", "set"] })) {
-  const dir = await Deno.makeTempDir({ prefix: "anna-devapp-" });
-  await writeApp(join(dir, "my-app"), m);
-  return join(dir, "my-app");
+  const tmp = await tmpDir("devapp");
+  await writeApp(join(tmp.path, "my-app"), m);
+  return { path: join(tmp.path, "my-app"), [Symbol.asyncDispose]: tmp[Symbol.asyncDispose] };
 }
 
 /** Polls /api/log until an entry matches (file events arrive asynchronously). */
@@ -40,7 +42,8 @@ async function waitForLog(
 }
 
 Deno.test("cli: dev prints one json listening line, serves the app, live-reloads, stops on SIGINT", async () => {
-  const appDir = await tempApp();
+  await using app = await tempApp();
+  const appDir = app.path;
   const p = spawn(devOnFreePorts(appDir, "--log-level", "warn"));
   try {
     const line = JSON.parse((await p.stdoutWhen((o) => o.includes("\n"))).split("\n")[0]);
@@ -121,11 +124,11 @@ Deno.test("cli: dev prints one json listening line, serves the app, live-reloads
   }
   const st = await p.status;
   assert.equal(st.code, 0, p.stderr());
-  await Deno.remove(join(appDir, ".."), { recursive: true });
 });
 
 Deno.test("cli: serve prints pretty startup lines and serves app_dir sessions", async () => {
-  const appDir = await tempApp();
+  await using app = await tempApp();
+  const appDir = app.path;
   const p = spawn(["serve", "--port", "0", "--app-port", "0"], {
     ANNA_APP_CONTROL_TOKEN: "c".repeat(40),
   });
@@ -156,11 +159,11 @@ Deno.test("cli: serve prints pretty startup lines and serves app_dir sessions", 
     p.child.kill("SIGTERM");
   }
   assert.equal((await p.status).code, 0);
-  await Deno.remove(join(appDir, ".."), { recursive: true });
 });
 
 Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", async () => {
-  const appDir = await tempApp();
+  await using app = await tempApp();
+  const appDir = app.path;
   const capsDir = join(appDir, "..", "caps");
   await Deno.mkdir(capsDir);
   await Deno.writeTextFile(join(capsDir, "Manifest.json"), "{}");
@@ -239,11 +242,11 @@ Deno.test("cli: configuration errors exit 2, an explicit busy port exits 3", asy
   } finally {
     await blocker.shutdown();
   }
-  await Deno.remove(join(appDir, ".."), { recursive: true });
 });
 
 Deno.test("cli: dev prints an invalid manifest's diagnostics in validate's layout, then exits 2", async () => {
-  const appDir = await tempApp({ schema: 2, ui: { views: "x" } });
+  await using app = await tempApp({ schema: 2, ui: { views: "x" } });
+  const appDir = app.path;
   const dev = spawn(["dev", appDir, "--port", "0"]);
   assert.equal((await dev.status).code, 2, dev.stderr());
   const validate = spawn(["validate", appDir]);
@@ -255,11 +258,11 @@ Deno.test("cli: dev prints an invalid manifest's diagnostics in validate's layou
     line.exec(dev.stderr())?.[0],
     line.exec(await validate.stdoutWhen(() => false))?.[0],
   );
-  await Deno.remove(join(appDir, ".."), { recursive: true });
 });
 
 Deno.test("cli: dev --record FILE writes the meta line and every call of the dev session", async () => {
-  const appDir = await tempApp();
+  await using app = await tempApp();
+  const appDir = app.path;
   const file = join(appDir, "..", "session.jsonl");
   await Deno.writeTextFile(file, "stale content\n");
   const p = spawn(devOnFreePorts(appDir, "--no-watch", "--record", file));
@@ -287,13 +290,13 @@ Deno.test("cli: dev --record FILE writes the meta line and every call of the dev
   assert.equal(lines[0].window_uuid, line.window_uuid);
   const kinds = lines.slice(1).map((l) => l.kind);
   assert.ok(kinds.includes("req") && kinds.includes("res"), kinds.join(","));
-  await Deno.remove(join(appDir, ".."), { recursive: true });
 });
 
 Deno.test("cli: dev --record writes a call's req when it starts, and no res for the error stopping dev gives it", async () => {
-  const appDir = await tempApp(manifest({ storage: ["get", "set"], tools: ["*"] }, {
+  await using app = await tempApp(manifest({ storage: ["get", "set"], tools: ["*"] }, {
     required_executas: [{ tool_id: "tool-hang" }],
   }));
+  const appDir = app.path;
   await Deno.mkdir(join(appDir, "executas/hang"), { recursive: true });
   await Deno.copyFile(
     join(REPO_ROOT, "tests/fixtures/executas/plugin.mjs"),
@@ -349,5 +352,4 @@ Deno.test("cli: dev --record writes a call's req when it starts, and no res for 
     JSON.stringify({ lines, outcome, err: p.stderr() }),
   );
   assert.match(p.stderr(), /cut short by stopping dev; its req has no res/);
-  await Deno.remove(join(appDir, ".."), { recursive: true });
 });

@@ -108,6 +108,8 @@ Deno.test("csp reports: slug from the document URL, newest 200 per app", () => {
     slug: "b",
     at: all[all.length - 1].at,
     report: { i: "b" },
+    claimed_in: null, // nothing said where the app came from
+    sender: "page",
   });
 });
 

@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { requestGuard, tokenEquals } from "../lib/server/guard.ts";
 import { sha256Bytes } from "../lib/util/hash.ts";
-import { hostAllowed, isLoopbackPeer, originForms, parseHostPort } from "../lib/server/hosts.ts";
+import {
+  frameAncestorForms,
+  hostAllowed,
+  isLoopbackPeer,
+  originForms,
+  parseHostPort,
+} from "../lib/server/hosts.ts";
 import { serverConfig, TOKEN } from "./helpers/server.ts";
 
 function mainApp(cfg = serverConfig()) {
@@ -130,6 +136,38 @@ Deno.test("guard: --allowed-host with and without a port", async () => {
     headers: { host: "dev.example.test:5180", origin: "http://dev.example.test:5180" },
   });
   assert.equal(o.status, 200);
+});
+
+Deno.test("guard: a bare --allowed-host takes a forwarded port in Origin as in Host, never the other listener's", async () => {
+  // ssh -L 9000:127.0.0.1:5180 keeps Host localhost:9000; the page's /ws and fetches send its Origin
+  const cfg = serverConfig({ allowedHosts: ["localhost", "devbox"] });
+  const main = mainApp(cfg);
+  for (
+    const [host, origin] of [["localhost:9000", "http://localhost:9000"], [
+      "devbox",
+      "http://devbox",
+    ]]
+  ) {
+    const r = await status(main, "/rpc", { method: "POST", headers: { host, origin, ...AUTH } });
+    assert.equal(r.status, 200, `${origin}: ${r.body}`);
+  }
+  // the app origin (port 5181) is still no main-origin form, whatever name it is reached by
+  for (const origin of ["http://localhost:5181", "http://devbox:5181", "https://devbox:9000"]) {
+    const r = await status(main, "/rpc", {
+      method: "POST",
+      headers: { host: "localhost:9000", origin, ...AUTH },
+    });
+    assert.equal(r.status, 403, origin);
+    assert.equal(JSON.parse(r.body).error.code, "forbidden_origin");
+  }
+  const app = appOrigin(cfg);
+  const ok = await status(app, "/anna-apps/a/dev/x.js", {
+    headers: { host: "devbox:5181", origin: "http://devbox:9000" },
+  });
+  assert.equal(ok.status, 200);
+  // frame-ancestors of a bundle lets the forwarded host page frame it
+  assert.ok(frameAncestorForms(cfg).includes("http://devbox:*"));
+  assert.ok(!frameAncestorForms(serverConfig()).some((f) => f.includes("*")));
 });
 
 Deno.test("guard: Sec-Fetch-Site cross-site → 403 forbidden_origin; same-site passes", async () => {

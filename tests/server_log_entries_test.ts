@@ -191,7 +191,8 @@ Deno.test("log entries: the fields of every type, transports and truncation", as
 
     const csp = entries.filter((e) => e.type === "csp");
     assert.deepEqual(csp.map((e) => [keys(e), e.slug, e.report]), [
-      [sorted("slug", "report"), "my-app", report],
+      // plus where the app was claimed and who sent it (csp.ts CspAttribution)
+      [sorted("slug", "report", "claimed_in", "sender"), "my-app", report],
     ]);
 
     const exec = entries.filter((e) => e.type === "executa");

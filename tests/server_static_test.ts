@@ -9,9 +9,11 @@ import {
   safeSegments,
   serveBundleFile,
 } from "../lib/server/static.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 async function fixture() {
-  const base = await Deno.makeTempDir({ prefix: "anna_static_" });
+  const tmp = await tmpDir("static");
+  const base = tmp.path;
   const root = join(base, "bundle");
   await Deno.mkdir(join(root, "sub"), { recursive: true });
   await Deno.writeTextFile(join(root, "index.html"), "<h1>root</h1>");
@@ -26,7 +28,7 @@ async function fixture() {
   await Deno.symlink(join(root, "app.js"), join(root, "alias.js"));
   // the same file under another name that hides the dot (a symlink here; an 8.3 name on Windows)
   await Deno.symlink(join(root, ".env"), join(root, "env.txt"));
-  return { base, root };
+  return { base, root, [Symbol.asyncDispose]: tmp[Symbol.asyncDispose] };
 }
 
 function bundleApp(root: string) {
@@ -94,64 +96,62 @@ Deno.test("static: safeSegments decodes once and rejects every traversal form", 
 });
 
 Deno.test("static: files, index.html, types, headers and methods", async () => {
-  const { base, root } = await fixture();
-  try {
-    const app = bundleApp(root);
-    const idx = await app.request("/anna-apps/x/dev/");
-    assert.equal(idx.status, 200);
-    assert.equal(await idx.text(), "<h1>root</h1>");
-    assert.equal(idx.headers.get("content-type"), "text/html; charset=utf-8");
-    assert.equal(idx.headers.get("x-content-type-options"), "nosniff");
-    assert.equal(idx.headers.get("cache-control"), "no-store");
-    assert.equal(idx.headers.get("content-security-policy"), "default-src 'none'");
+  await using fx = await fixture();
+  const { root } = fx;
+  const app = bundleApp(root);
+  const idx = await app.request("/anna-apps/x/dev/");
+  assert.equal(idx.status, 200);
+  assert.equal(await idx.text(), "<h1>root</h1>");
+  assert.equal(idx.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(idx.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(idx.headers.get("cache-control"), "no-store");
+  assert.equal(idx.headers.get("content-security-policy"), "default-src 'none'");
 
-    assert.equal(await (await app.request("/anna-apps/x/dev/sub/")).text(), "<h1>sub</h1>");
-    const js = await app.request("/anna-apps/x/dev/app.js");
-    assert.equal(js.headers.get("content-type"), "text/javascript; charset=utf-8");
-    assert.equal(await js.text(), "console.log(1)");
-    const png = await app.request("/anna-apps/x/dev/logo.png");
-    assert.equal(png.headers.get("content-type"), "image/png");
-    await png.body?.cancel();
-    assert.equal(await (await app.request("/anna-apps/x/dev/a%20b.txt")).text(), "space");
-    // a symlink that stays inside the bundle is fine
-    assert.equal(await (await app.request("/anna-apps/x/dev/alias.js")).text(), "console.log(1)");
+  assert.equal(await (await app.request("/anna-apps/x/dev/sub/")).text(), "<h1>sub</h1>");
+  const js = await app.request("/anna-apps/x/dev/app.js");
+  assert.equal(js.headers.get("content-type"), "text/javascript; charset=utf-8");
+  assert.equal(await js.text(), "console.log(1)");
+  const png = await app.request("/anna-apps/x/dev/logo.png");
+  assert.equal(png.headers.get("content-type"), "image/png");
+  await png.body?.cancel();
+  assert.equal(await (await app.request("/anna-apps/x/dev/a%20b.txt")).text(), "space");
+  // a symlink that stays inside the bundle is fine
+  assert.equal(await (await app.request("/anna-apps/x/dev/alias.js")).text(), "console.log(1)");
 
-    const head = await app.request("/anna-apps/x/dev/app.js", { method: "HEAD" });
-    assert.equal(head.status, 200);
-    assert.equal(head.headers.get("content-length"), "14");
-    assert.equal(await head.text(), "");
+  const head = await app.request("/anna-apps/x/dev/app.js", { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get("content-length"), "14");
+  assert.equal(await head.text(), "");
 
-    const post = await app.request("/anna-apps/x/dev/app.js", { method: "POST" });
-    assert.equal(post.status, 405);
-    await post.body?.cancel();
+  const post = await app.request("/anna-apps/x/dev/app.js", { method: "POST" });
+  assert.equal(post.status, 405);
+  await post.body?.cancel();
 
-    for (
-      const p of [
-        "/anna-apps/x/dev/missing.js",
-        "/anna-apps/x/dev/sub", // a directory without the trailing slash: no fallback
-        "/anna-apps/x/dev/.env",
-        "/anna-apps/x/dev/env.txt", // another name for .env: the real path counts too
-        "/anna-apps/x/dev/leak.txt", // symlink to a file outside the root
-        "/anna-apps/x/dev/up/secret.txt", // symlinked directory leading outside
-        "/anna-apps/x/dev/..%2Fsecret.txt", // encoded slash
-        "/anna-apps/x/dev/%5c..%5csecret.txt",
-        "/anna-apps/x/dev/app.js%00",
-        "/anna-apps/x/dev/%E0%A4%A",
-        "/anna-apps/x/dev/nested/route", // no SPA fallback
-      ]
-    ) {
-      const r = await app.request(p);
-      assert.equal(r.status, 404, p);
-      assert.equal(r.headers.get("x-content-type-options"), "nosniff");
-      await r.body?.cancel();
-    }
-  } finally {
-    await Deno.remove(base, { recursive: true });
+  for (
+    const p of [
+      "/anna-apps/x/dev/missing.js",
+      "/anna-apps/x/dev/sub", // a directory without the trailing slash: no fallback
+      "/anna-apps/x/dev/.env",
+      "/anna-apps/x/dev/env.txt", // another name for .env: the real path counts too
+      "/anna-apps/x/dev/leak.txt", // symlink to a file outside the root
+      "/anna-apps/x/dev/up/secret.txt", // symlinked directory leading outside
+      "/anna-apps/x/dev/..%2Fsecret.txt", // encoded slash
+      "/anna-apps/x/dev/%5c..%5csecret.txt",
+      "/anna-apps/x/dev/app.js%00",
+      "/anna-apps/x/dev/%E0%A4%A",
+      "/anna-apps/x/dev/nested/route", // no SPA fallback
+    ]
+  ) {
+    const r = await app.request(p);
+    assert.equal(r.status, 404, p);
+    assert.equal(r.headers.get("x-content-type-options"), "nosniff");
+    await r.body?.cancel();
   }
 });
 
 Deno.test("static: raw dot-segments over a real socket never escape the root", async () => {
-  const { base, root } = await fixture();
+  await using fx = await fixture();
+  const { root } = fx;
   const app = bundleApp(root);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
   try {
@@ -176,7 +176,6 @@ Deno.test("static: raw dot-segments over a real socket never escape the root", a
     }
   } finally {
     await server.shutdown();
-    await Deno.remove(base, { recursive: true });
   }
 });
 
@@ -220,37 +219,34 @@ Deno.test("static: content types", () => {
 });
 
 Deno.test("static: a name in the other Unicode normal form (NFC vs NFD) stays a 404 that names the file", async () => {
-  const { base, root } = await fixture();
+  await using fx = await fixture();
+  const { root } = fx;
   const nfc = "caf\u00e9";
   const nfd = "cafe\u0301";
-  try {
-    // a bundle unpacked from a macOS archive: NFD names on disk, NFC in the HTML that refers to them
-    await Deno.mkdir(join(root, `${nfd} dir`));
-    await Deno.writeTextFile(join(root, `${nfd} dir`, `${nfd}.js`), "nfd");
-    await Deno.writeTextFile(join(root, `${nfc}.css`), "nfc");
-    // both spellings present (distinct files on Linux): each answers its own exact name
-    await Deno.writeTextFile(join(root, `${nfc}.txt`), "composed");
-    await Deno.writeTextFile(join(root, `${nfd}.txt`), "decomposed");
-    await Deno.writeTextFile(join(root, `.${nfd}`), "hidden");
-    const app = bundleApp(root);
-    const get = async (name: string) => {
-      const r = await app.request(`/anna-apps/x/dev/${encodeURI(name)}`);
-      return `${r.status} ${await r.text()}`;
-    };
-    // exact names are served; the other form is not (a host serving names exactly would not
-    // either), and the 404 says which file is meant and what to rename
-    assert.equal(await get(`${nfd} dir/${nfd}.js`), "200 nfd");
-    const miss = await get(`${nfc} dir/${nfc}.js`);
-    assert.match(miss, /^404 /);
-    assert.ok(miss.includes(`'${nfd} dir/${nfd}.js'`), miss);
-    assert.match(miss, /Unicode normal form .*rename/s);
-    assert.match(await get(`${nfd}.css`), new RegExp(`^404 .*'${nfc}\\.css'`, "s"));
-    assert.equal(await get(`${nfc}.txt`), "200 composed");
-    assert.equal(await get(`${nfd}.txt`), "200 decomposed");
-    // a dot-file is not named, under any spelling
-    assert.equal(await get(`.${nfc}`), "404 not found");
-    assert.equal(await get(`${nfc}.png`), "404 not found");
-  } finally {
-    await Deno.remove(base, { recursive: true });
-  }
+  // a bundle unpacked from a macOS archive: NFD names on disk, NFC in the HTML that refers to them
+  await Deno.mkdir(join(root, `${nfd} dir`));
+  await Deno.writeTextFile(join(root, `${nfd} dir`, `${nfd}.js`), "nfd");
+  await Deno.writeTextFile(join(root, `${nfc}.css`), "nfc");
+  // both spellings present (distinct files on Linux): each answers its own exact name
+  await Deno.writeTextFile(join(root, `${nfc}.txt`), "composed");
+  await Deno.writeTextFile(join(root, `${nfd}.txt`), "decomposed");
+  await Deno.writeTextFile(join(root, `.${nfd}`), "hidden");
+  const app = bundleApp(root);
+  const get = async (name: string) => {
+    const r = await app.request(`/anna-apps/x/dev/${encodeURI(name)}`);
+    return `${r.status} ${await r.text()}`;
+  };
+  // exact names are served; the other form is not (a host serving names exactly would not
+  // either), and the 404 says which file is meant and what to rename
+  assert.equal(await get(`${nfd} dir/${nfd}.js`), "200 nfd");
+  const miss = await get(`${nfc} dir/${nfc}.js`);
+  assert.match(miss, /^404 /);
+  assert.ok(miss.includes(`'${nfd} dir/${nfd}.js'`), miss);
+  assert.match(miss, /Unicode normal form .*rename/s);
+  assert.match(await get(`${nfd}.css`), new RegExp(`^404 .*'${nfc}\\.css'`, "s"));
+  assert.equal(await get(`${nfc}.txt`), "200 composed");
+  assert.equal(await get(`${nfd}.txt`), "200 decomposed");
+  // a dot-file is not named, under any spelling
+  assert.equal(await get(`.${nfc}`), "404 not found");
+  assert.equal(await get(`${nfc}.png`), "404 not found");
 });

@@ -5,12 +5,26 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { editorScratch, hiddenUnder, unaliasPath, watchApp } from "../lib/server/watch.ts";
-import { silentLogger } from "../lib/util/log.ts";
+import {
+  editorScratch,
+  ENTRY_WAIT_MS,
+  hiddenUnder,
+  unaliasPath,
+  watchApp,
+} from "../lib/server/watch.ts";
+import { Logger, silentLogger } from "../lib/util/log.ts";
 import { waitUntil } from "./helpers/dev_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
-async function watching(dir: string, opts: { makeBundle?: boolean; ignore?: string[] } = {}) {
+async function watching(
+  dir: string,
+  opts: {
+    makeBundle?: boolean;
+    ignore?: string[];
+    entryFile?: () => string | null;
+    logger?: Logger;
+  } = {},
+) {
   const bundle = join(dir, "bundle");
   if (opts.makeBundle !== false) await Deno.mkdir(join(bundle, "sub"), { recursive: true });
   await Deno.writeTextFile(join(dir, "manifest.json"), "{}");
@@ -21,7 +35,8 @@ async function watching(dir: string, opts: { makeBundle?: boolean; ignore?: stri
     manifestPath: join(dir, "manifest.json"),
     appJsonPath: join(dir, "app.json"),
     ignore: opts.ignore,
-    logger: silentLogger(),
+    entryFile: opts.entryFile,
+    logger: opts.logger ?? silentLogger(),
     onBundle: (p) => void bundleReports.push(p),
     onManifest: (p) => void manifestReports.push(p),
   });
@@ -273,4 +288,130 @@ Deno.test("watch: paths reported symlink-resolved (as macOS does) map back to th
   assert.equal(unaliasPath("/private/tmp/app", aliases), "/tmp/app");
   assert.equal(unaliasPath("/private/tmp/apple/x.js", aliases), "/private/tmp/apple/x.js");
   assert.equal(unaliasPath("/tmp/app/bundle/a.js", aliases), "/tmp/app/bundle/a.js");
+});
+
+Deno.test("watch: a bundle that is the project root ignores node_modules and .git (npm install, git commit)", async () => {
+  await using dir = await tmpDir();
+  const root = dir.path;
+  const manifest = join(root, "manifest.json");
+  await Deno.writeTextFile(manifest, "{}");
+  await Deno.mkdir(join(root, "lib")); // an app folder, made before: its creation would reload
+  const bundleReports: string[][] = [];
+  const manifestReports: string[][] = [];
+  const w = await watchApp({
+    bundleDir: root,
+    manifestPath: manifest,
+    appJsonPath: join(root, "app.json"),
+    logger: silentLogger(),
+    onBundle: (p) => void bundleReports.push(p),
+    onManifest: (p) => void manifestReports.push(p),
+  });
+  try {
+    const noise = [
+      join(root, "node_modules", "left-pad", "index.js"),
+      join(root, "node_modules", ".package-lock.json"),
+      join(root, "lib", "node_modules", "dep", "x.js"),
+      join(root, ".git", "objects", "ab", "cdef"),
+      join(root, ".git", "index"),
+    ];
+    for (const f of noise) {
+      await Deno.mkdir(join(f, ".."), { recursive: true });
+      await Deno.writeTextFile(f, "x");
+    }
+    await new Promise((r) => setTimeout(r, 400)); // past the debounce: a report would be out
+    const edited = join(root, "app.js");
+    await Deno.writeTextFile(edited, "x");
+    await waitUntil("the edit", () => bundleReports.some((r) => r.includes(edited)));
+    assert.deepEqual(bundleReports, [[edited]]);
+    // the manifest inside the bundle is still a manifest change, not a bundle one
+    await Deno.writeTextFile(manifest, '{"schema":2}');
+    await waitUntil("manifest.json", () => manifestReports.some((r) => r.includes(manifest)));
+    assert.deepEqual(bundleReports, [[edited]]);
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("watch: manifest reloads run one at a time, so a slow older read never lands over a newer one", async () => {
+  await using dir = await tmpDir();
+  const manifest = join(dir.path, "manifest.json");
+  await Deno.writeTextFile(manifest, "v0");
+  await Deno.mkdir(join(dir.path, "bundle"));
+  const applied: string[] = [];
+  let calls = 0;
+  const w = await watchApp({
+    bundleDir: join(dir.path, "bundle"),
+    manifestPath: manifest,
+    appJsonPath: join(dir.path, "app.json"),
+    logger: silentLogger(),
+    onBundle: () => {},
+    // as reloadManifest: read, then (slowly, the first time) validate, then apply
+    onManifest: async () => {
+      const text = await Deno.readTextFile(manifest);
+      if (calls++ === 0) await new Promise((r) => setTimeout(r, 800));
+      applied.push(text);
+    },
+  });
+  try {
+    await Deno.writeTextFile(manifest, "v1");
+    await waitUntil("the first reload", () => calls === 1);
+    await Deno.writeTextFile(manifest, "v2");
+    await waitUntil("both reloads", () => applied.length === 2, 5000);
+    assert.deepEqual(applied, ["v1", "v2"], "the newest manifest is the one left applied");
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("watch: a build that empties the bundle and pauses past the debounce reloads once, when its entry is back", async () => {
+  await using dir = await tmpDir();
+  const { w, bundle, bundleReports, bundleSaw } = await watching(dir.path, {
+    entryFile: () => "index.html",
+  });
+  try {
+    const index = join(bundle, "index.html");
+    await Deno.writeTextFile(index, "old");
+    await bundleSaw(index);
+    bundleReports.length = 0;
+    // the build empties the directory (kept), works for 3 debounces, then writes its output
+    await Deno.remove(index);
+    await Deno.remove(join(bundle, "sub"), { recursive: true });
+    await new Promise((r) => setTimeout(r, 450));
+    await Deno.writeTextFile(join(bundle, "app.js"), "new");
+    await Deno.writeTextFile(index, "new");
+    await bundleSaw(join(bundle, "app.js"));
+    await new Promise((r) => setTimeout(r, 400)); // a later report would be out by now
+    assert.equal(bundleReports.length, 1, `one reload per build: ${JSON.stringify(bundleReports)}`);
+    // the one reload names the removals too
+    assert.ok(bundleReports[0].includes(join(bundle, "sub")), JSON.stringify(bundleReports));
+  } finally {
+    w.close();
+  }
+});
+
+Deno.test("watch: a bundle entry that stays missing holds the reload only up to ENTRY_WAIT_MS, and the log says so", async () => {
+  await using dir = await tmpDir();
+  const lines: string[] = [];
+  const { w, bundle, bundleReports, bundleSaw } = await watching(dir.path, {
+    entryFile: () => "index.html",
+    logger: new Logger({ level: "info", sink: (l) => void lines.push(l) }),
+  });
+  try {
+    await Deno.writeTextFile(join(bundle, "index.html"), "x");
+    await bundleSaw(join(bundle, "index.html"));
+    bundleReports.length = 0;
+    const t0 = performance.now();
+    await Deno.remove(join(bundle, "index.html"));
+    await bundleSaw(join(bundle, "index.html")); // the removal, reported at last
+    const took = performance.now() - t0;
+    assert.ok(took >= ENTRY_WAIT_MS, `held ${took} ms`);
+    assert.ok(took < ENTRY_WAIT_MS + 1500, `held ${took} ms`);
+    assert.ok(
+      lines.some((l) => /entry index\.html is missing: holding the reload/.test(l)),
+      lines.join("\n"),
+    );
+    assert.ok(lines.some((l) => /entry index\.html is still missing; reloading anyway/.test(l)));
+  } finally {
+    w.close();
+  }
 });

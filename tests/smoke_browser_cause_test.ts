@@ -9,8 +9,10 @@ import {
   errorPlace,
   fatalText,
   likelyCause,
+  moduleFailedText,
   navigationHint,
   pageErrorText,
+  reloadedWarning,
   reportWithoutToken,
   scriptMissingHint,
   sdkMissingHint,
@@ -206,5 +208,35 @@ Deno.test("browser cause: an app frame that loaded more than one document is nam
     ]),
     "; the app frame loaded 3 documents (last: http://h/a/dev/x.html): it reloads itself or sets " +
       "location, and each load starts the app over",
+  );
+});
+
+Deno.test("browser cause: a failed module names its importer, or says the page's own module script did not load", () => {
+  const base = "http://127.0.0.1:4100/anna-apps/demo/dev/";
+  assert.match(
+    moduleFailedText(404, `${base}lib/x.js`, `${base}main.mjs?v=2`),
+    /^the app's module main\.mjs did not run: its import http:\/\/127\.0\.0\.1:4100\/anna-apps\/demo\/dev\/lib\/x\.js answered 404; /,
+  );
+  // a <script type="module" src> of the page: the referrer is the page, token and all
+  const text = moduleFailedText(404, `${base}gone.js`, `${base}index.html?wid=w1&t=dev1.secret`);
+  assert.match(
+    text,
+    /^the app's module script http:\/\/\S+\/gone\.js did not load: it answered 404; /,
+  );
+  assert.ok(!text.includes("dev1."), text);
+  assert.match(moduleFailedText(500, `${base}a.js`), /module script \S+a\.js did not load/);
+});
+
+Deno.test("browser cause: documents loaded after the app connected are a warning naming the last one", () => {
+  assert.equal(reloadedWarning([]), "");
+  assert.equal(
+    reloadedWarning(["http://h/a/dev/index.html?t=…"]),
+    "browser: the app frame loaded 1 more document after it connected (last: " +
+      "http://h/a/dev/index.html?t=…): it reloads itself or sets location, and each load starts " +
+      "the app over",
+  );
+  assert.match(
+    reloadedWarning(["a", "b"]),
+    /loaded 2 more documents after it connected \(last: b\)/,
   );
 });

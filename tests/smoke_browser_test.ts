@@ -193,3 +193,37 @@ Deno.test("smoke --browser: a missing script is listed once as a failed request,
   );
   assert.deepEqual(failed, ["404 http://127.0.0.1:PORT/anna-apps/missing-script-app/dev/gone.js"]);
 });
+
+Deno.test("smoke --browser: a module whose static import is missing fails at once, naming the import and its importer", async () => {
+  await using dir = await tmpDir();
+  const app = await oneViewApp(dir.path, "missing-import-app", {
+    "index.html": SDK_PAGE + '<script type="module" src="main.js"></script>',
+    "main.js": 'import "./missing.js";\nAnnaAppRuntime.connect();\n',
+  });
+  const { r, step } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 1, explain(r));
+  assert.match(
+    step!.message!,
+    /^the app's module main\.js did not run: its import http:\/\/127\.0\.0\.1:\d+\/anna-apps\/missing-import-app\/dev\/missing\.js answered 404;/,
+  );
+  // not the 20 s boot deadline
+  assert.ok(step!.duration_ms! < 15_000, `took ${step!.duration_ms} ms`);
+});
+
+Deno.test("smoke --browser: an app that reloads itself after window.ready passes (§14.6) with a warning that names the reloads", async () => {
+  await using dir = await tmpDir();
+  const app = await oneViewApp(dir.path, "reload-loop-app", {
+    "index.html": SDK_PAGE + '<script src="app.js"></script>',
+    // ready goes out in the macrotask after hello; the reload comes after it, every time
+    "app.js": "AnnaAppRuntime.connect().then(() => setTimeout(() => location.reload(), 150));\n",
+  });
+  const { r, step } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 0, explain(r));
+  assert.equal(step?.status, "pass");
+  const warning = r.report!.warnings.find((w) => w.startsWith("browser: the app frame loaded"));
+  assert.ok(warning, JSON.stringify(r.report!.warnings));
+  assert.match(
+    warning,
+    /^browser: the app frame loaded [1-9]\d* more documents? after it connected \(last: http:\/\/127\.0\.0\.1:\d+\/anna-apps\/reload-loop-app\/dev\/index\.html\?wid=[0-9a-f-]+&t=…&/,
+  );
+});

@@ -424,12 +424,18 @@ Deno.test("smoke: an executa that dies during a replayed call is a runtime fault
   assert.equal(rejected.diff?.[0].expected, true);
 });
 
-Deno.test("smoke: a missing app dir is exit 2; a manifest path gets the directory to use", async () => {
+Deno.test("smoke: a missing app dir is exit 2 with a report; a manifest path gets the directory to use", async () => {
   const missing = await runCli(["smoke", join(BASIC, "nope")]);
   assert.equal(missing.code, 2, explain(missing));
   assert.match(missing.stderr, /nope is not a directory\n/);
-  const file = await runCli(["smoke", join(BASIC, "manifest.json"), "--format", "json"]);
+  const file = await smokeJson([join(BASIC, "manifest.json")]);
   assert.equal(file.code, 2, explain(file));
+  // stdout still holds the one §14.8 document (exit 2, result error), as for a broken manifest
+  assert.equal(file.report?.exit_code, 2, file.stdout);
+  assert.equal(file.report?.result, "error");
+  assert.deepEqual(file.report?.steps.map((s) => [s.name, s.status]), [
+    ["validate: app directory", "error"],
+  ]);
   const err = JSON.parse(file.stderr.trim()).error;
   assert.equal(err.code, "app_dir_not_found");
   assert.equal(

@@ -1,109 +1,22 @@
 /**
- * The junit report (CONTRACT §14.8) is well-formed XML with the right suites and counts; checked
- * with a small strict XML parser (elements, attributes, text, entities, declaration).
+ * The junit report (CONTRACT §14.8) is well-formed XML 1.0 with the right suites and counts;
+ * checked with a strict XML parser (tests/helpers/xml.ts), as CI report readers parse it.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, runCli, SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
 import { tmpDir } from "./helpers/tmp.ts";
+import { kids, parseXml, type XmlNode } from "./helpers/xml.ts";
 import { junitReport, xmlEscape } from "../lib/smoke/report_junit.ts";
 import type { SmokeReport, Status, StepResult } from "../lib/smoke/report.ts";
 
-interface XmlNode {
-  name: string;
-  attrs: Record<string, string>;
-  children: XmlNode[];
-  text: string;
-}
-
-/** Parses a well-formed XML document or throws naming the offset. */
-function parseXml(src: string): XmlNode {
-  let i = 0;
-  const fail = (why: string): never => {
-    throw new Error(
-      `XML not well-formed at ${i}: ${why} near ${JSON.stringify(src.slice(i, i + 40))}`,
-    );
-  };
-  const entity = (s: string) =>
-    s.replace(/&(#x[0-9a-fA-F]+|#\d+|[a-z]+);|&/g, (m, e: string | undefined) => {
-      if (!e) fail("bare &");
-      const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-      if (e!.startsWith("#x")) return String.fromCodePoint(parseInt(e!.slice(2), 16));
-      if (e!.startsWith("#")) return String.fromCodePoint(parseInt(e!.slice(1), 10));
-      return named[e!] ?? fail(`unknown entity ${m}`);
-    });
-  const ws = () => {
-    while (/\s/.test(src[i] ?? "")) i++;
-  };
-  const name = () => {
-    const m = /^[A-Za-z_][\w.-]*/.exec(src.slice(i));
-    if (!m) fail("expected a name");
-    i += m![0].length;
-    return m![0];
-  };
-  const element = (): XmlNode => {
-    if (src[i] !== "<") fail("expected <");
-    i++;
-    const node: XmlNode = { name: name(), attrs: {}, children: [], text: "" };
-    for (;;) {
-      ws();
-      if (src.startsWith("/>", i)) {
-        i += 2;
-        return node;
-      }
-      if (src[i] === ">") {
-        i++;
-        break;
-      }
-      const k = name();
-      ws();
-      if (src[i] !== "=") fail("expected =");
-      i++;
-      ws();
-      const q = src[i];
-      if (q !== '"' && q !== "'") fail("expected a quote");
-      const end = src.indexOf(q, i + 1);
-      if (end < 0) fail("unterminated attribute");
-      const raw = src.slice(i + 1, end);
-      if (raw.includes("<")) fail("< in attribute");
-      if (Object.hasOwn(node.attrs, k)) fail(`duplicate attribute ${k}`);
-      node.attrs[k] = entity(raw);
-      i = end + 1;
-    }
-    for (;;) {
-      const lt = src.indexOf("<", i);
-      if (lt < 0) fail(`unclosed <${node.name}>`);
-      node.text += entity(src.slice(i, lt));
-      i = lt;
-      if (src.startsWith("</", i)) {
-        i += 2;
-        if (name() !== node.name) fail(`mismatched </…> for <${node.name}>`);
-        ws();
-        if (src[i] !== ">") fail("expected >");
-        i++;
-        return node;
-      }
-      node.children.push(element());
-    }
-  };
-  if (src.startsWith("<?xml")) {
-    const end = src.indexOf("?>");
-    if (end < 0) fail("unterminated declaration");
-    i = end + 2;
-  }
-  ws();
-  const root = element();
-  ws();
-  if (i !== src.length) fail("content after the root element");
-  return root;
-}
-
-const kids = (n: XmlNode, name: string) => n.children.filter((c) => c.name === name);
-
 Deno.test("junit: the XML checker itself rejects malformed documents", () => {
-  assert.throws(() => parseXml("<a><b></a>"), /mismatched/);
-  assert.throws(() => parseXml('<a x="1" x="2"/>'), /duplicate attribute/);
-  assert.throws(() => parseXml("<a>&</a>"), /bare &/);
+  assert.throws(() => parseXml("<a><b></a>"), /not well-formed/);
+  assert.throws(() => parseXml('<a x="1" x="2"/>'), /not well-formed/);
+  assert.throws(() => parseXml("<a>&</a>"), /not well-formed/);
+  assert.throws(() => parseXml("<a>\u0001</a>"), /disallowed character/);
+  assert.throws(() => parseXml("<a>&#1;</a>"), /character entity/);
+  assert.throws(() => parseXml("<a>]]></a>"), /disallowed/);
   assert.equal(parseXml(`<a t="${xmlEscape(`<"'&>\u0001`)}"/>`).attrs.t, `<"'&>`);
 });
 
@@ -215,4 +128,105 @@ Deno.test("junit: only §14.8 suites — the no-fixtures note is no suite, a cra
   assert.equal(views.attrs.errors, "1");
   assert.deepEqual([root.attrs.tests, root.attrs.failures, root.attrs.errors], ["3", "0", "1"]);
   assert.match(root.attrs.time, /^\d+\.\d{3}$/);
+});
+
+Deno.test("junit: a missing app dir (exit 2) still writes a report CI can parse, stdout or --out", async () => {
+  await using dir = await tmpDir();
+  const missing = join(dir.path, "no-app");
+  const r = await runCli(["smoke", missing, "--format", "junit"]);
+  assert.equal(r.code, 2, explain(r));
+  assert.match(r.stderr, /no-app is not a directory/);
+  const root = parseXml(r.stdout);
+  assert.deepEqual([root.attrs.tests, root.attrs.failures, root.attrs.errors], ["1", "0", "1"]);
+  const [suite] = kids(root, "testsuite");
+  assert.equal(suite.attrs.name, "validate");
+  const [tc] = kids(suite, "testcase");
+  assert.equal(tc.attrs.classname, "validate");
+  const [err] = kids(tc, "error");
+  assert.equal(err.attrs.type, "configuration");
+  assert.equal(err.attrs.message, `${missing} is not a directory`);
+
+  const out = join(dir.path, "smoke.xml");
+  const o = await runCli(["smoke", missing, "--format", "junit", "--out", out]);
+  assert.equal(o.code, 2, explain(o));
+  assert.equal(parseXml(await Deno.readTextFile(out)).attrs.errors, "1");
+});
+
+/** A report whose every app-supplied string carries what XML 1.0 cannot hold, or must escape. */
+function hostileReport(text: string): SmokeReport {
+  return {
+    tool: "anna-app-runtime",
+    version: "0.0.0",
+    app: { slug: text, dir: `/apps/${text}` },
+    started_at: 0,
+    duration_ms: 1234.6,
+    result: "error",
+    exit_code: 3,
+    steps: [
+      { suite: "validate", name: "validate", status: "pass", duration_ms: 1 },
+      {
+        suite: "executas",
+        name: `tool-${text} start+describe`,
+        status: "error",
+        duration_ms: 2,
+        message: `could not start; stderr:\n${text}\nlast line`,
+        details: { stderr_tail: [text] },
+      },
+    ],
+    fixtures: [{
+      file: `fixtures/fïx ☃/${text}.jsonl`,
+      format: "docs",
+      status: "fail",
+      cases: [{
+        index: 1,
+        line: 1,
+        ns: text,
+        method: text,
+        status: "fail",
+        duration_ms: 3,
+        message: "result.value differ",
+        diff: [{ path: `result.${text}`, expected: text + "x".repeat(100_000), actual: text }],
+      }, {
+        index: 2,
+        line: 2,
+        ns: "storage",
+        method: "get",
+        status: "skip",
+        duration_ms: 0,
+        message: text,
+      }],
+    }],
+    executas: [],
+    warnings: [text],
+  };
+}
+
+Deno.test("junit: whatever the app puts in names, paths, messages and diffs, the report is XML 1.0", () => {
+  const text = `a\u0000b\u0001c\u0008d\u000be\u000cf\u001b[31mg\u007fh\ud800i\udc00j]]>k<l>&m"n'o` +
+    `\ttab\rcr\nnl\ufffe\uffff😀é`;
+  const root = parseXml(junitReport(hostileReport(text)));
+  const suites = kids(root, "testsuite");
+  assert.deepEqual([root.attrs.tests, root.attrs.failures, root.attrs.errors], ["4", "1", "1"]);
+  assert.equal(root.attrs.skipped, "1");
+  assert.equal(root.attrs.time, "1.235");
+  for (const tc of suites.flatMap((s) => kids(s, "testcase"))) {
+    assert.ok(tc.attrs.classname, `classname on ${tc.attrs.name}`);
+    assert.match(tc.attrs.time, /^\d+\.\d{3}$/);
+  }
+  // what XML can carry arrives unchanged: quotes, <, &, ]]>, tab, CR, LF, non-ASCII, emoji
+  const err = kids(kids(suites[1], "testcase")[0], "error")[0];
+  assert.equal(
+    err.attrs.message,
+    `could not start; stderr:\nabcdef[31mg\u007fhij]]>k<l>&m"n'o\ttab\rcr\nnl😀é\nlast line`,
+  );
+  assert.ok(err.text.includes("]]>k<l>&m"));
+  const fixture = suites.find((s) => s.attrs.name.startsWith("fixture:"))!;
+  assert.equal(
+    fixture.attrs.name,
+    `fixture:fixtures/fïx ☃/abcdef[31mg\u007fhij]]>k<l>&m"n'o\ttab\rcr\nnl😀é.jsonl`,
+  );
+  // the 100 000-character diff value is cut to a readable line, JSON-escaped as in the log
+  const failure = kids(kids(fixture, "testcase")[0], "failure")[0];
+  assert.match(failure.text, /: expected …i\\udc00j]]>k<l>&m\\"n'o\\ttab\\rcr\\nnl😀éxxx/);
+  assert.ok(failure.text.length < 2000, `${failure.text.length} characters`);
 });

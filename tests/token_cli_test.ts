@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { run as runToken } from "../lib/cli/token.ts";
 import { loadOrCreateKey, mintToken } from "../lib/token/mod.ts";
 import { silentLogger } from "../lib/util/log.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const MAIN = fromFileUrl(new URL("../main.ts", import.meta.url));
 const WID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -37,12 +38,9 @@ async function cli(home: string, args: string[], env: Record<string, string> = {
 }
 
 async function withHome(fn: (home: string) => Promise<void>) {
-  const home = await Deno.makeTempDir({ prefix: "anna-token-cli-" });
-  try {
-    await fn(home);
-  } finally {
-    await Deno.remove(home, { recursive: true });
-  }
+  await using tmp = await tmpDir("anna-token-cli-");
+  const home = tmp.path;
+  await fn(home);
 }
 
 Deno.test("mint prints only the token and creates the default key file", () =>

@@ -3,21 +3,16 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { KeyFileError, loadOrCreateKey } from "../lib/token/mod.ts";
 import { Logger } from "../lib/util/log.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const POSIX = Deno.build.os !== "windows";
-
-/** A temp dir removed when the test's `await using` scope ends. */
-async function tempDir() {
-  const path = await Deno.makeTempDir({ prefix: "anna-token-key-" });
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
-}
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 Deno.test("a missing key is created: dir 0700, file 0600, lowercase hex + newline", async () => {
-  await using tmp = await tempDir();
+  await using tmp = await tmpDir();
   const dir = tmp.path;
   const path = join(dir, "nested", ".anna-app", "dev.key");
   const key = await loadOrCreateKey(path);
@@ -44,7 +39,7 @@ Deno.test({
   name: "an existing directory keeps its mode",
   ignore: !POSIX,
   fn: async () => {
-    await using tmp = await tempDir();
+    await using tmp = await tmpDir();
     const dir = tmp.path;
     await Deno.chmod(dir, 0o755);
     await loadOrCreateKey(join(dir, "dev.key"));
@@ -53,7 +48,7 @@ Deno.test({
 });
 
 Deno.test("kid is the first 16 hex chars of SHA-256 of the key bytes", async () => {
-  await using tmp = await tempDir();
+  await using tmp = await tmpDir();
   const dir = tmp.path;
   const path = join(dir, "dev.key");
   await Deno.writeTextFile(path, "00".repeat(31) + "ff\n", { mode: 0o600 });
@@ -64,7 +59,7 @@ Deno.test("kid is the first 16 hex chars of SHA-256 of the key bytes", async () 
 });
 
 Deno.test("64 hex chars without a newline and in upper case are accepted", async () => {
-  await using tmp = await tempDir();
+  await using tmp = await tmpDir();
   const dir = tmp.path;
   const path = join(dir, "dev.key");
   await Deno.writeTextFile(path, "AB".repeat(32), { mode: 0o600 });
@@ -73,7 +68,7 @@ Deno.test("64 hex chars without a newline and in upper case are accepted", async
 });
 
 Deno.test("malformed key files are refused with the contract message", async () => {
-  await using tmp = await tempDir();
+  await using tmp = await tmpDir();
   const dir = tmp.path;
   const path = join(dir, "dev.key");
   const bad = [
@@ -105,7 +100,7 @@ Deno.test({
   name: "a group/other-readable key file is refused with the chmod hint",
   ignore: !POSIX,
   fn: async () => {
-    await using tmp = await tempDir();
+    await using tmp = await tmpDir();
     const dir = tmp.path;
     const path = join(dir, "dev.key");
     await loadOrCreateKey(path);
@@ -127,7 +122,7 @@ Deno.test({
   name: "other group/other bits only warn",
   ignore: !POSIX,
   fn: async () => {
-    await using tmp = await tempDir();
+    await using tmp = await tmpDir();
     const dir = tmp.path;
     const path = join(dir, "dev.key");
     const first = await loadOrCreateKey(path);
@@ -145,7 +140,7 @@ Deno.test({
 });
 
 Deno.test("concurrent creators all end up with the same key", async () => {
-  await using tmp = await tempDir();
+  await using tmp = await tmpDir();
   const dir = tmp.path;
   const path = join(dir, "sub", "dev.key");
   const keys = await Promise.all(Array.from({ length: 12 }, () => loadOrCreateKey(path)));
@@ -159,7 +154,7 @@ Deno.test("concurrent creators all end up with the same key", async () => {
 });
 
 Deno.test("a directory where the key file should be is refused", async () => {
-  await using tmp = await tempDir();
+  await using tmp = await tmpDir();
   const dir = tmp.path;
   await assert.rejects(loadOrCreateKey(dir), KeyFileError);
 });
@@ -169,7 +164,7 @@ Deno.test({
     "a key path that is a symlink to a missing file says so, not 'vanished while being created'",
   ignore: !POSIX,
   fn: async () => {
-    await using tmp = await tempDir();
+    await using tmp = await tmpDir();
     const target = join(tmp.path, "synced", "dev.key");
     const path = join(tmp.path, "dev.key");
     await Deno.symlink(target, path);
@@ -196,7 +191,7 @@ Deno.test({
 });
 
 Deno.test("creating a key logs its path and kid once, at info; loading one or losing the race logs nothing", async () => {
-  await using tmp = await tempDir();
+  await using tmp = await tmpDir();
   const path = join(tmp.path, "sub", "dev.key");
   const lines: string[] = [];
   const logger = new Logger({ level: "info", format: "json", sink: (l) => lines.push(l) });
@@ -218,7 +213,7 @@ Deno.test({
     "a key path that never ends (/dev/zero, a pipe kept open) is read only so far: malformed, no hang",
   ignore: !POSIX,
   fn: async () => {
-    await using tmp = await tempDir();
+    await using tmp = await tmpDir();
     const fifo = join(tmp.path, "key.pipe");
     assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
     // the writer sends more than any key file holds and stays open: reading to EOF never ends

@@ -11,20 +11,18 @@ import {
   verifyToken,
 } from "../lib/token/mod.ts";
 import { b64urlEncodeJs } from "../lib/token/b64url.ts";
+import { tmpDir } from "./helpers/tmp.ts";
 
 const WID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 const NOW = 1_700_000_000_000; // ms, a whole second
 
 async function withKeys<T>(fn: (a: DevKey, b: DevKey) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "anna-token-verify-" });
-  try {
-    return await fn(
-      await loadOrCreateKey(join(dir, "a.key")),
-      await loadOrCreateKey(join(dir, "b.key")),
-    );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tmpDir("anna-token-verify-");
+  const dir = tmp.path;
+  return await fn(
+    await loadOrCreateKey(join(dir, "a.key")),
+    await loadOrCreateKey(join(dir, "b.key")),
+  );
 }
 
 const mint = (key: DevKey, over: Partial<{ ttl: number; now: number; wid: string }> = {}) =>

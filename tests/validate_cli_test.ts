@@ -123,23 +123,20 @@ Deno.test("errors exit 1: views_missing, manifest_not_json with line:column, mis
   // §2.8 `severity  path  code  message`: two spaces between fields, no column padding
   assert.match(pretty.stdout, /^error {2}ui\.views {2}views_missing {2}/m);
 
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(
-      join(dir, "manifest.json"),
-      '{\n  "schema": 2,\n  "ui": { "views": [ }\n}\n',
-    );
-    const bad = await validateJson(dir);
-    assert.equal(bad.code, 1);
-    assert.equal(bad.doc.diagnostics[0].code, "manifest_not_json");
-    assert.match(bad.doc.diagnostics[0].message, /manifest\.json:3:22: /);
-    await Deno.remove(join(dir, "manifest.json"));
-    const none = await validateJson(dir);
-    assert.equal(none.code, 1);
-    assert.equal(none.doc.diagnostics[0].code, "manifest_unreadable");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using dirTmp = await tmpDir();
+  const dir = dirTmp.path;
+  await Deno.writeTextFile(
+    join(dir, "manifest.json"),
+    '{\n  "schema": 2,\n  "ui": { "views": [ }\n}\n',
+  );
+  const bad = await validateJson(dir);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.doc.diagnostics[0].code, "manifest_not_json");
+  assert.match(bad.doc.diagnostics[0].message, /manifest\.json:3:22: /);
+  await Deno.remove(join(dir, "manifest.json"));
+  const none = await validateJson(dir);
+  assert.equal(none.code, 1);
+  assert.equal(none.doc.diagnostics[0].code, "manifest_unreadable");
 });
 
 Deno.test("exit 2: path does not exist, bad flags", async () => {

@@ -63,6 +63,7 @@ const appTransport = (t: string) => t === "ws" || t === "http" ? "app" : t;
 /**
  * A call refused for its token never reaches the dispatcher, yet belongs in the RPC log (§11.11):
  * against the window a validly signed token names, so the dashboard shows it for that session.
+ * A heartbeat refused again and again (a crashed window's page) is logged at 1, 2, 4, 8… times.
  */
 function logRefusedCall(
   rt: Runtime,
@@ -74,8 +75,13 @@ function logRefusedCall(
   error: { code: string; message: string; details: Record<string, unknown> },
 ) {
   if (!rt.log.enabled) return;
+  let repeat: number | null = 1;
+  if (ns === "window" && method === "heartbeat") {
+    repeat = rt.refusedHeartbeats.next(wid, String(error.details.reason));
+    if (repeat === null) return;
+  }
   const found = wid === undefined ? undefined : rt.sessions.findWindow(wid);
-  rt.log.push(rpcEntry({
+  const entry = rpcEntry({
     session_id: found?.session.id ?? null,
     window_uuid: wid ?? null,
     ns,
@@ -85,7 +91,9 @@ function logRefusedCall(
     error_code: error.code,
     error,
     ms: 0,
-  }, transport));
+  }, transport);
+  if (repeat > 1) entry.repeat = repeat;
+  rt.log.push(entry);
 }
 
 const DrainParams = z.object({

@@ -112,6 +112,8 @@ export async function serveLines(
   log: Logger,
   maxFrame = MAX_FRAME_BYTES,
   stop?: AbortSignal,
+  /** called once reading has ended (EOF, or `stop`), before the wait for the answers */
+  inputEnded?: () => void,
 ): Promise<void> {
   // ignoreBOM: a decode call would otherwise drop a BOM only when it starts the decoded block, so
   // the same line would parse or not depending on where a read chunk began; onText strips it
@@ -210,6 +212,7 @@ export async function serveLines(
     const cut = splitter.pending(0).bytes;
     if (cut > 0) log.warn("shutdown: dropped an unfinished input line", { bytes: cut });
   } else splitter.end();
+  inputEnded?.();
   if (inflight > 0) await new Promise<void>((r) => (drained = r));
   await writer.flush();
 

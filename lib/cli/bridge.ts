@@ -15,6 +15,7 @@ import { Runtime } from "../core/runtime.ts";
 import { ExecutaPool } from "../executa/mod.ts";
 import { LineWriter, MAX_FRAME_BYTES, serveLines } from "../bridge/stdio.ts";
 import { withTimeout } from "../executa/async.ts";
+import { drainAfterEof } from "../bridge/eof_drain.ts";
 import { untilSignal } from "./signals.ts";
 import { VERSION } from "../version.ts";
 import { flushStderr } from "../util/stderr_queue.ts";
@@ -66,13 +67,25 @@ export async function run(argv: string[]): Promise<number> {
   const writer = new LineWriter(Deno.stdout.writable.getWriter());
   const runtime = rt;
   const stopReading = new AbortController();
+  let pending = 0;
+  const settled = () => void pending--;
+  let inputEnded!: () => void;
+  const ended = new Promise<void>((r) => (inputEnded = r));
   const served = serveLines(
     Deno.stdin.readable,
     writer,
-    (t) => runtime.handleTextNow(t, "stdio"),
+    (t) => {
+      const out = runtime.handleTextNow(t, "stdio");
+      if (out instanceof Promise) {
+        pending++;
+        out.then(settled, settled);
+      }
+      return out;
+    },
     logger,
     MAX_FRAME_BYTES,
     stopReading.signal,
+    inputEnded,
   );
   untilSignal(async () => {
     // no new requests; stopping the executas ends the invokes in flight (§9.7), and every request
@@ -85,7 +98,18 @@ export async function run(argv: string[]): Promise<number> {
     await flushStderr();
     Deno.exit(code);
   });
-  await served;
+  await ended;
+  if (!stopReading.signal.aborted) {
+    // EOF: bounded, unlike a hung call's own timeout (a shutdown signal has its own path above)
+    const how = await drainAfterEof({
+      answered: served,
+      pending: () => pending,
+      stop: () => runtime.shutdown(),
+      log: logger,
+      graceMs: ANSWER_GRACE_MS,
+    });
+    if (how === "dropped") await withTimeout(writer.flush(), ANSWER_GRACE_MS);
+  } else await served;
   await rt.shutdown();
   return EXIT.OK;
 }

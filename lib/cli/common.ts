@@ -14,9 +14,8 @@ import {
   TOKEN_TTL_MAX,
   TOKEN_TTL_MIN,
 } from "../token/mod.ts";
-import { createProvider, LlmConfigError, resolveLlmConfig } from "../llm/mod.ts";
+import { createProvider, LlmConfigError, mockFileWarnings, resolveLlmConfig } from "../llm/mod.ts";
 import type { LlmProvider } from "../llm/types.ts";
-import { mockFileWarnings } from "../smoke/fixture_keys.ts";
 
 export const LLM_FLAGS: FlagSpec = {
   llm: { type: "string" },
@@ -67,7 +66,8 @@ export function makeLogger(
     (lf ?? defaults.format ?? (str(v, "format") === "json" ? "json" : "pretty")) as LogFormat;
   let color = false;
   try {
-    color = Deno.stderr.isTerminal() && !Deno.env.get("NO_COLOR");
+    // §2.1: colour only while NO_COLOR is unset; `NO_COLOR=` (set, empty) turns it off too
+    color = Deno.stderr.isTerminal() && Deno.env.get("NO_COLOR") === undefined;
   } catch { /* not a terminal */ }
   if (lvEnv && !envLevel && lvFlag === undefined) {
     // said even where the command's default level is quieter than warn: it is why logs are missing

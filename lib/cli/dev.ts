@@ -12,7 +12,7 @@ import { RpcError } from "../core/rpc_error.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { appSlugFor, diagnosticFields, loadManifest } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
-import { entryDiagnostics } from "../manifest/entries.ts";
+import { entryDiagnostics, servedEntryFile } from "../manifest/entries.ts";
 import { parseExecutaFlags } from "../executa/spec.ts";
 import { type RunningServer, startServer } from "../server/mod.ts";
 import { dashboardPages } from "../server/pages.ts";
@@ -292,6 +292,11 @@ export async function run(argv: string[]): Promise<number> {
       manifestPath,
       appJsonPath: join(appDir, "app.json"),
       ignore: record !== undefined ? [resolve(record)] : [],
+      // the effective manifest's, read at each reload: a manifest edit may rename it
+      entryFile: () => {
+        const m = runtime.apps.get(slug)?.manifest;
+        return m ? servedEntryFile(m.ui.bundle.entry) : null;
+      },
       logger: log,
       onBundle: (paths) => {
         log.info("bundle changed", { files: paths.length });

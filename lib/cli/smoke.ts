@@ -6,7 +6,10 @@ import { EXECUTA_FLAGS, LLM_FLAGS, makeLogger, TOKEN_FLAGS, tokenTtl } from "./c
 import { EXIT, printFatal, writeStdout } from "./output.ts";
 import type { Logger } from "../util/log.ts";
 import { parseAliases } from "../smoke/alias.ts";
-import { runSmoke } from "../smoke/runner.ts";
+import { runSmoke, type SmokeOutcome } from "../smoke/runner.ts";
+import { CALL_TIMEOUT_MS } from "../smoke/context.ts";
+import { type SmokeReport, stoppedReport } from "../smoke/report.ts";
+import { VERSION } from "../version.ts";
 import { jsonReport } from "../smoke/report_json.ts";
 import { junitReport } from "../smoke/report_junit.ts";
 import { fixtureHints, prettyReport, problemLines, summaryLine } from "../smoke/report_pretty.ts";
@@ -28,7 +31,7 @@ Fixtures and replay:
   --tool-alias FROM=TO     map a recorded tool_id to a registered one (repeatable)
   --ignore-key KEY         also ignore KEY when comparing results (repeatable)
   --check-events           check expected events (skipped otherwise)
-  --call-timeout-ms N      outer limit per replayed call (default 120000)
+  --call-timeout-ms N      outer limit per replayed call (default ${CALL_TIMEOUT_MS})
 Browser:
   --browser                boot check in headless Chromium (never downloaded)
   --chromium PATH          Chromium executable (default: $ANNA_APP_CHROMIUM, then chromium,
@@ -109,10 +112,11 @@ export async function run(argv: string[]): Promise<number> {
   notBoth(values, "executa", "no-executas", "executas");
   const fixtures = list(values, "fixtures");
   notBoth(values, "fixtures", "no-fixtures", "fixture files");
-  const aliases = parseAliases(list(values, "tool-alias"));
-  if (typeof aliases === "string") throw new UsageError(aliases);
+  const parsedAliases = parseAliases(list(values, "tool-alias"));
+  if (typeof parsedAliases === "string") throw new UsageError(parsedAliases);
+  const aliases = parsedAliases;
   const ttl = tokenTtl(values);
-  const callTimeoutMs = int(values, "call-timeout-ms", [1, 86_400_000]) ?? 120_000;
+  const callTimeoutMs = int(values, "call-timeout-ms", [1, 86_400_000]) ?? CALL_TIMEOUT_MS;
   const appDir = resolve(positionals[0] ?? ".");
   const out = str(values, "out");
   const fatalFormat = format === "json" ? "json" : undefined;
@@ -133,46 +137,68 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   const st = await Deno.stat(appDir).catch(() => null);
-  if (!st?.isDirectory) {
-    // `validate` takes a manifest path too; smoke needs the whole app (bundle, executas)
-    const hint = st?.isFile ? `; smoke takes the app directory: smoke ${dirname(appDir)}` : "";
-    printFatal(fatalFormat, "app_dir_not_found", `${appDir} is not a directory${hint}`, {
-      path: appDir,
-    });
-    return EXIT.USAGE;
-  }
-
-  const stopOnSignal = interruptOnSignal(logger);
-  const { report, fatal } = await runSmoke({
-    signal: stopOnSignal.signal,
-    appDir,
-    fixtures: fixtures.length ? fixtures : undefined,
-    noFixtures: bool(values, "no-fixtures"),
-    view: str(values, "view"),
-    browser: bool(values, "browser"),
-    chromium: str(values, "chromium"),
-    toolAliases: aliases,
-    ignoreKeys: list(values, "ignore-key"),
-    checkEvents: bool(values, "check-events"),
-    keepHome: bool(values, "keep-home"),
-    callTimeoutMs,
-    executaSpecs: executaSpecs.length ? executaSpecs : undefined,
-    noExecutas: bool(values, "no-executas"),
-    llm: {
-      llm: str(values, "llm"),
-      noLlm: bool(values, "no-llm"),
-      mockLlm: list(values, "mock-llm"),
-      baseUrl: str(values, "llm-base-url"),
-      model: str(values, "llm-model"),
-      embedModel: str(values, "llm-embed-model"),
-      timeoutMs: int(values, "llm-timeout-ms", [1, 86_400_000]),
-    },
-    keyFile: str(values, "key-file"),
-    tokenTtl: ttl,
-    logger,
-  }).finally(stopOnSignal.dispose);
+  const { report, fatal } = st?.isDirectory
+    ? await runInApp()
+    : appDirMissing(appDir, st?.isFile ? dirname(appDir) : undefined);
   if (fatal) printFatal(fatalFormat, fatal.code, fatal.message, fatal.details);
+  return await writeReport(report, format, out, logger);
 
+  async function runInApp(): Promise<SmokeOutcome> {
+    const stopOnSignal = interruptOnSignal(logger);
+    return await runSmoke({
+      signal: stopOnSignal.signal,
+      appDir,
+      fixtures: fixtures.length ? fixtures : undefined,
+      noFixtures: bool(values, "no-fixtures"),
+      view: str(values, "view"),
+      browser: bool(values, "browser"),
+      chromium: str(values, "chromium"),
+      toolAliases: aliases,
+      ignoreKeys: list(values, "ignore-key"),
+      checkEvents: bool(values, "check-events"),
+      keepHome: bool(values, "keep-home"),
+      callTimeoutMs,
+      executaSpecs: executaSpecs.length ? executaSpecs : undefined,
+      noExecutas: bool(values, "no-executas"),
+      llm: {
+        llm: str(values, "llm"),
+        noLlm: bool(values, "no-llm"),
+        mockLlm: list(values, "mock-llm"),
+        baseUrl: str(values, "llm-base-url"),
+        model: str(values, "llm-model"),
+        embedModel: str(values, "llm-embed-model"),
+        timeoutMs: int(values, "llm-timeout-ms", [1, 86_400_000]),
+      },
+      keyFile: str(values, "key-file"),
+      tokenTtl: ttl,
+      logger,
+    }).finally(stopOnSignal.dispose);
+  }
+}
+
+/** §14.9 exit 2, with a report (json, junit) CI can still read. */
+function appDirMissing(appDir: string, parent?: string): SmokeOutcome {
+  // `validate` takes a manifest path too; smoke needs the whole app (bundle, executas)
+  const hint = parent ? `; smoke takes the app directory: smoke ${parent}` : "";
+  const message = `${appDir} is not a directory${hint}`;
+  const details = { path: appDir };
+  return {
+    report: stoppedReport(appDir, VERSION, {
+      name: "app directory",
+      message,
+      details: { code: "app_dir_not_found", ...details },
+    }),
+    fatal: { code: "app_dir_not_found", message, details },
+  };
+}
+
+async function writeReport(
+  report: SmokeReport,
+  format: string,
+  out: string | undefined,
+  logger: Logger,
+): Promise<number> {
+  const fatalFormat = format === "json" ? "json" : undefined;
   const text = format === "json"
     ? jsonReport(report)
     : format === "junit"

@@ -5,7 +5,8 @@
  * 64 MiB of events, the session event ring's own cap (§6.5): 2000 full buckets held 4 GB.
  */
 import { byteSize } from "../util/json.ts";
-import type { DeferredListener } from "../session/events.ts";
+import type { DeferredListener, EventEnvelope } from "../session/events.ts";
+import { REDACTED_TOKEN } from "../util/redact.ts";
 import type { CallRecord } from "../dispatcher/mod.ts";
 
 export const LOG_MAX_ENTRIES = 2000;
@@ -105,6 +106,15 @@ export function rpcEntry(rec: RpcRecord, transport: string): LogEntry {
     };
 }
 
+/**
+ * The log's copy of an event: `auth.refresh` (one per window every 20 s) without its token, which
+ * host pages get from the session's SSE, not from the log. The envelope itself is shared.
+ */
+function withoutToken(e: EventEnvelope): EventEnvelope {
+  if (e.kind !== "auth.refresh") return e;
+  return { ...e, payload: { ...e.payload, token: REDACTED_TOKEN } };
+}
+
 export class LogBus {
   /** Entries from `start` on are kept; the evicted ones before it are cleared, then compacted. */
   private ring: (LogEntry | undefined)[] = [];
@@ -185,7 +195,7 @@ export class LogBus {
     // deferred: a storage event's snapshot is built only if the dashboard ever reads the entry
     events.subscribeDeferred((event, pending, bytes) =>
       this.push(
-        { type: "event", session_id: sessionId, event },
+        { type: "event", session_id: sessionId, event: withoutToken(event) },
         pending ? () => pending.fill(event.payload) : undefined,
         bytes,
         event.ts, // the entry is made as the event is: one clock read serves both

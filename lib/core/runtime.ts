@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { invalidParams, RPC, RpcError } from "./rpc_error.ts";
 import { LogBus, rpcEntry } from "./log_bus.ts";
+import { RefusedHeartbeats } from "./refused_heartbeats.ts";
 import { appInUse, AppRegistry, releaseApp, slugTakeover } from "./apps.ts";
 import { RefreshTimers } from "./refresh_timers.ts";
 import { ArrivalOrder } from "./arrival_order.ts";
@@ -78,6 +79,8 @@ export class Runtime {
   readonly timers = new RefreshTimers();
   /** Requests start in arrival order, though `app.call`s check tokens first (arrival_order.ts). */
   readonly callOrder = new ArrivalOrder();
+  /** Repeated heartbeat refusals are logged at 1, 2, 4, 8… (refused_heartbeats.ts). */
+  readonly refusedHeartbeats = new RefusedHeartbeats();
   /** One method caller per transport, made once (the per-frame path allocates none). */
   private readonly callers = new Map<
     Transport,

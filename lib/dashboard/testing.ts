@@ -18,6 +18,10 @@ export interface FakeHostOptions {
   logEntries?: Any[];
   /** Also load devpage.js, the `/dev/:wid` page script (give the session and window metas). */
   devpage?: boolean;
+  /** The page's monotonic clock (`performance.now()`, ms); the real one when absent. */
+  monotonic?: () => number;
+  /** The page's hostname (`127.0.0.1` when absent); the main origin keeps port 5180. */
+  hostname?: string;
 }
 
 class FakeIframe {
@@ -175,10 +179,10 @@ export function fakeHostPage(opts: FakeHostOptions) {
   const win: Any = {
     document: doc,
     location: {
-      origin: MAIN,
+      origin: `http://${opts.hostname ?? "127.0.0.1"}:5180`,
       protocol: "http:",
-      hostname: "127.0.0.1",
-      host: "127.0.0.1:5180",
+      hostname: opts.hostname ?? "127.0.0.1",
+      host: `${opts.hostname ?? "127.0.0.1"}:5180`,
       port: "5180",
     },
     WebSocket: FakeWebSocket,
@@ -192,6 +196,7 @@ export function fakeHostPage(opts: FakeHostOptions) {
     setTimeout: (fn: () => void) => setTimeout(fn, 0), // grace and backoff delays collapse in tests
     clearTimeout: (id: number) => clearTimeout(id),
     atob: (s: string) => atob(s),
+    performance: { now: opts.monotonic ?? (() => performance.now()) },
     addEventListener: (type: string, fn: (ev: Any) => void) => {
       if (type === "message") windowListeners.push(fn);
     },

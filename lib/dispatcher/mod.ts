@@ -53,7 +53,8 @@ export const STUB_NAMESPACES = [
 export const IMPLEMENTED: Record<string, string[]> = {
   window: Object.keys(windowHandlers),
   storage: Object.keys(storageHandlers),
-  tools: ["list", "invoke", "invokeAsync", ...Object.keys(jobsHandlers)],
+  // invoke and invokeAsync run outside the handler table (their ACL needs the resolved tool_id)
+  tools: [...Object.keys(toolsHandlers), "invoke", "invokeAsync", ...Object.keys(jobsHandlers)],
   chat: Object.keys(chatHandlers),
   llm: Object.keys(llmHandlers),
 };

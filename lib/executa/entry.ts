@@ -39,6 +39,11 @@ export interface Entry {
   /** Times of unrequested exits and spawn failures. */
   crashes: number[];
   stderr: string[];
+  /**
+   * The process whose lines the ring takes as they are: shared with the entry a restart makes,
+   * like the ring, so a line the replaced process writes late is tagged as its own.
+   */
+  stderrPid: { pid: number | null };
   starting: Promise<StartResult> | null;
   /** Set when the entry was replaced (register/restart): its work must stop. */
   retired: boolean;
@@ -65,6 +70,7 @@ export function newEntry(spec: ExecutaSpec): Entry {
     last_exit: null,
     crashes: [],
     stderr: [],
+    stderrPid: { pid: null },
     starting: null,
     retired: false,
     life: new AbortController(),
@@ -73,12 +79,55 @@ export function newEntry(spec: ExecutaSpec): Entry {
 }
 
 /** Crashes within the last 30 s (also prunes older ones). */
+/**
+ * The entry `executas.restart` puts in place of `old`: a clean crash history (§9.9), keeping what
+ * describes the executa's past (stderr ring, spawn and restart counts, last exit, argv).
+ */
+export function restartedEntry(old: Entry): Entry {
+  return Object.assign(
+    newEntry(old.spec),
+    {
+      stderr: old.stderr,
+      stderrPid: old.stderrPid,
+      spawns: old.spawns,
+      restarts: old.restarts,
+      last_exit: old.last_exit,
+      argv: old.argv,
+      status: old.proc?.alive ? "stopped" : "registered",
+    } satisfies Partial<Entry>,
+  );
+}
+
 export function recentCrashes(e: Entry, now = Date.now()): number {
   e.crashes = e.crashes.filter((t) => now - t < CRASH_WINDOW_MS);
   return e.crashes.length;
 }
 
-export function pushStderr(e: Entry, line: string) {
+/**
+ * A stderr line of process `pid` into the ring, as it is stored and shown: a line of a process
+ * that has since been replaced is tagged with its pid (§9.11 keeps one ring per executa).
+ */
+export function pushStderr(e: Entry, line: string, pid: number | null = e.stderrPid.pid): string {
+  if (pid !== e.stderrPid.pid) line = `[pid ${pid}, replaced] ${line}`;
+  ringPush(e, line);
+  return line;
+}
+
+/**
+ * A new process of the executa starts writing to the ring. After a restart (a respawn, or
+ * `executas.restart`) one marker line says where the earlier processes' lines end, so a tail
+ * that spans several processes (a crash loop's, the dashboard's) reads which line came from which.
+ * Returns the marker, or null when there is nothing before it.
+ */
+export function stderrFrom(e: Entry, pid: number): string | null {
+  e.stderrPid.pid = pid;
+  if (e.stderr.length === 0) return null;
+  const marker = `--- executa restarted: new process pid ${pid} (restart ${e.restarts}) ---`;
+  ringPush(e, marker);
+  return marker;
+}
+
+function ringPush(e: Entry, line: string) {
   e.stderr.push(line);
   if (e.stderr.length > STDERR_RING) e.stderr.splice(0, e.stderr.length - STDERR_RING);
 }

@@ -32,7 +32,9 @@ import {
   newEntry,
   pushStderr,
   recentCrashes,
+  restartedEntry,
   type StartResult,
+  stderrFrom,
   toEntry,
   toInfo,
 } from "./entry.ts";
@@ -104,15 +106,7 @@ export class ExecutaPool implements ExecutaHost {
   async restart(tool_id: string): Promise<void> {
     const old = this.entries.get(tool_id);
     if (!old) throw new RangeError(`unknown executa tool_id '${tool_id}'`);
-    const fresh = newEntry(old.spec);
-    Object.assign(fresh, {
-      stderr: old.stderr,
-      spawns: old.spawns,
-      restarts: old.restarts,
-      last_exit: old.last_exit,
-      argv: old.argv,
-      status: old.proc?.alive ? "stopped" : "registered",
-    });
+    const fresh = restartedEntry(old);
     fresh.previousStop = this.retire(old) ?? old.previousStop;
     this.entries.set(tool_id, fresh);
     const exit = await fresh.previousStop;
@@ -316,7 +310,7 @@ export class ExecutaPool implements ExecutaHost {
           },
           notification: (method) =>
             this.log.debug("plugin notification ignored", { tool_id: id, method }),
-          stderr: (line) => this.onStderr(e, line),
+          stderr: (line) => this.onStderr(e, line, proc?.pid ?? null),
           exit: (info) => this.onExit(e, proc, info),
         },
       });
@@ -330,6 +324,8 @@ export class ExecutaPool implements ExecutaHost {
     }
     if (e.spawns++ > 0) e.restarts++;
     Object.assign(e, { proc, protocol: null, describe: null, describe_error: null, init: null });
+    const marker = stderrFrom(e, proc.pid);
+    if (marker) this.opts.onEvent?.({ type: "stderr", tool_id: id, line: marker });
     e.declares = { sample: false, embed: false };
     this.emit(e, "starting", `spawned ${argv[0]}`);
 
@@ -370,8 +366,8 @@ export class ExecutaPool implements ExecutaHost {
     this.setStatus(e, "crashed", `exited with ${how}`, proc.pid);
   }
 
-  private onStderr(e: Entry, line: string) {
-    pushStderr(e, line);
+  private onStderr(e: Entry, raw: string, pid: number | null) {
+    const line = pushStderr(e, raw, pid);
     const id = e.spec.tool_id; // json entries name it in tool_id too, as the pool's lines do
     e.stderrLog ??= this.opts.logger.child(`executa:${id}`, { tool_id: id });
     // colours would show as `\u001b[31m` in a log file; the ring and the dashboard keep the line

@@ -26,6 +26,7 @@ export {
   normaliseError,
   parseMockText,
 } from "./mocks.ts";
+export { mockFileWarnings, mockLineWarnings } from "./mock_keys.ts";
 export { echoComplete, echoText, MOCK_EMBED_DIMS, mockEmbed, mockVector } from "./echo.ts";
 export { chatRequestBody, type OpenAiConfig } from "./openai.ts";
 export * from "./config.ts";

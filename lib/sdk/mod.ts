@@ -5,16 +5,21 @@
  * - `sdkEsm()`: ES module, named exports AnnaAppRuntime, HostApiError, HostRpcError, connect and a
  *   default export AnnaAppRuntime.
  * - `sdkClassic()`: plain script setting `window.AnnaAppRuntime`.
+ * - `index.d.ts` beside them: the hand-written declarations (lib/sdk/src/index.d.ts); ESM responses
+ *   name it in `X-TypeScript-Types`, which Deno follows when an app imports the SDK by URL.
  * Both set `globalThis.AnnaAppRuntime` when unset and have no imports. When both builds load into
  * one page, the second reuses the first instance, so a page never holds two connections.
  */
 import { SDK_VERSION } from "../version.ts";
-import { SDK_CORE } from "./assets.gen.ts";
+import { SDK_CORE, SDK_TYPES } from "./assets.gen.ts";
 
 const JS_TYPE = "text/javascript; charset=utf-8";
+/** Deno maps this media type (with the `.d.ts` path) to a declaration file; tsc ignores it. */
+const DTS_TYPE = "application/typescript; charset=utf-8";
 /** `<ver>` of §12.1: `latest` or `\d+.\d+.\d+` with an optional suffix (e.g. `0.2.0a6`, `1.0.0-rc.1`). */
 const VERSION_RE = /^(?:latest|\d+\.\d+\.\d+(?:[-+._]?[0-9A-Za-z][0-9A-Za-z.+_-]{0,63})?)$/;
-const SDK_PATH_RE = /^(?:\/static\/anna-apps\/_sdk\/)?([^/]+)\/(index\.js|index\.mjs|global\.js)$/;
+const SDK_PATH_RE =
+  /^(?:\/static\/anna-apps\/_sdk\/)?([^/]+)\/(index\.js|index\.mjs|global\.js|index\.d\.ts)$/;
 
 // Picks the page's window (browser) or the global object; `window` stays overridable by a
 // `new Function("window", src)` wrapper in tests.
@@ -77,7 +82,7 @@ if (globalThis.AnnaAppRuntime === undefined) globalThis.AnnaAppRuntime = sdk.Ann
 export interface SdkResponse {
   body: string;
   contentType: string;
-  /** Response headers the route should add (Cache-Control, and Vary for `index.js`). */
+  /** Response headers the route should add (Cache-Control, Vary for `index.js`, X-TypeScript-Types). */
   headers: Record<string, string>;
 }
 
@@ -85,13 +90,14 @@ export interface SdkResponse {
  * The SDK response for an app-origin path (`/static/anna-apps/_sdk/<ver>/<file>`, or just
  * `<ver>/<file>`), or null when the path is not an SDK path. `index.js` is classic iff
  * `Sec-Fetch-Mode` is `no-cors` (a `<script src>` tag), else ESM; `index.mjs` is always ESM and
- * `global.js` always classic.
+ * `global.js` always classic; `index.d.ts` is the declaration file.
  */
 export function sdkResponse(path: string, secFetchMode: string | null): SdkResponse | null {
   const m = SDK_PATH_RE.exec(path);
   if (!m || !VERSION_RE.test(m[1])) return null;
   const file = m[2];
   const headers: Record<string, string> = { "Cache-Control": "no-store" };
+  if (file === "index.d.ts") return { body: SDK_TYPES, contentType: DTS_TYPE, headers };
   let classic: boolean;
   if (file === "index.js") {
     classic = (secFetchMode ?? "").trim().toLowerCase() === "no-cors";
@@ -99,5 +105,7 @@ export function sdkResponse(path: string, secFetchMode: string | null): SdkRespo
   } else {
     classic = file === "global.js";
   }
+  // relative to the module URL, so every <ver> alias points at its own index.d.ts
+  if (!classic) headers["X-TypeScript-Types"] = "./index.d.ts";
   return { body: classic ? sdkClassic() : sdkEsm(), contentType: JS_TYPE, headers };
 }

@@ -3,10 +3,16 @@
  * first; bundles are never served on the main origin and control routes never on the app origin.
  */
 import { type Context, Hono } from "hono";
-import { bundleCsp, CSP_REPORT_MAX_BYTES, dashboardCsp, reportSlug } from "./csp.ts";
+import {
+  bundleCsp,
+  CSP_REPORT_MAX_BYTES,
+  type CspAttribution,
+  dashboardCsp,
+  reportClaim,
+} from "./csp.ts";
 import { errorBody, requestGuard } from "./guard.ts";
 import { headLength } from "./head.ts";
-import { originForms } from "./hosts.ts";
+import { frameAncestorForms, originForms } from "./hosts.ts";
 import type { ServerContext } from "./context.ts";
 import { handleApiCall, handleRpc } from "./rpc.ts";
 import { logStream, safeQuery, sessionEvents } from "./sse.ts";
@@ -15,16 +21,21 @@ import { wsHandler } from "./ws.ts";
 import { rawAfterSegments, rawPathOf, safeSegments, serveBundleFile } from "./static.ts";
 import { SIDECAR_NAME, sidecarResponse, toolIdMap } from "./sidecar.ts";
 import { misplacedHint } from "./misplaced.ts";
+import { forwardedPageNotifier } from "./forwarded.ts";
 import { bodyCutShort, decodeUtf8, readLimited } from "./body.ts";
 import { sdkResponse } from "../sdk/mod.ts";
 import { isOpen } from "../session/session.ts";
 import { toJson } from "../util/json.ts";
+import { redactJson, redactTokens } from "../util/redact.ts";
 
 const notFound = (c: Context) => errorBody(c, 404, "not_found");
 
-/** A JSON 200 through toJson, which also writes values nested too deep for JSON.stringify. */
-const jsonNoStore = (c: Context, v: unknown) =>
-  c.body(toJson(v) ?? "null", 200, {
+/**
+ * A JSON 200 through toJson, which also writes values nested too deep for JSON.stringify; with
+ * `redact`, dev tokens anywhere in it redacted (util/redact.ts).
+ */
+const jsonNoStore = (c: Context, v: unknown, redact = false) =>
+  c.body(redact ? redactTokens(toJson(v) ?? "null") : toJson(v) ?? "null", 200, {
     "Content-Type": "application/json; charset=utf-8",
     "Cache-Control": "no-store",
   });
@@ -65,9 +76,11 @@ export function createMainApp(ctx: ServerContext): Hono {
   app.use("*", headLength);
   app.use("*", requestGuard({ role: "main", config: ctx.config }));
   const token = () => ctx.config.controlToken;
+  const noteForwarded = forwardedPageNotifier(ctx.config, (m) => ctx.logger.warn(m));
 
-  app.get("/", (c) =>
-    c.body(
+  app.get("/", (c) => {
+    noteForwarded(c.req.header("host"));
+    return c.body(
       ctx.pages.dashboard({
         controlToken: token(),
         appPort: ctx.config.appPort,
@@ -76,7 +89,8 @@ export function createMainApp(ctx: ServerContext): Hono {
       }),
       200,
       pageHeaders(c, ctx),
-    ));
+    );
+  });
   app.get("/_dash/:name{.+}", (c) => {
     const a = ctx.pages.asset(c.req.param("name"));
     if (!a) return notFound(c);
@@ -96,6 +110,7 @@ export function createMainApp(ctx: ServerContext): Hono {
         `Open the <a href="/">dashboard</a>.</p>`;
       return c.body(body, 404, h);
     }
+    noteForwarded(c.req.header("host"));
     const html = ctx.pages.devPage({
       controlToken: token(),
       appPort: ctx.config.appPort,
@@ -115,7 +130,8 @@ export function createMainApp(ctx: ServerContext): Hono {
   app.get("/api/log", (c) => {
     const pick = logFilter(c);
     if (pick instanceof Response) return pick;
-    return jsonNoStore(c, { entries: ctx.runtime.log.entries().filter(pick) });
+    // an app may put its token in args or storage; the log is for reading and pasting
+    return jsonNoStore(c, { entries: ctx.runtime.log.entries().filter(pick) }, true);
   });
   app.get("/api/log/stream", (c) => logStream(c, ctx));
   app.get(
@@ -184,7 +200,7 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     const rel = rawAfterSegments(rawPathOf(c.req.url), 3) ?? "";
     // recomputed per request so a reloaded manifest takes effect at once (§11.8); the sidecar is
     // a bundle response too
-    const csp = bundleCsp(entry.manifest, originForms(ctx.config, "main"));
+    const csp = bundleCsp(entry.manifest, frameAncestorForms(ctx.config));
     const segs = safeSegments(rel);
     if (segs && segs[segs.length - 1] === SIDECAR_NAME) {
       if (c.req.method !== "GET" && c.req.method !== "HEAD") {
@@ -215,7 +231,7 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     });
   });
   app.post("/_anna/csp-report", async (c) => {
-    const body = await readLimited(c.req.raw, CSP_REPORT_MAX_BYTES, { stopAtLimit: true });
+    const body = await readLimited(c.req.raw, CSP_REPORT_MAX_BYTES);
     if (!body.ok && !body.tooLarge) {
       return errorBody(c, 400, "bad_request", bodyCutShort(body.error));
     }
@@ -230,12 +246,18 @@ export function createAppOriginApp(ctx: ServerContext): Hono {
     if (report === undefined) {
       return errorBody(c, 400, "invalid_report", "the CSP report must be JSON");
     }
+    // the browser copies the app frame's URL, `?t=<dev token>` and all, into the report
+    report = redactJson(report);
     // filed under an app this runtime serves; anything else shares one capped "unknown" bucket,
-    // so invented slugs cannot open bucket after bucket
-    const named = reportSlug(report, c.req.header("referer"));
-    const slug = named !== null && ctx.runtime.apps.get(named) ? named : "unknown";
-    ctx.cspReports.add(slug, report, Date.now(), body.bytes.byteLength);
-    ctx.runtime.log.push({ type: "csp", slug, report });
+    // so invented slugs cannot open bucket after bucket. The slug is only claimed (CspAttribution)
+    const claim = reportClaim(report, c.req.header("referer"));
+    const slug = claim !== null && ctx.runtime.apps.get(claim.slug) ? claim.slug : "unknown";
+    const attribution: CspAttribution = {
+      claimed_in: claim?.claimed_in ?? null,
+      sender: c.req.header("sec-fetch-dest") === "report" ? "browser" : "page",
+    };
+    ctx.cspReports.add(slug, report, Date.now(), body.bytes.byteLength, attribution);
+    ctx.runtime.log.push({ type: "csp", slug, report, ...attribution });
     return c.body(null, 204, { "Cache-Control": "no-store" });
   });
   const warned = new Set<string>();

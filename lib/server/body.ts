@@ -1,34 +1,32 @@
 /**
- * Reading request bodies with a byte limit. An oversized body is counted to its end without being
- * buffered (like the stdio bridge skips an oversized line), so the error can name its size.
+ * Reading request bodies with a byte limit. A body over the limit is not read further: the first
+ * chunk past it cancels the stream and the caller answers at once, so an endless or huge chunked
+ * body costs at most one chunk past the cap (an earlier version counted such a body to its end to
+ * name its size, and an endless one was never answered).
  */
 
 export type BodyResult =
   | { ok: true; bytes: Uint8Array }
-  | { ok: false; tooLarge: true; bytes: number }
+  /**
+   * `bytes`: the declared Content-Length when there is one (`declared`), else what had arrived
+   * when reading stopped — the body is at least that large.
+   */
+  | { ok: false; tooLarge: true; bytes: number; declared: boolean }
   /** the client stopped sending before the body ended (a hang-up mid-request) */
   | { ok: false; tooLarge: false; error: string };
 
-/**
- * `stopAtLimit`: give up at the first chunk over `max` instead of counting to the end (`bytes` is
- * then what was read so far), for endpoints whose error names no size: an endless body to the
- * unauthenticated CSP report route was otherwise read, and never answered, for as long as the
- * client kept sending.
- */
 export async function readLimited(
   req: Request,
   max: number,
-  opts: { stopAtLimit?: boolean } = {},
 ): Promise<BodyResult> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > max) {
     await req.body?.cancel().catch(() => {});
-    return { ok: false, tooLarge: true, bytes: declared };
+    return { ok: false, tooLarge: true, bytes: declared, declared: true };
   }
   if (!req.body) return { ok: true, bytes: new Uint8Array(0) };
   const chunks: Uint8Array[] = [];
   let total = 0;
-  let over = false;
   const reader = req.body.getReader();
   try {
     for (;;) {
@@ -36,13 +34,10 @@ export async function readLimited(
       if (done) break;
       total += value.byteLength;
       if (total > max) {
-        over = true;
-        chunks.length = 0; // stop buffering, keep counting
-        if (opts.stopAtLimit) {
-          await reader.cancel().catch(() => {});
-          return { ok: false, tooLarge: true, bytes: total };
-        }
-      } else chunks.push(value);
+        await reader.cancel().catch(() => {});
+        return { ok: false, tooLarge: true, bytes: total, declared: false };
+      }
+      chunks.push(value);
     }
   } catch (e) {
     // the client's mistake, not a server fault: a 400 rather than a 500 with a stack in the log
@@ -50,7 +45,6 @@ export async function readLimited(
   } finally {
     reader.releaseLock();
   }
-  if (over) return { ok: false, tooLarge: true, bytes: total };
   const out = new Uint8Array(total);
   let off = 0;
   for (const c of chunks) {

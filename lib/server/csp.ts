@@ -59,11 +59,26 @@ export const CSP_REPORTS_PER_APP = 200;
 export const CSP_REPORTS_TOTAL = 10_000;
 export const CSP_REPORTS_TOTAL_BYTES = 64 * 1024 * 1024;
 
-export interface CspReport {
+/**
+ * Where a report's app came from. Every app shares the one app origin (§11.1), so any page there
+ * can post a report naming any app, and even a report the browser made carries the URL its page
+ * gave itself (`history.pushState`): the slug is what the report claims, never proven. `sender`
+ * tells a report the browser generated (`Sec-Fetch-Dest: report`, which no script can set) from
+ * one a page or tool posted itself.
+ */
+export interface CspAttribution {
+  /** the report field (or the `Referer` header) that named the app; null when none did */
+  claimed_in: string | null;
+  sender: "browser" | "page";
+}
+
+export interface CspReport extends CspAttribution {
   slug: string;
   at: number;
   report: unknown;
 }
+
+const UNATTRIBUTED: CspAttribution = { claimed_in: null, sender: "page" };
 
 interface Held {
   r: CspReport;
@@ -83,8 +98,14 @@ export class CspReportStore {
   ) {}
 
   /** `bytes`: the report's size as received (defaults to its JSON length). */
-  add(slug: string, report: unknown, at = Date.now(), bytes?: number): CspReport {
-    const r: CspReport = { slug, at, report };
+  add(
+    slug: string,
+    report: unknown,
+    at = Date.now(),
+    bytes?: number,
+    attribution = UNATTRIBUTED,
+  ): CspReport {
+    const r: CspReport = { slug, at, report, ...attribution };
     const size = bytes ?? (JSON.stringify(report) ?? "").length;
     const id = ++this.order;
     this.held.set(id, { r, bytes: size });
@@ -123,31 +144,42 @@ export class CspReportStore {
 const SLUG_IN_URL = /\/anna-apps\/([^/?#]+)\/dev(?:[/?#]|$)/;
 
 /**
- * The app slug a report belongs to: from the reported document URL (classic `csp-report` body or
- * Reporting API array), else from the Referer header; `null` when neither names an app.
+ * The app slug a report names and where: the reported document URL (classic `csp-report` body or
+ * Reporting API array), else the Referer header; `null` when neither names an app.
  */
-export function reportSlug(report: unknown, referer: string | undefined): string | null {
-  const urls: unknown[] = [];
+export function reportClaim(
+  report: unknown,
+  referer: string | undefined,
+): { slug: string; claimed_in: string } | null {
+  const urls: [unknown, string][] = [];
   const pick = (o: unknown) => {
     if (typeof o !== "object" || o === null) return;
     const r = o as Record<string, unknown>;
-    const inner = (r["csp-report"] ?? r.body) as Record<string, unknown> | undefined;
-    if (inner && typeof inner === "object") urls.push(inner["document-uri"], inner.documentURL);
-    urls.push(r.url);
+    const key = r["csp-report"] != null ? "csp-report" : "body";
+    const inner = r[key] as Record<string, unknown> | undefined;
+    if (inner && typeof inner === "object") {
+      urls.push([inner["document-uri"], `${key}.document-uri`]);
+      urls.push([inner.documentURL, `${key}.documentURL`]);
+    }
+    urls.push([r.url, "url"]);
   };
   if (Array.isArray(report)) report.forEach(pick);
   else pick(report);
-  urls.push(referer);
-  for (const u of urls) {
+  urls.push([referer, "Referer"]);
+  for (const [u, where] of urls) {
     if (typeof u !== "string") continue;
     const m = SLUG_IN_URL.exec(u);
-    if (m) {
-      try {
-        return decodeURIComponent(m[1]);
-      } catch {
-        return m[1];
-      }
+    if (!m) continue;
+    try {
+      return { slug: decodeURIComponent(m[1]), claimed_in: where };
+    } catch {
+      return { slug: m[1], claimed_in: where };
     }
   }
   return null;
+}
+
+/** The slug alone (see reportClaim). */
+export function reportSlug(report: unknown, referer: string | undefined): string | null {
+  return reportClaim(report, referer)?.slug ?? null;
 }

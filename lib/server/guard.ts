@@ -9,7 +9,7 @@ import {
   hostAllowed,
   isLoopbackPeer,
   normalizeOrigin,
-  originForms,
+  originAllowed,
   type ServerConfig,
 } from "./hosts.ts";
 
@@ -150,10 +150,9 @@ export function requestGuard(opts: GuardOptions): MiddlewareHandler {
     const cspReport = role === "app" && c.req.method === "POST" && path === "/_anna/csp-report";
     if (rawOrigin !== undefined && !cspReport) {
       const o = normalizeOrigin(rawOrigin);
-      const accepted = role === "main"
-        ? originForms(config, "main")
-        : [...originForms(config, "app"), ...originForms(config, "main")];
-      if (o === null || !accepted.includes(o)) {
+      const accepted = o !== null &&
+        (originAllowed(config, "main", o) || (role === "app" && originAllowed(config, "app", o)));
+      if (!accepted) {
         return errorBody(c, 403, "forbidden_origin", `Origin '${shown(rawOrigin)}' is not allowed`);
       }
     }

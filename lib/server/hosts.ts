@@ -127,6 +127,40 @@ export function originForms(cfg: ServerConfig, role: "main" | "app"): string[] {
   return [...out];
 }
 
+/** `http://host[:port]` → host and port (80 when absent); anything else → null. */
+function parseHttpOrigin(origin: string): { hostname: string; port: number } | null {
+  if (!origin.startsWith("http://")) return null;
+  const hp = parseHostPort(origin.slice(7));
+  return hp ? { hostname: hp.hostname, port: hp.port ?? 80 } : null;
+}
+
+/**
+ * Origin check (§11.2 step 3) for one listener: the fixed forms of `originForms`, and for a bare
+ * `--allowed-host name` — which step 1 takes on any port, as a forwarded port keeps its own number
+ * (`ssh -L 9000:127.0.0.1:5180` → `localhost:9000`) — `http://name:<any port>` but the other
+ * listener's, so the app origin still never counts as the main origin. `origin` is normalized.
+ */
+export function originAllowed(cfg: ServerConfig, role: "main" | "app", origin: string): boolean {
+  if (originForms(cfg, role).includes(origin)) return true;
+  const o = parseHttpOrigin(origin);
+  if (!o) return false;
+  const other = role === "main" ? cfg.appPort : cfg.mainPort;
+  return o.port !== other &&
+    extraHosts(cfg).some((x) => x.port === null && x.hostname === o.hostname);
+}
+
+/**
+ * Who may frame a bundle (frame-ancestors of §11.8): the main-origin forms, and `http://name:*`
+ * for a bare `--allowed-host name` (see `originAllowed`; a CSP source cannot leave one port out).
+ */
+export function frameAncestorForms(cfg: ServerConfig): string[] {
+  const out = originForms(cfg, "main");
+  for (const x of extraHosts(cfg)) {
+    if (x.port === null) out.push(`http://${x.hostname}:*`);
+  }
+  return out;
+}
+
 /** Lowercased, trimmed Origin value, or null for garbage. Never throws. */
 export function normalizeOrigin(value: string | null | undefined): string | null {
   if (typeof value !== "string" || value.length > 300) return null;

@@ -22,7 +22,13 @@ export async function handleRpc(c: Context, ctx: ServerContext) {
   const body = await readLimited(c.req.raw, max);
   if (!body.ok && !body.tooLarge) return errorBody(c, 400, "bad_request", bodyCutShort(body.error));
   if (!body.ok) {
-    ctx.logger.warn("frame too large", { frame_bytes: body.bytes, max_frame_bytes: max });
+    // without a Content-Length, frame_bytes is what had arrived when reading stopped (§4.1's N
+    // for stdio is the whole line, which an endless body does not have)
+    ctx.logger.warn("frame too large", {
+      frame_bytes: body.bytes,
+      max_frame_bytes: max,
+      declared: body.declared,
+    });
     return jsonText(c, 413, JSON.stringify(frameTooLarge(body.bytes, max)));
   }
   const text = decodeUtf8(body.bytes);
@@ -107,7 +113,9 @@ async function jsonBody(
       JSON.stringify({
         error: {
           code: "frame_too_large",
-          message: `request body is ${body.bytes} bytes (max ${max})`,
+          message: body.declared
+            ? `request body is ${body.bytes} bytes (max ${max})`
+            : `request body is over ${max} bytes (reading stopped at ${body.bytes})`,
           details: { frame_bytes: body.bytes, max_frame_bytes: max },
         },
       }),

@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { EventEnvelope } from "../session/events.ts";
 import { toJson } from "../util/json.ts";
+import { redactTokens } from "../util/redact.ts";
 import type { LogEntry } from "../core/log_bus.ts";
 import { type ServerContext, SSE_KEEPALIVE_MS, SSE_RETRY_MS } from "./context.ts";
 
@@ -28,7 +29,8 @@ export function sseMessage(event: string, data: unknown, id?: number): string {
 const logMessages = new WeakMap<LogEntry, string>();
 export function logMessage(e: LogEntry): string {
   let text = logMessages.get(e);
-  if (text === undefined) logMessages.set(e, text = sseMessage("log", e, e.seq));
+  // the log is for reading and pasting: no dev token in it (util/redact.ts)
+  if (text === undefined) logMessages.set(e, text = redactTokens(sseMessage("log", e, e.seq)));
   return text;
 }
 

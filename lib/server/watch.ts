@@ -3,11 +3,17 @@
  * are watched with a 150 ms debounce. The manifest's directory is watched rather than the file,
  * because editors often save by renaming a new file over the old one.
  */
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "../util/log.ts";
-import { isDir } from "../util/fs.ts";
+import { isDir, isFile } from "../util/fs.ts";
 
 export const RELOAD_DEBOUNCE_MS = 150;
+/**
+ * How long a bundle reload waits, past the debounce, for a missing entry file: a build that
+ * empties its output and works a while before writing it would otherwise reload twice, the first
+ * time onto a 404. An entry that stays missing (renamed, deleted) reloads after this.
+ */
+export const ENTRY_WAIT_MS = 2_000;
 
 export interface WatchOptions {
   bundleDir: string;
@@ -18,6 +24,8 @@ export interface WatchOptions {
   /** Files whose changes never reload (the `--record` file: each line written would reload the
    * app, which records more lines, and so on). */
   ignore?: string[];
+  /** The bundle-relative entry file (`index.html`): while it is missing a reload is held back. */
+  entryFile?: () => string | null;
   /** Changed bundle paths (absolute), after the debounce. */
   onBundle(paths: string[]): void;
   /** manifest.json or app.json changed. */
@@ -54,6 +62,20 @@ async function realAliases(paths: Iterable<string>): Promise<[string, string][]>
 export function hiddenUnder(root: string, p: string): boolean {
   if (p === root) return basename(p).startsWith(".");
   return p.slice(root.length + 1).split(/[\\/]/).some((seg) => seg.startsWith("."));
+}
+
+/**
+ * Folders a project root holds that are never app files, wherever they are below the bundle root:
+ * with `--bundle .` an `npm install` would otherwise reload the app once per package written.
+ * Dot-folders (.git, .cache, .vite…) are covered by hiddenUnder. Vite's watcher ignores the same.
+ */
+const NEVER_WATCHED = new Set(["node_modules"]);
+
+/** Whether a change at `p` (inside `root`) is one that never reloads: hidden or a dependency. */
+export function ignoredUnder(root: string, p: string): boolean {
+  if (hiddenUnder(root, p)) return true;
+  return p !== root &&
+    p.slice(root.length + 1).split(/[\\/]/).some((seg) => NEVER_WATCHED.has(seg));
 }
 
 /**
@@ -102,23 +124,62 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     return true;
   };
 
+  /**
+   * Reports run one at a time, in order: a manifest reload reads and validates the file
+   * asynchronously, so an older read finishing after a newer one would be applied over it.
+   */
+  let running: Promise<void> = Promise.resolve();
+  const schedule = (ms = debounce) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      // a report that throws must not stop the ones after it (the chain would stay rejected)
+      running = running.then(flush).catch((e) =>
+        opts.logger.error("live reload failed", { error: String(e) })
+      );
+    }, ms);
+  };
+  /** when a bundle reload started waiting for the entry file, if it is waiting */
+  let heldSince: number | null = null;
+  /** Whether to hold the bundle reload back now: its entry is missing and the wait is not over. */
+  const holdForEntry = async (): Promise<boolean> => {
+    const entry = opts.entryFile?.();
+    if (!entry || await isFile(join(bundleDir, entry))) {
+      heldSince = null;
+      return false;
+    }
+    const now = performance.now();
+    if (heldSince === null) {
+      heldSince = now;
+      opts.logger.info(
+        `bundle entry ${entry} is missing: holding the reload up to ${ENTRY_WAIT_MS} ms for the ` +
+          "build to write it",
+      );
+    }
+    if (now - heldSince < ENTRY_WAIT_MS) return true;
+    heldSince = null;
+    opts.logger.warn(`bundle entry ${entry} is still missing; reloading anyway`);
+    return false;
+  };
   const flush = async () => {
-    timer = undefined;
+    if (closed) return;
     if (bundleRootChanged) {
       bundleRootChanged = false;
       // the new directory's files were not watched until now, so a build still writing into it
       // looked quiet: reporting here reloaded mid-build, onto a missing index.html. One more
       // debounce, now watched, lets the build's writes hold the reload back as usual.
       if (await watchBundle().catch(() => false)) {
-        clearTimeout(timer);
-        timer = setTimeout(flush, debounce);
+        schedule();
         return;
       }
     }
     const meta = [...metaPaths];
-    const bundle = [...bundlePaths];
     metaPaths.clear();
-    bundlePaths.clear();
+    // a later change (the entry written) schedules the reload as usual; else the wait's end does
+    const held = bundlePaths.size > 0 && await holdForEntry();
+    if (held && timer === undefined) schedule(ENTRY_WAIT_MS - (performance.now() - heldSince!));
+    const bundle = held ? [] : [...bundlePaths];
+    if (!held) bundlePaths.clear();
     try {
       if (meta.length) await opts.onManifest(meta);
       if (bundle.length) opts.onBundle(bundle.sort());
@@ -131,9 +192,10 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     if (ignored.has(p)) return;
     if (metaFiles.has(p)) metaPaths.add(p);
     else if (p === bundleDir || p.startsWith(bundleDir + "/") || p.startsWith(bundleDir + "\\")) {
-      // dotfiles, anything under a dot-directory (.git, .cache) and editor scratch files never
-      // reload, nor do they restart the debounce (a cache written every few ms held reloads back)
-      if (p !== bundleDir && (hiddenUnder(bundleDir, p) || editorScratch(p))) return;
+      // dotfiles, anything under a dot-directory (.git, .cache) or node_modules and editor scratch
+      // files never reload, nor do they restart the debounce (a cache written every few ms held
+      // reloads back)
+      if (p !== bundleDir && (ignoredUnder(bundleDir, p) || editorScratch(p))) return;
       if (p === bundleDir) {
         // created, removed or renamed. The old watch is closed now, not at the re-watch: on Linux
         // a path watched again right after its watch closed often reports nothing at all
@@ -143,8 +205,7 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
       }
       if (!hiddenUnder(bundleDir, p)) bundlePaths.add(p);
     } else return;
-    clearTimeout(timer);
-    timer = setTimeout(flush, debounce);
+    schedule();
   };
   const pump = async (w: Deno.FsWatcher) => {
     try {

@@ -21,12 +21,16 @@ import {
   errorPlace,
   type ExceptionDetails,
   fatalText,
+  isModuleScript,
   likelyCause,
+  moduleFailedText,
   navigationHint,
   OWN_IPV6_CSP_NOTICE,
   pageErrorText,
   playwrightMissing,
+  type PwRequest,
   type PwResponse,
+  reloadedWarning,
   reportWithoutToken,
   scriptMissingHint,
   sdkMissingHint,
@@ -38,16 +42,18 @@ import {
 
 export const BOOT_TIMEOUT_MS = 20_000;
 export const SETTLE_MS = 1_000;
-
-/** A Playwright request, as far as the boot check reads it. */
-type PwRequest = ReturnType<PwResponse["request"]> & { url(): string };
+/**
+ * How long after its frame loaded an app with a failed module may still send hello: another of
+ * its scripts may connect (a failed module alone is only a warning, §14.6).
+ */
+export const MODULE_GRACE_MS = 1_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function checkBrowser(
   ctx: SmokeContext,
   chromium: string,
-): Promise<{ step: StepResult; browser: BrowserResult }> {
+): Promise<{ step: StepResult; browser: BrowserResult; warnings: string[] }> {
   const t0 = performance.now();
   const browser: BrowserResult = {
     status: "pass",
@@ -56,6 +62,8 @@ export async function checkBrowser(
     failed_requests: [],
   };
   const step: StepResult = { suite: "browser", name: "browser", status: "pass", duration_ms: 0 };
+  /** for the report's warnings; the browser result's members are pinned (§14.8) */
+  const warnings: string[] = [];
   const done = (status: BrowserResult["status"], message?: string) => {
     browser.status = step.status = status;
     if (message) browser.message = step.message = message;
@@ -65,7 +73,7 @@ export async function checkBrowser(
       csp_violations: browser.csp_violations.length,
       failed_requests: browser.failed_requests.length,
     };
-    return { step, browser };
+    return { step, browser, warnings };
   };
 
   const log = ctx.rt.logger.child("browser");
@@ -99,9 +107,18 @@ export async function checkBrowser(
   let entryFailed: string | null = null;
   /** what the app said when it reported a fatal error: its window is crashed, ready never comes */
   let fatalReport: string | null = null;
+  /** a module of the app frame that failed to load, once the frame loaded and no hello came */
+  let moduleFailed: string | null = null;
+  /** documents the app frame asked for: more than one before boot means it reloads or navigates */
+  const appDocs: string[] = [];
+  /** how many of them had been asked for when the first hello came */
+  let docsAtHello: number | null = null;
   const observer = (rec: CallRecord, transport: string) => {
     if (rec.window_uuid !== wid || rec.ns !== "window" || transport !== "app") return;
-    if (rec.method === "hello") hello = true;
+    if (rec.method === "hello") {
+      hello = true;
+      docsAtHello ??= appDocs.length;
+    }
     if (rec.method === "ready" && readyAt === null) readyAt = performance.now();
     if (rec.method === "report_error" && rec.outcome === "ok") fatalReport ??= fatalText(rec.args);
     wake();
@@ -170,9 +187,18 @@ export async function checkBrowser(
         entryFailed ??= shown;
         wake();
       }
+      // a failed module stops its module graph with no exception: unless another script connects
+      // once the frame has loaded, nothing will
+      if (!hello && isModuleScript(req) && req.frame().parentFrame() === page.mainFrame()) {
+        const text = moduleFailedText(r.status(), r.url(), req.headers().referer);
+        req.frame().waitForLoadState("load").catch(() => {}).then(() => sleep(MODULE_GRACE_MS))
+          .then(() => {
+            if (hello) return;
+            moduleFailed ??= text;
+            wake();
+          });
+      }
     });
-    // documents the app frame asked for: more than one before boot means it reloads or navigates
-    const appDocs: string[] = [];
     page.on(
       "request",
       (r: PwRequest) => {
@@ -197,7 +223,7 @@ export async function checkBrowser(
     ctx.signal?.addEventListener("abort", () => wake(), { once: true });
     while (
       !(hello && readyAt !== null) && pageErrors.length === 0 && entryFailed === null &&
-      fatalReport === null && !ctx.signal?.aborted
+      fatalReport === null && moduleFailed === null && !ctx.signal?.aborted
     ) {
       const left = BOOT_TIMEOUT_MS - (performance.now() - started);
       if (left <= 0) break;
@@ -237,6 +263,7 @@ export async function checkBrowser(
       if (entryFailed !== null && !hello) {
         return done("fail", `the app frame of ${where} did not load: it answered ${entryFailed}`);
       }
+      if (moduleFailed !== null && !hello) return done("fail", moduleFailed);
       const busy = !ctx.signal?.aborted && await unresponsive(page);
       return done(
         "fail",
@@ -244,6 +271,8 @@ export async function checkBrowser(
           (busy ? BUSY_HINT : navigationHint(appDocs) || likelyCause(browser, hello)),
       );
     }
+    const reloaded = reloadedWarning(appDocs.slice(docsAtHello ?? appDocs.length));
+    if (reloaded) warnings.push(reloaded);
     return done("pass");
   } catch (e) {
     return done("error", `browser check failed: ${(e as Error)?.message ?? e}`);

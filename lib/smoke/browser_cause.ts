@@ -35,6 +35,19 @@ export function navigationHint(docs: string[]): string {
     "it reloads itself or sets location, and each load starts the app over";
 }
 
+/**
+ * The warning for an app frame that loaded more documents after its first hello, within the boot
+ * check (up to 1 s after ready): it reloads itself or navigates. §14.6 passes such a boot (only
+ * exceptions fail the settle second), but in a host each load starts the app over. "" for none.
+ */
+export function reloadedWarning(after: string[]): string {
+  if (!after.length) return "";
+  const n = after.length;
+  return `browser: the app frame loaded ${n} more document${n === 1 ? "" : "s"} after it ` +
+    `connected (last: ${after[n - 1]}): it reloads itself or sets location, and each load ` +
+    "starts the app over";
+}
+
 /** The cause named when the app frame did not answer a probe: its main thread never yields. */
 export const BUSY_HINT = "; the app's page did not respond for 1 s: a script keeps its main " +
   "thread busy (an endless loop or a long synchronous task?), so the SDK cannot send its messages";
@@ -65,11 +78,49 @@ export function scriptMissingHint(errors: string[], failedRequests: string[]): s
     "origin, so copy it into the bundle";
 }
 
+/** The start of an app's bundle URL: a bundle path is shown relative to it. */
+const DEV_URL_PREFIX = /^https?:\/\/[^/]+\/anna-apps\/[^/]+\/dev\//;
+
+/** A Playwright request, as far as the boot check reads it. */
+export interface PwRequest {
+  url(): string;
+  isNavigationRequest(): boolean;
+  resourceType(): string;
+  headers(): Record<string, string>;
+  frame(): { parentFrame(): unknown; waitForLoadState(state: "load"): Promise<void> };
+}
+
 /** A Playwright response, as far as the boot check reads it. */
 export interface PwResponse {
   status(): number;
   url(): string;
-  request(): { isNavigationRequest(): boolean; frame(): { parentFrame(): unknown } };
+  request(): PwRequest;
+}
+
+/**
+ * Whether a request is for a module script: those are fetched in CORS mode, so Chromium sends
+ * `Origin` even to the page's own origin, which a classic `<script src>` does not.
+ */
+export function isModuleScript(r: PwRequest): boolean {
+  return r.resourceType() === "script" && r.headers().origin !== undefined;
+}
+
+/**
+ * For a module script of the app frame that answered an HTTP error: a module runs only once every
+ * module it imports statically has loaded, so one missing import stops it with no exception at
+ * all, only a failed request. `importer` is the request's referrer: the importing module, or the
+ * page for a `<script type="module">`.
+ */
+export function moduleFailedText(status: number, url: string, importer?: string): string {
+  const shown = withoutToken(url);
+  const from = importer && /\.m?js$/.test(importer.replace(/[?#].*$/, ""))
+    ? importer.replace(/[?#].*$/, "").replace(DEV_URL_PREFIX, "")
+    : null;
+  const what = from
+    ? `the app's module ${from} did not run: its import ${shown} answered ${status}`
+    : `the app's module script ${shown} did not load: it answered ${status}`;
+  return `${what}; a module runs only once all its imports load, so the app never sent ` +
+    "window.hello (check the path, and that the file is in the bundle)";
 }
 
 /** A URL as shown in a report: the dev token (`t=`) of the app frame's query left out. */
@@ -98,7 +149,7 @@ export function errorPlace(stack: string | undefined): string {
   const frame = stack?.split("\n").find((l) => /^\s+at /.test(l) && /:\d+:\d+\)?$/.test(l));
   const m = frame && /(\S+?):(\d+):(\d+)\)?$/.exec(frame.trim());
   if (!m) return "";
-  const file = m[1].replace(/^\(/, "").replace(/^https?:\/\/[^/]+\/anna-apps\/[^/]+\/dev\//, "");
+  const file = m[1].replace(/^\(/, "").replace(DEV_URL_PREFIX, "");
   return ` (at ${file}:${m[2]}:${m[3]})`;
 }
 
@@ -124,7 +175,7 @@ export interface ExceptionDetails {
 /** " (at app.js:3:9)" from an exception report (0-based line and column there). */
 export function exceptionPlace(d: ExceptionDetails): string {
   if (!d.url || d.lineNumber === undefined) return "";
-  const file = d.url.replace(/^https?:\/\/[^/]+\/anna-apps\/[^/]+\/dev\//, "");
+  const file = d.url.replace(DEV_URL_PREFIX, "");
   return ` (at ${file}:${d.lineNumber + 1}:${(d.columnNumber ?? 0) + 1})`;
 }
 

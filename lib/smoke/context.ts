@@ -8,6 +8,9 @@ import type { EffectiveManifest } from "../manifest/types.ts";
 import type { ActualOutcome } from "./check.ts";
 import type { ToolAliaser } from "./alias.ts";
 
+/** `--call-timeout-ms` default (§15 "smoke"): the outer limit on one replayed call. */
+export const CALL_TIMEOUT_MS = 120_000;
+
 export interface SmokeContext {
   rt: Runtime;
   appDir: string;

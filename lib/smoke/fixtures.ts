@@ -4,7 +4,7 @@
  * steps. Any problem is a `FixtureError` naming `file:line` (smoke exits 2).
  */
 import { relative } from "node:path";
-import { MockFileError, parseMockText } from "../llm/mod.ts";
+import { MockFileError, mockLineWarnings, parseMockText } from "../llm/mod.ts";
 import type { MockEntry } from "../llm/types.ts";
 import { decodeUserFile, isPlainObject, jsonLines, NOT_UTF8 } from "../util/json.ts";
 import { unknownKeys } from "./fixture_keys.ts";
@@ -140,7 +140,7 @@ export function parseFixtureText(text: string, path: string, name = path): Fixtu
   if (format === "mocks") {
     try {
       const mocks = parseMockText(text, name);
-      unknownKeys(name, lines, warnings, "mock");
+      mockLineWarnings(name, lines, warnings);
       return { ...base, format, mocks };
     } catch (e) {
       if (e instanceof MockFileError) {

@@ -7,7 +7,7 @@
  * - `executas.ts` (executa checks), `views.ts` (views), `browser.ts` + `chromium.ts` (§14.6);
  * - `fixture_files.ts` (which files a run replays), `fixtures.ts` (classification, docs and
  *   mock-table formats), `fixture_recorded.ts` (recorded-session format), `fixture_steps.ts` (what
- *   they parse into), `fixture_keys.ts` (unknown keys), `glob.ts`;
+ *   they parse into), `fixture_keys.ts` (unknown keys; mock tables: lib/llm/mock_keys.ts), `glob.ts`;
  * - `replay.ts` (one fixture file), `alias.ts` (tool-id aliasing, value carry-over), `check.ts`
  *   (response check), `compare.ts` (expected ⊆ actual with volatile keys);
  * - `context.ts` (what the steps share, session helpers), `home.ts` (the executas' temporary HOME);

@@ -8,8 +8,9 @@
  *   (the dispatcher's start hooks) and a `res` line when it ends (its observers), with sequential
  *   numeric ids — so concurrent calls interleave as the vendor harness records them, and a call
  *   cut short by a crash still leaves its `req`; `req` carries `window_uuid` for non-primary windows;
- * - `auth.refresh` events as token-push lines, other events as `event` lines. An event caused by a
- *   call still in flight is written right after that call's `res`, so replay sees it after its request;
+ * - `auth.refresh` events as token-push lines (token redacted, util/redact.ts), other events as
+ *   `event` lines. An event caused by a call still in flight is written right after that call's
+ *   `res`, so replay sees it after its request;
  *   one the host caused (dashboard, control methods) carries `by_client_id: null` (§7.1), so replay
  *   can redo the host's storage edit (host_actions.ts).
  *
@@ -24,6 +25,7 @@ import type { EventEnvelope } from "../session/events.ts";
 import type { Session } from "../session/session.ts";
 import { VERSION } from "../version.ts";
 import { deepEqual, toJson } from "../util/json.ts";
+import { REDACTED_TOKEN, redactTokens } from "../util/redact.ts";
 
 /** How long `stop()` waits for calls still running (dev stops it after the runtime shut down). */
 const STOP_GRACE_MS = 2000;
@@ -99,7 +101,8 @@ export class RecordingEncoder {
 
   event(e: EventEnvelope): RecordedLine {
     if (e.kind === "auth.refresh") {
-      return { t: this.t(), kind: "auth.refresh", token: e.payload.token };
+      // the line says when the token changed; the token itself is no use to replay (§14.3)
+      return { t: this.t(), kind: "auth.refresh", token: REDACTED_TOKEN };
     }
     const line: RecordedLine = { t: this.t(), kind: "event", event: e.kind, payload: e.payload };
     // §7.1: the host caused it (dashboard, control methods), no request did: replay redoes it
@@ -197,7 +200,8 @@ export class Recorder {
 
   private write(lines: Record<string, unknown>[]) {
     if (this.stopped || this.failed) return;
-    const bytes = this.enc.encode(lines.map((l) => toJson(l) + "\n").join(""));
+    // recordings get committed as fixtures: no token an app put in its args or storage either
+    const bytes = this.enc.encode(redactTokens(lines.map((l) => toJson(l) + "\n").join("")));
     try {
       let off = 0;
       while (off < bytes.length) off += this.file.writeSync(bytes.subarray(off));

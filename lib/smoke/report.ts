@@ -125,3 +125,20 @@ export function splitSteps(steps: StepResult[]): [StepResult[], StepResult[]] {
   const early = new Set(["validate", "executas", "views"]);
   return [steps.filter((s) => early.has(s.suite)), steps.filter((s) => !early.has(s.suite))];
 }
+
+/**
+ * The report of a run that stopped before its first step (§14.9 exit 2), e.g. an app directory
+ * that does not exist: CI still gets a report to read (a junit `<error type="configuration">`),
+ * as it does for a manifest or fixture file that stops the run, not an empty file.
+ */
+export function stoppedReport(
+  appDir: string,
+  version: string,
+  step: { name: string; message: string; details?: Record<string, unknown> },
+): SmokeReport {
+  const r = newReport(appDir, version);
+  r.steps.push({ suite: "validate", status: "error", duration_ms: 0, ...step });
+  r.exit_code = exitCodeFor(r, true);
+  r.result = resultFor(r.exit_code);
+  return r;
+}

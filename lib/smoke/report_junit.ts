@@ -17,7 +17,17 @@ export function xmlEscape(s: string): string {
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
+    .replace(/'/g, "&apos;")
+    // a reader turns a raw CR into LF (XML 1.0 §2.11); the reference keeps it
+    .replace(/\r/g, "&#13;");
+}
+
+/**
+ * An attribute value: a reader turns raw newlines and tabs in one into spaces (XML 1.0 §3.3.3),
+ * which ran a multi-line message (an executa's stderr excerpt) into one line in the report views.
+ */
+export function xmlAttr(s: string): string {
+  return xmlEscape(s).replace(/\n/g, "&#10;").replace(/\t/g, "&#9;");
 }
 
 interface Case {
@@ -33,10 +43,10 @@ interface Case {
 const secs = (ms: number) => (ms / 1000).toFixed(3);
 
 function caseXml(suite: string, c: Case): string {
-  const open = `    <testcase name="${xmlEscape(c.name)}" classname="${xmlEscape(suite)}" time="${
+  const open = `    <testcase name="${xmlAttr(c.name)}" classname="${xmlAttr(suite)}" time="${
     secs(c.ms)
   }"`;
-  const msg = xmlEscape(c.message ?? c.status);
+  const msg = xmlAttr(c.message ?? c.status);
   const body = xmlEscape(c.body ?? c.message ?? "");
   switch (c.status) {
     case "pass":
@@ -121,7 +131,7 @@ export function junitReport(r: SmokeReport): string {
       : "";
     parts.push(
       `  <testsuite name="${
-        xmlEscape(name)
+        xmlAttr(name)
       }" tests="${cases.length}" failures="${f}" errors="${e}" ` +
         `skipped="${s}" time="${secs(t)}">\n${
           cases.map((c) => caseXml(name, c)).join("\n")

@@ -9,6 +9,7 @@ import { Runtime } from "../core/runtime.ts";
 import { checkApp } from "../core/app_check.ts";
 import { ExecutaPool } from "../executa/mod.ts";
 import { createProvider, LlmConfigError, type LlmFlags, resolveLlmConfig } from "../llm/mod.ts";
+import { mockFileWarnings } from "../llm/mock_keys.ts";
 import { declaredTools } from "../manifest/acl.ts";
 import { appSlugFor, hintText } from "../manifest/mod.ts";
 import type { Diagnostic } from "../manifest/types.ts";
@@ -20,7 +21,6 @@ import { manifestHandles, ToolAliaser } from "./alias.ts";
 import { ChromiumNotFound, findChromium } from "./chromium.ts";
 import type { SmokeContext } from "./context.ts";
 import { checkExecutas } from "./executas.ts";
-import { mockFileWarnings } from "./fixture_keys.ts";
 import { selectFixtures } from "./fixture_files.ts";
 import { makeSmokeHome, type SmokeHome } from "./home.ts";
 import { replayFixture } from "./replay.ts";
@@ -356,6 +356,7 @@ async function runSteps(o: SmokeOptions, report: SmokeReport, t0: number): Promi
       for (const c of b.browser.csp_violations) {
         report.warnings.push(`browser CSP violation: ${JSON.stringify(c)}`);
       }
+      report.warnings.push(...b.warnings);
     }
   };
   const running = work();

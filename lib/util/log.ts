@@ -4,6 +4,7 @@
  */
 import { clockTime, escapeInvisible, escapeUnsafe, UNSAFE } from "./text.ts";
 import { stderrLine } from "./stderr_queue.ts";
+import { redactTokens } from "./redact.ts";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 export type LogFormat = "pretty" | "json";
@@ -81,7 +82,7 @@ export class Logger {
         ...(this.bound && capValue(this.bound, 0) as Record<string, unknown>),
         ...fields,
       };
-      this.sink(escapeInvisible(JSON.stringify(entry)));
+      this.sink(redactTokens(escapeInvisible(JSON.stringify(entry))));
       return;
     }
     const t = clockTime(now);
@@ -100,7 +101,8 @@ export class Logger {
         line += ` ${k}=${bare ? v : escapeInvisible(JSON.stringify(v) ?? String(v))}`;
       }
     }
-    this.sink(line);
+    // an app's error message or an executa's stderr may quote a frame URL, token and all
+    this.sink(redactTokens(line));
   }
 }
 

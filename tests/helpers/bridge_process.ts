@@ -3,6 +3,7 @@
  * Every stdout line is kept so tests can assert that only JSON-RPC responses ever appear.
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { tmpPrefix } from "./tmp.ts";
 
 export const MAIN_TS = fromFileUrl(new URL("../../main.ts", import.meta.url));
 export const REPO_ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -34,7 +35,7 @@ export class BridgeProcess implements AsyncDisposable {
   private readers: Promise<void>[] = [];
 
   constructor(opts: BridgeOptions = {}) {
-    this.home = Deno.makeTempDirSync({ prefix: "anna-bridge-home-" });
+    this.home = Deno.makeTempDirSync({ prefix: tmpPrefix("bridge-home") });
     this.child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN_TS, "bridge", ...(opts.args ?? [])],
       cwd: opts.cwd ?? REPO_ROOT,
@@ -129,7 +130,14 @@ export class BridgeProcess implements AsyncDisposable {
     } catch { /* already closed */ }
   }
 
-  async [Symbol.asyncDispose]() {
+  private disposed?: Promise<void>;
+
+  /** Ends the bridge (stdin EOF, SIGKILL after 10 s) and removes its HOME; safe to call twice. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.disposed ??= this.dispose();
+  }
+
+  private async dispose() {
     await this.closeStdin();
     const timer = setTimeout(() => {
       try {

@@ -67,3 +67,59 @@ export const permissionDenied = (ns: string, method: string) => ({
     details: { ns, method },
   },
 });
+
+/** §5.4–§5.8 and §5.11: the methods each implemented namespace answers, in the contract's order. */
+export const HOST_METHODS: Record<string, string[]> = {
+  window: [
+    "hello",
+    "ready",
+    "heartbeat",
+    "set_title",
+    "resize",
+    "focus",
+    "close",
+    "open_view",
+    "report_error",
+  ],
+  storage: ["get", "set", "delete", "list"],
+  tools: ["list", "invoke", "invokeAsync", "getJob", "cancelJob", "listJobs"],
+  chat: ["write_message", "append_artifact", "read_history"],
+  llm: ["complete", "embed"],
+};
+
+/** §12.4: the namespaces `runtime.<ns>` exposes as proxies. */
+export const PROXY_NAMESPACES = [
+  "tools",
+  "chat",
+  "storage",
+  "artifact",
+  "llm",
+  "fs",
+  "prefs",
+  "window",
+  "agent",
+  "image",
+  "upload",
+  "files",
+  "web",
+  "apps",
+  "credentials",
+  "mobile",
+];
+
+/** §4.4.9: every member of an `executas.list` row, sorted. */
+export const EXECUTA_LIST_ROW_KEYS = [
+  "command",
+  "describe",
+  "handle",
+  "in_flight",
+  "last_exit",
+  "pid",
+  "project_dir",
+  "protocol",
+  "restarts",
+  "status",
+  "stderr_tail",
+  "tool_id",
+  "type",
+];

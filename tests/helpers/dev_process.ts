@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./bridge_process.ts";
+import { tmpPrefix } from "./tmp.ts";
 
 /** The json startup line of `dev` (§2.13). */
 export interface Listening {
@@ -77,7 +78,7 @@ export class DevProcess implements AsyncDisposable {
 
   /** Spawns `dev` and waits for its startup line; throws (after cleaning up) if none comes. */
   static async start(appDir: string, opts: DevOptions = {}): Promise<DevProcess> {
-    const home = await Deno.makeTempDir({ prefix: "anna-dev-home-" });
+    const home = await Deno.makeTempDir({ prefix: tmpPrefix("dev-home") });
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",

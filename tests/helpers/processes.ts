@@ -16,3 +16,18 @@ export async function waitGone(pid: number, ms = 3000): Promise<boolean> {
   while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   return !alive(pid);
 }
+
+/**
+ * `await using _ = reaped(child)`: a child still running when the scope ends (a failed assert)
+ * is SIGKILLed and awaited, so a `dev` or `serve` with stdin closed never outlives its test.
+ */
+export function reaped(child: Deno.ChildProcess): AsyncDisposable {
+  return {
+    async [Symbol.asyncDispose]() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+      await child.status;
+    },
+  };
+}

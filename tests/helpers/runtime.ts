@@ -8,6 +8,7 @@ import { ExecutaPool } from "../../lib/executa/mod.ts";
 import type { ExecutaHost } from "../../lib/executa/types.ts";
 import { Logger, type LogSink, silentLogger } from "../../lib/util/log.ts";
 import { RpcError } from "../../lib/core/rpc_error.ts";
+import { tmpPrefix } from "./tmp.ts";
 
 export interface TestRuntime extends AsyncDisposable {
   rt: Runtime;
@@ -33,7 +34,7 @@ export async function makeRuntime(opts: {
   /** dev/serve token-refresh timers per open window (§8.4). */
   autoRefresh?: boolean;
 } = {}): Promise<TestRuntime> {
-  const dir = await Deno.makeTempDir({ prefix: "anna-rt-" });
+  const dir = await Deno.makeTempDir({ prefix: tmpPrefix("rt") });
   const logger = silentLogger();
   const key = await loadOrCreateKey(join(dir, "dev.key"), logger);
   const base = createProvider({ mode: opts.llm ?? "mock", mocks: opts.mocks ?? [], logger });

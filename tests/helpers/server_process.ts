@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { MAIN_TS, REPO_ROOT } from "./bridge_process.ts";
+import { tmpPrefix } from "./tmp.ts";
 
 export interface Proc {
   child: Deno.ChildProcess;
@@ -14,7 +15,7 @@ export interface Proc {
 }
 
 export function spawnCli(args: string[], env: Record<string, string> = {}): Proc {
-  const keyDir = Deno.makeTempDirSync({ prefix: "anna-srv-key-" });
+  const keyDir = Deno.makeTempDirSync({ prefix: tmpPrefix("srv-key") });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN_TS, ...args],
     cwd: REPO_ROOT,

@@ -7,7 +7,7 @@
   "use strict";
   const dash = win.__annaDash;
   if (!dash) return;
-  const { $, h, host, json, fmtTime, shortId } = dash;
+  const { $, h, host, json, fmtTime, head, shortId } = dash;
   const MAX_ROWS = 2000;
   const MAX_EVENTS = 500;
 
@@ -16,7 +16,10 @@
   const belongs = (e) => e.session_id === host.sessionId();
 
   function outcomeText(e) {
-    return e.outcome === "ok" ? "ok" : `${e.outcome}${e.error_code ? ` · ${e.error_code}` : ""}`;
+    if (e.outcome === "ok") return "ok";
+    // a refused heartbeat going on (refused_heartbeats.ts): only its 1st, 2nd, 4th… are rows
+    const repeat = e.repeat > 1 ? ` · ${e.repeat} times so far` : "";
+    return `${e.outcome}${e.error_code ? ` · ${e.error_code}` : ""}${repeat}`;
   }
   function matchesFilter(row) {
     const ns = $("rpc-filter-ns").value;
@@ -42,7 +45,7 @@
       : m !== null && typeof m === "object"
       ? JSON.stringify(m)
       : String(m);
-    if (text.length > 500) text = `${text.slice(0, 500)}…`;
+    if (text.length > 500) text = `${head(text, 500)}…`;
     return h("div", {
       class: "app-error",
       testid: "rpc-app-error",

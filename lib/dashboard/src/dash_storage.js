@@ -7,7 +7,7 @@
   "use strict";
   const dash = win.__annaDash;
   if (!dash) return;
-  const { $, h, host, json, bytes, act, parseJson } = dash;
+  const { $, h, host, json, bytes, head, act, parseJson } = dash;
 
   let state = {};
   // key → its table row and the preview it shows: a write re-lays out only the rows it changed
@@ -101,7 +101,7 @@
   }
   function preview(v) {
     const s = JSON.stringify(v);
-    return s.length > 120 ? `${s.slice(0, 117)}…` : s;
+    return s.length > 120 ? `${head(s, 117)}…` : s;
   }
   function editKey(key) {
     const form = $("storage-add-form");

@@ -48,6 +48,8 @@
   }
   const json = (v) => JSON.stringify(v, null, 2) ?? "undefined";
   const bytes = (v) => new TextEncoder().encode(JSON.stringify(v)).length;
+  /** The first `n` UTF-16 units of `s`, one fewer when the cut would split a surrogate pair. */
+  const head = (s, n) => s.slice(0, /[\uD800-\uDBFF]/.test(s[n - 1] ?? "") ? n - 1 : n);
   const shortId = (id) => (typeof id === "string" ? id.replace(/^ses_/, "").slice(0, 8) : "—");
   /** Parses a JSON text field, naming the field in the error. Empty → fallback. */
   function parseJson(text, field, fallback) {
@@ -81,7 +83,7 @@
   }
 
   const panels = [];
-  const helpers = { host, $, h, fmtTime, json, bytes, shortId, parseJson, showError, act };
+  const helpers = { host, $, h, fmtTime, json, bytes, head, shortId, parseJson, showError, act };
   const dash = {
     ...helpers,
     MAX_STATE_BYTES,

@@ -93,7 +93,7 @@
       .then((tok) => {
         rec.token = tok.token;
         rec.expiresAt = tok.expires_at;
-        rec.refreshedAt = Date.now();
+        rec.refreshedAt = win.performance.now();
         // §12.8: tell the app now; the runtime's own event never comes while SSE is down
         if (firstPost(rec, tok.token)) {
           // the runtime's own event (§4.4.6) has the seq; this copy cannot know it
@@ -132,6 +132,12 @@
       return undefined; // malformed: the runtime's own check names the reason
     }
   }
+  /**
+   * Refusals a fresh token cures: `expired` (§12.8), and `not_yet_valid`, which every token
+   * minted before the wall clock was set back (an NTP correction) gets until the next timed
+   * refresh (§8.4): the same refresh and single retry.
+   */
+  const STALE = new Set(["expired", "not_yet_valid"]);
   async function handleRequest(s, rec, m) {
     const reply = (out) => {
       const res = out && out.ok === true ? { ok: true, result: out.result } : {
@@ -153,11 +159,12 @@
     }
     let out = await appCall(m.t, m);
     const err = out && out.ok === false ? out.error || {} : null;
-    if (err && err.code === "invalid_token" && (err.details || {}).reason === "expired") {
+    if (err && err.code === "invalid_token" && STALE.has((err.details || {}).reason)) {
       try {
-        // calls sent before the app took the new token reuse it instead of minting more
-        const recent = rec.refreshedAt !== undefined && Date.now() - rec.refreshedAt < 5000 &&
-          rec.token !== m.t;
+        // calls sent before the app took the new token reuse it instead of minting more; timed
+        // on the monotonic clock, as a wall clock set back would keep a refresh "recent" for hours
+        const recent = rec.refreshedAt !== undefined &&
+          win.performance.now() - rec.refreshedAt < 5000 && rec.token !== m.t;
         const tok = recent ? { token: rec.token } : await refreshExpired(s, rec);
         out = await appCall(tok.token, m);
       } catch (e) {
