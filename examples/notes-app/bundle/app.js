@@ -42,9 +42,6 @@ async function main() {
       : `error: ${e.message}`;
     return;
   }
-  $("status").textContent = `connected as user ${rt.userId} (${rt.appSlug})`;
-  notes = (await rt.storage.get({ key: KEY })).value ?? [];
-  render();
   rt.on("runtime_state_synced", (p) => {
     notes = p.runtime_state?.[KEY] ?? [];
     render();
@@ -87,6 +84,11 @@ async function main() {
       show(`denied: ${e.code}`);
     }
   });
+  // Says "connected" only once the notes are loaded and every handler is in place: a note added
+  // before that would have submitted the form natively (reloading the page) or been overwritten.
+  notes = (await rt.storage.get({ key: KEY })).value ?? [];
+  render();
+  $("status").textContent = `connected as user ${rt.userId} (${rt.appSlug})`;
 }
 
 main();
