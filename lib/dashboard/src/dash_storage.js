@@ -109,17 +109,30 @@
     form.elements.value.value = JSON.stringify(state[key], null, 2);
     form.elements.value.focus();
   }
-  async function save(next) {
-    const sid = host.sessionId();
-    if (!sid) throw new Error("no session selected");
-    await host.rpc("session.set_runtime_state", { session_id: sid, runtime_state: next });
-    state = next; // the runtime_state_synced event confirms it shortly
-    renderStorage();
+  // set_runtime_state replaces the whole bucket, so each write starts from the state the one
+  // before it left: an Edit and a Delete clicked in quick succession must not both start from the
+  // same old state (the second would put back what the first changed).
+  let writes = Promise.resolve();
+  /** Saves `change(state)` once the writes before it are done; resolves to what it saved. */
+  function save(change) {
+    const run = writes.then(async () => {
+      const sid = host.sessionId();
+      if (!sid) throw new Error("no session selected");
+      const next = change(state);
+      await host.rpc("session.set_runtime_state", { session_id: sid, runtime_state: next });
+      state = next; // the runtime_state_synced event confirms it shortly
+      renderStorage();
+      return next;
+    });
+    writes = run.catch(() => {});
+    return run;
   }
   async function deleteKey(key) {
-    const next = { ...state };
-    delete next[key];
-    await save(next);
+    const next = await save((s) => {
+      const n = { ...s };
+      delete n[key];
+      return n;
+    });
     // the focused Delete went with its row: on to the next row's, or to the key field
     const left = $("storage-keys").querySelectorAll('[data-testid="storage-delete"]');
     const at = Object.keys(next).sort().findIndex((k) => k > key);
@@ -180,7 +193,7 @@
           }
           const value = parseValue(form.elements.value.value);
           if (value === undefined) throw new Error('value is required (JSON, e.g. "text" or 1)');
-          return save({ ...state, [key]: value }).then(() => {
+          return save((s) => ({ ...s, [key]: value })).then(() => {
             form.elements.key.value = "";
             form.elements.value.value = "";
           });
@@ -196,7 +209,7 @@
           }
           editor.dirty = false;
           try {
-            await save(next);
+            await save(() => next);
           } catch (e) {
             editor.dirty = true; // refused (too large, …): the text stays for another try
             throw e;
