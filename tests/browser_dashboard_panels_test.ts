@@ -230,9 +230,12 @@ Deno.test("browser: every dashboard panel of §13 works against the real dev ser
   await byTestId(page, "new-session-payload").fill('{"from":"dashboard"}');
   await byTestId(page, "new-session-submit").click();
   const picker = byTestId(page, "session-picker");
-  await waitUntil("two sessions", async () => (await picker.locator("option").count()) === 2);
-  const sid2 = await picker.inputValue();
-  assert.notEqual(sid2, dev.info.session_id);
+  // the log's session entry re-lists the picker (two options, the dev session still chosen)
+  // before session.create has answered the form: wait for the new session to be the chosen one
+  const sid2 = await waitUntil("the new session chosen", async () => {
+    const sid = await picker.inputValue();
+    return sid !== dev.info.session_id && (await picker.locator("option").count()) === 2 && sid;
+  });
   const s2 = await dev.rpc("session.get", { session_id: sid2 });
   assert.equal(s2.user_id, 9);
   assert.equal(s2.windows[0].view, "detail");
