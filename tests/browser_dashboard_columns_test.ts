@@ -71,6 +71,9 @@ Deno.test("browser: RPC rows show time, window and coloured outcome with code; e
   await invoke();
   await textMatching(row, (s) => s.includes("restarts 0"));
   await row.locator('[data-testid="executa-restart"]').click();
+  // the restart is done once the row shows the executa not running: a try sent before that
+  // would reach the old process, and the restarted one would never run
+  await textMatching(row.locator('[data-testid="executa-status"]'), /^(registered|stopped)$/);
   await byTestId(page, "invoke-result").evaluate((el) => (el.textContent = ""));
   await invoke();
   await waitUntil(
