@@ -23,6 +23,7 @@ async function watching(
     ignore?: string[];
     entryFile?: () => string | null;
     logger?: Logger;
+    debounceMs?: number;
   } = {},
 ) {
   const bundle = join(dir, "bundle");
@@ -36,6 +37,7 @@ async function watching(
     appJsonPath: join(dir, "app.json"),
     ignore: opts.ignore,
     entryFile: opts.entryFile,
+    debounceMs: opts.debounceMs,
     logger: opts.logger ?? silentLogger(),
     onBundle: (p) => void bundleReports.push(p),
     onManifest: (p) => void manifestReports.push(p),
@@ -134,21 +136,26 @@ Deno.test("watch: a clean build that deletes and recreates the directory at once
 
 Deno.test("watch: a clean build still writing into its new directory reloads once, after the build", async () => {
   await using dir = await tmpDir();
-  const { w, bundle, bundleReports, bundleSaw } = await watching(dir.path);
+  // A debounce well above the pauses a loaded machine puts between this loop's writes: with the
+  // 150 ms default, one stall of the test process (CI, 2 cores) reported the build half-done.
+  const debounceMs = 500;
+  const { w, bundle, bundleReports, bundleSaw } = await watching(dir.path, { debounceMs });
   try {
     await Deno.writeTextFile(join(bundle, "index.html"), "old");
     await bundleSaw(join(bundle, "index.html"));
     bundleReports.length = 0;
-    // `rm -rf dist` and a build writing hashed chunks, never pausing a whole debounce, index last
+    // `rm -rf dist` and a build writing hashed chunks, never pausing a whole debounce, index last;
+    // the build lasts well past one debounce (50 × 25 ms), so a reload as soon as the new
+    // directory looks quiet would come mid-build
     await Deno.remove(bundle, { recursive: true });
     await Deno.mkdir(join(bundle, "assets"), { recursive: true });
-    for (let i = 0; i < 25; i++) {
+    for (let i = 0; i < 50; i++) {
       await Deno.writeTextFile(join(bundle, "assets", `chunk-${i}.js`), "x");
       await new Promise((r) => setTimeout(r, 25));
     }
     await Deno.writeTextFile(join(bundle, "index.html"), "new");
     await bundleSaw(join(bundle, "index.html"));
-    await new Promise((r) => setTimeout(r, 400)); // a later report would be out by now
+    await new Promise((r) => setTimeout(r, debounceMs + 250)); // a later report would be out by now
     assert.equal(bundleReports.length, 1, `one reload per build: ${JSON.stringify(bundleReports)}`);
     // and it names the build's last write, so it came after it
     assert.ok(bundleReports[0].includes(join(bundle, "index.html")));
