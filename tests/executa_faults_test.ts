@@ -105,7 +105,16 @@ Deno.test("stdin closed while the process runs on: the call fails, the process i
     const first = await pool.invoke("deaf", "deaf", {}, {});
     assert.equal(first.ok, true, JSON.stringify(first));
     const pid = (first as { result: { pid: number } }).result.pid;
-    await new Promise((r) => setTimeout(r, 200)); // let it close its stdin
+    // until then the next request would still be read and answered (a fixed 200 ms wait lost
+    // that race when the plugin was descheduled right after its reply)
+    await waitFor(
+      () =>
+        pool.list().some((r) =>
+          r.tool_id === "deaf" && r.stderr_tail.includes("deaf: stdin closed")
+        ),
+      10_000,
+      "the plugin closing its stdin",
+    );
     const e = errOf(await pool.invoke("deaf", "echo", {}, {}));
     assert.equal(e.code, "tool_failed");
     assert.equal(e.message, "executa process exited");
