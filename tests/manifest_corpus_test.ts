@@ -5,32 +5,10 @@
 import assert from "node:assert/strict";
 import { loadManifest, selectView, viewMeta } from "../lib/manifest/mod.ts";
 import { aclAllows, scopesFor } from "../lib/manifest/acl.ts";
-import { MANIFESTS_DIR, RECORDINGS_DIR } from "./helpers/corpus.ts";
+import { CORPUS_EXPECTED as EXPECTED, MANIFESTS_DIR, RECORDINGS_DIR } from "./helpers/corpus.ts";
 
 const DIR = `${MANIFESTS_DIR}/`;
 const HARNESS = `${RECORDINGS_DIR}/harness-session-no-llm.manifest.json`;
-
-/** Expected `code@path` warnings per file, read off the corpus by hand; absent = no diagnostics. */
-const EXPECTED: Record<string, string[]> = {
-  "adindamochamad__ledgerlens.json": ["unknown_key@version"],
-  "dev-analyshd__cognitive-mirror.json": [
-    "unknown_key@version",
-    "unknown_key@changelog",
-    // its template has no {user_message} placeholder
-    "prefix_template_invalid@user_message_prefix_template",
-  ],
-  "ervhint__anna-form-memory-filler.json": ["host_api_unknown_method@ui.host_api.storage[0]"],
-  "learnerabhinavdwivedi-droid__sanctum-keypulse.json": [
-    "host_api_unknown_method@ui.host_api.storage[0]",
-    "host_api_unknown_method@ui.host_api.storage[1]",
-  ],
-  "parth-bansal081__Mirror-AI.json": ["schema_unsupported@schema"],
-  "whtcjdtc2007__anna-executa-examples__anna-app-visual-brand.json": [
-    "permission_unknown@permissions[5]",
-    "permission_unknown@permissions[6]",
-    "permission_unknown@permissions[7]",
-  ],
-};
 
 const files = [...Deno.readDirSync(DIR)].map((e) => e.name).filter((n) => n.endsWith(".json"))
   .sort();

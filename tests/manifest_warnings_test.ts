@@ -108,6 +108,22 @@ Deno.test("permissions and host_capabilities are checked for display and never e
   assert.deepEqual(m.tags, ["a"]);
 });
 
+Deno.test("a value of the sibling list (permissions ↔ host_capabilities): the hint names where it belongs", () => {
+  const { r, m } = run((x) => {
+    x.permissions = ["llm.image", "web.search"];
+    x.host_capabilities = ["llm.image", "storage.write"];
+  });
+  assert.deepEqual(r.diagnostics.map((d) => [d.path, d.hint]), [
+    [
+      "permissions[0]",
+      '"llm.image" is a host_capabilities value and is already listed there; remove it from permissions',
+    ],
+    ["permissions[1]", '"web.search" is a host_capabilities value; move it to host_capabilities'],
+    ["host_capabilities[1]", '"storage.write" is a permissions value; move it to permissions'],
+  ]);
+  assert.deepEqual([m.permissions, m.host_capabilities], [[], ["llm.image"]]);
+});
+
 Deno.test("bundle: missing, format, external origins; effective defaults", () => {
   const { r, m } = run((x) => delete x.ui.bundle);
   assert.deepEqual(where(r), ["bundle_missing@ui.bundle"]);

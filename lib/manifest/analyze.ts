@@ -73,7 +73,19 @@ export interface AnalyzeOptions {
 }
 
 /** A list of strings from a known vocabulary; unknown or non-string items dropped with `code`. */
-function vocabulary(v: unknown, path: string, known: string[], code: string, d: Diags): string[] {
+/**
+ * A list field checked against its vocabulary; `other` is the sibling list (permissions ↔
+ * host_capabilities) whose values the hint points to when one lands in the wrong field (a corpus app
+ * listed `llm.image` under permissions, where the known-values hint read as if it were a typo).
+ */
+function vocabulary(
+  v: unknown,
+  path: string,
+  known: string[],
+  code: string,
+  d: Diags,
+  other?: { path: string; known: string[]; value: unknown },
+): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) {
     d.warn(code, path, `${path} must be a list of strings, got ${typeName(v)}; it is ignored`);
@@ -86,11 +98,18 @@ function vocabulary(v: unknown, path: string, known: string[], code: string, d: 
       return;
     }
     const near = typeof x === "string" ? nearMatches(x, known, true) : [];
+    const sibling = typeof x === "string" && other?.known.includes(x) ? other : null;
+    const listed = !!sibling && Array.isArray(sibling.value) && sibling.value.includes(x);
     d.warn(
       code,
       at(path, i),
       `${path} value ${show(x)} is not recognised; it is ignored`,
-      near.length ? `did you mean "${near[0]}"?` : `known values: ${known.join(", ")}`,
+      sibling
+        ? `${show(x)} is a ${sibling.path} value${listed ? ` and is already listed there` : ""}; ` +
+          (listed ? `remove it from ${path}` : `move it to ${sibling.path}`)
+        : near.length
+        ? `did you mean "${near[0]}"?`
+        : `known values: ${known.join(", ")}`,
     );
   });
   return out;
@@ -241,6 +260,7 @@ export function analyzeManifest(raw: unknown, opts: AnalyzeOptions = {}): Manife
     PERMISSIONS,
     "permission_unknown",
     d,
+    { path: "host_capabilities", known: HOST_CAPABILITIES, value: raw.host_capabilities },
   );
   const caps = vocabulary(
     raw.host_capabilities,
@@ -248,6 +268,7 @@ export function analyzeManifest(raw: unknown, opts: AnalyzeOptions = {}): Manife
     HOST_CAPABILITIES,
     "host_capability_unknown",
     d,
+    { path: "permissions", known: PERMISSIONS, value: raw.permissions },
   );
   topTexts(raw, d);
   const tags: string[] = [];

@@ -21,3 +21,28 @@ function findCorpus(): string {
 export const CORPUS_DIR = findCorpus();
 export const MANIFESTS_DIR = `${CORPUS_DIR}/manifests`;
 export const RECORDINGS_DIR = `${CORPUS_DIR}/recordings`;
+
+/**
+ * Expected `code@path` warnings per corpus manifest file (CONTRACT §3), read off the corpus by hand;
+ * absent = no diagnostics. Used by the loader test and the `validate` CLI test.
+ */
+export const CORPUS_EXPECTED: Record<string, string[]> = {
+  "adindamochamad__ledgerlens.json": ["unknown_key@version"],
+  "dev-analyshd__cognitive-mirror.json": [
+    "unknown_key@version",
+    "unknown_key@changelog",
+    // its template has no {user_message} placeholder
+    "prefix_template_invalid@user_message_prefix_template",
+  ],
+  "ervhint__anna-form-memory-filler.json": ["host_api_unknown_method@ui.host_api.storage[0]"],
+  "learnerabhinavdwivedi-droid__sanctum-keypulse.json": [
+    "host_api_unknown_method@ui.host_api.storage[0]",
+    "host_api_unknown_method@ui.host_api.storage[1]",
+  ],
+  "parth-bansal081__Mirror-AI.json": ["schema_unsupported@schema"],
+  "whtcjdtc2007__anna-executa-examples__anna-app-visual-brand.json": [
+    "permission_unknown@permissions[5]",
+    "permission_unknown@permissions[6]",
+    "permission_unknown@permissions[7]",
+  ],
+};
