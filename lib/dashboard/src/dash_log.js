@@ -7,7 +7,7 @@
   "use strict";
   const dash = win.__annaDash;
   if (!dash) return;
-  const { $, h, host, json, fmtTime, head, shortId } = dash;
+  const { $, h, host, json, redact, fmtTime, head, shortId } = dash;
   const MAX_ROWS = 2000;
   const MAX_EVENTS = 500;
 
@@ -229,14 +229,15 @@
     if (eventsSeen.has(key)) return;
     eventsSeen.add(key);
     const box = $("events");
-    // the payload (a whole storage bucket, for storage events) is laid out when first opened
-    const pre = h("pre", {});
+    // the payload (a whole storage bucket, for storage events) is laid out when first opened;
+    // an `auth.refresh` token from the SSE is shown redacted, as in the log (the host keeps it)
+    const pre = h("pre", { testid: "event-payload" });
     const details = h(
       "details",
       {
         on: {
           toggle: () => {
-            if (details.open && !pre.textContent) pre.textContent = json(env.payload);
+            if (details.open && !pre.textContent) pre.textContent = redact(json(env.payload));
           },
         },
       },

@@ -47,6 +47,8 @@
     }`;
   }
   const json = (v) => JSON.stringify(v, null, 2) ?? "undefined";
+  /** Dev tokens (§8.2) as lib/util/redact.ts writes them down: the page shows, never the secret. */
+  const redact = (s) => s.replace(/dev1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, "dev1.[redacted]");
   const bytes = (v) => new TextEncoder().encode(JSON.stringify(v)).length;
   /** The first `n` UTF-16 units of `s`, one fewer when the cut would split a surrogate pair. */
   const head = (s, n) => s.slice(0, /[\uD800-\uDBFF]/.test(s[n - 1] ?? "") ? n - 1 : n);
@@ -83,7 +85,20 @@
   }
 
   const panels = [];
-  const helpers = { host, $, h, fmtTime, json, bytes, head, shortId, parseJson, showError, act };
+  const helpers = {
+    host,
+    $,
+    h,
+    fmtTime,
+    json,
+    redact,
+    bytes,
+    head,
+    shortId,
+    parseJson,
+    showError,
+    act,
+  };
   const dash = {
     ...helpers,
     MAX_STATE_BYTES,
