@@ -227,3 +227,23 @@ Deno.test("smoke --browser: an app that reloads itself after window.ready passes
     /^browser: the app frame loaded [1-9]\d* more documents? after it connected \(last: http:\/\/127\.0\.0\.1:\d+\/anna-apps\/reload-loop-app\/dev\/index\.html\?wid=[0-9a-f-]+&t=…&/,
   );
 });
+
+Deno.test("smoke --browser: console errors and an uncaught error that quote the app frame's token show it redacted", async () => {
+  await using dir = await tmpDir();
+  const app = await oneViewApp(dir.path, "token-quoting-app", {
+    "index.html": SDK_PAGE + '<script src="app.js"></script>',
+    "app.js": "const q = new URLSearchParams(location.search + '&' + location.hash.slice(1));\n" +
+      'console.error("my token is " + q.get("t"));\n' +
+      'throw new Error("cannot start with " + q.get("t"));\n',
+  });
+  const { r, step } = await browserSmoke(app, "--no-fixtures");
+  assert.equal(r.code, 1, explain(r));
+  const errors = r.report!.browser?.console_errors as string[];
+  assert.ok(errors.includes("my token is dev1.[redacted]"), JSON.stringify(errors));
+  assert.match(step!.message!, /cannot start with dev1\.\[redacted\]/);
+  assert.doesNotMatch(
+    JSON.stringify(r.report),
+    /dev1\.(?!\[redacted\])/,
+    "no dev token in the report",
+  );
+});

@@ -10,6 +10,7 @@ import type { CallRecord } from "../dispatcher/mod.ts";
 import { startServer } from "../server/mod.ts";
 import { resolveControlToken } from "../server/control_token.ts";
 import { dashboardPages } from "../server/pages.ts";
+import { redactTokens } from "../util/redact.ts";
 import { VERSION } from "../version.ts";
 import { closeSession, openSession, type SmokeContext } from "./context.ts";
 import type { BrowserResult, StepResult } from "./report.ts";
@@ -66,7 +67,8 @@ export async function checkBrowser(
   const warnings: string[] = [];
   const done = (status: BrowserResult["status"], message?: string) => {
     browser.status = step.status = status;
-    if (message) browser.message = step.message = message;
+    // an uncaught error's message may quote the frame's URL, token and all
+    if (message) browser.message = step.message = redactTokens(message);
     step.duration_ms = since(t0);
     step.details = {
       console_errors: browser.console_errors.length,
@@ -170,7 +172,7 @@ export async function checkBrowser(
       // our own CSP lists the contract's http://[::1]:<port> forms, which Chromium reports as
       // invalid sources on every page; that is the runtime's noise, not the app's
       if (m.type() === "error" && !OWN_IPV6_CSP_NOTICE.test(m.text())) {
-        browser.console_errors.push(m.text());
+        browser.console_errors.push(redactTokens(m.text()));
       }
     });
     /** URLs already listed with their HTTP error: Chromium then also aborts some of them */
