@@ -378,3 +378,26 @@ Deno.test("manifest reload: a view entry missing from the bundle is reported, as
     await rt.shutdown();
   }
 });
+
+Deno.test("manifest reload: a read the watcher gave up on (its signal aborted) is not applied nor logged", async () => {
+  await using dir = await tmpDir();
+  const rt = await runtimeIn(dir.path, "dev");
+  try {
+    const { appDir, manifestPath, created, session } = await servedApp(rt, dir.path);
+    const app = devApp(appDir, created.session_id);
+    const before = rt.log.entries().filter((e) => e.type === "manifest").length;
+    await Deno.writeTextFile(
+      manifestPath,
+      JSON.stringify(manifest({ storage: ["get"], chat: ["write_message"] })),
+    );
+    const ac = new AbortController();
+    ac.abort();
+    assert.equal(await reloadManifest(rt, app, silentLogger(), ac.signal), false);
+    assert.equal(rt.apps.get("app")!.manifest, session.manifest);
+    assert.equal(rt.session(created.session_id)!.manifest, session.manifest);
+    assert.deepEqual(app.raw, {});
+    assert.equal(rt.log.entries().filter((e) => e.type === "manifest").length, before);
+  } finally {
+    await rt.shutdown();
+  }
+});

@@ -302,8 +302,8 @@ export async function run(argv: string[]): Promise<number> {
         log.info("bundle changed", { files: paths.length });
         runtime.log.push({ type: "reload", paths });
       },
-      onManifest: async () => {
-        await reloadManifest(runtime, devApp, log);
+      onManifest: async (_paths, signal) => {
+        await reloadManifest(runtime, devApp, log, signal);
       },
     });
   }

@@ -97,9 +97,18 @@ export interface DevApp {
   raw: Record<string, unknown>;
 }
 
-/** Re-reads the manifest after a change and applies it (§11.10); always leaves a log entry. */
-export async function reloadManifest(rt: Runtime, app: DevApp, logger: Logger): Promise<boolean> {
+/**
+ * Re-reads the manifest after a change and applies it (§11.10); always leaves a log entry, unless
+ * `signal` aborted during the read (the watcher gave up on it: a newer reload may be applied).
+ */
+export async function reloadManifest(
+  rt: Runtime,
+  app: DevApp,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<boolean> {
   let r = await loadManifest(app.manifestPath);
+  if (signal?.aborted) return false;
   // as at session start: bundled: refs resolve against the registered executas (§3.8)
   const resolved = r.manifest ? rt.analyzeForApp(r.raw, app.slug) : null;
   if (resolved?.manifest) r = { ...r, ...resolved };

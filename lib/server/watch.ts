@@ -14,6 +14,12 @@ export const RELOAD_DEBOUNCE_MS = 150;
  * time onto a 404. An entry that stays missing (renamed, deleted) reloads after this.
  */
 export const ENTRY_WAIT_MS = 2_000;
+/**
+ * How long a manifest reload (read, validate, apply: milliseconds as a rule) may run before the
+ * reports after it go on without it. Reports run in order, so one that hangs (a manifest on a
+ * stalled network drive, a FIFO) would otherwise hold every later reload for good.
+ */
+export const RELOAD_TIMEOUT_MS = 10_000;
 
 export interface WatchOptions {
   bundleDir: string;
@@ -28,8 +34,11 @@ export interface WatchOptions {
   entryFile?: () => string | null;
   /** Changed bundle paths (absolute), after the debounce. */
   onBundle(paths: string[]): void;
-  /** manifest.json or app.json changed. */
-  onManifest(paths: string[]): void | Promise<void>;
+  /** How long `onManifest` may run; RELOAD_TIMEOUT_MS unless set (tests). */
+  reloadTimeoutMs?: number;
+  /** manifest.json or app.json changed. `signal` aborts when the reload ran past its time: what
+   * it then read is older than the reloads after it, and must not be applied. */
+  onManifest(paths: string[], signal: AbortSignal): void | Promise<void>;
 }
 
 export interface Watcher {
@@ -181,11 +190,31 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     const bundle = held ? [] : [...bundlePaths];
     if (!held) bundlePaths.clear();
     try {
-      if (meta.length) await opts.onManifest(meta);
+      if (meta.length) await reloadManifest(meta);
       if (bundle.length) opts.onBundle(bundle.sort());
     } catch (e) {
       opts.logger.error("live reload handler failed", { error: String(e) });
     }
+  };
+  /** `onManifest`, given up on (and told so) after `reloadTimeoutMs`; a late failure is logged. */
+  const reloadManifest = async (meta: string[]) => {
+    const ms = opts.reloadTimeoutMs ?? RELOAD_TIMEOUT_MS;
+    const ac = new AbortController();
+    let clock: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<"late">((r) => clock = setTimeout(() => r("late"), ms));
+    const run = Promise.resolve().then(() => opts.onManifest(meta, ac.signal));
+    try {
+      if (await Promise.race([run, late]) !== "late") return;
+    } finally {
+      clearTimeout(clock);
+    }
+    ac.abort();
+    opts.logger.warn(
+      `manifest reload still running after ${ms} ms: going on with the next changes without ` +
+        "it (its result, if it ever finishes, is dropped)",
+      { files: meta },
+    );
+    run.catch((e) => opts.logger.error("live reload handler failed", { error: String(e) }));
   };
   const note = (path: string) => {
     const p = unaliasPath(resolve(path), aliases);
