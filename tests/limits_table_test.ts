@@ -10,14 +10,13 @@ import { analyzeManifest } from "../lib/manifest/mod.ts";
 import type { ManifestResult } from "../lib/manifest/types.ts";
 import { ControlTokenError, resolveControlToken } from "../lib/server/control_token.ts";
 import { serverSettings } from "../lib/cli/server_launch.ts";
-import { startServer } from "../lib/server/mod.ts";
 import { readFileTransport } from "../lib/executa/file_transport.ts";
 import { handshake } from "../lib/executa/handshake.ts";
 import type { ExecutaProcess, Reply } from "../lib/executa/process.ts";
 import { RELOAD_DEBOUNCE_MS, watchApp } from "../lib/server/watch.ts";
 import { fakeFrame } from "../lib/sdk/testing.ts";
 import { silentLogger } from "../lib/util/log.ts";
-import { fakePages, runningServer, TOKEN } from "./helpers/server.ts";
+import { runningServer, startTestServer, TOKEN } from "./helpers/server.ts";
 import { makeRuntime, manifest, openSession } from "./helpers/runtime.ts";
 import { waitUntil } from "./helpers/dev_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
@@ -40,16 +39,8 @@ Deno.test("§15 ports: no flags → bind 127.0.0.1, main port left to the defaul
 
 Deno.test("§15 ports: the default main port is 5180 and the app origin takes main + 1", async () => {
   const t = await makeRuntime({ mode: "serve" });
-  const server = startServer({
-    runtime: t.rt,
-    logger: silentLogger(),
-    version: "9.9.9",
-    pages: fakePages,
-    bindHost: "127.0.0.1",
-    allowRemote: false,
-    allowedHosts: [],
-    controlToken: TOKEN,
-  });
+  // port and app port left to their defaults (5180 / main + 1)
+  const server = startTestServer(t.rt, { port: undefined, appPort: undefined });
   try {
     const { mainPort, appPort } = server.config;
     // a busy default falls back to a free port with a warning naming the port it wanted (§11.1)

@@ -10,10 +10,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
-import { ListenError, startServer } from "../lib/server/mod.ts";
-import { silentLogger } from "../lib/util/log.ts";
+import { ListenError } from "../lib/server/mod.ts";
 import { makeRuntime, manifest } from "./helpers/runtime.ts";
-import { fakePages, runningServer, serverContext, TOKEN, writeApp } from "./helpers/server.ts";
+import {
+  runningServer,
+  serverContext,
+  startTestServer,
+  TOKEN,
+  writeApp,
+} from "./helpers/server.ts";
 
 const MAIN_PORT = 5180;
 const APP_PORT = 5181;
@@ -522,19 +527,7 @@ Deno.test("§11.5/§11.2 on a real socket: SSE requests pass the guard like any 
 Deno.test("§11.1: a busy default app port (main + 1) falls back to a free one with the warning; a busy explicit one is exit 3", async () => {
   const t = await makeRuntime({ mode: "serve" });
   await using _t = t;
-  const start = (port: number, appPort?: number) =>
-    startServer({
-      runtime: t.rt,
-      logger: silentLogger(),
-      version: "9.9.9",
-      pages: fakePages,
-      bindHost: "127.0.0.1",
-      port,
-      appPort,
-      allowRemote: false,
-      allowedHosts: [],
-      controlToken: TOKEN,
-    });
+  const start = (port: number, appPort?: number) => startTestServer(t.rt, { port, appPort });
   // hold a port B, then start the main origin on B - 1 (retrying when B - 1 is taken)
   for (let attempt = 0;; attempt++) {
     const blocker = Deno.serve(
@@ -591,18 +584,7 @@ Deno.test("§11.6: answers go out as calls finish, events never reach the socket
     }),
   });
   await using _t = t;
-  const server = startServer({
-    runtime: t.rt,
-    logger: silentLogger(),
-    version: "9.9.9",
-    pages: fakePages,
-    bindHost: "127.0.0.1",
-    port: 0,
-    appPort: 0,
-    allowRemote: false,
-    allowedHosts: [],
-    controlToken: TOKEN,
-  });
+  const server = startTestServer(t.rt);
   try {
     const ws = new WebSocket(`ws://127.0.0.1:${server.config.mainPort}/ws?ct=${TOKEN}`);
     const frames: Record<string, unknown>[] = [];

@@ -6,7 +6,7 @@ import type { Pages, ServerContext, ServerRuntime } from "../../lib/server/conte
 import { CspReportStore } from "../../lib/server/csp.ts";
 import type { ServerConfig } from "../../lib/server/hosts.ts";
 import { type Logger, silentLogger } from "../../lib/util/log.ts";
-import { startServer } from "../../lib/server/mod.ts";
+import { type StartOptions, startServer } from "../../lib/server/mod.ts";
 import { makeRuntime } from "./runtime.ts";
 
 export const TOKEN = "ctl_" + "k".repeat(40);
@@ -156,14 +156,13 @@ export function sseEvents(text: string): { id?: string; event?: string; data?: u
 }
 
 /**
- * A `serve`-mode runtime behind `startServer` on free loopback ports (both origins), for tests
- * that need real sockets; disposing it shuts everything down.
+ * `startServer` on `runtime` with the test defaults: silent logger, version 9.9.9, fake pages,
+ * loopback on free ports (both origins), no remote access, control token TOKEN; `over` replaces any.
  */
-export async function runningServer(logger: Logger = silentLogger()) {
-  const t = await makeRuntime({ mode: "serve" });
-  const server = startServer({
-    runtime: t.rt,
-    logger,
+export function startTestServer(runtime: ServerRuntime, over: Partial<StartOptions> = {}) {
+  return startServer({
+    runtime,
+    logger: silentLogger(),
     version: "9.9.9",
     pages: fakePages,
     bindHost: "127.0.0.1",
@@ -172,7 +171,17 @@ export async function runningServer(logger: Logger = silentLogger()) {
     allowRemote: false,
     allowedHosts: [],
     controlToken: TOKEN,
+    ...over,
   });
+}
+
+/**
+ * A `serve`-mode runtime behind `startServer` on free loopback ports (both origins), for tests
+ * that need real sockets; disposing it shuts everything down.
+ */
+export async function runningServer(logger: Logger = silentLogger()) {
+  const t = await makeRuntime({ mode: "serve" });
+  const server = startTestServer(t.rt, { logger });
   return {
     t,
     server,
