@@ -77,11 +77,7 @@ Deno.test("every §7.2 kind: exact envelope and payload members, seq 1.., by_cli
     seed_storage: { seeded: 1 },
   });
   const w = s.window_uuid;
-  const ok = async (ns: string, method: string, args?: unknown, wid?: string) => {
-    const r = await s.call(ns, method, args, wid);
-    assert.equal(r.ok, true, `${ns}.${method}: ${JSON.stringify(r)}`);
-    return r.result;
-  };
+  const ok = s.ok;
   // one action per row of §7.2, app-caused (session.call as window `w`) or host-caused
   await ok("window", "set_title", { title: "T" });
   await ok("window", "resize", { w: 500, h: 700 });

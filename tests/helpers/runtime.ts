@@ -1,4 +1,5 @@
 /** An in-process core for tests: the same Runtime the transports drive, with a temp key and mock LLM. */
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Runtime, type RuntimeMode } from "../../lib/core/runtime.ts";
 import { loadOrCreateKey } from "../../lib/token/mod.ts";
@@ -119,6 +120,13 @@ export async function openSession(
     // deno-lint-ignore no-explicit-any
     async call(ns: string, method: string, args?: unknown, window_uuid?: string): Promise<any> {
       return await t.call("session.call", { session_id, ns, method, args, window_uuid });
+    },
+    /** `call` that must succeed: asserts `ok` (the outcome in the message) and returns `result`. */
+    // deno-lint-ignore no-explicit-any
+    async ok(ns: string, method: string, args?: unknown, window_uuid?: string): Promise<any> {
+      const r = await t.call("session.call", { session_id, ns, method, args, window_uuid });
+      assert.equal(r.ok, true, `${ns}.${method}: ${JSON.stringify(r)}`);
+      return r.result;
     },
     async drain(limit?: number) {
       const params: Record<string, unknown> = { session_id };
