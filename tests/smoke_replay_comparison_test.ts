@@ -15,6 +15,10 @@ const jsonl = (lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join("\n
 const replay = (dir: string, file: string, ...extra: string[]) =>
   smokeJson([dir, "--fixtures", file, "--mock-llm", join(dir, "mocks.jsonl"), ...extra]);
 
+/** The app's mocks.jsonl (what `replay` passes as --mock-llm). */
+const writeMocks = (dir: string, entries: unknown[]) =>
+  Deno.writeTextFile(join(dir, "mocks.jsonl"), jsonl(entries));
+
 async function writeApp(dir: string, devMocks: Record<string, unknown> = {}) {
   await Deno.mkdir(join(dir, "bundle"));
   await Deno.writeTextFile(join(dir, "bundle", "index.html"), "<!doctype html><p>x</p>\n");
@@ -37,8 +41,11 @@ async function writeApp(dir: string, devMocks: Record<string, unknown> = {}) {
   );
 }
 
-/** A recorded session: one req/res pair per `[ns, method, args, response]`. */
-function recording(calls: [string, string, unknown, Record<string, unknown>][]): unknown[] {
+/** One recorded call: `[ns, method, args, response]`. */
+type Call = [string, string, unknown, Record<string, unknown>];
+
+/** A recorded session: one req/res pair per call. */
+function recording(calls: Call[]): unknown[] {
   const lines: unknown[] = [{ t: 0, kind: "meta", view: "main" }];
   calls.forEach(([ns, method, args, res], i) => {
     lines.push({ t: 2 * i + 1, kind: "req", id: i + 1, ns, method, args });
@@ -47,52 +54,46 @@ function recording(calls: [string, string, unknown, Record<string, unknown>][]):
   return lines;
 }
 
+const writeRecording = (file: string, calls: Call[]) =>
+  Deno.writeTextFile(file, jsonl(recording(calls)));
+
 type Case = { status: string; diff?: { path: string; expected: unknown; actual: unknown }[] };
 const statuses = (cases: Case[]) => cases.map((c) => c.status);
 
 Deno.test("smoke: a volatile string that came back different is carried into later request args as a whole string", async () => {
   await using dir = await tmpDir();
   await writeApp(dir.path);
-  await Deno.writeTextFile(
-    join(dir.path, "mocks.jsonl"),
-    jsonl([
-      { ns: "image", method: "generate", result: { job_id: "job-real-7", model: "m" } },
-      { ns: "image", method: "edit", match: { job_id: "job-real-7" }, result: { done: "whole" } },
-      {
-        ns: "image",
-        method: "edit",
-        match: { note: "job-rec-7 inside" },
-        result: { done: "inside" },
-      },
-    ]),
-  );
+  await writeMocks(dir.path, [
+    { ns: "image", method: "generate", result: { job_id: "job-real-7", model: "m" } },
+    { ns: "image", method: "edit", match: { job_id: "job-real-7" }, result: { done: "whole" } },
+    {
+      ns: "image",
+      method: "edit",
+      match: { note: "job-rec-7 inside" },
+      result: { done: "inside" },
+    },
+  ]);
   const file = join(dir.path, "carry.jsonl");
-  await Deno.writeTextFile(
-    file,
-    jsonl(recording([
-      ["image", "generate", { prompt: "p" }, { ok: true, result: { job_id: "job-rec-7" } }],
-      // the whole string is replaced, also nested in an array
-      ["image", "edit", { job_id: "job-rec-7" }, { ok: true, result: { done: "whole" } }],
-      ["image", "edit", { list: ["x"], job_id: "job-rec-7" }, {
-        ok: true,
-        result: { done: "whole" },
-      }],
-      // not a substring of a longer one: that string is sent as recorded
-      ["image", "edit", { note: "job-rec-7 inside" }, { ok: true, result: { done: "inside" } }],
-    ])),
-  );
+  await writeRecording(file, [
+    ["image", "generate", { prompt: "p" }, { ok: true, result: { job_id: "job-rec-7" } }],
+    // the whole string is replaced, also nested in an array
+    ["image", "edit", { job_id: "job-rec-7" }, { ok: true, result: { done: "whole" } }],
+    ["image", "edit", { list: ["x"], job_id: "job-rec-7" }, {
+      ok: true,
+      result: { done: "whole" },
+    }],
+    // not a substring of a longer one: that string is sent as recorded
+    ["image", "edit", { note: "job-rec-7 inside" }, { ok: true, result: { done: "inside" } }],
+  ]);
   const r = await replay(dir.path, file);
   assert.equal(r.code, 0, explain(r));
   assert.deepEqual(statuses(r.report!.fixtures[0].cases), ["pass", "pass", "pass", "pass"]);
 
   // a non-volatile key that differs fails and is not carried over
-  await Deno.writeTextFile(
-    file,
-    jsonl(recording([
-      ["image", "generate", { prompt: "p" }, { ok: true, result: { model: "rec-model" } }],
-      ["image", "edit", { job_id: "rec-model" }, { ok: true, result: { done: "whole" } }],
-    ])),
-  );
+  await writeRecording(file, [
+    ["image", "generate", { prompt: "p" }, { ok: true, result: { model: "rec-model" } }],
+    ["image", "edit", { job_id: "rec-model" }, { ok: true, result: { done: "whole" } }],
+  ]);
   const r2 = await replay(dir.path, file);
   assert.equal(r2.code, 1, explain(r2));
   const cases = r2.report!.fixtures[0].cases;
@@ -122,30 +123,23 @@ Deno.test("smoke: volatile keys are ignored at any depth, tool_id is not, and --
     tool_id: "tool-a",
     name: "real",
   };
-  await Deno.writeTextFile(
-    join(dir.path, "mocks.jsonl"),
-    jsonl([{ ns: "image", method: "generate", result: { top: actual, list: [actual] } }]),
-  );
+  await writeMocks(dir.path, [{
+    ns: "image",
+    method: "generate",
+    result: { top: actual, list: [actual] },
+  }]);
   const recorded = Object.fromEntries(
     Object.entries(actual).map(([k, v]) => [k, typeof v === "number" ? v + 100 : `rec-${k}`]),
   );
   const same = { ...recorded, tool_id: "tool-a", name: "real" };
   const file = join(dir.path, "volatile.jsonl");
   const gen = (result: unknown) =>
-    ["image", "generate", { prompt: "p" }, { ok: true, result }] as [
-      string,
-      string,
-      unknown,
-      Record<string, unknown>,
-    ];
-  await Deno.writeTextFile(
-    file,
-    jsonl(recording([
-      gen({ top: same, list: [same] }),
-      gen({ top: { ...same, tool_id: "tool-b" } }),
-      gen({ list: [{ ...same, name: "recorded" }] }),
-    ])),
-  );
+    ["image", "generate", { prompt: "p" }, { ok: true, result }] as Call;
+  await writeRecording(file, [
+    gen({ top: same, list: [same] }),
+    gen({ top: { ...same, tool_id: "tool-b" } }),
+    gen({ list: [{ ...same, name: "recorded" }] }),
+  ]);
   const r = await replay(dir.path, file);
   assert.equal(r.code, 1, explain(r));
   const cases = r.report!.fixtures[0].cases;
@@ -166,30 +160,24 @@ Deno.test("smoke: volatile keys are ignored at any depth, tool_id is not, and --
 Deno.test("smoke: errors compare by code only; results as a subset, arrays by length and element", async () => {
   await using dir = await tmpDir();
   await writeApp(dir.path);
-  await Deno.writeTextFile(
-    join(dir.path, "mocks.jsonl"),
-    jsonl([
-      {
-        ns: "image",
-        method: "edit",
-        error: { code: "quota_exceeded", message: "the message replay sees" },
-      },
-      { ns: "image", method: "generate", result: { a: 1, extra: true, xs: [1, 2], n: "1" } },
-    ]),
-  );
+  await writeMocks(dir.path, [
+    {
+      ns: "image",
+      method: "edit",
+      error: { code: "quota_exceeded", message: "the message replay sees" },
+    },
+    { ns: "image", method: "generate", result: { a: 1, extra: true, xs: [1, 2], n: "1" } },
+  ]);
   const file = join(dir.path, "check.jsonl");
   const err = (code: string) => ({ ok: false, error: { code, message: "recorded words" } });
-  await Deno.writeTextFile(
-    file,
-    jsonl(recording([
-      ["image", "edit", {}, err("quota_exceeded")],
-      ["image", "edit", {}, err("rate_limited")],
-      ["image", "generate", {}, { ok: true, result: { a: 1, xs: [1, 2] } }],
-      ["image", "generate", {}, { ok: true, result: { xs: [1] } }],
-      ["image", "generate", {}, { ok: true, result: { n: 1 } }],
-      ["image", "generate", {}, err("quota_exceeded")],
-    ])),
-  );
+  await writeRecording(file, [
+    ["image", "edit", {}, err("quota_exceeded")],
+    ["image", "edit", {}, err("rate_limited")],
+    ["image", "generate", {}, { ok: true, result: { a: 1, xs: [1, 2] } }],
+    ["image", "generate", {}, { ok: true, result: { xs: [1] } }],
+    ["image", "generate", {}, { ok: true, result: { n: 1 } }],
+    ["image", "generate", {}, err("quota_exceeded")],
+  ]);
   const r = await replay(dir.path, file);
   assert.equal(r.code, 1, explain(r));
   const cases = r.report!.fixtures[0].cases;
@@ -205,49 +193,38 @@ Deno.test("smoke: errors compare by code only; results as a subset, arrays by le
 Deno.test("smoke: a recorded tool id reaches the single manifest handle in it; tools.invoke envelopes compare by data or need tool_failed", async () => {
   await using dir = await tmpDir();
   await writeApp(dir.path);
-  await Deno.writeTextFile(
-    join(dir.path, "mocks.jsonl"),
-    jsonl([
-      {
-        ns: "tools",
-        method: "invoke",
-        match: { tool_id: "bundled:notes-summarizer", method: "ok" },
-        result: { summary: "s", n: 2 },
-      },
-      {
-        ns: "tools",
-        method: "invoke",
-        match: { tool_id: "bundled:notes-summarizer", method: "fails" },
-        error: { code: "tool_failed", message: "the tool said no" },
-      },
-      {
-        ns: "tools",
-        method: "invoke",
-        match: { tool_id: "bundled:notes-summarizer", method: "denied" },
-        error: { code: "permission_denied", message: "no" },
-      },
-    ]),
-  );
+  await writeMocks(dir.path, [
+    {
+      ns: "tools",
+      method: "invoke",
+      match: { tool_id: "bundled:notes-summarizer", method: "ok" },
+      result: { summary: "s", n: 2 },
+    },
+    {
+      ns: "tools",
+      method: "invoke",
+      match: { tool_id: "bundled:notes-summarizer", method: "fails" },
+      error: { code: "tool_failed", message: "the tool said no" },
+    },
+    {
+      ns: "tools",
+      method: "invoke",
+      match: { tool_id: "bundled:notes-summarizer", method: "denied" },
+      error: { code: "permission_denied", message: "no" },
+    },
+  ]);
   const file = join(dir.path, "tools.jsonl");
   const inv = (method: string, result: unknown, tool_id = "tool-acme-notes-summarizer-k3j9x2pq") =>
-    ["tools", "invoke", { tool_id, method, args: {} }, { ok: true, result }] as [
-      string,
-      string,
-      unknown,
-      Record<string, unknown>,
-    ];
-  await Deno.writeTextFile(
-    file,
-    jsonl(recording([
-      inv("ok", { success: true, data: { summary: "s" }, took: 5 }),
-      inv("ok", { success: true, data: { summary: "other" } }),
-      inv("fails", { success: false, error: "recorded words" }),
-      inv("denied", { success: false, error: "recorded words" }),
-      inv("ok", { success: false }),
-      // the handle as a '-'-delimited part only: "summarizer" alone names no handle
-      inv("ok", { success: true, data: { summary: "s" } }, "tool-acme-summarizer-k3j9x2pq"),
-    ])),
-  );
+    ["tools", "invoke", { tool_id, method, args: {} }, { ok: true, result }] as Call;
+  await writeRecording(file, [
+    inv("ok", { success: true, data: { summary: "s" }, took: 5 }),
+    inv("ok", { success: true, data: { summary: "other" } }),
+    inv("fails", { success: false, error: "recorded words" }),
+    inv("denied", { success: false, error: "recorded words" }),
+    inv("ok", { success: false }),
+    // the handle as a '-'-delimited part only: "summarizer" alone names no handle
+    inv("ok", { success: true, data: { summary: "s" } }, "tool-acme-summarizer-k3j9x2pq"),
+  ]);
   const mocks = ["--mock-llm", join(dir.path, "mocks.jsonl"), "--no-executas"];
   const r = await smokeJson([dir.path, "--fixtures", file, ...mocks]);
   assert.equal(r.code, 1, explain(r));
@@ -315,16 +292,13 @@ Deno.test("smoke: the mock table is --mock-llm files (flag order), then mock-tab
       "complete",
       { messages: [{ role: "user", content: `say ${word}` }] },
       { ok: true, result: answer(text) },
-    ] as [string, string, unknown, Record<string, unknown>];
-  await Deno.writeTextFile(
-    join(dir.path, "fx", "order.jsonl"),
-    jsonl(recording([
-      ask("alpha", "from file a"),
-      ask("beta", "from file b"),
-      ask("gamma", "from fixture"),
-      ask("delta", "from dev.mocks"),
-    ])),
-  );
+    ] as Call;
+  await writeRecording(join(dir.path, "fx", "order.jsonl"), [
+    ask("alpha", "from file a"),
+    ask("beta", "from file b"),
+    ask("gamma", "from fixture"),
+    ask("delta", "from dev.mocks"),
+  ]);
   const r = await smokeJson([
     dir.path,
     "--fixtures",
