@@ -12,7 +12,7 @@ import { FixtureError, parseFixtureText } from "../lib/smoke/fixtures.ts";
 import { loadMockFile } from "../lib/llm/mod.ts";
 import { loadManifest } from "../lib/manifest/load.ts";
 import { utf16Hint } from "../lib/util/json.ts";
-import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
+import { REPO_ROOT, runMain } from "./helpers/bridge_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const BOM = "\uFEFF";
@@ -43,31 +43,22 @@ Deno.test("executa invoke --args @FILE with a BOM is read as JSON (§2.9)", asyn
   await using dir = await tmpDir();
   const file = join(dir.path, "args.json");
   await Deno.writeTextFile(file, `${BOM}{"x":1}\r\n`);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN_TS,
-      "executa",
-      "invoke",
-      `${REPO_ROOT}tests/fixtures/executas`,
-      "echo",
-      "--tool-id",
-      "tool-fixture",
-      "--command",
-      "node plugin.mjs",
-      "--args",
-      `@${file}`,
-      "--format",
-      "json",
-    ],
-    env: { HOME: dir.path, NO_COLOR: "1", ...denoDirEnv() },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)).result.args, { x: 1 });
+  const out = await runMain([
+    "executa",
+    "invoke",
+    `${REPO_ROOT}tests/fixtures/executas`,
+    "echo",
+    "--tool-id",
+    "tool-fixture",
+    "--command",
+    "node plugin.mjs",
+    "--args",
+    `@${file}`,
+    "--format",
+    "json",
+  ], { home: dir.path, env: { NO_COLOR: "1" } });
+  assert.equal(out.code, 0, out.stderr);
+  assert.deepEqual(JSON.parse(out.stdout).result.args, { x: 1 });
 });
 
 /** `text` as Windows PowerShell 5's `>` writes it: UTF-16LE with its BOM. */

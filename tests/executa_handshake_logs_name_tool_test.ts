@@ -4,7 +4,7 @@
  * app a line carrying only a pid leaves the developer guessing which one misbehaved.
  */
 import assert from "node:assert/strict";
-import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
+import { REPO_ROOT, runMain } from "./helpers/bridge_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const MINI_DIR = `${REPO_ROOT}tests/fixtures/smoke`;
@@ -13,26 +13,18 @@ const MINI_DIR = `${REPO_ROOT}tests/fixtures/smoke`;
 async function describeLogs(mode: string): Promise<Record<string, unknown>[]> {
   await using tmp = await tmpDir();
   const home = tmp.path;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN_TS,
-      "executa",
-      "describe",
-      MINI_DIR,
-      "--tool-id",
-      "tool-mini",
-      "--command",
-      `node mini_plugin.mjs ${mode}`,
-      "--log-format",
-      "json",
-    ],
-    env: { HOME: home, NO_COLOR: "1", ...denoDirEnv() },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return new TextDecoder().decode(out.stderr).trim().split("\n").filter((l) => l.startsWith("{"))
+  const out = await runMain([
+    "executa",
+    "describe",
+    MINI_DIR,
+    "--tool-id",
+    "tool-mini",
+    "--command",
+    `node mini_plugin.mjs ${mode}`,
+    "--log-format",
+    "json",
+  ], { home, env: { NO_COLOR: "1" } });
+  return out.stderr.trim().split("\n").filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l));
 }
 

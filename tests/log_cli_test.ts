@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { denoDirEnv, MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
+import { denoDirEnv, MAIN_TS, REPO_ROOT, runMain } from "./helpers/bridge_process.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const PRETTY = /^\d{2}:\d{2}:\d{2}\.\d{3} (ERROR|WARN|INFO|DEBUG) [^\s]+: \S/;
@@ -172,11 +172,8 @@ Deno.test({
     assert.match(plain, /\d{3} INFO executa:tool-mini: mini started/);
     assert.ok(!plain.includes(ESC), JSON.stringify(plain));
     // not a TTY: no colour even without NO_COLOR
-    const piped = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        MAIN_TS,
+    const piped = await runMain(
+      [
         "executa",
         "describe",
         plugin,
@@ -185,12 +182,9 @@ Deno.test({
         "--command",
         "node mini_plugin.mjs",
       ],
-      env: { HOME: home.path, ...denoDirEnv(), ...path },
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const err = new TextDecoder().decode(piped.stderr);
+      { home: home.path, env: path, clearEnv: true },
+    );
+    const err = piped.stderr;
     assert.match(err, /INFO executa:tool-mini: mini started/);
     assert.ok(!err.includes(ESC), JSON.stringify(err));
   },

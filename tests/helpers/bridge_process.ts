@@ -15,6 +15,25 @@ export function denoDirEnv(): Record<string, string> {
   return dir ? { DENO_DIR: dir } : {};
 }
 
+/**
+ * Runs `main.ts <args>` to the end with HOME = `home` on the parent's Deno cache (`env` added;
+ * `clearEnv` drops everything else); returns the exit code and the decoded stdout and stderr.
+ */
+export async function runMain(
+  args: string[],
+  opts: { home: string; env?: Record<string, string>; clearEnv?: boolean },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN_TS, ...args],
+    env: { HOME: opts.home, ...denoDirEnv(), ...(opts.env ?? {}) },
+    clearEnv: opts.clearEnv ?? false,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
 export interface BridgeOptions {
   args?: string[];
   env?: Record<string, string>;
