@@ -92,14 +92,21 @@ async function realApps() {
     { method: "GET", path: "/healthz", token: false, ok: 200 },
     { method: "GET", path: "/no-such-route", token: false, ok: 404 },
   ];
+  const main = createMainApp(ctx);
+  const app = createAppOriginApp(ctx);
   return {
     t,
     sid,
     slug,
-    main: createMainApp(ctx),
-    app: createAppOriginApp(ctx),
+    main,
+    app,
     mainRoutes,
     appRoutes,
+    /** Both origins: each app with its routes, its port and the other origin's port. */
+    sides: [
+      { app: main, routes: mainRoutes, port: MAIN_PORT, other: APP_PORT },
+      { app, routes: appRoutes, port: APP_PORT, other: MAIN_PORT },
+    ],
     async [Symbol.asyncDispose]() {
       await t[Symbol.asyncDispose]();
     },
@@ -153,11 +160,7 @@ function rebindingHosts(port: number, other: number): string[] {
 
 Deno.test("§11.2 step 1 on every route of both origins: rebinding Host forms → 403 forbidden_host with the exact body", async () => {
   await using s = await realApps();
-  const sides = [
-    { app: s.main, routes: s.mainRoutes, port: MAIN_PORT, other: APP_PORT },
-    { app: s.app, routes: s.appRoutes, port: APP_PORT, other: MAIN_PORT },
-  ];
-  for (const side of sides) {
+  for (const side of s.sides) {
     for (const r of side.routes) {
       for (const h of rebindingHosts(side.port, side.other)) {
         const got = await send(side.app, r, { host: h, ...withToken });
@@ -179,13 +182,7 @@ Deno.test("§11.2 step 1 on every route of both origins: rebinding Host forms �
 
 Deno.test("§11.2 step 2 on every route: Sec-Fetch-Site cross-site → 403 forbidden_origin, even the CSP report", async () => {
   await using s = await realApps();
-  for (
-    const [app, routes, port] of [[s.main, s.mainRoutes, MAIN_PORT], [
-      s.app,
-      s.appRoutes,
-      APP_PORT,
-    ]] as const
-  ) {
+  for (const { app, routes, port } of s.sides) {
     for (const r of routes) {
       const got = await send(app, r, {
         ...host(port),
@@ -307,13 +304,7 @@ Deno.test("§11.1 on the real routes: without --allow-remote a non-loopback peer
   await using s = await realApps();
   const lan = { remoteAddr: { hostname: "192.168.1.20", port: 40000, transport: "tcp" } };
   const loop = { remoteAddr: { hostname: "127.0.0.1", port: 40000, transport: "tcp" } };
-  for (
-    const [app, routes, port] of [[s.main, s.mainRoutes, MAIN_PORT], [
-      s.app,
-      s.appRoutes,
-      APP_PORT,
-    ]] as const
-  ) {
+  for (const { app, routes, port } of s.sides) {
     for (const r of routes) {
       const init = {
         method: r.method,
