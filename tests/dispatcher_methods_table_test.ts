@@ -22,22 +22,16 @@ Deno.test("§5.1 order: ACL before handler lookup before args; tools.invoke vali
   const empty = await s.call("tools", "invoke", { tool_id: "" });
   assert.equal(empty.error.code, "invalid_arg");
   assert.equal(empty.error.details.issues[0].path, "tool_id");
-  assert.deepEqual(await s.call("tools", "invoke", { tool_id: "plain" }), {
+  const noMethod = {
     ok: false,
     error: {
       code: "invalid_arg",
       message: "method is required for tool_id 'plain'",
       details: { tool_id: "plain" },
     },
-  });
-  assert.deepEqual(await s.call("tools", "invoke", { tool_id: "plain", method: "" }), {
-    ok: false,
-    error: {
-      code: "invalid_arg",
-      message: "method is required for tool_id 'plain'",
-      details: { tool_id: "plain" },
-    },
-  });
+  };
+  assert.deepEqual(await s.call("tools", "invoke", { tool_id: "plain" }), noMethod);
+  assert.deepEqual(await s.call("tools", "invoke", { tool_id: "plain", method: "" }), noMethod);
   // valid args, ungranted tool: now the ACL answers, naming the tool
   assert.deepEqual(await s.call("tools", "invoke", { tool_id: "plain", method: "m" }), {
     ok: false,
