@@ -2,7 +2,7 @@
  * `/dev/:wid` opens the log stream only when the server watches files (§11.10): the page reads
  * the log just to reload. A browser allows 6 connections per host and each stream holds one, so
  * with two streams a page, a fourth `/dev/:wid` page in one browser context (an e2e test with
- * several users) never loaded under `serve`.
+ * several users) never loaded under `serve`. It asks for the reload and manifest entries only.
  */
 import assert from "node:assert/strict";
 import { type Any, fakeHostPage, until } from "../lib/dashboard/testing.ts";
@@ -41,4 +41,22 @@ Deno.test("/dev/:wid: no log stream without live reload, one with it", async () 
   const on = devPage("on");
   await until(() => on.shown().length === 1 && on.logStream() !== undefined);
   assert.match(on.logStream()!.url, /^\/api\/log\/stream\?/);
+});
+
+Deno.test("/dev/:wid asks for reload and manifest entries only; the dashboard for the whole log", async () => {
+  // the whole log is up to 64 MiB of storage buckets, read at each page load and streamed to
+  // every page, of which /dev/:wid keeps the reload and manifest entries alone
+  const on = devPage("on");
+  await until(() => on.logStream() !== undefined);
+  const types = (url: string) => new URL(url, "http://h").searchParams.get("type");
+  assert.equal(types(on.logStream()!.url), "reload,manifest");
+  const reads = on.fetched.filter((p) => p.split("?")[0] === "/api/log");
+  assert.equal(reads.length, 1);
+  assert.equal(types(reads[0]), "reload,manifest");
+
+  const dash = fakeHostPage({ bridge });
+  await dash.host.attach(SID);
+  await until(() => dash.logStream() !== undefined);
+  assert.equal(types(dash.logStream()!.url), null);
+  assert.deepEqual(dash.fetched.filter((p) => p.split("?")[0] === "/api/log"), ["/api/log"]);
 });

@@ -1,7 +1,9 @@
 /**
  * `/api/log` and `/api/log/stream` take `session_id` (that session's entries only) and `/api/log`
  * takes `after` (entries newer than a seq): a test among parallel ones reads its own entries, not
- * every worker's 2000. The contract is silent on query filters (§11.3, §11.11).
+ * every worker's 2000. Both take `type` (entries of those types only): a `/dev/:wid` page reloads
+ * from the log and wants none of its storage buckets. The contract is silent on query filters
+ * (§11.3, §11.11).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -107,6 +109,55 @@ Deno.test("/api/log/stream?session_id=: the replay and live entries of that sess
     await reader.cancel().catch(() => {});
     assert.ok(entries().length >= 4);
     assert.deepEqual(entries().filter((e) => e.session_id !== mine), []);
+  } finally {
+    await rt.shutdown();
+  }
+});
+
+Deno.test("/api/log?type= and /api/log/stream?type=: entries of the listed types only", async () => {
+  await using dir = await tmpDir();
+  const { rt, main, create, set } = await setup(dir.path);
+  try {
+    const sid = await create();
+    await set(sid, 1);
+    rt.log.push({ type: "reload", paths: ["/b/app.js"] });
+    rt.log.push({ type: "manifest", diagnostics: [] });
+    const types = async (q: string) => {
+      const r = await main.request(`/api/log${q}`, { headers: AUTH });
+      assert.equal(r.status, 200, q);
+      return ((await r.json()).entries as Entry[]).map((e) => e.type);
+    };
+    const all = await types("");
+    assert.ok(all.includes("rpc") && all.includes("event") && all.includes("session"), `${all}`);
+    assert.deepEqual(await types("?type=reload,manifest"), ["reload", "manifest"]);
+    assert.deepEqual(await types("?type=reload%2C%20manifest"), ["reload", "manifest"]);
+    assert.deepEqual(await types(`?type=rpc&session_id=${sid}`), ["rpc"]);
+    assert.deepEqual(await types("?type="), all); // empty: no filter
+
+    const ac = new AbortController();
+    const res = await main.request("/api/log/stream?after=0&type=reload,manifest", {
+      headers: AUTH,
+      signal: ac.signal,
+    });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const entries = () =>
+      text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)));
+    const until = async (pred: () => boolean) => {
+      while (!pred()) {
+        const r = await reader.read();
+        if (r.done) break;
+        text += r.value;
+      }
+    };
+    await until(() => entries().length >= 2); // the replay
+    await set(sid, 2); // live: an rpc and an event, neither sent
+    rt.log.push({ type: "reload", paths: ["/b/style.css"] });
+    await until(() => entries().length >= 3);
+    ac.abort();
+    await reader.cancel().catch(() => {});
+    assert.deepEqual(entries().map((e) => e.type), ["reload", "manifest", "reload"]);
+    assert.deepEqual(entries()[2].paths, ["/b/style.css"]);
   } finally {
     await rt.shutdown();
   }

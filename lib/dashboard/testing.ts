@@ -15,6 +15,7 @@ export interface FakeHostOptions {
   metas?: Record<string, string>;
   /** Answers a bridge call: a result, or throws `{code, message, data}` for a JSON-RPC error. */
   bridge: (method: string, params: Any) => Any;
+  /** What `GET /api/log` answers (whatever its query). */
   logEntries?: Any[];
   /** Also load devpage.js, the `/dev/:wid` page script (give the session and window metas). */
   devpage?: boolean;
@@ -100,6 +101,8 @@ export function fakeHostPage(opts: FakeHostOptions) {
   const frames: FakeIframe[] = [];
   const windowListeners: Array<(ev: Any) => void> = [];
   const eventSources: FakeEventSource[] = [];
+  /** The paths the page fetched, in order. */
+  const fetched: string[] = [];
   const metas: Record<string, string> = {
     "anna-control-token": "CT",
     "anna-app-port": "5181",
@@ -187,12 +190,15 @@ export function fakeHostPage(opts: FakeHostOptions) {
     },
     WebSocket: FakeWebSocket,
     EventSource: TrackedEventSource,
-    fetch: (path: string) =>
-      Promise.resolve({
+    fetch: (path: string) => {
+      fetched.push(path);
+      const log = path.split("?")[0] === "/api/log";
+      return Promise.resolve({
         ok: true,
         status: 200,
-        json: () => Promise.resolve(path === "/api/log" ? { entries: opts.logEntries ?? [] } : {}),
-      }),
+        json: () => Promise.resolve(log ? { entries: opts.logEntries ?? [] } : {}),
+      });
+    },
     setTimeout: (fn: () => void) => setTimeout(fn, 0), // grace and backoff delays collapse in tests
     clearTimeout: (id: number) => clearTimeout(id),
     atob: (s: string) => atob(s),
@@ -229,6 +235,7 @@ export function fakeHostPage(opts: FakeHostOptions) {
     called,
     sockets,
     eventSources,
+    fetched,
     sessionEvents,
     logStream,
     fromFrame,

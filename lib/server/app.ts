@@ -15,7 +15,7 @@ import { headLength } from "./head.ts";
 import { frameAncestorForms, originForms } from "./hosts.ts";
 import type { ServerContext } from "./context.ts";
 import { handleApiCall, handleRpc } from "./rpc.ts";
-import { logStream, safeQuery, sessionEvents } from "./sse.ts";
+import { logStream, logTypes, safeQuery, sessionEvents } from "./sse.ts";
 import type { LogEntry } from "../core/log_bus.ts";
 import { wsHandler } from "./ws.ts";
 import { rawAfterSegments, rawPathOf, safeSegments, serveBundleFile } from "./static.ts";
@@ -142,9 +142,10 @@ export function createMainApp(ctx: ServerContext): Hono {
 }
 
 /**
- * `GET /api/log?session_id=S&after=N`: a test's own entries, newer than the seq it saw last. The
- * contract is silent on filters; without them each poll of a suite running tests in parallel read
- * every worker's entries (up to 2000, whole storage buckets in events) to keep a few.
+ * `GET /api/log?session_id=S&after=N&type=T,U`: a test's own entries, newer than the seq it saw
+ * last; `type` as on the stream (logTypes). The contract is silent on filters; without them each
+ * poll of a suite running tests in parallel read every worker's entries (up to 2000, whole storage
+ * buckets in events) to keep a few.
  */
 function logFilter(c: Context): ((e: LogEntry) => boolean) | Response {
   const sid = safeQuery(c, "session_id");
@@ -160,7 +161,10 @@ function logFilter(c: Context): ((e: LogEntry) => boolean) | Response {
     );
   }
   const n = after === undefined ? 0 : Number(after);
-  return (e) => e.seq > n && (sid === undefined || e.session_id === sid);
+  const types = logTypes(c);
+  return (e) =>
+    e.seq > n && (sid === undefined || e.session_id === sid) &&
+    (types === null || types.has(e.type));
 }
 
 /** 404 JSON for unknown routes; a handler fault is logged and answered 500, never rethrown. */

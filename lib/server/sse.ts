@@ -53,6 +53,17 @@ export function safeQuery(c: Context, name: string): string | undefined {
   }
 }
 
+/**
+ * `type=reload,manifest`: entries of these types only (absent or empty: every type). `/dev/:wid`
+ * pages read the log just to reload; without it each page load fetched the whole log (2000
+ * entries, up to 64 MiB of storage buckets) and each page's stream got every bucket written.
+ */
+export function logTypes(c: Context): Set<string> | null {
+  const v = safeQuery(c, "type");
+  const types = (v ?? "").split(",").map((t) => t.trim()).filter((t) => t !== "");
+  return types.length ? new Set(types) : null;
+}
+
 const SSE_HEADERS = {
   "Content-Type": "text/event-stream",
   "Cache-Control": "no-store",
@@ -208,7 +219,7 @@ export function sessionEvents(c: Context, ctx: ServerContext): Response {
 
 /**
  * `GET /api/log/stream`: live log entries; replays retained ones after `Last-Event-ID` / `after`;
- * `session_id` keeps that session's entries only.
+ * `session_id` keeps that session's entries only, `type` those of the given types (logTypes).
  */
 export function logStream(c: Context, ctx: ServerContext): Response {
   const hasStart = c.req.header("last-event-id") !== undefined ||
@@ -216,10 +227,13 @@ export function logStream(c: Context, ctx: ServerContext): Response {
   const start = startPosition(c);
   // as on `/api/log`: one session's entries only (a test among parallel ones)
   const sid = safeQuery(c, "session_id");
+  const types = logTypes(c);
   return sseResponse(c, (stream) =>
     runStream(stream, ctx, "log", ({ write, drained, ended }) => {
       const send = (e: LogEntry) => {
-        if (sid === undefined || e.session_id === sid) write(logMessage(e));
+        if ((sid === undefined || e.session_id === sid) && (types === null || types.has(e.type))) {
+          write(logMessage(e));
+        }
       };
       if (!hasStart) return ctx.runtime.log.subscribe(send);
       // the same pacing as session events: retained entries after `start`, then live ones

@@ -257,6 +257,10 @@
     syncing: false,
     held: [], // live entries that came while resyncing
   };
+  // `/dev/:wid` asks the server for those two types only: the whole log is up to 2000 entries and
+  // 64 MiB of storage buckets, fetched at each page load and streamed to every such page
+  const logQuery = logs.keepAll ? {} : { type: "reload,manifest" };
+  const logPath = logs.keepAll ? "/api/log" : "/api/log?type=reload%2Cmanifest";
   function hasErrors(diags) {
     return Array.isArray(diags) && diags.some((d) => d && d.severity === "error");
   }
@@ -301,7 +305,7 @@
     if (logs.started) return;
     logs.started = true;
     try {
-      const r = await fetchJson("/api/log");
+      const r = await fetchJson(logPath);
       for (const e of r.entries || []) pushLog(e, true);
     } catch (e) {
       report("cannot load /api/log", e);
@@ -323,7 +327,9 @@
     if (isHidden()) return void (logs.paused = logs.down = true);
     // `after`: entries logged between the /api/log read and this subscription are replayed
     // (the stream alone only sends live entries); pushLog drops any seen twice
-    const es = new win.EventSource(withCt("/api/log/stream", { after: String(logs.lastSeq) }));
+    const es = new win.EventSource(
+      withCt("/api/log/stream", { ...logQuery, after: String(logs.lastSeq) }),
+    );
     logs.es = es;
     es.addEventListener("log", (ev) => {
       const entry = parseOrNull(ev.data);
@@ -360,7 +366,7 @@
   async function resyncLog() {
     logs.syncing = true;
     try {
-      const fresh = (await fetchJson("/api/log")).entries || [];
+      const fresh = (await fetchJson(logPath)).entries || [];
       const seen = logs.lastSeq;
       const reset = restarted(fresh);
       if (reset) {
