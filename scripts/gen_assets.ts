@@ -8,6 +8,8 @@
  *   deno run -A scripts/gen_assets.ts --check   exit 1 when they are out of date
  */
 
+import { DEV_TOKEN, REDACTED_TOKEN } from "../lib/util/redact.ts";
+
 const ROOT = new URL("../", import.meta.url);
 const HEADER = [
   "// deno-fmt-ignore-file",
@@ -65,9 +67,37 @@ export async function renderSdkAssets(): Promise<string> {
     `export const SDK_TYPES: string = ${JSON.stringify(types)};\n`;
 }
 
+/** What the dashboard takes from the server's own code instead of keeping a copy. */
+export interface DashShared {
+  /** lib/util/redact.ts: the token pattern and what a token becomes. */
+  devToken: RegExp;
+  redactedToken: string;
+}
+const SHARED: DashShared = { devToken: DEV_TOKEN, redactedToken: REDACTED_TOKEN };
+
+/**
+ * dashboard.js with its placeholders filled: `/__DEV_TOKEN__/g` becomes the regex literal of
+ * `devToken` (flags included), `"__REDACTED_TOKEN__"` the string. Each must occur exactly once.
+ */
+export function fillDashboardJs(text: string, shared: DashShared): string {
+  const fills: Array<[string, string]> = [
+    ["/__DEV_TOKEN__/g", String(shared.devToken)],
+    ['"__REDACTED_TOKEN__"', JSON.stringify(shared.redactedToken)],
+  ];
+  for (const [placeholder, value] of fills) {
+    if (text.split(placeholder).length !== 2) {
+      throw new Error(`lib/dashboard/src/dashboard.js must hold ${placeholder} exactly once`);
+    }
+    text = text.replace(placeholder, () => value);
+  }
+  return text;
+}
+
 /** The text of lib/dashboard/assets.gen.ts for the current sources. */
-export async function renderDashAssets(): Promise<string> {
-  const files = await readSources("lib/dashboard/src");
+export async function renderDashAssets(shared: DashShared = SHARED): Promise<string> {
+  const files = (await readSources("lib/dashboard/src")).map((
+    [name, text],
+  ): [string, string] => [name, name === "dashboard.js" ? fillDashboardJs(text, shared) : text]);
   const body = files.map(([name, text]) => `  ${JSON.stringify(name)}: ${JSON.stringify(text)},`);
   return `${HEADER}\n\n/** lib/dashboard/src/* by file name. */\n` +
     `export const DASH_FILES: Record<string, string> = {\n${body.join("\n")}\n};\n`;

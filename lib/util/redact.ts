@@ -5,8 +5,11 @@
  * The signature is the secret, so the whole token goes; `dev1.` stays to say what was there.
  */
 
-/** "dev1." and two base64url parts: the shape of §8.2, valid or not. */
-const DEV_TOKEN = /dev1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
+/**
+ * "dev1." and two base64url parts: the shape of §8.2, valid or not. The dashboard redacts with this
+ * same pattern: scripts/gen_assets.ts writes it into the dashboard.js it embeds.
+ */
+export const DEV_TOKEN = /dev1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g;
 export const REDACTED_TOKEN = "dev1.[redacted]";
 
 /** `text` with every token-shaped run replaced; idempotent. */

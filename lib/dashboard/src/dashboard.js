@@ -47,8 +47,11 @@
     }`;
   }
   const json = (v) => JSON.stringify(v, null, 2) ?? "undefined";
-  /** Dev tokens (§8.2) as lib/util/redact.ts writes them down: the page shows, never the secret. */
-  const redact = (s) => s.replace(/dev1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, "dev1.[redacted]");
+  // Dev tokens (§8.2) as lib/util/redact.ts writes them down: the page shows, never the secret.
+  // Both placeholders are that file's DEV_TOKEN and REDACTED_TOKEN, put in by scripts/gen_assets.ts.
+  const DEV_TOKEN = /__DEV_TOKEN__/g;
+  const REDACTED_TOKEN = "__REDACTED_TOKEN__";
+  const redact = (s) => s.replace(DEV_TOKEN, () => REDACTED_TOKEN);
   const bytes = (v) => new TextEncoder().encode(JSON.stringify(v)).length;
   /** The first `n` UTF-16 units of `s`, one fewer when the cut would split a surrogate pair. */
   const head = (s, n) => s.slice(0, /[\uD800-\uDBFF]/.test(s[n - 1] ?? "") ? n - 1 : n);
