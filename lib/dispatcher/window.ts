@@ -6,6 +6,7 @@ import { UnknownViewError } from "../manifest/mod.ts";
 import { WindowLimitError } from "../session/session.ts";
 import type { CallContext, NamespaceHandlers } from "./context.ts";
 import { parseArgs } from "./validate.ts";
+import { codePointLength } from "../util/text.ts";
 import { grantedToolIds } from "./tools.ts";
 
 const HelloArgs = z.object({ client_info: z.record(z.string(), z.unknown()).optional() });
@@ -15,7 +16,8 @@ const SetTitleArgs = z.object({
   title: z.string().transform((s) => s.trim()).pipe(
     z.string()
       .refine((t) => t.length >= 1, "must not be empty or only whitespace")
-      .refine((t) => t.length <= 120, "must have at most 120 characters after trimming"),
+      // code points, as the manifest's view title (§3.9): 61 emoji are 61 chars, not 122
+      .refine((t) => codePointLength(t) <= 120, "must have at most 120 characters after trimming"),
   ),
 });
 const ResizeArgs = z.object({ w: z.number().finite(), h: z.number().finite() });
