@@ -113,14 +113,32 @@
   // before it left: an Edit and a Delete clicked in quick succession must not both start from the
   // same old state (the second would put back what the first changed).
   let writes = Promise.resolve();
+  // The write is answered on the socket, the runtime's events come on the session SSE: an event
+  // sent before the write can arrive after its answer. From a write until its own event (the
+  // bucket it wrote), older events are not applied; events come in order, so after it all are.
+  let awaiting = null; // {text: JSON of the bucket written, latest: newest event held back}
   /** Saves `change(state)` once the writes before it are done; resolves to what it saved. */
   function save(change) {
     const run = writes.then(async () => {
       const sid = host.sessionId();
       if (!sid) throw new Error("no session selected");
       const next = change(state);
-      await host.rpc("session.set_runtime_state", { session_id: sid, runtime_state: next });
-      state = next; // the runtime_state_synced event confirms it shortly
+      const mine = { text: JSON.stringify(next), latest: null };
+      awaiting = mine;
+      try {
+        await host.rpc("session.set_runtime_state", { session_id: sid, runtime_state: next });
+      } catch (e) {
+        if (awaiting === mine) {
+          awaiting = null; // not written: what was held back is the bucket now
+          if (mine.latest) {
+            state = mine.latest;
+            scheduleStorage(); // later: a refused raw edit is marked dirty first, and kept
+          }
+        }
+        throw e;
+      }
+      // else its event came first, and maybe newer ones after it: state is already as new
+      if (awaiting === mine) state = next;
       renderStorage();
       return next;
     });
@@ -225,6 +243,7 @@
     },
     reset() {
       state = {};
+      awaiting = null;
       editor.dirty = false; // another session: its own text
       renderStorage();
     },
@@ -235,8 +254,15 @@
       renderStorage();
     },
     event(env) {
+      // the write's own event was evicted before this page read it: nothing left to wait for
+      if (env.kind === "events_dropped") awaiting = null;
       if (env.kind === "runtime_state_synced" && env.payload && env.payload.runtime_state) {
-        state = env.payload.runtime_state;
+        const bucket = env.payload.runtime_state;
+        if (awaiting) {
+          if (JSON.stringify(bucket) !== awaiting.text) return void (awaiting.latest = bucket);
+          awaiting = null;
+        }
+        state = bucket;
         scheduleStorage();
       }
     },
