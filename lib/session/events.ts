@@ -3,7 +3,7 @@
  * 64 MiB), one drain cursor, independent live subscribers (SSE) and the synthetic `events_dropped`.
  */
 import { byteSize, intDigits, jsonStringBytes } from "../util/json.ts";
-import { materializePayload } from "./state_store.ts";
+import { materializePayload } from "./snapshot.ts";
 
 export const EVENT_CAPACITY = 10_000;
 export const EVENT_MAX_BYTES = 64 * 1024 * 1024;

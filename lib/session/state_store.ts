@@ -4,7 +4,7 @@
  * Every mutation emits `runtime_state_synced` carrying the *whole* bucket as it was then (§7.2).
  * Copying the bucket on every `storage.set` made each write O(keys) and filled the event ring with
  * copies nobody may ever read. Instead the current state lives in a Map, each mutation pushes an
- * undo record, and an event carries a `Snapshot` that is rebuilt from the journal only when
+ * undo record, and an event carries a `Snapshot` (snapshot.ts) rebuilt from the journal only when
  * someone reads it. A drained event gets it filled in at hand-out (`Snapshot.fill`, or
  * `materializePayload` for a live payload); live subscribers get a payload that builds it on first
  * read, and they serialise at once (SSE, the recorder) or keep only recent events (the dashboard
@@ -15,15 +15,7 @@
  */
 
 import { toJson, utf8Length } from "../util/json.ts";
-import type { DeferredPayload } from "./events.ts";
-
-const MATERIALIZE = Symbol("materialize");
-
-/** Builds a lazy payload's snapshot now, if it has one (a no-op for ordinary payloads). */
-export function materializePayload(payload: Record<string, unknown>) {
-  const m = (payload as { [MATERIALIZE]?: () => void })[MATERIALIZE];
-  if (m) m();
-}
+import { applyUndo, Snapshot, type Undo } from "./snapshot.ts";
 
 /**
  * What is derived from a key's current value, made on first need and replaced when the key
@@ -38,77 +30,12 @@ interface Derived {
   json: string | undefined;
 }
 
-/** `bytes`: the JSON size of the old value(s) it holds, for the journal's byte cap. */
-type Undo =
-  | { kind: "key"; key: string; had: boolean; old: unknown; bytes: number }
-  | { kind: "deleted"; key: string; old: unknown; pos: number; bytes: number }
-  | { kind: "all"; old: Map<string, unknown>; bytes: number };
-
 /**
  * The most the journal holds in old values. The event ring keeps at most 64 MiB of events, each
  * sized with its whole bucket (§6.5), so this reaches back past any event still in the ring;
  * without it, 10 000 writes of 250 KB values held 2.5 GB for events long evicted by size.
  */
 export const MAX_JOURNAL_BYTES = 64 * 1024 * 1024;
-
-/**
- * The bucket as it was at one version, built on first need. It fills an event payload's
- * `runtime_state` (`fill`), or wraps a payload so that reading the member builds it (`live`).
- */
-export class Snapshot implements DeferredPayload {
-  value: Record<string, unknown> | null = null;
-  constructor(
-    private readonly store: StateStore,
-    readonly v: number,
-    /** its place in the store's pending list, counted from the first snapshot ever taken */
-    readonly slot: number,
-  ) {}
-
-  /** Sets `payload.runtime_state` to this snapshot (in place, keeping the member's position). */
-  fill(payload: Record<string, unknown>) {
-    payload.runtime_state = this.store.resolve(this);
-  }
-
-  /**
-   * A copy of `payload` whose `runtime_state` is an accessor that builds the snapshot on first
-   * read. JSON.stringify, reads and spreads see a plain enumerable property.
-   */
-  live(payload: Record<string, unknown>): Record<string, unknown> {
-    const resolve = () => this.store.resolve(this);
-    // A literal with the accessor and the materialize hook keeps the object's shape fast; the
-    // first read turns the accessor into a plain data property and drops the hook, so a read
-    // payload looks like any other object.
-    const lazy: Record<string | symbol, unknown> = {
-      get runtime_state(): Record<string, unknown> {
-        const value = resolve();
-        Object.defineProperty(this, "runtime_state", {
-          value,
-          enumerable: true,
-          configurable: true,
-          writable: true,
-        });
-        delete (this as Record<symbol, unknown>)[MATERIALIZE];
-        return value;
-      },
-      [MATERIALIZE]: () => void lazy.runtime_state,
-    };
-    const keys = Object.keys(payload);
-    if (keys.length === 1) return lazy as Record<string, unknown>;
-    // open_view: the other members keep their order around runtime_state (rare, no fast path)
-    const out: Record<string | symbol, unknown> = {};
-    for (const k of keys) {
-      if (k === "runtime_state") {
-        Object.defineProperty(out, k, { ...Object.getOwnPropertyDescriptor(lazy, k)! });
-      } else out[k] = payload[k];
-    }
-    Object.defineProperty(out, MATERIALIZE, {
-      value: () => void out.runtime_state,
-      enumerable: false,
-      configurable: true,
-    });
-    return out as Record<string, unknown>;
-  }
-}
 
 /** A plain object with the bucket's own keys (including a literal "__proto__"). */
 function toObject(m: Map<string, unknown>): Record<string, unknown> {
@@ -339,28 +266,15 @@ export class StateStore {
       const q = this.pending[i];
       if (!q || q.v > v) continue;
       if (q.v < p.v) break;
-      while (v > q.v) this.applyUndo(m, this.undo[--v - this.base]);
+      while (v > q.v) applyUndo(m, this.undo[--v - this.base]);
       this.built(q, build());
     }
     if (!p.value) {
       // p has left the pending list (its event has left the ring), but its history is still kept
-      while (v > p.v) this.applyUndo(m, this.undo[--v - this.base]);
+      while (v > p.v) applyUndo(m, this.undo[--v - this.base]);
       this.built(p, build());
     }
     return p.value!;
-  }
-
-  private applyUndo(m: Map<string, unknown>, u: Undo) {
-    if (u.kind === "all") {
-      m.clear();
-      for (const [k, val] of u.old) m.set(k, val);
-    } else if (u.kind === "deleted") {
-      const entries = [...m];
-      entries.splice(u.pos, 0, [u.key, u.old]);
-      m.clear();
-      for (const [k, val] of entries) m.set(k, val);
-    } else if (u.had) m.set(u.key, u.old);
-    else m.delete(u.key);
   }
 
   /**
