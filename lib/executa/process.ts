@@ -1,14 +1,15 @@
 /**
  * One executa child process speaking line-delimited JSON-RPC 2.0 on stdio (CONTRACT §9.5, §9.7,
- * §9.10–§9.12): integer request ids, serialised stdin writes, replies matched by id, stderr ring
- * feeding, and the graceful stop sequence. Knows nothing about tools, sessions or crash policy.
+ * §9.10–§9.12): integer request ids, serialised stdin writes, replies matched by id (the reading
+ * side is stdout_router.ts), stderr ring feeding, and the graceful stop sequence. Knows nothing
+ * about tools, sessions or crash policy.
  */
 import type { Logger } from "../util/log.ts";
 import { shownLine } from "../util/text.ts";
 import type { AppContext } from "./types.ts";
-import { encodeUtf8, isPlainObject } from "../util/json.ts";
-import { findTopLevelId, LineSplitter, trimPartialUtf8 } from "./framing.ts";
-import { readFileTransport } from "./file_transport.ts";
+import { encodeUtf8 } from "../util/json.ts";
+import { LineSplitter, trimPartialUtf8 } from "./framing.ts";
+import { StdoutRouter } from "./stdout_router.ts";
 import type { StdoutDiagnosis } from "./stdout_noise.ts";
 import { TIMEOUT, withTimeout } from "./async.ts";
 import {
@@ -64,8 +65,6 @@ export interface SpawnOptions {
 const decoder = new TextDecoder();
 /** How long to wait for the pipes to drain after the child exited. */
 const DRAIN_MS = 500;
-/** Remembered timed-out ids, so a late reply is recognised (bounded). */
-const MAX_ABANDONED = 4096;
 
 export class ExecutaProcess {
   readonly pid: number;
@@ -76,23 +75,13 @@ export class ExecutaProcess {
   /** Ending a process whose stdin broke (see failWhenExited), started once. */
   private endDeaf: Promise<void> | null = null;
   readonly invokes = new Map<string, InvokeContext>();
-  /**
-   * Stdout lines ignored as not JSON-RPC (§9.11): how many, and the first one (cut at 1 KiB). A
-   * plugin whose replies never arrive often wrote them in another form (a Python dict's repr, a
-   * log line in front): smoke names this line when it reports the timeout.
-   */
-  readonly stdoutNoise = { count: 0, first: "" };
-  /** Replies whose id matched no request (not a timed-out one): how many, and the first id. */
-  readonly strayReplies = { count: 0, first: null as number | string | null };
 
   private readonly child: Deno.ChildProcess;
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
   private writeChain: Promise<unknown> = Promise.resolve();
   private nextId = 1;
-  private readonly pending = new Map<number, (r: Reply) => void>();
-  /** Run as soon as a request's answer is read, before its (maybe async) settling. */
-  private readonly onAnswered = new Map<number, () => void>();
-  private readonly abandoned = new Set<number>();
+  /** Replies matched to their requests, and the rest of stdout (stdout_router.ts). */
+  private readonly replies: StdoutRouter;
   private readonly log: Logger;
   private readonly hooks: ProcessHooks;
   private stopping: Promise<ExitInfo> | null = null;
@@ -118,9 +107,10 @@ export class ExecutaProcess {
     }).spawn();
     this.pid = this.child.pid;
     this.writer = this.child.stdin.getWriter();
+    this.replies = new StdoutRouter(this.log, this.hooks);
     this.stdoutLines = new LineSplitter(MAX_FRAME_BYTES, {
-      line: (b) => this.onLine(b),
-      oversize: (head, total) => this.onOversize(head, total),
+      line: (b) => this.replies.line(b),
+      oversize: (head, total) => this.replies.oversize(head, total),
     });
     const stderr = new LineSplitter(STDERR_LINE_BYTES, {
       line: (b) => this.onStderr(b),
@@ -138,8 +128,8 @@ export class ExecutaProcess {
   stdoutDiagnosis(): StdoutDiagnosis {
     const p = this.stdoutLines.pending(IGNORED_LINE_LOG_BYTES);
     return {
-      ignored: this.stdoutNoise,
-      stray: this.strayReplies,
+      ignored: this.replies.noise,
+      stray: this.replies.stray,
       partial: { bytes: p.bytes, head: decoder.decode(p.head) },
     };
   }
@@ -162,10 +152,7 @@ export class ExecutaProcess {
       if (this.exitInfo) {
         onAnswered?.();
         resolve({ kind: "exit", exit: this.exitInfo });
-      } else {
-        this.pending.set(id, resolve);
-        if (onAnswered) this.onAnswered.set(id, onAnswered);
-      }
+      } else this.replies.wait(id, resolve, onAnswered);
     });
     const msg = params === undefined
       ? { jsonrpc: "2.0", id, method }
@@ -186,12 +173,7 @@ export class ExecutaProcess {
 
   /** Stops waiting for `id` (timeout); a reply arriving later is logged and dropped. */
   abandon(id: number): void {
-    this.onAnswered.delete(id);
-    if (!this.pending.delete(id)) return;
-    if (this.abandoned.size >= MAX_ABANDONED) {
-      this.abandoned.delete(this.abandoned.values().next().value!);
-    }
-    this.abandoned.add(id);
+    this.replies.abandon(id);
   }
 
   /** §9.10: close stdin → 2 s → SIGTERM → 2 s → SIGKILL. Never sends a `shutdown` request. */
@@ -269,7 +251,7 @@ export class ExecutaProcess {
       await this.endDeaf;
       r = await withTimeout(this.exited, STOP_GRACE_MS);
     }
-    const resolve = this.take(id);
+    const resolve = this.replies.take(id);
     if (!resolve) return;
     resolve({
       kind: "exit",
@@ -313,84 +295,12 @@ export class ExecutaProcess {
     } catch (e) {
       this.log.error("exit hook failed", { error: String(e) });
     }
-    const pending = [...this.pending.keys()].map((id) => this.take(id)!);
-    for (const resolve of pending) resolve({ kind: "exit", exit: info });
+    for (const resolve of this.replies.takeAll()) resolve({ kind: "exit", exit: info });
     for (const ctx of this.invokes.values()) ctx.abort.abort();
     return info;
   }
 
   private onStderr(bytes: Uint8Array) {
     this.hooks.stderr(shownLine(decoder.decode(bytes)));
-  }
-
-  /** Logs an ignored line's first 1 KiB (a character cut in two shows as U+FFFD). */
-  private ignored(why: string, bytes: Uint8Array) {
-    const line = decoder.decode(bytes.subarray(0, IGNORED_LINE_LOG_BYTES));
-    if (this.stdoutNoise.count++ === 0) this.stdoutNoise.first = line;
-    this.log.debug(`ignored stdout line (${why})`, { line });
-  }
-
-  private onLine(bytes: Uint8Array) {
-    const text = decoder.decode(bytes);
-    if (text.trim() === "") return;
-    let msg: unknown;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      return this.ignored("not JSON", bytes);
-    }
-    if (!isPlainObject(msg)) return this.ignored("not a JSON-RPC message", bytes);
-    const id = msg.id;
-    const validId = typeof id === "number" || typeof id === "string";
-    if (typeof msg.method === "string") {
-      // only a missing id makes a notification (§9.8, JSON-RPC 2.0): an explicit null is a
-      // request too, answered with id null, or the plugin would wait for its answer forever
-      if (id === undefined) this.hooks.notification(msg.method, msg.params);
-      else if (validId || id === null) this.hooks.request(id, msg.method, msg.params);
-      else this.ignored("invalid request id", bytes);
-      return;
-    }
-    if (!validId || !("result" in msg || "error" in msg || "__file_transport" in msg)) {
-      return this.ignored("not a JSON-RPC message", bytes);
-    }
-    this.deliver(id, msg);
-  }
-
-  private deliver(id: number | string, msg: Record<string, unknown>) {
-    const resolve = typeof id === "number" ? this.take(id) : undefined;
-    if (!resolve) {
-      if (typeof id === "number" && this.abandoned.delete(id)) {
-        this.log.info("late reply dropped (the call already timed out)", { id });
-      } else {
-        if (this.strayReplies.count++ === 0) this.strayReplies.first = id;
-        this.log.debug("reply with unknown id ignored", { id });
-      }
-      return;
-    }
-    if ("__file_transport" in msg) readFileTransport(msg.__file_transport).then(resolve);
-    else resolve({ kind: "response", msg });
-  }
-
-  /** The waiter of request `id`, removed; its `onAnswered` hook has run. */
-  private take(id: number): ((r: Reply) => void) | undefined {
-    const resolve = this.pending.get(id);
-    if (!resolve) return undefined;
-    this.pending.delete(id);
-    const hook = this.onAnswered.get(id);
-    this.onAnswered.delete(id);
-    hook?.();
-    return resolve;
-  }
-
-  private onOversize(head: Uint8Array, total: number) {
-    const id = findTopLevelId(decoder.decode(head));
-    const resolve = typeof id === "number" ? this.take(id) : undefined;
-    this.log.warn("skipped stdout line over the frame limit", {
-      frame_bytes: total,
-      max_frame_bytes: MAX_FRAME_BYTES,
-      id,
-    });
-    if (!resolve) return;
-    resolve({ kind: "frame_too_large", frame_bytes: total, max_frame_bytes: MAX_FRAME_BYTES });
   }
 }
