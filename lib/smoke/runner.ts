@@ -2,36 +2,20 @@
  * `smoke [APP_DIR]` end to end (CONTRACT §14.1): validate → key, mock and fixture files, executa
  * discovery/registration → executa checks → views → fixtures → browser → stop everything → report.
  * Everything that can stop smoke before it runs (manifest errors, bad fixture/mock/key files, no
- * Chromium) is checked before any process is started, and ends with exit 2.
+ * Chromium) is checked before any process is started (preflight.ts), and ends with exit 2.
  */
-import { join } from "node:path";
 import { Runtime } from "../core/runtime.ts";
-import { checkApp } from "../core/app_check.ts";
 import { ExecutaPool } from "../executa/mod.ts";
-import { createProvider, LlmConfigError, type LlmFlags, resolveLlmConfig } from "../llm/mod.ts";
-import { mockFileWarnings } from "../llm/mock_keys.ts";
+import type { LlmFlags } from "../llm/mod.ts";
 import { declaredTools } from "../manifest/acl.ts";
-import { appSlugFor, hintText } from "../manifest/mod.ts";
-import type { Diagnostic } from "../manifest/types.ts";
-import { defaultKeyPath, KeyFileError, loadOrCreateKey } from "../token/mod.ts";
 import type { Logger } from "../util/log.ts";
-import { escapeUnsafe } from "../util/text.ts";
 import { VERSION } from "../version.ts";
 import { manifestHandles, ToolAliaser } from "./alias.ts";
-import { ChromiumNotFound, findChromium } from "./chromium.ts";
 import type { SmokeContext } from "./context.ts";
 import { checkExecutas } from "./executas.ts";
-import { selectFixtures } from "./fixture_files.ts";
-import { makeSmokeHome, type SmokeHome } from "./home.ts";
+import { preflight, setupStopStep } from "./preflight.ts";
 import { replayFixture } from "./replay.ts";
-import {
-  exitCodeFor,
-  newReport,
-  resultFor,
-  since,
-  type SmokeReport,
-  type StepResult,
-} from "./report.ts";
+import { exitCodeFor, newReport, resultFor, since, type SmokeReport } from "./report.ts";
 import { checkViews } from "./views.ts";
 import { IgnoredKeys } from "./compare.ts";
 import { checkBrowser } from "./browser.ts";
@@ -67,15 +51,6 @@ export interface SmokeOptions {
   signal?: AbortSignal;
 }
 
-/** The step a setup stop is reported as (§14.1 step 2: everything checked before anything runs). */
-const SETUP_STEP: Record<string, string> = {
-  unknown_view: "view",
-  no_chromium: "chromium",
-  fixture_invalid: "fixture files",
-  fixture_not_found: "fixture files",
-  config: "configuration",
-};
-
 /** Why smoke stopped before running (exit 2), for the fatal line on stderr. */
 export interface Fatal {
   code: string;
@@ -87,9 +62,6 @@ export interface SmokeOutcome {
   report: SmokeReport;
   fatal?: Fatal;
 }
-
-const diagLine = (d: Diagnostic) =>
-  escapeUnsafe(`${d.code} ${d.path || "-"}: ${d.message}${hintText(d)}`);
 
 export async function runSmoke(o: SmokeOptions): Promise<SmokeOutcome> {
   const t0 = performance.now();
@@ -124,133 +96,19 @@ async function runSteps(o: SmokeOptions, report: SmokeReport, t0: number): Promi
     report.duration_ms = since(t0);
     return fatal ? { report, fatal } : { report };
   };
-  // a run that stops early says why in the report too (a junit <error>), not only on stderr
-  const stop = (
-    code: string,
-    message: string,
-    details?: Record<string, unknown>,
-    step?: StepResult,
-  ) => {
-    report.steps.push(
-      step ?? {
-        suite: "validate",
-        name: SETUP_STEP[code] ?? code,
-        status: "error",
-        duration_ms: 0,
-        message,
-        details: { code, ...details },
-      },
-    );
-    return finish({ code, message, details });
-  };
 
-  // 1. validate (§3.7, plus discovery warnings and the bundle entry, as `validate` does)
+  // steps 1–2 (preflight.ts): a stop is reported as a step too, not only on stderr
   let tv = performance.now();
-  const manifestPath = join(o.appDir, "manifest.json");
-  const { slug, warnings: slugWarnings } = await appSlugFor({ appDir: o.appDir });
-  report.app.slug = slug;
-  report.warnings.push(...slugWarnings);
-  const checked = await checkApp({
-    manifestPath,
-    appDir: o.appDir,
-    executaFlags: o.executaSpecs,
-    noExecutas: o.noExecutas,
-  });
-  const { manifest, entries, diagnostics } = checked;
-  report.warnings.push(...checked.skippedFlags);
-  const specs = checked.specs.map((s) => ({ ...s, app_slug: slug }));
-  const errors = diagnostics.filter((d) => d.severity === "error");
-  report.warnings.push(...diagnostics.filter((d) => d.severity === "warning").map(diagLine));
-  const validate: StepResult = {
-    suite: "validate",
-    name: "validate",
-    status: "pass",
-    duration_ms: since(tv),
-  };
-  if (!manifest || errors.length) {
-    validate.status = "fail";
-    validate.message = errors.length
-      ? errors.map(diagLine).join("\n")
-      : `cannot load ${manifestPath}`;
-    validate.details = { diagnostics };
-    return stop(
-      "manifest_invalid",
-      `manifest ${manifestPath} has ${errors.length || 1} error(s):\n  ${
-        validate.message.split("\n").join("\n  ")
-      }`,
-      { diagnostics },
-      validate,
-    );
+  const pre = await preflight(o, report, env);
+  if (!pre.ok) {
+    report.steps.push(setupStopStep(pre.stop));
+    const { code, message, details } = pre.stop;
+    return finish({ code, message, details });
   }
-  validate.details = {
-    views: manifest.ui.views.map((v) => v.name),
-    executas: specs.map((s) => s.tool_id),
-  };
-  report.steps.push(validate);
-  if (o.view !== undefined && !manifest.ui.views.some((v) => v.name === o.view)) {
-    return stop(
-      "unknown_view",
-      `--view '${o.view}' is not a view of this app (available: ${
-        manifest.ui.views.map((v) => v.name).join(", ")
-      })`,
-    );
-  }
-
-  // 2. Chromium, fixture files, key, LLM and mock files — all before anything runs
-  let chromium: string | undefined;
-  if (o.browser) {
-    try {
-      chromium = await findChromium(o.chromium, env);
-    } catch (e) {
-      if (e instanceof ChromiumNotFound) return stop("no_chromium", e.message);
-      throw e;
-    }
-  }
-  const picked = await selectFixtures({
-    fixtures: o.fixtures,
-    noFixtures: o.noFixtures,
-    devFixtures: manifest.dev.fixtures,
-    cwd: o.cwd ?? Deno.cwd(),
-    appDir: o.appDir,
-    slug,
-  });
-  report.warnings.push(...picked.warnings);
-  if (picked.stop) return stop(picked.stop.code, picked.stop.message, picked.stop.details);
-  const { files, mocks: fixtureMocks, note: fixturesNote } = picked;
-  let key;
-  try {
-    key = await loadOrCreateKey(o.keyFile ?? defaultKeyPath(), o.logger.child("token"));
-  } catch (e) {
-    if (e instanceof KeyFileError) return stop("config", e.message);
-    throw e;
-  }
-  let llm;
-  try {
-    const cfg = await resolveLlmConfig(o.llm, env);
-    report.warnings.push(...mockFileWarnings(cfg.mocks));
-    llm = createProvider({
-      ...cfg,
-      mocks: [...cfg.mocks, ...fixtureMocks],
-      logger: o.logger.child("llm"),
-    });
-  } catch (e) {
-    if (e instanceof LlmConfigError) return stop("config", e.message);
-    throw e;
-  }
+  const { slug, manifest, entries, diagnostics, specs, chromium, files, fixturesNote, home } = pre;
+  const { key, llm } = pre;
 
   // 3. the core, exactly as the other transports build it
-  let home: SmokeHome | null = null;
-  try {
-    if (!o.keepHome) home = await makeSmokeHome(env);
-  } catch (e) {
-    // a container with a read-only or missing TMPDIR: a setting to fix, not a crash
-    return stop(
-      "config",
-      `cannot create the executas' temporary HOME (TMPDIR=${env.TMPDIR ?? "unset"}): ${
-        (e as Error).message
-      }; set TMPDIR to a writable directory, or pass --keep-home`,
-    );
-  }
   const pool = new ExecutaPool({
     logger: o.logger.child("executa"),
     llm,
