@@ -3,9 +3,10 @@
  * by all sessions; handshake, `invoke` with the §9.7 reply mapping and §5.6 timeouts, reverse RPC
  * (§9.8), crash policy with backoff (§9.9) and graceful shutdown (§9.10).
  *
- * Files: `process.ts` (one child and its stdio), `handshake.ts`, `invoke.ts` (one invoke on a
- * process), `mapping.ts` (reply → outcome),
- * `reverse.ts` + `reverse_storage.ts` (plugin → host calls), `entry.ts` (per-tool bookkeeping).
+ * Files: `lifecycle.ts` (start, status, crashes and exits of one tool's process), `process.ts`
+ * (one child and its stdio) with `stdout_router.ts` (its incoming lines), `handshake.ts`,
+ * `invoke.ts` (one invoke on a process), `mapping.ts` (reply → outcome), `reverse.ts` +
+ * `reverse_storage.ts` (plugin → host calls), `entry.ts` (per-tool bookkeeping).
  */
 import type { Logger } from "../util/log.ts";
 import type { LlmProvider } from "../llm/types.ts";
@@ -19,30 +20,23 @@ import type {
   ExecutaStatus,
   InvokeOptions,
 } from "./types.ts";
-import { childEnv, resolveCommand } from "./command.ts";
-import { ExecutaProcess } from "./process.ts";
-import { declaredCapabilities, handshake } from "./handshake.ts";
-import { deadlineTimeout, exitedOutcome, parseTimeout } from "./mapping.ts";
+import type { ExecutaProcess } from "./process.ts";
+import { deadlineTimeout, parseTimeout } from "./mapping.ts";
 import { ReverseRpc } from "./reverse.ts";
 import { invokeOn } from "./invoke.ts";
 import {
-  crashLoopOutcome,
   type EnsureStarted,
   type Entry,
   newEntry,
-  pushStderr,
-  recentCrashes,
   restartedEntry,
-  type StartResult,
-  stderrFrom,
   toEntry,
   toInfo,
 } from "./entry.ts";
-import { sleep, TIMEOUT, withTimeout } from "./async.ts";
+import { TIMEOUT, withTimeout } from "./async.ts";
 import { type HealthReport, healthReport } from "./health.ts";
 import { stdoutNoiseHint } from "./stdout_noise.ts";
-import { stripAnsi } from "../util/text.ts";
-import { backoffMs, CRASH_LOOP_COUNT, HEALTH_TIMEOUT_MS } from "./limits.ts";
+import { HEALTH_TIMEOUT_MS } from "./limits.ts";
+import { ExecutaLifecycle } from "./lifecycle.ts";
 
 export type ExecutaEvent =
   | { type: "executa"; tool_id: string; status: ExecutaStatus; pid?: number; message?: string }
@@ -63,12 +57,15 @@ export class ExecutaPool implements ExecutaHost {
   private readonly log: Logger;
   readonly reverse: ReverseRpc; // smoke empties its `storage` between fixture files
   private closed = false;
+  /** Starting processes and recording their status, crashes, exits and stderr (lifecycle.ts). */
+  private readonly life: ExecutaLifecycle;
   /** Processes of restarted or re-registered executas, still in their graceful stop. */
   private readonly retiring = new Set<ExecutaProcess>();
 
   constructor(private readonly opts: ExecutaPoolOptions) {
     this.log = opts.logger.child("executa");
     this.reverse = new ReverseRpc(opts.llm, this.log);
+    this.life = new ExecutaLifecycle(opts, this.log, this.reverse, () => this.closed);
   }
 
   // ---- registry ------------------------------------------------------------------------------
@@ -82,7 +79,7 @@ export class ExecutaPool implements ExecutaHost {
       if (old) fresh.previousStop = this.retire(old) ?? old.previousStop;
       if (fresh.previousStop) stops.push(fresh.previousStop);
       this.entries.set(spec.tool_id, fresh); // same key keeps its registration position
-      this.emit(fresh, "registered");
+      this.life.emit(fresh, "registered");
     }
     await Promise.all(stops);
   }
@@ -111,7 +108,7 @@ export class ExecutaPool implements ExecutaHost {
     this.entries.set(tool_id, fresh);
     const exit = await fresh.previousStop;
     if (exit && !fresh.proc) fresh.last_exit = exit as Entry["last_exit"];
-    this.emit(fresh, fresh.status);
+    this.life.emit(fresh, fresh.status);
   }
 
   /** Stops every process in parallel (§9.10); the pool spawns nothing afterwards. */
@@ -170,21 +167,21 @@ export class ExecutaPool implements ExecutaHost {
     if (!entry) {
       return fail("not_implemented", "tools.invoke is not available in this runtime", { tool_id });
     }
-    let loop = this.crashLoop(entry); // §5.6 step 6 before the timeout's step 7
+    let loop = this.life.crashLoop(entry); // §5.6 step 6 before the timeout's step 7
     if (loop) return loop;
     const t = opts.deadlineAt === undefined
       ? parseTimeout(opts.timeoutMs)
       : deadlineTimeout(opts.deadlineAt);
     if ("ok" in t) return t;
-    let started = await this.start(entry);
+    let started = await this.life.start(entry);
     // restarted or re-registered before this invoke was sent: the old process is stopping and
     // never saw it, so it goes to the replacement instead of failing "executa process exited"
     let next: Entry | undefined;
     while (entry.retired && !this.closed && (next = this.entries.get(tool_id)) && next !== entry) {
       entry = next;
-      loop = this.crashLoop(entry);
+      loop = this.life.crashLoop(entry);
       if (loop) return loop;
-      started = await this.start(entry);
+      started = await this.life.start(entry);
     }
     if (!started.ok) return started.outcome;
 
@@ -209,7 +206,7 @@ export class ExecutaPool implements ExecutaHost {
     if (!entry) {
       return { ok: false, error: { code: "not_found", message: `unknown executa '${tool_id}'` } };
     }
-    const r = await this.start(entry);
+    const r = await this.life.start(entry);
     if (!r.ok) return { ok: false, error: (r.outcome as { error: OutcomeError }).error };
     return {
       ok: true,
@@ -239,157 +236,6 @@ export class ExecutaPool implements ExecutaHost {
     const r = await withTimeout(req.reply, HEALTH_TIMEOUT_MS);
     if (r === TIMEOUT) proc.abandon(req.id);
     return healthReport(r, entry.stderr);
-  }
-
-  // ---- lifecycle -----------------------------------------------------------------------------
-
-  /** §9.9 "next use": 3 crashes within 30 s → `failed` until register/restart. */
-  private crashLoop(e: Entry): Outcome | null {
-    if (e.status === "crashed" && recentCrashes(e) >= CRASH_LOOP_COUNT) {
-      this.setStatus(e, "failed", `crashed ${CRASH_LOOP_COUNT} times within 30s`);
-    }
-    return e.status === "failed" ? crashLoopOutcome(e) : null;
-  }
-
-  private start(e: Entry): Promise<StartResult> {
-    if (e.proc?.alive && e.status === "ready") return Promise.resolve({ ok: true, proc: e.proc });
-    e.starting ??= this.spawnAndHandshake(e).finally(() => (e.starting = null));
-    return e.starting;
-  }
-
-  private unavailable(reason: string, message: string, extra = {}): StartResult {
-    return { ok: false, outcome: fail("executa_unavailable", message, { reason, ...extra }) };
-  }
-
-  private async spawnAndHandshake(e: Entry): Promise<StartResult> {
-    const id = e.spec.tool_id;
-    const loop = this.crashLoop(e);
-    if (loop) return { ok: false, outcome: loop };
-    if (e.previousStop) await e.previousStop;
-    const k = recentCrashes(e);
-    if (k > 0) {
-      const wait = e.crashes[e.crashes.length - 1] + backoffMs(k) - Date.now();
-      if (wait > 0) this.log.info("waiting before respawn", { tool_id: id, ms: wait, crashes: k });
-      await sleep(wait, e.life.signal);
-    }
-    if (e.retired || this.closed) {
-      return this.unavailable("stopped", `executa ${id} was stopped while starting`);
-    }
-
-    this.setStatus(e, "starting");
-    const env = { ...childEnv(e.spec), ...this.opts.extraEnv };
-    const cmd = await resolveCommand(e.spec, { env, logger: this.log });
-    if ("error" in cmd) {
-      // only a spawn failure counts as a crash (§9.9); with no usable entry nothing ran, so there
-      // is no backoff to wait for and no crash loop to reach: the same answer until it is fixed
-      if (cmd.error.reason === "spawn_failed") this.recordCrash(e, cmd.error.message);
-      else this.setStatus(e, "registered", cmd.error.message);
-      const extra = cmd.error.reason === "spawn_failed"
-        ? { command: cmd.error.command ?? e.spec.command, error: cmd.error.message }
-        : {};
-      return this.unavailable(cmd.error.reason, cmd.error.message, extra);
-    }
-    if (e.retired || this.closed) {
-      return this.unavailable("stopped", `executa ${id} was stopped while starting`);
-    }
-    const argv = cmd.argv;
-    e.argv = argv;
-
-    let proc!: ExecutaProcess;
-    try {
-      if (argv.length === 0) throw new Error("empty command");
-      proc = new ExecutaProcess({
-        argv,
-        cwd: e.spec.project_dir,
-        env,
-        logger: this.log.child(`executa:${id}`, { tool_id: id }),
-        hooks: {
-          request: (rid, method, params) => {
-            const caller = { tool_id: id, invokes: proc.invokes, declares: e.declares };
-            this.reverse.handle(caller, method, params).then((p) => proc.respond(rid, p));
-          },
-          notification: (method) =>
-            this.log.debug("plugin notification ignored", { tool_id: id, method }),
-          stderr: (line) => this.onStderr(e, line, proc?.pid ?? null),
-          exit: (info) => this.onExit(e, proc, info),
-        },
-      });
-    } catch (err) {
-      const error = (err as Error).message;
-      this.recordCrash(e, `spawn failed: ${error}`);
-      return this.unavailable("spawn_failed", `executa ${id} could not be spawned: ${error}`, {
-        command: argv,
-        error,
-      });
-    }
-    if (e.spawns++ > 0) e.restarts++;
-    Object.assign(e, { proc, protocol: null, describe: null, describe_error: null, init: null });
-    const marker = stderrFrom(e, proc.pid);
-    if (marker) this.opts.onEvent?.({ type: "stderr", tool_id: id, line: marker });
-    e.declares = { sample: false, embed: false };
-    this.emit(e, "starting", `spawned ${argv[0]}`);
-
-    const hs = await handshake(proc, id, this.opts.version, this.log, (init) => {
-      if (e.proc !== proc) return;
-      e.protocol = "v2";
-      e.init = init;
-      e.declares = declaredCapabilities(init, e.describe);
-      this.log.info("late initialize reply: upgraded to protocol v2", { tool_id: id });
-    });
-    if (!hs.ok) return { ok: false, outcome: exitedOutcome(hs.exit, e.stderr) };
-    // a late v2 upgrade during describe must not be undone
-    if (e.protocol !== "v2") e.protocol = hs.protocol;
-    e.init = hs.init ?? e.init;
-    e.describe = hs.describe;
-    e.describe_error = hs.describe_error;
-    e.initialize_late = hs.initialize_late;
-    e.declares = declaredCapabilities(e.init, e.describe);
-    this.setStatus(e, "ready", `protocol ${e.protocol}`);
-    return { ok: true, proc };
-  }
-
-  private recordCrash(e: Entry, message: string) {
-    const at = Date.now();
-    e.crashes.push(at);
-    e.last_exit = { code: null, signal: null, at };
-    this.setStatus(e, "crashed", message);
-  }
-
-  private onExit(e: Entry, proc: ExecutaProcess, info: NonNullable<Entry["last_exit"]>) {
-    if (e.proc === proc) e.proc = null;
-    if (e.retired) return;
-    e.last_exit = info;
-    if (proc.stopRequested) return this.setStatus(e, "stopped", undefined, proc.pid);
-    e.crashes.push(info.at);
-    const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
-    this.log.warn("executa exited unexpectedly", { tool_id: e.spec.tool_id, pid: proc.pid, how });
-    this.setStatus(e, "crashed", `exited with ${how}`, proc.pid);
-  }
-
-  private onStderr(e: Entry, raw: string, pid: number | null) {
-    const line = pushStderr(e, raw, pid);
-    const id = e.spec.tool_id; // json entries name it in tool_id too, as the pool's lines do
-    e.stderrLog ??= this.opts.logger.child(`executa:${id}`, { tool_id: id });
-    // colours would show as `\u001b[31m` in a log file; the ring and the dashboard keep the line
-    e.stderrLog.info(stripAnsi(line));
-    this.opts.onEvent?.({ type: "stderr", tool_id: id, line });
-  }
-
-  private setStatus(e: Entry, status: ExecutaStatus, message?: string, pid?: number) {
-    e.status = status;
-    this.emit(e, status, message, pid);
-  }
-
-  private emit(e: Entry, status: ExecutaStatus, message?: string, exitedPid?: number) {
-    const pid = exitedPid ?? e.proc?.pid;
-    this.log.debug(`status ${status}`, { tool_id: e.spec.tool_id, pid, message });
-    this.opts.onEvent?.({
-      type: "executa",
-      tool_id: e.spec.tool_id,
-      status,
-      ...(pid !== undefined ? { pid } : {}),
-      ...(message !== undefined ? { message } : {}),
-    });
   }
 }
 
