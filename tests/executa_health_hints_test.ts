@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, runCli, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const PLUGIN = join(SMOKE_FIXTURES, "mini_plugin.mjs");
@@ -40,15 +41,13 @@ Deno.test("executa health: an unanswered health names -32601; an invoke-shaped o
 
 Deno.test("smoke: the health step says the same", async () => {
   await using dir = await tmpDir();
-  const app = join(dir.path, "app");
-  await Deno.mkdir(join(app, "bundle"), { recursive: true });
-  await Deno.writeTextFile(join(app, "bundle/index.html"), "<!doctype html><title>x</title>");
-  await Deno.writeTextFile(
-    join(app, "manifest.json"),
-    JSON.stringify({
+  const app = await writeAppDir(
+    join(dir.path, "app"),
+    {
       schema: 2,
       ui: { bundle: { format: "static-spa", entry: "index.html" }, views: [{ name: "main" }] },
-    }),
+    },
+    "<!doctype html><title>x</title>",
   );
   const step = async (mode: string) => {
     const spec = `dir=${SMOKE_FIXTURES},tool_id=tool-mini,type=node,command=${

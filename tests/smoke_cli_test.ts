@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, runCli, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const BASIC = join(SMOKE_FIXTURES, "basic-app");
@@ -511,19 +512,17 @@ Deno.test("smoke: an app whose bundled executa folder is gone says so in the exe
 
 Deno.test("smoke: manifest warnings are in the report once, not logged again for every session", async () => {
   await using dir = await tmpDir();
-  const app = join(dir.path, "app");
-  await Deno.mkdir(join(app, "bundle"), { recursive: true });
-  await Deno.writeTextFile(join(app, "bundle/index.html"), "<!doctype html><title>w</title>");
   // no view title: a warning
-  await Deno.writeTextFile(
-    join(app, "manifest.json"),
-    JSON.stringify({
+  const app = await writeAppDir(
+    join(dir.path, "app"),
+    {
       schema: 2,
       ui: {
         views: [{ name: "main" }, { name: "side", title: "S" }],
         host_api: { storage: ["read"] },
       },
-    }),
+    },
+    "<!doctype html><title>w</title>",
   );
   const r = await runCli(["smoke", app, "--no-fixtures"], { env: { ANNA_APP_LOG_LEVEL: "warn" } });
   assert.equal(r.code, 0, explain(r));

@@ -7,22 +7,21 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, runCli, smokeJson } from "./fixtures/smoke/harness.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 /** A one-view app with no executa in `<dir>/my app` (a path with a space, as CI checkouts have). */
 async function app(dir: string, fixtures: string[]): Promise<string> {
-  const root = join(dir, "my app");
-  await Deno.mkdir(join(root, "bundle"), { recursive: true });
-  await Deno.mkdir(join(root, "fixtures"));
-  await Deno.writeTextFile(join(root, "bundle/index.html"), "<!doctype html><title>a</title>");
-  await Deno.writeTextFile(
-    join(root, "manifest.json"),
-    JSON.stringify({
+  const root = await writeAppDir(
+    join(dir, "my app"),
+    {
       schema: 2,
       ui: { views: [{ name: "main", title: "A" }], host_api: { storage: ["get"] } },
       dev: { fixtures },
-    }),
+    },
+    "<!doctype html><title>a</title>",
   );
+  await Deno.mkdir(join(root, "fixtures"));
   await Deno.writeTextFile(
     join(root, "fixtures/calls.jsonl"),
     JSON.stringify({ t: 1, dir: "out", ns: "storage", method: "get", args: { key: "k" } }) + "\n",

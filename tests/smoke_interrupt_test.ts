@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { MAIN_TS, REPO_ROOT, SMOKE_FIXTURES } from "./fixtures/smoke/harness.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 import { alive } from "./helpers/processes.ts";
 import { junitReport } from "../lib/smoke/report_junit.ts";
@@ -13,16 +14,14 @@ import { junitReport } from "../lib/smoke/report_junit.ts";
 const PLUGIN = join(SMOKE_FIXTURES, "mini_plugin.mjs");
 
 async function hangingApp(dir: string): Promise<string> {
-  const app = join(dir, "hang-app");
-  await Deno.mkdir(join(app, "bundle"), { recursive: true });
-  await Deno.writeTextFile(join(app, "bundle/index.html"), "<!doctype html><title>hang</title>");
-  await Deno.writeTextFile(
-    join(app, "manifest.json"),
-    JSON.stringify({
+  const app = await writeAppDir(
+    join(dir, "hang-app"),
+    {
       schema: 2,
       required_executas: [{ tool_id: "tool-mini" }],
       ui: { views: [{ name: "main", title: "Hang" }], host_api: { tools: ["tool-mini"] } },
-    }),
+    },
+    "<!doctype html><title>hang</title>",
   );
   await Deno.writeTextFile(
     join(app, "calls.jsonl"),

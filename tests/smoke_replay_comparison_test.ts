@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, smokeJson } from "./fixtures/smoke/harness.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const jsonl = (lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
@@ -20,11 +21,9 @@ const writeMocks = (dir: string, entries: unknown[]) =>
   Deno.writeTextFile(join(dir, "mocks.jsonl"), jsonl(entries));
 
 async function writeApp(dir: string, devMocks: Record<string, unknown> = {}) {
-  await Deno.mkdir(join(dir, "bundle"));
-  await Deno.writeTextFile(join(dir, "bundle", "index.html"), "<!doctype html><p>x</p>\n");
-  await Deno.writeTextFile(
-    join(dir, "manifest.json"),
-    JSON.stringify({
+  await writeAppDir(
+    dir,
+    {
       schema: 2,
       optional_executas: [{ tool_id: "bundled:notes-summarizer" }],
       ui: {
@@ -37,7 +36,8 @@ async function writeApp(dir: string, devMocks: Record<string, unknown> = {}) {
         },
       },
       dev: { mocks: devMocks },
-    }),
+    },
+    "<!doctype html><p>x</p>\n",
   );
 }
 

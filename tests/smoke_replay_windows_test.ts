@@ -7,15 +7,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 /** Two views whose minimum sizes tell them apart: `window.resize` to 1×1 answers the minimum. */
 async function twoViewApp(dir: string) {
-  await Deno.mkdir(join(dir, "bundle"));
-  await Deno.writeTextFile(join(dir, "bundle/index.html"), "<!doctype html><title>t</title>");
-  await Deno.writeTextFile(
-    join(dir, "manifest.json"),
-    JSON.stringify({
+  await writeAppDir(
+    dir,
+    {
       schema: 2,
       ui: {
         views: [
@@ -24,7 +23,8 @@ async function twoViewApp(dir: string) {
         ],
         host_api: { storage: ["get", "set"] },
       },
-    }),
+    },
+    "<!doctype html><title>t</title>",
   );
 }
 

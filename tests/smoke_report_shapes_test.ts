@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, runCli, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const PLUGIN = join(SMOKE_FIXTURES, "mini_plugin.mjs");
@@ -15,21 +16,18 @@ const BASIC = join(SMOKE_FIXTURES, "basic-app");
 
 /** A one-view app with no executas of its own; the mini executa comes in through --executa. */
 async function miniApp(dir: string): Promise<string> {
-  const app = join(dir, "mini-app");
-  await Deno.mkdir(join(app, "bundle"), { recursive: true });
-  await Deno.writeTextFile(join(app, "bundle/index.html"), "<!doctype html><title>mini</title>");
-  await Deno.writeTextFile(
-    join(app, "manifest.json"),
-    JSON.stringify({
+  return await writeAppDir(
+    join(dir, "mini-app"),
+    {
       schema: 2,
       ui: {
         bundle: { format: "static-spa", entry: "index.html" },
         views: [{ name: "main", title: "Mini" }],
         host_api: { storage: ["get", "set"] },
       },
-    }),
+    },
+    "<!doctype html><title>mini</title>",
   );
-  return app;
 }
 
 const executa = (mode: string) =>

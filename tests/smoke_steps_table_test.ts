@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, runCli, SMOKE_FIXTURES, smokeJson } from "./fixtures/smoke/harness.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const PLUGIN = join(SMOKE_FIXTURES, "mini_plugin.mjs");
@@ -20,13 +21,9 @@ const executa = (mode: string) =>
  * replayed call tells which view its session is in. `dev.seed_storage` seeds `greeting`.
  */
 async function tableApp(dir: string, dev: Record<string, unknown> = {}): Promise<string> {
-  const app = join(dir, "table-app");
-  await Deno.mkdir(join(app, "bundle"), { recursive: true });
-  await Deno.mkdir(join(app, "fixtures"));
-  await Deno.writeTextFile(join(app, "bundle/index.html"), "<!doctype html><title>t</title>");
-  await Deno.writeTextFile(
-    join(app, "manifest.json"),
-    JSON.stringify({
+  const app = await writeAppDir(
+    join(dir, "table-app"),
+    {
       schema: 2,
       ui: {
         bundle: { format: "static-spa", entry: "index.html" },
@@ -38,8 +35,10 @@ async function tableApp(dir: string, dev: Record<string, unknown> = {}): Promise
         host_api: { storage: ["get", "set"] },
       },
       dev: { seed_storage: { greeting: "hi" }, ...dev },
-    }),
+    },
+    "<!doctype html><title>t</title>",
   );
+  await Deno.mkdir(join(app, "fixtures"));
   return app;
 }
 
