@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { analyzeManifest } from "../lib/manifest/mod.ts";
 import { scanCallSites, strictScan } from "../lib/manifest/strict.ts";
 import type { EffectiveManifest } from "../lib/manifest/types.ts";
-import { tmpDir } from "./helpers/tmp.ts";
+import { type TmpDir, tmpDir } from "./helpers/tmp.ts";
 
 const FIXTURE = fromFileUrl(new URL("./fixtures/apps/strict-app/", import.meta.url));
 
@@ -17,6 +17,20 @@ function manifestWith(hostApi: unknown, extra: Record<string, unknown> = {}): Ef
   });
   assert.ok(r.manifest);
   return r.manifest;
+}
+
+/** A temp bundle folder holding these files, each given as its lines (joined by "\n"). */
+async function bundleWith(files: Record<string, string[]>): Promise<TmpDir> {
+  const tmp = await tmpDir();
+  try {
+    for (const [name, lines] of Object.entries(files)) {
+      await Deno.writeTextFile(join(tmp.path, name), lines.join("\n"));
+    }
+    return tmp;
+  } catch (e) {
+    await tmp[Symbol.asyncDispose]();
+    throw e;
+  }
 }
 
 Deno.test("scanCallSites: .ns.method( (dotted apps.deck.* too) and call(\"ns\", 'method') forms, skipping node_modules and hidden dirs", async () => {
@@ -112,11 +126,8 @@ Deno.test("scanCallSites: only .js .mjs .cjs .jsx .ts .tsx .html files of at mos
 });
 
 Deno.test("scanCallSites: the browser's navigator.storage / navigator.credentials are not host calls", async () => {
-  await using tmp = await tmpDir();
-  const dir = tmp.path;
-  await Deno.writeTextFile(
-    join(dir, "app.js"),
-    [
+  await using tmp = await bundleWith({
+    "app.js": [
       "const q = await navigator.storage.estimate();",
       "await navigator.credentials.get({ publicKey });",
       "window.navigator.storage.persist();",
@@ -125,19 +136,17 @@ Deno.test("scanCallSites: the browser's navigator.storage / navigator.credential
       "const est = await navigator?.storage.estimate();", // optional chaining
       "const p = navigator",
       "  .storage.persisted();", // a formatter's line break
-    ].join("\n"),
-  );
+    ],
+  });
+  const dir = tmp.path;
   const sites = await scanCallSites(dir);
   assert.deepEqual([...sites.keys()].sort(), ["storage.delete", "storage.get"]);
   assert.deepEqual(sites.get("storage.get"), [{ file: "app.js", line: 4 }]);
 });
 
 Deno.test("scanCallSites: chains broken over lines, optional chaining, agent.session.* and backtick call() are call sites", async () => {
-  await using tmp = await tmpDir();
-  const dir = tmp.path;
-  await Deno.writeTextFile(
-    join(dir, "app.js"),
-    [
+  await using tmp = await bundleWith({
+    "app.js": [
       "await rt.storage", // 1: a formatter broke the chain
       "  .set({ key: 'a', value: 1 });",
       "await rt.llm?.complete({ messages: [] });", // 3
@@ -148,8 +157,9 @@ Deno.test("scanCallSites: chains broken over lines, optional chaining, agent.ses
       "const s = await rt.agent.session.list({ limit: 5 });", // 8
       "rt.call(`upload`, `inline`, {});", // 9
       "rt.storage.get.call(rt.storage, {});", // 10: still not a method "get.call"
-    ].join("\n"),
-  );
+    ],
+  });
+  const dir = tmp.path;
   const sites = await scanCallSites(dir);
   assert.deepEqual(Object.fromEntries([...sites].map(([k, v]) => [k, v.map((s) => s.line)])), {
     "storage.set": [1],
@@ -165,11 +175,8 @@ Deno.test("scanCallSites: chains broken over lines, optional chaining, agent.ses
 });
 
 Deno.test("scanCallSites: calls in comments, strings, regexes and HTML prose are not call sites; code in ${…} and <script> is", async () => {
-  await using tmp = await tmpDir();
-  const dir = tmp.path;
-  await Deno.writeTextFile(
-    join(dir, "app.js"),
-    [
+  await using tmp = await bundleWith({
+    "app.js": [
       "// anna.llm.complete({ messages }) is not used here", // 1
       "/* rt.image.generate({ prompt }) */ rt.storage.get({ key: 'a' });", // 2: after the comment
       'const help = "call anna.web.search( to search"; // a quoted call', // 3
@@ -179,18 +186,16 @@ Deno.test("scanCallSites: calls in comments, strings, regexes and HTML prose are
       "const t = 'unclosed; rt.mobile.share();", // 7: a stray quote is read as code
       "rt.call('llm', 'embed'); // rt.call('fs', 'write')", // 8
       "const s = \"rt.call('apps', 'get')\";", // 9: call() form inside a string literal counts
-    ].join("\n"),
-  );
-  await Deno.writeTextFile(
-    join(dir, "index.html"),
-    [
+    ],
+    "index.html": [
       "<!doctype html><p>Docs: anna.llm.stream() streams.</p>", // 1
       "<!-- <b>rt.artifact.create()</b> -->", // 2
       '<script type="module">', // 3
       "  await rt.storage.delete({ key: 'k' }); // not rt.storage.list()", // 4
       "</script><p>rt.web.fetch()</p>", // 5
-    ].join("\n"),
-  );
+    ],
+  });
+  const dir = tmp.path;
   const sites = await scanCallSites(dir);
   const got = Object.fromEntries(
     [...sites].map(([k, v]) => [k, v.map((s) => `${s.file}:${s.line}`)]),
@@ -208,24 +213,18 @@ Deno.test("scanCallSites: calls in comments, strings, regexes and HTML prose are
 });
 
 Deno.test("strictScan: array, promise and string methods on app values named like a namespace are not host calls", async () => {
-  await using tmp = await tmpDir();
-  const dir = tmp.path;
-  await Deno.writeTextFile(
-    join(dir, "app.js"),
-    [
+  await using tmp = await bundleWith({
+    "app.js": [
       "state.chat.push(msg);",
       "const ids = res.tools.map((t) => t.tool_id);",
       "input.files.forEach((f) => add(f));",
       "cache.storage.has('k');",
       "els.chat.appendChild(row); els.chat.scrollIntoView(); input.files.item(0);",
       "rt.storage.set({ key: 'k', value: 1 });", // a real call, still reported
-    ].join("\n"),
-  );
-  await Deno.writeTextFile(
-    join(dir, "app.js"),
-    "\nawait anna.storage.remove({ key: 'k' }); // a legacy name: still a (wrong) host call",
-    { append: true },
-  );
+      "await anna.storage.remove({ key: 'k' }); // a legacy name: still a (wrong) host call",
+    ],
+  });
+  const dir = tmp.path;
   const diags = await strictScan(dir, manifestWith({ storage: ["get"] }), []);
   assert.deepEqual(diags.map((d) => d.message), [
     "app.js:6: the bundle calls storage.set but the manifest does not grant it",
