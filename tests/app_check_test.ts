@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { checkApp } from "../lib/core/app_check.ts";
 import { REPO_ROOT } from "./helpers/bridge_process.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const DISC = join(REPO_ROOT, "tests/fixtures/apps/disc-app");
@@ -19,21 +20,16 @@ Deno.test("checkApp: a literal tool_id grant resolves through the bundled: ref o
     join(dir.path, "executas/a/executa.json"),
     JSON.stringify({ tool_id: "tool-a", type: "python", slug: "alpha" }),
   );
-  await Deno.mkdir(join(dir.path, "bundle"));
-  await Deno.writeTextFile(join(dir.path, "bundle/index.html"), "<!doctype html>");
+  await writeAppDir(dir.path, {
+    schema: 2,
+    required_executas: [{ tool_id: "bundled:alpha" }],
+    ui: {
+      bundle: { entry: "index.html" },
+      views: [{ name: "main", title: "M" }],
+      host_api: { tools: ["tool-a"] },
+    },
+  });
   const manifestPath = join(dir.path, "manifest.json");
-  await Deno.writeTextFile(
-    manifestPath,
-    JSON.stringify({
-      schema: 2,
-      required_executas: [{ tool_id: "bundled:alpha" }],
-      ui: {
-        bundle: { entry: "index.html" },
-        views: [{ name: "main", title: "M" }],
-        host_api: { tools: ["tool-a"] },
-      },
-    }),
-  );
   const found = await checkApp({ manifestPath, appDir: dir.path });
   assert.deepEqual(found.specs.map((s) => [s.tool_id, s.handle]), [["tool-a", "alpha"]]);
   assert.deepEqual(found.entries.map((e) => e.tool_id), ["tool-a"]);

@@ -9,16 +9,15 @@ import { join } from "node:path";
 import { DevProcess } from "./helpers/dev_process.ts";
 import { REPO_ROOT } from "./helpers/bridge_process.ts";
 import { appFrame, byTestId, launchBrowser, newPage, textMatching } from "./helpers/browser.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 Deno.test("browser: the dashboard notes a window whose page never connected, naming the SDK path", async () => {
   await using dir = await tmpDir();
-  const app = join(dir.path, "no-sdk-app");
-  await Deno.mkdir(join(app, "bundle"), { recursive: true });
   const ui = { bundle: { entry: "index.html" }, views: [{ name: "main", title: "No SDK" }] };
-  await Deno.writeTextFile(join(app, "manifest.json"), JSON.stringify({ schema: 2, ui }));
-  await Deno.writeTextFile(
-    join(app, "bundle/index.html"),
+  const app = await writeAppDir(
+    join(dir.path, "no-sdk-app"),
+    { schema: 2, ui },
     '<!doctype html><script src="/sdk/index.js"></script><p>hello</p>',
   );
   await using dev = await DevProcess.start(app, { args: ["--no-watch", "--no-executas"] });

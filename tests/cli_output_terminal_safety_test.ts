@@ -5,8 +5,8 @@
  * output keeps the same values, only escaped.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { MAIN_TS, REPO_ROOT } from "./helpers/bridge_process.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const HOSTILE = "\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\x1b[2J\u009b31m\u202e";
@@ -26,8 +26,6 @@ async function validate(dir: string, ...args: string[]) {
 
 Deno.test("terminal safety: validate prints a hostile manifest's key names escaped, json keeps their value", async () => {
   await using tmp = await tmpDir("anna-term-");
-  await Deno.mkdir(join(tmp.path, "bundle"));
-  await Deno.writeTextFile(join(tmp.path, "bundle", "index.html"), "<!doctype html><p>x");
   const manifest = {
     schema: 2,
     ui: {
@@ -37,7 +35,7 @@ Deno.test("terminal safety: validate prints a hostile manifest's key names escap
       host_api: { [`storage${HOSTILE}`]: ["get"] },
     },
   };
-  await Deno.writeTextFile(join(tmp.path, "manifest.json"), JSON.stringify(manifest));
+  await writeAppDir(tmp.path, manifest, "<!doctype html><p>x");
 
   const pretty = await validate(tmp.path);
   assert.match(pretty.stdout, /host_api_unknown_namespace/);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DevProcess, waitUntil } from "./helpers/dev_process.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const MANIFEST = (title: string) => ({
@@ -21,10 +22,11 @@ const MANIFEST = (title: string) => ({
 
 Deno.test("dev: /api/session/create with no app opens the dev app again, as last loaded", async () => {
   await using dir = await tmpDir("anna-dev-default-");
-  const app = join(dir.path, "my-app");
-  await Deno.mkdir(join(app, "bundle"), { recursive: true });
-  await Deno.writeTextFile(join(app, "bundle", "index.html"), "<!doctype html><p>hi</p>");
-  await Deno.writeTextFile(join(app, "manifest.json"), JSON.stringify(MANIFEST("First")));
+  const app = await writeAppDir(
+    join(dir.path, "my-app"),
+    MANIFEST("First"),
+    "<!doctype html><p>hi</p>",
+  );
   await using dev = await DevProcess.start(app);
   const create = (body?: string) =>
     dev.api("/api/session/create", {

@@ -5,11 +5,11 @@
  * line read reordered. They are escaped as log lines escape them.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { analyzeManifest } from "../lib/manifest/mod.ts";
 import { diagnosticLine } from "../lib/manifest/diag.ts";
 import { runSmoke } from "../lib/smoke/runner.ts";
 import { smokeOptions } from "./helpers/smoke_options.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 const FORGED = "x\nerror  ui  fake_code  forged line";
@@ -40,9 +40,7 @@ Deno.test("validate/dev diagnostic lines escape newlines and bidi controls", () 
 
 Deno.test("smoke warnings from manifest diagnostics are one line each", async () => {
   await using dir = await tmpDir();
-  await Deno.mkdir(join(dir.path, "bundle"));
-  await Deno.writeTextFile(join(dir.path, "bundle", "index.html"), "<!doctype html>");
-  await Deno.writeTextFile(join(dir.path, "manifest.json"), JSON.stringify(manifest));
+  await writeAppDir(dir.path, manifest);
   const { report } = await runSmoke(smokeOptions(dir.path, dir.path, { fixtures: [] }));
   const warnings = report.warnings.filter((w) => w.startsWith("host_api_unknown_namespace"));
   assert.equal(warnings.length, 2, JSON.stringify(report.warnings));

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { explain, runCli } from "./fixtures/smoke/harness.ts";
+import { writeAppDir } from "./helpers/app_dir.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 import { makeRuntime } from "./helpers/runtime.ts";
 
@@ -40,17 +41,15 @@ async function app(dir: string, refs: string[]): Promise<string> {
   // a skill folder: skipped on purpose by discovery, and a legitimate target of a bundled ref
   await Deno.mkdir(join(root, "executas", "writing-skill"), { recursive: true });
   await Deno.writeTextFile(join(root, "executas", "writing-skill", "SKILL.md"), "# skill\n");
-  await Deno.mkdir(join(root, "bundle"), { recursive: true });
-  await Deno.writeTextFile(join(root, "bundle", "index.html"), "<!doctype html><title>x</title>");
-  await Deno.writeTextFile(
-    join(root, "manifest.json"),
-    JSON.stringify({
+  return await writeAppDir(
+    root,
+    {
       schema: 2,
       required_executas: refs.map((tool_id) => ({ tool_id })),
       ui: { bundle: {}, views: [{ name: "main", title: "M" }] },
-    }),
+    },
+    "<!doctype html><title>x</title>",
   );
-  return root;
 }
 
 type Diag = { code: string; path: string; message: string; hint?: string };

@@ -8,6 +8,7 @@ import type { ServerConfig } from "../../lib/server/hosts.ts";
 import { type Logger, silentLogger } from "../../lib/util/log.ts";
 import { type StartOptions, startServer } from "../../lib/server/mod.ts";
 import { makeRuntime } from "./runtime.ts";
+import { writeAppDir } from "./app_dir.ts";
 
 export const TOKEN = "ctl_" + "k".repeat(40);
 /** `dev`/`serve` flags for a test process: any free ports, the one-line json startup output. */
@@ -104,9 +105,7 @@ export function serverContext(
 
 /** A minimal app directory: manifest.json and bundle/{index.html,app.js}. */
 export async function writeApp(dir: string, manifest: Record<string, unknown>) {
-  await Deno.mkdir(join(dir, "bundle"), { recursive: true });
-  await Deno.writeTextFile(join(dir, "manifest.json"), JSON.stringify(manifest));
-  await Deno.writeTextFile(join(dir, "bundle", "index.html"), "<!doctype html><h1>app</h1>");
+  await writeAppDir(dir, manifest, "<!doctype html><h1>app</h1>");
   await Deno.writeTextFile(join(dir, "bundle", "app.js"), "console.log('app')");
 }
 
