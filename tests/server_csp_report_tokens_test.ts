@@ -3,17 +3,12 @@
  * claimed: every app shares the app origin, so any page there can file a report under any app.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
-import { makeRuntime, manifest } from "./helpers/runtime.ts";
-import { APPH, AUTH, serverContext, writeApp } from "./helpers/server.ts";
+import { appDirSession, APPH, AUTH, serverContext } from "./helpers/server.ts";
 import { redactJson, redactTokens } from "../lib/util/redact.ts";
 
 async function setup() {
-  const t = await makeRuntime({ mode: "serve" });
-  const appDir = join(t.dir, "notes-app");
-  await writeApp(appDir, manifest({ storage: ["get"] }));
-  const s = await t.call("session.create", { app_dir: appDir, register_executas: false });
+  const { t, s } = await appDirSession("notes-app");
   const ctx = serverContext(t.rt);
   return {
     t,

@@ -8,16 +8,15 @@
  * upgrade (§11.6) and SSE (§11.5), and the busy app-port fallback (§11.1).
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { createAppOriginApp, createMainApp } from "../lib/server/app.ts";
 import { ListenError } from "../lib/server/mod.ts";
 import { makeRuntime, manifest } from "./helpers/runtime.ts";
 import {
+  appDirSession,
   runningServer,
   serverContext,
   startTestServer,
   TOKEN,
-  writeApp,
 } from "./helpers/server.ts";
 
 const MAIN_PORT = 5180;
@@ -36,10 +35,7 @@ interface Route {
 
 /** The real apps with one `app_dir` session, so every route has something to answer. */
 async function realApps() {
-  const t = await makeRuntime({ mode: "serve" });
-  const appDir = join(t.dir, "guard-app");
-  await writeApp(appDir, manifest({ storage: ["get"] }));
-  const s = await t.call("session.create", { app_dir: appDir, register_executas: false });
+  const { t, s } = await appDirSession("guard-app");
   const ctx = serverContext(t.rt);
   const sid = s.session_id as string;
   const slug = s.app_slug as string;

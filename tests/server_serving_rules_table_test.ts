@@ -14,14 +14,11 @@ import { analyzeManifest } from "../lib/manifest/mod.ts";
 import { silentLogger } from "../lib/util/log.ts";
 import { DevProcess } from "./helpers/dev_process.ts";
 import { makeRuntime, manifest } from "./helpers/runtime.ts";
-import { APPH, serverConfig, serverContext, writeApp } from "./helpers/server.ts";
+import { appDirSession, APPH, serverConfig, serverContext, writeApp } from "./helpers/server.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 async function served(extra: Record<string, unknown> = {}) {
-  const t = await makeRuntime({ mode: "serve" });
-  const appDir = join(t.dir, "tbl-app");
-  await writeApp(appDir, manifest({ storage: ["get"] }, extra));
-  const s = await t.call("session.create", { app_dir: appDir, register_executas: false });
+  const { t, appDir, s } = await appDirSession("tbl-app", manifest({ storage: ["get"] }, extra));
   return { t, appDir, slug: s.app_slug as string, sid: s.session_id as string };
 }
 
@@ -94,11 +91,8 @@ Deno.test("§11.7/§11.4: an app_dir app is served from <app_dir>/bundle; a late
 });
 
 Deno.test("§11.8: frame-ancestors M = the main-origin forms plus allowed hosts, on the wire", async () => {
-  const t = await makeRuntime({ mode: "serve" });
+  const { t } = await appDirSession("fa-app", manifest());
   await using _t = t;
-  const appDir = join(t.dir, "fa-app");
-  await writeApp(appDir, manifest());
-  await t.call("session.create", { app_dir: appDir, register_executas: false });
   const config = serverConfig({ allowedHosts: ["dev.test:5180", "box.lan"] });
   const app = createAppOriginApp(serverContext(t.rt, { config }));
   const r = await app.request("/anna-apps/fa-app/dev/", { headers: APPH });

@@ -7,7 +7,7 @@ import { CspReportStore } from "../../lib/server/csp.ts";
 import type { ServerConfig } from "../../lib/server/hosts.ts";
 import { type Logger, silentLogger } from "../../lib/util/log.ts";
 import { type StartOptions, startServer } from "../../lib/server/mod.ts";
-import { makeRuntime } from "./runtime.ts";
+import { makeRuntime, manifest } from "./runtime.ts";
 import { writeAppDir } from "./app_dir.ts";
 
 export const TOKEN = "ctl_" + "k".repeat(40);
@@ -107,6 +107,22 @@ export function serverContext(
 export async function writeApp(dir: string, manifest: Record<string, unknown>) {
   await writeAppDir(dir, manifest, "<!doctype html><h1>app</h1>");
   await Deno.writeTextFile(join(dir, "bundle", "app.js"), "console.log('app')");
+}
+
+/**
+ * A serve-mode runtime with one `app_dir` session of the app `name`, written by writeApp in the
+ * runtime's dir with `m` (storage get by default), its executas not registered. The caller
+ * disposes `t`.
+ */
+export async function appDirSession(
+  name: string,
+  m: Record<string, unknown> = manifest({ storage: ["get"] }),
+) {
+  const t = await makeRuntime({ mode: "serve" });
+  const appDir = join(t.dir, name);
+  await writeApp(appDir, m);
+  const s = await t.call("session.create", { app_dir: appDir, register_executas: false });
+  return { t, appDir, s };
 }
 
 /** Reads an SSE body until `done(text)` says enough, then cancels the stream. */
