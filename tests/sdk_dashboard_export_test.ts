@@ -1,37 +1,19 @@
 /**
  * The dashboard's "export as recorded-session JSONL" (CONTRACT §13, §14.3, §14.7): the real
- * dash_log.js run against the log of a real core must write what `dev --record` writes for the
+ * dash_export.js run against the log of a real core must write what `dev --record` writes for the
  * same session — the same lines in the same order (events right after the call that caused them),
  * timestamps aside.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DASH_FILES } from "../lib/dashboard/assets.gen.ts";
 import { startRecording } from "../lib/smoke/recorder.ts";
 import { VERSION } from "../lib/version.ts";
+import { exporter } from "./helpers/dash_export.ts";
 import { makeRuntime, manifest } from "./helpers/runtime.ts";
 import { tmpDir } from "./helpers/tmp.ts";
 
 // deno-lint-ignore no-explicit-any
 type Any = any;
-
-/** Loads dash_log.js with a minimal `__annaDash`; returns its exportJsonl over `entries()`. */
-function exporter(entries: () => unknown[], info: () => unknown) {
-  const dash: Any = {
-    host: { logEntries: entries, config: { version: VERSION }, sessionId: () => null },
-    $: () => null,
-    h: () => null,
-    json: (v: unknown) => JSON.stringify(v),
-    fmtTime: String,
-    shortId: String,
-    register() {},
-  };
-  Object.defineProperty(dash, "info", { get: info });
-  new Function("globalThis", DASH_FILES["dash_log.js"])({ __annaDash: dash });
-  return Object.assign(() => dash.exportJsonl() as string, {
-    gap: () => dash.exportGap() as string | null,
-  });
-}
 
 const withoutT = (text: string) =>
   text.trim().split("\n").map((l) => {

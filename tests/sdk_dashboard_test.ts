@@ -84,6 +84,7 @@ Deno.test("devPageHtml: session and window metas, host scripts only", () => {
 Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
   assert.deepEqual(dashAssetNames().sort(), [
     "dash_a11y.js",
+    "dash_export.js",
     "dash_log.js",
     "dash_state.js",
     "dash_storage.js",
@@ -111,6 +112,7 @@ Deno.test("dashboard markup carries the data-testid hooks of the browser tests",
   const js = [
     "dashboard.js",
     "dash_log.js",
+    "dash_export.js",
     "dash_state.js",
     "dash_storage.js",
     "host.js",

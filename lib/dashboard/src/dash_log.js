@@ -1,13 +1,13 @@
 /**
  * Dashboard panels fed by streams (CONTRACT §13): the RPC log (from /api/log/stream, §11.11) with
- * filters, clear and export as recorded-session JSONL (§14.3/§14.7), the event list (session SSE)
- * and the chat (session.get + chat events).
+ * filters and clear (its export is dash_export.js), the event list (session SSE) and the chat
+ * (session.get + chat events).
  */
 (function (win) {
   "use strict";
   const dash = win.__annaDash;
   if (!dash) return;
-  const { $, h, host, json, redact, fmtTime, head, shortId } = dash;
+  const { $, h, host, json, redact, fmtTime, head } = dash;
   const MAX_ROWS = 2000;
   const MAX_EVENTS = 500;
 
@@ -107,108 +107,6 @@
   function applyFilters() {
     for (const row of $("rpc-log").rows) row.hidden = !matchesFilter(row);
   }
-
-  /**
-   * The retained log of this session as recorded-session JSONL (§14.3), the format of
-   * `dev --record` (§14.7). The log only holds finished calls, so each call's `req`/`res` pair
-   * stays together (where `dev --record` interleaves concurrent calls), then the events that call
-   * caused. The log holds an event before the `rpc` entry of the call that emitted it (a call is
-   * logged when it finishes), so an event is moved after the next call from its `by_client_id`
-   * window that was already running when the event happened.
-   */
-  function exportJsonl() {
-    const info = dash.info;
-    if (!info) throw new Error("no session selected");
-    const start = info.created_at || 0;
-    const primary = info.primary_window_uuid;
-    const pw = (info.windows || []).find((w) => w.window_uuid === primary);
-    let lastT = 0;
-    const t = (ts) => (lastT = Math.max(lastT, Math.round((ts || start) - start)));
-    const lines = [{
-      t: 0,
-      kind: "meta",
-      harness_version: host.config.version || undefined,
-      session_id: info.session_id,
-      window_uuid: primary,
-      app_slug: info.app_slug,
-      view: pw ? pw.view : null,
-    }];
-    const entries = host.logEntries()
-      .filter((e) => e.session_id === info.session_id && (e.type === "rpc" || e.type === "event"))
-      .sort((a, b) => a.seq - b.seq);
-    const eventLine = (e) => {
-      const ev = e.event;
-      if (ev.kind === "auth.refresh") {
-        return { t: t(ev.ts || e.ts), kind: "auth.refresh", token: (ev.payload || {}).token };
-      }
-      const line = { t: t(ev.ts || e.ts), kind: "event", event: ev.kind, payload: ev.payload };
-      if (ev.by_client_id === null) line.by_client_id = null; // host-caused (§7.1), as in --record
-      return line;
-    };
-    const held = new Map(); // rpc entry → the events it caused
-    let id = 0;
-    entries.forEach((e, i) => {
-      if (e.type === "event") {
-        if (!e.event) return;
-        const by = e.event.by_client_id;
-        const at = e.event.ts || e.ts;
-        const cause = by
-          ? entries.slice(i + 1).find((x) =>
-            x.type === "rpc" && x.window_uuid === by && x.ts - (x.ms || 0) <= at + 1
-          )
-          : null;
-        if (cause) held.set(cause, [...(held.get(cause) || []), e]);
-        else lines.push(eventLine(e));
-        return;
-      }
-      id++;
-      const req = {
-        t: t(e.ts - (e.ms || 0)),
-        kind: "req",
-        id,
-        ns: e.ns,
-        method: e.method,
-        args: e.args ?? {},
-      };
-      if (e.window_uuid && e.window_uuid !== primary) req.window_uuid = e.window_uuid;
-      lines.push(req);
-      lines.push(
-        e.outcome === "ok" ? { t: t(e.ts), kind: "res", id, ok: true, result: e.result ?? null } : {
-          t: t(e.ts),
-          kind: "res",
-          id,
-          ok: false,
-          error: e.error ?? { code: e.error_code || "internal_error", message: e.error_code || "" },
-        },
-      );
-      for (const ev of held.get(e) || []) lines.push(eventLine(ev));
-    });
-    return lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
-  }
-  /**
-   * The log keeps its newest 2000 entries (§11.11): once the session's `created` entry is gone,
-   * so are its first calls, and the export starts mid-session. Says so, or null.
-   */
-  function exportGap() {
-    const sid = dash.info && dash.info.session_id;
-    const all = host.logEntries();
-    if (all.some((e) => e.type === "session" && e.session_id === sid)) return null;
-    return "exported, but the session's first calls had already left the log (it keeps the " +
-      "newest 2000 entries), so replay starts mid-session; `dev --record FILE` records it all";
-  }
-  dash.exportGap = exportGap;
-  function download() {
-    const text = exportJsonl();
-    const gap = exportGap();
-    if (gap) dash.showError(new Error(gap));
-    const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
-    const a = h("a", { href: url, download: `session-${shortId(host.sessionId())}.jsonl` });
-    win.document.body.append(a);
-    a.click();
-    a.remove();
-    win.setTimeout(() => URL.revokeObjectURL(url), 10000);
-  }
-  dash.exportJsonl = exportJsonl;
 
   function rebuildRpc() {
     $("rpc-log").replaceChildren();
@@ -369,7 +267,6 @@
         rpc.clearedSeq = host.logEntries().reduce((m, e) => Math.max(m, e.seq || 0), 0);
         $("rpc-log").replaceChildren();
       });
-      $("export-jsonl").addEventListener("click", dash.act(download));
     },
     reset() {
       $("rpc-log").replaceChildren();
