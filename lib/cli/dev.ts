@@ -306,6 +306,8 @@ export async function run(argv: string[]): Promise<number> {
         await reloadManifest(runtime, devApp, log, signal);
       },
     });
+    // the OS refused the watch: dev runs on, and the dashboard shows live reload as off
+    if (watcher.failure !== null) server.ctx.liveReload = false;
   }
 
   // 8. startup output
@@ -329,6 +331,7 @@ export async function run(argv: string[]): Promise<number> {
     })),
     warnings: [
       ...server.warnings,
+      ...(watcher?.failure ? [watcher.failure] : []),
       ...slugInfo.warnings,
       ...[...created.warnings, ...entryWarnings].map((d) => `${d.code} ${d.path}: ${d.message}`),
     ],

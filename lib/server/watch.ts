@@ -39,10 +39,34 @@ export interface WatchOptions {
   /** manifest.json or app.json changed. `signal` aborts when the reload ran past its time: what
    * it then read is older than the reloads after it, and must not be applied. */
   onManifest(paths: string[], signal: AbortSignal): void | Promise<void>;
+  /** Starts one OS watch; Deno.watchFs unless set (tests make it fail like a full inotify table). */
+  watchFs?: (path: string, options: { recursive: boolean }) => Deno.FsWatcher;
 }
 
 export interface Watcher {
+  /** Why nothing is watched (the OS refused a watch at startup), already logged; null if watching. */
+  failure: string | null;
   close(): void;
+}
+
+/**
+ * What to log when the OS refuses a watch. Linux has a per-user limit on inotify watches (one per
+ * folder of a recursive watch) and instances, shared by every editor, IDE and `dev` running:
+ * Deno reports either as "OS file watch limit reached" (ENOSPC / EMFILE underneath).
+ */
+export function watchFailure(what: string, e: unknown): string {
+  const err = String(e instanceof Error ? e.message : e);
+  const limit = /watch limit|ENOSPC|EMFILE|too many open files|no space left/i.test(err);
+  // EMFILE: the inotify instance limit, or this process's open-file limit
+  const files = /EMFILE|too many open files/i.test(err)
+    ? " (or the open-file limit, ulimit -n)"
+    : "";
+  return `could not watch ${what}: ${err}` +
+    (limit
+      ? ". The OS limit on file watches is used up (on Linux, inotify watches are one per folder, " +
+        "shared by all programs): raise it, e.g. `sudo sysctl fs.inotify.max_user_watches=524288 " +
+        `fs.inotify.max_user_instances=512\`${files}, or run dev with --no-watch (no live reload)`
+      : ". Run dev with --no-watch to start without live reload");
 }
 
 /**
@@ -100,6 +124,7 @@ export function editorScratch(p: string): boolean {
 }
 
 export async function watchApp(opts: WatchOptions): Promise<Watcher> {
+  const watchFs = opts.watchFs ?? ((p, o) => Deno.watchFs(p, o));
   const debounce = opts.debounceMs ?? RELOAD_DEBOUNCE_MS;
   const bundleDir = resolve(opts.bundleDir);
   const metaFiles = new Set([resolve(opts.manifestPath), resolve(opts.appJsonPath)]);
@@ -127,7 +152,7 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     stop(bundleWatcher);
     bundleWatcher = null;
     if (!(await isDir(bundleDir)) || closed) return false;
-    const w = Deno.watchFs(bundleDir, { recursive: true });
+    const w = watchFs(bundleDir, { recursive: true });
     bundleWatcher = w;
     pump(w);
     return true;
@@ -177,7 +202,13 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
       // the new directory's files were not watched until now, so a build still writing into it
       // looked quiet: reporting here reloaded mid-build, onto a missing index.html. One more
       // debounce, now watched, lets the build's writes hold the reload back as usual.
-      if (await watchBundle().catch(() => false)) {
+      // the OS may refuse the new directory's watch (a limit hit since startup): say so, else
+      // the bundle stops reloading without a word
+      const again = await watchBundle().catch((e) => {
+        opts.logger.warn(`live reload of bundle files stopped: ${watchFailure(bundleDir, e)}`);
+        return false;
+      });
+      if (again) {
         schedule();
         return;
       }
@@ -251,21 +282,31 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const dirs = new Set([...metaFiles].map((f) => dirname(f)));
   if (dirname(bundleDir) !== bundleDir) dirs.add(dirname(bundleDir));
   aliases = await realAliases([bundleDir, ...dirs]);
-  if (!(await watchBundle())) {
-    opts.logger.warn(`bundle directory ${bundleDir} does not exist yet; watching for it`);
-  }
-  for (const dir of dirs) {
-    if (!(await isDir(dir))) continue;
-    const w = Deno.watchFs(dir, { recursive: false });
-    watchers.push(w);
-    pump(w);
-  }
-  return {
-    close() {
-      closed = true;
-      clearTimeout(timer);
-      for (const w of watchers) stop(w);
-      stop(bundleWatcher);
-    },
+  const close = () => {
+    closed = true;
+    clearTimeout(timer);
+    for (const w of watchers) stop(w);
+    stop(bundleWatcher);
   };
+  // a watch the OS refuses (its limit used up) leaves dev running without live reload, saying why
+  // and how to fix it, rather than ending it with a crash
+  let what = bundleDir;
+  try {
+    if (!(await watchBundle())) {
+      opts.logger.warn(`bundle directory ${bundleDir} does not exist yet; watching for it`);
+    }
+    for (const dir of dirs) {
+      if (!(await isDir(dir))) continue;
+      what = dir;
+      const w = watchFs(dir, { recursive: false });
+      watchers.push(w);
+      pump(w);
+    }
+  } catch (e) {
+    close();
+    const failure = `live reload is off: ${watchFailure(what, e)}`;
+    opts.logger.warn(failure);
+    return { failure, close };
+  }
+  return { failure: null, close };
 }
