@@ -5,7 +5,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import type { Logger } from "../util/log.ts";
-import { isDir, isFile } from "../util/fs.ts";
+import { isDir, isFile, statOrNull } from "../util/fs.ts";
 
 export const RELOAD_DEBOUNCE_MS = 150;
 /**
@@ -20,6 +20,12 @@ export const ENTRY_WAIT_MS = 2_000;
  * stalled network drive, a FIFO) would otherwise hold every later reload for good.
  */
 export const RELOAD_TIMEOUT_MS = 10_000;
+/**
+ * How often the watched folders (the manifest's, the bundle's parent) are checked to still be the
+ * ones watched. A watch follows the folder itself: renamed away, it watches it there; deleted, it
+ * watches nothing; and a new folder at the path (a fresh clone, a restored backup) is not watched.
+ */
+export const FOLDER_CHECK_MS = 1_000;
 
 export interface WatchOptions {
   bundleDir: string;
@@ -39,6 +45,8 @@ export interface WatchOptions {
   /** manifest.json or app.json changed. `signal` aborts when the reload ran past its time: what
    * it then read is older than the reloads after it, and must not be applied. */
   onManifest(paths: string[], signal: AbortSignal): void | Promise<void>;
+  /** FOLDER_CHECK_MS unless set (tests). */
+  folderCheckMs?: number;
   /** Starts one OS watch; Deno.watchFs unless set (tests make it fail like a full inotify table). */
   watchFs?: (path: string, options: { recursive: boolean }) => Deno.FsWatcher;
 }
@@ -123,13 +131,21 @@ export function editorScratch(p: string): boolean {
     /\.(swp|swx|tmp)$/i.test(name) || /___jb_(tmp|old|bak)___$/.test(name);
 }
 
+/** Which folder is at `dir` (device and inode where known), or null when there is none. */
+async function folderId(dir: string): Promise<string | null> {
+  const st = await Deno.stat(dir).catch(() => null);
+  if (!st?.isDirectory) return null;
+  return `${st.dev}:${st.ino ?? ""}`;
+}
+
 export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const watchFs = opts.watchFs ?? ((p, o) => Deno.watchFs(p, o));
   const debounce = opts.debounceMs ?? RELOAD_DEBOUNCE_MS;
   const bundleDir = resolve(opts.bundleDir);
   const metaFiles = new Set([resolve(opts.manifestPath), resolve(opts.appJsonPath)]);
   const ignored = new Set((opts.ignore ?? []).map((p) => resolve(p)));
-  const watchers: Deno.FsWatcher[] = [];
+  /** the non-recursive watches of the folders holding manifest.json, app.json and the bundle */
+  const watchers = new Map<string, Deno.FsWatcher>();
   let bundleWatcher: Deno.FsWatcher | null = null;
   const bundlePaths = new Set<string>();
   const metaPaths = new Set<string>();
@@ -151,7 +167,15 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const watchBundle = async () => {
     stop(bundleWatcher);
     bundleWatcher = null;
-    if (!(await isDir(bundleDir)) || closed) return false;
+    if (closed) return false;
+    if (!(await isDir(bundleDir))) {
+      if (await statOrNull(bundleDir)) {
+        opts.logger.warn(
+          `bundle ${bundleDir} is not a directory: nothing is served or watched there until it is one again`,
+        );
+      }
+      return false;
+    }
     const w = watchFs(bundleDir, { recursive: true });
     bundleWatcher = w;
     pump(w);
@@ -282,25 +306,31 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const dirs = new Set([...metaFiles].map((f) => dirname(f)));
   if (dirname(bundleDir) !== bundleDir) dirs.add(dirname(bundleDir));
   aliases = await realAliases([bundleDir, ...dirs]);
+  let checker: ReturnType<typeof setInterval> | undefined;
   const close = () => {
     closed = true;
     clearTimeout(timer);
-    for (const w of watchers) stop(w);
+    clearInterval(checker);
+    for (const w of watchers.values()) stop(w);
     stop(bundleWatcher);
+  };
+  const watchDir = (dir: string) => {
+    stop(watchers.get(dir) ?? null);
+    const w = watchFs(dir, { recursive: false });
+    watchers.set(dir, w);
+    pump(w);
   };
   // a watch the OS refuses (its limit used up) leaves dev running without live reload, saying why
   // and how to fix it, rather than ending it with a crash
   let what = bundleDir;
   try {
-    if (!(await watchBundle())) {
+    if (!(await watchBundle()) && !(await statOrNull(bundleDir))) {
       opts.logger.warn(`bundle directory ${bundleDir} does not exist yet; watching for it`);
     }
     for (const dir of dirs) {
       if (!(await isDir(dir))) continue;
       what = dir;
-      const w = watchFs(dir, { recursive: false });
-      watchers.push(w);
-      pump(w);
+      watchDir(dir);
     }
   } catch (e) {
     close();
@@ -308,5 +338,51 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
     opts.logger.warn(failure);
     return { failure, close };
   }
+  const seen = new Map<string, string | null>();
+  for (const dir of dirs) seen.set(dir, await folderId(dir));
+  /**
+   * A watched folder gone (the app folder renamed or deleted) is said once; one back at its path,
+   * or replaced by another, is watched again and reloads, since its files may all have changed.
+   */
+  const checkFolders = async () => {
+    for (const dir of dirs) {
+      const id = await folderId(dir);
+      const was = seen.get(dir);
+      if (closed || id === was) continue;
+      seen.set(dir, id);
+      if (id === null) {
+        stop(watchers.get(dir) ?? null);
+        watchers.delete(dir);
+        if (dirname(bundleDir) === dir) {
+          // its watch followed the bundle away: edits there are not this app's any more
+          stop(bundleWatcher);
+          bundleWatcher = null;
+        }
+        opts.logger.warn(
+          `folder ${dir} is gone (renamed or deleted): live reload waits for it to come back`,
+        );
+        continue;
+      }
+      try {
+        watchDir(dir);
+      } catch (e) {
+        opts.logger.warn(`live reload of ${dir} stopped: ${watchFailure(dir, e)}`);
+        continue;
+      }
+      opts.logger.info(`folder ${dir} is ${was === null ? "back" : "replaced"}: watching it again`);
+      for (const f of metaFiles) if (dirname(f) === dir) metaPaths.add(f);
+      if (dirname(bundleDir) === dir) {
+        bundleRootChanged = true;
+        bundlePaths.add(bundleDir);
+      }
+      schedule();
+    }
+  };
+  let checking = false;
+  checker = setInterval(() => {
+    if (checking) return; // a stalled stat (network drive) must not pile checks up
+    checking = true;
+    checkFolders().catch(() => {}).finally(() => checking = false);
+  }, opts.folderCheckMs ?? FOLDER_CHECK_MS);
   return { failure: null, close };
 }
