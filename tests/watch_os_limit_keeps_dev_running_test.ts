@@ -106,13 +106,17 @@ Deno.test("watch: a bundle recreated when the OS refuses a new watch says live r
   }
 });
 
-Deno.test("watch: watchFailure names the fix for a full watch table and for too many open files", () => {
+Deno.test("watch: watchFailure names the fix for a full watch table, too many open files and an unreadable folder", () => {
   const enospc = watchFailure("/a/bundle", new Error(LIMIT));
   assert.match(enospc, /^could not watch \/a\/bundle: OS file watch limit reached/);
   assert.match(enospc, /max_user_watches=524288 fs\.inotify\.max_user_instances=512`, or run dev/);
   const emfile = watchFailure("/a", new Error("Too many open files (os error 24)"));
   assert.match(emfile, /max_user_instances=512` \(or the open-file limit, ulimit -n\), or/);
-  const other = watchFailure("/a", new Error("Permission denied (os error 13)"));
-  assert.doesNotMatch(other, /sysctl/);
+  // one unreadable folder below the bundle fails the whole recursive watch
+  const denied = watchFailure("/a", new Error('Permission denied (os error 13) about ["/a/x"]'));
+  assert.doesNotMatch(denied, /sysctl/);
+  assert.match(denied, /every folder below it readable: make that folder readable .*--no-watch/);
+  const other = watchFailure("/a", new Error("Input/output error (os error 5)"));
+  assert.doesNotMatch(other, /sysctl|readable/);
   assert.match(other, /--no-watch/);
 });

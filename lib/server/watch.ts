@@ -74,7 +74,10 @@ export function watchFailure(what: string, e: unknown): string {
       ? ". The OS limit on file watches is used up (on Linux, inotify watches are one per folder, " +
         "shared by all programs): raise it, e.g. `sudo sysctl fs.inotify.max_user_watches=524288 " +
         `fs.inotify.max_user_instances=512\`${files}, or run dev with --no-watch (no live reload)`
-      : ". Run dev with --no-watch to start without live reload");
+      : (/permission denied|EACCES/i.test(err)
+        ? ". A recursive watch needs every folder below it readable: make that folder readable " +
+          "(chmod), move it out of the bundle, or run dev with --no-watch (no live reload)"
+        : ". Run dev with --no-watch to start without live reload"));
 }
 
 /**
