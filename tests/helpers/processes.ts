@@ -1,7 +1,23 @@
 /** Process checks for tests that prove nothing outlives a stop (CONTRACT §9.10). */
 
-/** Is `pid` still running? (signal 0-like probe: SIGCONT is harmless to a running process) */
+/**
+ * Is `pid` still running? On Linux the state in /proc/<pid>/stat decides: a zombie ('Z', exited
+ * but not yet reaped; orphans can stay so a while when pid 1 reaps slowly) or a dead entry ('X')
+ * is not running. Elsewhere a SIGCONT probe (harmless to a running process), which counts a
+ * zombie as alive.
+ */
 export function alive(pid: number): boolean {
+  if (Deno.build.os === "linux") {
+    let stat: string;
+    try {
+      stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    } catch {
+      return false; // no such process
+    }
+    // "pid (comm) S ...": comm may hold spaces and parens, so the state follows the last ')'
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  }
   try {
     Deno.kill(pid, "SIGCONT");
     return true;
