@@ -147,7 +147,10 @@ Deno.test("SIGTERM with an llm.complete in flight: it is answered before exit 0 
   });
   try {
     await using b = new BridgeProcess({
-      args: ["--llm", "openai", "--llm-base-url", `http://127.0.0.1:${server.addr.port}/v1`],
+      args: [
+        ...["--llm", "openai", "--llm-base-url", `http://127.0.0.1:${server.addr.port}/v1`],
+        ...["--log-level", "info"],
+      ],
       env: { OPENAI_API_KEY: "sk-test" },
     });
     const s = await b.call("session.create", {
@@ -162,8 +165,14 @@ Deno.test("SIGTERM with an llm.complete in flight: it is answered before exit 0 
     }, "llm-1");
     await reached;
     b.child.kill("SIGTERM");
-    // the provider answers only once the bridge is shutting down
-    setTimeout(release, 300);
+    // the provider answers only once the bridge has taken the signal (its log line says so), so
+    // the answer is written during the shutdown, not before it, however slow the bridge is
+    const giveUp = Date.now() + 10_000;
+    while (!b.stderrText.includes("SIGTERM: stopping") && Date.now() < giveUp) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(b.stderrText, /SIGTERM: stopping/, "the bridge logged the signal");
+    release();
     assert.equal((await b.exited).code, 0);
     await b[Symbol.asyncDispose]();
     const res = b.stdoutLines.map((l) => JSON.parse(l)).filter((m) => m.id === "llm-1");

@@ -87,11 +87,12 @@ export async function run(argv: string[]): Promise<number> {
     stopReading.signal,
     inputEnded,
   );
-  untilSignal(async () => {
+  untilSignal(async (signal) => {
     // no new requests; stopping the executas ends the invokes in flight (§9.7), and every request
     // read before the signal has its answer written before the exit (bounded: an LLM call may not
     // end soon)
     stopReading.abort();
+    logger.info(`${signal}: stopping; answering the requests already read`, { pending });
     await runtime.shutdown();
     await withTimeout(served, ANSWER_GRACE_MS);
   }, () => runtime.executas.killAll()).then(async (code) => {

@@ -5,10 +5,13 @@
 import { EXIT } from "./output.ts";
 
 /**
- * Resolves with the exit code once SIGINT/SIGTERM arrive and `stop()` finished; a second SIGINT
- * during shutdown runs `force` (synchronous, best effort) and exits at once with 130.
+ * Resolves with the exit code once SIGINT/SIGTERM arrive and `stop(signal)` finished; a second
+ * SIGINT during shutdown runs `force` (synchronous, best effort) and exits at once with 130.
  */
-export function untilSignal(stop: () => Promise<void>, force?: () => void): Promise<number> {
+export function untilSignal(
+  stop: (signal: Deno.Signal) => Promise<void>,
+  force?: () => void,
+): Promise<number> {
   return new Promise((resolveExit) => {
     let stopping = false;
     const onSignal = (sig: Deno.Signal) => () => {
@@ -22,7 +25,7 @@ export function untilSignal(stop: () => Promise<void>, force?: () => void): Prom
         return;
       }
       stopping = true;
-      stop().catch(() => {}).finally(() => resolveExit(EXIT.OK));
+      stop(sig).catch(() => {}).finally(() => resolveExit(EXIT.OK));
     };
     Deno.addSignalListener("SIGINT", onSignal("SIGINT"));
     try {
