@@ -5,7 +5,6 @@
  * gone is logged, and the one back at the path is watched again and reloads. A bundle replaced by a
  * file says so too.
  */
-import assert from "node:assert/strict";
 import { join } from "node:path";
 import { watchApp } from "../lib/server/watch.ts";
 import { Logger } from "../lib/util/log.ts";
