@@ -309,7 +309,7 @@ export async function watchApp(opts: WatchOptions): Promise<Watcher> {
   const dirs = new Set([...metaFiles].map((f) => dirname(f)));
   if (dirname(bundleDir) !== bundleDir) dirs.add(dirname(bundleDir));
   aliases = await realAliases([bundleDir, ...dirs]);
-  let checker: ReturnType<typeof setInterval> | undefined;
+  let checker: ReturnType<typeof setInterval> | undefined = undefined; // set once the watches stand
   const close = () => {
     closed = true;
     clearTimeout(timer);
