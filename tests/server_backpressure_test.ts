@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { Logger } from "../lib/util/log.ts";
 import { manifest } from "./helpers/runtime.ts";
 import { runningServer, TOKEN } from "./helpers/server.ts";
+import { sseQueuedBytes } from "../lib/server/sse.ts";
 
 const CAP = 256 * 1024;
 
@@ -198,3 +199,64 @@ Deno.test("/ws: a client that sends calls but never reads the answers is closed 
   conn.close();
   assert.notEqual(end.how, "timeout");
 });
+
+Deno.test("SSE: stalled streams each under their own cap are dropped past the server's total budget; a reader keeps its stream", async () => {
+  await using r = await running();
+  r.server.ctx.sseBacklogMax = 64 * 1024 * 1024; // no stream reaches its own cap here
+  r.server.ctx.sseBacklogTotalMax = 2 * 1024 * 1024;
+  const stalled: Deno.Conn[] = [];
+  for (let i = 0; i < 4; i++) {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.port });
+    await conn.write(enc.encode(
+      `GET /api/log/stream?ct=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${r.port}\r\n` +
+        "Connection: close\r\n\r\n",
+    ));
+    await conn.read(new Uint8Array(4096)); // the headers; then nothing more is read for a while
+    stalled.push(conn);
+  }
+  const ac = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${r.port}/api/log/stream?ct=${TOKEN}`, {
+    signal: ac.signal,
+  });
+  const reader = res.body!.getReader();
+  let seen = 0;
+  let tail = "";
+  const dec = new TextDecoder();
+  const reading = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const text = tail + dec.decode(value, { stream: true });
+      seen += text.split("event: log\n").length - 1;
+      tail = text.slice(-16);
+    }
+  })();
+  const big = "x".repeat(60_000);
+  for (let i = 0; i < 400; i++) {
+    r.t.rt.log.push({ type: "rpc", args: { pad: big, i } });
+    await tick();
+  }
+  const ends = [];
+  for (const conn of stalled) {
+    ends.push((await readUntil(conn, () => false, 15_000)).how);
+    conn.close();
+  }
+  const deadline = Date.now() + 10_000;
+  while (seen < 400 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  ac.abort();
+  await reading.catch(() => {});
+  assert.deepEqual(ends, ["eof", "eof", "eof", "eof"]);
+  assert.equal(seen, 400);
+  assert.ok(
+    r.warnings.some((w) => /more than the runtime's budget/.test(w)),
+    r.warnings.join("\n"),
+  );
+  // what the dropped streams had queued no longer counts against the others
+  await waitFor(() => sseQueuedBytes(r.server.ctx) === 0);
+  assert.equal(sseQueuedBytes(r.server.ctx), 0);
+});
+
+async function waitFor(ok: () => boolean, ms = 5_000) {
+  const deadline = Date.now() + ms;
+  while (!ok() && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+}

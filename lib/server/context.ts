@@ -46,6 +46,8 @@ export interface ServerContext {
   keepAliveMs?: number;
   /** What may wait for an SSE client or a WebSocket that is not reading (tests lower them). */
   sseBacklogMax?: number;
+  /** What all SSE streams together may have queued (sse.ts SSE_BACKLOG_TOTAL_MAX). */
+  sseBacklogTotalMax?: number;
   wsBacklogMax?: number;
   /** `dev` without `--no-watch` (§11.10); shown in the dashboard header (§13). Default false. */
   liveReload?: boolean;

@@ -94,6 +94,25 @@ function sseResponse(c: Context, body: (s: SSEStreamingApi) => Promise<void>): R
 export const SSE_BACKLOG_MAX = 16 * 1024 * 1024;
 const REPLAY_LOW_WATER = 1024 * 1024;
 
+/**
+ * What all SSE streams of one server may have queued together: each stalled client stays under
+ * SSE_BACKLOG_MAX, but 40 of them (a script opening streams it never reads) held 900 MB. Past
+ * this budget the stream with the largest backlog is dropped, as at its own cap.
+ */
+export const SSE_BACKLOG_TOTAL_MAX = 128 * 1024 * 1024;
+
+/** One stream's unsent bytes, counted in its server's total until it is dropped or drained. */
+interface Backlog {
+  queued: number;
+  drop(reason: string): void;
+}
+const backlogs = new WeakMap<ServerContext, { total: number; streams: Set<Backlog> }>();
+function serverBacklog(ctx: ServerContext) {
+  let b = backlogs.get(ctx);
+  if (!b) backlogs.set(ctx, b = { total: 0, streams: new Set() });
+  return b;
+}
+
 /** What a stream's setup gets: queue a message, end the stream, wait for the client to catch up. */
 export interface StreamIo {
   write(text: string): void;
@@ -115,32 +134,47 @@ async function runStream(
   setup: (io: StreamIo) => () => void,
 ) {
   const cap = ctx.sseBacklogMax ?? SSE_BACKLOG_MAX;
+  const totalCap = ctx.sseBacklogTotalMax ?? SSE_BACKLOG_TOTAL_MAX;
   const lowWater = Math.min(REPLAY_LOW_WATER, cap >> 2);
+  const all = serverBacklog(ctx);
   let chain = Promise.resolve();
-  let queued = 0;
   let finished = false;
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = () => {
     finished = true;
     r();
   }));
+  const me: Backlog = {
+    queued: 0,
+    drop(reason) {
+      ctx.logger.warn(reason, { stream: what, queued_bytes: me.queued, total_bytes: all.total });
+      forget();
+      stream.abort(); // cancels what is queued; the abort listener finishes the stream
+    },
+  };
+  // a dropped or ended stream no longer counts: its cancelled writes drain on their own
+  const forget = () => {
+    if (!all.streams.delete(me)) return;
+    all.total -= me.queued;
+  };
+  all.streams.add(me);
   const write = (text: string) => {
     if (finished || stream.aborted) return;
-    queued += text.length;
-    if (queued > cap) {
-      ctx.logger.warn("SSE client is not reading; stream dropped (it can resume)", {
-        stream: what,
-        queued_bytes: queued,
-      });
-      stream.abort(); // cancels what is queued; the abort listener finishes the stream
-      return;
+    me.queued += text.length;
+    all.total += text.length;
+    if (me.queued > cap) {
+      return me.drop("SSE client is not reading; stream dropped (it can resume)");
     }
+    if (all.total > totalCap) dropLargest(all.streams);
+    if (stream.aborted) return;
     chain = chain.then(() => stream.write(text)).then(() => {
-      queued -= text.length;
+      if (!all.streams.has(me)) return;
+      me.queued -= text.length;
+      all.total -= text.length;
     });
   };
   const drained = async () => {
-    while (!finished && !stream.aborted && queued > lowWater) await chain;
+    while (!finished && !stream.aborted && me.queued > lowWater) await chain;
   };
   const ended = () => finished || stream.aborted;
   stream.onAbort(finish);
@@ -152,11 +186,27 @@ async function runStream(
     teardown = setup({ write, finish, drained, ended });
     await done;
   } finally {
+    forget();
     clearInterval(ping);
     ctx.closers.delete(finish);
     teardown();
     if (!stream.aborted) await chain.catch(() => {});
   }
+}
+
+/** What the server's SSE streams have queued together now (0 once none is behind). */
+export function sseQueuedBytes(ctx: ServerContext): number {
+  return backlogs.get(ctx)?.total ?? 0;
+}
+
+/** Over the shared budget: the stream that holds the most goes (the one least likely reading). */
+function dropLargest(streams: Set<Backlog>) {
+  let largest: Backlog | null = null;
+  for (const b of streams) if (!largest || b.queued > largest.queued) largest = b;
+  largest?.drop(
+    "SSE clients not reading hold more than the runtime's budget; the stream with " +
+      "the largest backlog dropped (it can resume)",
+  );
 }
 
 /** `GET /sessions/:id/events`. */
