@@ -73,6 +73,7 @@ Deno.test("devPageHtml: session and window metas, host scripts only", () => {
   const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
   assert.deepEqual(scripts, [
     "/_dash/host_link.js",
+    "/_dash/host_log.js",
     "/_dash/host_relay.js",
     "/_dash/host_frames.js",
     "/_dash/host.js",
@@ -96,6 +97,7 @@ Deno.test("dashAsset: serves scripts and styles by name, nothing else", () => {
     "host.js",
     "host_frames.js",
     "host_link.js",
+    "host_log.js",
     "host_relay.js",
   ]);
   assert.equal(dashAsset("host.js")?.contentType, "text/javascript; charset=utf-8");

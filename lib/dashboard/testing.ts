@@ -1,8 +1,8 @@
 /**
- * Test support: runs the real host page scripts (host_link.js, host_relay.js, host_frames.js,
- * host.js; §12.8) inside Deno against a fake page — meta tags, iframes whose contentWindow records
- * posts, a WebSocket answered by a scripted bridge, EventSources the test pushes events into, and
- * fetch.
+ * Test support: runs the real host page scripts (host_link.js, host_log.js, host_relay.js,
+ * host_frames.js, host.js; §12.8) inside Deno against a fake page — meta tags, iframes whose
+ * contentWindow records posts, a WebSocket answered by a scripted bridge, EventSources the test
+ * pushes events into, and fetch.
  */
 import { DASH_FILES } from "./assets.gen.ts";
 
@@ -207,7 +207,7 @@ export function fakeHostPage(opts: FakeHostOptions) {
       if (type === "message") windowListeners.push(fn);
     },
   };
-  const scripts = ["host_link.js", "host_relay.js", "host_frames.js", "host.js"];
+  const scripts = ["host_link.js", "host_log.js", "host_relay.js", "host_frames.js", "host.js"];
   if (opts.devpage) scripts.push("devpage.js");
   for (const name of scripts) {
     new Function("globalThis", DASH_FILES[name])(win);

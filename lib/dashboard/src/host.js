@@ -2,8 +2,8 @@
  * Host page duties (CONTRACT §12.8), shared by the dashboard `/` and the single-window page
  * `/dev/:wid`: embeds app iframes on the app origin, relays their postMessage requests (§12.7) to
  * the runtime as `app.call` (host_relay.js), forwards session events from SSE (§7.3) and reloads
- * iframes on live-reload entries. Needs host_link.js, host_relay.js and host_frames.js (the
- * iframe elements) first. API for the dashboard: `window.__annaHost`.
+ * iframes on live-reload entries. Needs host_link.js, host_log.js, host_relay.js and host_frames.js
+ * (the iframe elements) first. API for the dashboard: `window.__annaHost`.
  * No imports, no build step; runs under the dashboard CSP (§11.3).
  */
 (function (win) {
