@@ -10,6 +10,7 @@ import { toJson } from "../util/json.ts";
 import { redactTokens } from "../util/redact.ts";
 import type { LogEntry } from "../core/log_bus.ts";
 import { type ServerContext, SSE_KEEPALIVE_MS, SSE_RETRY_MS } from "./context.ts";
+import { type Backlog, BacklogBudgets } from "./backlog.ts";
 
 /** One SSE message in the contract's field order (`id`, `event`, `data`). */
 export function sseMessage(event: string, data: unknown, id?: number): string {
@@ -101,17 +102,7 @@ const REPLAY_LOW_WATER = 1024 * 1024;
  */
 export const SSE_BACKLOG_TOTAL_MAX = 128 * 1024 * 1024;
 
-/** One stream's unsent bytes, counted in its server's total until it is dropped or drained. */
-interface Backlog {
-  queued: number;
-  drop(reason: string): void;
-}
-const backlogs = new WeakMap<ServerContext, { total: number; streams: Set<Backlog> }>();
-function serverBacklog(ctx: ServerContext) {
-  let b = backlogs.get(ctx);
-  if (!b) backlogs.set(ctx, b = { total: 0, streams: new Set() });
-  return b;
-}
+const budgets = new BacklogBudgets();
 
 /** What a stream's setup gets: queue a message, end the stream, wait for the client to catch up. */
 export interface StreamIo {
@@ -136,7 +127,7 @@ async function runStream(
   const cap = ctx.sseBacklogMax ?? SSE_BACKLOG_MAX;
   const totalCap = ctx.sseBacklogTotalMax ?? SSE_BACKLOG_TOTAL_MAX;
   const lowWater = Math.min(REPLAY_LOW_WATER, cap >> 2);
-  const all = serverBacklog(ctx);
+  const all = budgets.of(ctx);
   let chain = Promise.resolve();
   let finished = false;
   let finish!: () => void;
@@ -153,11 +144,8 @@ async function runStream(
     },
   };
   // a dropped or ended stream no longer counts: its cancelled writes drain on their own
-  const forget = () => {
-    if (!all.streams.delete(me)) return;
-    all.total -= me.queued;
-  };
-  all.streams.add(me);
+  const forget = () => void all.leave(me);
+  all.join(me);
   const write = (text: string) => {
     if (finished || stream.aborted) return;
     me.queued += text.length;
@@ -165,10 +153,15 @@ async function runStream(
     if (me.queued > cap) {
       return me.drop("SSE client is not reading; stream dropped (it can resume)");
     }
-    if (all.total > totalCap) dropLargest(all.streams);
+    if (all.total > totalCap) {
+      all.largest()?.drop(
+        "SSE clients not reading hold more than the runtime's budget; the stream with " +
+          "the largest backlog dropped (it can resume)",
+      );
+    }
     if (stream.aborted) return;
     chain = chain.then(() => stream.write(text)).then(() => {
-      if (!all.streams.has(me)) return;
+      if (!all.members.has(me)) return;
       me.queued -= text.length;
       all.total -= text.length;
     });
@@ -196,17 +189,7 @@ async function runStream(
 
 /** What the server's SSE streams have queued together now (0 once none is behind). */
 export function sseQueuedBytes(ctx: ServerContext): number {
-  return backlogs.get(ctx)?.total ?? 0;
-}
-
-/** Over the shared budget: the stream that holds the most goes (the one least likely reading). */
-function dropLargest(streams: Set<Backlog>) {
-  let largest: Backlog | null = null;
-  for (const b of streams) if (!largest || b.queued > largest.queued) largest = b;
-  largest?.drop(
-    "SSE clients not reading hold more than the runtime's budget; the stream with " +
-      "the largest backlog dropped (it can resume)",
-  );
+  return budgets.total(ctx);
 }
 
 /** `GET /sessions/:id/events`. */
