@@ -9,6 +9,7 @@ import { Logger } from "../lib/util/log.ts";
 import { manifest } from "./helpers/runtime.ts";
 import { runningServer, TOKEN } from "./helpers/server.ts";
 import { sseQueuedBytes } from "../lib/server/sse.ts";
+import { wsQueuedBytes } from "../lib/server/ws.ts";
 
 const CAP = 256 * 1024;
 
@@ -142,42 +143,13 @@ Deno.test("SSE: a replay larger than the backlog cap reaches a client that reads
 
 Deno.test("/ws: a client that sends calls but never reads the answers is closed with 1008", async () => {
   await using r = await running();
-  const s = await r.t.call("session.create", {
-    app_slug: "ws",
-    manifest: manifest({ storage: ["get", "set"] }),
-  });
-  await r.t.call("session.call", {
-    session_id: s.session_id,
-    ns: "storage",
-    method: "set",
-    args: { key: "big", value: "z".repeat(200_000) },
-  });
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.port });
-  await conn.write(enc.encode(
-    `GET /ws?ct=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${r.port}\r\nUpgrade: websocket\r\n` +
-      `Connection: Upgrade\r\nSec-WebSocket-Key: ${btoa("0123456789abcdef")}\r\n` +
-      `Sec-WebSocket-Version: 13\r\n\r\n`,
-  ));
-  const head = new Uint8Array(4096);
-  const n = await conn.read(head);
-  assert.match(new TextDecoder().decode(head.subarray(0, n!)), /^HTTP\/1\.1 101/);
-  const frame = (text: string) => {
-    const payload = enc.encode(text);
-    const mask = [7, 1, 3, 9];
-    const len = payload.length;
-    const header = len < 126 ? [0x81, 0x80 | len] : [0x81, 0x80 | 126, len >> 8, len & 255];
-    return new Uint8Array([...header, ...mask, ...payload.map((b, i) => b ^ mask[i % 4])]);
-  };
-  const call = JSON.stringify({
-    jsonrpc: "2.0",
-    id: 1,
-    method: "session.call",
-    params: { session_id: s.session_id, ns: "storage", method: "get", args: { key: "big" } },
-  });
+  const s = await bigSession(r);
+  const conn = await rawWs(r.port);
+  const get = frame(bigGet(s.session_id));
   let sent = 0;
   try {
     for (; sent < 300; sent++) {
-      await conn.write(frame(call));
+      await conn.write(get);
       if (sent % 10 === 0) await tick();
     }
   } catch { /* the server closed the socket under us: what this test is after */ }
@@ -190,12 +162,8 @@ Deno.test("/ws: a client that sends calls but never reads the answers is closed 
     `after ${sent} calls: ${r.warnings.join("\n")}`,
   );
   // and the socket does end (a close frame, EOF or a reset), instead of buffering on
-  const end = await readUntil(conn, (w) => {
-    for (let i = 0; i + 3 < w.length; i++) {
-      if (w[i] === 0x88 && w[i + 2] === 0x03 && w[i + 3] === 0xf0) return true;
-    }
-    return false;
-  }, 10_000).catch(() => ({ how: "reset" as const, total: 0 }));
+  const end = await readUntil(conn, hasClose1008, 10_000)
+    .catch(() => ({ how: "reset" as const, total: 0 }));
   conn.close();
   assert.notEqual(end.how, "timeout");
 });
@@ -260,3 +228,111 @@ async function waitFor(ok: () => boolean, ms = 5_000) {
   const deadline = Date.now() + ms;
   while (!ok() && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
 }
+
+/** A `/ws` socket on a bare TCP connection: it reads nothing the test does not ask it to. */
+async function rawWs(port: number): Promise<Deno.Conn> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(enc.encode(
+    `GET /ws?ct=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+      `Connection: Upgrade\r\nSec-WebSocket-Key: ${btoa("0123456789abcdef")}\r\n` +
+      `Sec-WebSocket-Version: 13\r\n\r\n`,
+  ));
+  const head = new Uint8Array(4096);
+  const n = await conn.read(head);
+  assert.match(new TextDecoder().decode(head.subarray(0, n!)), /^HTTP\/1\.1 101/);
+  return conn;
+}
+
+/** A masked client text frame. */
+function frame(text: string): Uint8Array {
+  const payload = enc.encode(text);
+  const mask = [7, 1, 3, 9];
+  const len = payload.length;
+  const header = len < 126 ? [0x81, 0x80 | len] : [0x81, 0x80 | 126, len >> 8, len & 255];
+  return new Uint8Array([...header, ...mask, ...payload.map((b, i) => b ^ mask[i % 4])]);
+}
+
+/** A session whose storage holds a 200 KB value under "big". */
+async function bigSession(r: Awaited<ReturnType<typeof running>>) {
+  const s = await r.t.call("session.create", {
+    app_slug: "ws",
+    manifest: manifest({ storage: ["get", "set"] }),
+  });
+  await r.t.call("session.call", {
+    session_id: s.session_id,
+    ns: "storage",
+    method: "set",
+    args: { key: "big", value: "z".repeat(200_000) },
+  });
+  return s as { session_id: string };
+}
+
+/** The call that reads it back (an answer of about 200 KB). */
+function bigGet(sessionId: string, id = 1): string {
+  return JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    method: "session.call",
+    params: { session_id: sessionId, ns: "storage", method: "get", args: { key: "big" } },
+  });
+}
+
+/** Whether the bytes hold a close frame with code 1008 (server frames are unmasked). */
+function hasClose1008(w: Uint8Array): boolean {
+  for (let i = 0; i + 3 < w.length; i++) {
+    if (w[i] === 0x88 && w[i + 2] === 0x03 && w[i + 3] === 0xf0) return true;
+  }
+  return false;
+}
+
+Deno.test("/ws: stalled sockets each under their own cap are closed past the server's total budget, the largest first; a reader keeps its socket", async () => {
+  await using r = await running();
+  r.server.ctx.wsBacklogMax = 64 * 1024 * 1024; // no socket reaches its own cap here
+  r.server.ctx.wsBacklogTotalMax = 20 * 1024 * 1024;
+  const s = await bigSession(r);
+  const get = frame(bigGet(s.session_id));
+  // one socket asks five times as much as the two others, and none of them reads
+  const [large, ...small] = [await rawWs(r.port), await rawWs(r.port), await rawWs(r.port)];
+  // a client that reads its answers, asking alongside them
+  const reader = new WebSocket(`ws://127.0.0.1:${r.port}/ws?ct=${TOKEN}`);
+  await new Promise((res, rej) => {
+    reader.onopen = res;
+    reader.onerror = rej;
+  });
+  let answers = 0;
+  let readerClosed: number | null = null;
+  reader.onmessage = (e) => void (answers += JSON.parse(e.data).result ? 1 : 0);
+  reader.onclose = (e) => void (readerClosed = e.code);
+  let largeWrites = 0;
+  try {
+    for (let round = 0; round < 25; round++) {
+      for (let i = 0; i < 5; i++, largeWrites++) await large.write(get);
+      for (const conn of small) await conn.write(get);
+      reader.send(bigGet(s.session_id, round));
+      await tick();
+    }
+  } catch { /* the server closed the large socket under us */ }
+  // the large socket is closed with 1008 (or reset), not left buffering
+  const end = await readUntil(large, hasClose1008, 10_000)
+    .catch(() => ({ how: "reset" as const, total: 0 }));
+  large.close();
+  assert.notEqual(end.how, "timeout", `after ${largeWrites} calls on the large socket`);
+
+  const budget = r.warnings.filter((w) => /more than the runtime's budget/.test(w));
+  assert.equal(budget.length, 1, r.warnings.join("\n"));
+  // the small ones are still open: reading them now yields their answers and no close
+  for (const conn of small) {
+    const rest = await readUntil(conn, hasClose1008, 1_500);
+    assert.equal(rest.how, "timeout");
+    assert.ok(rest.total > 25 * 200_000, `${rest.total} bytes`);
+  }
+  await waitFor(() => answers === 25);
+  assert.equal(answers, 25);
+  assert.equal(readerClosed, null);
+  // the small sockets still count what they held at their last reading, until they close
+  assert.ok(wsQueuedBytes(r.server.ctx) > 0);
+  for (const conn of small) conn.close();
+  reader.close();
+  await waitFor(() => wsQueuedBytes(r.server.ctx) === 0);
+  assert.equal(wsQueuedBytes(r.server.ctx), 0);
+});

@@ -49,6 +49,8 @@ export interface ServerContext {
   /** What all SSE streams together may have queued (sse.ts SSE_BACKLOG_TOTAL_MAX). */
   sseBacklogTotalMax?: number;
   wsBacklogMax?: number;
+  /** What all `/ws` sockets together may hold unsent (ws.ts WS_BACKLOG_TOTAL_MAX). */
+  wsBacklogTotalMax?: number;
   /** `dev` without `--no-watch` (§11.10); shown in the dashboard header (§13). Default false. */
   liveReload?: boolean;
   /** Closers of open streams and sockets, run at shutdown so the listeners can drain. */
