@@ -15,7 +15,7 @@ import { VERSION } from "../version.ts";
 import { closeSession, openSession, type SmokeContext } from "./context.ts";
 import type { BrowserResult, StepResult } from "./report.ts";
 import { since } from "./report.ts";
-import { launchChromium } from "./chromium_launch.ts";
+import { crashText, launchChromium, launchFailure, noFontsInstalled } from "./chromium_launch.ts";
 import {
   BUSY_HINT,
   describeError,
@@ -111,6 +111,8 @@ export async function checkBrowser(
   let fatalReport: string | null = null;
   /** a module of the app frame that failed to load, once the frame loaded and no hello came */
   let moduleFailed: string | null = null;
+  /** the browser or the app's tab went away (a crash, a kill): a runtime fault, not the app's */
+  let crashed: string | null = null;
   /** documents the app frame asked for: more than one before boot means it reloads or navigates */
   const appDocs: string[] = [];
   /** how many of them had been asked for when the first hello came */
@@ -144,13 +146,18 @@ export async function checkBrowser(
     try {
       pw = await launchChromium(launcher, chromium, log);
     } catch (e) {
-      return done(
-        "error",
-        `cannot launch Chromium (${chromium}): ${(e as Error).message.split("\n")[0]}`,
-      );
+      return done("error", launchFailure(chromium, e));
     }
+    pw.on("disconnected", () => {
+      crashed ??= "Chromium exited";
+      wake();
+    });
     const context = await pw.newContext();
     const page = await context.newPage();
+    page.on("crash", () => {
+      crashed ??= "the app's Chromium tab crashed";
+      wake();
+    });
     // a script that does not parse has no stack frame: Chromium's own exception report has
     // its place (devtools protocol, for every frame of this page)
     const thrownAt: Thrown[] = [];
@@ -225,7 +232,7 @@ export async function checkBrowser(
     ctx.signal?.addEventListener("abort", () => wake(), { once: true });
     while (
       !(hello && readyAt !== null) && pageErrors.length === 0 && entryFailed === null &&
-      fatalReport === null && moduleFailed === null && !ctx.signal?.aborted
+      fatalReport === null && moduleFailed === null && crashed === null && !ctx.signal?.aborted
     ) {
       const left = BOOT_TIMEOUT_MS - (performance.now() - started);
       if (left <= 0) break;
@@ -237,11 +244,22 @@ export async function checkBrowser(
       clearTimeout(timer);
     }
     if (
-      readyAt !== null && pageErrors.length === 0 && fatalReport === null && !ctx.signal?.aborted
+      readyAt !== null && pageErrors.length === 0 && fatalReport === null && crashed === null &&
+      !ctx.signal?.aborted
     ) {
-      const settle = readyAt + SETTLE_MS - performance.now();
-      if (settle > 0) await sleep(settle);
+      // a crash while settling ends the wait too
+      const until = readyAt + SETTLE_MS;
+      while (crashed === null && performance.now() < until) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await new Promise<void>((r) => {
+          wake = r;
+          timer = setTimeout(r, until - performance.now());
+        });
+        clearTimeout(timer);
+      }
     }
+    // a browser gone mid-check also fails navigation and probes: the crash is the one cause
+    if (crashed !== null) return done("error", crashText(crashed, await noFontsInstalled()));
     browser.csp_violations = server.ctx.cspReports.list().filter((r) => r.slug === ctx.slug).map((
       r,
     ) => reportWithoutToken(r.report));

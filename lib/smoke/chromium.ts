@@ -65,7 +65,11 @@ export async function findChromium(
       ? ((await isExecutableFile(resolve(explicit))) ? resolve(explicit) : null)
       : await whichOnPath(explicit, env);
     if (found) return found;
-    throw new ChromiumNotFound(`${source} '${explicit}' is not an executable file`);
+    throw new ChromiumNotFound(
+      `${source} '${explicit}' is not an executable file${
+        looksLikePath ? await whyNot(resolve(explicit)) : " (not found on PATH)"
+      }`,
+    );
   }
   for (const name of CHROMIUM_NAMES) {
     const found = await whichOnPath(name, env);
@@ -81,6 +85,23 @@ export async function findChromium(
   throw new ChromiumNotFound(
     `no Chromium found for --browser: pass --chromium PATH or set ANNA_APP_CHROMIUM, or put one of ` +
       `${CHROMIUM_NAMES.join(", ")} on PATH (smoke never downloads a browser)` +
-      (installed ? `; one is installed here: --chromium "${installed}"` : ""),
+      (installed ? `; one is installed here: --chromium "${installed}"` : "") +
+      (os === "linux" ? LINUX_INSTALL : ""),
   );
+}
+
+/** How to get one in a CI container (Ubuntu's `chromium-browser` package needs snap, not there). */
+const LINUX_INSTALL = "; to install one: apt-get install chromium (Debian), apk add chromium " +
+  "(Alpine), dnf install chromium (Fedora); on Ubuntu install google-chrome-stable (its " +
+  "chromium-browser package needs snap, which containers lack)";
+
+/** Why a path is not an executable file, for the message. */
+async function whyNot(p: string): Promise<string> {
+  try {
+    const st = await Deno.stat(p);
+    if (!st.isFile) return " (it is a directory)";
+    return ` (no execute permission: chmod +x ${p})`;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound ? " (no such file)" : ` (${(e as Error).message})`;
+  }
 }

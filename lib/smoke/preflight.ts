@@ -161,6 +161,19 @@ export async function preflight(
     throw e;
   }
 
+  // Chromium's fresh profile goes to TMPDIR too (Playwright makes it there), --keep-home or not
+  if (o.browser) {
+    try {
+      await Deno.remove(await Deno.makeTempDir({ prefix: "anna-smoke-chromium-" }));
+    } catch (e) {
+      return stopped(
+        "config",
+        `cannot create Chromium's temporary profile for --browser (TMPDIR=${
+          env.TMPDIR ?? "unset"
+        }): ${(e as Error).message}; set TMPDIR to a writable directory`,
+      );
+    }
+  }
   // the executas' HOME, last: nothing after it can stop the run, so nothing has to remove it
   let home: SmokeHome | null = null;
   try {
