@@ -116,6 +116,7 @@
   // The write is answered on the socket, the runtime's events come on the session SSE: an event
   // sent before the write can arrive after its answer. From a write until its own event (the
   // bucket it wrote), older events are not applied; events come in order, so after it all are.
+  const OWN_EVENT_WAIT_MS = 5000;
   let awaiting = null; // {text: JSON of the bucket written, latest: newest event held back}
   /** Saves `change(state)` once the writes before it are done; resolves to what it saved. */
   function save(change) {
@@ -138,7 +139,18 @@
         throw e;
       }
       // else its event came first, and maybe newer ones after it: state is already as new
-      if (awaiting === mine) state = next;
+      if (awaiting === mine) {
+        state = next;
+        // its event lost on the way (a stream resumed past it) must not hold the panel for good
+        setTimeout(() => {
+          if (awaiting !== mine) return;
+          awaiting = null;
+          if (mine.latest) {
+            state = mine.latest;
+            scheduleStorage();
+          }
+        }, OWN_EVENT_WAIT_MS);
+      }
       renderStorage();
       return next;
     });
