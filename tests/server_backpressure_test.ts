@@ -52,6 +52,34 @@ async function readUntil(conn: Deno.Conn, pred: (all: Uint8Array) => boolean, ms
   return { how: "timeout" as const, total };
 }
 
+/** A client reading the log stream as fast as it comes, counting its `log` events. */
+async function readingLogStream(port: number) {
+  const ac = new AbortController();
+  const res = await fetch(`http://127.0.0.1:${port}/api/log/stream?ct=${TOKEN}`, {
+    signal: ac.signal,
+  });
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  const logs = { seen: 0, stop: () => Promise.resolve() };
+  let tail = "";
+  const reading = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      const text = tail + dec.decode(value, { stream: true });
+      logs.seen += text.split("event: log\n").length - 1;
+      tail = text.slice(-16);
+    }
+  })();
+  logs.stop = () => {
+    ac.abort();
+    // here the abort alone left the read pending (the Response is out of scope): cancel it too
+    reader.cancel().catch(() => {});
+    return reading.catch(() => {});
+  };
+  return logs;
+}
+
 Deno.test("SSE: a log stream whose client stopped reading is dropped past the backlog cap", async () => {
   await using r = await running();
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.port });
@@ -76,33 +104,16 @@ Deno.test("SSE: a log stream whose client stopped reading is dropped past the ba
 
 Deno.test("SSE: a client that reads keeps its log stream through the same traffic", async () => {
   await using r = await running();
-  const ac = new AbortController();
-  const res = await fetch(`http://127.0.0.1:${r.port}/api/log/stream?ct=${TOKEN}`, {
-    signal: ac.signal,
-  });
-  const reader = res.body!.getReader();
-  let seen = 0;
-  let tail = "";
-  const dec = new TextDecoder();
-  const reading = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      const text = tail + dec.decode(value, { stream: true });
-      seen += text.split("event: log\n").length - 1;
-      tail = text.slice(-16);
-    }
-  })();
+  const logs = await readingLogStream(r.port);
   const big = "x".repeat(60_000);
   for (let i = 0; i < 200; i++) {
     r.t.rt.log.push({ type: "rpc", args: { pad: big, i } });
     await tick();
   }
   const deadline = Date.now() + 10_000;
-  while (seen < 200 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
-  ac.abort();
-  await reading.catch(() => {});
-  assert.equal(seen, 200);
+  while (logs.seen < 200 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  await logs.stop();
+  assert.equal(logs.seen, 200);
 });
 
 Deno.test("SSE: a replay larger than the backlog cap reaches a client that reads, in full", async () => {
@@ -182,23 +193,7 @@ Deno.test("SSE: stalled streams each under their own cap are dropped past the se
     await conn.read(new Uint8Array(4096)); // the headers; then nothing more is read for a while
     stalled.push(conn);
   }
-  const ac = new AbortController();
-  const res = await fetch(`http://127.0.0.1:${r.port}/api/log/stream?ct=${TOKEN}`, {
-    signal: ac.signal,
-  });
-  const reader = res.body!.getReader();
-  let seen = 0;
-  let tail = "";
-  const dec = new TextDecoder();
-  const reading = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      const text = tail + dec.decode(value, { stream: true });
-      seen += text.split("event: log\n").length - 1;
-      tail = text.slice(-16);
-    }
-  })();
+  const logs = await readingLogStream(r.port);
   const big = "x".repeat(60_000);
   for (let i = 0; i < 400; i++) {
     r.t.rt.log.push({ type: "rpc", args: { pad: big, i } });
@@ -210,11 +205,10 @@ Deno.test("SSE: stalled streams each under their own cap are dropped past the se
     conn.close();
   }
   const deadline = Date.now() + 10_000;
-  while (seen < 400 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
-  ac.abort();
-  await reading.catch(() => {});
+  while (logs.seen < 400 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  await logs.stop();
   assert.deepEqual(ends, ["eof", "eof", "eof", "eof"]);
-  assert.equal(seen, 400);
+  assert.equal(logs.seen, 400);
   assert.ok(
     r.warnings.some((w) => /more than the runtime's budget/.test(w)),
     r.warnings.join("\n"),
